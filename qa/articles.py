@@ -1,0 +1,300 @@
+"""Reading articles from a folder: .txt, .md, .html/.htm, .json and .jsonl.
+
+Bad input never stops a build: each unreadable file (or JSON line) becomes one `Skipped`
+entry naming the file and the reason, and everything else is still read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .splitting import split_sentences
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
+TITLE_CHARS = 80
+
+_HEADER_KEYS = ("title", "date", "source", "url")
+# "title: X", "Date - 2026-01-13", "date 2026-01-13"; the key must start the line.
+_HEADER_LINE = re.compile(r"^\s*(title|date|source|url)\s*[:\-]?\s+(.+?)\s*$", re.IGNORECASE)
+# The seed's first line is " date 2026-01-13 As Canadian leader ...": a date prefix glued
+# to the body on the same line.
+_INLINE_DATE = re.compile(r"^\s*date[:\s]\s*(\d{4}-\d{2}-\d{2})\b[ \t]*", re.IGNORECASE)
+_MD_HEADING = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$")
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article: its text and what a citation shows about it.
+
+    `id` is stable across rebuilds: the file's path relative to the articles folder, plus
+    `#<record id>` (or `#<line>`) for JSON records.
+    """
+
+    id: str
+    title: str
+    body: str
+    path: str
+    date: str | None = None
+    source: str | None = None
+    url: str | None = None
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of everything that is embedded or shown; a change means re-indexing."""
+        blob = json.dumps([self.title, self.date, self.source, self.url, self.body])
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file (or JSON record) that was not read, and why."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    articles: tuple[Article, ...]
+    skipped: tuple[Skipped, ...]
+    warnings: tuple[Skipped, ...] = ()  # read, but with a caveat (e.g. not UTF-8)
+
+
+class _Skip(Exception):
+    """Internal: this file or record cannot be read, for the reason given."""
+
+
+def read_articles(folder: Path | str, max_file_bytes: int = 50 * 1024 * 1024) -> ReadResult:
+    """Read every supported file under `folder` (recursively, hidden files ignored).
+
+    Example:
+        >>> result = read_articles("seeds")
+        >>> result.articles[0].date
+        '2026-01-13'
+    """
+    root = Path(folder)
+    articles: list[Article] = []
+    skipped: list[Skipped] = []
+    warnings: list[Skipped] = []
+    seen: set[str] = set()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        if any(part.startswith(".") for part in Path(rel).parts):
+            continue
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            skipped.append(Skipped(rel, f"unsupported file type {path.suffix or '(none)'!r}; "
+                                        f"supported: {', '.join(SUPPORTED_SUFFIXES)}"))
+            continue
+        result = read_file(path, rel, max_file_bytes)
+        skipped.extend(result.skipped)
+        warnings.extend(result.warnings)
+        for article in result.articles:
+            if article.id in seen:
+                skipped.append(Skipped(article.id, "duplicate article id; the first one was kept"))
+            else:
+                seen.add(article.id)
+                articles.append(article)
+    return ReadResult(tuple(articles), tuple(skipped), tuple(warnings))
+
+
+def read_file(path: Path, rel: str, max_file_bytes: int = 50 * 1024 * 1024) -> ReadResult:
+    """Read the article(s) of one file; `rel` is its name relative to the articles folder.
+
+    Example:
+        >>> read_file(Path("seeds/carney-china-trip.txt"), "carney-china-trip.txt").articles[0].id
+        'carney-china-trip.txt'
+    """
+    warnings: list[Skipped] = []
+    try:
+        size = path.stat().st_size
+        if size > max_file_bytes:
+            raise _Skip(f"file is {size / 1048576:.1f} MB, over the {max_file_bytes / 1048576:g} MB limit "
+                        "(raise it with --max-file-mb or QA_MAX_FILE_MB)")
+        text, note = _decode(path.read_bytes())
+        if note:
+            warnings.append(Skipped(rel, note))
+        if not text.strip():
+            raise _Skip("file is empty")
+        suffix = path.suffix.lower()
+        if suffix in (".json", ".jsonl"):
+            found = list(_json_articles(text, rel, jsonl=suffix == ".jsonl"))
+            articles = tuple(a for a in found if isinstance(a, Article))
+            skipped = tuple(s for s in found if isinstance(s, Skipped))
+            if not articles and not skipped:
+                raise _Skip("no records found")
+            return ReadResult(articles, skipped, tuple(warnings))
+        if suffix in (".html", ".htm"):
+            title, body, meta = _html_article(text)
+        else:
+            title, body, meta = _text_article(text, markdown=suffix == ".md")
+        return ReadResult((_make_article(rel, rel, title, body, meta),), (), tuple(warnings))
+    except _Skip as why:
+        return ReadResult((), (Skipped(rel, str(why)),), tuple(warnings))
+    except OSError as exc:
+        return ReadResult((), (Skipped(rel, f"cannot read the file ({exc.strerror or exc})"),), ())
+
+
+def _decode(data: bytes) -> tuple[str, str | None]:
+    """Decode bytes as UTF-8, or with the best guess and a note; refuse binary data."""
+    if b"\x00" in data[:8192]:
+        raise _Skip("looks like a binary file (NUL bytes), not text")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise _Skip("not valid text in any known encoding")
+    return str(best), f"read as {best.encoding} because it is not valid UTF-8"
+
+
+def _text_article(text: str, markdown: bool) -> tuple[str | None, str, dict[str, str]]:
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    meta: dict[str, str] = {}
+    i = 0
+    if lines and lines[0].strip() == "---":  # YAML-style front matter
+        end = next((j for j in range(1, len(lines)) if lines[j].strip() == "---"), None)
+        if end is not None:
+            for line in lines[1:end]:
+                key, _, value = line.partition(":")
+                if key.strip().lower() in _HEADER_KEYS and value.strip():
+                    meta[key.strip().lower()] = value.strip().strip("\"'")
+            i = end + 1
+    while i < len(lines):
+        line = lines[i]
+        match = _HEADER_LINE.match(line)
+        if not line.strip() and meta:
+            i += 1
+            continue
+        if match and match.group(1).lower() not in meta and _looks_like_header(match):
+            meta[match.group(1).lower()] = match.group(2)
+            i += 1
+            continue
+        inline = _INLINE_DATE.match(line)
+        if inline and "date" not in meta:
+            meta["date"] = inline.group(1)
+            lines[i] = line[inline.end():]
+        break
+    title = meta.pop("title", None)
+    rest = lines[i:]
+    if markdown and title is None:
+        for j, line in enumerate(rest):
+            if not line.strip():
+                continue
+            heading = _MD_HEADING.match(line)
+            if heading:
+                title = heading.group(1)
+                rest = rest[j + 1:]
+            break
+    return title, "\n".join(rest).strip(), meta
+
+
+def _looks_like_header(match: re.Match[str]) -> bool:
+    """A header line is short; "Date rape drugs are..." is body text, not a date header."""
+    key, value = match.group(1).lower(), match.group(2)
+    if key == "date":
+        return _parse_date(value) is not None and len(value) <= 40
+    if key == "url":
+        return value.startswith(("http://", "https://")) and " " not in value
+    return ":" in match.group(0) and len(value) <= 300
+
+
+def _html_article(html: str) -> tuple[str | None, str, dict[str, str]]:
+    import lxml.html
+    import trafilatura
+
+    meta: dict[str, str] = {}
+    try:
+        tree = lxml.html.fromstring(html)
+    except Exception as exc:  # lxml raises several types for broken markup
+        raise _Skip(f"cannot parse HTML ({exc})") from None
+    title = (tree.findtext(".//title") or "").strip() or None
+    body = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
+    if not body:
+        # trafilatura refuses very short pages; its plain-text conversion still
+        # drops scripts, styles and markup.
+        body = trafilatura.html2txt(html)
+    info = trafilatura.extract_metadata(html)
+    if info is not None:
+        title = title or info.title
+        if info.date:
+            meta["date"] = info.date
+        if info.sitename:
+            meta["source"] = info.sitename
+        if info.url:
+            meta["url"] = info.url
+    return title, (body or "").strip(), meta
+
+
+def _json_articles(text: str, rel: str, jsonl: bool) -> Iterator[Article | Skipped]:
+    if jsonl:
+        records: list[tuple[str, Any]] = []
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                records.append((str(n), json.loads(line)))
+            except json.JSONDecodeError as exc:
+                yield Skipped(f"{rel}:{n}", f"malformed JSON line ({exc.msg} at column {exc.colno})")
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise _Skip(f"malformed JSON ({exc.msg} at line {exc.lineno})") from None
+        items = data if isinstance(data, list) else [data]
+        records = [(str(n), item) for n, item in enumerate(items, start=1)]
+    for where, record in records:
+        label = f"{rel}:{where}" if jsonl else f"{rel}[{where}]"
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str) or not record["text"].strip():
+            yield Skipped(label, 'record has no "text" string')
+            continue
+        key = record.get("id")
+        article_id = f"{rel}#{key if key not in (None, '') else where}"
+        meta = {k: str(record[k]) for k in ("date", "source", "url") if record.get(k) not in (None, "")}
+        title = str(record["title"]) if record.get("title") else None
+        yield _make_article(article_id, rel, title, record["text"].strip(), meta)
+
+
+def _make_article(article_id: str, rel: str, title: str | None, body: str, meta: dict[str, str]) -> Article:
+    if not body:
+        raise _Skip("no text found in the file")
+    date = None
+    if meta.get("date"):
+        date = _parse_date(meta["date"])
+    title = " ".join((title or "").split()) or default_title(body)
+    return Article(id=article_id, title=title, body=body, path=rel, date=date,
+                   source=meta.get("source"), url=meta.get("url"))
+
+
+def _parse_date(value: str) -> str | None:
+    """ISO date (YYYY-MM-DD, or the date part of an ISO timestamp), else None."""
+    value = value.strip()
+    try:
+        return dt.date.fromisoformat(value[:10]).isoformat()
+    except ValueError:
+        return None
+
+
+def default_title(body: str) -> str:
+    """A readable title for an article that has none: its first sentence, shortened.
+
+    Example:
+        >>> default_title("Markets fell sharply on Monday as investors fled. More text.")
+        'Markets fell sharply on Monday as investors fled.'
+    """
+    sentences = split_sentences(body[:2000])
+    sentence = " ".join((sentences[0].text if sentences else body[:2000]).split())
+    return textwrap.shorten(sentence, width=TITLE_CHARS, placeholder=" …") or "Untitled article"

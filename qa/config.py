@@ -1,0 +1,110 @@
+"""Settings: defaults, overridden by environment variables, overridden by CLI flags.
+
+One frozen `Settings` value travels from the edge (CLI, UI, Python caller) to the
+functions that need it, so no module reads the environment on its own.
+
+| setting          | env var            | default                  |
+|------------------|--------------------|--------------------------|
+| model            | QA_MODEL           | all-MiniLM-L6-v2 (bundled) |
+| index_dir        | QA_INDEX           | index                    |
+| articles_dir     | QA_ARTICLES        | seeds                    |
+| passage_tokens   | QA_PASSAGE_TOKENS  | 128                      |
+| max_file_mb      | QA_MAX_FILE_MB     | 50                       |
+| batch_size       | QA_BATCH_SIZE      | 32                       |
+| vector_index     | QA_VECTOR_INDEX    | auto                     |
+| cache_dir        | QA_CACHE_DIR       | ~/.cache/qa              |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from .errors import ConfigError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+_ENV = {
+    "model": "QA_MODEL",
+    "index_dir": "QA_INDEX",
+    "articles_dir": "QA_ARTICLES",
+    "passage_tokens": "QA_PASSAGE_TOKENS",
+    "max_file_mb": "QA_MAX_FILE_MB",
+    "batch_size": "QA_BATCH_SIZE",
+    "vector_index": "QA_VECTOR_INDEX",
+    "cache_dir": "QA_CACHE_DIR",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that can be configured, with working defaults.
+
+    Example:
+        >>> Settings(passage_tokens=96).passage_tokens
+        96
+    """
+
+    model: str = DEFAULT_MODEL
+    index_dir: Path = Path("index")
+    articles_dir: Path = Path("seeds")
+    # Passages are whole sentences up to this many tokens, title included. The model reads
+    # 256, but all-MiniLM-L6-v2 was trained on 128-token texts and retrieves better with
+    # shorter passages (measured in docs/benchmarks.md).
+    passage_tokens: int = 128
+    overlap_sentences: int = 1
+    max_file_mb: float = 50.0
+    batch_size: int = 32
+    # "auto" picks exact search for small corpora and IVF above a measured size; any FAISS
+    # factory string (e.g. "IVF4096,Flat") forces that type.
+    vector_index: str = "auto"
+    cache_dir: Path = Path("~/.cache/qa")
+
+    def __post_init__(self) -> None:
+        if self.passage_tokens < 16:
+            raise ConfigError(f"passage_tokens={self.passage_tokens} is too small; use 16 or more (default 128).")
+        if self.overlap_sentences < 0:
+            raise ConfigError(f"overlap_sentences={self.overlap_sentences} must be 0 or more.")
+        if self.max_file_mb <= 0:
+            raise ConfigError(f"max_file_mb={self.max_file_mb} must be positive (default 50).")
+        if self.batch_size < 1:
+            raise ConfigError(f"batch_size={self.batch_size} must be at least 1 (default 32).")
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def cache_path(self) -> Path:
+        return Path(os.path.expanduser(str(self.cache_dir)))
+
+    def with_overrides(self, **overrides: object) -> Settings:
+        """Return a copy with every override that is not None applied."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return replace(self, **{k: _coerce(k, v) for k, v in given.items()})
+
+
+def _coerce(name: str, value: object) -> object:
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    try:
+        if kind == "Path":
+            return Path(str(value))
+        if kind == "int":
+            return int(str(value))
+        if kind == "float":
+            return float(str(value))
+    except ValueError:
+        raise ConfigError(f"{_ENV.get(name, name)}={value!r} is not a valid {kind}.") from None
+    return str(value)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Defaults, then `QA_*` environment variables, then `overrides` (e.g. CLI flags).
+
+    Example:
+        >>> load_settings(index_dir="/tmp/my-index").index_dir
+        PosixPath('/tmp/my-index')
+    """
+    from_env = {name: os.environ[var] for name, var in _ENV.items() if os.environ.get(var)}
+    return Settings().with_overrides(**from_env).with_overrides(**overrides)

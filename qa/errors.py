@@ -1,0 +1,44 @@
+"""The exceptions the library raises on purpose.
+
+Every error a user can cause (bad input, a missing or stale index, a busy index) is a
+`QAError` whose message names the bad value and the fix. The CLI and the UI catch
+`QAError` once and show the message; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class QAError(Exception):
+    """Base class of every error this package raises for bad input or state."""
+
+
+class ConfigError(QAError):
+    """A setting (model, folder, size limit, ...) has a value that cannot work."""
+
+
+class ArticleError(QAError):
+    """The articles cannot be indexed at all (e.g. no readable article)."""
+
+
+class QuestionError(QAError):
+    """The question cannot be answered as asked (e.g. it is empty)."""
+
+
+class IndexNotFoundError(QAError):
+    """There is no built index at the given place."""
+
+
+class IndexMismatchError(QAError):
+    """The index was built with another model, other settings or another format."""
+
+
+class IndexCorruptError(QAError):
+    """An index file is truncated, damaged or inconsistent with the manifest."""
+
+
+class IndexLockedError(QAError):
+    """Another process is building the same index right now."""
+
+
+class EncoderError(QAError):
+    """The embedding model cannot be loaded or prepared."""

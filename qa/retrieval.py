@@ -1,0 +1,246 @@
+"""Finding the passages that answer a question: dense (FAISS) + lexical (BM25), fused.
+
+Dense search finds paraphrases; BM25 (SQLite FTS5, Porter stemming) finds exact names,
+numbers and rare words the embedding blurs. Both candidate lists are merged, every
+candidate gets both scores (missing ones are computed, not assumed zero), and the final
+score is a weighted sum of the cosine and the BM25 score divided by the best BM25 score
+of the question. The weight was tuned on SQuAD (docs/benchmarks.md); it beats
+reciprocal rank fusion at rank 1 because it keeps how far apart the scores are.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from .config import load_settings
+from .errors import QuestionError
+from .index import Index, PassageRecord, current_generation, load_index
+from .splitting import Sentence
+
+Mode = Literal["hybrid", "dense", "bm25"]
+MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
+DENSE_WEIGHT = 0.6       # tuned on SQuAD v1.1 dev (docs/benchmarks.md)
+CANDIDATES = 50          # per retriever, before fusion
+MAX_QUESTION_CHARS = 2000
+
+# English function words (the Snowball list, trimmed): they match everything and only add
+# noise to BM25. Dense search still sees the whole question.
+STOPWORDS = frozenset("""
+a about above after again against all am an and any are as at be because been before being below
+between both but by can could did do does doing down during each few for from further had has have
+having he her here hers herself him himself his how i if in into is it its itself just me more most
+my myself no nor not now of off on once only or other our ours ourselves out over own same she
+should so some such than that the their theirs them themselves then there these they this those
+through to too under until up very was we were what when where which while who whom why will with
+would you your yours yourself yourselves tell said says say also much many one get got us let
+""".split())
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which articles may answer: a date range and/or sources.
+
+    `sources` matches an article's source (case-insensitive) or its id. With
+    `prefer_recent`, the newer of two nearly equal passages ranks first.
+
+    Example:
+        >>> Filters(since="2026-01-01", sources=("AP",)).since
+        '2026-01-01'
+    """
+
+    since: str | None = None
+    until: str | None = None
+    sources: tuple[str, ...] = ()
+    prefer_recent: bool = False
+
+    @property
+    def restricts(self) -> bool:
+        return bool(self.since or self.until or self.sources)
+
+    def sql(self) -> tuple[str, list[Any]]:
+        """An SQL condition on the article table `a`, and its parameters."""
+        conditions: list[str] = []
+        params: list[Any] = []
+        if self.since:
+            conditions.append("a.date >= ?")
+            params.append(self.since)
+        if self.until:
+            conditions.append("a.date <= ?")
+            params.append(self.until)
+        if self.sources:
+            marks = ",".join("?" * len(self.sources))
+            conditions.append(f"(lower(a.source) IN ({marks}) OR a.key IN ({marks}))")
+            params.extend(s.lower() for s in self.sources)
+            params.extend(self.sources)
+        return " AND ".join(conditions), params
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage, with where it comes from and how well it matched.
+
+    `score` is the fused score used for ranking; `dense` is the cosine similarity of
+    question and passage; `lexical` the BM25 score (0 when no word matched).
+    """
+
+    rank: int
+    score: float
+    article_id: str
+    title: str
+    date: str | None
+    source: str | None
+    url: str | None
+    path: str
+    passage_id: int
+    text: str
+    start: int
+    end: int
+    sentences: tuple[Sentence, ...]
+    dense: float
+    lexical: float
+    sentence_ids: tuple[int, ...] = field(default=(), repr=False)
+
+    def __str__(self) -> str:
+        where = ", ".join(x for x in (self.date, self.source or self.path) if x)
+        return f"[{self.rank}] {self.title} ({where}) score {self.score:.3f}\n{self.text}"
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question prepared for search: its vector and its BM25 query."""
+
+    text: str
+    vector: np.ndarray
+    fts: str
+    truncated: bool
+
+
+def fts_query(question: str) -> str:
+    """The FTS5 query for a question: its content words, OR-ed, each quoted.
+
+    Example:
+        >>> fts_query("What tariffs did Trudeau impose?")
+        '"tariffs" OR "trudeau" OR "impose"'
+    """
+    words = re.findall(r"\w+", question.lower())
+    content = [w for w in words if w not in STOPWORDS] or words
+    unique = list(dict.fromkeys(content))[:32]
+    return " OR ".join('"' + w.replace('"', '""') + '"' for w in unique)
+
+
+def prepare_query(question: str, index: Index) -> Query:
+    """Validate and encode a question (raises QuestionError when it is empty)."""
+    text = " ".join(str(question or "").split())
+    if not text:
+        raise QuestionError("Please type a question.")
+    if len(text) > MAX_QUESTION_CHARS:
+        text = text[:MAX_QUESTION_CHARS]
+    encoder = index.encoder
+    truncated = len(text) < len(" ".join(str(question).split())) or not encoder.fits(text)
+    vector = encoder.encode_queries([text])[0]
+    return Query(text=text, vector=vector, fts=fts_query(text), truncated=truncated)
+
+
+def retrieve(question: str, k: int = 5, index: Index | str | Path | None = None, *,
+             mode: Mode = "hybrid", filters: Filters | None = None) -> list[Hit]:
+    """The `k` passages that best answer `question`, best first.
+
+    Args:
+        question: the question, in plain words.
+        k: how many passages to return.
+        index: a loaded `Index`, a folder, or None for the configured default (`index/`).
+        mode: "hybrid" (default), "dense" or "bm25".
+        filters: optional date range and sources.
+
+    Example:
+        >>> hits = retrieve("What tariffs did Trudeau impose?", k=3)
+        >>> "100% tariff" in hits[0].text
+        True
+    """
+    index = resolve_index(index)
+    return search(prepare_query(question, index), index, k, mode=mode, filters=filters)
+
+
+def search(query: Query, index: Index, k: int, *, mode: Mode = "hybrid", filters: Filters | None = None,
+           candidates: int = CANDIDATES, dense_weight: float = DENSE_WEIGHT) -> list[Hit]:
+    """Rank passages for a prepared query (see `retrieve`)."""
+    if mode not in MODES:
+        raise QuestionError(f"Unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}.")
+    filters = filters or Filters()
+    where, params = filters.sql()
+    allowed = index.passage_ids_where(where, params) if filters.restricts else None
+    n = max(candidates, k)
+    dense: dict[int, float] = {}
+    lexical: dict[int, float] = {}
+    if mode in ("dense", "hybrid"):
+        dense = dict(index.dense_search(query.vector, n, allowed))
+    if mode in ("bm25", "hybrid"):
+        lexical = dict(index.lexical_search(query.fts, n, where=where, params=params))
+    if mode == "hybrid":
+        _complete_scores(query, index, dense, lexical)
+    ids = list(dense.keys() | lexical.keys())
+    if not ids:
+        return []
+    best_lexical = max(lexical.values(), default=0.0) or 1.0
+    weight = {"dense": 1.0, "bm25": 0.0, "hybrid": dense_weight}[mode]
+    scores = {i: weight * dense.get(i, 0.0) + (1 - weight) * lexical.get(i, 0.0) / best_lexical for i in ids}
+    records = index.passages(sorted(scores, key=scores.__getitem__, reverse=True)[:max(k, 1) * 2])
+    ranked = sorted(records.values(), key=lambda r: _rank_key(r, scores, filters.prefer_recent))[:k]
+    return [_hit(rank, r, scores[r.passage_id], dense.get(r.passage_id, 0.0), lexical.get(r.passage_id, 0.0))
+            for rank, r in enumerate(ranked, start=1)]
+
+
+def _complete_scores(query: Query, index: Index, dense: dict[int, float], lexical: dict[int, float]) -> None:
+    """Give every candidate both scores: a passage one retriever missed is not worth zero."""
+    only_lexical = [i for i in lexical if i not in dense]
+    if only_lexical:
+        dense.update(zip(only_lexical, (index.passage_vectors(only_lexical) @ query.vector).tolist()))
+    only_dense = [i for i in dense if i not in lexical]
+    if only_dense and query.fts:
+        lexical.update(index.lexical_search(query.fts, len(only_dense), within=only_dense))
+
+
+def _rank_key(record: PassageRecord, scores: dict[int, float], prefer_recent: bool) -> tuple[Any, ...]:
+    score = scores[record.passage_id]
+    if prefer_recent:  # nearly equal scores: the newer article first
+        return (-round(score, 2), _negated_date(record.date), -score)
+    return (-score,)
+
+
+def _negated_date(date: str | None) -> int:
+    return -int(date.replace("-", "")) if date else 0
+
+
+def _hit(rank: int, r: PassageRecord, score: float, dense: float, lexical: float) -> Hit:
+    sentences = tuple(Sentence(r.body[a:b], a, b) for a, b in r.sentence_spans)
+    return Hit(rank=rank, score=score, article_id=r.article_key, title=r.title, date=r.date, source=r.source,
+               url=r.url, path=r.path, passage_id=r.passage_id, text=r.text, start=r.start, end=r.end,
+               sentences=sentences, dense=dense, lexical=lexical, sentence_ids=r.sentence_ids)
+
+
+# -- the default index, reloaded when a build replaces it --------------------------------------------
+
+_LOADED: dict[Path, Index] = {}
+_LOADED_LOCK = threading.Lock()
+
+
+def resolve_index(index: Index | str | Path | None) -> Index:
+    """An `Index` as is; a folder (or None: the configured default) loaded once and
+    reloaded automatically after `qa index` (or an upload in the UI) rebuilds it."""
+    if isinstance(index, Index):
+        return index
+    settings = load_settings()
+    folder = Path(index) if index is not None else settings.index_dir
+    key = folder.resolve()
+    with _LOADED_LOCK:
+        loaded = _LOADED.get(key)
+        if loaded is None or current_generation(folder) != loaded.generation:
+            _LOADED[key] = loaded = load_index(folder, settings)
+        return loaded
+

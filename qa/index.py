@@ -162,7 +162,8 @@ class Index:
         True
     """
 
-    def __init__(self, index_dir: Path, generation: Path, manifest: dict[str, Any], settings: Settings) -> None:
+    def __init__(self, index_dir: Path, generation: Path, manifest: dict[str, Any], settings: Settings,
+                 encoder: Any = None) -> None:
         self.path = index_dir
         self.generation = generation
         self.manifest = manifest
@@ -171,7 +172,7 @@ class Index:
         self._db = _open_store(generation / STORE_FILE)
         self._vectors = _read_vectors(generation / VECTORS_FILE)
         self._check_counts()
-        self._encoder = None
+        self._encoder = encoder
 
     # -- what it holds --------------------------------------------------------------------
 
@@ -195,10 +196,6 @@ class Index:
 
             self._encoder = get_encoder(self.settings)
         return self._encoder
-
-    def use_encoder(self, encoder: Any) -> None:
-        """Replace the query encoder (tests use a fake one)."""
-        self._encoder = encoder
 
     def articles(self) -> list[ArticleInfo]:
         """Every indexed article, newest first (by date, then title)."""
@@ -353,11 +350,12 @@ def _read_vectors(path: Path) -> Any:
         raise IndexCorruptError(f"{path} is damaged ({first_line[:200]}). Rebuild with: qa index --full") from None
 
 
-def load_index(path: Path | str | None = None, settings: Settings | None = None) -> Index:
+def load_index(path: Path | str | None = None, settings: Settings | None = None, encoder: Any = None) -> Index:
     """Load the index at `path` (default: the configured index folder, `index/`).
 
     Checks the manifest against the configured model and chunking settings and the files
     against the manifest, so a stale or damaged index is a clear error, not a wrong answer.
+    `encoder` replaces the configured model for questions (e.g. a test double).
 
     Example:
         >>> index = load_index("index")
@@ -374,16 +372,17 @@ def load_index(path: Path | str | None = None, settings: Settings | None = None)
                                 f"Rebuild with: qa index --full --index {index_dir}")
     manifest = read_manifest(generation)
     _check_files(generation, manifest, index_dir)
-    wanted = wanted_fingerprint(settings)
+    model = encoder.info.fingerprint if encoder is not None else None
+    wanted = wanted_fingerprint(settings, model)
     check_compatible(manifest, wanted, index_dir, settings.model)
-    return Index(index_dir, generation, manifest, settings)
+    return Index(index_dir, generation, manifest, settings, encoder)
 
 
-def wanted_fingerprint(settings: Settings) -> dict[str, Any]:
-    """The settings fingerprint an index built now with `settings` would have."""
+def wanted_fingerprint(settings: Settings, model: str | None = None) -> dict[str, Any]:
+    """The settings fingerprint an index built now with `settings` (and `model`) would have."""
     from .embedding import model_fingerprint, resolve_model
 
-    return settings_fingerprint(model_fingerprint(resolve_model(settings.model)), settings)
+    return settings_fingerprint(model or model_fingerprint(resolve_model(settings.model)), settings)
 
 
 def _check_files(generation: Path, manifest: dict[str, Any], index_dir: Path) -> None:

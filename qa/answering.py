@@ -1,0 +1,349 @@
+"""Answers made only of sentences of the articles, each with a numbered citation.
+
+1. Retrieve the best passages (hybrid search, `qa.retrieval`).
+2. Score every sentence of those passages: its own cosine with the question (from the
+   sentence vectors stored at index time), its own BM25, and its passage's score.
+3. Pick up to `max_sentences` with MMR, so near-duplicates (the same sentence in two
+   articles, a repeated quote) are not cited twice.
+4. Decide whether the articles answer at all: a logistic model of the match strengths,
+   fitted on SQuAD questions with and without their article in the index
+   (bench/calibrate_abstention.py), gives `confidence`; below `ABSTAIN_BELOW` the answer
+   is "I could not find this in the articles."
+5. Number the cited articles in order of first appearance: [1], [2], ...
+
+Follow-up questions ("How did China respond?") are searched together with the previous
+question when they are short or lean on it ("it", "they", "what about ..."), so the
+conversation's topic carries over without a generative model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .index import Index
+from .retrieval import STOPWORDS, Filters, Hit, Mode, Query, fts_query, prepare_query, resolve_index, search
+
+NOT_FOUND = "I could not find this in the articles."
+MAX_SENTENCES = 3
+PASSAGES = 8
+
+# Sentence score = weights · (sentence cosine, sentence BM25 / best, passage score / best).
+# Tuned on SQuAD v1.1 dev (docs/benchmarks.md).
+SENTENCE_WEIGHTS = (0.5, 0.3, 0.2)
+MMR_LAMBDA = 0.8           # relevance vs. novelty when picking the 2nd and 3rd sentence
+DUPLICATE_COSINE = 0.95    # a sentence this close to one already cited adds nothing
+KEEP_RELATIVE = 0.5        # later sentences must score at least this fraction of the best
+
+# Abstention: confidence = sigmoid(w · features + b), features in `_confidence_features`.
+# Fitted by bench/calibrate_abstention.py; see docs/benchmarks.md for the rates.
+CONFIDENCE_WEIGHTS = (12.0, 4.0, 2.0)
+CONFIDENCE_BIAS = -7.0
+ABSTAIN_BELOW = 0.5
+
+# Follow-ups: the previous question's vector, at this weight, joins the new one's.
+FOLLOWUP_WEIGHT = 0.6
+FOLLOWUP_MAX_WORDS = 4
+_ANAPHORA = frozenset("it its they them their theirs he him his she her hers this that these those there "
+                      "then such so why".split())
+_CONTINUATIONS = ("and ", "but ", "what about", "how about", "and what", "also", "what else", "why")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a cited sentence comes from: `body[start:end] == sentence` in the article."""
+
+    n: int
+    article_id: str
+    title: str
+    date: str | None
+    source: str | None
+    url: str | None
+    path: str
+    sentence: str
+    start: int
+    end: int
+    passage: str
+    passage_start: int
+    passage_end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    """One sentence of the answer, verbatim, with its citation."""
+
+    text: str
+    citation: Citation
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to a question.
+
+    `text` is the sentences with their markers ("... China. [1]"), or `NOT_FOUND`.
+    `citations` has one entry per answer sentence (an article cited twice keeps its
+    number); `sources()` lists each cited article once. `hits` are the passages
+    considered; `confidence` (0-1) is how sure the system is that the articles answer.
+    """
+
+    question: str
+    found: bool
+    text: str
+    sentences: tuple[AnswerSentence, ...]
+    hits: tuple[Hit, ...]
+    confidence: float
+    notices: tuple[str, ...] = ()
+    search_text: str = ""
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        return tuple(s.citation for s in self.sentences)
+
+    def sources(self) -> list[Citation]:
+        """The cited articles, one entry per number, in order."""
+        seen: dict[int, Citation] = {}
+        for c in self.citations:
+            seen.setdefault(c.n, c)
+        return list(seen.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (what `qa ask --json` prints)."""
+        return {
+            "question": self.question,
+            "found": self.found,
+            "answer": self.text,
+            "confidence": round(self.confidence, 4),
+            "sentences": [{"text": s.text, "citation": s.citation.n, "score": round(s.score, 4)}
+                          for s in self.sentences],
+            "citations": [_citation_dict(c) for c in self.citations],
+            "notices": list(self.notices),
+            "search_text": self.search_text,
+            "hits": [{"rank": h.rank, "score": round(h.score, 4), "article_id": h.article_id, "title": h.title,
+                      "date": h.date, "source": h.source, "text": h.text} for h in self.hits],
+        }
+
+
+def _citation_dict(c: Citation) -> dict[str, Any]:
+    data = asdict(c)
+    data["score"] = round(c.score, 4)
+    return data
+
+
+def answer(question: str, history: Sequence[str | Answer] | None = None, k: int = PASSAGES,
+           filters: Filters | None = None, *, index: Index | str | Path | None = None,
+           max_sentences: int = MAX_SENTENCES, mode: Mode = "hybrid") -> Answer:
+    """Answer `question` with cited sentences of the articles, or say it cannot.
+
+    Args:
+        question: the question.
+        history: earlier turns of the conversation, oldest first: questions (str) or
+            `Answer`s. Short or anaphoric follow-ups are searched in their context.
+        k: how many passages to consider.
+        filters: optional date range / sources (`Filters`).
+        index: a loaded `Index`, a folder, or None for the default `index/`.
+        max_sentences: the most sentences to cite.
+        mode: retrieval mode: "hybrid", "dense" or "bm25".
+
+    Example:
+        >>> a = answer("What tariffs did Trudeau impose?")
+        >>> a.text.split(" [1]")[0]
+        "Trudeau's government in 2024 followed Biden's lead in imposing a 100% tariff on Chinese-made electric vehicles, prompting retaliatory tariffs from China."
+    """
+    index = resolve_index(index)
+    query = prepare_query(question, index)
+    notices = []
+    if query.truncated:
+        notices.append("Your question is longer than the model reads; only its beginning was used.")
+    previous = _previous_question(history)
+    if previous and is_followup(query.text):
+        query = _with_context(query, previous, index)
+    hits = search(query, index, max(k, 1), mode=mode, filters=filters)
+    return compose(question, query, hits, index, max_sentences, tuple(notices))
+
+
+def compose(question: str, query: Query, hits: Sequence[Hit], index: Index, max_sentences: int = MAX_SENTENCES,
+            notices: tuple[str, ...] = ()) -> Answer:
+    """Select, order and cite sentences from `hits` (the answer step without retrieval)."""
+    scored = score_sentences(query, hits, index)
+    confidence = _confidence(_confidence_features(query, hits, scored))
+    if not scored or confidence < ABSTAIN_BELOW:
+        return Answer(question=question, found=False, text=NOT_FOUND, sentences=(), hits=tuple(hits),
+                      confidence=confidence, notices=notices, search_text=query.text)
+    chosen = select_sentences(scored, max_sentences)
+    sentences = cite(order_readably(chosen))
+    text = " ".join(f"{s.text} [{s.citation.n}]" for s in sentences)
+    return Answer(question=question, found=True, text=text, sentences=sentences, hits=tuple(hits),
+                  confidence=confidence, notices=notices, search_text=query.text)
+
+
+# -- scoring sentences ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    """A candidate sentence with its scores and where it stands in its passage/article."""
+
+    sentence_id: int
+    text: str
+    start: int
+    end: int
+    hit: Hit
+    score: float
+    dense: float
+    lexical: float
+    vector: np.ndarray
+
+
+def score_sentences(query: Query, hits: Sequence[Hit], index: Index,
+                    weights: tuple[float, float, float] = SENTENCE_WEIGHTS) -> list[ScoredSentence]:
+    """Every sentence of `hits` (once, with its best passage), best first."""
+    best_hit: dict[int, tuple[Hit, int]] = {}
+    for hit in hits:
+        for position, sid in enumerate(hit.sentence_ids):
+            if sid not in best_hit:  # hits come best first
+                best_hit[sid] = (hit, position)
+    if not best_hit:
+        return []
+    ids = list(best_hit)
+    vectors = index.sentence_vectors(ids)
+    dense = vectors @ query.vector
+    lexical = index.sentence_scores(query.fts, ids)
+    top_lexical = max(lexical.values(), default=0.0) or 1.0
+    top_passage = max((h.score for h in hits), default=0.0) or 1.0
+    w_dense, w_lexical, w_passage = weights
+    scored = []
+    for row, sid in enumerate(ids):
+        hit, position = best_hit[sid]
+        sentence = hit.sentences[position]
+        lex = lexical.get(sid, 0.0)
+        score = w_dense * float(dense[row]) + w_lexical * lex / top_lexical + w_passage * hit.score / top_passage
+        scored.append(ScoredSentence(sid, sentence.text, sentence.start, sentence.end, hit, score,
+                                     float(dense[row]), lex, vectors[row]))
+    scored.sort(key=lambda s: -s.score)
+    return scored
+
+
+def select_sentences(scored: Sequence[ScoredSentence], limit: int = MAX_SENTENCES,
+                     lam: float = MMR_LAMBDA) -> list[ScoredSentence]:
+    """Maximal marginal relevance: relevant sentences that do not repeat each other.
+
+    Example: with two identical top sentences, only one is kept.
+    """
+    if not scored or limit < 1:
+        return []
+    chosen = [scored[0]]
+    floor = scored[0].score * KEEP_RELATIVE
+    pool = [s for s in scored[1:] if s.score >= floor and s.text != scored[0].text]
+    while pool and len(chosen) < limit:
+        def mmr(s: ScoredSentence) -> float:
+            return lam * s.score - (1 - lam) * max(float(s.vector @ c.vector) for c in chosen)
+
+        best = max(pool, key=mmr)
+        pool.remove(best)
+        if max(float(best.vector @ c.vector) for c in chosen) >= DUPLICATE_COSINE:
+            continue
+        chosen.append(best)
+    return chosen
+
+
+def order_readably(chosen: Sequence[ScoredSentence]) -> list[ScoredSentence]:
+    """The best sentence first; sentences of one article together, in article order.
+
+    Articles follow in the order of their best sentence; the first article's other
+    sentences follow its best one (in article order), so the answer's lead is always
+    the strongest sentence.
+    """
+    if not chosen:
+        return []
+    lead = chosen[0]
+    groups: dict[str, list[ScoredSentence]] = {}
+    for s in chosen:
+        groups.setdefault(s.hit.article_id, []).append(s)
+    ordered = [lead]
+    for article_id, members in groups.items():
+        rest = sorted((s for s in members if s is not lead), key=lambda s: s.start)
+        ordered.extend(rest)
+    return ordered
+
+
+def cite(ordered: Sequence[ScoredSentence]) -> tuple[AnswerSentence, ...]:
+    """Number articles by first appearance ([1] is the first sentence's article)."""
+    numbers: dict[str, int] = {}
+    out = []
+    for s in ordered:
+        n = numbers.setdefault(s.hit.article_id, len(numbers) + 1)
+        h = s.hit
+        citation = Citation(n=n, article_id=h.article_id, title=h.title, date=h.date, source=h.source, url=h.url,
+                            path=h.path, sentence=s.text, start=s.start, end=s.end, passage=h.text,
+                            passage_start=h.start, passage_end=h.end, score=s.score)
+        out.append(AnswerSentence(text=s.text, citation=citation, score=s.score))
+    return tuple(out)
+
+
+# -- abstention ---------------------------------------------------------------------------------------------
+
+def _confidence_features(query: Query, hits: Sequence[Hit], scored: Sequence[ScoredSentence]) -> tuple[float, ...]:
+    """(best passage cosine, best sentence cosine, share of question words in the best sentence)."""
+    if not hits or not scored:
+        return (0.0, 0.0, 0.0)
+    top = scored[0]
+    return (max(h.dense for h in hits), max(s.dense for s in scored), word_coverage(query.text, top.hit.text))
+
+
+def _confidence(features: tuple[float, ...]) -> float:
+    z = CONFIDENCE_BIAS + sum(w * f for w, f in zip(CONFIDENCE_WEIGHTS, features))
+    return float(1 / (1 + np.exp(-z)))
+
+
+def word_coverage(question: str, text: str) -> float:
+    """Share of the question's content words found in `text` (5-letter prefixes, so
+    "imposing" matches "impose").
+
+    Example:
+        >>> word_coverage("What tariffs did Trudeau impose?", "Trudeau imposed tariffs.")
+        1.0
+    """
+    words = {w[:5] for w in re.findall(r"\w+", question.lower()) if w not in STOPWORDS}
+    if not words:
+        return 0.0
+    present = {w[:5] for w in re.findall(r"\w+", text.lower())}
+    return len(words & present) / len(words)
+
+
+# -- follow-ups ----------------------------------------------------------------------------------------------
+
+def is_followup(question: str) -> bool:
+    """Does the question lean on the previous one? Short, anaphoric or a continuation.
+
+    Example:
+        >>> is_followup("How did China respond?"), is_followup("What did the Bank of England decide on rates in May?")
+        (True, False)
+    """
+    lowered = question.lower().strip()
+    words = re.findall(r"\w+", lowered)
+    content = [w for w in words if w not in STOPWORDS]
+    return (len(content) <= FOLLOWUP_MAX_WORDS or any(w in _ANAPHORA for w in words)
+            or lowered.startswith(_CONTINUATIONS))
+
+
+def _previous_question(history: Sequence[str | Answer] | None) -> str | None:
+    for turn in reversed(history or ()):
+        text = turn.search_text or turn.question if isinstance(turn, Answer) else str(turn)
+        if text and text.strip():
+            return text.strip()
+    return None
+
+
+def _with_context(query: Query, previous: str, index: Index) -> Query:
+    """Search the follow-up together with the question it follows."""
+    before = index.encoder.encode_queries([previous])[0]
+    vector = query.vector + FOLLOWUP_WEIGHT * before
+    vector = (vector / np.linalg.norm(vector)).astype(np.float32)
+    combined = f"{query.text} {previous}"
+    return Query(text=combined, vector=vector, fts=fts_query(combined), truncated=query.truncated)

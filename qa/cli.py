@@ -1,0 +1,260 @@
+"""The `qa` command: index, ask, info, eval, serve.
+
+argparse (standard library) keeps `qa ask` fast to start; every `QAError` is caught here,
+once, and printed as one line with exit code 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+from .config import Settings, load_settings
+from .errors import QAError
+
+EXAMPLES = {
+    "index": """examples:
+  qa index                          # update index/ from seeds/ (only new or changed articles)
+  qa index --full                   # rebuild everything
+  qa index --articles ~/news --index ~/news-index
+  qa index --model ~/models/all-mpnet-base-v2 --full""",
+    "ask": """examples:
+  qa ask "What tariffs did Trudeau impose?"
+  qa ask "What tariffs did Trudeau impose?" --json
+  qa ask "Who won the election?" --since 2024-01-01 --source BBC
+  qa ask "tariffs" --passages -k 3      # the retrieved passages instead of an answer""",
+    "info": """examples:
+  qa info
+  qa info --index ~/news-index --verify""",
+    "eval": """examples:
+  qa eval ../shared/data/squad-v1.1/dev-v1.1.reconstructed.json --mode all --limit 1000
+  qa eval questions.jsonl --index index --json""",
+    "serve": """examples:
+  qa serve                                    # http://127.0.0.1:7860
+  qa serve --articles ~/news --port 8080
+  qa serve --host 0.0.0.0 --auth alice:secret""",
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `qa` console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except QAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qa", description="Answers from news articles, made only of cited sentences.",
+        epilog="Run 'qa COMMAND --help' for the options and examples of each command.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES[name],
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    index = command("index", "Build or update the index from the articles folder.")
+    _common(index, articles=True)
+    index.add_argument("--full", action="store_true", help="rebuild everything, not only what changed")
+    index.add_argument("--max-file-mb", type=float, help="skip files larger than this (default 50, env QA_MAX_FILE_MB)")
+    index.add_argument("--passage-tokens", type=int, help="passage size in tokens (default 128)")
+    index.add_argument("--wait", type=float, default=0.0, help="seconds to wait for another running build")
+    index.add_argument("--quiet", action="store_true", help="no progress bar")
+    index.set_defaults(run=_index)
+
+    ask = command("ask", "Answer a question with cited sentences from the articles.")
+    ask.add_argument("question", help="the question, in quotes")
+    _common(ask)
+    ask.add_argument("-k", type=int, default=None, help="passages to consider (answer: 8) or show (--passages: 5)")
+    ask.add_argument("--sentences", type=int, default=3, help="most sentences in the answer (default 3)")
+    ask.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid", help="retrieval mode")
+    ask.add_argument("--since", help="only articles dated on or after YYYY-MM-DD")
+    ask.add_argument("--until", help="only articles dated on or before YYYY-MM-DD")
+    ask.add_argument("--source", action="append", default=[], help="only this source or article id (repeatable)")
+    ask.add_argument("--recent", action="store_true", help="prefer newer articles when scores tie")
+    ask.add_argument("--passages", action="store_true", help="show the retrieved passages instead of an answer")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.set_defaults(run=_ask)
+
+    info = command("info", "Show what the index holds.")
+    _common(info)
+    info.add_argument("--verify", action="store_true", help="also check every file against its checksum")
+    info.add_argument("--json", action="store_true", help="print the manifest summary as JSON")
+    info.set_defaults(run=_info)
+
+    evaluate = command("eval", "Measure retrieval and answer quality on SQuAD JSON or question JSONL.")
+    evaluate.add_argument("file", help="SQuAD v1.1 JSON, or JSONL of {\"question\", \"answers\": [...]}")
+    _common(evaluate, articles=True)
+    evaluate.add_argument("--mode", choices=["hybrid", "dense", "bm25", "all"], default="all")
+    evaluate.add_argument("--limit", type=int, help="evaluate only the first N questions")
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    evaluate.set_defaults(run=_eval)
+
+    serve = command("serve", "Start the chat in the browser (indexes the articles first if needed).")
+    _common(serve, articles=True)
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    serve.add_argument("--auth", help="USER:PASS required to open the app (or env QA_AUTH)")
+    serve.add_argument("--max-upload-mb", type=float, help="largest article upload (default: --max-file-mb, 50)")
+    serve.set_defaults(run=_serve)
+    return parser
+
+
+def _common(parser: argparse.ArgumentParser, articles: bool = False) -> None:
+    parser.add_argument("--index", dest="index_dir", help="index folder (default index/, env QA_INDEX)")
+    parser.add_argument("--model", help="sentence-transformers model name or path (env QA_MODEL)")
+    if articles:
+        parser.add_argument("--articles", dest="articles_dir", help="articles folder (default seeds/, env QA_ARTICLES)")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    names = ("index_dir", "model", "articles_dir", "max_file_mb", "passage_tokens")
+    return load_settings(**{n: getattr(args, n, None) for n in names})
+
+
+# -- commands ------------------------------------------------------------------------------------------
+
+def _index(args: argparse.Namespace) -> int:
+    from .build import build_index
+
+    report = build_index(_settings(args), full=args.full, progress=not args.quiet, wait=args.wait)
+    print(report)
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from .answering import answer
+    from .retrieval import Filters, retrieve
+
+    settings = _settings(args)
+    filters = Filters(since=_date(args.since, "--since"), until=_date(args.until, "--until"),
+                      sources=tuple(args.source), prefer_recent=args.recent)
+    if args.passages:
+        hits = retrieve(args.question, k=args.k or 5, index=settings.index_dir, mode=args.mode, filters=filters)
+        if args.json:
+            print(json.dumps({"question": args.question, "hits": [_hit_dict(h) for h in hits]}, indent=2))
+        else:
+            _print_hits(hits)
+        return 0
+    result = answer(args.question, k=args.k or 8, filters=filters, index=settings.index_dir,
+                    max_sentences=args.sentences, mode=args.mode)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _print_answer(result)
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from .index import load_index, verify_files
+
+    settings = _settings(args)
+    index = load_index(settings.index_dir, settings)
+    m = index.manifest
+    summary = {"index": str(index.path), "generation": index.generation.name, "built_at": m["built_at"],
+               "model": m["model"]["name"], "dimension": m["model"]["dim"], "counts": m["counts"],
+               "chunking": m["chunking"], "fingerprint": m["fingerprint"], "vector_index": m["vector_index"],
+               "format_version": m["format_version"], "versions": m["versions"]}
+    problems = verify_files(index.path) if args.verify else []
+    if args.json:
+        print(json.dumps(summary | ({"verify_problems": problems} if args.verify else {}), indent=2))
+    else:
+        c = m["counts"]
+        print(f"index        {index.path}/ ({index.generation.name})")
+        print(f"built        {m['built_at']}")
+        print(f"holds        {c['articles']} articles, {c['passages']} passages, {c['sentences']} sentences")
+        print(f"model        {m['model']['name']} ({m['model']['dim']} dimensions, {m['model']['max_tokens']} tokens)")
+        print(f"passages     up to {m['chunking']['passage_tokens']} tokens, "
+              f"{m['chunking']['overlap_sentences']} sentence overlap")
+        print(f"vectors      {m['vector_index']['factory']} ({m['vector_index']['ntotal']} vectors)")
+        print(f"fingerprint  {m['fingerprint']} (format {m['format_version']})")
+        articles = index.articles()
+        for a in articles[:10]:
+            print(f"  - {a.title} ({a.date or 'no date'}; {a.source or a.path}; {a.passages} passages)")
+        if len(articles) > 10:
+            print(f"  ... and {len(articles) - 10} more")
+        if args.verify:
+            print("verify       " + ("all files match their checksums" if not problems else "; ".join(problems)))
+    return 1 if problems else 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate_file
+
+    report = evaluate_file(args.file, settings=_settings(args), mode=args.mode, limit=args.limit,
+                           index_dir=args.index_dir)
+    print(json.dumps(report.metrics, indent=2) if args.json else report.table())
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from ui.app import serve
+
+    serve(_settings(args), host=args.host, port=args.port, auth=args.auth, max_upload_mb=args.max_upload_mb)
+    return 0
+
+
+# -- printing ------------------------------------------------------------------------------------------
+
+def _date(value: str | None, flag: str) -> str | None:
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise QAError(f"{flag} {value!r} is not a date; use YYYY-MM-DD, e.g. {flag} 2026-01-13.") from None
+
+
+def _hit_dict(hit: Any) -> dict[str, Any]:
+    return {"rank": hit.rank, "score": round(hit.score, 4), "dense": round(hit.dense, 4),
+            "lexical": round(hit.lexical, 4), "article_id": hit.article_id, "title": hit.title, "date": hit.date,
+            "source": hit.source, "path": hit.path, "text": hit.text}
+
+
+def _print_hits(hits: Sequence[Any]) -> None:
+    if not hits:
+        print("No passage matched.")
+    for hit in hits:
+        where = " · ".join(x for x in (hit.date, hit.source or hit.path) if x)
+        print(f"[{hit.rank}] {hit.title}  ({where})  score {hit.score:.3f}")
+        print(textwrap.indent(textwrap.fill(hit.text, 96), "    "))
+        print()
+
+
+def _print_answer(result: Any) -> None:
+    for notice in result.notices:
+        print(f"note: {notice}")
+    print(textwrap.fill(result.text, 96))
+    print()
+    if result.found:
+        print("Sources")
+        for c in result.sources():
+            where = " · ".join(x for x in (c.date, c.source, c.path) if x)
+            print(f"  [{c.n}] {c.title}  ({where})")
+        print(f"\nconfidence {result.confidence:.2f}")
+    elif result.hits:
+        print("Closest passages (they do not answer the question):")
+        for hit in result.hits[:3]:
+            snippet = textwrap.shorten(hit.text, 160, placeholder=" …")
+            print(f"  - {hit.title} ({hit.date or 'no date'}): {snippet}")
+        print(f"\nconfidence {result.confidence:.2f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -155,10 +155,15 @@ def _decode(data: bytes) -> tuple[str, str | None]:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     if best is None:
         raise _Skip("not valid text in any known encoding")
-    return str(best), f"read as {best.encoding} because it is not valid UTF-8"
+    # On short Western text the detector cannot tell the Latin code pages apart; the most
+    # common one for news (Windows-1252) wins when it reads the bytes about as well.
+    western = [m for m in matches if m.encoding == "cp1252" and m.chaos <= best.chaos + 0.02]
+    chosen = western[0] if western else best
+    return str(chosen), f"read as {chosen.encoding} because it is not valid UTF-8"
 
 
 def _text_article(text: str, markdown: bool) -> tuple[str | None, str, dict[str, str]]:
@@ -173,32 +178,27 @@ def _text_article(text: str, markdown: bool) -> tuple[str | None, str, dict[str,
                 if key.strip().lower() in _HEADER_KEYS and value.strip():
                     meta[key.strip().lower()] = value.strip().strip("\"'")
             i = end + 1
+    # Leading lines: blank lines, header lines and (Markdown) one "# heading", in any order.
     while i < len(lines):
         line = lines[i]
         match = _HEADER_LINE.match(line)
-        if not line.strip() and meta:
+        heading = _MD_HEADING.match(line) if markdown else None
+        if not line.strip():
             i += 1
-            continue
-        if match and match.group(1).lower() not in meta and _looks_like_header(match):
+        elif heading and "title" not in meta:
+            meta["title"] = heading.group(1)
+            i += 1
+        elif match and match.group(1).lower() not in meta and _looks_like_header(match):
             meta[match.group(1).lower()] = match.group(2)
             i += 1
-            continue
-        inline = _INLINE_DATE.match(line)
-        if inline and "date" not in meta:
-            meta["date"] = inline.group(1)
-            lines[i] = line[inline.end():]
-        break
+        else:
+            inline = _INLINE_DATE.match(line)
+            if inline and "date" not in meta:
+                meta["date"] = inline.group(1)
+                lines[i] = line[inline.end():]
+            break
     title = meta.pop("title", None)
     rest = lines[i:]
-    if markdown and title is None:
-        for j, line in enumerate(rest):
-            if not line.strip():
-                continue
-            heading = _MD_HEADING.match(line)
-            if heading:
-                title = heading.group(1)
-                rest = rest[j + 1:]
-            break
     return title, "\n".join(rest).strip(), meta
 
 

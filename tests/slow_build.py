@@ -1,0 +1,52 @@
+"""Run a build that stops at a chosen step (the atomic-build test kills it there).
+
+usage: slow_build.py ARTICLES INDEX PAUSE_AT   (PAUSE_AT: embed | publish | swap | never)
+Prints the step name when it gets there, then sleeps, so the test can `kill -9` it at
+exactly that point: while embedding, after the new generation is complete but before it
+is renamed, and after the rename but before CURRENT is replaced.
+"""
+
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import qa.build  # noqa: E402
+from qa.config import Settings  # noqa: E402
+from tests.fakes import FakeEncoder  # noqa: E402
+
+
+def pause(step: str) -> None:
+    print(step, flush=True)
+    time.sleep(60)
+
+
+class PausingEncoder(FakeEncoder):
+    def _token_embeddings(self, ids, mask, types):
+        if self.calls == 1 and PAUSE_AT == "embed":
+            pause("embed")
+        return super()._token_embeddings(ids, mask, types)
+
+
+if __name__ == "__main__":
+    articles, index, PAUSE_AT = sys.argv[1], sys.argv[2], sys.argv[3]
+    real_publish, real_replace = qa.build._publish, os.replace
+
+    def publish(index_dir, work):
+        if PAUSE_AT == "publish":
+            pause("publish")
+        return real_publish(index_dir, work)
+
+    def replace(src, dst):
+        if PAUSE_AT == "swap" and str(dst).endswith("CURRENT"):
+            pause("swap")
+        return real_replace(src, dst)
+
+    qa.build._publish = publish
+    os.replace = replace
+    settings = Settings(articles_dir=Path(articles), index_dir=Path(index), batch_size=4)
+    print("started", flush=True)
+    qa.build.build_index(settings, encoder=PausingEncoder(), progress=False, full=True)
+    print("done", flush=True)

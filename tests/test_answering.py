@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qa.answering import (
+    NOT_FOUND, Answer, ScoredSentence, answer, cite, is_followup, order_readably, select_sentences, word_coverage,
+)
+from qa.retrieval import Hit
+from tests.conftest import TRUDEAU
+
+
+def hit(article: str, rank: int = 1) -> Hit:
+    return Hit(rank=rank, score=1.0, article_id=article, title=f"Title {article}", date="2025-01-01", source="S",
+               url=None, path=f"{article}.txt", passage_id=rank, text="passage", start=0, end=7, sentences=(),
+               dense=0.5, lexical=1.0)
+
+
+def scored(text: str, article: str, score: float, start: int, vector: list[float]) -> ScoredSentence:
+    v = np.asarray(vector, dtype=np.float32)
+    return ScoredSentence(sentence_id=hash(text) % 1000, text=text, start=start, end=start + len(text),
+                          hit=hit(article), score=score, dense=score, lexical=0.0, vector=v / np.linalg.norm(v))
+
+
+def test_citation_numbers_follow_first_appearance_and_repeat_per_article():
+    sentences = [scored("B first.", "b", 0.9, 50, [1, 0, 0]), scored("A one.", "a", 0.8, 0, [0, 1, 0]),
+                 scored("B again.", "b", 0.7, 10, [0, 0, 1])]
+    cited = cite(sentences)
+    assert [(s.text, s.citation.n) for s in cited] == [("B first.", 1), ("A one.", 2), ("B again.", 1)]
+    assert cited[0].citation.start == 50 and cited[0].citation.end == 58
+    assert cited[0].citation.title == "Title b"
+
+
+def test_mmr_drops_near_duplicates_and_weak_sentences():
+    top = scored("Prices rose 5%.", "a", 0.9, 0, [1, 0, 0])
+    copy = scored("Prices rose 5% .", "b", 0.89, 0, [1, 0.01, 0])   # same meaning, other article
+    other = scored("Wages fell.", "a", 0.6, 20, [0, 1, 0])
+    weak = scored("Unrelated.", "c", 0.2, 0, [0, 0, 1])
+    chosen = select_sentences([top, copy, other, weak], limit=3)
+    assert [s.text for s in chosen] == ["Prices rose 5%.", "Wages fell."]
+
+
+def test_mmr_prefers_novel_sentences_over_similar_ones():
+    top = scored("A.", "a", 0.9, 0, [1, 0, 0])
+    similar = scored("A'.", "a", 0.85, 10, [0.9, 0.43, 0])
+    novel = scored("N.", "b", 0.8, 0, [0, 0, 1])
+    assert [s.text for s in select_sentences([top, similar, novel], limit=2)] == ["A.", "N."]
+
+
+def test_readable_order_keeps_the_best_first_and_articles_together_in_article_order():
+    best = scored("Best, late in article a.", "a", 0.9, 100, [1, 0, 0])
+    b = scored("From b.", "b", 0.8, 0, [0, 1, 0])
+    early_a = scored("Early in a.", "a", 0.7, 10, [0, 0, 1])
+    ordered = order_readably([best, b, early_a])
+    assert [s.text for s in ordered] == ["Best, late in article a.", "Early in a.", "From b."]
+
+
+def test_followup_detection():
+    assert is_followup("How did China respond?")
+    assert is_followup("What about Mexico?")
+    assert is_followup("Why did they do that?")
+    assert not is_followup("What did the Bank of England decide about interest rates in May?")
+
+
+def test_word_coverage():
+    assert word_coverage("What tariffs did Trudeau impose?", "Trudeau imposed tariffs.") == 1.0
+    assert word_coverage("Who won the 2022 FIFA World Cup?", "Trudeau imposed tariffs.") == 0.0
+
+
+def test_answer_dict_has_the_documented_fields(built):
+    result = answer("Who won the national cup final?", index=built)
+    data = result.to_dict()
+    assert {"question", "found", "answer", "sentences", "citations", "confidence"} <= set(data)
+    if result.found:
+        c = data["citations"][0]
+        assert {"n", "article_id", "title", "date", "source", "sentence", "start", "end"} <= set(c)
+
+
+def test_threshold_decides_found(built, monkeypatch):
+    import qa.answering as answering
+
+    monkeypatch.setattr(answering, "ABSTAIN_BELOW", 1.01)
+    result = answer("Who won the national cup final?", index=built)
+    assert not result.found and result.text == NOT_FOUND and result.sentences == () and result.hits
+    monkeypatch.setattr(answering, "ABSTAIN_BELOW", 0.0)
+    result = answer("Who won the national cup final?", index=built)
+    assert result.found and result.text.endswith("[1]")
+
+
+def test_answer_sentences_are_verbatim_with_offsets(built, monkeypatch):
+    import qa.answering as answering
+
+    monkeypatch.setattr(answering, "ABSTAIN_BELOW", 0.0)
+    result = answer("Who won the national cup final?", index=built)
+    bodies = {a: built.passages(built.article_passage_ids(a))[built.article_passage_ids(a)[0]].body
+              for a in {c.article_id for c in result.citations}}
+    for s in result.sentences:
+        assert bodies[s.citation.article_id][s.citation.start:s.citation.end] == s.text == s.citation.sentence
+        assert s.text in s.citation.passage
+    assert result.text == " ".join(f"{s.text} [{s.citation.n}]" for s in result.sentences)
+
+
+def test_long_question_is_truncated_with_a_notice(built):
+    result = answer("cup final " * 400, index=built)
+    assert result.notices and "longer than the model reads" in result.notices[0]
+
+
+def test_followup_is_searched_with_the_previous_question(built, monkeypatch):
+    import qa.answering as answering
+
+    monkeypatch.setattr(answering, "ABSTAIN_BELOW", 0.0)
+    first = answer("Why was Grindavik evacuated?", index=built)
+    follow = answer("And how many people?", history=[first], index=built)
+    assert "Grindavik" in follow.search_text
+    assert follow.sentences[0].citation.article_id == "volcano.txt"
+    alone = answer("And how many people?", index=built)
+    assert alone.search_text == "And how many people?"
+
+
+# -- with the real model, over the seed article ----------------------------------------------------------
+
+@pytest.mark.model
+def test_trudeau_answer_first_sentence(real_index):
+    result = answer("What tariffs did Trudeau impose?", index=real_index)
+    assert result.found
+    assert result.text.startswith(TRUDEAU + " [1]")
+    assert result.citations[0].n == 1 and result.citations[0].date == "2026-01-13"
+    assert result.citations[0].sentence == TRUDEAU
+
+
+@pytest.mark.model
+def test_china_response_followup_finds_retaliatory_tariffs(real_index):
+    first = answer("What tariffs did Trudeau impose?", index=real_index)
+    follow = answer("How did China respond?", history=[first], index=real_index)
+    assert follow.found
+    assert "retaliatory tariffs from China" in follow.sentences[0].text
+
+
+SEED_ANSWERABLE = ["What tariffs did Trudeau impose?", "Who is the Canadian prime minister visiting China?",
+                   "What does China's state media call on Canada to do?", "What did the China Daily editorial say?",
+                   "What has Trump done to Canada?", "What do Canadian officials expect from the trip?"]
+SEED_UNANSWERABLE = ["Who won the 2022 FIFA World Cup?", "What is the boiling point of water at sea level?",
+                     "How do I bake sourdough bread?", "Which team won the Super Bowl in 2020?",
+                     "What is the capital of Australia?"]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("question", SEED_UNANSWERABLE)
+def test_unanswerable_seed_questions_abstain(real_index, question):
+    result = answer(question, index=real_index)
+    assert not result.found and result.text == NOT_FOUND, (question, result.confidence)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("question", SEED_ANSWERABLE)
+def test_answerable_seed_questions_do_not_abstain(real_index, question):
+    result = answer(question, index=real_index)
+    assert result.found, (question, result.confidence)
+
+
+def test_answer_is_a_frozen_dataclass():
+    a = Answer(question="q", found=False, text=NOT_FOUND, sentences=(), hits=(), confidence=0.1)
+    with pytest.raises(AttributeError):
+        a.found = True  # type: ignore[misc]

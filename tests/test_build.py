@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from qa.build import build_index
+from qa.config import Settings
+from qa.errors import ArticleError, IndexLockedError
+from qa.index import current_generation, load_index
+from qa.retrieval import fts_query, retrieve
+from tests.fakes import FakeEncoder
+
+HERE = Path(__file__).resolve().parent
+
+
+def test_full_build_writes_a_self_describing_manifest(settings, fake):
+    report = build_index(settings, encoder=fake, progress=False)
+    assert report.full and report.full_reason == "no index yet"
+    assert len(report.added) == 4 and report.counts["articles"] == 4
+    generation = current_generation(settings.index_dir)
+    manifest = json.loads((generation / "manifest.json").read_text())
+    assert manifest["format_version"] == 1
+    assert manifest["model"]["name"] == settings.model and manifest["model"]["dim"] == 64
+    assert manifest["settings"]["passage_tokens"] == 128 and manifest["settings"]["overlap_sentences"] == 1
+    assert len(manifest["fingerprint"]) == 16
+    assert manifest["counts"] == report.counts
+    assert set(manifest["articles"]) == {"markets.md", "football.txt", "volcano.txt", "carney-china-trip.txt"}
+    assert all(len(h) == 64 for h in manifest["articles"].values())
+    assert {"faiss-cpu", "onnxruntime", "sqlite", "qa"} <= set(manifest["versions"])
+    assert manifest["built_at"].endswith("+00:00")
+    assert manifest["files"]["vectors.faiss"]["bytes"] == (generation / "vectors.faiss").stat().st_size
+    assert report.tokens_embedded > 0 and report.passages_embedded == report.counts["passages"]
+
+
+def test_unchanged_articles_are_not_embedded_again(settings, fake):
+    build_index(settings, encoder=fake, progress=False)
+    before = fake.texts_encoded
+    report = build_index(settings, encoder=fake, progress=False)
+    assert fake.texts_encoded == before
+    assert not report.full and report.unchanged == 4 and not report.changed
+
+
+def test_add_change_and_remove_one_article(settings, fake):
+    build_index(settings, encoder=fake, progress=False)
+    folder = settings.articles_dir
+    (folder / "new.txt").write_text("title: Harbour reopens\n\nThe harbour reopened after the storm. Ferries sail again.")
+    (folder / "football.txt").write_text("title: Rovers lose the cup\n\nRovers lost the final on penalties.")
+    (folder / "volcano.txt").unlink()
+    before = fake.texts_encoded
+    report = build_index(settings, encoder=fake, progress=False)
+    assert (report.added, report.updated, report.removed) == (("new.txt",), ("football.txt",), ("volcano.txt",))
+    assert report.unchanged == 2 and not report.full
+    assert fake.texts_encoded - before == report.passages_embedded == 2  # one passage each
+    index = load_index(settings.index_dir, settings, encoder=fake)
+    assert index.counts["articles"] == 4
+    assert retrieve("harbour ferries", k=1, index=index, mode="bm25")[0].article_id == "new.txt"
+    assert retrieve("Grindavik earthquakes", k=5, index=index, mode="bm25") == []  # removed from FTS
+    assert retrieve("striker scored twice", k=5, index=index, mode="bm25") == []  # old text gone
+    assert retrieve("penalties", k=1, index=index, mode="bm25")[0].article_id == "football.txt"
+    assert all(h.article_id != "volcano.txt" for h in retrieve("volcano eruption", k=10, index=index, mode="dense"))
+
+
+def test_incremental_result_equals_full_rebuild(settings, fake, tmp_path):
+    """Deletes in the contentless FTS tables must leave exactly the statistics of a fresh build."""
+    build_index(settings, encoder=fake, progress=False)
+    (settings.articles_dir / "markets.md").write_text("# Markets rally\n\nStocks rose on rate cut hopes. Banks led.")
+    (settings.articles_dir / "football.txt").unlink()
+    build_index(settings, encoder=fake, progress=False)
+    fresh = Settings(articles_dir=settings.articles_dir, index_dir=tmp_path / "fresh")
+    build_index(fresh, encoder=fake, progress=False)
+    a = load_index(settings.index_dir, settings, encoder=fake)
+    b = load_index(fresh.index_dir, fresh, encoder=fake)
+    for question in ("stocks rate banks", "China tariffs Trudeau", "volcano evacuated"):
+        q = fts_query(question)
+        assert [round(s, 6) for _, s in a.lexical_search(q, 10)] == [round(s, 6) for _, s in b.lexical_search(q, 10)]
+        ra = [(h.article_id, h.text, round(h.score, 5)) for h in retrieve(question, k=5, index=a)]
+        rb = [(h.article_id, h.text, round(h.score, 5)) for h in retrieve(question, k=5, index=b)]
+        assert ra == rb
+
+
+def test_changed_settings_or_model_force_a_full_rebuild(settings, fake):
+    build_index(settings, encoder=fake, progress=False)
+    report = build_index(Settings(**{**settings.__dict__, "passage_tokens": 64}), encoder=fake, progress=False)
+    assert report.full and "passage_tokens" in report.full_reason
+    report = build_index(Settings(**{**settings.__dict__, "passage_tokens": 64}), encoder=FakeEncoder(name="other"),
+                         progress=False)
+    assert report.full and "model_fingerprint" in report.full_reason
+    assert build_index(settings, encoder=fake, progress=False, full=True).full_reason == "--full requested"
+
+
+def test_no_readable_article_is_a_clear_error(tmp_path, fake):
+    folder = tmp_path / "a"
+    folder.mkdir()
+    (folder / "empty.txt").write_text("")
+    with pytest.raises(ArticleError, match=r"No readable article in .*empty.txt: file is empty"):
+        build_index(Settings(articles_dir=folder, index_dir=tmp_path / "i"), encoder=fake, progress=False)
+    with pytest.raises(ArticleError, match="does not exist"):
+        build_index(Settings(articles_dir=tmp_path / "nope", index_dir=tmp_path / "i"), encoder=fake, progress=False)
+
+
+def test_bad_files_are_reported_and_the_rest_indexed(settings, fake):
+    (settings.articles_dir / "bad.jsonl").write_text('{"text": "Good line."}\nnot json\n')
+    (settings.articles_dir / "blob.txt").write_bytes(b"\x00\x01\x02")
+    report = build_index(settings, encoder=fake, progress=False)
+    assert report.counts["articles"] == 5
+    assert {s.path for s in report.skipped} == {"bad.jsonl:2", "blob.txt"}
+    assert "skipped blob.txt: looks like a binary file" in str(report)
+
+
+def test_second_build_refuses_while_the_first_holds_the_lock(settings, fake):
+    from filelock import FileLock
+
+    settings.index_dir.mkdir(parents=True)
+    lock = FileLock(str(settings.index_dir / ".lock"), thread_local=False)
+    lock.acquire()
+    try:
+        with pytest.raises(IndexLockedError, match="Another build"):
+            build_index(settings, encoder=fake, progress=False)
+        threading.Timer(0.5, lock.release).start()
+        report = build_index(settings, encoder=fake, progress=False, wait=10)  # waits, then builds
+        assert report.counts["articles"] == 4
+    finally:
+        if lock.is_locked:
+            lock.release()
+
+
+def test_two_concurrent_build_processes_never_corrupt(settings, fake):
+    for i in range(30):
+        (settings.articles_dir / f"extra{i}.txt").write_text(f"Extra article number {i} about topic {i}. Two sentences.")
+    command = [sys.executable, str(HERE / "slow_build.py"), str(settings.articles_dir), str(settings.index_dir), "never"]
+    procs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outcomes = [p.communicate(timeout=120) for p in procs]
+    codes = sorted(p.returncode for p in procs)
+    assert codes[0] == 0
+    if codes[1] != 0:  # the loser refused clearly
+        assert any("Another build" in err for _, err in outcomes)
+    assert load_index(settings.index_dir, settings, encoder=fake).counts["articles"] == 34
+
+
+@pytest.mark.parametrize("step", ["embed", "publish", "swap"])
+def test_build_killed_at_any_point_leaves_the_previous_index_working(settings, fake, step):
+    build_index(settings, encoder=fake, progress=False)
+    before = current_generation(settings.index_dir)
+    question = "What tariffs did Trudeau impose?"
+    expected = [(h.article_id, h.text, round(h.score, 5))
+                for h in retrieve(question, k=3, index=load_index(settings.index_dir, settings, encoder=fake))]
+    (settings.articles_dir / "markets.md").write_text("# Changed\n\nA changed article about tariffs.")
+    proc = subprocess.Popen([sys.executable, str(HERE / "slow_build.py"), str(settings.articles_dir),
+                             str(settings.index_dir), step], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "started"
+        assert proc.stdout.readline().strip() == step
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert current_generation(settings.index_dir) == before
+    index = load_index(settings.index_dir, settings, encoder=fake)
+    assert index.counts["articles"] == 4
+    got = [(h.article_id, h.text, round(h.score, 5)) for h in retrieve(question, k=3, index=index)]
+    assert got == expected
+    leftovers = {p.name for p in settings.index_dir.iterdir()} - {before.name, "CURRENT", ".lock"}
+    assert leftovers  # the killed build's folder is still there ...
+    report = build_index(settings, encoder=fake, progress=False)
+    assert report.updated == ("markets.md",)
+    names = {p.name for p in settings.index_dir.iterdir()}
+    assert names == {current_generation(settings.index_dir).name, "CURRENT", ".lock"}  # ... until the next build

@@ -1,0 +1,114 @@
+"""The `qa` command, run as a user would (subprocess, real bundled model)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEED, TRUDEAU
+
+QA = [sys.executable, "-m", "qa.cli"]
+
+
+def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*QA, *args], capture_output=True, text=True, timeout=300, cwd=cwd,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})})
+
+
+@pytest.fixture(scope="module")
+def cli_index(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("cli")
+    (root / "articles").mkdir()
+    shutil.copy(SEED, root / "articles")
+    done = run("index", "--articles", str(root / "articles"), "--index", str(root / "index"), "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert "added 1" in done.stdout and "carney-china-trip.txt" in done.stdout
+    return root / "articles", root / "index"
+
+
+@pytest.mark.model
+def test_index_then_incremental_reports_what_changed(cli_index):
+    articles, index = cli_index
+    again = run("index", "--articles", str(articles), "--index", str(index), "--quiet")
+    assert again.returncode == 0 and "incremental update" in again.stdout and "unchanged 1" in again.stdout
+
+
+@pytest.mark.model
+def test_ask_prints_cited_answer_and_sources(cli_index):
+    done = run("ask", "What tariffs did Trudeau impose?", "--index", str(cli_index[1]))
+    assert done.returncode == 0, done.stderr
+    assert "Trudeau's government in 2024" in done.stdout and "[1]" in done.stdout
+    assert "Sources" in done.stdout and "2026-01-13" in done.stdout
+
+
+@pytest.mark.model
+def test_ask_json_has_the_documented_fields(cli_index):
+    done = run("ask", "What tariffs did Trudeau impose?", "--index", str(cli_index[1]), "--json")
+    data = json.loads(done.stdout)
+    assert data["found"] is True and data["question"] == "What tariffs did Trudeau impose?"
+    assert data["answer"].startswith(TRUDEAU + " [1]")
+    assert data["sentences"][0] == {"text": TRUDEAU, "citation": 1, "score": data["sentences"][0]["score"]}
+    c = data["citations"][0]
+    assert {k: c[k] for k in ("n", "article_id", "date", "sentence")} == {
+        "n": 1, "article_id": "carney-china-trip.txt", "date": "2026-01-13", "sentence": TRUDEAU}
+    assert c["end"] - c["start"] == len(TRUDEAU) and 0 < data["confidence"] <= 1
+
+
+@pytest.mark.model
+def test_ask_passages_json(cli_index):
+    done = run("ask", "What tariffs did Trudeau impose?", "--index", str(cli_index[1]), "--passages", "--json", "-k", "2")
+    hits = json.loads(done.stdout)["hits"]
+    assert len(hits) == 2 and TRUDEAU in hits[0]["text"]
+    assert {"text", "title", "date", "article_id", "score"} <= set(hits[0])
+
+
+@pytest.mark.model
+def test_ask_unanswerable_says_so(cli_index):
+    done = run("ask", "Who won the 2022 FIFA World Cup?", "--index", str(cli_index[1]))
+    assert done.returncode == 0 and "I could not find this in the articles." in done.stdout
+    assert "Closest passages" in done.stdout
+
+
+@pytest.mark.model
+def test_info(cli_index):
+    done = run("info", "--index", str(cli_index[1]), "--verify")
+    assert done.returncode == 0
+    assert "1 articles" in done.stdout and "all-MiniLM-L6-v2" in done.stdout and "match their checksums" in done.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["ask", "anything", "--index", "/nonexistent/idx"], "No index in /nonexistent/idx/"),
+    (["ask", "  ", "--index", "{index}"], "Please type a question"),
+    (["ask", "x", "--since", "yesterday", "--index", "{index}"], "--since 'yesterday' is not a date"),
+    (["index", "--articles", "/nonexistent/articles", "--index", "{index}"], "does not exist"),
+])
+@pytest.mark.model
+def test_user_errors_are_one_line_with_exit_code_1(cli_index, args, message):
+    done = run(*[a.replace("{index}", str(cli_index[1])) for a in args])
+    assert done.returncode == 1
+    assert message in done.stderr and done.stderr.startswith("error: ")
+    assert "Traceback" not in done.stderr
+
+
+def test_bad_setting_in_environment_is_a_clear_error(tmp_path):
+    done = run("info", "--index", str(tmp_path), env={"QA_PASSAGE_TOKENS": "many"})
+    assert done.returncode == 1 and "QA_PASSAGE_TOKENS='many' is not a valid int" in done.stderr
+
+
+def test_no_readable_article_fails_cleanly(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.txt").write_bytes(b"")
+    done = run("index", "--articles", str(tmp_path / "a"), "--index", str(tmp_path / "i"))
+    assert done.returncode == 1 and "No readable article" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("command", ["index", "ask", "info", "eval", "serve"])
+def test_every_command_has_help_with_examples(command):
+    done = run(command, "--help")
+    assert done.returncode == 0 and "examples:" in done.stdout and f"qa {command}" in done.stdout

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from qa.build import build_index
+from qa.config import Settings
+from qa.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from qa.index import current_generation, load_index, verify_files
+from qa.retrieval import retrieve
+from tests.fakes import FakeEncoder
+
+
+def test_missing_index_names_the_build_command(tmp_path):
+    with pytest.raises(IndexNotFoundError, match=r"No index in .*Build it with: qa index"):
+        load_index(tmp_path / "nothing", Settings())
+
+
+def test_index_built_with_another_model_is_a_clear_error(settings, built):
+    with pytest.raises(IndexMismatchError) as err:
+        load_index(settings.index_dir, settings, encoder=FakeEncoder(name="other"))
+    message = str(err.value)
+    assert "was built with model 'all-MiniLM-L6-v2'" in message and "qa index --full" in message
+
+
+def test_index_built_with_other_settings_names_both_values(settings, built, fake):
+    other = Settings(**{**settings.__dict__, "passage_tokens": 200})
+    with pytest.raises(IndexMismatchError, match=r"passage_tokens: index has 128, configured 200.*qa index --full"):
+        load_index(settings.index_dir, other, encoder=fake)
+
+
+def test_other_format_version_is_a_clear_error(settings, built, fake):
+    manifest_path = current_generation(settings.index_dir) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["format_version"] = 99
+    manifest["settings"]["format_version"] = 99
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match=r"format version 99.*reads version 1.*qa index --full"):
+        load_index(settings.index_dir, settings, encoder=fake)
+
+
+@pytest.mark.parametrize("name", ["vectors.faiss", "store.sqlite", "manifest.json"])
+def test_truncated_files_are_clear_errors(settings, built, fake, name):
+    path = current_generation(settings.index_dir) / name
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(IndexCorruptError, match=r"(truncated or damaged|damaged).*qa index --full"):
+        load_index(settings.index_dir, settings, encoder=fake)
+
+
+@pytest.mark.parametrize("name", ["vectors.faiss", "store.sqlite"])
+def test_garbage_of_the_right_size_is_a_clear_error_not_a_crash(settings, built, fake, name):
+    path = current_generation(settings.index_dir) / name
+    size = path.stat().st_size
+    path.write_bytes(b"\x07" * size)
+    with pytest.raises(IndexCorruptError, match="damaged"):
+        load_index(settings.index_dir, settings, encoder=fake)
+    assert verify_files(settings.index_dir) == [f"{name}: content differs from the manifest (damaged)"]
+
+
+def test_damaged_pointer_file(settings, built, fake):
+    (settings.index_dir / "CURRENT").write_text("../../etc")
+    with pytest.raises(IndexCorruptError, match="CURRENT is damaged"):
+        load_index(settings.index_dir, settings, encoder=fake)
+
+
+def test_articles_listing(built):
+    listing = {a.id: a for a in built.articles()}
+    assert listing["football.txt"].title == "Rovers win the cup"
+    assert listing["football.txt"].source == "Sports Daily" and listing["football.txt"].passages == 1
+    assert [a.date for a in built.articles()][0] == "2026-01-13"  # newest first
+
+
+def test_index_is_safe_to_share_between_threads(built):
+    questions = ["What tariffs did Trudeau impose?", "Who won the cup final?", "Why was the town evacuated?",
+                 "How much did the Dow lose?"] * 10
+    expected = {q: [(h.article_id, h.passage_id, round(h.score, 6)) for h in retrieve(q, k=3, index=built)]
+                for q in set(questions)}
+
+    def ask(q: str):
+        return q, [(h.article_id, h.passage_id, round(h.score, 6)) for h in retrieve(q, k=3, index=built)]
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(ask, questions))
+    assert all(got == expected[q] for q, got in results)
+    assert len(results) == 40

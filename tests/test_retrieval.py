@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import pytest
+
+from qa.errors import QuestionError
+from qa.retrieval import Filters, fts_query, retrieve
+from tests.conftest import TRUDEAU
+
+
+def test_fts_query_keeps_content_words_and_quotes_them():
+    assert fts_query("What tariffs did Trudeau impose?") == '"tariffs" OR "trudeau" OR "impose"'
+    assert fts_query('Is "it" a 100% "deal"?') == '"100" OR "deal"'
+    assert fts_query("what is it") == '"what" OR "is" OR "it"'  # only stopwords: keep them all
+
+
+def test_empty_question_is_refused(built):
+    with pytest.raises(QuestionError, match="Please type a question"):
+        retrieve("   \n ", index=built)
+
+
+def test_modes_rank_by_their_own_scores(built):
+    bm25 = retrieve("Grindavik evacuated", k=2, index=built, mode="bm25")
+    assert bm25[0].article_id == "volcano.txt" and bm25[0].lexical > 0
+    assert [h.rank for h in bm25] == [1, 2][: len(bm25)]
+    dense = retrieve("Grindavik evacuated", k=4, index=built, mode="dense")
+    assert [h.score for h in dense] == sorted((h.score for h in dense), reverse=True)
+    assert all(h.score == pytest.approx(h.dense) for h in dense)
+    with pytest.raises(QuestionError, match="Unknown retrieval mode"):
+        retrieve("x", index=built, mode="magic")
+
+
+def test_hybrid_gives_every_candidate_both_scores(built):
+    hits = retrieve("Rovers striker scored", k=4, index=built)
+    assert hits[0].article_id == "football.txt"
+    assert all(h.dense != 0 for h in hits)  # lexical-only candidates got their cosine computed
+    top = hits[0]
+    assert top.score == pytest.approx(0.6 * top.dense + 0.4 * top.lexical / max(h.lexical for h in hits))
+
+
+def test_exact_rare_words_and_numbers_are_found_lexically(built):
+    assert retrieve("4,000 people", k=1, index=built)[0].article_id == "volcano.txt"
+    assert retrieve("Dow Jones 3.5%", k=1, index=built)[0].article_id == "markets.md"
+
+
+def test_hit_carries_sentences_with_offsets_and_article_metadata(built):
+    hit = retrieve("Rovers cup final", k=1, index=built)[0]
+    assert (hit.title, hit.date, hit.source, hit.path) == ("Rovers win the cup", "2024-05-18", "Sports Daily",
+                                                          "football.txt")
+    body = "Rovers won the national cup final on Saturday. Their striker scored twice in the second half. " \
+           "Fans celebrated in the streets until late."
+    assert [body[s.start:s.end] for s in hit.sentences] == [s.text for s in hit.sentences]
+    assert hit.text == body[hit.start:hit.end]
+    assert "Rovers win the cup" in str(hit)
+
+
+def test_filters_by_date_and_source(built):
+    since = retrieve("news", k=10, index=built, filters=Filters(since="2025-01-01"), mode="dense")
+    assert {h.article_id for h in since} == {"markets.md", "carney-china-trip.txt"}
+    until = retrieve("news", k=10, index=built, filters=Filters(until="2024-12-31"), mode="hybrid")
+    assert {h.article_id for h in until} <= {"football.txt", "volcano.txt"} and until
+    source = retrieve("cup", k=10, index=built, filters=Filters(sources=("sports daily",)))
+    assert {h.article_id for h in source} == {"football.txt"}
+    by_id = retrieve("tariffs", k=10, index=built, filters=Filters(sources=("volcano.txt",)), mode="bm25")
+    assert by_id == []  # the volcano article does not mention tariffs
+    none = retrieve("tariffs", k=10, index=built, filters=Filters(since="2030-01-01"))
+    assert none == []
+
+
+def test_prefer_recent_breaks_near_ties_by_date(tmp_path, fake):
+    from qa.build import build_index
+    from qa.config import Settings
+    from qa.index import load_index
+
+    folder = tmp_path / "a"
+    folder.mkdir()
+    (folder / "old.txt").write_text("date: 2020-01-01\n\nThe committee approved the budget.")
+    (folder / "new.txt").write_text("date: 2025-01-01\n\nThe committee approved the budget.")
+    settings = Settings(articles_dir=folder, index_dir=tmp_path / "i")
+    build_index(settings, encoder=fake, progress=False)
+    index = load_index(settings.index_dir, settings, encoder=fake)
+    assert retrieve("committee budget", k=2, index=index, filters=Filters(prefer_recent=True))[0].article_id == "new.txt"
+
+
+@pytest.mark.model
+def test_trudeau_question_top_hit_holds_the_tariff_sentence(real_index):
+    hits = retrieve("What tariffs did Trudeau impose?", k=3, index=real_index)
+    assert TRUDEAU in hits[0].text
+    assert TRUDEAU in [s.text for s in hits[0].sentences]

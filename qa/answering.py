@@ -133,6 +133,8 @@ class Answer:
 def _citation_dict(c: Citation) -> dict[str, Any]:
     data = asdict(c)
     data["score"] = round(c.score, 4)
+    # "file", not "path": gradio_client treats any dict with a "path" key as a file to download.
+    data["file"] = data.pop("path")
     return data
 
 

@@ -196,7 +196,7 @@ def _eval(args: argparse.Namespace) -> int:
     from .evaluation import evaluate_file
 
     report = evaluate_file(args.file, settings=_settings(args), mode=args.mode, limit=args.limit,
-                           index_dir=args.index_dir)
+                           index_dir=args.index_dir, articles_given=args.articles_dir is not None)
     print(json.dumps(report.metrics, indent=2) if args.json else report.table())
     return 0
 

@@ -206,6 +206,15 @@ class Index:
         return [ArticleInfo(id=r[0], title=r[1], date=r[2], source=r[3], path=r[4], url=r[5],
                             indexed_at=r[6], passages=r[7]) for r in rows]
 
+    def sources(self) -> list[str]:
+        """The distinct sources of the indexed articles, sorted."""
+        rows = self._query("SELECT DISTINCT source FROM articles WHERE source IS NOT NULL ORDER BY source")
+        return [r[0] for r in rows]
+
+    def article(self, article_key: str) -> ArticleInfo | None:
+        """One indexed article by its id, or None."""
+        return next((a for a in self.articles() if a.id == article_key), None)
+
     # -- searching --------------------------------------------------------------------------
 
     def dense_search(self, vector: np.ndarray, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .config import load_settings
+from .config import Settings, load_settings
 from .errors import QuestionError
 from .index import Index, PassageRecord, current_generation, load_index
 from .splitting import Sentence
@@ -182,8 +182,9 @@ def search(query: Query, index: Index, k: int, *, mode: Mode = "hybrid", filters
         dense = dict(index.dense_search(query.vector, n, allowed))
     if mode in ("bm25", "hybrid"):
         lexical = dict(index.lexical_search(query.fts, n, where=where, params=params))
-    if mode == "hybrid":
-        _complete_scores(query, index, dense, lexical)
+    # Every candidate gets both scores, whatever the mode: ranking uses the mode's own
+    # score, but the answer step and its confidence need both.
+    _complete_scores(query, index, dense, lexical)
     ids = list(dense.keys() | lexical.keys())
     if not ids:
         return []
@@ -230,12 +231,12 @@ _LOADED: dict[Path, Index] = {}
 _LOADED_LOCK = threading.Lock()
 
 
-def resolve_index(index: Index | str | Path | None) -> Index:
+def resolve_index(index: Index | str | Path | None, settings: Settings | None = None) -> Index:
     """An `Index` as is; a folder (or None: the configured default) loaded once and
     reloaded automatically after `qa index` (or an upload in the UI) rebuilds it."""
     if isinstance(index, Index):
         return index
-    settings = load_settings()
+    settings = settings or load_settings()
     folder = Path(index) if index is not None else settings.index_dir
     key = folder.resolve()
     with _LOADED_LOCK:

@@ -30,10 +30,13 @@ SQUAD = ROOT.parent / "shared" / "data" / "squad-v1.1" / "dev-v1.1.reconstructed
 def features(args: argparse.Namespace) -> None:
     from tqdm import tqdm
 
+    import qa.index
     from qa.config import Settings
     from qa.evaluation import contains_answer, load_squad
     from qa.index import load_index
     from qa.retrieval import prepare_query
+
+    qa.index.BM25_WEIGHTS = (args.title_weight, 1.0)
 
     _, questions = load_squad(Path(args.squad))
     titles = list(dict.fromkeys(next(iter(q.gold)).split("#", 1)[1].rsplit("/", 1)[0] for q in questions))
@@ -104,7 +107,11 @@ def passage_scores(d: dict[str, np.ndarray], w: dict[str, float]) -> np.ndarray:
     best[best == 0] = 1
     best_s = group_max(q, d["P_sbm25_max"], n)
     best_s[best_s == 0] = 1
-    return (w["dense"] * d["P_dense"] + w["bm25"] * d["P_bm25"] / best[q]
+    dense = d["P_dense"]
+    if w.get("minmax"):
+        top, low = group_max(q, dense, n), -group_max(q, -dense, n)
+        dense = (dense - low[q]) / np.maximum(top[q] - low[q], 1e-6)
+    return (w["dense"] * dense + w["bm25"] * d["P_bm25"] / best[q]
             + w.get("sdense", 0) * d["P_sdense_max"] + w.get("sbm25", 0) * d["P_sbm25_max"] / best_s[q])
 
 
@@ -122,9 +129,21 @@ def evaluate(d: dict[str, np.ndarray], w: dict[str, float], sw: tuple[float, flo
     q, n = d["P_q"], int(d["P_q"].max()) + 1
     score = passage_scores(d, w)
     rank = ranks_within(q, score)
+    if "P_article" in d and w.get("per_article"):
+        # rank among articles: a passage counts only if it is its article's best
+        art = d["P_article"]
+        order = np.lexsort((rank, art, q))
+        best_of_article = np.zeros(len(q), dtype=bool)
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = (q[order][1:] != q[order][:-1]) | (art[order][1:] != art[order][:-1])
+        best_of_article[order[first]] = True
+        article_rank = ranks_within(q, np.where(best_of_article, score, -1e9))
+        rank_for_recall = np.where(best_of_article, article_rank, 10**6)
+    else:
+        rank_for_recall = rank
     first_gold = np.full(n, 10**6)
     g = d["P_gold"].astype(bool)
-    np.minimum.at(first_gold, q[g], rank[g])
+    np.minimum.at(first_gold, q[g], rank_for_recall[g])
     # passages the answer step reads, with their score relative to the question's best
     top = rank < top_passages
     best = group_max(q, score, n)
@@ -168,14 +187,23 @@ def show(label: str, m: dict[str, float]) -> None:
 
 def grid(args: argparse.Namespace) -> None:
     d = dict(np.load(args.features))
+    if args.index:
+        import sqlite3
+
+        from qa.index import current_generation
+
+        db = sqlite3.connect(current_generation(Path(args.index)) / "store.sqlite")
+        article_of = dict(db.execute("SELECT id, article FROM passages"))
+        d["P_article"] = np.array([article_of[p] for p in d["P_pid"]])
     print(f"{int(d['P_q'].max()) + 1} questions; tuning split = even articles, report = odd articles and all")
     base_sw = (0.5, 0.3, 0.2)
     show("dense only", evaluate(d, {"dense": 1, "bm25": 0}, base_sw))
     show("bm25 only", evaluate(d, {"dense": 0, "bm25": 1}, base_sw))
     show("rrf", evaluate(d, {"rrf": 1}, base_sw))
     results = []
-    for wd, ws, wsb in itertools.product([0.4, 0.5, 0.6, 0.7], [0, 0.2, 0.4, 0.6], [0, 0.1, 0.2]):
-        w = {"dense": wd, "bm25": 1 - wd, "sdense": ws, "sbm25": wsb}
+    for wd, ws, wsb, mm in itertools.product([0.5, 0.6, 0.7, 0.8, 0.9], [0, 0.3, 0.6, 0.9], [0, 0.1, 0.2, 0.3],
+                                             [0, 1]):
+        w = {"dense": wd, "bm25": 1 - wd, "sdense": ws, "sbm25": wsb, "minmax": mm}
         m = evaluate(d, w, base_sw, split=0)
         results.append((m["recall@1"] + m["recall@5"], w, m))
     results.sort(key=lambda r: -r[0])
@@ -190,6 +218,8 @@ def grid(args: argparse.Namespace) -> None:
     for _, sw, m in sw_results[:5]:
         show(f"tune sentence {sw}", m)
     best_sw = sw_results[0][1]
+    if "P_article" in d:
+        show("best, one passage per article", evaluate(d, best_w | {"per_article": 1}, best_sw))
     show(f"HELD-OUT {best_w} {best_sw}", evaluate(d, best_w, best_sw, split=1))
     show(f"ALL {best_w} {best_sw}", evaluate(d, best_w, best_sw))
     print(json.dumps({"passage": best_w, "sentence": best_sw}))
@@ -205,9 +235,11 @@ def main() -> None:
     f.add_argument("--candidates", type=int, default=50)
     f.add_argument("--sample", type=int, default=0, help="use about this many questions (0: all)")
     f.add_argument("--passage-tokens", type=int, default=128)
+    f.add_argument("--title-weight", type=float, default=0.5, help="BM25 weight of the title column")
     f.set_defaults(run=features)
     g = sub.add_parser("grid")
     g.add_argument("--features", required=True)
+    g.add_argument("--index", help="the index the features came from (enables per-article ranking)")
     g.set_defaults(run=grid)
     args = parser.parse_args()
     args.run(args)

@@ -33,9 +33,10 @@ NOT_FOUND = "I could not find this in the articles."
 MAX_SENTENCES = 3
 PASSAGES = 8
 
-# Sentence score = weights · (sentence cosine, sentence BM25 / best, passage score / best).
-# Tuned on SQuAD v1.1 dev (docs/benchmarks.md).
-SENTENCE_WEIGHTS = (0.5, 0.3, 0.2)
+# Sentence score = weights · (sentence cosine, sentence BM25 / best, passage score / best),
+# per retrieval mode. Tuned on SQuAD v1.1 dev (bench/tune_squad.py, docs/benchmarks.md).
+SENTENCE_WEIGHTS = {"hybrid": (0.7, 0.15, 0.6), "dense": (0.7, 0.0, 0.6), "bm25": (0.0, 0.15, 0.6)}
+MMR_POOL = 12              # best sentences MMR chooses from
 MMR_LAMBDA = 0.8           # relevance vs. novelty when picking the 2nd and 3rd sentence
 DUPLICATE_COSINE = 0.95    # a sentence this close to one already cited adds nothing
 KEEP_RELATIVE = 0.5        # later sentences must score at least this fraction of the best
@@ -167,13 +168,13 @@ def answer(question: str, history: Sequence[str | Answer] | None = None, k: int 
     if previous and is_followup(query.text):
         query = _with_context(query, previous, index)
     hits = search(query, index, max(k, 1), mode=mode, filters=filters)
-    return compose(question, query, hits, index, max_sentences, tuple(notices))
+    return compose(question, query, hits, index, max_sentences, tuple(notices), mode)
 
 
 def compose(question: str, query: Query, hits: Sequence[Hit], index: Index, max_sentences: int = MAX_SENTENCES,
-            notices: tuple[str, ...] = ()) -> Answer:
+            notices: tuple[str, ...] = (), mode: Mode = "hybrid") -> Answer:
     """Select, order and cite sentences from `hits` (the answer step without retrieval)."""
-    scored = score_sentences(query, hits, index)
+    scored = score_sentences(query, hits, index, mode)
     confidence = _confidence(_confidence_features(query, hits, scored))
     if not scored or confidence < ABSTAIN_BELOW:
         return Answer(question=question, found=False, text=NOT_FOUND, sentences=(), hits=tuple(hits),
@@ -202,33 +203,36 @@ class ScoredSentence:
     vector: np.ndarray
 
 
-def score_sentences(query: Query, hits: Sequence[Hit], index: Index,
-                    weights: tuple[float, float, float] = SENTENCE_WEIGHTS) -> list[ScoredSentence]:
-    """Every sentence of `hits` (once, with its best passage), best first."""
-    best_hit: dict[int, tuple[Hit, int]] = {}
-    for hit in hits:
+def score_sentences(query: Query, hits: Sequence[Hit], index: Index, mode: Mode = "hybrid",
+                    weights: tuple[float, float, float] | None = None) -> list[ScoredSentence]:
+    """Every sentence of `hits` (once, with its best passage), best first.
+
+    Uses the sentence scores `search` computed; reads stored vectors only for the few
+    sentences MMR may compare.
+    """
+    w_dense, w_lexical, w_passage = weights or SENTENCE_WEIGHTS[mode]
+    seen: set[int] = set()
+    rows = []
+    for hit in hits:  # best first, so a repeated sentence keeps its better passage
         for position, sid in enumerate(hit.sentence_ids):
-            if sid not in best_hit:  # hits come best first
-                best_hit[sid] = (hit, position)
-    if not best_hit:
+            if sid not in seen:
+                seen.add(sid)
+                rows.append((hit, position, sid))
+    if not rows:
         return []
-    ids = list(best_hit)
-    vectors = index.sentence_vectors(ids)
-    dense = vectors @ query.vector
-    lexical = index.sentence_scores(query.fts, ids)
-    top_lexical = max(lexical.values(), default=0.0) or 1.0
+    top_lexical = max((h.sentence_lexical[p] for h, p, _ in rows), default=0.0) or 1.0
     top_passage = max((h.score for h in hits), default=0.0) or 1.0
-    w_dense, w_lexical, w_passage = weights
     scored = []
-    for row, sid in enumerate(ids):
-        hit, position = best_hit[sid]
+    for hit, position, sid in rows:
+        dense, lexical = hit.sentence_dense[position], hit.sentence_lexical[position]
+        score = w_dense * dense + w_lexical * lexical / top_lexical + w_passage * hit.score / top_passage
         sentence = hit.sentences[position]
-        lex = lexical.get(sid, 0.0)
-        score = w_dense * float(dense[row]) + w_lexical * lex / top_lexical + w_passage * hit.score / top_passage
-        scored.append(ScoredSentence(sid, sentence.text, sentence.start, sentence.end, hit, score,
-                                     float(dense[row]), lex, vectors[row]))
-    scored.sort(key=lambda s: -s.score)
-    return scored
+        scored.append((score, hit, sentence, sid, dense, lexical))
+    scored.sort(key=lambda row: -row[0])
+    head = scored[:MMR_POOL]
+    vectors = index.sentence_vectors([row[3] for row in head])
+    return [ScoredSentence(sid, sentence.text, sentence.start, sentence.end, hit, score, dense, lexical, vector)
+            for (score, hit, sentence, sid, dense, lexical), vector in zip(head, vectors)]
 
 
 def select_sentences(scored: Sequence[ScoredSentence], limit: int = MAX_SENTENCES,
@@ -291,11 +295,12 @@ def cite(ordered: Sequence[ScoredSentence]) -> tuple[AnswerSentence, ...]:
 # -- abstention ---------------------------------------------------------------------------------------------
 
 def _confidence_features(query: Query, hits: Sequence[Hit], scored: Sequence[ScoredSentence]) -> tuple[float, ...]:
-    """(best passage cosine, best sentence cosine, share of question words in the best sentence)."""
+    """(best passage cosine, best sentence cosine, share of the question's words in the
+    passage of the best sentence)."""
     if not hits or not scored:
         return (0.0, 0.0, 0.0)
-    top = scored[0]
-    return (max(h.dense for h in hits), max(s.dense for s in scored), word_coverage(query.text, top.hit.text))
+    best_sentence = max(max(h.sentence_dense, default=0.0) for h in hits)
+    return (max(h.dense for h in hits), best_sentence, word_coverage(query.text, scored[0].hit.text))
 
 
 def _confidence(features: tuple[float, ...]) -> float:

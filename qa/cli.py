@@ -71,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     _common(index, articles=True)
     index.add_argument("--full", action="store_true", help="rebuild everything, not only what changed")
     index.add_argument("--max-file-mb", type=float, help="skip files larger than this (default 50, env QA_MAX_FILE_MB)")
-    index.add_argument("--passage-tokens", type=int, help="passage size in tokens (default 128)")
+    index.add_argument("--passage-tokens", type=int, help="passage size in tokens (default 256)")
     index.add_argument("--wait", type=float, default=0.0, help="seconds to wait for another running build")
     index.add_argument("--quiet", action="store_true", help="no progress bar")
     index.set_defaults(run=_index)

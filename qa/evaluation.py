@@ -154,7 +154,7 @@ def run_questions(index: Any, questions: Sequence[EvalQuestion], modes: Sequence
         for mode in modes:
             started = time.perf_counter()
             hits = search(query, index, K_MAX, mode=mode)  # type: ignore[arg-type]
-            result = compose(q.question, query, hits[:PASSAGES], index)
+            result = compose(q.question, query, hits[:PASSAGES], index, mode=mode)  # type: ignore[arg-type]
             ms = encode_ms + (time.perf_counter() - started) * 1000
             rows[mode].append(_score(q, hits, result, ms))
     return {mode: _summarise(values, any(q.gold for q in questions)) for mode, values in rows.items()}

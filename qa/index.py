@@ -35,6 +35,8 @@ VECTORS_FILE = "vectors.faiss"
 MANIFEST_FILE = "manifest.json"
 POINTER_FILE = "CURRENT"
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
+# BM25 weights of the passage columns (title, text); tuned on SQuAD (docs/benchmarks.md).
+BM25_WEIGHTS = (0.5, 1.0)
 
 SCHEMA = f"""
 CREATE TABLE articles(
@@ -243,7 +245,7 @@ class Index:
         """
         if not fts_query:
             return []
-        sql = "SELECT f.rowid, -bm25(passages_fts, 0.5, 1.0) FROM passages_fts f"
+        sql = f"SELECT f.rowid, -bm25(passages_fts, {BM25_WEIGHTS[0]}, {BM25_WEIGHTS[1]}) FROM passages_fts f"
         args: list[Any] = [fts_query]
         conditions = ["passages_fts MATCH ?"]
         if where:

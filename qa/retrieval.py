@@ -2,10 +2,12 @@
 
 Dense search finds paraphrases; BM25 (SQLite FTS5, Porter stemming) finds exact names,
 numbers and rare words the embedding blurs. Both candidate lists are merged, every
-candidate gets both scores (missing ones are computed, not assumed zero), and the final
-score is a weighted sum of the cosine and the BM25 score divided by the best BM25 score
-of the question. The weight was tuned on SQuAD (docs/benchmarks.md); it beats
-reciprocal rank fusion at rank 1 because it keeps how far apart the scores are.
+candidate gets both scores (missing ones are computed, not assumed zero), and a weighted
+sum ranks them: the passage's cosine, its BM25 divided by the question's best BM25, and
+the best cosine and BM25 of one of its sentences (a passage holding one sentence that
+answers beats one that is vaguely on topic throughout). The weights were tuned on SQuAD
+(docs/benchmarks.md); a weighted sum beats reciprocal rank fusion at rank 1 because it
+keeps how far apart the scores are.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from .splitting import Sentence
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
-DENSE_WEIGHT = 0.6       # tuned on SQuAD v1.1 dev (docs/benchmarks.md)
 CANDIDATES = 50          # per retriever, before fusion
+RERANK = 20              # passages whose sentences join the ranking
 MAX_QUESTION_CHARS = 2000
 
 # English function words (the Snowball list, trimmed): they match everything and only add
@@ -85,8 +87,8 @@ class Filters:
 class Hit:
     """A retrieved passage, with where it comes from and how well it matched.
 
-    `score` is the fused score used for ranking; `dense` is the cosine similarity of
-    question and passage; `lexical` the BM25 score (0 when no word matched).
+    `score` is the score used for ranking (see `search`); `dense` is the cosine similarity
+    of question and passage; `lexical` the BM25 score (0 when no word matched).
     """
 
     rank: int
@@ -105,6 +107,8 @@ class Hit:
     dense: float
     lexical: float
     sentence_ids: tuple[int, ...] = field(default=(), repr=False)
+    sentence_dense: tuple[float, ...] = field(default=(), repr=False)    # cosine of each sentence
+    sentence_lexical: tuple[float, ...] = field(default=(), repr=False)  # BM25 of each sentence
 
     def __str__(self) -> str:
         where = ", ".join(x for x in (self.date, self.source or self.path) if x)
@@ -167,34 +171,84 @@ def retrieve(question: str, k: int = 5, index: Index | str | Path | None = None,
     return search(prepare_query(question, index), index, k, mode=mode, filters=filters)
 
 
+@dataclass(frozen=True)
+class Weights:
+    """How a mode scores a passage: its own cosine and BM25 (divided by the question's best
+    BM25), plus the best cosine and BM25 of one of its sentences."""
+
+    dense: float
+    lexical: float
+    sentence_dense: float = 0.0
+    sentence_lexical: float = 0.0
+
+
+# Tuned on SQuAD v1.1 dev with bench/tune_squad.py (docs/benchmarks.md). The single modes
+# are the plain retrievers, kept for comparison and for `--mode`.
+MODE_WEIGHTS = {
+    "hybrid": Weights(dense=0.5, lexical=0.5, sentence_dense=0.9, sentence_lexical=0.2),
+    "dense": Weights(dense=1.0, lexical=0.0),
+    "bm25": Weights(dense=0.0, lexical=1.0),
+}
+
+
 def search(query: Query, index: Index, k: int, *, mode: Mode = "hybrid", filters: Filters | None = None,
-           candidates: int = CANDIDATES, dense_weight: float = DENSE_WEIGHT) -> list[Hit]:
-    """Rank passages for a prepared query (see `retrieve`)."""
+           candidates: int = CANDIDATES, weights: Weights | None = None) -> list[Hit]:
+    """Rank passages for a prepared query (see `retrieve`).
+
+    1. Each retriever of the mode proposes `candidates` passages; every candidate gets
+       both scores. 2. The best `RERANK` by passage score are read with their sentences,
+       whose own scores (computed once, reused by the answer step) join the ranking.
+    3. A passage overlapping a better one of the same article moves behind the others.
+    """
     if mode not in MODES:
         raise QuestionError(f"Unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}.")
+    w = weights or MODE_WEIGHTS[mode]
     filters = filters or Filters()
     where, params = filters.sql()
     allowed = index.passage_ids_where(where, params) if filters.restricts else None
     n = max(candidates, k)
     dense: dict[int, float] = {}
     lexical: dict[int, float] = {}
-    if mode in ("dense", "hybrid"):
+    if w.dense or w.sentence_dense:
         dense = dict(index.dense_search(query.vector, n, allowed))
-    if mode in ("bm25", "hybrid"):
+    if w.lexical or w.sentence_lexical:
         lexical = dict(index.lexical_search(query.fts, n, where=where, params=params))
-    # Every candidate gets both scores, whatever the mode: ranking uses the mode's own
-    # score, but the answer step and its confidence need both.
+    # Every candidate gets both scores, whatever the mode: ranking uses the mode's own,
+    # the answer step and its confidence use both.
     _complete_scores(query, index, dense, lexical)
-    ids = list(dense.keys() | lexical.keys())
-    if not ids:
+    if not dense:
         return []
     best_lexical = max(lexical.values(), default=0.0) or 1.0
-    weight = {"dense": 1.0, "bm25": 0.0, "hybrid": dense_weight}[mode]
-    scores = {i: weight * dense.get(i, 0.0) + (1 - weight) * lexical.get(i, 0.0) / best_lexical for i in ids}
-    records = index.passages(sorted(scores, key=scores.__getitem__, reverse=True)[:max(k, 1) * 2])
-    ranked = sorted(records.values(), key=lambda r: _rank_key(r, scores, filters.prefer_recent))[:k]
-    return [_hit(rank, r, scores[r.passage_id], dense.get(r.passage_id, 0.0), lexical.get(r.passage_id, 0.0))
-            for rank, r in enumerate(ranked, start=1)]
+    first = {i: w.dense * dense[i] + w.lexical * lexical.get(i, 0.0) / best_lexical for i in dense}
+    shortlist = sorted(first, key=first.__getitem__, reverse=True)[:max(RERANK, k)]
+    records = index.passages(shortlist)
+    sentence_ids = sorted({sid for r in records.values() for sid in r.sentence_ids})
+    sentence_dense = dict(zip(sentence_ids, (index.sentence_vectors(sentence_ids) @ query.vector).tolist()))
+    sentence_lexical = index.sentence_scores(query.fts, sentence_ids)
+    best_sentence_lexical = max(sentence_lexical.values(), default=0.0) or 1.0
+    scores = {}
+    for pid, r in records.items():
+        scores[pid] = (first[pid]
+                       + w.sentence_dense * max(sentence_dense[s] for s in r.sentence_ids)
+                       + w.sentence_lexical * max(sentence_lexical.get(s, 0.0) for s in r.sentence_ids)
+                       / best_sentence_lexical)
+    ranked = _demote_overlaps(sorted(records.values(), key=lambda r: _rank_key(r, scores, filters.prefer_recent)))
+    return [_hit(rank, r, scores[r.passage_id], dense[r.passage_id], lexical.get(r.passage_id, 0.0),
+                 tuple(sentence_dense[s] for s in r.sentence_ids),
+                 tuple(sentence_lexical.get(s, 0.0) for s in r.sentence_ids))
+            for rank, r in enumerate(ranked[:k], start=1)]
+
+
+def _demote_overlaps(ranked: list[PassageRecord]) -> list[PassageRecord]:
+    """Passages sharing a sentence with a better passage of the same article go last:
+    the reader sees other material before the same sentences again."""
+    shown: list[PassageRecord] = []
+    later: list[PassageRecord] = []
+    for r in ranked:
+        overlaps = any(o.article_key == r.article_key and o.sentence_ids[0] <= r.sentence_ids[-1]
+                       and r.sentence_ids[0] <= o.sentence_ids[-1] for o in shown)
+        (later if overlaps else shown).append(r)
+    return shown + later
 
 
 def _complete_scores(query: Query, index: Index, dense: dict[int, float], lexical: dict[int, float]) -> None:
@@ -218,11 +272,13 @@ def _negated_date(date: str | None) -> int:
     return -int(date.replace("-", "")) if date else 0
 
 
-def _hit(rank: int, r: PassageRecord, score: float, dense: float, lexical: float) -> Hit:
+def _hit(rank: int, r: PassageRecord, score: float, dense: float, lexical: float,
+         sentence_dense: tuple[float, ...], sentence_lexical: tuple[float, ...]) -> Hit:
     sentences = tuple(Sentence(r.body[a:b], a, b) for a, b in r.sentence_spans)
     return Hit(rank=rank, score=score, article_id=r.article_key, title=r.title, date=r.date, source=r.source,
                url=r.url, path=r.path, passage_id=r.passage_id, text=r.text, start=r.start, end=r.end,
-               sentences=sentences, dense=dense, lexical=lexical, sentence_ids=r.sentence_ids)
+               sentences=sentences, dense=dense, lexical=lexical, sentence_ids=r.sentence_ids,
+               sentence_dense=sentence_dense, sentence_lexical=sentence_lexical)
 
 
 # -- the default index, reloaded when a build replaces it --------------------------------------------

@@ -29,7 +29,7 @@ def test_full_build_writes_a_self_describing_manifest(settings, fake):
     manifest = json.loads((generation / "manifest.json").read_text())
     assert manifest["format_version"] == 1
     assert manifest["model"]["name"] == settings.model and manifest["model"]["dim"] == 64
-    assert manifest["settings"]["passage_tokens"] == 128 and manifest["settings"]["overlap_sentences"] == 1
+    assert manifest["settings"]["passage_tokens"] == 256 and manifest["settings"]["overlap_sentences"] == 1
     assert len(manifest["fingerprint"]) == 16
     assert manifest["counts"] == report.counts
     assert set(manifest["articles"]) == {"markets.md", "football.txt", "volcano.txt", "carney-china-trip.txt"}

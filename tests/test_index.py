@@ -27,7 +27,7 @@ def test_index_built_with_another_model_is_a_clear_error(settings, built):
 
 def test_index_built_with_other_settings_names_both_values(settings, built, fake):
     other = Settings(**{**settings.__dict__, "passage_tokens": 200})
-    with pytest.raises(IndexMismatchError, match=r"passage_tokens: index has 128, configured 200.*qa index --full"):
+    with pytest.raises(IndexMismatchError, match=r"passage_tokens: index has 256, configured 200.*qa index --full"):
         load_index(settings.index_dir, other, encoder=fake)
 
 

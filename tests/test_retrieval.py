@@ -29,12 +29,29 @@ def test_modes_rank_by_their_own_scores(built):
         retrieve("x", index=built, mode="magic")
 
 
-def test_hybrid_gives_every_candidate_both_scores(built):
-    hits = retrieve("Rovers striker scored", k=4, index=built)
+def test_hybrid_score_combines_passage_and_sentence_scores(built):
+    hits = retrieve("Rovers striker scored", k=20, index=built)  # every passage of the small corpus
     assert hits[0].article_id == "football.txt"
     assert all(h.dense != 0 for h in hits)  # lexical-only candidates got their cosine computed
-    top = hits[0]
-    assert top.score == pytest.approx(0.6 * top.dense + 0.4 * top.lexical / max(h.lexical for h in hits))
+    best_lexical = max(h.lexical for h in hits)
+    best_sentence_lexical = max(max(h.sentence_lexical) for h in hits)
+    for h in hits:
+        expected = (0.5 * h.dense + 0.5 * h.lexical / best_lexical + 0.9 * max(h.sentence_dense)
+                    + 0.2 * max(h.sentence_lexical) / best_sentence_lexical)
+        assert h.score == pytest.approx(expected)
+    assert len(hits[0].sentence_dense) == len(hits[0].sentences) == len(hits[0].sentence_lexical)
+
+
+def test_overlapping_passages_of_one_article_come_after_other_material():
+    from qa.index import PassageRecord
+    from qa.retrieval import _demote_overlaps
+
+    def record(pid: int, article: str, first: int, last: int) -> PassageRecord:
+        return PassageRecord(pid, article, "t", None, None, None, "p", "body", 0, 4,
+                             tuple(range(first, last + 1)), tuple((0, 1) for _ in range(first, last + 1)))
+
+    ranked = [record(1, "a", 1, 5), record(2, "a", 5, 9), record(3, "b", 20, 24), record(4, "a", 10, 12)]
+    assert [r.passage_id for r in _demote_overlaps(ranked)] == [1, 3, 4, 2]
 
 
 def test_exact_rare_words_and_numbers_are_found_lexically(built):

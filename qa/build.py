@@ -119,6 +119,15 @@ def build_index(settings: Settings | None = None, *, full: bool = False, progres
     with _build_lock(index_dir, wait):
         _remove_leftovers(index_dir, keep=None)
         previous, reason = _previous_generation(index_dir, wanted, full)
+        if previous is not None:
+            manifest = read_manifest(previous)
+            changes = _diff(manifest["articles"], read.articles)
+            if not any(changes):  # nothing to do: keep the live generation as it is
+                return BuildReport(
+                    index_dir=index_dir, added=(), updated=(), removed=(), unchanged=len(read.articles),
+                    skipped=read.skipped, warnings=read.warnings, full=False, full_reason="",
+                    counts=manifest["counts"], passages_embedded=0, tokens_embedded=0,
+                    seconds=time.perf_counter() - started, vector_index=manifest["vector_index"]["factory"])
         work = index_dir / f".build-{uuid.uuid4().hex[:12]}"
         work.mkdir()
         try:
@@ -198,9 +207,7 @@ def _build_into(work: Path, previous: Path | None, articles: Sequence[Article], 
             db.executescript(SCHEMA)
         old = dict(db.execute("SELECT key, content_hash FROM articles").fetchall())
         current = {a.id: a for a in articles}
-        added = tuple(k for k in current if k not in old)
-        updated = tuple(k for k in current if k in old and old[k] != current[k].content_hash)
-        removed = tuple(k for k in old if k not in current)
+        added, updated, removed = _diff(old, articles)
         dropped_passages = _delete_articles(db, [*updated, *removed])
         if dropped_passages:
             vectors.remove_ids(np.asarray(dropped_passages, dtype=np.int64))
@@ -223,6 +230,15 @@ def _build_into(work: Path, previous: Path | None, articles: Sequence[Article], 
     return {"added": added, "updated": updated, "removed": removed, "unchanged": len(current) - len(added) - len(updated),
             "counts": counts, "hashes": hashes, "passages_embedded": passages_embedded,
             "tokens_embedded": tokens_embedded, "factory": factory, "ntotal": int(vectors.ntotal)}
+
+
+def _diff(old: dict[str, str], articles: Sequence[Article]) -> tuple[tuple[str, ...], ...]:
+    """(added, updated, removed) article ids, given the old id -> content hash."""
+    current = {a.id: a.content_hash for a in articles}
+    added = tuple(k for k in current if k not in old)
+    updated = tuple(k for k in current if k in old and old[k] != current[k])
+    removed = tuple(k for k in old if k not in current)
+    return added, updated, removed
 
 
 def _delete_articles(db: sqlite3.Connection, keys: Sequence[str]) -> list[int]:

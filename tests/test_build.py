@@ -42,10 +42,11 @@ def test_full_build_writes_a_self_describing_manifest(settings, fake):
 
 def test_unchanged_articles_are_not_embedded_again(settings, fake):
     build_index(settings, encoder=fake, progress=False)
-    before = fake.texts_encoded
+    before, generation = fake.texts_encoded, current_generation(settings.index_dir)
     report = build_index(settings, encoder=fake, progress=False)
     assert fake.texts_encoded == before
     assert not report.full and report.unchanged == 4 and not report.changed
+    assert current_generation(settings.index_dir) == generation  # nothing rewritten
 
 
 def test_add_change_and_remove_one_article(settings, fake):

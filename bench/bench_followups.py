@@ -1,0 +1,66 @@
+"""Do follow-up questions work, and does the conversation help? Measured, not assumed.
+
+40 hand-written conversations (bench/data/followups.jsonl: a first question about a BBC
+article or the seed, then a short follow-up that leans on it, and the answer strings)
+over an index of the BBC corpus plus the seed article. Each follow-up is answered with
+and without the first question as history: sentence hit@1/@3 (an answer string in the
+first / first three sentences) and whether the first citation is the right article.
+
+    python bench/bench_followups.py
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from common import BBC, ROOT, WORK, require, save, table
+
+from qa import answer, build_index, load_index
+from qa.config import Settings
+from qa.evaluation import contains_answer
+
+DATA = ROOT / "bench" / "data" / "followups.jsonl"
+
+
+def index_with_seed() -> object:
+    folder = WORK / "bbc-seed-articles"
+    folder.mkdir(parents=True, exist_ok=True)
+    if not (folder / "bbc_news.jsonl").exists():
+        (folder / "bbc_news.jsonl").symlink_to(require(BBC))
+    shutil.copy(ROOT / "seeds" / "carney-china-trip.txt", folder)
+    settings = Settings(articles_dir=folder, index_dir=WORK / "bbc-seed-index")
+    build_index(settings)
+    return load_index(settings.index_dir, settings)
+
+
+def article_key(article_id: str) -> str:
+    return article_id if article_id.endswith(".txt") else f"bbc_news.jsonl#{article_id}"
+
+
+def main() -> None:
+    index = index_with_seed()
+    conversations = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
+    scores = {"with history": [], "without history": []}
+    for c in conversations:
+        first = answer(c["first"], index=index)
+        for label, history in (("with history", [first]), ("without history", None)):
+            result = answer(c["followup"], history=history, index=index)
+            texts = [s.text for s in result.sentences]
+            scores[label].append((contains_answer(texts[:1], c["answers"]), contains_answer(texts[:3], c["answers"]),
+                                  bool(result.citations) and result.citations[0].article_id == article_key(c["article_id"]),
+                                  not result.found))
+    result = {"conversations": len(conversations)}
+    rows = []
+    for label, values in scores.items():
+        n = len(values)
+        figures = {"sentence_hit@1": sum(v[0] for v in values) / n, "sentence_hit@3": sum(v[1] for v in values) / n,
+                   "right_article@1": sum(v[2] for v in values) / n, "abstained": sum(v[3] for v in values) / n}
+        result[label] = {k: round(v, 3) for k, v in figures.items()}
+        rows.append([label, *(f"{v:.3f}" for v in figures.values())])
+    print(table(rows, ["follow-up answered", "sentence hit@1", "sentence hit@3", "right article@1", "abstained"]))
+    print(f"saved {save('followups', result)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Shared pieces of the benchmarks: where the data is, timing, results, machine info."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DATA = Path(os.environ.get("QA_BENCH_DATA", ROOT.parent / "shared" / "data"))
+BBC = DATA / "bbc-news" / "bbc_news.jsonl"
+SQUAD = DATA / "squad-v1.1" / "dev-v1.1.reconstructed.json"
+RESULTS = ROOT / "bench" / "results"
+WORK = Path(os.environ.get("QA_BENCH_WORK", "/tmp/qa-bench"))
+QA = [sys.executable, "-m", "qa.cli"]
+
+
+def require(path: Path) -> Path:
+    if not path.exists():
+        raise SystemExit(f"{path} is missing: the benchmarks read the shared data by path "
+                         "(set QA_BENCH_DATA to its folder).")
+    return path
+
+
+def bbc_folder() -> Path:
+    """An articles folder holding the BBC corpus by symlink (never a copy)."""
+    folder = WORK / "bbc-articles"
+    folder.mkdir(parents=True, exist_ok=True)
+    link = folder / "bbc_news.jsonl"
+    if not link.exists():
+        link.symlink_to(require(BBC))
+    return folder
+
+
+def bbc_index() -> Path:
+    """The BBC index (built by bench_build.py, or here if missing)."""
+    index = WORK / "bbc-index"
+    if not (index / "CURRENT").exists():
+        run_qa("index", "--articles", str(bbc_folder()), "--index", str(index), "--quiet")
+    return index
+
+
+def run_qa(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    done = subprocess.run([*QA, *args], capture_output=True, text=True, cwd=ROOT)
+    if check and done.returncode != 0:
+        raise SystemExit(f"qa {' '.join(args)} failed:\n{done.stderr}")
+    return done
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30 if hasattr(os, "sysconf") else 0
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": round(mem, 1), "python": platform.python_version(),
+            "os": platform.platform()}
+
+
+def save(name: str, result: dict[str, Any]) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    result = {"benchmark": name, "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+              "machine": machine(), "command": " ".join([Path(sys.executable).name, *sys.argv]), **result}
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(result, indent=2))
+    return path
+
+
+def table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
+    cells = [[str(c) for c in header], *[[str(c) for c in r] for r in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Peak resident memory of a running process (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")

@@ -217,3 +217,66 @@ def test_twenty_concurrent_api_calls_all_answer_correctly(server):
             assert result["found"] and result["answer"].startswith(TRUDEAU)
         else:
             assert not result["found"]
+
+
+# -- the app's rules, without a browser ---------------------------------------------------------------------
+
+def test_upload_rules_extension_size_names_and_no_silent_overwrite(server, tmp_path):
+    app, articles = server[1], server[2] / "articles"
+    bad = tmp_path / "notes.exe"
+    bad.write_text("x")
+    assert "unsupported file type" in app.add_files([str(bad)])
+    big = tmp_path / "big.txt"
+    big.write_text("word " * 300_000)  # 1.5 MB, over the fixture's 1 MB upload limit
+    assert "over the 1 MB upload limit" in app.add_files([str(big)])
+    binary = tmp_path / "blob.txt"
+    binary.write_bytes(b"\x00\x01binary")
+    assert "binary" in app.add_files([str(binary)])
+    sneaky = tmp_path / "x" / "..%2F..%2Fevil name.txt"
+    sneaky.parent.mkdir()
+    sneaky.write_text("title: Sneaky\n\nA harmless article about gardens and roses.")
+    message = app.add_files([str(sneaky)])
+    assert "Added" in message and (articles / "2F-2Fevil-name.txt").exists()
+    other = tmp_path / "y" / "..%2F..%2Fevil name.txt"
+    other.parent.mkdir()
+    other.write_text("title: Another\n\nA different article about tulips.")
+    assert "Added 2F-2Fevil-name-2.txt" in app.add_files([str(other)])  # renamed, not overwritten
+    assert "already in the articles folder" in app.add_files([str(sneaky)])
+    assert not list(server[2].glob("*.exe")) and not (server[2] / "evil name.txt").exists()
+
+
+def test_safe_filename():
+    from ui.app import safe_filename
+
+    assert safe_filename("../../etc/passwd.txt") == "passwd.txt"
+    assert safe_filename("C:\\Users\\x\\report.HTML") == "report.html"
+    assert safe_filename(".hidden notes.md") == "hidden-notes.md"
+    assert safe_filename("....txt") == "article.txt"
+
+
+def test_exposure_warning_and_auth_parsing(monkeypatch):
+    from qa.errors import QAError
+    from ui.app import exposure_warning, parse_auth
+
+    assert exposure_warning("127.0.0.1", None) is None
+    assert "without --auth" in exposure_warning("0.0.0.0", None)
+    assert exposure_warning("0.0.0.0", ("u", "p")) is None
+    assert parse_auth("alice:s3:cret") == ("alice", "s3:cret")
+    monkeypatch.setenv("QA_AUTH", "bob:pw")
+    assert parse_auth(None) == ("bob", "pw")
+    with pytest.raises(QAError, match="USER:PASSWORD"):
+        parse_auth("nocolon")
+
+
+def test_rendering_escapes_article_text():
+    from qa.answering import NOT_FOUND, Answer
+    from ui.app import render_not_found
+
+    hit_text = "<img src=x onerror=alert(1)>"
+    from qa.retrieval import Hit
+
+    hit = Hit(rank=1, score=0.1, article_id="a", title="<b>T</b>", date=None, source=None, url=None, path="a.txt",
+              passage_id=1, text=hit_text, start=0, end=len(hit_text), sentences=(), dense=0.1, lexical=0.0)
+    html_out = render_not_found(Answer("q", False, NOT_FOUND, (), (hit,), 0.1))
+    assert "<img" not in html_out and "&lt;img src=x onerror=alert(1)&gt;" in html_out
+    assert "&lt;b&gt;T&lt;/b&gt;" in html_out

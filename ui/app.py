@@ -160,7 +160,7 @@ def safe_filename(name: str) -> str:
     """
     base = Path(name.replace("\\", "/")).name
     stem, suffix = Path(base).stem, Path(base).suffix.lower()
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip(".-_")[:80] or "article"
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-_")[:80] or "article"
     return stem + suffix
 
 
@@ -464,13 +464,21 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
     return user, password
 
 
+def exposure_warning(host: str, credentials: tuple[str, str] | None) -> str | None:
+    """A warning when the app is reachable from other machines without a login."""
+    if host in ("127.0.0.1", "localhost", "::1") or credentials is not None:
+        return None
+    return (f"warning: serving on {host} without --auth: anyone who can reach this machine can read the "
+            "articles and upload or delete them. Pass --auth USER:PASS (or set QA_AUTH).")
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None,
           max_upload_mb: float | None = None) -> None:
     """`qa serve`: index what is missing or stale, then serve the chat until Ctrl-C."""
     credentials = parse_auth(auth)
-    if host not in ("127.0.0.1", "localhost", "::1") and credentials is None:
-        print(f"warning: serving on {host} without --auth: anyone who can reach this machine can read the "
-              "articles and upload or delete them. Pass --auth USER:PASS (or set QA_AUTH).", file=sys.stderr)
+    warning = exposure_warning(host, credentials)
+    if warning:
+        print(warning, file=sys.stderr)
     app = ChatApp(settings, max_upload_mb)
     print(app.ensure_index(), file=sys.stderr)
     app.index().encoder.encode_queries(["warm up"])  # load the model before the first visitor

@@ -37,9 +37,9 @@ from .index import (
 from .splitting import Passage, Sentence, make_passages, split_sentences
 
 CHUNK_ARTICLES = 256  # articles embedded per round: bounds memory; big enough to batch well
-# Exact search stays under ~5 ms per question up to about this many passages; above it an
+# Exact search stays under ~4 ms per question up to about this many passages; above it an
 # IVF index is faster at >= 0.95 recall@10 (docs/benchmarks.md, scale benchmark).
-EXACT_SEARCH_LIMIT = 200_000
+EXACT_SEARCH_LIMIT = 30_000
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,9 @@ VECTORS_FILE = "vectors.faiss"
 MANIFEST_FILE = "manifest.json"
 POINTER_FILE = "CURRENT"
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
+# Lists an IVF index searches: recall@10 about 0.96 (IVF1024, 100k passages) to 0.99
+# (IVF4096, 1M passages) against exact search, in 2-4 ms (bench/bench_scale.py).
+IVF_NPROBE = 64
 # BM25 weights of the passage columns (title, text); tuned on SQuAD (docs/benchmarks.md).
 BM25_WEIGHTS = (0.5, 1.0)
 
@@ -372,13 +375,20 @@ def _open_store(path: Path) -> sqlite3.Connection:
 def _read_vectors(path: Path) -> Any:
     import faiss
 
+    # One question at a time: FAISS's threads cost more than they save (flat search over
+    # 100k vectors: 16 ms on one thread, 48 ms on two; docs/benchmarks.md).
+    faiss.omp_set_num_threads(1)
     if not path.exists():
         raise IndexCorruptError(f"{path} is missing. Rebuild with: qa index --full")
     try:
-        return faiss.read_index(str(path))
+        vectors = faiss.read_index(str(path))
     except RuntimeError as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
         raise IndexCorruptError(f"{path} is damaged ({first_line[:200]}). Rebuild with: qa index --full") from None
+    if isinstance(vectors, faiss.IndexIVF):
+        vectors.nprobe = IVF_NPROBE
+        vectors.set_direct_map_type(faiss.DirectMap.Hashtable)  # for reconstruct_batch
+    return vectors
 
 
 def load_index(path: Path | str | None = None, settings: Settings | None = None, encoder: Any = None) -> Index:

@@ -173,3 +173,40 @@ def test_build_killed_at_any_point_leaves_the_previous_index_working(settings, f
     assert report.updated == ("markets.md",)
     names = {p.name for p in settings.index_dir.iterdir()}
     assert names == {current_generation(settings.index_dir).name, "CURRENT", ".lock"}  # ... until the next build
+
+
+def test_ivf_vector_index_is_trained_in_the_build_and_updated_incrementally(tmp_path, fake):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    topics = ["harbour ferries", "volcano eruption", "football final", "bank rates", "election count",
+              "film festival", "chip factory", "rail strike"]
+    for i in range(80):
+        (folder / f"a{i:02d}.txt").write_text(f"title: Story {i}\n\nNews about {topics[i % 8]} number {i}. "
+                                              f"More about {topics[(i + 3) % 8]} here.")
+    exact = Settings(articles_dir=folder, index_dir=tmp_path / "exact")
+    ivf = Settings(articles_dir=folder, index_dir=tmp_path / "ivf", vector_index="IVF4,Flat")
+    build_index(exact, encoder=fake, progress=False)
+    report = build_index(ivf, encoder=fake, progress=False)
+    assert report.vector_index == "IVF4,Flat"
+    a, b = (load_index(s.index_dir, s, encoder=fake) for s in (exact, ivf))
+    for q in ("volcano eruption number 5", "bank rates", "rail strike number 77"):
+        # 4 lists, 64 probed: the IVF search is exhaustive and must equal exact search
+        assert [h.article_id for h in retrieve(q, k=5, index=a)] == [h.article_id for h in retrieve(q, k=5, index=b)]
+    (folder / "a05.txt").unlink()
+    (folder / "new.txt").write_text("title: Lighthouse\n\nThe lighthouse keeper retired after forty years.")
+    report = build_index(ivf, encoder=fake, progress=False)
+    assert (report.added, report.removed, report.vector_index) == (("new.txt",), ("a05.txt",), "IVF4,Flat")
+    b = load_index(ivf.index_dir, ivf, encoder=fake)
+    assert retrieve("lighthouse keeper retired", k=1, index=b, mode="dense")[0].article_id == "new.txt"
+    assert all(h.article_id != "a05.txt" for h in retrieve("volcano eruption number 5", k=10, index=b))
+
+
+def test_auto_switches_to_ivf_above_the_exact_search_limit(settings, fake, monkeypatch):
+    import qa.build
+
+    monkeypatch.setattr(qa.build, "EXACT_SEARCH_LIMIT", 3)
+    monkeypatch.setattr(qa.build, "_ivf_factory", lambda size: "IVF2,Flat")
+    report = build_index(settings, encoder=fake, progress=False)
+    assert report.counts["passages"] > 3 and report.vector_index == "IVF2,Flat"
+    index = load_index(settings.index_dir, settings, encoder=fake)
+    assert retrieve("Grindavik evacuated", k=1, index=index)[0].article_id == "volcano.txt"

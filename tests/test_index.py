@@ -9,7 +9,7 @@ from qa.build import build_index
 from qa.config import Settings
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from qa.index import current_generation, load_index, verify_files
-from qa.retrieval import retrieve
+from qa.retrieval import Filters, retrieve
 from tests.fakes import FakeEncoder
 
 
@@ -85,3 +85,25 @@ def test_index_is_safe_to_share_between_threads(built):
         results = list(pool.map(ask, questions))
     assert all(got == expected[q] for q, got in results)
     assert len(results) == 40
+
+
+def test_answer_path_reads_only_through_indexes(built):
+    """No question may scan a whole table: every statement of an answer uses a key, an
+    index or the full-text index (this is what keeps 1M passages fast; bench_scale.py)."""
+    from qa.answering import answer
+
+    statements: list[str] = []
+    built._db.set_trace_callback(statements.append)
+    try:
+        answer("What tariffs did Trudeau impose?", index=built)
+        answer("Who won the cup final?", history=["What tariffs did Trudeau impose?"],
+               filters=Filters(since="2020-01-01"), index=built)
+    finally:
+        built._db.set_trace_callback(None)
+    ours = [sql for sql in statements if sql.startswith("SELECT") and "'main'." not in sql]
+    assert len(ours) >= 8
+    for sql in ours:
+        steps = [row[3] for row in built._db.execute(f"EXPLAIN QUERY PLAN {sql}")]
+        scans = [step for step in steps if step.startswith("SCAN") and "VIRTUAL TABLE" not in step
+                 and "USING" not in step]
+        assert not scans, (sql, steps)

@@ -1,0 +1,228 @@
+"""Scale: 10k, 100k and 1M passages in the project's own index format, answered through
+the project's own answer path.
+
+Embedding 1M passages would take ~30 hours here, so the vectors are synthetic: real
+MiniLM vectors of BBC passages and sentences plus noise (so that nearest neighbours are
+spread like real ones, not like random Gaussians, which no approximate index handles).
+The text is real: BBC sentences, three new ones per passage (plus the one-sentence
+overlap), ten passages per article. Questions are real and encoded by the real model.
+
+For each size: time to build the vector index (FAISS, type chosen by the same rule as
+`qa index`) and the lexical index (SQLite FTS5), vector search p50 and recall@10 against
+exact search, lexical query p50, and `answer()` p50/p95 with the peak RSS of a fresh
+process that loads the index and answers 200 questions.
+
+    python bench/bench_scale.py [--sizes 10000 100000 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from common import ROOT, WORK, bbc_index, percentile, save, table
+
+from qa.build import _manifest, _publish, _target_factory
+from qa.config import Settings
+from qa.embedding import get_encoder
+from qa.index import SCHEMA, STORE_FILE, VECTORS_FILE, current_generation, settings_fingerprint
+
+SENTENCES_PER_PASSAGE = 3
+PASSAGES_PER_ARTICLE = 10
+NOISE = 0.045  # per-dimension noise; keeps synthetic neighbourhoods like real ones
+
+
+def real_material() -> tuple[list[str], list[str], np.ndarray]:
+    """BBC sentences (text), titles, and real vectors of BBC sentences to perturb."""
+    gen = current_generation(bbc_index())
+    db = sqlite3.connect(gen / STORE_FILE)
+    rows = db.execute("SELECT a.body, s.start, s.end, s.vector FROM sentences s JOIN articles a ON a.id = s.article"
+                      " ORDER BY s.id").fetchall()
+    texts = [body[a:b] for body, a, b, _ in rows]
+    vectors = np.stack([np.frombuffer(v, dtype=np.float16) for *_, v in rows]).astype(np.float32)
+    titles = [t for (t,) in db.execute("SELECT title FROM articles")]
+    return texts, titles, vectors
+
+
+def synthetic(seeds: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Mixtures of two real vectors plus noise, normalised."""
+    a, b = rng.integers(0, len(seeds), count), rng.integers(0, len(seeds), count)
+    mix = rng.uniform(0.6, 1.0, (count, 1)).astype(np.float32)
+    out = mix * seeds[a] + (1 - mix) * seeds[b] + rng.normal(0, NOISE, (count, seeds.shape[1])).astype(np.float32)
+    return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
+
+
+def build(size: int, texts: list[str], titles: list[str], seeds: np.ndarray) -> dict:
+    """Write an index of `size` passages in the project's format; return build timings."""
+    import faiss
+
+    folder = WORK / f"scale-{size}"
+    shutil.rmtree(folder, ignore_errors=True)
+    work = folder / ".build-scale"
+    work.mkdir(parents=True)
+    rng = np.random.default_rng(size)
+    db = sqlite3.connect(work / STORE_FILE)
+    db.execute("PRAGMA journal_mode=OFF")
+    db.execute("PRAGMA synchronous=OFF")
+    db.executescript(SCHEMA)
+    articles = size // PASSAGES_PER_ARTICLE
+    per_article = PASSAGES_PER_ARTICLE * SENTENCES_PER_PASSAGE + 1
+    lexical_s = store_s = 0.0
+    sentence_id = passage_id = 0
+    chunk = 2000
+    for begin in range(0, articles, chunk):
+        t0 = time.perf_counter()
+        art_rows, sent_rows, pass_rows, sent_fts, pass_fts = [], [], [], [], []
+        sentence_vectors = synthetic(seeds, min(chunk, articles - begin) * per_article, rng).astype(np.float16)
+        k = 0
+        for a in range(begin, min(begin + chunk, articles)):
+            picks = rng.integers(0, len(texts), per_article)
+            parts, spans, at = [], [], 0
+            for i in picks:
+                parts.append(texts[i])
+                spans.append((at, at + len(texts[i])))
+                at += len(texts[i]) + 1
+            body = " ".join(parts)
+            title = f"{titles[a % len(titles)]} ({a})"
+            art_rows.append((a + 1, f"scale-{a}", title, "2025-01-01", "Scale", None, f"scale-{a}", body, "x", "x"))
+            first_id = sentence_id + 1
+            for n, (s, e) in enumerate(spans):
+                sentence_id += 1
+                sent_rows.append((sentence_id, a + 1, n, s, e, sentence_vectors[k].tobytes()))
+                sent_fts.append((sentence_id, body[s:e]))
+                k += 1
+            for p in range(PASSAGES_PER_ARTICLE):
+                f, l = p * SENTENCES_PER_PASSAGE, p * SENTENCES_PER_PASSAGE + SENTENCES_PER_PASSAGE
+                passage_id += 1
+                pass_rows.append((passage_id, a + 1, p, first_id + f, first_id + l, spans[f][0], spans[l][1]))
+                pass_fts.append((passage_id, title, body[spans[f][0]:spans[l][1]]))
+        db.executemany("INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?)", art_rows)
+        db.executemany("INSERT INTO sentences VALUES (?,?,?,?,?,?)", sent_rows)
+        db.executemany("INSERT INTO passages VALUES (?,?,?,?,?,?,?)", pass_rows)
+        t1 = time.perf_counter()
+        db.executemany("INSERT INTO sentences_fts(rowid, text) VALUES (?,?)", sent_fts)
+        db.executemany("INSERT INTO passages_fts(rowid, title, text) VALUES (?,?,?)", pass_fts)
+        t2 = time.perf_counter()
+        store_s += t1 - t0
+        lexical_s += t2 - t1
+        print(f"  {size}: {passage_id} passages written", end="\r", flush=True)
+    t0 = time.perf_counter()
+    db.execute("INSERT INTO passages_fts(passages_fts) VALUES('optimize')")
+    db.execute("INSERT INTO sentences_fts(sentences_fts) VALUES('optimize')")
+    db.commit()
+    lexical_s += time.perf_counter() - t0
+    db.close()
+
+    vectors = synthetic(seeds, size, rng)
+    np.save(folder / "passage_vectors.npy", vectors)
+    factory = _target_factory("auto", size, "Flat")
+    t0 = time.perf_counter()
+    if factory == "Flat":
+        index = faiss.IndexIDMap2(faiss.IndexFlatIP(vectors.shape[1]))
+    else:
+        index = faiss.index_factory(vectors.shape[1], factory, faiss.METRIC_INNER_PRODUCT)
+        faiss.omp_set_num_threads(os.cpu_count() or 1)
+        index.train(vectors[rng.choice(size, min(size, 64 * index.nlist), replace=False)])
+    index.add_with_ids(vectors, np.arange(1, size + 1, dtype=np.int64))
+    vector_s = time.perf_counter() - t0
+    faiss.write_index(index, str(work / VECTORS_FILE))
+
+    settings = Settings(index_dir=folder)
+    encoder = get_encoder(settings)
+    counts = {"articles": articles, "passages": size, "sentences": sentence_id}
+    report = {"counts": counts, "hashes": {}, "passages_embedded": 0, "tokens_embedded": 0, "factory": factory,
+              "ntotal": size}
+    manifest = _manifest(report, encoder, settings_fingerprint(encoder.info.fingerprint, settings), settings, work)
+    (work / "manifest.json").write_text(json.dumps(manifest))
+    _publish(folder, work)
+    size_bytes = sum(p.stat().st_size for p in current_generation(folder).iterdir())
+    return {"factory": factory, "vector_build_s": round(vector_s, 1), "lexical_build_s": round(lexical_s, 1),
+            "store_write_s": round(store_s, 1), "index_bytes": size_bytes, "sentences": sentence_id}
+
+
+def vector_quality(size: int, seeds: np.ndarray) -> dict:
+    """Search p50 and recall@10 of the built vector index against exact search."""
+    import faiss
+
+    from qa.index import load_index
+
+    folder = WORK / f"scale-{size}"
+    vectors = np.load(folder / "passage_vectors.npy")
+    queries = synthetic(seeds, 200, np.random.default_rng(1))
+    exact = faiss.IndexFlatIP(vectors.shape[1])
+    exact.add(vectors)
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
+    _, truth = exact.search(queries, 10)
+    index = load_index(folder)
+    times, hits = [], 0
+    for q, t in zip(queries, truth):
+        start = time.perf_counter()
+        found = index.dense_search(q, 10)
+        times.append((time.perf_counter() - start) * 1000)
+        hits += len({pid - 1 for pid, _ in found} & set(t.tolist()))
+    return {"vector_p50_ms": round(percentile(times, 50), 2), "vector_p95_ms": round(percentile(times, 95), 2),
+            "vector_recall@10": round(hits / (10 * len(queries)), 4)}
+
+
+ANSWER_PROBE = """
+import json, sys, time
+sys.path.insert(0, {root!r})
+sys.path.insert(0, {bench!r})
+from bench_latency import questions
+from qa import answer, load_index
+from qa.retrieval import fts_query
+index = load_index({folder!r})
+qs = questions()
+for q in qs[:5]:
+    answer(q, index=index)
+lex, ans = [], []
+for q in qs:
+    t = time.perf_counter(); index.lexical_search(fts_query(q), 50); lex.append((time.perf_counter() - t) * 1000)
+    t = time.perf_counter(); answer(q, index=index); ans.append((time.perf_counter() - t) * 1000)
+rss = [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")][0] / 1024
+print(json.dumps({{"lex": lex, "answer": ans, "rss": rss}}))
+"""
+
+
+def answer_path(size: int) -> dict:
+    code = ANSWER_PROBE.format(root=str(ROOT), bench=str(ROOT / "bench"), folder=str(WORK / f"scale-{size}"))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(done.stderr)
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    return {"lexical_p50_ms": round(percentile(data["lex"], 50), 2), "lexical_p95_ms": round(percentile(data["lex"], 95), 2),
+            "answer_p50_ms": round(percentile(data["answer"], 50), 2),
+            "answer_p95_ms": round(percentile(data["answer"], 95), 2),
+            "answer_path_peak_rss_mb": round(data["rss"])}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", nargs="+", type=int, default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--keep", action="store_true", help="keep the built indexes")
+    args = parser.parse_args()
+    texts, titles, seeds = real_material()
+    results = {}
+    for size in args.sizes:
+        figures = build(size, texts, titles, seeds)
+        figures |= vector_quality(size, seeds)
+        figures |= answer_path(size)
+        results[str(size)] = figures
+        print(f"\n{size}: {json.dumps(figures)}", flush=True)
+        if not args.keep:
+            shutil.rmtree(WORK / f"scale-{size}", ignore_errors=True)
+    names = list(next(iter(results.values())))
+    print(table([[n, *(results[s].get(n) for s in results)] for n in names], ["figure", *results]))
+    print(f"saved {save('scale', {'sizes': results, 'synthetic': 'real BBC vectors mixed + noise; real BBC sentences'})}")
+
+
+if __name__ == "__main__":
+    main()

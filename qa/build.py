@@ -428,7 +428,7 @@ def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     found = {"qa": __version__, "sqlite": sqlite3.sqlite_version}
-    for package in ("faiss-cpu", "onnxruntime", "tokenizers", "sentencex", "numpy"):
+    for package in ("faiss-cpu", "onnxruntime", "tokenizers", "nupunkt", "numpy"):
         try:
             found[package] = version(package)
         except PackageNotFoundError:

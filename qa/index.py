@@ -29,7 +29,7 @@ from .config import Settings, load_settings
 from .errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 
 FORMAT_VERSION = 1
-CHUNKER = "sentencex/whole-sentences-v1"
+CHUNKER = "nupunkt/whole-sentences-v1"
 STORE_FILE = "store.sqlite"
 VECTORS_FILE = "vectors.faiss"
 MANIFEST_FILE = "manifest.json"

@@ -1,17 +1,22 @@
 """Splitting an article body into sentences (with offsets) and passages of whole sentences.
 
-Sentences come from sentencex (Wikimedia's rule-based segmenter): it handles "U.S.",
-"Mr.", "Jan.", "3.5", "100%", quotes and em-dashes, reports character offsets, and runs
-at millions of words per second, so splitting costs next to nothing beside embedding
-(pysbd, the usual choice, was 300x slower here: ~1 minute for the BBC corpus).
+Sentences come from nupunkt (an unsupervised Punkt model, trained and shipped with the
+package, no downloads): it handles "U.S.", "Mr.", "Jan.", "3.5", "100%", quotes and
+em-dashes, reports character offsets, and splits ~100k-500k words per second, so the BBC
+corpus takes seconds beside six minutes of embedding. pysbd, the usual choice, took a full
+minute for it; sentencex, faster still, glued "...in May. Zebra crossings..." together.
+Paragraph breaks always end a sentence (a headline without a full stop stays on its own).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import sentencex
+import nupunkt
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,7 @@ class Passage:
     end: int
 
 
-def split_sentences(body: str, language: str = "en") -> tuple[Sentence, ...]:
+def split_sentences(body: str) -> tuple[Sentence, ...]:
     """Split `body` into sentences whose offsets quote it verbatim.
 
     Example:
@@ -41,13 +46,16 @@ def split_sentences(body: str, language: str = "en") -> tuple[Sentence, ...]:
         ['The U.S. rate rose 3.5% in Jan. last year.', 'Mr. Li agreed.']
     """
     sentences = []
-    for piece in sentencex.get_sentence_boundaries(language, body):
-        raw = body[piece["start_index"]:piece["end_index"]]
-        text = raw.strip()
-        if not text:
-            continue  # sentencex reports paragraph breaks as pieces of their own
-        start = piece["start_index"] + (len(raw) - len(raw.lstrip()))
-        sentences.append(Sentence(text, start, start + len(text)))
+    paragraph_start = 0
+    for paragraph_end in [m.start() for m in _PARAGRAPH_BREAK.finditer(body)] + [len(body)]:
+        paragraph = body[paragraph_start:paragraph_end]
+        for a, b in nupunkt.sent_spans(paragraph) if paragraph.strip() else ():
+            raw = paragraph[a:b]
+            text = raw.strip()
+            if text:
+                start = paragraph_start + a + (len(raw) - len(raw.lstrip()))
+                sentences.append(Sentence(text, start, start + len(text)))
+        paragraph_start = paragraph_end
     return tuple(sentences)
 
 

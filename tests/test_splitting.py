@@ -25,6 +25,12 @@ def test_offsets_quote_the_body_verbatim_including_em_dashes():
     assert "—and, now, military action—" in dash
 
 
+def test_month_names_at_a_sentence_end_do_not_glue_sentences():
+    assert texts("Lava reached the sea in May. Zebra crossings were buried.") == [
+        "Lava reached the sea in May.", "Zebra crossings were buried."]
+    assert texts("The vote is in May. Mr. Blair said so.") == ["The vote is in May.", "Mr. Blair said so."]
+
+
 def test_paragraph_breaks_end_sentences_and_are_not_sentences():
     assert texts("First para without stop\n\nSecond para.") == ["First para without stop", "Second para."]
 
@@ -43,5 +49,5 @@ def test_sentence_longer_than_budget_is_a_passage_of_its_own():
 
 
 def test_no_overlap_setting():
-    sentences = split_sentences("Cats sleep. Dogs bark. Birds sing. Fish swim.")
+    sentences = split_sentences("The cats sleep all day. The dogs bark at night. The birds sing. The fish swim.")
     assert [(p.first, p.last) for p in make_passages(sentences, [1] * 4, budget=2, overlap=0)] == [(0, 1), (2, 3)]

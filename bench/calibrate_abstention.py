@@ -88,7 +88,7 @@ def main() -> None:
     y = np.r_[np.ones(train_pos.sum()), np.zeros(train_neg.sum())]
     w = fit_logistic(x, y)
     report = {"weights": [round(float(v), 3) for v in w[:-1]], "bias": round(float(w[-1]), 3),
-              "features": ["best passage cosine", "best sentence cosine", "question word coverage"]}
+              "features": ["best sentence cosine", "question word coverage"]}
     for threshold in (0.3, 0.4, 0.5, 0.6):
         def abstains(f: np.ndarray) -> float:
             return float(np.mean(1 / (1 + np.exp(-(f @ w[:-1] + w[-1]))) < threshold))

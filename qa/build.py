@@ -71,7 +71,8 @@ class BuildReport:
         lines = [f"Indexed {self.index_dir}/ — {kind} in {self.seconds:.1f} s",
                  f"  added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
                  f"unchanged {self.unchanged}, skipped {len(self.skipped)}",
-                 f"  now {self.counts['articles']} articles, {self.counts['passages']} passages, "
+                 f"  now {self.counts['articles']} article{'s' if self.counts['articles'] != 1 else ''}, "
+                 f"{self.counts['passages']} passages, "
                  f"{self.counts['sentences']} sentences; embedded {self.passages_embedded} passages "
                  f"({self.tokens_embedded} tokens)"]
         for label, ids in (("added", self.added), ("updated", self.updated), ("removed", self.removed)):

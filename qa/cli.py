@@ -176,7 +176,8 @@ def _info(args: argparse.Namespace) -> int:
         c = m["counts"]
         print(f"index        {index.path}/ ({index.generation.name})")
         print(f"built        {m['built_at']}")
-        print(f"holds        {c['articles']} articles, {c['passages']} passages, {c['sentences']} sentences")
+        print(f"holds        {c['articles']} article{'s' if c['articles'] != 1 else ''}, {c['passages']} passages, "
+              f"{c['sentences']} sentences")
         print(f"model        {m['model']['name']} ({m['model']['dim']} dimensions, {m['model']['max_tokens']} tokens)")
         print(f"passages     up to {m['chunking']['passage_tokens']} tokens, "
               f"{m['chunking']['overlap_sentences']} sentence overlap")

@@ -280,3 +280,19 @@ def test_rendering_escapes_article_text():
     html_out = render_not_found(Answer("q", False, NOT_FOUND, (), (hit,), 0.1))
     assert "<img" not in html_out and "&lt;img src=x onerror=alert(1)&gt;" in html_out
     assert "&lt;b&gt;T&lt;/b&gt;" in html_out
+
+
+def test_sources_panel_marks_cited_sentences_and_elides_far_text():
+    from qa.answering import AnswerSentence, Citation
+    from ui.app import _marked_passage
+
+    far = "Filler words here. " * 40
+    passage = far + "The cited <b>sentence</b>." + " Closing remark." + far
+    start = len(far)
+    end = start + len("The cited <b>sentence</b>.")
+    citation = Citation(1, "a", "T", None, None, None, "a.txt", passage[start:end], start, end, passage, 0, len(passage),
+                        0.7)
+    html_out = _marked_passage([AnswerSentence(citation.sentence, citation, 0.7)], context=60)
+    assert "<mark>The cited &lt;b&gt;sentence&lt;/b&gt;.</mark>" in html_out
+    assert html_out.count("…") == 2 and len(html_out) < len(passage)
+    assert "Closing remark." in html_out

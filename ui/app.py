@@ -145,8 +145,8 @@ class ChatApp:
         index = self.index()
         c = index.counts
         built = index.built_at.replace("T", " ")[:16]
-        return (f"{c['articles']} articles · {c['passages']} passages · model {html.escape(index.model_name)} · "
-                f"updated {built} UTC")
+        articles = f"{c['articles']} article{'s' if c['articles'] != 1 else ''}"
+        return f"{articles} · {c['passages']} passages · model {html.escape(index.model_name)} · updated {built} UTC"
 
 
 # -- rendering (pure functions; everything from articles is escaped) ------------------------------------
@@ -255,17 +255,27 @@ def render_sources(result: Answer | None) -> str:
     return f'<div class="qa-panel">{header}{"".join(cards)}</div>'
 
 
-def _marked_passage(cited: list[Any]) -> str:
+def _marked_passage(cited: list[Any], context: int = 220) -> str:
+    """The passage with its cited sentences marked; text far from them is elided (…)."""
     c0 = cited[0].citation
     text, offset = c0.passage, c0.passage_start
     spans = sorted((s.citation.start - offset, s.citation.end - offset) for s in cited)
     out, at = [], 0
     for a, b in spans:
-        out.append(_e(text[at:a]))
+        out.append(_elide(text[at:a], keep_start=at > 0, keep_end=True, width=context))
         out.append(f"<mark>{_e(text[a:b])}</mark>")
         at = b
-    out.append(_e(text[at:]))
+    out.append(_elide(text[at:], keep_start=True, keep_end=False, width=context))
     return f'<p class="qa-passage">{"".join(out)}</p>'
+
+
+def _elide(gap: str, keep_start: bool, keep_end: bool, width: int) -> str:
+    """Escape `gap`, keeping `width` characters on the side(s) that touch a cited sentence."""
+    if len(gap) <= width * (keep_start + keep_end):
+        return _e(gap)
+    head = gap[:width].rsplit(" ", 1)[0] if keep_start else ""
+    tail = gap[-width:].split(" ", 1)[-1] if keep_end else ""
+    return _e(head) + (" … " if head and tail else " …" if head else "… ") + _e(tail)
 
 
 # -- the Gradio app ---------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import sys
 
 from common import QA, RESULTS, ROOT, SQUAD, WORK, require, table
 
-STEPS = ["build", "latency", "incremental", "startup", "followups", "scale", "squad"]
+STEPS = ["build", "latency", "incremental", "startup", "followups", "squad", "sentence_vectors", "scale"]
 
 
 def run(name: str) -> None:

@@ -8,7 +8,7 @@ TORCH ?= torch==2.13.0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install chat serve index test bench clean-index
+.PHONY: install chat serve index test bench screenshot clean-index
 
 install: $(STAMP)
 
@@ -31,6 +31,9 @@ test: install
 
 bench: install
 	$(BIN)/python bench/run_all.py
+
+screenshot: install
+	$(BIN)/python docs/screenshot.py
 
 clean-index:
 	find index -mindepth 1 ! -name README.md -exec rm -rf {} +

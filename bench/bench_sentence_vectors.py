@@ -46,9 +46,8 @@ def main() -> None:
     args = parser.parse_args()
     _, questions = load_squad(require(SQUAD))
     questions = questions[:: max(1, len(questions) // args.sample)][: args.sample]
-    settings = Settings(index_dir=Path(args.index), max_file_mb=1024)
+    settings = Settings(index_dir=Path(args.index), max_file_mb=1024, abstain_below=0.0)
     index = load_index(settings.index_dir, settings)
-    answering.ABSTAIN_BELOW = 0.0
     rows = [run(index, questions, "stored, in context (the project)")]
 
     stored = index.sentence_vectors

@@ -7,8 +7,8 @@
    articles, a repeated quote) are not cited twice.
 4. Decide whether the articles answer at all: a logistic model of the match strengths,
    fitted on SQuAD questions with and without their article in the index
-   (bench/calibrate_abstention.py), gives `confidence`; below `ABSTAIN_BELOW` the answer
-   is "I could not find this in the articles."
+   (bench/calibrate_abstention.py), gives `confidence`; below `Settings.abstain_below`
+   (0.3, env QA_ABSTAIN_BELOW) the answer   is "I could not find this in the articles."
 5. Number the cited articles in order of first appearance: [1], [2], ...
 
 Follow-up questions ("How did China respond?") are searched together with the previous
@@ -41,13 +41,11 @@ MMR_LAMBDA = 0.8           # relevance vs. novelty when picking the 2nd and 3rd 
 DUPLICATE_COSINE = 0.95    # a sentence this close to one already cited adds nothing
 KEEP_RELATIVE = 0.5        # later sentences must score at least this fraction of the best
 
-# Abstention: confidence = sigmoid(w · features + b), features in `_confidence_features`.
-# Fitted by bench/calibrate_abstention.py on SQuAD questions with and without their
-# article in the index; at 0.4 it abstained on 5.6% of answerable and 91.8% of
-# unanswerable held-out questions (docs/benchmarks.md).
+# Abstention: confidence = sigmoid(w · features + b), features in `_confidence_features`,
+# fitted by bench/calibrate_abstention.py on SQuAD questions with and without their
+# article in the index. The threshold is a setting (`abstain_below`).
 CONFIDENCE_WEIGHTS = (17.41, 6.61)
 CONFIDENCE_BIAS = -11.77
-ABSTAIN_BELOW = 0.4
 
 # Follow-ups: the previous question's vector, at this weight, joins the new one's.
 FOLLOWUP_WEIGHT = 0.6
@@ -178,7 +176,7 @@ def compose(question: str, query: Query, hits: Sequence[Hit], index: Index, max_
     """Select, order and cite sentences from `hits` (the answer step without retrieval)."""
     scored = score_sentences(query, hits, index, mode)
     confidence = _confidence(_confidence_features(query, hits, scored))
-    if not scored or confidence < ABSTAIN_BELOW:
+    if not scored or confidence < index.settings.abstain_below:
         return Answer(question=question, found=False, text=NOT_FOUND, sentences=(), hits=tuple(hits),
                       confidence=confidence, notices=notices, search_text=query.text)
     chosen = select_sentences(scored, max_sentences)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -77,20 +79,17 @@ def test_answer_dict_has_the_documented_fields(built):
 
 
 def test_threshold_decides_found(built, monkeypatch):
-    import qa.answering as answering
-
-    monkeypatch.setattr(answering, "ABSTAIN_BELOW", 1.01)
+    monkeypatch.setattr(built, "settings", replace(built.settings, abstain_below=1.0))
     result = answer("Who won the national cup final?", index=built)
     assert not result.found and result.text == NOT_FOUND and result.sentences == () and result.hits
-    monkeypatch.setattr(answering, "ABSTAIN_BELOW", 0.0)
+    assert result.confidence < 1.0
+    monkeypatch.setattr(built, "settings", replace(built.settings, abstain_below=0.0))
     result = answer("Who won the national cup final?", index=built)
     assert result.found and result.text.endswith("[1]")
 
 
 def test_answer_sentences_are_verbatim_with_offsets(built, monkeypatch):
-    import qa.answering as answering
-
-    monkeypatch.setattr(answering, "ABSTAIN_BELOW", 0.0)
+    monkeypatch.setattr(built, "settings", replace(built.settings, abstain_below=0.0))
     result = answer("Who won the national cup final?", index=built)
     bodies = {a: built.passages(built.article_passage_ids(a))[built.article_passage_ids(a)[0]].body
               for a in {c.article_id for c in result.citations}}
@@ -106,9 +105,7 @@ def test_long_question_is_truncated_with_a_notice(built):
 
 
 def test_followup_is_searched_with_the_previous_question(built, monkeypatch):
-    import qa.answering as answering
-
-    monkeypatch.setattr(answering, "ABSTAIN_BELOW", 0.0)
+    monkeypatch.setattr(built, "settings", replace(built.settings, abstain_below=0.0))
     first = answer("Why was Grindavik evacuated?", index=built)
     follow = answer("And how many people?", history=[first], index=built)
     assert "Grindavik" in follow.search_text

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 
-import qa.answering
 from qa.config import Settings
 from qa.evaluation import contains_answer, evaluate_file, load_squad
 
@@ -37,8 +36,8 @@ def test_eval_metrics_match_hand_computed_values(tmp_path, fake, monkeypatch):
     recall@1 = 3/4, recall@5 = recall@10 = 1, MRR = (1 + 1 + 1 + 1/2) / 4 = 0.875,
     sentence hit@1 = 3/4, sentence hit@3 = 4/4.
     """
-    monkeypatch.setattr(qa.answering, "ABSTAIN_BELOW", 0.0)  # judge ranking, not abstention
-    settings = Settings(index_dir=tmp_path / "unused", cache_dir=tmp_path / "cache")
+    # abstain_below=0: judge the ranking, not abstention
+    settings = Settings(index_dir=tmp_path / "unused", cache_dir=tmp_path / "cache", abstain_below=0.0)
     report = evaluate_file(FIXTURE, settings, mode="bm25", index_dir=tmp_path / "eval-index", progress=False,
                            encoder=fake)
     m = report.metrics["bm25"]

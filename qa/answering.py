@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from .index import Index
-from .retrieval import STOPWORDS, Filters, Hit, Mode, Query, fts_query, prepare_query, resolve_index, search
+from .retrieval import STOPWORDS, Filters, Hit, Mode, Query, make_query, prepare_query, resolve_index, search
 
 NOT_FOUND = "I could not find this in the articles."
 MAX_SENTENCES = 3
@@ -352,5 +352,4 @@ def _with_context(query: Query, previous: str, index: Index) -> Query:
     before = index.encoder.encode_queries([previous])[0]
     vector = query.vector + FOLLOWUP_WEIGHT * before
     vector = (vector / np.linalg.norm(vector)).astype(np.float32)
-    combined = f"{query.text} {previous}"
-    return Query(text=combined, vector=vector, fts=fts_query(combined), truncated=query.truncated)
+    return make_query(f"{query.text} {previous}", vector, query.truncated)

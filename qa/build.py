@@ -31,7 +31,7 @@ from .articles import Article, Skipped, read_articles
 from .config import Settings, load_settings
 from .errors import ArticleError, IndexLockedError, QAError
 from .index import (
-    FORMAT_VERSION, MANIFEST_FILE, POINTER_FILE, SCHEMA, STORE_FILE, VECTORS_FILE,
+    BM25_DIR, FORMAT_VERSION, MANIFEST_FILE, POINTER_FILE, SCHEMA, STORE_FILE, VECTORS_FILE, bm25_terms,
     current_generation, read_manifest, settings_fingerprint,
 )
 from .splitting import Passage, Sentence, make_passages, split_sentences
@@ -182,8 +182,8 @@ def _previous_generation(index_dir: Path, wanted: dict[str, Any], full: bool) ->
     if built != wanted:
         changed = sorted(k for k in set(built) | set(wanted) if built.get(k) != wanted.get(k))
         return None, "changed since the last build: " + ", ".join(changed)
-    for name in (STORE_FILE, VECTORS_FILE):
-        if not (generation / name).exists() or (generation / name).stat().st_size != manifest["files"][name]["bytes"]:
+    for name, expected in manifest.get("files", {}).items():
+        if not (generation / name).exists() or (generation / name).stat().st_size != expected["bytes"]:
             return None, f"previous {name} is damaged"
     return generation, ""
 
@@ -219,9 +219,9 @@ def _build_into(work: Path, previous: Path | None, articles: Sequence[Article], 
         if target != factory:
             vectors, factory = _rebuild_vectors(vectors, encoder.dim, target), target
         if todo or dropped_passages:
-            db.execute("INSERT INTO passages_fts(passages_fts) VALUES('optimize')")
             db.execute("INSERT INTO sentences_fts(sentences_fts) VALUES('optimize')")
         db.commit()
+        _write_bm25(db, work / BM25_DIR)
         counts = {name: db.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
                   for name in ("articles", "passages", "sentences")}
         hashes = dict(db.execute("SELECT key, content_hash FROM articles ORDER BY key").fetchall())
@@ -246,13 +246,9 @@ def _delete_articles(db: sqlite3.Connection, keys: Sequence[str]) -> list[int]:
     """Delete articles with their passages, sentences and FTS rows; return the passage ids."""
     dropped: list[int] = []
     for key in keys:
-        row = db.execute("SELECT id, title, body FROM articles WHERE key = ?", [key]).fetchone()
-        article_id, title, body = row
-        # Contentless FTS5 tables forget their text; a delete must repeat the exact values indexed.
-        for pid, start, end in db.execute("SELECT id, start, end FROM passages WHERE article = ?", [article_id]):
-            db.execute("INSERT INTO passages_fts(passages_fts, rowid, title, text) VALUES('delete', ?, ?, ?)",
-                       [pid, title, body[start:end]])
-            dropped.append(pid)
+        article_id, body = db.execute("SELECT id, body FROM articles WHERE key = ?", [key]).fetchone()
+        dropped.extend(pid for (pid,) in db.execute("SELECT id FROM passages WHERE article = ?", [article_id]))
+        # A contentless FTS5 table forgets its text; a delete must repeat the exact values indexed.
         for sid, start, end in db.execute("SELECT id, start, end FROM sentences WHERE article = ?", [article_id]):
             db.execute("INSERT INTO sentences_fts(sentences_fts, rowid, text) VALUES('delete', ?, ?)",
                        [sid, body[start:end]])
@@ -343,14 +339,32 @@ def _insert(db: sqlite3.Connection, prepared: Sequence[_Prepared], sentence_vect
                              [article_id, i, s.start, s.end, by_sentence[i].astype(np.float16).tobytes()]).lastrowid
             db.execute("INSERT INTO sentences_fts(rowid, text) VALUES (?, ?)", [sid, s.text])
             sentence_ids.append(sid)
-        for n, p in enumerate(item.passages):
-            pid = db.execute("INSERT INTO passages(article, ordinal, first_sentence, last_sentence, start, end) "
-                             "VALUES (?,?,?,?,?,?)",
-                             [article_id, n, sentence_ids[p.first], sentence_ids[p.last], p.start, p.end]).lastrowid
-            db.execute("INSERT INTO passages_fts(rowid, title, text) VALUES (?, ?, ?)",
-                       [pid, a.title, a.body[p.start:p.end]])
+        for n, (p, terms) in enumerate(zip(item.passages, bm25_terms(item.texts))):
+            pid = db.execute("INSERT INTO passages(article, ordinal, first_sentence, last_sentence, start, end, terms) "
+                             "VALUES (?,?,?,?,?,?,?)", [article_id, n, sentence_ids[p.first], sentence_ids[p.last],
+                                                        p.start, p.end, " ".join(terms)]).lastrowid
             passage_ids.append(pid)
     return passage_ids
+
+
+# -- BM25 ---------------------------------------------------------------------------------------------
+
+def _write_bm25(db: sqlite3.Connection, folder: Path) -> None:
+    """(Re)build the passage BM25 index from the stored terms (no text is tokenized again).
+
+    bm25s cannot add or remove documents, so every build that changes passages rebuilds
+    it; from stored terms that takes ~0.3 s for the BBC corpus (docs/benchmarks.md).
+    """
+    import bm25s
+
+    folder.mkdir()
+    rows = db.execute("SELECT id, terms FROM passages ORDER BY id").fetchall()
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    if len(ids):
+        retriever = bm25s.BM25()
+        retriever.index([r[1].split() for r in rows], show_progress=False)
+        retriever.save(str(folder), show_progress=False)
+    np.save(folder / "ids.npy", ids)
 
 
 # -- vectors --------------------------------------------------------------------------------------
@@ -417,8 +431,8 @@ def _manifest(report: dict[str, Any], encoder: Any, wanted: dict[str, Any], sett
         "counts": report["counts"],
         "vector_index": {"factory": report["factory"], "ntotal": report["ntotal"], "metric": "inner_product"},
         "articles": report["hashes"],
-        "files": {name: {"bytes": (work / name).stat().st_size, "sha256": _sha256(work / name)}
-                  for name in (STORE_FILE, VECTORS_FILE)},
+        "files": {path.relative_to(work).as_posix(): {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+                  for path in sorted(work.rglob("*")) if path.is_file() and path.name != MANIFEST_FILE},
         "versions": _versions(),
         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "build": {"tokens_embedded": report["tokens_embedded"], "passages_embedded": report["passages_embedded"]},
@@ -429,7 +443,7 @@ def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     found = {"qa": __version__, "sqlite": sqlite3.sqlite_version}
-    for package in ("faiss-cpu", "onnxruntime", "tokenizers", "nupunkt", "numpy"):
+    for package in ("faiss-cpu", "onnxruntime", "tokenizers", "nupunkt", "bm25s", "PyStemmer", "numpy"):
         try:
             found[package] = version(package)
         except PackageNotFoundError:
@@ -446,9 +460,12 @@ def _sha256(path: Path) -> str:
 
 
 def _fsync_tree(folder: Path) -> None:
-    for path in folder.iterdir():
-        with open(path, "rb") as handle:
-            os.fsync(handle.fileno())
+    for path in folder.rglob("*"):
+        if path.is_dir():
+            _fsync_dir(path)
+        else:
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
     _fsync_dir(folder)
 
 

@@ -5,8 +5,9 @@ Layout of an index folder (default `index/`):
     index/CURRENT               name of the live generation, replaced atomically
     index/gen-<time>-<id>/      one complete, immutable build
         manifest.json           format version, model, settings fingerprint, counts, hashes
-        store.sqlite            articles, passages, sentences (+ sentence vectors), FTS5 tables
+        store.sqlite            articles, passages, sentences (+ vectors), sentence FTS5 table
         vectors.faiss           passage vectors (ids = passage rowids)
+        bm25/                   passage BM25 index (bm25s: numpy arrays + vocabulary JSON)
     index/.lock                 held while a build runs
 
 A build writes a new generation and then swaps `CURRENT`, so a reader sees either the
@@ -28,19 +29,17 @@ import numpy as np
 from .config import Settings, load_settings
 from .errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CHUNKER = "nupunkt/whole-sentences-v1"
 STORE_FILE = "store.sqlite"
 VECTORS_FILE = "vectors.faiss"
+BM25_DIR = "bm25"
 MANIFEST_FILE = "manifest.json"
 POINTER_FILE = "CURRENT"
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
 # Lists an IVF index searches: recall@10 about 0.96 (IVF1024, 100k passages) to 0.99
 # (IVF4096, 1M passages) against exact search, in 2-4 ms (bench/bench_scale.py).
 IVF_NPROBE = 64
-# BM25 weights of the passage columns (title, text); tuned on SQuAD (docs/benchmarks.md).
-BM25_WEIGHTS = (0.5, 1.0)
-
 SCHEMA = f"""
 CREATE TABLE articles(
     id INTEGER PRIMARY KEY,
@@ -51,16 +50,35 @@ CREATE INDEX articles_date ON articles(date);
 CREATE TABLE passages(
     id INTEGER PRIMARY KEY, article INTEGER NOT NULL, ordinal INTEGER NOT NULL,
     first_sentence INTEGER NOT NULL, last_sentence INTEGER NOT NULL,  -- sentence rowids
-    start INTEGER NOT NULL, end INTEGER NOT NULL);                    -- offsets in body
+    start INTEGER NOT NULL, end INTEGER NOT NULL,                     -- offsets in body
+    terms TEXT NOT NULL);                -- BM25 terms of title + text, kept for rebuilds
 CREATE INDEX passages_article ON passages(article);
 CREATE TABLE sentences(
     id INTEGER PRIMARY KEY, article INTEGER NOT NULL, ordinal INTEGER NOT NULL,
     start INTEGER NOT NULL, end INTEGER NOT NULL,
     vector BLOB NOT NULL);               -- float16, normalised, read in passage context
 CREATE INDEX sentences_article ON sentences(article);
-CREATE VIRTUAL TABLE passages_fts USING fts5(title, text, content='', tokenize='{FTS_TOKENIZER}');
 CREATE VIRTUAL TABLE sentences_fts USING fts5(text, content='', tokenize='{FTS_TOKENIZER}');
 """
+
+
+def bm25_terms(texts: Sequence[str]) -> list[list[str]]:
+    """The BM25 terms of each text: lower-cased words, English stopwords out, Snowball-stemmed.
+
+    Example:
+        >>> bm25_terms(["What tariffs did Trudeau impose?"])
+        [['tariff', 'trudeau', 'impos']]
+    """
+    import bm25s
+    import Stemmer
+
+    global _STEMMER
+    if _STEMMER is None:
+        _STEMMER = Stemmer.Stemmer("english")
+    return bm25s.tokenize(list(texts), stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False)
+
+
+_STEMMER: Any = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +194,7 @@ class Index:
         self._lock = threading.Lock()
         self._db = _open_store(generation / STORE_FILE)
         self._vectors = _read_vectors(generation / VECTORS_FILE)
+        self._bm25, self._bm25_ids = _read_bm25(generation / BM25_DIR)
         self._check_counts()
         self._encoder = encoder
 
@@ -239,30 +258,17 @@ class Index:
         ids = np.asarray(passage_ids, dtype=np.int64)
         return self._vectors.reconstruct_batch(ids) if len(ids) else np.empty((0, self._vectors.d), np.float32)
 
-    def lexical_search(self, fts_query: str, n: int, within: Sequence[int] | None = None,
-                       where: str = "", params: Sequence[Any] = ()) -> list[tuple[int, float]]:
-        """Top-n passage ids by BM25 (higher is better) for an FTS5 query.
+    def bm25_scores(self, terms: Sequence[str]) -> np.ndarray:
+        """BM25 of every passage for the query terms, in the order of `bm25_ids`."""
+        known = [t for t in terms if t in self._bm25.vocab_dict] if self._bm25 is not None else []
+        if not known:
+            return np.zeros(len(self._bm25_ids), dtype=np.float32)
+        return self._bm25.get_scores(known)
 
-        `within` limits the search to these passage ids; `where`/`params` add SQL conditions
-        on the passage's article `a` (used for date and source filters).
-        """
-        if not fts_query or (within is not None and not within):
-            return []
-        score = f"bm25(passages_fts, {BM25_WEIGHTS[0]}, {BM25_WEIGHTS[1]})"
-        sql = f"SELECT f.rowid, {score} AS s FROM passages_fts f"
-        args: list[Any] = [fts_query]
-        conditions = ["passages_fts MATCH ?"]
-        if where:
-            sql += " JOIN passages p ON p.id = f.rowid JOIN articles a ON a.id = p.article"
-            conditions.append(where)
-            args.extend(params)
-        if within is not None:
-            ranges, bounds = _rowid_ranges(within, "f.rowid")
-            conditions.append(ranges)
-            args.extend(bounds)
-        sql += " WHERE " + " AND ".join(conditions) + " ORDER BY s LIMIT ?"
-        args.append(n)
-        return [(int(r[0]), -float(r[1])) for r in self._query(sql, args)]
+    @property
+    def bm25_ids(self) -> np.ndarray:
+        """Passage id of each position of `bm25_scores` (ascending)."""
+        return self._bm25_ids
 
     def sentence_scores(self, fts_query: str, sentence_ids: Sequence[int]) -> dict[int, float]:
         """BM25 of the given sentences for an FTS5 query (sentences without a match are absent)."""
@@ -333,6 +339,9 @@ class Index:
         if self._vectors.ntotal != counts.get("passages"):
             raise IndexCorruptError(f"{self.generation / VECTORS_FILE} holds {self._vectors.ntotal} vectors but the "
                                     f"manifest lists {counts.get('passages')} passages. Rebuild with: qa index --full")
+        if len(self._bm25_ids) != counts.get("passages"):
+            raise IndexCorruptError(f"{self.generation / BM25_DIR} holds {len(self._bm25_ids)} passages but the "
+                                    f"manifest lists {counts.get('passages')}. Rebuild with: qa index --full")
         stored = self._query("SELECT count(*) FROM articles")[0][0]
         if stored != counts.get("articles"):
             raise IndexCorruptError(f"{self.generation / STORE_FILE} holds {stored} articles but the manifest "
@@ -389,6 +398,22 @@ def _read_vectors(path: Path) -> Any:
         vectors.nprobe = IVF_NPROBE
         vectors.set_direct_map_type(faiss.DirectMap.Hashtable)  # for reconstruct_batch
     return vectors
+
+
+def _read_bm25(folder: Path) -> tuple[Any, np.ndarray]:
+    import bm25s
+
+    try:
+        ids = np.load(folder / "ids.npy")
+        if len(ids) == 0:
+            return None, ids
+        # mmap: the arrays stay on disk until a question touches them (1M passages: ~1 GB)
+        return bm25s.BM25.load(str(folder), mmap=True, show_progress=False), ids
+    except FileNotFoundError as exc:
+        raise IndexCorruptError(f"{folder} is incomplete ({Path(exc.filename or '').name} missing). "
+                                "Rebuild with: qa index --full") from None
+    except (ValueError, OSError, KeyError) as exc:
+        raise IndexCorruptError(f"{folder} is damaged ({exc}). Rebuild with: qa index --full") from None
 
 
 def load_index(path: Path | str | None = None, settings: Settings | None = None, encoder: Any = None) -> Index:

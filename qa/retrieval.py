@@ -22,7 +22,7 @@ import numpy as np
 
 from .config import Settings, load_settings
 from .errors import QuestionError
-from .index import Index, PassageRecord, current_generation, load_index
+from .index import Index, PassageRecord, bm25_terms, current_generation, load_index
 from .splitting import Sentence
 
 Mode = Literal["hybrid", "dense", "bm25"]
@@ -117,12 +117,19 @@ class Hit:
 
 @dataclass(frozen=True)
 class Query:
-    """A question prepared for search: its vector and its BM25 query."""
+    """A question prepared for search: its vector, its BM25 terms (passages) and its FTS5
+    query (sentences)."""
 
     text: str
     vector: np.ndarray
+    terms: tuple[str, ...]
     fts: str
     truncated: bool
+
+
+def make_query(text: str, vector: np.ndarray, truncated: bool = False) -> Query:
+    return Query(text=text, vector=vector, terms=tuple(bm25_terms([text])[0]), fts=fts_query(text),
+                 truncated=truncated)
 
 
 def fts_query(question: str) -> str:
@@ -147,8 +154,7 @@ def prepare_query(question: str, index: Index) -> Query:
         text = text[:MAX_QUESTION_CHARS]
     encoder = index.encoder
     truncated = len(text) < len(" ".join(str(question).split())) or not encoder.fits(text)
-    vector = encoder.encode_queries([text])[0]
-    return Query(text=text, vector=vector, fts=fts_query(text), truncated=truncated)
+    return make_query(text, encoder.encode_queries([text])[0], truncated)
 
 
 def retrieve(question: str, k: int = 5, index: Index | str | Path | None = None, *,
@@ -204,18 +210,22 @@ def search(query: Query, index: Index, k: int, *, mode: Mode = "hybrid", filters
         raise QuestionError(f"Unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}.")
     w = weights or MODE_WEIGHTS[mode]
     filters = filters or Filters()
-    where, params = filters.sql()
-    allowed = index.passage_ids_where(where, params) if filters.restricts else None
+    allowed = index.passage_ids_where(*filters.sql()) if filters.restricts else None
     n = max(candidates, k)
+    bm25 = index.bm25_scores(query.terms)
     dense: dict[int, float] = {}
     lexical: dict[int, float] = {}
     if w.dense or w.sentence_dense:
         dense = dict(index.dense_search(query.vector, n, allowed))
     if w.lexical or w.sentence_lexical:
-        lexical = dict(index.lexical_search(query.fts, n, where=where, params=params))
+        lexical = _top_lexical(bm25, index.bm25_ids, n, allowed)
     # Every candidate gets both scores, whatever the mode: ranking uses the mode's own,
     # the answer step and its confidence use both.
-    _complete_scores(query, index, dense, lexical)
+    only_lexical = [i for i in lexical if i not in dense]
+    if only_lexical:
+        dense.update(zip(only_lexical, (index.passage_vectors(only_lexical) @ query.vector).tolist()))
+    positions = np.searchsorted(index.bm25_ids, list(dense))
+    lexical = {pid: float(bm25[pos]) for pid, pos in zip(dense, positions) if bm25[pos] > 0}
     if not dense:
         return []
     best_lexical = max(lexical.values(), default=0.0) or 1.0
@@ -251,14 +261,18 @@ def _demote_overlaps(ranked: list[PassageRecord]) -> list[PassageRecord]:
     return shown + later
 
 
-def _complete_scores(query: Query, index: Index, dense: dict[int, float], lexical: dict[int, float]) -> None:
-    """Give every candidate both scores: a passage one retriever missed is not worth zero."""
-    only_lexical = [i for i in lexical if i not in dense]
-    if only_lexical:
-        dense.update(zip(only_lexical, (index.passage_vectors(only_lexical) @ query.vector).tolist()))
-    only_dense = [i for i in dense if i not in lexical]
-    if only_dense and query.fts:
-        lexical.update(index.lexical_search(query.fts, len(only_dense), within=only_dense))
+def _top_lexical(scores: np.ndarray, ids: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:
+    """The n best BM25 passages (id -> score), among `allowed` passage ids if given."""
+    if allowed is not None:
+        mask = np.zeros(len(scores), dtype=bool)
+        positions = np.searchsorted(ids, allowed)
+        mask[positions[(positions < len(ids)) & (ids[np.minimum(positions, len(ids) - 1)] == allowed)]] = True
+        scores = np.where(mask, scores, 0)
+    n = min(n, int(np.count_nonzero(scores)))
+    if n == 0:
+        return {}
+    top = np.argpartition(-scores, n - 1)[:n]
+    return {int(ids[i]): float(scores[i]) for i in top}
 
 
 def _rank_key(record: PassageRecord, scores: dict[int, float], prefer_recent: bool) -> tuple[Any, ...]:

@@ -1,6 +1,6 @@
 """Finding the passages that answer a question: dense (FAISS) + lexical (BM25), fused.
 
-Dense search finds paraphrases; BM25 (SQLite FTS5, Porter stemming) finds exact names,
+Dense search finds paraphrases; BM25 (bm25s over passages, FTS5 over sentences) finds exact names,
 numbers and rare words the embedding blurs. Both candidate lists are merged, every
 candidate gets both scores (missing ones are computed, not assumed zero), and a weighted
 sum ranks them: the passage's cosine, its BM25 divided by the question's best BM25, and

@@ -8,7 +8,7 @@
 4. Decide whether the articles answer at all: a logistic model of the match strengths,
    fitted on SQuAD questions with and without their article in the index
    (bench/calibrate_abstention.py), gives `confidence`; below `Settings.abstain_below`
-   (0.3, env QA_ABSTAIN_BELOW) the answer   is "I could not find this in the articles."
+   (0.15, env QA_ABSTAIN_BELOW) the answer   is "I could not find this in the articles."
 5. Number the cited articles in order of first appearance: [1], [2], ...
 
 Follow-up questions ("How did China respond?") are searched together with the previous

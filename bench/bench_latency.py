@@ -27,7 +27,7 @@ QUESTION = "What tariffs did Trudeau impose?"
 def questions() -> list[str]:
     records = [json.loads(line) for line in require(BBC).read_text().splitlines()]
     out = []
-    for i, record in enumerate(records[::22][:100]):
+    for record in records[::22][:100]:
         out.append(f"What happened: {record['title']}?")
         sentences = split_sentences(record["text"])
         words = sentences[min(2, len(sentences) - 1)].text.split()[:9]

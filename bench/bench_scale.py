@@ -25,7 +25,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from common import ROOT, WORK, bbc_index, percentile, save, table

@@ -272,7 +272,7 @@ def order_readably(chosen: Sequence[ScoredSentence]) -> list[ScoredSentence]:
     for s in chosen:
         groups.setdefault(s.hit.article_id, []).append(s)
     ordered = [lead]
-    for article_id, members in groups.items():
+    for members in groups.values():
         rest = sorted((s for s in members if s is not lead), key=lambda s: s.start)
         ordered.extend(rest)
     return ordered

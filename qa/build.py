@@ -218,7 +218,9 @@ def _build_into(work: Path, previous: Path | None, articles: Sequence[Article], 
         target = _target_factory(settings.vector_index, int(vectors.ntotal), factory)
         if target != factory:
             vectors, factory = _rebuild_vectors(vectors, encoder.dim, target), target
-        if todo or dropped_passages:
+        if previous is None:
+            # One b-tree for fast queries; incremental builds leave merging to FTS5's
+            # automerge instead of rewriting the whole table for one article.
             db.execute("INSERT INTO sentences_fts(sentences_fts) VALUES('optimize')")
         db.commit()
         _write_bm25(db, work / BM25_DIR)

@@ -32,7 +32,9 @@ def ask_api(port: int, question: str, timeout: float = 2.0) -> dict | None:
     """One call of the /ask endpoint over plain HTTP; None while the server is not up."""
     base = f"http://127.0.0.1:{port}/gradio_api/call/ask"
     try:
-        request = urllib.request.Request(base, data=json.dumps({"data": [question]}).encode(),
+        # plain HTTP gets no defaults: every input of /ask is sent
+        payload = {"data": [question, [], 3, "hybrid", "", "", []]}
+        request = urllib.request.Request(base, data=json.dumps(payload).encode(),
                                          headers={"Content-Type": "application/json"})
         event = json.loads(urllib.request.urlopen(request, timeout=timeout).read())["event_id"]
         stream = urllib.request.urlopen(f"{base}/{event}", timeout=30).read().decode()
@@ -60,6 +62,8 @@ def serve_ready(index: str, questions: int = 0) -> tuple[float, float]:
         while True:
             if proc.poll() is not None:
                 raise SystemExit("qa serve exited early")
+            if time.perf_counter() - start > 120:
+                raise SystemExit("qa serve did not answer within 120 s")
             result = ask_api(port, QUESTION)
             if result is not None:
                 assert result["found"], result

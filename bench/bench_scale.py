@@ -8,9 +8,10 @@ The text is real: BBC sentences, three new ones per passage (plus the one-senten
 overlap), ten passages per article. Questions are real and encoded by the real model.
 
 For each size: time to build the vector index (FAISS, type chosen by the same rule as
-`qa index`) and the lexical index (SQLite FTS5), vector search p50 and recall@10 against
-exact search, lexical query p50, and `answer()` p50/p95 with the peak RSS of a fresh
-process that loads the index and answers 200 questions.
+`qa index`) and the lexical indexes (bm25s over passages, as `qa index` writes it, and the
+FTS5 sentence table), vector search p50 and recall@10 against exact search, lexical query
+p50 (BM25 top 50 passages), and `answer()` p50/p95 with the peak RSS of a fresh process
+that loads the index and answers 200 questions.
 
     python bench/bench_scale.py [--sizes 10000 100000 1000000]
 """
@@ -29,10 +30,10 @@ import time
 import numpy as np
 from common import ROOT, WORK, bbc_index, percentile, save, table
 
-from qa.build import _manifest, _publish, _target_factory
+from qa.build import _manifest, _publish, _target_factory, _write_bm25
 from qa.config import Settings
 from qa.embedding import get_encoder
-from qa.index import SCHEMA, STORE_FILE, VECTORS_FILE, current_generation, settings_fingerprint
+from qa.index import BM25_DIR, SCHEMA, STORE_FILE, VECTORS_FILE, bm25_terms, current_generation, settings_fingerprint
 
 SENTENCES_PER_PASSAGE = 3
 PASSAGES_PER_ARTICLE = 10
@@ -59,7 +60,8 @@ def synthetic(seeds: np.ndarray, count: int, rng: np.random.Generator) -> np.nda
     return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
 
 
-def build(size: int, texts: list[str], titles: list[str], seeds: np.ndarray) -> dict:
+def build(size: int, texts: list[str], titles: list[str], seeds: np.ndarray, sentence_terms: list[str],
+          title_terms: list[str]) -> dict:
     """Write an index of `size` passages in the project's format; return build timings."""
     import faiss
 
@@ -79,7 +81,7 @@ def build(size: int, texts: list[str], titles: list[str], seeds: np.ndarray) -> 
     chunk = 2000
     for begin in range(0, articles, chunk):
         t0 = time.perf_counter()
-        art_rows, sent_rows, pass_rows, sent_fts, pass_fts = [], [], [], [], []
+        art_rows, sent_rows, pass_rows, sent_fts = [], [], [], []
         sentence_vectors = synthetic(seeds, min(chunk, articles - begin) * per_article, rng).astype(np.float16)
         k = 0
         for a in range(begin, min(begin + chunk, articles)):
@@ -101,23 +103,24 @@ def build(size: int, texts: list[str], titles: list[str], seeds: np.ndarray) -> 
             for p in range(PASSAGES_PER_ARTICLE):
                 f, l = p * SENTENCES_PER_PASSAGE, p * SENTENCES_PER_PASSAGE + SENTENCES_PER_PASSAGE
                 passage_id += 1
-                pass_rows.append((passage_id, a + 1, p, first_id + f, first_id + l, spans[f][0], spans[l][1]))
-                pass_fts.append((passage_id, title, body[spans[f][0]:spans[l][1]]))
+                terms = " ".join([title_terms[a % len(titles)], *(sentence_terms[i] for i in picks[f:l + 1])])
+                pass_rows.append((passage_id, a + 1, p, first_id + f, first_id + l, spans[f][0], spans[l][1], terms))
         db.executemany("INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?)", art_rows)
         db.executemany("INSERT INTO sentences VALUES (?,?,?,?,?,?)", sent_rows)
-        db.executemany("INSERT INTO passages VALUES (?,?,?,?,?,?,?)", pass_rows)
+        db.executemany("INSERT INTO passages VALUES (?,?,?,?,?,?,?,?)", pass_rows)
         t1 = time.perf_counter()
         db.executemany("INSERT INTO sentences_fts(rowid, text) VALUES (?,?)", sent_fts)
-        db.executemany("INSERT INTO passages_fts(rowid, title, text) VALUES (?,?,?)", pass_fts)
         t2 = time.perf_counter()
         store_s += t1 - t0
         lexical_s += t2 - t1
         print(f"  {size}: {passage_id} passages written", end="\r", flush=True)
     t0 = time.perf_counter()
-    db.execute("INSERT INTO passages_fts(passages_fts) VALUES('optimize')")
     db.execute("INSERT INTO sentences_fts(sentences_fts) VALUES('optimize')")
     db.commit()
     lexical_s += time.perf_counter() - t0
+    t0 = time.perf_counter()
+    _write_bm25(db, work / BM25_DIR)
+    bm25_s = time.perf_counter() - t0
     db.close()
 
     vectors = synthetic(seeds, size, rng)
@@ -143,7 +146,9 @@ def build(size: int, texts: list[str], titles: list[str], seeds: np.ndarray) -> 
     (work / "manifest.json").write_text(json.dumps(manifest))
     _publish(folder, work)
     size_bytes = sum(p.stat().st_size for p in current_generation(folder).iterdir())
-    return {"factory": factory, "vector_build_s": round(vector_s, 1), "lexical_build_s": round(lexical_s, 1),
+    build_rss = [int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM")][0] / 1024
+    return {"factory": factory, "build_peak_rss_mb": round(build_rss), "vector_build_s": round(vector_s, 1), "bm25_build_s": round(bm25_s, 1),
+            "sentence_fts_build_s": round(lexical_s, 1),
             "store_write_s": round(store_s, 1), "index_bytes": size_bytes, "sentences": sentence_id}
 
 
@@ -177,14 +182,16 @@ sys.path.insert(0, {root!r})
 sys.path.insert(0, {bench!r})
 from bench_latency import questions
 from qa import answer, load_index
-from qa.retrieval import fts_query
+from qa.index import bm25_terms
+from qa.retrieval import _top_lexical
 index = load_index({folder!r})
 qs = questions()
 for q in qs[:5]:
     answer(q, index=index)
 lex, ans = [], []
 for q in qs:
-    t = time.perf_counter(); index.lexical_search(fts_query(q), 50); lex.append((time.perf_counter() - t) * 1000)
+    terms = bm25_terms([q])[0]
+    t = time.perf_counter(); _top_lexical(index.bm25_scores(terms), index.bm25_ids, 50, None); lex.append((time.perf_counter() - t) * 1000)
     t = time.perf_counter(); answer(q, index=index); ans.append((time.perf_counter() - t) * 1000)
 rss = [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")][0] / 1024
 print(json.dumps({{"lex": lex, "answer": ans, "rss": rss}}))
@@ -209,9 +216,12 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the built indexes")
     args = parser.parse_args()
     texts, titles, seeds = real_material()
+    # Terms are per word, so a passage's terms are its title's plus its sentences'.
+    sentence_terms = [" ".join(t) for t in bm25_terms(texts)]
+    title_terms = [" ".join(t) for t in bm25_terms(titles)]
     results = {}
     for size in args.sizes:
-        figures = build(size, texts, titles, seeds)
+        figures = build(size, texts, titles, seeds, sentence_terms, title_terms)
         figures |= vector_quality(size, seeds)
         figures |= answer_path(size)
         results[str(size)] = figures

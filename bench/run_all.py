@@ -47,6 +47,8 @@ def summary() -> str:
         ["build / raw encode", "<= 1.05", b.get("overhead_ratio_vs_raw_encode")],
         ["tokens embedded / corpus tokens", "<= 1.3", b.get("tokens_embedded_ratio")],
         ["retrieve p50 (hybrid, BBC)", "<= 20 ms", lat.get("retrieve_p50_ms")],
+        ["retrieve p50 dense / bm25 (BBC)", "< 22 / < 124 ms (txtai / Haystack)",
+         f"{lat.get('retrieve_dense_p50_ms')} / {lat.get('retrieve_bm25_p50_ms')}"],
         ["answer p50 / p95 (BBC)", "<= 30 / 60 ms", f"{lat.get('answer_p50_ms')} / {lat.get('answer_p95_ms')}"],
         ["add one article, beyond start-up", "<= 3 s", inc.get("add_beyond_startup_s")],
         ["delete one article, beyond start-up", "<= 3 s", inc.get("delete_beyond_startup_s")],

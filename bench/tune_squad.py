@@ -30,13 +30,10 @@ SQUAD = ROOT.parent / "shared" / "data" / "squad-v1.1" / "dev-v1.1.reconstructed
 def features(args: argparse.Namespace) -> None:
     from tqdm import tqdm
 
-    import qa.index
     from qa.config import Settings
     from qa.evaluation import contains_answer, load_squad
     from qa.index import load_index
-    from qa.retrieval import prepare_query
-
-    qa.index.BM25_WEIGHTS = (args.title_weight, 1.0)
+    from qa.retrieval import _top_lexical, prepare_query
 
     _, questions = load_squad(Path(args.squad))
     titles = list(dict.fromkeys(next(iter(q.gold)).split("#", 1)[1].rsplit("/", 1)[0] for q in questions))
@@ -55,16 +52,17 @@ def features(args: argparse.Namespace) -> None:
         title = next(iter(q.gold)).split("#", 1)[1].rsplit("/", 1)[0]
         meta["split"].append(titles.index(title) % 2)
         dense = dict(index.dense_search(query.vector, args.candidates))
-        lexical = dict(index.lexical_search(query.fts, args.candidates))
+        bm25 = index.bm25_scores(query.terms)
+        top = _top_lexical(bm25, index.bm25_ids, args.candidates, None)
+        lexical = dict(sorted(top.items(), key=lambda item: -item[1]))
         dense_rank = {pid: r for r, pid in enumerate(dense)}
         bm25_rank = {pid: r for r, pid in enumerate(lexical)}
         ids = list(dense.keys() | lexical.keys())
         missing = [i for i in ids if i not in dense]
         if missing:
             dense.update(zip(missing, (index.passage_vectors(missing) @ query.vector).tolist()))
-        missing = [i for i in ids if i not in lexical]
-        if missing and query.fts:
-            lexical.update(index.lexical_search(query.fts, len(missing), within=missing))
+        positions = np.searchsorted(index.bm25_ids, ids)
+        lexical = {pid: float(bm25[pos]) for pid, pos in zip(ids, positions)}
         records = index.passages(ids)
         sentence_ids = sorted({s for r in records.values() for s in r.sentence_ids})
         svec = dict(zip(sentence_ids, index.sentence_vectors(sentence_ids) @ query.vector))
@@ -234,8 +232,7 @@ def main() -> None:
     f.add_argument("--out", required=True)
     f.add_argument("--candidates", type=int, default=50)
     f.add_argument("--sample", type=int, default=0, help="use about this many questions (0: all)")
-    f.add_argument("--passage-tokens", type=int, default=128)
-    f.add_argument("--title-weight", type=float, default=0.5, help="BM25 weight of the title column")
+    f.add_argument("--passage-tokens", type=int, default=256)
     f.set_defaults(run=features)
     g = sub.add_parser("grid")
     g.add_argument("--features", required=True)

@@ -8,8 +8,7 @@ The text is real: BBC sentences, three new ones per passage (plus the one-senten
 overlap), ten passages per article. Questions are real and encoded by the real model.
 
 For each size: time to build the vector index (FAISS, type chosen by the same rule as
-`qa index`) and the lexical indexes (bm25s over passages, as `qa index` writes it, and the
-FTS5 sentence table), vector search p50 and recall@10 against exact search, lexical query
+`qa index`) and the lexical index (bm25s over passages, as `qa index` writes it), vector search p50 and recall@10 against exact search, lexical query
 p50 (BM25 top 50 passages), and `answer()` p50/p95 with the peak RSS of a fresh process
 that loads the index and answers 200 questions.
 
@@ -76,12 +75,12 @@ def build(size: int, texts: list[str], titles: list[str], seeds: np.ndarray, sen
     db.executescript(SCHEMA)
     articles = size // PASSAGES_PER_ARTICLE
     per_article = PASSAGES_PER_ARTICLE * SENTENCES_PER_PASSAGE + 1
-    lexical_s = store_s = 0.0
+    store_s = 0.0
     sentence_id = passage_id = 0
     chunk = 2000
     for begin in range(0, articles, chunk):
         t0 = time.perf_counter()
-        art_rows, sent_rows, pass_rows, sent_fts = [], [], [], []
+        art_rows, sent_rows, pass_rows = [], [], []
         sentence_vectors = synthetic(seeds, min(chunk, articles - begin) * per_article, rng).astype(np.float16)
         k = 0
         for a in range(begin, min(begin + chunk, articles)):
@@ -97,8 +96,8 @@ def build(size: int, texts: list[str], titles: list[str], seeds: np.ndarray, sen
             first_id = sentence_id + 1
             for n, (s, e) in enumerate(spans):
                 sentence_id += 1
-                sent_rows.append((sentence_id, a + 1, n, s, e, sentence_vectors[k].tobytes()))
-                sent_fts.append((sentence_id, body[s:e]))
+                sent_rows.append((sentence_id, a + 1, n, s, e, sentence_vectors[k].tobytes(),
+                                  sentence_terms[picks[n]]))
                 k += 1
             for p in range(PASSAGES_PER_ARTICLE):
                 f, l = p * SENTENCES_PER_PASSAGE, p * SENTENCES_PER_PASSAGE + SENTENCES_PER_PASSAGE
@@ -106,18 +105,11 @@ def build(size: int, texts: list[str], titles: list[str], seeds: np.ndarray, sen
                 terms = " ".join([title_terms[a % len(titles)], *(sentence_terms[i] for i in picks[f:l + 1])])
                 pass_rows.append((passage_id, a + 1, p, first_id + f, first_id + l, spans[f][0], spans[l][1], terms))
         db.executemany("INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?)", art_rows)
-        db.executemany("INSERT INTO sentences VALUES (?,?,?,?,?,?)", sent_rows)
+        db.executemany("INSERT INTO sentences VALUES (?,?,?,?,?,?,?)", sent_rows)
         db.executemany("INSERT INTO passages VALUES (?,?,?,?,?,?,?,?)", pass_rows)
-        t1 = time.perf_counter()
-        db.executemany("INSERT INTO sentences_fts(rowid, text) VALUES (?,?)", sent_fts)
-        t2 = time.perf_counter()
-        store_s += t1 - t0
-        lexical_s += t2 - t1
+        store_s += time.perf_counter() - t0
         print(f"  {size}: {passage_id} passages written", end="\r", flush=True)
-    t0 = time.perf_counter()
-    db.execute("INSERT INTO sentences_fts(sentences_fts) VALUES('optimize')")
     db.commit()
-    lexical_s += time.perf_counter() - t0
     t0 = time.perf_counter()
     _write_bm25(db, work / BM25_DIR)
     bm25_s = time.perf_counter() - t0
@@ -147,9 +139,8 @@ def build(size: int, texts: list[str], titles: list[str], seeds: np.ndarray, sen
     _publish(folder, work)
     size_bytes = sum(p.stat().st_size for p in current_generation(folder).iterdir())
     build_rss = [int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM")][0] / 1024
-    return {"factory": factory, "build_peak_rss_mb": round(build_rss), "vector_build_s": round(vector_s, 1), "bm25_build_s": round(bm25_s, 1),
-            "sentence_fts_build_s": round(lexical_s, 1),
-            "store_write_s": round(store_s, 1), "index_bytes": size_bytes, "sentences": sentence_id}
+    return {"factory": factory, "build_peak_rss_mb": round(build_rss), "vector_build_s": round(vector_s, 1),
+            "bm25_build_s": round(bm25_s, 1), "store_write_s": round(store_s, 1), "index_bytes": size_bytes, "sentences": sentence_id}
 
 
 def vector_quality(size: int, seeds: np.ndarray) -> dict:

@@ -42,10 +42,9 @@ def bbc_folder() -> Path:
 
 
 def bbc_index() -> Path:
-    """The BBC index (built by bench_build.py, or here if missing)."""
+    """The BBC index (built by bench_build.py, or here if missing or stale; a no-op when current)."""
     index = WORK / "bbc-index"
-    if not (index / "CURRENT").exists():
-        run_qa("index", "--articles", str(bbc_folder()), "--index", str(index), "--quiet")
+    run_qa("index", "--articles", str(bbc_folder()), "--index", str(index), "--quiet")
     return index
 
 

@@ -66,7 +66,7 @@ def features(args: argparse.Namespace) -> None:
         records = index.passages(ids)
         sentence_ids = sorted({s for r in records.values() for s in r.sentence_ids})
         svec = dict(zip(sentence_ids, index.sentence_vectors(sentence_ids) @ query.vector))
-        sbm = index.sentence_scores(query.fts, sentence_ids)
+        sbm = index.sentence_scores(query.terms, sentence_ids)
         for pid in ids:
             r = records[pid]
             P["q"].append(qi)

@@ -218,10 +218,6 @@ def _build_into(work: Path, previous: Path | None, articles: Sequence[Article], 
         target = _target_factory(settings.vector_index, int(vectors.ntotal), factory)
         if target != factory:
             vectors, factory = _rebuild_vectors(vectors, encoder.dim, target), target
-        if previous is None:
-            # One b-tree for fast queries; incremental builds leave merging to FTS5's
-            # automerge instead of rewriting the whole table for one article.
-            db.execute("INSERT INTO sentences_fts(sentences_fts) VALUES('optimize')")
         db.commit()
         _write_bm25(db, work / BM25_DIR)
         counts = {name: db.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
@@ -245,15 +241,11 @@ def _diff(old: dict[str, str], articles: Sequence[Article]) -> tuple[tuple[str, 
 
 
 def _delete_articles(db: sqlite3.Connection, keys: Sequence[str]) -> list[int]:
-    """Delete articles with their passages, sentences and FTS rows; return the passage ids."""
+    """Delete articles with their passages and sentences; return the passage ids."""
     dropped: list[int] = []
     for key in keys:
-        article_id, body = db.execute("SELECT id, body FROM articles WHERE key = ?", [key]).fetchone()
+        (article_id,) = db.execute("SELECT id FROM articles WHERE key = ?", [key]).fetchone()
         dropped.extend(pid for (pid,) in db.execute("SELECT id FROM passages WHERE article = ?", [article_id]))
-        # A contentless FTS5 table forgets its text; a delete must repeat the exact values indexed.
-        for sid, start, end in db.execute("SELECT id, start, end FROM sentences WHERE article = ?", [article_id]):
-            db.execute("INSERT INTO sentences_fts(sentences_fts, rowid, text) VALUES('delete', ?, ?)",
-                       [sid, body[start:end]])
         for table in ("passages", "sentences"):
             db.execute(f"DELETE FROM {table} WHERE article = ?", [article_id])
         db.execute("DELETE FROM articles WHERE id = ?", [article_id])
@@ -335,16 +327,20 @@ def _insert(db: sqlite3.Connection, prepared: Sequence[_Prepared], sentence_vect
         by_sentence: dict[int, np.ndarray] = {}
         for owned in item.owned:
             by_sentence.update(zip(owned, next(vectors_of_passages)))
+        # Terms are per word, so a passage's are its title's and its sentences': each
+        # sentence is tokenized once, even when the overlap puts it in two passages.
+        title_terms, *sentence_terms = (" ".join(t) for t in bm25_terms([a.title, *(s.text for s in item.sentences)]))
         sentence_ids = []
         for i, s in enumerate(item.sentences):
-            sid = db.execute("INSERT INTO sentences(article, ordinal, start, end, vector) VALUES (?,?,?,?,?)",
-                             [article_id, i, s.start, s.end, by_sentence[i].astype(np.float16).tobytes()]).lastrowid
-            db.execute("INSERT INTO sentences_fts(rowid, text) VALUES (?, ?)", [sid, s.text])
+            sid = db.execute("INSERT INTO sentences(article, ordinal, start, end, vector, terms) VALUES (?,?,?,?,?,?)",
+                             [article_id, i, s.start, s.end, by_sentence[i].astype(np.float16).tobytes(),
+                              sentence_terms[i]]).lastrowid
             sentence_ids.append(sid)
-        for n, (p, terms) in enumerate(zip(item.passages, bm25_terms(item.texts))):
+        for n, p in enumerate(item.passages):
+            terms = " ".join(t for t in (title_terms, *sentence_terms[p.first:p.last + 1]) if t)
             pid = db.execute("INSERT INTO passages(article, ordinal, first_sentence, last_sentence, start, end, terms) "
                              "VALUES (?,?,?,?,?,?,?)", [article_id, n, sentence_ids[p.first], sentence_ids[p.last],
-                                                        p.start, p.end, " ".join(terms)]).lastrowid
+                                                        p.start, p.end, terms]).lastrowid
             passage_ids.append(pid)
     return passage_ids
 

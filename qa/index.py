@@ -5,7 +5,7 @@ Layout of an index folder (default `index/`):
     index/CURRENT               name of the live generation, replaced atomically
     index/gen-<time>-<id>/      one complete, immutable build
         manifest.json           format version, model, settings fingerprint, counts, hashes
-        store.sqlite            articles, passages, sentences (+ vectors), sentence FTS5 table
+        store.sqlite            articles, passages and sentences (+ vectors and BM25 terms)
         vectors.faiss           passage vectors (ids = passage rowids)
         bm25/                   passage BM25 index (bm25s: numpy arrays + vocabulary JSON)
     index/.lock                 held while a build runs
@@ -17,6 +17,7 @@ old index or the new one, never a half-written one (see `qa.build`).
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -29,18 +30,20 @@ import numpy as np
 from .config import Settings, load_settings
 from .errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 CHUNKER = "nupunkt/whole-sentences-v1"
 STORE_FILE = "store.sqlite"
 VECTORS_FILE = "vectors.faiss"
 BM25_DIR = "bm25"
 MANIFEST_FILE = "manifest.json"
 POINTER_FILE = "CURRENT"
-FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
 # Lists an IVF index searches: recall@10 about 0.96 (IVF1024, 100k passages) to 0.99
 # (IVF4096, 1M passages) against exact search, in 2-4 ms (bench/bench_scale.py).
 IVF_NPROBE = 64
-SCHEMA = f"""
+# BM25 of sentences: FTS5's and Lucene's defaults.
+SENTENCE_BM25_K1 = 1.2
+SENTENCE_BM25_B = 0.75
+SCHEMA = """
 CREATE TABLE articles(
     id INTEGER PRIMARY KEY,
     key TEXT NOT NULL UNIQUE,            -- the stable article id shown to users
@@ -56,9 +59,9 @@ CREATE INDEX passages_article ON passages(article);
 CREATE TABLE sentences(
     id INTEGER PRIMARY KEY, article INTEGER NOT NULL, ordinal INTEGER NOT NULL,
     start INTEGER NOT NULL, end INTEGER NOT NULL,
-    vector BLOB NOT NULL);               -- float16, normalised, read in passage context
+    vector BLOB NOT NULL,                -- float16, normalised, read in passage context
+    terms TEXT NOT NULL);                -- BM25 terms, scored against the question
 CREATE INDEX sentences_article ON sentences(article);
-CREATE VIRTUAL TABLE sentences_fts USING fts5(text, content='', tokenize='{FTS_TOKENIZER}');
 """
 
 
@@ -270,15 +273,46 @@ class Index:
         """Passage id of each position of `bm25_scores` (ascending)."""
         return self._bm25_ids
 
-    def sentence_scores(self, fts_query: str, sentence_ids: Sequence[int]) -> dict[int, float]:
-        """BM25 of the given sentences for an FTS5 query (sentences without a match are absent)."""
-        if not fts_query or not sentence_ids:
+    def sentence_scores(self, terms: Sequence[str], sentence_ids: Sequence[int]) -> dict[int, float]:
+        """BM25 of the given sentences for the query terms (sentences matching none are absent).
+
+        A term's rarity (IDF) is its passage frequency, which bm25s keeps per term, and a
+        sentence's length is weighed against the sentences compared. The cost grows with
+        the number of sentences asked, never with the corpus: a full-text index such as
+        FTS5 counts every document holding a term to compute IDF (60 ms a question at 1M
+        passages, docs/benchmarks.md).
+        """
+        idf = {t: self._idf(t) for t in set(terms)}
+        idf = {t: v for t, v in idf.items() if v > 0}
+        if not idf or not sentence_ids:
             return {}
-        ranges, bounds = _rowid_ranges(sentence_ids, "rowid")
-        rows = self._query(f"SELECT rowid, bm25(sentences_fts) FROM sentences_fts "
-                           f"WHERE sentences_fts MATCH ? AND ({ranges})", [fts_query, *bounds])
-        wanted = set(sentence_ids)
-        return {int(r[0]): -float(r[1]) for r in rows if r[0] in wanted}
+        marks = ",".join("?" * len(sentence_ids))
+        rows = self._query(f"SELECT id, terms FROM sentences WHERE id IN ({marks})", list(map(int, sentence_ids)))
+        words = {sid: text.split() for sid, text in rows}
+        average = max(sum(map(len, words.values())) / max(len(words), 1), 1.0)
+        scores = {}
+        for sid, ws in words.items():
+            norm = SENTENCE_BM25_K1 * (1 - SENTENCE_BM25_B + SENTENCE_BM25_B * len(ws) / average)
+            score = 0.0
+            for term, weight in idf.items():
+                tf = ws.count(term)
+                if tf:
+                    score += weight * tf * (SENTENCE_BM25_K1 + 1) / (tf + norm)
+            if score:
+                scores[int(sid)] = score
+        return scores
+
+    def _idf(self, term: str) -> float:
+        """BM25 (Lucene) IDF of a term over passages; 0 for a term no passage holds."""
+        position = self._bm25.vocab_dict.get(term) if self._bm25 is not None else None
+        if position is None:
+            return 0.0
+        indptr = self._bm25.scores["indptr"]
+        if position + 1 >= len(indptr):
+            return 0.0
+        df = int(indptr[position + 1] - indptr[position])  # passages holding the term
+        n = len(self._bm25_ids)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
 
     def sentence_vectors(self, sentence_ids: Sequence[int]) -> np.ndarray:
         """Stored sentence vectors (float32, rows in the order asked)."""
@@ -329,8 +363,6 @@ class Index:
             with self._lock:  # one connection, shared by threads: sqlite calls are short
                 return self._db.execute(sql, list(params)).fetchall()
         except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) and "fts5" in str(exc).lower():
-                raise
             raise IndexCorruptError(f"Index store {self.generation / STORE_FILE} is damaged ({exc}). "
                                     f"Rebuild with: qa index --full --index {self.path}") from None
 
@@ -349,24 +381,6 @@ class Index:
 
     def close(self) -> None:
         self._db.close()
-
-
-def _rowid_ranges(ids: Iterable[int], column: str) -> tuple[str, list[int]]:
-    """An SQL condition matching `ids` as few `BETWEEN` ranges, and its parameters.
-
-    FTS5 seeks rowid ranges cheaply, but `rowid IN (...)` next to MATCH re-runs the whole
-    query once per value (30 ms for 100 ids, measured); a passage's sentences are
-    consecutive rowids, so a handful of ranges covers them.
-    """
-    ordered = sorted(set(int(i) for i in ids))
-    ranges: list[list[int]] = []
-    for i in ordered:
-        if ranges and i == ranges[-1][1] + 1:
-            ranges[-1][1] = i
-        else:
-            ranges.append([i, i])
-    condition = " OR ".join(f"{column} BETWEEN ? AND ?" for _ in ranges)
-    return f"({condition})", [v for r in ranges for v in r]
 
 
 def _open_store(path: Path) -> sqlite3.Connection:

@@ -1,7 +1,7 @@
 """Finding the passages that answer a question: dense (FAISS) + lexical (BM25), fused.
 
-Dense search finds paraphrases; BM25 (bm25s over passages, FTS5 over sentences) finds exact names,
-numbers and rare words the embedding blurs. Both candidate lists are merged, every
+Dense search finds paraphrases; BM25 (bm25s over passages, the same statistics over the
+candidates' sentences) finds exact names, numbers and rare words the embedding blurs. Both candidate lists are merged, every
 candidate gets both scores (missing ones are computed, not assumed zero), and a weighted
 sum ranks them: the passage's cosine, its BM25 divided by the question's best BM25, and
 the best cosine and BM25 of one of its sentences (a passage holding one sentence that
@@ -12,7 +12,6 @@ keeps how far apart the scores are.
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,32 +116,16 @@ class Hit:
 
 @dataclass(frozen=True)
 class Query:
-    """A question prepared for search: its vector, its BM25 terms (passages) and its FTS5
-    query (sentences)."""
+    """A question prepared for search: its vector and its BM25 terms."""
 
     text: str
     vector: np.ndarray
     terms: tuple[str, ...]
-    fts: str
     truncated: bool
 
 
 def make_query(text: str, vector: np.ndarray, truncated: bool = False) -> Query:
-    return Query(text=text, vector=vector, terms=tuple(bm25_terms([text])[0]), fts=fts_query(text),
-                 truncated=truncated)
-
-
-def fts_query(question: str) -> str:
-    """The FTS5 query for a question: its content words, OR-ed, each quoted.
-
-    Example:
-        >>> fts_query("What tariffs did Trudeau impose?")
-        '"tariffs" OR "trudeau" OR "impose"'
-    """
-    words = re.findall(r"\w+", question.lower())
-    content = [w for w in words if w not in STOPWORDS] or words
-    unique = list(dict.fromkeys(content))[:32]
-    return " OR ".join('"' + w.replace('"', '""') + '"' for w in unique)
+    return Query(text=text, vector=vector, terms=tuple(bm25_terms([text])[0]), truncated=truncated)
 
 
 def prepare_query(question: str, index: Index) -> Query:
@@ -234,7 +217,7 @@ def search(query: Query, index: Index, k: int, *, mode: Mode = "hybrid", filters
     records = index.passages(shortlist)
     sentence_ids = sorted({sid for r in records.values() for sid in r.sentence_ids})
     sentence_dense = dict(zip(sentence_ids, (index.sentence_vectors(sentence_ids) @ query.vector).tolist()))
-    sentence_lexical = index.sentence_scores(query.fts, sentence_ids)
+    sentence_lexical = index.sentence_scores(query.terms, sentence_ids)
     best_sentence_lexical = max(sentence_lexical.values(), default=0.0) or 1.0
     scores = {}
     for pid, r in records.items():

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import json
+import math
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from qa.config import Settings
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
-from qa.index import current_generation, load_index, verify_files
+from qa.index import SENTENCE_BM25_B, SENTENCE_BM25_K1, bm25_terms, current_generation, load_index, verify_files
 from qa.retrieval import Filters, retrieve
 from tests.fakes import FakeEncoder
 
@@ -36,7 +37,7 @@ def test_other_format_version_is_a_clear_error(settings, built, fake):
     manifest["format_version"] = 99
     manifest["settings"]["format_version"] = 99
     manifest_path.write_text(json.dumps(manifest))
-    with pytest.raises(IndexMismatchError, match=r"format version 99.*reads version 2.*qa index --full"):
+    with pytest.raises(IndexMismatchError, match=r"format version 99.*reads version 3.*qa index --full"):
         load_index(settings.index_dir, settings, encoder=fake)
 
 
@@ -106,3 +107,36 @@ def test_answer_path_reads_only_through_indexes(built):
         scans = [step for step in steps if step.startswith("SCAN") and "VIRTUAL TABLE" not in step
                  and "USING" not in step]
         assert not scans, (sql, steps)
+
+
+def test_sentence_bm25_uses_passage_rarity_and_sentence_length(tmp_path, fake):
+    """Sentence BM25 by hand: IDF from how many passages hold a term, lengths against the
+    sentences compared, sentences without a question term left out."""
+    from qa.build import build_index
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text("title: Trade\n\nTariffs rose. Tariffs on steel rose sharply.")
+    (folder / "b.txt").write_text("title: Prices\n\nSteel prices fell.")
+    (folder / "c.txt").write_text("title: Weather\n\nRain fell.")
+    settings = Settings(articles_dir=folder, index_dir=tmp_path / "index")
+    build_index(settings, encoder=fake, progress=False)
+    index = load_index(settings.index_dir, settings, encoder=fake)
+    assert index.counts["passages"] == 3
+    sentences = {text: sid for sid, text in index._query(
+        "SELECT s.id, substr(a.body, s.start + 1, s.end - s.start) FROM sentences s JOIN articles a ON a.id = s.article")}
+    scores = index.sentence_scores(bm25_terms(["tariffs on steel?"])[0], list(sentences.values()))
+    assert set(scores) == {sentences["Tariffs rose."], sentences["Tariffs on steel rose sharply."],
+                           sentences["Steel prices fell."]}  # "Rain fell." holds no term
+    lengths = [len(t) for t in bm25_terms(list(sentences))]
+    average = sum(lengths) / len(lengths)
+
+    def term(df: int, tf: int, length: int) -> float:
+        idf = math.log(1 + (3 - df + 0.5) / (df + 0.5))
+        return idf * tf * (SENTENCE_BM25_K1 + 1) / (tf + SENTENCE_BM25_K1 * (1 - SENTENCE_BM25_B
+                                                                              + SENTENCE_BM25_B * length / average))
+
+    assert scores[sentences["Tariffs rose."]] == pytest.approx(term(1, 1, 2))
+    assert scores[sentences["Steel prices fell."]] == pytest.approx(term(2, 1, 3))
+    assert scores[sentences["Tariffs on steel rose sharply."]] == pytest.approx(term(1, 1, 4) + term(2, 1, 4))
+    assert index.sentence_scores(bm25_terms(["volcano"])[0], list(sentences.values())) == {}

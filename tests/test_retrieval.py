@@ -3,14 +3,8 @@ from __future__ import annotations
 import pytest
 
 from qa.errors import QuestionError
-from qa.retrieval import Filters, fts_query, retrieve
+from qa.retrieval import Filters, retrieve
 from tests.conftest import TRUDEAU
-
-
-def test_fts_query_keeps_content_words_and_quotes_them():
-    assert fts_query("What tariffs did Trudeau impose?") == '"tariffs" OR "trudeau" OR "impose"'
-    assert fts_query('Is "it" a 100% "deal"?') == '"100" OR "deal"'
-    assert fts_query("what is it") == '"what" OR "is" OR "it"'  # only stopwords: keep them all
 
 
 def test_empty_question_is_refused(built):

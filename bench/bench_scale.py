@@ -152,7 +152,7 @@ def build(size: int, texts: list[str], titles: list[str], seeds: np.ndarray, sen
     manifest = _manifest(report, encoder, settings_fingerprint(encoder.info.fingerprint, settings), settings, work)
     (work / "manifest.json").write_text(json.dumps(manifest))
     _publish(folder, work)
-    size_bytes = sum(p.stat().st_size for p in current_generation(folder).iterdir())
+    size_bytes = sum(p.stat().st_size for p in current_generation(folder).rglob("*") if p.is_file())
     return {"factory": factory, "store_and_bm25_peak_rss_mb": round(lexical_rss),
             "vectors_peak_rss_mb": round(peak_rss_mb()), "vector_build_s": round(vector_s, 1),
             "bm25_build_s": round(bm25_s, 1), "store_write_s": round(store_s, 1), "index_bytes": size_bytes, "sentences": sentence_id}

@@ -84,7 +84,7 @@ def main() -> None:
     asks = [cold_ask(index) for _ in range(5)]
     serves, rss = zip(*[serve_ready(index, questions=20) for _ in range(3)])
     generation = current_generation(bbc_index())
-    size = sum(p.stat().st_size for p in generation.iterdir())
+    size = sum(p.stat().st_size for p in generation.rglob("*") if p.is_file())
     passages = read_manifest(generation)["counts"]["passages"]
     result = {"qa_ask_cold_s": round(median(asks), 2), "qa_serve_ready_s": round(median(serves), 2),
               "qa_serve_peak_rss_mb": round(max(rss)), "index_bytes": size, "passages": passages,

@@ -71,10 +71,9 @@ class BuildReport:
         lines = [f"Indexed {self.index_dir}/ — {kind} in {self.seconds:.1f} s",
                  f"  added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
                  f"unchanged {self.unchanged}, skipped {len(self.skipped)}",
-                 f"  now {self.counts['articles']} article{'s' if self.counts['articles'] != 1 else ''}, "
-                 f"{self.counts['passages']} passages, "
-                 f"{self.counts['sentences']} sentences; embedded {self.passages_embedded} passages "
-                 f"({self.tokens_embedded} tokens)"]
+                 f"  now {_count(self.counts['articles'], 'article')}, {_count(self.counts['passages'], 'passage')}, "
+                 f"{_count(self.counts['sentences'], 'sentence')}; embedded {_count(self.passages_embedded, 'passage')} "
+                 f"({_count(self.tokens_embedded, 'token')})"]
         for label, ids in (("added", self.added), ("updated", self.updated), ("removed", self.removed)):
             lines.extend(f"  {label}: {i}" for i in ids[:20])
             if len(ids) > 20:
@@ -150,6 +149,10 @@ def build_index(settings: Settings | None = None, *, full: bool = False, progres
 
 
 # -- the steps ---------------------------------------------------------------------------------
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
 
 @contextmanager
 def _build_lock(index_dir: Path, wait: float) -> Iterator[None]:
@@ -352,17 +355,23 @@ def _write_bm25(db: sqlite3.Connection, folder: Path) -> None:
 
     bm25s cannot add or remove documents, so every build that changes passages rebuilds
     it; from stored terms that takes ~0.3 s for the BBC corpus (docs/benchmarks.md).
+    Terms become integer ids while they are read: a million passages held as lists of
+    strings would take several GB, as shared ints a few hundred MB.
     """
     import bm25s
 
     folder.mkdir()
-    rows = db.execute("SELECT id, terms FROM passages ORDER BY id").fetchall()
-    ids = np.array([r[0] for r in rows], dtype=np.int64)
-    if len(ids):
+    vocab: dict[str, int] = {}
+    ids: list[int] = []
+    documents: list[list[int]] = []
+    for pid, terms in db.execute("SELECT id, terms FROM passages ORDER BY id"):
+        ids.append(pid)
+        documents.append([vocab.setdefault(t, len(vocab)) for t in terms.split()])
+    if documents:
         retriever = bm25s.BM25()
-        retriever.index([r[1].split() for r in rows], show_progress=False)
+        retriever.index(bm25s.tokenization.Tokenized(ids=documents, vocab=vocab), show_progress=False)
         retriever.save(str(folder), show_progress=False)
-    np.save(folder / "ids.npy", ids)
+    np.save(folder / "ids.npy", np.asarray(ids, dtype=np.int64))
 
 
 # -- vectors --------------------------------------------------------------------------------------

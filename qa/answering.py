@@ -168,6 +168,8 @@ def answer(question: str, history: Sequence[str | Answer] | None = None, k: int 
     if previous and is_followup(query.text):
         query = _with_context(query, previous, index)
     hits = search(query, index, max(k, 1), mode=mode, filters=filters)
+    if not hits and filters is not None and filters.restricts:
+        notices.append("No article matches these filters (date range or sources); widen them to search all articles.")
     return compose(question, query, hits, index, max_sentences, tuple(notices), mode)
 
 

@@ -159,3 +159,13 @@ def test_answer_is_a_frozen_dataclass():
     a = Answer(question="q", found=False, text=NOT_FOUND, sentences=(), hits=(), confidence=0.1)
     with pytest.raises(AttributeError):
         a.found = True  # type: ignore[misc]
+
+
+def test_filters_that_match_no_article_say_so(built):
+    from qa.retrieval import Filters
+
+    result = answer("tariffs", filters=Filters(since="2030-01-01"), index=built)
+    assert not result.found and result.text == NOT_FOUND
+    assert result.notices == ("No article matches these filters (date range or sources); "
+                              "widen them to search all articles.",)
+    assert answer("tariffs", filters=Filters(since="2000-01-01"), index=built).notices == ()

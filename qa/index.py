@@ -37,8 +37,8 @@ VECTORS_FILE = "vectors.faiss"
 BM25_DIR = "bm25"
 MANIFEST_FILE = "manifest.json"
 POINTER_FILE = "CURRENT"
-# Lists an IVF index searches: recall@10 about 0.96 (IVF1024, 100k passages) to 0.99
-# (IVF4096, 1M passages) against exact search, in 2-4 ms (bench/bench_scale.py).
+# Lists an IVF index searches: recall@10 0.985 (IVF1024, 100k passages) to 0.999
+# (IVF2048, 1M passages) against exact search, in 1-4 ms (bench/bench_scale.py).
 IVF_NPROBE = 64
 # BM25 of sentences: FTS5's and Lucene's defaults.
 SENTENCE_BM25_K1 = 1.2

@@ -220,6 +220,15 @@ def grid(args: argparse.Namespace) -> None:
         show("best, one passage per article", evaluate(d, best_w | {"per_article": 1}, best_sw))
     show(f"HELD-OUT {best_w} {best_sw}", evaluate(d, best_w, best_sw, split=1))
     show(f"ALL {best_w} {best_sw}", evaluate(d, best_w, best_sw))
+    from qa.answering import SENTENCE_WEIGHTS
+    from qa.retrieval import MODE_WEIGHTS
+
+    h = MODE_WEIGHTS["hybrid"]
+    shipped = {"dense": h.dense, "bm25": h.lexical, "sdense": h.sentence_dense, "sbm25": h.sentence_lexical,
+               "minmax": 0}
+    show("SHIPPED, tuning split", evaluate(d, shipped, SENTENCE_WEIGHTS["hybrid"], split=0))
+    show("SHIPPED, held-out", evaluate(d, shipped, SENTENCE_WEIGHTS["hybrid"], split=1))
+    show("SHIPPED, all", evaluate(d, shipped, SENTENCE_WEIGHTS["hybrid"]))
     print(json.dumps({"passage": best_w, "sentence": best_sw}))
 
 

@@ -18,6 +18,7 @@ import sqlite3
 import sys
 import time
 import uuid
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -358,23 +359,46 @@ def _write_bm25(db: sqlite3.Connection, folder: Path) -> None:
 
     bm25s cannot add or remove documents, so every build that changes passages rebuilds
     it; from stored terms that takes ~0.75 s for the BBC corpus, ~60 s for 1M passages.
-    Terms become integer ids while they are read: a million passages held as lists of
-    strings would take several GB, as shared ints a few hundred MB.
     """
     import bm25s
 
     folder.mkdir()
     vocab: dict[str, int] = {}
-    ids: list[int] = []
-    documents: list[list[int]] = []
+    ids, flat, ends = array("q"), array("i"), array("q")
     for pid, terms in db.execute("SELECT id, terms FROM passages ORDER BY id"):
         ids.append(pid)
-        documents.append([vocab.setdefault(t, len(vocab)) for t in terms.split()])
-    if documents:
+        flat.extend([vocab.setdefault(t, len(vocab)) for t in terms.split()])
+        ends.append(len(flat))
+    if ids:
         retriever = bm25s.BM25()
+        documents = _TermIds(np.frombuffer(flat, dtype=np.int32), np.frombuffer(ends, dtype=np.int64))
         retriever.index(bm25s.tokenization.Tokenized(ids=documents, vocab=vocab), show_progress=False)
         retriever.save(str(folder), show_progress=False)
-    np.save(folder / "ids.npy", np.asarray(ids, dtype=np.int64))
+    np.save(folder / "ids.npy", np.frombuffer(ids, dtype=np.int64))
+
+
+class _TermIds(Sequence[list[int]]):
+    """Each passage's term ids as a list, made on demand from one flat array.
+
+    bm25s wants a list of id lists; built all at once, a million passages' lists take
+    several hundred MB (as strings, several GB). This holds 4 bytes per term instead.
+    """
+
+    def __init__(self, flat: np.ndarray, ends: np.ndarray) -> None:
+        self._flat, self._ends = flat, ends
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, i: int) -> list[int]:  # type: ignore[override]
+        start = int(self._ends[i - 1]) if i > 0 else 0
+        return self._flat[start:int(self._ends[i])].tolist()
+
+    def __iter__(self) -> Iterator[list[int]]:
+        start = 0
+        for end in self._ends.tolist():
+            yield self._flat[start:end].tolist()
+            start = end
 
 
 # -- vectors --------------------------------------------------------------------------------------

@@ -19,11 +19,11 @@ import sys
 from common import ROOT, WORK, save, table
 
 PROBE = """
-import json, time, numpy as np, faiss
+import json, sys, time, numpy as np, faiss
 from pathlib import Path
+sys.path.insert(0, {bench!r})
+from common import peak_rss_mb, reset_peak_rss
 from qa.build import _index_from_spill, _ivf_factory, _spill_vectors
-def peak():
-    return [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")][0] / 1024
 n, d = {size}, 384
 index = faiss.IndexIDMap2(faiss.IndexFlatIP(d))
 rng = np.random.default_rng(0)
@@ -33,15 +33,15 @@ for begin in range(0, n, 100_000):
     x /= np.linalg.norm(x, axis=1, keepdims=True)
     index.add_with_ids(x, np.arange(begin + 1, begin + count + 1, dtype=np.int64))
 del x
-open("/proc/self/clear_refs", "w").write("5")
-before = peak()
+reset_peak_rss()
+before = peak_rss_mb()
 start = time.perf_counter()
 spill = Path({spill!r})
 ids = _spill_vectors(index, spill)
 index = None
 fresh = _index_from_spill(ids, spill, d, _ivf_factory(n))
 print(json.dumps({{"factory": _ivf_factory(n), "switch_s": round(time.perf_counter() - start, 1),
-                  "exact_index_rss_mb": round(before), "switch_peak_rss_mb": round(peak()),
+                  "exact_index_rss_mb": round(before), "switch_peak_rss_mb": round(peak_rss_mb()),
                   "vectors": int(fresh.ntotal)}}))
 """
 
@@ -53,7 +53,7 @@ def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     results = {}
     for size in args.sizes:
-        code = PROBE.format(size=size, spill=str(WORK / "switch.spill"))
+        code = PROBE.format(size=size, spill=str(WORK / "switch.spill"), bench=str(ROOT / "bench"))
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
         if done.returncode != 0:
             raise SystemExit(done.stderr)

@@ -27,7 +27,7 @@ import sys
 import time
 
 import numpy as np
-from common import ROOT, WORK, bbc_index, percentile, save, table
+from common import ROOT, WORK, bbc_index, peak_rss_mb, percentile, reset_peak_rss, save, table
 
 from qa.build import _manifest, _publish, _target_factory, _write_bm25
 from qa.config import Settings
@@ -37,17 +37,6 @@ from qa.index import BM25_DIR, SCHEMA, STORE_FILE, VECTORS_FILE, bm25_terms, cur
 SENTENCES_PER_PASSAGE = 3
 PASSAGES_PER_ARTICLE = 10
 NOISE = 0.045  # per-dimension noise; keeps synthetic neighbourhoods like real ones
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory since start or the last `reset_peak_rss`."""
-    return [int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM")][0] / 1024
-
-
-def reset_peak_rss() -> None:
-    """Start a new peak-memory measurement (Linux: writing 5 to clear_refs resets VmHWM)."""
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
 
 
 def real_material() -> tuple[list[str], list[str], np.ndarray]:
@@ -187,6 +176,7 @@ import json, sys, time
 sys.path.insert(0, {root!r})
 sys.path.insert(0, {bench!r})
 from bench_latency import questions
+from common import peak_rss_mb
 from qa import answer, load_index
 from qa.index import bm25_terms
 from qa.retrieval import _top_lexical
@@ -199,7 +189,7 @@ for q in qs:
     terms = bm25_terms([q])[0]
     t = time.perf_counter(); _top_lexical(index.bm25_scores(terms), index.bm25_ids, 50, None); lex.append((time.perf_counter() - t) * 1000)
     t = time.perf_counter(); answer(q, index=index); ans.append((time.perf_counter() - t) * 1000)
-rss = [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")][0] / 1024
+rss = peak_rss_mb()
 print(json.dumps({{"lex": lex, "answer": ans, "rss": rss}}))
 """
 

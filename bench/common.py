@@ -99,9 +99,14 @@ def table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def peak_rss_mb(pid: int) -> float:
-    """Peak resident memory of a running process (VmHWM), in MB."""
+def peak_rss_mb(pid: int | str = "self") -> float:
+    """Peak resident memory of a running process (VmHWM), in MB; this process by default."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def reset_peak_rss() -> None:
+    """Start a new peak-memory measurement of this process (Linux: 5 in clear_refs resets VmHWM)."""
+    Path("/proc/self/clear_refs").write_text("5")

@@ -8,7 +8,7 @@
 4. Decide whether the articles answer at all: a logistic model of the match strengths,
    fitted on SQuAD questions with and without their article in the index
    (bench/calibrate_abstention.py), gives `confidence`; below `Settings.abstain_below`
-   (0.15, env QA_ABSTAIN_BELOW) the answer   is "I could not find this in the articles."
+   (0.15, env QA_ABSTAIN_BELOW) the answer is "I could not find this in the articles."
 5. Number the cited articles in order of first appearance: [1], [2], ...
 
 Follow-up questions ("How did China respond?") are searched together with the previous
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from .index import Index
-from .retrieval import STOPWORDS, Filters, Hit, Mode, Query, make_query, prepare_query, resolve_index, search
+from .retrieval import Filters, Hit, Mode, Query, make_query, prepare_query, resolve_index, search
 
 NOT_FOUND = "I could not find this in the articles."
 MAX_SENTENCES = 3
@@ -46,6 +46,18 @@ KEEP_RELATIVE = 0.5        # later sentences must score at least this fraction o
 # article in the index. The threshold is a setting (`abstain_below`).
 CONFIDENCE_WEIGHTS = (17.41, 6.61)
 CONFIDENCE_BIAS = -11.77
+
+# English function words (the Snowball list, trimmed): they say nothing about whether the
+# articles cover a question (word coverage) or whether a question stands alone (follow-ups).
+STOPWORDS = frozenset("""
+a about above after again against all am an and any are as at be because been before being below
+between both but by can could did do does doing down during each few for from further had has have
+having he her here hers herself him himself his how i if in into is it its itself just me more most
+my myself no nor not now of off on once only or other our ours ourselves out over own same she
+should so some such than that the their theirs them themselves then there these they this those
+through to too under until up very was we were what when where which while who whom why will with
+would you your yours yourself yourselves tell said says say also much many one get got us let
+""".split())
 
 # Follow-ups: the previous question's vector, at this weight, joins the new one's.
 FOLLOWUP_WEIGHT = 0.6

@@ -72,9 +72,9 @@ class BuildReport:
         lines = [f"Indexed {self.index_dir}/ — {kind} in {self.seconds:.1f} s",
                  f"  added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
                  f"unchanged {self.unchanged}, skipped {len(self.skipped)}",
-                 f"  now {_count(self.counts['articles'], 'article')}, {_count(self.counts['passages'], 'passage')}, "
-                 f"{_count(self.counts['sentences'], 'sentence')}; embedded {_count(self.passages_embedded, 'passage')} "
-                 f"({_count(self.tokens_embedded, 'token')})"]
+                 f"  now {counted(self.counts['articles'], 'article')}, "
+                 f"{counted(self.counts['passages'], 'passage')}, {counted(self.counts['sentences'], 'sentence')}; "
+                 f"embedded {counted(self.passages_embedded, 'passage')} ({counted(self.tokens_embedded, 'token')})"]
         for label, ids in (("added", self.added), ("updated", self.updated), ("removed", self.removed)):
             lines.extend(f"  {label}: {i}" for i in ids[:20])
             if len(ids) > 20:
@@ -151,7 +151,13 @@ def build_index(settings: Settings | None = None, *, full: bool = False, progres
 
 # -- the steps ---------------------------------------------------------------------------------
 
-def _count(n: int, noun: str) -> str:
+def counted(n: int, noun: str) -> str:
+    """`n` and a regular noun, plural unless n is 1 (what `qa index` and `qa info` print).
+
+    Example:
+        >>> counted(1, "article"), counted(5839, "passage")
+        ('1 article', '5839 passages')
+    """
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 

@@ -160,6 +160,7 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
+    from .build import counted
     from .index import load_index, verify_files
 
     settings = _settings(args)
@@ -176,8 +177,8 @@ def _info(args: argparse.Namespace) -> int:
         c = m["counts"]
         print(f"index        {index.path}/ ({index.generation.name})")
         print(f"built        {m['built_at']}")
-        print(f"holds        {c['articles']} article{'s' if c['articles'] != 1 else ''}, {c['passages']} passages, "
-              f"{c['sentences']} sentences")
+        print(f"holds        {counted(c['articles'], 'article')}, {counted(c['passages'], 'passage')}, "
+              f"{counted(c['sentences'], 'sentence')}")
         print(f"model        {m['model']['name']} ({m['model']['dim']} dimensions, {m['model']['max_tokens']} tokens)")
         print(f"passages     up to {m['chunking']['passage_tokens']} tokens, "
               f"{m['chunking']['overlap_sentences']} sentence overlap")
@@ -185,7 +186,7 @@ def _info(args: argparse.Namespace) -> int:
         print(f"fingerprint  {m['fingerprint']} (format {m['format_version']})")
         articles = index.articles()
         for a in articles[:10]:
-            print(f"  - {a.title} ({a.date or 'no date'}; {a.source or a.path}; {a.passages} passages)")
+            print(f"  - {a.title} ({a.date or 'no date'}; {a.source or a.path}; {counted(a.passages, 'passage')})")
         if len(articles) > 10:
             print(f"  ... and {len(articles) - 10} more")
         if args.verify:

@@ -63,7 +63,7 @@ class Settings:
     vector_index: str = "auto"
     cache_dir: Path = Path("~/.cache/qa")
     # Answer only when the confidence (0-1) reaches this; 0 never abstains. 0.15 keeps
-    # SQuAD's sentence hit targets (it abstains on ~2.6% of answerable questions) while
+    # SQuAD's sentence hit targets (it abstains on ~2% of answerable questions) while
     # abstaining on most questions whose article is absent; docs/benchmarks.md has the curve
     # (bench/calibrate_abstention.py).
     abstain_below: float = 0.15

@@ -1,8 +1,8 @@
 """Finding the passages that answer a question: dense (FAISS) + lexical (BM25), fused.
 
 Dense search finds paraphrases; BM25 (bm25s over passages, the same statistics over the
-candidates' sentences) finds exact names, numbers and rare words the embedding blurs. Both candidate lists are merged, every
-candidate gets both scores (missing ones are computed, not assumed zero), and a weighted
+candidates' sentences) finds exact names, numbers and rare words the embedding blurs. Both
+candidate lists are merged, every candidate gets both scores (missing ones are computed, not assumed zero), and a weighted
 sum ranks them: the passage's cosine, its BM25 divided by the question's best BM25, and
 the best cosine and BM25 of one of its sentences (a passage holding one sentence that
 answers beats one that is vaguely on topic throughout). The weights were tuned on SQuAD
@@ -29,19 +29,6 @@ MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
 CANDIDATES = 50          # per retriever, before fusion
 RERANK = 20              # passages whose sentences join the ranking
 MAX_QUESTION_CHARS = 2000
-
-# English function words (the Snowball list, trimmed): they match everything and only add
-# noise to BM25. Dense search still sees the whole question.
-STOPWORDS = frozenset("""
-a about above after again against all am an and any are as at be because been before being below
-between both but by can could did do does doing down during each few for from further had has have
-having he her here hers herself him himself his how i if in into is it its itself just me more most
-my myself no nor not now of off on once only or other our ours ourselves out over own same she
-should so some such than that the their theirs them themselves then there these they this those
-through to too under until up very was we were what when where which while who whom why will with
-would you your yours yourself yourselves tell said says say also much many one get got us let
-""".split())
-
 
 @dataclass(frozen=True)
 class Filters:

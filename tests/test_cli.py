@@ -82,6 +82,17 @@ def test_info(cli_index):
     assert "1 article," in done.stdout and "all-MiniLM-L6-v2" in done.stdout and "match their checksums" in done.stdout
 
 
+@pytest.mark.model
+def test_output_into_a_closed_pipe_ends_quietly(cli_index):
+    """`qa info | head -1`: the reader leaves early; no traceback, the exit status of SIGPIPE."""
+    proc = subprocess.Popen([*QA, "info", "--index", str(cli_index[1])], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    proc.stdout.close()  # before the command prints anything
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=120) == 141
+    assert stderr == ""
+
+
 @pytest.mark.parametrize("args, message", [
     (["ask", "anything", "--index", "/nonexistent/idx"], "No index in /nonexistent/idx/"),
     (["ask", "  ", "--index", "{index}"], "Please type a question"),

@@ -8,7 +8,7 @@ TORCH ?= torch==2.13.0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install chat serve index test bench screenshot clean-index
+.PHONY: install chat serve index test lint format bench screenshot clean-index
 
 install: $(STAMP)
 
@@ -28,6 +28,16 @@ serve: chat
 
 test: install
 	$(BIN)/python -m pytest
+
+# ruff (lint + format check) and mypy, as CI runs them; `make format` fixes what ruff can.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 bench: install
 	$(BIN)/python bench/run_all.py

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import time
 
@@ -21,14 +20,19 @@ from common import QA, ROOT, WORK, bbc_folder, save, table
 
 from qa.config import Settings
 from qa.embedding import get_encoder, resolve_model
-from qa.index import current_generation, read_manifest
+from qa.store import Manifest, Store, current_generation
 
 
 def build(index: str) -> tuple[float, float]:
     """Wall time and peak RSS (MB) of `qa index --full`."""
     start = time.perf_counter()
-    proc = subprocess.Popen([*QA, "index", "--full", "--articles", str(bbc_folder()), "--index", index, "--quiet"],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*QA, "index", "--full", "--articles", str(bbc_folder()), "--index", index, "--quiet"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     if status != 0:
@@ -37,24 +41,26 @@ def build(index: str) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024
 
 
-def embedded_texts(index: str) -> list[str]:
-    db = sqlite3.connect(current_generation(WORK / "bbc-index") / "store.sqlite")
-    rows = db.execute("SELECT a.title, a.body, p.start, p.end FROM passages p JOIN articles a ON a.id = p.article "
-                      "ORDER BY p.id").fetchall()
-    return [f"{title}\n{body[start:end]}" for title, body, start, end in rows]
+def embedded_texts(store: Store) -> list[str]:
+    """What the build embedded: each passage with its title (passage ids are 1..n after a full build)."""
+    passages = store.passages(range(1, store.counts().passages + 1))
+    return [f"{p.source.title}\n{p.text}" for _, p in sorted(passages.items())]
 
 
 def main() -> None:
     index = WORK / "bbc-index"
     build_s, rss_mb = build(str(index))
-    manifest = read_manifest(current_generation(index))
-    texts = embedded_texts(str(index))
+    generation = current_generation(index)
+    manifest = Manifest.read(generation)
+    store = Store.open(generation / "store.sqlite", manifest.model.dim)
+    texts = embedded_texts(store)
     settings = Settings()
     encoder = get_encoder(settings)
-    db = sqlite3.connect(current_generation(index) / "store.sqlite")
-    titles, bodies = zip(*db.execute("SELECT title, body FROM articles"))
-    corpus_tokens = sum(encoder.count_tokens(list(titles))) + sum(encoder.count_tokens(list(bodies)))
-    embedded_tokens = manifest["build"]["tokens_embedded"]
+    titles = [a.source.title for a in store.articles()]
+    firsts = [store.article_passage_ids(a.source.article_id)[0] for a in store.articles()]
+    bodies = [p.body for p in store.passages(firsts).values()]
+    corpus_tokens = sum(encoder.count_tokens(titles)) + sum(encoder.count_tokens(bodies))
+    embedded_tokens = manifest.tokens_embedded
 
     start = time.perf_counter()
     encoder.encode_passages(texts, [[] for _ in texts], settings.batch_size)
@@ -69,15 +75,21 @@ def main() -> None:
     raw_s = time.perf_counter() - start
 
     result = {
-        "articles": manifest["counts"]["articles"], "passages": manifest["counts"]["passages"],
-        "sentences": manifest["counts"]["sentences"],
-        "build_s": round(build_s, 1), "raw_encode_s": round(raw_s, 1), "onnx_encode_s": round(onnx_s, 1),
+        "articles": manifest.counts.articles,
+        "passages": manifest.counts.passages,
+        "sentences": manifest.counts.sentences,
+        "build_s": round(build_s, 1),
+        "raw_encode_s": round(raw_s, 1),
+        "onnx_encode_s": round(onnx_s, 1),
         "overhead_ratio_vs_raw_encode": round(build_s / raw_s, 3),
         "ratio_vs_own_encoder": round(build_s / onnx_s, 3),
-        "corpus_tokens": corpus_tokens, "tokens_embedded": embedded_tokens,
+        "corpus_tokens": corpus_tokens,
+        "tokens_embedded": embedded_tokens,
         "tokens_embedded_ratio": round(embedded_tokens / corpus_tokens, 3),
-        "raw_encode_tokens_per_s": round(embedded_tokens / raw_s), "articles_per_s": round(2225 / build_s, 2),
-        "peak_rss_mb": round(rss_mb), "batch_size": settings.batch_size,
+        "raw_encode_tokens_per_s": round(embedded_tokens / raw_s),
+        "articles_per_s": round(2225 / build_s, 2),
+        "peak_rss_mb": round(rss_mb),
+        "batch_size": settings.batch_size,
     }
     print(table([[k, v] for k, v in result.items()], ["figure", "value"]))
     print(f"saved {save('build', result)}")

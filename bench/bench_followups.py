@@ -49,15 +49,24 @@ def main() -> None:
         for label, history in (("with history", [first]), ("without history", None)):
             result = answer(c["followup"], history=history, index=index)
             texts = [s.text for s in result.sentences]
-            scores[label].append((contains_answer(texts[:1], c["answers"]), contains_answer(texts[:3], c["answers"]),
-                                  bool(result.citations) and result.citations[0].article_id == article_key(c["article_id"]),
-                                  not result.found))
+            scores[label].append(
+                (
+                    contains_answer(texts[:1], c["answers"]),
+                    contains_answer(texts[:3], c["answers"]),
+                    bool(result.citations) and result.citations[0].source.article_id == article_key(c["article_id"]),
+                    not result.found,
+                )
+            )
     result = {"conversations": len(conversations)}
     rows = []
     for label, values in scores.items():
         n = len(values)
-        figures = {"sentence_hit@1": sum(v[0] for v in values) / n, "sentence_hit@3": sum(v[1] for v in values) / n,
-                   "right_article@1": sum(v[2] for v in values) / n, "abstained": sum(v[3] for v in values) / n}
+        figures = {
+            "sentence_hit@1": sum(v[0] for v in values) / n,
+            "sentence_hit@3": sum(v[1] for v in values) / n,
+            "right_article@1": sum(v[2] for v in values) / n,
+            "abstained": sum(v[3] for v in values) / n,
+        }
         result[label] = {k: round(v, 3) for k, v in figures.items()}
         rows.append([label, *(f"{v:.3f}" for v in figures.values())])
     print(table(rows, ["follow-up answered", "sentence hit@1", "sentence hit@3", "right article@1", "abstained"]))

@@ -16,12 +16,14 @@ import subprocess
 import sys
 import time
 
-from common import QA, ROOT, WORK, bbc_index, median, require, save, table, BBC
+from common import BBC, QA, ROOT, WORK, bbc_index, median, require, save, table
 
-NEW = ("title: Kestrel Point lighthouse relit\ndate: 2026-03-02\nsource: Coast News\n\n"
-       "Volunteers relit the Kestrel Point lighthouse on Sunday after a two-year restoration. "
-       "The lamp, first lit in 1884, had been dark since a storm in 2019 damaged its lantern room. "
-       "The restoration cost 240,000 pounds, most of it raised by a village appeal.")
+NEW = (
+    "title: Kestrel Point lighthouse relit\ndate: 2026-03-02\nsource: Coast News\n\n"
+    "Volunteers relit the Kestrel Point lighthouse on Sunday after a two-year restoration. "
+    "The lamp, first lit in 1884, had been dark since a storm in 2019 damaged its lantern room. "
+    "The restoration cost 240,000 pounds, most of it raised by a village appeal."
+)
 QUESTION = "How much did the Kestrel Point lighthouse restoration cost?"
 
 
@@ -64,8 +66,11 @@ def main() -> None:
         add_reported.append(float(re.search(r"in ([\d.]+) s", done.stdout).group(1)))
         _, asked = wall("ask", QUESTION, "--index", str(index), "--json")
         data = json.loads(asked.stdout)
-        answered.append(data["found"] and data["citations"][0]["article_id"] == "lighthouse.txt"
-                        and "240,000 pounds" in data["answer"])
+        answered.append(
+            data["found"]
+            and data["citations"][0]["article_id"] == "lighthouse.txt"
+            and "240,000 pounds" in data["answer"]
+        )
         (folder / "lighthouse.txt").unlink()
         seconds, done = wall("index", "--articles", str(folder), "--index", str(index), "--quiet")
         assert "removed 1" in done.stdout, done.stdout
@@ -75,11 +80,14 @@ def main() -> None:
     gone = all(c["article_id"] != "lighthouse.txt" for c in json.loads(asked.stdout)["citations"])
     result = {
         "process_startup_s": round(start_s, 2),
-        "add_wall_s": round(median(adds), 2), "add_beyond_startup_s": round(median(adds) - start_s, 2),
+        "add_wall_s": round(median(adds), 2),
+        "add_beyond_startup_s": round(median(adds) - start_s, 2),
         "add_build_reported_s": round(median(add_reported), 2),
-        "delete_wall_s": round(median(deletes), 2), "delete_beyond_startup_s": round(median(deletes) - start_s, 2),
+        "delete_wall_s": round(median(deletes), 2),
+        "delete_beyond_startup_s": round(median(deletes) - start_s, 2),
         "delete_build_reported_s": round(median(delete_reported), 2),
-        "new_article_answerable": all(answered), "deleted_article_gone": gone,
+        "new_article_answerable": all(answered),
+        "deleted_article_gone": gone,
     }
     print(table([[k, v] for k, v in result.items()], ["figure", "value"]))
     print(f"saved {save('incremental', result)}")

@@ -23,7 +23,7 @@ import json, sys, time, numpy as np, faiss
 from pathlib import Path
 sys.path.insert(0, {bench!r})
 from common import peak_rss_mb, reset_peak_rss
-from qa.build import _index_from_spill, _ivf_factory, _spill_vectors
+from qa.store.dense import index_from_spill, ivf_factory, spill_vectors
 n, d = {size}, 384
 index = faiss.IndexIDMap2(faiss.IndexFlatIP(d))
 rng = np.random.default_rng(0)
@@ -37,10 +37,10 @@ reset_peak_rss()
 before = peak_rss_mb()
 start = time.perf_counter()
 spill = Path({spill!r})
-ids = _spill_vectors(index, spill)
+ids = spill_vectors(index, spill)
 index = None
-fresh = _index_from_spill(ids, spill, d, _ivf_factory(n))
-print(json.dumps({{"factory": _ivf_factory(n), "switch_s": round(time.perf_counter() - start, 1),
+fresh = index_from_spill(ids, spill, d, ivf_factory(n))
+print(json.dumps({{"factory": ivf_factory(n), "switch_s": round(time.perf_counter() - start, 1),
                   "exact_index_rss_mb": round(before), "switch_peak_rss_mb": round(peak_rss_mb()),
                   "vectors": int(fresh.ntotal)}}))
 """

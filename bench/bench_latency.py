@@ -37,8 +37,13 @@ def questions() -> list[str]:
 
 
 def timings(index: object, qs: list[str], rounds: int = 3) -> dict[str, list[float]]:
-    out: dict[str, list[float]] = {"encode": [], "retrieve": [], "retrieve_dense": [], "retrieve_bm25": [],
-                                   "answer": []}
+    out: dict[str, list[float]] = {
+        "encode": [],
+        "retrieve": [],
+        "retrieve_dense": [],
+        "retrieve_bm25": [],
+        "answer": [],
+    }
     for _ in range(rounds):
         for q in qs:
             start = time.perf_counter()
@@ -111,7 +116,7 @@ def main() -> None:
     for q in qs[:10]:  # warm up caches and the model
         answer(q, index=index)
     t = timings(index, qs)
-    result = {"questions": len(qs), "rounds": 3, "passages": index.counts["passages"]}
+    result = {"questions": len(qs), "rounds": 3, "passages": index.counts.passages}
     for name, values in t.items():
         result[f"{name}_p50_ms"] = round(percentile(values, 50), 2)
         result[f"{name}_p95_ms"] = round(percentile(values, 95), 2)

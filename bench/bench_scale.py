@@ -7,10 +7,11 @@ spread like real ones, not like random Gaussians, which no approximate index han
 The text is real: BBC sentences, three new ones per passage (plus the one-sentence
 overlap), ten passages per article. Questions are real and encoded by the real model.
 
-For each size: time and peak memory to build the vector index (FAISS, type chosen by the same rule as
-`qa index`) and the lexical index (bm25s over passages, as `qa index` writes it), vector search p50 and recall@10 against exact search, lexical query
-p50 (BM25 top 50 passages), and `answer()` p50/p95 with the peak RSS of a fresh process
-that loads the index and answers 200 questions.
+For each size: time and peak memory to build the vector index (FAISS, type chosen by the
+same rule as `qa index`) and the lexical index (bm25s over passages, as `qa index` writes
+it), vector search p50 and recall@10 against exact search, lexical query p50 (BM25 top 50
+passages), and `answer()` p50/p95 with the peak RSS of a fresh process that loads the index
+and answers 200 questions.
 
     python bench/bench_scale.py [--sizes 10000 100000 1000000]
 """
@@ -21,7 +22,6 @@ import argparse
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
@@ -29,10 +29,14 @@ import time
 import numpy as np
 from common import ROOT, WORK, bbc_index, peak_rss_mb, percentile, reset_peak_rss, save, table
 
-from qa.build import _manifest, _publish, _target_factory, _write_bm25
+from qa.articles import Article, Source
+from qa.build import _publish
 from qa.config import Settings
 from qa.embedding import get_encoder
-from qa.index import BM25_DIR, SCHEMA, STORE_FILE, VECTORS_FILE, bm25_terms, current_generation, settings_fingerprint
+from qa.store import BM25_DIR, STORE_FILE, VECTORS_FILE, LexicalIndex, Manifest, Store, bm25_terms, current_generation
+from qa.store.dense import target_factory
+from qa.store.manifest import VectorIndexInfo, describe_files, settings_fingerprint
+from qa.store.store import NewPassage, NewSentence
 
 SENTENCES_PER_PASSAGE = 3
 PASSAGES_PER_ARTICLE = 10
@@ -42,12 +46,13 @@ NOISE = 0.045  # per-dimension noise; keeps synthetic neighbourhoods like real o
 def real_material() -> tuple[list[str], list[str], np.ndarray]:
     """BBC sentences (text), titles, and real vectors of BBC sentences to perturb."""
     gen = current_generation(bbc_index())
-    db = sqlite3.connect(gen / STORE_FILE)
-    rows = db.execute("SELECT a.body, s.start, s.end, s.vector FROM sentences s JOIN articles a ON a.id = s.article"
-                      " ORDER BY s.id").fetchall()
-    texts = [body[a:b] for body, a, b, _ in rows]
-    vectors = np.stack([np.frombuffer(v, dtype=np.float16) for *_, v in rows]).astype(np.float32)
-    titles = [t for (t,) in db.execute("SELECT title FROM articles")]
+    store = Store.open(gen / STORE_FILE, dim=384)
+    passages = store.passages(range(1, store.counts().passages + 1))
+    spans = {sid: (p.body, a, b) for p in passages.values() for sid, (a, b) in zip(p.sentence_ids, p.sentence_spans)}
+    ids = sorted(spans)
+    texts = [body[a:b] for body, a, b in (spans[i] for i in ids)]
+    vectors = store.sentence_vectors(ids)
+    titles = [a.source.title for a in store.articles()]
     return texts, titles, vectors
 
 
@@ -59,8 +64,9 @@ def synthetic(seeds: np.ndarray, count: int, rng: np.random.Generator) -> np.nda
     return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
 
 
-def build(size: int, texts: list[str], titles: list[str], seeds: np.ndarray, sentence_terms: list[str],
-          title_terms: list[str]) -> dict:
+def build(
+    size: int, texts: list[str], titles: list[str], seeds: np.ndarray, sentence_terms: list[str], title_terms: list[str]
+) -> dict:
     """Write an index of `size` passages in the project's format; return build timings."""
     import faiss
 
@@ -70,58 +76,50 @@ def build(size: int, texts: list[str], titles: list[str], seeds: np.ndarray, sen
     work.mkdir(parents=True)
     rng = np.random.default_rng(size)
     reset_peak_rss()
-    db = sqlite3.connect(work / STORE_FILE)
-    db.execute("PRAGMA journal_mode=OFF")
-    db.execute("PRAGMA synchronous=OFF")
-    db.executescript(SCHEMA)
+    store = Store.open_for_build(work / STORE_FILE, seeds.shape[1], create=True)
     articles = size // PASSAGES_PER_ARTICLE
     per_article = PASSAGES_PER_ARTICLE * SENTENCES_PER_PASSAGE + 1
     store_s = 0.0
-    sentence_id = passage_id = 0
+    sentence_count = 0
     chunk = 2000
     for begin in range(0, articles, chunk):
+        sentence_vectors = synthetic(seeds, min(chunk, articles - begin) * per_article, rng)
         t0 = time.perf_counter()
-        art_rows, sent_rows, pass_rows = [], [], []
-        sentence_vectors = synthetic(seeds, min(chunk, articles - begin) * per_article, rng).astype(np.float16)
         k = 0
         for a in range(begin, min(begin + chunk, articles)):
             picks = rng.integers(0, len(texts), per_article)
-            parts, spans, at = [], [], 0
+            spans, at = [], 0
             for i in picks:
-                parts.append(texts[i])
                 spans.append((at, at + len(texts[i])))
                 at += len(texts[i]) + 1
-            body = " ".join(parts)
-            title = f"{titles[a % len(titles)]} ({a})"
-            art_rows.append((a + 1, f"scale-{a}", title, "2025-01-01", "Scale", None, f"scale-{a}", body, "x", "x"))
-            first_id = sentence_id + 1
-            for n, (s, e) in enumerate(spans):
-                sentence_id += 1
-                sent_rows.append((sentence_id, a + 1, n, s, e, sentence_vectors[k].tobytes(),
-                                  sentence_terms[picks[n]]))
-                k += 1
+            body = " ".join(texts[i] for i in picks)
+            source = Source(f"scale-{a}", f"{titles[a % len(titles)]} ({a})", f"scale-{a}", "2025-01-01", "Scale")
+            sentences = [
+                NewSentence(s, e, sentence_vectors[k + n], sentence_terms[picks[n]]) for n, (s, e) in enumerate(spans)
+            ]
+            k += per_article
+            passages = []
             for p in range(PASSAGES_PER_ARTICLE):
-                f, l = p * SENTENCES_PER_PASSAGE, p * SENTENCES_PER_PASSAGE + SENTENCES_PER_PASSAGE
-                passage_id += 1
-                terms = " ".join([title_terms[a % len(titles)], *(sentence_terms[i] for i in picks[f:l + 1])])
-                pass_rows.append((passage_id, a + 1, p, first_id + f, first_id + l, spans[f][0], spans[l][1], terms))
-        db.executemany("INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?)", art_rows)
-        db.executemany("INSERT INTO sentences VALUES (?,?,?,?,?,?,?)", sent_rows)
-        db.executemany("INSERT INTO passages VALUES (?,?,?,?,?,?,?,?)", pass_rows)
+                first, last = p * SENTENCES_PER_PASSAGE, (p + 1) * SENTENCES_PER_PASSAGE
+                terms = " ".join([title_terms[a % len(titles)], *(sentence_terms[i] for i in picks[first : last + 1])])
+                passages.append(NewPassage(first, last, spans[first][0], spans[last][1], terms))
+            store.add_article(Article(source, body), sentences, passages, "2025-01-01T00:00:00+00:00")
+            sentence_count += len(sentences)
         store_s += time.perf_counter() - t0
-        print(f"  {size}: {passage_id} passages written", end="\r", flush=True)
-    db.commit()
+        print(f"  {size}: {(begin + chunk) * PASSAGES_PER_ARTICLE} passages written", end="\r", flush=True)
+    store.commit()
     t0 = time.perf_counter()
-    _write_bm25(db, work / BM25_DIR)
+    LexicalIndex.write(store.passage_terms(), work / BM25_DIR)
     bm25_s = time.perf_counter() - t0
-    db.close()
+    counts = store.counts()
+    store.close()
     lexical_rss = peak_rss_mb()
 
     reset_peak_rss()
     # In chunks: the mixing temporaries of one 1M x 384 call would dwarf the index itself.
     vectors = np.concatenate([synthetic(seeds, min(100_000, size - i), rng) for i in range(0, size, 100_000)])
     np.save(folder / "passage_vectors.npy", vectors)
-    factory = _target_factory("auto", size, "Flat")
+    factory = target_factory("auto", size, "Flat")
     t0 = time.perf_counter()
     if factory == "Flat":
         index = faiss.IndexIDMap2(faiss.IndexFlatIP(vectors.shape[1]))
@@ -135,16 +133,29 @@ def build(size: int, texts: list[str], titles: list[str], seeds: np.ndarray, sen
 
     settings = Settings(index_dir=folder)
     encoder = get_encoder(settings)
-    counts = {"articles": articles, "passages": size, "sentences": sentence_id}
-    report = {"counts": counts, "hashes": {}, "passages_embedded": 0, "tokens_embedded": 0, "factory": factory,
-              "ntotal": size}
-    manifest = _manifest(report, encoder, settings_fingerprint(encoder.info.fingerprint, settings), settings, work)
-    (work / "manifest.json").write_text(json.dumps(manifest))
+    Manifest(
+        model=encoder.info,
+        settings=settings_fingerprint(encoder.info.fingerprint, settings),
+        counts=counts,
+        vector_index=VectorIndexInfo(factory, size),
+        articles={},
+        files=describe_files(work),
+        built_at="2025-01-01T00:00:00+00:00",
+        passage_tokens=settings.passage_tokens,
+        overlap_sentences=settings.overlap_sentences,
+    ).write(work)
     _publish(folder, work)
     size_bytes = sum(p.stat().st_size for p in current_generation(folder).rglob("*") if p.is_file())
-    return {"factory": factory, "store_and_bm25_peak_rss_mb": round(lexical_rss),
-            "vectors_peak_rss_mb": round(peak_rss_mb()), "vector_build_s": round(vector_s, 1),
-            "bm25_build_s": round(bm25_s, 1), "store_write_s": round(store_s, 1), "index_bytes": size_bytes, "sentences": sentence_id}
+    return {
+        "factory": factory,
+        "store_and_bm25_peak_rss_mb": round(lexical_rss),
+        "vectors_peak_rss_mb": round(peak_rss_mb()),
+        "vector_build_s": round(vector_s, 1),
+        "bm25_build_s": round(bm25_s, 1),
+        "store_write_s": round(store_s, 1),
+        "index_bytes": size_bytes,
+        "sentences": counts.sentences,
+    }
 
 
 def vector_quality(size: int, seeds: np.ndarray) -> dict:
@@ -160,15 +171,18 @@ def vector_quality(size: int, seeds: np.ndarray) -> dict:
     exact.add(vectors)
     faiss.omp_set_num_threads(os.cpu_count() or 1)
     _, truth = exact.search(queries, 10)
-    index = load_index(folder)
+    index = load_index(folder, Settings())
     times, hits = [], 0
     for q, t in zip(queries, truth):
         start = time.perf_counter()
-        found = index.dense_search(q, 10)
+        found = index.dense.search(q, 10)
         times.append((time.perf_counter() - start) * 1000)
         hits += len({pid - 1 for pid, _ in found} & set(t.tolist()))
-    return {"vector_p50_ms": round(percentile(times, 50), 2), "vector_p95_ms": round(percentile(times, 95), 2),
-            "vector_recall@10": round(hits / (10 * len(queries)), 4)}
+    return {
+        "vector_p50_ms": round(percentile(times, 50), 2),
+        "vector_p95_ms": round(percentile(times, 95), 2),
+        "vector_recall@10": round(hits / (10 * len(queries)), 4),
+    }
 
 
 ANSWER_PROBE = """
@@ -177,17 +191,18 @@ sys.path.insert(0, {root!r})
 sys.path.insert(0, {bench!r})
 from bench_latency import questions
 from common import peak_rss_mb
-from qa import answer, load_index
-from qa.index import bm25_terms
-from qa.retrieval import _top_lexical
-index = load_index({folder!r})
+from qa import Settings, answer, load_index
+from qa.store import bm25_terms
+index = load_index({folder!r}, Settings())
 qs = questions()
 for q in qs[:5]:
     answer(q, index=index)
 lex, ans = [], []
 for q in qs:
     terms = bm25_terms([q])[0]
-    t = time.perf_counter(); _top_lexical(index.bm25_scores(terms), index.bm25_ids, 50, None); lex.append((time.perf_counter() - t) * 1000)
+    t = time.perf_counter()
+    index.lexical.top(index.lexical.scores(terms), 50)
+    lex.append((time.perf_counter() - t) * 1000)
     t = time.perf_counter(); answer(q, index=index); ans.append((time.perf_counter() - t) * 1000)
 rss = peak_rss_mb()
 print(json.dumps({{"lex": lex, "answer": ans, "rss": rss}}))
@@ -200,10 +215,13 @@ def answer_path(size: int) -> dict:
     if done.returncode != 0:
         raise SystemExit(done.stderr)
     data = json.loads(done.stdout.strip().splitlines()[-1])
-    return {"lexical_p50_ms": round(percentile(data["lex"], 50), 2), "lexical_p95_ms": round(percentile(data["lex"], 95), 2),
-            "answer_p50_ms": round(percentile(data["answer"], 50), 2),
-            "answer_p95_ms": round(percentile(data["answer"], 95), 2),
-            "answer_path_peak_rss_mb": round(data["rss"])}
+    return {
+        "lexical_p50_ms": round(percentile(data["lex"], 50), 2),
+        "lexical_p95_ms": round(percentile(data["lex"], 95), 2),
+        "answer_p50_ms": round(percentile(data["answer"], 50), 2),
+        "answer_p95_ms": round(percentile(data["answer"], 95), 2),
+        "answer_path_peak_rss_mb": round(data["rss"]),
+    }
 
 
 def main() -> None:
@@ -226,7 +244,9 @@ def main() -> None:
             shutil.rmtree(WORK / f"scale-{size}", ignore_errors=True)
     names = list(next(iter(results.values())))
     print(table([[n, *(results[s].get(n) for s in results)] for n in names], ["figure", *results]))
-    print(f"saved {save('scale', {'sizes': results, 'synthetic': 'real BBC vectors mixed + noise; real BBC sentences'})}")
+    print(
+        f"saved {save('scale', {'sizes': results, 'synthetic': 'real BBC vectors mixed + noise; real BBC sentences'})}"
+    )
 
 
 if __name__ == "__main__":

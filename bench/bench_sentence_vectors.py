@@ -35,8 +35,11 @@ def run(index: object, questions: list, label: str) -> dict:
         texts = [s.text for s in result.sentences]
         hit1 += contains_answer(texts[:1], q.answers)
         hit3 += contains_answer(texts[:3], q.answers)
-    return {"design": label, "sentence_hit@1": round(hit1 / len(questions), 4),
-            "sentence_hit@3": round(hit3 / len(questions), 4)}
+    return {
+        "design": label,
+        "sentence_hit@1": round(hit1 / len(questions), 4),
+        "sentence_hit@3": round(hit3 / len(questions), 4),
+    }
 
 
 def main() -> None:
@@ -50,7 +53,7 @@ def main() -> None:
     index = load_index(settings.index_dir, settings)
     rows = [run(index, questions, "stored, in context (the project)")]
 
-    stored = index.sentence_vectors
+    stored = index.store.sentence_vectors
     cache: dict[int, np.ndarray] = {}
     costs: list[float] = []
 
@@ -58,28 +61,33 @@ def main() -> None:
         """Each sentence encoded alone; the time a query-time design would spend is recorded."""
         missing = [i for i in ids if i not in cache]
         if missing:
-            rows_ = index._query(f"SELECT s.id, a.body, s.start, s.end FROM sentences s JOIN articles a "
-                                 f"ON a.id = s.article WHERE s.id IN ({','.join('?' * len(missing))})", missing)
-            texts = {r[0]: r[1][r[2]:r[3]] for r in rows_}
+            texts = index.store.sentence_texts(missing)
             start = time.perf_counter()
             vectors = index.encoder.encode_queries([texts[i] for i in missing])
             costs.append((time.perf_counter() - start) * 1000 * len(ids) / len(missing))
             cache.update(zip(missing, vectors))
         return np.stack([cache[i] for i in ids]) if ids else stored(ids)
 
-    index.sentence_vectors = standalone
+    index.store.sentence_vectors = standalone  # type: ignore[method-assign]
     rows.append(run(index, questions, "computed at query time, one by one"))
-    index.sentence_vectors = stored
+    index.store.sentence_vectors = stored  # type: ignore[method-assign]
 
     retrieval.MODE_WEIGHTS["hybrid"] = retrieval.Weights(0.5, 0.5, 0.0, 0.2)
     answering.SENTENCE_WEIGHTS["hybrid"] = (0.0, 0.15, 0.6)
     rows.append(run(index, questions, "none (BM25 + passage only)"))
     query_time_ms = percentile(costs, 50) if costs else float("nan")
-    result = {"questions": len(questions), "designs": rows,
-              "query_time_encoding_p50_ms_per_question": round(query_time_ms, 1),
-              "note": "query-time cost is the encoding of the candidate sentences alone, per question"}
-    print(table([[r["design"], r["sentence_hit@1"], r["sentence_hit@3"]] for r in rows],
-                ["sentence vectors", "hit@1", "hit@3"]))
+    result = {
+        "questions": len(questions),
+        "designs": rows,
+        "query_time_encoding_p50_ms_per_question": round(query_time_ms, 1),
+        "note": "query-time cost is the encoding of the candidate sentences alone, per question",
+    }
+    print(
+        table(
+            [[r["design"], r["sentence_hit@1"], r["sentence_hit@3"]] for r in rows],
+            ["sentence vectors", "hit@1", "hit@3"],
+        )
+    )
     print(f"query-time design: +{query_time_ms:.0f} ms per question to encode its candidate sentences")
     print(f"saved {save('sentence_vectors', result)}")
 

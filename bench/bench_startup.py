@@ -17,7 +17,7 @@ import urllib.request
 
 from common import QA, ROOT, bbc_folder, bbc_index, median, peak_rss_mb, save, table
 
-from qa.index import current_generation, read_manifest
+from qa.store import Manifest, current_generation
 
 QUESTION = "What did the Bank of England decide about interest rates?"
 
@@ -34,8 +34,9 @@ def ask_api(port: int, question: str, timeout: float = 2.0) -> dict | None:
     try:
         # plain HTTP gets no defaults: every input of /ask is sent
         payload = {"data": [question, [], 3, "hybrid", "", "", []]}
-        request = urllib.request.Request(base, data=json.dumps(payload).encode(),
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            base, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}
+        )
         event = json.loads(urllib.request.urlopen(request, timeout=timeout).read())["event_id"]
         stream = urllib.request.urlopen(f"{base}/{event}", timeout=30).read().decode()
     except OSError:
@@ -56,8 +57,12 @@ def serve_ready(index: str, questions: int = 0) -> tuple[float, float]:
     """Seconds until `qa serve` answers, and its peak RSS (MB) after `questions` more."""
     port = free_port()
     start = time.perf_counter()
-    proc = subprocess.Popen([*QA, "serve", "--articles", str(bbc_folder()), "--index", index, "--port", str(port)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*QA, "serve", "--articles", str(bbc_folder()), "--index", index, "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         while True:
             if proc.poll() is not None:
@@ -85,10 +90,15 @@ def main() -> None:
     serves, rss = zip(*[serve_ready(index, questions=20) for _ in range(3)])
     generation = current_generation(bbc_index())
     size = sum(p.stat().st_size for p in generation.rglob("*") if p.is_file())
-    passages = read_manifest(generation)["counts"]["passages"]
-    result = {"qa_ask_cold_s": round(median(asks), 2), "qa_serve_ready_s": round(median(serves), 2),
-              "qa_serve_peak_rss_mb": round(max(rss)), "index_bytes": size, "passages": passages,
-              "index_bytes_per_passage": round(size / passages)}
+    passages = Manifest.read(generation).counts.passages
+    result = {
+        "qa_ask_cold_s": round(median(asks), 2),
+        "qa_serve_ready_s": round(median(serves), 2),
+        "qa_serve_peak_rss_mb": round(max(rss)),
+        "index_bytes": size,
+        "passages": passages,
+        "index_bytes_per_passage": round(size / passages),
+    }
     print(table([[k, v] for k, v in result.items()], ["figure", "value"]))
     print(f"saved {save('startup', result)}")
 

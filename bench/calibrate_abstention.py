@@ -87,8 +87,11 @@ def main() -> None:
     x = np.vstack([pos[train_pos], neg[train_neg]])
     y = np.r_[np.ones(train_pos.sum()), np.zeros(train_neg.sum())]
     w = fit_logistic(x, y)
-    report = {"weights": [round(float(v), 3) for v in w[:-1]], "bias": round(float(w[-1]), 3),
-              "features": ["best sentence cosine", "question word coverage"]}
+    report = {
+        "weights": [round(float(v), 3) for v in w[:-1]],
+        "bias": round(float(w[-1]), 3),
+        "features": ["best sentence cosine", "question word coverage"],
+    }
     from qa.answering import CONFIDENCE_BIAS, CONFIDENCE_WEIGHTS
 
     shipped = np.r_[CONFIDENCE_WEIGHTS, CONFIDENCE_BIAS]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -26,8 +27,9 @@ QA = [sys.executable, "-m", "qa.cli"]
 
 def require(path: Path) -> Path:
     if not path.exists():
-        raise SystemExit(f"{path} is missing: the benchmarks read the shared data by path "
-                         "(set QA_BENCH_DATA to its folder).")
+        raise SystemExit(
+            f"{path} is missing: the benchmarks read the shared data by path (set QA_BENCH_DATA to its folder)."
+        )
     return path
 
 
@@ -72,20 +74,31 @@ def median(values: Sequence[float]) -> float:
 
 def machine() -> dict[str, Any]:
     cpu = "unknown"
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                   if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+    with contextlib.suppress(OSError, StopIteration):
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30 if hasattr(os, "sysconf") else 0
-    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": round(mem, 1), "python": platform.python_version(),
-            "os": platform.platform()}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gb": round(mem, 1),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+    }
 
 
 def save(name: str, result: dict[str, Any]) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    result = {"benchmark": name, "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-              "machine": machine(), "command": " ".join([Path(sys.executable).name, *sys.argv]), **result}
+    result = {
+        "benchmark": name,
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        **result,
+    }
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(result, indent=2))
     return path

@@ -23,8 +23,12 @@ def run(name: str) -> None:
     print(f"\n=== {name} ===", flush=True)
     if name == "squad":
         out = RESULTS / "squad.json"
-        done = subprocess.run([*QA, "eval", str(require(SQUAD)), "--index", str(WORK / "squad-index"), "--json"],
-                              cwd=ROOT, capture_output=True, text=True)
+        done = subprocess.run(
+            [*QA, "eval", str(require(SQUAD)), "--index", str(WORK / "squad-index"), "--json"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
             raise SystemExit(done.stderr)
         RESULTS.mkdir(parents=True, exist_ok=True)
@@ -40,16 +44,20 @@ def load(name: str) -> dict:
 
 
 def summary() -> str:
-    b, lat, inc, st, sq, sc, sw = (load(n) for n in ("build", "latency", "incremental", "startup", "squad", "scale",
-                                                     "ivf_switch"))
+    b, lat, inc, st, sq, sc, sw = (
+        load(n) for n in ("build", "latency", "incremental", "startup", "squad", "scale", "ivf_switch")
+    )
     h = sq.get("hybrid", {})
     big = sc.get("sizes", {}).get("1000000", {})
     rows = [
         ["build / raw encode", "<= 1.05", b.get("overhead_ratio_vs_raw_encode")],
         ["tokens embedded / corpus tokens", "<= 1.3", b.get("tokens_embedded_ratio")],
         ["retrieve p50 (hybrid, BBC)", "<= 20 ms", lat.get("retrieve_p50_ms")],
-        ["retrieve p50 dense / bm25 (BBC)", "< 22 / < 124 ms (txtai / Haystack)",
-         f"{lat.get('retrieve_dense_p50_ms')} / {lat.get('retrieve_bm25_p50_ms')}"],
+        [
+            "retrieve p50 dense / bm25 (BBC)",
+            "< 22 / < 124 ms (txtai / Haystack)",
+            f"{lat.get('retrieve_dense_p50_ms')} / {lat.get('retrieve_bm25_p50_ms')}",
+        ],
         ["answer p50 / p95 (BBC)", "<= 30 / 60 ms", f"{lat.get('answer_p50_ms')} / {lat.get('answer_p95_ms')}"],
         ["add one article, beyond start-up", "<= 3 s", inc.get("add_beyond_startup_s")],
         ["delete one article, beyond start-up", "<= 3 s", inc.get("delete_beyond_startup_s")],
@@ -62,9 +70,12 @@ def summary() -> str:
         ["1M: recall@10 vs exact", ">= 0.95", big.get("vector_recall@10")],
         ["1M: lexical query p50", "<= 30 ms", big.get("lexical_p50_ms")],
         ["1M: answer p50 / p95", "", f"{big.get('answer_p50_ms')} / {big.get('answer_p95_ms')}"],
-        ["1M: peak RSS (MB): answering / store + BM25 build / exact-to-IVF switch", "<= 3072",
-         f"{big.get('answer_path_peak_rss_mb')} / {big.get('store_and_bm25_peak_rss_mb')} / "
-         f"{sw.get('sizes', {}).get('1000000', {}).get('switch_peak_rss_mb')}"],
+        [
+            "1M: peak RSS (MB): answering / store + BM25 build / exact-to-IVF switch",
+            "<= 3072",
+            f"{big.get('answer_path_peak_rss_mb')} / {big.get('store_and_bm25_peak_rss_mb')} / "
+            f"{sw.get('sizes', {}).get('1000000', {}).get('switch_peak_rss_mb')}",
+        ],
     ]
     return table(rows, ["figure", "target", "measured"])
 
@@ -79,8 +90,11 @@ def main() -> None:
     if args.summary:
         print(summary())
         return
-    steps = args.only or [s for s in STEPS if not (s in ("scale", "ivf_switch") and args.skip_scale)
-                          and not (s == "squad" and args.skip_squad)]
+    steps = args.only or [
+        s
+        for s in STEPS
+        if not (s in ("scale", "ivf_switch") and args.skip_scale) and not (s == "squad" and args.skip_squad)
+    ]
     for name in steps:
         run(name)
     print("\n" + summary())

@@ -37,12 +37,14 @@ def features(args: argparse.Namespace) -> None:
 
     _, questions = load_squad(Path(args.squad))
     titles = list(dict.fromkeys(next(iter(q.gold)).split("#", 1)[1].rsplit("/", 1)[0] for q in questions))
-    index = load_index(args.index, Settings(index_dir=Path(args.index), passage_tokens=args.passage_tokens,
-                                            max_file_mb=1024))
+    index = load_index(
+        args.index, Settings(index_dir=Path(args.index), passage_tokens=args.passage_tokens, max_file_mb=1024)
+    )
     step = max(1, len(questions) // args.sample) if args.sample else 1
     chosen = questions[::step]
-    P: dict[str, list] = {k: [] for k in ("q", "pid", "dense", "bm25", "sdense_max", "sbm25_max", "gold",
-                                          "dense_rank", "bm25_rank")}
+    P: dict[str, list] = {
+        k: [] for k in ("q", "pid", "dense", "bm25", "sdense_max", "sbm25_max", "gold", "dense_rank", "bm25_rank")
+    }
     S: dict[str, list] = {k: [] for k in ("q", "pid", "sid", "dense", "bm25", "hit")}
     meta = {"split": [], "encode_ms": []}
     for qi, q in enumerate(tqdm(chosen, unit="question")):
@@ -109,8 +111,12 @@ def passage_scores(d: dict[str, np.ndarray], w: dict[str, float]) -> np.ndarray:
     if w.get("minmax"):
         top, low = group_max(q, dense, n), -group_max(q, -dense, n)
         dense = (dense - low[q]) / np.maximum(top[q] - low[q], 1e-6)
-    return (w["dense"] * dense + w["bm25"] * d["P_bm25"] / best[q]
-            + w.get("sdense", 0) * d["P_sdense_max"] + w.get("sbm25", 0) * d["P_sbm25_max"] / best_s[q])
+    return (
+        w["dense"] * dense
+        + w["bm25"] * d["P_bm25"] / best[q]
+        + w.get("sdense", 0) * d["P_sdense_max"]
+        + w.get("sbm25", 0) * d["P_sbm25_max"] / best_s[q]
+    )
 
 
 def ranks_within(q: np.ndarray, score: np.ndarray) -> np.ndarray:
@@ -122,8 +128,13 @@ def ranks_within(q: np.ndarray, score: np.ndarray) -> np.ndarray:
     return rank
 
 
-def evaluate(d: dict[str, np.ndarray], w: dict[str, float], sw: tuple[float, float, float],
-             top_passages: int = 8, split: int | None = None) -> dict[str, float]:
+def evaluate(
+    d: dict[str, np.ndarray],
+    w: dict[str, float],
+    sw: tuple[float, float, float],
+    top_passages: int = 8,
+    split: int | None = None,
+) -> dict[str, float]:
     q, n = d["P_q"], int(d["P_q"].max()) + 1
     score = passage_scores(d, w)
     rank = ranks_within(q, score)
@@ -147,7 +158,7 @@ def evaluate(d: dict[str, np.ndarray], w: dict[str, float], sw: tuple[float, flo
     best = group_max(q, score, n)
     best[best == 0] = 1
     key_p = q[top].astype(np.int64) * 10**7 + d["P_pid"][top]
-    rel_p = (score[top] / best[q[top]])
+    rel_p = score[top] / best[q[top]]
     rank_p = rank[top]
     order = np.argsort(key_p)
     key_p, rel_p, rank_p = key_p[order], rel_p[order], rank_p[order]
@@ -174,9 +185,14 @@ def evaluate(d: dict[str, np.ndarray], w: dict[str, float], sw: tuple[float, flo
     hit3[sq[(s_rank < 3) & s_hit]] = True
     select = np.ones(n, dtype=bool) if split is None else d["split"] == split
     fg = first_gold[select]
-    return {"recall@1": float(np.mean(fg < 1)), "recall@5": float(np.mean(fg < 5)),
-            "recall@10": float(np.mean(fg < 10)), "mrr": float(np.mean(np.where(fg < 10, 1 / (fg + 1), 0))),
-            "hit@1": float(hit1[select].mean()), "hit@3": float(hit3[select].mean())}
+    return {
+        "recall@1": float(np.mean(fg < 1)),
+        "recall@5": float(np.mean(fg < 5)),
+        "recall@10": float(np.mean(fg < 10)),
+        "mrr": float(np.mean(np.where(fg < 10, 1 / (fg + 1), 0))),
+        "hit@1": float(hit1[select].mean()),
+        "hit@3": float(hit3[select].mean()),
+    }
 
 
 def show(label: str, m: dict[str, float]) -> None:
@@ -199,8 +215,7 @@ def grid(args: argparse.Namespace) -> None:
     show("bm25 only", evaluate(d, {"dense": 0, "bm25": 1}, base_sw))
     show("rrf", evaluate(d, {"rrf": 1}, base_sw))
     results = []
-    for wd, ws, wsb, mm in itertools.product([0.5, 0.6, 0.7, 0.8, 0.9], [0, 0.3, 0.6, 0.9], [0, 0.1, 0.2, 0.3],
-                                             [0, 1]):
+    for wd, ws, wsb, mm in itertools.product([0.5, 0.6, 0.7, 0.8, 0.9], [0, 0.3, 0.6, 0.9], [0, 0.1, 0.2, 0.3], [0, 1]):
         w = {"dense": wd, "bm25": 1 - wd, "sdense": ws, "sbm25": wsb, "minmax": mm}
         m = evaluate(d, w, base_sw, split=0)
         results.append((m["recall@1"] + m["recall@5"], w, m))
@@ -224,8 +239,13 @@ def grid(args: argparse.Namespace) -> None:
     from qa.retrieval import MODE_WEIGHTS
 
     h = MODE_WEIGHTS["hybrid"]
-    shipped = {"dense": h.dense, "bm25": h.lexical, "sdense": h.sentence_dense, "sbm25": h.sentence_lexical,
-               "minmax": 0}
+    shipped = {
+        "dense": h.dense,
+        "bm25": h.lexical,
+        "sdense": h.sentence_dense,
+        "sbm25": h.sentence_lexical,
+        "minmax": 0,
+    }
     show("SHIPPED, tuning split", evaluate(d, shipped, SENTENCE_WEIGHTS["hybrid"], split=0))
     show("SHIPPED, held-out", evaluate(d, shipped, SENTENCE_WEIGHTS["hybrid"], split=1))
     show("SHIPPED, all", evaluate(d, shipped, SENTENCE_WEIGHTS["hybrid"]))

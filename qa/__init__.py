@@ -10,21 +10,58 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .answering import Answer, AnswerSentence, Citation, answer
-from .articles import Article, read_articles
+from .articles import SUPPORTED_SUFFIXES, Article, ReadResult, Skipped, Source, read_articles, read_file
 from .build import BuildReport, build_index
 from .config import Settings, load_settings
 from .errors import (
-    ArticleError, ConfigError, EncoderError, IndexCorruptError, IndexLockedError, IndexMismatchError,
-    IndexNotFoundError, QAError, QuestionError,
+    ArticleError,
+    ConfigError,
+    EncoderError,
+    IndexCorruptError,
+    IndexLockedError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    QAError,
+    QuestionError,
 )
-from .index import Index, load_index
-from .retrieval import Filters, Hit, retrieve
+from .filters import Filters
+from .index import Index, load_index, open_index
+from .retrieval import Hit, retrieve
 from .splitting import Sentence
+from .store import ArticleInfo, Counts
 
 __all__ = [
-    "Answer", "AnswerSentence", "Citation", "answer",
-    "Article", "ArticleError", "BuildReport", "ConfigError", "EncoderError", "Filters", "Hit", "Index",
-    "IndexCorruptError", "IndexLockedError", "IndexMismatchError", "IndexNotFoundError", "QAError",
-    "QuestionError", "Sentence", "Settings", "build_index", "load_index", "load_settings", "read_articles",
+    "SUPPORTED_SUFFIXES",
+    "Answer",
+    "AnswerSentence",
+    "Article",
+    "ArticleError",
+    "ArticleInfo",
+    "BuildReport",
+    "Citation",
+    "ConfigError",
+    "Counts",
+    "EncoderError",
+    "Filters",
+    "Hit",
+    "Index",
+    "IndexCorruptError",
+    "IndexLockedError",
+    "IndexMismatchError",
+    "IndexNotFoundError",
+    "QAError",
+    "QuestionError",
+    "ReadResult",
+    "Sentence",
+    "Settings",
+    "Skipped",
+    "Source",
+    "answer",
+    "build_index",
+    "load_index",
+    "load_settings",
+    "open_index",
+    "read_articles",
+    "read_file",
     "retrieve",
 ]

@@ -20,14 +20,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .index import Index
-from .retrieval import Filters, Hit, Mode, Query, make_query, prepare_query, resolve_index, search
+from .articles import Source
+from .config import Settings
+from .filters import Filters
+from .index import Index, open_index
+from .retrieval import Hit, Mode, Query, make_query, prepare_query, search
 
 NOT_FOUND = "I could not find this in the articles."
 MAX_SENTENCES = 3
@@ -36,10 +39,10 @@ PASSAGES = 8
 # Sentence score = weights · (sentence cosine, sentence BM25 / best, passage score / best),
 # per retrieval mode. Tuned on SQuAD v1.1 dev (bench/tune_squad.py, docs/benchmarks.md).
 SENTENCE_WEIGHTS = {"hybrid": (0.7, 0.15, 0.6), "dense": (0.7, 0.0, 0.6), "bm25": (0.0, 0.15, 0.6)}
-MMR_POOL = 12              # best sentences MMR chooses from
-MMR_LAMBDA = 0.8           # relevance vs. novelty when picking the 2nd and 3rd sentence
-DUPLICATE_COSINE = 0.95    # a sentence this close to one already cited adds nothing
-KEEP_RELATIVE = 0.5        # later sentences must score at least this fraction of the best
+MMR_POOL = 12  # best sentences MMR chooses from
+MMR_LAMBDA = 0.8  # relevance vs. novelty when picking the 2nd and 3rd sentence
+DUPLICATE_COSINE = 0.95  # a sentence this close to one already cited adds nothing
+KEEP_RELATIVE = 0.5  # later sentences must score at least this fraction of the best
 
 # Abstention: confidence = sigmoid(w · features + b), features in `_confidence_features`,
 # fitted by bench/calibrate_abstention.py on SQuAD questions with and without their
@@ -49,21 +52,177 @@ CONFIDENCE_BIAS = -11.77
 
 # English function words (the Snowball list, trimmed): they say nothing about whether the
 # articles cover a question (word coverage) or whether a question stands alone (follow-ups).
-STOPWORDS = frozenset("""
-a about above after again against all am an and any are as at be because been before being below
-between both but by can could did do does doing down during each few for from further had has have
-having he her here hers herself him himself his how i if in into is it its itself just me more most
-my myself no nor not now of off on once only or other our ours ourselves out over own same she
-should so some such than that the their theirs them themselves then there these they this those
-through to too under until up very was we were what when where which while who whom why will with
-would you your yours yourself yourselves tell said says say also much many one get got us let
-""".split())
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "tell",
+        "said",
+        "says",
+        "say",
+        "also",
+        "much",
+        "many",
+        "one",
+        "get",
+        "got",
+        "us",
+        "let",
+    ]
+)
 
 # Follow-ups: the previous question's vector, at this weight, joins the new one's.
 FOLLOWUP_WEIGHT = 0.6
 FOLLOWUP_MAX_WORDS = 4
-_ANAPHORA = frozenset("it its they them their theirs he him his she her hers this that these those there "
-                      "then such so why".split())
+_ANAPHORA = frozenset(
+    [
+        "it",
+        "its",
+        "they",
+        "them",
+        "their",
+        "theirs",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "hers",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "then",
+        "such",
+        "so",
+        "why",
+    ]
+)
 _CONTINUATIONS = ("and ", "but ", "what about", "how about", "and what", "also", "what else", "why")
 
 
@@ -72,12 +231,7 @@ class Citation:
     """Where a cited sentence comes from: `body[start:end] == sentence` in the article."""
 
     n: int
-    article_id: str
-    title: str
-    date: str | None
-    source: str | None
-    url: str | None
-    path: str
+    source: Source
     sentence: str
     start: int
     end: int
@@ -133,27 +287,58 @@ class Answer:
             "found": self.found,
             "answer": self.text,
             "confidence": round(self.confidence, 4),
-            "sentences": [{"text": s.text, "citation": s.citation.n, "score": round(s.score, 4)}
-                          for s in self.sentences],
+            "sentences": [
+                {"text": s.text, "citation": s.citation.n, "score": round(s.score, 4)} for s in self.sentences
+            ],
             "citations": [_citation_dict(c) for c in self.citations],
             "notices": list(self.notices),
             "search_text": self.search_text,
-            "hits": [{"rank": h.rank, "score": round(h.score, 4), "article_id": h.article_id, "title": h.title,
-                      "date": h.date, "source": h.source, "text": h.text} for h in self.hits],
+            "hits": [
+                {"rank": h.rank, "score": round(h.score, 4), **source_dict(h.source), "text": h.text} for h in self.hits
+            ],
         }
 
 
+def source_dict(source: Source) -> dict[str, Any]:
+    """A source as JSON keys: `article_id`, `title`, `date`, `source` (the publisher), `url`, `file`.
+
+    "file", not "path": gradio_client treats any dict with a "path" key as a file to download.
+    """
+    return {
+        "article_id": source.article_id,
+        "title": source.title,
+        "date": source.date,
+        "source": source.publisher,
+        "url": source.url,
+        "file": source.path,
+    }
+
+
 def _citation_dict(c: Citation) -> dict[str, Any]:
-    data = asdict(c)
-    data["score"] = round(c.score, 4)
-    # "file", not "path": gradio_client treats any dict with a "path" key as a file to download.
-    data["file"] = data.pop("path")
-    return data
+    return {
+        "n": c.n,
+        **source_dict(c.source),
+        "sentence": c.sentence,
+        "start": c.start,
+        "end": c.end,
+        "passage": c.passage,
+        "passage_start": c.passage_start,
+        "passage_end": c.passage_end,
+        "score": round(c.score, 4),
+    }
 
 
-def answer(question: str, history: Sequence[str | Answer] | None = None, k: int = PASSAGES,
-           filters: Filters | None = None, *, index: Index | str | Path | None = None,
-           max_sentences: int = MAX_SENTENCES, mode: Mode = "hybrid") -> Answer:
+def answer(
+    question: str,
+    history: Sequence[str | Answer] | None = None,
+    k: int = PASSAGES,
+    filters: Filters | None = None,
+    *,
+    index: Index | str | Path | None = None,
+    max_sentences: int = MAX_SENTENCES,
+    mode: Mode = "hybrid",
+    settings: Settings | None = None,
+) -> Answer:
     """Answer `question` with cited sentences of the articles, or say it cannot.
 
     Args:
@@ -162,16 +347,18 @@ def answer(question: str, history: Sequence[str | Answer] | None = None, k: int 
             `Answer`s. Short or anaphoric follow-ups are searched in their context.
         k: how many passages to consider.
         filters: optional date range / sources (`Filters`).
-        index: a loaded `Index`, a folder, or None for the default `index/`.
+        index: a loaded `Index`, a folder, or None for `settings.index_dir` (`index/`).
         max_sentences: the most sentences to cite.
         mode: retrieval mode: "hybrid", "dense" or "bm25".
+        settings: model, index and abstention settings for loading `index` from a folder
+            (default: `Settings()`; `load_settings()` adds the `QA_*` environment).
 
     Example:
         >>> a = answer("What tariffs did Trudeau impose?")
-        >>> a.text.split(" [1]")[0]
-        "Trudeau's government in 2024 followed Biden's lead in imposing a 100% tariff on Chinese-made electric vehicles, prompting retaliatory tariffs from China."
+        >>> a.sentences[0].text.startswith("Trudeau's government in 2024 followed Biden's lead")
+        True
     """
-    index = resolve_index(index)
+    index = open_index(index, settings)
     query = prepare_query(question, index)
     notices = []
     if query.truncated:
@@ -185,22 +372,46 @@ def answer(question: str, history: Sequence[str | Answer] | None = None, k: int 
     return compose(question, query, hits, index, max_sentences, tuple(notices), mode)
 
 
-def compose(question: str, query: Query, hits: Sequence[Hit], index: Index, max_sentences: int = MAX_SENTENCES,
-            notices: tuple[str, ...] = (), mode: Mode = "hybrid") -> Answer:
+def compose(
+    question: str,
+    query: Query,
+    hits: Sequence[Hit],
+    index: Index,
+    max_sentences: int = MAX_SENTENCES,
+    notices: tuple[str, ...] = (),
+    mode: Mode = "hybrid",
+) -> Answer:
     """Select, order and cite sentences from `hits` (the answer step without retrieval)."""
     scored = score_sentences(query, hits, index, mode)
     confidence = _confidence(_confidence_features(query, hits, scored))
     if not scored or confidence < index.settings.abstain_below:
-        return Answer(question=question, found=False, text=NOT_FOUND, sentences=(), hits=tuple(hits),
-                      confidence=confidence, notices=notices, search_text=query.text)
+        return Answer(
+            question=question,
+            found=False,
+            text=NOT_FOUND,
+            sentences=(),
+            hits=tuple(hits),
+            confidence=confidence,
+            notices=notices,
+            search_text=query.text,
+        )
     chosen = select_sentences(scored, max_sentences)
     sentences = cite(order_readably(chosen))
     text = " ".join(f"{s.text} [{s.citation.n}]" for s in sentences)
-    return Answer(question=question, found=True, text=text, sentences=sentences, hits=tuple(hits),
-                  confidence=confidence, notices=notices, search_text=query.text)
+    return Answer(
+        question=question,
+        found=True,
+        text=text,
+        sentences=sentences,
+        hits=tuple(hits),
+        confidence=confidence,
+        notices=notices,
+        search_text=query.text,
+    )
 
 
 # -- scoring sentences ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ScoredSentence:
@@ -217,8 +428,13 @@ class ScoredSentence:
     vector: np.ndarray
 
 
-def score_sentences(query: Query, hits: Sequence[Hit], index: Index, mode: Mode = "hybrid",
-                    weights: tuple[float, float, float] | None = None) -> list[ScoredSentence]:
+def score_sentences(
+    query: Query,
+    hits: Sequence[Hit],
+    index: Index,
+    mode: Mode = "hybrid",
+    weights: tuple[float, float, float] | None = None,
+) -> list[ScoredSentence]:
     """Every sentence of `hits` (once, with its best passage), best first.
 
     Uses the sentence scores `search` computed; reads stored vectors only for the few
@@ -244,13 +460,16 @@ def score_sentences(query: Query, hits: Sequence[Hit], index: Index, mode: Mode 
         scored.append((score, hit, sentence, sid, dense, lexical))
     scored.sort(key=lambda row: -row[0])
     head = scored[:MMR_POOL]
-    vectors = index.sentence_vectors([row[3] for row in head])
-    return [ScoredSentence(sid, sentence.text, sentence.start, sentence.end, hit, score, dense, lexical, vector)
-            for (score, hit, sentence, sid, dense, lexical), vector in zip(head, vectors)]
+    vectors = index.store.sentence_vectors([row[3] for row in head])
+    return [
+        ScoredSentence(sid, sentence.text, sentence.start, sentence.end, hit, score, dense, lexical, vector)
+        for (score, hit, sentence, sid, dense, lexical), vector in zip(head, vectors)
+    ]
 
 
-def select_sentences(scored: Sequence[ScoredSentence], limit: int = MAX_SENTENCES,
-                     lam: float = MMR_LAMBDA) -> list[ScoredSentence]:
+def select_sentences(
+    scored: Sequence[ScoredSentence], limit: int = MAX_SENTENCES, lam: float = MMR_LAMBDA
+) -> list[ScoredSentence]:
     """Maximal marginal relevance: relevant sentences that do not repeat each other.
 
     Example: with two identical top sentences, only one is kept.
@@ -261,6 +480,7 @@ def select_sentences(scored: Sequence[ScoredSentence], limit: int = MAX_SENTENCE
     floor = scored[0].score * KEEP_RELATIVE
     pool = [s for s in scored[1:] if s.score >= floor and s.text != scored[0].text]
     while pool and len(chosen) < limit:
+
         def mmr(s: ScoredSentence) -> float:
             return lam * s.score - (1 - lam) * max(float(s.vector @ c.vector) for c in chosen)
 
@@ -284,7 +504,7 @@ def order_readably(chosen: Sequence[ScoredSentence]) -> list[ScoredSentence]:
     lead = chosen[0]
     groups: dict[str, list[ScoredSentence]] = {}
     for s in chosen:
-        groups.setdefault(s.hit.article_id, []).append(s)
+        groups.setdefault(s.hit.source.article_id, []).append(s)
     ordered = [lead]
     for members in groups.values():
         rest = sorted((s for s in members if s is not lead), key=lambda s: s.start)
@@ -297,16 +517,25 @@ def cite(ordered: Sequence[ScoredSentence]) -> tuple[AnswerSentence, ...]:
     numbers: dict[str, int] = {}
     out = []
     for s in ordered:
-        n = numbers.setdefault(s.hit.article_id, len(numbers) + 1)
         h = s.hit
-        citation = Citation(n=n, article_id=h.article_id, title=h.title, date=h.date, source=h.source, url=h.url,
-                            path=h.path, sentence=s.text, start=s.start, end=s.end, passage=h.text,
-                            passage_start=h.start, passage_end=h.end, score=s.score)
+        n = numbers.setdefault(h.source.article_id, len(numbers) + 1)
+        citation = Citation(
+            n=n,
+            source=h.source,
+            sentence=s.text,
+            start=s.start,
+            end=s.end,
+            passage=h.text,
+            passage_start=h.start,
+            passage_end=h.end,
+            score=s.score,
+        )
         out.append(AnswerSentence(text=s.text, citation=citation, score=s.score))
     return tuple(out)
 
 
 # -- abstention ---------------------------------------------------------------------------------------------
+
 
 def _confidence_features(query: Query, hits: Sequence[Hit], scored: Sequence[ScoredSentence]) -> tuple[float, ...]:
     """(best sentence cosine, share of the question's words in the passage of the best
@@ -339,6 +568,7 @@ def word_coverage(question: str, text: str) -> float:
 
 # -- follow-ups ----------------------------------------------------------------------------------------------
 
+
 def is_followup(question: str) -> bool:
     """Does the question lean on the previous one? Short, anaphoric or a continuation.
 
@@ -349,8 +579,9 @@ def is_followup(question: str) -> bool:
     lowered = question.lower().strip()
     words = re.findall(r"\w+", lowered)
     content = [w for w in words if w not in STOPWORDS]
-    return (len(content) <= FOLLOWUP_MAX_WORDS or any(w in _ANAPHORA for w in words)
-            or lowered.startswith(_CONTINUATIONS))
+    return (
+        len(content) <= FOLLOWUP_MAX_WORDS or any(w in _ANAPHORA for w in words) or lowered.startswith(_CONTINUATIONS)
+    )
 
 
 def _previous_question(history: Sequence[str | Answer] | None) -> str | None:

@@ -31,25 +31,44 @@ _MD_HEADING = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$")
 
 
 @dataclass(frozen=True)
-class Article:
-    """One article: its text and what a citation shows about it.
+class Source:
+    """Which article a passage, hit or citation comes from: what a citation shows.
 
-    `id` is stable across rebuilds: the file's path relative to the articles folder, plus
-    `#<record id>` (or `#<line>`) for JSON records.
+    `article_id` is the article's identity everywhere (store, hits, citations, filters),
+    stable across rebuilds: the file's path relative to the articles folder, plus
+    `#<record id>` (or `#<line>`) for JSON records. `publisher` is the `source:` header
+    (e.g. "BBC"); `path` the file, relative to the articles folder.
+
+    Example:
+        >>> Source("carney.txt", "Carney visits China", "carney.txt", date="2026-01-13").date
+        '2026-01-13'
     """
 
-    id: str
+    article_id: str
     title: str
-    body: str
     path: str
     date: str | None = None
-    source: str | None = None
+    publisher: str | None = None
     url: str | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article: where it comes from and its text.
+
+    Example:
+        >>> Article(Source("a.txt", "Title", "a.txt"), "Body.").source.title
+        'Title'
+    """
+
+    source: Source
+    body: str
 
     @property
     def content_hash(self) -> str:
         """Hash of everything that is embedded or shown; a change means re-indexing."""
-        blob = json.dumps([self.title, self.date, self.source, self.url, self.body])
+        s = self.source
+        blob = json.dumps([s.title, s.date, s.publisher, s.url, self.body])
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -80,7 +99,7 @@ def read_articles(folder: Path | str, max_file_bytes: int = 50 * 1024 * 1024) ->
 
     Example:
         >>> result = read_articles("seeds")
-        >>> result.articles[0].date
+        >>> result.articles[0].source.date
         '2026-01-13'
     """
     root = Path(folder)
@@ -93,17 +112,22 @@ def read_articles(folder: Path | str, max_file_bytes: int = 50 * 1024 * 1024) ->
         if any(part.startswith(".") for part in Path(rel).parts):
             continue
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            skipped.append(Skipped(rel, f"unsupported file type {path.suffix or '(none)'!r}; "
-                                        f"supported: {', '.join(SUPPORTED_SUFFIXES)}"))
+            skipped.append(
+                Skipped(
+                    rel,
+                    f"unsupported file type {path.suffix or '(none)'!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}",
+                )
+            )
             continue
         result = read_file(path, rel, max_file_bytes)
         skipped.extend(result.skipped)
         warnings.extend(result.warnings)
         for article in result.articles:
-            if article.id in seen:
-                skipped.append(Skipped(article.id, "duplicate article id; the first one was kept"))
+            article_id = article.source.article_id
+            if article_id in seen:
+                skipped.append(Skipped(article_id, "duplicate article id; the first one was kept"))
             else:
-                seen.add(article.id)
+                seen.add(article_id)
                 articles.append(article)
     return ReadResult(tuple(articles), tuple(skipped), tuple(warnings))
 
@@ -112,15 +136,17 @@ def read_file(path: Path, rel: str, max_file_bytes: int = 50 * 1024 * 1024) -> R
     """Read the article(s) of one file; `rel` is its name relative to the articles folder.
 
     Example:
-        >>> read_file(Path("seeds/carney-china-trip.txt"), "carney-china-trip.txt").articles[0].id
+        >>> read_file(Path("seeds/carney-china-trip.txt"), "carney-china-trip.txt").articles[0].source.article_id
         'carney-china-trip.txt'
     """
     warnings: list[Skipped] = []
     try:
         size = path.stat().st_size
         if size > max_file_bytes:
-            raise _Skip(f"file is {size / 1048576:.1f} MB, over the {max_file_bytes / 1048576:g} MB limit "
-                        "(raise it with --max-file-mb or QA_MAX_FILE_MB)")
+            raise _Skip(
+                f"file is {size / 1048576:.1f} MB, over the {max_file_bytes / 1048576:g} MB limit "
+                "(raise it with --max-file-mb or QA_MAX_FILE_MB)"
+            )
         text, note = _decode(path.read_bytes())
         if note:
             warnings.append(Skipped(rel, note))
@@ -195,7 +221,7 @@ def _text_article(text: str, markdown: bool) -> tuple[str | None, str, dict[str,
             inline = _INLINE_DATE.match(line)
             if inline and "date" not in meta:
                 meta["date"] = inline.group(1)
-                lines[i] = line[inline.end():]
+                lines[i] = line[inline.end() :]
             break
     title = meta.pop("title", None)
     rest = lines[i:]
@@ -275,8 +301,10 @@ def _make_article(article_id: str, rel: str, title: str | None, body: str, meta:
     if meta.get("date"):
         date = _parse_date(meta["date"])
     title = " ".join((title or "").split()) or default_title(body)
-    return Article(id=article_id, title=title, body=body, path=rel, date=date,
-                   source=meta.get("source"), url=meta.get("url"))
+    source = Source(
+        article_id=article_id, title=title, path=rel, date=date, publisher=meta.get("source"), url=meta.get("url")
+    )
+    return Article(source=source, body=body)
 
 
 def _parse_date(value: str) -> str | None:

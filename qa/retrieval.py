@@ -2,8 +2,8 @@
 
 Dense search finds paraphrases; BM25 (bm25s over passages, the same statistics over the
 candidates' sentences) finds exact names, numbers and rare words the embedding blurs. Both
-candidate lists are merged, every candidate gets both scores (missing ones are computed, not assumed zero), and a weighted
-sum ranks them: the passage's cosine, its BM25 divided by the question's best BM25, and
+candidate lists are merged, every candidate gets both scores (missing ones are computed, not
+assumed zero), and a weighted sum ranks them: the passage's cosine, its BM25 divided by the question's best BM25, and
 the best cosine and BM25 of one of its sentences (a passage holding one sentence that
 answers beats one that is vaguely on topic throughout). The weights were tuned on SQuAD
 (docs/benchmarks.md); a weighted sum beats reciprocal rank fusion at rank 1 because it
@@ -12,61 +12,27 @@ keeps how far apart the scores are.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-from .config import Settings, load_settings
+from .articles import Source
+from .config import Settings
 from .errors import QuestionError
-from .index import Index, PassageRecord, bm25_terms, current_generation, load_index
+from .filters import Filters
+from .index import Index, open_index
 from .splitting import Sentence
+from .store import StoredPassage, bm25_terms
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
-CANDIDATES = 50          # per retriever, before fusion
-RERANK = 20              # passages whose sentences join the ranking
+CANDIDATES = 50  # per retriever, before fusion
+RERANK = 20  # passages whose sentences join the ranking
 MAX_QUESTION_CHARS = 2000
 
-@dataclass(frozen=True)
-class Filters:
-    """Which articles may answer: a date range and/or sources.
-
-    `sources` matches an article's source (case-insensitive) or its id. With
-    `prefer_recent`, the newer of two nearly equal passages ranks first.
-
-    Example:
-        >>> Filters(since="2026-01-01", sources=("AP",)).since
-        '2026-01-01'
-    """
-
-    since: str | None = None
-    until: str | None = None
-    sources: tuple[str, ...] = ()
-    prefer_recent: bool = False
-
-    @property
-    def restricts(self) -> bool:
-        return bool(self.since or self.until or self.sources)
-
-    def sql(self) -> tuple[str, list[Any]]:
-        """An SQL condition on the article table `a`, and its parameters."""
-        conditions: list[str] = []
-        params: list[Any] = []
-        if self.since:
-            conditions.append("a.date >= ?")
-            params.append(self.since)
-        if self.until:
-            conditions.append("a.date <= ?")
-            params.append(self.until)
-        if self.sources:
-            marks = ",".join("?" * len(self.sources))
-            conditions.append(f"(lower(a.source) IN ({marks}) OR a.key IN ({marks}))")
-            params.extend(s.lower() for s in self.sources)
-            params.extend(self.sources)
-        return " AND ".join(conditions), params
+__all__ = ["Filters", "Hit", "Mode", "Query", "retrieve", "search"]
 
 
 @dataclass(frozen=True)
@@ -79,12 +45,7 @@ class Hit:
 
     rank: int
     score: float
-    article_id: str
-    title: str
-    date: str | None
-    source: str | None
-    url: str | None
-    path: str
+    source: Source
     passage_id: int
     text: str
     start: int
@@ -93,12 +54,13 @@ class Hit:
     dense: float
     lexical: float
     sentence_ids: tuple[int, ...] = field(default=(), repr=False)
-    sentence_dense: tuple[float, ...] = field(default=(), repr=False)    # cosine of each sentence
+    sentence_dense: tuple[float, ...] = field(default=(), repr=False)  # cosine of each sentence
     sentence_lexical: tuple[float, ...] = field(default=(), repr=False)  # BM25 of each sentence
 
     def __str__(self) -> str:
-        where = ", ".join(x for x in (self.date, self.source or self.path) if x)
-        return f"[{self.rank}] {self.title} ({where}) score {self.score:.3f}\n{self.text}"
+        s = self.source
+        where = ", ".join(x for x in (s.date, s.publisher or s.path) if x)
+        return f"[{self.rank}] {s.title} ({where}) score {self.score:.3f}\n{self.text}"
 
 
 @dataclass(frozen=True)
@@ -112,6 +74,7 @@ class Query:
 
 
 def make_query(text: str, vector: np.ndarray, truncated: bool = False) -> Query:
+    """A `Query` for `text` searched with `vector`."""
     return Query(text=text, vector=vector, terms=tuple(bm25_terms([text])[0]), truncated=truncated)
 
 
@@ -127,23 +90,32 @@ def prepare_query(question: str, index: Index) -> Query:
     return make_query(text, encoder.encode_queries([text])[0], truncated)
 
 
-def retrieve(question: str, k: int = 5, index: Index | str | Path | None = None, *,
-             mode: Mode = "hybrid", filters: Filters | None = None) -> list[Hit]:
+def retrieve(
+    question: str,
+    k: int = 5,
+    index: Index | str | Path | None = None,
+    *,
+    mode: Mode = "hybrid",
+    filters: Filters | None = None,
+    settings: Settings | None = None,
+) -> list[Hit]:
     """The `k` passages that best answer `question`, best first.
 
     Args:
         question: the question, in plain words.
         k: how many passages to return.
-        index: a loaded `Index`, a folder, or None for the configured default (`index/`).
+        index: a loaded `Index`, a folder, or None for `settings.index_dir` (`index/`).
         mode: "hybrid" (default), "dense" or "bm25".
         filters: optional date range and sources.
+        settings: model and index settings for loading `index` from a folder (default:
+            `Settings()`; `load_settings()` adds the `QA_*` environment).
 
     Example:
         >>> hits = retrieve("What tariffs did Trudeau impose?", k=3)
         >>> "100% tariff" in hits[0].text
         True
     """
-    index = resolve_index(index)
+    index = open_index(index, settings)
     return search(prepare_query(question, index), index, k, mode=mode, filters=filters)
 
 
@@ -167,8 +139,16 @@ MODE_WEIGHTS = {
 }
 
 
-def search(query: Query, index: Index, k: int, *, mode: Mode = "hybrid", filters: Filters | None = None,
-           candidates: int = CANDIDATES, weights: Weights | None = None) -> list[Hit]:
+def search(
+    query: Query,
+    index: Index,
+    k: int,
+    *,
+    mode: Mode = "hybrid",
+    filters: Filters | None = None,
+    candidates: int = CANDIDATES,
+    weights: Weights | None = None,
+) -> list[Hit]:
     """Rank passages for a prepared query (see `retrieve`).
 
     1. Each retriever of the mode proposes `candidates` passages; every candidate gets
@@ -180,75 +160,76 @@ def search(query: Query, index: Index, k: int, *, mode: Mode = "hybrid", filters
         raise QuestionError(f"Unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}.")
     w = weights or MODE_WEIGHTS[mode]
     filters = filters or Filters()
-    allowed = index.passage_ids_where(*filters.sql()) if filters.restricts else None
+    allowed = index.store.passage_ids(filters) if filters.restricts else None
     n = max(candidates, k)
-    bm25 = index.bm25_scores(query.terms)
+    bm25 = index.lexical.scores(query.terms)
     dense: dict[int, float] = {}
     lexical: dict[int, float] = {}
     if w.dense or w.sentence_dense:
-        dense = dict(index.dense_search(query.vector, n, allowed))
+        dense = dict(index.dense.search(query.vector, n, allowed))
     if w.lexical or w.sentence_lexical:
-        lexical = _top_lexical(bm25, index.bm25_ids, n, allowed)
+        lexical = index.lexical.top(bm25, n, allowed)
     # Every candidate gets both scores, whatever the mode: ranking uses the mode's own,
     # the answer step and its confidence use both.
     only_lexical = [i for i in lexical if i not in dense]
     if only_lexical:
-        dense.update(zip(only_lexical, (index.passage_vectors(only_lexical) @ query.vector).tolist()))
-    positions = np.searchsorted(index.bm25_ids, list(dense))
-    lexical = {pid: float(bm25[pos]) for pid, pos in zip(dense, positions) if bm25[pos] > 0}
+        dense.update(zip(only_lexical, (index.dense.vectors(only_lexical) @ query.vector).tolist(), strict=True))
+    positions = np.searchsorted(index.lexical.ids, list(dense))
+    lexical = {pid: float(bm25[pos]) for pid, pos in zip(dense, positions, strict=True) if bm25[pos] > 0}
     if not dense:
         return []
     best_lexical = max(lexical.values(), default=0.0) or 1.0
     first = {i: w.dense * dense[i] + w.lexical * lexical.get(i, 0.0) / best_lexical for i in dense}
-    shortlist = sorted(first, key=first.__getitem__, reverse=True)[:max(RERANK, k)]
-    records = index.passages(shortlist)
+    shortlist = sorted(first, key=first.__getitem__, reverse=True)[: max(RERANK, k)]
+    records = index.store.passages(shortlist)
     sentence_ids = sorted({sid for r in records.values() for sid in r.sentence_ids})
-    sentence_dense = dict(zip(sentence_ids, (index.sentence_vectors(sentence_ids) @ query.vector).tolist()))
-    sentence_lexical = index.sentence_scores(query.terms, sentence_ids)
+    sentence_dense = dict(
+        zip(sentence_ids, (index.store.sentence_vectors(sentence_ids) @ query.vector).tolist(), strict=True)
+    )
+    sentence_lexical = index.lexical.sentence_scores(query.terms, index.store.sentence_terms(sentence_ids))
     best_sentence_lexical = max(sentence_lexical.values(), default=0.0) or 1.0
     scores = {}
     for pid, r in records.items():
-        scores[pid] = (first[pid]
-                       + w.sentence_dense * max(sentence_dense[s] for s in r.sentence_ids)
-                       + w.sentence_lexical * max(sentence_lexical.get(s, 0.0) for s in r.sentence_ids)
-                       / best_sentence_lexical)
+        scores[pid] = (
+            first[pid]
+            + w.sentence_dense * max(sentence_dense[s] for s in r.sentence_ids)
+            + w.sentence_lexical * max(sentence_lexical.get(s, 0.0) for s in r.sentence_ids) / best_sentence_lexical
+        )
     ranked = _demote_overlaps(sorted(records.values(), key=lambda r: _rank_key(r, scores, filters.prefer_recent)))
-    return [_hit(rank, r, scores[r.passage_id], dense[r.passage_id], lexical.get(r.passage_id, 0.0),
-                 tuple(sentence_dense[s] for s in r.sentence_ids),
-                 tuple(sentence_lexical.get(s, 0.0) for s in r.sentence_ids))
-            for rank, r in enumerate(ranked[:k], start=1)]
+    return [
+        _hit(
+            rank,
+            r,
+            scores[r.passage_id],
+            dense[r.passage_id],
+            lexical.get(r.passage_id, 0.0),
+            tuple(sentence_dense[s] for s in r.sentence_ids),
+            tuple(sentence_lexical.get(s, 0.0) for s in r.sentence_ids),
+        )
+        for rank, r in enumerate(ranked[:k], start=1)
+    ]
 
 
-def _demote_overlaps(ranked: list[PassageRecord]) -> list[PassageRecord]:
+def _demote_overlaps(ranked: list[StoredPassage]) -> list[StoredPassage]:
     """Passages sharing a sentence with a better passage of the same article go last:
     the reader sees other material before the same sentences again."""
-    shown: list[PassageRecord] = []
-    later: list[PassageRecord] = []
+    shown: list[StoredPassage] = []
+    later: list[StoredPassage] = []
     for r in ranked:
-        overlaps = any(o.article_key == r.article_key and o.sentence_ids[0] <= r.sentence_ids[-1]
-                       and r.sentence_ids[0] <= o.sentence_ids[-1] for o in shown)
+        overlaps = any(
+            o.source.article_id == r.source.article_id
+            and o.sentence_ids[0] <= r.sentence_ids[-1]
+            and r.sentence_ids[0] <= o.sentence_ids[-1]
+            for o in shown
+        )
         (later if overlaps else shown).append(r)
     return shown + later
 
 
-def _top_lexical(scores: np.ndarray, ids: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:
-    """The n best BM25 passages (id -> score), among `allowed` passage ids if given."""
-    if allowed is not None:
-        mask = np.zeros(len(scores), dtype=bool)
-        positions = np.searchsorted(ids, allowed)
-        mask[positions[(positions < len(ids)) & (ids[np.minimum(positions, len(ids) - 1)] == allowed)]] = True
-        scores = np.where(mask, scores, 0)
-    n = min(n, int(np.count_nonzero(scores)))
-    if n == 0:
-        return {}
-    top = np.argpartition(-scores, n - 1)[:n]
-    return {int(ids[i]): float(scores[i]) for i in top}
-
-
-def _rank_key(record: PassageRecord, scores: dict[int, float], prefer_recent: bool) -> tuple[Any, ...]:
+def _rank_key(record: StoredPassage, scores: dict[int, float], prefer_recent: bool) -> tuple[Any, ...]:
     score = scores[record.passage_id]
     if prefer_recent:  # nearly equal scores: the newer article first
-        return (-round(score, 2), _negated_date(record.date), -score)
+        return (-round(score, 2), _negated_date(record.source.date), -score)
     return (-score,)
 
 
@@ -256,32 +237,28 @@ def _negated_date(date: str | None) -> int:
     return -int(date.replace("-", "")) if date else 0
 
 
-def _hit(rank: int, r: PassageRecord, score: float, dense: float, lexical: float,
-         sentence_dense: tuple[float, ...], sentence_lexical: tuple[float, ...]) -> Hit:
+def _hit(
+    rank: int,
+    r: StoredPassage,
+    score: float,
+    dense: float,
+    lexical: float,
+    sentence_dense: tuple[float, ...],
+    sentence_lexical: tuple[float, ...],
+) -> Hit:
     sentences = tuple(Sentence(r.body[a:b], a, b) for a, b in r.sentence_spans)
-    return Hit(rank=rank, score=score, article_id=r.article_key, title=r.title, date=r.date, source=r.source,
-               url=r.url, path=r.path, passage_id=r.passage_id, text=r.text, start=r.start, end=r.end,
-               sentences=sentences, dense=dense, lexical=lexical, sentence_ids=r.sentence_ids,
-               sentence_dense=sentence_dense, sentence_lexical=sentence_lexical)
-
-
-# -- the default index, reloaded when a build replaces it --------------------------------------------
-
-_LOADED: dict[Path, Index] = {}
-_LOADED_LOCK = threading.Lock()
-
-
-def resolve_index(index: Index | str | Path | None, settings: Settings | None = None) -> Index:
-    """An `Index` as is; a folder (or None: the configured default) loaded once and
-    reloaded automatically after `qa index` (or an upload in the UI) rebuilds it."""
-    if isinstance(index, Index):
-        return index
-    settings = settings or load_settings()
-    folder = Path(index) if index is not None else settings.index_dir
-    key = folder.resolve()
-    with _LOADED_LOCK:
-        loaded = _LOADED.get(key)
-        if loaded is None or current_generation(folder) != loaded.generation:
-            _LOADED[key] = loaded = load_index(folder, settings)
-        return loaded
-
+    return Hit(
+        rank=rank,
+        score=score,
+        source=r.source,
+        passage_id=r.passage_id,
+        text=r.text,
+        start=r.start,
+        end=r.end,
+        sentences=sentences,
+        dense=dense,
+        lexical=lexical,
+        sentence_ids=r.sentence_ids,
+        sentence_dense=sentence_dense,
+        sentence_lexical=sentence_lexical,
+    )

@@ -59,8 +59,9 @@ def split_sentences(body: str) -> tuple[Sentence, ...]:
     return tuple(sentences)
 
 
-def make_passages(sentences: Sequence[Sentence], token_counts: Sequence[int], budget: int,
-                  overlap: int = 1) -> tuple[Passage, ...]:
+def make_passages(
+    sentences: Sequence[Sentence], token_counts: Sequence[int], budget: int, overlap: int = 1
+) -> tuple[Passage, ...]:
     """Group sentences into passages of at most `budget` tokens, never cutting a sentence.
 
     Each passage after the first repeats the last `overlap` sentence(s) of the one before,

@@ -8,24 +8,26 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from qa.config import Settings  # noqa: E402
-from tests.fakes import FakeEncoder  # noqa: E402
+from qa.config import Settings
+from tests.fakes import FakeEncoder
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "carney-china-trip.txt"
-TRUDEAU = ("Trudeau's government in 2024 followed Biden's lead in imposing a 100% tariff on Chinese-made "
-           "electric vehicles, prompting retaliatory tariffs from China.")
+TRUDEAU = (
+    "Trudeau's government in 2024 followed Biden's lead in imposing a 100% tariff on Chinese-made "
+    "electric vehicles, prompting retaliatory tariffs from China."
+)
 
 ARTICLES = {
     "markets.md": "# Markets slide on rate fears\n\ndate: 2025-03-04\nsource: Example Wire\n\n"
-                  "Stocks fell sharply on Tuesday. Investors feared that the central bank would raise rates again. "
-                  "The Dow Jones index lost 3.5% in a single session.\n\nAnalysts said the sell-off could continue.",
+    "Stocks fell sharply on Tuesday. Investors feared that the central bank would raise rates again. "
+    "The Dow Jones index lost 3.5% in a single session.\n\nAnalysts said the sell-off could continue.",
     "football.txt": "title: Rovers win the cup\ndate: 2024-05-18\nsource: Sports Daily\n\n"
-                    "Rovers won the national cup final on Saturday. Their striker scored twice in the second half. "
-                    "Fans celebrated in the streets until late.",
+    "Rovers won the national cup final on Saturday. Their striker scored twice in the second half. "
+    "Fans celebrated in the streets until late.",
     "volcano.txt": "date 2023-11-02 Iceland declared a state of emergency after a series of earthquakes near "
-                   "Grindavik. Scientists warned that a volcanic eruption could happen within days. "
-                   "The town of 4,000 people was evacuated.",
+    "Grindavik. Scientists warned that a volcanic eruption could happen within days. "
+    "The town of 4,000 people was evacuated.",
 }
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import qa.build  # noqa: E402
-from qa.config import Settings  # noqa: E402
-from tests.fakes import FakeEncoder  # noqa: E402
+import qa.build
+from qa.config import Settings
+from tests.fakes import FakeEncoder
 
 
 def pause(step: str) -> None:

@@ -6,36 +6,66 @@ import numpy as np
 import pytest
 
 from qa.answering import (
-    NOT_FOUND, Answer, ScoredSentence, answer, cite, is_followup, order_readably, select_sentences, word_coverage,
+    NOT_FOUND,
+    Answer,
+    ScoredSentence,
+    answer,
+    cite,
+    is_followup,
+    order_readably,
+    select_sentences,
+    word_coverage,
 )
+from qa.articles import Source
 from qa.retrieval import Hit
 from tests.conftest import TRUDEAU
 
 
 def hit(article: str, rank: int = 1) -> Hit:
-    return Hit(rank=rank, score=1.0, article_id=article, title=f"Title {article}", date="2025-01-01", source="S",
-               url=None, path=f"{article}.txt", passage_id=rank, text="passage", start=0, end=7, sentences=(),
-               dense=0.5, lexical=1.0)
+    return Hit(
+        rank=rank,
+        score=1.0,
+        source=Source(article, f"Title {article}", f"{article}.txt", "2025-01-01", "S"),
+        passage_id=rank,
+        text="passage",
+        start=0,
+        end=7,
+        sentences=(),
+        dense=0.5,
+        lexical=1.0,
+    )
 
 
 def scored(text: str, article: str, score: float, start: int, vector: list[float]) -> ScoredSentence:
     v = np.asarray(vector, dtype=np.float32)
-    return ScoredSentence(sentence_id=hash(text) % 1000, text=text, start=start, end=start + len(text),
-                          hit=hit(article), score=score, dense=score, lexical=0.0, vector=v / np.linalg.norm(v))
+    return ScoredSentence(
+        sentence_id=hash(text) % 1000,
+        text=text,
+        start=start,
+        end=start + len(text),
+        hit=hit(article),
+        score=score,
+        dense=score,
+        lexical=0.0,
+        vector=v / np.linalg.norm(v),
+    )
 
 
 def test_citation_numbers_follow_first_appearance_and_repeat_per_article():
-    sentences = [scored("B first.", "b", 0.9, 50, [1, 0, 0]), scored("A one.", "a", 0.8, 0, [0, 1, 0]),
-                 scored("B again.", "b", 0.7, 10, [0, 0, 1])]
+    sentences = [
+        scored("B first.", "b", 0.9, 50, [1, 0, 0]),
+        scored("A one.", "a", 0.8, 0, [0, 1, 0]),
+        scored("B again.", "b", 0.7, 10, [0, 0, 1]),
+    ]
     cited = cite(sentences)
     assert [(s.text, s.citation.n) for s in cited] == [("B first.", 1), ("A one.", 2), ("B again.", 1)]
     assert cited[0].citation.start == 50 and cited[0].citation.end == 58
-    assert cited[0].citation.title == "Title b"
+    assert cited[0].citation.source.title == "Title b"
 
 
 def test_mmr_drops_near_duplicates_and_weak_sentences():
     top = scored("Prices rose 5%.", "a", 0.9, 0, [1, 0, 0])
-    copy = scored("Prices rose 5% .", "b", 0.89, 0, [1, 0.01, 0])   # same meaning, other article
+    copy = scored("Prices rose 5% .", "b", 0.89, 0, [1, 0.01, 0])  # same meaning, other article
     other = scored("Wages fell.", "a", 0.6, 20, [0, 1, 0])
     weak = scored("Unrelated.", "c", 0.2, 0, [0, 0, 1])
     chosen = select_sentences([top, copy, other, weak], limit=3)
@@ -91,10 +121,12 @@ def test_threshold_decides_found(built, monkeypatch):
 def test_answer_sentences_are_verbatim_with_offsets(built, monkeypatch):
     monkeypatch.setattr(built, "settings", replace(built.settings, abstain_below=0.0))
     result = answer("Who won the national cup final?", index=built)
-    bodies = {a: built.passages(built.article_passage_ids(a))[built.article_passage_ids(a)[0]].body
-              for a in {c.article_id for c in result.citations}}
+    bodies = {
+        a: built.store.passages(built.store.article_passage_ids(a))[built.store.article_passage_ids(a)[0]].body
+        for a in {c.source.article_id for c in result.citations}
+    }
     for s in result.sentences:
-        assert bodies[s.citation.article_id][s.citation.start:s.citation.end] == s.text == s.citation.sentence
+        assert bodies[s.citation.source.article_id][s.citation.start : s.citation.end] == s.text == s.citation.sentence
         assert s.text in s.citation.passage
     assert result.text == " ".join(f"{s.text} [{s.citation.n}]" for s in result.sentences)
 
@@ -109,19 +141,20 @@ def test_followup_is_searched_with_the_previous_question(built, monkeypatch):
     first = answer("Why was Grindavik evacuated?", index=built)
     follow = answer("And how many people?", history=[first], index=built)
     assert "Grindavik" in follow.search_text
-    assert follow.sentences[0].citation.article_id == "volcano.txt"
+    assert follow.sentences[0].citation.source.article_id == "volcano.txt"
     alone = answer("And how many people?", index=built)
     assert alone.search_text == "And how many people?"
 
 
 # -- with the real model, over the seed article ----------------------------------------------------------
 
+
 @pytest.mark.model
 def test_trudeau_answer_first_sentence(real_index):
     result = answer("What tariffs did Trudeau impose?", index=real_index)
     assert result.found
     assert result.text.startswith(TRUDEAU + " [1]")
-    assert result.citations[0].n == 1 and result.citations[0].date == "2026-01-13"
+    assert result.citations[0].n == 1 and result.citations[0].source.date == "2026-01-13"
     assert result.citations[0].sentence == TRUDEAU
 
 
@@ -133,12 +166,21 @@ def test_china_response_followup_finds_retaliatory_tariffs(real_index):
     assert "retaliatory tariffs from China" in follow.sentences[0].text
 
 
-SEED_ANSWERABLE = ["What tariffs did Trudeau impose?", "Who is the Canadian prime minister visiting China?",
-                   "What does China's state media call on Canada to do?", "What did the China Daily editorial say?",
-                   "What has Trump done to Canada?", "What do Canadian officials expect from the trip?"]
-SEED_UNANSWERABLE = ["Who won the 2022 FIFA World Cup?", "What is the boiling point of water at sea level?",
-                     "How do I bake sourdough bread?", "Which team won the Super Bowl in 2020?",
-                     "What is the capital of Australia?"]
+SEED_ANSWERABLE = [
+    "What tariffs did Trudeau impose?",
+    "Who is the Canadian prime minister visiting China?",
+    "What does China's state media call on Canada to do?",
+    "What did the China Daily editorial say?",
+    "What has Trump done to Canada?",
+    "What do Canadian officials expect from the trip?",
+]
+SEED_UNANSWERABLE = [
+    "Who won the 2022 FIFA World Cup?",
+    "What is the boiling point of water at sea level?",
+    "How do I bake sourdough bread?",
+    "Which team won the Super Bowl in 2020?",
+    "What is the capital of Australia?",
+]
 
 
 @pytest.mark.model
@@ -166,6 +208,7 @@ def test_filters_that_match_no_article_say_so(built):
 
     result = answer("tariffs", filters=Filters(since="2030-01-01"), index=built)
     assert not result.found and result.text == NOT_FOUND
-    assert result.notices == ("No article matches these filters (date range or sources); "
-                              "widen them to search all articles.",)
+    assert result.notices == (
+        "No article matches these filters (date range or sources); widen them to search all articles.",
+    )
     assert answer("tariffs", filters=Filters(since="2000-01-01"), index=built).notices == ()

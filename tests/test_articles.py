@@ -19,70 +19,90 @@ def write(folder: Path, name: str, content: str | bytes) -> Path:
 
 def test_seed_inline_date_is_parsed_and_removed_from_body():
     article = read_file(SEED, SEED.name).articles[0]
-    assert article.date == "2026-01-13"
+    assert article.source.date == "2026-01-13"
     assert article.body.startswith("As Canadian leader Mark Carney arrives in China")
     assert "date 2026" not in article.body
-    assert article.id == SEED.name
+    assert article.source.article_id == SEED.name
 
 
 def test_article_without_title_gets_its_first_sentence_shortened_at_a_word():
     article = read_file(SEED, SEED.name).articles[0]
-    assert article.title == "As Canadian leader Mark Carney arrives in China on Wednesday, his hosts see an …"
-    assert len(article.title) <= 80
+    assert article.source.title == "As Canadian leader Mark Carney arrives in China on Wednesday, his hosts see an …"
+    assert len(article.source.title) <= 80
     assert default_title("Short one. Second.") == "Short one."
 
 
 def test_text_headers(tmp_path):
-    write(tmp_path, "a.txt", "Title: Big news\nDate: 2025-02-03\nSource: Wire\nURL: https://x.test/a\n\nBody text here.")
+    write(
+        tmp_path, "a.txt", "Title: Big news\nDate: 2025-02-03\nSource: Wire\nURL: https://x.test/a\n\nBody text here."
+    )
     a = read_articles(tmp_path).articles[0]
-    assert (a.title, a.date, a.source, a.url, a.body) == ("Big news", "2025-02-03", "Wire", "https://x.test/a",
-                                                          "Body text here.")
+    assert (a.source.title, a.source.date, a.source.publisher, a.source.url, a.body) == (
+        "Big news",
+        "2025-02-03",
+        "Wire",
+        "https://x.test/a",
+        "Body text here.",
+    )
 
 
 def test_body_starting_with_a_header_word_is_not_a_header(tmp_path):
     write(tmp_path, "a.txt", "Source of the leak remains unknown, officials said. More text.")
     a = read_articles(tmp_path).articles[0]
-    assert a.source is None
+    assert a.source.publisher is None
     assert a.body.startswith("Source of the leak")
 
 
 def test_markdown_heading_is_the_title_and_front_matter_is_read(tmp_path):
     write(tmp_path, "a.md", "# Heading Title\n\nFirst paragraph. Second sentence.")
-    write(tmp_path, "b.md", "---\ntitle: \"Front\"\ndate: 2024-01-02\n---\n\nBody.")
-    found = {a.id: a for a in read_articles(tmp_path).articles}
-    assert found["a.md"].title == "Heading Title"
+    write(tmp_path, "b.md", '---\ntitle: "Front"\ndate: 2024-01-02\n---\n\nBody.')
+    found = {a.source.article_id: a for a in read_articles(tmp_path).articles}
+    assert found["a.md"].source.title == "Heading Title"
     assert found["a.md"].body == "First paragraph. Second sentence."
-    assert (found["b.md"].title, found["b.md"].date, found["b.md"].body) == ("Front", "2024-01-02", "Body.")
+    assert (found["b.md"].source.title, found["b.md"].source.date, found["b.md"].body) == (
+        "Front",
+        "2024-01-02",
+        "Body.",
+    )
 
 
 def test_html_main_text_and_title(tmp_path):
-    html = ("<html><head><title>City opens new bridge</title><script>var x = 1;</script></head><body>"
-            "<nav>Home | News | Sport</nav><article><h1>City opens new bridge</h1>"
-            "<p>The mayor opened the new bridge on Monday after three years of work.</p>"
-            "<p>Traffic is expected to ease across the river by the summer, engineers said.</p></article>"
-            "<footer>Copyright 2025</footer></body></html>")
+    html = (
+        "<html><head><title>City opens new bridge</title><script>var x = 1;</script></head><body>"
+        "<nav>Home | News | Sport</nav><article><h1>City opens new bridge</h1>"
+        "<p>The mayor opened the new bridge on Monday after three years of work.</p>"
+        "<p>Traffic is expected to ease across the river by the summer, engineers said.</p></article>"
+        "<footer>Copyright 2025</footer></body></html>"
+    )
     write(tmp_path, "bridge.html", html)
     a = read_articles(tmp_path).articles[0]
-    assert a.title == "City opens new bridge"
+    assert a.source.title == "City opens new bridge"
     assert "The mayor opened the new bridge on Monday" in a.body
     assert "var x" not in a.body and "<p>" not in a.body
 
 
 def test_json_and_jsonl_records(tmp_path):
-    write(tmp_path, "list.json", json.dumps([{"id": "r1", "text": "First record text.", "title": "One",
-                                               "date": "2024-06-01", "source": "S"},
-                                              {"text": "Second record."}]))
+    write(
+        tmp_path,
+        "list.json",
+        json.dumps(
+            [
+                {"id": "r1", "text": "First record text.", "title": "One", "date": "2024-06-01", "source": "S"},
+                {"text": "Second record."},
+            ]
+        ),
+    )
     write(tmp_path, "many.jsonl", '{"id": "a", "text": "Line one text."}\n{"text": "Line two."}\n')
-    found = {a.id: a for a in read_articles(tmp_path).articles}
+    found = {a.source.article_id: a for a in read_articles(tmp_path).articles}
     assert set(found) == {"list.json#r1", "list.json#2", "many.jsonl#a", "many.jsonl#2"}
-    assert (found["list.json#r1"].title, found["list.json#r1"].date) == ("One", "2024-06-01")
-    assert found["many.jsonl#2"].title == "Line two."
+    assert (found["list.json#r1"].source.title, found["list.json#r1"].source.date) == ("One", "2024-06-01")
+    assert found["many.jsonl#2"].source.title == "Line two."
 
 
 def test_ids_are_stable_across_reads(tmp_path):
     write(tmp_path, "sub/x.txt", "Some text here.")
-    assert [a.id for a in read_articles(tmp_path).articles] == ["sub/x.txt"]
-    assert [a.id for a in read_articles(tmp_path).articles] == ["sub/x.txt"]
+    assert [a.source.article_id for a in read_articles(tmp_path).articles] == ["sub/x.txt"]
+    assert [a.source.article_id for a in read_articles(tmp_path).articles] == ["sub/x.txt"]
 
 
 def test_bad_inputs_are_skipped_with_one_clear_reason_each(tmp_path):
@@ -95,7 +115,7 @@ def test_bad_inputs_are_skipped_with_one_clear_reason_each(tmp_path):
     write(tmp_path, "notes.pdf", b"%PDF-1.4")
     write(tmp_path, ".hidden.txt", "ignored entirely")
     result = read_articles(tmp_path, max_file_bytes=1024 * 1024)
-    assert sorted(a.id for a in result.articles) == ["broken.jsonl#1", "good.txt"]
+    assert sorted(a.source.article_id for a in result.articles) == ["broken.jsonl#1", "good.txt"]
     reasons = {s.path: s.reason for s in result.skipped}
     assert reasons["empty.txt"] == "file is empty"
     assert "binary" in reasons["binary.txt"]
@@ -116,9 +136,10 @@ def test_non_utf8_text_is_read_with_a_fallback_and_a_warning(tmp_path):
 
 
 def test_content_hash_changes_with_text_and_title_only():
-    from qa.articles import Article
+    from qa.articles import Article, Source
 
-    a = Article(id="x", title="T", body="B", path="x")
-    assert a.content_hash == Article(id="x", title="T", body="B", path="other").content_hash
-    assert a.content_hash != Article(id="x", title="T2", body="B", path="x").content_hash
-    assert a.content_hash != Article(id="x", title="T", body="B2", path="x").content_hash
+    a = Article(Source("x", "T", "x"), "B")
+    assert a.content_hash == Article(Source("x", "T", "other"), "B").content_hash
+    assert a.content_hash != Article(Source("x", "T2", "x"), "B").content_hash
+    assert a.content_hash != Article(Source("x", "T", "x"), "B2").content_hash
+    assert a.content_hash != Article(Source("x", "T", "x", publisher="AP"), "B").content_hash

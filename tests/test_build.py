@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,9 @@ import pytest
 from qa.build import build_index
 from qa.config import Settings
 from qa.errors import ArticleError, IndexLockedError
-from qa.index import bm25_terms, current_generation, load_index
+from qa.index import load_index
 from qa.retrieval import retrieve
+from qa.store import bm25_terms, current_generation
 from tests.fakes import FakeEncoder
 
 HERE = Path(__file__).resolve().parent
@@ -23,20 +25,24 @@ HERE = Path(__file__).resolve().parent
 def test_full_build_writes_a_self_describing_manifest(settings, fake):
     report = build_index(settings, encoder=fake, progress=False)
     assert report.full and report.full_reason == "no index yet"
-    assert len(report.added) == 4 and report.counts["articles"] == 4
+    assert len(report.added) == 4 and report.counts.articles == 4
     generation = current_generation(settings.index_dir)
     manifest = json.loads((generation / "manifest.json").read_text())
-    assert manifest["format_version"] == 3
+    assert manifest["format_version"] == 4
     assert manifest["model"]["name"] == settings.model and manifest["model"]["dim"] == 64
     assert manifest["settings"]["passage_tokens"] == 256 and manifest["settings"]["overlap_sentences"] == 1
     assert len(manifest["fingerprint"]) == 16
-    assert manifest["counts"] == report.counts
+    assert manifest["counts"] == {
+        "articles": 4,
+        "passages": report.counts.passages,
+        "sentences": report.counts.sentences,
+    }
     assert set(manifest["articles"]) == {"markets.md", "football.txt", "volcano.txt", "carney-china-trip.txt"}
     assert all(len(h) == 64 for h in manifest["articles"].values())
     assert {"faiss-cpu", "onnxruntime", "sqlite", "qa"} <= set(manifest["versions"])
     assert manifest["built_at"].endswith("+00:00")
     assert manifest["files"]["vectors.faiss"]["bytes"] == (generation / "vectors.faiss").stat().st_size
-    assert report.tokens_embedded > 0 and report.passages_embedded == report.counts["passages"]
+    assert report.tokens_embedded > 0 and report.passages_embedded == report.counts.passages
 
 
 def test_unchanged_articles_are_not_embedded_again(settings, fake):
@@ -51,7 +57,9 @@ def test_unchanged_articles_are_not_embedded_again(settings, fake):
 def test_add_change_and_remove_one_article(settings, fake):
     build_index(settings, encoder=fake, progress=False)
     folder = settings.articles_dir
-    (folder / "new.txt").write_text("title: Harbour reopens\n\nThe harbour reopened after the storm. Ferries sail again.")
+    (folder / "new.txt").write_text(
+        "title: Harbour reopens\n\nThe harbour reopened after the storm. Ferries sail again."
+    )
     (folder / "football.txt").write_text("title: Rovers lose the cup\n\nRovers lost the final on penalties.")
     (folder / "volcano.txt").unlink()
     before = fake.texts_encoded
@@ -60,12 +68,14 @@ def test_add_change_and_remove_one_article(settings, fake):
     assert report.unchanged == 2 and not report.full
     assert fake.texts_encoded - before == report.passages_embedded == 2  # one passage each
     index = load_index(settings.index_dir, settings, encoder=fake)
-    assert index.counts["articles"] == 4
-    assert retrieve("harbour ferries", k=1, index=index, mode="bm25")[0].article_id == "new.txt"
+    assert index.counts.articles == 4
+    assert retrieve("harbour ferries", k=1, index=index, mode="bm25")[0].source.article_id == "new.txt"
     assert retrieve("Grindavik earthquakes", k=5, index=index, mode="bm25") == []  # removed from FTS
     assert retrieve("striker scored twice", k=5, index=index, mode="bm25") == []  # old text gone
-    assert retrieve("penalties", k=1, index=index, mode="bm25")[0].article_id == "football.txt"
-    assert all(h.article_id != "volcano.txt" for h in retrieve("volcano eruption", k=10, index=index, mode="dense"))
+    assert retrieve("penalties", k=1, index=index, mode="bm25")[0].source.article_id == "football.txt"
+    assert all(
+        h.source.article_id != "volcano.txt" for h in retrieve("volcano eruption", k=10, index=index, mode="dense")
+    )
 
 
 def test_incremental_result_equals_full_rebuild(settings, fake, tmp_path):
@@ -80,20 +90,20 @@ def test_incremental_result_equals_full_rebuild(settings, fake, tmp_path):
     b = load_index(fresh.index_dir, fresh, encoder=fake)
     for question in ("stocks rate banks", "China tariffs Trudeau", "volcano evacuated"):
         terms = bm25_terms([question])[0]
-        assert sorted(a.bm25_scores(terms).round(5)) == sorted(b.bm25_scores(terms).round(5))
-        assert (sorted(a.sentence_scores(terms, range(1, 99)).values())
-                == sorted(b.sentence_scores(terms, range(1, 99)).values()))
-        ra = [(h.article_id, h.text, round(h.score, 5)) for h in retrieve(question, k=5, index=a)]
-        rb = [(h.article_id, h.text, round(h.score, 5)) for h in retrieve(question, k=5, index=b)]
+        assert sorted(a.lexical.scores(terms).round(5)) == sorted(b.lexical.scores(terms).round(5))
+        assert sorted(a.lexical.sentence_scores(terms, a.store.sentence_terms(range(1, 99))).values()) == sorted(
+            b.lexical.sentence_scores(terms, b.store.sentence_terms(range(1, 99))).values()
+        )
+        ra = [(h.source.article_id, h.text, round(h.score, 5)) for h in retrieve(question, k=5, index=a)]
+        rb = [(h.source.article_id, h.text, round(h.score, 5)) for h in retrieve(question, k=5, index=b)]
         assert ra == rb
 
 
 def test_changed_settings_or_model_force_a_full_rebuild(settings, fake):
     build_index(settings, encoder=fake, progress=False)
-    report = build_index(Settings(**{**settings.__dict__, "passage_tokens": 64}), encoder=fake, progress=False)
+    report = build_index(replace(settings, passage_tokens=64), encoder=fake, progress=False)
     assert report.full and "passage_tokens" in report.full_reason
-    report = build_index(Settings(**{**settings.__dict__, "passage_tokens": 64}), encoder=FakeEncoder(name="other"),
-                         progress=False)
+    report = build_index(replace(settings, passage_tokens=64), encoder=FakeEncoder(name="other"), progress=False)
     assert report.full and "model_fingerprint" in report.full_reason
     assert build_index(settings, encoder=fake, progress=False, full=True).full_reason == "--full requested"
 
@@ -112,9 +122,9 @@ def test_bad_files_are_reported_and_the_rest_indexed(settings, fake):
     (settings.articles_dir / "bad.jsonl").write_text('{"text": "Good line."}\nnot json\n')
     (settings.articles_dir / "blob.txt").write_bytes(b"\x00\x01\x02")
     report = build_index(settings, encoder=fake, progress=False)
-    assert report.counts["articles"] == 5
+    assert report.counts.articles == 5
     assert {s.path for s in report.skipped} == {"bad.jsonl:2", "blob.txt"}
-    assert "skipped blob.txt: looks like a binary file" in str(report)
+    assert "looks like a binary file" in {s.path: s.reason for s in report.skipped}["blob.txt"]
 
 
 def test_second_build_refuses_while_the_first_holds_the_lock(settings, fake):
@@ -128,7 +138,7 @@ def test_second_build_refuses_while_the_first_holds_the_lock(settings, fake):
             build_index(settings, encoder=fake, progress=False)
         threading.Timer(0.5, lock.release).start()
         report = build_index(settings, encoder=fake, progress=False, wait=10)  # waits, then builds
-        assert report.counts["articles"] == 4
+        assert report.counts.articles == 4
     finally:
         if lock.is_locked:
             lock.release()
@@ -136,15 +146,23 @@ def test_second_build_refuses_while_the_first_holds_the_lock(settings, fake):
 
 def test_two_concurrent_build_processes_never_corrupt(settings, fake):
     for i in range(30):
-        (settings.articles_dir / f"extra{i}.txt").write_text(f"Extra article number {i} about topic {i}. Two sentences.")
-    command = [sys.executable, str(HERE / "slow_build.py"), str(settings.articles_dir), str(settings.index_dir), "never"]
+        (settings.articles_dir / f"extra{i}.txt").write_text(
+            f"Extra article number {i} about topic {i}. Two sentences."
+        )
+    command = [
+        sys.executable,
+        str(HERE / "slow_build.py"),
+        str(settings.articles_dir),
+        str(settings.index_dir),
+        "never",
+    ]
     procs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outcomes = [p.communicate(timeout=120) for p in procs]
     codes = sorted(p.returncode for p in procs)
     assert codes[0] == 0
     if codes[1] != 0:  # the loser refused clearly
         assert any("Another build" in err for _, err in outcomes)
-    assert load_index(settings.index_dir, settings, encoder=fake).counts["articles"] == 34
+    assert load_index(settings.index_dir, settings, encoder=fake).counts.articles == 34
 
 
 @pytest.mark.parametrize("step", ["embed", "publish", "swap"])
@@ -152,11 +170,16 @@ def test_build_killed_at_any_point_leaves_the_previous_index_working(settings, f
     build_index(settings, encoder=fake, progress=False)
     before = current_generation(settings.index_dir)
     question = "What tariffs did Trudeau impose?"
-    expected = [(h.article_id, h.text, round(h.score, 5))
-                for h in retrieve(question, k=3, index=load_index(settings.index_dir, settings, encoder=fake))]
+    expected = [
+        (h.source.article_id, h.text, round(h.score, 5))
+        for h in retrieve(question, k=3, index=load_index(settings.index_dir, settings, encoder=fake))
+    ]
     (settings.articles_dir / "markets.md").write_text("# Changed\n\nA changed article about tariffs.")
-    proc = subprocess.Popen([sys.executable, str(HERE / "slow_build.py"), str(settings.articles_dir),
-                             str(settings.index_dir), step], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "slow_build.py"), str(settings.articles_dir), str(settings.index_dir), step],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout.readline().strip() == "started"
         assert proc.stdout.readline().strip() == step
@@ -165,8 +188,8 @@ def test_build_killed_at_any_point_leaves_the_previous_index_working(settings, f
         proc.wait()
     assert current_generation(settings.index_dir) == before
     index = load_index(settings.index_dir, settings, encoder=fake)
-    assert index.counts["articles"] == 4
-    got = [(h.article_id, h.text, round(h.score, 5)) for h in retrieve(question, k=3, index=index)]
+    assert index.counts.articles == 4
+    got = [(h.source.article_id, h.text, round(h.score, 5)) for h in retrieve(question, k=3, index=index)]
     assert got == expected
     leftovers = {p.name for p in settings.index_dir.iterdir()} - {before.name, "CURRENT", ".lock"}
     assert leftovers  # the killed build's folder is still there ...
@@ -179,11 +202,20 @@ def test_build_killed_at_any_point_leaves_the_previous_index_working(settings, f
 def test_ivf_vector_index_is_trained_in_the_build_and_updated_incrementally(tmp_path, fake):
     folder = tmp_path / "many"
     folder.mkdir()
-    topics = ["harbour ferries", "volcano eruption", "football final", "bank rates", "election count",
-              "film festival", "chip factory", "rail strike"]
+    topics = [
+        "harbour ferries",
+        "volcano eruption",
+        "football final",
+        "bank rates",
+        "election count",
+        "film festival",
+        "chip factory",
+        "rail strike",
+    ]
     for i in range(80):
-        (folder / f"a{i:02d}.txt").write_text(f"title: Story {i}\n\nNews about {topics[i % 8]} number {i}. "
-                                              f"More about {topics[(i + 3) % 8]} here.")
+        (folder / f"a{i:02d}.txt").write_text(
+            f"title: Story {i}\n\nNews about {topics[i % 8]} number {i}. More about {topics[(i + 3) % 8]} here."
+        )
     exact = Settings(articles_dir=folder, index_dir=tmp_path / "exact")
     ivf = Settings(articles_dir=folder, index_dir=tmp_path / "ivf", vector_index="IVF4,Flat")
     build_index(exact, encoder=fake, progress=False)
@@ -192,22 +224,24 @@ def test_ivf_vector_index_is_trained_in_the_build_and_updated_incrementally(tmp_
     a, b = (load_index(s.index_dir, s, encoder=fake) for s in (exact, ivf))
     for q in ("volcano eruption number 5", "bank rates", "rail strike number 77"):
         # 4 lists, 64 probed: the IVF search is exhaustive and must equal exact search
-        assert [h.article_id for h in retrieve(q, k=5, index=a)] == [h.article_id for h in retrieve(q, k=5, index=b)]
+        assert [h.source.article_id for h in retrieve(q, k=5, index=a)] == [
+            h.source.article_id for h in retrieve(q, k=5, index=b)
+        ]
     (folder / "a05.txt").unlink()
     (folder / "new.txt").write_text("title: Lighthouse\n\nThe lighthouse keeper retired after forty years.")
     report = build_index(ivf, encoder=fake, progress=False)
     assert (report.added, report.removed, report.vector_index) == (("new.txt",), ("a05.txt",), "IVF4,Flat")
     b = load_index(ivf.index_dir, ivf, encoder=fake)
-    assert retrieve("lighthouse keeper retired", k=1, index=b, mode="dense")[0].article_id == "new.txt"
-    assert all(h.article_id != "a05.txt" for h in retrieve("volcano eruption number 5", k=10, index=b))
+    assert retrieve("lighthouse keeper retired", k=1, index=b, mode="dense")[0].source.article_id == "new.txt"
+    assert all(h.source.article_id != "a05.txt" for h in retrieve("volcano eruption number 5", k=10, index=b))
 
 
 def test_auto_switches_to_ivf_above_the_exact_search_limit(settings, fake, monkeypatch):
-    import qa.build
+    import qa.store.dense
 
-    monkeypatch.setattr(qa.build, "EXACT_SEARCH_LIMIT", 3)
-    monkeypatch.setattr(qa.build, "_ivf_factory", lambda size: "IVF2,Flat")
+    monkeypatch.setattr(qa.store.dense, "EXACT_SEARCH_LIMIT", 3)
+    monkeypatch.setattr(qa.store.dense, "ivf_factory", lambda size: "IVF2,Flat")
     report = build_index(settings, encoder=fake, progress=False)
-    assert report.counts["passages"] > 3 and report.vector_index == "IVF2,Flat"
+    assert report.counts.passages > 3 and report.vector_index == "IVF2,Flat"
     index = load_index(settings.index_dir, settings, encoder=fake)
-    assert retrieve("Grindavik evacuated", k=1, index=index)[0].article_id == "volcano.txt"
+    assert retrieve("Grindavik evacuated", k=1, index=index)[0].source.article_id == "volcano.txt"

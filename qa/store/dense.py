@@ -1,0 +1,202 @@
+"""The vector index: passage vectors in FAISS, searched by inner product.
+
+Small collections use exact search (`Flat`); above `EXACT_SEARCH_LIMIT` passages the
+build switches once to IVF, trained on a sample, and keeps it as the collection grows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import IndexCorruptError
+
+# Exact search stays under ~4 ms per question up to about this many passages; above it an
+# IVF index is faster at >= 0.95 recall@10 (docs/benchmarks.md, scale benchmark).
+EXACT_SEARCH_LIMIT = 30_000
+# Lists an IVF index searches: recall@10 0.985 (IVF1024, 100k passages) to 0.999
+# (IVF2048, 1M passages) against exact search, in 1-4 ms (bench/bench_scale.py).
+IVF_NPROBE = 64
+REBUILD_SLICE = 50_000
+TRAIN_POINTS_PER_LIST = 64  # FAISS wants >= 39; k-means time grows with the sample
+
+
+class DenseIndex:
+    """Passage vectors by passage id. Searching is safe to share between threads.
+
+    Example:
+        >>> dense = DenseIndex.empty(3)
+        >>> dense.add(np.eye(3, dtype=np.float32), np.array([7, 8, 9]))
+        >>> dense.search(np.array([0, 1, 0], dtype=np.float32), 1)
+        [(8, 1.0)]
+    """
+
+    def __init__(self, vectors: Any, factory: str) -> None:
+        self._vectors = vectors
+        self.factory = factory
+
+    @classmethod
+    def empty(cls, dim: int) -> DenseIndex:
+        faiss = _faiss()
+
+        return cls(faiss.IndexIDMap2(faiss.IndexFlatIP(dim)), "Flat")
+
+    @classmethod
+    def read(cls, path: Path, factory: str) -> DenseIndex:
+        """Load `vectors.faiss` (IndexCorruptError when missing or unreadable)."""
+        faiss = _faiss()
+
+        # One question at a time: FAISS's threads cost more than they save (flat search over
+        # 100k vectors: 16 ms on one thread, 48 ms on two; docs/benchmarks.md).
+        faiss.omp_set_num_threads(1)
+        if not path.exists():
+            raise IndexCorruptError(f"{path} is missing. Rebuild with: qa index --full")
+        try:
+            vectors = faiss.read_index(str(path))
+        except RuntimeError as exc:
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
+            raise IndexCorruptError(f"{path} is damaged ({first_line[:200]}). Rebuild with: qa index --full") from None
+        if isinstance(vectors, faiss.IndexIVF):
+            vectors.nprobe = IVF_NPROBE
+            vectors.set_direct_map_type(faiss.DirectMap.Hashtable)  # for reconstruct_batch
+        return cls(vectors, factory)
+
+    @property
+    def ntotal(self) -> int:
+        return int(self._vectors.ntotal)
+
+    @property
+    def dim(self) -> int:
+        return int(self._vectors.d)
+
+    def search(self, vector: np.ndarray, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top-n passage ids by inner product with `vector` (optionally among `allowed` ids)."""
+        faiss = _faiss()
+
+        if self.ntotal == 0 or n <= 0 or (allowed is not None and len(allowed) == 0):
+            return []
+        params = None
+        if allowed is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
+        scores, ids = self._vectors.search(vector.reshape(1, -1).astype(np.float32), n, params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def vectors(self, passage_ids: np.ndarray | list[int]) -> np.ndarray:
+        """The stored vectors of the given passages (rows in the same order)."""
+        ids = np.asarray(passage_ids, dtype=np.int64)
+        return self._vectors.reconstruct_batch(ids) if len(ids) else np.empty((0, self.dim), np.float32)
+
+    # -- building -------------------------------------------------------------------------------
+
+    def add(self, vectors: np.ndarray, passage_ids: np.ndarray) -> None:
+        self._vectors.add_with_ids(vectors, np.asarray(passage_ids, dtype=np.int64))
+
+    def remove(self, passage_ids: list[int]) -> None:
+        if passage_ids:
+            self._vectors.remove_ids(np.asarray(passage_ids, dtype=np.int64))
+
+    def write(self, path: Path) -> None:
+        faiss = _faiss()
+
+        faiss.write_index(self._vectors, str(path))
+
+    def resized(self, choice: str, spill: Path) -> DenseIndex:
+        """This index, or a new one of the type `choice` calls for at its size.
+
+        A type change goes through the file `spill`, so that memory never holds the old
+        index, the new one and a copy of the vectors at once (1M passages: ~1.5 GB, not
+        ~4.5 GB). The old index is unusable afterwards.
+        """
+        target = target_factory(choice, self.ntotal, self.factory)
+        if target == self.factory:
+            return self
+        dim = self.dim
+        ids = spill_vectors(self._vectors, spill)
+        self._vectors = None  # freed before the new index grows
+        return DenseIndex(index_from_spill(ids, spill, dim, target), target)
+
+
+def target_factory(choice: str, size: int, current: str) -> str:
+    """The FAISS factory string the index should use for `size` passages.
+
+    Example:
+        >>> target_factory("auto", 100, "Flat"), target_factory("auto", 1_000_000, "Flat")
+        ('Flat', 'IVF2048,Flat')
+    """
+    if choice != "auto":
+        return choice
+    if size <= EXACT_SEARCH_LIMIT:
+        return "Flat"
+    # Keep a trained IVF as the corpus grows; retraining on every update would cost minutes.
+    return current if current.startswith("IVF") else ivf_factory(size)
+
+
+def ivf_factory(size: int) -> str:
+    """IVF with about 4·sqrt(size) lists, rounded down to a power of two."""
+    lists = 1 << int(np.log2(4 * np.sqrt(size)))
+    return f"IVF{lists},Flat"
+
+
+def spill_vectors(vectors: Any, spill: Path) -> np.ndarray:
+    """Write every vector of a FAISS index to the file `spill` (float32 rows); return their ids."""
+    ids = all_ids(vectors)
+    with open(spill, "wb") as out:
+        for begin in range(0, len(ids), REBUILD_SLICE):
+            vectors.reconstruct_batch(ids[begin : begin + REBUILD_SLICE]).tofile(out)
+    return ids
+
+
+def index_from_spill(ids: np.ndarray, spill: Path, dim: int, factory: str) -> Any:
+    """A new FAISS index of type `factory` holding the spilled vectors, trained on a sample if needed."""
+    faiss = _faiss()
+
+    def slices() -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        for begin in range(0, len(ids), REBUILD_SLICE):
+            part = ids[begin : begin + REBUILD_SLICE]
+            data = np.fromfile(spill, dtype=np.float32, count=len(part) * dim, offset=begin * dim * 4)
+            yield begin, part, data.reshape(len(part), dim)
+
+    try:
+        if factory == "Flat":
+            fresh = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        else:
+            fresh = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
+            if not isinstance(fresh, faiss.IndexIVF):
+                fresh = faiss.IndexIDMap2(fresh)
+        if not fresh.is_trained and len(ids):
+            nlist = getattr(faiss.try_extract_index_ivf(fresh), "nlist", 1)
+            keep = np.zeros(len(ids), dtype=bool)
+            keep[
+                np.random.default_rng(0).choice(len(ids), min(len(ids), TRAIN_POINTS_PER_LIST * nlist), replace=False)
+            ] = True
+            fresh.train(np.concatenate([data[keep[b : b + len(part)]] for b, part, data in slices()]))
+        for _, part, data in slices():
+            fresh.add_with_ids(data, part)
+    finally:
+        spill.unlink(missing_ok=True)
+    return fresh
+
+
+def all_ids(vectors: Any) -> np.ndarray:
+    """The ids stored in a FAISS index (IDMap or IVF)."""
+    faiss = _faiss()
+
+    if hasattr(vectors, "id_map"):
+        return faiss.vector_to_array(vectors.id_map).astype(np.int64)
+    ivf = faiss.extract_index_ivf(vectors)
+    ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # reconstruct_batch needs it on IVF
+    lists = ivf.invlists
+    parts = [
+        faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy() for i in range(ivf.nlist) if lists.list_size(i)
+    ]
+    return np.concatenate(parts).astype(np.int64) if parts else np.empty(0, np.int64)
+
+
+def _faiss() -> Any:
+    """FAISS, imported on first use; typed loosely because its SWIG stubs are partial."""
+    import faiss
+
+    return faiss

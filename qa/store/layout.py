@@ -1,0 +1,34 @@
+"""File names of an index folder, its format version, and the pointer to the live generation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import IndexCorruptError
+
+# 4: one name for an article's identity (`article_id`) and its publisher in the store.
+FORMAT_VERSION = 4
+CHUNKER = "nupunkt/whole-sentences-v1"
+STORE_FILE = "store.sqlite"
+VECTORS_FILE = "vectors.faiss"
+BM25_DIR = "bm25"
+MANIFEST_FILE = "manifest.json"
+POINTER_FILE = "CURRENT"
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    """The folder of the live generation, or None when nothing was ever built.
+
+    Example:
+        >>> current_generation(Path("/nonexistent")) is None
+        True
+    """
+    try:
+        name = (index_dir / POINTER_FILE).read_bytes().decode("utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError:
+        name = ""
+    if not name or "/" in name or "\\" in name or name.startswith(".") or not name.isprintable():
+        raise IndexCorruptError(f"{index_dir / POINTER_FILE} is damaged. Rebuild with: qa index --full")
+    return index_dir / name

@@ -1,0 +1,209 @@
+"""The manifest: what an index generation holds and how it was made (`manifest.json`).
+
+An index describes itself: format version, model, the settings that decide its content
+(their fingerprint), counts, per-article content hashes, and the size and hash of every
+file. Loading compares it with the configured model and settings, and the files with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..config import Settings
+from ..embedding import ModelInfo
+from ..errors import IndexCorruptError, IndexMismatchError
+from .layout import CHUNKER, FORMAT_VERSION, MANIFEST_FILE
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How many articles, passages and sentences an index holds."""
+
+    articles: int
+    passages: int
+    sentences: int
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """Size and content hash of one file of a generation."""
+
+    bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class VectorIndexInfo:
+    """The FAISS index type (factory string) and how many vectors it holds."""
+
+    factory: str
+    ntotal: int
+    metric: str = "inner_product"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The parsed `manifest.json` of a generation.
+
+    Example:
+        >>> manifest = Manifest.read(current_generation(Path("index")))  # doctest: +SKIP
+        >>> manifest.counts.articles  # doctest: +SKIP
+        1
+    """
+
+    model: ModelInfo
+    settings: dict[str, Any]  # the fingerprint fields: a change means a full rebuild
+    counts: Counts
+    vector_index: VectorIndexInfo
+    articles: dict[str, str]  # article_id -> content hash
+    files: dict[str, FileEntry]  # path in the generation -> size and hash
+    built_at: str
+    passage_tokens: int
+    overlap_sentences: int
+    tokens_embedded: int = 0
+    passages_embedded: int = 0
+    versions: dict[str, str] = field(default_factory=dict)
+    format_version: int = FORMAT_VERSION
+
+    @property
+    def fingerprint(self) -> str:
+        """A short digest of `settings`: equal fingerprints, interchangeable indexes."""
+        return hashlib.sha256(json.dumps(self.settings, sort_keys=True).encode()).hexdigest()[:16]
+
+    def to_json(self) -> str:
+        data = {
+            "format_version": self.format_version,
+            "model": asdict(self.model),
+            "settings": self.settings,
+            "fingerprint": self.fingerprint,
+            "chunking": {"passage_tokens": self.passage_tokens, "overlap_sentences": self.overlap_sentences},
+            "counts": asdict(self.counts),
+            "vector_index": asdict(self.vector_index),
+            "articles": self.articles,
+            "files": {name: asdict(entry) for name, entry in self.files.items()},
+            "versions": self.versions,
+            "built_at": self.built_at,
+            "build": {"tokens_embedded": self.tokens_embedded, "passages_embedded": self.passages_embedded},
+        }
+        return json.dumps(data, indent=1)
+
+    @classmethod
+    def read(cls, generation: Path) -> Manifest:
+        """Parse `generation/manifest.json`.
+
+        Raises IndexMismatchError for another format version (checked first, so an old
+        index says "rebuild" rather than "damaged") and IndexCorruptError for a missing,
+        damaged or foreign file.
+        """
+        path = generation / MANIFEST_FILE
+        rebuild = f"Rebuild with: qa index --full --index {generation.parent}"
+        try:
+            data = json.loads(path.read_bytes().decode("utf-8"))
+        except FileNotFoundError:
+            raise IndexCorruptError(f"{path} is missing. {rebuild}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise IndexCorruptError(f"{path} is damaged. {rebuild}") from None
+        if not isinstance(data, dict) or "format_version" not in data:
+            raise IndexCorruptError(f"{path} is not an index manifest. {rebuild}")
+        if data["format_version"] != FORMAT_VERSION:
+            raise IndexMismatchError(
+                f"Index {generation.parent} has format version {data['format_version']}, "
+                f"this version of qa reads version {FORMAT_VERSION}. {rebuild}"
+            )
+        try:
+            return cls(
+                model=ModelInfo(**data["model"]),
+                settings=dict(data["settings"]),
+                counts=Counts(**data["counts"]),
+                vector_index=VectorIndexInfo(**data["vector_index"]),
+                articles=dict(data["articles"]),
+                files={name: FileEntry(**entry) for name, entry in data["files"].items()},
+                built_at=str(data["built_at"]),
+                passage_tokens=int(data["chunking"]["passage_tokens"]),
+                overlap_sentences=int(data["chunking"]["overlap_sentences"]),
+                tokens_embedded=int(data["build"]["tokens_embedded"]),
+                passages_embedded=int(data["build"]["passages_embedded"]),
+                versions=dict(data["versions"]),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise IndexCorruptError(f"{path} is damaged (fields missing or of the wrong type). {rebuild}") from None
+
+    def write(self, generation: Path) -> None:
+        (generation / MANIFEST_FILE).write_text(self.to_json())
+
+
+def settings_fingerprint(model_fingerprint: str, settings: Settings) -> dict[str, Any]:
+    """What decides the content of an index; any change forces a full rebuild.
+
+    Example:
+        >>> settings_fingerprint("abc", Settings())["passage_tokens"]
+        256
+    """
+    return {
+        "format_version": FORMAT_VERSION,
+        "model_fingerprint": model_fingerprint,
+        "passage_tokens": settings.passage_tokens,
+        "overlap_sentences": settings.overlap_sentences,
+        "chunking": CHUNKER,
+    }
+
+
+def check_compatible(manifest: Manifest, wanted: dict[str, Any], index_dir: Path, model_name: str) -> None:
+    """Raise IndexMismatchError naming both sides when the index was built differently."""
+    built = manifest.settings
+    if built == wanted:
+        return
+    rebuild = f"qa index --full --index {index_dir}"
+    if built.get("model_fingerprint") != wanted["model_fingerprint"]:
+        raise IndexMismatchError(
+            f"Index {index_dir} was built with model {manifest.model.name!r}, but the configured model is "
+            f"{model_name!r}. Rebuild it with: {rebuild} --model {model_name} (or use the index as it is with "
+            f"--model {manifest.model.name} / QA_MODEL={manifest.model.name})."
+        )
+    diffs = ", ".join(
+        f"{k}: index has {built.get(k)!r}, configured {v!r}" for k, v in wanted.items() if built.get(k) != v
+    )
+    raise IndexMismatchError(f"Index {index_dir} was built with other settings ({diffs}). Rebuild it: {rebuild}")
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file, read in 1 MB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def describe_files(generation: Path) -> dict[str, FileEntry]:
+    """Size and hash of every file of a generation except the manifest itself."""
+    return {
+        path.relative_to(generation).as_posix(): FileEntry(path.stat().st_size, file_digest(path))
+        for path in sorted(generation.rglob("*"))
+        if path.is_file() and path.name != MANIFEST_FILE
+    }
+
+
+def file_problems(generation: Path, manifest: Manifest, hashes: bool = False) -> list[str]:
+    """What differs between the files of a generation and its manifest (empty: all match).
+
+    Sizes only by default (cheap: every load checks them); `hashes=True` also reads every
+    file and compares its content hash.
+    """
+    problems = []
+    for name, expected in manifest.files.items():
+        path = generation / name
+        if not path.is_file():
+            problems.append(f"{name} is missing")
+        elif path.stat().st_size != expected.bytes:
+            problems.append(
+                f"{name} is {path.stat().st_size} bytes, the manifest says {expected.bytes}: "
+                "the file is truncated or damaged"
+            )
+        elif hashes and file_digest(path) != expected.sha256:
+            problems.append(f"{name}: content differs from the manifest (damaged)")
+    return problems

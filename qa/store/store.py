@@ -1,0 +1,341 @@
+"""The store: articles, passages and sentences in SQLite. The only code that writes SQL.
+
+Passages and sentences are rows pointing into their article's body by character offsets,
+so every quoted sentence is `body[start:end]` of the article as it was indexed. Sentence
+rows also hold the sentence vector (float16, read in its passage's context) and BM25
+terms; passage rows hold their BM25 terms, from which the lexical index is rebuilt.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..articles import Article, Source
+from ..errors import IndexCorruptError
+from ..filters import Filters
+from .manifest import Counts
+
+SCHEMA = """
+CREATE TABLE articles(
+    id INTEGER PRIMARY KEY,              -- row key, never shown
+    article_id TEXT NOT NULL UNIQUE,     -- the stable article id shown to users
+    title TEXT NOT NULL, date TEXT, publisher TEXT, url TEXT, path TEXT NOT NULL,
+    body TEXT NOT NULL, content_hash TEXT NOT NULL, indexed_at TEXT NOT NULL);
+CREATE INDEX articles_date ON articles(date);
+CREATE TABLE passages(
+    id INTEGER PRIMARY KEY, article INTEGER NOT NULL, ordinal INTEGER NOT NULL,
+    first_sentence INTEGER NOT NULL, last_sentence INTEGER NOT NULL,  -- sentence ids
+    start INTEGER NOT NULL, end INTEGER NOT NULL,                     -- offsets in body
+    terms TEXT NOT NULL);                -- BM25 terms of title + text, kept for rebuilds
+CREATE INDEX passages_article ON passages(article);
+CREATE TABLE sentences(
+    id INTEGER PRIMARY KEY, article INTEGER NOT NULL, ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL, end INTEGER NOT NULL,
+    vector BLOB NOT NULL,                -- float16, normalised, read in passage context
+    terms TEXT NOT NULL);                -- BM25 terms, scored against the question
+CREATE INDEX sentences_article ON sentences(article);
+"""
+_SOURCE_COLUMNS = "a.article_id, a.title, a.path, a.date, a.publisher, a.url"
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """An indexed article as listed by `Index.articles()` (no body)."""
+
+    source: Source
+    passages: int
+    indexed_at: str
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    """A passage with its article's source and body and its sentences' ids and offsets."""
+
+    passage_id: int
+    source: Source
+    body: str
+    start: int
+    end: int
+    sentence_ids: tuple[int, ...]
+    sentence_spans: tuple[tuple[int, int], ...]
+
+    @property
+    def text(self) -> str:
+        return self.body[self.start : self.end]
+
+
+@dataclass(frozen=True)
+class NewPassage:
+    """A passage to store: its sentence range (indexes into the article's sentences), offsets, terms."""
+
+    first: int
+    last: int
+    start: int
+    end: int
+    terms: str
+
+
+@dataclass(frozen=True)
+class NewSentence:
+    """A sentence to store: offsets in the body, its vector and BM25 terms."""
+
+    start: int
+    end: int
+    vector: np.ndarray
+    terms: str
+
+
+class Store:
+    """One generation's SQLite database. Reads are safe to share between threads.
+
+    Example:
+        >>> store = Store.open(Path("index") / "gen-..." / "store.sqlite", dim=384)  # doctest: +SKIP
+        >>> store.counts().articles  # doctest: +SKIP
+        1
+    """
+
+    def __init__(self, db: sqlite3.Connection, path: Path, dim: int) -> None:
+        self._db = db
+        self.path = path
+        self.dim = dim
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, path: Path, dim: int) -> Store:
+        """Open a published (immutable) store read-only."""
+        if not path.exists():
+            raise IndexCorruptError(f"{path} is missing. {_rebuild(path)}")
+        try:
+            # immutable=1: a generation never changes after it is built, so SQLite can skip locking.
+            db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorruptError(f"{path} is damaged ({exc}). {_rebuild(path)}") from None
+        return cls(db, path, dim)
+
+    @classmethod
+    def open_for_build(cls, path: Path, dim: int, create: bool) -> Store:
+        """Open a store being built (a fresh one when `create`), without a journal: a failed
+        build throws its whole folder away."""
+        db = sqlite3.connect(path)
+        db.execute("PRAGMA journal_mode=OFF")
+        db.execute("PRAGMA synchronous=OFF")
+        if create:
+            db.executescript(SCHEMA)
+        return cls(db, path, dim)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def articles(self) -> list[ArticleInfo]:
+        """Every article, newest first (by date, then title)."""
+        rows = self._query(
+            f"SELECT {_SOURCE_COLUMNS}, a.indexed_at, (SELECT count(*) FROM passages p WHERE p.article = a.id) "
+            "FROM articles a ORDER BY a.date IS NULL, a.date DESC, a.title"
+        )
+        return [ArticleInfo(source=Source(*r[:6]), indexed_at=r[6], passages=r[7]) for r in rows]
+
+    def article(self, article_id: str) -> ArticleInfo | None:
+        """One article by its id, or None."""
+        rows = self._query(
+            f"SELECT {_SOURCE_COLUMNS}, a.indexed_at, (SELECT count(*) FROM passages p WHERE p.article = a.id) "
+            "FROM articles a WHERE a.article_id = ?",
+            [article_id],
+        )
+        return ArticleInfo(source=Source(*rows[0][:6]), indexed_at=rows[0][6], passages=rows[0][7]) if rows else None
+
+    def publishers(self) -> list[str]:
+        """The distinct publishers of the articles, sorted."""
+        rows = self._query("SELECT DISTINCT publisher FROM articles WHERE publisher IS NOT NULL ORDER BY publisher")
+        return [r[0] for r in rows]
+
+    def counts(self) -> Counts:
+        articles, passages, sentences = (
+            self._query(f"SELECT count(*) FROM {table}")[0][0] for table in ("articles", "passages", "sentences")
+        )
+        return Counts(articles=articles, passages=passages, sentences=sentences)
+
+    def content_hashes(self) -> dict[str, str]:
+        """article_id -> content hash, sorted by id."""
+        return dict(self._query("SELECT article_id, content_hash FROM articles ORDER BY article_id"))
+
+    def passages(self, passage_ids: Sequence[int]) -> dict[int, StoredPassage]:
+        """Passages by id, with their article and sentence offsets."""
+        if not passage_ids:
+            return {}
+        rows = self._query(
+            f"SELECT p.id, {_SOURCE_COLUMNS}, a.body, p.start, p.end, p.first_sentence, p.last_sentence "
+            f"FROM passages p JOIN articles a ON a.id = p.article WHERE p.id IN ({_marks(passage_ids)})",
+            list(map(int, passage_ids)),
+        )
+        spans: dict[int, tuple[int, int]] = {}
+        if rows:
+            # One range read for all sentences; far cheaper than a query per passage.
+            ranges = " OR ".join("id BETWEEN ? AND ?" for _ in rows)
+            bounds = [v for r in rows for v in (r[10], r[11])]
+            spans = {
+                r[0]: (r[1], r[2]) for r in self._query(f"SELECT id, start, end FROM sentences WHERE {ranges}", bounds)
+            }
+        stored = {}
+        for r in rows:
+            ids = tuple(range(r[10], r[11] + 1))
+            stored[r[0]] = StoredPassage(
+                passage_id=r[0],
+                source=Source(*r[1:7]),
+                body=r[7],
+                start=r[8],
+                end=r[9],
+                sentence_ids=ids,
+                sentence_spans=tuple(spans[i] for i in ids),
+            )
+        return stored
+
+    def sentence_vectors(self, sentence_ids: Sequence[int]) -> np.ndarray:
+        """Stored sentence vectors (float32, rows in the order asked)."""
+        if not sentence_ids:
+            return np.empty((0, self.dim), np.float32)
+        rows = dict(
+            self._query(
+                f"SELECT id, vector FROM sentences WHERE id IN ({_marks(sentence_ids)})", list(map(int, sentence_ids))
+            )
+        )
+        return np.stack([np.frombuffer(rows[i], dtype=np.float16) for i in sentence_ids]).astype(np.float32)
+
+    def sentence_texts(self, sentence_ids: Sequence[int]) -> dict[int, str]:
+        """The text of the given sentences, quoted from their article's body."""
+        if not sentence_ids:
+            return {}
+        rows = self._query(
+            "SELECT s.id, substr(a.body, s.start + 1, s.end - s.start) FROM sentences s "
+            f"JOIN articles a ON a.id = s.article WHERE s.id IN ({_marks(sentence_ids)})",
+            list(map(int, sentence_ids)),
+        )
+        return {int(sid): text for sid, text in rows}
+
+    def sentence_terms(self, sentence_ids: Sequence[int]) -> dict[int, list[str]]:
+        """The BM25 terms of the given sentences."""
+        if not sentence_ids:
+            return {}
+        rows = self._query(
+            f"SELECT id, terms FROM sentences WHERE id IN ({_marks(sentence_ids)})", list(map(int, sentence_ids))
+        )
+        return {int(sid): terms.split() for sid, terms in rows}
+
+    def passage_ids(self, filters: Filters) -> np.ndarray:
+        """Ids of the passages whose article passes `filters`."""
+        conditions: list[str] = []
+        params: list[Any] = []
+        if filters.since:
+            conditions.append("a.date >= ?")
+            params.append(filters.since)
+        if filters.until:
+            conditions.append("a.date <= ?")
+            params.append(filters.until)
+        if filters.sources:
+            marks = _marks(filters.sources)
+            conditions.append(f"(lower(a.publisher) IN ({marks}) OR a.article_id IN ({marks}))")
+            params.extend(s.lower() for s in filters.sources)
+            params.extend(filters.sources)
+        where = " AND ".join(conditions) or "1"
+        rows = self._query(f"SELECT p.id FROM passages p JOIN articles a ON a.id = p.article WHERE {where}", params)
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def article_passage_ids(self, article_id: str) -> list[int]:
+        """The passage ids of one article, in article order."""
+        rows = self._query(
+            "SELECT p.id FROM passages p JOIN articles a ON a.id = p.article WHERE a.article_id = ? ORDER BY p.ordinal",
+            [article_id],
+        )
+        return [r[0] for r in rows]
+
+    def passage_terms(self) -> Iterator[tuple[int, str]]:
+        """(passage id, BM25 terms) of every passage, by id: what the lexical index is built from."""
+        yield from self._db.execute("SELECT id, terms FROM passages ORDER BY id")
+
+    # -- writing (builds only) ------------------------------------------------------------------
+
+    def add_article(
+        self, article: Article, sentences: Sequence[NewSentence], passages: Sequence[NewPassage], indexed_at: str
+    ) -> list[int]:
+        """Store an article with its sentences and passages; return the new passage ids in order."""
+        s = article.source
+        row = self._db.execute(
+            "INSERT INTO articles(article_id, title, date, publisher, url, path, body, content_hash, indexed_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            [s.article_id, s.title, s.date, s.publisher, s.url, s.path, article.body, article.content_hash, indexed_at],
+        ).lastrowid
+        sentence_ids = [
+            self._db.execute(
+                "INSERT INTO sentences(article, ordinal, start, end, vector, terms) VALUES (?,?,?,?,?,?)",
+                [row, i, n.start, n.end, n.vector.astype(np.float16).tobytes(), n.terms],
+            ).lastrowid
+            for i, n in enumerate(sentences)
+        ]
+        return [
+            int(
+                self._db.execute(
+                    "INSERT INTO passages(article, ordinal, first_sentence, last_sentence, start, end, terms) "
+                    "VALUES (?,?,?,?,?,?,?)",
+                    [row, i, sentence_ids[p.first], sentence_ids[p.last], p.start, p.end, p.terms],
+                ).lastrowid
+                or 0
+            )
+            for i, p in enumerate(passages)
+        ]
+
+    def delete_articles(self, article_ids: Iterable[str]) -> list[int]:
+        """Delete articles with their passages and sentences; return the deleted passage ids."""
+        dropped: list[int] = []
+        for article_id in article_ids:
+            (row,) = self._db.execute("SELECT id FROM articles WHERE article_id = ?", [article_id]).fetchone()
+            dropped.extend(pid for (pid,) in self._db.execute("SELECT id FROM passages WHERE article = ?", [row]))
+            self._db.execute("DELETE FROM passages WHERE article = ?", [row])
+            self._db.execute("DELETE FROM sentences WHERE article = ?", [row])
+            self._db.execute("DELETE FROM articles WHERE id = ?", [row])
+        return dropped
+
+    def commit(self) -> None:
+        self._db.commit()
+
+    # -- diagnostics ----------------------------------------------------------------------------
+
+    @contextmanager
+    def traced(self) -> Iterator[list[str]]:
+        """Collect every SQL statement run while the block runs (tests check query plans)."""
+        statements: list[str] = []
+        self._db.set_trace_callback(statements.append)
+        try:
+            yield statements
+        finally:
+            self._db.set_trace_callback(None)
+
+    def query_plan(self, sql: str) -> list[str]:
+        """SQLite's plan for a statement: one line per step ("SEARCH ... USING INDEX ...")."""
+        return [row[3] for row in self._query(f"EXPLAIN QUERY PLAN {sql}")]
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        try:
+            with self._lock:  # one connection, shared by threads: sqlite calls are short
+                return self._db.execute(sql, list(params)).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorruptError(f"Index store {self.path} is damaged ({exc}). {_rebuild(self.path)}") from None
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ",".join("?" * len(values))
+
+
+def _rebuild(path: Path) -> str:
+    return f"Rebuild with: qa index --full --index {path.parent.parent}"

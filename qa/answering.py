@@ -31,6 +31,7 @@ from .config import Settings
 from .filters import Filters
 from .index import Index, open_index
 from .retrieval import Hit, Mode, Query, make_query, prepare_query, search
+from .splitting import Sentence
 
 NOT_FOUND = "I could not find this in the articles."
 MAX_SENTENCES = 3
@@ -243,11 +244,26 @@ class Citation:
 
 @dataclass(frozen=True)
 class AnswerSentence:
-    """One sentence of the answer, verbatim, with its citation."""
+    """One sentence of the answer, verbatim, with its citation.
+
+    `span` is the reader's answer inside the sentence, as offsets into the article body
+    (`citation.start <= span[0] < span[1] <= citation.end`), or None. `context` is the
+    sentence before it when the sentence leans on it ("The company said ..."): shown
+    before it, never counted as part of the answer.
+    """
 
     text: str
     citation: Citation
     score: float
+    span: tuple[int, int] | None = None
+    context: Sentence | None = None
+
+    @property
+    def span_text(self) -> str | None:
+        """The answer span's words, or None."""
+        if self.span is None:
+            return None
+        return self.text[self.span[0] - self.citation.start : self.span[1] - self.citation.start]
 
 
 @dataclass(frozen=True)
@@ -287,9 +303,7 @@ class Answer:
             "found": self.found,
             "answer": self.text,
             "confidence": round(self.confidence, 4),
-            "sentences": [
-                {"text": s.text, "citation": s.citation.n, "score": round(s.score, 4)} for s in self.sentences
-            ],
+            "sentences": [_sentence_dict(s) for s in self.sentences],
             "citations": [_citation_dict(c) for c in self.citations],
             "notices": list(self.notices),
             "search_text": self.search_text,
@@ -297,6 +311,15 @@ class Answer:
                 {"rank": h.rank, "score": round(h.score, 4), **source_dict(h.source), "text": h.text} for h in self.hits
             ],
         }
+
+
+def _sentence_dict(s: AnswerSentence) -> dict[str, Any]:
+    data: dict[str, Any] = {"text": s.text, "citation": s.citation.n, "score": round(s.score, 4)}
+    if s.span is not None:
+        data["span"] = {"text": s.span_text, "start": s.span[0], "end": s.span[1]}
+    if s.context is not None:
+        data["context"] = {"text": s.context.text, "start": s.context.start, "end": s.context.end}
+    return data
 
 
 def source_dict(source: Source) -> dict[str, Any]:

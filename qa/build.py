@@ -44,7 +44,7 @@ from .store import (
     bm25_terms,
     current_generation,
 )
-from .store.manifest import VectorIndexInfo, describe_files, file_problems, settings_fingerprint
+from .store.manifest import VectorIndexInfo, copy_verified, describe_files, file_problems, settings_fingerprint
 from .store.store import NewPassage, NewSentence
 
 CHUNK_ARTICLES = 256  # articles embedded per round: bounds memory; big enough to batch well
@@ -223,8 +223,9 @@ def _build_into(
 ) -> tuple[_Changes, Manifest]:
     """Write a complete generation into `work` (copying `previous` and applying the changes)."""
     if previous is not None:
-        shutil.copyfile(previous / STORE_FILE, work / STORE_FILE)
-        dense = DenseIndex.read(previous / VECTORS_FILE, Manifest.read(previous).vector_index.factory)
+        live = Manifest.read(previous)
+        copy_verified(previous / STORE_FILE, work / STORE_FILE, live.files[STORE_FILE])
+        dense = DenseIndex.read(previous / VECTORS_FILE, live.vector_index.factory)
     else:
         dense = DenseIndex.empty(encoder.dim)
     store = Store.open_for_build(work / STORE_FILE, encoder.dim, create=previous is None)

@@ -189,12 +189,11 @@ def _info(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from .index import load_index
-    from .store.manifest import file_problems
 
     settings = _settings(args)
     index = load_index(settings.index_dir, settings)
     m = index.manifest
-    problems = file_problems(index.generation, m, hashes=True) if args.verify else []
+    problems = index.verify() if args.verify else []
     if args.json:
         summary = {
             "index": str(index.path),

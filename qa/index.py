@@ -94,6 +94,13 @@ class Index:
         """The distinct publishers of the indexed articles, sorted."""
         return self.store.publishers()
 
+    def verify(self) -> list[str]:
+        """Check every file against the hashes in the manifest and every article against its
+        content hash; return the problems (empty: the index is what was built)."""
+        problems = file_problems(self.generation, self.manifest)
+        problems += [f"article {a!r} differs from what was indexed" for a in self.store.damaged_articles()]
+        return problems
+
     def close(self) -> None:
         self.store.close()
 

@@ -78,15 +78,32 @@ def make_query(text: str, vector: np.ndarray, truncated: bool = False) -> Query:
     return Query(text=text, vector=vector, terms=tuple(bm25_terms([text])[0]), truncated=truncated)
 
 
-def prepare_query(question: str, index: Index) -> Query:
-    """Validate and encode a question (raises QuestionError when it is empty)."""
-    text = " ".join(str(question or "").split())
+def clean_question(question: object) -> str:
+    """The question as one line of text, or QuestionError saying what is wrong with it.
+
+    Example:
+        >>> clean_question("  What tariffs\n did Trudeau impose? ")
+        'What tariffs did Trudeau impose?'
+    """
+    if not isinstance(question, str):
+        raise QuestionError(f"The question must be text (a str), not {type(question).__name__}.")
+    try:
+        # Lone surrogates come from undecodable bytes (argv, a broken client); no model reads them.
+        question.encode("utf-8")
+    except UnicodeEncodeError:
+        raise QuestionError("The question contains bytes that are not valid text (invalid UTF-8); retype it.") from None
+    text = " ".join(question.split())
     if not text:
         raise QuestionError("Please type a question.")
-    if len(text) > MAX_QUESTION_CHARS:
-        text = text[:MAX_QUESTION_CHARS]
+    return text
+
+
+def prepare_query(question: str, index: Index) -> Query:
+    """Validate and encode a question (QuestionError when it is not text or is empty)."""
+    whole = clean_question(question)
+    text = whole[:MAX_QUESTION_CHARS]
     encoder = index.encoder
-    truncated = len(text) < len(" ".join(str(question).split())) or not encoder.fits(text)
+    truncated = len(text) < len(whole) or not encoder.fits(text)
     return make_query(text, encoder.encode_queries([text])[0], truncated)
 
 

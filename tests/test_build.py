@@ -245,3 +245,33 @@ def test_auto_switches_to_ivf_above_the_exact_search_limit(settings, fake, monke
     assert report.counts.passages > 3 and report.vector_index == "IVF2,Flat"
     index = load_index(settings.index_dir, settings, encoder=fake)
     assert retrieve("Grindavik evacuated", k=1, index=index)[0].source.article_id == "volcano.txt"
+
+
+def test_a_damaged_live_index_is_rebuilt_not_copied_forward(settings, fake):
+    """Damage in the live store must not survive the next incremental build."""
+    build_index(settings, encoder=fake, progress=False)
+    store = current_generation(settings.index_dir) / "store.sqlite"
+    data = store.read_bytes()
+    store.write_bytes(data.replace(b"The town of 4,000 people", b"The town of 9,000 people"))
+    (settings.articles_dir / "new.txt").write_text("title: Harbour reopens\n\nThe harbour reopened after the storm.")
+    report = build_index(settings, encoder=fake, progress=False)
+    assert report.full and "store.sqlite: content differs from the manifest" in report.full_reason
+    index = load_index(settings.index_dir, settings, encoder=fake)
+    assert index.verify() == []
+    hit = retrieve("Grindavik evacuated town", k=1, index=index, mode="bm25")[0]
+    assert "The town of 4,000 people was evacuated." in hit.text and "9,000" not in hit.text
+
+
+def test_copy_forward_verifies_the_bytes_it_copies(tmp_path):
+    from qa.errors import IndexCorruptError
+    from qa.store.manifest import FileEntry, copy_verified, file_digest
+
+    source = tmp_path / "store.sqlite"
+    source.write_bytes(b"indexed bytes")
+    expected = FileEntry(13, file_digest(source))
+    copy_verified(source, tmp_path / "copy", expected)
+    assert (tmp_path / "copy").read_bytes() == b"indexed bytes"
+    source.write_bytes(b"indexed bytez")
+    with pytest.raises(IndexCorruptError, match="differs from its manifest"):
+        copy_verified(source, tmp_path / "copy2", expected)
+    assert not (tmp_path / "copy2").exists()

@@ -144,6 +144,47 @@ def test_user_errors_are_one_line_with_exit_code_1(cli_index, args, message):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.model
+def test_question_with_invalid_utf8_is_one_line(cli_index):
+    done = subprocess.run(
+        [*QA, "ask", b"What \xff\xfe tariffs?", "--index", str(cli_index[1])],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("error: The question contains bytes that are not valid text")
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("command", [["ask", "What tariffs did Trudeau impose?"], ["info", "--verify"]])
+def test_damaged_pointer_is_one_line_naming_the_fix(cli_index, tmp_path, command):
+    index = tmp_path / "index"
+    shutil.copytree(cli_index[1], index)
+    (index / "CURRENT").write_bytes(b"\xff\xfe\xfa garbage")
+    done = run(*command, "--index", str(index))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert (
+        done.stderr.startswith("error: ") and "CURRENT is damaged" in done.stderr and "qa index --full" in done.stderr
+    )
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.model
+def test_damaged_store_is_one_line_and_verify_names_it(cli_index, tmp_path):
+    index = tmp_path / "index"
+    shutil.copytree(cli_index[1], index)
+    store = next(index.glob("gen-*")) / "store.sqlite"
+    data = store.read_bytes()
+    store.write_bytes(data.replace(b"100% tariff", b"900% tariff"))
+    done = run("ask", "What tariffs did Trudeau impose?", "--index", str(index))
+    assert done.returncode == 1 and "900%" not in done.stdout
+    assert "store.sqlite: content differs from the manifest (damaged)" in done.stderr
+    assert "qa index --full" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
 def test_bad_setting_in_environment_is_a_clear_error(tmp_path):
     done = run("info", "--index", str(tmp_path), env={"QA_PASSAGE_TOKENS": "many"})
     assert done.returncode == 1 and "QA_PASSAGE_TOKENS='many' is not a valid int" in done.stderr

@@ -60,15 +60,62 @@ def test_garbage_of_the_right_size_is_a_clear_error_not_a_crash(settings, built,
     with pytest.raises(IndexCorruptError, match="damaged"):
         load_index(settings.index_dir, settings, encoder=fake)
     generation = current_generation(settings.index_dir)
-    assert file_problems(generation, Manifest.read(generation), hashes=True) == [
+    assert file_problems(generation, Manifest.read(generation)) == [
         f"{name}: content differs from the manifest (damaged)"
     ]
 
 
-def test_damaged_pointer_file(settings, built, fake):
-    (settings.index_dir / "CURRENT").write_text("../../etc")
-    with pytest.raises(IndexCorruptError, match="CURRENT is damaged"):
+@pytest.mark.parametrize("content", [b"../../etc", b"\xff\xfe\x00gen", b"gen-\x00x", b""])
+def test_damaged_pointer_file(settings, built, fake, content):
+    (settings.index_dir / "CURRENT").write_bytes(content)
+    with pytest.raises(IndexCorruptError, match="CURRENT is damaged.*qa index --full"):
         load_index(settings.index_dir, settings, encoder=fake)
+
+
+def replace_in_file(path, old: bytes, new: bytes) -> None:
+    data = path.read_bytes()
+    assert data.count(old) >= 1 and len(old) == len(new)
+    path.write_bytes(data.replace(old, new))
+
+
+def test_same_size_edit_of_the_store_is_refused_at_load(settings, built, fake):
+    """An edited sentence ("4,000 people" -> "9,000 people") must never be quoted."""
+    store = current_generation(settings.index_dir) / "store.sqlite"
+    replace_in_file(store, b"The town of 4,000 people", b"The town of 9,000 people")
+    with pytest.raises(IndexCorruptError) as err:
+        load_index(settings.index_dir, settings, encoder=fake)
+    assert "store.sqlite: content differs from the manifest (damaged)" in str(err.value)
+    assert "qa index --full" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_flipped_byte_in_the_vectors_is_refused_at_load(settings, built, fake):
+    path = current_generation(settings.index_dir) / "vectors.faiss"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(IndexCorruptError, match=r"vectors.faiss: content differs .*qa index --full"):
+        load_index(settings.index_dir, settings, encoder=fake)
+
+
+def test_damage_after_loading_is_caught_when_the_article_is_read(settings, built, fake):
+    """Files are hashed at load; an article changed afterwards fails its own content hash."""
+    import sqlite3
+
+    from qa.store import Store
+
+    path = current_generation(settings.index_dir) / "store.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE articles SET body = replace(body, '4,000 people', '9,000 people')")
+    assert built.verify()[-1] == "article 'volcano.txt' differs from what was indexed"
+    store = Store.open(path, dim=64)
+    volcano = store.article_passage_ids("volcano.txt")
+    with pytest.raises(IndexCorruptError, match=r"Article 'volcano.txt' .* differs from what was indexed"):
+        store.passages(volcano)
+    assert store.passages(store.article_passage_ids("football.txt"))  # undamaged articles still read
+
+
+def test_verify_reports_nothing_for_a_sound_index(built):
+    assert built.verify() == []
 
 
 def test_articles_listing(built):

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from qa.articles import Source
 from qa.errors import QuestionError
@@ -11,6 +13,39 @@ from tests.conftest import TRUDEAU
 def test_empty_question_is_refused(built):
     with pytest.raises(QuestionError, match="Please type a question"):
         retrieve("   \n ", index=built)
+
+
+@pytest.mark.parametrize(
+    "question, message",
+    [
+        (42, "must be text \\(a str\\), not int"),
+        (b"What tariffs?", "must be text \\(a str\\), not bytes"),
+        (None, "not NoneType"),
+        ("What \udcff tariffs?", "not valid text"),
+        ("\ud800", "not valid text"),
+    ],
+)
+def test_questions_that_are_not_text_are_refused_clearly(built, question, message):
+    from qa.answering import answer
+
+    with pytest.raises(QuestionError, match=message):
+        answer(question, index=built)
+    with pytest.raises(QuestionError, match=message):
+        retrieve(question, index=built)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(question=st.text(max_size=300))
+def test_any_string_is_answered_or_refused_with_a_question_error(built, question):
+    """Random strings (control characters, surrogates, emoji, whitespace): never a crash."""
+    from qa.answering import answer
+
+    try:
+        result = answer(question, index=built)
+    except QuestionError:
+        return
+    assert result.question == question and 0.0 <= result.confidence <= 1.0
+    assert all(s.citation.sentence == s.text for s in result.sentences)
 
 
 def test_modes_rank_by_their_own_scores(built):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,10 +32,10 @@ class Counts:
 
 @dataclass(frozen=True)
 class FileEntry:
-    """Size and content hash of one file of a generation."""
+    """Size and content hash (XXH3-128, hex) of one file of a generation."""
 
     bytes: int
-    sha256: str
+    xxh3: str
 
 
 @dataclass(frozen=True)
@@ -171,12 +173,39 @@ def check_compatible(manifest: Manifest, wanted: dict[str, Any], index_dir: Path
 
 
 def file_digest(path: Path) -> str:
-    """sha256 of a file, read in 1 MB blocks."""
-    digest = hashlib.sha256()
+    """XXH3-128 of a file's content, hex.
+
+    Every load hashes every index file, so the hash must cost little next to reading the
+    files: XXH3 over a memory map runs at ~30 GB/s here, sha256 at 1.7 GB/s (a 1M-passage
+    index is ~12 GB: 0.4 s against 7 s). It detects damage, not tampering by someone who
+    can also rewrite the manifest.
+
+    Example:
+        >>> file_digest(Path("seeds/carney-china-trip.txt"))  # doctest: +SKIP
+        '5f0c...'
+    """
+    import xxhash
+
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
+        if os.fstat(handle.fileno()).st_size == 0:
+            return xxhash.xxh3_128_hexdigest(b"")
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            return xxhash.xxh3_128_hexdigest(mapped)
+
+
+def copy_verified(source: Path, target: Path, expected: FileEntry) -> None:
+    """Copy a file of a live generation, hashing the bytes copied; IndexCorruptError (and
+    no copy) when they differ from the manifest, so a build never carries damage forward."""
+    import xxhash
+
+    digest = xxhash.xxh3_128()
+    with open(source, "rb") as src, open(target, "wb") as dst:
+        for block in iter(lambda: src.read(1 << 22), b""):
             digest.update(block)
-    return digest.hexdigest()
+            dst.write(block)
+    if digest.hexdigest() != expected.xxh3:
+        target.unlink(missing_ok=True)
+        raise IndexCorruptError(f"{source} differs from its manifest (damaged). Rebuild with: qa index --full")
 
 
 def describe_files(generation: Path) -> dict[str, FileEntry]:
@@ -188,12 +217,9 @@ def describe_files(generation: Path) -> dict[str, FileEntry]:
     }
 
 
-def file_problems(generation: Path, manifest: Manifest, hashes: bool = False) -> list[str]:
-    """What differs between the files of a generation and its manifest (empty: all match).
-
-    Sizes only by default (cheap: every load checks them); `hashes=True` also reads every
-    file and compares its content hash.
-    """
+def file_problems(generation: Path, manifest: Manifest) -> list[str]:
+    """What differs between the files of a generation and its manifest (empty: all match):
+    missing files, other sizes (truncation), other content hashes (damage)."""
     problems = []
     for name, expected in manifest.files.items():
         path = generation / name
@@ -204,6 +230,6 @@ def file_problems(generation: Path, manifest: Manifest, hashes: bool = False) ->
                 f"{name} is {path.stat().st_size} bytes, the manifest says {expected.bytes}: "
                 "the file is truncated or damaged"
             )
-        elif hashes and file_digest(path) != expected.sha256:
+        elif file_digest(path) != expected.xxh3:
             problems.append(f"{name}: content differs from the manifest (damaged)")
     return problems

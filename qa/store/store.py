@@ -174,10 +174,11 @@ class Store:
         if not passage_ids:
             return {}
         rows = self._query(
-            f"SELECT p.id, {_SOURCE_COLUMNS}, a.body, p.start, p.end, p.first_sentence, p.last_sentence "
-            f"FROM passages p JOIN articles a ON a.id = p.article WHERE p.id IN ({_marks(passage_ids)})",
+            f"SELECT p.id, {_SOURCE_COLUMNS}, a.body, p.start, p.end, p.first_sentence, p.last_sentence, "
+            f"a.content_hash FROM passages p JOIN articles a ON a.id = p.article WHERE p.id IN ({_marks(passage_ids)})",
             list(map(int, passage_ids)),
         )
+        checked: set[str] = set()
         spans: dict[int, tuple[int, int]] = {}
         if rows:
             # One range read for all sentences; far cheaper than a query per passage.
@@ -189,9 +190,13 @@ class Store:
         stored = {}
         for r in rows:
             ids = tuple(range(r[10], r[11] + 1))
+            source = Source(*r[1:7])
+            if source.article_id not in checked:
+                self._check_article(source, r[7], r[12])
+                checked.add(source.article_id)
             stored[r[0]] = StoredPassage(
                 passage_id=r[0],
-                source=Source(*r[1:7]),
+                source=source,
                 body=r[7],
                 start=r[8],
                 end=r[9],
@@ -261,6 +266,24 @@ class Store:
     def passage_terms(self) -> Iterator[tuple[int, str]]:
         """(passage id, BM25 terms) of every passage, by id: what the lexical index is built from."""
         yield from self._db.execute("SELECT id, terms FROM passages ORDER BY id")
+
+    def damaged_articles(self) -> list[str]:
+        """Ids of the articles whose text or metadata differ from what was indexed (reads all)."""
+        rows = self._db.execute(f"SELECT {_SOURCE_COLUMNS}, a.body, a.content_hash FROM articles a")
+        return [row[0] for row in rows if Article(Source(*row[:6]), row[6]).content_hash != row[7]]
+
+    def _check_article(self, source: Source, body: str, content_hash: str) -> None:
+        """Refuse to serve an article whose stored text is not the text that was indexed.
+
+        Every file is hashed when the index loads; this catches damage after that (the
+        store is read from disk as questions come) at the cost of one sha256 of each
+        article a question reads (microseconds).
+        """
+        if Article(source, body).content_hash != content_hash:
+            raise IndexCorruptError(
+                f"Article {source.article_id!r} in {self.path} differs from what was indexed (damaged). "
+                f"{_rebuild(self.path)}"
+            )
 
     # -- writing (builds only) ------------------------------------------------------------------
 

@@ -68,7 +68,7 @@ def test_garbage_of_the_right_size_is_a_clear_error_not_a_crash(settings, built,
 @pytest.mark.parametrize("content", [b"../../etc", b"\xff\xfe\x00gen", b"gen-\x00x", b""])
 def test_damaged_pointer_file(settings, built, fake, content):
     (settings.index_dir / "CURRENT").write_bytes(content)
-    with pytest.raises(IndexCorruptError, match="CURRENT is damaged.*qa index --full"):
+    with pytest.raises(IndexCorruptError, match=r"CURRENT is damaged.*qa index --full"):
         load_index(settings.index_dir, settings, encoder=fake)
 
 

@@ -33,7 +33,7 @@ def features(args: argparse.Namespace) -> None:
     from qa.config import Settings
     from qa.evaluation import contains_answer, load_squad
     from qa.index import load_index
-    from qa.retrieval import _top_lexical, prepare_query
+    from qa.retrieval import prepare_query
 
     _, questions = load_squad(Path(args.squad))
     titles = list(dict.fromkeys(next(iter(q.gold)).split("#", 1)[1].rsplit("/", 1)[0] for q in questions))
@@ -53,22 +53,22 @@ def features(args: argparse.Namespace) -> None:
         meta["encode_ms"].append((time.perf_counter() - t) * 1000)
         title = next(iter(q.gold)).split("#", 1)[1].rsplit("/", 1)[0]
         meta["split"].append(titles.index(title) % 2)
-        dense = dict(index.dense_search(query.vector, args.candidates))
-        bm25 = index.bm25_scores(query.terms)
-        top = _top_lexical(bm25, index.bm25_ids, args.candidates, None)
+        dense = dict(index.dense.search(query.vector, args.candidates))
+        bm25 = index.lexical.scores(query.terms)
+        top = index.lexical.top(bm25, args.candidates)
         lexical = dict(sorted(top.items(), key=lambda item: -item[1]))
         dense_rank = {pid: r for r, pid in enumerate(dense)}
         bm25_rank = {pid: r for r, pid in enumerate(lexical)}
         ids = list(dense.keys() | lexical.keys())
         missing = [i for i in ids if i not in dense]
         if missing:
-            dense.update(zip(missing, (index.passage_vectors(missing) @ query.vector).tolist()))
-        positions = np.searchsorted(index.bm25_ids, ids)
+            dense.update(zip(missing, (index.dense.vectors(missing) @ query.vector).tolist()))
+        positions = np.searchsorted(index.lexical.ids, ids)
         lexical = {pid: float(bm25[pos]) for pid, pos in zip(ids, positions)}
-        records = index.passages(ids)
+        records = index.store.passages(ids)
         sentence_ids = sorted({s for r in records.values() for s in r.sentence_ids})
-        svec = dict(zip(sentence_ids, index.sentence_vectors(sentence_ids) @ query.vector))
-        sbm = index.sentence_scores(query.terms, sentence_ids)
+        svec = dict(zip(sentence_ids, index.store.sentence_vectors(sentence_ids) @ query.vector))
+        sbm = index.lexical.sentence_scores(query.terms, index.store.sentence_terms(sentence_ids))
         for pid in ids:
             r = records[pid]
             P["q"].append(qi)
@@ -77,7 +77,7 @@ def features(args: argparse.Namespace) -> None:
             P["bm25"].append(lexical.get(pid, 0.0))
             P["sdense_max"].append(max(svec[s] for s in r.sentence_ids))
             P["sbm25_max"].append(max(sbm.get(s, 0.0) for s in r.sentence_ids))
-            P["gold"].append(r.article_key in q.gold)
+            P["gold"].append(r.source.article_id in q.gold)
             P["dense_rank"].append(dense_rank.get(pid, 999))
             P["bm25_rank"].append(bm25_rank.get(pid, 999))
             for sid, (a, b) in zip(r.sentence_ids, r.sentence_spans):
@@ -202,13 +202,12 @@ def show(label: str, m: dict[str, float]) -> None:
 def grid(args: argparse.Namespace) -> None:
     d = dict(np.load(args.features))
     if args.index:
-        import sqlite3
+        from qa import Settings, load_index
 
-        from qa.index import current_generation
-
-        db = sqlite3.connect(current_generation(Path(args.index)) / "store.sqlite")
-        article_of = dict(db.execute("SELECT id, article FROM passages"))
-        d["P_article"] = np.array([article_of[p] for p in d["P_pid"]])
+        index = load_index(args.index, Settings(index_dir=Path(args.index), max_file_mb=1024))
+        article_of = {pid: p.source.article_id for pid, p in index.store.passages(np.unique(d["P_pid"])).items()}
+        names = {a: n for n, a in enumerate(dict.fromkeys(article_of.values()))}
+        d["P_article"] = np.array([names[article_of[p]] for p in d["P_pid"]])
     print(f"{int(d['P_q'].max()) + 1} questions; tuning split = even articles, report = odd articles and all")
     base_sw = (0.5, 0.3, 0.2)
     show("dense only", evaluate(d, {"dense": 1, "bm25": 0}, base_sw))

@@ -19,8 +19,8 @@ conversation's topic carries over without a generative model.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +30,9 @@ from .articles import Source
 from .config import Settings
 from .filters import Filters
 from .index import Index, open_index
-from .retrieval import Hit, Mode, Query, make_query, prepare_query, search
+from .retrieval import MAX_QUESTION_CHARS, Hit, Mode, Query, make_query, prepare_query, search
 from .splitting import Sentence
+from .windows import SentenceSpan, make_windows, read_windows
 
 NOT_FOUND = "I could not find this in the articles."
 MAX_SENTENCES = 3
@@ -51,149 +52,35 @@ KEEP_RELATIVE = 0.5  # later sentences must score at least this fraction of the 
 CONFIDENCE_WEIGHTS = (17.41, 6.61)
 CONFIDENCE_BIAS = -11.77
 
+# The reader (all fitted on SQuAD train, never on dev or the news set: bench/fit_answering.py).
+READ_SENTENCES = 6  # best-scored sentences whose windows the reader reads
+WINDOW_TOKENS = 120  # tokens of article text per window
+READ_BUDGET = 640  # tokens of article text the reader reads per question, at most
+LEAD_RETRIEVAL_WEIGHT = 2.0  # lead = best reader score + this x sentence retrieval score / best
+EXTRA_SPAN_SCORE = 0.0  # another sentence is cited only if the reader finds an answer in it this strongly
+READER_SCORE_CLIP = 10.0
+READER_CONFIDENCE_WEIGHTS = (0.8, 4.0)  # (reader score, best sentence cosine)
+READER_CONFIDENCE_BIAS = -3.0
+
+# A sentence that leans on the one before it: it opens with a pronoun or "The <noun>" for
+# something named earlier, or quotes someone introduced that way.
+_LEANING = re.compile(r"^\W*(?:(?i:he|she|it|its|they|their|his|her)\b|(?:The|This|That|These|Those)\s+[a-z])")
+_QUOTED_BY_SOMEONE_NAMED_BEFORE = re.compile(
+    r"^\W*[\"“‘'].*?[\"”’'],?\s+(?:he|she|they|it|the\s+[a-z]+)\s+(?:said|says|added|wrote|told)\b"
+)
+
 # English function words (the Snowball list, trimmed): they say nothing about whether the
 # articles cover a question (word coverage) or whether a question stands alone (follow-ups).
 STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "herself",
-        "him",
-        "himself",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "myself",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "ours",
-        "ourselves",
-        "out",
-        "over",
-        "own",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "themselves",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "yourself",
-        "yourselves",
-        "tell",
-        "said",
-        "says",
-        "say",
-        "also",
-        "much",
-        "many",
-        "one",
-        "get",
-        "got",
-        "us",
-        "let",
-    ]
+    """
+a about above after again against all am an and any are as at be because been before being below
+between both but by can could did do does doing down during each few for from further had has have
+having he her here hers herself him himself his how i if in into is it its itself just me more most
+my myself no nor not now of off on once only or other our ours ourselves out over own same she
+should so some such than that the their theirs them themselves then there these they this those
+through to too under until up very was we were what when where which while who whom why will with
+would you your yours yourself yourselves tell said says say also much many one get got us let
+""".split()
 )
 
 # Follow-ups: the previous question's vector, at this weight, joins the new one's.
@@ -360,6 +247,7 @@ def answer(
     index: Index | str | Path | None = None,
     max_sentences: int = MAX_SENTENCES,
     mode: Mode = "hybrid",
+    fast: bool = False,
     settings: Settings | None = None,
 ) -> Answer:
     """Answer `question` with cited sentences of the articles, or say it cannot.
@@ -367,12 +255,15 @@ def answer(
     Args:
         question: the question.
         history: earlier turns of the conversation, oldest first: questions (str) or
-            `Answer`s. Short or anaphoric follow-ups are searched in their context.
+            `Answer`s. Short or anaphoric follow-ups are searched in their context, and
+            sentences earlier `Answer`s gave are not cited again (see `compose`).
         k: how many passages to consider.
         filters: optional date range / sources (`Filters`).
         index: a loaded `Index`, a folder, or None for `settings.index_dir` (`index/`).
         max_sentences: the most sentences to cite.
         mode: retrieval mode: "hybrid", "dense" or "bm25".
+        fast: skip the reader: sentences are chosen by their retrieval scores alone
+            (~10 ms instead of ~100; no answer span).
         settings: model, index and abstention settings for loading `index` from a folder
             (default: `Settings()`; `load_settings()` adds the `QA_*` environment).
 
@@ -380,6 +271,8 @@ def answer(
         >>> a = answer("What tariffs did Trudeau impose?")
         >>> a.sentences[0].text.startswith("Trudeau's government in 2024 followed Biden's lead")
         True
+        >>> a.sentences[0].span_text
+        'a 100% tariff on Chinese-made electric vehicles'
     """
     index = open_index(index, settings)
     query = prepare_query(question, index)
@@ -387,12 +280,14 @@ def answer(
     if query.truncated:
         notices.append("Your question is longer than the model reads; only its beginning was used.")
     previous = _previous_question(history)
+    asked = query.text
     if previous and is_followup(query.text):
         query = _with_context(query, previous, index)
     hits = search(query, index, max(k, 1), mode=mode, filters=filters)
     if not hits and filters is not None and filters.restricts:
         notices.append("No article matches these filters (date range or sources); widen them to search all articles.")
-    return compose(question, query, hits, index, max_sentences, tuple(notices), mode)
+    given = _given_before(history)
+    return compose(question, query, hits, index, max_sentences, tuple(notices), mode, fast, asked, given)
 
 
 def compose(
@@ -403,34 +298,69 @@ def compose(
     max_sentences: int = MAX_SENTENCES,
     notices: tuple[str, ...] = (),
     mode: Mode = "hybrid",
+    fast: bool = False,
+    asked: str | None = None,
+    given: Mapping[tuple[str, int], tuple[int, int] | None] | None = None,
 ) -> Answer:
-    """Select, order and cite sentences from `hits` (the answer step without retrieval)."""
-    scored = score_sentences(query, hits, index, mode)
-    confidence = _confidence(_confidence_features(query, hits, scored))
-    if not scored or confidence < index.settings.abstain_below:
-        return Answer(
-            question=question,
-            found=False,
-            text=NOT_FOUND,
-            sentences=(),
-            hits=tuple(hits),
-            confidence=confidence,
-            notices=notices,
-            search_text=query.text,
-        )
-    chosen = select_sentences(scored, max_sentences)
-    sentences = cite(order_readably(chosen))
+    """Select, order and cite sentences from `hits` (the answer step without retrieval).
+
+    With the reader (not `fast`): windows around the best-scored sentences are read for
+    the question as `asked`; the sentence holding the best answer span leads, and other
+    sentences are cited only where the reader also finds an answer in them. `given` maps
+    (article id, sentence start) of sentences earlier answers cited to their span: such
+    a sentence may lead again only with a new span, and is never cited as filler.
+    """
+    scored = score_sentences(query, hits, mode)
+    given = given or {}
+    if fast or not scored:
+        confidence = _confidence(_confidence_features(query, hits, scored))
+        fresh = [s for s in scored if (s.hit.source.article_id, s.start) not in given] or scored
+        chosen = select_sentences(with_vectors(fresh[:MMR_POOL], index), max_sentences) if fresh else []
+        return _answer(question, query, hits, confidence, chosen, {}, notices, index)
+    spans = _read(index, asked or query.text, hits, scored)
+    lead = _lead(spans, scored, given)
+    confidence = _reader_confidence(lead, hits)
+    if lead is None:
+        return _answer(question, query, hits, confidence, [], {}, notices, index)
+    by_id = {s.sentence_id: s for s in scored}
+    chosen = [by_id[lead.sentence_id]]
+    found = {lead.sentence_id: lead}
+    extras = [
+        x
+        for x in spans
+        if x.sentence_id != lead.sentence_id
+        and x.score >= EXTRA_SPAN_SCORE
+        and (x.hit.source.article_id, x.hit.sentences[x.position].start) not in given
+    ]
+    if extras and max_sentences > 1:
+        pool = with_vectors([chosen[0], *(by_id[x.sentence_id] for x in extras)], index)
+        kept = [pool[0]]
+        for candidate in pool[1:]:
+            if len(kept) >= max_sentences:
+                break
+            if max(float(candidate.vector @ c.vector) for c in kept) < DUPLICATE_COSINE:  # type: ignore[operator]
+                kept.append(candidate)
+        chosen = kept
+        found.update((x.sentence_id, x) for x in extras)
+    spans_of = {s.sentence_id: (found[s.sentence_id].start, found[s.sentence_id].end) for s in chosen}
+    return _answer(question, query, hits, confidence, chosen, spans_of, notices, index)
+
+
+def _answer(
+    question: str,
+    query: Query,
+    hits: Sequence[Hit],
+    confidence: float,
+    chosen: Sequence[ScoredSentence],
+    spans: Mapping[int, tuple[int, int]],
+    notices: tuple[str, ...],
+    index: Index,
+) -> Answer:
+    if not chosen or confidence < index.settings.abstain_below:
+        return Answer(question, False, NOT_FOUND, (), tuple(hits), confidence, notices, query.text)
+    sentences = cite(order_readably(chosen), spans, hits)
     text = " ".join(f"{s.text} [{s.citation.n}]" for s in sentences)
-    return Answer(
-        question=question,
-        found=True,
-        text=text,
-        sentences=sentences,
-        hits=tuple(hits),
-        confidence=confidence,
-        notices=notices,
-        search_text=query.text,
-    )
+    return Answer(question, True, text, sentences, tuple(hits), confidence, notices, query.text)
 
 
 # -- scoring sentences ---------------------------------------------------------------------------------
@@ -445,24 +375,21 @@ class ScoredSentence:
     start: int
     end: int
     hit: Hit
+    position: int  # in `hit.sentences`
     score: float
     dense: float
     lexical: float
-    vector: np.ndarray
+    vector: np.ndarray | None = None  # read from the store only for the few MMR compares
 
 
 def score_sentences(
     query: Query,
     hits: Sequence[Hit],
-    index: Index,
     mode: Mode = "hybrid",
     weights: tuple[float, float, float] | None = None,
 ) -> list[ScoredSentence]:
-    """Every sentence of `hits` (once, with its best passage), best first.
-
-    Uses the sentence scores `search` computed; reads stored vectors only for the few
-    sentences MMR may compare.
-    """
+    """Every sentence of `hits` (once, with its best passage), best first, from the
+    sentence scores `search` computed."""
     w_dense, w_lexical, w_passage = weights or SENTENCE_WEIGHTS[mode]
     seen: set[int] = set()
     rows = []
@@ -480,20 +407,24 @@ def score_sentences(
         dense, lexical = hit.sentence_dense[position], hit.sentence_lexical[position]
         score = w_dense * dense + w_lexical * lexical / top_lexical + w_passage * hit.score / top_passage
         sentence = hit.sentences[position]
-        scored.append((score, hit, sentence, sid, dense, lexical))
-    scored.sort(key=lambda row: -row[0])
-    head = scored[:MMR_POOL]
-    vectors = index.store.sentence_vectors([row[3] for row in head])
-    return [
-        ScoredSentence(sid, sentence.text, sentence.start, sentence.end, hit, score, dense, lexical, vector)
-        for (score, hit, sentence, sid, dense, lexical), vector in zip(head, vectors)
-    ]
+        scored.append(
+            ScoredSentence(sid, sentence.text, sentence.start, sentence.end, hit, position, score, dense, lexical)
+        )
+    scored.sort(key=lambda s: -s.score)
+    return scored
+
+
+def with_vectors(scored: Sequence[ScoredSentence], index: Index) -> list[ScoredSentence]:
+    """The same sentences with their stored vectors (for MMR and duplicate checks)."""
+    vectors = index.store.sentence_vectors([s.sentence_id for s in scored])
+    return [replace(s, vector=v) for s, v in zip(scored, vectors)]
 
 
 def select_sentences(
     scored: Sequence[ScoredSentence], limit: int = MAX_SENTENCES, lam: float = MMR_LAMBDA
 ) -> list[ScoredSentence]:
-    """Maximal marginal relevance: relevant sentences that do not repeat each other.
+    """Maximal marginal relevance: relevant sentences that do not repeat each other
+    (`scored` best first, with vectors).
 
     Example: with two identical top sentences, only one is kept.
     """
@@ -502,14 +433,19 @@ def select_sentences(
     chosen = [scored[0]]
     floor = scored[0].score * KEEP_RELATIVE
     pool = [s for s in scored[1:] if s.score >= floor and s.text != scored[0].text]
+
+    def similarity(a: ScoredSentence, b: ScoredSentence) -> float:
+        assert a.vector is not None and b.vector is not None
+        return float(a.vector @ b.vector)
+
     while pool and len(chosen) < limit:
 
         def mmr(s: ScoredSentence) -> float:
-            return lam * s.score - (1 - lam) * max(float(s.vector @ c.vector) for c in chosen)
+            return lam * s.score - (1 - lam) * max(similarity(s, c) for c in chosen)
 
         best = max(pool, key=mmr)
         pool.remove(best)
-        if max(float(best.vector @ c.vector) for c in chosen) >= DUPLICATE_COSINE:
+        if max(similarity(best, c) for c in chosen) >= DUPLICATE_COSINE:
             continue
         chosen.append(best)
     return chosen
@@ -535,8 +471,14 @@ def order_readably(chosen: Sequence[ScoredSentence]) -> list[ScoredSentence]:
     return ordered
 
 
-def cite(ordered: Sequence[ScoredSentence]) -> tuple[AnswerSentence, ...]:
-    """Number articles by first appearance ([1] is the first sentence's article)."""
+def cite(
+    ordered: Sequence[ScoredSentence],
+    spans: Mapping[int, tuple[int, int]] | None = None,
+    hits: Sequence[Hit] = (),
+) -> tuple[AnswerSentence, ...]:
+    """Number articles by first appearance ([1] is the first sentence's article); attach
+    each sentence's answer span (`spans`: sentence id -> body offsets) and, where the
+    sentence leans on the one before it, that sentence as context (found in `hits`)."""
     numbers: dict[str, int] = {}
     out = []
     for s in ordered:
@@ -553,8 +495,77 @@ def cite(ordered: Sequence[ScoredSentence]) -> tuple[AnswerSentence, ...]:
             passage_end=h.end,
             score=s.score,
         )
-        out.append(AnswerSentence(text=s.text, citation=citation, score=s.score))
+        span = (spans or {}).get(s.sentence_id)
+        context = _sentence_before(s, hits) if leans_on_previous(s.text) else None
+        out.append(AnswerSentence(text=s.text, citation=citation, score=s.score, span=span, context=context))
     return tuple(out)
+
+
+# -- reading ------------------------------------------------------------------------------------------------
+
+
+def _read(index: Index, question: str, hits: Sequence[Hit], scored: Sequence[ScoredSentence]) -> list[SentenceSpan]:
+    """The reader's best span per sentence over windows around the best candidates."""
+    texts = {sid: sentence.text for h in hits for sid, sentence in zip(h.sentence_ids, h.sentences)}
+    ids = list(texts)
+    tokens = dict(zip(ids, index.encoder.count_tokens([texts[i] for i in ids])))
+    candidates = [(s.hit, s.position) for s in scored[:READ_SENTENCES]]
+    windows = make_windows(candidates, tokens, WINDOW_TOKENS, READ_BUDGET)
+    return read_windows(index.reader, question[:MAX_QUESTION_CHARS], windows)
+
+
+def _lead(
+    spans: Sequence[SentenceSpan],
+    scored: Sequence[ScoredSentence],
+    given: Mapping[tuple[str, int], tuple[int, int] | None],
+) -> SentenceSpan | None:
+    """The span whose sentence leads the answer: the best by reader score plus the
+    sentence's retrieval score (relative to the best), skipping an answer given before."""
+    if not spans:
+        return None
+    top = max(s.score for s in scored) or 1.0
+    retrieval = {s.sentence_id: s.score / top for s in scored}
+
+    def worth(x: SentenceSpan) -> float:
+        return x.score + LEAD_RETRIEVAL_WEIGHT * retrieval.get(x.sentence_id, 0.0)
+
+    def new(x: SentenceSpan) -> bool:
+        return given.get((x.hit.source.article_id, x.hit.sentences[x.position].start), ()) != (x.start, x.end)
+
+    return max([x for x in spans if new(x)] or spans, key=worth)
+
+
+def leans_on_previous(sentence: str) -> bool:
+    """Does the sentence only make sense after the one before it? It opens with a pronoun
+    or a description of something named earlier ("The company said ...", "He added ..."),
+    or quotes someone so introduced.
+
+    Example:
+        >>> leans_on_previous("The company said it would appeal."), leans_on_previous("Apple said it would appeal.")
+        (True, False)
+    """
+    return bool(_LEANING.match(sentence) or _QUOTED_BY_SOMEONE_NAMED_BEFORE.search(sentence[:400]))
+
+
+def _sentence_before(s: ScoredSentence, hits: Sequence[Hit]) -> Sentence | None:
+    """The sentence before `s` in its article, if a retrieved passage holds it (passages
+    overlap by a sentence, so the passage before often does)."""
+    for h in (s.hit, *hits):
+        if h.source.article_id == s.hit.source.article_id and s.sentence_id in h.sentence_ids:
+            position = h.sentence_ids.index(s.sentence_id)
+            if position > 0:
+                return h.sentences[position - 1]
+    return None
+
+
+def _given_before(history: Sequence[str | Answer] | None) -> dict[tuple[str, int], tuple[int, int] | None]:
+    """(article id, sentence start) -> span of every sentence earlier answers cited."""
+    given: dict[tuple[str, int], tuple[int, int] | None] = {}
+    for turn in history or ():
+        if isinstance(turn, Answer):
+            for s in turn.sentences:
+                given[(s.citation.source.article_id, s.citation.start)] = s.span
+    return given
 
 
 # -- abstention ---------------------------------------------------------------------------------------------
@@ -569,9 +580,24 @@ def _confidence_features(query: Query, hits: Sequence[Hit], scored: Sequence[Sco
     return (best_sentence, word_coverage(query.text, scored[0].hit.text))
 
 
-def _confidence(features: tuple[float, ...]) -> float:
-    z = CONFIDENCE_BIAS + sum(w * f for w, f in zip(CONFIDENCE_WEIGHTS, features))
+def _confidence(
+    features: tuple[float, ...], weights: tuple[float, ...] = CONFIDENCE_WEIGHTS, bias: float = CONFIDENCE_BIAS
+) -> float:
+    z = bias + sum(w * f for w, f in zip(weights, features))
     return float(1 / (1 + np.exp(-z)))
+
+
+def reader_features(lead: SentenceSpan | None, hits: Sequence[Hit]) -> tuple[float, float]:
+    """(the lead span's reader score, clipped to ±READER_SCORE_CLIP; the best sentence
+    cosine): what the reader-path confidence is fitted on."""
+    if lead is None or not hits:
+        return (-READER_SCORE_CLIP, 0.0)
+    best_sentence = max(max(h.sentence_dense, default=0.0) for h in hits)
+    return (max(-READER_SCORE_CLIP, min(READER_SCORE_CLIP, lead.score)), best_sentence)
+
+
+def _reader_confidence(lead: SentenceSpan | None, hits: Sequence[Hit]) -> float:
+    return _confidence(reader_features(lead, hits), READER_CONFIDENCE_WEIGHTS, READER_CONFIDENCE_BIAS)
 
 
 def word_coverage(question: str, text: str) -> float:

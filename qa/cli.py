@@ -32,12 +32,16 @@ EXAMPLES = {
   qa ask "What tariffs did Trudeau impose?"
   qa ask "What tariffs did Trudeau impose?" --json
   qa ask "Who won the election?" --since 2024-01-01 --source BBC
-  qa ask "tariffs" --passages -k 3      # the retrieved passages instead of an answer""",
+  qa ask "tariffs" --passages -k 3      # the retrieved passages instead of an answer
+  qa ask "What tariffs did Trudeau impose?" --fast   # without the reader: ~10 ms, no span""",
     "info": """examples:
   qa info
   qa info --index ~/news-index --verify""",
     "eval": """examples:
-  qa eval ../shared/data/squad-v1.1/dev-v1.1.reconstructed.json --mode all --limit 1000
+  qa eval ../shared/data/squad-v1.1/dev-v1.1.reconstructed.json --limit 1000
+  qa eval ../shared/data/news-qa/realtimeqa-2023.json --index /tmp/news-index
+  qa eval ../shared/data/squad-v1.1/dev-v1.1.reconstructed.json --mode all --fast
+  qa eval index/feedback.jsonl --index index     # the chat's thumbs as regression cases
   qa eval questions.jsonl --index index --json""",
     "serve": """examples:
   qa serve                                    # http://127.0.0.1:7860
@@ -102,6 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("-k", type=int, default=None, help="passages to consider (answer: 8) or show (--passages: 5)")
     ask.add_argument("--sentences", type=int, default=3, help="most sentences in the answer (default 3)")
     ask.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid", help="retrieval mode")
+    ask.add_argument("--fast", action="store_true", help="skip the answer reader: ~10 ms, no answer span")
     ask.add_argument("--since", help="only articles dated on or after YYYY-MM-DD")
     ask.add_argument("--until", help="only articles dated on or before YYYY-MM-DD")
     ask.add_argument("--source", action="append", default=[], help="only this source or article id (repeatable)")
@@ -117,9 +122,12 @@ def _parser() -> argparse.ArgumentParser:
     info.set_defaults(run=_info)
 
     evaluate = command("eval", "Measure retrieval and answer quality on SQuAD JSON or question JSONL.")
-    evaluate.add_argument("file", help='SQuAD v1.1 JSON, or JSONL of {"question", "answers": [...]}')
+    evaluate.add_argument(
+        "file", help='SQuAD v1.1 JSON, news QA JSON, feedback.jsonl, or JSONL of {"question", "answers": [...]}'
+    )
     _common(evaluate, articles=True)
-    evaluate.add_argument("--mode", choices=["hybrid", "dense", "bm25", "all"], default="all")
+    evaluate.add_argument("--mode", choices=["hybrid", "dense", "bm25", "all"], default="hybrid")
+    evaluate.add_argument("--fast", action="store_true", help="answer without the reader")
     evaluate.add_argument("--limit", type=int, help="evaluate only the first N questions")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     evaluate.set_defaults(run=_eval)
@@ -176,7 +184,13 @@ def _ask(args: argparse.Namespace) -> int:
             _print_hits(hits)
         return 0
     result = answer(
-        args.question, k=args.k or 8, filters=filters, max_sentences=args.sentences, mode=args.mode, settings=settings
+        args.question,
+        k=args.k or 8,
+        filters=filters,
+        max_sentences=args.sentences,
+        mode=args.mode,
+        fast=args.fast,
+        settings=settings,
     )
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
@@ -242,6 +256,7 @@ def _eval(args: argparse.Namespace) -> int:
         limit=args.limit,
         index_dir=args.index_dir,
         articles_given=args.articles_dir is not None,
+        fast=args.fast,
     )
     print(json.dumps(report.metrics, indent=2) if args.json else report.table())
     return 0

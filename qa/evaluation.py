@@ -1,25 +1,36 @@
-"""`qa eval`: retrieval and answer quality on SQuAD v1.1 JSON or a question JSONL.
+"""`qa eval`: retrieval and answer quality on a question set.
 
-SQuAD: every paragraph becomes one article (titled with its Wikipedia article's title),
-and a question's gold passages are those of its own paragraph. Unless `--index` names a
-folder, the index is built in a temporary folder; with `--index`, it is built (or
-updated, incrementally) there, so later runs reuse the embeddings.
+Question sets, told apart by their content:
 
-JSONL: one `{"question": ..., "answers": [...]}` per line (optionally `"article_id"` or
-`"article_ids"` for passage recall), against an existing index (`--index`) or a
-temporary index of `--articles`.
+- SQuAD v1.1 JSON (`{"data": [...]}`): every paragraph becomes one article (titled with
+  its Wikipedia article's title); a question's gold article is its own paragraph.
+- News QA JSON (`{"articles": [...], "questions": [...]}`, the RealTime QA layout in
+  `../shared/data/news-qa/`): the articles are indexed; a question's gold articles are
+  its `article_ids`, its answer its `answer`.
+- JSONL of `{"question", "answers": [...]}` (optionally `"article_id"`/`"article_ids"`),
+  against an existing index (`--index`) or a temporary index of `--articles`.
+- A feedback file (`feedback.jsonl`, written by the chat's thumbs): questions marked
+  helpful must keep their first cited sentence; questions marked wrong must not give the
+  sentence that was marked wrong again (regression cases).
+
+For SQuAD and news sets the index is built in a temporary folder unless `--index` names
+one (built or updated there, so later runs reuse the embeddings).
 
 Metrics, per retrieval mode: passage recall@1/@5/@10 and MRR@10 (a gold article among
-the first k passages), sentence hit@1/@3 (a gold answer occurs in the first / first
-three sentences of the answer; an abstention is a miss), the abstention rate, and the
-latency of a whole answer (question encoding included), p50 and p95. Passages come from
-`retrieve()` and answers from `answer()`: what every caller gets.
+the first k passages), sentence hit@1/@3 (a gold answer occurs in the first / any of the
+first three sentences of the answer; an abstention is a miss), span EM/F1 (the reader's
+span of the first sentence against the gold answers, official SQuAD v1.1 normalisation;
+0 without a span) and answer-in-span (a gold answer inside that span), the abstention
+rate, and the latency of a whole answer, p50 and p95. Passages come from `retrieve()`
+and answers from `answer()`: what every caller gets.
 """
 
 from __future__ import annotations
 
+import collections
 import json
 import re
+import string
 import tempfile
 import time
 from collections.abc import Sequence
@@ -34,6 +45,7 @@ from .config import Settings
 from .embedding import Encoder
 from .errors import QAError
 from .index import Index, load_index
+from .reader import Reader
 from .retrieval import Hit, Mode, retrieve
 
 K_MAX = 10
@@ -44,18 +56,39 @@ METRICS = (
     "mrr",
     "sentence_hit@1",
     "sentence_hit@3",
+    "span_em",
+    "span_f1",
+    "answer_in_span",
     "abstained",
     "p50_ms",
     "p95_ms",
     "questions",
 )
+FEEDBACK_METRICS = ("kept_helpful", "changed_wrong", "abstained", "p50_ms", "p95_ms", "questions")
 
 
 @dataclass(frozen=True)
 class EvalQuestion:
+    """A question, its gold answer strings and the article ids that answer it (empty: unknown).
+
+    For feedback cases, `expect` is "keep" or "change" and `sentence` the first cited
+    sentence the feedback was about.
+    """
+
     question: str
     answers: tuple[str, ...]
-    gold: frozenset[str] = frozenset()  # article ids that answer it (empty: unknown)
+    gold: frozenset[str] = frozenset()
+    expect: str = ""
+    sentence: str = ""
+
+
+@dataclass(frozen=True)
+class QuestionSet:
+    """Questions and, for SQuAD and news sets, the article records to index them against."""
+
+    kind: str  # "squad", "news", "jsonl" or "feedback"
+    questions: list[EvalQuestion]
+    records: list[dict[str, Any]] | None = None
 
 
 @dataclass
@@ -67,8 +100,10 @@ class EvalReport:
     def table(self) -> str:
         modes = list(self.metrics)
         lines = [f"{'metric':<16}" + "".join(f"{m:>10}" for m in modes)]
-        for name in METRICS:
+        for name in dict.fromkeys((*METRICS, *FEEDBACK_METRICS)):
             row = [self.metrics[m].get(name) for m in modes]
+            if all(v is None for v in row):
+                continue
             cells = "".join(
                 f"{'-':>10}"
                 if v is None
@@ -83,9 +118,32 @@ class EvalReport:
         return "\n".join([*self.notes, f"index: {self.index_dir}", *lines])
 
 
-def load_squad(path: Path) -> tuple[list[dict[str, Any]], list[EvalQuestion]]:
+# -- question sets ---------------------------------------------------------------------------------------
+
+
+def load_question_set(path: Path) -> QuestionSet:
+    """Read a question set, recognising its layout (see the module docstring)."""
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise QAError(f"{path} is not valid JSON ({exc}).") from None
+        if isinstance(data, dict) and "data" in data:
+            records, questions = load_squad(path, data)
+            return QuestionSet("squad", questions, records)
+        if isinstance(data, dict) and "articles" in data and "questions" in data:
+            records, questions = load_news(path, data)
+            return QuestionSet("news", questions, records)
+        raise QAError(f"{path} is neither SQuAD v1.1 JSON nor the news QA layout (articles + questions).")
+    first = next((line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()), "")
+    if '"helpful"' in first:
+        return QuestionSet("feedback", load_feedback_cases(path))
+    return QuestionSet("jsonl", load_jsonl(path))
+
+
+def load_squad(path: Path, data: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], list[EvalQuestion]]:
     """SQuAD v1.1 JSON -> (article records, questions with their gold article ids)."""
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = data if data is not None else json.loads(path.read_text(encoding="utf-8"))
     records, questions = [], []
     for article in data["data"]:
         for n, paragraph in enumerate(article["paragraphs"]):
@@ -94,6 +152,21 @@ def load_squad(path: Path) -> tuple[list[dict[str, Any]], list[EvalQuestion]]:
             for qa in paragraph["qas"]:
                 answers = tuple(dict.fromkeys(a["text"] for a in qa["answers"]))
                 questions.append(EvalQuestion(qa["question"], answers, frozenset({f"squad.jsonl#{key}"})))
+    return records, questions
+
+
+def load_news(path: Path, data: dict[str, Any]) -> tuple[list[dict[str, Any]], list[EvalQuestion]]:
+    """The news QA layout -> (article records, questions with their gold article ids)."""
+    try:
+        records = [
+            {k: a[k] for k in ("id", "title", "date", "url", "text") if a.get(k) is not None} for a in data["articles"]
+        ]
+        questions = [
+            EvalQuestion(q["question"], (q["answer"],), frozenset(f"news.jsonl#{i}" for i in q.get("article_ids", [])))
+            for q in data["questions"]
+        ]
+    except (KeyError, TypeError):
+        raise QAError(f"{path}: every article needs id and text, every question question and answer.") from None
     return records, questions
 
 
@@ -111,15 +184,31 @@ def load_jsonl(path: Path) -> list[EvalQuestion]:
     return questions
 
 
+def load_feedback_cases(path: Path) -> list[EvalQuestion]:
+    """Feedback records -> regression cases: an answer marked helpful must keep its first
+    sentence, one marked wrong must change it ("" stands for "not found" on both sides)."""
+    from .feedback import read_feedback
+
+    return [
+        EvalQuestion(r.question, (), expect="keep" if r.helpful else "change", sentence=r.sentence)
+        for r in read_feedback(path)
+    ]
+
+
+# -- running ---------------------------------------------------------------------------------------------
+
+
 def evaluate_file(
     path: str | Path,
     settings: Settings,
-    mode: str = "all",
+    mode: str = "hybrid",
     limit: int | None = None,
     index_dir: str | Path | None = None,
     progress: bool = True,
     encoder: Encoder | None = None,
     articles_given: bool = False,
+    fast: bool = False,
+    reader: Reader | None = None,
 ) -> EvalReport:
     """Run `qa eval` (see the module docstring).
 
@@ -133,45 +222,47 @@ def evaluate_file(
     if not path.exists():
         raise QAError(f"Evaluation file {path} does not exist.")
     modes: list[Mode] = ["dense", "bm25", "hybrid"] if mode == "all" else [mode]  # type: ignore[list-item]
+    question_set = load_question_set(path)
+    questions = question_set.questions[:limit] if limit is not None else question_set.questions
+    if not questions:
+        raise QAError(f"{path} holds no questions.")
     with tempfile.TemporaryDirectory(prefix="qa-eval-") as tmp:
         tmp_path = Path(tmp)
         notes: list[str] = []
-        if path.suffix.lower() == ".json":
-            records, questions = load_squad(path)
+        if question_set.records is not None:
             articles = tmp_path / "articles"
             articles.mkdir()
-            with open(articles / "squad.jsonl", "w", encoding="utf-8") as out:
-                out.writelines(json.dumps(r) + "\n" for r in records)
+            with open(articles / f"{question_set.kind}.jsonl", "w", encoding="utf-8") as out:
+                out.writelines(json.dumps(r) + "\n" for r in question_set.records)
             target = Path(index_dir) if index_dir else tmp_path / "index"
             eval_settings = replace(
                 settings, articles_dir=articles, index_dir=target, max_file_mb=max(settings.max_file_mb, 1024)
             )
             report = build_index(eval_settings, progress=progress, encoder=encoder)
             notes.append(
-                f"{len(records)} paragraphs as articles; build: {report.passages_embedded} passages "
+                f"{len(question_set.records)} articles; build: {report.passages_embedded} passages "
                 f"embedded in {report.seconds:.0f} s"
             )
+        elif index_dir is None and articles_given:
+            # Questions about a folder of articles: index them in a temporary folder.
+            target = tmp_path / "index"
+            eval_settings = replace(settings, index_dir=target)
+            build_index(eval_settings, progress=progress, encoder=encoder)
         else:
-            questions = load_jsonl(path)
-            if index_dir is None and articles_given:
-                # Questions about a folder of articles: index them in a temporary folder.
-                target = tmp_path / "index"
-                eval_settings = replace(settings, index_dir=target)
-                build_index(eval_settings, progress=progress, encoder=encoder)
-            else:
-                target = Path(index_dir) if index_dir else settings.index_dir
-                eval_settings = replace(settings, index_dir=target)
-        if limit is not None:
-            questions = questions[:limit]
-        if not questions:
-            raise QAError(f"{path} holds no questions.")
-        index = load_index(eval_settings.index_dir, eval_settings, encoder=encoder)
-        metrics = run_questions(index, questions, modes, progress=progress)
+            target = Path(index_dir) if index_dir else settings.index_dir
+            eval_settings = replace(settings, index_dir=target)
+        index = load_index(eval_settings.index_dir, eval_settings, encoder=encoder, reader=reader)
+        if question_set.kind == "feedback":
+            metrics = run_feedback(index, questions, modes, fast=fast, progress=progress)
+        else:
+            metrics = run_questions(index, questions, modes, fast=fast, progress=progress)
+        if fast:
+            notes.append("fast: answers chosen without the reader (no spans)")
         return EvalReport(metrics=metrics, index_dir=str(target) if index_dir else "(temporary)", notes=notes)
 
 
 def run_questions(
-    index: Index, questions: Sequence[EvalQuestion], modes: Sequence[Mode], progress: bool = True
+    index: Index, questions: Sequence[EvalQuestion], modes: Sequence[Mode], fast: bool = False, progress: bool = True
 ) -> dict[str, dict[str, float]]:
     """Answer every question in every mode; return the metrics per mode."""
     from tqdm import tqdm
@@ -181,15 +272,48 @@ def run_questions(
         for mode in modes:
             hits = retrieve(q.question, K_MAX, index, mode=mode)
             started = time.perf_counter()
-            result = answer(q.question, index=index, mode=mode)
+            result = answer(q.question, index=index, mode=mode, fast=fast)
             ms = (time.perf_counter() - started) * 1000
             rows[mode].append(_score(q, hits, result, ms))
     return {mode: _summarise(values, any(q.gold for q in questions)) for mode, values in rows.items()}
 
 
+def run_feedback(
+    index: Index, cases: Sequence[EvalQuestion], modes: Sequence[Mode], fast: bool = False, progress: bool = True
+) -> dict[str, dict[str, float]]:
+    """Feedback regression cases: share of helpful answers kept, of wrong answers changed."""
+    from tqdm import tqdm
+
+    out: dict[str, dict[str, float]] = {}
+    for mode in modes:
+        kept: list[bool] = []
+        changed: list[bool] = []
+        abstained: list[bool] = []
+        times: list[float] = []
+        for case in tqdm(cases, desc=f"Feedback ({mode})", unit="question", disable=not progress or None):
+            started = time.perf_counter()
+            result = answer(case.question, index=index, mode=mode, fast=fast)
+            times.append((time.perf_counter() - started) * 1000)
+            first = result.sentences[0].text if result.sentences else ""
+            (kept if case.expect == "keep" else changed).append(
+                first == case.sentence if case.expect == "keep" else first != case.sentence
+            )
+            abstained.append(not result.found)
+        out[mode] = {
+            "kept_helpful": round(float(np.mean(kept)), 4) if kept else float("nan"),
+            "changed_wrong": round(float(np.mean(changed)), 4) if changed else float("nan"),
+            "abstained": round(float(np.mean(abstained)), 4),
+            "p50_ms": round(float(np.percentile(times, 50)), 2),
+            "p95_ms": round(float(np.percentile(times, 95)), 2),
+            "questions": len(cases),
+        }
+    return out
+
+
 def _score(q: EvalQuestion, hits: Sequence[Hit], result: Answer, ms: float) -> tuple[float, ...]:
     rank = next((h.rank for h in hits if h.source.article_id in q.gold), None)
     sentences = [s.text for s in result.sentences]
+    span = (result.sentences[0].span_text or "") if result.sentences else ""
     return (
         float(rank is not None and rank <= 1),
         float(rank is not None and rank <= 5),
@@ -197,6 +321,9 @@ def _score(q: EvalQuestion, hits: Sequence[Hit], result: Answer, ms: float) -> t
         1.0 / rank if rank else 0.0,
         float(contains_answer(sentences[:1], q.answers)),
         float(contains_answer(sentences[:3], q.answers)),
+        max((exact_match(span, a) for a in q.answers), default=0.0) if span else 0.0,
+        max((f1_score(span, a) for a in q.answers), default=0.0) if span else 0.0,
+        float(bool(span) and contains_answer([span], q.answers)),
         float(not result.found),
         ms,
     )
@@ -204,20 +331,18 @@ def _score(q: EvalQuestion, hits: Sequence[Hit], result: Answer, ms: float) -> t
 
 def _summarise(values: list[tuple[float, ...]], has_gold: bool) -> dict[str, float]:
     array = np.array(values)
-    means = array[:, :7].mean(axis=0)
-    out = dict(
-        zip(
-            ("recall@1", "recall@5", "recall@10", "mrr", "sentence_hit@1", "sentence_hit@3", "abstained"),
-            (round(float(v), 4) for v in means),
-        )
-    )
+    names = METRICS[:10]
+    out = dict(zip(names, (round(float(v), 4) for v in array[:, : len(names)].mean(axis=0))))
     if not has_gold:
         for name in ("recall@1", "recall@5", "recall@10", "mrr"):
             out.pop(name)
-    out["p50_ms"] = round(float(np.percentile(array[:, 7], 50)), 2)
-    out["p95_ms"] = round(float(np.percentile(array[:, 7], 95)), 2)
+    out["p50_ms"] = round(float(np.percentile(array[:, -1], 50)), 2)
+    out["p95_ms"] = round(float(np.percentile(array[:, -1], 95)), 2)
     out["questions"] = len(values)
     return out
+
+
+# -- answer matching -------------------------------------------------------------------------------------
 
 
 def _normalise(text: str) -> str:
@@ -233,3 +358,45 @@ def contains_answer(sentences: Sequence[str], answers: Sequence[str]) -> bool:
     """
     normalised = [f" {_normalise(s)} " for s in sentences]
     return any(f" {_normalise(a)} " in s for a in answers if _normalise(a) for s in normalised)
+
+
+def squad_normalise(text: str) -> str:
+    """The official SQuAD v1.1 answer normalisation: lower case, no punctuation, no
+    articles (a, an, the), single spaces.
+
+    Example:
+        >>> squad_normalise("The  Denver Broncos!")
+        'denver broncos'
+    """
+    text = "".join(ch for ch in text.lower() if ch not in _PUNCTUATION)
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
+_PUNCTUATION = set(string.punctuation)
+
+
+def exact_match(prediction: str, gold: str) -> float:
+    """1.0 when prediction and gold answer are equal after `squad_normalise`.
+
+    Example:
+        >>> exact_match("the Broncos", "Broncos")
+        1.0
+    """
+    return float(squad_normalise(prediction) == squad_normalise(gold))
+
+
+def f1_score(prediction: str, gold: str) -> float:
+    """Word-overlap F1 of prediction and gold answer after `squad_normalise` (official SQuAD v1.1).
+
+    Example:
+        >>> round(f1_score("Denver Broncos team", "the Denver Broncos"), 3)
+        0.8
+    """
+    predicted, expected = squad_normalise(prediction).split(), squad_normalise(gold).split()
+    common = collections.Counter(predicted) & collections.Counter(expected)
+    overlap = sum(common.values())
+    if overlap == 0:
+        return 0.0
+    precision, recall = overlap / len(predicted), overlap / len(expected)
+    return 2 * precision * recall / (precision + recall)

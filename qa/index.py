@@ -14,6 +14,7 @@ from pathlib import Path
 from .config import Settings
 from .embedding import Encoder
 from .errors import IndexCorruptError, IndexNotFoundError
+from .reader import Reader, get_reader
 from .store import (
     BM25_DIR,
     POINTER_FILE,
@@ -49,6 +50,7 @@ class Index:
         dense: DenseIndex,
         lexical: LexicalIndex,
         encoder: Encoder | None = None,
+        reader: Reader | None = None,
     ) -> None:
         self.path = path
         self.generation = generation
@@ -59,6 +61,7 @@ class Index:
         self.lexical = lexical
         self._encoder = encoder
         self._encoder_lock = threading.Lock()
+        self._reader = reader
 
     @property
     def counts(self) -> Counts:
@@ -81,6 +84,13 @@ class Index:
 
                 self._encoder = get_encoder(self.settings)
             return self._encoder
+
+    @property
+    def reader(self) -> Reader:
+        """The answer reader (the shipped model unless one was given), shared by the process."""
+        if self._reader is None:
+            self._reader = get_reader()
+        return self._reader
 
     def articles(self) -> list[ArticleInfo]:
         """Every indexed article, newest first (by date, then title)."""
@@ -106,14 +116,17 @@ class Index:
 
 
 def load_index(
-    path: Path | str | None = None, settings: Settings | None = None, encoder: Encoder | None = None
+    path: Path | str | None = None,
+    settings: Settings | None = None,
+    encoder: Encoder | None = None,
+    reader: Reader | None = None,
 ) -> Index:
     """Load the index at `path` (default: `settings.index_dir`).
 
     Checks the manifest against the model and chunking settings in `settings` and the
     files against the manifest, so a stale or damaged index is a clear error, not a
-    wrong answer. `encoder` replaces the configured model for questions (e.g. a test
-    double).
+    wrong answer. `encoder` replaces the configured model for questions and `reader` the
+    shipped answer reader (e.g. test doubles).
 
     Example:
         >>> index = load_index("index", Settings())
@@ -139,7 +152,7 @@ def load_index(
     dense = DenseIndex.read(generation / VECTORS_FILE, manifest.vector_index.factory)
     lexical = LexicalIndex.read(generation / BM25_DIR)
     _check_counts(manifest, store, dense, lexical, generation)
-    return Index(index_dir, generation, manifest, settings, store, dense, lexical, encoder)
+    return Index(index_dir, generation, manifest, settings, store, dense, lexical, encoder, reader)
 
 
 def wanted_fingerprint(settings: Settings, encoder: Encoder | None = None) -> dict[str, object]:

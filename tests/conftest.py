@@ -9,7 +9,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from qa.config import Settings
-from tests.fakes import FakeEncoder
+from tests.fakes import FakeEncoder, FakeReader
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "carney-china-trip.txt"
@@ -53,12 +53,12 @@ def settings(tmp_path: Path, articles_dir: Path) -> Settings:
 
 @pytest.fixture
 def built(settings: Settings, fake: FakeEncoder):
-    """An index of the test articles built with the fake encoder, loaded."""
+    """An index of the test articles built with the fake encoder, loaded with it and the fake reader."""
     from qa.build import build_index
     from qa.index import load_index
 
     build_index(settings, encoder=fake, progress=False)
-    return load_index(settings.index_dir, settings, encoder=fake)
+    return load_index(settings.index_dir, settings, encoder=fake, reader=FakeReader())
 
 
 @pytest.fixture(scope="session")

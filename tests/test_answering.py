@@ -44,6 +44,7 @@ def scored(text: str, article: str, score: float, start: int, vector: list[float
         start=start,
         end=start + len(text),
         hit=hit(article),
+        position=0,
         score=score,
         dense=score,
         lexical=0.0,
@@ -212,3 +213,68 @@ def test_filters_that_match_no_article_say_so(built):
         "No article matches these filters (date range or sources); widen them to search all articles.",
     )
     assert answer("tariffs", filters=Filters(since="2000-01-01"), index=built).notices == ()
+
+
+# -- the reader path (fake reader: a window token that also occurs in the question is the answer) ------------
+
+
+def test_the_lead_sentence_holds_the_readers_span(built, monkeypatch):
+    monkeypatch.setattr(built, "settings", replace(built.settings, abstain_below=0.0))
+    result = answer("How many people were evacuated from Grindavik?", index=built)
+    lead = result.sentences[0]
+    assert lead.citation.source.article_id == "volcano.txt" and lead.span is not None
+    assert lead.citation.start <= lead.span[0] < lead.span[1] <= lead.citation.end
+    assert lead.span_text in lead.text and lead.span_text.lower() in ("evacuated", "grindavik", "people")
+    data = result.to_dict()["sentences"][0]
+    assert data["span"] == {"text": lead.span_text, "start": lead.span[0], "end": lead.span[1]}
+
+
+def test_other_sentences_are_cited_only_where_the_reader_finds_an_answer(built, monkeypatch):
+    monkeypatch.setattr(built, "settings", replace(built.settings, abstain_below=0.0))
+    result = answer("Which striker scored in the Rovers cup final?", index=built)
+    texts = [s.text for s in result.sentences]
+    assert "Rovers won the national cup final on Saturday." in texts
+    assert "Their striker scored twice in the second half." in texts
+    assert "Fans celebrated in the streets until late." not in texts  # shares no word with the question
+    assert all(s.span is not None for s in result.sentences)
+
+
+def test_reader_support_raises_confidence(built):
+    supported = answer("How many people were evacuated from Grindavik?", index=built)
+    unsupported = answer("Quantum zebra sonatas?", index=built)
+    assert supported.confidence > unsupported.confidence
+
+
+def test_a_follow_up_does_not_repeat_what_the_previous_answer_gave(built, monkeypatch):
+    monkeypatch.setattr(built, "settings", replace(built.settings, abstain_below=0.0))
+    first = answer("Which striker scored in the Rovers cup final?", index=built)
+    again = answer("Which striker scored in the Rovers cup final?", history=[first], index=built)
+    given = {(s.citation.source.article_id, s.citation.start, s.span) for s in first.sentences}
+    assert not given & {(s.citation.source.article_id, s.citation.start, s.span) for s in again.sentences}
+    extras = {(s.citation.source.article_id, s.citation.start) for s in again.sentences[1:]}
+    assert not extras & {(a, start) for a, start, _ in given}
+
+
+def test_fast_answers_without_the_reader(built, monkeypatch):
+    monkeypatch.setattr(built, "settings", replace(built.settings, abstain_below=0.0))
+    reader = built.reader
+    before = reader.windows_read
+    result = answer("How many people were evacuated from Grindavik?", index=built, fast=True)
+    assert reader.windows_read == before and result.found
+    assert all(s.span is None for s in result.sentences)
+
+
+def test_a_sentence_leaning_on_the_one_before_brings_it_as_context(built, monkeypatch):
+    from qa.answering import leans_on_previous
+
+    assert leans_on_previous("He said the plan would fail.")
+    assert leans_on_previous("The company said it would appeal.")
+    assert leans_on_previous('"We are pleased," the retailer said in a statement.')
+    assert not leans_on_previous("The Fed raised rates.") and not leans_on_previous("Apple said it would appeal.")
+    assert not leans_on_previous("Thereafter prices rose.")
+    monkeypatch.setattr(built, "settings", replace(built.settings, abstain_below=0.0))
+    result = answer("Which striker scored twice?", index=built, max_sentences=1)
+    lead = result.sentences[0]
+    assert lead.text == "Their striker scored twice in the second half."
+    assert lead.context is not None and lead.context.text == "Rovers won the national cup final on Saturday."
+    assert result.to_dict()["sentences"][0]["context"]["text"] == lead.context.text

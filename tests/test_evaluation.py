@@ -1,11 +1,25 @@
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 
 import pytest
 
 from qa.config import Settings
-from qa.evaluation import contains_answer, evaluate_file, load_squad
+from qa.evaluation import (
+    METRICS,
+    EvalQuestion,
+    _score,
+    contains_answer,
+    evaluate_file,
+    exact_match,
+    f1_score,
+    load_question_set,
+    load_squad,
+    squad_normalise,
+)
+from tests.fakes import FakeReader
 
 FIXTURE = Path(__file__).parent / "data" / "squad-mini.json"
 
@@ -39,7 +53,7 @@ def test_eval_metrics_match_hand_computed_values(tmp_path, fake, monkeypatch):
     # abstain_below=0: judge the ranking, not abstention
     settings = Settings(index_dir=tmp_path / "unused", cache_dir=tmp_path / "cache", abstain_below=0.0)
     report = evaluate_file(
-        FIXTURE, settings, mode="bm25", index_dir=tmp_path / "eval-index", progress=False, encoder=fake
+        FIXTURE, settings, mode="bm25", index_dir=tmp_path / "eval-index", progress=False, encoder=fake, fast=True
     )
     m = report.metrics["bm25"]
     assert m["questions"] == 4
@@ -53,23 +67,20 @@ def test_eval_metrics_match_hand_computed_values(tmp_path, fake, monkeypatch):
 def test_eval_all_modes_and_json_keys(tmp_path, fake):
     settings = Settings(index_dir=tmp_path / "unused", cache_dir=tmp_path / "cache")
     report = evaluate_file(
-        FIXTURE, settings, mode="all", limit=2, index_dir=tmp_path / "i", progress=False, encoder=fake
+        FIXTURE,
+        settings,
+        mode="all",
+        limit=2,
+        index_dir=tmp_path / "i",
+        progress=False,
+        encoder=fake,
+        reader=FakeReader(),
     )
     assert list(report.metrics) == ["dense", "bm25", "hybrid"]
     for metrics in report.metrics.values():
-        assert set(metrics) == {
-            "recall@1",
-            "recall@5",
-            "recall@10",
-            "mrr",
-            "sentence_hit@1",
-            "sentence_hit@3",
-            "abstained",
-            "p50_ms",
-            "p95_ms",
-            "questions",
-        }
+        assert set(metrics) == set(METRICS)
         assert metrics["questions"] == 2
+        assert 0 <= metrics["span_f1"] <= 1 and metrics["span_em"] <= metrics["span_f1"]
 
 
 def test_eval_jsonl_questions_against_an_existing_index(tmp_path, fake, built, settings):
@@ -79,10 +90,17 @@ def test_eval_jsonl_questions_against_an_existing_index(tmp_path, fake, built, s
         '{"question": "How many people were evacuated?", "answers": ["4,000"]}\n'
     )
     report = evaluate_file(
-        questions, settings, mode="hybrid", index_dir=settings.index_dir, progress=False, encoder=fake
+        questions,
+        settings,
+        mode="hybrid",
+        index_dir=settings.index_dir,
+        progress=False,
+        encoder=fake,
+        reader=FakeReader(),
     )
-    assert report.metrics["hybrid"]["questions"] == 2
-    assert report.metrics["hybrid"]["recall@1"] in (0.0, 0.5, 1.0)
+    m = report.metrics["hybrid"]
+    assert m["questions"] == 2 and m["recall@1"] == 0.5  # only the first names its article (found first)
+    assert m["sentence_hit@3"] >= 0.5
 
 
 def test_eval_rejects_a_missing_file(tmp_path):
@@ -90,3 +108,75 @@ def test_eval_rejects_a_missing_file(tmp_path):
 
     with pytest.raises(QAError, match="does not exist"):
         evaluate_file(tmp_path / "nope.json", Settings())
+
+
+def test_official_squad_normalisation_and_span_scores():
+    assert squad_normalise("The  Denver Broncos!") == "denver broncos"
+    assert squad_normalise("an apple, a pear") == "apple pear"
+    assert exact_match("the Denver Broncos.", "Denver Broncos") == 1.0
+    assert exact_match("Broncos", "Denver Broncos") == 0.0
+    assert f1_score("Broncos", "Denver Broncos") == pytest.approx(2 * 1.0 * 0.5 / 1.5)
+    assert f1_score("Carolina Panthers", "Denver Broncos") == 0.0
+
+
+def test_span_metrics_of_one_answer():
+    from qa.answering import Answer, AnswerSentence, Citation
+    from qa.articles import Source
+
+    sentence = "Trudeau imposed a 100% tariff on Chinese-made electric vehicles in 2024."
+    citation = Citation(1, Source("a", "T", "a.txt"), sentence, 10, 10 + len(sentence), sentence, 10, 82, 1.0)
+    span = (10 + sentence.index("a 100%"), 10 + sentence.index(" on Chinese"))  # "a 100% tariff"
+    result = Answer("q", True, sentence + " [1]", (AnswerSentence(sentence, citation, 1.0, span=span),), (), 0.9)
+    q = EvalQuestion("What tariffs did Trudeau impose?", ("100% tariff", "tariffs on electric vehicles"))
+    row = dict(zip(METRICS, _score(q, [], result, 12.0)))
+    assert row["sentence_hit@1"] == 1.0 and row["span_em"] == 1.0  # "a" is an article: normalised away
+    assert row["span_f1"] == 1.0 and row["answer_in_span"] == 1.0 and row["abstained"] == 0.0
+    wrong = EvalQuestion("q", ("Chinese-made electric vehicles",))
+    row = dict(zip(METRICS, _score(wrong, [], result, 12.0)))
+    assert row["span_em"] == 0.0 and row["span_f1"] == 0.0 and row["answer_in_span"] == 0.0
+    assert row["sentence_hit@1"] == 1.0
+
+
+def test_news_layout_is_read_and_indexed(tmp_path, fake):
+    news = tmp_path / "news.json"
+    news.write_text(
+        json.dumps(
+            {
+                "source": "test",
+                "articles": [
+                    {
+                        "id": "n1",
+                        "title": "Rovers win",
+                        "date": "2023-01-02",
+                        "url": "https://x.test/1",
+                        "text": "Rovers won the national cup final on Saturday. Their striker Smith scored twice.",
+                    },
+                    {
+                        "id": "n2",
+                        "title": "Rain",
+                        "date": "2023-01-03",
+                        "text": "Rain fell across the north on Monday.",
+                    },
+                ],
+                "questions": [
+                    {
+                        "id": "q1",
+                        "question": "Which team won the national cup final?",
+                        "answer": "Rovers",
+                        "choices": ["Rovers", "United"],
+                        "date": "2023/01/02",
+                        "article_ids": ["n1"],
+                    }
+                ],
+            }
+        )
+    )
+    question_set = load_question_set(news)
+    assert question_set.kind == "news" and len(question_set.records) == 2
+    assert question_set.questions[0].gold == frozenset({"news.jsonl#n1"})
+    assert question_set.questions[0].answers == ("Rovers",)
+    settings = Settings(index_dir=tmp_path / "unused", cache_dir=tmp_path / "cache", abstain_below=0.0)
+    report = evaluate_file(news, settings, index_dir=tmp_path / "i", progress=False, encoder=fake, fast=True)
+    m = report.metrics["hybrid"]
+    assert m["questions"] == 1 and m["recall@1"] == 1.0 and m["sentence_hit@1"] == 1.0
+    assert m["span_f1"] == 0.0  # fast: no reader, no span

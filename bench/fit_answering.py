@@ -1,0 +1,286 @@
+"""Fit every answering weight and threshold on SQuAD v1.1 *train*, never on dev or the news set.
+
+The reader (qa/models/reader) was trained on SQuAD train minus 16 held-out Wikipedia
+articles (training/train_reader.py, seed 13). Its scores on questions it was trained on
+would be overconfident, so the fit set is made of those 16 articles:
+
+- `prepare`: an index of 8 held-out articles ("present") plus paragraphs of other train
+  articles as distractors, about as many paragraphs as SQuAD dev (2,067), written as
+  WORK/fit/fit-squad.json (questions of the present articles only) and built into
+  WORK/fit/index; the questions of the other 8 held-out articles go to
+  WORK/fit/fit-absent.jsonl: their article is not in the index (unanswerable).
+- `retrieval`: the passage and sentence weights of hybrid retrieval, by
+  bench/tune_squad.py's grid over the present questions.
+- `reader`: reads every present and absent question with each window configuration and
+  stores the reader's spans; then picks the window configuration, the lead weight and the
+  extra-sentence threshold on the present questions, fits both confidence models
+  (reader path and --fast path) on present vs absent questions, and chooses the default
+  abstention threshold. Prints the constants for qa/answering.py and qa/config.py and
+  writes bench/results/fit.json.
+
+    python bench/fit_answering.py prepare
+    python bench/fit_answering.py retrieval
+    python bench/fit_answering.py reader [--sample 1500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from common import DATA, ROOT, WORK, require, save
+
+from qa import Settings, build_index, load_index
+from qa.evaluation import EvalQuestion, contains_answer, load_jsonl, load_squad
+
+TRAIN = DATA / "squad-v1.1" / "train-v1.1.reconstructed.json"
+FIT = WORK / "fit"
+# The reader's validation articles (training/train_reader.py --seed 13 --holdout-articles 16):
+# never trained on, so the reader's scores on them are what a new corpus gets.
+HELD_OUT = [
+    "Armenia", "Biodiversity", "Comcast", "Compact disc", "Crucifixion of Jesus", "Empiricism",
+    "Gothic architecture", "Hanover", "Internet service provider", "Iran", "Military history of the United States",
+    "New York City", "North Carolina", "Spectre (2015 film)", "Web browser", "Xbox 360",
+]  # fmt: skip
+PARAGRAPHS = 2067  # as many as SQuAD dev, so retrieval is about as hard
+WINDOW_CONFIGS = [(4, 100, 480), (6, 120, 640), (8, 120, 800), (6, 160, 800)]  # (sentences, window, budget)
+
+
+def prepare(_: argparse.Namespace) -> None:
+    data = json.loads(require(TRAIN).read_text())
+    by_title = {a["title"].replace("_", " "): a for a in data["data"]}
+    rng = random.Random(13)
+    held = [by_title[t] for t in HELD_OUT]
+    rng.shuffle(held)
+    present, absent = held[:8], held[8:]
+    others = [a for t, a in by_title.items() if t not in HELD_OUT]
+    rng.shuffle(others)
+    distractors, count = [], sum(len(a["paragraphs"]) for a in present)
+    for article in others:
+        if count >= PARAGRAPHS:
+            break
+        distractors.append({"title": article["title"], "paragraphs": [{**p, "qas": []} for p in article["paragraphs"]]})
+        count += len(article["paragraphs"])
+    FIT.mkdir(parents=True, exist_ok=True)
+    (FIT / "fit-squad.json").write_text(json.dumps({"version": "1.1", "data": present + distractors}))
+    with open(FIT / "fit-absent.jsonl", "w") as out:
+        for article in absent:
+            for paragraph in article["paragraphs"]:
+                for qa in paragraph["qas"]:
+                    answers = list(dict.fromkeys(a["text"] for a in qa["answers"]))
+                    out.write(json.dumps({"question": qa["question"], "answers": answers}) + "\n")
+    records, questions = load_squad(FIT / "fit-squad.json")
+    articles = FIT / "articles"
+    articles.mkdir(exist_ok=True)
+    with open(articles / "squad.jsonl", "w") as out:
+        out.writelines(json.dumps(r) + "\n" for r in records)
+    build_index(fit_settings(), progress=True)
+    print(f"present: {[a['title'] for a in present]}\nabsent: {[a['title'] for a in absent]}")
+    print(
+        f"{len(records)} paragraphs, {len(questions)} present questions, "
+        f"{len(load_jsonl(FIT / 'fit-absent.jsonl'))} absent questions -> {FIT}"
+    )
+
+
+def fit_settings() -> Settings:
+    return Settings(articles_dir=FIT / "articles", index_dir=FIT / "index", max_file_mb=1024, abstain_below=0.0)
+
+
+def retrieval(_: argparse.Namespace) -> None:
+    tune = [sys.executable, str(ROOT / "bench" / "tune_squad.py")]
+    features = FIT / "retrieval-features.npz"
+    index = str(FIT / "index")
+    subprocess.run(
+        [*tune, "features", "--index", index, "--squad", str(FIT / "fit-squad.json"), "--out", str(features)],
+        check=True,
+    )
+    subprocess.run([*tune, "grid", "--features", str(features), "--index", index], check=True)
+
+
+# -- the reader ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """What one question gives: per window configuration, the reader's spans."""
+
+    present: bool
+    answers: tuple[str, ...]
+    best_cosine: float
+    fast_features: tuple[float, ...]
+    # config -> [(sentence text, reader score, retrieval score / best, span text, sentence key)]
+    spans: dict[tuple[int, int, int], list[tuple[str, float, float, str, tuple[str, int]]]]
+    ms: dict[tuple[int, int, int], float]
+
+
+def read_all(questions: list[EvalQuestion], present: bool) -> list[Row]:
+    from tqdm import tqdm
+
+    from qa.answering import PASSAGES, _confidence_features, score_sentences
+    from qa.retrieval import prepare_query, search
+    from qa.windows import make_windows, read_windows
+
+    index = load_index(FIT / "index", fit_settings())
+    rows = []
+    for q in tqdm(questions, unit="question", desc="present" if present else "absent"):
+        query = prepare_query(q.question, index)
+        hits = search(query, index, PASSAGES)
+        scored = score_sentences(query, hits)
+        texts = {sid: s.text for h in hits for sid, s in zip(h.sentence_ids, h.sentences)}
+        ids = list(texts)
+        tokens = dict(zip(ids, index.encoder.count_tokens([texts[i] for i in ids])))
+        top = max((s.score for s in scored), default=1.0) or 1.0
+        retrieval = {s.sentence_id: s.score / top for s in scored}
+        row = Row(
+            present,
+            q.answers,
+            max((max(h.sentence_dense) for h in hits), default=0.0),
+            _confidence_features(query, hits, scored),
+            {},
+            {},
+        )
+        for config in WINDOW_CONFIGS:
+            sentences, window, budget = config
+            started = time.perf_counter()
+            windows = make_windows([(s.hit, s.position) for s in scored[:sentences]], tokens, window, budget)
+            spans = read_windows(index.reader, query.text, windows)
+            row.ms[config] = (time.perf_counter() - started) * 1000
+            row.spans[config] = [
+                (
+                    x.hit.sentences[x.position].text,
+                    x.score,
+                    retrieval.get(x.sentence_id, 0.0),
+                    x.hit.text[x.start - x.hit.start : x.end - x.hit.start],
+                    (x.hit.source.article_id, x.hit.sentences[x.position].start),
+                )
+                for x in spans
+            ]
+        rows.append(row)
+    return rows
+
+
+def lead_of(spans: list, weight: float) -> tuple | None:
+    return max(spans, key=lambda x: x[1] + weight * x[2]) if spans else None
+
+
+def reader(args: argparse.Namespace) -> None:
+    from qa.evaluation import exact_match, f1_score
+
+    cache = FIT / "reader-rows.npy"
+    if args.fresh or not cache.exists():
+        _, present = load_squad(FIT / "fit-squad.json")
+        absent = load_jsonl(FIT / "fit-absent.jsonl")
+        rng = random.Random(0)
+        present = rng.sample(present, min(args.sample, len(present)))
+        absent = rng.sample(absent, min(args.sample, len(absent)))
+        rows = read_all(present, True) + read_all(absent, False)
+        np.save(cache, np.array(rows, dtype=object), allow_pickle=True)
+    rows = list(np.load(cache, allow_pickle=True))
+    yes = [r for r in rows if r.present]
+    no = [r for r in rows if not r.present]
+    report: dict = {"present_questions": len(yes), "absent_questions": len(no), "configs": {}}
+    best = None
+    for config in WINDOW_CONFIGS:
+        for weight in (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0):
+            leads = [lead_of(r.spans[config], weight) for r in yes]
+            hit1 = np.mean([bool(x) and contains_answer([x[0]], r.answers) for x, r in zip(leads, yes)])
+            f1 = np.mean([max(f1_score(x[3], a) for a in r.answers) if x else 0.0 for x, r in zip(leads, yes)])
+            em = np.mean([max(exact_match(x[3], a) for a in r.answers) if x else 0.0 for x, r in zip(leads, yes)])
+            ms = float(np.percentile([r.ms[config] for r in yes], 50))
+            key = f"{config} lead weight {weight}"
+            report["configs"][key] = {
+                "hit@1": round(float(hit1), 4),
+                "span_f1": round(float(f1), 4),
+                "span_em": round(float(em), 4),
+                "read_p50_ms": round(ms, 1),
+            }
+            print(key, report["configs"][key], flush=True)
+            if best is None or hit1 + f1 > best[0]:
+                best = (hit1 + f1, config, weight)
+    assert best is not None
+    _, config, weight = best
+    # Extra sentences: the lowest reader score at which at least half the extra sentences
+    # cited hold a gold answer ("adds to the answer").
+    extra = {}
+    for threshold in (-2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0, 6.0):
+        cited = holding = 0
+        for r in yes:
+            lead = lead_of(r.spans[config], weight)
+            for x in r.spans[config]:
+                if lead is not None and x[4] != lead[4] and x[1] >= threshold:
+                    cited += 1
+                    holding += contains_answer([x[0]], r.answers)
+        extra[threshold] = (holding / cited if cited else 1.0, cited / len(yes))
+        print(
+            f"extra threshold {threshold}: {extra[threshold][0]:.3f} hold an answer, "
+            f"{extra[threshold][1]:.2f} per question",
+            flush=True,
+        )
+    extra_threshold = min(t for t, (share, _) in extra.items() if share >= 0.5)
+    # Confidence, reader path: (lead reader score clipped to ±10, best sentence cosine).
+    from qa.answering import READER_SCORE_CLIP
+
+    def reader_x(r: Row) -> list[float]:
+        lead = lead_of(r.spans[config], weight)
+        score = lead[1] if lead else -READER_SCORE_CLIP
+        return [max(-READER_SCORE_CLIP, min(READER_SCORE_CLIP, score)), r.best_cosine]
+
+    fits = {}
+    for name, features in (("reader", reader_x), ("fast", lambda r: list(r.fast_features))):
+        x = np.array([features(r) for r in rows])
+        y = np.array([1.0 if r.present else 0.0 for r in rows])
+        w = fit_logistic(x, y)
+        confidence = 1 / (1 + np.exp(-(x @ w[:-1] + w[-1])))
+        # the default threshold: the highest that abstains on at most 3% of answerable questions
+        threshold = float(np.quantile(confidence[y == 1], 0.03))
+        threshold = float(np.floor(threshold * 100) / 100)
+        fits[name] = {
+            "weights": [round(float(v), 3) for v in w[:-1]],
+            "bias": round(float(w[-1]), 3),
+            "threshold_3pct": threshold,
+            "abstained_answerable": round(float(np.mean(confidence[y == 1] < threshold)), 4),
+            "abstained_unanswerable": round(float(np.mean(confidence[y == 0] < threshold)), 4),
+        }
+        print(name, fits[name], flush=True)
+    report |= {
+        "chosen": {"config": config, "lead_weight": weight, "extra_threshold": extra_threshold},
+        "extra": {str(k): v for k, v in extra.items()},
+        "confidence": fits,
+    }
+    print(json.dumps(report["chosen"]), json.dumps(fits))
+    print(f"saved {save('fit', report)}")
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, iterations: int = 50, ridge: float = 1e-3) -> np.ndarray:
+    """Weights (bias last) of a logistic regression, by Newton's method."""
+    xb = np.hstack([x, np.ones((len(x), 1))])
+    w = np.zeros(xb.shape[1])
+    for _ in range(iterations):
+        p = 1 / (1 + np.exp(-xb @ w))
+        gradient = xb.T @ (p - y) + ridge * w
+        hessian = (xb * (p * (1 - p))[:, None]).T @ xb + ridge * np.eye(len(w))
+        w -= np.linalg.solve(hessian, gradient)
+    return w
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="step", required=True)
+    sub.add_parser("prepare").set_defaults(run=prepare)
+    sub.add_parser("retrieval").set_defaults(run=retrieval)
+    r = sub.add_parser("reader")
+    r.add_argument("--sample", type=int, default=1500, help="questions of each kind")
+    r.add_argument("--fresh", action="store_true", help="read again instead of using the cached spans")
+    r.set_defaults(run=reader)
+    args = parser.parse_args()
+    args.run(args)
+
+
+if __name__ == "__main__":
+    main()

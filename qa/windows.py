@@ -1,0 +1,123 @@
+"""What the reader reads: windows of whole sentences around the best candidate sentences.
+
+The reader (`qa.reader`) costs ~0.2 ms a token here, so it cannot read every retrieved
+passage. Sentence scoring (`qa.answering.score_sentences`) is cheap and usually puts the
+answer among its first few sentences; each of those gets a window: the sentence plus its
+neighbours in its passage (the one before first, as news names its subject once and then
+says "the company"), up to `window_tokens`. Windows never overlap, and reading stops at
+`budget` tokens. The reader's spans come back as `SentenceSpan`s: offsets in the
+article body, each inside one sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .reader import Reader
+from .retrieval import Hit
+
+# Tokens the reader adds to every window besides the window itself: [CLS] question [SEP]
+# title [SEP] ... [SEP]; an estimate for the budget (the question and title are short).
+WINDOW_OVERHEAD = 30
+
+
+@dataclass(frozen=True)
+class Window:
+    """Sentences `first..last` (inclusive positions in `hit.sentences`) of one retrieved passage."""
+
+    hit: Hit
+    first: int
+    last: int
+
+    @property
+    def start(self) -> int:
+        """Offset of the window in its article's body."""
+        return self.hit.sentences[self.first].start
+
+    @property
+    def text(self) -> str:
+        """The window's text, quoted from the passage."""
+        end = self.hit.sentences[self.last].end
+        return self.hit.text[self.start - self.hit.start : end - self.hit.start]
+
+
+@dataclass(frozen=True)
+class SentenceSpan:
+    """The reader's best span inside one sentence: body offsets and the reader's score."""
+
+    hit: Hit
+    position: int  # of the sentence in `hit.sentences`
+    start: int
+    end: int
+    score: float
+
+    @property
+    def sentence_id(self) -> int:
+        return self.hit.sentence_ids[self.position]
+
+
+def make_windows(
+    candidates: Sequence[tuple[Hit, int]],
+    tokens: Mapping[int, int],
+    window_tokens: int,
+    budget: int,
+) -> list[Window]:
+    """Windows around each candidate (hit, sentence position), best candidate first.
+
+    A candidate already inside a window is skipped; a window grows from its sentence to
+    the previous one, then the next, alternately, while it fits `window_tokens`
+    (`tokens`: sentence id -> token count). Windows stop when the next one would pass
+    `budget` tokens (the first window is always read).
+
+    Example:
+        >>> make_windows([], {}, 120, 600)
+        []
+    """
+    windows: list[Window] = []
+    covered: set[int] = set()
+    used = 0
+    for hit, position in candidates:
+        if hit.sentence_ids[position] in covered:
+            continue
+        first = last = position
+        size = tokens[hit.sentence_ids[position]]
+        grew = True
+        while grew:
+            grew = False
+            before = hit.sentence_ids[first - 1] if first > 0 else None
+            if before is not None and before not in covered and size + tokens[before] <= window_tokens:
+                first, size, grew = first - 1, size + tokens[before], True
+            after = hit.sentence_ids[last + 1] if last + 1 < len(hit.sentence_ids) else None
+            if after is not None and after not in covered and size + tokens[after] <= window_tokens:
+                last, size, grew = last + 1, size + tokens[after], True
+        if windows and used + size + WINDOW_OVERHEAD > budget:
+            break
+        windows.append(Window(hit, first, last))
+        covered.update(hit.sentence_ids[first : last + 1])
+        used += size + WINDOW_OVERHEAD
+    return windows
+
+
+def read_windows(reader: Reader, question: str, windows: Sequence[Window]) -> list[SentenceSpan]:
+    """The reader's spans in `windows`, mapped to their sentences: at most one (the best)
+    per sentence, best first. A span that runs past its sentence's end is cut there."""
+    if not windows:
+        return []
+    readings = reader.read(question, [(w.hit.source.title, w.text) for w in windows])
+    best: dict[int, SentenceSpan] = {}
+    for window, reading in zip(windows, readings):
+        sentences = window.hit.sentences
+        for span in reading.spans:
+            start, end = window.start + span.start, window.start + span.end
+            position = next(
+                (p for p in range(window.first, window.last + 1) if sentences[p].start <= start < sentences[p].end),
+                None,
+            )
+            if position is None:  # between sentences: whitespace cannot start a span, but be safe
+                continue
+            found = SentenceSpan(window.hit, position, start, min(end, sentences[position].end), span.score)
+            known = best.get(found.sentence_id)
+            if known is None or found.score > known.score:
+                best[found.sentence_id] = found
+    return sorted(best.values(), key=lambda s: -s.score)

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from qa.articles import Source
+from qa.retrieval import Hit
+from qa.splitting import split_sentences
+from qa.windows import WINDOW_OVERHEAD, make_windows, read_windows
+from tests.fakes import FakeReader
+
+BODY = (
+    "Intro line here. The council met on Monday. Officials said the bridge will close. "
+    "It reopens in May after repairs. Traffic will use the ferry. Closing words."
+)
+
+
+def hit(body: str = BODY, first_id: int = 100, start: int = 0) -> Hit:
+    sentences = split_sentences(body)
+    n = len(sentences)
+    return Hit(
+        rank=1,
+        score=1.0,
+        source=Source("a.txt", "Bridge closes", "a.txt"),
+        passage_id=1,
+        text=body[start:],
+        start=start,
+        end=len(body),
+        sentences=sentences,
+        dense=0.5,
+        lexical=1.0,
+        sentence_ids=tuple(range(first_id, first_id + n)),
+        sentence_dense=(0.1,) * n,
+        sentence_lexical=(0.0,) * n,
+    )
+
+
+def test_a_window_grows_before_then_after_within_its_token_limit():
+    h = hit()
+    tokens = dict.fromkeys(h.sentence_ids, 10)
+    [window] = make_windows([(h, 3)], tokens, window_tokens=30, budget=1000)
+    assert (window.first, window.last) == (2, 4)  # the sentence, the one before, the one after
+    assert (
+        window.text
+        == "Officials said the bridge will close. It reopens in May after repairs. Traffic will use the ferry."
+    )
+    [wide] = make_windows([(h, 3)], tokens, window_tokens=40, budget=1000)
+    assert (wide.first, wide.last) == (1, 4)  # the second round takes the one before again first
+    [alone] = make_windows([(h, 3)], {**tokens, h.sentence_ids[2]: 25, h.sentence_ids[4]: 25}, 30, 1000)
+    assert (alone.first, alone.last) == (3, 3)
+
+
+def test_covered_candidates_are_skipped_and_the_budget_stops_new_windows():
+    h = hit()
+    tokens = dict.fromkeys(h.sentence_ids, 10)
+    windows = make_windows([(h, 3), (h, 2), (h, 0)], tokens, window_tokens=20, budget=1000)
+    assert [(w.first, w.last) for w in windows] == [(2, 3), (0, 1)]  # (h, 2) was inside the first
+    tight = make_windows([(h, 3), (h, 0)], tokens, window_tokens=20, budget=20 + WINDOW_OVERHEAD + 5)
+    assert [(w.first, w.last) for w in tight] == [(2, 3)]  # the second would pass the budget
+    assert len(make_windows([(h, 3)], tokens, window_tokens=20, budget=1)) == 1  # the first is always read
+
+
+def test_spans_come_back_as_body_offsets_inside_their_sentence():
+    body = "Preamble text goes first. " + BODY
+    start = len("Preamble text goes first. ")
+    h = hit(body, start=start)
+    h = Hit(
+        **{
+            **h.__dict__,
+            "sentences": h.sentences[1:],
+            "sentence_ids": h.sentence_ids[1:],
+            "sentence_dense": h.sentence_dense[1:],
+            "sentence_lexical": h.sentence_lexical[1:],
+        }
+    )
+    windows = make_windows([(h, 3)], dict.fromkeys(h.sentence_ids, 10), 30, 1000)
+    spans = read_windows(FakeReader(), "When does the bridge reopen?", windows)
+    assert spans and spans[0].score > 0
+    best = spans[0]
+    sentence = h.sentences[best.position]
+    assert sentence.start <= best.start < best.end <= sentence.end
+    assert body[best.start : best.end] in ("bridge", "reopens")
+    assert len({s.sentence_id for s in spans}) == len(spans)  # at most one span per sentence
+    assert [s.score for s in spans] == sorted((s.score for s in spans), reverse=True)
+
+
+def test_no_windows_reads_nothing():
+    reader = FakeReader()
+    assert read_windows(reader, "anything?", []) == [] and reader.windows_read == 0

@@ -210,3 +210,20 @@ def test_sentence_bm25_uses_passage_rarity_and_sentence_length(tmp_path, fake):
     assert scores[sentences["Steel prices fell."]] == pytest.approx(term(2, 1, 3))
     assert scores[sentences["Tariffs on steel rose sharply."]] == pytest.approx(term(1, 1, 4) + term(2, 1, 4))
     assert index.lexical.sentence_scores(bm25_terms(["volcano"])[0], terms) == {}
+
+
+def test_many_passages_are_read_in_one_call(tmp_path, fake):
+    """More passages than one SQL statement can name (SQLite caps expression depth at 1,000)."""
+    from qa.build import build_index
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(60):
+        (folder / f"a{i}.txt").write_text(" ".join(f"Sentence {j} of article {i} is here." for j in range(60)))
+    settings = Settings(articles_dir=folder, index_dir=tmp_path / "index", passage_tokens=32)
+    build_index(settings, encoder=fake, progress=False)
+    index = load_index(settings.index_dir, settings, encoder=fake)
+    ids = list(range(1, index.counts.passages + 1))
+    assert len(ids) > 1100
+    passages = index.store.passages(ids)
+    assert sorted(passages) == ids and all(p.text.startswith("Sentence") for p in passages.values())

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from qa.articles import Source
 from qa.errors import QuestionError
-from qa.retrieval import Filters, retrieve
+from qa.retrieval import MODE_WEIGHTS, Filters, retrieve
 from tests.conftest import TRUDEAU
 
 
@@ -65,12 +65,14 @@ def test_hybrid_score_combines_passage_and_sentence_scores(built):
     assert all(h.dense != 0 for h in hits)  # lexical-only candidates got their cosine computed
     best_lexical = max(h.lexical for h in hits)
     best_sentence_lexical = max(max(h.sentence_lexical) for h in hits)
+    w = MODE_WEIGHTS["hybrid"]
+    assert w.dense and w.lexical and w.sentence_dense and w.sentence_lexical  # every part counts
     for h in hits:
         expected = (
-            0.5 * h.dense
-            + 0.5 * h.lexical / best_lexical
-            + 0.9 * max(h.sentence_dense)
-            + 0.2 * max(h.sentence_lexical) / best_sentence_lexical
+            w.dense * h.dense
+            + w.lexical * h.lexical / best_lexical
+            + w.sentence_dense * max(h.sentence_dense)
+            + w.sentence_lexical * max(h.sentence_lexical) / best_sentence_lexical
         )
         assert h.score == pytest.approx(expected)
     assert len(hits[0].sentence_dense) == len(hits[0].sentences) == len(hits[0].sentence_lexical)

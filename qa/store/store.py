@@ -44,6 +44,7 @@ CREATE TABLE sentences(
 CREATE INDEX sentences_article ON sentences(article);
 """
 _SOURCE_COLUMNS = "a.article_id, a.title, a.path, a.date, a.publisher, a.url"
+PASSAGES_PER_QUERY = 250  # a question reads ~20; bulk readers (benchmarks, tools) are split
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,13 @@ class Store:
 
     def passages(self, passage_ids: Sequence[int]) -> dict[int, StoredPassage]:
         """Passages by id, with their article and sentence offsets."""
+        if len(passage_ids) > PASSAGES_PER_QUERY:
+            # SQLite refuses an expression deeper than 1,000 terms (the sentence ranges below).
+            return {
+                pid: passage
+                for begin in range(0, len(passage_ids), PASSAGES_PER_QUERY)
+                for pid, passage in self.passages(passage_ids[begin : begin + PASSAGES_PER_QUERY]).items()
+            }
         if not passage_ids:
             return {}
         rows = self._query(

@@ -2,20 +2,28 @@
 
 Bad input never stops a build: each unreadable file (or JSON line) becomes one `Skipped`
 entry naming the file and the reason, and everything else is still read.
+
+Symbolic links are followed only inside the articles folder unless the caller allows more
+(`follow_links`): a link to /etc/passwd is not an article. A file reached under two names
+(a link and its target, or two hard links) is read once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
+import os
 import re
+import stat
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .decoding import NotText, decode
 from .splitting import split_sentences
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
@@ -28,6 +36,9 @@ _HEADER_LINE = re.compile(r"^\s*(title|date|source|url)\s*[:\-]?\s+(.+?)\s*$", r
 # to the body on the same line.
 _INLINE_DATE = re.compile(r"^\s*date[:\s]\s*(\d{4}-\d{2}-\d{2})\b[ \t]*", re.IGNORECASE)
 _MD_HEADING = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$")
+# A word needs a letter or a digit, in any script ("[^\W_]" is str.isalnum): "... --- !!!"
+# is not an article, "北京", "القاهرة" and "Москва" are.
+_WORD_CHAR = re.compile(r"[^\W_]")
 
 
 @dataclass(frozen=True)
@@ -94,8 +105,15 @@ class _Skip(Exception):
     """Internal: this file or record cannot be read, for the reason given."""
 
 
-def read_articles(folder: Path | str, max_file_bytes: int = 50 * 1024 * 1024) -> ReadResult:
+def read_articles(
+    folder: Path | str, max_file_bytes: int = 50 * 1024 * 1024, *, follow_links: bool = False
+) -> ReadResult:
     """Read every supported file under `folder` (recursively, hidden files ignored).
+
+    Symbolic links (to files or folders) whose target lies inside `folder` are read, unless
+    the target is read under its own name anyway. Links that lead outside `folder` are
+    skipped with a reason unless `follow_links` is true; broken links and link loops are
+    always skipped with a reason. Devices, pipes and sockets are never read.
 
     Example:
         >>> result = read_articles("seeds")
@@ -104,13 +122,10 @@ def read_articles(folder: Path | str, max_file_bytes: int = 50 * 1024 * 1024) ->
     """
     root = Path(folder)
     articles: list[Article] = []
-    skipped: list[Skipped] = []
+    files, skipped = _find_files(root, follow_links)
     warnings: list[Skipped] = []
     seen: set[str] = set()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        rel = path.relative_to(root).as_posix()
-        if any(part.startswith(".") for part in Path(rel).parts):
-            continue
+    for rel, path in files:
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             skipped.append(
                 Skipped(
@@ -132,6 +147,117 @@ def read_articles(folder: Path | str, max_file_bytes: int = 50 * 1024 * 1024) ->
     return ReadResult(tuple(articles), tuple(skipped), tuple(warnings))
 
 
+@dataclass(frozen=True)
+class _Found:
+    """A regular file met during the walk: `rel` is its name under the articles folder."""
+
+    rel: str
+    path: Path
+    identity: tuple[int, int] | str  # (device, inode), or the real path where inodes are 0
+    via_link: bool  # reached through a symbolic link (to it, or to a folder above it)
+
+
+def _find_files(root: Path, follow_links: bool) -> tuple[list[tuple[str, Path]], list[Skipped]]:
+    """The files to read under `root` as (rel, path), sorted, and the entries passed over.
+
+    The walk is explicit (os.scandir, never following a link without checking it first)
+    because `Path.rglob` follows folder links in some Python versions and not in others.
+    """
+    root_real = Path(os.path.realpath(root))
+    found: list[_Found] = []
+    problems: list[Skipped] = []
+
+    def outside(target: Path) -> bool:
+        return target != root_real and root_real not in target.parents
+
+    # Depth-first with a stack of the folders still to list: no recursion limit on deep trees.
+    stack: list[tuple[Path, str, Path, bool]] = [(root, "", root_real, False)]
+    walked: set[Path] = {root_real}
+    while stack:
+        folder, rel_folder, real_folder, via_link = stack.pop()
+        try:
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(Skipped(rel_folder or ".", f"cannot list the folder ({exc.strerror or exc})"))
+            continue
+        subfolders = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
+            path = Path(entry.path)
+            is_link = entry.is_symlink()
+            try:
+                info = os.stat(path)  # follows links: what would be read
+            except OSError as exc:
+                problems.append(Skipped(rel, _unreachable(exc, path, is_link)))
+                continue
+            real = Path(os.path.realpath(path)) if is_link else real_folder / entry.name
+            if is_link and outside(real) and not follow_links:
+                kind = "folder" if stat.S_ISDIR(info.st_mode) else "file"
+                problems.append(
+                    Skipped(
+                        rel,
+                        f"links outside the articles folder (to the {kind} {real}); not followed "
+                        "unless allowed (qa index --follow-links, QA_FOLLOW_LINKS=1)",
+                    )
+                )
+            elif stat.S_ISDIR(info.st_mode):
+                # Only a link can lead back up: a subfolder proper is new, and real_folder/name.
+                if is_link and (real == real_folder or real in real_folder.parents):
+                    problems.append(Skipped(rel, "link loop: links to a folder that contains it; not followed"))
+                elif real in walked or (is_link and not outside(real) and not _hidden(real.relative_to(root_real))):
+                    # Its files are read under their own names (or were, through another link).
+                    where = str(real) if outside(real) else real.relative_to(root_real).as_posix()
+                    what = "links to" if is_link else "is"
+                    problems.append(
+                        Skipped(rel, f"{what} a folder that is read under another name ({where}); not read twice")
+                    )
+                else:
+                    walked.add(real)
+                    subfolders.append((path, rel, real, via_link or is_link))
+            elif stat.S_ISREG(info.st_mode):
+                identity = (info.st_dev, info.st_ino) if info.st_ino else str(real)
+                found.append(_Found(rel, path, identity, via_link or is_link))
+            else:
+                problems.append(Skipped(rel, "not a regular file (a device, pipe or socket); not read"))
+        stack.extend(reversed(subfolders))  # listed in name order, so the first of two links to one folder wins
+
+    # One name per file: the one reached without a link, else the first in sorted order.
+    first: dict[tuple[int, int] | str, _Found] = {}
+    for f in sorted(found, key=lambda f: (f.via_link, _sort_key(f.rel))):
+        kept = first.setdefault(f.identity, f)
+        if kept is not f:
+            problems.append(Skipped(f.rel, f"same file as {kept.rel} (a link to it, or a hard link); read once"))
+    files = sorted(((f.rel, f.path) for f in first.values()), key=lambda item: _sort_key(item[0]))
+    return files, sorted(problems, key=lambda skipped: _sort_key(skipped.path))
+
+
+def _unreachable(exc: OSError, path: Path, is_link: bool) -> str:
+    """Why `os.stat` failed, for a user: a loop, a broken link, or the system's reason."""
+    if not is_link:
+        return f"cannot read the file ({exc.strerror or exc})"
+    if exc.errno == errno.ELOOP:
+        return "link loop: the link leads back to itself (directly or through other links); not followed"
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    if exc.errno == errno.ENOENT:
+        return f"broken link: its target {target} does not exist"
+    return f"broken link: its target {target} cannot be reached ({exc.strerror or exc})"
+
+
+def _hidden(rel: Path) -> bool:
+    return any(part.startswith(".") for part in rel.parts)
+
+
+def _sort_key(rel: str) -> list[str]:
+    """The order `sorted(Path)` gave: part by part ("a/b" before "a-c")."""
+    return rel.split("/")
+
+
 def read_file(path: Path, rel: str, max_file_bytes: int = 50 * 1024 * 1024) -> ReadResult:
     """Read the article(s) of one file; `rel` is its name relative to the articles folder.
 
@@ -147,7 +273,10 @@ def read_file(path: Path, rel: str, max_file_bytes: int = 50 * 1024 * 1024) -> R
                 f"file is {size / 1048576:.1f} MB, over the {max_file_bytes / 1048576:g} MB limit "
                 "(raise it with --max-file-mb or QA_MAX_FILE_MB)"
             )
-        text, note = _decode(path.read_bytes())
+        try:
+            text, note = decode(path.read_bytes())
+        except NotText as why:
+            raise _Skip(str(why)) from None
         if note:
             warnings.append(Skipped(rel, note))
         if not text.strip():
@@ -169,27 +298,6 @@ def read_file(path: Path, rel: str, max_file_bytes: int = 50 * 1024 * 1024) -> R
         return ReadResult((), (Skipped(rel, str(why)),), tuple(warnings))
     except OSError as exc:
         return ReadResult((), (Skipped(rel, f"cannot read the file ({exc.strerror or exc})"),), ())
-
-
-def _decode(data: bytes) -> tuple[str, str | None]:
-    """Decode bytes as UTF-8, or with the best guess and a note; refuse binary data."""
-    if b"\x00" in data[:8192]:
-        raise _Skip("looks like a binary file (NUL bytes), not text")
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    matches = from_bytes(data)
-    best = matches.best()
-    if best is None:
-        raise _Skip("not valid text in any known encoding")
-    # On short Western text the detector cannot tell the Latin code pages apart; the most
-    # common one for news (Windows-1252) wins when it reads the bytes about as well.
-    western = [m for m in matches if m.encoding == "cp1252" and m.chaos <= best.chaos + 0.02]
-    chosen = western[0] if western else best
-    return str(chosen), f"read as {chosen.encoding} because it is not valid UTF-8"
 
 
 def _text_article(text: str, markdown: bool) -> tuple[str | None, str, dict[str, str]]:
@@ -287,6 +395,9 @@ def _json_articles(text: str, rel: str, jsonl: bool) -> Iterator[Article | Skipp
         if not isinstance(record, dict) or not isinstance(record.get("text"), str) or not record["text"].strip():
             yield Skipped(label, 'record has no "text" string')
             continue
+        if not _WORD_CHAR.search(record["text"]):
+            yield Skipped(label, 'no words in the record\'s "text" (only punctuation, symbols or spaces)')
+            continue
         key = record.get("id")
         article_id = f"{rel}#{key if key not in (None, '') else where}"
         meta = {k: str(record[k]) for k in ("date", "source", "url") if record.get(k) not in (None, "")}
@@ -297,6 +408,8 @@ def _json_articles(text: str, rel: str, jsonl: bool) -> Iterator[Article | Skipp
 def _make_article(article_id: str, rel: str, title: str | None, body: str, meta: dict[str, str]) -> Article:
     if not body:
         raise _Skip("no text found in the file")
+    if not _WORD_CHAR.search(body):
+        raise _Skip("no words in the file (only punctuation, symbols or spaces)")
     date = None
     if meta.get("date"):
         date = _parse_date(meta["date"])

@@ -116,7 +116,7 @@ def build_index(
             f"Articles folder {folder}/ does not exist. Create it and add .txt, .md, .html or "
             "JSON articles, or point --articles / QA_ARTICLES at your folder."
         )
-    read = read_articles(folder, settings.max_file_bytes)
+    read = read_articles(folder, settings.max_file_bytes, follow_links=settings.follow_links)
     if not read.articles:
         reasons = "; ".join(str(s) for s in read.skipped[:5]) or "the folder is empty"
         raise ArticleError(f"No readable article in {folder}/ ({reasons}).")

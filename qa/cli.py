@@ -147,10 +147,16 @@ def _common(parser: argparse.ArgumentParser, articles: bool = False) -> None:
     parser.add_argument("--model", help="sentence-transformers model name or path (env QA_MODEL)")
     if articles:
         parser.add_argument("--articles", dest="articles_dir", help="articles folder (default seeds/, env QA_ARTICLES)")
+        parser.add_argument(
+            "--follow-links",
+            action="store_const",
+            const=True,
+            help="also read symbolic links that lead outside the articles folder (env QA_FOLLOW_LINKS=1)",
+        )
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    names = ("index_dir", "model", "articles_dir", "max_file_mb", "passage_tokens")
+    names = ("index_dir", "model", "articles_dir", "max_file_mb", "passage_tokens", "follow_links")
     return load_settings(**{n: getattr(args, n, None) for n in names})
 
 

@@ -14,6 +14,7 @@ functions that need it, so no module reads the environment on its own.
 | vector_index     | QA_VECTOR_INDEX    | auto                     |
 | abstain_below    | QA_ABSTAIN_BELOW   | 0.15                     |
 | cache_dir        | QA_CACHE_DIR       | ~/.cache/qa              |
+| follow_links     | QA_FOLLOW_LINKS    | false                    |
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ _ENV = {
     "vector_index": "QA_VECTOR_INDEX",
     "cache_dir": "QA_CACHE_DIR",
     "abstain_below": "QA_ABSTAIN_BELOW",
+    "follow_links": "QA_FOLLOW_LINKS",
 }
 
 
@@ -68,6 +70,9 @@ class Settings:
     # abstaining on most questions whose article is absent; docs/benchmarks.md has the curve
     # (bench/calibrate_abstention.py).
     abstain_below: float = 0.15
+    # Read symbolic links that lead outside the articles folder (off: a link to /etc/passwd
+    # in the folder must not become a quotable article).
+    follow_links: bool = False
 
     def __post_init__(self) -> None:
         if self.passage_tokens < 16:
@@ -95,6 +100,10 @@ class Settings:
         return replace(self, **given)
 
 
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
 def _coerce(name: str, value: object) -> object:
     kind = {f.name: f.type for f in fields(Settings)}[name]
     try:
@@ -104,6 +113,12 @@ def _coerce(name: str, value: object) -> object:
             return int(str(value))
         if kind == "float":
             return float(str(value))
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            if str(value).strip().lower() in _TRUE | _FALSE:
+                return str(value).strip().lower() in _TRUE
+            raise ValueError(value)
     except ValueError:
         raise ConfigError(f"{_ENV.get(name, name)}={value!r} is not a valid {kind}.") from None
     return str(value)

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import codecs
 import json
+import os
+import random
 from pathlib import Path
+
+import pytest
 
 from qa.articles import default_title, read_articles, read_file
 from tests.conftest import SEED
@@ -143,3 +148,298 @@ def test_content_hash_changes_with_text_and_title_only():
     assert a.content_hash != Article(Source("x", "T2", "x"), "B").content_hash
     assert a.content_hash != Article(Source("x", "T", "x"), "B2").content_hash
     assert a.content_hash != Article(Source("x", "T", "x", publisher="AP"), "B").content_hash
+
+
+# -- encodings ---------------------------------------------------------------------------------------------------
+
+LITHUANIAN = (
+    "Lietuvos Respublikos Seimas šiandien priėmė įstatymą dėl švietimo reformos. Ministrė teigė, kad mokyklų "
+    "tinklas bus pertvarkytas, o mokytojų atlyginimai padidės. Žurnalistai klausė, kodėl sprendimas priimtas "
+    "taip skubiai."
+)
+LATVIAN = (
+    "Latvijas valdība šodien apstiprināja jauno budžetu. Ministru prezidente sacīja, ka ekonomikas izaugsme "
+    "būs lēnāka, nekā gaidīts. Rīgā notika sanāksme ar uzņēmējiem un pašvaldību pārstāvjiem."
+)
+FRENCH = (
+    "Le président de la République a annoncé mercredi une réforme des retraites. Selon lui, le système actuel "
+    "n'est plus viable : les déficits s'accumulent depuis des années. Les syndicats ont dénoncé un « passage en "
+    "force » et appelé à la grève jeudi."
+)
+
+
+def read_one(folder: Path, name: str, data: bytes):
+    write(folder, name, data)
+    result = read_articles(folder)
+    assert not result.skipped, result.skipped
+    (article,) = result.articles
+    return article, [w.reason for w in result.warnings]
+
+
+@pytest.mark.parametrize("codec", ["utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"])
+def test_a_byte_order_mark_decides_the_encoding_and_is_dropped_without_a_warning(tmp_path, codec):
+    text = "Señor Muñoz met officials in Zürich and São Paulo — «crème brûlée» for all, 北京 too."
+    mark = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}
+    mark |= {"utf-32-le": codecs.BOM_UTF32_LE, "utf-32-be": codecs.BOM_UTF32_BE}
+    data = mark.get(codec, b"") + text.encode(codec)  # "utf-8-sig", "utf-16", "utf-32" write their own mark
+    article, warnings = read_one(tmp_path, "a.txt", data)
+    assert article.body == text
+    assert warnings == []
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_recognised_by_its_nul_bytes(tmp_path, codec):
+    text = "Президент заявил, что Señor Muñoz приедет в Zürich.\nSecond line of the article."
+    article, warnings = read_one(tmp_path, "a.txt", text.encode(codec))
+    assert article.body == text
+    assert warnings == [f"read as {codec} because it is not valid UTF-8"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        FRENCH,
+        "crème brûlée",
+        "Señor Muñoz",
+        "Zürich",
+        "São Paulo",
+        "The crème brûlée was excellent.",
+        "Vi bor i København.",
+    ],
+)
+def test_latin1_text_is_read_as_windows_1252_even_when_short(tmp_path, text):
+    article, warnings = read_one(tmp_path, "a.txt", text.encode("latin-1"))
+    assert article.body == text
+    assert warnings == ["read as cp1252 because it is not valid UTF-8"]
+
+
+@pytest.mark.parametrize(
+    "text", ["“It’s over,” she said.", "It costs €5 — or less…", "“We will not back down,” the minister said. " * 5]
+)
+def test_cp1252_quotes_dashes_and_euro_sign_are_read(tmp_path, text):
+    article, warnings = read_one(tmp_path, "a.txt", text.encode("cp1252"))
+    assert article.body == text.strip()
+    assert warnings == ["read as cp1252 because it is not valid UTF-8"]
+
+
+@pytest.mark.parametrize("byte", [b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d"])
+def test_a_byte_that_cp1252_leaves_undefined_is_read_as_latin1(tmp_path, byte):
+    data = b"Le caf\xe9 \x93Chez Zo\xe9\x94 \xe9tait ferm\xe9" + byte + b" \xe0 Gen\xe8ve, a dit le maire."
+    article, warnings = read_one(tmp_path, "a.txt", data)
+    assert article.body == f"Le café “Chez Zoé” était fermé{byte.decode('latin-1')} à Genève, a dit le maire."
+    assert warnings == ["read as cp1252 (Latin-1 for the bytes cp1252 leaves undefined) because it is not valid UTF-8"]
+
+
+@pytest.mark.parametrize("text", [LITHUANIAN, LATVIAN, "Ačiū, labai ačiū už šią dieną."])
+def test_baltic_windows_1257_text_is_still_read_as_such(tmp_path, text):
+    article, warnings = read_one(tmp_path, "a.txt", text.encode("cp1257"))
+    assert article.body == text
+    assert warnings == ["read as cp1257 because it is not valid UTF-8"]
+
+
+def test_a_long_file_is_judged_on_its_non_ascii_parts_not_its_first_pages(tmp_path):
+    english = "The committee met on Monday to discuss the budget and the new schools. " * 3000  # 216 kB of ASCII
+    article, warnings = read_one(tmp_path, "a.txt", (english + "\n\n" + LITHUANIAN).encode("cp1257"))
+    assert article.body.endswith(LITHUANIAN)
+    assert warnings == ["read as cp1257 because it is not valid UTF-8"]
+
+
+@pytest.mark.parametrize(
+    ("text", "codec"),
+    [
+        ("Президент России заявил сегодня, что экономика страны растёт быстрее, чем ожидалось.", "cp1251"),
+        ("Česká vláda dnes schválila nový rozpočet. Ministr financí řekl, že ekonomika poroste.", "cp1250"),
+        ("Prezydent Polski powiedział dziś, że gospodarka rośnie szybciej niż oczekiwano.", "cp1250"),
+        ("Türkiye Cumhurbaşkanı bugün ekonominin beklenenden hızlı büyüdüğünü söyledi.", "cp1254"),
+        ("Ο πρωθυπουργός δήλωσε σήμερα ότι η οικονομία αναπτύσσεται γρηγορότερα από ό,τι αναμενόταν.", "cp1253"),
+    ],
+)
+def test_other_code_pages_are_not_taken_for_windows_1252(tmp_path, text, codec):
+    article, warnings = read_one(tmp_path, "a.txt", text.encode(codec))
+    assert article.body == text
+    assert len(warnings) == 1 and "not valid UTF-8" in warnings[0]
+
+
+def test_binary_files_are_skipped_with_a_clear_reason(tmp_path):
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00\x1f\xf3\xffa"
+    write(tmp_path, "image.txt", png)
+    write(tmp_path, "noise.md", random.Random(7).randbytes(4096))  # NUL bytes all over, odd and even places
+    write(tmp_path, "controls.txt", bytes(range(1, 32)) * 20)  # valid UTF-8, but control characters
+    write(tmp_path, "bad-utf16.txt", codecs.BOM_UTF16_LE + "Ab".encode("utf-16-le") + b"\x00\xd8")  # lone surrogate
+    result = read_articles(tmp_path)
+    assert result.articles == ()
+    reasons = {s.path: s.reason for s in result.skipped}
+    assert reasons == {
+        "image.txt": "looks like a binary file (NUL bytes), not text",
+        "noise.md": "looks like a binary file (NUL bytes), not text",
+        "controls.txt": "looks like a binary file (control characters), not text",
+        "bad-utf16.txt": "starts with a UTF-16-LE byte-order mark but is not valid UTF-16-LE",
+    }
+
+
+# -- files without words -----------------------------------------------------------------------------------------
+
+
+def test_files_and_records_without_words_are_skipped_and_any_script_counts_as_words(tmp_path):
+    write(tmp_path, "dots.txt", "... --- !!!")
+    write(tmp_path, "stars.md", "***\n\n  ＊ · • ★ →  \n")
+    write(tmp_path, "china.txt", "北京今天下雨。")
+    write(tmp_path, "cairo.txt", "القاهرة مدينة كبيرة.")
+    write(tmp_path, "moscow.txt", "Москва — столица.")
+    write(tmp_path, "year.txt", "2024!")
+    write(tmp_path, "records.jsonl", '{"text": "Real words."}\n{"text": "?! -- ..."}\n')
+    result = read_articles(tmp_path)
+    assert sorted(a.source.article_id for a in result.articles) == [
+        "cairo.txt",
+        "china.txt",
+        "moscow.txt",
+        "records.jsonl#1",
+        "year.txt",
+    ]
+    reasons = {s.path: s.reason for s in result.skipped}
+    assert reasons == {
+        "dots.txt": "no words in the file (only punctuation, symbols or spaces)",
+        "stars.md": "no words in the file (only punctuation, symbols or spaces)",
+        "records.jsonl:2": 'no words in the record\'s "text" (only punctuation, symbols or spaces)',
+    }
+
+
+# -- symbolic links ----------------------------------------------------------------------------------------------
+
+needs_symlinks = pytest.mark.skipif(not hasattr(os, "symlink") or os.name == "nt", reason="POSIX symbolic links")
+
+
+@pytest.fixture
+def linked(tmp_path: Path) -> Path:
+    """An articles folder beside an outside folder; returns the articles folder."""
+    outside = tmp_path / "outside"
+    write(outside, "secret.txt", "Outside text that must not be indexed.")
+    write(outside, "more/other.txt", "More outside text.")
+    folder = tmp_path / "articles"
+    write(folder, "a.txt", "An article inside the folder.")
+    return folder
+
+
+@needs_symlinks
+def test_links_outside_the_folder_are_skipped_with_the_reason(linked):
+    (linked / "p.txt").symlink_to("/etc/passwd")
+    (linked / "s.txt").symlink_to(linked.parent / "outside" / "secret.txt")
+    (linked / "out").symlink_to(linked.parent / "outside")
+    result = read_articles(linked)
+    assert [a.source.article_id for a in result.articles] == ["a.txt"]
+    reasons = {s.path: s.reason for s in result.skipped}
+    assert set(reasons) == {"p.txt", "s.txt", "out"}
+    assert reasons["p.txt"] == (
+        "links outside the articles folder (to the file /etc/passwd); not followed "
+        "unless allowed (qa index --follow-links, QA_FOLLOW_LINKS=1)"
+    )
+    assert reasons["out"].startswith("links outside the articles folder (to the folder ")
+    assert all("links outside the articles folder" in r for r in reasons.values())
+
+
+@needs_symlinks
+def test_follow_links_reads_what_links_outside_point_to(linked):
+    (linked / "s.txt").symlink_to(linked.parent / "outside" / "secret.txt")
+    (linked / "out").symlink_to(linked.parent / "outside")
+    result = read_articles(linked, follow_links=True)
+    assert [a.source.article_id for a in result.articles] == ["a.txt", "out/more/other.txt", "out/secret.txt"]
+    assert [s.path for s in result.skipped] == ["s.txt"]  # the same file as out/secret.txt, read once
+    assert result.skipped[0].reason == "same file as out/secret.txt (a link to it, or a hard link); read once"
+
+
+@needs_symlinks
+def test_links_inside_the_folder_are_read_but_a_file_only_once(linked):
+    write(linked, "archive/b.txt", "An archived article.")
+    (linked / "0-first.txt").symlink_to("a.txt")  # sorts before its target: the target's name still wins
+    (linked / "latest").symlink_to("archive")
+    (linked / "archive" / "back.txt").symlink_to("../a.txt")
+    result = read_articles(linked)
+    assert [a.source.article_id for a in result.articles] == ["a.txt", "archive/b.txt"]
+    assert {s.path: s.reason for s in result.skipped} == {
+        "latest": "links to a folder that is read under another name (archive); not read twice",
+        "0-first.txt": "same file as a.txt (a link to it, or a hard link); read once",
+        "archive/back.txt": "same file as a.txt (a link to it, or a hard link); read once",
+    }
+
+
+@needs_symlinks
+def test_a_link_is_read_when_its_target_is_not_read_directly(linked):
+    write(linked, ".drafts/d.txt", "A draft kept in a hidden folder.")
+    (linked / "d.txt").symlink_to(".drafts/d.txt")
+    result = read_articles(linked)
+    assert [a.source.article_id for a in result.articles] == ["a.txt", "d.txt"]
+    assert result.skipped == ()
+
+
+@needs_symlinks
+@pytest.mark.parametrize("follow_links", [False, True])
+def test_link_loops_and_broken_links_are_skipped_with_a_reason_never_an_error(linked, follow_links):
+    (linked / "self.txt").symlink_to("self.txt")
+    (linked / "ping.txt").symlink_to("pong.txt")
+    (linked / "pong.txt").symlink_to("ping.txt")
+    (linked / "gone.txt").symlink_to("deleted.txt")
+    write(linked, "sub/c.txt", "Another article.")
+    (linked / "sub" / "up").symlink_to("..")
+    (linked / "sub" / "root").symlink_to(linked.resolve())
+    (linked / "sub" / "here").symlink_to(".")
+    result = read_articles(linked, follow_links=follow_links)
+    assert [a.source.article_id for a in result.articles] == ["a.txt", "sub/c.txt"]
+    loop = "link loop: the link leads back to itself (directly or through other links); not followed"
+    folder_loop = "link loop: links to a folder that contains it; not followed"
+    assert {s.path: s.reason for s in result.skipped} == {
+        "self.txt": loop,
+        "ping.txt": loop,
+        "pong.txt": loop,
+        "gone.txt": "broken link: its target deleted.txt does not exist",
+        "sub/up": folder_loop,
+        "sub/root": folder_loop,
+        "sub/here": folder_loop,
+    }
+
+
+@needs_symlinks
+def test_a_folder_link_to_an_ancestor_outside_is_a_loop_even_when_links_are_followed(linked):
+    (linked / "all").symlink_to(linked.parent)  # contains the articles folder itself
+    result = read_articles(linked, follow_links=True)
+    assert [a.source.article_id for a in result.articles] == ["a.txt"]
+    assert {s.path: s.reason for s in result.skipped} == {
+        "all": "link loop: links to a folder that contains it; not followed"
+    }
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX named pipes")
+def test_pipes_are_not_read(linked):
+    os.mkfifo(linked / "pipe.txt")  # reading it would wait forever
+    result = read_articles(linked)
+    assert [a.source.article_id for a in result.articles] == ["a.txt"]
+    assert {s.path: s.reason for s in result.skipped} == {
+        "pipe.txt": "not a regular file (a device, pipe or socket); not read"
+    }
+
+
+@needs_symlinks
+def test_two_links_to_one_outside_folder_read_it_once_under_the_first_name(linked):
+    (linked / "b-out").symlink_to(linked.parent / "outside")
+    (linked / "c-out").symlink_to(linked.parent / "outside")
+    result = read_articles(linked, follow_links=True)
+    assert [a.source.article_id for a in result.articles] == ["a.txt", "b-out/more/other.txt", "b-out/secret.txt"]
+    outside = (linked.parent / "outside").resolve()
+    assert {s.path: s.reason for s in result.skipped} == {
+        "c-out": f"links to a folder that is read under another name ({outside}); not read twice"
+    }
+
+
+def test_a_tree_deeper_than_the_recursion_limit_is_read(tmp_path):
+    deep = tmp_path
+    for _ in range(1100):  # sys.getrecursionlimit() is 1000 (Path.mkdir(parents=True) and rmtree recurse too)
+        deep /= "d"
+        deep.mkdir()
+    write(deep, "a.txt", "Deep down, an article.")
+    try:
+        (article,) = read_articles(tmp_path).articles
+        assert article.source.article_id == "d/" * 1100 + "a.txt"
+    finally:
+        (deep / "a.txt").unlink()
+        while deep != tmp_path:
+            deep.rmdir()
+            deep = deep.parent

@@ -275,3 +275,24 @@ def test_copy_forward_verifies_the_bytes_it_copies(tmp_path):
     with pytest.raises(IndexCorruptError, match="differs from its manifest"):
         copy_verified(source, tmp_path / "copy2", expected)
     assert not (tmp_path / "copy2").exists()
+
+
+def test_links_out_of_the_articles_folder_are_indexed_only_when_allowed(settings, fake, tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("title: Secret\n\nThe password file lists every account on the server.")
+    (settings.articles_dir / "p.txt").symlink_to(outside)
+    report = build_index(settings, encoder=fake, progress=False)
+    assert "p.txt" not in report.added and report.counts.articles == 4
+    assert any(s.path == "p.txt" and "links outside the articles folder" in s.reason for s in report.skipped)
+    allowed = build_index(replace(settings, follow_links=True), encoder=fake, progress=False)
+    assert allowed.added == ("p.txt",) and allowed.counts.articles == 5
+
+
+def test_follow_links_setting_comes_from_the_environment():
+    from qa.config import load_settings
+    from qa.errors import ConfigError
+
+    assert load_settings().follow_links is False
+    assert load_settings(follow_links="yes").follow_links is True
+    with pytest.raises(ConfigError, match="QA_FOLLOW_LINKS='maybe' is not a valid bool"):
+        load_settings(follow_links="maybe")

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from qa.splitting import make_passages, split_sentences
+import itertools
+import time
+
+from qa.splitting import MAX_SENTENCE_CHARS, make_passages, split_sentences
 from tests.conftest import SEED, TRUDEAU
 
 
@@ -58,3 +61,85 @@ def test_sentence_longer_than_budget_is_a_passage_of_its_own():
 def test_no_overlap_setting():
     sentences = split_sentences("The cats sleep all day. The dogs bark at night. The birds sing. The fish swim.")
     assert [(p.first, p.last) for p in make_passages(sentences, [1] * 4, budget=2, overlap=0)] == [(0, 1), (2, 3)]
+
+
+# -- sentences over MAX_SENTENCE_CHARS -----------------------------------------------------------------------------
+
+
+def check_pieces(body: str, pieces) -> None:
+    """Offsets exact, no piece over the cap or padded with spaces, only spaces between pieces."""
+    assert all(body[s.start : s.end] == s.text for s in pieces)
+    assert all(0 < len(s.text) <= MAX_SENTENCE_CHARS and s.text == s.text.strip() for s in pieces)
+    assert all(not body[a.end : b.start].strip() for a, b in itertools.pairwise(pieces))
+
+
+def test_a_long_sentence_is_cut_after_the_last_clause_mark_in_the_window():
+    clauses = [f"the committee heard evidence from witness number {n} about the budget" for n in range(40)]
+    body = "; ".join(clauses) + "."  # about 2,800 characters, one "sentence"
+    pieces = split_sentences(body)
+    check_pieces(body, pieces)
+    assert len(pieces) == 3
+    assert all(p.text.endswith(";") for p in pieces[:-1])
+    assert all(len(p.text) > MAX_SENTENCE_CHARS // 2 for p in pieces[:-1])
+    assert pieces[-1].text.endswith("budget.")
+
+
+def test_a_long_list_is_cut_at_line_ends_rather_than_at_its_commas():
+    # Like the BBC's awards lists: items on lines of their own, commas inside them, no full stop.
+    items = [f" - Best play - Title number {n}, written by Someone, at the Olivier" for n in range(40)]
+    body = "\n".join(items).strip()
+    pieces = split_sentences(body)
+    check_pieces(body, pieces)
+    assert len(pieces) == 3
+    assert all(p.text.endswith("at the Olivier") and body[p.end] == "\n" for p in pieces[:-1])
+
+
+def test_numbers_and_ranges_are_not_clause_marks():
+    # Commas, colons and en dashes with no space after them.
+    body = " ".join(f"1,{n:03d} people 2004–2005 at 3:45" for n in range(80))
+    pieces = split_sentences(body)
+    check_pieces(body, pieces)
+    assert len(pieces) == 3
+    assert all(body[p.end] == " " for p in pieces[:-1])  # cut at spaces between words, never inside a number
+
+
+def test_a_long_sentence_without_clause_marks_is_cut_at_the_last_space_before_the_cap():
+    body = " ".join(["lorem", "ipsum", "dolor", "sit", "amet"] * 600)  # 16,199 characters, no punctuation
+    pieces = split_sentences(body)
+    check_pieces(body, pieces)
+    assert len(pieces) == 17
+    for piece, following in itertools.pairwise(pieces):
+        assert following.start == piece.end + 1  # one space between: no word was cut
+        next_word = following.text.split(" ", 1)[0]
+        assert len(piece.text) + 1 + len(next_word) > MAX_SENTENCE_CHARS  # and the next word would not fit
+    assert " ".join(p.text for p in pieces) == body
+
+
+def test_an_unbroken_run_is_cut_at_the_cap_but_not_inside_an_accent():
+    body = "x" * 2500
+    assert [(s.start, s.end) for s in split_sentences(body)] == [(0, 1000), (1000, 2000), (2000, 2500)]
+    accented = "e\u0301" * 1500  # "é" written as e + combining acute: index 1000 is an accent
+    pieces = split_sentences(accented)
+    check_pieces(accented, pieces)
+    assert [len(p.text) for p in pieces] == [1000, 1000, 1000]
+    assert all(p.text.startswith("e") for p in pieces)
+
+
+def test_a_200k_character_line_is_split_in_well_under_a_second():
+    bodies = ["word " * 40_000, "x" * 200_000, "a, " * 66_667, "Mr. A. B. " * 20_000]
+    started = time.perf_counter()
+    results = [split_sentences(body.strip()) for body in bodies]
+    elapsed = time.perf_counter() - started
+    for body, pieces in zip(bodies, results):
+        check_pieces(body.strip(), pieces)
+        assert len(pieces) >= 200
+    assert elapsed < 2.0  # measured 0.3 s for all four; a quadratic cut takes minutes
+
+
+def test_normal_sentences_are_untouched_by_the_cap():
+    body = SEED.read_text().split("2026-01-13 ", 1)[1]
+    sentences = split_sentences(body)
+    assert len(sentences) == 13
+    assert max(len(s.text) for s in sentences) < MAX_SENTENCE_CHARS
+    near_cap = "A" + " b" * 499 + "."  # exactly 1,000 characters
+    assert texts(near_cap) == [near_cap]

@@ -2,9 +2,9 @@
 
 200 deterministic questions written from the articles (100 from headlines, 100 from the
 opening words of a sentence), asked three times each: `retrieve` (hybrid, and the dense
-and bm25 modes to compare with other tools) and `answer` p50/p95, and the part spent
-encoding the question. Then one short question encoded 50 times three ways, to show where
-`SentenceTransformer.encode`'s time goes.
+and bm25 modes to compare with other tools), `answer` (with the reader) and
+`answer(fast=True)` p50/p95, and the part spent encoding the question. Then one short
+question encoded 50 times three ways, to show where `SentenceTransformer.encode`'s time goes.
 
     python bench/bench_latency.py
 """
@@ -18,7 +18,7 @@ import time
 import numpy as np
 from common import BBC, bbc_index, median, percentile, require, save, table
 
-from qa import answer, load_index, retrieve
+from qa import Settings, answer, load_index, retrieve
 from qa.retrieval import prepare_query
 from qa.splitting import split_sentences
 
@@ -43,6 +43,7 @@ def timings(index: object, qs: list[str], rounds: int = 3) -> dict[str, list[flo
         "retrieve_dense": [],
         "retrieve_bm25": [],
         "answer": [],
+        "answer_fast": [],
     }
     for _ in range(rounds):
         for q in qs:
@@ -59,6 +60,9 @@ def timings(index: object, qs: list[str], rounds: int = 3) -> dict[str, list[flo
             start = time.perf_counter()
             answer(q, index=index)
             out["answer"].append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            answer(q, index=index, fast=True)
+            out["answer_fast"].append((time.perf_counter() - start) * 1000)
     return out
 
 
@@ -111,7 +115,7 @@ def encoder_breakdown(index: object) -> dict[str, float]:
 
 
 def main() -> None:
-    index = load_index(bbc_index())
+    index = load_index(bbc_index(), Settings())
     qs = questions()
     for q in qs[:10]:  # warm up caches and the model
         answer(q, index=index)

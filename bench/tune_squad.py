@@ -205,7 +205,9 @@ def grid(args: argparse.Namespace) -> None:
         from qa import Settings, load_index
 
         index = load_index(args.index, Settings(index_dir=Path(args.index), max_file_mb=1024))
-        article_of = {pid: p.source.article_id for pid, p in index.store.passages(np.unique(d["P_pid"]).tolist()).items()}
+        article_of = {
+            pid: p.source.article_id for pid, p in index.store.passages(np.unique(d["P_pid"]).tolist()).items()
+        }
         names = {a: n for n, a in enumerate(dict.fromkeys(article_of.values()))}
         d["P_article"] = np.array([names[article_of[p]] for p in d["P_pid"]])
     print(f"{int(d['P_q'].max()) + 1} questions; tuning split = even articles, report = odd articles and all")

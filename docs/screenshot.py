@@ -1,8 +1,10 @@
-"""Take docs/screenshot.png: the chat answering the Trudeau question over seeds/.
+"""Take the README's screenshots: the chat answering the Trudeau question over seeds/.
 
     .venv/bin/python docs/screenshot.py        (or: make screenshot)
 
-Uses a temporary index, Debian's Chromium and Playwright (never a downloaded browser).
+Writes docs/screenshot.png (light, 1400×1000), docs/screenshot-dark.png (dark, a marker's
+popover open) and docs/screenshot-mobile.png (390×844). Uses a temporary index, Debian's
+Chromium and Playwright (never a downloaded browser).
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ import socket
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, expect, sync_playwright  # noqa: E402
 
 from qa import Settings  # noqa: E402
 from ui.app import ChatApp, build_app, launch_kwargs  # noqa: E402
@@ -29,6 +32,32 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+QUESTION = "What tariffs did Trudeau impose?"
+SHOTS: list[tuple[str, dict[str, Any], bool]] = [  # file, browser context, hover the first marker
+    ("screenshot.png", {"viewport": {"width": 1400, "height": 1000}, "color_scheme": "light"}, False),
+    ("screenshot-dark.png", {"viewport": {"width": 1400, "height": 1000}, "color_scheme": "dark"}, True),
+    ("screenshot-mobile.png", {"viewport": {"width": 390, "height": 844}, "color_scheme": "light"}, False),
+]
+
+
+def take(browser: Browser, url: str, name: str, context: dict[str, Any], hover: bool) -> None:
+    """Ask the question in a fresh context and save the page as docs/`name`."""
+    page = browser.new_context(device_scale_factor=1, **context).new_page()
+    page.goto(url, wait_until="domcontentloaded")
+    box = page.locator("#q textarea")
+    box.wait_for()
+    box.fill(QUESTION)
+    box.press("Enter")
+    expect(page.locator("#sources .qa-source").first).to_be_visible(timeout=30_000)
+    expect(page.locator("#chatbot .qa-pending, #chatbot .qa-streaming")).to_have_count(0)
+    page.wait_for_timeout(600)  # let the flash of new content and the scroll settle
+    if hover:
+        page.locator("#chatbot a.qa-cite").first.hover()
+        expect(page.locator("#qa-popover")).to_be_visible()
+    out = ROOT / "docs" / name
+    page.screenshot(path=str(out))
+    page.context.close()
+    print(f"wrote {out}")
 
 
 def main() -> None:
@@ -45,18 +74,9 @@ def main() -> None:
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-                page = browser.new_page(viewport={"width": 1280, "height": 820}, device_scale_factor=1)
-                page.goto(url, wait_until="domcontentloaded")
-                box = page.locator("#q textarea")
-                box.wait_for()
-                box.fill("What tariffs did Trudeau impose?")
-                box.press("Enter")
-                expect(page.locator("#sources .qa-source")).to_have_count(1, timeout=30_000)
-                page.wait_for_timeout(600)
-                out = ROOT / "docs" / "screenshot.png"
-                page.screenshot(path=str(out))
+                for name, context, hover in SHOTS:
+                    take(browser, url, name, context, hover)
                 browser.close()
-                print(f"wrote {out}")
         finally:
             demo.close()
 

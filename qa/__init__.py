@@ -24,6 +24,7 @@ from .errors import (
     QAError,
     QuestionError,
 )
+from .feedback import FEEDBACK_FILE, FeedbackRecord, append_feedback, read_feedback
 from .filters import Filters
 from .index import Index, load_index, open_index
 from .retrieval import Hit, retrieve
@@ -31,6 +32,7 @@ from .splitting import Sentence
 from .store import ArticleInfo, Counts
 
 __all__ = [
+    "FEEDBACK_FILE",
     "SUPPORTED_SUFFIXES",
     "Answer",
     "AnswerSentence",
@@ -42,6 +44,7 @@ __all__ = [
     "ConfigError",
     "Counts",
     "EncoderError",
+    "FeedbackRecord",
     "Filters",
     "Hit",
     "Index",
@@ -57,11 +60,13 @@ __all__ = [
     "Skipped",
     "Source",
     "answer",
+    "append_feedback",
     "build_index",
     "load_index",
     "load_settings",
     "open_index",
     "read_articles",
+    "read_feedback",
     "read_file",
     "retrieve",
 ]

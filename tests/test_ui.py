@@ -1,11 +1,17 @@
-"""The browser app, end to end: Playwright driving Debian's Chromium, and the API via gradio_client."""
+"""The browser app, end to end: Playwright driving Debian's Chromium, and the API via gradio_client.
+
+One server (seed article + an article with HTML in it) serves every test; each test gets a
+fresh browser context, so conversations kept in localStorage start empty.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import socket
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -24,6 +30,8 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+QUESTION = "What tariffs did Trudeau impose?"
+SEED_TITLE = "As Canadian leader Mark Carney arrives in China"
 XSS = "<script>alert(1)</script> <img src=x onerror=alert(1)>"
 XSS_ARTICLE = (
     f"title: Harbour festival {XSS}\ndate: 2025-07-01\nsource: Town Crier\n\n"
@@ -35,6 +43,7 @@ UPLOAD = (
     "The old lighthouse at Kestrel Point was restored by volunteers over two years. "
     "Its lamp was relit on Sunday evening in front of a large crowd."
 )
+PICK_PROMPT = "Select an article in the table to delete it."
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -82,65 +91,433 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser, server):
-    url = server[0]
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
+def open_page(browser, url: str, **context):
+    options = {"viewport": {"width": 1280, "height": 900}, **context}
+    page = browser.new_context(**options).new_page()
     page.dialogs = []
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
     page.goto(url, wait_until="domcontentloaded")
     page.locator("#q textarea").wait_for()
+    return page
+
+
+@pytest.fixture
+def page(browser, server):
+    page = open_page(browser, server[0], permissions=["clipboard-read", "clipboard-write"])
     yield page
-    context.close()
+    page.context.close()
 
 
-def ask(page, question: str) -> None:
-    from playwright.sync_api import expect
-
-    bots = page.locator("#chatbot [data-testid='bot']")
-    before = bots.count()
-    page.locator("#q textarea").fill(question)
-    page.locator("#q textarea").press("Enter")
-    expect(bots).to_have_count(before + 1, timeout=20_000)
-    expect(page.locator("#chatbot [data-testid='status-tracker']")).to_have_class(
-        re.compile(r"\bhide\b"), timeout=20_000
-    )
+def bots(page):
+    return page.locator("#chatbot [data-testid='bot']")
 
 
 def last_answer(page):
-    return page.locator("#chatbot [data-testid='bot']").last
+    return bots(page).last
 
 
-def test_trudeau_answer_with_marker_and_highlighted_source(page):
+def ask(page, question: str) -> None:
+    """Type `question`, press Enter, wait until the answer is complete (not pending or streaming)."""
     from playwright.sync_api import expect
 
-    ask(page, "What tariffs did Trudeau impose?")
-    answer = last_answer(page)
-    expect(answer).to_contain_text(TRUDEAU)
-    first = answer.locator(".qa-answer p").inner_text()
-    assert first.startswith(TRUDEAU + " [1]")
-    marker = answer.locator("a.qa-cite").first
-    assert marker.inner_text() == "[1]"
-    assert "As Canadian leader Mark Carney" in marker.get_attribute("title")  # hover shows the source
-    marks = page.locator("#sources .qa-source mark").all_inner_texts()
-    assert TRUDEAU in marks
-    expect(page.locator("#sources #qa-src-1 .qa-meta")).to_contain_text("2026-01-13")
-    expect(page.locator("#sources #qa-src-1 .qa-match")).to_contain_text("match")
-    marker.click()  # clicking a marker shows that source
-    assert page.evaluate("location.hash") == "#qa-src-1"
-    assert page.evaluate("document.querySelector('#qa-src-1').matches(':target')")
+    before = bots(page).count()
+    page.locator("#q textarea").fill(question)
+    page.locator("#q textarea").press("Enter")
+    expect(bots(page)).to_have_count(before + 1, timeout=20_000)
+    expect(last_answer(page).locator(".qa-pending, .qa-streaming")).to_have_count(0, timeout=20_000)
+    expect(page.locator("#chats input[type=radio]:checked")).to_have_count(1, timeout=10_000)  # saved
+
+
+def contrast(page, selector: str) -> float:
+    """WCAG contrast ratio of the first `selector` element's text colour on the background it
+    shows through (its own, or the nearest opaque one behind it)."""
+    return page.evaluate(
+        """(selector) => {
+            const e = document.querySelector(selector);
+            const style = getComputedStyle(e);
+            const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+            const lum = ([r, g, b]) => {
+                const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+                return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+            };
+            let back = e;
+            const opaque = (c) => { const v = c.match(/[\\d.]+/g); return v.length < 4 || Number(v[3]) > 0; };
+            while (back.parentElement && !opaque(getComputedStyle(back).backgroundColor)) back = back.parentElement;
+            const [a, b] = [lum(rgb(style.color)), lum(rgb(getComputedStyle(back).backgroundColor))];
+            return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        }""",
+        selector,
+    )
+
+
+# -- 1. readable highlights, light and dark --------------------------------------------------------
+
+
+def test_highlights_are_readable_in_light_and_dark_themes(browser, server, tmp_path):
+    from playwright.sync_api import expect
+
+    for scheme in ("light", "dark"):
+        page = open_page(browser, server[0], color_scheme=scheme)
+        try:
+            assert page.evaluate("document.body.classList.contains('dark')") == (scheme == "dark")
+            ask(page, QUESTION)
+            expect(page.locator("#sources mark.qa-cited").first).to_be_visible()
+            readable = ["#sources mark.qa-cited", "#chatbot .qa-text", "#sources .qa-passage"]
+            if page.locator("#sources mark.qa-span").count():  # the reader's answer span, when it has one
+                readable.append("#sources mark.qa-span")
+            for selector in readable:
+                assert contrast(page, selector) >= 4.5, (scheme, selector)
+            last_answer(page).locator("a.qa-cite").first.hover()
+            expect(page.locator("#qa-popover")).to_be_visible()
+            assert contrast(page, "#qa-popover .qa-pop-sentence") >= 4.5, scheme
+            shot = tmp_path / f"{scheme}.png"
+            page.screenshot(path=str(shot))
+            assert shot.stat().st_size > 10_000
+        finally:
+            page.context.close()
+
+
+# -- 2 and 11. copy and aria-label are plain text --------------------------------------------------
+
+
+def expected_plain(app) -> str:
+    from ui.render import plain_text
+
+    return plain_text(app.ask(QUESTION).answer)
+
+
+def test_copy_puts_the_plain_answer_and_numbered_sources_on_the_clipboard(page, server):
+    ask(page, QUESTION)
+    page.locator("#chatbot button[aria-label='Copy message']").last.click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == expected_plain(server[1])
+    assert copied.startswith(TRUDEAU + " [1]")
+    assert re.search(rf"\n\nSources\n\[1\] {SEED_TITLE}.* — 2026-01-13 — carney-china-trip.txt$", copied)
+    assert "<" not in copied and "&#" not in copied
+
+
+def test_message_aria_labels_are_plain_text(page, server):
+    ask(page, QUESTION)
+    label = last_answer(page).get_attribute("aria-label")
+    assert label == "Answer: " + expected_plain(server[1])
+    assert "<" not in label and "qa-" not in label
+    assert page.locator("#chatbot [data-testid='user']").last.get_attribute("aria-label") == f"Question: {QUESTION}"
+
+
+# -- 3. each [n] links to its sentence; popover ----------------------------------------------------
+
+
+def test_each_marker_scrolls_to_and_flashes_its_own_sentence(page):
+    from playwright.sync_api import expect
+
+    ask(page, QUESTION)
+    first = bots(page).first
+    sentences = first.locator(".qa-sentence").all_inner_texts()
+    assert sentences[0] == TRUDEAU
+    markers = first.locator("a.qa-cite")
+    assert markers.count() == len(sentences)
+    for i, text in enumerate(sentences):  # each marker its own target: that very sentence
+        target = markers.nth(i).get_attribute("href")
+        assert target == f"#qa-t0-s{i}"
+        assert page.locator(f"#sources mark{target}").inner_text() == text
+    # Only cited sentences are highlighted, each followed by its number.
+    assert page.locator("#sources details[open] mark.qa-cited").count() == len(sentences)
+    assert page.locator("#sources details[open] .qa-badge").first.inner_text() == "[1]"
+
+    ask(page, "Why is Carney visiting China?")  # the first answer's sources are now collapsed
+    expect(page.locator("#qa-t0")).not_to_have_attribute("open", "")
+    page.mouse.wheel(0, 2000)
+    first.locator("a.qa-cite").last.click()
+    target = page.locator(f"#sources mark#qa-t0-s{len(sentences) - 1}")
+    expect(target).to_have_class(re.compile(r"\bqa-flash\b"))
+    expect(target).to_be_in_viewport()
+    assert page.evaluate("document.querySelector('#qa-t0').open")
+    assert page.evaluate("location.hash") == ""  # scrolled by the script, not by navigation
+
+
+def test_hovering_a_marker_shows_its_sentence_title_and_date(page):
+    from playwright.sync_api import expect
+
+    ask(page, QUESTION)
+    marker = last_answer(page).locator("a.qa-cite").first
+    assert marker.get_attribute("title") is None  # not the browser's tooltip
+    marker.hover()
+    popover = page.locator("#qa-popover")
+    expect(popover).to_be_visible()
+    expect(popover.locator(".qa-pop-sentence")).to_have_text(TRUDEAU)
+    expect(popover.locator(".qa-pop-source")).to_contain_text(SEED_TITLE)
+    expect(popover.locator(".qa-pop-source")).to_contain_text("2026-01-13")
+    page.mouse.move(5, 5)
+    expect(popover).to_be_hidden()
+
+
+# -- 4. one confidence scale -----------------------------------------------------------------------
+
+
+def test_strength_bar_and_confidence_number_agree(page):
+    ask(page, QUESTION)
+    meter = page.locator("#sources details[open] .qa-confidence")
+    text = meter.locator(".qa-conf-text").inner_text()
+    percent = int(re.match(r"(\d+)% · (high|medium|low) confidence$", text).group(1))
+    width = meter.locator(".qa-bar > span").evaluate("e => e.style.width")
+    assert width == f"{percent}%"
+    assert meter.get_attribute("aria-valuenow") == str(percent)
+    from ui.render import confidence_words
+
+    assert text.endswith(confidence_words(percent / 100))
+    assert "match" not in page.locator("#sources").inner_text()
+
+
+# -- 5. empty input --------------------------------------------------------------------------------
+
+
+def test_empty_question_disables_ask_and_logs_nothing(page, capfd):
+    from playwright.sync_api import expect
+
+    send = page.locator("#send")
+    expect(send).to_be_disabled()
+    box = page.locator("#q textarea")
+    box.fill("   ")
+    expect(send).to_be_disabled()
+    box.press("Enter")
+    page.wait_for_timeout(700)
+    assert bots(page).count() == 0 and page.locator("#chatbot [data-testid='user']").count() == 0
+    assert page.locator(".toast-body").count() == 0  # no red "Error" pills
+    box.fill("Who")
+    expect(send).to_be_enabled()
+    box.fill("")
+    expect(send).to_be_disabled()
+    assert "Traceback" not in capfd.readouterr().err
+
+
+# -- 6. articles tab -------------------------------------------------------------------------------
+
+
+def test_articles_tab_keeps_the_page_width_and_reads_as_text(page):
+    from playwright.sync_api import expect
+
+    def width() -> float:
+        return page.evaluate("document.querySelector('#tabs').getBoundingClientRect().width")
+
+    chat_width = width()
+    page.locator("#tab-articles-button").click()
+    table = page.locator("#articles-table")
+    expect(table).to_contain_text("Harbour festival")
+    assert abs(width() - chat_width) < 1
+    page.locator("#article-search textarea").fill("no such title at all")
+    expect(table).not_to_contain_text("Harbour festival")
+    assert abs(width() - chat_width) < 1
+    page.locator("#article-search textarea").fill("")
+    expect(table).to_contain_text("Harbour festival")
+    assert abs(width() - chat_width) < 1
+
+    cell = table.locator("[role=gridcell]").first
+    assert "mono" not in cell.evaluate("e => getComputedStyle(e).fontFamily").lower()
+    header = table.locator("th", has_text="Passages").first
+    lines = """e => {  // how many lines the element's text takes
+        const walk = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+        let text = walk.nextNode();
+        while (text && !text.textContent.trim()) text = walk.nextNode();
+        const range = document.createRange();
+        range.selectNodeContents(text);
+        return range.getClientRects().length;
+    }"""
+    assert header.evaluate(lines) == 1  # "Passages", not "Pass" / "ages"
+    id_cell = table.locator("[role=gridcell][data-col='5']").first
+    assert id_cell.evaluate(lines) == 1
+    assert id_cell.evaluate("e => getComputedStyle(e).textOverflow") == "ellipsis"
+    id_cell.hover()
+    assert id_cell.get_attribute("title") == id_cell.inner_text().strip() != ""
+    red = page.locator("#delete").evaluate("e => getComputedStyle(e).backgroundColor")
+    r, g, b = (int(x) for x in re.findall(r"\d+", red)[:3])
+    assert r > 150 and g < 90 and b < 90, red
+
+
+def toast(page, text: str):
+    """The toast holding `text`, checked to be visible without scrolling."""
+    from playwright.sync_api import expect
+
+    note = page.locator(".toast-body", has_text=text).first
+    expect(note).to_be_visible(timeout=60_000)
+    expect(note).to_be_in_viewport()
+    return note
+
+
+def test_upload_then_answer_from_the_new_article(page, server, tmp_path):
+    from playwright.sync_api import expect
+
+    upload = tmp_path / "lighthouse news.txt"
+    upload.write_text(UPLOAD)
+    page.locator("#tab-articles-button").click()
+    page.locator("#upload input[type=file]").set_input_files(str(upload))
+    toast(page, "Added lighthouse-news.txt")
+    expect(page.locator("#articles-table")).to_contain_text("Lighthouse restored")
+    assert (server[2] / "articles" / "lighthouse-news.txt").read_text() == UPLOAD
+    page.locator("#tab-chat-button").click()
+    ask(page, "Who restored the lighthouse at Kestrel Point?")
+    expect(last_answer(page)).to_contain_text("restored by volunteers")
+    expect(page.locator("#sources")).to_contain_text("Lighthouse restored")
+    cited = last_answer(page).locator(".qa-sentence").all_inner_texts()
+    assert page.locator("#sources details[open] mark.qa-cited").all_inner_texts() == cited  # no more
+
+
+def test_delete_article_asks_for_confirmation_then_clears_it(page, server):
+    from playwright.sync_api import expect
+
+    (server[2] / "articles" / "doomed.txt").write_text("title: Doomed article\n\nThis article will be deleted soon.")
+    server[1].ensure_index()
+    page.reload(wait_until="domcontentloaded")
+    page.locator("#tab-articles-button").click()
+    page.locator("#article-search textarea").fill("Doomed")
+    page.locator("#articles-table [role=gridcell]", has_text="Doomed article").first.click()
+    expect(page.locator("#picked")).to_contain_text("Doomed article")
+    page.locator("#delete").click()
+    expect(page.locator("#picked")).to_contain_text("This removes the file")
+    page.locator("#confirm-delete").click()
+    toast(page, "Deleted doomed.txt")
+    assert not (server[2] / "articles" / "doomed.txt").exists()
+    expect(page.locator("#articles-table")).not_to_contain_text("Doomed article")
+    expect(page.locator("#picked")).to_have_text(PICK_PROMPT)
+    expect(page.locator("#confirm-delete")).to_be_hidden()
+    expect(page.locator("#delete")).to_be_disabled()
+
+
+# -- 7. starter questions --------------------------------------------------------------------------
+
+
+def test_starters_come_from_the_articles_and_clicking_one_asks_it(page, server):
+    from playwright.sync_api import expect
+
+    chips = page.locator("#chatbot button.example")
+    expect(chips.first).to_be_visible()
+    texts = chips.all_inner_texts()
+    titles = [a.source.title for a in server[1].index().articles()]
+    assert texts and "How did China respond?" not in texts
+    for text in texts:
+        quoted = re.fullmatch(r"What about “(.+?)( …)?”\?", text.strip())
+        assert quoted and any(t.startswith(quoted.group(1)) for t in titles), text
+    seed_chip = next(t for t in texts if SEED_TITLE in t)
+    chips.filter(has_text=SEED_TITLE).click()
+    expect(page.locator("#chatbot [data-testid='user']")).to_have_text(seed_chip.strip())
+    expect(last_answer(page).locator(".qa-pending")).to_have_count(0, timeout=20_000)
+    expect(last_answer(page)).to_contain_text("Carney")
+    expect(chips).to_have_count(0)  # the chat has started
+
+
+# -- 8. history kept in the browser ----------------------------------------------------------------
+
+
+def test_conversations_survive_a_reload_and_follow_ups_keep_working(page):
+    from playwright.sync_api import expect
+
+    chats = page.locator("#chats label")
+    ask(page, QUESTION)
+    page.reload(wait_until="domcontentloaded")
+    expect(bots(page)).to_have_count(1)
+    expect(last_answer(page)).to_contain_text(TRUDEAU)
+    expect(page.locator("#sources mark.qa-cited").first).to_be_visible()
+    expect(chats).to_have_count(1)
+    ask(page, "How did China respond?")  # a follow-up in the restored conversation
+    expect(last_answer(page).locator(".qa-text")).to_contain_text("retaliatory tariffs from China")
+
+    page.locator("#new-chat").click()
+    expect(bots(page)).to_have_count(0)
+    expect(page.locator("#sources")).to_contain_text("Ask a question")
+    ask(page, "How many visitors came to the harbour festival?")
+    expect(chats).to_have_count(2)
+    chats.filter(has_text="What tariffs").click()
+    expect(bots(page)).to_have_count(2)
+    expect(last_answer(page)).to_contain_text("retaliatory tariffs from China")
+
+    page.locator("#delete-chat").click()
+    expect(chats).to_have_count(1)
+    expect(chats).to_contain_text("harbour festival")
+    page.reload(wait_until="domcontentloaded")
+    expect(chats).to_have_count(1)
 
 
 def test_followup_uses_the_conversation(page):
     from playwright.sync_api import expect
 
-    ask(page, "What tariffs did Trudeau impose?")
+    ask(page, QUESTION)
     ask(page, "How did China respond?")
-    expect(last_answer(page).locator(".qa-answer p")).to_contain_text("retaliatory tariffs from China")
+    expect(last_answer(page).locator(".qa-text")).to_contain_text("retaliatory tariffs from China")
     page.locator("#new-chat").click()
-    expect(page.locator("#chatbot [data-testid='bot']")).to_have_count(0)
+    expect(bots(page)).to_have_count(0)
     expect(page.locator("#sources")).to_contain_text("Ask a question")
+
+
+# -- 9. feedback -----------------------------------------------------------------------------------
+
+
+def test_thumbs_down_is_recorded_next_to_the_index(page, server):
+    from qa.feedback import FEEDBACK_FILE, read_feedback
+
+    path = server[2] / "index" / FEEDBACK_FILE
+    before = len(read_feedback(path))
+    ask(page, QUESTION)
+    page.locator("#chatbot button[aria-label='Dislike']").last.click()
+    toast(page, "marked not helpful")
+    deadline = time.monotonic() + 10
+    while len(read_feedback(path)) == before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    record = read_feedback(path)[-1]
+    assert record.helpful is False and record.question == QUESTION and record.found
+    assert record.sentence == TRUDEAU and record.citations[0].sentence == TRUDEAU
+    assert record.citations[0].article_id and record.citations[0].end > record.citations[0].start
+    assert record.generation == server[1].index().generation.name
+    assert 0 < record.confidence <= 1
+    page.locator("#chatbot button[aria-label='Like']").last.click()
+    toast(page, "marked helpful")
+
+
+# -- 10. mobile ------------------------------------------------------------------------------------
+
+
+def test_mobile_shows_the_newest_question_its_answer_and_sources_below(browser, server):
+    from playwright.sync_api import expect
+
+    page = open_page(browser, server[0], viewport={"width": 390, "height": 844})
+    try:
+        expect(page.locator("#sidebar")).not_to_have_class(re.compile(r"\bopen\b"))  # closed: the chat shows
+        ask(page, QUESTION)
+        ask(page, "Why is Carney visiting China?")
+        question = page.locator("#chatbot [data-testid='user']").last.bounding_box()
+        answer = last_answer(page).bounding_box()
+        assert 0 <= question["y"] < 844 * 0.5, question
+        assert question["y"] < answer["y"] < 844 - 40, answer
+        chat = page.locator("#chatbot").bounding_box()
+        sources = page.locator("#sources").bounding_box()
+        options = page.locator("#options").bounding_box()
+        assert 0 < sources["y"] - (chat["y"] + chat["height"]) < 150  # only the question box between
+        assert options["y"] > sources["y"]
+    finally:
+        page.context.close()
+
+
+# -- 12. filters -----------------------------------------------------------------------------------
+
+
+def test_publisher_and_article_filters_are_separate_and_combine(page, server):
+    from playwright.sync_api import expect
+
+    page.locator("#options").get_by_text("Options").click()
+    page.locator("#opt-publishers input").click()
+    expect(page.get_by_role("option", name="Town Crier")).to_be_visible()
+    page.get_by_role("option", name="Town Crier").click()
+    page.keyboard.press("Escape")
+    ask(page, QUESTION)
+    assert TRUDEAU not in last_answer(page).inner_text()  # only the festival article may answer
+
+    seed_id = next(a.source.article_id for a in server[1].index().articles() if SEED_TITLE in a.source.title)
+    page.locator("#opt-articles input").click()
+    page.get_by_role("option", name=re.compile(re.escape(seed_id))).click()
+    page.keyboard.press("Escape")
+    ask(page, QUESTION)  # publisher OR article: the seed article answers again
+    expect(last_answer(page)).to_contain_text(TRUDEAU)
+
+
+# -- kept from before ------------------------------------------------------------------------------
 
 
 def test_unanswerable_question_shows_the_not_found_state(page):
@@ -160,67 +537,73 @@ def test_xss_article_is_shown_as_text_and_runs_nothing(page):
     expect(answer).to_contain_text("12,000 visitors")
     expect(answer.locator(".qa-sources-inline")).to_contain_text(XSS)  # the title, as text
     expect(page.locator("#sources .qa-title")).to_contain_text(XSS)
+    answer.locator("a.qa-cite").first.hover()
+    expect(page.locator("#qa-popover")).to_contain_text(XSS)
     page.locator("#tab-articles-button").click()
     expect(page.locator("#articles-table")).to_contain_text("Harbour festival <script>")
     page.wait_for_timeout(500)
     assert page.dialogs == []
     assert page.locator("img[src='x']").count() == 0
-    assert page.evaluate("document.querySelectorAll('#chatbot script, #sources script').length") == 0
-
-
-def test_upload_then_answer_from_the_new_article(page, server, tmp_path):
-    from playwright.sync_api import expect
-
-    upload = tmp_path / "lighthouse news.txt"
-    upload.write_text(UPLOAD)
-    page.locator("#tab-articles-button").click()
-    page.locator("#upload input[type=file]").set_input_files(str(upload))
-    expect(page.locator("#articles-result")).to_contain_text("Added lighthouse-news.txt", timeout=60_000)
-    expect(page.locator("#articles-table")).to_contain_text("Lighthouse restored")
-    assert (server[2] / "articles" / "lighthouse-news.txt").read_text() == UPLOAD
-    page.locator("#tab-chat-button").click()
-    ask(page, "Who restored the lighthouse at Kestrel Point?")
-    expect(last_answer(page)).to_contain_text("restored by volunteers")
-    expect(page.locator("#sources")).to_contain_text("Lighthouse restored")
-
-
-def test_delete_article_asks_for_confirmation(page, server):
-    from playwright.sync_api import expect
-
-    (server[2] / "articles" / "doomed.txt").write_text("title: Doomed article\n\nThis article will be deleted soon.")
-    server[1].ensure_index()
-    page.reload(wait_until="domcontentloaded")
-    page.locator("#tab-articles-button").click()
-    page.locator("#article-search textarea").fill("Doomed")
-    cell = page.locator("#articles-table [role=gridcell]", has_text="Doomed article").first
-    cell.click()
-    expect(page.locator("#picked")).to_contain_text("Doomed article")
-    page.locator("#delete").click()
-    expect(page.locator("#picked")).to_contain_text("This removes the file")
-    page.locator("#confirm-delete").click()
-    expect(page.locator("#articles-result")).to_contain_text("Deleted doomed.txt")
-    assert not (server[2] / "articles" / "doomed.txt").exists()
-    expect(page.locator("#articles-table")).not_to_contain_text("Doomed article")
+    assert (
+        page.evaluate("document.querySelectorAll('#chatbot script, #sources script, #qa-popover script').length") == 0
+    )
 
 
 def test_api_endpoint_through_gradio_client(server):
     from gradio_client import Client
 
     client = Client(server[0], verbose=False, analytics_enabled=False)
-    result = client.predict("What tariffs did Trudeau impose?", api_name="/ask")
+    result = client.predict(QUESTION, api_name="/ask")
     assert result["found"] is True and result["answer"].startswith(TRUDEAU + " [1]")
     assert result["citations"][0]["sentence"] == TRUDEAU
     assert result["sources"][0]["n"] == 1 and result["sources"][0]["date"] == "2026-01-13"
-    one = client.predict("What tariffs did Trudeau impose?", None, 1, api_name="/ask")
+    one = client.predict(QUESTION, None, 1, api_name="/ask")
     assert len(one["sentences"]) == 1
-    follow = client.predict("How did China respond?", ["What tariffs did Trudeau impose?"], api_name="/ask")
+    follow = client.predict("How did China respond?", [QUESTION], api_name="/ask")
     assert "retaliatory tariffs from China" in follow["sentences"][0]["text"]
+
+
+def call_ask(url: str, body: bytes) -> tuple[int, object]:
+    """POST raw JSON to /ask (gradio_client cannot even encode a lone surrogate); the reply."""
+    import httpx
+
+    posted = httpx.post(f"{url}gradio_api/call/ask", content=body, headers={"content-type": "application/json"})
+    if posted.status_code != 200:
+        return posted.status_code, posted.json()
+    events = httpx.get(f"{url}gradio_api/call/ask/{posted.json()['event_id']}", timeout=30).text
+    return 200, json.loads(events.split("data: ", 1)[1])[0]
+
+
+def test_api_reports_an_invalid_question_in_its_json(server):
+    from gradio_client import Client
+
+    empty = Client(server[0], verbose=False, analytics_enabled=False).predict("", api_name="/ask")
+    assert empty["found"] is False and empty["error"] == "Please type a question."
+    status, surrogate = call_ask(server[0], b'{"data": ["\\ud800", null, 3, "hybrid", "", "", null]}')
+    assert status == 200 and surrogate["found"] is False
+    assert "not valid text" in surrogate["error"] and surrogate["question"] == "?"
+    status, garbage = call_ask(server[0], b'{"data": ["\xff\xfe", null, 3, "hybrid", "", "", null]}')
+    assert status == 400 and "error parsing the body" in garbage["detail"]  # invalid UTF-8: refused as JSON
+    for reply in (empty, surrogate):
+        assert "Traceback" not in json.dumps(reply) and "tokenizer" not in reply["error"].lower()
+
+
+def test_api_answers_other_failures_in_json_too(server, monkeypatch):
+    from gradio_client import Client
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("tokenizer exploded")
+
+    monkeypatch.setattr(server[1], "ask", broken)
+    result = Client(server[0], verbose=False, analytics_enabled=False).predict(QUESTION, api_name="/ask")
+    assert result["found"] is False and result["error"].startswith("Internal error")
+    assert "exploded" not in result["error"]
 
 
 def test_twenty_concurrent_api_calls_all_answer_correctly(server):
     from gradio_client import Client
 
-    questions = ["What tariffs did Trudeau impose?", "Who won the 2022 FIFA World Cup?"] * 10
+    questions = [QUESTION, "Who won the 2022 FIFA World Cup?"] * 10
 
     def call(question: str) -> dict:
         return Client(server[0], verbose=False, analytics_enabled=False).predict(question, api_name="/ask")
@@ -235,92 +618,28 @@ def test_twenty_concurrent_api_calls_all_answer_correctly(server):
             assert not result["found"]
 
 
-# -- the app's rules, without a browser ---------------------------------------------------------------------
-
-
 def test_upload_rules_extension_size_names_and_no_silent_overwrite(server, tmp_path):
     app, articles = server[1], server[2] / "articles"
+
+    def message(path: Path) -> str:
+        return app.add_files([str(path)]).message
+
     bad = tmp_path / "notes.exe"
     bad.write_text("x")
-    assert "unsupported file type" in app.add_files([str(bad)])
+    assert "unsupported file type" in message(bad)
     big = tmp_path / "big.txt"
     big.write_text("word " * 300_000)  # 1.5 MB, over the fixture's 1 MB upload limit
-    assert "over the 1 MB upload limit" in app.add_files([str(big)])
+    assert "over the 1 MB upload limit" in message(big)
     binary = tmp_path / "blob.txt"
     binary.write_bytes(b"\x00\x01binary")
-    assert "binary" in app.add_files([str(binary)])
+    assert "binary" in message(binary)
     sneaky = tmp_path / "x" / "..%2F..%2Fevil name.txt"
     sneaky.parent.mkdir()
     sneaky.write_text("title: Sneaky\n\nA harmless article about gardens and roses.")
-    message = app.add_files([str(sneaky)])
-    assert "Added" in message and (articles / "2F-2Fevil-name.txt").exists()
+    assert "Added" in message(sneaky) and (articles / "2F-2Fevil-name.txt").exists()
     other = tmp_path / "y" / "..%2F..%2Fevil name.txt"
     other.parent.mkdir()
     other.write_text("title: Another\n\nA different article about tulips.")
-    assert "Added 2F-2Fevil-name-2.txt" in app.add_files([str(other)])  # renamed, not overwritten
-    assert "already in the articles folder" in app.add_files([str(sneaky)])
+    assert "Added 2F-2Fevil-name-2.txt" in message(other)  # renamed, not overwritten
+    assert "already in the articles folder" in message(sneaky)
     assert not list(server[2].glob("*.exe")) and not (server[2] / "evil name.txt").exists()
-
-
-def test_safe_filename():
-    from ui.app import safe_filename
-
-    assert safe_filename("../../etc/passwd.txt") == "passwd.txt"
-    assert safe_filename("C:\\Users\\x\\report.HTML") == "report.html"
-    assert safe_filename(".hidden notes.md") == "hidden-notes.md"
-    assert safe_filename("....txt") == "article.txt"
-
-
-def test_exposure_warning_and_auth_parsing(monkeypatch):
-    from qa.errors import QAError
-    from ui.app import exposure_warning, parse_auth
-
-    assert exposure_warning("127.0.0.1", None) is None
-    assert "without --auth" in exposure_warning("0.0.0.0", None)
-    assert exposure_warning("0.0.0.0", ("u", "p")) is None
-    assert parse_auth("alice:s3:cret") == ("alice", "s3:cret")
-    monkeypatch.setenv("QA_AUTH", "bob:pw")
-    assert parse_auth(None) is None  # the CLI reads QA_AUTH and passes it in; the app reads no environment
-    with pytest.raises(QAError, match="USER:PASSWORD"):
-        parse_auth("nocolon")
-
-
-def test_rendering_escapes_article_text():
-    from qa.answering import NOT_FOUND, Answer
-    from ui.app import render_not_found
-
-    hit_text = "<img src=x onerror=alert(1)>"
-    from qa.articles import Source
-    from qa.retrieval import Hit
-
-    hit = Hit(
-        rank=1,
-        score=0.1,
-        source=Source("a", "<b>T</b>", "a.txt"),
-        passage_id=1,
-        text=hit_text,
-        start=0,
-        end=len(hit_text),
-        sentences=(),
-        dense=0.1,
-        lexical=0.0,
-    )
-    html_out = render_not_found(Answer("q", False, NOT_FOUND, (), (hit,), 0.1))
-    assert "<img" not in html_out and "&lt;img src=x onerror=alert(1)&gt;" in html_out
-    assert "&lt;b&gt;T&lt;/b&gt;" in html_out
-
-
-def test_sources_panel_marks_cited_sentences_and_elides_far_text():
-    from qa.answering import AnswerSentence, Citation
-    from qa.articles import Source
-    from ui.app import _marked_passage
-
-    far = "Filler words here. " * 40
-    passage = far + "The cited <b>sentence</b>." + " Closing remark." + far
-    start = len(far)
-    end = start + len("The cited <b>sentence</b>.")
-    citation = Citation(1, Source("a", "T", "a.txt"), passage[start:end], start, end, passage, 0, len(passage), 0.7)
-    html_out = _marked_passage([AnswerSentence(citation.sentence, citation, 0.7)], context=60)
-    assert "<mark>The cited &lt;b&gt;sentence&lt;/b&gt;.</mark>" in html_out
-    assert html_out.count("…") == 2 and len(html_out) < len(passage)
-    assert "Closing remark." in html_out

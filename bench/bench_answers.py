@@ -1,0 +1,129 @@
+"""Answer quality with the reader, on data nothing was fitted on: SQuAD v1.1 dev and the news QA set.
+
+Every weight and threshold was fitted on SQuAD train (bench/fit_answering.py); these sets
+only measure. For each set, the whole pipeline (`answer()`, as `qa ask` runs it), with the
+reader and with `fast=True`:
+
+- squad: open retrieval over all 2,067 dev paragraphs, all 10,570 questions (or --limit):
+  sentence hit@1/@3, span EM/F1, abstention, latency.
+- news: RealTime QA 2023, 300 questions over its 771 articles: the answer string in the
+  first cited sentence / in any cited sentence / inside the highlighted span.
+- unanswerable: the same questions asked where their article is absent: news questions
+  over the 300 distractor articles only (none holds an answer), and SQuAD dev questions of
+  the odd-numbered Wikipedia articles over an index of the even-numbered ones. Share of
+  questions that abstain (the answerable sets give the other side).
+
+    python bench/bench_answers.py [--only squad news unanswerable] [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from common import DATA, RESULTS, SQUAD, WORK, require, save, table
+
+from qa import Settings, build_index, load_index
+from qa.evaluation import EvalQuestion, evaluate_file, load_question_set, run_questions
+
+NEWS = DATA / "news-qa" / "realtimeqa-2023.json"
+
+
+def quality(path: Path, index: Path, limit: int | None) -> dict:
+    settings = Settings(index_dir=index, max_file_mb=1024)
+    out = {}
+    for name, fast in (("reader", False), ("fast", True)):
+        report = evaluate_file(path, settings, limit=limit, index_dir=index, fast=fast)
+        out[name] = report.metrics["hybrid"]
+        print(name, json.dumps(out[name]), flush=True)
+    return out
+
+
+def absent_index(name: str, records: list[dict]) -> Path:
+    """An index of `records` only (built once, then reused)."""
+    articles = WORK / f"{name}-articles"
+    articles.mkdir(parents=True, exist_ok=True)
+    with open(articles / f"{name}.jsonl", "w") as out:
+        out.writelines(json.dumps(r) + "\n" for r in records)
+    settings = Settings(articles_dir=articles, index_dir=WORK / f"{name}-index", max_file_mb=1024)
+    build_index(settings, progress=True)
+    return settings.index_dir
+
+
+def abstention(index_dir: Path, questions: list[EvalQuestion]) -> dict:
+    index = load_index(index_dir, Settings(index_dir=index_dir, max_file_mb=1024))
+    out = {}
+    for name, fast in (("reader", False), ("fast", True)):
+        metrics = run_questions(index, questions, ["hybrid"], fast=fast)["hybrid"]
+        out[name] = {"abstained": metrics["abstained"], "questions": metrics["questions"], "p50_ms": metrics["p50_ms"]}
+        print(name, out[name], flush=True)
+    return out
+
+
+def unanswerable(limit: int | None) -> dict:
+    news = load_question_set(require(NEWS))
+    assert news.records is not None
+    gold = {g.split("#", 1)[1] for q in news.questions for g in q.gold}
+    distractors = [r for r in news.records if r["id"] not in gold]
+    squad = load_question_set(require(SQUAD))
+    assert squad.records is not None
+    titles = list(dict.fromkeys(r["id"].rsplit("/", 1)[0] for r in squad.records))
+    even = {t for i, t in enumerate(titles) if i % 2 == 0}
+    odd_questions = [q for q in squad.questions if next(iter(q.gold)).split("#", 1)[1].rsplit("/", 1)[0] not in even]
+    return {
+        "news_distractors_only": {"articles": len(distractors)}
+        | abstention(absent_index("news-absent", distractors), news.questions[:limit]),
+        "squad_even_articles_only": {"articles": sum(r["id"].rsplit("/", 1)[0] in even for r in squad.records)}
+        | abstention(
+            absent_index("squad-even", [r for r in squad.records if r["id"].rsplit("/", 1)[0] in even]),
+            odd_questions[:limit],
+        ),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--only", nargs="+", choices=["squad", "news", "unanswerable"], default=["squad", "news", "unanswerable"]
+    )
+    parser.add_argument("--limit", type=int, help="at most this many questions per set")
+    args = parser.parse_args()
+    results = {}
+    if "news" in args.only:
+        results["news"] = quality(require(NEWS), WORK / "news-index", args.limit)
+    if "unanswerable" in args.only:
+        results["unanswerable"] = unanswerable(args.limit)
+    if "squad" in args.only:
+        results["squad"] = quality(require(SQUAD), WORK / "squad-index", args.limit)
+    rows = []
+    for name in ("squad", "news"):
+        for path, m in ((f"{name} {k}", v) for k, v in results.get(name, {}).items()):
+            rows.append(
+                [
+                    path,
+                    m.get("sentence_hit@1"),
+                    m.get("sentence_hit@3"),
+                    m.get("span_em"),
+                    m.get("span_f1"),
+                    m.get("answer_in_span"),
+                    m.get("abstained"),
+                    m.get("p50_ms"),
+                    m.get("p95_ms"),
+                ]
+            )
+    print(table(rows, ["set", "hit@1", "hit@3", "span EM", "span F1", "in span", "abstained", "p50 ms", "p95 ms"]))
+    for name, m in results.get("unanswerable", {}).items():
+        print(name, {k: v for k, v in m.items()})
+    name = "answers" if not args.limit else f"answers-limit{args.limit}"
+    previous = RESULTS / f"{name}.json"  # a partial run (--only) keeps the other sets' results
+    kept = (
+        {k: v for k, v in json.loads(previous.read_text()).items() if k in ("squad", "news", "unanswerable")}
+        if previous.exists()
+        else {}
+    )
+    print(f"saved {save(name, kept | results)}")
+
+
+if __name__ == "__main__":
+    main()

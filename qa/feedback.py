@@ -1,0 +1,237 @@
+"""Readers' verdicts on answers: one JSON line per thumbs up or down, next to the index.
+
+`record_feedback` appends a `FeedbackRecord` to `<index_dir>/feedback.jsonl`; `read_feedback`
+reads them back. The file is append-only and safe to write from many threads and processes at
+once: each record is one `os.write` of a whole line on a file opened with `O_APPEND`, which
+the kernel applies as a unit (no interleaving, no lost lines) on local file systems.
+
+A record keeps what is needed to turn an answer marked wrong into a regression case: the
+question, the answer text, the cited sentences with their offsets, the confidence and the
+index generation that answered.
+
+Example:
+    >>> from pathlib import Path
+    >>> record = record_feedback(Path("index"), answer("Who won?"), helpful=False,
+    ...                          generation="gen-0001")  # doctest: +SKIP
+    >>> read_feedback(Path("index") / FEEDBACK_FILE)[-1].helpful  # doctest: +SKIP
+    False
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .answering import Answer
+from .errors import QAError
+
+FEEDBACK_FILE = "feedback.jsonl"
+FORMAT = 1  # bump when a field changes meaning; readers accept this version only
+
+
+class FeedbackError(QAError):
+    """The feedback file cannot be read (a malformed line) or written."""
+
+
+@dataclass(frozen=True)
+class CitedSentence:
+    """One cited sentence of a judged answer: `body[start:end] == sentence` in the article."""
+
+    article_id: str
+    sentence: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class FeedbackRecord:
+    """A reader's verdict on one answer.
+
+    `sentence` is the first cited sentence ("" when the answer was "not found");
+    `generation` names the index build that answered (`Index.generation.name`); `time` is
+    ISO 8601 UTC. A reader may judge the same answer twice: the later record wins.
+    """
+
+    question: str
+    helpful: bool
+    answer: str
+    found: bool
+    sentence: str
+    citations: tuple[CitedSentence, ...]
+    confidence: float
+    generation: str
+    time: str
+    comment: str = ""
+
+    @classmethod
+    def from_answer(
+        cls, answer: Answer, helpful: bool, generation: str, comment: str = "", time: str | None = None
+    ) -> FeedbackRecord:
+        """The record of `answer` judged `helpful` (now, unless `time` is given)."""
+        citations = tuple(CitedSentence(c.source.article_id, c.sentence, c.start, c.end) for c in answer.citations)
+        return cls(
+            question=answer.question,
+            helpful=bool(helpful),
+            answer=answer.text,
+            found=answer.found,
+            sentence=citations[0].sentence if citations else "",
+            citations=citations,
+            confidence=round(float(answer.confidence), 4),
+            generation=generation,
+            time=time or now(),
+            comment=comment,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as one JSON object (the line format of feedback.jsonl)."""
+        return {
+            "format": FORMAT,
+            "time": self.time,
+            "helpful": self.helpful,
+            "question": self.question,
+            "answer": self.answer,
+            "found": self.found,
+            "sentence": self.sentence,
+            "citations": [
+                {"article_id": c.article_id, "sentence": c.sentence, "start": c.start, "end": c.end}
+                for c in self.citations
+            ],
+            "confidence": self.confidence,
+            "generation": self.generation,
+            "comment": self.comment,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> FeedbackRecord:
+        """A record from its JSON object; `ValueError` names the first bad field."""
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object")
+        if data.get("format", FORMAT) != FORMAT:
+            raise ValueError(f"format {data.get('format')!r} is not {FORMAT}")
+        return cls(
+            question=_field(data, "question", str),
+            helpful=_field(data, "helpful", bool),
+            answer=_field(data, "answer", str),
+            found=_field(data, "found", bool),
+            sentence=_field(data, "sentence", str),
+            citations=tuple(_citation(c, i) for i, c in enumerate(_field(data, "citations", list))),
+            confidence=float(_field(data, "confidence", (int, float))),
+            generation=_field(data, "generation", str),
+            time=_field(data, "time", str),
+            comment=str(data.get("comment") or ""),
+        )
+
+
+def record_feedback(
+    index_dir: Path, answer: Answer, helpful: bool, generation: str, comment: str = ""
+) -> FeedbackRecord:
+    """Append a reader's verdict on `answer` to `<index_dir>/feedback.jsonl`; return it.
+
+    Args:
+        index_dir: the index folder (the one holding `CURRENT`), not a generation folder.
+        answer: the judged answer.
+        helpful: True for thumbs up, False for thumbs down.
+        generation: the index generation that answered (`Index.generation.name`).
+        comment: an optional remark by the reader.
+    """
+    record = FeedbackRecord.from_answer(answer, helpful, generation, comment)
+    append_feedback(Path(index_dir) / FEEDBACK_FILE, record)
+    return record
+
+
+def append_feedback(path: Path, record: FeedbackRecord) -> None:
+    """Append `record` to `path` as one line, atomically with respect to other writers."""
+    line = json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n"
+    # "replace": a lone surrogate (pasted garbage) must not make the verdict unwritable.
+    data = line.encode("utf-8", "replace")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise FeedbackError(
+            f"Cannot open {path} to save feedback: {exc.strerror}. Check the folder's permissions."
+        ) from None
+    try:
+        # One write call: O_APPEND makes the kernel place the whole line at the end, so
+        # concurrent writers never interleave. A short write (disk full) is reported.
+        written = os.write(fd, data)
+    except OSError as exc:
+        raise FeedbackError(f"Cannot save feedback to {path}: {exc.strerror}.") from None
+    finally:
+        os.close(fd)
+    if written != len(data):
+        raise FeedbackError(f"Only part of a feedback record was written to {path} (disk full?).")
+
+
+def read_feedback(path: Path) -> list[FeedbackRecord]:
+    """Every record in `path`, oldest first ([] when there is no feedback yet).
+
+    Raises:
+        FeedbackError: a line is not a valid record; the message names the line.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise FeedbackError(f"Cannot read {path}: {exc.strerror}.") from None
+    records = []
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(FeedbackRecord.from_dict(json.loads(line)))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise FeedbackError(
+                f"{path}, line {number}: not a feedback record ({_reason(exc)}). "
+                "Fix or delete that line; each line must be one JSON object written by record_feedback."
+            ) from None
+    return records
+
+
+def now() -> str:
+    """The current time as ISO 8601 UTC, to the second (e.g. 2026-01-13T09:30:00Z)."""
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _field(data: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
+    if name not in data:
+        raise ValueError(f"missing field {name!r}")
+    value = data[name]
+    # bool is an int in Python: a boolean where a number belongs is a mistake, not a 0/1.
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise ValueError(f"field {name!r} is {type(value).__name__}, not {_kind_name(kind)}")
+    return value
+
+
+def _citation(data: Any, i: int) -> CitedSentence:
+    if not isinstance(data, dict):
+        raise ValueError(f"citation {i + 1} is not an object")
+    try:
+        return CitedSentence(
+            article_id=_field(data, "article_id", str),
+            sentence=_field(data, "sentence", str),
+            start=_field(data, "start", int),
+            end=_field(data, "end", int),
+        )
+    except ValueError as exc:
+        raise ValueError(f"citation {i + 1}: {exc}") from None
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    names = {"str": "a string", "bool": "true/false", "int": "a number", "float": "a number", "list": "a list"}
+    return " or ".join(dict.fromkeys(names.get(k.__name__, k.__name__) for k in kinds))
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"invalid JSON at column {exc.colno}: {exc.msg}"
+    if isinstance(exc, UnicodeDecodeError):
+        return "invalid UTF-8"
+    return str(exc)

@@ -1,0 +1,122 @@
+"""qa.feedback: verdicts on answers, appended as JSON lines next to the index."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from qa.answering import NOT_FOUND, Answer, AnswerSentence, Citation
+from qa.articles import Source
+from qa.feedback import FEEDBACK_FILE, FeedbackError, FeedbackRecord, read_feedback, record_feedback
+
+SENTENCE = "The old lighthouse was restored by volunteers."
+
+
+def found_answer(question: str = "Who restored the lighthouse?") -> Answer:
+    source = Source("light-1", "Lighthouse restored", "light.txt", "2025-09-09", "Coast News")
+    citation = Citation(1, source, SENTENCE, 10, 10 + len(SENTENCE), SENTENCE, 10, 10 + len(SENTENCE), 0.8)
+    return Answer(question, True, f"{SENTENCE} [1]", (AnswerSentence(SENTENCE, citation, 0.8),), (), 0.734567)
+
+
+def test_record_then_read_round_trips_every_field(tmp_path: Path) -> None:
+    record = record_feedback(tmp_path, found_answer(), helpful=False, generation="gen-0003", comment="wrong person")
+    lines = (tmp_path / FEEDBACK_FILE).read_text().splitlines()
+    assert len(lines) == 1
+    data = json.loads(lines[0])
+    assert data["helpful"] is False and data["generation"] == "gen-0003" and data["format"] == 1
+    assert data["citations"] == [{"article_id": "light-1", "sentence": SENTENCE, "start": 10, "end": 56}]
+    assert data["sentence"] == SENTENCE and data["confidence"] == 0.7346 and data["answer"].endswith("[1]")
+    assert data["time"].endswith("Z")
+    assert read_feedback(tmp_path / FEEDBACK_FILE) == [record]
+    assert record.comment == "wrong person"
+
+
+def test_not_found_answer_is_recorded_without_citations(tmp_path: Path) -> None:
+    record = record_feedback(tmp_path, Answer("Who won?", False, NOT_FOUND, (), (), 0.05), True, "gen-1")
+    assert record.found is False and record.sentence == "" and record.citations == ()
+    assert read_feedback(tmp_path / FEEDBACK_FILE)[0].answer == NOT_FOUND
+
+
+def test_missing_file_reads_as_no_feedback(tmp_path: Path) -> None:
+    assert read_feedback(tmp_path / FEEDBACK_FILE) == []
+
+
+def test_appends_never_rewrite_earlier_lines(tmp_path: Path) -> None:
+    record_feedback(tmp_path, found_answer("first?"), True, "g1")
+    before = (tmp_path / FEEDBACK_FILE).read_bytes()
+    record_feedback(tmp_path, found_answer("second?"), False, "g2")
+    after = (tmp_path / FEEDBACK_FILE).read_bytes()
+    assert after.startswith(before)
+    assert [r.question for r in read_feedback(tmp_path / FEEDBACK_FILE)] == ["first?", "second?"]
+
+
+def test_lone_surrogate_in_the_question_does_not_block_the_record(tmp_path: Path) -> None:
+    record_feedback(tmp_path, found_answer("bad \ud800 text?"), False, "g")
+    assert read_feedback(tmp_path / FEEDBACK_FILE)[0].question == "bad ? text?"
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("{not json", "invalid JSON"),
+        ('["a list"]', "expected a JSON object"),
+        ('{"question": "q"}', "missing field 'helpful'"),
+        ("HELPFUL_AS_STRING", "field 'helpful' is str, not true/false"),
+        ("BAD_CITATION", "citation 1: missing field 'start'"),
+    ],
+)
+def test_malformed_line_names_its_number_and_the_problem(tmp_path: Path, line: str, reason: str) -> None:
+    good = json.dumps(FeedbackRecord.from_answer(found_answer(), True, "g").to_dict())
+    data = json.loads(good)
+    if line == "HELPFUL_AS_STRING":
+        line = json.dumps({**data, "helpful": "yes"})
+    elif line == "BAD_CITATION":
+        line = json.dumps({**data, "citations": [{"article_id": "a", "sentence": "s", "end": 3}]})
+    path = tmp_path / FEEDBACK_FILE
+    path.write_text(f"{good}\n\n{line}\n")
+    with pytest.raises(FeedbackError, match=rf"line 3: not a feedback record \({reason}") as info:
+        read_feedback(path)
+    assert str(path) in str(info.value)
+
+
+def test_invalid_utf8_line_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / FEEDBACK_FILE
+    path.write_bytes(b'{"question": "\xff"}\n')
+    with pytest.raises(FeedbackError, match="line 1"):
+        read_feedback(path)
+
+
+def test_concurrent_threads_lose_and_mangle_no_line(tmp_path: Path) -> None:
+    answers = [found_answer(f"question {i} " + "x" * 5000) for i in range(200)]
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda a: record_feedback(tmp_path, a, True, "g"), answers))
+    records = read_feedback(tmp_path / FEEDBACK_FILE)
+    assert sorted(r.question for r in records) == sorted(a.question for a in answers)
+
+
+def _write_many(folder: str, worker: int) -> None:
+    for i in range(50):
+        record_feedback(Path(folder), found_answer(f"w{worker} q{i} " + "y" * 3000), i % 2 == 0, "g")
+
+
+def test_concurrent_processes_lose_and_mangle_no_line(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_write_many, args=(str(tmp_path), w)) for w in range(4)]
+    for p in workers:
+        p.start()
+    for p in workers:
+        p.join(60)
+        assert p.exitcode == 0
+    records = read_feedback(tmp_path / FEEDBACK_FILE)
+    assert len(records) == 200 and len({r.question for r in records}) == 200
+
+
+def test_unwritable_folder_is_a_feedback_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file-not-folder"
+    blocker.write_text("")
+    with pytest.raises(FeedbackError):
+        record_feedback(blocker / "index", found_answer(), True, "g")

@@ -1,0 +1,183 @@
+"""The browser app's HTML and text, from constructed answers (no browser, no model)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from qa import Answer, AnswerSentence, ArticleInfo, Citation, Sentence, Source
+from qa.answering import NOT_FOUND
+from qa.retrieval import Hit
+
+BODY = (
+    "The harbour was quiet. The old lighthouse at Kestrel Point was restored by volunteers over two years. "
+    "Its lamp was relit on Sunday. Nobody expected the crowd."
+)
+SOURCE = Source("light-1", "Lighthouse <b>restored</b>", "light.txt", "2025-09-09", "Coast News")
+
+
+def sentence_at(text: str, n: int = 1, span: str | None = None, context: str | None = None) -> AnswerSentence:
+    start = BODY.index(text)
+    citation = Citation(n, SOURCE, text, start, start + len(text), BODY, 0, len(BODY), 0.7)
+    span_offsets = None
+    if span is not None:
+        a = BODY.index(span, start)
+        span_offsets = (a, a + len(span))
+    ctx = None
+    if context is not None:
+        c = BODY.index(context)
+        ctx = Sentence(context, c, c + len(context))
+    return AnswerSentence(text, citation, 0.7, span_offsets, ctx)
+
+
+RESTORED = "The old lighthouse at Kestrel Point was restored by volunteers over two years."
+RELIT = "Its lamp was relit on Sunday."
+
+
+def found(*sentences: AnswerSentence, confidence: float = 0.31) -> Answer:
+    text = " ".join(f"{s.text} [{s.citation.n}]" for s in sentences)
+    return Answer("Who restored the lighthouse?", True, text, sentences, (), confidence)
+
+
+def test_answer_span_is_marked_inside_its_sentence_and_context_is_muted() -> None:
+    from ui.render import render_answer
+
+    s = sentence_at(RESTORED, span="volunteers", context="The harbour was quiet.")
+    html_out = render_answer(found(s), turn=2)
+    assert '<span class="qa-context">The harbour was quiet.</span>' in html_out
+    assert 'restored by <mark class="qa-span">volunteers</mark> over two years.' in html_out
+    assert 'href="#qa-t2-s0"' in html_out
+    assert "title=" not in html_out  # the popover replaces the browser tooltip
+
+
+def test_span_outside_its_sentence_is_ignored_not_misplaced() -> None:
+    from ui.render import render_answer
+
+    s = sentence_at(RESTORED)
+    bad = AnswerSentence(s.text, s.citation, s.score, (0, 5))  # "The h", in another sentence
+    assert "qa-span" not in render_answer(found(bad))
+
+
+def test_every_marker_links_to_its_own_sentence_in_the_panel() -> None:
+    from ui.render import render_answer, render_sources
+
+    answer = found(sentence_at(RESTORED), sentence_at(RELIT))
+    message, panel = render_answer(answer, turn=1), render_sources(answer, turn=1)
+    targets = re.findall(r'class="qa-cite" href="#([^"]+)"', message)
+    assert targets == ["qa-t1-s0", "qa-t1-s1"]  # same article [1], two different sentences
+    for target, text in zip(targets, (RESTORED, RELIT)):
+        assert re.search(
+            rf'<mark class="qa-cited" id="{target}">{re.escape(text)}</mark><sup class="qa-badge">\[1\]', panel
+        )
+
+
+def test_only_cited_sentences_are_highlighted() -> None:
+    from ui.render import render_sources
+
+    panel = render_sources(found(sentence_at(RELIT)))
+    assert re.findall(r'<mark class="qa-cited"[^>]*>(.*?)</mark>', panel) == [RELIT]
+    assert "The harbour was quiet." in panel and "Nobody expected the crowd." in panel  # shown, not marked
+
+
+def test_popover_holds_sentence_title_and_date_escaped() -> None:
+    from ui.render import render_answer
+
+    html_out = render_answer(found(sentence_at(RESTORED, context="The harbour was quiet.")))
+    pop = re.search(r'<span class="qa-pop" hidden>(.*?)</span></a>', html_out).group(1)
+    assert RESTORED in pop and "The harbour was quiet." in pop
+    assert "Lighthouse &lt;b&gt;restored&lt;/b&gt; · 2025-09-09" in pop
+
+
+def test_copy_text_is_plain_answer_then_numbered_sources() -> None:
+    from ui.render import plain_text, render_answer
+
+    answer = found(sentence_at(RESTORED))
+    assert plain_text(answer) == (f"{RESTORED} [1]\n\nSources\n[1] Lighthouse <b>restored</b> — 2025-09-09 — light.txt")
+    hidden = re.search(r'<span class="qa-plain" hidden>(.*?)</span>', render_answer(answer)).group(1)
+    assert "\n" not in hidden and "&#10;&#10;Sources&#10;" in hidden  # newlines survive the Chatbot
+    assert "&lt;b&gt;" in hidden
+
+
+@pytest.mark.parametrize(("confidence", "width", "words"), [(0.31, 31, "low"), (0.55, 55, "medium"), (0.9, 90, "high")])
+def test_confidence_bar_and_number_are_one_scale(confidence: float, width: int, words: str) -> None:
+    from ui.render import render_sources
+
+    panel = render_sources(found(sentence_at(RESTORED), confidence=confidence))
+    assert f'style="width:{width}%"' in panel
+    assert f"{width}% · {words} confidence" in panel
+    assert "match" not in panel  # no second scale with its own words
+
+
+def test_not_found_escapes_hits_and_says_no_source() -> None:
+    from ui.render import render_not_found, render_sources
+
+    hit_text = "<img src=x onerror=alert(1)>"
+    hit = Hit(
+        rank=1,
+        score=0.1,
+        source=Source("a", "<b>T</b>", "a.txt"),
+        passage_id=1,
+        text=hit_text,
+        start=0,
+        end=len(hit_text),
+        sentences=(),
+        dense=0.1,
+        lexical=0.0,
+    )
+    answer = Answer("q", False, NOT_FOUND, (), (hit,), 0.1)
+    html_out = render_not_found(answer)
+    assert "<img" not in html_out and "&lt;img src=x onerror=alert(1)&gt;" in html_out
+    assert "&lt;b&gt;T&lt;/b&gt;" in html_out
+    assert "No source" in render_sources(answer) and "10% · low confidence" in render_sources(answer)
+
+
+def test_far_text_is_elided_around_cited_sentences() -> None:
+    from ui.render import marked_passage
+
+    far = "Filler words here. " * 40
+    passage = far + "The cited <b>sentence</b>." + " Closing remark." + far
+    start = len(far)
+    end = start + len("The cited <b>sentence</b>.")
+    citation = Citation(1, Source("a", "T", "a.txt"), passage[start:end], start, end, passage, 0, len(passage), 0.7)
+    html_out = marked_passage([(0, AnswerSentence(citation.sentence, citation, 0.7))], context=60)
+    assert '<mark class="qa-cited" id="qa-t0-s0">The cited &lt;b&gt;sentence&lt;/b&gt;.</mark>' in html_out
+    assert html_out.count("…") == 2 and len(html_out) < len(passage)
+    assert "Closing remark." in html_out
+
+
+def test_panel_keeps_every_turn_newest_open() -> None:
+    from ui.render import EMPTY_PANEL, render_panel
+
+    assert render_panel([]) == EMPTY_PANEL
+    html_out = render_panel([("first <q>", "<p>one</p>"), ("second", "<p>two</p>")])
+    assert html_out.index('id="qa-t1" open') < html_out.index('id="qa-t0"')
+    assert 'id="qa-t0" open' not in html_out and "first &lt;q&gt;" in html_out
+
+
+def test_starters_ask_about_the_newest_articles() -> None:
+    from ui.render import starter_questions
+
+    def info(title: str, date: str | None, indexed: str = "2026-01-01T00:00:00") -> ArticleInfo:
+        return ArticleInfo(Source(title, title, f"{title}.txt", date), 1, indexed)
+
+    articles = [
+        info("Old news", "2020-01-01"),
+        info("Rovers win the cup", "2025-05-18"),
+        info("Undated piece", None, "2026-02-01T00:00:00"),
+        info("Markets slide on rate fears", "2025-06-01"),
+        info("Markets slide on rate fears", "2025-06-01"),  # same title twice: one starter
+        info("A very long title " + "that goes on " * 10, "2024-01-01"),
+    ]
+    assert starter_questions(articles) == [
+        "What about “Markets slide on rate fears”?",
+        "What about “Rovers win the cup”?",
+        "What about “A very long title that goes on that goes on that goes on …”?",
+    ]
+    assert starter_questions([]) == []
+
+
+def test_markdown_in_article_titles_is_escaped_for_the_delete_prompt() -> None:
+    from ui.articles import _md
+
+    assert _md("*Big* <script>x</script> [link](y)") == ("\\*Big\\* &lt;script&gt;x&lt;/script&gt; \\[link\\]\\(y\\)")

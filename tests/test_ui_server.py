@@ -1,0 +1,182 @@
+"""Serving the browser app: the login throttle, a busy port, auth parsing (no model)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from qa import QAError, Settings
+
+
+class FakeTime:
+    """A clock that only moves when the throttle sleeps (or the test says so)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def attempt(throttle, user: str, password: str, client: str) -> bool:
+    from ui.auth import CLIENT
+
+    async def run() -> bool:
+        CLIENT.set(client)
+        return await throttle.check(user, password)
+
+    return asyncio.run(run())
+
+
+def make_throttle(fake: FakeTime, **kwargs):
+    from ui.auth import LoginThrottle
+
+    return LoginThrottle(("alice", "s3cret"), clock=fake.clock, sleep=fake.sleep, **kwargs)
+
+
+def test_failures_double_the_wait_up_to_the_cap_and_are_logged(caplog) -> None:
+    fake = FakeTime()
+    throttle = make_throttle(fake, base_delay=0.5, max_delay=3.0)
+    with caplog.at_level(logging.WARNING, logger="ui.auth"):
+        results = [attempt(throttle, "alice", "guess", "10.0.0.7") for _ in range(6)]
+    assert results == [False] * 6
+    assert fake.sleeps == [0.5, 1.0, 2.0, 3.0, 3.0]  # the first attempt does not wait
+    assert len(caplog.records) == 6
+    assert "login failed for user 'alice' from 10.0.0.7 (6 in a row)" in caplog.records[-1].getMessage()
+
+
+def test_the_wait_is_per_client_and_per_user() -> None:
+    fake = FakeTime()
+    throttle = make_throttle(fake, base_delay=0.5)
+    for _ in range(3):
+        attempt(throttle, "mallory", "x", "10.0.0.7")
+    fake.sleeps.clear()
+    assert attempt(throttle, "alice", "s3cret", "10.0.0.8") is True  # another client, another user
+    assert fake.sleeps == []
+    attempt(throttle, "mallory", "x", "10.0.0.9")  # same user from elsewhere: still slowed
+    assert fake.sleeps == [2.0]
+
+
+def test_success_resets_and_quiet_time_forgets() -> None:
+    fake = FakeTime()
+    throttle = make_throttle(fake, base_delay=0.5, forget_after=60)
+    attempt(throttle, "alice", "wrong", "c")
+    attempt(throttle, "alice", "wrong", "c")
+    assert attempt(throttle, "alice", "s3cret", "c") is True  # the right password still waits...
+    assert fake.sleeps == [0.5, 1.0]
+    fake.sleeps.clear()
+    attempt(throttle, "alice", "wrong", "c")  # ...and then counts start afresh
+    assert fake.sleeps == []
+    fake.now += 61
+    attempt(throttle, "alice", "wrong", "c")
+    assert fake.sleeps == []
+
+
+def test_wrong_user_with_the_right_password_fails() -> None:
+    fake = FakeTime()
+    assert attempt(make_throttle(fake), "bob", "s3cret", "c") is False
+    assert attempt(make_throttle(fake), "alice", "s3cret", "c") is True
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_login_endpoint_slows_a_burst_of_wrong_passwords_from_one_client(caplog) -> None:
+    import gradio as gr
+    import httpx
+
+    from ui.auth import auth_options
+
+    with gr.Blocks() as demo:
+        gr.Markdown("secret page")
+    _, url, _ = demo.launch(
+        server_name="127.0.0.1",
+        server_port=free_port(),
+        prevent_thread_lock=True,
+        quiet=True,
+        **auth_options(("alice", "s3cret"), base_delay=0.2, max_delay=0.4),  # what `qa serve --auth` passes
+    )
+    try:
+
+        def login(password: str) -> int:
+            data = {"username": "alice", "password": password}
+            return httpx.post(f"{url}login", data=data, timeout=30).status_code
+
+        started = time.monotonic()
+        with caplog.at_level(logging.WARNING, logger="ui.auth"), ThreadPoolExecutor(5) as pool:
+            codes = list(pool.map(login, ["wrong"] * 5))  # all at once: the throttle queues them
+        elapsed = time.monotonic() - started
+        assert codes == [400] * 5
+        assert elapsed >= 0.2 + 0.4 * 3 - 0.05  # 0, 0.2, 0.4, 0.4, 0.4 s, one after the other
+        assert "from 127.0.0.1" in caplog.text
+        assert login("s3cret") == 200
+    finally:
+        demo.close()
+
+
+def test_serve_on_a_busy_port_is_a_one_line_qaerror(tmp_path: Path) -> None:
+    from ui.app import serve
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        settings = Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index")
+        with pytest.raises(QAError) as info:
+            serve(settings, port=port)
+    message = str(info.value)
+    assert message == f"Port {port} is in use; pass --port N (another free port), or stop what uses it."
+    assert not (tmp_path / "index").exists()  # refused before indexing anything
+
+
+def test_a_port_lost_between_check_and_launch_is_reported_the_same_way() -> None:
+    from ui.app import port_error
+
+    gradio_error = OSError("Cannot find empty port in range: 7860-7860. You can specify a different port ...")
+    assert str(port_error("127.0.0.1", 7860, gradio_error)).startswith("Port 7860 is in use; pass --port N")
+
+
+def test_exposure_warning_and_auth_parsing(monkeypatch) -> None:
+    from ui.app import exposure_warning, parse_auth
+
+    assert exposure_warning("127.0.0.1", None) is None
+    assert "without --auth" in exposure_warning("0.0.0.0", None)
+    assert exposure_warning("0.0.0.0", ("u", "p")) is None
+    assert parse_auth("alice:s3:cret") == ("alice", "s3:cret")
+    monkeypatch.setenv("QA_AUTH", "bob:pw")
+    assert parse_auth(None) is None  # the CLI reads QA_AUTH and passes it in; the app reads no environment
+    with pytest.raises(QAError, match="USER:PASSWORD"):
+        parse_auth("nocolon")
+
+
+def test_safe_filename() -> None:
+    from ui.app import safe_filename
+
+    assert safe_filename("../../etc/passwd.txt") == "passwd.txt"
+    assert safe_filename("C:\\Users\\x\\report.HTML") == "report.html"
+    assert safe_filename(".hidden notes.md") == "hidden-notes.md"
+    assert safe_filename("....txt") == "article.txt"
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\ud800", None])
+def test_invalid_questions_are_question_errors_before_the_model(question) -> None:
+    from qa import QuestionError
+    from ui.service import check_question
+
+    with pytest.raises(QuestionError):
+        check_question(question)
+    assert check_question("  Who won?  ") == "Who won?"

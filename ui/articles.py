@@ -1,0 +1,154 @@
+"""The Articles tab: list and search the indexed articles, upload, delete, rebuild.
+
+Results are toasts (gr.Info / gr.Warning): they appear in view whatever the scroll position.
+After any change, `on_change` refreshes what depends on the articles elsewhere (status line,
+filters, starter questions).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from typing import Any
+
+import gradio as gr
+
+from qa import SUPPORTED_SUFFIXES, QAError
+
+from .service import ChatApp, Outcome
+
+PICK_PROMPT = "Select an article in the table to delete it."
+HEADERS = ["Title", "Date", "Source", "Passages", "Indexed (UTC)", "ID"]
+
+
+def toast(outcome: Outcome) -> None:
+    """Show what happened: news as an info toast, problems as a warning that stays longer."""
+    if outcome.done:
+        gr.Info("\n".join(outcome.done), duration=8)
+    if outcome.problems:
+        gr.Warning("\n".join(outcome.problems), duration=15)
+
+
+class ArticlesTab:
+    """Builds the Articles tab and handles its events."""
+
+    def __init__(self, app: ChatApp) -> None:
+        self.app = app
+
+    def build(self) -> None:
+        with gr.Row(elem_id="articles-tools"):
+            self.search = gr.Textbox(label="Search titles", elem_id="article-search", scale=3)
+            self.rebuild = gr.Button("Rebuild index", elem_id="rebuild", scale=1, min_width=140)
+        self.table = gr.Dataframe(
+            headers=HEADERS,
+            datatype=["str", "str", "str", "number", "str", "str"],
+            interactive=False,
+            wrap=True,
+            elem_id="articles-table",
+            column_widths=["32%", "11%", "12%", "10%", "16%", "19%"],
+            max_height=480,
+        )
+        with gr.Row(elem_id="articles-actions"):
+            with gr.Column():
+                self.upload = gr.File(
+                    label=f"Add articles ({', '.join(SUPPORTED_SUFFIXES)})",
+                    file_count="multiple",
+                    file_types=list(SUPPORTED_SUFFIXES),
+                    elem_id="upload",
+                    height=140,
+                )
+            with gr.Column():
+                self.selected = gr.State("")
+                self.picked = gr.Markdown(PICK_PROMPT, elem_id="picked")
+                self.delete = gr.Button("Delete article", variant="stop", elem_id="delete", interactive=False)
+                with gr.Row(visible=False) as self.confirm_row:
+                    self.confirm = gr.Button("Yes, delete it", variant="stop", elem_id="confirm-delete")
+                    self.cancel = gr.Button("Cancel", elem_id="cancel-delete")
+
+    def wire(self, on_change: Callable[[], tuple[Any, ...]], changed: list[Any]) -> None:
+        """Attach the events; `on_change()` gives new values for the `changed` components."""
+        self.on_change = on_change
+        private: dict[str, Any] = {"api_visibility": "private"}
+        self.search.change(lambda t: self.app.article_rows(t), self.search, self.table, queue=False, **private)
+        listing = [self.table, *changed]
+        self.upload.upload(self.add, [self.upload, self.search], [*listing, self.upload], **private)
+        self.table.select(self.pick, None, [self.selected, self.picked, self.delete], **private)
+        self.delete.click(self.ask_confirmation, self.selected, [self.confirm_row, self.picked], **private)
+        cleared = [self.confirm_row, self.selected, self.picked, self.delete]
+        self.cancel.click(self.clear_selection, None, cleared, queue=False, **private)
+        self.confirm.click(self.remove, [self.selected, self.search], [*listing, *cleared], **private)
+        self.rebuild.click(self.rebuild_all, self.search, listing, **private)
+
+    def refresh(self, search: str = "") -> tuple[Any, ...]:
+        """The table for `search`, then the values of the components that depend on the articles."""
+        try:
+            rows = self.app.article_rows(search)
+        except QAError:  # no usable index: `on_change` puts the reason in the status line
+            rows = []
+        return (rows, *self.on_change())
+
+    def add(self, files: list[Any] | None, search: str, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        """Upload: copy the files into the articles folder and index them."""
+
+        def report(done: int, total: int) -> None:
+            progress((done, total), desc="Embedding new articles", unit="passages")
+
+        try:
+            outcome = self.app.add_files(files or [], on_progress=report)
+        except QAError as exc:
+            outcome = Outcome(problems=[f"Not added: {exc}"])
+        toast(outcome)
+        return (*self.refresh(search), None)
+
+    @staticmethod
+    def pick(evt: gr.SelectData) -> tuple[Any, ...]:
+        """A row clicked: remember its article id and offer to delete it."""
+        row = evt.row_value or []
+        if len(row) < len(HEADERS):
+            return "", PICK_PROMPT, gr.update(interactive=False)
+        return row[5], f"Selected: **{_md(row[0])}** (`{_code(row[5])}`)", gr.update(interactive=True)
+
+    def ask_confirmation(self, article_id: str) -> tuple[Any, ...]:
+        """Show what would be deleted, and the Yes / Cancel buttons."""
+        info = self.app.index().article(article_id) if article_id else None
+        if info is None:
+            return gr.update(visible=False), "That article is no longer in the index." if article_id else PICK_PROMPT
+        return (
+            gr.update(visible=True),
+            f"Delete **{_md(info.source.title)}**? This removes the file `{_code(info.source.path)}` "
+            "from the articles folder and from the index.",
+        )
+
+    @staticmethod
+    def clear_selection() -> tuple[Any, ...]:
+        """Hide the confirmation and forget the selection."""
+        return gr.update(visible=False), "", PICK_PROMPT, gr.update(interactive=False)
+
+    def remove(self, article_id: str, search: str) -> tuple[Any, ...]:
+        """Delete the confirmed article; the confirmation clears."""
+        try:
+            outcome = self.app.delete_article(article_id)
+        except QAError as exc:
+            outcome = Outcome(problems=[str(exc)])
+        toast(outcome)
+        return (*self.refresh(search), *self.clear_selection())
+
+    def rebuild_all(self, search: str, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        """Rebuild the whole index."""
+        try:
+            outcome = self.app.rebuild(lambda d, t: progress((d, t), desc="Embedding", unit="passages"))
+        except QAError as exc:
+            outcome = Outcome(problems=[str(exc)])
+        toast(outcome)
+        return self.refresh(search)
+
+
+def _md(text: str) -> str:
+    """Article text for gr.Markdown: Markdown punctuation backslash-escaped, then HTML escaped."""
+    return html.escape(re.sub(r"([\\`*_{}\[\]()#+\-.!|~])", r"\\\1", text), quote=True)
+
+
+def _code(text: str) -> str:
+    """Text for an inline `code` span: no backticks can close it early."""
+    return html.escape(text.replace("`", "'"), quote=True)

@@ -1,0 +1,317 @@
+"""The Chat tab and the conversations sidebar.
+
+Conversations live in the browser (`gr.BrowserState`, i.e. localStorage), so they survive a
+reload and the server keeps nothing per user. The stored value is
+
+    {"current": chat id or "", "chats": [{"id", "title", "updated", "turns": [turn, ...]}, ...]}
+
+and a turn is {"question", "search_text", "message" (the answer's HTML), "sources" (its part
+of the sources panel), "rating" (what a thumbs up/down records, or None)}. Follow-ups pass the
+earlier turns' `search_text` to `answer()` as `history`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from qa import FeedbackRecord, QAError
+
+from .render import (
+    EMPTY_PANEL,
+    PENDING,
+    chat_title,
+    render_answer,
+    render_error,
+    render_panel,
+    render_question,
+    render_sources,
+)
+from .service import ChatApp, Reply, utc_now
+
+log = logging.getLogger("ui.chat")
+
+STREAM_PAUSE = 0.04  # seconds between streamed sentences: enough to read as streaming
+MAX_CHATS = 30  # localStorage holds ~5 MB per site; the oldest conversations go first
+STORAGE_KEY = "verbatim-conversations"
+# BrowserState encrypts with this key. It is sent to the page, so it hides nothing from the
+# browser's owner; it is fixed so that conversations stay readable after a server restart
+# (Gradio's default, a random key per start, would make them unreadable).
+STORAGE_SECRET = "verbatim-conversations-v1"
+
+Store = dict[str, Any]
+Chat = dict[str, Any]
+
+
+def empty_store() -> Store:
+    return {"current": "", "chats": []}
+
+
+def current_chat(store: Store) -> Chat | None:
+    """The open conversation, or None for a new one not yet asked anything."""
+    return next((c for c in store.get("chats", []) if c.get("id") == store.get("current")), None)
+
+
+def messages(chat: Chat | None) -> list[dict[str, str]]:
+    """The Chatbot's messages for a conversation."""
+    out = []
+    for turn in (chat or {}).get("turns", []):
+        out.append({"role": "user", "content": render_question(turn["question"])})
+        out.append({"role": "assistant", "content": turn["message"]})
+    return out
+
+
+def panel(chat: Chat | None) -> str:
+    """The sources panel for a conversation: every turn's sources, the newest open."""
+    return render_panel([(t["question"], t["sources"]) for t in (chat or {}).get("turns", [])])
+
+
+def chat_choices(store: Store) -> list[tuple[str, str]]:
+    """(title, id) per conversation, most recent first, for the sidebar."""
+    chats = sorted(store.get("chats", []), key=lambda c: c.get("updated", ""), reverse=True)
+    return [(c.get("title") or "Untitled", c["id"]) for c in chats]
+
+
+def feedback_snapshot(reply: Reply) -> dict[str, Any]:
+    """What a thumbs up/down on this answer records (the record minus the verdict and time)."""
+    data = FeedbackRecord.from_answer(reply.answer, True, reply.generation).to_dict()
+    for key in ("helpful", "time"):
+        data.pop(key)
+    return data
+
+
+def add_turn(store: Store, turn: dict[str, Any]) -> Store:
+    """The store with `turn` appended to the open conversation (a new one if none is open)."""
+    chats = [dict(c) for c in store.get("chats", [])]
+    chat = next((c for c in chats if c.get("id") == store.get("current")), None)
+    if chat is None:
+        chat = {"id": uuid.uuid4().hex[:12], "title": chat_title(turn["question"]), "turns": []}
+        chats.append(chat)
+    chat["turns"] = [*chat.get("turns", []), turn]
+    chat["updated"] = utc_now()
+    chats = sorted(chats, key=lambda c: c.get("updated", ""), reverse=True)[:MAX_CHATS]
+    return {"current": chat["id"], "chats": chats}
+
+
+@dataclass
+class ChatOptions:
+    """The Options accordion's components, in the order `ChatApp.ask` takes them."""
+
+    sentences: gr.Slider
+    mode: gr.Radio
+    since: gr.Textbox
+    until: gr.Textbox
+    publishers: gr.Dropdown
+    articles: gr.Dropdown
+    recent: gr.Checkbox
+
+    def inputs(self) -> list[gr.components.Component]:
+        return [self.sentences, self.mode, self.since, self.until, self.publishers, self.articles, self.recent]
+
+
+class ChatTab:
+    """Builds the Chat tab and the conversations sidebar, and handles their events."""
+
+    def __init__(self, app: ChatApp) -> None:
+        self.app = app
+
+    # -- layout ---------------------------------------------------------------------------------------
+
+    def build_sidebar(self) -> None:
+        with gr.Sidebar(label="Conversations", elem_id="sidebar", open=True, width=260):
+            self.store = gr.BrowserState(empty_store(), storage_key=STORAGE_KEY, secret=STORAGE_SECRET)
+            self.new_chat = gr.Button("New chat", elem_id="new-chat", variant="secondary", size="md")
+            self.chats = gr.Radio([], value=None, label="Conversations", show_label=False, elem_id="chats")
+            self.delete_chat = gr.Button("Delete this chat", elem_id="delete-chat", size="sm", variant="stop")
+
+    def build(self) -> None:
+        with gr.Row(equal_height=False, elem_id="chat-row"):
+            with gr.Column(scale=3, min_width=320, elem_id="chat-column"):
+                self.chatbot = gr.Chatbot(
+                    elem_id="chatbot",
+                    height=560,
+                    show_label=False,
+                    buttons=["copy"],
+                    feedback_options=("Like", "Dislike"),
+                    autoscroll=False,  # ui/client.js keeps the newest question in view instead
+                    render_markdown=False,  # answers are HTML; "*" or "_" in an article stays text
+                    latex_delimiters=[],
+                    placeholder="Ask about the articles. Every sentence of the answer is quoted from them, "
+                    "with its source.",
+                )
+                with gr.Row(elem_id="ask-row"):
+                    self.question = gr.Textbox(
+                        elem_id="q",
+                        show_label=False,
+                        scale=6,
+                        lines=1,
+                        max_lines=4,
+                        placeholder="Ask a question about the articles",
+                        submit_btn=False,
+                        stop_btn=False,
+                        autofocus=True,
+                    )
+                    self.send = gr.Button(
+                        "Ask", variant="primary", elem_id="send", scale=1, min_width=80, interactive=False
+                    )
+            with gr.Column(scale=2, min_width=300, elem_id="sources-column"):
+                self.panel = gr.HTML(EMPTY_PANEL, elem_id="sources")
+        with gr.Accordion("Options", open=False, elem_id="options"):
+            self.options = self._build_options()
+
+    def _build_options(self) -> ChatOptions:
+        with gr.Row():
+            sentences = gr.Slider(1, 5, value=3, step=1, label="Cited sentences (at most)", elem_id="opt-sentences")
+            mode = gr.Radio(["hybrid", "dense", "bm25"], value="hybrid", label="Retrieval", elem_id="opt-mode")
+        with gr.Row():
+            since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="opt-since")
+            until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="opt-until")
+            recent = gr.Checkbox(label="Prefer newer articles", elem_id="opt-recent")
+        with gr.Row():
+            publishers = gr.Dropdown(choices=[], multiselect=True, label="Publisher", elem_id="opt-publishers")
+            articles = gr.Dropdown(choices=[], multiselect=True, label="Article", elem_id="opt-articles")
+        return ChatOptions(sentences, mode, since, until, publishers, articles, recent)
+
+    # -- events ----------------------------------------------------------------------------------------
+
+    def wire(self) -> None:
+        # Client-side only: the button follows the box without a round trip per keystroke.
+        self.question.change(
+            None,
+            self.question,
+            self.send,
+            js="(q) => ({__type__: 'update', interactive: (q || '').trim().length > 0})",
+        )
+        asked = [self.question, self.send, self.chatbot, self.panel, self.store, self.chats]
+        gr.on(
+            [self.question.submit, self.send.click],
+            self.respond,
+            [self.question, self.store, *self.options.inputs()],
+            asked,
+            api_visibility="private",
+            concurrency_limit=None,
+            show_progress="hidden",
+        )
+        self.chatbot.example_select(self.pick_starter, None, self.question, api_visibility="private", queue=False).then(
+            self.respond,
+            [self.question, self.store, *self.options.inputs()],
+            asked,
+            api_visibility="private",
+            concurrency_limit=None,
+            show_progress="hidden",
+        )
+        shown = [self.store, self.chatbot, self.panel, self.chats, self.question]
+        self.new_chat.click(self.start_new, self.store, shown, api_visibility="private", queue=False)
+        self.chats.input(self.open_chat, [self.chats, self.store], shown, api_visibility="private", queue=False)
+        self.delete_chat.click(self.remove_chat, self.store, shown, api_visibility="private", queue=False)
+        self.chatbot.like(self.rate, self.store, None, api_visibility="private")  # queued: toasts need it
+
+    def restore(self, store: Store) -> tuple[Any, ...]:
+        """On page load: the open conversation from the browser, and the sidebar."""
+        store = store if isinstance(store, dict) else empty_store()
+        chat = current_chat(store)
+        return (
+            messages(chat),
+            panel(chat),
+            gr.update(choices=chat_choices(store), value=chat["id"] if chat else None),
+        )
+
+    def respond(self, question: str, store: Store, *options: Any) -> Iterator[tuple[Any, ...]]:
+        """Ask, then stream the answer sentence by sentence; save the turn in the browser."""
+        text = (question or "").strip()
+        if not text:  # the button is disabled; Enter in an empty box does nothing
+            yield (gr.skip(),) * 6
+            return
+        store = store if isinstance(store, dict) else empty_store()
+        chat = current_chat(store)
+        shown = [*messages(chat), {"role": "user", "content": render_question(text)}]
+        pending = [*shown, {"role": "assistant", "content": PENDING}]
+        off = gr.update(interactive=False)
+        yield "", off, pending, gr.skip(), gr.skip(), gr.skip()
+        turn_number = len((chat or {}).get("turns", []))
+        history = [t["search_text"] for t in (chat or {}).get("turns", []) if t.get("search_text")]
+        n, mode, since, until, publishers, articles, recent = options
+        try:
+            # Filters(sources=...) matches publishers and article ids alike: pass the union.
+            sources = [*(publishers or []), *(articles or [])]
+            reply = self.app.ask(text, history, n, mode, since, until, sources, recent)
+        except QAError as exc:
+            message = render_error(str(exc))
+            turn: dict[str, Any] = {
+                "question": text,
+                "search_text": "",
+                "message": message,
+                "sources": message,
+                "rating": None,
+            }
+        else:
+            result = reply.answer
+            for upto in range(1, len(result.sentences) if result.found else 0):
+                partial = [*shown, {"role": "assistant", "content": render_answer(result, turn_number, upto)}]
+                yield "", off, partial, gr.skip(), gr.skip(), gr.skip()
+                time.sleep(STREAM_PAUSE)
+            turn = {
+                "question": text,
+                "search_text": result.search_text or text,
+                "message": render_answer(result, turn_number),
+                "sources": render_sources(result, turn_number),
+                "rating": feedback_snapshot(reply),
+            }
+        store = add_turn(store, turn)
+        chat = current_chat(store)
+        yield (
+            "",
+            off,
+            messages(chat),
+            panel(chat),
+            store,
+            gr.update(choices=chat_choices(store), value=store["current"]),
+        )
+
+    @staticmethod
+    def pick_starter(evt: gr.SelectData) -> str:
+        """The clicked starter question, into the box (the chained `respond` asks it)."""
+        value = evt.value
+        return str(value.get("text", "") if isinstance(value, dict) else value or "")
+
+    def start_new(self, store: Store) -> tuple[Any, ...]:
+        """An empty conversation (saved once it has a first question)."""
+        store = {**(store if isinstance(store, dict) else empty_store()), "current": ""}
+        return store, [], EMPTY_PANEL, gr.update(choices=chat_choices(store), value=None), ""
+
+    def open_chat(self, chat_id: str, store: Store) -> tuple[Any, ...]:
+        """Show the conversation picked in the sidebar."""
+        store = {**(store if isinstance(store, dict) else empty_store()), "current": chat_id or ""}
+        chat = current_chat(store)
+        return store, messages(chat), panel(chat), gr.update(value=chat_id), ""
+
+    def remove_chat(self, store: Store) -> tuple[Any, ...]:
+        """Delete the open conversation from the browser; show a new one."""
+        store = store if isinstance(store, dict) else empty_store()
+        chats = [c for c in store.get("chats", []) if c.get("id") != store.get("current")]
+        store = {"current": "", "chats": chats}
+        return store, [], EMPTY_PANEL, gr.update(choices=chat_choices(store), value=None), ""
+
+    def rate(self, evt: gr.LikeData, store: Store) -> None:
+        """Thumbs up/down on an answer: append it to the feedback file next to the index."""
+        if not isinstance(evt.liked, bool):  # un-rating sends no verdict; there is nothing to record
+            return
+        index = evt.index if isinstance(evt.index, int) else evt.index[0]
+        turns = (current_chat(store if isinstance(store, dict) else empty_store()) or {}).get("turns", [])
+        turn = turns[index // 2] if 0 <= index // 2 < len(turns) else None
+        if not turn or not turn.get("rating"):
+            gr.Warning("This message cannot be rated: it is not an answer.", duration=4)
+            return
+        try:
+            self.app.record_feedback(turn["rating"], evt.liked)
+        except QAError as exc:
+            log.warning("feedback not saved: %s", exc)
+            gr.Warning(f"Feedback not saved: {exc}", duration=6)
+            return
+        gr.Info("Thanks: marked helpful." if evt.liked else "Thanks: marked not helpful.", duration=3)

@@ -1,0 +1,202 @@
+// Verbatim's page behaviour: what Gradio's Chatbot cannot do from Python.
+//
+// - [n] markers: click scrolls the sources panel to that sentence and flashes it; hover or
+//   focus shows a popover with the sentence, its title and date.
+// - Copy: the message's plain text (hidden .qa-plain), not its HTML.
+// - Screen readers: each message's aria-label is its plain text, not its HTML.
+// - Scrolling: the newest question stays in view with its answer below it.
+// - Articles table: a cell's full text as its tooltip (ids are cut with an ellipsis).
+//
+// Everything is delegated from `document`, so it survives Gradio re-rendering the chat.
+(() => {
+  if (window.__verbatim) return;
+  window.__verbatim = true;
+
+  const FLASH_MS = 1600;
+  let popover = null;
+
+  // -- citation markers --------------------------------------------------------------------
+  function targetOf(marker) {
+    const id = (marker.getAttribute("href") || "").replace(/^#/, "");
+    return id ? document.getElementById(id) : null;
+  }
+
+  function showSentence(marker) {
+    const target = targetOf(marker);
+    if (!target) return false;
+    const section = target.closest("details");
+    if (section && !section.open) section.open = true;
+    target.scrollIntoView({ block: "center", behavior: "auto" });
+    target.classList.remove("qa-flash");
+    void target.offsetWidth; // restart the animation when the same marker is clicked twice
+    target.classList.add("qa-flash");
+    setTimeout(() => target.classList.remove("qa-flash"), FLASH_MS);
+    return true;
+  }
+
+  document.addEventListener(
+    "click",
+    (event) => {
+      const marker = event.target.closest && event.target.closest("a.qa-cite");
+      if (!marker) return;
+      event.preventDefault();
+      event.stopPropagation(); // the Chatbot would treat it as a message click
+      hidePopover();
+      showSentence(marker);
+    },
+    true,
+  );
+
+  function hidePopover() {
+    if (popover) popover.hidden = true;
+  }
+
+  function showPopover(marker) {
+    const body = marker.querySelector(".qa-pop");
+    if (!body) return;
+    if (!popover) {
+      popover = document.createElement("div");
+      popover.id = "qa-popover";
+      popover.setAttribute("role", "tooltip");
+      document.body.appendChild(popover);
+    }
+    popover.replaceChildren(...Array.from(body.childNodes, (n) => n.cloneNode(true)));
+    popover.hidden = false;
+    const r = marker.getBoundingClientRect();
+    const width = Math.min(360, window.innerWidth - 16);
+    popover.style.width = `${width}px`;
+    const left = Math.max(8, Math.min(r.left, window.innerWidth - width - 8));
+    const below = r.bottom + 6;
+    const height = popover.offsetHeight;
+    const top = below + height > window.innerHeight - 8 ? Math.max(8, r.top - height - 6) : below;
+    popover.style.left = `${left}px`;
+    popover.style.top = `${top}px`;
+  }
+
+  for (const [type, show] of [["mouseover", true], ["focusin", true], ["mouseout", false], ["focusout", false]]) {
+    document.addEventListener(type, (event) => {
+      const marker = event.target.closest && event.target.closest("a.qa-cite");
+      if (!marker) return;
+      if (show) showPopover(marker);
+      else hidePopover();
+    });
+  }
+  document.addEventListener("keydown", (event) => event.key === "Escape" && hidePopover());
+  document.addEventListener("scroll", hidePopover, true);
+
+  // -- plain text: copy and aria-labels ----------------------------------------------------
+  function plainText(message) {
+    const plain = message.querySelector(".qa-plain");
+    if (plain) return plain.textContent.trim();
+    const clone = message.cloneNode(true);
+    clone.querySelectorAll(".qa-pop, .qa-plain").forEach((n) => n.remove());
+    return (clone.textContent || "").replace(/\s+/g, " ").trim();
+  }
+
+  // A message's buttons follow it in the DOM: its message is the last one before the button.
+  function messageOf(button) {
+    let found = null;
+    for (const message of document.querySelectorAll("#chatbot [data-testid='bot'], #chatbot [data-testid='user']")) {
+      if (message.compareDocumentPosition(button) & Node.DOCUMENT_POSITION_FOLLOWING) found = message;
+    }
+    return found;
+  }
+
+  document.addEventListener(
+    "click",
+    (event) => {
+      const button = event.target.closest && event.target.closest("#chatbot button");
+      if (!button || !/^copy/i.test(button.getAttribute("aria-label") || "")) return;
+      if (/conversation/i.test(button.getAttribute("aria-label") || "")) return;
+      const message = messageOf(button);
+      if (!message) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      const text = plainText(message);
+      navigator.clipboard.writeText(text).then(() => {
+        button.setAttribute("title", "Copied");
+        setTimeout(() => button.setAttribute("title", "Copy message"), 1500);
+      });
+    },
+    true,
+  );
+
+  function labelMessages(root) {
+    for (const message of root.querySelectorAll("[data-testid='bot'], [data-testid='user']")) {
+      const who = message.getAttribute("data-testid") === "bot" ? "Answer" : "Question";
+      const label = `${who}: ${plainText(message)}`;
+      if (message.getAttribute("aria-label") !== label) message.setAttribute("aria-label", label);
+    }
+  }
+
+  // -- keep the newest question in view ----------------------------------------------------
+  let lastQuestions = 0;
+  let lastBotText = "";
+
+  function keepNewestInView(chat) {
+    const questions = chat.querySelectorAll("[data-testid='user']");
+    const bots = chat.querySelectorAll("[data-testid='bot']");
+    const botText = bots.length ? bots[bots.length - 1].textContent : "";
+    if (questions.length === lastQuestions && botText === lastBotText) return;
+    lastQuestions = questions.length;
+    lastBotText = botText;
+    if (!questions.length) return;
+    const newest = questions[questions.length - 1];
+    const scroller = chat.querySelector(".bubble-wrap") || chat;
+    const offset = newest.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
+    scroller.scrollTop += offset - 8; // the question at the top, its answer below it
+    const top = newest.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight * 0.6) {
+      window.scrollBy({ top: top - 8, behavior: "auto" }); // small screens: bring the chat into view
+    }
+  }
+
+  let pending = false;
+  const observer = new MutationObserver(() => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      const chat = document.getElementById("chatbot");
+      if (!chat) return;
+      labelMessages(chat);
+      keepNewestInView(chat);
+    });
+  });
+
+  function start() {
+    observer.observe(document.body, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+      attributes: true,
+      attributeFilter: ["aria-label"],
+    });
+  }
+  if (document.body) start();
+  else document.addEventListener("DOMContentLoaded", start);
+
+  // -- small screens: the sidebar starts closed and closes after a pick ---------------------
+  const NARROW = "(max-width: 700px)";
+  function closeSidebar() {
+    const sidebar = document.getElementById("sidebar");
+    const toggle = sidebar && sidebar.querySelector(".toggle-button");
+    if (toggle && sidebar.classList.contains("open") && window.matchMedia(NARROW).matches) toggle.click();
+  }
+  const closeOnce = setInterval(() => {
+    if (!document.getElementById("sidebar")) return;
+    clearInterval(closeOnce);
+    closeSidebar();
+  }, 50);
+  document.addEventListener("click", (event) => {
+    if (event.target.closest && event.target.closest("#new-chat, #chats label, #delete-chat")) {
+      setTimeout(closeSidebar, 50);
+    }
+  });
+
+  // -- articles table: full text on hover ----------------------------------------------------
+  document.addEventListener("mouseover", (event) => {
+    const cell = event.target.closest && event.target.closest("#articles-table [role=gridcell]");
+    if (cell && !cell.title) cell.title = (cell.textContent || "").trim();
+  });
+})();

@@ -1,0 +1,304 @@
+"""HTML for the chat: answers, the sources panel, copy text and starter questions.
+
+Pure functions of `qa` values. Every piece of text that comes from an article or a user goes
+through `_e` (html.escape): gr.HTML does not sanitise, and the Chatbot sanitises but does not
+escape, so an article containing `<script>` must arrive as text.
+
+Ids tie the two halves together: answer sentence `i` of turn `t` has the marker
+`href="#qa-t{t}-s{i}"` in the chat and the highlighted sentence `id="qa-t{t}-s{i}"` in the
+sources panel (the Chatbot's sanitiser keeps ids, classes and hrefs, and drops data-*
+attributes). ui/client.js uses them to scroll, flash and show popovers.
+"""
+
+from __future__ import annotations
+
+import html
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+from qa import Answer, AnswerSentence, ArticleInfo, Citation
+
+PASSAGE_CONTEXT = 220  # characters of passage kept on each side of a cited sentence
+STARTERS = 3
+
+# One scale for the answer's strength: its confidence (0-1), in these words. The bar and the
+# number in the sources panel both show it, so they cannot disagree.
+CONFIDENCE_WORDS = ((0.7, "high confidence"), (0.4, "medium confidence"), (0.0, "low confidence"))
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _shorten(text: str, width: int) -> str:
+    return textwrap.shorten(text, width, placeholder=" …")
+
+
+def anchor(turn: int, i: int) -> str:
+    """The id of answer sentence `i` of turn `turn` in the sources panel."""
+    return f"qa-t{turn}-s{i}"
+
+
+# -- confidence ---------------------------------------------------------------------------------------
+
+
+def confidence_words(confidence: float) -> str:
+    """How a person reads a confidence: "high", "medium" or "low confidence".
+
+    Example:
+        >>> confidence_words(0.31), confidence_words(0.82)
+        ('low confidence', 'high confidence')
+    """
+    return next(words for floor, words in CONFIDENCE_WORDS if confidence >= floor)
+
+
+def confidence_meter(confidence: float) -> str:
+    """A bar as wide as the confidence, and the same number in words."""
+    percent = round(max(0.0, min(1.0, confidence)) * 100)
+    level = confidence_words(confidence).split()[0]
+    return (
+        f'<div class="qa-confidence qa-{level}" role="meter" aria-valuemin="0" aria-valuemax="100" '
+        f'aria-valuenow="{percent}" aria-label="Confidence"><span class="qa-bar">'
+        f'<span style="width:{percent}%"></span></span>'
+        f'<span class="qa-conf-text">{percent}% · {confidence_words(confidence)}</span></div>'
+    )
+
+
+# -- the chat message -----------------------------------------------------------------------------------
+
+
+def render_answer(result: Answer, turn: int = 0, upto: int | None = None) -> str:
+    """The chat message for an answer (only its first `upto` sentences while streaming).
+
+    The message carries its plain-text form in a hidden `.qa-plain` element: the copy button
+    and the screen-reader label use it instead of the HTML (see ui/client.js).
+    """
+    if not result.found:
+        return render_not_found(result)
+    shown = result.sentences if upto is None else result.sentences[:upto]
+    body = " ".join(_sentence_html(s, turn, i) for i, s in enumerate(shown))
+    notes = "".join(f'<p class="qa-note">{_e(n)}</p>' for n in result.notices)
+    if upto is not None and upto < len(result.sentences):
+        return f'<div class="qa-answer qa-streaming">{notes}<p class="qa-text">{body}</p></div>'
+    items = "".join(
+        f'<li><span class="qa-n">[{c.n}]</span> {_e(c.source.title)}'
+        f'<span class="qa-meta">{_e(_source_line(c))}</span></li>'
+        for c in result.sources()
+    )
+    return (
+        f'<div class="qa-answer">{notes}<p class="qa-text">{body}</p>'
+        f'<div class="qa-sources-inline"><div class="qa-label">Sources</div><ul>{items}</ul></div>'
+        f"{_plain_html(plain_text(result))}</div>"
+    )
+
+
+def _sentence_html(s: AnswerSentence, turn: int, i: int) -> str:
+    """A cited sentence: its muted context, its text (answer span marked), its marker."""
+    context = f'<span class="qa-context">{_e(s.context.text)}</span> ' if s.context is not None else ""
+    return f'{context}<span class="qa-sentence">{_with_span(s)}</span> {cite_marker(s, turn, i)}'
+
+
+def _with_span(s: AnswerSentence) -> str:
+    """The sentence escaped, with the reader's answer span in `<mark class="qa-span">`."""
+    if s.span is None:
+        return _e(s.text)
+    a, b = s.span[0] - s.citation.start, s.span[1] - s.citation.start
+    if not 0 <= a < b <= len(s.text):  # a span outside its sentence is a bug upstream: show the sentence
+        return _e(s.text)
+    return f'{_e(s.text[:a])}<mark class="qa-span">{_e(s.text[a:b])}</mark>{_e(s.text[b:])}'
+
+
+def cite_marker(s: AnswerSentence, turn: int, i: int) -> str:
+    """`[n]` linking to this very sentence in the sources panel, with a hidden popover body.
+
+    No `title`: the popover (ui/client.js) replaces the browser's tooltip.
+    """
+    c = s.citation
+    context = f'<span class="qa-pop-context">{_e(s.context.text)}</span> ' if s.context is not None else ""
+    pop = (
+        f'<span class="qa-pop" hidden>{context}<span class="qa-pop-sentence">{_e(s.text)}</span>'
+        f'<span class="qa-pop-source">[{c.n}] {_e(c.source.title)}'
+        f"{_e(' · ' + c.source.date) if c.source.date else ''}</span></span>"
+    )
+    label = f"Source {c.n}: {c.source.title}" + (f", {c.source.date}" if c.source.date else "")
+    return f'<a class="qa-cite" href="#{anchor(turn, i)}" aria-label="{_e(label)}">[{c.n}]{pop}</a>'
+
+
+def render_not_found(result: Answer) -> str:
+    """The "not found" message: unlike an answer, with the closest passages for orientation."""
+    notes = "".join(f'<p class="qa-note">{_e(n)}</p>' for n in result.notices)
+    closest = "".join(
+        f"<li><b>{_e(h.source.title)}</b>{_e(' (' + h.source.date + ')') if h.source.date else ''}: "
+        f"{_e(_shorten(h.text, 180))}</li>"
+        for h in result.hits[:2]
+    )
+    extra = (
+        f'<div class="qa-label">Closest passages — they do not answer the question</div><ul>{closest}</ul>'
+        if closest
+        else ""
+    )
+    return (
+        f'<div class="qa-notfound">{notes}<p class="qa-notfound-title">{_e(result.text)}</p>'
+        f'<p class="qa-muted">Try other words, or add articles that cover it in the Articles tab.</p>'
+        f"{extra}{_plain_html(result.text)}</div>"
+    )
+
+
+def render_error(message: str) -> str:
+    """A question the library refused (bad date, no index, ...): its message, in the chat."""
+    return f'<div class="qa-error">{_e(message)}{_plain_html(message)}</div>'
+
+
+def render_question(question: str) -> str:
+    """The user's message, as text."""
+    return _e(question)
+
+
+PENDING = '<div class="qa-pending">Searching the articles…</div>'
+
+
+def plain_text(result: Answer) -> str:
+    """What "copy" puts on the clipboard: the answer with [n] markers, then the numbered sources.
+
+    Example output::
+
+        Trudeau's government ... from China. [1]
+
+        Sources
+        [1] As Canadian leader Mark Carney arrives ... — 2026-01-13 — carney-china-trip.txt
+    """
+    if not result.found:
+        return result.text
+    sources = "\n".join(
+        f"[{c.n}] " + " — ".join(x for x in (c.source.title, c.source.date, c.source.path) if x)
+        for c in result.sources()
+    )
+    return f"{result.text}\n\nSources\n{sources}"
+
+
+def _plain_html(text: str) -> str:
+    # Newlines as character references: a raw newline would be turned into <br> by the Chatbot.
+    return f'<span class="qa-plain" hidden>{_e(text).replace(chr(10), "&#10;")}</span>'
+
+
+def _source_line(c: Citation) -> str:
+    return " · ".join(x for x in (c.source.date, c.source.publisher or c.source.path) if x)
+
+
+# -- the sources panel -----------------------------------------------------------------------------------
+
+EMPTY_PANEL = (
+    '<div class="qa-panel qa-empty">Ask a question: each cited sentence appears here in its article, '
+    "highlighted, with its number.</div>"
+)
+
+
+def render_sources(result: Answer, turn: int = 0) -> str:
+    """One turn's sources: the confidence, then each cited article with its sentences marked."""
+    if not result.found:
+        return (
+            f'<div class="qa-nosource">{confidence_meter(result.confidence)}'
+            "<p>No source: the articles do not answer this question.</p></div>"
+        )
+    cards = []
+    for citation in result.sources():
+        numbered = [(i, s) for i, s in enumerate(result.sentences) if s.citation.n == citation.n]
+        passages: dict[tuple[int, int], list[tuple[int, AnswerSentence]]] = {}
+        for i, s in numbered:
+            passages.setdefault((s.citation.passage_start, s.citation.passage_end), []).append((i, s))
+        blocks = "".join(marked_passage(group, turn) for group in passages.values())
+        cards.append(_source_card(citation, turn, blocks))
+    return f"{confidence_meter(result.confidence)}{''.join(cards)}"
+
+
+def _source_card(citation: Citation, turn: int, blocks: str) -> str:
+    source = citation.source
+    meta = " · ".join(_e(x) for x in (source.date, source.publisher, source.path) if x)
+    link = (
+        f' · <a href="{_e(source.url)}" target="_blank" rel="noopener noreferrer">open</a>'
+        if source.url and source.url.startswith(("http://", "https://"))
+        else ""
+    )
+    return (
+        f'<div class="qa-source" id="qa-t{turn}-src-{citation.n}"><div class="qa-source-head">'
+        f'<span class="qa-num">{citation.n}</span><span class="qa-title">{_e(source.title)}</span></div>'
+        f'<div class="qa-meta">{meta}{link}</div>{blocks}</div>'
+    )
+
+
+def marked_passage(cited: Sequence[tuple[int, AnswerSentence]], turn: int = 0, context: int = PASSAGE_CONTEXT) -> str:
+    """A passage with only its cited sentences marked (each with its id and number); text far
+    from them is elided (…)."""
+    c0 = cited[0][1].citation
+    text, offset = c0.passage, c0.passage_start
+    ordered = sorted(cited, key=lambda pair: pair[1].citation.start)
+    out, at = [], 0
+    for i, s in ordered:
+        a, b = s.citation.start - offset, s.citation.end - offset
+        out.append(_elide(text[at:a], keep_start=at > 0, keep_end=True, width=context))
+        out.append(
+            f'<mark class="qa-cited" id="{anchor(turn, i)}">{_with_span(s)}</mark>'
+            f'<sup class="qa-badge">[{s.citation.n}]</sup>'
+        )
+        at = b
+    out.append(_elide(text[at:], keep_start=True, keep_end=False, width=context))
+    return f'<p class="qa-passage">{"".join(out)}</p>'
+
+
+def _elide(gap: str, keep_start: bool, keep_end: bool, width: int) -> str:
+    """Escape `gap`, keeping `width` characters on the side(s) that touch a cited sentence."""
+    if len(gap) <= width * (keep_start + keep_end):
+        return _e(gap)
+    head = gap[:width].rsplit(" ", 1)[0] if keep_start else ""
+    tail = gap[-width:].split(" ", 1)[-1] if keep_end else ""
+    return _e(head) + (" … " if head and tail else " …" if head else "… ") + _e(tail)
+
+
+def render_panel(sections: Sequence[tuple[str, str]]) -> str:
+    """The sources panel for a conversation: `(question, section html)` per turn, oldest first.
+
+    The newest turn is open; earlier ones are collapsed (clicking a marker in an earlier
+    answer opens its section), so every marker in the chat has its sentence on the page.
+    """
+    if not sections:
+        return EMPTY_PANEL
+    parts = []
+    for turn, (question, section) in reversed(list(enumerate(sections))):
+        is_open = " open" if turn == len(sections) - 1 else ""
+        parts.append(
+            f'<details class="qa-turn" id="qa-t{turn}"{is_open}><summary>{_e(_shorten(question, 90))}</summary>'
+            f"{section}</details>"
+        )
+    return f'<div class="qa-panel"><div class="qa-panel-head">Sources</div>{"".join(parts)}</div>'
+
+
+# -- starter questions -------------------------------------------------------------------------------------
+
+
+def starter_questions(articles: Sequence[ArticleInfo], limit: int = STARTERS) -> list[str]:
+    """Questions about the newest articles, one per article: "What about “<title>”?".
+
+    Newest by article date, then by indexing time; titles are shortened to a chip's width.
+
+    Example:
+        >>> from qa import Source
+        >>> a = ArticleInfo(Source("x", "Lighthouse restored", "x.txt", "2025-09-09"), 1, "2025-09-10T00:00:00")
+        >>> starter_questions([a])
+        ['What about “Lighthouse restored”?']
+    """
+    newest = sorted(articles, key=lambda a: (a.source.date or "", a.indexed_at), reverse=True)
+    questions: list[str] = []
+    for info in newest:
+        title = _shorten(" ".join(info.source.title.split()), 60).rstrip(" .?!")
+        question = f"What about “{title}”?"
+        if title and question not in questions:
+            questions.append(question)
+        if len(questions) == limit:
+            break
+    return questions
+
+
+def chat_title(question: str) -> str:
+    """A conversation's name in the sidebar: its first question, shortened."""
+    return _shorten(" ".join(question.split()), 48) or "New chat"

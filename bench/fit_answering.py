@@ -49,6 +49,7 @@ HELD_OUT = [
     "New York City", "North Carolina", "Spectre (2015 film)", "Web browser", "Xbox 360",
 ]  # fmt: skip
 PARAGRAPHS = 2067  # as many as SQuAD dev, so retrieval is about as hard
+HIT3_GOAL = 0.93  # a gold answer among the first three sentences (the issue asks >= 0.92 on dev)
 # (candidate sentences, tokens per window, tokens in all): 0.055 ms a token, so the largest
 # reads in about 110 ms, inside the 200 ms an answer may take.
 WINDOW_CONFIGS = [(4, 100, 480), (6, 120, 720), (8, 160, 1200), (10, 160, 1600), (12, 200, 2000)]
@@ -187,9 +188,9 @@ def reader(args: argparse.Namespace) -> None:
     yes = [r for r in rows if r.present]
     no = [r for r in rows if not r.present]
     report: dict = {"present_questions": len(yes), "absent_questions": len(no), "configs": {}}
-    best = None
+    scores: dict[tuple[tuple[int, int, int], float], float] = {}
     for config in WINDOW_CONFIGS:
-        for weight in (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0):
+        for weight in (0.0, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0, 16.0, 24.0):
             leads = [lead_of(r.spans[config], weight) for r in yes]
             hit1 = np.mean([bool(x) and contains_answer([x[0]], r.answers) for x, r in zip(leads, yes)])
             f1 = np.mean([max(f1_score(x[3], a) for a in r.answers) if x else 0.0 for x, r in zip(leads, yes)])
@@ -203,28 +204,40 @@ def reader(args: argparse.Namespace) -> None:
                 "read_p50_ms": round(ms, 1),
             }
             print(key, report["configs"][key], flush=True)
-            if best is None or hit1 + f1 > best[0]:
-                best = (hit1 + f1, config, weight)
-    assert best is not None
-    _, config, weight = best
-    # Extra sentences: the lowest reader score at which at least half the extra sentences
-    # cited hold a gold answer ("adds to the answer").
+            scores[(config, weight)] = float(hit1)
+    # One-standard-error rule: the differences between most choices are within the noise of
+    # ~1,300 questions, so among the (configuration, weight) pairs whose hit@1 is within one
+    # standard error of the best, take the one that reads most (news names its subject far
+    # from the answer; the latency budget allows it), then the smallest lead weight (the
+    # reader, not the question's wording, decides; SQuAD questions echo their sentence).
+    top = max(scores.values())
+    margin = float(np.sqrt(top * (1 - top) / len(yes)))
+    near = [key for key, value in scores.items() if value >= top - margin]
+    config, weight = min(near, key=lambda key: (-key[0][2], key[1]))
+    report["selection"] = {"best_hit@1": round(top, 4), "one_standard_error": round(margin, 4)}
+    # Extra sentences: cited only where the reader finds an answer in them at least this
+    # strongly. The highest threshold that still puts a gold answer among the first three
+    # sentences for HIT3_GOAL of the questions: as few extra sentences as that takes.
     extra = {}
-    for threshold in (-2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0, 6.0):
-        cited = holding = 0
+    for threshold in (-2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0):
+        cited = holding = hits3 = 0
         for r in yes:
             lead = lead_of(r.spans[config], weight)
-            for x in r.spans[config]:
-                if lead is not None and x[4] != lead[4] and x[1] >= threshold:
-                    cited += 1
-                    holding += contains_answer([x[0]], r.answers)
-        extra[threshold] = (holding / cited if cited else 1.0, cited / len(yes))
+            if lead is None:
+                continue
+            extras = sorted((x for x in r.spans[config] if x[4] != lead[4] and x[1] >= threshold), key=lambda x: -x[1])
+            extras = extras[:2]
+            cited += len(extras)
+            holding += sum(contains_answer([x[0]], r.answers) for x in extras)
+            hits3 += contains_answer([lead[0], *(x[0] for x in extras)], r.answers)
+        extra[threshold] = (round(hits3 / len(yes), 4), round(holding / max(cited, 1), 4), round(cited / len(yes), 2))
         print(
-            f"extra threshold {threshold}: {extra[threshold][0]:.3f} hold an answer, "
-            f"{extra[threshold][1]:.2f} per question",
+            f"extra threshold {threshold}: hit@3 {extra[threshold][0]}, {extra[threshold][1]} of extras hold an "
+            f"answer, {extra[threshold][2]} extras per question",
             flush=True,
         )
-    extra_threshold = min(t for t, (share, _) in extra.items() if share >= 0.5)
+    meeting = [t for t, (hit3, _, _) in extra.items() if hit3 >= HIT3_GOAL]
+    extra_threshold = max(meeting) if meeting else min(extra)
     # Confidence, reader path: (lead reader score clipped to ±10, best sentence cosine).
     from qa.answering import READER_SCORE_CLIP
 
@@ -242,7 +255,12 @@ def reader(args: argparse.Namespace) -> None:
         # the default threshold: the highest that abstains on at most 3% of answerable questions
         threshold = float(np.quantile(confidence[y == 1], 0.03))
         threshold = float(np.floor(threshold * 100) / 100)
+        by_threshold = {
+            str(t): [round(float(np.mean(confidence[y == k] < t)), 4) for k in (1, 0)]
+            for t in (0.1, 0.15, 0.2, 0.25, 0.3)
+        }
         fits[name] = {
+            "abstained answerable / unanswerable": by_threshold,
             "weights": [round(float(v), 3) for v in w[:-1]],
             "bias": round(float(w[-1]), 3),
             "threshold_3pct": threshold,

@@ -59,7 +59,12 @@ def test_ask_json_has_the_documented_fields(cli_index):
     data = json.loads(done.stdout)
     assert data["found"] is True and data["question"] == "What tariffs did Trudeau impose?"
     assert data["answer"].startswith(TRUDEAU + " [1]")
-    assert data["sentences"][0] == {"text": TRUDEAU, "citation": 1, "score": data["sentences"][0]["score"]}
+    lead = data["sentences"][0]
+    assert {k: lead[k] for k in ("text", "citation")} == {"text": TRUDEAU, "citation": 1}
+    span = lead["span"]
+    assert "100% tariff" in span["text"] and TRUDEAU[span["start"] - data["citations"][0]["start"] :].startswith(
+        span["text"]
+    )
     c = data["citations"][0]
     assert {k: c[k] for k in ("n", "article_id", "date", "sentence")} == {
         "n": 1,

@@ -12,43 +12,19 @@ questions, since one threshold decides abstention).
 
 from __future__ import annotations
 
-import collections
 import random
-import re
-import string
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from qa.evaluation import exact_match, f1_score  # the official SQuAD v1.1 metrics
 from qa.reader import Reader
 from qa.splitting import make_passages
 
 from .data import Article, _holds_answer
 
 WINDOW_TOKENS = 120
-
-
-def normalize_answer(s: str) -> str:
-    """Official SQuAD v1.1 normalisation: lower case, no punctuation, articles or extra spaces."""
-    s = s.lower()
-    s = "".join(ch for ch in s if ch not in set(string.punctuation))
-    s = re.sub(r"\b(a|an|the)\b", " ", s)
-    return " ".join(s.split())
-
-
-def f1_score(prediction: str, truth: str) -> float:
-    pred, gold = normalize_answer(prediction).split(), normalize_answer(truth).split()
-    common = collections.Counter(pred) & collections.Counter(gold)
-    same = sum(common.values())
-    if same == 0:
-        return 0.0
-    precision, recall = same / len(pred), same / len(gold)
-    return 2 * precision * recall / (precision + recall)
-
-
-def exact_match(prediction: str, truth: str) -> float:
-    return float(normalize_answer(prediction) == normalize_answer(truth))
 
 
 def auc(positive: list[float], negative: list[float]) -> float:

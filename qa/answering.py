@@ -70,6 +70,7 @@ LEAD_RETRIEVAL_WEIGHT = 16.0  # lead = reader score + this x sentence retrieval 
 # > 0): with it a gold answer is among the first three sentences for 94% of train questions.
 EXTRA_SPAN_SCORE = 0.0
 READER_SCORE_CLIP = 10.0
+MIN_WORDS = 4  # a cited sentence has at least this many words (see `is_citable`)
 READER_CONFIDENCE_WEIGHTS = (0.371, 18.608)  # (lead reader score, best sentence cosine)
 READER_CONFIDENCE_BIAS = -11.0
 
@@ -123,6 +124,8 @@ _ANAPHORA = frozenset(
     ]
 )
 _CONTINUATIONS = ("and ", "but ", "what about", "how about", "and what", "also", "what else", "why")
+_ELLIPTICAL = ("and ", "but ", "what about", "how about", "also", "what else")
+_QUESTION_WORDS = frozenset("who whom whose what which when where why how".split())
 
 
 @dataclass(frozen=True)
@@ -294,6 +297,7 @@ def answer(
     asked = query.text
     if previous and is_followup(query.text):
         query = _with_context(query, previous, index)
+        asked = reader_question(asked, _previous_asked(history))
     hits = search(query, index, max(k, 1), mode=mode, filters=filters)
     if not hits and filters is not None and filters.restricts:
         notices.append("No article matches these filters (date range or sources); widen them to search all articles.")
@@ -319,14 +323,18 @@ def compose(
     the question as `asked`; the sentence holding the best answer span leads, and other
     sentences are cited only where the reader also finds an answer in them. `given` maps
     (article id, sentence start) of sentences earlier answers cited to their span: such
-    a sentence may lead again only with a new span, and is never cited as filler.
+    a sentence may lead again only with a new span (with `fast`: may lead again), and is
+    never cited after the lead.
     """
     scored = score_sentences(query, hits, mode)
     given = given or {}
     if fast or not scored:
         confidence = _confidence(_confidence_features(query, hits, scored))
-        fresh = [s for s in scored if (s.hit.source.article_id, s.start) not in given] or scored
-        chosen = select_sentences(with_vectors(fresh[:MMR_POOL], index), max_sentences) if fresh else []
+        citable = [s for s in scored if is_citable(s.text)]
+        # Without a reader nothing tells a new answer in a sentence already given from the
+        # same answer again: the lead may repeat one, the sentences after it never do.
+        pool = citable[:1] + [s for s in citable[1:] if (s.hit.source.article_id, s.start) not in given]
+        chosen = select_sentences(with_vectors(pool[:MMR_POOL], index), max_sentences) if pool else []
         return _answer(question, query, hits, confidence, chosen, {}, notices, index)
     spans = _read(index, asked or query.text, hits, scored)
     lead = _lead(spans, scored, given)
@@ -522,7 +530,21 @@ def _read(index: Index, question: str, hits: Sequence[Hit], scored: Sequence[Sco
     tokens = dict(zip(ids, index.encoder.count_tokens([texts[i] for i in ids])))
     candidates = [(s.hit, s.position) for s in scored[:READ_SENTENCES]]
     windows = make_windows(candidates, tokens, WINDOW_TOKENS, READ_BUDGET)
-    return read_windows(index.reader, question[:MAX_QUESTION_CHARS], windows)
+    spans = read_windows(index.reader, question[:MAX_QUESTION_CHARS], windows)
+    return [x for x in spans if is_citable(x.hit.sentences[x.position].text)]
+
+
+def is_citable(sentence: str) -> bool:
+    """Can the sentence stand as an answer? A statement of at least `MIN_WORDS` words: not a
+    byline ("Dee-Ann Durbin"), a caption fragment or a question (a quiz article repeats the
+    question). On SQuAD train it changes no answer (bench/fit_answering.py); news pages carry
+    such lines around the text.
+
+    Example:
+        >>> is_citable("Dee-Ann Durbin"), is_citable("What share have closed?"), is_citable("Prices rose 5% in May.")
+        (False, False, True)
+    """
+    return len(sentence.split()) >= MIN_WORDS and not sentence.rstrip("\"'”’) ").endswith("?")
 
 
 def _lead(
@@ -642,6 +664,32 @@ def is_followup(question: str) -> bool:
     return (
         len(content) <= FOLLOWUP_MAX_WORDS or any(w in _ANAPHORA for w in words) or lowered.startswith(_CONTINUATIONS)
     )
+
+
+def reader_question(followup: str, previous: str | None) -> str:
+    """What the reader reads for a follow-up: the follow-up itself, or, when it is elliptical
+    ("And in China?", "What about its film division?": no question word, or a continuation),
+    the previous question followed by it, so the reader knows what is asked.
+
+    Example:
+        >>> reader_question("And in China?", "How many cars did BMW sell in Asia?")
+        'How many cars did BMW sell in Asia? And in China?'
+        >>> reader_question("How did China respond?", "What tariffs did Trudeau impose?")
+        'How did China respond?'
+    """
+    lowered = followup.lower().strip()
+    words = set(re.findall(r"\w+", lowered))
+    elliptical = lowered.startswith(_ELLIPTICAL) or not words & _QUESTION_WORDS
+    return f"{previous} {followup}" if previous and elliptical else followup
+
+
+def _previous_asked(history: Sequence[str | Answer] | None) -> str | None:
+    """The previous question as its asker wrote it."""
+    for turn in reversed(history or ()):
+        text = turn.question if isinstance(turn, Answer) else str(turn)
+        if text and text.strip():
+            return text.strip()
+    return None
 
 
 def _previous_question(history: Sequence[str | Answer] | None) -> str | None:

@@ -139,8 +139,8 @@ def test_long_question_is_truncated_with_a_notice(built):
 
 def test_followup_is_searched_with_the_previous_question(built, monkeypatch):
     monkeypatch.setattr(built, "settings", replace(built.settings, abstain_below=0.0))
-    first = answer("Why was Grindavik evacuated?", index=built)
-    follow = answer("And how many people?", history=[first], index=built)
+    first = answer("Why was Grindavik evacuated?", index=built, fast=True)
+    follow = answer("And how many people?", history=[first], index=built, fast=True)
     assert "Grindavik" in follow.search_text
     assert follow.sentences[0].citation.source.article_id == "volcano.txt"
     alone = answer("And how many people?", index=built)
@@ -308,3 +308,25 @@ def test_trudeau_span_is_marked_inside_its_sentence(real_index):
     assert lead.text == TRUDEAU
     assert "100% tariff" in lead.span_text and lead.span_text in TRUDEAU
     assert lead.citation.start <= lead.span[0] < lead.span[1] <= lead.citation.end
+
+
+def test_bylines_fragments_and_questions_are_not_cited():
+    from qa.answering import is_citable
+
+    assert not is_citable("Dee-Ann Durbin") and not is_citable("USA TODAY")
+    assert not is_citable("5. What percentage of the UK's public toilets have closed?")
+    assert not is_citable('"Is this the end?"')
+    assert is_citable("Khris Middleton held out.") and is_citable("Stocks fell sharply on Tuesday.")
+
+
+def test_an_elliptical_follow_up_is_read_with_the_question_it_continues():
+    from qa.answering import reader_question
+
+    assert reader_question("And in China?", "How many cars did BMW sell in Asia?") == (
+        "How many cars did BMW sell in Asia? And in China?"
+    )
+    assert reader_question("What about its film division?", "How much did profits rise?") == (
+        "How much did profits rise? What about its film division?"
+    )
+    assert reader_question("How did China respond?", "What tariffs did Trudeau impose?") == "How did China respond?"
+    assert reader_question("And in China?", None) == "And in China?"

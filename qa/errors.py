@@ -42,3 +42,7 @@ class IndexLockedError(QAError):
 
 class EncoderError(QAError):
     """The embedding model cannot be loaded or prepared."""
+
+
+class FeedbackError(QAError):
+    """The feedback file cannot be read (a malformed line) or written."""

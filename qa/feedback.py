@@ -27,14 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from .answering import Answer
-from .errors import QAError
+from .errors import FeedbackError
 
 FEEDBACK_FILE = "feedback.jsonl"
 FORMAT = 1  # bump when a field changes meaning; readers accept this version only
-
-
-class FeedbackError(QAError):
-    """The feedback file cannot be read (a malformed line) or written."""
 
 
 @dataclass(frozen=True)

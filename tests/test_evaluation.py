@@ -180,3 +180,32 @@ def test_news_layout_is_read_and_indexed(tmp_path, fake):
     m = report.metrics["hybrid"]
     assert m["questions"] == 1 and m["recall@1"] == 1.0 and m["sentence_hit@1"] == 1.0
     assert m["span_f1"] == 0.0  # fast: no reader, no span
+
+
+def test_feedback_file_becomes_regression_cases(tmp_path, fake, built, settings):
+    """A helpful answer must keep its first sentence; an answer marked wrong must change it."""
+    from qa import answer
+    from qa.feedback import FEEDBACK_FILE, record_feedback
+
+    from qa import load_index
+
+    loose = replace(settings, abstain_below=0.0)
+    index = load_index(settings.index_dir, loose, encoder=fake)
+    good = answer("How many people were evacuated from Grindavik?", index=index, fast=True)
+    assert good.found
+    record_feedback(settings.index_dir, good, helpful=True, generation=built.generation.name)
+    bad = replace(good, question="Who won the cup final?")  # an answer to another question, marked wrong
+    record_feedback(settings.index_dir, bad, helpful=False, generation=built.generation.name)
+    cases = load_question_set(settings.index_dir / FEEDBACK_FILE)
+    assert cases.kind == "feedback" and [q.expect for q in cases.questions] == ["keep", "change"]
+    report = evaluate_file(
+        settings.index_dir / FEEDBACK_FILE,
+        loose,
+        index_dir=settings.index_dir,
+        progress=False,
+        encoder=fake,
+        fast=True,
+    )
+    m = report.metrics["hybrid"]
+    assert m["questions"] == 2 and m["kept_helpful"] == 1.0 and m["changed_wrong"] == 1.0
+    assert "kept_helpful" in report.table()

@@ -184,10 +184,8 @@ def test_news_layout_is_read_and_indexed(tmp_path, fake):
 
 def test_feedback_file_becomes_regression_cases(tmp_path, fake, built, settings):
     """A helpful answer must keep its first sentence; an answer marked wrong must change it."""
-    from qa import answer
+    from qa import answer, load_index
     from qa.feedback import FEEDBACK_FILE, record_feedback
-
-    from qa import load_index
 
     loose = replace(settings, abstain_below=0.0)
     index = load_index(settings.index_dir, loose, encoder=fake)

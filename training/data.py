@@ -5,6 +5,12 @@ whole sentences of one article (split by `qa.splitting.split_sentences`, the pro
 splitter), of a random token budget, prefixed by the article title. The token counts and
 the encoding come from `qa.reader.Reader.encode`, the run-time code, so training and
 inference see the same input.
+
+Retrieval hard negatives (reader v2): the train articles' short sentence windows are indexed
+with BM25 (bm25s over `qa.store.bm25_terms`, title + text, as the project's lexical index);
+for each question the best-ranked windows of *other* paragraphs that hold no gold answer
+string are the windows a search engine would hand the reader for it, and so the ones it
+must learn to score below the answer.
 """
 
 from __future__ import annotations
@@ -15,7 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.reader import Encoded, Reader
-from qa.splitting import Sentence, split_sentences
+from qa.splitting import Sentence, make_passages, split_sentences
+
+# v1's negatives: 40% same paragraph, 40% another paragraph of the same article, 20% another article.
+V1_MIX = {"para": 0.4, "article": 0.4, "other": 0.2}
+# v2's (chosen a priori, not tuned): half retrieval hard negatives (70% from other articles,
+# 30% from other paragraphs of the same article), the other half split as in v1.
+V2_MIX = {"retr-other": 0.35, "retr-article": 0.15, "para": 0.2, "article": 0.2, "other": 0.1}
 
 
 @dataclass
@@ -38,7 +50,7 @@ class Example:
     title: str
     text: str
     answer: tuple[int, int] | None  # character span in `text`; None for a negative
-    kind: str  # "pos", "neg-para", "neg-article", "neg-other"
+    kind: str  # "pos", "neg-para", "neg-article", "neg-other", "neg-retr-other", "neg-retr-article"
 
 
 def load_squad(path: Path | str, reader: Reader) -> list[Article]:
@@ -104,6 +116,102 @@ def _holds_answer(text: str, answers: list[dict]) -> bool:
     return any(x["text"].strip().lower() in low for x in answers)
 
 
+# (article, paragraph, first sentence, last sentence) of a window
+Unit = tuple[int, int, int, int]
+
+
+def bm25_top_k(texts: list[str], queries: list[str], k: int, chunk: int = 1000):
+    """(ids, scores) of the `k` best texts for each query by BM25 (bm25s's index and scores,
+    `qa.store.bm25_terms` terms), ranked with one sparse product per chunk of queries
+    (bm25s's own `retrieve` loops in Python: ~40x slower here). Ties: lower id first."""
+    import bm25s
+    import numpy as np
+    import scipy.sparse as sp
+
+    from qa.store import bm25_terms
+
+    retriever = bm25s.BM25()
+    retriever.index(bm25_terms(texts), show_progress=False)
+    sc = retriever.scores
+    n_terms = len(sc["indptr"]) - 1
+    weights = sp.csc_matrix((sc["data"], sc["indices"], sc["indptr"]), shape=(sc["num_docs"], n_terms))
+    weights_t = weights.T.tocsr().astype(np.float32)  # terms x texts
+    vocab = retriever.vocab_dict
+    all_ids, all_scores = [], []
+    terms = bm25_terms(queries)
+    for begin in range(0, len(terms), chunk):
+        rows, cols = [], []
+        for r, q in enumerate(terms[begin : begin + chunk]):
+            ids = sorted({vocab[t] for t in q if t in vocab and vocab[t] < n_terms})
+            rows.extend([r] * len(ids))
+            cols.extend(ids)
+        n = min(chunk, len(terms) - begin)
+        query = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n, n_terms))
+        scores = (query @ weights_t).toarray()
+        top = np.argpartition(-scores, min(k, scores.shape[1] - 1), axis=1)[:, :k]
+        top_scores = np.take_along_axis(scores, top, axis=1)
+        order = np.lexsort((top, -top_scores), axis=1)
+        all_ids.append(np.take_along_axis(top, order, axis=1))
+        all_scores.append(np.take_along_axis(top_scores, order, axis=1))
+    return np.concatenate(all_ids), np.concatenate(all_scores)
+
+
+def retrieval_negatives(
+    articles: list[Article], k: int = 40, unit_tokens: int = 64, keep: int = 5, log=print
+) -> dict[tuple[int, int, int], tuple[list[Unit], list[Unit]]]:
+    """BM25 hard negatives of every question: (ai, pi, qi) -> (other articles, same article).
+
+    Units: `make_passages(..., unit_tokens, overlap=1)` of every paragraph (one to a few
+    sentences, like the run-time windows' cores), indexed as title + text. For each
+    question the `k` best units are walked in rank order; units of the question's own
+    paragraph are skipped (its sentences are the "para" negatives), as is a unit holding
+    a gold answer string; at most one unit per paragraph; the first `keep` of other articles
+    and the first `keep` of other paragraphs of the same article are kept.
+    """
+    import time
+
+    t0 = time.time()
+    units: list[Unit] = []
+    texts: list[str] = []
+    for ai, article in enumerate(articles):
+        for pi, p in enumerate(article.paragraphs):
+            for passage in make_passages(p.sentences, p.tokens, unit_tokens, overlap=1):
+                units.append((ai, pi, passage.first, passage.last))
+                texts.append(article.title + "\n" + p.context[passage.start : passage.end])
+    refs = [
+        (ai, pi, qi) for ai, a in enumerate(articles) for pi, p in enumerate(a.paragraphs) for qi in range(len(p.qas))
+    ]
+    questions = [articles[ai].paragraphs[pi].qas[qi]["question"] for ai, pi, qi in refs]
+    ranked, scores = bm25_top_k(texts, questions, k)
+    log(f"retrieval negatives: {len(units)} units indexed, {len(refs)} questions ranked; {time.time() - t0:.0f}s")
+    found: dict[tuple[int, int, int], tuple[list[Unit], list[Unit]]] = {}
+    for (ai, pi, qi), row, row_scores in zip(refs, ranked, scores):
+        answers = articles[ai].paragraphs[pi].qas[qi]["answers"]
+        other: list[Unit] = []
+        same: list[Unit] = []
+        seen = {(ai, pi)}
+        for u, score in zip(row, row_scores):
+            if score <= 0:
+                break
+            unit = units[int(u)]
+            if (unit[0], unit[1]) in seen:
+                continue
+            seen.add((unit[0], unit[1]))
+            if _holds_answer(texts[int(u)], answers):
+                continue
+            target = other if unit[0] != ai else same
+            if len(target) < keep:
+                target.append(unit)
+        found[(ai, pi, qi)] = (other, same)
+    n_other = sum(len(o) for o, _ in found.values()) / max(1, len(found))
+    n_same = sum(len(s) for _, s in found.values()) / max(1, len(found))
+    log(
+        f"retrieval negatives: {n_other:.2f} other-article and {n_same:.2f} same-article units a question; "
+        f"{time.time() - t0:.0f}s"
+    )
+    return found
+
+
 def make_examples(
     articles: list[Article],
     rng: random.Random,
@@ -111,18 +219,24 @@ def make_examples(
     min_tokens: int = 40,
     max_tokens: int = 160,
     no_title: float = 0.03,
+    mix: dict[str, float] | None = None,
+    retrieved: dict[tuple[int, int, int], tuple[list[Unit], list[Unit]]] | None = None,
 ) -> list[Example]:
     """One positive per question and about `neg_ratio` negatives per positive, shuffled.
 
-    Negatives are drawn 40% from the question's own paragraph (sentences around the answer
-    that do not contain it), 40% from another paragraph of the same article (same topic,
-    hard), 20% from another article; a window that contains any gold answer string is
-    never a negative.
+    Negatives, by `mix` (default `V1_MIX`): "para" the question's own paragraph (sentences
+    around the answer that do not contain it), "article" another paragraph of the same
+    article (same topic), "other" another article, "retr-other" / "retr-article" a
+    retrieval hard negative (`retrieved`, from `retrieval_negatives`) of another article /
+    of another paragraph of the same article, grown around the retrieved sentences. A
+    window that contains any gold answer string is never a negative. With `V1_MIX` the
+    random draws are exactly v1's.
     """
+    mix = V1_MIX if mix is None else mix
     examples: list[Example] = []
     for ai, article in enumerate(articles):
         for pi, p in enumerate(article.paragraphs):
-            for qa in p.qas:
+            for qi, qa in enumerate(p.qas):
                 question = qa["question"].strip()
                 title = "" if rng.random() < no_title else article.title
                 gold = qa["answers"][0]
@@ -134,8 +248,9 @@ def make_examples(
                 text, offset = _window(p, first, last)
                 examples.append(Example(question, title, text, (a - offset, b - offset), "pos"))
                 n_neg = int(neg_ratio) + (rng.random() < neg_ratio - int(neg_ratio))
+                hard = retrieved.get((ai, pi, qi), ([], [])) if retrieved is not None else ([], [])
                 for _ in range(n_neg):
-                    neg = _negative(articles, ai, pi, core, qa["answers"], rng, min_tokens, max_tokens)
+                    neg = _negative(articles, ai, pi, core, qa["answers"], rng, min_tokens, max_tokens, mix, hard)
                     if neg is not None:
                         kind, text = neg
                         examples.append(Example(question, title, text, None, kind))
@@ -152,19 +267,45 @@ def _negative(
     rng: random.Random,
     min_tokens: int,
     max_tokens: int,
+    mix: dict[str, float],
+    hard: tuple[list[Unit], list[Unit]],
 ) -> tuple[str, str] | None:
     budget = rng.randint(min_tokens, max_tokens)
     article = articles[ai]
+    retr = mix.get("retr-other", 0.0) + mix.get("retr-article", 0.0)
+    # The v1 kinds' cumulative shares, rescaled to 1 (v1: 0.4, 0.8).
+    rest = max(1e-9, mix.get("para", 0.0) + mix.get("article", 0.0) + mix.get("other", 0.0))
+    cut_para = mix.get("para", 0.0) / rest
+    cut_article = cut_para + mix.get("article", 0.0) / rest
     for _ in range(4):  # a few tries: a drawn window may happen to contain the answer
         roll = rng.random()
-        if roll < 0.4:
+        if retr > 0 and roll < retr:
+            # retrieval hard negative: other article by preference share, else the other kind
+            want_other = rng.random() < mix.get("retr-other", 0.0) / retr
+            pools = [("neg-retr-other", hard[0]), ("neg-retr-article", hard[1])]
+            if not want_other:
+                pools.reverse()
+            pools = [(k, u) for k, u in pools if u]
+            if pools:
+                kind, choices = pools[0]
+                uai, upi, first, last = rng.choice(choices)
+                p = articles[uai].paragraphs[upi]
+                first, last = _grow(p, first, last, budget, rng)
+                text, _ = _window(p, first, last)
+                if not _holds_answer(text, answers):
+                    return kind, text
+                continue
+            roll = rng.random()  # none retrieved for this question: one of the other kinds
+        elif retr > 0:
+            roll = (roll - retr) / (1 - retr)
+        if roll < cut_para:
             kind, p = "neg-para", article.paragraphs[pi]
             sides = [(0, core[0] - 1), (core[1] + 1, len(p.sentences) - 1)]
             sides = [(lo, hi) for lo, hi in sides if lo <= hi]
             if not sides:
                 continue
             lo, hi = rng.choice(sides)
-        elif roll < 0.8 and len(article.paragraphs) > 1:
+        elif roll < cut_article and len(article.paragraphs) > 1:
             kind = "neg-article"
             p = article.paragraphs[rng.choice([i for i in range(len(article.paragraphs)) if i != pi])]
             lo, hi = 0, len(p.sentences) - 1

@@ -8,6 +8,14 @@ gold paragraph's windows, scored with the official SQuAD v1.1 normalisation. The
 separation is the AUC of the window score (best span - null) between the gold window and
 the other windows, over all questions together (scores must be comparable across
 questions, since one threshold decides abstention).
+
+Open ranking (`build_rank_items`, `evaluate_ranking`): what the pipeline does with the
+reader. All windows of a pool of articles (the held-out ones plus some train articles) are
+indexed with BM25 (title + text, `qa.store.bm25_terms`); each question is read over its
+top-10 windows, its gold window forced in (in place of the 10th) when BM25 missed it. Top-1
+window accuracy: how often the highest-scoring window holds a gold answer string. AUC vs
+retrieval hard negatives: gold window vs the retrieved windows of other articles (and of
+other paragraphs of the same article) that hold no gold answer.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from qa.evaluation import exact_match, f1_score  # the official SQuAD v1.1 metri
 from qa.reader import Reader
 from qa.splitting import make_passages
 
-from .data import Article, _holds_answer
+from .data import Article, _holds_answer, bm25_top_k
 
 WINDOW_TOKENS = 120
 
@@ -136,3 +144,111 @@ def evaluate(reader: Reader, items: list[Item], with_negatives: bool = True) -> 
             }
         )
     return result
+
+
+@dataclass
+class RankItem:
+    question: str
+    answers: list[str]
+    windows: list[tuple[str, str]]  # (title, text), BM25 order, the gold window forced in
+    holds: list[bool]  # window holds a gold answer string
+    gold: list[bool]  # window of the question's own paragraph holding an answer
+    kind: list[str]  # "gold-paragraph", "same-article", "other-article"
+    bm25_found_gold: bool  # a window holding an answer was in BM25's top-k on its own
+
+
+def _sample_refs(articles: list[Article], n: int | None, seed: int) -> list[tuple[int, int, int]]:
+    """The same question sample as `build_items(articles, n, seed)`."""
+    rng = random.Random(seed)
+    refs = [
+        (ai, pi, qi) for ai, a in enumerate(articles) for pi, p in enumerate(a.paragraphs) for qi in range(len(p.qas))
+    ]
+    if n is not None and n < len(refs):
+        refs = sorted(rng.sample(refs, n))
+    return refs
+
+
+def build_rank_items(
+    articles: list[Article], pool: list[Article], n: int | None, seed: int, k: int = 10
+) -> list[RankItem]:
+    """`n` questions of `articles` (same sample as `build_items`), each with its BM25 top-`k`
+    windows among all windows of `articles` + `pool` (questions whose paragraph has no
+    window holding an answer string are left out)."""
+    everything = list(articles) + [a for a in pool if all(a is not b for b in articles)]
+    meta: list[tuple[int, int]] = []  # (article, paragraph) of each window
+    windows: list[tuple[str, str]] = []
+    for ai, article in enumerate(everything):
+        for pi, p in enumerate(article.paragraphs):
+            for w in _windows(p):
+                meta.append((ai, pi))
+                windows.append((article.title, w))
+    refs = _sample_refs(articles, n, seed)
+    queries = [articles[ai].paragraphs[pi].qas[qi]["question"] for ai, pi, qi in refs]
+    ranked, _ = bm25_top_k([t + "\n" + w for t, w in windows], queries, k)
+    items = []
+    for (ai, pi, qi), row in zip(refs, ranked):
+        qa = articles[ai].paragraphs[pi].qas[qi]
+        top = [int(i) for i in row]
+        holds = [_holds_answer(windows[i][1], qa["answers"]) for i in top]
+        gold = [h and meta[i] == (ai, pi) for i, h in zip(top, holds)]
+        found = any(holds)
+        if not any(gold):
+            own = [i for i, m in enumerate(meta) if m == (ai, pi) and _holds_answer(windows[i][1], qa["answers"])]
+            if not own:
+                continue
+            top[-1] = own[0]
+            holds[-1] = gold[-1] = True
+        kind = [
+            "gold-paragraph" if meta[i] == (ai, pi) else "same-article" if meta[i][0] == ai else "other-article"
+            for i in top
+        ]
+        items.append(
+            RankItem(
+                qa["question"].strip(),
+                [x["text"] for x in qa["answers"]],
+                [windows[i] for i in top],
+                holds,
+                gold,
+                kind,
+                found,
+            )
+        )
+    return items
+
+
+def evaluate_ranking(reader: Reader, items: list[RankItem]) -> dict:
+    """Top-1 window accuracy, open EM/F1 (the best window's best span) and AUCs vs retrieval
+    hard negatives of `reader` over `items`."""
+    t0 = time.time()
+    top1 = em = f1 = bm25_top1 = 0.0
+    pos, neg_other, neg_same = [], [], []
+    for item in items:
+        readings = reader.read(item.question, item.windows)
+        scores = [r.score for r in readings]
+        best = int(np.argmax(scores))
+        top1 += item.holds[best]
+        bm25_top1 += item.holds[0]
+        r = readings[best]
+        text = item.windows[best][1][r.spans[0].start : r.spans[0].end] if r.spans else ""
+        em += max(exact_match(text, a) for a in item.answers)
+        f1 += max(f1_score(text, a) for a in item.answers)
+        pos.append(max(s for s, g in zip(scores, item.gold) if g))
+        for s, h, kind in zip(scores, item.holds, item.kind):
+            if not h and kind == "other-article":
+                neg_other.append(s)
+            elif not h and kind == "same-article":
+                neg_same.append(s)
+    n = max(1, len(items))
+    return {
+        "questions": len(items),
+        "top1_window_acc": 100 * top1 / n,
+        "open_em": 100 * em / n,
+        "open_f1": 100 * f1 / n,
+        "auc_retrieval_other_articles": auc(pos, neg_other),
+        "auc_retrieval_same_article": auc(pos, neg_same),
+        "retrieval_negatives_other": len(neg_other),
+        "retrieval_negatives_same": len(neg_same),
+        "bm25_top1_window_acc": 100 * bm25_top1 / n,
+        "bm25_gold_in_top10": 100 * sum(i.bm25_found_gold for i in items) / n,
+        "seconds": time.time() - t0,
+    }

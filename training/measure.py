@@ -5,18 +5,26 @@
 
 `--questions 0` reads every question; `--no-negatives` skips the windows of other
 paragraphs and articles (EM/F1 only, ~3x faster, no AUC).
+
+With `--heldout` the file must be SQuAD *train*: the reader's 16 held-out articles (as
+`training.train_reader` draws them) are measured closed-context and in the open ranking
+(BM25 top-10 windows over the held-out + 84 train articles), as in its final comparison:
+
+    .venv/bin/python -m training.measure --squad /work/shared/data/squad-v1.1/train-v1.1.reconstructed.json \
+        --heldout --questions 1500
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 from pathlib import Path
 
 from qa.reader import MODEL_FILE, TOKENIZER_FILE, Reader
 
-from .data import load_squad
-from .evaluate import build_items, evaluate
+from .data import load_squad, split_articles
+from .evaluate import build_items, build_rank_items, evaluate, evaluate_ranking
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -27,10 +35,21 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--no-negatives", action="store_true")
+    ap.add_argument("--heldout", action="store_true", help="SQuAD train: the held-out articles, with open ranking")
+    ap.add_argument("--holdout-articles", type=int, default=16)
+    ap.add_argument("--rank-train-articles", type=int, default=84)
     args = ap.parse_args(argv)
     reader = Reader(Path(args.model), TOKENIZER_FILE, threads=args.threads)
-    items = build_items(load_squad(args.squad, reader), args.questions or None, args.seed)
-    result = evaluate(reader, items, with_negatives=not args.no_negatives)
+    articles = load_squad(args.squad, reader)
+    n = args.questions or None
+    if not args.heldout:
+        items = build_items(articles, n, args.seed)
+        result = evaluate(reader, items, with_negatives=not args.no_negatives)
+    else:
+        train, held = split_articles(articles, args.holdout_articles, args.seed)
+        pool = random.Random(args.seed).sample(train, min(args.rank_train_articles, len(train)))
+        result = evaluate(reader, build_items(held, n, args.seed), with_negatives=not args.no_negatives)
+        result.update(evaluate_ranking(reader, build_rank_items(held, pool, n, args.seed)))
     print(json.dumps({"model": args.model, **{k: round(v, 4) for k, v in result.items()}}))
 
 

@@ -27,7 +27,7 @@ def build(index: str) -> tuple[float, float]:
     """Wall time and peak RSS (MB) of `qa index --full`."""
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [*QA, "index", "--full", "--articles", str(bbc_folder()), "--index", index, "--quiet"],
+        [*QA, "index", "--full", "--articles", str(bbc_folder()), "--index", index, "--quiet", "--follow-links"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

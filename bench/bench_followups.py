@@ -29,7 +29,7 @@ def index_with_seed() -> object:
     if not (folder / "bbc_news.jsonl").exists():
         (folder / "bbc_news.jsonl").symlink_to(require(BBC))
     shutil.copy(ROOT / "seeds" / "carney-china-trip.txt", folder)
-    settings = Settings(articles_dir=folder, index_dir=WORK / "bbc-seed-index")
+    settings = Settings(articles_dir=folder, index_dir=WORK / "bbc-seed-index", follow_links=True)
     if not settings.index_dir.exists():  # start from the BBC index: only the seed is embedded
         shutil.copytree(bbc_index(), settings.index_dir, symlinks=True)
     build_index(settings)

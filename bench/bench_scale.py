@@ -27,7 +27,7 @@ import sys
 import time
 
 import numpy as np
-from common import ROOT, WORK, bbc_index, peak_rss_mb, percentile, reset_peak_rss, save, table
+from common import RESULTS, ROOT, WORK, bbc_index, peak_rss_mb, percentile, reset_peak_rss, save, table
 
 from qa.articles import Article, Source
 from qa.build import _publish
@@ -193,7 +193,9 @@ from bench_latency import questions
 from common import peak_rss_mb
 from qa import Settings, answer, load_index
 from qa.store import bm25_terms
-index = load_index({folder!r}, Settings())
+t = time.perf_counter()
+index = load_index({folder!r}, Settings())  # every file's XXH3 checked against the manifest
+load_s = time.perf_counter() - t
 qs = questions()
 for q in qs[:5]:
     answer(q, index=index)
@@ -205,7 +207,7 @@ for q in qs:
     lex.append((time.perf_counter() - t) * 1000)
     t = time.perf_counter(); answer(q, index=index); ans.append((time.perf_counter() - t) * 1000)
 rss = peak_rss_mb()
-print(json.dumps({{"lex": lex, "answer": ans, "rss": rss}}))
+print(json.dumps({{"lex": lex, "answer": ans, "rss": rss, "load_s": load_s}}))
 """
 
 
@@ -221,7 +223,19 @@ def answer_path(size: int) -> dict:
         "answer_p50_ms": round(percentile(data["answer"], 50), 2),
         "answer_p95_ms": round(percentile(data["answer"], 95), 2),
         "answer_path_peak_rss_mb": round(data["rss"]),
+        "load_index_verified_s": round(data["load_s"], 2),
     }
+
+
+def serve(size: int) -> dict:
+    """`qa serve` on the index, from spawn until /ask answers (load and verification included)."""
+    from bench_startup import serve_ready
+
+    empty = WORK / "no-articles"
+    empty.mkdir(parents=True, exist_ok=True)
+    question = "What did the government say about the economy?"
+    ready, rss = serve_ready(str(WORK / f"scale-{size}"), articles=str(empty), question=question, found=False)
+    return {"qa_serve_ready_s": round(ready, 2), "qa_serve_peak_rss_mb": round(rss)}
 
 
 def main() -> None:
@@ -238,11 +252,15 @@ def main() -> None:
         figures = build(size, texts, titles, seeds, sentence_terms, title_terms)
         figures |= vector_quality(size, seeds)
         figures |= answer_path(size)
+        figures |= serve(size)
         results[str(size)] = figures
         print(f"\n{size}: {json.dumps(figures)}", flush=True)
         if not args.keep:
             shutil.rmtree(WORK / f"scale-{size}", ignore_errors=True)
-    names = list(next(iter(results.values())))
+    previous = RESULTS / "scale.json"  # a run of some sizes keeps the other sizes' results
+    if previous.exists():
+        results = json.loads(previous.read_text()).get("sizes", {}) | results
+    names = list(dict.fromkeys(k for figures in results.values() for k in figures))
     print(table([[n, *(results[s].get(n) for s in results)] for n in names], ["figure", *results]))
     print(
         f"saved {save('scale', {'sizes': results, 'synthetic': 'real BBC vectors mixed + noise; real BBC sentences'})}"

@@ -52,7 +52,7 @@ def serve(port: int, folder: Path, index: Path, upload_at: float, delete_at: flo
     from qa import Settings
     from ui.app import ChatApp, build_app, launch_kwargs
 
-    app = ChatApp(Settings(articles_dir=folder, index_dir=index))
+    app = ChatApp(Settings(articles_dir=folder, index_dir=index, follow_links=True))  # the BBC file is a link
     app.ensure_index()
     app.index().warm_up()
     demo = build_app(app)

@@ -34,7 +34,7 @@ def require(path: Path) -> Path:
 
 
 def bbc_folder() -> Path:
-    """An articles folder holding the BBC corpus by symlink (never a copy)."""
+    """An articles folder holding the BBC corpus by symlink (never a copy; read with --follow-links)."""
     folder = WORK / "bbc-articles"
     folder.mkdir(parents=True, exist_ok=True)
     link = folder / "bbc_news.jsonl"
@@ -46,7 +46,7 @@ def bbc_folder() -> Path:
 def bbc_index() -> Path:
     """The BBC index (built by bench_build.py, or here if missing or stale; a no-op when current)."""
     index = WORK / "bbc-index"
-    run_qa("index", "--articles", str(bbc_folder()), "--index", str(index), "--quiet")
+    run_qa("index", "--articles", str(bbc_folder()), "--index", str(index), "--quiet", "--follow-links")
     return index
 
 

@@ -3,8 +3,11 @@
 40 hand-written conversations (bench/data/followups.jsonl: a first question about a BBC
 article or the seed, then a short follow-up that leans on it, and the answer strings)
 over an index of the BBC corpus plus the seed article. Each follow-up is answered with
-and without the first question as history: sentence hit@1/@3 (an answer string in the
-first / first three sentences) and whether the first citation is the right article.
+and without the first question as history (and with it on the `fast` path): sentence
+hit@1/@3 (an answer string in the first / first three sentences), whether the first
+citation is the right article, and repeats: how often the lead is a sentence the first
+answer already cited (allowed only with a new span) and how often a later sentence is
+(filler, never wanted).
 
     python bench/bench_followups.py
 """
@@ -43,18 +46,26 @@ def article_key(article_id: str) -> str:
 def main() -> None:
     index = index_with_seed()
     conversations = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
-    scores = {"with history": [], "without history": []}
+    scores: dict[str, list[tuple]] = {"with history": [], "without history": [], "with history, fast": []}
     for c in conversations:
-        first = answer(c["first"], index=index)
-        for label, history in (("with history", [first]), ("without history", None)):
-            result = answer(c["followup"], history=history, index=index)
+        for label, history, fast in (
+            ("with history", True, False),
+            ("without history", False, False),
+            ("with history, fast", True, True),
+        ):
+            first = answer(c["first"], index=index, fast=fast)
+            result = answer(c["followup"], history=[first] if history else None, index=index, fast=fast)
             texts = [s.text for s in result.sentences]
+            given = {(s.citation.source.article_id, s.citation.start) for s in first.sentences}
+            cited = [(s.citation.source.article_id, s.citation.start) for s in result.sentences]
             scores[label].append(
                 (
                     contains_answer(texts[:1], c["answers"]),
                     contains_answer(texts[:3], c["answers"]),
                     bool(result.citations) and result.citations[0].source.article_id == article_key(c["article_id"]),
                     not result.found,
+                    cited[:1] != [] and cited[0] in given,  # the lead is a sentence given before (new span)
+                    any(k in given for k in cited[1:]),  # filler: a later sentence given before
                 )
             )
     result = {"conversations": len(conversations)}
@@ -66,10 +77,13 @@ def main() -> None:
             "sentence_hit@3": sum(v[1] for v in values) / n,
             "right_article@1": sum(v[2] for v in values) / n,
             "abstained": sum(v[3] for v in values) / n,
+            "lead_given_before": sum(v[4] for v in values) / n,
+            "repeats_after_lead": sum(v[5] for v in values) / n,
         }
         result[label] = {k: round(v, 3) for k, v in figures.items()}
         rows.append([label, *(f"{v:.3f}" for v in figures.values())])
-    print(table(rows, ["follow-up answered", "sentence hit@1", "sentence hit@3", "right article@1", "abstained"]))
+    header = ["follow-up answered", "hit@1", "hit@3", "right article@1", "abstained", "lead given before", "repeats"]
+    print(table(rows, header))
     print(f"saved {save('followups', result)}")
 
 

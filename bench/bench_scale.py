@@ -228,13 +228,11 @@ def answer_path(size: int) -> dict:
 
 
 def serve(size: int) -> dict:
-    """`qa serve` on the index, from spawn until /ask answers (load and verification included)."""
+    """`qa serve --no-index` on the index, from spawn until /ask answers (files verified on load)."""
     from bench_startup import serve_ready
 
-    empty = WORK / "no-articles"
-    empty.mkdir(parents=True, exist_ok=True)
     question = "What did the government say about the economy?"
-    ready, rss = serve_ready(str(WORK / f"scale-{size}"), articles=str(empty), question=question, found=False)
+    ready, rss = serve_ready(str(WORK / f"scale-{size}"), extra=("--no-index",), question=question, found=False)
     return {"qa_serve_ready_s": round(ready, 2), "qa_serve_peak_rss_mb": round(rss)}
 
 

@@ -54,7 +54,11 @@ def cold_ask(index: str) -> float:
 
 
 def serve_ready(
-    index: str, questions: int = 0, articles: str | None = None, question: str = QUESTION, found: bool = True
+    index: str,
+    questions: int = 0,
+    extra: tuple[str, ...] = ("--follow-links",),
+    question: str = QUESTION,
+    found: bool = True,
 ) -> tuple[float, float]:
     """Seconds until `qa serve` answers, and its peak RSS (MB) after `questions` more.
 
@@ -64,7 +68,7 @@ def serve_ready(
     port = free_port()
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [*QA, "serve", "--articles", articles or str(bbc_folder()), "--index", index, "--port", str(port)],
+        [*QA, "serve", "--articles", str(bbc_folder()), "--index", index, "--port", str(port), *extra],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -46,7 +46,8 @@ EXAMPLES = {
     "serve": """examples:
   qa serve                                    # http://127.0.0.1:7860
   qa serve --articles ~/news --port 8080
-  qa serve --host 0.0.0.0 --auth alice:secret""",
+  qa serve --host 0.0.0.0 --auth alice:secret
+  qa serve --index /big/index --no-index      # serve as built, without re-reading the articles""",
 }
 
 
@@ -138,6 +139,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     serve.add_argument("--auth", help="USER:PASS required to open the app (or env QA_AUTH)")
     serve.add_argument("--max-upload-mb", type=float, help="largest article upload (default: --max-file-mb, 50)")
+    serve.add_argument(
+        "--no-index",
+        dest="update",
+        action="store_false",
+        help="serve the index as it is, without indexing the articles folder first (large indexes built elsewhere)",
+    )
     serve.set_defaults(run=_serve)
     return parser
 
@@ -272,7 +279,9 @@ def _serve(args: argparse.Namespace) -> int:
     from ui.app import serve
 
     auth = args.auth or os.environ.get("QA_AUTH")
-    serve(_settings(args), host=args.host, port=args.port, auth=auth, max_upload_mb=args.max_upload_mb)
+    serve(
+        _settings(args), host=args.host, port=args.port, auth=auth, max_upload_mb=args.max_upload_mb, update=args.update
+    )
     return 0
 
 

@@ -206,3 +206,15 @@ def test_no_readable_article_fails_cleanly(tmp_path):
 def test_every_command_has_help_with_examples(command):
     done = run(command, "--help")
     assert done.returncode == 0 and "examples:" in done.stdout and f"qa {command}" in done.stdout
+
+
+def test_serve_no_index_reaches_serve_as_update_false(monkeypatch, tmp_path):
+    import ui.app
+    from qa.cli import main
+
+    seen = {}
+    monkeypatch.setattr(ui.app, "serve", lambda settings, **kw: seen.update(kw))
+    assert main(["serve", "--index", str(tmp_path / "i"), "--no-index", "--port", "8123"]) == 0
+    assert seen["update"] is False and seen["port"] == 8123
+    assert main(["serve", "--index", str(tmp_path / "i")]) == 0
+    assert seen["update"] is True

@@ -180,3 +180,22 @@ def test_invalid_questions_are_question_errors_before_the_model(question) -> Non
     with pytest.raises(QuestionError):
         check_question(question)
     assert check_question("  Who won?  ") == "Who won?"
+
+
+@pytest.mark.parametrize(("update", "expected"), [(True, ["index", "warm", "launch"]), (False, ["warm", "launch"])])
+def test_serve_no_index_serves_the_index_as_built(monkeypatch, tmp_path: Path, update, expected) -> None:
+    """`qa serve --no-index` never reads the articles folder (a 1M-passage index starts in seconds)."""
+    from types import SimpleNamespace
+
+    import ui.app as app_module
+
+    calls: list[str] = []
+    monkeypatch.setattr(app_module.ChatApp, "ensure_index", lambda self: calls.append("index") or "indexed")
+    monkeypatch.setattr(app_module.ChatApp, "index", lambda self: SimpleNamespace(warm_up=lambda: calls.append("warm")))
+    monkeypatch.setattr(app_module, "build_app", lambda app: SimpleNamespace(launch=lambda **_: calls.append("launch")))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = Settings(articles_dir=tmp_path / "no-articles", index_dir=tmp_path / "index")
+    app_module.serve(settings, port=port, update=update)
+    assert calls == expected

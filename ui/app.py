@@ -204,8 +204,13 @@ def serve(
     port: int = 7860,
     auth: str | None = None,
     max_upload_mb: float | None = None,
+    update: bool = True,
 ) -> None:
     """`qa serve`: index what is missing or stale, then serve the chat until Ctrl-C.
+
+    With `update=False` (`qa serve --no-index`) the index is served as it is: the articles
+    folder is not read first (a large index built elsewhere starts in seconds; checking
+    100k article files for changes would not).
 
     Raises:
         QAError: bad `auth`, or the port cannot be used (the message names the fix).
@@ -217,7 +222,8 @@ def serve(
         print(warning, file=sys.stderr)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     app = ChatApp(settings, max_upload_mb)
-    print(app.ensure_index(), file=sys.stderr)
+    if update:
+        print(app.ensure_index(), file=sys.stderr)
     app.index().warm_up()  # load the models before the first visitor
     demo = build_app(app)
     print(f"Chat ready on http://{host}:{port}", file=sys.stderr)

@@ -143,6 +143,10 @@ class Reader:
         self._session: ort.InferenceSession | None = None
         self._input_names: list[str] = []
         self._lock = threading.Lock()
+        # One model run at a time per process. Each run already uses every core, and runs in
+        # parallel threads each keep their own activation buffers: 20 concurrent /ask clients
+        # on the BBC index took the process from 359 to 1,353 MB without this lock, 416 MB with it.
+        self._run_lock = threading.Lock()
 
     # -- public -------------------------------------------------------------------------
 
@@ -213,7 +217,8 @@ class Reader:
         """The only call into the model: (batch, tokens) int64 x3 -> start, end logits (batch, tokens)."""
         session = self._get_session()
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-        start, end = session.run(["start_logits", "end_logits"], {k: feed[k] for k in self._input_names})
+        with self._run_lock:
+            start, end = session.run(["start_logits", "end_logits"], {k: feed[k] for k in self._input_names})
         return start, end
 
     def _get_tokenizer(self) -> Tokenizer:

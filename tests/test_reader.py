@@ -204,3 +204,32 @@ def test_shipped_model_finds_the_tariff_and_scores_an_unrelated_question_far_low
     assert "100% tariff" in best, best
     assert related.score > 0
     assert unrelated.score < related.score - 5, (related.score, unrelated.score)
+
+
+def test_model_runs_one_at_a_time_across_threads() -> None:
+    """Concurrent questions queue for the model instead of each holding its own buffers."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    active, peak, guard = 0, 0, threading.Lock()
+
+    class Session:
+        def run(self, names, feed):
+            nonlocal active, peak
+            with guard:
+                active += 1
+                peak = max(peak, active)
+            time.sleep(0.01)
+            with guard:
+                active -= 1
+            shape = feed["input_ids"].shape
+            return np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+
+    reader = Reader()
+    reader._session = Session()  # type: ignore[assignment]
+    reader._input_names = ["input_ids", "attention_mask", "token_type_ids"]
+    with ThreadPoolExecutor(8) as pool:
+        readings = list(pool.map(lambda _: reader.read("What tariffs?", [(TITLE, TRUDEAU)]), range(16)))
+    assert peak == 1
+    assert len(readings) == 16 and all(len(r) == 1 for r in readings)

@@ -277,6 +277,21 @@ def test_copy_forward_verifies_the_bytes_it_copies(tmp_path):
     assert not (tmp_path / "copy2").exists()
 
 
+def test_file_digest_hashes_slice_by_slice_like_the_whole_file(tmp_path, monkeypatch):
+    import xxhash
+
+    from qa.store import manifest
+
+    data = bytes(range(256)) * 1000 + b"tail"  # 256,004 bytes: many slices and a short last one
+    (tmp_path / "f").write_bytes(data)
+    (tmp_path / "empty").write_bytes(b"")
+    monkeypatch.setattr(manifest, "_HASH_SLICE", 4096)
+    assert manifest.file_digest(tmp_path / "f") == xxhash.xxh3_128_hexdigest(data)
+    assert manifest.file_digest(tmp_path / "empty") == xxhash.xxh3_128_hexdigest(b"")
+    (tmp_path / "f").write_bytes(data[:-1] + b"T")
+    assert manifest.file_digest(tmp_path / "f") != xxhash.xxh3_128_hexdigest(data)
+
+
 def test_links_out_of_the_articles_folder_are_indexed_only_when_allowed(settings, fake, tmp_path):
     outside = tmp_path / "outside.txt"
     outside.write_text("title: Secret\n\nThe password file lists every account on the server.")

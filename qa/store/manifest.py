@@ -176,9 +176,11 @@ def file_digest(path: Path) -> str:
     """XXH3-128 of a file's content, hex.
 
     Every load hashes every index file, so the hash must cost little next to reading the
-    files: XXH3 over a memory map runs at ~30 GB/s here, sha256 at 1.7 GB/s (a 1M-passage
-    index is ~12 GB: 0.4 s against 7 s). It detects damage, not tampering by someone who
-    can also rewrite the manifest.
+    files: XXH3 over a memory map runs at ~26 GB/s here (files in the page cache), sha256 at
+    1.7 GB/s (a 1M-passage index is ~6 GB: 0.25 s against 3.6 s). Each slice is dropped from
+    the mapping once hashed: the pages stay in the page cache, but not in this process's
+    resident memory (hashing a 1.5 GB file whole took the peak RSS up by 1.5 GB; sliced, 76 MB).
+    It detects damage, not tampering by someone who can also rewrite the manifest.
 
     Example:
         >>> file_digest(Path("seeds/carney-china-trip.txt"))  # doctest: +SKIP
@@ -186,11 +188,20 @@ def file_digest(path: Path) -> str:
     """
     import xxhash
 
+    digest = xxhash.xxh3_128()
     with open(path, "rb") as handle:
-        if os.fstat(handle.fileno()).st_size == 0:
-            return xxhash.xxh3_128_hexdigest(b"")
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            return xxhash.xxh3_128_hexdigest(mapped)
+        size = os.fstat(handle.fileno()).st_size
+        if size == 0:
+            return digest.hexdigest()
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped, memoryview(mapped) as view:
+            for start in range(0, size, _HASH_SLICE):
+                digest.update(view[start : start + _HASH_SLICE])
+                if hasattr(mapped, "madvise"):  # not on Windows
+                    mapped.madvise(mmap.MADV_DONTNEED, start, min(_HASH_SLICE, size - start))
+    return digest.hexdigest()
+
+
+_HASH_SLICE = 1 << 26  # 64 MB
 
 
 def copy_verified(source: Path, target: Path, expected: FileEntry) -> None:

@@ -199,3 +199,20 @@ def test_serve_no_index_serves_the_index_as_built(monkeypatch, tmp_path: Path, u
     settings = Settings(articles_dir=tmp_path / "no-articles", index_dir=tmp_path / "index")
     app_module.serve(settings, port=port, update=update)
     assert calls == expected
+
+
+def test_every_build_in_the_chat_hands_freed_memory_back(monkeypatch, tmp_path: Path) -> None:
+    import ui.service as service
+
+    calls: list[tuple] = []
+    monkeypatch.setattr(service, "build_index", lambda settings, **kw: calls.append(("build", kw["full"])) or "report")
+    monkeypatch.setattr(service, "release_freed_memory", lambda: calls.append(("trim",)))
+    app = service.ChatApp(Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index"))
+    assert app._build(full=True) == "report"
+    assert calls == [("build", True), ("trim",)]
+
+
+def test_release_freed_memory_is_safe_to_call() -> None:
+    from ui.service import release_freed_memory
+
+    assert release_freed_memory() is None

@@ -6,6 +6,7 @@ ui/articles.py) only turns its results into components. It uses only the public 
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import logging
 import re
@@ -82,9 +83,7 @@ class ChatApp:
 
     def ensure_index(self) -> str:
         """Index new or changed articles (all of them the first time); return a summary."""
-        with self._build_lock:
-            report = build_index(self.settings, progress=True, wait=300)
-        return build_summary(report)
+        return build_summary(self._build(progress=True))
 
     # -- asking ----------------------------------------------------------------------------
 
@@ -169,8 +168,7 @@ class ChatApp:
             shutil.copyfile(source, target)
             added.append(target.name)
         if added:
-            with self._build_lock:
-                report = build_index(self.settings, progress=False, wait=300, on_progress=on_progress)
+            report = self._build(on_progress=on_progress)
             outcome.done.append(
                 f"Added {', '.join(added)}. The index now holds {report.counts.articles} articles "
                 f"({len(report.added)} new, {len(report.updated)} updated; {report.seconds:.1f} s)."
@@ -209,8 +207,7 @@ class ChatApp:
             return Outcome(problems=[f"Refusing to delete {info.source.path}: it is outside the articles folder."])
         if path.exists():
             path.unlink()
-        with self._build_lock:
-            report = build_index(self.settings, progress=False, wait=300)
+        report = self._build()
         gone = len(report.removed)
         return Outcome(
             done=[f"Deleted {info.source.path} ({gone} article{'s' if gone != 1 else ''} removed from the index)."]
@@ -218,14 +215,20 @@ class ChatApp:
 
     def rebuild(self, on_progress: Progress | None = None) -> Outcome:
         """Rebuild the whole index from the articles folder."""
-        with self._build_lock:
-            report = build_index(self.settings, full=True, progress=False, wait=300, on_progress=on_progress)
+        report = self._build(full=True, on_progress=on_progress)
         return Outcome(
             done=[
                 f"Rebuilt the index: {report.counts.articles} articles, {report.counts.passages} passages "
                 f"in {report.seconds:.1f} s."
             ]
         )
+
+    def _build(self, full: bool = False, progress: bool = False, on_progress: Progress | None = None) -> BuildReport:
+        """One build at a time in this process; its garbage handed back to the system after."""
+        with self._build_lock:
+            report = build_index(self.settings, full=full, progress=progress, wait=300, on_progress=on_progress)
+        release_freed_memory()
+        return report
 
     def status(self) -> str:
         """One line about the index, for the page header (Markdown-safe: no article text)."""
@@ -285,6 +288,20 @@ def safe_filename(name: str) -> str:
     stem, suffix = Path(base).stem, Path(base).suffix.lower()
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-_")[:80] or "article"
     return stem + suffix
+
+
+def release_freed_memory() -> None:
+    """Return memory freed by a build to the system (glibc only; elsewhere a no-op).
+
+    glibc keeps freed heap pages for reuse: in the chat's process each upload or deletion
+    left RSS ~12 MB higher until it levelled off 50 MB up (the soak benchmark's growth);
+    `malloc_trim` gives them back (measured: 414 -> 366 MB after four uploads and deletions).
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # macOS, Windows, musl
+        return
+    libc.malloc_trim(0)
 
 
 def utc_now() -> str:

@@ -216,3 +216,26 @@ def test_release_freed_memory_is_safe_to_call() -> None:
     from ui.service import release_freed_memory
 
     assert release_freed_memory() is None
+
+
+def test_article_lists_are_capped_for_large_collections(monkeypatch, tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    import ui.service as service
+
+    infos = [
+        SimpleNamespace(
+            source=SimpleNamespace(title=f"Story {i}", date="2025-01-01", publisher="BBC", article_id=f"a{i}"),
+            passages=1,
+            indexed_at="2026-11-30T00:00:00",
+        )
+        for i in range(30)
+    ]
+    index = SimpleNamespace(articles=lambda: list(infos), publishers=lambda: ["BBC"])
+    monkeypatch.setattr(service.ChatApp, "index", lambda self: index)
+    monkeypatch.setattr(service, "LISTED_ARTICLES", 12)
+    app = service.ChatApp(Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index"))
+    assert [row[-1] for row in app.article_rows()] == [f"a{i}" for i in range(12)]
+    assert [row[-1] for row in app.article_rows("story 2")] == ["a2", *(f"a2{i}" for i in range(10))]  # 11 match
+    publishers, articles = app.filter_choices()
+    assert publishers == ["BBC"] and len(articles) == 12 and articles[0] == ("Story 0 (a0)", "a0")

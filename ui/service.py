@@ -41,6 +41,12 @@ log = logging.getLogger("ui")
 Progress = Callable[[int, int], None]
 
 
+# The Articles table and the Article filter list at most this many: a 1M-passage collection
+# holds ~100,000 articles, whose list would make every page load send megabytes. Search
+# narrows the table; the Publisher filter covers every article.
+LISTED_ARTICLES = 1000
+
+
 @dataclass(frozen=True)
 class Reply:
     """An answer and the index generation that produced it (feedback records name it)."""
@@ -121,9 +127,11 @@ class ChatApp:
         return starter_questions(self.index().articles())
 
     def filter_choices(self) -> tuple[list[str], list[tuple[str, str]]]:
-        """(publishers, (label, article id) per article) for the Options filters."""
+        """(publishers, (label, article id) per article) for the Options filters; articles up
+        to `LISTED_ARTICLES` (the publisher filter covers the rest)."""
         index = self.index()
-        articles = [(f"{a.source.title[:60]} ({a.source.article_id})", a.source.article_id) for a in index.articles()]
+        listed = index.articles()[:LISTED_ARTICLES]
+        articles = [(f"{a.source.title[:60]} ({a.source.article_id})", a.source.article_id) for a in listed]
         return index.publishers(), articles
 
     def record_feedback(self, snapshot: dict[str, Any], helpful: bool) -> FeedbackRecord:
@@ -138,7 +146,8 @@ class ChatApp:
     # -- articles ----------------------------------------------------------------------------
 
     def article_rows(self, search: str = "") -> list[list[Any]]:
-        """The Articles table: title, date, publisher, passages, indexed at, id."""
+        """The Articles table: title, date, publisher, passages, indexed at, id (the first
+        `LISTED_ARTICLES` whose title contains `search`)."""
         needle = search.strip().lower()
         return [
             [
@@ -151,7 +160,7 @@ class ChatApp:
             ]
             for a in self.index().articles()
             if not needle or needle in a.source.title.lower()
-        ]
+        ][:LISTED_ARTICLES]
 
     def add_files(self, paths: list[Any], on_progress: Progress | None = None) -> Outcome:
         """Copy uploaded files into the articles folder (safely) and index them."""

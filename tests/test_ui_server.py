@@ -8,6 +8,7 @@ import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -239,3 +240,16 @@ def test_article_lists_are_capped_for_large_collections(monkeypatch, tmp_path: P
     assert [row[-1] for row in app.article_rows("story 2")] == ["a2", *(f"a2{i}" for i in range(10))]  # 11 match
     publishers, articles = app.filter_choices()
     assert publishers == ["BBC"] and len(articles) == 12 and articles[0] == ("Story 0 (a0)", "a0")
+
+
+def test_build_summary_counts_in_words() -> None:
+    from types import SimpleNamespace
+
+    from ui.service import build_summary
+
+    def report(articles: int) -> Any:
+        counts = SimpleNamespace(articles=articles, passages=2)
+        return SimpleNamespace(index_dir="index", counts=counts, added=["a"], updated=[], removed=[], skipped=[], seconds=0.4)
+
+    assert build_summary(report(1)).startswith("Index index/: 1 article, 2 passages (1 added, 0 updated")
+    assert build_summary(report(3)).startswith("Index index/: 3 articles, 2 passages")

@@ -253,7 +253,7 @@ def build_summary(report: BuildReport) -> str:
     """One line about a build, for the server log."""
     c = report.counts
     return (
-        f"Index {report.index_dir}/: {c.articles} articles, {c.passages} passages "
+        f"Index {report.index_dir}/: {c.articles} article{'s' if c.articles != 1 else ''}, {c.passages} passages "
         f"({len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
         f"{len(report.skipped)} skipped; {report.seconds:.1f} s)"
     )

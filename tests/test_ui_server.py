@@ -249,7 +249,8 @@ def test_build_summary_counts_in_words() -> None:
 
     def report(articles: int) -> Any:
         counts = SimpleNamespace(articles=articles, passages=2)
-        return SimpleNamespace(index_dir="index", counts=counts, added=["a"], updated=[], removed=[], skipped=[], seconds=0.4)
+        lists = {"added": ["a"], "updated": [], "removed": [], "skipped": []}
+        return SimpleNamespace(index_dir="index", counts=counts, seconds=0.4, **lists)
 
     assert build_summary(report(1)).startswith("Index index/: 1 article, 2 passages (1 added, 0 updated")
     assert build_summary(report(3)).startswith("Index index/: 3 articles, 2 passages")

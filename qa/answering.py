@@ -124,7 +124,8 @@ _ANAPHORA = frozenset(
     ]
 )
 _CONTINUATIONS = ("and ", "but ", "what about", "how about", "and what", "also", "what else", "why")
-_ELLIPTICAL = ("and ", "but ", "what about", "how about", "also", "what else")
+# Continuations that leave the question to the previous one ("why" asks its own).
+_ELLIPTICAL = tuple(c for c in _CONTINUATIONS if c != "why")
 _QUESTION_WORDS = frozenset("who whom whose what which when where why how".split())
 
 
@@ -297,7 +298,7 @@ def answer(
     asked = query.text
     if previous and is_followup(query.text):
         query = _with_context(query, previous, index)
-        asked = reader_question(asked, _previous_asked(history))
+        asked = reader_question(asked, _previous_question(history, as_searched=False))
     hits = search(query, index, max(k, 1), mode=mode, filters=filters)
     if not hits and filters is not None and filters.restricts:
         notices.append("No article matches these filters (date range or sources); widen them to search all articles.")
@@ -683,18 +684,11 @@ def reader_question(followup: str, previous: str | None) -> str:
     return f"{previous} {followup}" if previous and elliptical else followup
 
 
-def _previous_asked(history: Sequence[str | Answer] | None) -> str | None:
-    """The previous question as its asker wrote it."""
+def _previous_question(history: Sequence[str | Answer] | None, as_searched: bool = True) -> str | None:
+    """The previous question: as it was searched (with its own context), or as its asker wrote it."""
     for turn in reversed(history or ()):
-        text = turn.question if isinstance(turn, Answer) else str(turn)
-        if text and text.strip():
-            return text.strip()
-    return None
-
-
-def _previous_question(history: Sequence[str | Answer] | None) -> str | None:
-    for turn in reversed(history or ()):
-        text = turn.search_text or turn.question if isinstance(turn, Answer) else str(turn)
+        searched = turn.search_text if isinstance(turn, Answer) and as_searched else ""
+        text = searched or (turn.question if isinstance(turn, Answer) else str(turn))
         if text and text.strip():
             return text.strip()
     return None

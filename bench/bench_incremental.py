@@ -55,12 +55,13 @@ def main() -> None:
     folder.mkdir(parents=True)
     (folder / "bbc_news.jsonl").symlink_to(require(BBC))
     shutil.copytree(source, index, symlinks=True)
-    wall("index", "--articles", str(folder), "--index", str(index), "--quiet", "--follow-links")  # no-op check
+    update = ("index", "--articles", str(folder), "--index", str(index), "--quiet", "--follow-links")
+    wall(*update)  # no-op check
     start_s = startup()
     adds, deletes, add_reported, delete_reported, answered = [], [], [], [], []
     for _ in range(3):
         (folder / "lighthouse.txt").write_text(NEW)
-        seconds, done = wall("index", "--articles", str(folder), "--index", str(index), "--quiet", "--follow-links")
+        seconds, done = wall(*update)
         assert "added 1" in done.stdout, done.stdout
         adds.append(seconds)
         add_reported.append(float(re.search(r"in ([\d.]+) s", done.stdout).group(1)))
@@ -72,7 +73,7 @@ def main() -> None:
             and "240,000 pounds" in data["answer"]
         )
         (folder / "lighthouse.txt").unlink()
-        seconds, done = wall("index", "--articles", str(folder), "--index", str(index), "--quiet", "--follow-links")
+        seconds, done = wall(*update)
         assert "removed 1" in done.stdout, done.stdout
         deletes.append(seconds)
         delete_reported.append(float(re.search(r"in ([\d.]+) s", done.stdout).group(1)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import datetime as dt
+import itertools
 import logging
 import re
 import shutil
@@ -149,6 +150,7 @@ class ChatApp:
         """The Articles table: title, date, publisher, passages, indexed at, id (the first
         `LISTED_ARTICLES` whose title contains `search`)."""
         needle = search.strip().lower()
+        matching = (a for a in self.index().articles() if not needle or needle in a.source.title.lower())
         return [
             [
                 a.source.title,
@@ -158,9 +160,8 @@ class ChatApp:
                 a.indexed_at.replace("T", " ")[:16],
                 a.source.article_id,
             ]
-            for a in self.index().articles()
-            if not needle or needle in a.source.title.lower()
-        ][:LISTED_ARTICLES]
+            for a in itertools.islice(matching, LISTED_ARTICLES)
+        ]
 
     def add_files(self, paths: list[Any], on_progress: Progress | None = None) -> Outcome:
         """Copy uploaded files into the articles folder (safely) and index them."""

@@ -33,6 +33,7 @@ from .errors import ArticleError, IndexLockedError, QAError
 from .splitting import Passage, Sentence, make_passages, split_sentences
 from .store import (
     BM25_DIR,
+    DELTA_DIR,
     POINTER_FILE,
     STORE_FILE,
     VECTORS_FILE,
@@ -40,11 +41,21 @@ from .store import (
     DenseIndex,
     LexicalIndex,
     Manifest,
+    SegmentedDense,
+    SegmentedStore,
     Store,
     bm25_terms,
     current_generation,
 )
-from .store.manifest import VectorIndexInfo, copy_verified, describe_files, file_problems, settings_fingerprint
+from .store.manifest import (
+    FileEntry,
+    VectorIndexInfo,
+    copy_verified,
+    describe_files,
+    file_problems,
+    settings_fingerprint,
+)
+from .store.segments import MERGE_FRACTION, MERGE_MIN_PASSAGES
 from .store.store import NewPassage, NewSentence
 
 CHUNK_ARTICLES = 256  # articles embedded per round: bounds memory; big enough to batch well
@@ -221,34 +232,174 @@ def _build_into(
     on_progress: ProgressCallback | None,
     progress: bool,
 ) -> tuple[_Changes, Manifest]:
-    """Write a complete generation into `work` (copying `previous` and applying the changes)."""
-    if previous is not None:
-        live = Manifest.read(previous)
-        copy_verified(previous / STORE_FILE, work / STORE_FILE, live.files[STORE_FILE])
-        dense = DenseIndex.read(previous / VECTORS_FILE, live.vector_index.factory)
-    else:
+    """Write a complete generation into `work`: from scratch, or as the previous generation's
+    base (hard-linked, never copied) plus a delta holding the changes, merged into a new
+    base once the delta outgrows `MERGE_FRACTION` of it."""
+    by_id = {a.source.article_id: a for a in articles}
+    if previous is None:
         dense = DenseIndex.empty(encoder.dim)
-    store = Store.open_for_build(work / STORE_FILE, encoder.dim, create=previous is None)
-    try:
-        changes = _diff(store.content_hashes(), articles)
-        dense.remove(store.delete_articles([*changes.updated, *changes.removed]))
-        by_id = {a.source.article_id: a for a in articles}
+        store = Store.open_for_build(work / STORE_FILE, encoder.dim, create=True)
+        try:
+            changes = _diff({}, articles)
+            todo = [by_id[k] for k in changes.added]
+            embedded = _embed_articles(store, dense, todo, encoder, settings, on_progress, progress)
+            store.commit()
+            factory = _finish_base(work, store, dense, settings)
+        finally:
+            store.close()
+        reused: dict[str, FileEntry] = {}
+    else:
+        live = Manifest.read(previous)
+        changes = _diff(live.articles, articles)
         todo = [by_id[k] for k in (*changes.added, *changes.updated)]
-        embedded = _embed_articles(store, dense, todo, encoder, settings, on_progress, progress)
-        dense = dense.resized(settings.vector_index, work / "vectors.spill")
+        embedded, reused, factory = _update_delta(
+            work, previous, live, changes, todo, encoder, settings, on_progress, progress
+        )
+    return changes, _manifest(work, encoder, settings, wanted, embedded, reused, factory)
+
+
+def _update_delta(
+    work: Path,
+    previous: Path,
+    live: Manifest,
+    changes: _Changes,
+    todo: Sequence[Article],
+    encoder: Encoder,
+    settings: Settings,
+    on_progress: ProgressCallback | None,
+    progress: bool,
+) -> tuple[tuple[int, int], dict[str, FileEntry], str]:
+    """Link the previous base into `work` and write the delta segment with `changes` applied
+    (or merge base and delta when the delta grew too large); return what was embedded, the
+    manifest entries of the files shared with the previous generation, the base's FAISS type."""
+    base_files = [name for name in live.files if not name.startswith(DELTA_DIR + "/")]
+    for name in base_files:
+        _link_or_copy(previous / name, work / name, live.files[name])
+    delta_dir = work / DELTA_DIR
+    delta_dir.mkdir()
+    had_delta = f"{DELTA_DIR}/{STORE_FILE}" in live.files
+    base = Store.open(work / STORE_FILE, encoder.dim)
+    try:
+        if had_delta:
+            copy_verified(
+                previous / DELTA_DIR / STORE_FILE, delta_dir / STORE_FILE, live.files[f"{DELTA_DIR}/{STORE_FILE}"]
+            )
+            dense = DenseIndex.read(previous / DELTA_DIR / VECTORS_FILE, "Flat")
+        else:
+            dense = DenseIndex.empty(encoder.dim)
+        delta = Store.open_for_build(delta_dir / STORE_FILE, encoder.dim, create=not had_delta, after=base.last_ids())
+        try:
+            gone = [*changes.updated, *changes.removed]
+            in_delta = set(delta.content_hashes())
+            dense.remove(delta.delete_articles([a for a in gone if a in in_delta]))
+            in_base = set(base.content_hashes())
+            delta.mark_removed([a for a in gone if a in in_base])
+            embedded = _embed_articles(delta, dense, todo, encoder, settings, on_progress, progress)
+            delta.commit()
+            counts = delta.counts()
+            removed = delta.removed_articles()
+            removed_passages = base.rows_of(removed)[0].passages
+        finally:
+            delta.close()
+        merge = counts.passages + removed_passages > max(MERGE_MIN_PASSAGES, MERGE_FRACTION * live.counts.passages)
+    finally:
+        base.close()
+    if merge:
+        return embedded, {}, _merge(work, previous, live, dense, removed, encoder, settings)
+    if counts.articles == 0 and not removed:
+        shutil.rmtree(delta_dir)  # every change undone: the base alone is the collection
+    else:
+        LexicalIndex.write(_delta_terms(delta_dir, encoder.dim), delta_dir / BM25_DIR)
+        dense.write(delta_dir / VECTORS_FILE)
+    return embedded, {name: live.files[name] for name in base_files}, live.vector_index.factory
+
+
+def _merge(
+    work: Path,
+    previous: Path,
+    live: Manifest,
+    delta_dense: DenseIndex,
+    removed: Sequence[str],
+    encoder: Encoder,
+    settings: Settings,
+) -> str:
+    """Replace the linked base in `work` by a new base holding base and delta together;
+    return its FAISS type."""
+    for name in live.files:
+        (work / name).unlink(missing_ok=True)
+    shutil.rmtree(work / BM25_DIR, ignore_errors=True)
+    copy_verified(previous / STORE_FILE, work / STORE_FILE, live.files[STORE_FILE])
+    dense = DenseIndex.read(previous / VECTORS_FILE, live.vector_index.factory)
+    store = Store.open_for_build(work / STORE_FILE, encoder.dim, create=False)
+    try:
+        dense.remove(store.delete_articles(removed))
+        store.absorb(work / DELTA_DIR / STORE_FILE)
+        delta_ids = delta_dense.ids()
+        if len(delta_ids):
+            dense.add(delta_dense.vectors(delta_ids), delta_ids)
         store.commit()
-        LexicalIndex.write(store.passage_terms(), work / BM25_DIR)
+        shutil.rmtree(work / DELTA_DIR)
+        return _finish_base(work, store, dense, settings)
+    finally:
+        store.close()
+
+
+def _finish_base(work: Path, store: Store, dense: DenseIndex, settings: Settings) -> str:
+    """Write the base segment's vector and lexical indexes from its (committed) store; return
+    the FAISS type chosen for its size."""
+    dense = dense.resized(settings.vector_index, work / "vectors.spill")
+    LexicalIndex.write(store.passage_terms(), work / BM25_DIR)
+    dense.write(work / VECTORS_FILE)
+    return dense.factory
+
+
+def _delta_terms(delta_dir: Path, dim: int) -> list[tuple[int, str]]:
+    store = Store.open(delta_dir / STORE_FILE, dim)
+    try:
+        return list(store.passage_terms())
+    finally:
+        store.close()
+
+
+def _link_or_copy(source: Path, target: Path, expected: FileEntry) -> None:
+    """Share a file of the previous generation by hard link (instant, no space); copy it
+    (verified) where the file system has no hard links."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        copy_verified(source, target, expected)
+
+
+def _manifest(
+    work: Path,
+    encoder: Encoder,
+    settings: Settings,
+    wanted: dict[str, object],
+    embedded: tuple[int, int],
+    reused: dict[str, FileEntry],
+    factory: str,
+) -> Manifest:
+    """The manifest of the generation in `work` (files shared with the last one are not hashed again)."""
+    base = Store.open(work / STORE_FILE, encoder.dim)
+    store: Store | SegmentedStore = base
+    base_dense = DenseIndex.read(work / VECTORS_FILE, factory, mapped=True)  # mapped: only its size is read
+    ntotal = base_dense.ntotal
+    if (work / DELTA_DIR / STORE_FILE).exists():
+        store = SegmentedStore(base, Store.open(work / DELTA_DIR / STORE_FILE, encoder.dim))
+        delta_dense = DenseIndex.read(work / DELTA_DIR / VECTORS_FILE, "Flat", mapped=True)
+        ntotal = SegmentedDense(base_dense, delta_dense, store.removed_passages).ntotal
+    try:
         counts, hashes = store.counts(), store.content_hashes()
     finally:
         store.close()
-    dense.write(work / VECTORS_FILE)
-    manifest = Manifest(
+    return Manifest(
         model=replace(encoder.info, name=settings.model),
         settings=wanted,
         counts=counts,
-        vector_index=VectorIndexInfo(factory=dense.factory, ntotal=dense.ntotal),
+        vector_index=VectorIndexInfo(factory=factory, ntotal=ntotal),
         articles=hashes,
-        files=describe_files(work),
+        files=describe_files(work, reused),
         built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         passage_tokens=settings.passage_tokens,
         overlap_sentences=settings.overlap_sentences,
@@ -256,7 +407,6 @@ def _build_into(
         tokens_embedded=embedded[1],
         versions=_versions(),
     )
-    return changes, manifest
 
 
 def _diff(old: dict[str, str], articles: Sequence[Article]) -> _Changes:

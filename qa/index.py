@@ -17,18 +17,60 @@ from .errors import IndexCorruptError, IndexNotFoundError
 from .reader import Reader, get_reader
 from .store import (
     BM25_DIR,
+    DELTA_DIR,
     POINTER_FILE,
     STORE_FILE,
     VECTORS_FILE,
     ArticleInfo,
     Counts,
     DenseIndex,
+    DenseReader,
     LexicalIndex,
     Manifest,
+    SegmentedDense,
+    SegmentedStore,
     Store,
+    StoreReader,
     current_generation,
 )
+from .store.lexical import LexicalSegment
 from .store.manifest import check_compatible, file_problems, settings_fingerprint
+
+
+class BaseSegment:
+    """The opened base segment of a generation, shared by every later generation whose base
+    files are the same files (hard links): reloading after an update then opens only the delta.
+    """
+
+    def __init__(self, generation: Path, dim: int, factory: str) -> None:
+        self.identity = base_identity(generation)
+        self.store = Store.open(generation / STORE_FILE, dim)
+        self.dense = DenseIndex.read(generation / VECTORS_FILE, factory, mapped=True)
+        self.lexical = LexicalSegment.read(generation / BM25_DIR)
+        self.users = 0  # loaded indexes reading through it; the last to close closes it
+
+    def release(self) -> None:
+        self.users -= 1
+        if self.users <= 0:
+            self.store.close()
+
+
+def base_identity(generation: Path) -> tuple[tuple[str, int, int, int, int], ...]:
+    """Device, inode, size and modification time of every base file: equal means the same files."""
+    paths = [generation / STORE_FILE, generation / VECTORS_FILE, *sorted((generation / BM25_DIR).glob("*"))]
+    found = []
+    for path in paths:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        found.append((path.name, stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns))
+    return tuple(found)
+
+
+def is_base_file(name: str) -> bool:
+    """Whether a manifest file name belongs to the base segment (not the delta)."""
+    return not name.startswith(DELTA_DIR + "/")
 
 
 class Index:
@@ -46,11 +88,12 @@ class Index:
         generation: Path,
         manifest: Manifest,
         settings: Settings,
-        store: Store,
-        dense: DenseIndex,
+        store: StoreReader,
+        dense: DenseReader,
         lexical: LexicalIndex,
         encoder: Encoder | None = None,
         reader: Reader | None = None,
+        base: BaseSegment | None = None,
     ) -> None:
         self.path = path
         self.generation = generation
@@ -62,6 +105,7 @@ class Index:
         self._encoder = encoder
         self._encoder_lock = threading.Lock()
         self._reader = reader
+        self.base = base
 
     @property
     def counts(self) -> Counts:
@@ -117,7 +161,13 @@ class Index:
         return problems
 
     def close(self) -> None:
-        self.store.close()
+        """Close the index's files (a base segment shared with a newer load stays open for it)."""
+        if isinstance(self.store, SegmentedStore):
+            self.store.delta.close()
+        if self.base is not None:
+            self.base.release()
+        else:
+            self.store.close()
 
 
 def load_index(
@@ -125,13 +175,17 @@ def load_index(
     settings: Settings | None = None,
     encoder: Encoder | None = None,
     reader: Reader | None = None,
+    previous: Index | None = None,
 ) -> Index:
     """Load the index at `path` (default: `settings.index_dir`).
 
     Checks the manifest against the model and chunking settings in `settings` and the
     files against the manifest, so a stale or damaged index is a clear error, not a
     wrong answer. `encoder` replaces the configured model for questions and `reader` the
-    shipped answer reader (e.g. test doubles).
+    shipped answer reader (e.g. test doubles). When `previous` (an index loaded before
+    from the same folder) has the same base segment files, its open base is reused and
+    only the delta is read and verified: reloading a 1M-passage index after a small
+    update takes a fraction of a second instead of hashing 6 GB again.
 
     Example:
         >>> index = load_index("index", Settings())
@@ -149,15 +203,25 @@ def load_index(
             f"Rebuild with: qa index --full --index {index_dir}"
         )
     manifest = Manifest.read(generation)
-    problems = file_problems(generation, manifest)
+    base = previous.base if previous is not None else None
+    if base is not None and base.identity != base_identity(generation):
+        base = None
+    problems = file_problems(generation, manifest, skip=is_base_file if base is not None else None)
     if problems:
         raise IndexCorruptError(f"{generation}/{problems[0]}. Rebuild with: qa index --full --index {index_dir}")
     check_compatible(manifest, wanted_fingerprint(settings, encoder), index_dir, settings.model)
-    store = Store.open(generation / STORE_FILE, manifest.model.dim)
-    dense = DenseIndex.read(generation / VECTORS_FILE, manifest.vector_index.factory)
-    lexical = LexicalIndex.read(generation / BM25_DIR)
+    base = base or BaseSegment(generation, manifest.model.dim, manifest.vector_index.factory)
+    store: StoreReader = base.store
+    dense: DenseReader = base.dense
+    lexical = LexicalIndex([base.lexical])
+    delta = generation / DELTA_DIR
+    if f"{DELTA_DIR}/{STORE_FILE}" in manifest.files:
+        store = SegmentedStore(base.store, Store.open(delta / STORE_FILE, manifest.model.dim))
+        dense = SegmentedDense(base.dense, DenseIndex.read(delta / VECTORS_FILE, "Flat"), store.removed_passages)
+        lexical = LexicalIndex([base.lexical, LexicalSegment.read(delta / BM25_DIR)], store.removed_passages)
     _check_counts(manifest, store, dense, lexical, generation)
-    return Index(index_dir, generation, manifest, settings, store, dense, lexical, encoder, reader)
+    base.users += 1
+    return Index(index_dir, generation, manifest, settings, store, dense, lexical, encoder, reader, base)
 
 
 def wanted_fingerprint(settings: Settings, encoder: Encoder | None = None) -> dict[str, object]:
@@ -169,7 +233,9 @@ def wanted_fingerprint(settings: Settings, encoder: Encoder | None = None) -> di
     return settings_fingerprint(model_fingerprint(resolve_model(settings.model)), settings)
 
 
-def _check_counts(manifest: Manifest, store: Store, dense: DenseIndex, lexical: LexicalIndex, generation: Path) -> None:
+def _check_counts(
+    manifest: Manifest, store: StoreReader, dense: DenseReader, lexical: LexicalIndex, generation: Path
+) -> None:
     passages = manifest.counts.passages
     rebuild = "Rebuild with: qa index --full"
     if dense.ntotal != passages:
@@ -212,5 +278,5 @@ def open_index(index: Index | str | Path | None = None, settings: Settings | Non
     with _OPEN_LOCK:
         loaded = _OPEN.get(key)
         if loaded is None or current_generation(folder) != loaded.generation:
-            _OPEN[key] = loaded = load_index(folder, settings)
+            _OPEN[key] = loaded = load_index(folder, settings, previous=loaded)
         return loaded

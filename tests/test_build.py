@@ -28,7 +28,7 @@ def test_full_build_writes_a_self_describing_manifest(settings, fake):
     assert len(report.added) == 4 and report.counts.articles == 4
     generation = current_generation(settings.index_dir)
     manifest = json.loads((generation / "manifest.json").read_text())
-    assert manifest["format_version"] == 4
+    assert manifest["format_version"] == 5
     assert manifest["model"]["name"] == settings.model and manifest["model"]["dim"] == 64
     assert manifest["settings"]["passage_tokens"] == 256 and manifest["settings"]["overlap_sentences"] == 1
     assert len(manifest["fingerprint"]) == 16
@@ -90,7 +90,10 @@ def test_incremental_result_equals_full_rebuild(settings, fake, tmp_path):
     b = load_index(fresh.index_dir, fresh, encoder=fake)
     for question in ("stocks rate banks", "China tariffs Trudeau", "volcano evacuated"):
         terms = bm25_terms([question])[0]
-        assert sorted(a.lexical.scores(terms).round(5)) == sorted(b.lexical.scores(terms).round(5))
+        # The incremental index keeps removed passages' positions (scored 0) until a merge.
+        assert sorted(s for s in a.lexical.scores(terms).round(5) if s) == sorted(
+            s for s in b.lexical.scores(terms).round(5) if s
+        )
         assert sorted(a.lexical.sentence_scores(terms, a.store.sentence_terms(range(1, 99))).values()) == sorted(
             b.lexical.sentence_scores(terms, b.store.sentence_terms(range(1, 99))).values()
         )

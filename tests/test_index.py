@@ -40,11 +40,11 @@ def test_other_format_version_is_a_clear_error(settings, built, fake):
     manifest["format_version"] = 99
     manifest["settings"]["format_version"] = 99
     manifest_path.write_text(json.dumps(manifest))
-    with pytest.raises(IndexMismatchError, match=r"format version 99.*reads version 4.*qa index --full"):
+    with pytest.raises(IndexMismatchError, match=r"format version 99.*reads version 5.*qa index --full"):
         load_index(settings.index_dir, settings, encoder=fake)
 
 
-@pytest.mark.parametrize("name", ["vectors.faiss", "store.sqlite", "manifest.json", "bm25/data.csc.index.npy"])
+@pytest.mark.parametrize("name", ["vectors.faiss", "store.sqlite", "manifest.json", "bm25/docs.npy"])
 def test_truncated_files_are_clear_errors(settings, built, fake, name):
     path = current_generation(settings.index_dir) / name
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
@@ -52,7 +52,7 @@ def test_truncated_files_are_clear_errors(settings, built, fake, name):
         load_index(settings.index_dir, settings, encoder=fake)
 
 
-@pytest.mark.parametrize("name", ["vectors.faiss", "store.sqlite", "bm25/ids.npy", "bm25/vocab.index.json"])
+@pytest.mark.parametrize("name", ["vectors.faiss", "store.sqlite", "bm25/ids.npy", "bm25/vocab.json"])
 def test_garbage_of_the_right_size_is_a_clear_error_not_a_crash(settings, built, fake, name):
     path = current_generation(settings.index_dir) / name
     size = path.stat().st_size

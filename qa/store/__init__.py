@@ -7,7 +7,9 @@ Layout of an index folder (default `index/`):
         manifest.json           `Manifest`: format, model, settings fingerprint, counts, file hashes
         store.sqlite            `Store`: articles, passages, sentences (+ vectors and BM25 terms)
         vectors.faiss           `DenseIndex`: passage vectors (ids = passage ids)
-        bm25/                   `LexicalIndex`: passage BM25 (bm25s arrays + vocabulary)
+        bm25/                   `LexicalIndex`: passage BM25 postings (numpy arrays + vocabulary)
+        delta/                  optional delta segment (`qa.store.segments`): the same three
+                                parts for recent changes, plus the base articles they replace
     index/.lock                 held while a build runs
 
 `qa.index.Index` puts the parts together for reading; `qa.build` writes new generations
@@ -19,6 +21,7 @@ from __future__ import annotations
 from .dense import DenseIndex
 from .layout import (
     BM25_DIR,
+    DELTA_DIR,
     FORMAT_VERSION,
     MANIFEST_FILE,
     POINTER_FILE,
@@ -28,10 +31,12 @@ from .layout import (
 )
 from .lexical import LexicalIndex, bm25_terms
 from .manifest import Counts, Manifest
+from .segments import DenseReader, SegmentedDense, SegmentedStore, StoreReader
 from .store import ArticleInfo, Store, StoredPassage
 
 __all__ = [
     "BM25_DIR",
+    "DELTA_DIR",
     "FORMAT_VERSION",
     "MANIFEST_FILE",
     "POINTER_FILE",
@@ -40,9 +45,13 @@ __all__ = [
     "ArticleInfo",
     "Counts",
     "DenseIndex",
+    "DenseReader",
     "LexicalIndex",
     "Manifest",
+    "SegmentedDense",
+    "SegmentedStore",
     "Store",
+    "StoreReader",
     "StoredPassage",
     "bm25_terms",
     "current_generation",

@@ -45,8 +45,13 @@ class DenseIndex:
         return cls(faiss.IndexIDMap2(faiss.IndexFlatIP(dim)), "Flat")
 
     @classmethod
-    def read(cls, path: Path, factory: str) -> DenseIndex:
-        """Load `vectors.faiss` (IndexCorruptError when missing or unreadable)."""
+    def read(cls, path: Path, factory: str, mapped: bool = False) -> DenseIndex:
+        """Load `vectors.faiss` (IndexCorruptError when missing or unreadable).
+
+        `mapped` memory-maps the vectors instead of reading them: processes serving the same
+        index then share one copy in the page cache (3 replicas of a 1M-passage index do not
+        hold 3 × 1.5 GB). A mapped index is read-only: FAISS crashes on changing one.
+        """
         faiss = _faiss()
 
         # One question at a time: FAISS's threads cost more than they save (flat search over
@@ -55,7 +60,7 @@ class DenseIndex:
         if not path.exists():
             raise IndexCorruptError(f"{path} is missing. Rebuild with: qa index --full")
         try:
-            vectors = faiss.read_index(str(path))
+            vectors = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC if mapped else 0)
         except RuntimeError as exc:
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
             raise IndexCorruptError(f"{path} is damaged ({first_line[:200]}). Rebuild with: qa index --full") from None
@@ -72,17 +77,36 @@ class DenseIndex:
     def dim(self) -> int:
         return int(self._vectors.d)
 
-    def search(self, vector: np.ndarray, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """Top-n passage ids by inner product with `vector` (optionally among `allowed` ids)."""
+    def search(
+        self, vector: np.ndarray, n: int, allowed: np.ndarray | None = None, excluded: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """Top-n passage ids by inner product with `vector` (among `allowed` ids, without `excluded` ones)."""
         faiss = _faiss()
 
         if self.ntotal == 0 or n <= 0 or (allowed is not None and len(allowed) == 0):
             return []
-        params = None
+        selector = None
         if allowed is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
+            selector = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
+        elif excluded is not None and len(excluded):
+            batch = faiss.IDSelectorBatch(np.asarray(excluded, dtype=np.int64))
+            selector = faiss.IDSelectorNot(batch)
+            selector.keep_alive = batch  # SWIG does not keep the inner selector alive
+        params = None
+        if selector is not None:
+            # IVF wants its own parameter type (and then takes nprobe from it, not from the index).
+            ivf = isinstance(self._vectors, faiss.IndexIVF)
+            params = (
+                faiss.SearchParametersIVF(sel=selector, nprobe=IVF_NPROBE)
+                if ivf
+                else faiss.SearchParameters(sel=selector)
+            )
         scores, ids = self._vectors.search(vector.reshape(1, -1).astype(np.float32), n, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def ids(self) -> np.ndarray:
+        """Every passage id the index holds."""
+        return all_ids(self._vectors)
 
     def vectors(self, passage_ids: np.ndarray | list[int]) -> np.ndarray:
         """The stored vectors of the given passages (rows in the same order)."""

@@ -7,11 +7,13 @@ from pathlib import Path
 from ..errors import IndexCorruptError
 
 # 4: one name for an article's identity (`article_id`) and its publisher in the store.
-FORMAT_VERSION = 4
+# 5: a delta segment beside the base; BM25 postings (term frequencies) instead of bm25s scores.
+FORMAT_VERSION = 5
 CHUNKER = "nupunkt/whole-sentences-v1"
 STORE_FILE = "store.sqlite"
 VECTORS_FILE = "vectors.faiss"
 BM25_DIR = "bm25"
+DELTA_DIR = "delta"  # the delta segment: the same three parts, plus the base articles it removes
 MANIFEST_FILE = "manifest.json"
 POINTER_FILE = "CURRENT"
 

@@ -1,16 +1,21 @@
-"""The lexical index: BM25 over passages (bm25s), and BM25 of candidate sentences.
+"""The lexical index: BM25 over passages, and BM25 of candidate sentences.
 
-Passages are ranked by bm25s from precomputed sparse scores. Sentences are scored with
-the BM25 formula over their stored terms, taking each term's rarity (IDF) from bm25s's
-per-term postings, so the cost follows the ~200 candidate sentences, never the corpus
-(SQLite FTS5's `bm25()` counts every row holding a term: 60 ms a question at 1M passages).
+Passages are ranked by BM25 computed at question time from stored postings (passages and
+term frequencies per term, memory-mapped numpy arrays). bm25s, which the project used
+before, precomputes each passage's score with the corpus-wide rarity of its terms baked
+in: it cannot take an added passage, nor serve a corpus kept in a base and a delta
+segment, without a full rebuild (~86 s at 1M passages). Its tokenizer is still used.
+Sentences are scored with the same formula over their stored terms, so the cost follows
+the ~200 candidate sentences, never the corpus (SQLite FTS5's `bm25()` counts every row
+holding a term: 60 ms a question at 1M passages).
 """
 
 from __future__ import annotations
 
+import json
 import math
 from array import array
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +23,10 @@ import numpy as np
 
 from ..errors import IndexCorruptError
 
+# BM25 of passages: bm25s's defaults ("lucene"), which ranked passages before scores moved
+# to question time (tests/test_lexical.py checks the scores against bm25s's own).
+BM25_K1 = 1.5
+BM25_B = 0.75
 # BM25 of sentences: FTS5's and Lucene's defaults.
 SENTENCE_BM25_K1 = 1.2
 SENTENCE_BM25_B = 0.75
@@ -44,8 +53,95 @@ def bm25_terms(texts: Sequence[str]) -> list[list[str]]:
     return terms
 
 
+class LexicalSegment:
+    """One segment's postings: per term, the passages holding it and how often (term-major CSC).
+
+    Files in its folder: `ids.npy` (passage id of each position, ascending), `lengths.npy`
+    (terms per passage), `indptr.npy`/`docs.npy`/`tf.npy` (the postings) and `vocab.json`.
+    Arrays are memory-mapped: they stay on disk until a question touches them, and
+    processes serving the same index share one copy in the page cache.
+    """
+
+    def __init__(
+        self,
+        ids: np.ndarray,
+        lengths: np.ndarray,
+        indptr: np.ndarray,
+        docs: np.ndarray,
+        tf: np.ndarray,
+        vocab: dict[str, int],
+    ) -> None:
+        self.ids, self.lengths, self.indptr, self.docs, self.tf, self.vocab = ids, lengths, indptr, docs, tf, vocab
+
+    @classmethod
+    def read(cls, folder: Path) -> LexicalSegment:
+        try:
+            arrays = [
+                np.load(folder / f"{name}.npy", mmap_mode="r") for name in ("ids", "lengths", "indptr", "docs", "tf")
+            ]
+            vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise IndexCorruptError(
+                f"{folder} is incomplete ({Path(exc.filename or '').name} missing). Rebuild with: qa index --full"
+            ) from None
+        except (ValueError, OSError, UnicodeDecodeError) as exc:
+            raise IndexCorruptError(f"{folder} is damaged ({exc}). Rebuild with: qa index --full") from None
+        ids, lengths, indptr, docs, tf = arrays
+        if (
+            not isinstance(vocab, dict)
+            or len(lengths) != len(ids)
+            or len(indptr) != len(vocab) + 1
+            or len(docs) != len(tf)
+        ):
+            raise IndexCorruptError(f"{folder} is damaged (arrays disagree). Rebuild with: qa index --full")
+        return cls(ids, lengths, indptr, docs, tf, vocab)
+
+    @staticmethod
+    def write(passage_terms: Iterable[tuple[int, str]], folder: Path) -> None:
+        """Write the postings of passages (id, space-separated terms), ids ascending."""
+        folder.mkdir(parents=True)
+        vocab: dict[str, int] = {}
+        ids, flat, lengths = array("q"), array("i"), array("i")
+        for pid, terms in passage_terms:
+            words = terms.split()
+            ids.append(pid)
+            lengths.append(len(words))
+            flat.extend([vocab.setdefault(t, len(vocab)) for t in words])
+        term_ids = np.frombuffer(flat, dtype=np.int32).astype(np.int64)
+        positions = np.repeat(np.arange(len(ids), dtype=np.int64), np.frombuffer(lengths, dtype=np.int32))
+        # One sort of (term, passage) keys gives the postings, grouped by term, with counts.
+        keys, counts = np.unique(term_ids * max(len(ids), 1) + positions, return_counts=True)
+        terms_of_keys = keys // max(len(ids), 1)
+        indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(terms_of_keys, minlength=len(vocab)), out=indptr[1:])
+        np.save(folder / "ids.npy", np.frombuffer(ids, dtype=np.int64))
+        np.save(folder / "lengths.npy", np.frombuffer(lengths, dtype=np.int32))
+        np.save(folder / "indptr.npy", indptr)
+        np.save(folder / "docs.npy", (keys % max(len(ids), 1)).astype(np.int32))
+        np.save(folder / "tf.npy", np.minimum(counts, np.iinfo(np.uint16).max).astype(np.uint16))
+        (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(positions, term frequencies) of the passages holding `term`."""
+        column = self.vocab.get(term)
+        if column is None:
+            return _NO_POSITIONS, _NO_TF
+        begin, end = int(self.indptr[column]), int(self.indptr[column + 1])
+        return np.asarray(self.docs[begin:end]), np.asarray(self.tf[begin:end])
+
+
+_NO_POSITIONS = np.empty(0, dtype=np.int32)
+_NO_TF = np.empty(0, dtype=np.uint16)
+
+
 class LexicalIndex:
-    """BM25 over passages, by passage id. Safe to share between threads.
+    """BM25 over passages, by passage id, across the segments of a generation.
+
+    Scores are computed at question time from term frequencies (the Lucene way) rather
+    than precomputed per passage (bm25s's way): a term's rarity and the average passage
+    length then come from all segments together, minus removed passages, so a base
+    segment plus a small delta ranks exactly as one index rebuilt from scratch.
+    Safe to share between threads.
 
     Example:
         >>> lexical = LexicalIndex.read(generation / "bm25")  # doctest: +SKIP
@@ -53,59 +149,46 @@ class LexicalIndex:
         True
     """
 
-    def __init__(self, retriever: Any, ids: np.ndarray) -> None:
-        self._bm25 = retriever
-        self.ids = ids  # passage id of each position of `scores` (ascending)
+    def __init__(self, segments: Sequence[LexicalSegment], removed: np.ndarray | None = None) -> None:
+        self.segments = tuple(segments)
+        self.ids = np.concatenate([s.ids for s in self.segments]) if self.segments else np.empty(0, np.int64)
+        self._offsets = np.cumsum([0, *(len(s.ids) for s in self.segments)])
+        self._live = np.ones(len(self.ids), dtype=bool)
+        if removed is not None and len(removed):
+            self._live[np.searchsorted(self.ids, removed)[np.isin(removed, self.ids)]] = False
+        lengths = np.concatenate([np.asarray(s.lengths) for s in self.segments]) if self.segments else np.empty(0)
+        self._count = int(np.count_nonzero(self._live))
+        average = float(lengths[self._live].sum()) / self._count if self._count else 1.0
+        # Per position, the length part of BM25's denominator; removed passages get infinity (score 0).
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths.astype(np.float32) / np.float32(average or 1.0))
+        self._norm = np.where(self._live, norm, np.inf).astype(np.float32)
 
     @classmethod
-    def read(cls, folder: Path) -> LexicalIndex:
-        import bm25s
-
-        try:
-            ids = np.load(folder / "ids.npy")
-            if len(ids) == 0:
-                return cls(None, ids)
-            # mmap: the arrays stay on disk until a question touches them (1M passages: ~1 GB)
-            return cls(bm25s.BM25.load(str(folder), mmap=True, show_progress=False), ids)
-        except FileNotFoundError as exc:
-            raise IndexCorruptError(
-                f"{folder} is incomplete ({Path(exc.filename or '').name} missing). Rebuild with: qa index --full"
-            ) from None
-        except (ValueError, OSError, KeyError) as exc:
-            raise IndexCorruptError(f"{folder} is damaged ({exc}). Rebuild with: qa index --full") from None
+    def read(cls, *folders: Path, removed: np.ndarray | None = None) -> LexicalIndex:
+        """The lexical index of the segments in `folders` (base first), minus `removed` passage ids."""
+        return cls([LexicalSegment.read(f) for f in folders], removed)
 
     @staticmethod
     def write(passage_terms: Iterable[tuple[int, str]], folder: Path) -> None:
-        """Build the passage BM25 index from stored terms (nothing is tokenized again).
-
-        bm25s cannot add or remove documents, so every build that changes passages rebuilds
-        it; from stored terms that takes ~0.75 s for the BBC corpus, ~60 s for 1M passages.
-        """
-        import bm25s
-
-        folder.mkdir()
-        vocab: dict[str, int] = {}
-        ids, flat, ends = array("q"), array("i"), array("q")
-        for pid, terms in passage_terms:
-            ids.append(pid)
-            flat.extend([vocab.setdefault(t, len(vocab)) for t in terms.split()])
-            ends.append(len(flat))
-        if ids:
-            retriever = bm25s.BM25()
-            documents = _TermIds(np.frombuffer(flat, dtype=np.int32), np.frombuffer(ends, dtype=np.int64))
-            retriever.index(bm25s.tokenization.Tokenized(ids=documents, vocab=vocab), show_progress=False)
-            retriever.save(str(folder), show_progress=False)
-        np.save(folder / "ids.npy", np.frombuffer(ids, dtype=np.int64))
+        """Write one segment from stored terms (nothing is tokenized again): ~1 s for the BBC corpus."""
+        LexicalSegment.write(passage_terms, folder)
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return self._count
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
-        """BM25 of every passage for the query terms, in the order of `ids`."""
-        known = [t for t in terms if t in self._bm25.vocab_dict] if self._bm25 is not None else []
-        if not known:
-            return np.zeros(len(self.ids), dtype=np.float32)
-        scores: np.ndarray = self._bm25.get_scores(known)
+        """BM25 of every passage for the query terms, in the order of `ids` (a repeated term counts twice)."""
+        scores = np.zeros(len(self.ids), dtype=np.float32)
+        for term in terms:
+            weight = np.float32(self.idf(term))
+            if not weight:
+                continue
+            for segment, offset in zip(self.segments, self._offsets):
+                positions, tf = segment.postings(term)
+                if len(positions):
+                    at = positions.astype(np.int64) + offset
+                    frequency = tf.astype(np.float32)
+                    scores[at] += weight * frequency / (frequency + self._norm[at])
         return scores
 
     def top(self, scores: np.ndarray, n: int, allowed: np.ndarray | None = None) -> dict[int, float]:
@@ -123,16 +206,12 @@ class LexicalIndex:
         return {int(ids[i]): float(scores[i]) for i in top}
 
     def idf(self, term: str) -> float:
-        """BM25 (Lucene) IDF of a term over passages; 0 for a term no passage holds."""
-        position = self._bm25.vocab_dict.get(term) if self._bm25 is not None else None
-        if position is None:
-            return 0.0
-        indptr = self._bm25.scores["indptr"]
-        # bm25s keeps a "" token past the end of its columns: no postings to count.
-        if position + 1 >= len(indptr):
-            return 0.0
-        df = int(indptr[position + 1] - indptr[position])  # passages holding the term
-        n = len(self.ids)
+        """BM25 (Lucene) IDF of a term over the live passages; 0 for a term no passage holds."""
+        df = 0
+        for segment, offset in zip(self.segments, self._offsets):
+            positions, _ = segment.postings(term)
+            df += len(positions) if self._count == len(self._live) else int(self._live[positions + offset].sum())
+        n = self._count
         return math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
 
     def sentence_scores(self, terms: Sequence[str], sentence_terms: Mapping[int, Sequence[str]]) -> dict[int, float]:
@@ -157,28 +236,3 @@ class LexicalIndex:
             if score:
                 scores[sid] = score
         return scores
-
-
-class _TermIds(Sequence[list[int]]):
-    """Each passage's term ids as a list, made on demand from one flat array.
-
-    bm25s wants a list of id lists; built all at once, a million passages' lists take
-    several hundred MB (as strings, several GB). This holds 4 bytes per term instead.
-    """
-
-    def __init__(self, flat: np.ndarray, ends: np.ndarray) -> None:
-        self._flat, self._ends = flat, ends
-
-    def __len__(self) -> int:
-        return len(self._ends)
-
-    def __getitem__(self, i: int) -> list[int]:  # type: ignore[override]
-        start = int(self._ends[i - 1]) if i > 0 else 0
-        terms: list[int] = self._flat[start : int(self._ends[i])].tolist()
-        return terms
-
-    def __iter__(self) -> Iterator[list[int]]:
-        start = 0
-        for end in self._ends.tolist():
-            yield self._flat[start:end].tolist()
-            start = end

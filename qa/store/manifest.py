@@ -11,6 +11,7 @@ import hashlib
 import json
 import mmap
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -219,20 +220,26 @@ def copy_verified(source: Path, target: Path, expected: FileEntry) -> None:
         raise IndexCorruptError(f"{source} differs from its manifest (damaged). Rebuild with: qa index --full")
 
 
-def describe_files(generation: Path) -> dict[str, FileEntry]:
-    """Size and hash of every file of a generation except the manifest itself."""
+def describe_files(generation: Path, known: Mapping[str, FileEntry] | None = None) -> dict[str, FileEntry]:
+    """Size and hash of every file of a generation except the manifest itself. Entries in
+    `known` (files shared by hard link with a verified generation) are taken as they are."""
+    known = known or {}
     return {
-        path.relative_to(generation).as_posix(): FileEntry(path.stat().st_size, file_digest(path))
+        name: known[name] if name in known else FileEntry(path.stat().st_size, file_digest(path))
         for path in sorted(generation.rglob("*"))
         if path.is_file() and path.name != MANIFEST_FILE
+        for name in [path.relative_to(generation).as_posix()]
     }
 
 
-def file_problems(generation: Path, manifest: Manifest) -> list[str]:
+def file_problems(generation: Path, manifest: Manifest, skip: Callable[[str], bool] | None = None) -> list[str]:
     """What differs between the files of a generation and its manifest (empty: all match):
-    missing files, other sizes (truncation), other content hashes (damage)."""
+    missing files, other sizes (truncation), other content hashes (damage). Files for
+    which `skip(name)` is true are not checked (already verified, e.g. shared by hard link)."""
     problems = []
     for name, expected in manifest.files.items():
+        if skip is not None and skip(name):
+            continue
         path = generation / name
         if not path.is_file():
             problems.append(f"{name} is missing")

@@ -42,7 +42,10 @@ CREATE TABLE sentences(
     vector BLOB NOT NULL,                -- float16, normalised, read in passage context
     terms TEXT NOT NULL);                -- BM25 terms, scored against the question
 CREATE INDEX sentences_article ON sentences(article);
+CREATE TABLE removed(                    -- a delta segment only: base articles it replaces or deletes
+    article_id TEXT PRIMARY KEY);
 """
+_TABLES = ("articles", "passages", "sentences")
 _SOURCE_COLUMNS = "a.article_id, a.title, a.path, a.date, a.publisher, a.url"
 PASSAGES_PER_QUERY = 250  # a question reads ~20; bulk readers (benchmarks, tools) are split
 
@@ -108,6 +111,7 @@ class Store:
         self.path = path
         self.dim = dim
         self._lock = threading.Lock()
+        self._next_ids: dict[str, int] = {}
 
     @classmethod
     def open(cls, path: Path, dim: int) -> Store:
@@ -123,15 +127,20 @@ class Store:
         return cls(db, path, dim)
 
     @classmethod
-    def open_for_build(cls, path: Path, dim: int, create: bool) -> Store:
+    def open_for_build(cls, path: Path, dim: int, create: bool, after: tuple[int, int, int] = (0, 0, 0)) -> Store:
         """Open a store being built (a fresh one when `create`), without a journal: a failed
-        build throws its whole folder away."""
+        build throws its whole folder away. New rows get ids above `after` (the last
+        article, passage and sentence ids of the base segment, for a delta segment), so
+        ids stay unique across the segments of a generation.
+        """
         db = sqlite3.connect(path)
         db.execute("PRAGMA journal_mode=OFF")
         db.execute("PRAGMA synchronous=OFF")
         if create:
             db.executescript(SCHEMA)
-        return cls(db, path, dim)
+        store = cls(db, path, dim)
+        store._next_ids = {t: max(last, floor) + 1 for t, last, floor in zip(_TABLES, store.last_ids(), after)}
+        return store
 
     def close(self) -> None:
         self._db.close()
@@ -169,6 +178,26 @@ class Store:
     def content_hashes(self) -> dict[str, str]:
         """article_id -> content hash, sorted by id."""
         return dict(self._query("SELECT article_id, content_hash FROM articles ORDER BY article_id"))
+
+    def last_ids(self) -> tuple[int, int, int]:
+        """The highest article, passage and sentence row ids (0 for an empty table)."""
+        a, p, s = (self._query(f"SELECT coalesce(max(id), 0) FROM {t}")[0][0] for t in _TABLES)
+        return a, p, s
+
+    def removed_articles(self) -> list[str]:
+        """Ids of the base segment's articles that this delta segment removes or replaces."""
+        return [r[0] for r in self._query("SELECT article_id FROM removed ORDER BY article_id")]
+
+    def rows_of(self, article_ids: Sequence[str]) -> tuple[Counts, list[int], list[int]]:
+        """How much the given articles hold, with their passage and sentence ids (what
+        removing them takes away)."""
+        if not article_ids:
+            return Counts(0, 0, 0), [], []
+        inner = f"SELECT id FROM articles WHERE article_id IN ({_marks(article_ids)})"
+        articles = len(self._query(inner, article_ids))
+        passages = [r[0] for r in self._query(f"SELECT id FROM passages WHERE article IN ({inner})", article_ids)]
+        sentences = [r[0] for r in self._query(f"SELECT id FROM sentences WHERE article IN ({inner})", article_ids)]
+        return Counts(articles, len(passages), len(sentences)), passages, sentences
 
     def passages(self, passage_ids: Sequence[int]) -> dict[int, StoredPassage]:
         """Passages by id, with their article and sentence offsets."""
@@ -300,29 +329,56 @@ class Store:
     ) -> list[int]:
         """Store an article with its sentences and passages; return the new passage ids in order."""
         s = article.source
-        row = self._db.execute(
-            "INSERT INTO articles(article_id, title, date, publisher, url, path, body, content_hash, indexed_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?)",
-            [s.article_id, s.title, s.date, s.publisher, s.url, s.path, article.body, article.content_hash, indexed_at],
-        ).lastrowid
-        sentence_ids = [
-            self._db.execute(
-                "INSERT INTO sentences(article, ordinal, start, end, vector, terms) VALUES (?,?,?,?,?,?)",
-                [row, i, n.start, n.end, n.vector.astype(np.float16).tobytes(), n.terms],
-            ).lastrowid
-            for i, n in enumerate(sentences)
-        ]
-        return [
-            int(
-                self._db.execute(
-                    "INSERT INTO passages(article, ordinal, first_sentence, last_sentence, start, end, terms) "
-                    "VALUES (?,?,?,?,?,?,?)",
-                    [row, i, sentence_ids[p.first], sentence_ids[p.last], p.start, p.end, p.terms],
-                ).lastrowid
-                or 0
-            )
-            for i, p in enumerate(passages)
-        ]
+        row = self._take_ids("articles", 1)[0]
+        self._db.execute(
+            "INSERT INTO articles(id, article_id, title, date, publisher, url, path, body, content_hash, indexed_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [
+                row,
+                s.article_id,
+                s.title,
+                s.date,
+                s.publisher,
+                s.url,
+                s.path,
+                article.body,
+                article.content_hash,
+                indexed_at,
+            ],
+        )
+        sentence_ids = self._take_ids("sentences", len(sentences))
+        self._db.executemany(
+            "INSERT INTO sentences(id, article, ordinal, start, end, vector, terms) VALUES (?,?,?,?,?,?,?)",
+            [
+                (sid, row, i, n.start, n.end, n.vector.astype(np.float16).tobytes(), n.terms)
+                for i, (sid, n) in enumerate(zip(sentence_ids, sentences))
+            ],
+        )
+        passage_ids = self._take_ids("passages", len(passages))
+        self._db.executemany(
+            "INSERT INTO passages(id, article, ordinal, first_sentence, last_sentence, start, end, terms) "
+            "VALUES (?,?,?,?,?,?,?,?)",
+            [
+                (pid, row, i, sentence_ids[p.first], sentence_ids[p.last], p.start, p.end, p.terms)
+                for i, (pid, p) in enumerate(zip(passage_ids, passages))
+            ],
+        )
+        return passage_ids
+
+    def mark_removed(self, article_ids: Iterable[str]) -> None:
+        """Record (in a delta segment) that base articles are removed or replaced."""
+        self._db.executemany("INSERT OR IGNORE INTO removed(article_id) VALUES (?)", [(a,) for a in article_ids])
+
+    def absorb(self, delta: Path) -> None:
+        """Copy every row of the delta segment at `delta` into this store, ids unchanged (a merge)."""
+        self._db.execute("ATTACH DATABASE ? AS delta", [str(delta)])
+        try:
+            for table in _TABLES:
+                self._db.execute(f"INSERT INTO main.{table} SELECT * FROM delta.{table}")
+        finally:
+            self._db.commit()
+            self._db.execute("DETACH DATABASE delta")
+        self._next_ids = {t: last + 1 for t, last in zip(_TABLES, self.last_ids())}
 
     def delete_articles(self, article_ids: Iterable[str]) -> list[int]:
         """Delete articles with their passages and sentences; return the deleted passage ids."""
@@ -337,6 +393,11 @@ class Store:
 
     def commit(self) -> None:
         self._db.commit()
+
+    def _take_ids(self, table: str, count: int) -> list[int]:
+        first = self._next_ids[table]
+        self._next_ids[table] = first + count
+        return list(range(first, first + count))
 
     # -- diagnostics ----------------------------------------------------------------------------
 

@@ -326,7 +326,8 @@ def _merge(
     """Replace the linked base in `work` by a new base holding base and delta together;
     return its FAISS type."""
     for name in live.files:
-        (work / name).unlink(missing_ok=True)
+        if not name.startswith(DELTA_DIR + "/"):
+            (work / name).unlink(missing_ok=True)
     shutil.rmtree(work / BM25_DIR, ignore_errors=True)
     copy_verified(previous / STORE_FILE, work / STORE_FILE, live.files[STORE_FILE])
     dense = DenseIndex.read(previous / VECTORS_FILE, live.vector_index.factory)

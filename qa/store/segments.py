@@ -67,7 +67,7 @@ class SegmentedStore:
         return found
 
     def publishers(self) -> list[str]:
-        return sorted(set(self.base.publishers()) | set(self.delta.publishers()))
+        return sorted(set(self.base.publishers(sorted(self.removed))) | set(self.delta.publishers()))
 
     def counts(self) -> Counts:
         base, delta, gone = self.base.counts(), self.delta.counts(), self._removed_counts

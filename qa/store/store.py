@@ -164,9 +164,13 @@ class Store:
         )
         return ArticleInfo(source=Source(*rows[0][:6]), indexed_at=rows[0][6], passages=rows[0][7]) if rows else None
 
-    def publishers(self) -> list[str]:
-        """The distinct publishers of the articles, sorted."""
-        rows = self._query("SELECT DISTINCT publisher FROM articles WHERE publisher IS NOT NULL ORDER BY publisher")
+    def publishers(self, excluding: Sequence[str] = ()) -> list[str]:
+        """The distinct publishers of the articles (but those in `excluding`), sorted."""
+        rows = self._query(
+            "SELECT DISTINCT publisher FROM articles WHERE publisher IS NOT NULL "
+            f"AND article_id NOT IN ({_marks(excluding)}) ORDER BY publisher",
+            excluding,
+        )
         return [r[0] for r in rows]
 
     def counts(self) -> Counts:

@@ -18,8 +18,8 @@ import os
 import re
 import stat
 import textwrap
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -95,10 +95,25 @@ class Skipped:
 
 
 @dataclass(frozen=True)
+class FileStamp:
+    """A file as last read: size and modification time, and the ids of the articles it gave.
+
+    An update skips files whose size and time are unchanged (as make and git do), so a
+    folder of 100k articles costs 100k `stat` calls, not 100k reads.
+    """
+
+    size: int
+    mtime_ns: int
+    articles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ReadResult:
     articles: tuple[Article, ...]
     skipped: tuple[Skipped, ...]
     warnings: tuple[Skipped, ...] = ()  # read, but with a caveat (e.g. not UTF-8)
+    files: dict[str, FileStamp] = field(default_factory=dict)  # every file that gave articles
+    not_read: tuple[str, ...] = ()  # ids of the articles in files skipped as unchanged
 
 
 class _Skip(Exception):
@@ -106,9 +121,16 @@ class _Skip(Exception):
 
 
 def read_articles(
-    folder: Path | str, max_file_bytes: int = 50 * 1024 * 1024, *, follow_links: bool = False
+    folder: Path | str,
+    max_file_bytes: int = 50 * 1024 * 1024,
+    *,
+    follow_links: bool = False,
+    known: Mapping[str, FileStamp] | None = None,
 ) -> ReadResult:
     """Read every supported file under `folder` (recursively, hidden files ignored).
+
+    Files listed in `known` with the same size and modification time are not read again:
+    their article ids go to `ReadResult.not_read` (the caller knows their content).
 
     Symbolic links (to files or folders) whose target lies inside `folder` are read, unless
     the target is read under its own name anyway. Links that lead outside `folder` are
@@ -125,7 +147,16 @@ def read_articles(
     files, skipped = _find_files(root, follow_links)
     warnings: list[Skipped] = []
     seen: set[str] = set()
-    for rel, path in files:
+    stamps: dict[str, FileStamp] = {}
+    not_read: list[str] = []
+    for rel, path, (size, mtime_ns) in files:
+        before = known.get(rel) if known else None
+        if before is not None and (before.size, before.mtime_ns) == (size, mtime_ns):
+            fresh = [a for a in before.articles if a not in seen]
+            seen.update(fresh)
+            not_read.extend(fresh)
+            stamps[rel] = FileStamp(size, mtime_ns, tuple(fresh))
+            continue
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             skipped.append(
                 Skipped(
@@ -137,6 +168,7 @@ def read_articles(
         result = read_file(path, rel, max_file_bytes)
         skipped.extend(result.skipped)
         warnings.extend(result.warnings)
+        kept = []
         for article in result.articles:
             article_id = article.source.article_id
             if article_id in seen:
@@ -144,7 +176,10 @@ def read_articles(
             else:
                 seen.add(article_id)
                 articles.append(article)
-    return ReadResult(tuple(articles), tuple(skipped), tuple(warnings))
+                kept.append(article_id)
+        if kept:
+            stamps[rel] = FileStamp(size, mtime_ns, tuple(kept))
+    return ReadResult(tuple(articles), tuple(skipped), tuple(warnings), stamps, tuple(not_read))
 
 
 @dataclass(frozen=True)
@@ -155,10 +190,11 @@ class _Found:
     path: Path
     identity: tuple[int, int] | str  # (device, inode), or the real path where inodes are 0
     via_link: bool  # reached through a symbolic link (to it, or to a folder above it)
+    stamp: tuple[int, int]  # size, modification time (ns)
 
 
-def _find_files(root: Path, follow_links: bool) -> tuple[list[tuple[str, Path]], list[Skipped]]:
-    """The files to read under `root` as (rel, path), sorted, and the entries passed over.
+def _find_files(root: Path, follow_links: bool) -> tuple[list[tuple[str, Path, tuple[int, int]]], list[Skipped]]:
+    """The files to read under `root` as (rel, path, (size, mtime_ns)), sorted, and the entries passed over.
 
     The walk is explicit (os.scandir, never following a link without checking it first)
     because `Path.rglob` follows folder links in some Python versions and not in others.
@@ -219,7 +255,7 @@ def _find_files(root: Path, follow_links: bool) -> tuple[list[tuple[str, Path]],
                     subfolders.append((path, rel, real, via_link or is_link))
             elif stat.S_ISREG(info.st_mode):
                 identity = (info.st_dev, info.st_ino) if info.st_ino else str(real)
-                found.append(_Found(rel, path, identity, via_link or is_link))
+                found.append(_Found(rel, path, identity, via_link or is_link, (info.st_size, info.st_mtime_ns)))
             else:
                 problems.append(Skipped(rel, "not a regular file (a device, pipe or socket); not read"))
         stack.extend(reversed(subfolders))  # listed in name order, so the first of two links to one folder wins
@@ -230,7 +266,7 @@ def _find_files(root: Path, follow_links: bool) -> tuple[list[tuple[str, Path]],
         kept = first.setdefault(f.identity, f)
         if kept is not f:
             problems.append(Skipped(f.rel, f"same file as {kept.rel} (a link to it, or a hard link); read once"))
-    files = sorted(((f.rel, f.path) for f in first.values()), key=lambda item: _sort_key(item[0]))
+    files = sorted(((f.rel, f.path, f.stamp) for f in first.values()), key=lambda item: _sort_key(item[0]))
     return files, sorted(problems, key=lambda skipped: _sort_key(skipped.path))
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .articles import Article, Skipped, read_articles
+from .articles import Article, FileStamp, ReadResult, Skipped, read_articles
 from .config import Settings
 from .embedding import Encoder
 from .errors import ArticleError, IndexLockedError, QAError
@@ -127,15 +127,17 @@ def build_index(
             f"Articles folder {folder}/ does not exist. Create it and add .txt, .md, .html or "
             "JSON articles, or point --articles / QA_ARTICLES at your folder."
         )
-    read = read_articles(folder, settings.max_file_bytes, follow_links=settings.follow_links)
-    if not read.articles:
+    index_dir = Path(settings.index_dir)
+    read = read_articles(
+        folder, settings.max_file_bytes, follow_links=settings.follow_links, known=_known_files(index_dir, full)
+    )
+    if not read.articles and not read.not_read:
         reasons = "; ".join(str(s) for s in read.skipped[:5]) or "the folder is empty"
         raise ArticleError(f"No readable article in {folder}/ ({reasons}).")
     if encoder is None:
         from .embedding import get_encoder
 
         encoder = get_encoder(settings)
-    index_dir = Path(settings.index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     wanted = settings_fingerprint(encoder.info.fingerprint, settings)
 
@@ -145,7 +147,7 @@ def build_index(
             added=changes.added,
             updated=changes.updated,
             removed=changes.removed,
-            unchanged=len(read.articles) - len(changes.added) - len(changes.updated),
+            unchanged=len(read.articles) + len(read.not_read) - len(changes.added) - len(changes.updated),
             skipped=read.skipped,
             warnings=read.warnings,
             full=bool(full_reason),
@@ -160,16 +162,22 @@ def build_index(
     with _build_lock(index_dir, wait):
         _remove_leftovers(index_dir, keep=None)
         previous, reason = _previous_generation(index_dir, wanted, full)
-        if previous is not None:
-            live = Manifest.read(previous)
-            changes = _diff(live.articles, read.articles)
+        live = Manifest.read(previous) if previous is not None else None
+        if read.not_read and (live is None or not all(a in live.articles for a in read.not_read)):
+            # Files skipped as unchanged, but the index to update is not the one that read
+            # them (a full rebuild, or another build in between): read everything.
+            read = read_articles(folder, settings.max_file_bytes, follow_links=settings.follow_links)
+        current = {a.source.article_id: a.content_hash for a in read.articles}
+        if live is not None:
+            current.update((a, live.articles[a]) for a in read.not_read)
+            changes = _diff(live.articles, current)
             if not changes:  # nothing to do: keep the live generation as it is
                 return report(changes, live, "", (0, 0))
         work = index_dir / f".build-{uuid.uuid4().hex[:12]}"
         work.mkdir()
         try:
             changes, manifest = _build_into(
-                work, previous, read.articles, encoder, settings, wanted, on_progress, progress
+                work, previous, read, current, encoder, settings, wanted, on_progress, progress
             )
             manifest.write(work)
             _fsync_tree(work)
@@ -222,10 +230,20 @@ def _previous_generation(index_dir: Path, wanted: dict[str, object], full: bool)
     return generation, ""
 
 
+def _known_files(index_dir: Path, full: bool) -> dict[str, FileStamp]:
+    """The article files as the live generation read them (none for a full rebuild)."""
+    try:
+        generation = None if full else current_generation(index_dir)
+        return Manifest.read(generation).sources if generation is not None else {}
+    except QAError:
+        return {}  # no usable index: everything is read, and the build says why it rebuilds
+
+
 def _build_into(
     work: Path,
     previous: Path | None,
-    articles: Sequence[Article],
+    read: ReadResult,
+    current: dict[str, str],
     encoder: Encoder,
     settings: Settings,
     wanted: dict[str, object],
@@ -235,12 +253,12 @@ def _build_into(
     """Write a complete generation into `work`: from scratch, or as the previous generation's
     base (hard-linked, never copied) plus a delta holding the changes, merged into a new
     base once the delta outgrows `MERGE_FRACTION` of it."""
-    by_id = {a.source.article_id: a for a in articles}
+    by_id = {a.source.article_id: a for a in read.articles}
     if previous is None:
         dense = DenseIndex.empty(encoder.dim)
         store = Store.open_for_build(work / STORE_FILE, encoder.dim, create=True)
         try:
-            changes = _diff({}, articles)
+            changes = _diff({}, current)
             todo = [by_id[k] for k in changes.added]
             embedded = _embed_articles(store, dense, todo, encoder, settings, on_progress, progress)
             store.commit()
@@ -250,12 +268,12 @@ def _build_into(
         reused: dict[str, FileEntry] = {}
     else:
         live = Manifest.read(previous)
-        changes = _diff(live.articles, articles)
+        changes = _diff(live.articles, current)
         todo = [by_id[k] for k in (*changes.added, *changes.updated)]
         embedded, reused, factory = _update_delta(
             work, previous, live, changes, todo, encoder, settings, on_progress, progress
         )
-    return changes, _manifest(work, encoder, settings, wanted, embedded, reused, factory)
+    return changes, _manifest(work, encoder, settings, wanted, embedded, reused, factory, read.files)
 
 
 def _update_delta(
@@ -380,6 +398,7 @@ def _manifest(
     embedded: tuple[int, int],
     reused: dict[str, FileEntry],
     factory: str,
+    sources: dict[str, FileStamp],
 ) -> Manifest:
     """The manifest of the generation in `work` (files shared with the last one are not hashed again)."""
     base = Store.open(work / STORE_FILE, encoder.dim)
@@ -407,12 +426,12 @@ def _manifest(
         passages_embedded=embedded[0],
         tokens_embedded=embedded[1],
         versions=_versions(),
+        sources=sources,
     )
 
 
-def _diff(old: dict[str, str], articles: Sequence[Article]) -> _Changes:
-    """Article ids added, updated and removed, given the old article_id -> content hash."""
-    current = {a.source.article_id: a.content_hash for a in articles}
+def _diff(old: dict[str, str], current: dict[str, str]) -> _Changes:
+    """Article ids added, updated and removed, from the old and current article_id -> content hash."""
     return _Changes(
         added=tuple(k for k in current if k not in old),
         updated=tuple(k for k in current if k in old and old[k] != current[k]),

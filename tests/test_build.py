@@ -314,3 +314,35 @@ def test_follow_links_setting_comes_from_the_environment():
     assert load_settings(follow_links="yes").follow_links is True
     with pytest.raises(ConfigError, match="QA_FOLLOW_LINKS='maybe' is not a valid bool"):
         load_settings(follow_links="maybe")
+
+
+def test_an_update_reads_only_files_whose_size_or_time_changed(settings, fake, monkeypatch):
+    import qa.articles
+
+    build_index(settings, encoder=fake, progress=False)
+    read = []
+    real = qa.articles.read_file
+    monkeypatch.setattr(qa.articles, "read_file", lambda path, rel, *a: read.append(rel) or real(path, rel, *a))
+    (settings.articles_dir / "ferry.txt").write_text("title: Ferry\n\nA storm hit the harbour.")
+    report = build_index(settings, encoder=fake, progress=False)
+    assert read == ["ferry.txt"] and report.added == ("ferry.txt",) and report.unchanged == 4
+    read.clear()
+    volcano = settings.articles_dir / "volcano.txt"
+    stamp = volcano.stat()
+    volcano.write_text(volcano.read_text().replace("4,000", "5,000"))  # same size, new time
+    report = build_index(settings, encoder=fake, progress=False)
+    assert read == ["volcano.txt"] and report.updated == ("volcano.txt",)
+    os.utime(volcano, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 1))
+    read.clear()
+    assert not build_index(settings, encoder=fake, progress=False).changed and read == ["volcano.txt"]
+    read.clear()
+    report = build_index(settings, encoder=fake, progress=False, full=True)  # --full reads everything
+    assert len(read) == 5 and report.counts.articles == 5
+
+
+def test_files_skipped_as_unchanged_are_read_after_all_when_the_index_is_rebuilt(settings, fake, monkeypatch):
+    build_index(settings, encoder=fake, progress=False)
+    (settings.articles_dir / "ferry.txt").write_text("title: Ferry\n\nA storm hit the harbour.")
+    longer = replace(settings, passage_tokens=128)  # another chunking: everything must be re-read
+    report = build_index(longer, encoder=fake, progress=False)
+    assert report.full and report.counts.articles == 5 and len(report.added) == 5

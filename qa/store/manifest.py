@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..articles import FileStamp
 from ..config import Settings
 from ..embedding import ModelInfo
 from ..errors import IndexCorruptError, IndexMismatchError
@@ -71,6 +72,7 @@ class Manifest:
     passages_embedded: int = 0
     versions: dict[str, str] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
+    sources: dict[str, FileStamp] = field(default_factory=dict)  # article files as last read
 
     @property
     def fingerprint(self) -> str:
@@ -91,6 +93,7 @@ class Manifest:
             "versions": self.versions,
             "built_at": self.built_at,
             "build": {"tokens_embedded": self.tokens_embedded, "passages_embedded": self.passages_embedded},
+            "sources": {rel: [s.size, s.mtime_ns, list(s.articles)] for rel, s in self.sources.items()},
         }
         return json.dumps(data, indent=1)
 
@@ -131,6 +134,10 @@ class Manifest:
                 tokens_embedded=int(data["build"]["tokens_embedded"]),
                 passages_embedded=int(data["build"]["passages_embedded"]),
                 versions=dict(data["versions"]),
+                sources={
+                    str(rel): FileStamp(int(size), int(mtime), tuple(map(str, ids)))
+                    for rel, (size, mtime, ids) in data.get("sources", {}).items()
+                },
             )
         except (KeyError, TypeError, ValueError, AttributeError):
             raise IndexCorruptError(f"{path} is damaged (fields missing or of the wrong type). {rebuild}") from None

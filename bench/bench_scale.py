@@ -25,11 +25,12 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from common import RESULTS, ROOT, WORK, bbc_index, peak_rss_mb, percentile, reset_peak_rss, save, table
 
-from qa.articles import Article, Source
+from qa.articles import read_articles, read_file
 from qa.build import _publish
 from qa.config import Settings
 from qa.embedding import get_encoder
@@ -79,21 +80,29 @@ def build(
     store = Store.open_for_build(work / STORE_FILE, seeds.shape[1], create=True)
     articles = size // PASSAGES_PER_ARTICLE
     per_article = PASSAGES_PER_ARTICLE * SENTENCES_PER_PASSAGE + 1
+    # The articles are files too, so that `qa index` can update this index (bench_updates.py).
+    folder_of_articles = articles_folder(size)
+    shutil.rmtree(folder_of_articles, ignore_errors=True)
+    folder_of_articles.mkdir(parents=True)
     store_s = 0.0
     sentence_count = 0
     chunk = 2000
     for begin in range(0, articles, chunk):
         sentence_vectors = synthetic(seeds, min(chunk, articles - begin) * per_article, rng)
-        t0 = time.perf_counter()
         k = 0
         for a in range(begin, min(begin + chunk, articles)):
             picks = rng.integers(0, len(texts), per_article)
-            spans, at = [], 0
-            for i in picks:
-                spans.append((at, at + len(texts[i])))
-                at += len(texts[i]) + 1
-            body = " ".join(texts[i] for i in picks)
-            source = Source(f"scale-{a}", f"{titles[a % len(titles)]} ({a})", f"scale-{a}", "2025-01-01", "Scale")
+            path = folder_of_articles / f"{a // 1000:03d}" / f"scale-{a}.txt"
+            path.parent.mkdir(exist_ok=True)
+            title = f"{titles[a % len(titles)]} ({a})"
+            path.write_text(f"title: {title}\ndate: 2025-01-01\nsource: Scale\n\n" + " ".join(texts[i] for i in picks))
+            article = read_file(path, path.relative_to(folder_of_articles).as_posix()).articles[0]
+            t0 = time.perf_counter()
+            body, spans, at = article.body, [], 0
+            for i in picks:  # where each sentence landed in the body as read back
+                start = body.find(texts[i].strip(), at)
+                spans.append((start, start + len(texts[i].strip())))
+                at = spans[-1][1]
             sentences = [
                 NewSentence(s, e, sentence_vectors[k + n], sentence_terms[picks[n]]) for n, (s, e) in enumerate(spans)
             ]
@@ -103,15 +112,16 @@ def build(
                 first, last = p * SENTENCES_PER_PASSAGE, (p + 1) * SENTENCES_PER_PASSAGE
                 terms = " ".join([title_terms[a % len(titles)], *(sentence_terms[i] for i in picks[first : last + 1])])
                 passages.append(NewPassage(first, last, spans[first][0], spans[last][1], terms))
-            store.add_article(Article(source, body), sentences, passages, "2025-01-01T00:00:00+00:00")
+            store.add_article(article, sentences, passages, "2025-01-01T00:00:00+00:00")
             sentence_count += len(sentences)
-        store_s += time.perf_counter() - t0
+            store_s += time.perf_counter() - t0
         print(f"  {size}: {(begin + chunk) * PASSAGES_PER_ARTICLE} passages written", end="\r", flush=True)
     store.commit()
     t0 = time.perf_counter()
     LexicalIndex.write(store.passage_terms(), work / BM25_DIR)
     bm25_s = time.perf_counter() - t0
     counts = store.counts()
+    hashes = store.content_hashes()
     store.close()
     lexical_rss = peak_rss_mb()
 
@@ -138,7 +148,8 @@ def build(
         settings=settings_fingerprint(encoder.info.fingerprint, settings),
         counts=counts,
         vector_index=VectorIndexInfo(factory, size),
-        articles={},
+        articles=hashes,
+        sources=read_articles(folder_of_articles).files,
         files=describe_files(work),
         built_at="2025-01-01T00:00:00+00:00",
         passage_tokens=settings.passage_tokens,
@@ -156,6 +167,11 @@ def build(
         "index_bytes": size_bytes,
         "sentences": counts.sentences,
     }
+
+
+def articles_folder(size: int) -> Path:
+    """Where the articles of the synthetic index of `size` passages are written."""
+    return WORK / f"scale-{size}-articles"
 
 
 def vector_quality(size: int, seeds: np.ndarray) -> dict:

@@ -27,7 +27,7 @@ from .errors import (
 )
 from .feedback import FEEDBACK_FILE, FeedbackRecord, append_feedback, read_feedback
 from .filters import Filters
-from .index import Index, load_index, open_index
+from .index import Index, follow_index, load_index, open_index
 from .retrieval import Hit, retrieve
 from .splitting import Sentence
 from .store import ArticleInfo, Counts
@@ -64,6 +64,7 @@ __all__ = [
     "answer",
     "append_feedback",
     "build_index",
+    "follow_index",
     "load_index",
     "load_settings",
     "open_index",

@@ -9,6 +9,7 @@ answered. `open_index` keeps one loaded index per folder and reloads it after a 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from .config import Settings
@@ -259,12 +260,16 @@ def _check_counts(
 
 _OPEN: dict[tuple[Path, Settings], Index] = {}
 _OPEN_LOCK = threading.Lock()
+_LOADING: dict[tuple[Path, Settings], threading.Lock] = {}
 
 
 def open_index(index: Index | str | Path | None = None, settings: Settings | None = None) -> Index:
     """An `Index` as is; a folder (None: `settings.index_dir`) loaded once per process with
     `settings` and reloaded automatically after `qa index` (or an upload in the UI)
     replaces its generation.
+
+    While one thread loads a new generation, others keep answering from the loaded one
+    instead of waiting: a question never stalls behind a reload.
 
     Example:
         >>> open_index("index", Settings()) is open_index("index", Settings())
@@ -277,6 +282,49 @@ def open_index(index: Index | str | Path | None = None, settings: Settings | Non
     key = (folder.resolve(), settings)
     with _OPEN_LOCK:
         loaded = _OPEN.get(key)
-        if loaded is None or current_generation(folder) != loaded.generation:
-            _OPEN[key] = loaded = load_index(folder, settings, previous=loaded)
+        loading = _LOADING.setdefault(key, threading.Lock())
+    if loaded is not None and current_generation(folder) == loaded.generation:
         return loaded
+    if loaded is None:
+        loading.acquire()
+    elif not loading.acquire(blocking=False):
+        return loaded  # another thread is loading the new generation: answer from this one meanwhile
+    try:
+        with _OPEN_LOCK:
+            loaded = _OPEN.get(key)
+        if loaded is None or current_generation(folder) != loaded.generation:
+            fresh = load_index(folder, settings, previous=loaded)
+            with _OPEN_LOCK:
+                _OPEN[key] = loaded = fresh
+        return loaded
+    finally:
+        loading.release()
+
+
+def follow_index(
+    index_dir: Path | str,
+    settings: Settings,
+    interval: float = 0.5,
+    on_error: Callable[[Exception], None] | None = None,
+) -> threading.Event:
+    """Keep the loaded index of `index_dir` current in the background: every `interval`
+    seconds, load the generation `CURRENT` names if it changed (replicas sharing one index
+    folder pick up a build within about a second, without a restart). Questions keep using
+    the loaded generation until the new one is ready. Returns an event that stops it.
+
+    Example:
+        >>> stop = follow_index("index", Settings())
+        >>> stop.set()
+    """
+
+    def run() -> None:
+        while not stop.wait(interval):
+            try:
+                open_index(index_dir, settings)
+            except Exception as exc:  # a damaged or half-copied index: keep serving the loaded one
+                if on_error is not None:
+                    on_error(exc)
+
+    stop = threading.Event()
+    threading.Thread(target=run, name="qa-follow-index", daemon=True).start()
+    return stop

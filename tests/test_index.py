@@ -227,3 +227,93 @@ def test_many_passages_are_read_in_one_call(tmp_path, fake):
     assert len(ids) > 1100
     passages = index.store.passages(ids)
     assert sorted(passages) == ids and all(p.text.startswith("Sentence") for p in passages.values())
+
+
+# -- replicas: one index folder, several processes ------------------------------------------------
+
+
+@pytest.fixture
+def fake_loads(monkeypatch, fake):
+    """open_index/follow_index load with the fake encoder and reader (the index was built with it)."""
+    import qa.index
+    from tests.fakes import FakeReader
+
+    real = qa.index.load_index
+    monkeypatch.setattr(
+        qa.index, "load_index", lambda *a, **k: real(*a, **{**k, "encoder": fake, "reader": FakeReader()})
+    )
+    monkeypatch.setattr(qa.index, "_OPEN", {})
+    return real
+
+
+def _wait_for(condition, timeout=10.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_follow_index_picks_up_a_new_generation_without_a_question(settings, fake, fake_loads):
+    import qa.index
+    from qa.build import build_index
+    from qa.index import follow_index, open_index
+
+    build_index(settings, encoder=fake, progress=False)
+    first = open_index(settings.index_dir, settings)
+    stop = follow_index(settings.index_dir, settings, interval=0.05)
+    try:
+        (settings.articles_dir / "ferry.txt").write_text("title: Ferry\n\nA storm hit the harbour.")
+        build_index(settings, encoder=fake, progress=False)
+        key = (settings.index_dir.resolve(), settings)
+        _wait_for(lambda: qa.index._OPEN[key].generation == current_generation(settings.index_dir))
+    finally:
+        stop.set()
+    latest = qa.index._OPEN[key]
+    assert latest is not first and latest.counts.articles == 5 and latest.base is first.base
+
+
+def test_a_question_in_flight_finishes_on_its_generation_after_a_new_one_is_published(settings, fake, fake_loads):
+    from qa.build import build_index
+    from qa.index import open_index
+
+    build_index(settings, encoder=fake, progress=False)
+    old = open_index(settings.index_dir, settings)
+    old_generation = old.generation
+    (settings.articles_dir / "markets.md").unlink()
+    build_index(settings, encoder=fake, progress=False)  # publishes, then deletes the old folder
+    assert not old_generation.exists()
+    hits = retrieve("Why did stocks fall?", k=3, index=old)  # the old generation's open files still serve
+    assert "markets.md" in [h.source.article_id for h in hits]
+    new = open_index(settings.index_dir, settings)
+    assert "markets.md" not in [h.source.article_id for h in retrieve("Why did stocks fall?", k=3, index=new)]
+
+
+def test_questions_do_not_wait_for_a_reload(settings, fake, fake_loads, monkeypatch):
+    import threading
+
+    import qa.index
+    from qa.build import build_index
+    from qa.index import open_index
+
+    build_index(settings, encoder=fake, progress=False)
+    old = open_index(settings.index_dir, settings)
+    release, started = threading.Event(), threading.Event()
+    loader = qa.index.load_index
+
+    def slow_load(*args, **kwargs):
+        started.set()
+        release.wait(10)
+        return loader(*args, **kwargs)
+
+    monkeypatch.setattr(qa.index, "load_index", slow_load)
+    (settings.articles_dir / "ferry.txt").write_text("title: Ferry\n\nA storm hit the harbour.")
+    build_index(settings, encoder=fake, progress=False)
+    reloading = threading.Thread(target=open_index, args=(settings.index_dir, settings))
+    reloading.start()
+    assert started.wait(5)
+    assert open_index(settings.index_dir, settings) is old  # answered from the loaded generation at once
+    release.set()
+    reloading.join(10)
+    assert open_index(settings.index_dir, settings).counts.articles == 5

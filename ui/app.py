@@ -30,7 +30,7 @@ from typing import Any
 
 import gradio as gr
 
-from qa import QAError, Settings
+from qa import QAError, Settings, follow_index
 
 from .articles import ArticlesTab
 from .auth import auth_options, exposure_warning, parse_auth
@@ -225,6 +225,9 @@ def serve(
     if update:
         print(app.ensure_index(), file=sys.stderr)
     app.index().warm_up()  # load the models before the first visitor
+    # Another process (qa index, qa index --watch, a replica's upload) may publish a new
+    # generation into the same folder: pick it up within a second, without a restart.
+    follow_index(settings.index_dir, settings, on_error=lambda exc: log.warning("index not reloaded: %s", exc))
     demo = build_app(app)
     print(f"Chat ready on http://{host}:{port}", file=sys.stderr)
     try:

@@ -594,8 +594,16 @@ def _publish(index_dir: Path, work: Path) -> Path:
 
 
 def _remove_leftovers(index_dir: Path, keep: Path | None) -> None:
-    """Delete unfinished builds and old generations (readers keep their open files)."""
+    """Delete unfinished builds and old generations, but the live one and the one before it.
+
+    A process on this machine keeps reading a deleted generation through its open files;
+    a replica on another machine sharing the folder over a network file system does not
+    (NFS gives it "stale file handle"), so the generation it may still be answering from
+    stays until the next build. With a shared base, that costs only its delta on disk.
+    """
     live = current_generation(index_dir) if keep is None else keep
+    older = sorted(p.name for p in index_dir.glob("gen-*") if live is not None and p.name < live.name)
+    kept = {live.name if live is not None else "", *older[-1:]}
     for path in index_dir.iterdir():
-        if path.is_dir() and (path.name.startswith(".build-") or path.name.startswith("gen-")) and path != live:
+        if path.is_dir() and path.name.startswith((".build-", "gen-")) and path.name not in kept:
             shutil.rmtree(path, ignore_errors=True)

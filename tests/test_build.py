@@ -199,7 +199,8 @@ def test_build_killed_at_any_point_leaves_the_previous_index_working(settings, f
     report = build_index(settings, encoder=fake, progress=False)
     assert report.updated == ("markets.md",)
     names = {p.name for p in settings.index_dir.iterdir()}
-    assert names == {current_generation(settings.index_dir).name, "CURRENT", ".lock"}  # ... until the next build
+    # ... until the next build, which keeps only the live generation and the one before it
+    assert names == {current_generation(settings.index_dir).name, before.name, "CURRENT", ".lock"}
 
 
 def test_ivf_vector_index_is_trained_in_the_build_and_updated_incrementally(tmp_path, fake):

@@ -282,7 +282,10 @@ def test_a_question_in_flight_finishes_on_its_generation_after_a_new_one_is_publ
     old = open_index(settings.index_dir, settings)
     old_generation = old.generation
     (settings.articles_dir / "markets.md").unlink()
-    build_index(settings, encoder=fake, progress=False)  # publishes, then deletes the old folder
+    build_index(settings, encoder=fake, progress=False)  # the old generation is kept one build longer
+    assert old_generation.exists()
+    (settings.articles_dir / "ferry.txt").write_text("title: Ferry\n\nA storm hit the harbour.")
+    build_index(settings, encoder=fake, progress=False)  # ... and deleted now
     assert not old_generation.exists()
     hits = retrieve("Why did stocks fall?", k=3, index=old)  # the old generation's open files still serve
     assert "markets.md" in [h.source.article_id for h in hits]

@@ -20,6 +20,7 @@ from .errors import QAError
 if TYPE_CHECKING:  # the commands import what they need when they run: `qa --help` stays instant
     from .answering import Answer
     from .build import BuildReport
+    from .index import Index
     from .retrieval import Hit
 
 EXAMPLES = {
@@ -232,6 +233,7 @@ def _info(args: argparse.Namespace) -> int:
             "chunking": {"passage_tokens": m.passage_tokens, "overlap_sentences": m.overlap_sentences},
             "fingerprint": m.fingerprint,
             "vector_index": asdict(m.vector_index),
+            "segments": _segments_text(index),
             "format_version": m.format_version,
             "versions": m.versions,
         }
@@ -247,6 +249,7 @@ def _info(args: argparse.Namespace) -> int:
         print(f"model        {m.model.name} ({m.model.dim} dimensions, {m.model.max_tokens} tokens)")
         print(f"passages     up to {m.passage_tokens} tokens, {m.overlap_sentences} sentence overlap")
         print(f"vectors      {m.vector_index.factory} ({m.vector_index.ntotal} vectors)")
+        print(f"segments     {_segments_text(index)}")
         print(f"fingerprint  {m.fingerprint} (format {m.format_version})")
         articles = index.articles()
         for a in articles[:10]:
@@ -307,6 +310,20 @@ def counted(n: int, noun: str) -> str:
         ('1 article', '5839 passages')
     """
     return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _segments_text(index: Index) -> str:
+    """The index's segments: the base alone, or the base and a delta of recent changes."""
+    from .store import SegmentedStore
+
+    if not isinstance(index.store, SegmentedStore):
+        return "one (no changes since the last merge)"
+    delta = index.store.delta.counts()
+    return (
+        f"base + delta of recent changes ({counted(delta.articles, 'article')}, "
+        f"{counted(delta.passages, 'passage')}; {counted(len(index.store.removed), 'base article')} "
+        "replaced or removed); merged into the base when the delta grows past 5% of it"
+    )
 
 
 def _report_text(report: BuildReport) -> str:

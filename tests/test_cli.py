@@ -117,6 +117,22 @@ def test_info(cli_index):
 
 
 @pytest.mark.model
+def test_info_shows_the_delta_of_recent_changes(cli_index, tmp_path):
+    shutil.copytree(cli_index[1], tmp_path / "index")
+    shutil.copytree(cli_index[0], tmp_path / "articles")
+    assert (
+        "segments     one (no changes since the last merge)" in run("info", "--index", str(tmp_path / "index")).stdout
+    )
+    (tmp_path / "articles" / "ferry.txt").write_text("title: Ferry\n\nA storm closed the harbour on Monday.")
+    (tmp_path / "articles" / "carney-china-trip.txt").unlink()
+    done = run("index", "--articles", str(tmp_path / "articles"), "--index", str(tmp_path / "index"), "--quiet")
+    assert done.returncode == 0 and "added 1, updated 0, removed 1" in done.stdout
+    info = run("info", "--index", str(tmp_path / "index"), "--verify")
+    assert "base + delta of recent changes (1 article, 1 passage; 1 base article replaced or removed)" in info.stdout
+    assert "holds        1 article, 1 passage, 1 sentence" in info.stdout and "match their checksums" in info.stdout
+
+
+@pytest.mark.model
 def test_output_into_a_closed_pipe_ends_quietly(cli_index):
     """`qa info | head -1`: the reader leaves early; no traceback, the exit status of SIGPIPE."""
     proc = subprocess.Popen(

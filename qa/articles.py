@@ -149,7 +149,7 @@ def read_articles(
     seen: set[str] = set()
     stamps: dict[str, FileStamp] = {}
     not_read: list[str] = []
-    for rel, path, (size, mtime_ns) in files:
+    for rel, name, (size, mtime_ns) in files:
         before = known.get(rel) if known else None
         if before is not None and (before.size, before.mtime_ns) == (size, mtime_ns):
             fresh = [a for a in before.articles if a not in seen]
@@ -157,6 +157,7 @@ def read_articles(
             not_read.extend(fresh)
             stamps[rel] = FileStamp(size, mtime_ns, tuple(fresh))
             continue
+        path = Path(name)
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             skipped.append(
                 Skipped(
@@ -187,13 +188,13 @@ class _Found:
     """A regular file met during the walk: `rel` is its name under the articles folder."""
 
     rel: str
-    path: Path
+    path: str  # a string, not a Path: a walk of 100k files spends seconds making Paths
     identity: tuple[int, int] | str  # (device, inode), or the real path where inodes are 0
     via_link: bool  # reached through a symbolic link (to it, or to a folder above it)
     stamp: tuple[int, int]  # size, modification time (ns)
 
 
-def _find_files(root: Path, follow_links: bool) -> tuple[list[tuple[str, Path, tuple[int, int]]], list[Skipped]]:
+def _find_files(root: Path, follow_links: bool) -> tuple[list[tuple[str, str, tuple[int, int]]], list[Skipped]]:
     """The files to read under `root` as (rel, path, (size, mtime_ns)), sorted, and the entries passed over.
 
     The walk is explicit (os.scandir, never following a link without checking it first)
@@ -222,13 +223,18 @@ def _find_files(root: Path, follow_links: bool) -> tuple[list[tuple[str, Path, t
             if entry.name.startswith("."):
                 continue
             rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
-            path = Path(entry.path)
             is_link = entry.is_symlink()
             try:
-                info = os.stat(path)  # follows links: what would be read
+                info = entry.stat()  # follows links: what would be read
             except OSError as exc:
-                problems.append(Skipped(rel, _unreachable(exc, path, is_link)))
+                problems.append(Skipped(rel, _unreachable(exc, Path(entry.path), is_link)))
                 continue
+            if not is_link and stat.S_ISREG(info.st_mode) and info.st_ino:  # the common case, kept cheap
+                found.append(
+                    _Found(rel, entry.path, (info.st_dev, info.st_ino), via_link, (info.st_size, info.st_mtime_ns))
+                )
+                continue
+            path = Path(entry.path)
             real = Path(os.path.realpath(path)) if is_link else real_folder / entry.name
             if is_link and outside(real) and not follow_links:
                 kind = "folder" if stat.S_ISDIR(info.st_mode) else "file"
@@ -255,7 +261,7 @@ def _find_files(root: Path, follow_links: bool) -> tuple[list[tuple[str, Path, t
                     subfolders.append((path, rel, real, via_link or is_link))
             elif stat.S_ISREG(info.st_mode):
                 identity = (info.st_dev, info.st_ino) if info.st_ino else str(real)
-                found.append(_Found(rel, path, identity, via_link or is_link, (info.st_size, info.st_mtime_ns)))
+                found.append(_Found(rel, entry.path, identity, via_link or is_link, (info.st_size, info.st_mtime_ns)))
             else:
                 problems.append(Skipped(rel, "not a regular file (a device, pipe or socket); not read"))
         stack.extend(reversed(subfolders))  # listed in name order, so the first of two links to one folder wins

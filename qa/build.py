@@ -128,8 +128,9 @@ def build_index(
             "JSON articles, or point --articles / QA_ARTICLES at your folder."
         )
     index_dir = Path(settings.index_dir)
+    seen: dict[Path, Manifest] = {}  # manifests already parsed, by generation
     read = read_articles(
-        folder, settings.max_file_bytes, follow_links=settings.follow_links, known=_known_files(index_dir, full)
+        folder, settings.max_file_bytes, follow_links=settings.follow_links, known=_known_files(index_dir, full, seen)
     )
     if not read.articles and not read.not_read:
         reasons = "; ".join(str(s) for s in read.skipped[:5]) or "the folder is empty"
@@ -161,8 +162,7 @@ def build_index(
 
     with _build_lock(index_dir, wait):
         _remove_leftovers(index_dir, keep=None)
-        previous, reason = _previous_generation(index_dir, wanted, full)
-        live = Manifest.read(previous) if previous is not None else None
+        previous, live, reason = _previous_generation(index_dir, wanted, full, seen)
         if read.not_read and (live is None or not all(a in live.articles for a in read.not_read)):
             # Files skipped as unchanged, but the index to update is not the one that read
             # them (a full rebuild, or another build in between): read everything.
@@ -177,7 +177,7 @@ def build_index(
         work.mkdir()
         try:
             changes, manifest = _build_into(
-                work, previous, read, current, encoder, settings, wanted, on_progress, progress
+                work, previous, live, read, current, encoder, settings, wanted, on_progress, progress
             )
             manifest.write(work)
             _fsync_tree(work)
@@ -209,32 +209,44 @@ def _build_lock(index_dir: Path, wait: float) -> Iterator[None]:
         lock.release()
 
 
-def _previous_generation(index_dir: Path, wanted: dict[str, object], full: bool) -> tuple[Path | None, str]:
-    """The generation to update in place, or None and why everything is rebuilt."""
+def _previous_generation(
+    index_dir: Path, wanted: dict[str, object], full: bool, seen: dict[Path, Manifest]
+) -> tuple[Path | None, Manifest | None, str]:
+    """The generation to update and its manifest, or None and why everything is rebuilt.
+
+    Its delta files are hashed; its base files, which the update links rather than copies,
+    only have their sizes checked: hashing a 6 GB base would cost most of an update's time
+    budget at 1M passages. A merge re-hashes the base as it copies it, `qa info --verify`
+    hashes everything, and every article a question reads is checked against its hash.
+    """
     if full:
-        return None, "--full requested"
+        return None, None, "--full requested"
     try:
         generation = current_generation(index_dir)
         if generation is None:
-            return None, "no index yet"
-        manifest = Manifest.read(generation)
+            return None, None, "no index yet"
+        manifest = seen[generation] if generation in seen else Manifest.read(generation)
     except QAError as exc:
-        return None, f"previous index unusable: {exc}"
+        return None, None, f"previous index unusable: {exc}"
     built = manifest.settings
     if built != wanted:
         changed = sorted(k for k in set(built) | set(wanted) if built.get(k) != wanted.get(k))
-        return None, "changed since the last build: " + ", ".join(changed)
-    problems = file_problems(generation, manifest)
+        return None, None, "changed since the last build: " + ", ".join(changed)
+    problems = file_problems(generation, manifest, sizes_only=lambda name: not name.startswith(DELTA_DIR + "/"))
     if problems:
-        return None, f"previous {problems[0]}"
-    return generation, ""
+        return None, None, f"previous {problems[0]}"
+    return generation, manifest, ""
 
 
-def _known_files(index_dir: Path, full: bool) -> dict[str, FileStamp]:
-    """The article files as the live generation read them (none for a full rebuild)."""
+def _known_files(index_dir: Path, full: bool, seen: dict[Path, Manifest]) -> dict[str, FileStamp]:
+    """The article files as the live generation read them (none for a full rebuild). The
+    manifest read is remembered in `seen`: at 100k articles each parse costs ~0.5 s."""
     try:
         generation = None if full else current_generation(index_dir)
-        return Manifest.read(generation).sources if generation is not None else {}
+        if generation is None:
+            return {}
+        seen[generation] = Manifest.read(generation)
+        return seen[generation].sources
     except QAError:
         return {}  # no usable index: everything is read, and the build says why it rebuilds
 
@@ -242,6 +254,7 @@ def _known_files(index_dir: Path, full: bool) -> dict[str, FileStamp]:
 def _build_into(
     work: Path,
     previous: Path | None,
+    live: Manifest | None,
     read: ReadResult,
     current: dict[str, str],
     encoder: Encoder,
@@ -254,7 +267,7 @@ def _build_into(
     base (hard-linked, never copied) plus a delta holding the changes, merged into a new
     base once the delta outgrows `MERGE_FRACTION` of it."""
     by_id = {a.source.article_id: a for a in read.articles}
-    if previous is None:
+    if previous is None or live is None:
         dense = DenseIndex.empty(encoder.dim)
         store = Store.open_for_build(work / STORE_FILE, encoder.dim, create=True)
         try:
@@ -267,13 +280,12 @@ def _build_into(
             store.close()
         reused: dict[str, FileEntry] = {}
     else:
-        live = Manifest.read(previous)
         changes = _diff(live.articles, current)
         todo = [by_id[k] for k in (*changes.added, *changes.updated)]
         embedded, reused, factory = _update_delta(
             work, previous, live, changes, todo, encoder, settings, on_progress, progress
         )
-    return changes, _manifest(work, encoder, settings, wanted, embedded, reused, factory, read.files)
+    return changes, _manifest(work, encoder, settings, wanted, embedded, reused, factory, read.files, current)
 
 
 def _update_delta(
@@ -310,8 +322,8 @@ def _update_delta(
             gone = [*changes.updated, *changes.removed]
             in_delta = set(delta.content_hashes())
             dense.remove(delta.delete_articles([a for a in gone if a in in_delta]))
-            in_base = set(base.content_hashes())
-            delta.mark_removed([a for a in gone if a in in_base])
+            # Live articles not in the delta are the base's (a base query would read 100k rows at 1M).
+            delta.mark_removed([a for a in gone if a not in in_delta and a in live.articles])
             embedded = _embed_articles(delta, dense, todo, encoder, settings, on_progress, progress)
             delta.commit()
             counts = delta.counts()
@@ -399,6 +411,7 @@ def _manifest(
     reused: dict[str, FileEntry],
     factory: str,
     sources: dict[str, FileStamp],
+    hashes: dict[str, str],
 ) -> Manifest:
     """The manifest of the generation in `work` (files shared with the last one are not hashed again)."""
     base = Store.open(work / STORE_FILE, encoder.dim)
@@ -410,7 +423,7 @@ def _manifest(
         delta_dense = DenseIndex.read(work / DELTA_DIR / VECTORS_FILE, "Flat", mapped=True)
         ntotal = SegmentedDense(base_dense, delta_dense, store.removed_passages).ntotal
     try:
-        counts, hashes = store.counts(), store.content_hashes()
+        counts = store.counts()
     finally:
         store.close()
     return Manifest(
@@ -418,7 +431,7 @@ def _manifest(
         settings=wanted,
         counts=counts,
         vector_index=VectorIndexInfo(factory=factory, ntotal=ntotal),
-        articles=hashes,
+        articles=dict(sorted(hashes.items())),
         files=describe_files(work, reused),
         built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         passage_tokens=settings.passage_tokens,
@@ -580,7 +593,8 @@ def _fsync_dir(folder: Path) -> None:
 
 def _publish(index_dir: Path, work: Path) -> Path:
     """Make `work` the live generation: rename it, then swap the pointer file atomically."""
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    # Microseconds: names sort in publication order (cleanup keeps the generation before the live one).
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%f")
     generation = index_dir / f"gen-{stamp}-{work.name.rsplit('-', 1)[-1]}"
     work.rename(generation)
     pointer = index_dir / f".{POINTER_FILE}.tmp"

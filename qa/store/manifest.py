@@ -95,7 +95,12 @@ class Manifest:
             "build": {"tokens_embedded": self.tokens_embedded, "passages_embedded": self.passages_embedded},
             "sources": {rel: [s.size, s.mtime_ns, list(s.articles)] for rel, s in self.sources.items()},
         }
-        return json.dumps(data, indent=1)
+        # One line per key, each value compact: readable, and written by json's C encoder
+        # (with `indent`, json falls back to Python: 4 s for 100k articles instead of 0.3 s).
+        lines = ",\n".join(
+            f" {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}" for key, value in data.items()
+        )
+        return "{\n" + lines + "\n}\n"
 
     @classmethod
     def read(cls, generation: Path) -> Manifest:
@@ -239,10 +244,16 @@ def describe_files(generation: Path, known: Mapping[str, FileEntry] | None = Non
     }
 
 
-def file_problems(generation: Path, manifest: Manifest, skip: Callable[[str], bool] | None = None) -> list[str]:
+def file_problems(
+    generation: Path,
+    manifest: Manifest,
+    skip: Callable[[str], bool] | None = None,
+    sizes_only: Callable[[str], bool] | None = None,
+) -> list[str]:
     """What differs between the files of a generation and its manifest (empty: all match):
     missing files, other sizes (truncation), other content hashes (damage). Files for
-    which `skip(name)` is true are not checked (already verified, e.g. shared by hard link)."""
+    which `skip(name)` is true are not checked (already verified, e.g. shared by hard link),
+    those for which `sizes_only(name)` is true are not hashed."""
     problems = []
     for name, expected in manifest.files.items():
         if skip is not None and skip(name):
@@ -255,6 +266,6 @@ def file_problems(generation: Path, manifest: Manifest, skip: Callable[[str], bo
                 f"{name} is {path.stat().st_size} bytes, the manifest says {expected.bytes}: "
                 "the file is truncated or damaged"
             )
-        elif file_digest(path) != expected.xxh3:
+        elif (sizes_only is None or not sizes_only(name)) and file_digest(path) != expected.xxh3:
             problems.append(f"{name}: content differs from the manifest (damaged)")
     return problems

@@ -214,10 +214,9 @@ def _previous_generation(
 ) -> tuple[Path | None, Manifest | None, str]:
     """The generation to update and its manifest, or None and why everything is rebuilt.
 
-    Its delta files are hashed; its base files, which the update links rather than copies,
-    only have their sizes checked: hashing a 6 GB base would cost most of an update's time
-    budget at 1M passages. A merge re-hashes the base as it copies it, `qa info --verify`
-    hashes everything, and every article a question reads is checked against its hash.
+    Every file is hashed, the base included although an update links it rather than copying
+    it: damage must not live on in the next generation (0.6 s for the 6 GB of a 1M-passage
+    index in the page cache).
     """
     if full:
         return None, None, "--full requested"
@@ -232,7 +231,7 @@ def _previous_generation(
     if built != wanted:
         changed = sorted(k for k in set(built) | set(wanted) if built.get(k) != wanted.get(k))
         return None, None, "changed since the last build: " + ", ".join(changed)
-    problems = file_problems(generation, manifest, sizes_only=lambda name: not name.startswith(DELTA_DIR + "/"))
+    problems = file_problems(generation, manifest)
     if problems:
         return None, None, f"previous {problems[0]}"
     return generation, manifest, ""

@@ -25,6 +25,7 @@ import errno
 import logging
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -227,7 +228,7 @@ def serve(
     app.index().warm_up()  # load the models before the first visitor
     # Another process (qa index, qa index --watch, a replica's upload) may publish a new
     # generation into the same folder: pick it up within a second, without a restart.
-    follow_index(settings.index_dir, settings, on_error=lambda exc: log.warning("index not reloaded: %s", exc))
+    stop_following = follow_index(settings.index_dir, settings, on_error=_log_once("index not reloaded: %s"))
     demo = build_app(app)
     print(f"Chat ready on http://{host}:{port}", file=sys.stderr)
     try:
@@ -241,3 +242,17 @@ def serve(
         )
     except OSError as exc:  # taken between the check and the launch
         raise port_error(host, port, exc) from None
+    finally:
+        stop_following.set()
+
+
+def _log_once(message: str) -> Callable[[Exception], None]:
+    """A warning for each new problem, not one every half second while it lasts."""
+    last: list[str] = [""]
+
+    def warn(exc: Exception) -> None:
+        if str(exc) != last[0]:
+            last[0] = str(exc)
+            log.warning(message, exc)
+
+    return warn

@@ -248,12 +248,10 @@ def file_problems(
     generation: Path,
     manifest: Manifest,
     skip: Callable[[str], bool] | None = None,
-    sizes_only: Callable[[str], bool] | None = None,
 ) -> list[str]:
     """What differs between the files of a generation and its manifest (empty: all match):
     missing files, other sizes (truncation), other content hashes (damage). Files for
-    which `skip(name)` is true are not checked (already verified, e.g. shared by hard link),
-    those for which `sizes_only(name)` is true are not hashed."""
+    which `skip(name)` is true are not checked (already verified, e.g. shared by hard link)."""
     problems = []
     for name, expected in manifest.files.items():
         if skip is not None and skip(name):
@@ -266,6 +264,6 @@ def file_problems(
                 f"{name} is {path.stat().st_size} bytes, the manifest says {expected.bytes}: "
                 "the file is truncated or damaged"
             )
-        elif (sizes_only is None or not sizes_only(name)) and file_digest(path) != expected.xxh3:
+        elif file_digest(path) != expected.xxh3:
             problems.append(f"{name}: content differs from the manifest (damaged)")
     return problems

@@ -37,8 +37,10 @@ def test_full_build_writes_a_self_describing_manifest(settings, fake):
         "passages": report.counts.passages,
         "sentences": report.counts.sentences,
     }
-    assert set(manifest["articles"]) == {"markets.md", "football.txt", "volcano.txt", "carney-china-trip.txt"}
-    assert all(len(h) == 64 for h in manifest["articles"].values())
+    ids, hashes = manifest["articles"]["ids"], manifest["articles"]["content_hashes"]
+    assert set(ids) == {"markets.md", "football.txt", "volcano.txt", "carney-china-trip.txt"}
+    assert len(hashes) == 4 and all(len(h) == 64 for h in hashes)
+    assert manifest["sources"]["paths"] == sorted(ids) and len(manifest["sources"]["mtime_ns"]) == 4
     assert {"faiss-cpu", "onnxruntime", "sqlite", "qa"} <= set(manifest["versions"])
     assert manifest["built_at"].endswith("+00:00")
     assert manifest["files"]["vectors.faiss"]["bytes"] == (generation / "vectors.faiss").stat().st_size
@@ -347,3 +349,21 @@ def test_files_skipped_as_unchanged_are_read_after_all_when_the_index_is_rebuilt
     longer = replace(settings, passage_tokens=128)  # another chunking: everything must be re-read
     report = build_index(longer, encoder=fake, progress=False)
     assert report.full and report.counts.articles == 5 and len(report.added) == 5
+
+
+def test_an_update_trusts_untouched_files_but_loading_still_hashes_them(settings, fake):
+    """Damage that keeps a file's size and time slips past an update's quick check (an update
+    does not re-hash 6 GB), never past loading, and `--full` repairs it."""
+    from qa.errors import IndexCorruptError
+
+    build_index(settings, encoder=fake, progress=False)
+    store = current_generation(settings.index_dir) / "store.sqlite"
+    stamp = store.stat()
+    store.write_bytes(store.read_bytes().replace(b"The town of 4,000 people", b"The town of 9,000 people"))
+    os.utime(store, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    (settings.articles_dir / "new.txt").write_text("title: Harbour reopens\n\nThe harbour reopened after the storm.")
+    assert not build_index(settings, encoder=fake, progress=False).full
+    with pytest.raises(IndexCorruptError, match="store.sqlite: content differs from the manifest"):
+        load_index(settings.index_dir, settings, encoder=fake)
+    assert build_index(settings, encoder=fake, progress=False, full=True).counts.articles == 5
+    assert load_index(settings.index_dir, settings, encoder=fake).verify() == []

@@ -34,10 +34,11 @@ class Counts:
 
 @dataclass(frozen=True)
 class FileEntry:
-    """Size and content hash (XXH3-128, hex) of one file of a generation."""
+    """Size, content hash (XXH3-128, hex) and modification time of one file of a generation."""
 
     bytes: int
     xxh3: str
+    mtime_ns: int = 0  # when it was hashed: a build trusts a file whose size and time are unchanged
 
 
 @dataclass(frozen=True)
@@ -88,12 +89,19 @@ class Manifest:
             "chunking": {"passage_tokens": self.passage_tokens, "overlap_sentences": self.overlap_sentences},
             "counts": asdict(self.counts),
             "vector_index": asdict(self.vector_index),
-            "articles": self.articles,
+            # Columns, not one object per article: at 100k articles json parses lists of
+            # strings ~10x faster than a dict of small objects (0.1 s instead of 0.8 s).
+            "articles": {"ids": list(self.articles), "content_hashes": list(self.articles.values())},
             "files": {name: asdict(entry) for name, entry in self.files.items()},
             "versions": self.versions,
             "built_at": self.built_at,
             "build": {"tokens_embedded": self.tokens_embedded, "passages_embedded": self.passages_embedded},
-            "sources": {rel: [s.size, s.mtime_ns, list(s.articles)] for rel, s in self.sources.items()},
+            "sources": {
+                "paths": list(self.sources),
+                "bytes": [s.size for s in self.sources.values()],
+                "mtime_ns": [s.mtime_ns for s in self.sources.values()],
+                "articles": [list(s.articles) for s in self.sources.values()],
+            },
         }
         # One line per key, each value compact: readable, and written by json's C encoder
         # (with `indent`, json falls back to Python: 4 s for 100k articles instead of 0.3 s).
@@ -131,7 +139,7 @@ class Manifest:
                 settings=dict(data["settings"]),
                 counts=Counts(**data["counts"]),
                 vector_index=VectorIndexInfo(**data["vector_index"]),
-                articles=dict(data["articles"]),
+                articles=dict(zip(data["articles"]["ids"], data["articles"]["content_hashes"], strict=True)),
                 files={name: FileEntry(**entry) for name, entry in data["files"].items()},
                 built_at=str(data["built_at"]),
                 passage_tokens=int(data["chunking"]["passage_tokens"]),
@@ -139,16 +147,20 @@ class Manifest:
                 tokens_embedded=int(data["build"]["tokens_embedded"]),
                 passages_embedded=int(data["build"]["passages_embedded"]),
                 versions=dict(data["versions"]),
-                sources={
-                    str(rel): FileStamp(int(size), int(mtime), tuple(map(str, ids)))
-                    for rel, (size, mtime, ids) in data.get("sources", {}).items()
-                },
+                sources=_sources(data["sources"]),
             )
         except (KeyError, TypeError, ValueError, AttributeError):
             raise IndexCorruptError(f"{path} is damaged (fields missing or of the wrong type). {rebuild}") from None
 
     def write(self, generation: Path) -> None:
         (generation / MANIFEST_FILE).write_text(self.to_json())
+
+
+def _sources(columns: dict[str, list[Any]]) -> dict[str, FileStamp]:
+    paths, sizes, times, ids = (columns[k] for k in ("paths", "bytes", "mtime_ns", "articles"))
+    if not len(paths) == len(sizes) == len(times) == len(ids):
+        raise ValueError("source columns of different lengths")
+    return {path: FileStamp(size, mtime, tuple(i)) for path, size, mtime, i in zip(paths, sizes, times, ids)}
 
 
 def settings_fingerprint(model_fingerprint: str, settings: Settings) -> dict[str, Any]:
@@ -237,10 +249,11 @@ def describe_files(generation: Path, known: Mapping[str, FileEntry] | None = Non
     `known` (files shared by hard link with a verified generation) are taken as they are."""
     known = known or {}
     return {
-        name: known[name] if name in known else FileEntry(path.stat().st_size, file_digest(path))
+        name: known[name] if name in known else FileEntry(stat.st_size, file_digest(path), stat.st_mtime_ns)
         for path in sorted(generation.rglob("*"))
         if path.is_file() and path.name != MANIFEST_FILE
         for name in [path.relative_to(generation).as_posix()]
+        for stat in [path.stat()]
     }
 
 
@@ -248,10 +261,13 @@ def file_problems(
     generation: Path,
     manifest: Manifest,
     skip: Callable[[str], bool] | None = None,
+    trust_unchanged: bool = False,
 ) -> list[str]:
     """What differs between the files of a generation and its manifest (empty: all match):
     missing files, other sizes (truncation), other content hashes (damage). Files for
-    which `skip(name)` is true are not checked (already verified, e.g. shared by hard link)."""
+    which `skip(name)` is true are not checked (already verified, e.g. shared by hard link).
+    With `trust_unchanged`, a file whose size and modification time are those recorded when
+    it was hashed is not hashed again (what an update does; loading always hashes)."""
     problems = []
     for name, expected in manifest.files.items():
         if skip is not None and skip(name):
@@ -259,11 +275,13 @@ def file_problems(
         path = generation / name
         if not path.is_file():
             problems.append(f"{name} is missing")
-        elif path.stat().st_size != expected.bytes:
+        elif (stat := path.stat()).st_size != expected.bytes:
             problems.append(
                 f"{name} is {path.stat().st_size} bytes, the manifest says {expected.bytes}: "
                 "the file is truncated or damaged"
             )
+        elif trust_unchanged and expected.mtime_ns and stat.st_mtime_ns == expected.mtime_ns:
+            continue
         elif file_digest(path) != expected.xxh3:
             problems.append(f"{name}: content differs from the manifest (damaged)")
     return problems

@@ -99,8 +99,8 @@ def main() -> None:
     }
     print(
         table(
-            [[r["action"], r["process_s"], r["beyond_startup_s"], r["delta_mb"]] for r in rows],
-            ["action", "process s", "beyond start-up s", "delta MB"],
+            [[r["action"], r["build_s"], r["process_s"], r["delta_mb"]] for r in rows],
+            ["action", "build s", "process s", "delta MB"],
         )
     )
     print(f"saved {save('updates', results)}")

@@ -28,7 +28,9 @@ EXAMPLES = {
   qa index                          # update index/ from seeds/ (only new or changed articles)
   qa index --full                   # rebuild everything
   qa index --articles ~/news --index ~/news-index
-  qa index --model ~/models/all-mpnet-base-v2 --full""",
+  qa index --model ~/models/all-mpnet-base-v2 --full
+  qa index --articles /srv/news-drop --index /srv/news-index --watch   # keep indexing as files arrive; Ctrl-C stops
+  qa index --articles /mnt/nfs/news-drop --watch --poll --debounce 5  # a network mount: poll, 5 s batches""",
     "ask": """examples:
   qa ask "What tariffs did Trudeau impose?"
   qa ask "What tariffs did Trudeau impose?" --json
@@ -100,6 +102,18 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("--passage-tokens", type=int, help="passage size in tokens (default 256)")
     index.add_argument("--wait", type=float, default=0.0, help="seconds to wait for another running build")
     index.add_argument("--quiet", action="store_true", help="no progress bar")
+    index.add_argument(
+        "--watch", action="store_true", help="then keep indexing each batch of changes as files arrive or leave"
+    )
+    index.add_argument(
+        "--debounce",
+        type=float,
+        metavar="SECONDS",
+        help="with --watch: index a batch once the folder was quiet this long (default 2)",
+    )
+    index.add_argument(
+        "--poll", action="store_true", help="with --watch: poll the folder (network mounts send no file events)"
+    )
     index.set_defaults(run=_index)
 
     ask = command("ask", "Answer a question with cited sentences from the articles.")
@@ -174,8 +188,33 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _index(args: argparse.Namespace) -> int:
     from .build import build_index
 
+    if args.watch:
+        return _watch(args)
+    if args.debounce is not None or args.poll:
+        raise QAError("--debounce and --poll only apply with --watch, e.g. qa index --watch --poll.")
     report = build_index(_settings(args), full=args.full, progress=not args.quiet, wait=args.wait)
     print(_report_text(report))
+    return 0
+
+
+def _watch(args: argparse.Namespace) -> int:
+    """`qa index --watch`: the usual report of the first build, then one line per batch.
+
+    Stopping (Ctrl-C, SIGTERM) is how a watch ends, so it exits 0 after its final line; a
+    service manager sees a clean stop. Bad setup is an error (exit 1) as for `qa index`.
+    """
+    from .watch import DEFAULT_DEBOUNCE, watch_index
+
+    watch_index(
+        _settings(args),
+        debounce=DEFAULT_DEBOUNCE if args.debounce is None else args.debounce,
+        poll=args.poll,
+        full=args.full,
+        wait=args.wait,
+        # A bar redrawn in a log file or a journal is noise: only on a terminal.
+        progress=not args.quiet and sys.stderr.isatty(),
+        on_first_build=lambda report: print(_report_text(report), flush=True),
+    )
     return 0
 
 

@@ -46,3 +46,7 @@ class EncoderError(QAError):
 
 class FeedbackError(QAError):
     """The feedback file cannot be read (a malformed line) or written."""
+
+
+class WatchError(QAError):
+    """The articles folder cannot be watched for changes (`qa index --watch`)."""

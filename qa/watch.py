@@ -1,0 +1,453 @@
+"""Continuous ingestion: `qa index --watch` keeps an index current as articles arrive or leave.
+
+File events only say *when* to build, never *what*: each batch runs the ordinary incremental
+`build_index`, which compares the whole articles folder with the index by content hash. So an
+event that was missed (the watcher was down, a network mount sent none) costs nothing but
+time: the next batch, or the next start, catches up. And since every build is atomic (see
+`qa.build`), a watcher killed at any moment leaves `CURRENT` naming a complete generation.
+
+watchfiles (Rust `notify`: inotify, FSEvents, ReadDirectoryChangesW, or polling) collects the
+events. This module keeps those that can change an article (supported files that are not
+hidden, folders added or removed; never anything inside the index), waits until the folder
+has been quiet for `debounce` seconds (or at most `MAX_BATCH_SECONDS`, or `debounce` if longer,
+after the first change: a steady stream is still indexed), builds once with the encoder loaded for the whole
+session, and reports one line per batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from .articles import SUPPORTED_SUFFIXES
+from .build import BuildReport, build_index
+from .config import Settings
+from .embedding import Encoder
+from .errors import ArticleError, ConfigError, IndexLockedError, QAError, WatchError
+
+if TYPE_CHECKING:  # watchfiles is imported when watching starts: `qa --help` stays instant
+    from watchfiles import Change
+
+DEFAULT_DEBOUNCE = 2.0  # seconds of quiet that close a batch: a copy of many files lands as one
+MAX_BATCH_SECONDS = 30.0  # a folder that is never quiet is still indexed at least this often
+LOCK_WAIT = 60.0  # seconds a batch waits for another build of the index (`qa index`, the chat)
+POLL_SECONDS = 1.0  # how often polling re-lists the folder: cheap enough for big network folders
+_STEP_MS = 100  # how often watchfiles looks for new events, signals and the stop event
+_TICK_MS = 250  # a wake-up without events, to close a batch once the folder is quiet
+# File systems whose changes made on another machine send no inotify event: poll them.
+NETWORK_FILESYSTEMS = frozenset(
+    {"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "ceph", "glusterfs", "vboxsf", "davfs", "lustre"}
+)
+_NETWORK_FUSE = ("fuse.sshfs", "fuse.rclone", "fuse.s3fs", "fuse.gcsfuse", "fuse.glusterfs")
+
+
+class _Event(Protocol):
+    def is_set(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One batch of changes and what its build did (`report`), or why it failed (`error`).
+
+    `paths` are the changed files (and folders, ending in "/") relative to the articles
+    folder; empty for the build that starts the session (`initial`).
+
+    Example:
+        >>> batch = Batch(dt.datetime(2026, 11, 30, 6, 40, 12), ("a.txt",), None, "index busy")
+        >>> batch.ok
+        False
+    """
+
+    finished: dt.datetime
+    paths: tuple[str, ...]
+    report: BuildReport | None
+    error: str = ""
+    initial: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.report is not None
+
+
+@dataclass(frozen=True)
+class WatchSummary:
+    """How a watch session ended: `watch_index` returns it when stopped.
+
+    `stopped_by` is "Ctrl-C", "SIGTERM" or "stop event"; `abandoned_build` is true when a
+    build was running then (it was abandoned: the index is as before it); `unindexed` counts
+    changed paths seen but not yet built. The next start catches up on both.
+    """
+
+    batches: int
+    failed: int
+    stopped_by: str
+    abandoned_build: bool
+    unindexed: int
+
+
+def watch_index(
+    settings: Settings,
+    *,
+    encoder: Encoder | None = None,
+    debounce: float = DEFAULT_DEBOUNCE,
+    poll: bool = False,
+    full: bool = False,
+    wait: float = 0.0,
+    lock_wait: float = LOCK_WAIT,
+    progress: bool = False,
+    log: Callable[[str], None] | None = None,
+    on_first_build: Callable[[BuildReport], None] | None = None,
+    on_batch: Callable[[Batch], None] | None = None,
+    stop: _Event | None = None,
+) -> WatchSummary:
+    """Bring the index up to date, then index each batch of changes until stopped.
+
+    The first build is an ordinary `build_index` (`full` as there; it waits `wait` or
+    `lock_wait` seconds for another build, whichever is longer), reported to
+    `on_first_build` (default: one log line); a folder without articles yet is logged and
+    watched. Then each batch, once the folder has been
+    quiet for `debounce` seconds, runs one incremental build with the same `encoder` and
+    gives `log` one line (and `on_batch` the `Batch`). A batch that fails (no readable
+    article left, the index busy for `lock_wait` seconds, a disk error) is logged and
+    watching goes on; a busy index is retried. `poll=True` polls instead of waiting for
+    file events (network mounts); a network file system is detected and polled anyway.
+
+    Ctrl-C (KeyboardInterrupt), SIGTERM (in the main thread) or `stop.set()` end the
+    session: a running build is abandoned safely, a final line is logged and the summary
+    returned. A missing articles folder, an index inside it or a bad `debounce` raise.
+
+    Example:
+        >>> stop = threading.Event()
+        >>> threading.Timer(60, stop.set).start()
+        >>> watch_index(Settings(articles_dir=Path("seeds")), stop=stop).stopped_by
+        'stop event'
+    """
+    log = log or _print_line
+    if not 0.05 <= debounce <= 3600:
+        raise ConfigError(f"debounce={debounce} seconds is out of range; use 0.05 to 3600 (default 2).")
+    root = Path(settings.articles_dir)
+    if not root.is_dir():
+        raise ArticleError(
+            f"Articles folder {root}/ does not exist. Create it (it may be empty: articles are indexed as "
+            "they arrive), or point --articles / QA_ARTICLES at your folder."
+        )
+    root_real, index_real = root.resolve(), Path(settings.index_dir).resolve()
+    check_index_place(root_real, index_real)
+    if encoder is None:
+        from .embedding import get_encoder
+
+        encoder = get_encoder(settings)  # once for the session: a batch costs only its articles
+    filesystem = filesystem_type(root_real)
+    polling = poll or is_network_filesystem(filesystem)
+    stop_event: _Event = stop if stop is not None else threading.Event()
+    pending: dict[str, None] = {}  # changed paths in arrival order (a dict: ordered, no repeats)
+    batches = failed = 0
+    building = False
+    with _sigterm_as_interrupt() as received:
+        from watchfiles import watch
+
+        events = watch(
+            root_real,
+            watch_filter=lambda change, path: is_article_event(change, Path(path), root_real, index_real),
+            debounce=_STEP_MS * 5,
+            step=_STEP_MS,
+            stop_event=stop_event,
+            rust_timeout=_TICK_MS,
+            yield_on_timeout=True,
+            # None, not False: watchfiles then still polls where events never come (WSL's
+            # Windows drives) and honours WATCHFILES_FORCE_POLLING.
+            force_polling=True if polling else None,
+            poll_delay_ms=int(POLL_SECONDS * 1000),
+            raise_interrupt=True,
+            ignore_permission_denied=True,  # an unreadable subfolder is the build's to report, with its reason
+        )
+        changes_seen = _guarded(events, root_real)
+        try:
+            # The watcher starts with the first step, before the first build reads the folder:
+            # what arrives during that build is kept and becomes the first batch.
+            first_events = next(changes_seen, set())
+            building = True
+            try:
+                report = build_index(settings, full=full, progress=progress, wait=max(wait, lock_wait), encoder=encoder)
+            except ArticleError as exc:  # a drop folder may start empty: wait for its first article
+                log(batch_line(Batch(dt.datetime.now(), (), None, f"{exc} Waiting for articles.", initial=True)))
+            else:
+                if on_first_build is not None:
+                    on_first_build(report)
+                else:
+                    log(batch_line(Batch(dt.datetime.now(), (), report, initial=True)))
+            building = False
+            how = f"polling every {POLL_SECONDS:g} s" if polling else "file events"
+            if filesystem and is_network_filesystem(filesystem):
+                how += f" (network file system {filesystem})"
+            log(
+                f"{_stamp(dt.datetime.now())}  watching {root_real}/ with {how}; a batch is indexed "
+                f"{debounce:g} s after the last change. Ctrl-C to stop."
+            )
+            first_change = last_change = 0.0
+            longest = max(MAX_BATCH_SECONDS, debounce)
+            for changes in _chain(first_events, changes_seen):
+                now = time.monotonic()
+                for path in sorted(path for _, path in changes):
+                    pending[_relative(Path(path), root_real)] = None
+                    first_change, last_change = first_change or now, now
+                if not pending or (now - last_change < debounce and now - first_change < longest):
+                    continue
+                if not root.is_dir():
+                    raise ArticleError(
+                        f"The articles folder {root}/ was removed while watching. Create it again and "
+                        "restart qa index --watch."
+                    )
+                paths = tuple(pending)
+                building = True
+                batch = _run_batch(settings, encoder, paths, progress, lock_wait)
+                building = False
+                batches += 1
+                failed += not batch.ok
+                # The state first, then the line: a stop right after the line finds it current.
+                if batch.report is None and batch.error.startswith("index busy"):
+                    last_change = time.monotonic()  # try again once another quiet period has passed
+                else:
+                    pending.clear()
+                    first_change = last_change = 0.0
+                log(batch_line(batch))
+                if on_batch is not None:
+                    on_batch(batch)
+            stopped_by = "stop event"
+        except KeyboardInterrupt:
+            stopped_by = received.get("signal", "Ctrl-C")
+        finally:
+            changes_seen.close()
+            events.close()  # stops the Rust watcher thread
+    summary = WatchSummary(batches, failed, stopped_by, building, len(pending))
+    log(stop_line(summary))
+    return summary
+
+
+def _guarded(events: Iterator[set[tuple[Change, str]]], root: Path) -> Generator[set[tuple[Change, str]], None, None]:
+    """The watcher's change sets; its failures (e.g. the system's limit of watched folders) as `WatchError`."""
+    try:
+        yield from events
+    except (OSError, RuntimeError) as exc:  # watchfiles' internal errors are RuntimeErrors
+        raise WatchError(
+            f"Cannot watch {root}/ for changes ({exc}). Try polling instead: qa index --watch --poll "
+            "(for inotify's limit on Linux, raising fs.inotify.max_user_watches also works)."
+        ) from exc
+
+
+def _chain(
+    first: set[tuple[Change, str]], rest: Iterator[set[tuple[Change, str]]]
+) -> Iterator[set[tuple[Change, str]]]:
+    yield first
+    yield from rest
+
+
+def _run_batch(settings: Settings, encoder: Encoder, paths: tuple[str, ...], progress: bool, lock_wait: float) -> Batch:
+    """One incremental build for a batch; a failure becomes the batch's error, not an exception."""
+    try:
+        report = build_index(settings, progress=progress, wait=lock_wait, encoder=encoder)
+    except IndexLockedError:
+        return Batch(dt.datetime.now(), paths, None, f"index busy: another build held it for {lock_wait:g} s")
+    except ArticleError as exc:  # e.g. the last article was removed: the index keeps what it had
+        return Batch(dt.datetime.now(), paths, None, f"{exc} The index keeps its previous content.")
+    except (QAError, OSError) as exc:  # the build is atomic: nothing half-written is published
+        return Batch(dt.datetime.now(), paths, None, str(exc) or type(exc).__name__)
+    return Batch(dt.datetime.now(), paths, report)
+
+
+# -- which events count -----------------------------------------------------------------------------
+
+
+def is_article_event(change: Change, path: Path, root: Path, index_dir: Path) -> bool:
+    """Whether a file event under `root` can change what `read_articles` reads.
+
+    Counted: supported files (.txt .md .html .htm .json .jsonl) that are not hidden nor in a
+    hidden folder, and folders added or deleted (a folder moved in sends one event, not one
+    per file). Not counted: anything inside `index_dir`, hidden and temporary files
+    (`.x.txt.swp`, `x.txt~`, `x.txt.part`), other file types, and a folder's own
+    "modified" event (its files have their own events).
+
+    Example:
+        >>> from watchfiles import Change
+        >>> root = Path("/news")
+        >>> is_article_event(Change.added, root / "a.txt", root, Path("/idx"))
+        True
+        >>> is_article_event(Change.added, root / ".a.txt.swp", root, Path("/idx"))
+        False
+    """
+    from watchfiles import Change
+
+    if root in index_dir.parents and (path == index_dir or index_dir in path.parents):
+        return False  # (an index that holds the articles folder, /srv for /srv/news, excludes nothing)
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        return False
+    if not parts or any(part.startswith(".") for part in parts):
+        return False
+    if change == Change.modified and path.is_dir():
+        return False
+    if path.suffix.lower() in SUPPORTED_SUFFIXES:
+        return True
+    # A folder: when added, its articles may have come with it; when deleted, it cannot be
+    # told from a file any more, so a deleted name without a suffix counts (at worst, one
+    # build that finds nothing changed).
+    return (change == Change.added and path.is_dir()) or (change == Change.deleted and not path.suffix)
+
+
+def check_index_place(root: Path, index_dir: Path) -> None:
+    """Refuse an index inside the articles folder unless it is hidden (`.index`).
+
+    The build reads every non-hidden file under the articles folder, so the index's own
+    files (manifest.json, feedback.jsonl) would be read as articles.
+
+    Example:
+        >>> check_index_place(Path("/news"), Path("/news/.index"))  # hidden: never read, never watched
+    """
+    if index_dir == root or root in index_dir.parents:
+        inside = index_dir.relative_to(root).parts
+        if not inside or not any(part.startswith(".") for part in inside):
+            raise ConfigError(
+                f"The index {index_dir}/ is inside the articles folder {root}/, so its files would be read "
+                f"as articles. Put it outside (--index {root.parent / (root.name + '-index')}) or give it a "
+                f"hidden name (--index {root / '.index'})."
+            )
+
+
+def filesystem_type(path: Path, mounts: str | None = None) -> str:
+    """The file system type of the mount holding `path` ("" when unknown, e.g. not Linux).
+
+    `mounts` is the text of /proc/self/mounts (read when None).
+
+    Example:
+        >>> filesystem_type(Path("/mnt/news/x"), "srv:/news /mnt/news nfs4 rw 0 0\\n/dev/sda1 / ext4 rw 0 0\\n")
+        'nfs4'
+    """
+    if mounts is None:
+        try:
+            mounts = Path("/proc/self/mounts").read_text()
+        except OSError:
+            return ""
+    best, kind = "", ""
+    target = str(path)
+    for line in mounts.splitlines():
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ").replace("\\011", "\t").replace("\\134", "\\")
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, kind = point, fields[2]
+    return kind
+
+
+def is_network_filesystem(kind: str) -> bool:
+    """Whether changes on this file system type may come from another machine, unannounced.
+
+    Example:
+        >>> is_network_filesystem("nfs4"), is_network_filesystem("ext4")
+        (True, False)
+    """
+    return kind in NETWORK_FILESYSTEMS or kind.startswith(_NETWORK_FUSE)
+
+
+def _relative(path: Path, root: Path) -> str:
+    rel = path.relative_to(root).as_posix()
+    return rel + "/" if path.is_dir() else rel
+
+
+# -- the log lines ----------------------------------------------------------------------------------
+
+
+def batch_line(batch: Batch) -> str:
+    """The one log line of a batch: when, what changed, how long, what the index holds now.
+
+    Example:
+        >>> batch_line(batch)  # doctest: +SKIP
+        '2026-11-30 06:40:12  +2 added, ~1 updated, -0 removed  (3 files) in 1.4 s  · 1,234 articles, 9,876 passages'
+    """
+    files = f"  ({_counted(len(batch.paths), 'file')})" if not batch.initial else "  (first build)"
+    if batch.report is None:
+        return f"{_stamp(batch.finished)}  error: {batch.error}{files}; still watching"
+    r = batch.report
+    if r.changed:
+        what = f"+{len(r.added)} added, ~{len(r.updated)} updated, -{len(r.removed)} removed"
+    else:
+        what = "no article changed"
+    line = (
+        f"{_stamp(batch.finished)}  {what}{files} in {r.seconds:.1f} s  · "
+        f"{_counted(r.counts.articles, 'article')}, {_counted(r.counts.passages, 'passage')}"
+    )
+    if r.full:
+        line += f"  · full rebuild ({r.full_reason})"
+    # Skipped files of this batch only: the others were reported when they arrived.
+    mine = [s for s in r.skipped if batch.initial or _in_batch(s.path, batch.paths)]
+    if mine:
+        line += f"  · skipped {mine[0]}" + (f" (and {len(mine) - 1} more)" if len(mine) > 1 else "")
+    return line
+
+
+def stop_line(summary: WatchSummary) -> str:
+    """The last log line of a session.
+
+    Example:
+        >>> stop_line(WatchSummary(3, 0, "Ctrl-C", False, 0))[21:]
+        'stopped (Ctrl-C) after 3 batches; the index is up to date with the changes seen.'
+    """
+    line = f"{_stamp(dt.datetime.now())}  stopped ({summary.stopped_by}) after {_counted(summary.batches, 'batch')}"
+    notes = []
+    if summary.abandoned_build:
+        notes.append("the build in progress was abandoned and the index is as before it")
+    if summary.unindexed:
+        notes.append(f"{_counted(summary.unindexed, 'changed file')} not indexed yet")
+    if notes:
+        return line + "; " + ", ".join(notes) + ". The next qa index catches up."
+    return line + "; the index is up to date with the changes seen."
+
+
+def _in_batch(skipped: str, paths: tuple[str, ...]) -> bool:
+    # "a.jsonl[3]" is a record of a.jsonl; "sub/x.txt" is inside the folder "sub/".
+    return any(skipped == p or skipped.startswith(p if p.endswith("/") else (p + "[", p + "#", p + "/")) for p in paths)
+
+
+def _counted(n: int, noun: str) -> str:
+    plural = noun + ("es" if noun.endswith("ch") else "s")
+    return f"{n:,} {noun if n == 1 else plural}"
+
+
+def _stamp(when: dt.datetime) -> str:
+    return when.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _print_line(line: str) -> None:
+    print(line, flush=True)  # flushed: the log is read live, often through a pipe or a file
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[dict[str, str]]:
+    """Make SIGTERM stop the session as Ctrl-C does (in the main thread; elsewhere a no-op).
+
+    A service manager stops with SIGTERM; without this, Python would die at once, still
+    safely (atomic builds) but without the final line.
+    """
+    received: dict[str, str] = {}
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        yield received
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        received["signal"] = signal.Signals(signum).name
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGTERM, previous)

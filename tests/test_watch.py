@@ -1,0 +1,479 @@
+"""`qa index --watch`: batches of file changes become incremental builds (fake encoder, real watcher)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+from watchfiles import Change
+
+from qa.build import BuildReport
+from qa.cli import main
+from qa.config import Settings
+from qa.errors import ArticleError, ConfigError, WatchError
+from qa.index import load_index
+from qa.retrieval import retrieve
+from qa.store import Counts, current_generation
+from qa.watch import (
+    Batch,
+    WatchSummary,
+    batch_line,
+    filesystem_type,
+    is_article_event,
+    is_network_filesystem,
+    stop_line,
+    watch_index,
+)
+from tests.conftest import SEED
+from tests.fakes import FakeEncoder
+
+HERE = Path(__file__).resolve().parent
+QA = [sys.executable, "-m", "qa.cli"]
+LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d  ")
+HARBOUR = "title: Harbour reopens\n\nThe harbour reopened after the storm. Ferries sail again."
+
+
+class Watching:
+    """`watch_index` in a thread: its batches in a queue, its log lines in a list."""
+
+    def __init__(self, settings: Settings, encoder: FakeEncoder, **options: object) -> None:
+        self.lines: list[str] = []
+        self.batches: queue.Queue[Batch] = queue.Queue()
+        self.stop = threading.Event()
+        self.ready = threading.Event()
+        self.summary: WatchSummary | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(settings, encoder, options), daemon=True)
+
+    def _run(self, settings: Settings, encoder: FakeEncoder, options: dict) -> None:
+        def log(line: str) -> None:
+            self.lines.append(line)
+            if " watching " in line:
+                self.ready.set()
+
+        try:
+            self.summary = watch_index(
+                settings,
+                encoder=encoder,
+                log=log,
+                on_batch=self.batches.put,
+                stop=self.stop,
+                **{"debounce": 0.3, **options},
+            )
+        except BaseException as exc:
+            self.error = exc
+        finally:
+            self.ready.set()
+
+    def __enter__(self) -> Watching:
+        self.thread.start()
+        assert self.ready.wait(30) and self.error is None, self.error
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(15)
+        assert not self.thread.is_alive()
+
+    def next_batch(self, timeout: float = 15.0) -> Batch:
+        try:
+            return self.batches.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no batch within {timeout} s; log: {self.lines}") from None
+
+    def no_batch_for(self, seconds: float) -> None:
+        """Nothing built for a while: waiting is the only way to see an absence."""
+        time.sleep(seconds)
+        assert self.batches.empty(), self.batches.get()
+
+    def batch_lines(self) -> list[str]:
+        return [line for line in self.lines[2:] if " stopped (" not in line]  # after first build and "watching"
+
+
+def test_added_changed_and_removed_files_become_one_incremental_batch(settings, fake):
+    with Watching(settings, fake) as w:
+        assert w.lines[0].startswith(tuple("0123456789")) and "+4 added" in w.lines[0]
+        before = fake.texts_encoded
+        folder = settings.articles_dir
+        (folder / "new.txt").write_text(HARBOUR)
+        (folder / "football.txt").write_text("title: Rovers lose the cup\n\nRovers lost the final on penalties.")
+        (folder / "volcano.txt").unlink()
+        batch = w.next_batch()
+        r = batch.report
+        assert r is not None and (r.added, r.updated, r.removed) == (("new.txt",), ("football.txt",), ("volcano.txt",))
+        assert sorted(batch.paths) == ["football.txt", "new.txt", "volcano.txt"] and not r.full
+        assert fake.texts_encoded - before == 2  # only the two new texts: same encoder, nothing re-embedded
+        index = load_index(settings.index_dir, settings, encoder=fake)
+        assert index.counts.articles == 4
+        assert retrieve("harbour ferries", k=1, index=index, mode="bm25")[0].source.article_id == "new.txt"
+        assert retrieve("Grindavik earthquakes", k=5, index=index, mode="bm25") == []
+        line = w.batch_lines()[0]
+        assert re.fullmatch(
+            LINE.pattern + r"\+1 added, ~1 updated, -1 removed  \(3 files\) in \d+\.\d s  · 4 articles, \d+ passages",
+            line,
+        ), line
+        assert line.endswith(f"· 4 articles, {index.counts.passages} passages")
+
+
+def test_files_dropped_together_or_in_a_trickle_make_one_batch(settings, fake):
+    with Watching(settings, fake, debounce=0.8) as w:
+        for i in range(3):
+            (settings.articles_dir / f"drop{i}.txt").write_text(f"Dropped article {i} about harbour {i}.")
+        for i in range(3, 6):  # gaps shorter than the quiet period: still the same batch
+            time.sleep(0.25)
+            (settings.articles_dir / f"drop{i}.txt").write_text(f"Dropped article {i} about harbour {i}.")
+        batch = w.next_batch()
+        assert batch.report is not None and sorted(batch.report.added) == [f"drop{i}.txt" for i in range(6)]
+        assert len(batch.paths) == 6 and batch.report.counts.articles == 10
+        w.no_batch_for(1.0)
+        assert len(w.batch_lines()) == 1 and "+6 added" in w.batch_lines()[0] and "(6 files)" in w.batch_lines()[0]
+
+
+def test_a_folder_that_is_never_quiet_is_still_indexed(settings, fake, monkeypatch):
+    monkeypatch.setattr("qa.watch.MAX_BATCH_SECONDS", 0.8)
+    with Watching(settings, fake, debounce=0.5) as w:
+        for i in range(12):  # a file every 0.15 s for 1.8 s: never 0.5 s of quiet
+            (settings.articles_dir / f"stream{i}.txt").write_text(f"Streamed article {i} about harbour {i}.")
+            time.sleep(0.15)
+        batch = w.next_batch(timeout=0.05)  # already built while the stream was still running
+        assert batch.report is not None and 2 <= len(batch.report.added) < 12
+
+
+def test_hidden_temporary_and_other_files_trigger_no_build(settings, fake):
+    folder = settings.articles_dir
+    with Watching(settings, fake) as w:
+        (folder / ".draft.txt.swp").write_text("editor swap file")
+        (folder / "story.txt~").write_text("backup")
+        (folder / "story.txt.part").write_text("a download in progress")
+        (folder / "notes.docx").write_text("not a supported type")
+        (folder / ".hidden").mkdir()
+        (folder / ".hidden" / "secret.txt").write_text("A hidden folder is not read.")
+        (folder / "football.txt").touch()  # metadata only: counts as a change (a no-op build, see below)
+        (folder / "football.txt").chmod(0o644)
+        batch = w.next_batch()
+        assert batch.paths == ("football.txt",), batch.paths  # none of the others
+        (folder / "real.txt").write_text(HARBOUR)
+        batch = w.next_batch()
+        assert batch.paths == ("real.txt",) and batch.report is not None and batch.report.added == ("real.txt",)
+        assert len(w.batch_lines()) == 2
+
+
+def test_unchanged_content_is_a_quiet_note_and_unreadable_files_name_their_reason(settings, fake):
+    folder = settings.articles_dir
+    with Watching(settings, fake) as w:
+        generation = current_generation(settings.index_dir)
+        (folder / "football.txt").write_text((folder / "football.txt").read_text())  # saved again, same text
+        batch = w.next_batch()
+        assert batch.report is not None and not batch.report.changed
+        assert current_generation(settings.index_dir) == generation  # nothing rewritten
+        assert re.fullmatch(
+            LINE.pattern + r"no article changed  \(1 file\) in \d+\.\d s  · 4 articles, \d+ passages", w.lines[-1]
+        )
+        (folder / "binary.txt").write_bytes(bytes(range(256)) * 4)
+        batch = w.next_batch()
+        assert batch.report is not None and batch.report.counts.articles == 4
+        assert "no article changed  (1 file)" in w.lines[-1] and "· skipped binary.txt: " in w.lines[-1]
+
+
+def test_a_failed_batch_is_one_line_and_watching_goes_on(settings, fake):
+    folder = settings.articles_dir
+    with Watching(settings, fake) as w:
+        for path in folder.iterdir():
+            path.unlink()
+        batch = w.next_batch()
+        assert batch.report is None and batch.error.startswith("No readable article in ")
+        assert w.lines[-1].endswith("(4 files); still watching") and " error: No readable article" in w.lines[-1]
+        assert load_index(settings.index_dir, settings, encoder=fake).counts.articles == 4  # kept as it was
+        (folder / "new.txt").write_text(HARBOUR)
+        batch = w.next_batch()
+        assert batch.report is not None and batch.report.added == ("new.txt",) and len(batch.report.removed) == 4
+        assert load_index(settings.index_dir, settings, encoder=fake).counts.articles == 1
+    assert w.summary is not None and (w.summary.batches, w.summary.failed) == (2, 1)
+
+
+def test_a_busy_index_is_retried_after_the_other_build(settings, fake):
+    with Watching(settings, fake, lock_wait=0.2) as w:
+        lock = FileLock(str(settings.index_dir / ".lock"))
+        lock.acquire()
+        try:
+            (settings.articles_dir / "new.txt").write_text(HARBOUR)
+            batch = w.next_batch()
+            assert batch.report is None and batch.error.startswith("index busy")
+        finally:
+            lock.release()
+        batch = w.next_batch()  # no new event needed: the batch was kept
+        assert batch.paths == ("new.txt",) and batch.report is not None and batch.report.added == ("new.txt",)
+
+
+def test_polling_sees_new_files(settings, fake):
+    with Watching(settings, fake, poll=True) as w:
+        assert "with polling every 1 s;" in w.lines[1]
+        (settings.articles_dir / "sub").mkdir()
+        (settings.articles_dir / "sub" / "new.md").write_text("# Harbour\n\nThe harbour reopened.")
+        batch = w.next_batch()
+        assert batch.report is not None and batch.report.added == ("sub/new.md",)
+
+
+def test_a_folder_moved_in_is_indexed_with_its_articles(settings, fake, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "a.txt").write_text(HARBOUR)
+    (outside / "b.txt").write_text("title: Rail strike\n\nTrains stopped across the country.")
+    with Watching(settings, fake) as w:
+        outside.rename(settings.articles_dir / "incoming")  # one event for the folder, none per file
+        batch = w.next_batch()
+        assert batch.report is not None and batch.report.added == ("incoming/a.txt", "incoming/b.txt")
+        (settings.articles_dir / "incoming").rename(tmp_path / "gone")
+        batch = w.next_batch()
+        assert batch.report is not None and batch.report.removed == ("incoming/a.txt", "incoming/b.txt")
+
+
+def test_an_index_inside_the_articles_folder_must_be_hidden_and_never_triggers_a_build(settings, fake):
+    inside = replace(settings, index_dir=settings.articles_dir / "index")
+    with pytest.raises(ConfigError, match=r"inside the articles folder .* hidden name"):
+        watch_index(inside, encoder=fake)
+    hidden = replace(settings, index_dir=settings.articles_dir / ".index")
+    with Watching(hidden, fake) as w:
+        (settings.articles_dir / "new.txt").write_text(HARBOUR)
+        batch = w.next_batch()
+        assert batch.report is not None and batch.report.added == ("new.txt",)
+        w.no_batch_for(1.0)  # the build wrote a generation inside the folder: no batch for that
+
+
+def test_an_empty_drop_folder_is_watched_until_its_first_article(settings, fake):
+    for path in settings.articles_dir.iterdir():
+        path.unlink()
+    with Watching(settings, fake) as w:
+        assert " error: No readable article in " in w.lines[0] and w.lines[0].endswith(
+            "Waiting for articles.  (first build); still watching"
+        )
+        assert current_generation(settings.index_dir) is None
+        (settings.articles_dir / "first.txt").write_text(HARBOUR)
+        batch = w.next_batch()
+        assert batch.report is not None and batch.report.added == ("first.txt",) and batch.report.full
+        assert load_index(settings.index_dir, settings, encoder=fake).counts.articles == 1
+
+
+def test_bad_setup_stops_before_watching(settings, fake, tmp_path):
+    with pytest.raises(ArticleError, match="does not exist"):
+        watch_index(replace(settings, articles_dir=tmp_path / "missing"), encoder=fake)
+    with pytest.raises(ConfigError, match="debounce=0"):
+        watch_index(settings, encoder=fake, debounce=0)
+    assert not settings.index_dir.exists()
+
+
+def test_debounce_and_poll_need_watch(tmp_path, capsys):
+    assert main(["index", "--poll", "--articles", str(tmp_path), "--index", str(tmp_path / "i")]) == 1
+    assert "only apply with --watch" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "change, name, expected",
+    [
+        (Change.added, "a.txt", True),
+        (Change.modified, "sub/b.JSONL", True),
+        (Change.deleted, "c.html", True),
+        (Change.added, ".a.txt.swp", False),
+        (Change.added, ".hidden/a.txt", False),
+        (Change.added, "a.txt~", False),
+        (Change.added, "a.txt.part", False),
+        (Change.added, "a.pdf", False),
+        (Change.added, "index/gen-1/manifest.json", False),
+        (Change.modified, "index", False),
+        (Change.deleted, "old-folder", True),  # may have been a folder of articles
+        (Change.deleted, "old.pdf", False),
+    ],
+)
+def test_which_events_count(tmp_path, change, name, expected):
+    root = tmp_path / "news"
+    assert is_article_event(change, root / name, root, root / "index") is expected
+
+
+def test_which_events_count_for_folders(tmp_path):
+    root = tmp_path / "news"
+    (root / "sub").mkdir(parents=True)
+    assert is_article_event(Change.added, root / "sub", root, tmp_path / "idx")
+    assert not is_article_event(Change.modified, root / "sub", root, tmp_path / "idx")
+    assert not is_article_event(Change.modified, root, root, tmp_path / "idx")
+    assert not is_article_event(Change.added, tmp_path / "elsewhere.txt", root, tmp_path / "idx")
+    assert is_article_event(Change.added, root / "a.txt", root, tmp_path)  # an index holding the folder hides nothing
+
+
+def test_a_watcher_failure_is_one_error_naming_the_fix(settings, fake, monkeypatch):
+    import watchfiles
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "OS file watch limit reached")
+        yield set()
+
+    monkeypatch.setattr(watchfiles, "watch", broken)
+    with pytest.raises(WatchError, match=r"Cannot watch .*watch limit reached.*qa index --watch --poll"):
+        watch_index(settings, encoder=fake)
+
+
+def test_network_mounts_are_recognised():
+    mounts = (
+        "/dev/sda1 / ext4 rw 0 0\n"
+        "srv:/export /mnt/news nfs4 rw 0 0\n"
+        "user@host:/x /mnt/news\\040drop fuse.sshfs rw 0 0\n"
+        "tmpfs /mnt/news/tmp tmpfs rw 0 0\n"
+    )
+    assert filesystem_type(Path("/mnt/news/2026/a.txt"), mounts) == "nfs4"
+    assert filesystem_type(Path("/mnt/news drop"), mounts) == "fuse.sshfs"
+    assert filesystem_type(Path("/mnt/news/tmp/x"), mounts) == "tmpfs"
+    assert filesystem_type(Path("/mnt/newsroom"), mounts) == "ext4"
+    assert [is_network_filesystem(k) for k in ("nfs4", "fuse.sshfs", "cifs", "ext4", "tmpfs", "")] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
+
+
+def test_the_log_lines_read_as_documented():
+    from qa.articles import Skipped
+
+    report = BuildReport(
+        index_dir=Path("index"),
+        added=("a.txt", "b.txt"),
+        updated=("c.txt",),
+        removed=(),
+        unchanged=1231,
+        skipped=(Skipped("old.txt", "empty"), Skipped("bad.jsonl[3]", 'record has no "text" string')),
+        warnings=(),
+        full=False,
+        full_reason="",
+        counts=Counts(articles=1234, passages=9876, sentences=40000),
+        passages_embedded=5,
+        tokens_embedded=900,
+        seconds=1.42,
+    )
+    when = dt.datetime(2026, 11, 30, 6, 40, 12)
+    batch = Batch(when, ("a.txt", "b.txt", "c.txt", "bad.jsonl"), report)
+    assert batch_line(batch) == (
+        "2026-11-30 06:40:12  +2 added, ~1 updated, -0 removed  (4 files) in 1.4 s  · 1,234 articles, "
+        '9,876 passages  · skipped bad.jsonl[3]: record has no "text" string'
+    )
+    failed = Batch(when, ("a.txt",), None, "index busy: another build held it for 60 s")
+    assert batch_line(failed) == (
+        "2026-11-30 06:40:12  error: index busy: another build held it for 60 s  (1 file); still watching"
+    )
+    assert stop_line(WatchSummary(1, 0, "SIGTERM", True, 2)).endswith(
+        "stopped (SIGTERM) after 1 batch; the build in progress was abandoned and the index is as before it, "
+        "2 changed files not indexed yet. The next qa index catches up."
+    )
+
+
+# -- as a process: killed, interrupted, terminated ------------------------------------------------------
+
+
+class Lines:
+    """A process's stdout, line by line, with a timeout (a stuck watcher fails, never hangs)."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self.queue: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, args=(proc,), daemon=True).start()
+
+    def _read(self, proc: subprocess.Popen) -> None:
+        for line in proc.stdout:
+            self.queue.put(line.rstrip("\n"))
+
+    def until(self, pattern: str, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.queue.get(timeout=max(deadline - time.monotonic(), 0.01))
+            except queue.Empty:
+                raise AssertionError(f"no line matching {pattern!r} within {timeout} s; got {self.seen}") from None
+            self.seen.append(line)
+            if re.search(pattern, line):
+                return line
+
+
+def start_watcher(settings: Settings, pause_at: str) -> tuple[subprocess.Popen, Lines]:
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "slow_watch.py"), str(settings.articles_dir), str(settings.index_dir), pause_at],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return proc, Lines(proc)
+
+
+@pytest.mark.parametrize("step", ["embed", "swap"])
+def test_watcher_killed_during_a_batch_loses_nothing_and_catches_up_on_restart(settings, fake, step):
+    proc, lines = start_watcher(settings, step)
+    try:
+        lines.until(" watching ")
+        before = current_generation(settings.index_dir)
+        (settings.articles_dir / "new.txt").write_text(HARBOUR)
+        (settings.articles_dir / "volcano.txt").unlink()
+        lines.until(f"^{step}$")
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    assert current_generation(settings.index_dir) == before  # the previous, complete generation
+    index = load_index(settings.index_dir, settings, encoder=fake)
+    assert index.counts.articles == 4 and "volcano.txt" in {a.source.article_id for a in index.articles()}
+
+    proc, lines = start_watcher(settings, "never")
+    try:
+        first = lines.until(r"added, ")
+        assert "+1 added, ~0 updated, -1 removed" in first  # the restart catches up
+        lines.until(" watching ")
+        (settings.articles_dir / "later.txt").write_text("title: Rail strike\n\nTrains stopped across the country.")
+        assert "+1 added, ~0 updated, -0 removed  (1 file)" in lines.until(r"added, ")
+        proc.send_signal(signal.SIGTERM)
+        assert "stopped (SIGTERM) after 1 batch; the index is up to date" in lines.until(" stopped ")
+        assert lines.until("^exit ") == "exit SIGTERM"
+        assert proc.wait(15) == 0 and "Traceback" not in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    names = {a.source.article_id for a in load_index(settings.index_dir, settings, encoder=fake).articles()}
+    assert names == {"new.txt", "later.txt", "markets.md", "football.txt", "carney-china-trip.txt"}
+    leftovers = {p.name for p in settings.index_dir.iterdir()} - {current_generation(settings.index_dir).name}
+    assert leftovers == {"CURRENT", ".lock"}  # the killed build's folder was removed by the next build
+
+
+@pytest.mark.model
+def test_qa_index_watch_stops_cleanly_on_ctrl_c(tmp_path):
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / SEED.name).write_bytes(SEED.read_bytes())
+    proc = subprocess.Popen(
+        [*QA, "index", "--watch", "--debounce", "0.3", "--articles", str(articles), "--index", str(tmp_path / "index")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    lines = Lines(proc)
+    try:
+        assert "full rebuild (no index yet)" in lines.until("^Indexed ")  # the usual report first
+        lines.until(" watching ")
+        (articles / "harbour.txt").write_text(HARBOUR)
+        assert re.search(r"\+1 added, ~0 updated, -0 removed  \(1 file\) .* 2 articles, ", lines.until(" added, "))
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 0
+        stopped = lines.until(" stopped ", timeout=5)
+        assert LINE.match(stopped) and "stopped (Ctrl-C) after 1 batch; the index is up to date" in stopped
+        stderr = proc.stderr.read()
+        assert "Traceback" not in stderr and "interrupted" not in stderr and "error" not in stderr
+    finally:
+        if proc.poll() is None:
+            proc.kill()

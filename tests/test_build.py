@@ -363,7 +363,7 @@ def test_an_update_trusts_untouched_files_but_loading_still_hashes_them(settings
     os.utime(store, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
     (settings.articles_dir / "new.txt").write_text("title: Harbour reopens\n\nThe harbour reopened after the storm.")
     assert not build_index(settings, encoder=fake, progress=False).full
-    with pytest.raises(IndexCorruptError, match="store.sqlite: content differs from the manifest"):
+    with pytest.raises(IndexCorruptError, match=r"store\.sqlite: content differs from the manifest"):
         load_index(settings.index_dir, settings, encoder=fake)
     assert build_index(settings, encoder=fake, progress=False, full=True).counts.articles == 5
     assert load_index(settings.index_dir, settings, encoder=fake).verify() == []

@@ -56,7 +56,7 @@ def start(index: Path, articles: Path) -> tuple[subprocess.Popen, int]:
 
 def cites_new_article(port: int) -> bool:
     result = ask_api(port, NEW_QUESTION, timeout=30)
-    return result is not None and "Kirkwall" in str(result)
+    return result is not None and any("Kirkwall" in c.get("title", "") for c in result.get("citations", []))
 
 
 def main() -> None:

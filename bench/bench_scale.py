@@ -256,21 +256,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", nargs="+", type=int, default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--keep", action="store_true", help="keep the built indexes")
+    parser.add_argument(
+        "--measure-only", action="store_true", help="measure the indexes kept by an earlier --keep run; build nothing"
+    )
     args = parser.parse_args()
     texts, titles, seeds = real_material()
     # Terms are per word, so a passage's terms are its title's plus its sentences'.
     sentence_terms = [" ".join(t) for t in bm25_terms(texts)]
     title_terms = [" ".join(t) for t in bm25_terms(titles)]
-    results = {}
+    results: dict[str, dict] = {}
+    saved = RESULTS / "scale.json"
+    results_before = json.loads(saved.read_text()).get("sizes", {}) if saved.exists() else {}
     for size in args.sizes:
-        figures = build(size, texts, titles, seeds, sentence_terms, title_terms)
+        figures = {} if args.measure_only else build(size, texts, titles, seeds, sentence_terms, title_terms)
         figures |= vector_quality(size, seeds)
         figures |= answer_path(size)
         figures |= serve(size)
-        results[str(size)] = figures
+        results[str(size)] = (results_before.get(str(size), {}) if args.measure_only else {}) | figures
         print(f"\n{size}: {json.dumps(figures)}", flush=True)
-        if not args.keep:
+        if not args.keep and not args.measure_only:
             shutil.rmtree(WORK / f"scale-{size}", ignore_errors=True)
+            shutil.rmtree(articles_folder(size), ignore_errors=True)
     previous = RESULTS / "scale.json"  # a run of some sizes keeps the other sizes' results
     if previous.exists():
         results = json.loads(previous.read_text()).get("sizes", {}) | results

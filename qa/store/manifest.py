@@ -245,11 +245,13 @@ def copy_verified(source: Path, target: Path, expected: FileEntry) -> None:
 
 
 def describe_files(generation: Path, known: Mapping[str, FileEntry] | None = None) -> dict[str, FileEntry]:
-    """Size and hash of every file of a generation except the manifest itself. Entries in
-    `known` (files shared by hard link with a verified generation) are taken as they are."""
+    """Size, hash and time of every file of a generation except the manifest itself. Files in
+    `known` (shared by hard link with the generation just checked) keep their known hash."""
     known = known or {}
     return {
-        name: known[name] if name in known else FileEntry(stat.st_size, file_digest(path), stat.st_mtime_ns)
+        name: FileEntry(stat.st_size, known[name].xxh3, stat.st_mtime_ns)
+        if name in known
+        else FileEntry(stat.st_size, file_digest(path), stat.st_mtime_ns)
         for path in sorted(generation.rglob("*"))
         if path.is_file() and path.name != MANIFEST_FILE
         for name in [path.relative_to(generation).as_posix()]

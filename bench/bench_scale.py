@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -143,18 +144,20 @@ def build(
 
     settings = Settings(index_dir=folder)
     encoder = get_encoder(settings)
-    Manifest(
+    manifest = Manifest(
         model=encoder.info,
         settings=settings_fingerprint(encoder.info.fingerprint, settings),
         counts=counts,
         vector_index=VectorIndexInfo(factory, size),
         articles=hashes,
         sources=read_articles(folder_of_articles).files,
-        files=describe_files(work),
+        files={},
         built_at="2025-01-01T00:00:00+00:00",
         passage_tokens=settings.passage_tokens,
         overlap_sentences=settings.overlap_sentences,
-    ).write(work)
+    )
+    manifest.write_catalog(work)
+    replace(manifest, files=describe_files(work)).write(work)
     _publish(folder, work)
     size_bytes = sum(p.stat().st_size for p in current_generation(folder).rglob("*") if p.is_file())
     return {

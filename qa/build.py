@@ -47,6 +47,7 @@ from .store import (
     bm25_terms,
     current_generation,
 )
+from .store.layout import is_base_file
 from .store.manifest import (
     FileEntry,
     VectorIndexInfo,
@@ -225,7 +226,7 @@ def _previous_generation(
         generation = current_generation(index_dir)
         if generation is None:
             return None, None, "no index yet"
-        manifest = seen[generation] if generation in seen else Manifest.read(generation)
+        manifest = seen[generation] if generation in seen else Manifest.read(generation, catalog=True)
     except QAError as exc:
         return None, None, f"previous index unusable: {exc}"
     built = manifest.settings
@@ -245,7 +246,7 @@ def _known_files(index_dir: Path, full: bool, seen: dict[Path, Manifest]) -> dic
         generation = None if full else current_generation(index_dir)
         if generation is None:
             return {}
-        seen[generation] = Manifest.read(generation)
+        seen[generation] = Manifest.read(generation, catalog=True)
         return seen[generation].sources
     except QAError:
         return {}  # no usable index: everything is read, and the build says why it rebuilds
@@ -302,7 +303,7 @@ def _update_delta(
     """Link the previous base into `work` and write the delta segment with `changes` applied
     (or merge base and delta when the delta grew too large); return what was embedded, the
     manifest entries of the files shared with the previous generation, the base's FAISS type."""
-    base_files = [name for name in live.files if not name.startswith(DELTA_DIR + "/")]
+    base_files = [name for name in live.files if is_base_file(name)]
     for name in base_files:
         _link_or_copy(previous / name, work / name, live.files[name])
     delta_dir = work / DELTA_DIR
@@ -356,7 +357,7 @@ def _merge(
     """Replace the linked base in `work` by a new base holding base and delta together;
     return its FAISS type."""
     for name in live.files:
-        if not name.startswith(DELTA_DIR + "/"):
+        if is_base_file(name):
             (work / name).unlink(missing_ok=True)
     shutil.rmtree(work / BM25_DIR, ignore_errors=True)
     copy_verified(previous / STORE_FILE, work / STORE_FILE, live.files[STORE_FILE])
@@ -426,13 +427,13 @@ def _manifest(
         counts = store.counts()
     finally:
         store.close()
-    return Manifest(
+    manifest = Manifest(
         model=replace(encoder.info, name=settings.model),
         settings=wanted,
         counts=counts,
         vector_index=VectorIndexInfo(factory=factory, ntotal=ntotal),
         articles=dict(sorted(hashes.items())),
-        files=describe_files(work, reused),
+        files={},
         built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         passage_tokens=settings.passage_tokens,
         overlap_sentences=settings.overlap_sentences,
@@ -441,6 +442,8 @@ def _manifest(
         versions=_versions(),
         sources=sources,
     )
+    manifest.write_catalog(work)  # first: the file list below hashes it with the others
+    return replace(manifest, files=describe_files(work, reused))
 
 
 def _diff(old: dict[str, str], current: dict[str, str]) -> _Changes:

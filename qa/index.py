@@ -34,6 +34,7 @@ from .store import (
     StoreReader,
     current_generation,
 )
+from .store.layout import is_base_file
 from .store.lexical import LexicalSegment
 from .store.manifest import check_compatible, file_problems, settings_fingerprint
 
@@ -67,11 +68,6 @@ def base_identity(generation: Path) -> tuple[tuple[str, int, int, int, int], ...
             continue
         found.append((path.name, stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns))
     return tuple(found)
-
-
-def is_base_file(name: str) -> bool:
-    """Whether a manifest file name belongs to the base segment (not the delta)."""
-    return not name.startswith(DELTA_DIR + "/")
 
 
 class Index:

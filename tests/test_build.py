@@ -37,10 +37,12 @@ def test_full_build_writes_a_self_describing_manifest(settings, fake):
         "passages": report.counts.passages,
         "sentences": report.counts.sentences,
     }
-    ids, hashes = manifest["articles"]["ids"], manifest["articles"]["content_hashes"]
+    catalog = json.loads((generation / "articles.json").read_text())  # per article: for builds, not loads
+    ids, hashes = catalog["articles"]["ids"], catalog["articles"]["content_hashes"]
     assert set(ids) == {"markets.md", "football.txt", "volcano.txt", "carney-china-trip.txt"}
     assert len(hashes) == 4 and all(len(h) == 64 for h in hashes)
-    assert manifest["sources"]["paths"] == sorted(ids) and len(manifest["sources"]["mtime_ns"]) == 4
+    assert catalog["sources"]["paths"] == sorted(ids) and len(catalog["sources"]["mtime_ns"]) == 4
+    assert "articles.json" in manifest["files"] and "articles" not in manifest
     assert {"faiss-cpu", "onnxruntime", "sqlite", "qa"} <= set(manifest["versions"])
     assert manifest["built_at"].endswith("+00:00")
     assert manifest["files"]["vectors.faiss"]["bytes"] == (generation / "vectors.faiss").stat().st_size

@@ -130,3 +130,18 @@ def test_filters_and_listings_leave_out_removed_base_articles(settings, fake, re
     assert index.store.article_passage_ids("markets.md") == []
     assert "Example Wire" not in index.publishers()  # markets.md was its only article
     assert index.verify() == []
+
+
+def test_an_update_never_writes_into_the_files_it_shares_with_the_previous_generation(settings, fake):
+    from qa.store.manifest import file_digest
+
+    build_index(settings, encoder=fake, progress=False)
+    before = current_generation(settings.index_dir)
+    snapshot = {p: (file_digest(p), p.stat().st_mtime_ns) for p in before.rglob("*") if p.is_file()}
+    for update in _updates(settings.articles_dir):
+        update()
+        build_index(settings, encoder=fake, progress=False)
+        if before.exists():  # kept one build longer: its files must be exactly as built
+            assert {p: (file_digest(p), p.stat().st_mtime_ns) for p in snapshot} == snapshot
+    shared = current_generation(settings.index_dir) / "store.sqlite"
+    assert shared.stat().st_nlink == 2  # the live generation and the one before it share one base

@@ -15,7 +15,19 @@ VECTORS_FILE = "vectors.faiss"
 BM25_DIR = "bm25"
 DELTA_DIR = "delta"  # the delta segment: the same three parts, plus the base articles it removes
 MANIFEST_FILE = "manifest.json"
+CATALOG_FILE = "articles.json"  # per-article content hashes and file stamps: read by builds only
 POINTER_FILE = "CURRENT"
+
+
+def is_base_file(name: str) -> bool:
+    """Whether a file of a generation (its name in the manifest) belongs to the base segment,
+    which updates share by hard link: the base store, vectors and postings, nothing else.
+
+    Example:
+        >>> is_base_file("bm25/docs.npy"), is_base_file("delta/store.sqlite"), is_base_file("articles.json")
+        (True, False, False)
+    """
+    return name in (STORE_FILE, VECTORS_FILE) or name.startswith(BM25_DIR + "/")
 
 
 def current_generation(index_dir: Path) -> Path | None:

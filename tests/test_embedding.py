@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+from qa.embedding import weights_apart
+
+
+def _tiny_model(path):
+    weights = np.arange(64 * 32, dtype=np.float32).reshape(64, 32) / 1000
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"])],
+        "tiny",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 64])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 32])],
+        [numpy_helper.from_array(weights, "w")],
+    )
+    onnx.save_model(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+
+
+def _run(path):
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return session.run(None, {"x": np.ones((1, 64), dtype=np.float32)})[0]
+
+
+def test_weights_move_beside_the_model_and_give_the_same_output(tmp_path):
+    model = tmp_path / "model.onnx"
+    _tiny_model(model)
+    before, inline_size = _run(model), model.stat().st_size
+    weights_apart(model)
+    data = tmp_path / "model.onnx.data"
+    assert data.stat().st_size == 64 * 32 * 4 and model.stat().st_size < inline_size // 10
+    np.testing.assert_array_equal(_run(model), before)
+    stamp = data.stat().st_mtime_ns
+    weights_apart(model)  # once per export
+    assert data.stat().st_mtime_ns == stamp

@@ -3,7 +3,8 @@
     python bench/bench_scale.py --sizes 1000000 --keep     # first: the index and its articles
     python bench/bench_replicas.py [--size 1000000] [--replicas 3]
 
-Memory: one replica alone, then N at once, each after answering 20 questions. Resident
+Memory: one replica alone, then N at once, each after answering 20 questions (cold) and
+again after 180 more (steady: each has touched most of the index it searches). Resident
 memory (RSS) counts a page shared with other processes in each of them; proportional
 memory (PSS) divides it among the processes sharing it, so the sum of the replicas' PSS is
 what they cost the machine together. Pick-up: after `qa index` publishes a new generation
@@ -18,11 +19,13 @@ import threading
 import time
 from pathlib import Path
 
+from bench_latency import questions
 from bench_scale import articles_folder
 from bench_startup import ask_api, free_port
 from common import QA, ROOT, WORK, save, table
 
 QUESTION = "What did the government say about the economy?"
+QUESTIONS = questions()  # 200 real questions about BBC stories (the synthetic index's text)
 NEW_QUESTION = "When did the harbour ferries of Kirkwall return to the timetable?"
 
 
@@ -31,8 +34,9 @@ def memory_mb(pid: int) -> dict[str, float]:
     found = {}
     for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
         key, _, value = line.partition(":")
-        if key in ("Rss", "Pss"):
+        if key in ("Rss", "Pss", "Anonymous"):
             found[key.lower()] = int(value.split()[0]) / 1024
+    found["private"] = found.pop("anonymous")
     return found
 
 
@@ -49,9 +53,14 @@ def start(index: Path, articles: Path) -> tuple[subprocess.Popen, int]:
         if proc.poll() is not None or time.perf_counter() > deadline:
             raise SystemExit("qa serve did not start")
         time.sleep(0.2)
-    for i in range(20):
-        ask_api(port, f"{QUESTION} ({i})", timeout=30)
+    for question in QUESTIONS[:20]:
+        ask_api(port, question, timeout=30)
     return proc, port
+
+
+def warm(port: int) -> None:
+    for question in QUESTIONS[20:220]:
+        ask_api(port, question, timeout=60)
 
 
 def cites_new_article(port: int) -> bool:
@@ -69,14 +78,22 @@ def main() -> None:
     new.unlink(missing_ok=True)
     subprocess.run([*QA, "index", "--articles", str(articles), "--index", str(index), "--quiet"], check=True, cwd=ROOT)
 
-    proc, _ = start(index, articles)
+    proc, port = start(index, articles)
     alone = memory_mb(proc.pid)
+    warm(port)
+    alone_steady = memory_mb(proc.pid)
     proc.terminate()
     proc.wait(30)
 
     replicas = [start(index, articles) for _ in range(args.replicas)]
     try:
         together = [memory_mb(p.pid) for p, _ in replicas]
+        warming = [threading.Thread(target=warm, args=(port,)) for _, port in replicas]
+        for t in warming:
+            t.start()
+        for t in warming:
+            t.join()
+        together_steady = [memory_mb(p.pid) for p, _ in replicas]
         assert not any(cites_new_article(port) for _, port in replicas)
         new.parent.mkdir(exist_ok=True)
         new.write_text(
@@ -107,6 +124,7 @@ def main() -> None:
             p.wait(30)
         new.unlink(missing_ok=True)
     pss_sum = sum(m["pss"] for m in together)
+    steady_sum = sum(m["pss"] for m in together_steady)
     result = {
         "size": args.size,
         "replicas": args.replicas,
@@ -115,6 +133,11 @@ def main() -> None:
         "replica_rss_mb": [round(m["rss"]) for m in together],
         "replicas_pss_sum_mb": round(pss_sum),
         "pss_sum_over_one_rss": round(pss_sum / alone["rss"], 2),
+        "steady_one_replica_rss_mb": round(alone_steady["rss"]),
+        "steady_replica_rss_mb": [round(m["rss"]) for m in together_steady],
+        "steady_replicas_pss_sum_mb": round(steady_sum),
+        "steady_pss_sum_over_one_rss": round(steady_sum / alone_steady["rss"], 2),
+        "private_mb_per_replica": [round(m["private"]) for m in together_steady],
         "new_generation_served_s": [round(picked.get(port, float("nan")), 2) for _, port in replicas],
     }
     print(table([[k, v] for k, v in result.items()], ["figure", "value"]))

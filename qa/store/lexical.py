@@ -135,6 +135,12 @@ class LexicalSegment:
         return np.asarray(self.docs[begin:end]), np.asarray(self.tf[begin:end])
 
 
+def _joined(arrays: Sequence[np.ndarray], dtype: type) -> np.ndarray:
+    if len(arrays) == 1:
+        return arrays[0]
+    return np.concatenate(arrays) if arrays else np.empty(0, dtype)
+
+
 _NO_POSITIONS = np.empty(0, dtype=np.int32)
 _NO_TF = np.empty(0, dtype=np.uint16)
 
@@ -156,12 +162,13 @@ class LexicalIndex:
 
     def __init__(self, segments: Sequence[LexicalSegment], removed: np.ndarray | None = None) -> None:
         self.segments = tuple(segments)
-        self.ids = np.concatenate([s.ids for s in self.segments]) if self.segments else np.empty(0, np.int64)
+        # One segment: its memory-mapped ids as they are (a copy would be 8 MB per process at 1M).
+        self.ids = _joined([s.ids for s in self.segments], np.int64)
         self._offsets = np.cumsum([0, *(len(s.ids) for s in self.segments)])
         self._live = np.ones(len(self.ids), dtype=bool)
         if removed is not None and len(removed):
             self._live[np.searchsorted(self.ids, removed)[np.isin(removed, self.ids)]] = False
-        lengths = np.concatenate([np.asarray(s.lengths) for s in self.segments]) if self.segments else np.empty(0)
+        lengths = _joined([s.lengths for s in self.segments], np.int32)
         self._count = int(np.count_nonzero(self._live))
         average = float(lengths[self._live].sum()) / self._count if self._count else 1.0
         # Per position, the length part of BM25's denominator; removed passages get infinity (score 0).

@@ -27,7 +27,9 @@ EXAMPLES = {
   qa index                          # update index/ from seeds/ (only new or changed articles)
   qa index --full                   # rebuild everything
   qa index --articles ~/news --index ~/news-index
-  qa index --model ~/models/all-mpnet-base-v2 --full""",
+  qa index --model ~/models/all-mpnet-base-v2 --full
+  qa index --ray                    # split and embed on Ray: RAY_ADDRESS, a `ray start` cluster here, or a local one
+  qa index --ray head-node:6379 --ray-workers 16""",
     "ask": """examples:
   qa ask "What tariffs did Trudeau impose?"
   qa ask "What tariffs did Trudeau impose?" --json
@@ -99,6 +101,16 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("--passage-tokens", type=int, help="passage size in tokens (default 256)")
     index.add_argument("--wait", type=float, default=0.0, help="seconds to wait for another running build")
     index.add_argument("--quiet", action="store_true", help="no progress bar")
+    index.add_argument(
+        "--ray",
+        dest="ray_address",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="split and embed on a Ray cluster at ADDRESS (default: env RAY_ADDRESS, else a cluster started on "
+        "this machine with `ray start`, else a local one); needs pip install 'verbatim-qa[cluster]'",
+    )
+    index.add_argument("--ray-workers", type=int, help="Ray workers, one CPU each (default: every CPU of the cluster)")
     index.set_defaults(run=_index)
 
     ask = command("ask", "Answer a question with cited sentences from the articles.")
@@ -173,7 +185,13 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _index(args: argparse.Namespace) -> int:
     from .build import build_index
 
-    report = build_index(_settings(args), full=args.full, progress=not args.quiet, wait=args.wait)
+    settings = _settings(args)
+    if args.ray_address is not None:  # --ray given: RAY_ADDRESS counts only then
+        address = args.ray_address or os.environ.get("RAY_ADDRESS", "")
+        settings = settings.with_overrides(ray_address=address, ray_workers=args.ray_workers)
+    elif args.ray_workers is not None:
+        raise QAError("--ray-workers needs --ray: qa index --ray [ADDRESS] --ray-workers N.")
+    report = build_index(settings, full=args.full, progress=not args.quiet, wait=args.wait)
     print(_report_text(report))
     return 0
 

@@ -224,3 +224,9 @@ def test_the_progress_bar_counts_passages_per_second(local_ray, settings, many_a
     n = report.passages_embedded
     # A rate, as tqdm shows it: passages per second, or seconds per passage below one a second.
     assert re.search(rf"Embedding on Ray: 100%.* {n}/{n} .*[0-9.]+(passage/s|s/passage), articles 7/7]", last), last
+
+
+def test_ray_is_not_imported_by_local_builds_or_questions():
+    code = "import sys, qa.build, qa.answering, qa.cli, qa.cluster; print(sorted(m for m in sys.modules if m == 'ray'))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.stdout.strip() == "[]", done.stderr

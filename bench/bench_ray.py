@@ -122,6 +122,22 @@ def driver_rate(work: Path) -> dict[str, float]:
     return {"passages": passages, "seconds": round(seconds, 2), "passages_per_s": round(passages / seconds)}
 
 
+def startup_cost(work: Path) -> float:
+    """Seconds a Ray build costs beyond a local one when there is nothing to embed but one short
+    article: starting Ray, the actors and one model each, and shutting down."""
+    articles = work / "articles"
+    articles.mkdir(parents=True, exist_ok=True)
+    (articles / "one.txt").write_text("title: One\n\nA single short article. It has two sentences.")
+    times = {}
+    for variant, extra in (("local", []), ("ray-2", VARIANTS["ray-2"])):
+        shutil.rmtree(work / "index", ignore_errors=True)
+        command = [*QA, "index", "--full", "--articles", str(articles), "--index", str(work / "index"), "--quiet"]
+        start = time.perf_counter()
+        subprocess.run([*command, *extra], capture_output=True, text=True, cwd=ROOT, check=True)
+        times[variant] = time.perf_counter() - start
+    return times["ray-2"] - times["local"]
+
+
 def projection(per_worker: float, workers_per_machine: int, driver: float, startup_s: float) -> list[list[str]]:
     """Linear projection: hours for N passages on M machines, and whether the driver caps it."""
     rows = []
@@ -159,9 +175,7 @@ def main() -> None:
     passages = runs[0]["passages"]
     per_worker = passages / seconds["ray-1"]
     two_workers = passages / seconds["ray-2"]
-    # Fixed cost of a Ray build (start Ray, start the actors, load one model each): what is
-    # left of the 2-worker time once its passages are paid at the per-worker rate.
-    startup = max(0.0, seconds["ray-2"] - passages / (2 * per_worker))
+    startup = startup_cost(WORK / "bbc-ray-startup")
     result = {
         "articles": 2225,
         "passages": passages,

@@ -348,6 +348,11 @@ def _check_reachable(address: str) -> None:
 
 def _cannot_connect(address: str | None, reason: str) -> str:
     where = f"at {address}" if address else "(none found on this machine, RAY_ADDRESS unset)"
+    if "auth" in reason.lower():  # Ray >= 2.59 guards clusters with a token
+        return (
+            f"The Ray cluster {where} refused this machine's token: {reason}. Run with RAY_AUTH_MODE=token "
+            "and the head's token (`ray get-auth-token` there) in ~/.ray/auth_token or RAY_AUTH_TOKEN."
+        )
     return (
         f"Cannot connect to a Ray cluster {where}: {reason}. Start one with `ray start --head` on the head "
         "machine and pass the address it prints (qa index --ray HOST:6379), or omit the address to use "

@@ -501,6 +501,10 @@ def _embed_articles(
 
     if not articles:
         return 0, 0
+    if settings.ray_address is not None:  # split and embed on a Ray cluster; stored here all the same
+        from .cluster import embed_on_ray
+
+        return embed_on_ray(store, dense, articles, encoder, settings, on_progress, progress)
     prepared = [_prepare(a, encoder, settings) for a in articles]
     total = sum(len(p.texts) for p in prepared)
     indexed_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

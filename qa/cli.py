@@ -30,7 +30,9 @@ EXAMPLES = {
   qa index --articles ~/news --index ~/news-index
   qa index --model ~/models/all-mpnet-base-v2 --full
   qa index --articles /srv/news-drop --index /srv/news-index --watch   # keep indexing as files arrive; Ctrl-C stops
-  qa index --articles /mnt/nfs/news-drop --watch --poll --debounce 5  # a network mount: poll, 5 s batches""",
+  qa index --articles /mnt/nfs/news-drop --watch --poll --debounce 5  # a network mount: poll, 5 s batches
+  qa index --ray                    # split and embed on Ray: RAY_ADDRESS, a `ray start` cluster here, or a local one
+  qa index --ray head-node:6379 --ray-workers 16""",
     "ask": """examples:
   qa ask "What tariffs did Trudeau impose?"
   qa ask "What tariffs did Trudeau impose?" --json
@@ -114,6 +116,16 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument(
         "--poll", action="store_true", help="with --watch: poll the folder (network mounts send no file events)"
     )
+    index.add_argument(
+        "--ray",
+        dest="ray_address",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="split and embed on a Ray cluster at ADDRESS (default: env RAY_ADDRESS, else a cluster started on "
+        "this machine with `ray start`, else a local one); needs pip install 'verbatim-qa[cluster]'",
+    )
+    index.add_argument("--ray-workers", type=int, help="Ray workers, one CPU each (default: every CPU of the cluster)")
     index.set_defaults(run=_index)
 
     ask = command("ask", "Answer a question with cited sentences from the articles.")
@@ -188,16 +200,22 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _index(args: argparse.Namespace) -> int:
     from .build import build_index
 
+    settings = _settings(args)
+    if args.ray_address is not None:  # --ray given: RAY_ADDRESS counts only then
+        address = args.ray_address or os.environ.get("RAY_ADDRESS", "")
+        settings = settings.with_overrides(ray_address=address, ray_workers=args.ray_workers)
+    elif args.ray_workers is not None:
+        raise QAError("--ray-workers needs --ray: qa index --ray [ADDRESS] --ray-workers N.")
     if args.watch:
-        return _watch(args)
+        return _watch(args, settings)
     if args.debounce is not None or args.poll:
         raise QAError("--debounce and --poll only apply with --watch, e.g. qa index --watch --poll.")
-    report = build_index(_settings(args), full=args.full, progress=not args.quiet, wait=args.wait)
+    report = build_index(settings, full=args.full, progress=not args.quiet, wait=args.wait)
     print(_report_text(report))
     return 0
 
 
-def _watch(args: argparse.Namespace) -> int:
+def _watch(args: argparse.Namespace, settings: Settings) -> int:
     """`qa index --watch`: the usual report of the first build, then one line per batch.
 
     Stopping (Ctrl-C, SIGTERM) is how a watch ends, so it exits 0 after its final line; a
@@ -206,7 +224,7 @@ def _watch(args: argparse.Namespace) -> int:
     from .watch import DEFAULT_DEBOUNCE, watch_index
 
     watch_index(
-        _settings(args),
+        settings,
         debounce=DEFAULT_DEBOUNCE if args.debounce is None else args.debounce,
         poll=args.poll,
         full=args.full,

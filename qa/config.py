@@ -15,6 +15,8 @@ functions that need it, so no module reads the environment on its own.
 | abstain_below    | QA_ABSTAIN_BELOW   | 0.22                     |
 | cache_dir        | QA_CACHE_DIR       | ~/.cache/qa              |
 | follow_links     | QA_FOLLOW_LINKS    | false                    |
+| ray_address      | (--ray; RAY_ADDRESS) | none: build locally  |
+| ray_workers      | (--ray-workers)    | one per cluster CPU      |
 """
 
 from __future__ import annotations
@@ -72,6 +74,12 @@ class Settings:
     # Read symbolic links that lead outside the articles folder (off: a link to /etc/passwd
     # in the folder must not become a quotable article).
     follow_links: bool = False
+    # Build on a Ray cluster (qa/cluster.py): None builds in this process; "" is Ray's own
+    # choice (RAY_ADDRESS, else a cluster started on this machine, else a new local one);
+    # otherwise an address such as "head-node:6379", "ray://head-node:10001" or "local".
+    # Not read from the environment here: RAY_ADDRESS alone must not move every build.
+    ray_address: str | None = None
+    ray_workers: int | None = None  # Ray workers (one CPU and one encoder each); None: all CPUs
 
     def __post_init__(self) -> None:
         if self.passage_tokens < 16:
@@ -84,6 +92,8 @@ class Settings:
             raise ConfigError(f"abstain_below={self.abstain_below} must be between 0 and 1 (default 0.22).")
         if self.batch_size < 1:
             raise ConfigError(f"batch_size={self.batch_size} must be at least 1 (default 32).")
+        if self.ray_workers is not None and self.ray_workers < 1:
+            raise ConfigError(f"ray_workers={self.ray_workers} must be at least 1 (default: one per CPU).")
 
     @property
     def max_file_bytes(self) -> int:
@@ -104,7 +114,7 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 
 def _coerce(name: str, value: object) -> object:
-    kind = {f.name: f.type for f in fields(Settings)}[name]
+    kind = str({f.name: f.type for f in fields(Settings)}[name]).removesuffix(" | None")
     try:
         if kind == "Path":
             return Path(str(value))

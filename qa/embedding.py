@@ -87,7 +87,9 @@ class OnnxEncoder:
         (1, 384)
     """
 
-    def __init__(self, info: ModelInfo, tokenizer_file: Path | str, onnx_file: Path | str | None) -> None:
+    def __init__(
+        self, info: ModelInfo, tokenizer_file: Path | str, onnx_file: Path | str | None, threads: int | None = None
+    ) -> None:
         from tokenizers import Tokenizer
 
         self._info = info
@@ -104,7 +106,8 @@ class OnnxEncoder:
             import onnxruntime as ort
 
             options = ort.SessionOptions()
-            options.intra_op_num_threads = max(1, min(os.cpu_count() or 1, 8))
+            # `threads`: a process that shares the machine (a Ray worker) uses only its share.
+            options.intra_op_num_threads = threads or max(1, min(os.cpu_count() or 1, 8))
             options.inter_op_num_threads = 1
             options.log_severity_level = 3
             self._session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
@@ -228,18 +231,19 @@ def _normalise(vector: np.ndarray) -> np.ndarray:
 
 # -- finding, exporting and caching models ---------------------------------------------------
 
-_CACHE: dict[tuple[str, str], OnnxEncoder] = {}
+_CACHE: dict[tuple[str, str, int | None], OnnxEncoder] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def get_encoder(settings: Settings) -> OnnxEncoder:
+def get_encoder(settings: Settings, threads: int | None = None) -> OnnxEncoder:
     """The encoder for `settings.model`, loaded once per process.
 
     The first use of a model on a machine exports it to ONNX under
     `settings.cache_dir` (about 20 s, needs torch and sentence-transformers); later
-    uses load the export in well under a second.
+    uses load the export in well under a second. `threads` caps ONNX Runtime's threads
+    (default: the machine's cores, at most 8).
     """
-    key = (settings.model, str(settings.cache_path))
+    key = (settings.model, str(settings.cache_path), threads)
     with _CACHE_LOCK:
         if key not in _CACHE:
             model_dir = resolve_model(settings.model)
@@ -247,16 +251,16 @@ def get_encoder(settings: Settings) -> OnnxEncoder:
             folder = settings.cache_path / "encoders" / fingerprint[:20]
             if not (folder / "encoder.json").exists():
                 export_onnx(settings.model, model_dir, fingerprint, folder)
-            _CACHE[key] = load_exported(folder)
+            _CACHE[key] = load_exported(folder, threads)
         return _CACHE[key]
 
 
-def load_exported(folder: Path) -> OnnxEncoder:
+def load_exported(folder: Path, threads: int | None = None) -> OnnxEncoder:
     """The encoder exported in `folder` (EncoderError when the export is damaged)."""
     try:
         weights_apart(folder / "model.onnx")
         info = ModelInfo(**json.loads((folder / "encoder.json").read_text()))
-        return OnnxEncoder(info, folder / "tokenizer.json", folder / "model.onnx")
+        return OnnxEncoder(info, folder / "tokenizer.json", folder / "model.onnx", threads)
     except Exception as exc:  # a damaged cache must not be a dead end
         raise EncoderError(
             f"The cached model in {folder} cannot be loaded ({exc}). Delete that folder and it will be exported again."

@@ -44,6 +44,10 @@ class EncoderError(QAError):
     """The embedding model cannot be loaded or prepared."""
 
 
+class ClusterError(QAError):
+    """Ray is missing, its cluster cannot be reached, or a worker cannot embed (`qa index --ray`)."""
+
+
 class FeedbackError(QAError):
     """The feedback file cannot be read (a malformed line) or written."""
 

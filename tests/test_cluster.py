@@ -1,0 +1,232 @@
+"""Building on Ray (qa/cluster.py): a local Ray with 2 CPUs, compared with the local build."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.build import build_index
+from qa.config import Settings
+from qa.store import Manifest, Store, current_generation
+from qa.store.dense import DenseIndex
+from tests.fakes import FakeEncoder
+
+ray = pytest.importorskip("ray")
+
+ROOT = Path(__file__).resolve().parent.parent
+QA = [sys.executable, "-m", "qa.cli"]
+MORE = {  # long enough for several passages each, so overlap and ordering are exercised
+    f"long-{n}.txt": f"title: Long report {n}\n\n"
+    + " ".join(f"Sentence {i} of report {n} tells about the harbour, the ferries and the storm." for i in range(60))
+    for n in range(3)
+}
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """One local Ray for the module (starting one takes seconds); the build uses this connection."""
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture
+def many_articles(articles_dir: Path) -> Path:
+    for name, text in MORE.items():
+        (articles_dir / name).write_text(text)
+    return articles_dir
+
+
+def snapshot(index_dir: Path) -> dict:
+    """Everything a build decides: articles, passages (ids, offsets, sentences), and the vectors."""
+    generation = current_generation(index_dir)
+    manifest = Manifest.read(generation)
+    store = Store.open(generation / "store.sqlite", manifest.model.dim)
+    try:
+        ids = [i for a in sorted(manifest.articles) for i in store.article_passage_ids(a)]
+        passages = store.passages(ids)
+        sentence_ids = list(dict.fromkeys(s for i in ids for s in passages[i].sentence_ids))  # article order
+        dense = DenseIndex.read(generation / "vectors.faiss", manifest.vector_index.factory)
+        return {
+            "articles": manifest.articles,
+            "counts": manifest.counts,
+            "passage_ids": ids,
+            "passages": [(passages[i].source.article_id, passages[i].start, passages[i].end) for i in ids],
+            "sentences": [passages[i].sentence_spans for i in ids],
+            "passage_vectors": dense.vectors(ids),
+            "sentence_vectors": store.sentence_vectors(sentence_ids),
+        }
+    finally:
+        store.close()
+
+
+def assert_same_index(got: dict, want: dict, same_ids: bool = True) -> None:
+    for key in ("articles", "counts", "passages", "sentences", *(("passage_ids",) if same_ids else ())):
+        assert got[key] == want[key], key
+    for key in ("passage_vectors", "sentence_vectors"):
+        assert got[key].shape == want[key].shape
+        cosine = np.sum(got[key] * want[key], axis=1) / (
+            np.linalg.norm(got[key], axis=1) * np.linalg.norm(want[key], axis=1)
+        )
+        assert cosine.min() >= 1 - 1e-5, key
+
+
+def test_ray_build_equals_the_local_build(local_ray, settings, many_articles, tmp_path):
+    local = build_index(settings, encoder=FakeEncoder(), progress=False)
+    on_ray = replace(settings, index_dir=tmp_path / "ray-index", ray_address="")
+    seen: list[tuple[int, int]] = []
+    report = build_index(on_ray, encoder=FakeEncoder(), progress=False, on_progress=lambda d, t: seen.append((d, t)))
+    assert report.counts == local.counts and report.counts.articles == 7 and report.counts.passages > 7
+    assert report.passages_embedded == local.passages_embedded and report.tokens_embedded == local.tokens_embedded
+    assert_same_index(snapshot(on_ray.index_dir), snapshot(settings.index_dir))
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and seen[-1] == (report.passages_embedded,) * 2
+
+
+def test_incremental_ray_build_embeds_only_the_changes(local_ray, settings, many_articles):
+    on_ray = replace(settings, ray_address="")
+    build_index(on_ray, encoder=FakeEncoder(), progress=False)
+    (many_articles / "football.txt").write_text("title: Rovers lose the cup\n\nRovers lost the final on penalties.")
+    (many_articles / "volcano.txt").unlink()
+    report = build_index(on_ray, encoder=FakeEncoder(), progress=False)
+    assert (report.updated, report.removed, report.added) == (("football.txt",), ("volcano.txt",), ())
+    assert report.passages_embedded == 1 and report.counts.articles == 6
+    # The same folder built locally from scratch holds the same passages and vectors.
+    fresh = replace(settings, index_dir=settings.index_dir.parent / "fresh", ray_address=None)
+    build_index(fresh, encoder=FakeEncoder(), progress=False)
+    assert_same_index(snapshot(on_ray.index_dir), snapshot(fresh.index_dir), same_ids=False)
+
+
+class DiesOnce(FakeEncoder):
+    """A fake encoder whose process exits the first time any copy of it embeds (marker file)."""
+
+    def __init__(self, marker: Path) -> None:
+        super().__init__()
+        self.marker = marker
+
+    def _token_embeddings(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
+        try:
+            self.marker.touch(exist_ok=False)
+        except FileExistsError:
+            return super()._token_embeddings(ids, mask, types)
+        os._exit(1)  # as a killed or crashed worker: no exception, no cleanup
+
+
+def test_a_worker_that_dies_is_replaced_and_its_work_retried(local_ray, settings, many_articles, tmp_path):
+    marker = tmp_path / "died"
+    build_index(settings, encoder=FakeEncoder(), progress=False)
+    on_ray = replace(settings, index_dir=tmp_path / "ray-index", ray_address="")
+    report = build_index(on_ray, encoder=DiesOnce(marker), progress=False)
+    assert marker.exists()  # a worker did die
+    assert report.counts.articles == 7
+    assert_same_index(snapshot(on_ray.index_dir), snapshot(settings.index_dir))
+
+
+def test_too_many_workers_is_an_error_naming_the_fix(local_ray, settings):
+    from qa.errors import ClusterError
+
+    with pytest.raises(ClusterError, match=r"3 Ray workers need 3 CPUs, but the cluster has 2\. Use --ray-workers 2"):
+        build_index(replace(settings, ray_address="", ray_workers=3), encoder=FakeEncoder(), progress=False)
+
+
+@pytest.mark.model
+def test_ray_build_with_the_real_model_equals_the_local_build(local_ray, tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for path in sorted((ROOT / "seeds").iterdir())[:3]:
+        (folder / path.name).write_bytes(path.read_bytes())
+    for name, text in MORE.items():
+        (folder / name).write_text(text)
+    settings = Settings(articles_dir=folder, index_dir=tmp_path / "local")
+    build_index(settings, progress=False)
+    on_ray = replace(settings, index_dir=tmp_path / "ray", ray_address="")
+    build_index(on_ray, progress=False)
+    want = snapshot(settings.index_dir)
+    assert want["counts"].articles >= 4 and want["passage_vectors"].shape[1] == 384
+    assert_same_index(snapshot(on_ray.index_dir), want)
+
+
+def test_cli_bad_address_is_one_line_naming_ray_start(settings, tmp_path):
+    # A port nobody listens on: refused at once, where Ray itself would retry for minutes.
+    index = tmp_path / "index"
+    done = subprocess.run(
+        [
+            *QA,
+            "index",
+            "--articles",
+            str(settings.articles_dir),
+            "--index",
+            str(tmp_path / "index"),
+            "--ray",
+            "127.0.0.1:1",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr
+    assert lines[0].startswith("error: Cannot connect to a Ray cluster at 127.0.0.1:1")
+    assert "ray start --head" in lines[0]
+    assert not index.exists() or current_generation(index) is None
+
+
+def test_ray_workers_without_ray_is_refused(settings):
+    from qa.cli import main
+
+    assert main(["index", "--articles", str(settings.articles_dir), "--ray-workers", "2", "--quiet"]) == 1
+
+
+def test_missing_ray_names_the_install_command(monkeypatch, settings):
+    from qa import cluster
+    from qa.errors import ClusterError
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # what `import ray` does when it is not installed
+    with pytest.raises(ClusterError, match=r"pip install 'verbatim-qa\[cluster\]'"):
+        cluster._import_ray()
+
+
+class OtherModelOnWorkers(FakeEncoder):
+    """A fake encoder that arrives on the workers as another model (another fingerprint)."""
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._info = replace(self._info, fingerprint="another-model")
+
+
+def test_a_worker_with_another_model_fails_the_build_naming_the_fix(local_ray, settings):
+    from qa.errors import ClusterError
+
+    with pytest.raises(ClusterError, match=r"A Ray worker failed: .*has another version of model .*Install the same"):
+        build_index(replace(settings, ray_address=""), encoder=OtherModelOnWorkers(), progress=False)
+    assert current_generation(settings.index_dir) is None  # nothing published
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:  # tqdm draws its bar only on a terminal
+        return True
+
+
+def test_the_progress_bar_counts_passages_per_second(local_ray, settings, many_articles, monkeypatch):
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    report = build_index(replace(settings, ray_address=""), encoder=FakeEncoder(), progress=True)
+    last = terminal.getvalue().replace("\r", "\n").strip().splitlines()[-1]
+    n = report.passages_embedded
+    # A rate, as tqdm shows it: passages per second, or seconds per passage below one a second.
+    assert re.search(rf"Embedding on Ray: 100%.* {n}/{n} .*[0-9.]+(passage/s|s/passage), articles 7/7]", last), last
+
+
+def test_ray_is_not_imported_by_local_builds_or_questions():
+    code = "import sys, qa.build, qa.answering, qa.cli, qa.cluster; print(sorted(m for m in sys.modules if m == 'ray'))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.stdout.strip() == "[]", done.stderr

@@ -15,7 +15,7 @@ import pytest
 
 from qa.build import build_index
 from qa.config import Settings
-from qa.store import Manifest, Store, current_generation
+from qa.store import Manifest, SegmentedDense, SegmentedStore, Store, current_generation
 from qa.store.dense import DenseIndex
 from tests.fakes import FakeEncoder
 
@@ -48,13 +48,18 @@ def many_articles(articles_dir: Path) -> Path:
 def snapshot(index_dir: Path) -> dict:
     """Everything a build decides: articles, passages (ids, offsets, sentences), and the vectors."""
     generation = current_generation(index_dir)
-    manifest = Manifest.read(generation)
-    store = Store.open(generation / "store.sqlite", manifest.model.dim)
+    manifest = Manifest.read(generation, catalog=True)
+    base = Store.open(generation / "store.sqlite", manifest.model.dim)
+    store: Store | SegmentedStore = base
+    dense: DenseIndex | SegmentedDense = DenseIndex.read(generation / "vectors.faiss", manifest.vector_index.factory)
+    if (generation / "delta").is_dir():  # an update: the changes are in the delta segment
+        store = SegmentedStore(base, Store.open(generation / "delta" / "store.sqlite", manifest.model.dim))
+        delta = DenseIndex.read(generation / "delta" / "vectors.faiss", "Flat")
+        dense = SegmentedDense(dense, delta, store.removed_passages)
     try:
         ids = [i for a in sorted(manifest.articles) for i in store.article_passage_ids(a)]
         passages = store.passages(ids)
         sentence_ids = list(dict.fromkeys(s for i in ids for s in passages[i].sentence_ids))  # article order
-        dense = DenseIndex.read(generation / "vectors.faiss", manifest.vector_index.factory)
         return {
             "articles": manifest.articles,
             "counts": manifest.counts,

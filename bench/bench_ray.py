@@ -65,7 +65,7 @@ def build(variant: str, index: Path) -> dict[str, float]:
 
 def vectors_and_passages(index: Path) -> tuple[list[tuple[str, int, int]], np.ndarray]:
     generation = current_generation(index)
-    manifest = Manifest.read(generation)
+    manifest = Manifest.read(generation, catalog=True)  # a full build: one segment
     store = Store.open(generation / "store.sqlite", manifest.model.dim)
     try:
         ids = [i for a in sorted(manifest.articles) for i in store.article_passage_ids(a)]

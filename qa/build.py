@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -497,8 +498,6 @@ def _embed_articles(
     progress: bool,
 ) -> tuple[int, int]:
     """Split, embed and store `articles`; return (passages embedded, tokens embedded)."""
-    from tqdm import tqdm
-
     if not articles:
         return 0, 0
     if settings.ray_address is not None:  # split and embed on a Ray cluster; stored here all the same
@@ -508,15 +507,7 @@ def _embed_articles(
     prepared = [_prepare(a, encoder, settings) for a in articles]
     total = sum(len(p.texts) for p in prepared)
     indexed_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    with tqdm(
-        total=total,
-        unit="passage",
-        desc="Embedding",
-        disable=not progress or None,
-        file=sys.stderr,
-        dynamic_ncols=True,
-        smoothing=0.05,
-    ) as bar:
+    with progress_bar(total, "Embedding", progress) as bar:
 
         def advance(n: int) -> None:
             bar.update(n)
@@ -532,6 +523,27 @@ def _embed_articles(
             ids = _store_prepared(store, chunk, sentence_vectors, indexed_at)
             dense.add(passage_vectors, np.asarray(ids, dtype=np.int64))
     return total, sum(p.tokens for p in prepared)
+
+
+def progress_bar(total: int | None, label: str, progress: bool) -> Any:
+    """The build's progress bar on stderr, in passages (off without `progress`, or when
+    stderr is not a terminal); `None` total while it is not known yet (Ray).
+
+    Example:
+        >>> with progress_bar(10, "Embedding", progress=False) as bar:
+        ...     bar.update(10)
+    """
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        unit="passage",
+        desc=label,
+        disable=not progress or None,
+        file=sys.stderr,
+        dynamic_ncols=True,
+        smoothing=0.05,
+    )
 
 
 def _store_prepared(

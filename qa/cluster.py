@@ -26,7 +26,6 @@ import os
 import pickle
 import re
 import socket
-import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from types import ModuleType
 import numpy as np
 
 from .articles import Article, Source
-from .build import ProgressCallback, _prepare, _Prepared, _store_prepared
+from .build import ProgressCallback, _prepare, _Prepared, _store_prepared, progress_bar
 from .config import Settings
 from .embedding import Encoder, get_encoder
 from .errors import ClusterError, QAError
@@ -232,20 +231,10 @@ def _store_stream(
     progress: bool,
 ) -> tuple[int, int]:
     """Store results in article order as they arrive (early ones wait for their predecessors)."""
-    from tqdm import tqdm
-
     indexed_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     waiting: dict[int, EmbeddedArticle] = {}
     next_position = arrived = passages = tokens = 0
-    with tqdm(
-        total=None,
-        unit="passage",
-        desc="Embedding on Ray",
-        disable=not progress or None,
-        file=sys.stderr,
-        dynamic_ncols=True,
-        smoothing=0.05,
-    ) as bar:
+    with progress_bar(None, "Embedding on Ray", progress) as bar:
         for results in stream:
             for item in results:
                 waiting[item.position] = item

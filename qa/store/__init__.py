@@ -5,6 +5,7 @@ Layout of an index folder (default `index/`):
     index/CURRENT               name of the live generation, replaced atomically
     index/gen-<time>-<id>/      one complete, immutable build
         manifest.json           `Manifest`: format, model, settings fingerprint, counts, file hashes
+        articles.json           the catalog: per-article content hashes, article files as last read
         store.sqlite            `Store`: articles, passages, sentences (+ vectors and BM25 terms)
         vectors.faiss           `DenseIndex`: passage vectors (ids = passage ids)
         bm25/                   `LexicalIndex`: passage BM25 postings (numpy arrays + vocabulary)

@@ -76,7 +76,8 @@ def main() -> None:
     index, articles = WORK / f"scale-{args.size}", articles_folder(args.size)
     new = articles / "new" / "kirkwall.txt"
     new.unlink(missing_ok=True)
-    subprocess.run([*QA, "index", "--articles", str(articles), "--index", str(index), "--quiet"], check=True, cwd=ROOT)
+    index_command = [*QA, "index", "--articles", str(articles), "--index", str(index), "--quiet"]
+    subprocess.run(index_command, check=True, cwd=ROOT)
 
     proc, port = start(index, articles)
     alone = memory_mb(proc.pid)
@@ -100,9 +101,7 @@ def main() -> None:
             "title: Kirkwall ferries back on the timetable\ndate: 2025-06-02\nsource: Bench\n\n"
             "The harbour ferries of Kirkwall returned to the timetable on Monday after three days of storms."
         )
-        subprocess.run(
-            [*QA, "index", "--articles", str(articles), "--index", str(index), "--quiet"], check=True, cwd=ROOT
-        )
+        subprocess.run(index_command, check=True, cwd=ROOT)
         published = time.perf_counter()
         picked: dict[int, float] = {}
 

@@ -172,14 +172,14 @@ def build_index(
         current = {a.source.article_id: a.content_hash for a in read.articles}
         if live is not None:
             current.update((a, live.articles[a]) for a in read.not_read)
-            changes = _diff(live.articles, current)
-            if not changes:  # nothing to do: keep the live generation as it is
-                return report(changes, live, "", (0, 0))
+        changes = _diff(live.articles if live is not None else {}, current)
+        if live is not None and not changes:  # nothing to do: keep the live generation as it is
+            return report(changes, live, "", (0, 0))
         work = index_dir / f".build-{uuid.uuid4().hex[:12]}"
         work.mkdir()
         try:
-            changes, manifest = _build_into(
-                work, previous, live, read, current, encoder, settings, wanted, on_progress, progress
+            manifest = _build_into(
+                work, previous, live, read, current, changes, encoder, settings, wanted, on_progress, progress
             )
             manifest.write(work)
             _fsync_tree(work)
@@ -259,12 +259,13 @@ def _build_into(
     live: Manifest | None,
     read: ReadResult,
     current: dict[str, str],
+    changes: _Changes,
     encoder: Encoder,
     settings: Settings,
     wanted: dict[str, object],
     on_progress: ProgressCallback | None,
     progress: bool,
-) -> tuple[_Changes, Manifest]:
+) -> Manifest:
     """Write a complete generation into `work`: from scratch, or as the previous generation's
     base (hard-linked, never copied) plus a delta holding the changes, merged into a new
     base once the delta outgrows `MERGE_FRACTION` of it."""
@@ -273,7 +274,6 @@ def _build_into(
         dense = DenseIndex.empty(encoder.dim)
         store = Store.open_for_build(work / STORE_FILE, encoder.dim, create=True)
         try:
-            changes = _diff({}, current)
             todo = [by_id[k] for k in changes.added]
             embedded = _embed_articles(store, dense, todo, encoder, settings, on_progress, progress)
             store.commit()
@@ -282,12 +282,11 @@ def _build_into(
             store.close()
         reused: dict[str, FileEntry] = {}
     else:
-        changes = _diff(live.articles, current)
         todo = [by_id[k] for k in (*changes.added, *changes.updated)]
         embedded, reused, factory = _update_delta(
             work, previous, live, changes, todo, encoder, settings, on_progress, progress
         )
-    return changes, _manifest(work, encoder, settings, wanted, embedded, reused, factory, read.files, current)
+    return _manifest(work, encoder, settings, wanted, embedded, reused, factory, read.files, current)
 
 
 def _update_delta(

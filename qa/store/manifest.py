@@ -299,8 +299,7 @@ def file_problems(
             problems.append(f"{name} is missing")
         elif (stat := path.stat()).st_size != expected.bytes:
             problems.append(
-                f"{name} is {path.stat().st_size} bytes, the manifest says {expected.bytes}: "
-                "the file is truncated or damaged"
+                f"{name} is {stat.st_size} bytes, the manifest says {expected.bytes}: the file is truncated or damaged"
             )
         elif trust_unchanged and expected.mtime_ns and stat.st_mtime_ns == expected.mtime_ns:
             continue

@@ -506,12 +506,15 @@ def _embed_articles(
     prepared = [_prepare(a, encoder, settings) for a in articles]
     total = sum(len(p.texts) for p in prepared)
     indexed_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    done = 0  # counted here: a disabled bar (no terminal, progress=False) counts nothing
     with progress_bar(total, "Embedding", progress) as bar:
 
         def advance(n: int) -> None:
+            nonlocal done
+            done += n
             bar.update(n)
             if on_progress is not None:
-                on_progress(bar.n, total)
+                on_progress(done, total)
 
         for begin in range(0, len(prepared), CHUNK_ARTICLES):
             chunk = prepared[begin : begin + CHUNK_ARTICLES]

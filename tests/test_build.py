@@ -49,6 +49,14 @@ def test_full_build_writes_a_self_describing_manifest(settings, fake):
     assert report.tokens_embedded > 0 and report.passages_embedded == report.counts.passages
 
 
+def test_on_progress_counts_passages_without_a_progress_bar(settings, fake):
+    seen: list[tuple[int, int]] = []
+    report = build_index(settings, encoder=fake, progress=False, on_progress=lambda d, t: seen.append((d, t)))
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and done[0] > 0  # it moves forward, from the first batch on
+    assert seen[-1] == (report.passages_embedded, report.passages_embedded)
+
+
 def test_unchanged_articles_are_not_embedded_again(settings, fake):
     build_index(settings, encoder=fake, progress=False)
     before, generation = fake.texts_encoded, current_generation(settings.index_dir)

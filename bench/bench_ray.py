@@ -29,10 +29,10 @@ import numpy as np
 from common import QA, ROOT, WORK, bbc_folder, median, save, table
 
 from qa.articles import read_articles
-from qa.build import _prepare
 from qa.cluster import EmbeddedArticle, _store
 from qa.config import Settings
 from qa.embedding import get_encoder
+from qa.preparation import prepare_article
 from qa.store import BM25_DIR, DenseIndex, LexicalIndex, Manifest, Store, current_generation
 
 VARIANTS = {"local": [], "ray-2": ["--ray", "--ray-workers", "2"], "ray-1": ["--ray", "--ray-workers", "1"]}
@@ -98,7 +98,7 @@ def driver_rate(work: Path) -> dict[str, float]:
     rng = np.random.default_rng(0)
     payloads = []
     for position, article in enumerate(articles):
-        p = _prepare(article, encoder, settings)
+        p = prepare_article(article, encoder, settings)
         vectors = rng.standard_normal((len(p.texts), encoder.dim)).astype(np.float32)
         owned_vectors = tuple(rng.standard_normal((len(o), encoder.dim)).astype(np.float32) for o in p.owned)
         item = EmbeddedArticle(

@@ -31,7 +31,7 @@ from .articles import Article, FileStamp, ReadResult, Skipped, read_articles
 from .config import Settings
 from .embedding import Encoder
 from .errors import ArticleError, IndexLockedError, QAError
-from .splitting import Passage, Sentence, make_passages, split_sentences
+from .preparation import prepare_article, store_prepared
 from .store import (
     BM25_DIR,
     DELTA_DIR,
@@ -45,7 +45,6 @@ from .store import (
     SegmentedDense,
     SegmentedStore,
     Store,
-    bm25_terms,
     current_generation,
 )
 from .store.layout import is_base_file
@@ -58,7 +57,6 @@ from .store.manifest import (
     settings_fingerprint,
 )
 from .store.segments import MERGE_FRACTION, MERGE_MIN_PASSAGES
-from .store.store import NewPassage, NewSentence
 
 CHUNK_ARTICLES = 256  # articles embedded per round: bounds memory; big enough to batch well
 ProgressCallback = Callable[[int, int], None]
@@ -455,38 +453,6 @@ def _diff(old: dict[str, str], current: dict[str, str]) -> _Changes:
     )
 
 
-@dataclass(frozen=True)
-class _Prepared:
-    article: Article
-    sentences: tuple[Sentence, ...]
-    passages: tuple[Passage, ...]
-    texts: list[str]  # what is embedded: title, newline, passage
-    spans: list[list[tuple[int, int]]]  # spans (in each text) of the sentences it owns
-    owned: list[list[int]]  # indexes of those sentences
-    tokens: int  # tokens the model reads for all the passages
-
-
-def _prepare(article: Article, encoder: Encoder, settings: Settings) -> _Prepared:
-    title, body = article.source.title, article.body
-    sentences = split_sentences(body) or (Sentence(body, 0, len(body)),)
-    title_tokens, *sentence_tokens = encoder.count_tokens([title, *(s.text for s in sentences)])
-    budget = max(settings.passage_tokens - title_tokens - 2, 8)  # 2 = the model's special tokens
-    passages = make_passages(sentences, sentence_tokens, budget, settings.overlap_sentences)
-    prefix = title + "\n"
-    texts, spans, owned = [], [], []
-    next_unowned, tokens = 0, 0
-    for p in passages:
-        # A sentence repeated by the overlap takes its vector from its first passage.
-        mine = list(range(max(p.first, next_unowned), p.last + 1))
-        shift = len(prefix) - p.start
-        texts.append(prefix + body[p.start : p.end])
-        spans.append([(sentences[i].start + shift, sentences[i].end + shift) for i in mine])
-        owned.append(mine)
-        next_unowned = p.last + 1
-        tokens += min(title_tokens + sum(sentence_tokens[p.first : p.last + 1]) + 2, encoder.info.max_tokens)
-    return _Prepared(article, sentences, passages, texts, spans, owned, tokens)
-
-
 def _embed_articles(
     store: Store,
     dense: DenseIndex,
@@ -503,7 +469,7 @@ def _embed_articles(
         from .cluster import embed_on_ray
 
         return embed_on_ray(store, dense, articles, encoder, settings, on_progress, progress)
-    prepared = [_prepare(a, encoder, settings) for a in articles]
+    prepared = [prepare_article(a, encoder, settings) for a in articles]
     total = sum(len(p.texts) for p in prepared)
     indexed_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     done = 0  # counted here: a disabled bar (no terminal, progress=False) counts nothing
@@ -522,7 +488,7 @@ def _embed_articles(
             texts = [t for p in chunk for t in p.texts]
             spans = [s for p in chunk for s in p.spans]
             passage_vectors, sentence_vectors = encoder.encode_passages(texts, spans, settings.batch_size, advance)
-            ids = _store_prepared(store, chunk, sentence_vectors, indexed_at)
+            ids = store_prepared(store, chunk, sentence_vectors, indexed_at)
             dense.add(passage_vectors, np.asarray(ids, dtype=np.int64))
     return total, sum(p.tokens for p in prepared)
 
@@ -546,38 +512,6 @@ def progress_bar(total: int | None, label: str, progress: bool) -> Any:
         dynamic_ncols=True,
         smoothing=0.05,
     )
-
-
-def _store_prepared(
-    store: Store, prepared: Sequence[_Prepared], sentence_vectors: Sequence[np.ndarray], indexed_at: str
-) -> list[int]:
-    """Store articles with their sentences (vectors, terms) and passages; return the new passage ids."""
-    passage_ids: list[int] = []
-    vectors_of_passages = iter(sentence_vectors)
-    for item in prepared:
-        by_sentence: dict[int, np.ndarray] = {}
-        for owned in item.owned:
-            by_sentence.update(zip(owned, next(vectors_of_passages), strict=True))
-        # Terms are per word, so a passage's are its title's and its sentences': each
-        # sentence is tokenized once, even when the overlap puts it in two passages.
-        title_terms, *sentence_terms = (
-            " ".join(t) for t in bm25_terms([item.article.source.title, *(s.text for s in item.sentences)])
-        )
-        sentences = [
-            NewSentence(s.start, s.end, by_sentence[i], sentence_terms[i]) for i, s in enumerate(item.sentences)
-        ]
-        passages = [
-            NewPassage(
-                p.first,
-                p.last,
-                p.start,
-                p.end,
-                " ".join(t for t in (title_terms, *sentence_terms[p.first : p.last + 1]) if t),
-            )
-            for p in item.passages
-        ]
-        passage_ids.extend(store.add_article(item.article, sentences, passages, indexed_at))
-    return passage_ids
 
 
 # -- publishing ---------------------------------------------------------------------------------------

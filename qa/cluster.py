@@ -6,8 +6,9 @@ it knows what to embed), holds the build lock, and writes the generation, manife
 pointer exactly as a local build does. What it sends to the cluster is the articles to
 embed; Ray Data runs `map_batches` over a fixed pool of actors, each of which loads one
 encoder once (one CPU, one ONNX Runtime thread) and returns, per article, its sentences,
-passages and vectors. The driver stores those with the build's own `_store_prepared` as
-they stream in, in article order, so passage ids, offsets and vectors match the local build.
+passages and vectors. The driver stores those with `qa.preparation.store_prepared`, as the
+local build does, as they stream in, in article order, so passage ids, offsets and vectors
+match the local build.
 
 Reading stays on the driver on purpose: the diff needs every article's content hash before
 anything is embedded, and reading is cheap next to embedding (the whole BBC corpus in
@@ -35,10 +36,11 @@ from types import ModuleType
 import numpy as np
 
 from .articles import Article, Source
-from .build import ProgressCallback, _prepare, _Prepared, _store_prepared, progress_bar
+from .build import ProgressCallback, progress_bar
 from .config import Settings
 from .embedding import Encoder, get_encoder
 from .errors import ClusterError, QAError
+from .preparation import PreparedArticle, prepare_article, store_prepared
 from .splitting import Passage, Sentence
 from .store import DenseIndex, Store
 
@@ -145,7 +147,7 @@ class ArticleEmbedder:
             Article(Source(str(article_id), str(title), str(article_id)), str(body))
             for article_id, title, body in zip(batch["article_id"], batch["title"], batch["body"])
         ]
-        prepared = [_prepare(a, self.encoder, self.settings) for a in articles]
+        prepared = [prepare_article(a, self.encoder, self.settings) for a in articles]
         texts = [t for p in prepared for t in p.texts]
         spans = [s for p in prepared for s in p.spans]
         passage_vectors, sentence_vectors = self.encoder.encode_passages(texts, spans, self.settings.batch_size)
@@ -267,11 +269,11 @@ def _store(
     indexed_at: str,
 ) -> None:
     prepared = [
-        _Prepared(article, e.sentences, e.passages, [], [], [list(o) for o in e.owned], e.tokens)
+        PreparedArticle(article, e.sentences, e.passages, [], [], [list(o) for o in e.owned], e.tokens)
         for article, e in zip(articles, embedded)
     ]
     sentence_vectors = [v for e in embedded for v in e.sentence_vectors]
-    ids = _store_prepared(store, prepared, sentence_vectors, indexed_at)
+    ids = store_prepared(store, prepared, sentence_vectors, indexed_at)
     dense.add(np.concatenate([e.passage_vectors for e in embedded]), np.asarray(ids, dtype=np.int64))
 
 

@@ -34,6 +34,17 @@ class PreparedArticle:
 
 
 def prepare_article(article: Article, encoder: Encoder, settings: Settings) -> PreparedArticle:
+    """Split `article` into sentences and passages of at most `settings.passage_tokens`
+    tokens (title included), and say what the encoder reads for each passage.
+
+    Example:
+        >>> from qa.articles import Article, Source
+        >>> from qa.embedding import get_encoder
+        >>> article = Article(Source("a.txt", "Ferries", "a.txt"), "The ferries sailed. They were late.")
+        >>> prepared = prepare_article(article, get_encoder(Settings()), Settings())  # doctest: +SKIP
+        >>> prepared.texts, prepared.owned  # doctest: +SKIP
+        (['Ferries\nThe ferries sailed. They were late.'], [[0, 1]])
+    """
     title, body = article.source.title, article.body
     sentences = split_sentences(body) or (Sentence(body, 0, len(body)),)
     title_tokens, *sentence_tokens = encoder.count_tokens([title, *(s.text for s in sentences)])
@@ -57,7 +68,16 @@ def prepare_article(article: Article, encoder: Encoder, settings: Settings) -> P
 def store_prepared(
     store: Store, prepared: Sequence[PreparedArticle], sentence_vectors: Sequence[np.ndarray], indexed_at: str
 ) -> list[int]:
-    """Store articles with their sentences (vectors, terms) and passages; return the new passage ids."""
+    """Store articles with their sentences (vectors, terms) and passages; return the new passage ids.
+
+    `sentence_vectors` holds, per passage of every article in order, the vectors of the
+    sentences that passage owns, as `Encoder.encode_passages` returns them.
+
+    Example:
+        >>> _, sentence_vectors = encoder.encode_passages(prepared.texts, prepared.spans)  # doctest: +SKIP
+        >>> store_prepared(store, [prepared], sentence_vectors, "2026-11-30T10:00:00+00:00")  # doctest: +SKIP
+        [1]
+    """
     passage_ids: list[int] = []
     vectors_of_passages = iter(sentence_vectors)
     for item in prepared:

@@ -14,7 +14,8 @@ would be overconfident, so the fit set is made of those 16 articles:
 - `reader`: reads every present and absent question with each window configuration and
   stores the reader's spans; then picks the window configuration, the lead weight and the
   extra-sentence threshold on the present questions, fits both confidence models
-  (reader path and --fast path) on present vs absent questions, and chooses the default
+  (reader path, with or without the question's word and name coverage of the lead's
+  passage; --fast path) on present vs absent questions, and chooses the default
   abstention threshold. Prints the constants for qa/answering.py and qa/config.py and
   writes bench/results/fit.json.
 
@@ -31,7 +32,7 @@ import random
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from common import DATA, ROOT, WORK, require, save
@@ -117,15 +118,18 @@ class Row:
     answers: tuple[str, ...]
     best_cosine: float
     fast_features: tuple[float, ...]
-    # config -> [(sentence text, reader score, retrieval score / best, span text, sentence key)]
-    spans: dict[tuple[int, int, int], list[tuple[str, float, float, str, tuple[str, int]]]]
+    # config -> [(sentence text, reader score, retrieval score / best, span text, sentence key,
+    #             key of the span's title + passage in `contexts`)]
+    spans: dict[tuple[int, int, int], list[tuple[str, float, float, str, tuple[str, int], tuple[str, int]]]]
     ms: dict[tuple[int, int, int], float]
+    question: str = ""
+    contexts: dict[tuple[str, int], str] = field(default_factory=dict)  # what coverage is measured on
 
 
 def read_all(questions: list[EvalQuestion], present: bool) -> list[Row]:
     from tqdm import tqdm
 
-    from qa.answering import PASSAGES, _confidence_features, score_sentences
+    from qa.answering import PASSAGES, _confidence_features, lead_context, score_sentences
     from qa.retrieval import prepare_query, search
     from qa.windows import make_windows, read_windows
 
@@ -147,6 +151,7 @@ def read_all(questions: list[EvalQuestion], present: bool) -> list[Row]:
             _confidence_features(query, hits, scored),
             {},
             {},
+            query.text,
         )
         for config in WINDOW_CONFIGS:
             sentences, window, budget = config
@@ -154,6 +159,7 @@ def read_all(questions: list[EvalQuestion], present: bool) -> list[Row]:
             windows = make_windows([(s.hit, s.position) for s in scored[:sentences]], tokens, window, budget)
             spans = read_windows(index.reader, query.text, windows)
             row.ms[config] = (time.perf_counter() - started) * 1000
+            row.contexts.update(((x.hit.source.article_id, x.hit.start), lead_context(x)) for x in spans)
             row.spans[config] = [
                 (
                     x.hit.sentences[x.position].text,
@@ -161,6 +167,7 @@ def read_all(questions: list[EvalQuestion], present: bool) -> list[Row]:
                     retrieval.get(x.sentence_id, 0.0),
                     x.hit.text[x.start - x.hit.start : x.end - x.hit.start],
                     (x.hit.source.article_id, x.hit.sentences[x.position].start),
+                    (x.hit.source.article_id, x.hit.start),
                 )
                 for x in spans
             ]
@@ -238,36 +245,36 @@ def reader(args: argparse.Namespace) -> None:
         )
     meeting = [t for t, (hit3, _, _) in extra.items() if hit3 >= HIT3_GOAL]
     extra_threshold = max(meeting) if meeting else min(extra)
-    # Confidence, reader path: (lead reader score clipped to ±10, best sentence cosine).
-    from qa.answering import READER_SCORE_CLIP
+    # Confidence, reader path: (lead reader score clipped to ±10, best sentence cosine, word
+    # and name coverage of the lead's title + passage). Each subset of the coverage features
+    # is fitted; the one that abstains on the most unanswerable fit questions at the 3% rule
+    # is kept (a dropped feature ships with weight 0).
+    from qa.answering import READER_SCORE_CLIP, name_coverage, word_coverage
 
     def reader_x(r: Row) -> list[float]:
         lead = lead_of(r.spans[config], weight)
-        score = lead[1] if lead else -READER_SCORE_CLIP
-        return [max(-READER_SCORE_CLIP, min(READER_SCORE_CLIP, score)), r.best_cosine]
+        if lead is None:
+            return [-READER_SCORE_CLIP, r.best_cosine, 0.0, 0.0]
+        around = r.contexts[lead[5]]
+        return [
+            max(-READER_SCORE_CLIP, min(READER_SCORE_CLIP, lead[1])),
+            r.best_cosine,
+            word_coverage(r.question, around),
+            name_coverage(r.question, around),
+        ]
 
+    y = np.array([1.0 if r.present else 0.0 for r in rows])
+    reader_all = np.array([reader_x(r) for r in rows])
+    subsets = {"reader": [0, 1], "reader + word coverage": [0, 1, 2], "reader + name coverage": [0, 1, 3]}
+    subsets["reader + both"] = [0, 1, 2, 3]
     fits = {}
-    for name, features in (("reader", reader_x), ("fast", lambda r: list(r.fast_features))):
-        x = np.array([features(r) for r in rows])
-        y = np.array([1.0 if r.present else 0.0 for r in rows])
-        w = fit_logistic(x, y)
-        confidence = 1 / (1 + np.exp(-(x @ w[:-1] + w[-1])))
-        # the default threshold: the highest that abstains on at most 3% of answerable questions
-        threshold = float(np.quantile(confidence[y == 1], 0.03))
-        threshold = float(np.floor(threshold * 100) / 100)
-        by_threshold = {
-            str(t): [round(float(np.mean(confidence[y == k] < t)), 4) for k in (1, 0)]
-            for t in (0.1, 0.15, 0.2, 0.25, 0.3)
-        }
-        fits[name] = {
-            "abstained answerable / unanswerable": by_threshold,
-            "weights": [round(float(v), 3) for v in w[:-1]],
-            "bias": round(float(w[-1]), 3),
-            "threshold_3pct": threshold,
-            "abstained_answerable": round(float(np.mean(confidence[y == 1] < threshold)), 4),
-            "abstained_unanswerable": round(float(np.mean(confidence[y == 0] < threshold)), 4),
-        }
+    for name, columns in subsets.items():
+        fits[name] = fit_confidence(reader_all[:, columns], y, columns, 4)
         print(name, fits[name], flush=True)
+    best = max(subsets, key=lambda name: (fits[name]["abstained_unanswerable"], -len(subsets[name])))
+    fits["chosen_reader"] = best
+    fits["fast"] = fit_confidence(np.array([list(r.fast_features) for r in rows]), y, [0, 1], 2)
+    print("fast", fits["fast"], flush=True)
     report |= {
         "chosen": {"config": config, "lead_weight": weight, "extra_threshold": extra_threshold},
         "extra": {str(k): v for k, v in extra.items()},
@@ -275,6 +282,28 @@ def reader(args: argparse.Namespace) -> None:
     }
     print(json.dumps(report["chosen"]), json.dumps(fits))
     print(f"saved {save('fit', report)}")
+
+
+def fit_confidence(x: np.ndarray, y: np.ndarray, columns: list[int], width: int) -> dict:
+    """A logistic confidence over the feature `columns` (of `width`), the threshold that
+    abstains on at most 3% of answerable questions, and what each threshold abstains on."""
+    w = fit_logistic(x, y)
+    confidence = 1 / (1 + np.exp(-(x @ w[:-1] + w[-1])))
+    threshold = float(np.floor(np.quantile(confidence[y == 1], 0.03) * 100) / 100)
+    weights = [0.0] * width
+    for column, value in zip(columns, w[:-1]):
+        weights[column] = round(float(value), 3)
+    return {
+        "abstained answerable / unanswerable": {
+            str(t): [round(float(np.mean(confidence[y == k] < t)), 4) for k in (1, 0)]
+            for t in (0.1, 0.15, 0.2, 0.25, 0.3)
+        },
+        "weights": weights,
+        "bias": round(float(w[-1]), 3),
+        "threshold_3pct": threshold,
+        "abstained_answerable": round(float(np.mean(confidence[y == 1] < threshold)), 4),
+        "abstained_unanswerable": round(float(np.mean(confidence[y == 0] < threshold)), 4),
+    }
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, iterations: int = 50, ridge: float = 1e-3) -> np.ndarray:

@@ -9,10 +9,11 @@
    another sentence is cited only where the reader finds an answer in it too, and never
    one that repeats a cited one. With `fast=True` this step is skipped: the sentences are
    chosen by their scores alone, with MMR against near-duplicates.
-4. Decide whether the articles answer at all: a logistic model of the reader's score and
-   the match strengths, fitted on SQuAD *train* questions with and without their article
+4. Decide whether the articles answer at all: a logistic model of the reader's score, the
+   match strengths and how much of the question's words and names the lead's passage holds,
+   fitted on SQuAD *train* questions with and without their article
    in the index (bench/fit_answering.py), gives `confidence`; below
-   `Settings.abstain_below` (0.25, env QA_ABSTAIN_BELOW) the answer is "I could not find
+   `Settings.abstain_below` (0.29, env QA_ABSTAIN_BELOW) the answer is "I could not find
    this in the articles."
 5. Number the cited articles in order of first appearance: [1], [2], ...
 
@@ -23,6 +24,7 @@ conversation's topic carries over without a generative model.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -72,8 +74,9 @@ LEAD_RETRIEVAL_WEIGHT = 12.0  # lead = reader score + this x sentence retrieval 
 EXTRA_SPAN_SCORE = 1.0
 READER_SCORE_CLIP = 10.0
 MIN_WORDS = 4  # a cited sentence has at least this many words (see `is_citable`)
-READER_CONFIDENCE_WEIGHTS = (0.389, 16.821)  # (lead reader score, best sentence cosine)
-READER_CONFIDENCE_BIAS = -9.854
+# (lead reader score, best sentence cosine, word coverage, name coverage of the lead's title + passage)
+READER_CONFIDENCE_WEIGHTS = (0.323, 15.349, 1.579, 1.692)
+READER_CONFIDENCE_BIAS = -11.12
 
 # A sentence that leans on the one before it: it opens with a pronoun or "The <noun>" for
 # something named earlier, or quotes someone introduced that way.
@@ -340,7 +343,7 @@ def compose(
         return _answer(question, query, hits, confidence, chosen, {}, notices, index)
     spans = _read(index, asked or query.text, hits, scored)
     lead = _lead(spans, scored, given)
-    confidence = _reader_confidence(lead, hits)
+    confidence = _reader_confidence(asked or query.text, lead, hits)
     if lead is None:
         return _answer(question, query, hits, confidence, [], {}, notices, index)
     by_id = {s.sentence_id: s for s in scored}
@@ -622,17 +625,29 @@ def _confidence(
     return float(1 / (1 + np.exp(-z)))
 
 
-def reader_features(lead: SentenceSpan | None, hits: Sequence[Hit]) -> tuple[float, float]:
-    """(the lead span's reader score, clipped to ±READER_SCORE_CLIP; the best sentence
-    cosine): what the reader-path confidence is fitted on."""
-    if lead is None or not hits:
-        return (-READER_SCORE_CLIP, 0.0)
-    best_sentence = max(max(h.sentence_dense, default=0.0) for h in hits)
-    return (max(-READER_SCORE_CLIP, min(READER_SCORE_CLIP, lead.score)), best_sentence)
+def reader_features(question: str, lead: SentenceSpan | None, hits: Sequence[Hit]) -> tuple[float, ...]:
+    """What the reader-path confidence is fitted on: the lead span's reader score (clipped
+    to ±READER_SCORE_CLIP), the best sentence cosine, and how much of the question's words
+    (`word_coverage`) and names (`name_coverage`) the lead's article title and passage hold."""
+    best_sentence = max((max(h.sentence_dense, default=0.0) for h in hits), default=0.0)
+    if lead is None:  # as bench/fit_answering.py fits it: no span, no coverage, the cosine still counts
+        return (-READER_SCORE_CLIP, best_sentence, 0.0, 0.0)
+    around = lead_context(lead)
+    return (
+        max(-READER_SCORE_CLIP, min(READER_SCORE_CLIP, lead.score)),
+        best_sentence,
+        word_coverage(question, around),
+        name_coverage(question, around),
+    )
 
 
-def _reader_confidence(lead: SentenceSpan | None, hits: Sequence[Hit]) -> float:
-    return _confidence(reader_features(lead, hits), READER_CONFIDENCE_WEIGHTS, READER_CONFIDENCE_BIAS)
+def lead_context(span: SentenceSpan) -> str:
+    """The text a span's coverage is measured on: its article's title and its passage."""
+    return f"{span.hit.source.title}\n{span.hit.text}"
+
+
+def _reader_confidence(question: str, lead: SentenceSpan | None, hits: Sequence[Hit]) -> float:
+    return _confidence(reader_features(question, lead, hits), READER_CONFIDENCE_WEIGHTS, READER_CONFIDENCE_BIAS)
 
 
 def word_coverage(question: str, text: str) -> float:
@@ -648,6 +663,49 @@ def word_coverage(question: str, text: str) -> float:
         return 0.0
     present = {w[:5] for w in re.findall(r"\w+", text.lower())}
     return len(words & present) / len(words)
+
+
+def name_coverage(question: str, text: str) -> float:
+    """Share of the names and numbers the question asks about found in `text`.
+
+    A name is a run of capitalised words after the question's first word ("World Cup",
+    "Pope Emeritus Benedict XVI"), a number is a word starting with a digit. A one-word
+    name is found when its word is in `text`, a longer one when two of its consecutive
+    words are consecutive in `text` ("Benedict XVI" finds the pope; "World number 31" does
+    not find the "World Cup"). Words compare by their first five letters, case-blind, as in
+    `word_coverage`. 1.0 when the question names nothing: nothing it asks about is missing.
+
+    Example:
+        >>> name_coverage("Who won the 1998 World Cup?", "Slovakia won the Hopman Cup in 1998. World number 31 ...")
+        0.5
+        >>> name_coverage("Who won?", "Anything.")
+        1.0
+    """
+    names = _names(question)
+    if not names:
+        return 1.0
+    words = [w.lower()[:5] for w in re.findall(r"\w+", text)]
+    singles = set(words)
+    pairs = set(itertools.pairwise(words))
+    found = sum(bool(set(itertools.pairwise(n)) & pairs) if len(n) > 1 else n[0] in singles for n in names)
+    return found / len(names)
+
+
+def _names(question: str) -> list[tuple[str, ...]]:
+    """The question's names (runs of capitalised words after the first word) and numbers,
+    as tuples of 5-letter lowercase prefixes."""
+    names: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for word in [*re.findall(r"\w+", question)[1:], ""]:
+        if word[:1].isupper() and word.lower() not in STOPWORDS:
+            run.append(word.lower()[:5])
+            continue
+        if run:
+            names.append(tuple(run))
+            run = []
+        if word[:1].isdigit():
+            names.append((word.lower()[:5],))
+    return names
 
 
 # -- follow-ups ----------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from qa.answering import (
     answer,
     cite,
     is_followup,
+    name_coverage,
     order_readably,
     select_sentences,
     word_coverage,
@@ -98,6 +99,17 @@ def test_followup_detection():
 def test_word_coverage():
     assert word_coverage("What tariffs did Trudeau impose?", "Trudeau imposed tariffs.") == 1.0
     assert word_coverage("Who won the 2022 FIFA World Cup?", "Trudeau imposed tariffs.") == 0.0
+
+
+def test_name_coverage_counts_the_questions_names_and_numbers_only():
+    hopman = "Slovakia won the Hopman Cup in 1998. World number 31 Hantuchova lost."
+    assert name_coverage("Who won the 1998 World Cup?", hopman) == 0.5  # 1998, but never "World Cup"
+    pope = "The recently deceased Pope Emeritus Benedict XVI resigned in which year?"
+    assert name_coverage(pope, "Pope Benedict XVI died on Saturday.") == 1.0  # two words in a row suffice
+    assert name_coverage("Who won the 1998 World Cup?", "France won the 1998 World Cup.") == 1.0
+    assert name_coverage("Who won the match?", hopman) == 1.0  # names nothing: nothing missing
+    assert name_coverage("When did Beyonce tour?", "The singer toured.") == 0.0  # the first word is not a name
+    assert name_coverage("What did the Fed do?", "the fed raised rates") == 1.0  # case-blind in the text
 
 
 def test_answer_dict_has_the_documented_fields(built):
@@ -330,3 +342,20 @@ def test_an_elliptical_follow_up_is_read_with_the_question_it_continues():
     )
     assert reader_question("How did China respond?", "What tariffs did Trudeau impose?") == "How did China respond?"
     assert reader_question("And in China?", None) == "And in China?"
+
+
+def test_confidence_falls_when_the_leads_passage_misses_a_name_the_question_asks_about():
+    from qa.answering import _reader_confidence, reader_features
+    from qa.windows import SentenceSpan
+
+    text = "Slovakia won the Hopman Cup in 1998. World number 31 Hantuchova lost."
+    passage = replace(hit("hopman"), text=text, end=len(text), sentence_dense=(0.6,))
+    lead = SentenceSpan(passage, 0, 0, 8, 9.0)
+    features = reader_features("Who won the 1998 Hopman Cup?", lead, [passage])
+    assert features == (9.0, 0.6, 1.0, 1.0)
+    assert reader_features("Who won the 1998 World Cup?", lead, [passage])[3] == 0.5  # "World Cup" is absent
+    assert reader_features("Who won?", None, [passage]) == (-10.0, 0.6, 0.0, 0.0)  # no span: no coverage
+    assert reader_features("Who won?", None, []) == (-10.0, 0.0, 0.0, 0.0)
+    assert _reader_confidence("Who won the 1998 World Cup?", lead, [passage]) < _reader_confidence(
+        "Who won the 1998 Hopman Cup?", lead, [passage]
+    )

@@ -145,13 +145,13 @@ def read_all(questions: list[EvalQuestion], present: bool) -> list[Row]:
         top = max((s.score for s in scored), default=1.0) or 1.0
         retrieval = {s.sentence_id: s.score / top for s in scored}
         row = Row(
-            present,
-            q.answers,
-            max((max(h.sentence_dense) for h in hits), default=0.0),
-            _confidence_features(query, hits, scored),
-            {},
-            {},
-            query.text,
+            present=present,
+            answers=q.answers,
+            best_cosine=max((max(h.sentence_dense) for h in hits), default=0.0),
+            fast_features=_confidence_features(query, hits, scored),
+            spans={},
+            ms={},
+            question=query.text,
         )
         for config in WINDOW_CONFIGS:
             sentences, window, budget = config

@@ -683,6 +683,8 @@ def name_coverage(question: str, text: str) -> float:
     words are consecutive in `text` ("Benedict XVI" finds the pope; "World number 31" does
     not find the "World Cup"). Words compare by their first five letters, case-blind, as in
     `word_coverage`. 1.0 when the question names nothing: nothing it asks about is missing.
+    Names are found by their capitals, so a question typed all in lower case names only its
+    numbers (and abstains a little less readily).
 
     Example:
         >>> name_coverage("Who won the 1998 World Cup?", "Slovakia won the Hopman Cup in 1998. World number 31 ...")

@@ -17,8 +17,10 @@ For SQuAD and news sets the index is built in a temporary folder unless `--index
 one (built or updated there, so later runs reuse the embeddings).
 
 Metrics, per retrieval mode: passage recall@1/@5/@10 and MRR@10 (a gold article among
-the first k passages), sentence hit@1/@3 (a gold answer occurs in the first / any of the
-first three sentences of the answer; an abstention is a miss), span EM/F1 (the reader's
+the first k passages), cited article@1 (the first cited sentence is from a gold article:
+with sentence hit@1 it tells a wrong article from a wrong sentence), sentence hit@1/@3
+(a gold answer occurs in the first / any of the first three sentences of the answer; an
+abstention is a miss), span EM/F1 (the reader's
 span of the first sentence against the gold answers, official SQuAD v1.1 normalisation;
 0 without a span) and answer-in-span (a gold answer inside that span), the abstention
 rate, and the latency of a whole answer, p50 and p95. Passages come from `retrieve()`
@@ -54,6 +56,7 @@ METRICS = (
     "recall@5",
     "recall@10",
     "mrr",
+    "cited_article@1",
     "sentence_hit@1",
     "sentence_hit@3",
     "span_em",
@@ -319,6 +322,7 @@ def _score(q: EvalQuestion, hits: Sequence[Hit], result: Answer, ms: float) -> t
         float(rank is not None and rank <= 5),
         float(rank is not None and rank <= 10),
         1.0 / rank if rank else 0.0,
+        float(bool(result.sentences) and result.sentences[0].citation.source.article_id in q.gold),
         float(contains_answer(sentences[:1], q.answers)),
         float(contains_answer(sentences[:3], q.answers)),
         max((exact_match(span, a) for a in q.answers), default=0.0) if span else 0.0,
@@ -331,10 +335,10 @@ def _score(q: EvalQuestion, hits: Sequence[Hit], result: Answer, ms: float) -> t
 
 def _summarise(values: list[tuple[float, ...]], has_gold: bool) -> dict[str, float]:
     array = np.array(values)
-    names = METRICS[:10]
+    names = METRICS[:11]
     out = dict(zip(names, (round(float(v), 4) for v in array[:, : len(names)].mean(axis=0))))
     if not has_gold:
-        for name in ("recall@1", "recall@5", "recall@10", "mrr"):
+        for name in ("recall@1", "recall@5", "recall@10", "mrr", "cited_article@1"):
             out.pop(name)
     out["p50_ms"] = round(float(np.percentile(array[:, -1], 50)), 2)
     out["p95_ms"] = round(float(np.percentile(array[:, -1], 95)), 2)

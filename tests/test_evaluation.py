@@ -59,6 +59,7 @@ def test_eval_metrics_match_hand_computed_values(tmp_path, fake, monkeypatch):
     assert m["questions"] == 4
     assert m["recall@1"] == 0.75 and m["recall@5"] == 1.0 and m["recall@10"] == 1.0
     assert m["mrr"] == pytest.approx(0.875)
+    assert m["cited_article@1"] == 0.75  # q4 leads with the zebra sentence
     assert m["sentence_hit@1"] == 0.75 and m["sentence_hit@3"] == 1.0
     assert m["abstained"] == 0.0 and m["p50_ms"] > 0
     assert "recall@1" in report.table() and "bm25" in report.table()

@@ -29,6 +29,7 @@ STEPS = [
     "scale",
     "ivf_switch",
     "updates",
+    "merge",
     "replicas",
     "ray",
 ]
@@ -50,7 +51,7 @@ def pair(m: dict, a: str, b: str) -> str:
 
 
 def summary() -> str:
-    b, lat, inc, st, ans, fol, soak, sc, sw, up, rep = (
+    b, lat, inc, st, ans, fol, soak, sc, sw, up, rep, mer = (
         load(n)
         for n in (
             "build",
@@ -64,6 +65,7 @@ def summary() -> str:
             "ivf_switch",
             "updates",
             "replicas",
+            "merge",
         )
     )
     ray = load("ray")
@@ -119,6 +121,11 @@ def summary() -> str:
         ["1M: whole store copied by an update", "no", "yes" if up.get("store_copied") else "no"],
         ["1M: BM25 after updates vs rebuilt, max difference", "0", up.get("bm25_max_abs_difference")],
         [
+            "1M: merge after deleting 6% (build s / peak RSS MB / BM25 vs rebuilt)",
+            "recorded / <= 3072 / 0",
+            f"{mer.get('build_s')} / {mer.get('process_peak_rss_mb')} / {mer.get('bm25_max_abs_difference')}",
+        ],
+        [
             "1M: 3 replicas' PSS / one's RSS, after 200 / 20 questions",
             "<= 1.5",
             pair(rep, "steady_pss_sum_over_one_rss", "pss_sum_over_one_rss"),
@@ -145,7 +152,7 @@ def main() -> None:
     if args.summary:
         print(summary())
         return
-    big = ("scale", "ivf_switch", "updates", "replicas", "ray")  # the 1M-passage runs, and Ray's 5 BBC builds
+    big = ("scale", "ivf_switch", "updates", "merge", "replicas", "ray")  # the 1M-passage runs, and Ray's 5 BBC builds
     steps = args.only or [s for s in STEPS if not (s in big and args.skip_scale)]
     for name in steps:
         run(name, skip_squad=args.skip_squad)

@@ -42,8 +42,6 @@ from .store import (
     DenseIndex,
     LexicalIndex,
     Manifest,
-    SegmentedDense,
-    SegmentedStore,
     Store,
     current_generation,
 )
@@ -56,7 +54,7 @@ from .store.manifest import (
     file_problems,
     settings_fingerprint,
 )
-from .store.segments import MERGE_FRACTION, MERGE_MIN_PASSAGES
+from .store.segments import MERGE_FRACTION, MERGE_MIN_PASSAGES, open_segments
 
 CHUNK_ARTICLES = 256  # articles embedded per round: bounds memory; big enough to batch well
 ProgressCallback = Callable[[int, int], None]
@@ -413,16 +411,9 @@ def _manifest(
     hashes: dict[str, str],
 ) -> Manifest:
     """The manifest of the generation in `work` (files shared with the last one are not hashed again)."""
-    base = Store.open(work / STORE_FILE, encoder.dim)
-    store: Store | SegmentedStore = base
-    base_dense = DenseIndex.read(work / VECTORS_FILE, factory, mapped=True)  # mapped: only its size is read
-    ntotal = base_dense.ntotal
-    if (work / DELTA_DIR / STORE_FILE).exists():
-        store = SegmentedStore(base, Store.open(work / DELTA_DIR / STORE_FILE, encoder.dim))
-        delta_dense = DenseIndex.read(work / DELTA_DIR / VECTORS_FILE, "Flat", mapped=True)
-        ntotal = SegmentedDense(base_dense, delta_dense, store.removed_passages).ntotal
+    store, dense = open_segments(work, encoder.dim, factory, mapped=True)  # mapped: only sizes are read
     try:
-        counts = store.counts()
+        counts, ntotal = store.counts(), dense.ntotal
     finally:
         store.close()
     manifest = Manifest(

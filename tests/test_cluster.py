@@ -15,8 +15,7 @@ import pytest
 
 from qa.build import build_index
 from qa.config import Settings
-from qa.store import Manifest, SegmentedDense, SegmentedStore, Store, current_generation
-from qa.store.dense import DenseIndex
+from qa.store import Manifest, current_generation, open_segments
 from tests.fakes import FakeEncoder
 
 ray = pytest.importorskip("ray")
@@ -49,13 +48,7 @@ def snapshot(index_dir: Path) -> dict:
     """Everything a build decides: articles, passages (ids, offsets, sentences), and the vectors."""
     generation = current_generation(index_dir)
     manifest = Manifest.read(generation, catalog=True)
-    base = Store.open(generation / "store.sqlite", manifest.model.dim)
-    store: Store | SegmentedStore = base
-    dense: DenseIndex | SegmentedDense = DenseIndex.read(generation / "vectors.faiss", manifest.vector_index.factory)
-    if (generation / "delta").is_dir():  # an update: the changes are in the delta segment
-        store = SegmentedStore(base, Store.open(generation / "delta" / "store.sqlite", manifest.model.dim))
-        delta = DenseIndex.read(generation / "delta" / "vectors.faiss", "Flat")
-        dense = SegmentedDense(dense, delta, store.removed_passages)
+    store, dense = open_segments(generation, manifest.model.dim, manifest.vector_index.factory)
     try:
         ids = [i for a in sorted(manifest.articles) for i in store.article_passage_ids(a)]
         passages = store.passages(ids)

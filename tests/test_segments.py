@@ -145,3 +145,29 @@ def test_an_update_never_writes_into_the_files_it_shares_with_the_previous_gener
             assert {p: (file_digest(p), p.stat().st_mtime_ns) for p in snapshot} == snapshot
     shared = current_generation(settings.index_dir) / "store.sqlite"
     assert shared.stat().st_nlink == 2  # the live generation and the one before it share one base
+
+
+def test_open_segments_reads_the_base_alone_or_with_its_delta(settings, fake):
+    from qa.store import SegmentedStore, open_segments
+
+    build_index(settings, encoder=fake, progress=False)
+    generation = current_generation(settings.index_dir)
+    store, dense = open_segments(generation, fake.dim, "Flat")
+    try:
+        assert not isinstance(store, SegmentedStore)
+        assert (store.counts().articles, store.counts().passages) == (4, dense.ntotal)
+    finally:
+        store.close()
+    (settings.articles_dir / "football.txt").unlink()
+    (settings.articles_dir / "extra.txt").write_text("title: Extra\n\nAn extra story about lighthouses. It shone.")
+    build_index(settings, encoder=fake, progress=False)
+    generation = current_generation(settings.index_dir)
+    store, dense = open_segments(generation, fake.dim, "Flat", mapped=True)
+    try:
+        assert isinstance(store, SegmentedStore)  # the update wrote a delta
+        loaded = load_index(settings.index_dir, settings, encoder=fake)
+        assert store.counts() == loaded.counts and dense.ntotal == loaded.counts.passages
+        assert set(store.content_hashes()) == set(loaded.store.content_hashes())
+        assert "football.txt" not in store.content_hashes() and "extra.txt" in store.content_hashes()
+    finally:
+        store.close()

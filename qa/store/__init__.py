@@ -32,7 +32,7 @@ from .layout import (
 )
 from .lexical import LexicalIndex, bm25_terms
 from .manifest import Counts, Manifest
-from .segments import DenseReader, SegmentedDense, SegmentedStore, StoreReader
+from .segments import DenseReader, SegmentedDense, SegmentedStore, StoreReader, open_segments
 from .store import ArticleInfo, Store, StoredPassage
 
 __all__ = [
@@ -56,4 +56,5 @@ __all__ = [
     "StoredPassage",
     "bm25_terms",
     "current_generation",
+    "open_segments",
 ]

@@ -15,11 +15,13 @@ segment holds it.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import numpy as np
 
 from ..filters import Filters
 from .dense import DenseIndex
+from .layout import DELTA_DIR, STORE_FILE, VECTORS_FILE
 from .manifest import Counts
 from .store import ArticleInfo, Store, StoredPassage
 
@@ -175,3 +177,25 @@ class SegmentedDense:
 # What a loaded generation reads through: one segment or two.
 StoreReader = Store | SegmentedStore
 DenseReader = DenseIndex | SegmentedDense
+
+
+def open_segments(generation: Path, dim: int, factory: str, mapped: bool = False) -> tuple[StoreReader, DenseReader]:
+    """The store and passage vectors of a generation folder: its base, with its delta when it
+    has one. `mapped` memory-maps the vector files (for reading sizes, not searching). The
+    caller closes the store. (`qa.index.load_index` opens the segments itself: it reuses an
+    open base across reloads and reads the postings too.)
+
+    Example:
+        >>> store, dense = open_segments(current_generation(Path("index")), 384, "Flat")  # doctest: +SKIP
+        >>> store.counts().passages == dense.ntotal  # doctest: +SKIP
+        True
+    """
+    base = Store.open(generation / STORE_FILE, dim)
+    base_dense = DenseIndex.read(generation / VECTORS_FILE, factory, mapped=mapped)
+    delta = generation / DELTA_DIR
+    if not (delta / STORE_FILE).exists():
+        return base, base_dense
+    store = SegmentedStore(base, Store.open(delta / STORE_FILE, dim))
+    return store, SegmentedDense(
+        base_dense, DenseIndex.read(delta / VECTORS_FILE, "Flat", mapped=mapped), store.removed_passages
+    )

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import argparse
 import re
-import resource
 import shutil
 import subprocess
+import sys
 import time
 
 from bench_scale import articles_folder
@@ -32,6 +32,16 @@ from qa.config import Settings
 from qa.index import load_index
 from qa.store import STORE_FILE, current_generation
 from qa.store.segments import MERGE_FRACTION
+
+# Runs a command and prints its peak RSS (ru_maxrss of its only child) last on stderr: the
+# merge's own peak, not that of the other `qa index` run this script makes.
+PEAK_RSS = [
+    sys.executable,
+    "-c",
+    "import resource, subprocess, sys; done = subprocess.run(sys.argv[1:]); "
+    "print('peak_rss_kb', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+    "sys.exit(done.returncode)",
+]
 
 
 def main() -> None:
@@ -61,11 +71,11 @@ def main() -> None:
     for folder in deleted:
         shutil.rmtree(folder)
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run([*PEAK_RSS, *command], capture_output=True, text=True, cwd=ROOT)
     process_s = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(done.stderr)
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    peak_mb = float(done.stderr.strip().splitlines()[-1].removeprefix("peak_rss_kb ")) / 1024
     generation = current_generation(index)
     assert generation is not None
     start = time.perf_counter()
@@ -82,7 +92,7 @@ def main() -> None:
         "removed_share": round((live_before - live_after) / live_before, 4),
         "build_s": float(re.search(r"in ([0-9.]+) s", done.stdout).group(1)),  # type: ignore[union-attr]
         "process_s": round(process_s, 1),
-        "process_peak_rss_mb": round(peak_mb),
+        "merge_peak_rss_mb": round(peak_mb),
         "merged_into_one_base": not (generation / "delta").exists(),
         "new_store_file": (generation / STORE_FILE).stat().st_ino != before_inode,
         "load_verified_s": round(load_s, 2),

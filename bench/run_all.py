@@ -123,7 +123,7 @@ def summary() -> str:
         [
             "1M: merge after deleting 6% (build s / peak RSS MB / BM25 vs rebuilt)",
             "recorded / <= 3072 / 0",
-            f"{mer.get('build_s')} / {mer.get('process_peak_rss_mb')} / {mer.get('bm25_max_abs_difference')}",
+            f"{mer.get('build_s')} / {mer.get('merge_peak_rss_mb')} / {mer.get('bm25_max_abs_difference')}",
         ],
         [
             "1M: 3 replicas' PSS / one's RSS, after 200 / 20 questions",

@@ -376,9 +376,13 @@ def _finish_base(work: Path, store: Store, dense: DenseIndex, settings: Settings
     """Write the base segment's vector and lexical indexes from its (committed) store; return
     the FAISS type chosen for its size."""
     dense = dense.resized(settings.vector_index, work / "vectors.spill")
-    LexicalIndex.write(store.passage_terms(), work / BM25_DIR)
     dense.write(work / VECTORS_FILE)
-    return dense.factory
+    factory = dense.factory
+    # Freed before BM25's count matrix is built, so memory never holds both: a 1M-passage
+    # merge peaked at 2.91 GB with both, 2.47 GB without (bench/bench_merge.py, docs/benchmarks.md).
+    dense.release()
+    LexicalIndex.write(store.passage_terms(), work / BM25_DIR)
+    return factory
 
 
 def _delta_terms(delta_dir: Path, dim: int) -> list[tuple[int, str]]:

@@ -127,6 +127,10 @@ class DenseIndex:
 
         faiss.write_index(self._vectors, str(path))
 
+    def release(self) -> None:
+        """Free the vectors now (a build that has written them); the index is unusable afterwards."""
+        self._vectors = None
+
     def resized(self, choice: str, spill: Path) -> DenseIndex:
         """This index, or a new one of the type `choice` calls for at its size.
 

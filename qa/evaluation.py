@@ -20,11 +20,11 @@ Metrics, per retrieval mode: passage recall@1/@5/@10 and MRR@10 (a gold article 
 the first k passages), cited article@1 (the first cited sentence is from a gold article:
 with sentence hit@1 it tells a wrong article from a wrong sentence), sentence hit@1/@3
 (a gold answer occurs in the first / any of the first three sentences of the answer; an
-abstention is a miss), span EM/F1 (the reader's
-span of the first sentence against the gold answers, official SQuAD v1.1 normalisation;
-0 without a span) and answer-in-span (a gold answer inside that span), the abstention
-rate, and the latency of a whole answer, p50 and p95. Passages come from `retrieve()`
-and answers from `answer()`: what every caller gets.
+abstention is a miss), span EM/F1 (the reader's span of the first sentence against the
+gold answers, official SQuAD v1.1 normalisation; 0 without a span) and answer-in-span (a
+gold answer inside that span), the abstention rate, and the latency of a whole answer,
+p50 and p95. Passages come from `retrieve()` and answers from `answer()`: what every
+caller gets.
 """
 
 from __future__ import annotations

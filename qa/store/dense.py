@@ -143,7 +143,7 @@ class DenseIndex:
             return self
         dim = self.dim
         ids = spill_vectors(self._vectors, spill)
-        self._vectors = None  # freed before the new index grows
+        self.release()  # freed before the new index grows
         return DenseIndex(index_from_spill(ids, spill, dim, target), target)
 
 

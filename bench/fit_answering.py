@@ -12,12 +12,13 @@ would be overconfident, so the fit set is made of those 16 articles:
 - `retrieval`: the passage and sentence weights of hybrid retrieval, by
   bench/tune_squad.py's grid over the present questions.
 - `reader`: reads every present and absent question with each window configuration and
-  stores the reader's spans; then picks the window configuration, the lead weight and the
-  extra-sentence threshold on the present questions, fits both confidence models
-  (reader path, with or without the question's word and name coverage of the lead's
-  passage; --fast path) on present vs absent questions, and chooses the default
-  abstention threshold. Prints the constants for qa/answering.py and qa/config.py and
-  writes bench/results/fit.json.
+  stores the reader's spans, and the present questions once more *withheld* (searched
+  without the passages that hold their answer: same-topic text, no answer); then picks the
+  window configuration, the lead weight and the extra-sentence threshold on the present
+  questions, fits both confidence models (reader path, with or without the question's word
+  and name coverage of the lead's passage; --fast path) on present vs absent and withheld
+  questions, and chooses the default abstention threshold. Prints the constants for
+  qa/answering.py and qa/config.py and writes bench/results/fit.json.
 
     python bench/fit_answering.py prepare
     python bench/fit_answering.py retrieval
@@ -124,9 +125,14 @@ class Row:
     ms: dict[tuple[int, int, int], float]
     question: str = ""
     contexts: dict[tuple[str, int], str] = field(default_factory=dict)  # what coverage is measured on
+    withheld: bool = False  # a present question asked without the passages that hold its answer
 
 
-def read_all(questions: list[EvalQuestion], present: bool) -> list[Row]:
+def read_all(questions: list[EvalQuestion], present: bool, withhold: bool = False) -> list[Row]:
+    """Read every question with each window configuration. `withhold`: search as if the
+    question's paragraph and every other passage holding an answer string were not in the
+    index (its Wikipedia article's other paragraphs still are): an unanswerable question
+    over same-topic text, as news questions meet same-week articles about the same people."""
     from tqdm import tqdm
 
     from qa.answering import PASSAGES, _confidence_features, lead_context, score_sentences
@@ -135,9 +141,14 @@ def read_all(questions: list[EvalQuestion], present: bool) -> list[Row]:
 
     index = load_index(FIT / "index", fit_settings())
     rows = []
-    for q in tqdm(questions, unit="question", desc="present" if present else "absent"):
+    for q in tqdm(questions, unit="question", desc="withheld" if withhold else "present" if present else "absent"):
         query = prepare_query(q.question, index)
-        hits = search(query, index, PASSAGES)
+        if withhold:
+            found = search(query, index, 4 * PASSAGES)
+            hits = [h for h in found if h.source.article_id not in q.gold and not contains_answer([h.text], q.answers)]
+            hits = hits[:PASSAGES]
+        else:
+            hits = search(query, index, PASSAGES)
         scored = score_sentences(query, hits)
         texts = {sid: s.text for h in hits for sid, s in zip(h.sentence_ids, h.sentences)}
         ids = list(texts)
@@ -152,6 +163,7 @@ def read_all(questions: list[EvalQuestion], present: bool) -> list[Row]:
             spans={},
             ms={},
             question=query.text,
+            withheld=withhold,
         )
         for config in WINDOW_CONFIGS:
             sentences, window, budget = config
@@ -182,19 +194,25 @@ def lead_of(spans: list, weight: float) -> tuple | None:
 def reader(args: argparse.Namespace) -> None:
     from qa.evaluation import exact_match, f1_score
 
-    cache = FIT / "reader-rows.npy"
+    cache, withheld_cache = FIT / "reader-rows.npy", FIT / "reader-withheld.npy"
+    _, present = load_squad(FIT / "fit-squad.json")
+    absent = load_jsonl(FIT / "fit-absent.jsonl")
+    rng = random.Random(0)
+    present = rng.sample(present, min(args.sample, len(present)))
+    absent = rng.sample(absent, min(args.sample, len(absent)))
     if args.fresh or not cache.exists():
-        _, present = load_squad(FIT / "fit-squad.json")
-        absent = load_jsonl(FIT / "fit-absent.jsonl")
-        rng = random.Random(0)
-        present = rng.sample(present, min(args.sample, len(present)))
-        absent = rng.sample(absent, min(args.sample, len(absent)))
-        rows = read_all(present, True) + read_all(absent, False)
-        np.save(cache, np.array(rows, dtype=object), allow_pickle=True)
-    rows = list(np.load(cache, allow_pickle=True))
+        np.save(cache, np.array(read_all(present, True) + read_all(absent, False), dtype=object), allow_pickle=True)
+    if args.fresh or not withheld_cache.exists():
+        np.save(withheld_cache, np.array(read_all(present, False, withhold=True), dtype=object), allow_pickle=True)
+    rows = list(np.load(cache, allow_pickle=True)) + list(np.load(withheld_cache, allow_pickle=True))
     yes = [r for r in rows if r.present]
-    no = [r for r in rows if not r.present]
-    report: dict = {"present_questions": len(yes), "absent_questions": len(no), "configs": {}}
+    no = [r for r in rows if not r.present and not r.withheld]
+    report: dict = {
+        "present_questions": len(yes),
+        "absent_questions": len(no),
+        "withheld_questions": len(rows) - len(yes) - len(no),
+        "configs": {},
+    }
     scores: dict[tuple[tuple[int, int, int], float], float] = {}
     for config in WINDOW_CONFIGS:
         for weight in (0.0, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0, 16.0, 24.0):
@@ -264,17 +282,30 @@ def reader(args: argparse.Namespace) -> None:
         ]
 
     y = np.array([1.0 if r.present else 0.0 for r in rows])
+    withheld = np.array([r.withheld for r in rows])
     reader_all = np.array([reader_x(r) for r in rows])
     subsets = {"reader": [0, 1], "reader + word coverage": [0, 1, 2], "reader + name coverage": [0, 1, 3]}
     subsets["reader + both"] = [0, 1, 2, 3]
     fits = {}
     for name, columns in subsets.items():
-        fits[name] = fit_confidence(reader_all[:, columns], y, columns, 4)
+        fits[name] = fit_confidence(reader_all[:, columns], y, columns, 4, withheld)
         print(name, fits[name], flush=True)
     best = max(subsets, key=lambda name: (fits[name]["abstained_unanswerable"], -len(subsets[name])))
     fits["chosen_reader"] = best
-    fits["fast"] = fit_confidence(np.array([list(r.fast_features) for r in rows]), y, [0, 1], 2)
-    print("fast", fits["fast"], flush=True)
+    fast_x = np.array([list(r.fast_features) for r in rows])
+    fits["fast"] = fast = fit_confidence(fast_x, y, [0, 1], 2, withheld)
+    # One threshold serves both paths (QA_ABSTAIN_BELOW): the fast confidence's bias is moved
+    # so that at the reader's threshold it, too, abstains on 3% of the answerable questions.
+    shared = fits[best]["threshold_3pct"]
+    quantile = float(np.quantile(1 / (1 + np.exp(-(fast_x @ fast["weights"] + fast["bias"])))[y == 1], 0.03))
+    fast["bias_at_shared_threshold"] = round(fast["bias"] + _logit(shared) - _logit(quantile), 3)
+    confidence = 1 / (1 + np.exp(-(fast_x @ fast["weights"] + fast["bias_at_shared_threshold"])))
+    fast["at_shared_threshold"] = {
+        "threshold": shared,
+        "abstained_answerable": round(float(np.mean(confidence[y == 1] < shared)), 4),
+        "abstained_unanswerable": round(float(np.mean(confidence[y == 0] < shared)), 4),
+    }
+    print("fast", fast, flush=True)
     report |= {
         "chosen": {"config": config, "lead_weight": weight, "extra_threshold": extra_threshold},
         "extra": {str(k): v for k, v in extra.items()},
@@ -284,12 +315,14 @@ def reader(args: argparse.Namespace) -> None:
     print(f"saved {save('fit', report)}")
 
 
-def fit_confidence(x: np.ndarray, y: np.ndarray, columns: list[int], width: int) -> dict:
+def fit_confidence(x: np.ndarray, y: np.ndarray, columns: list[int], width: int, withheld: np.ndarray) -> dict:
     """A logistic confidence over the feature `columns` (of `width`), the threshold that
-    abstains on at most 3% of answerable questions, and what each threshold abstains on."""
+    abstains on at most 3% of answerable questions, and what each threshold abstains on
+    (unanswerable: absent and withheld questions together, then each kind alone)."""
     w = fit_logistic(x, y)
     confidence = 1 / (1 + np.exp(-(x @ w[:-1] + w[-1])))
     threshold = float(np.floor(np.quantile(confidence[y == 1], 0.03) * 100) / 100)
+    absent = (y == 0) & ~withheld
     weights = [0.0] * width
     for column, value in zip(columns, w[:-1]):
         weights[column] = round(float(value), 3)
@@ -303,7 +336,13 @@ def fit_confidence(x: np.ndarray, y: np.ndarray, columns: list[int], width: int)
         "threshold_3pct": threshold,
         "abstained_answerable": round(float(np.mean(confidence[y == 1] < threshold)), 4),
         "abstained_unanswerable": round(float(np.mean(confidence[y == 0] < threshold)), 4),
+        "abstained_absent": round(float(np.mean(confidence[absent] < threshold)), 4),
+        "abstained_withheld": round(float(np.mean(confidence[withheld] < threshold)), 4) if withheld.any() else None,
     }
+
+
+def _logit(p: float) -> float:
+    return float(np.log(p / (1 - p)))
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, iterations: int = 50, ridge: float = 1e-3) -> np.ndarray:

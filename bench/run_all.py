@@ -71,6 +71,8 @@ def summary() -> str:
     ray = load("ray")
     squad, news = ans.get("squad", {}).get("reader", {}), ans.get("news", {}).get("reader", {})
     absent = ans.get("unanswerable", {})
+    squad_absent = absent.get("squad_even_articles_only", {}).get("reader", {})
+    news_absent = absent.get("news_distractors_only", {}).get("reader", {})
     big = sc.get("sizes", {}).get("1000000", {})
     rows = [
         ["SQuAD dev sentence hit@1 / @3 (reader)", ">= 0.82 / 0.92", pair(squad, "sentence_hit@1", "sentence_hit@3")],
@@ -85,8 +87,8 @@ def summary() -> str:
         [
             "abstains on unanswerable SQuAD / news",
             ">= 0.85",
-            f"{absent.get('squad_even_articles_only', {}).get('reader', {}).get('abstained')} / "
-            f"{absent.get('news_distractors_only', {}).get('reader', {}).get('abstained')}",
+            f"{squad_absent.get('abstained')} / {news_absent.get('abstained')} "
+            f"(answer string in no article: {news_absent.get('abstained_answer_nowhere')})",
         ],
         ["follow-ups: exact sentence first", ">= 0.60", fol.get("with history", {}).get("sentence_hit@1")],
         ["answer p50 / p95, reader (BBC)", "<= 200 / 400 ms", pair(lat, "answer_p50_ms", "answer_p95_ms")],

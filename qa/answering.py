@@ -11,8 +11,8 @@
    chosen by their scores alone, with MMR against near-duplicates.
 4. Decide whether the articles answer at all: a logistic model of the reader's score, the
    match strengths and how much of the question's words and names the lead's passage holds,
-   fitted on SQuAD *train* questions with and without their article
-   in the index (bench/fit_answering.py), gives `confidence`; below
+   fitted on SQuAD *train* questions with their article in the index, without it, and without
+   just the passages that answer them (bench/fit_answering.py), gives `confidence`; below
    `Settings.abstain_below` (0.12, env QA_ABSTAIN_BELOW) the answer is "I could not find
    this in the articles."
 5. Number the cited articles in order of first appearance: [1], [2], ...

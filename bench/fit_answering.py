@@ -297,9 +297,9 @@ def reader(args: argparse.Namespace) -> None:
     # One threshold serves both paths (QA_ABSTAIN_BELOW): the fast confidence's bias is moved
     # so that at the reader's threshold it, too, abstains on 3% of the answerable questions.
     shared = fits[best]["threshold_3pct"]
-    quantile = float(np.quantile(1 / (1 + np.exp(-(fast_x @ fast["weights"] + fast["bias"])))[y == 1], 0.03))
+    quantile = float(np.quantile(_sigmoid(fast_x @ fast["weights"] + fast["bias"])[y == 1], 0.03))
     fast["bias_at_shared_threshold"] = round(fast["bias"] + _logit(shared) - _logit(quantile), 3)
-    confidence = 1 / (1 + np.exp(-(fast_x @ fast["weights"] + fast["bias_at_shared_threshold"])))
+    confidence = _sigmoid(fast_x @ fast["weights"] + fast["bias_at_shared_threshold"])
     fast["at_shared_threshold"] = {
         "threshold": shared,
         "abstained_answerable": round(float(np.mean(confidence[y == 1] < shared)), 4),
@@ -320,7 +320,7 @@ def fit_confidence(x: np.ndarray, y: np.ndarray, columns: list[int], width: int,
     abstains on at most 3% of answerable questions, and what each threshold abstains on
     (unanswerable: absent and withheld questions together, then each kind alone)."""
     w = fit_logistic(x, y)
-    confidence = 1 / (1 + np.exp(-(x @ w[:-1] + w[-1])))
+    confidence = _sigmoid(x @ w[:-1] + w[-1])
     threshold = float(np.floor(np.quantile(confidence[y == 1], 0.03) * 100) / 100)
     absent = (y == 0) & ~withheld
     weights = [0.0] * width
@@ -341,6 +341,10 @@ def fit_confidence(x: np.ndarray, y: np.ndarray, columns: list[int], width: int,
     }
 
 
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-z))
+
+
 def _logit(p: float) -> float:
     return float(np.log(p / (1 - p)))
 
@@ -350,7 +354,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, iterations: int = 50, ridge: floa
     xb = np.hstack([x, np.ones((len(x), 1))])
     w = np.zeros(xb.shape[1])
     for _ in range(iterations):
-        p = 1 / (1 + np.exp(-xb @ w))
+        p = _sigmoid(xb @ w)
         gradient = xb.T @ (p - y) + ridge * w
         hessian = (xb * (p * (1 - p))[:, None]).T @ xb + ridge * np.eye(len(w))
         w -= np.linalg.solve(hessian, gradient)

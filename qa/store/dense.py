@@ -6,6 +6,7 @@ build switches once to IVF, trained on a sample, and keeps it as the collection 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ class DenseIndex:
     def __init__(self, vectors: Any, factory: str) -> None:
         self._vectors = vectors
         self.factory = factory
+        self._locations: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # IVF only, see `vectors`
+        self._locations_lock = threading.Lock()
 
     @classmethod
     def empty(cls, dim: int) -> DenseIndex:
@@ -66,7 +69,6 @@ class DenseIndex:
             raise IndexCorruptError(f"{path} is damaged ({first_line[:200]}). Rebuild with: qa index --full") from None
         if isinstance(vectors, faiss.IndexIVF):
             vectors.nprobe = IVF_NPROBE
-            vectors.set_direct_map_type(faiss.DirectMap.Hashtable)  # for reconstruct_batch
         return cls(vectors, factory)
 
     @property
@@ -109,18 +111,56 @@ class DenseIndex:
         return all_ids(self._vectors)
 
     def vectors(self, passage_ids: np.ndarray | list[int]) -> np.ndarray:
-        """The stored vectors of the given passages (rows in the same order)."""
+        """The stored vectors of the given passages (rows in the same order).
+
+        An IVF index finds them through its own table of where each passage id sits in the
+        inverted lists, built on first use (12 bytes a passage); FAISS's id map, a hash table,
+        held ~40 MB at 1M passages in every process serving the index (docs/benchmarks.md).
+        """
         ids = np.asarray(passage_ids, dtype=np.int64)
-        return self._vectors.reconstruct_batch(ids) if len(ids) else np.empty((0, self.dim), np.float32)
+        if not len(ids):
+            return np.empty((0, self.dim), np.float32)
+        if not isinstance(self._vectors, _faiss().IndexIVF):
+            return self._vectors.reconstruct_batch(ids)
+        known, positions, starts = self._ivf_locations()
+        at = np.minimum(np.searchsorted(known, ids), max(len(known) - 1, 0))
+        missing = ids if not len(known) else ids[known[at] != ids]
+        if len(missing):
+            raise KeyError(f"passage ids not in the vector index: {missing[:5].tolist()}")
+        where = positions[at].astype(np.int64)
+        lists = np.searchsorted(starts, where, side="right") - 1
+        out = np.empty((len(ids), self.dim), np.float32)
+        swig_ptr = _faiss().swig_ptr
+        for row, (list_no, offset) in enumerate(zip(lists.tolist(), (where - starts[lists]).tolist(), strict=True)):
+            self._vectors.reconstruct_from_offset(list_no, offset, swig_ptr(out[row]))
+        return out
+
+    def _ivf_locations(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(passage ids sorted, each one's position in the lists laid end to end, where each
+        list starts in that order). 12 bytes a passage, built once with few temporaries."""
+        with self._locations_lock:
+            if self._locations is None:
+                faiss = _faiss()
+                inverted = self._vectors.invlists
+                sizes = np.array([inverted.list_size(i) for i in range(self._vectors.nlist)], dtype=np.int64)
+                starts = np.concatenate([[0], np.cumsum(sizes)])
+                ids = np.empty(int(starts[-1]), np.int64)
+                for i in np.flatnonzero(sizes).tolist():
+                    ids[starts[i] : starts[i + 1]] = faiss.rev_swig_ptr(inverted.get_ids(i), int(sizes[i]))
+                order = np.argsort(ids)
+                self._locations = (ids[order], order.astype(np.int32), starts)
+            return self._locations
 
     # -- building -------------------------------------------------------------------------------
 
     def add(self, vectors: np.ndarray, passage_ids: np.ndarray) -> None:
         self._vectors.add_with_ids(vectors, np.asarray(passage_ids, dtype=np.int64))
+        self._locations = None  # lists and offsets moved
 
     def remove(self, passage_ids: list[int]) -> None:
         if passage_ids:
             self._vectors.remove_ids(np.asarray(passage_ids, dtype=np.int64))
+            self._locations = None
 
     def write(self, path: Path) -> None:
         faiss = _faiss()
@@ -214,13 +254,22 @@ def all_ids(vectors: Any) -> np.ndarray:
 
     if hasattr(vectors, "id_map"):
         return faiss.vector_to_array(vectors.id_map).astype(np.int64)
+    faiss.extract_index_ivf(vectors).set_direct_map_type(faiss.DirectMap.Hashtable)  # for spill's reconstruct_batch
+    parts = [ids for _, ids in ivf_lists(vectors)]
+    return np.concatenate(parts) if parts else np.empty(0, np.int64)
+
+
+def ivf_lists(vectors: Any) -> list[tuple[int, np.ndarray]]:
+    """(list number, passage ids in list order) of every non-empty list of an IVF index."""
+    faiss = _faiss()
+
     ivf = faiss.extract_index_ivf(vectors)
-    ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # reconstruct_batch needs it on IVF
     lists = ivf.invlists
-    parts = [
-        faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy() for i in range(ivf.nlist) if lists.list_size(i)
+    return [
+        (i, faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).astype(np.int64))
+        for i in range(ivf.nlist)
+        if lists.list_size(i)
     ]
-    return np.concatenate(parts).astype(np.int64) if parts else np.empty(0, np.int64)
 
 
 def _faiss() -> Any:

@@ -344,8 +344,8 @@ def compose(
         pool = citable[:1] + [s for s in citable[1:] if (s.hit.source.article_id, s.start) not in given]
         chosen = select_sentences(with_vectors(pool[:MMR_POOL], index), max_sentences) if pool else []
         return _answer(question, query, hits, confidence, chosen, {}, notices, index)
-    spans = _read(index, asked or query.text, hits, scored)
-    lead = _lead(spans, scored, given)
+    spans = _by_worth(_read(index, asked or query.text, hits, scored), scored)
+    lead = _lead(spans, given)
     confidence = _reader_confidence(asked or query.text, lead, hits)
     if lead is None:
         return _answer(question, query, hits, confidence, [], {}, notices, index)
@@ -555,25 +555,25 @@ def is_citable(sentence: str) -> bool:
     return len(sentence.split()) >= MIN_WORDS and not sentence.rstrip("\"'”’) ").endswith("?")
 
 
-def _lead(
-    spans: Sequence[SentenceSpan],
-    scored: Sequence[ScoredSentence],
-    given: Mapping[tuple[str, int], tuple[int, int] | None],
-) -> SentenceSpan | None:
-    """The span whose sentence leads the answer: the best by reader score plus the
-    sentence's retrieval score (relative to the best), skipping an answer given before."""
-    if not spans:
-        return None
-    top = max(s.score for s in scored) or 1.0
+def _by_worth(spans: Sequence[SentenceSpan], scored: Sequence[ScoredSentence]) -> list[SentenceSpan]:
+    """Spans best first by their worth: reader score plus LEAD_RETRIEVAL_WEIGHT times the
+    sentence's retrieval score (relative to the best). It ranks the lead and the sentences
+    cited after it alike (ranking those by reader score alone: 0.3 point less hit@3 on the fit set)."""
+    top = max((s.score for s in scored), default=1.0) or 1.0
     retrieval = {s.sentence_id: s.score / top for s in scored}
+    return sorted(spans, key=lambda x: -(x.score + LEAD_RETRIEVAL_WEIGHT * retrieval.get(x.sentence_id, 0.0)))
 
-    def worth(x: SentenceSpan) -> float:
-        return x.score + LEAD_RETRIEVAL_WEIGHT * retrieval.get(x.sentence_id, 0.0)
+
+def _lead(
+    spans: Sequence[SentenceSpan], given: Mapping[tuple[str, int], tuple[int, int] | None]
+) -> SentenceSpan | None:
+    """The span whose sentence leads the answer: the first of `spans` (best first, see
+    `_by_worth`) that is not an answer given before, else the first."""
 
     def new(x: SentenceSpan) -> bool:
         return given.get((x.hit.source.article_id, x.hit.sentences[x.position].start), ()) != (x.start, x.end)
 
-    return max([x for x in spans if new(x)] or spans, key=worth)
+    return next((x for x in spans if new(x)), spans[0] if spans else None)
 
 
 def leans_on_previous(sentence: str) -> bool:

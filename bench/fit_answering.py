@@ -250,7 +250,11 @@ def reader(args: argparse.Namespace) -> None:
             lead = lead_of(r.spans[config], weight)
             if lead is None:
                 continue
-            extras = sorted((x for x in r.spans[config] if x[4] != lead[4] and x[1] >= threshold), key=lambda x: -x[1])
+            # ranked like the lead (qa.answering._by_worth): reader score + weight x retrieval
+            extras = sorted(
+                (x for x in r.spans[config] if x[4] != lead[4] and x[1] >= threshold),
+                key=lambda x: -(x[1] + weight * x[2]),
+            )
             extras = extras[:2]
             cited += len(extras)
             holding += sum(contains_answer([x[0]], r.answers) for x in extras)

@@ -140,13 +140,7 @@ class DenseIndex:
         list starts in that order). 12 bytes a passage, built once with few temporaries."""
         with self._locations_lock:
             if self._locations is None:
-                faiss = _faiss()
-                inverted = self._vectors.invlists
-                sizes = np.array([inverted.list_size(i) for i in range(self._vectors.nlist)], dtype=np.int64)
-                starts = np.concatenate([[0], np.cumsum(sizes)])
-                ids = np.empty(int(starts[-1]), np.int64)
-                for i in np.flatnonzero(sizes).tolist():
-                    ids[starts[i] : starts[i + 1]] = faiss.rev_swig_ptr(inverted.get_ids(i), int(sizes[i]))
+                ids, starts = ivf_ids(self._vectors)
                 order = np.argsort(ids)
                 self._locations = (ids[order], order.astype(np.int32), starts)
             return self._locations
@@ -211,6 +205,9 @@ def ivf_factory(size: int) -> str:
 def spill_vectors(vectors: Any, spill: Path) -> np.ndarray:
     """Write every vector of a FAISS index to the file `spill` (float32 rows); return their ids."""
     ids = all_ids(vectors)
+    ivf = _faiss().try_extract_index_ivf(vectors)
+    if ivf is not None:  # reconstruct_batch needs FAISS's id map on IVF (a build, not a server)
+        ivf.set_direct_map_type(_faiss().DirectMap.Hashtable)
     with open(spill, "wb") as out:
         for begin in range(0, len(ids), REBUILD_SLICE):
             vectors.reconstruct_batch(ids[begin : begin + REBUILD_SLICE]).tofile(out)
@@ -254,22 +251,22 @@ def all_ids(vectors: Any) -> np.ndarray:
 
     if hasattr(vectors, "id_map"):
         return faiss.vector_to_array(vectors.id_map).astype(np.int64)
-    faiss.extract_index_ivf(vectors).set_direct_map_type(faiss.DirectMap.Hashtable)  # for spill's reconstruct_batch
-    parts = [ids for _, ids in ivf_lists(vectors)]
-    return np.concatenate(parts) if parts else np.empty(0, np.int64)
+    return ivf_ids(vectors)[0]
 
 
-def ivf_lists(vectors: Any) -> list[tuple[int, np.ndarray]]:
-    """(list number, passage ids in list order) of every non-empty list of an IVF index."""
+def ivf_ids(vectors: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Every passage id of an IVF index, list after list, and where each list starts (one
+    array filled in place: no per-list arrays left behind in the heap)."""
     faiss = _faiss()
 
     ivf = faiss.extract_index_ivf(vectors)
-    lists = ivf.invlists
-    return [
-        (i, faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).astype(np.int64))
-        for i in range(ivf.nlist)
-        if lists.list_size(i)
-    ]
+    inverted = ivf.invlists
+    sizes = np.array([inverted.list_size(i) for i in range(ivf.nlist)], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    ids = np.empty(int(starts[-1]), np.int64)
+    for i in np.flatnonzero(sizes).tolist():
+        ids[starts[i] : starts[i + 1]] = faiss.rev_swig_ptr(inverted.get_ids(i), int(sizes[i]))
+    return ids, starts
 
 
 def _faiss() -> Any:

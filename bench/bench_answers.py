@@ -51,9 +51,9 @@ def absent_index(name: str, records: list[dict]) -> Path:
     return settings.index_dir
 
 
-def abstention(index_dir: Path, questions: list[EvalQuestion], strict: list[EvalQuestion] | None = None) -> dict:
-    """Share of `questions` that abstain, with the reader and with `--fast`; and of `strict`
-    ones (a subset whose answer string no article of the index holds), when given."""
+def abstention(index_dir: Path, questions: list[EvalQuestion], nowhere: list[EvalQuestion] | None = None) -> dict:
+    """Share of `questions` that abstain, with the reader and with `--fast`; and of the
+    `nowhere` ones (a subset whose answer string no article of the index holds), when given."""
     index = load_index(index_dir, Settings(index_dir=index_dir, max_file_mb=1024))
     out = {}
     for name, fast in (("reader", False), ("fast", True)):
@@ -65,11 +65,11 @@ def abstention(index_dir: Path, questions: list[EvalQuestion], strict: list[Eval
             "answer_in_first_sentence": metrics["sentence_hit@1"],
             "p50_ms": metrics["p50_ms"],
         }
-        if strict:
-            out[name]["abstained_answer_nowhere"] = run_questions(index, strict, ["hybrid"], fast=fast)["hybrid"][
+        if nowhere:
+            out[name]["abstained_answer_nowhere"] = run_questions(index, nowhere, ["hybrid"], fast=fast)["hybrid"][
                 "abstained"
             ]
-            out[name]["questions_answer_nowhere"] = len(strict)
+            out[name]["questions_answer_nowhere"] = len(nowhere)
         print(name, out[name], flush=True)
     return out
 

@@ -115,7 +115,7 @@ class DenseIndex:
 
         An IVF index finds them through its own table of where each passage id sits in the
         inverted lists, built on first use (12 bytes a passage); FAISS's id map, a hash table,
-        held ~40 MB at 1M passages in every process serving the index (docs/benchmarks.md).
+        held 36 MB at 1M passages in every process serving the index (docs/benchmarks.md).
         """
         ids = np.asarray(passage_ids, dtype=np.int64)
         if not len(ids):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,13 @@ V1_MIX = {"para": 0.4, "article": 0.4, "other": 0.2}
 # v2's (chosen a priori, not tuned): half retrieval hard negatives (70% from other articles,
 # 30% from other paragraphs of the same article), the other half split as in v1.
 V2_MIX = {"retr-other": 0.35, "retr-article": 0.15, "para": 0.2, "article": 0.2, "other": 0.1}
+# v3's (chosen a priori): a quarter of the negatives are name-swapped questions over the
+# positive's own window ("swap", `swap_name`); the rest in v2's proportions.
+V3_MIX = {"swap": 0.25, **{k: 0.75 * v for k, v in V2_MIX.items()}}
+
+# A name in a question: a year, or a run of capitalised words (joined by "of", "the", "de",
+# "and" inside the run). The question's first word is never one (it is capitalised anyway).
+_NAME = re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})\b|\b[A-Z][\w'’.&-]*(?:\s+(?:(?:of|the|de|and)\s+)?[A-Z][\w'’.&-]*)*")
 
 
 @dataclass
@@ -50,7 +58,7 @@ class Example:
     title: str
     text: str
     answer: tuple[int, int] | None  # character span in `text`; None for a negative
-    kind: str  # "pos", "neg-para", "neg-article", "neg-other", "neg-retr-other", "neg-retr-article"
+    kind: str  # "pos", "neg-para", "neg-article", "neg-other", "neg-retr-other", "neg-retr-article", "neg-swap"
 
 
 def load_squad(path: Path | str, reader: Reader) -> list[Article]:
@@ -221,6 +229,7 @@ def make_examples(
     no_title: float = 0.03,
     mix: dict[str, float] | None = None,
     retrieved: dict[tuple[int, int, int], tuple[list[Unit], list[Unit]]] | None = None,
+    names: dict[str, list[tuple[int, str]]] | None = None,
 ) -> list[Example]:
     """One positive per question and about `neg_ratio` negatives per positive, shuffled.
 
@@ -228,11 +237,14 @@ def make_examples(
     around the answer that do not contain it), "article" another paragraph of the same
     article (same topic), "other" another article, "retr-other" / "retr-article" a
     retrieval hard negative (`retrieved`, from `retrieval_negatives`) of another article /
-    of another paragraph of the same article, grown around the retrieved sentences. A
-    window that contains any gold answer string is never a negative. With `V1_MIX` the
-    random draws are exactly v1's.
+    of another paragraph of the same article, grown around the retrieved sentences, "swap"
+    the positive's own window with one name of the question swapped (`swap_name`, drawing
+    from `names`, see `question_names`). A window that contains any gold answer string is
+    never a negative. With `V1_MIX` the random draws are exactly v1's.
     """
     mix = V1_MIX if mix is None else mix
+    swap = mix.get("swap", 0.0)
+    rest_mix = {k: v / (1 - swap) for k, v in mix.items() if k != "swap"}
     examples: list[Example] = []
     for ai, article in enumerate(articles):
         for pi, p in enumerate(article.paragraphs):
@@ -250,12 +262,71 @@ def make_examples(
                 n_neg = int(neg_ratio) + (rng.random() < neg_ratio - int(neg_ratio))
                 hard = retrieved.get((ai, pi, qi), ([], [])) if retrieved is not None else ([], [])
                 for _ in range(n_neg):
-                    neg = _negative(articles, ai, pi, core, qa["answers"], rng, min_tokens, max_tokens, mix, hard)
+                    if swap > 0 and names and rng.random() < swap:
+                        swapped = swap_name(question, title + "\n" + text, ai, names, rng)
+                        if swapped is not None:
+                            examples.append(Example(swapped, title, text, None, "neg-swap"))
+                            continue
+                    neg = _negative(articles, ai, pi, core, qa["answers"], rng, min_tokens, max_tokens, rest_mix, hard)
                     if neg is not None:
                         kind, text = neg
                         examples.append(Example(question, title, text, None, kind))
     rng.shuffle(examples)
     return examples
+
+
+def _names(question: str) -> list[str]:
+    """Names of a question (see `_NAME`), not counting its first word."""
+    found = []
+    for m in _NAME.finditer(question):
+        name = m.group()
+        if m.start() == 0:  # "What", "Who", "In" ...: drop the first word, keep the rest
+            name = name.partition(" ")[2].lstrip()
+            if not name[:1].isupper() and not name[:1].isdigit():
+                continue
+        found.append(name.rstrip(".'’"))
+    return [n for n in found if n]
+
+
+def _is_year(name: str) -> bool:
+    return len(name) == 4 and name.isdigit()
+
+
+def question_names(articles: list[Article]) -> dict[str, list[tuple[int, str]]]:
+    """{"year": [(article, name), ...], "name": [...]}: every name of every question."""
+    pool: dict[str, list[tuple[int, str]]] = {"year": [], "name": []}
+    for ai, article in enumerate(articles):
+        for p in article.paragraphs:
+            for qa in p.qas:
+                for name in _names(qa["question"]):
+                    pool["year" if _is_year(name) else "name"].append((ai, name))
+    return pool
+
+
+def swap_name(
+    question: str, text: str, ai: int, names: dict[str, list[tuple[int, str]]], rng: random.Random
+) -> str | None:
+    """The question with one of its names that `text` mentions replaced by a name of the same
+    kind (a year for a year) from another article's questions that `text` does not mention,
+    so that `text` no longer answers it ("Who won the 1998 World Cup?" over the 1998 Hopman
+    Cup). None when no name of the question is in `text`.
+
+    Example:
+        >>> swap_name("When did Beyonce release Lemonade?", "Beyonce released ...", 0,
+        ...           {"name": [(1, "Chopin")], "year": []}, random.Random(0))
+        'When did Chopin release Lemonade?'
+    """
+    low = text.lower()
+    present = [n for n in _names(question) if n.lower() in low]
+    if not present:
+        return None
+    name = rng.choice(present)
+    pool = names["year" if _is_year(name) else "name"]
+    for _ in range(8):
+        other_ai, other = pool[rng.randrange(len(pool))]
+        if other_ai != ai and other.lower() not in low and other.lower() not in question.lower():
+            return question.replace(name, other, 1)
+    return None
 
 
 def _negative(

@@ -1,0 +1,46 @@
+"""The training data's name-swapped negatives (training/data.py, reader recipe v3)."""
+
+import random
+
+from training.data import _names, question_names, swap_name
+
+POOL = {"name": [(1, "Hopman Cup"), (2, "Chopin")], "year": [(1, "1854"), (2, "2003")]}
+
+
+def test_names_skip_the_first_word_and_keep_multiword_names_and_years() -> None:
+    assert _names("Who won the 1998 World Cup?") == ["1998", "World Cup"]
+    assert _names("In what city is the University of Notre Dame?") == ["University of Notre Dame"]
+    assert _names("Which home goods chain said it has doubt?") == []
+
+
+def test_swap_replaces_a_name_the_text_mentions_with_one_of_the_same_kind() -> None:
+    text = "Slovakia won the 1998 World Cup final."
+    seen = {swap_name("Who won the 1998 World Cup?", text, 0, POOL, random.Random(seed)) for seed in range(30)}
+    # a year goes for a year, a name for a name, never one the text holds
+    assert seen == {
+        "Who won the 1854 World Cup?",
+        "Who won the 2003 World Cup?",
+        "Who won the 1998 Hopman Cup?",
+        "Who won the 1998 Chopin?",
+    }
+
+
+def test_swap_never_draws_from_the_same_article_or_a_name_in_the_text() -> None:
+    pool = {"name": [(0, "Chopin"), (1, "Slovakia"), (2, "Hopman Cup")], "year": []}
+    text = "Slovakia won the World Cup."
+    seen = {swap_name("Who won the World Cup?", text, 0, pool, random.Random(seed)) for seed in range(30)}
+    assert seen - {None} == {"Who won the Hopman Cup?"}  # None: 8 draws all refused
+
+
+def test_swap_gives_none_when_the_text_mentions_no_name_of_the_question() -> None:
+    assert swap_name("Who won the World Cup?", "France beat Brazil.", 0, POOL, random.Random(0)) is None
+
+
+def test_question_names_pools_names_and_years_by_article() -> None:
+    from training.data import Article, Paragraph
+
+    para = Paragraph("", (), [], [{"question": "When did Chopin leave Warsaw in 1830?"}])
+    assert question_names([Article("Chopin", [para])]) == {
+        "year": [(0, "1830")],
+        "name": [(0, "Chopin"), (0, "Warsaw")],
+    }

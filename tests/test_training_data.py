@@ -2,7 +2,8 @@
 
 import random
 
-from training.data import _names, question_names, swap_name
+from qa.splitting import split_sentences
+from training.data import Article, Paragraph, _names, make_examples, question_names, swap_name
 
 POOL = {"name": [(1, "Hopman Cup"), (2, "Chopin")], "year": [(1, "1854"), (2, "2003")]}
 
@@ -37,10 +38,32 @@ def test_swap_gives_none_when_the_text_mentions_no_name_of_the_question() -> Non
 
 
 def test_question_names_pools_names_and_years_by_article() -> None:
-    from training.data import Article, Paragraph
-
     para = Paragraph("", (), [], [{"question": "When did Chopin leave Warsaw in 1830?"}])
     assert question_names([Article("Chopin", [para])]) == {
         "year": [(0, "1830")],
         "name": [(0, "Chopin"), (0, "Warsaw")],
     }
+
+
+def _article(title: str, context: str, question: str, answer: str) -> Article:
+    sentences = split_sentences(context)
+    qa = {"question": question, "answers": [{"text": answer, "answer_start": context.index(answer)}]}
+    return Article(title, [Paragraph(context, sentences, [len(s.text.split()) for s in sentences], [qa])])
+
+
+def test_every_swapped_question_is_asked_of_the_positives_own_window() -> None:
+    articles = [
+        _article("Football", "France won the 1998 World Cup in Paris.", "Who won the 1998 World Cup?", "France"),
+        _article("Tennis", "Slovakia won the 1998 Hopman Cup.", "Who won the Hopman Cup in 1998?", "Slovakia"),
+        _article("Chopin", "Chopin left Warsaw in 1830.", "When did Chopin leave Warsaw in 1830?", "1830"),
+    ]
+    names = question_names(articles)
+    swaps = 0
+    for seed in range(20):  # swaps mixed with other negatives of the same question
+        examples = make_examples(articles, random.Random(seed), 6, mix={"swap": 0.5, "other": 0.5}, names=names)
+        window = {e.title: e.text for e in examples if e.kind == "pos"}
+        for e in examples:
+            if e.kind == "neg-swap":
+                swaps += 1
+                assert e.text == window[e.title] and e.answer is None, e
+    assert swaps > 100

@@ -244,7 +244,7 @@ def make_examples(
     """
     mix = V1_MIX if mix is None else mix
     swap = mix.get("swap", 0.0)
-    rest_mix = {k: v / (1 - swap) for k, v in mix.items() if k != "swap"}
+    rest_mix = {k: v / (1 - swap) for k, v in mix.items() if k != "swap"} if swap < 1 else {}
     examples: list[Example] = []
     for ai, article in enumerate(articles):
         for pi, p in enumerate(article.paragraphs):
@@ -269,8 +269,8 @@ def make_examples(
                             continue
                     neg = _negative(articles, ai, pi, core, qa["answers"], rng, min_tokens, max_tokens, rest_mix, hard)
                     if neg is not None:
-                        kind, text = neg
-                        examples.append(Example(question, title, text, None, kind))
+                        kind, neg_text = neg  # `text` stays the positive's window, for later swaps
+                        examples.append(Example(question, title, neg_text, None, kind))
     rng.shuffle(examples)
     return examples
 

@@ -101,7 +101,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         "name-swapped questions, 3M more tokens of a fresh draw, lr 5e-5",
     )
     ap.add_argument("--init", help="state dict to start from (v3: training/runs/reader-v2/checkpoint.pt)")
-    ap.add_argument("--train-tokens", type=float, help="training budget in tokens (default: v2 10M, v1 6.5M)")
+    ap.add_argument("--train-tokens", type=float, help="training budget in tokens (default: v3 3M, v2 10M, v1 6.5M)")
     ap.add_argument("--batch-tokens", type=int, default=4096, help="max batch size x padded length")
     ap.add_argument("--lr", type=float, help="peak learning rate (default: v3 5e-5, else 1.5e-4)")
     ap.add_argument("--warmup", type=float, default=0.06)
@@ -415,16 +415,15 @@ def main(argv=None) -> None:
         f"data: {len(train_articles)} train articles, {len(val_articles)} held out ({n_val_q} questions): "
         f"{[a.title for a in val_articles]}"
     )
-    if args.recipe == "v3":
-        retrieved = retrieval_negatives(train_articles, log=log)
-        names = question_names(train_articles)
-        log(f"question names: {len(names['name'])} names, {len(names['year'])} years")
-        examples = make_examples(train_articles, rng, args.neg_ratio, mix=V3_MIX, retrieved=retrieved, names=names)
-    elif args.recipe == "v2":
-        retrieved = retrieval_negatives(train_articles, log=log)
-        examples = make_examples(train_articles, rng, args.neg_ratio, mix=V2_MIX, retrieved=retrieved)
-    else:
+    if args.recipe == "v1":
         examples = make_examples(train_articles, rng, args.neg_ratio, mix=V1_MIX)
+    else:  # v2 and v3: retrieval hard negatives; v3 also name-swapped questions
+        retrieved = retrieval_negatives(train_articles, log=log)
+        names = question_names(train_articles) if args.recipe == "v3" else None
+        if names:
+            log(f"question names: {len(names['name'])} names, {len(names['year'])} years")
+        mix = V3_MIX if args.recipe == "v3" else V2_MIX
+        examples = make_examples(train_articles, rng, args.neg_ratio, mix=mix, retrieved=retrieved, names=names)
     rows, used, kinds = [], 0, {}
     for ex in examples:
         if used >= args.train_tokens:

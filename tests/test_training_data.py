@@ -1,9 +1,9 @@
-"""The training data's name-swapped negatives (training/data.py, reader recipe v3)."""
+"""The training data's name-swapped negatives (reader recipe v3) and loosened questions (v4): training/data.py."""
 
 import random
 
 from qa.splitting import split_sentences
-from training.data import Article, Paragraph, _names, make_examples, question_names, swap_name
+from training.data import Article, Paragraph, _names, loosen_question, make_examples, question_names, swap_name
 
 POOL = {"name": [(1, "Hopman Cup"), (2, "Chopin")], "year": [(1, "1854"), (2, "2003")]}
 
@@ -67,3 +67,50 @@ def test_every_swapped_question_is_asked_of_the_positives_own_window() -> None:
                 swaps += 1
                 assert e.text == window[e.title] and e.answer is None, e
     assert swaps > 100
+
+
+def test_loosening_drops_only_words_the_answer_sentence_shares_and_never_kept_ones() -> None:
+    question = "When did the Austrian emperor visit Warsaw during the uprising?"
+    sentence = "The Austrian emperor visited Warsaw in 1831."
+    seen = {loosen_question(question, sentence, "1831", random.Random(seed)) for seed in range(40)}
+    # "Austrian", "emperor", "Warsaw" may go; "visit", "uprising", "during" are not in the sentence;
+    # "When", "did", "the" are always kept
+    assert "When did the emperor visit during the uprising?" in seen
+    assert question in seen  # nothing drawn to drop: unchanged
+    droppable = {"Austrian", "emperor", "Warsaw"}
+    for loosened in seen:
+        words = loosened.rstrip("?").split()
+        assert [w for w in question.rstrip("?").split() if w in words or w not in droppable] == words
+
+
+def test_loosening_keeps_the_answers_words_and_at_least_three_words() -> None:
+    assert loosen_question("Who won?", "Slovakia won.", "Slovakia", random.Random(0), drop=1.0) == "Who won?"
+    loosened = loosen_question(
+        "Which Slovak team won the cup?", "The Slovak team won the cup.", "team", random.Random(0), 1.0
+    )
+    assert loosened == "Which team the?"
+
+
+def test_a_loosened_question_is_asked_of_the_positive_and_its_negatives_alike() -> None:
+    articles = [
+        _article(
+            "Football",
+            "France won the 1998 World Cup in Paris. It was hot.",
+            "Who won the 1998 World Cup in Paris?",
+            "France",
+        ),
+        _article(
+            "Tennis", "Slovakia won the 1998 Hopman Cup. Crowds came.", "Who won the Hopman Cup in 1998?", "Slovakia"
+        ),
+    ]
+    plain = make_examples(articles, random.Random(3), 2, mix={"para": 0.5, "other": 0.5})
+    assert {e.question for e in plain} == {"Who won the 1998 World Cup in Paris?", "Who won the Hopman Cup in 1998?"}
+    changed = 0
+    for seed in range(20):
+        examples = make_examples(
+            articles, random.Random(seed), 2, mix={"para": 0.5, "other": 0.5}, no_title=0, loosen=1.0
+        )
+        asked = {e.title: e.question for e in examples if e.kind == "pos"}
+        assert all(e.question == asked[e.title] for e in examples)
+        changed += asked["Football"] != "Who won the 1998 World Cup in Paris?"
+    assert changed > 10

@@ -32,6 +32,16 @@ V2_MIX = {"retr-other": 0.35, "retr-article": 0.15, "para": 0.2, "article": 0.2,
 # v3's (chosen a priori): a quarter of the negatives are name-swapped questions over the
 # positive's own window ("swap", `swap_name`); the rest in v2's proportions.
 V3_MIX = {"swap": 0.25, **{k: 0.75 * v for k, v in V2_MIX.items()}}
+# v4's (chosen a priori, not tuned): v2's negatives; half the questions are *loosened*
+# (`loosen_question`): each word they share with the answer's sentence dropped with
+# probability one half, for the positive and its negatives alike.
+V4_LOOSEN = 0.5
+LOOSEN_DROP = 0.5
+# Words a loosened question always keeps: they carry its kind, not its match with the text.
+_KEEP = frozenset(
+    "who whom whose what which when where why how many much the a an of in on at to for by "
+    "with from and or is are was were be been did do does has have had not no".split()
+)
 
 # A name in a question: a year, or a run of capitalised words (joined by "of", "the", "de",
 # "and" inside the run). The question's first word is never one (it is capitalised anyway).
@@ -230,6 +240,7 @@ def make_examples(
     mix: dict[str, float] | None = None,
     retrieved: dict[tuple[int, int, int], tuple[list[Unit], list[Unit]]] | None = None,
     names: dict[str, list[tuple[int, str]]] | None = None,
+    loosen: float = 0.0,
 ) -> list[Example]:
     """One positive per question and about `neg_ratio` negatives per positive, shuffled.
 
@@ -240,7 +251,9 @@ def make_examples(
     of another paragraph of the same article, grown around the retrieved sentences, "swap"
     the positive's own window with one name of the question swapped (`swap_name`, drawing
     from `names`, see `question_names`). A window that contains any gold answer string is
-    never a negative. With `V1_MIX` the random draws are exactly v1's.
+    never a negative. A `loosen` share of the questions is asked as `loosen_question` makes
+    it, of the positive and of its negatives. With `V1_MIX` the random draws are exactly
+    v1's; with `loosen` 0 no draw is added.
     """
     mix = V1_MIX if mix is None else mix
     swap = mix.get("swap", 0.0)
@@ -258,6 +271,8 @@ def make_examples(
                     continue
                 first, last = _grow(p, core[0], core[1], rng.randint(min_tokens, max_tokens), rng)
                 text, offset = _window(p, first, last)
+                if loosen > 0 and rng.random() < loosen:
+                    question = loosen_question(question, _window(p, core[0], core[1])[0], gold["text"], rng)
                 examples.append(Example(question, title, text, (a - offset, b - offset), "pos"))
                 n_neg = int(neg_ratio) + (rng.random() < neg_ratio - int(neg_ratio))
                 hard = retrieved.get((ai, pi, qi), ([], [])) if retrieved is not None else ([], [])
@@ -273,6 +288,33 @@ def make_examples(
                         examples.append(Example(question, title, neg_text, None, kind))
     rng.shuffle(examples)
     return examples
+
+
+def loosen_question(question: str, sentence: str, answer: str, rng: random.Random, drop: float = LOOSEN_DROP) -> str:
+    """The question with each word it shares with the answer's `sentence` dropped with
+    probability `drop`, so that it matches its text less word for word, as news quiz
+    questions do ("Which home goods chain said it has substantial doubt …?" over "Bed Bath &
+    Beyond warned … it may need to file for bankruptcy"). Kept: the first word, the words
+    of `_KEEP` (question words, function words), the answer's words, and at least three words.
+
+    Example:
+        >>> loosen_question("What tariffs did Trudeau impose on Chinese cars?",
+        ...                 "Trudeau imposed tariffs on Chinese cars.", "tariffs", random.Random(1))
+        'What tariffs did impose on Chinese cars?'
+    """
+    words = question.split()
+    seen = {w.strip(".,;:!?\"'“”‘’()").lower() for w in sentence.split()}
+    keep_also = {w.strip(".,;:!?\"'“”‘’()").lower() for w in answer.split()}
+    kept = [words[0]] if words else []
+    for word in words[1:]:
+        bare = word.strip(".,;:!?\"'“”‘’()").lower()
+        shared = bare in seen and bare not in _KEEP and bare not in keep_also
+        if not (shared and rng.random() < drop):
+            kept.append(word)
+    if len(kept) < 3 or len(kept) == len(words):
+        return question
+    loosened = " ".join(kept)
+    return loosened if loosened.endswith("?") else loosened.rstrip(".,;:") + "?"
 
 
 def _names(question: str) -> list[str]:

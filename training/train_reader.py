@@ -66,6 +66,7 @@ from .data import (
     V1_MIX,
     V2_MIX,
     V3_MIX,
+    V4_LOOSEN,
     encode_example,
     load_squad,
     make_examples,
@@ -94,14 +95,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument(
         "--recipe",
-        choices=["v1", "v2", "v3"],
+        choices=["v1", "v2", "v3", "v4"],
         default="v2",
         help="v2 (shipped): half the negatives retrieval hard negatives, 10M tokens; v1 (the previous reader): "
         "random negatives, 6.5M tokens; v3: v2 trained on (--init) with a quarter of the negatives "
-        "name-swapped questions, 3M more tokens of a fresh draw, lr 5e-5",
+        "name-swapped questions, 3M more tokens of a fresh draw, lr 5e-5; v4: v2 trained on the same way "
+        "with half the questions loosened (words shared with the answer's sentence dropped)",
     )
-    ap.add_argument("--init", help="state dict to start from (v3: training/runs/reader-v2/checkpoint.pt)")
-    ap.add_argument("--train-tokens", type=float, help="training budget in tokens (default: v3 3M, v2 10M, v1 6.5M)")
+    ap.add_argument("--init", help="state dict to start from (v3, v4: training/runs/reader-v2/checkpoint.pt)")
+    ap.add_argument(
+        "--train-tokens", type=float, help="training budget in tokens (default: v3 and v4 3M, v2 10M, v1 6.5M)"
+    )
     ap.add_argument("--batch-tokens", type=int, default=4096, help="max batch size x padded length")
     ap.add_argument("--lr", type=float, help="peak learning rate (default: v3 5e-5, else 1.5e-4)")
     ap.add_argument("--warmup", type=float, default=0.06)
@@ -121,10 +125,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--ship", action="store_true", help="write the pick to qa/models/reader/ if it beats the baseline")
     args = ap.parse_args(argv)
     if args.train_tokens is None:
-        args.train_tokens = {"v1": 6.5e6, "v2": 10e6, "v3": 3e6}[args.recipe]
+        args.train_tokens = {"v1": 6.5e6, "v2": 10e6, "v3": 3e6, "v4": 3e6}[args.recipe]
     if args.lr is None:
-        args.lr = 5e-5 if args.recipe == "v3" else 1.5e-4
-    if args.recipe == "v3" and args.init is None:
+        args.lr = 5e-5 if args.recipe in ("v3", "v4") else 1.5e-4
+    if args.recipe in ("v3", "v4") and args.init is None:
         args.init = "training/runs/reader-v2/checkpoint.pt"
     return args
 
@@ -395,8 +399,8 @@ def main(argv=None) -> None:
     torch.manual_seed(args.seed)
     random.seed(args.seed)
     np.random.seed(args.seed)
-    # v3 continues v2: the same held-out split (args.seed) but a fresh draw of windows.
-    rng = random.Random(args.seed + 1 if args.recipe == "v3" else args.seed)
+    # v3 and v4 continue v2: the same held-out split (args.seed) but fresh draws of windows.
+    rng = random.Random(args.seed + {"v3": 1, "v4": 2}.get(args.recipe, 0))
 
     tokenizer_file = out / "tokenizer.json"
     from tokenizers import Tokenizer
@@ -417,13 +421,16 @@ def main(argv=None) -> None:
     )
     if args.recipe == "v1":
         examples = make_examples(train_articles, rng, args.neg_ratio, mix=V1_MIX)
-    else:  # v2 and v3: retrieval hard negatives; v3 also name-swapped questions
+    else:  # v2, v3, v4: retrieval hard negatives; v3 also name-swapped questions, v4 loosened ones
         retrieved = retrieval_negatives(train_articles, log=log)
         names = question_names(train_articles) if args.recipe == "v3" else None
         if names:
             log(f"question names: {len(names['name'])} names, {len(names['year'])} years")
         mix = V3_MIX if args.recipe == "v3" else V2_MIX
-        examples = make_examples(train_articles, rng, args.neg_ratio, mix=mix, retrieved=retrieved, names=names)
+        loosen = V4_LOOSEN if args.recipe == "v4" else 0.0
+        examples = make_examples(
+            train_articles, rng, args.neg_ratio, mix=mix, retrieved=retrieved, names=names, loosen=loosen
+        )
     rows, used, kinds = [], 0, {}
     for ex in examples:
         if used >= args.train_tokens:

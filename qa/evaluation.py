@@ -268,6 +268,21 @@ def run_questions(
     index: Index, questions: Sequence[EvalQuestion], modes: Sequence[Mode], fast: bool = False, progress: bool = True
 ) -> dict[str, dict[str, float]]:
     """Answer every question in every mode; return the metrics per mode."""
+    rows = score_questions(index, questions, modes, fast, progress)
+    return {mode: summarise(values, any(q.gold for q in questions)) for mode, values in rows.items()}
+
+
+def score_questions(
+    index: Index, questions: Sequence[EvalQuestion], modes: Sequence[Mode], fast: bool = False, progress: bool = True
+) -> dict[str, list[tuple[float, ...]]]:
+    """Answer every question in every mode; one row of scores per question (in `METRICS`
+    order up to "abstained", then the milliseconds), for `summarise` over any subset.
+
+    Example:
+        >>> rows = score_questions(index, questions, ["hybrid"])  # doctest: +SKIP
+        >>> summarise(rows["hybrid"][:10], has_gold=True)["sentence_hit@1"]  # doctest: +SKIP
+        0.8
+    """
     from tqdm import tqdm
 
     rows: dict[str, list[tuple[float, ...]]] = {m: [] for m in modes}
@@ -278,7 +293,7 @@ def run_questions(
             result = answer(q.question, index=index, mode=mode, fast=fast)
             ms = (time.perf_counter() - started) * 1000
             rows[mode].append(_score(q, hits, result, ms))
-    return {mode: _summarise(values, any(q.gold for q in questions)) for mode, values in rows.items()}
+    return rows
 
 
 def run_feedback(
@@ -333,7 +348,9 @@ def _score(q: EvalQuestion, hits: Sequence[Hit], result: Answer, ms: float) -> t
     )
 
 
-def _summarise(values: list[tuple[float, ...]], has_gold: bool) -> dict[str, float]:
+def summarise(values: Sequence[tuple[float, ...]], has_gold: bool) -> dict[str, float]:
+    """The metrics of `score_questions` rows: means, latency percentiles, the count.
+    Without gold articles (`has_gold` False) the retrieval metrics are left out."""
     array = np.array(values)
     names = METRICS[:11]
     out = dict(zip(names, (round(float(v), 4) for v in array[:, : len(names)].mean(axis=0))))

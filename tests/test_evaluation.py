@@ -17,8 +17,11 @@ from qa.evaluation import (
     f1_score,
     load_question_set,
     load_squad,
+    score_questions,
     squad_normalise,
+    summarise,
 )
+from qa.index import load_index
 from tests.fakes import FakeReader
 
 FIXTURE = Path(__file__).parent / "data" / "squad-mini.json"
@@ -63,6 +66,20 @@ def test_eval_metrics_match_hand_computed_values(tmp_path, fake, monkeypatch):
     assert m["sentence_hit@1"] == 0.75 and m["sentence_hit@3"] == 1.0
     assert m["abstained"] == 0.0 and m["p50_ms"] > 0
     assert "recall@1" in report.table() and "bm25" in report.table()
+
+
+def test_rows_of_each_question_summarise_to_any_subsets_metrics(tmp_path, fake):
+    """The hand-computed case above, question by question: q4 alone misses at rank 1."""
+    settings = Settings(index_dir=tmp_path / "eval-index", cache_dir=tmp_path / "cache", abstain_below=0.0)
+    evaluate_file(FIXTURE, settings, mode="bm25", index_dir=settings.index_dir, progress=False, encoder=fake, fast=True)
+    index = load_index(settings.index_dir, settings, encoder=fake)
+    questions = load_question_set(FIXTURE).questions
+    rows = score_questions(index, questions, ["bm25"], fast=True, progress=False)["bm25"]
+    assert [row[METRICS.index("sentence_hit@1")] for row in rows] == [1.0, 1.0, 1.0, 0.0]
+    assert summarise(rows[:3], has_gold=True)["sentence_hit@1"] == 1.0
+    last = summarise(rows[3:], has_gold=True)
+    assert last["sentence_hit@1"] == 0.0 and last["mrr"] == 0.5 and last["questions"] == 1
+    assert "mrr" not in summarise(rows, has_gold=False)
 
 
 def test_eval_all_modes_and_json_keys(tmp_path, fake):

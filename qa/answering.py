@@ -289,12 +289,12 @@ def answer(
         settings: model, index and abstention settings for loading `index` from a folder
             (default: `Settings()`; `load_settings()` adds the `QA_*` environment).
 
-    Example:
-        >>> a = answer("What tariffs did Trudeau impose?")
-        >>> a.sentences[0].text.startswith("Trudeau's government in 2024 followed Biden's lead")
+    Example (over the seed index `make chat` builds; tests/test_answering.py checks it):
+        >>> a = answer("What tariffs did Trudeau impose?")  # doctest: +SKIP
+        >>> a.sentences[0].text.startswith("Trudeau's government in 2024 followed Biden's lead")  # doctest: +SKIP
         True
-        >>> a.sentences[0].span_text
-        'a 100% tariff on Chinese-made electric vehicles'
+        >>> a.sentences[0].span_text  # doctest: +SKIP
+        '100% tariff on Chinese-made electric vehicles'
     """
     index = open_index(index, settings)
     query = prepare_query(question, index)

@@ -41,9 +41,9 @@ def prepare_article(article: Article, encoder: Encoder, settings: Settings) -> P
         >>> from qa.articles import Article, Source
         >>> from qa.embedding import get_encoder
         >>> article = Article(Source("a.txt", "Ferries", "a.txt"), "The ferries sailed. They were late.")
-        >>> prepared = prepare_article(article, get_encoder(Settings()), Settings())  # doctest: +SKIP
-        >>> prepared.texts, prepared.owned  # doctest: +SKIP
-        (['Ferries\nThe ferries sailed. They were late.'], [[0, 1]])
+        >>> prepared = prepare_article(article, get_encoder(Settings()), Settings())
+        >>> prepared.texts, prepared.owned
+        (['Ferries\\nThe ferries sailed. They were late.'], [[0, 1]])
     """
     title, body = article.source.title, article.body
     sentences = split_sentences(body) or (Sentence(body, 0, len(body)),)

@@ -82,7 +82,7 @@ def clean_question(question: object) -> str:
     """The question as one line of text, or QuestionError saying what is wrong with it.
 
     Example:
-        >>> clean_question("  What tariffs\n did Trudeau impose? ")
+        >>> clean_question("  What tariffs\\n did Trudeau impose? ")
         'What tariffs did Trudeau impose?'
     """
     if not isinstance(question, str):

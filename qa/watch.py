@@ -124,9 +124,9 @@ def watch_index(
     returned. A missing articles folder, an index inside it or a bad `debounce` raise.
 
     Example:
-        >>> stop = threading.Event()
-        >>> threading.Timer(60, stop.set).start()
-        >>> watch_index(Settings(articles_dir=Path("seeds")), stop=stop).stopped_by
+        >>> stop = threading.Event()  # doctest: +SKIP
+        >>> threading.Timer(60, stop.set).start()  # doctest: +SKIP
+        >>> watch_index(Settings(articles_dir=Path("seeds")), stop=stop).stopped_by  # doctest: +SKIP
         'stop event'
     """
     log = log or _print_line

@@ -303,11 +303,11 @@ def loosen_question(question: str, sentence: str, answer: str, rng: random.Rando
         'What tariffs did impose on Chinese cars?'
     """
     words = question.split()
-    seen = {w.strip(".,;:!?\"'“”‘’()").lower() for w in sentence.split()}
-    keep_also = {w.strip(".,;:!?\"'“”‘’()").lower() for w in answer.split()}
+    seen = {_bare(w) for w in sentence.split()}
+    keep_also = {_bare(w) for w in answer.split()}
     kept = [words[0]] if words else []
     for word in words[1:]:
-        bare = word.strip(".,;:!?\"'“”‘’()").lower()
+        bare = _bare(word)
         shared = bare in seen and bare not in _KEEP and bare not in keep_also
         if not (shared and rng.random() < drop):
             kept.append(word)
@@ -315,6 +315,11 @@ def loosen_question(question: str, sentence: str, answer: str, rng: random.Rando
         return question
     loosened = " ".join(kept)
     return loosened if loosened.endswith("?") else loosened.rstrip(".,;:") + "?"
+
+
+def _bare(word: str) -> str:
+    """A word without surrounding punctuation or quotes, lower-cased ("“Cars?”" -> "cars")."""
+    return word.strip(".,;:!?\"'“”‘’()").lower()
 
 
 def _names(question: str) -> list[str]:

@@ -35,7 +35,7 @@ Steps:
    the positive's own window under its question with one name swapped for another article's
    ("the 1998 World Cup" -> "the 1998 Hopman Cup"; `training.data.swap_name`). v4 (from v2's
    weights, another fresh draw): v2's negatives, half the questions loosened.
-3. Training under a fixed token budget (v3 3M more, v2 10M, v1 6.5M tokens), length-bucketed batches
+3. Training under a fixed token budget (v3 and v4 3M more, v2 10M, v1 6.5M tokens), length-bucketed batches
    (little padding), bf16 autocast (avx512_bf16 makes it ~1.5x faster here), AdamW with
    warmup and linear decay. The word-embedding matrix is frozen (cheaper steps, and it
    stays identical to the bundled model's).

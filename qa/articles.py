@@ -1,4 +1,4 @@
-"""Reading articles from a folder: .txt, .md, .html/.htm, .json and .jsonl.
+"""Reading articles from a folder: .txt, .md, .html/.htm, .json, .jsonl and .pdf.
 
 Bad input never stops a build: each unreadable file (or JSON line) becomes one `Skipped`
 entry naming the file and the reason, and everything else is still read.
@@ -13,7 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import hashlib
+import io
 import json
+import logging
 import os
 import re
 import stat
@@ -26,7 +28,7 @@ from typing import Any, NamedTuple
 from .decoding import NotText, decode
 from .splitting import split_sentences
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf")
 TITLE_CHARS = 80
 
 _HEADER_KEYS = ("title", "date", "source", "url")
@@ -317,6 +319,10 @@ def read_file(path: Path, rel: str, max_file_bytes: int = 50 * 1024 * 1024) -> R
                 f"file is {size / 1048576:.1f} MB, over the {max_file_bytes / 1048576:g} MB limit "
                 "(raise it with --max-file-mb or QA_MAX_FILE_MB)"
             )
+        suffix = path.suffix.lower()
+        if suffix == ".pdf":
+            title, body, meta = _pdf_article(path.read_bytes())
+            return ReadResult((_make_article(rel, rel, title, body, meta),), (), ())
         try:
             text, note = decode(path.read_bytes())
         except NotText as why:
@@ -325,7 +331,6 @@ def read_file(path: Path, rel: str, max_file_bytes: int = 50 * 1024 * 1024) -> R
             warnings.append(Skipped(rel, note))
         if not text.strip():
             raise _Skip("file is empty")
-        suffix = path.suffix.lower()
         if suffix in (".json", ".jsonl"):
             found = list(_json_articles(text, rel, jsonl=suffix == ".jsonl"))
             articles = tuple(a for a in found if isinstance(a, Article))
@@ -415,6 +420,96 @@ def _html_article(html: str) -> tuple[str | None, str, dict[str, str]]:
         if info.url:
             meta["url"] = info.url
     return title, (body or "").strip(), meta
+
+
+# A line this much shorter than a full line of its page ends a paragraph: the last line of a
+# paragraph, a headline, a byline. (A PDF's text layer has lines, not paragraphs.)
+_SHORT_LINE = 0.75
+# Page numbers printed at the head or foot of a page ("3", "Page 3 of 7", "3/7"): not text.
+_PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?\d+\s*(?:(?:of|/)\s*\d+)?\s*$", re.IGNORECASE)
+# /Title values that name a file or nothing, as office tools and printers leave them.
+_PLACEHOLDER_TITLE = re.compile(
+    r"^(?:untitled\b.*|document\d*|.*\.(?:docx?|odt|rtf|pdf|txt|html?|indd))$", re.IGNORECASE
+)
+
+
+def _pdf_article(data: bytes) -> tuple[str | None, str, dict[str, str]]:
+    """A PDF's text layer (pypdf), its lines joined back into paragraphs, and its title.
+
+    The title is a `title:` header line at the top of the text, else the PDF's /Title
+    metadata (unless it names a file or nothing), else the first sentence, as for text files.
+    The metadata's dates are when the file was made, not when the article appeared: not used.
+    """
+    from pypdf import PdfReader
+
+    # pypdf logs (as warnings) every repair it makes to a sloppy file; the file still reads.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise _Skip("the PDF is password-protected; add a copy saved without a password")
+        lines = [line for page in reader.pages for line in _page_lines(page.extract_text() or "")]
+        info = reader.metadata
+        meta_title = str(info.title or "") if info is not None else ""
+    except _Skip:
+        raise
+    except Exception as exc:  # pypdf raises many types for damaged files
+        raise _Skip(f"cannot read the PDF ({type(exc).__name__}: {exc})") from None
+    text = _join_lines(lines)
+    if not _WORD_CHAR.search(text):
+        raise _Skip("the PDF has no text layer (a scanned image?); add a copy with text, e.g. made by OCR (ocrmypdf)")
+    title, body, meta = _text_article(text, markdown=False)
+    if not title and not meta:
+        # Newspaper layout: the headline, then the "Date: …" (or "Source: …") lines.
+        headline, _, rest = body.partition("\n\n")
+        below_title, below, below_meta = _text_article(rest, markdown=False)
+        if below_meta and len(headline) <= 2 * TITLE_CHARS:
+            title, body, meta = below_title or headline, below, below_meta
+    meta_title = " ".join(meta_title.split())
+    if not title and meta_title and not _PLACEHOLDER_TITLE.match(meta_title):
+        title = meta_title
+    return title, body, meta
+
+
+def _page_lines(text: str) -> list[str]:
+    """A page's lines, stripped, without a page number on its first or last line."""
+    lines = [line.strip() for line in text.splitlines()]
+    while lines and not lines[-1]:
+        lines.pop()
+    if lines and _PAGE_NUMBER.match(lines[-1]):
+        lines.pop()
+    if lines and _PAGE_NUMBER.match(lines[0]):
+        lines.pop(0)
+    return lines
+
+
+def _join_lines(lines: list[str]) -> str:
+    """Lines of a PDF joined into paragraphs (separated by blank lines).
+
+    A paragraph ends at a blank line or after a line markedly shorter than a full line (the
+    90th percentile of the line lengths). A line that ends in a hyphen after a letter is
+    joined without a space, keeping the hyphen ("Chinese-" + "made"): the text stays the
+    PDF's own characters.
+
+    Example:
+        >>> _join_lines(["Tariffs rise", "Canada will cut its tariff on Chinese-", "made cars to 6.1%, it", "said."])
+        'Tariffs rise\\n\\nCanada will cut its tariff on Chinese-made cars to 6.1%, it said.'
+    """
+    lengths = sorted(len(line) for line in lines if line)
+    full = lengths[int(0.9 * (len(lengths) - 1))] if lengths else 0
+    paragraphs: list[str] = []
+    current = ""
+    for line in lines:
+        if line:
+            glued = current.endswith("-") and current[-2:-1].isalpha()
+            current = f"{current}{line}" if glued or not current else f"{current} {line}"
+        broken_word = line.endswith("-") and line[-2:-1].isalpha()
+        if current and (not line or (len(line) < _SHORT_LINE * full and not broken_word)):
+            paragraphs.append(current)
+            current = ""
+    if current:
+        paragraphs.append(current)
+    return "\n\n".join(paragraphs)
 
 
 def _json_articles(text: str, rel: str, jsonl: bool) -> Iterator[Article | Skipped]:

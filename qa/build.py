@@ -122,8 +122,8 @@ def build_index(
     folder = Path(settings.articles_dir)
     if not folder.is_dir():
         raise ArticleError(
-            f"Articles folder {folder}/ does not exist. Create it and add .txt, .md, .html or "
-            "JSON articles, or point --articles / QA_ARTICLES at your folder."
+            f"Articles folder {folder}/ does not exist. Create it and add .txt, .md, .html, "
+            "JSON or PDF articles, or point --articles / QA_ARTICLES at your folder."
         )
     index_dir = Path(settings.index_dir)
     seen: dict[Path, Manifest] = {}  # manifests already parsed, by generation

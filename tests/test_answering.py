@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 
 import numpy as np
@@ -177,6 +178,32 @@ def test_china_response_followup_finds_retaliatory_tariffs(real_index):
     follow = answer("How did China respond?", history=[first], index=real_index)
     assert follow.found
     assert "retaliatory tariffs from China" in follow.sentences[0].text
+
+
+@pytest.mark.model
+def test_a_pdf_article_is_cited_like_any_other(tmp_path):
+    """The seed plus a PDF (tests/data/canola.pdf), indexed and asked with the real models."""
+    from qa import Settings, build_index, load_index
+    from tests.conftest import ROOT, SEED
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    shutil.copy(SEED, folder / SEED.name)
+    shutil.copy(ROOT / "tests" / "data" / "canola.pdf", folder / "canola.pdf")
+    settings = Settings(articles_dir=folder, index_dir=tmp_path / "index")
+    build_index(settings, progress=False)
+    result = answer(
+        "What tariff will China charge on Canadian canola seed?", index=load_index(tmp_path / "index", settings)
+    )
+    lead = result.sentences[0]
+    assert lead.text.startswith("China, in turn, will cut its tariffs on Canadian canola seed to about 15% by March 1")
+    assert "15%" in (lead.span_text or "")
+    source = lead.citation.source
+    assert (source.title, source.date, source.path) == (
+        "Canada and China strike canola deal",
+        "2026-01-16",
+        "canola.pdf",
+    )
 
 
 SEED_ANSWERABLE = [

@@ -118,6 +118,7 @@ def test_bad_inputs_are_skipped_with_one_clear_reason_each(tmp_path):
     write(tmp_path, "broken.jsonl", '{"text": "Fine record."}\n{not json}\n{"title": "no text"}\n')
     write(tmp_path, "broken.json", "{oops")
     write(tmp_path, "notes.pdf", b"%PDF-1.4")
+    write(tmp_path, "notes.docx", b"PK\x03\x04")
     write(tmp_path, ".hidden.txt", "ignored entirely")
     result = read_articles(tmp_path, max_file_bytes=1024 * 1024)
     assert sorted(a.source.article_id for a in result.articles) == ["broken.jsonl#1", "good.txt"]
@@ -128,8 +129,9 @@ def test_bad_inputs_are_skipped_with_one_clear_reason_each(tmp_path):
     assert "malformed JSON line" in reasons["broken.jsonl:2"]
     assert 'no "text"' in reasons["broken.jsonl:3"]
     assert "malformed JSON" in reasons["broken.json"]
-    assert "unsupported file type '.pdf'" in reasons["notes.pdf"]
-    assert len(result.skipped) == 7
+    assert reasons["notes.pdf"].startswith("cannot read the PDF (")
+    assert "unsupported file type '.docx'" in reasons["notes.docx"]
+    assert len(result.skipped) == 8
     assert not any(".hidden" in s.path for s in result.skipped)
 
 
@@ -443,3 +445,88 @@ def test_a_tree_deeper_than_the_recursion_limit_is_read(tmp_path):
         while deep != tmp_path:
             deep.rmdir()
             deep = deep.parent
+
+
+# -- PDF --------------------------------------------------------------------------------------------
+
+PDFS = Path(__file__).parent / "data"  # made by tests/data/make_pdf.py
+
+
+def pdf_copy(tmp_path: Path, name: str, *, metadata: dict | None = None, **encrypt) -> Path:
+    """A copy of a test PDF written by pypdf, with other metadata or encrypted."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter(clone_from=PDFS / name)
+    if metadata is not None:
+        writer.add_metadata(metadata)
+    if encrypt:
+        writer.encrypt(**encrypt)
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    out = tmp_path / name
+    with open(out, "wb") as f:
+        writer.write(f)
+    return out
+
+
+def test_pdf_lines_are_joined_into_paragraphs_across_pages_without_page_numbers():
+    article = read_file(PDFS / "canola.pdf", "canola.pdf").articles[0]
+    paragraphs = article.body.split("\n\n")
+    assert len(paragraphs) == 3
+    assert paragraphs[0] == (
+        "Canada will lower its 100% tariff on Chinese-made electric vehicles to 6.1% for a quota of 49,000 cars "
+        "a year, Prime Minister Mark Carney said on Friday after meeting President Xi Jinping in Beijing."
+    )
+    # the paragraph that runs on to page 2, and no page number ("1") where the page broke
+    assert "relations between the two countries, which had soured after the arrest" in paragraphs[1]
+    # a word broken at a line's end keeps the PDF's own hyphen, and page 2's number is gone
+    assert paragraphs[2].endswith("steel and aluminium duties un-changed until a review next spring.")
+    assert "\n" not in "".join(paragraphs)
+
+
+def test_pdf_headline_and_date_line_become_title_and_date():
+    source = read_file(PDFS / "canola.pdf", "canola.pdf").articles[0].source
+    assert (source.title, source.date, source.article_id) == (
+        "Canada and China strike canola deal",
+        "2026-01-16",
+        "canola.pdf",
+    )
+
+
+def test_pdf_title_comes_from_its_metadata_unless_that_names_a_file(tmp_path):
+    assert read_file(PDFS / "wire.pdf", "wire.pdf").articles[0].source.title == "Canola futures jump on tariff deal"
+    renamed = pdf_copy(tmp_path, "wire.pdf", metadata={"/Title": "Microsoft Word - wire story.docx"})
+    title = read_file(renamed, "wire.pdf").articles[0].source.title
+    assert title.startswith("Canola futures rose 4% in Winnipeg on Friday after Canada and China")
+
+
+def test_pdf_with_an_empty_user_password_reads_and_a_locked_one_is_skipped(tmp_path):
+    opened = pdf_copy(tmp_path / "a", "wire.pdf", user_password="", owner_password="owner", algorithm="AES-256")
+    assert read_file(opened, "wire.pdf").articles[0].body.startswith("Canola futures rose 4%")
+    locked = pdf_copy(tmp_path / "b", "wire.pdf", user_password="secret", algorithm="AES-256")
+    result = read_file(locked, "wire.pdf")
+    assert result.articles == ()
+    assert "password-protected" in result.skipped[0].reason
+
+
+def test_pdf_without_text_or_damaged_is_skipped_with_the_reason(tmp_path):
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    with open(tmp_path / "scan.pdf", "wb") as f:
+        writer.write(f)
+    write(tmp_path, "broken.pdf", b"%PDF-1.7\nthis is not a PDF body\n")
+    result = read_articles(tmp_path)
+    reasons = {s.path: s.reason for s in result.skipped}
+    assert result.articles == ()
+    assert "no text layer" in reasons["scan.pdf"] and "OCR" in reasons["scan.pdf"]
+    assert reasons["broken.pdf"].startswith("cannot read the PDF (")
+
+
+def test_pdf_is_read_from_a_folder_among_other_articles(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "canola.pdf").write_bytes((PDFS / "canola.pdf").read_bytes())
+    write(tmp_path / "a", "note.txt", "A short note about canola.")
+    result = read_articles(tmp_path / "a")
+    assert [a.source.article_id for a in result.articles] == ["canola.pdf", "note.txt"]
+    assert result.skipped == ()

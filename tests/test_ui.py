@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SEED, TRUDEAU
+from tests.conftest import ROOT, SEED, TRUDEAU
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -372,6 +372,20 @@ def test_upload_then_answer_from_the_new_article(page, server, tmp_path):
     assert page.locator("#sources details[open] mark.qa-cited").all_inner_texts() == cited  # no more
 
 
+def test_uploaded_pdf_is_indexed_and_cited_with_its_headline_and_date(page, server):
+    from playwright.sync_api import expect
+
+    page.locator("#tab-articles-button").click()
+    page.locator("#upload input[type=file]").set_input_files(str(ROOT / "tests" / "data" / "canola.pdf"))
+    toast(page, "Added canola.pdf")
+    expect(page.locator("#articles-table")).to_contain_text("Canada and China strike canola deal")
+    page.locator("#tab-chat-button").click()
+    ask(page, "What tariff will China charge on Canadian canola seed?")
+    expect(last_answer(page).locator("mark.qa-span").first).to_contain_text("15%")
+    expect(page.locator("#sources")).to_contain_text("Canada and China strike canola deal")
+    expect(page.locator("#sources")).to_contain_text("2026-01-16")
+
+
 def test_delete_article_asks_for_confirmation_then_clears_it(page, server):
     from playwright.sync_api import expect
 
@@ -644,6 +658,12 @@ def test_upload_rules_extension_size_names_and_no_silent_overwrite(server, tmp_p
     binary = tmp_path / "blob.txt"
     binary.write_bytes(b"\x00\x01binary")
     assert "binary" in message(binary)
+    from pypdf import PdfWriter
+
+    scan = PdfWriter()
+    scan.add_blank_page(width=612, height=792)
+    scan.write(tmp_path / "scan.pdf")
+    assert "no text layer" in message(tmp_path / "scan.pdf")
     sneaky = tmp_path / "x" / "..%2F..%2Fevil name.txt"
     sneaky.parent.mkdir()
     sneaky.write_text("title: Sneaky\n\nA harmless article about gardens and roses.")

@@ -288,11 +288,13 @@ def test_debounce_and_poll_need_watch(tmp_path, capsys):
         (Change.added, ".hidden/a.txt", False),
         (Change.added, "a.txt~", False),
         (Change.added, "a.txt.part", False),
-        (Change.added, "a.pdf", False),
+        (Change.added, "a.pdf", True),
+        (Change.added, "a.docx", False),
         (Change.added, "index/gen-1/manifest.json", False),
         (Change.modified, "index", False),
         (Change.deleted, "old-folder", True),  # may have been a folder of articles
-        (Change.deleted, "old.pdf", False),
+        (Change.deleted, "old.pdf", True),
+        (Change.deleted, "old.png", False),
     ],
 )
 def test_which_events_count(tmp_path, change, name, expected):

@@ -221,7 +221,9 @@ def serve(
     warning = exposure_warning(host, credentials)
     if warning:
         print(warning, file=sys.stderr)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    # Warnings only: at INFO, faiss, httpx and sentence-transformers fill the console with
+    # library loading and every HTTP request Gradio makes to itself.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
     app = ChatApp(settings, max_upload_mb)
     if update:
         print(app.ensure_index(), file=sys.stderr)

@@ -1,4 +1,4 @@
-"""Reading articles from a folder: .txt, .md, .html/.htm, .json, .jsonl and .pdf.
+"""Reading articles from a folder: .txt, .md, .html/.htm, .json, .jsonl, .pdf and .docx.
 
 Bad input never stops a build: each unreadable file (or JSON line) becomes one `Skipped`
 entry naming the file and the reason, and everything else is still read.
@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 from .decoding import NotText, decode
 from .splitting import split_sentences
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf", ".docx")
 TITLE_CHARS = 80
 
 _HEADER_KEYS = ("title", "date", "source", "url")
@@ -320,8 +320,9 @@ def read_file(path: Path, rel: str, max_file_bytes: int = 50 * 1024 * 1024) -> R
                 "(raise it with --max-file-mb or QA_MAX_FILE_MB)"
             )
         suffix = path.suffix.lower()
-        if suffix == ".pdf":
-            title, body, meta = _pdf_article(path.read_bytes())
+        if suffix in (".pdf", ".docx"):
+            read = _pdf_article if suffix == ".pdf" else _docx_article
+            title, body, meta = read(path.read_bytes())
             return ReadResult((_make_article(rel, rel, title, body, meta),), (), ())
         try:
             text, note = decode(path.read_bytes())
@@ -427,7 +428,7 @@ def _html_article(html: str) -> tuple[str | None, str, dict[str, str]]:
 _SHORT_LINE = 0.75
 # Page numbers printed at the head or foot of a page ("3", "Page 3 of 7", "3/7"): not text.
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?\d+\s*(?:(?:of|/)\s*\d+)?\s*$", re.IGNORECASE)
-# /Title values that name a file or nothing, as office tools and printers leave them.
+# Title properties (PDF /Title, Word's) that name a file or nothing, as office tools and printers leave them.
 _PLACEHOLDER_TITLE = re.compile(
     r"^(?:untitled\b.*|document\d*|.*\.(?:docx?|odt|rtf|pdf|txt|html?|indd))$", re.IGNORECASE
 )
@@ -465,10 +466,37 @@ def _pdf_article(data: bytes) -> tuple[str | None, str, dict[str, str]]:
         below_title, below, below_meta = _text_article(rest, markdown=False)
         if below_meta and len(headline) <= 2 * TITLE_CHARS:
             title, body, meta = below_title or headline, below, below_meta
-    meta_title = " ".join(meta_title.split())
-    if not title and meta_title and not _PLACEHOLDER_TITLE.match(meta_title):
-        title = meta_title
-    return title, body, meta
+    return title or _metadata_title(meta_title), body, meta
+
+
+def _docx_article(data: bytes) -> tuple[str | None, str, dict[str, str]]:
+    """A Word document's paragraphs (python-docx; tables, headers and footers are not read).
+
+    The title is a `title:` header line, else a first paragraph styled "Title" or
+    "Heading 1", else the document's title property (unless it names a file), else the
+    first sentence. Header lines (`Date: …`) may follow the title paragraph.
+    """
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+        paragraphs = [(p.style.name if p.style is not None else "", p.text.strip()) for p in document.paragraphs]
+        meta_title = document.core_properties.title or ""
+    except Exception as exc:  # a zip that is not a document, a password-protected or old .doc file, ...
+        raise _Skip(
+            f"cannot read the Word document ({type(exc).__name__}: {exc}); "
+            "a password-protected file or an old .doc renamed .docx? Save it again as .docx"
+        ) from None
+    paragraphs = [(style, text) for style, text in paragraphs if text]
+    heading = paragraphs.pop(0)[1] if paragraphs and paragraphs[0][0] in ("Title", "Heading 1") else None
+    title, body, meta = _text_article("\n\n".join(text for _, text in paragraphs), markdown=False)
+    return title or heading or _metadata_title(meta_title), body, meta
+
+
+def _metadata_title(value: str) -> str | None:
+    """A file's title property, unless it is empty or names a file ("Microsoft Word - a.docx")."""
+    title = " ".join(value.split())
+    return title if title and not _PLACEHOLDER_TITLE.match(title) else None
 
 
 def _page_lines(text: str) -> list[str]:

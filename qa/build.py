@@ -123,7 +123,7 @@ def build_index(
     if not folder.is_dir():
         raise ArticleError(
             f"Articles folder {folder}/ does not exist. Create it and add .txt, .md, .html, "
-            "JSON or PDF articles, or point --articles / QA_ARTICLES at your folder."
+            "JSON, PDF or Word articles, or point --articles / QA_ARTICLES at your folder."
         )
     index_dir = Path(settings.index_dir)
     seen: dict[Path, Manifest] = {}  # manifests already parsed, by generation

@@ -268,7 +268,7 @@ def _run_batch(settings: Settings, encoder: Encoder, paths: tuple[str, ...], pro
 def is_article_event(change: Change, path: Path, root: Path, index_dir: Path) -> bool:
     """Whether a file event under `root` can change what `read_articles` reads.
 
-    Counted: supported files (.txt .md .html .htm .json .jsonl .pdf) that are not hidden nor in a
+    Counted: supported files (.txt .md .html .htm .json .jsonl .pdf .docx) that are not hidden nor in a
     hidden folder, and folders added or deleted (a folder moved in sends one event, not one
     per file). Not counted: anything inside `index_dir`, hidden and temporary files
     (`.x.txt.swp`, `x.txt~`, `x.txt.part`), other file types, and a folder's own

@@ -118,7 +118,7 @@ def test_bad_inputs_are_skipped_with_one_clear_reason_each(tmp_path):
     write(tmp_path, "broken.jsonl", '{"text": "Fine record."}\n{not json}\n{"title": "no text"}\n')
     write(tmp_path, "broken.json", "{oops")
     write(tmp_path, "notes.pdf", b"%PDF-1.4")
-    write(tmp_path, "notes.docx", b"PK\x03\x04")
+    write(tmp_path, "notes.odt", b"PK\x03\x04")
     write(tmp_path, ".hidden.txt", "ignored entirely")
     result = read_articles(tmp_path, max_file_bytes=1024 * 1024)
     assert sorted(a.source.article_id for a in result.articles) == ["broken.jsonl#1", "good.txt"]
@@ -130,7 +130,7 @@ def test_bad_inputs_are_skipped_with_one_clear_reason_each(tmp_path):
     assert 'no "text"' in reasons["broken.jsonl:3"]
     assert "malformed JSON" in reasons["broken.json"]
     assert reasons["notes.pdf"].startswith("cannot read the PDF (")
-    assert "unsupported file type '.docx'" in reasons["notes.docx"]
+    assert "unsupported file type '.odt'" in reasons["notes.odt"]
     assert len(result.skipped) == 8
     assert not any(".hidden" in s.path for s in result.skipped)
 
@@ -530,3 +530,55 @@ def test_pdf_is_read_from_a_folder_among_other_articles(tmp_path):
     result = read_articles(tmp_path / "a")
     assert [a.source.article_id for a in result.articles] == ["canola.pdf", "note.txt"]
     assert result.skipped == ()
+
+
+# -- Word (.docx) ------------------------------------------------------------------------------------
+
+
+def docx_file(path: Path, paragraphs: list[tuple[str, str]], title: str = "") -> Path:
+    """A .docx of (style, text) paragraphs, with `title` as its title property."""
+    import docx
+
+    document = docx.Document()
+    document.core_properties.title = title
+    for style, text in paragraphs:
+        document.add_paragraph(text, style=style)
+    document.save(str(path))
+    return path
+
+
+def test_docx_heading_and_date_line_become_title_and_date_and_paragraphs_stay_paragraphs(tmp_path):
+    path = docx_file(
+        tmp_path / "farmers.docx",
+        [
+            ("Heading 1", "Canola farmers cheer deal"),
+            ("Normal", "Date: 2026-01-17"),
+            ("Normal", "Farmers in Saskatchewan welcomed the agreement on Saturday. Prices rose 4%."),
+            ("Normal", ""),
+            ("Normal", "The deal takes effect on March 1."),
+        ],
+        title="Doc1",
+    )
+    article = read_file(path, "farmers.docx").articles[0]
+    assert (article.source.title, article.source.date) == ("Canola farmers cheer deal", "2026-01-17")
+    assert article.body == (
+        "Farmers in Saskatchewan welcomed the agreement on Saturday. Prices rose 4%.\n\n"
+        "The deal takes effect on March 1."
+    )
+
+
+def test_docx_title_property_is_used_unless_it_names_a_file(tmp_path):
+    body = [("Normal", "Farmers in Saskatchewan welcomed the agreement on Saturday.")]
+    titled = docx_file(tmp_path / "a.docx", body, title="Farmers welcome canola deal")
+    assert read_file(titled, "a.docx").articles[0].source.title == "Farmers welcome canola deal"
+    placeholder = docx_file(tmp_path / "b.docx", body, title="Microsoft Word - farmers.docx")
+    assert read_file(placeholder, "b.docx").articles[0].source.title == body[0][1]
+
+
+def test_docx_that_is_not_a_document_or_is_empty_is_skipped_with_the_reason(tmp_path):
+    write(tmp_path, "locked.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 an OLE container, as Word encrypts")
+    docx_file(tmp_path / "empty.docx", [("Normal", "   ")])
+    reasons = {s.path: s.reason for s in read_articles(tmp_path).skipped}
+    assert reasons["locked.docx"].startswith("cannot read the Word document (")
+    assert "password-protected" in reasons["locked.docx"]
+    assert reasons["empty.docx"] == "no text found in the file"

@@ -664,6 +664,14 @@ def test_upload_rules_extension_size_names_and_no_silent_overwrite(server, tmp_p
     scan.add_blank_page(width=612, height=792)
     scan.write(tmp_path / "scan.pdf")
     assert "no text layer" in message(tmp_path / "scan.pdf")
+    import docx
+
+    word = docx.Document()
+    word.add_paragraph("Harbour seals return", style="Title")
+    word.add_paragraph("Seals were counted in the harbour for the first time in a decade.")
+    word.save(str(tmp_path / "seals.docx"))
+    assert "Added seals.docx" in message(tmp_path / "seals.docx")
+    assert app.index().article("seals.docx").source.title == "Harbour seals return"
     sneaky = tmp_path / "x" / "..%2F..%2Fevil name.txt"
     sneaky.parent.mkdir()
     sneaky.write_text("title: Sneaky\n\nA harmless article about gardens and roses.")

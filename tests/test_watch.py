@@ -156,7 +156,7 @@ def test_hidden_temporary_and_other_files_trigger_no_build(settings, fake):
         (folder / ".draft.txt.swp").write_text("editor swap file")
         (folder / "story.txt~").write_text("backup")
         (folder / "story.txt.part").write_text("a download in progress")
-        (folder / "notes.docx").write_text("not a supported type")
+        (folder / "notes.odt").write_text("not a supported type")
         (folder / ".hidden").mkdir()
         (folder / ".hidden" / "secret.txt").write_text("A hidden folder is not read.")
         (folder / "football.txt").touch()  # metadata only: counts as a change (a no-op build, see below)
@@ -289,7 +289,8 @@ def test_debounce_and_poll_need_watch(tmp_path, capsys):
         (Change.added, "a.txt~", False),
         (Change.added, "a.txt.part", False),
         (Change.added, "a.pdf", True),
-        (Change.added, "a.docx", False),
+        (Change.added, "a.docx", True),
+        (Change.added, "a.odt", False),
         (Change.added, "index/gen-1/manifest.json", False),
         (Change.modified, "index", False),
         (Change.deleted, "old-folder", True),  # may have been a folder of articles

@@ -222,7 +222,7 @@ def _find_files(root: Path, follow_links: bool) -> tuple[list[tuple[str, str, tu
             continue
         subfolders = []
         for entry in entries:
-            if entry.name.startswith("."):
+            if ignored_name(entry.name):
                 continue
             rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
             is_link = entry.is_symlink()
@@ -291,6 +291,17 @@ def _unreachable(exc: OSError, path: Path, is_link: bool) -> str:
     if exc.errno == errno.ENOENT:
         return f"broken link: its target {target} does not exist"
     return f"broken link: its target {target} cannot be reached ({exc.strerror or exc})"
+
+
+def ignored_name(name: str) -> bool:
+    """Names never read as articles: hidden ones, and the lock file Word keeps beside an open
+    document (it ends in .docx too; LibreOffice's, ".~lock.a.docx#", is hidden anyway).
+
+    Example:
+        >>> ignored_name(".draft.txt"), ignored_name("~$story.docx"), ignored_name("story.docx")
+        (True, True, False)
+    """
+    return name.startswith((".", "~$"))
 
 
 def _hidden(rel: Path) -> bool:

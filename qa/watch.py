@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from .articles import SUPPORTED_SUFFIXES
+from .articles import SUPPORTED_SUFFIXES, ignored_name
 from .build import BuildReport, build_index
 from .config import Settings
 from .embedding import Encoder
@@ -271,7 +271,7 @@ def is_article_event(change: Change, path: Path, root: Path, index_dir: Path) ->
     Counted: supported files (.txt .md .html .htm .json .jsonl .pdf .docx) that are not hidden nor in a
     hidden folder, and folders added or deleted (a folder moved in sends one event, not one
     per file). Not counted: anything inside `index_dir`, hidden and temporary files
-    (`.x.txt.swp`, `x.txt~`, `x.txt.part`), other file types, and a folder's own
+    (`.x.txt.swp`, `x.txt~`, `x.txt.part`, Word's `~$x.docx`), other file types, and a folder's own
     "modified" event (its files have their own events).
 
     Example:
@@ -290,7 +290,7 @@ def is_article_event(change: Change, path: Path, root: Path, index_dir: Path) ->
         parts = path.relative_to(root).parts
     except ValueError:
         return False
-    if not parts or any(part.startswith(".") for part in parts):
+    if not parts or any(ignored_name(part) for part in parts):
         return False
     if change == Change.modified and path.is_dir():
         return False

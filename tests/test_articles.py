@@ -120,6 +120,7 @@ def test_bad_inputs_are_skipped_with_one_clear_reason_each(tmp_path):
     write(tmp_path, "notes.pdf", b"%PDF-1.4")
     write(tmp_path, "notes.odt", b"PK\x03\x04")
     write(tmp_path, ".hidden.txt", "ignored entirely")
+    write(tmp_path, "~$notes.docx", b"\x0bMS Word lock file owner name")
     result = read_articles(tmp_path, max_file_bytes=1024 * 1024)
     assert sorted(a.source.article_id for a in result.articles) == ["broken.jsonl#1", "good.txt"]
     reasons = {s.path: s.reason for s in result.skipped}
@@ -132,7 +133,7 @@ def test_bad_inputs_are_skipped_with_one_clear_reason_each(tmp_path):
     assert reasons["notes.pdf"].startswith("cannot read the PDF (")
     assert "unsupported file type '.odt'" in reasons["notes.odt"]
     assert len(result.skipped) == 8
-    assert not any(".hidden" in s.path for s in result.skipped)
+    assert not any(".hidden" in s.path or "~$" in s.path for s in result.skipped)
 
 
 def test_non_utf8_text_is_read_with_a_fallback_and_a_warning(tmp_path):

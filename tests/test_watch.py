@@ -290,6 +290,7 @@ def test_debounce_and_poll_need_watch(tmp_path, capsys):
         (Change.added, "a.txt.part", False),
         (Change.added, "a.pdf", True),
         (Change.added, "a.docx", True),
+        (Change.added, "~$a.docx", False),  # Word's lock file while a.docx is open
         (Change.added, "a.odt", False),
         (Change.added, "index/gen-1/manifest.json", False),
         (Change.modified, "index", False),

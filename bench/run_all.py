@@ -25,6 +25,7 @@ STEPS = [
     "soak",
     "followups",
     "answers",
+    "overlap",
     "sentence_vectors",
     "scale",
     "ivf_switch",

@@ -448,9 +448,10 @@ _PLACEHOLDER_TITLE = re.compile(
 def _pdf_article(data: bytes) -> tuple[str | None, str, dict[str, str]]:
     """A PDF's text layer (pypdf), its lines joined back into paragraphs, and its title.
 
-    The title is a `title:` header line at the top of the text, else the PDF's /Title
-    metadata (unless it names a file or nothing), else the first sentence, as for text files.
-    The metadata's dates are when the file was made, not when the article appeared: not used.
+    The title is a `title:` header line at the top of the text, else a headline followed by
+    header lines (`Date: …`), else the PDF's /Title metadata (unless it names a file or
+    nothing), else the first sentence, as for text files. The metadata's dates are when the
+    file was made, not when the article appeared: not used.
     """
     from pypdf import PdfReader
 

@@ -494,12 +494,15 @@ def _docx_article(data: bytes) -> tuple[str | None, str, dict[str, str]]:
         document = docx.Document(io.BytesIO(data))
         paragraphs = [(p.style.name if p.style is not None else "", p.text.strip()) for p in document.paragraphs]
         meta_title = document.core_properties.title or ""
+        tables = len(document.tables)
     except Exception as exc:  # a zip that is not a document, a password-protected or old .doc file, ...
         raise _Skip(
             f"cannot read the Word document ({type(exc).__name__}: {exc}); "
             "a password-protected file or an old .doc renamed .docx? Save it again as .docx"
         ) from None
     paragraphs = [(style, text) for style, text in paragraphs if text]
+    if not paragraphs and tables:
+        raise _Skip(f"no text outside its {tables} table(s), and tables are not read; copy the text into paragraphs")
     heading = paragraphs.pop(0)[1] if paragraphs and paragraphs[0][0] in ("Title", "Heading 1") else None
     title, body, meta = _text_article("\n\n".join(text for _, text in paragraphs), markdown=False)
     return title or heading or _metadata_title(meta_title), body, meta

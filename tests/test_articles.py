@@ -579,7 +579,13 @@ def test_docx_title_property_is_used_unless_it_names_a_file(tmp_path):
 def test_docx_that_is_not_a_document_or_is_empty_is_skipped_with_the_reason(tmp_path):
     write(tmp_path, "locked.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 an OLE container, as Word encrypts")
     docx_file(tmp_path / "empty.docx", [("Normal", "   ")])
+    import docx
+
+    only_table = docx.Document()
+    only_table.add_table(rows=2, cols=2).cell(0, 0).text = "Canola exports, tonnes"
+    only_table.save(str(tmp_path / "table.docx"))
     reasons = {s.path: s.reason for s in read_articles(tmp_path).skipped}
+    assert reasons["table.docx"].startswith("no text outside its 1 table(s), and tables are not read")
     assert reasons["locked.docx"].startswith("cannot read the Word document (")
     assert "password-protected" in reasons["locked.docx"]
     assert reasons["empty.docx"] == "no text found in the file"

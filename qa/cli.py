@@ -88,16 +88,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+    def command(name: str, help_text: str, more: str = "") -> argparse.ArgumentParser:
         return commands.add_parser(
             name,
             help=help_text,
-            description=help_text,
+            description=textwrap.fill(f"{help_text} {more}".strip(), 79),
             epilog=EXAMPLES[name],
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
-    index = command("index", "Build or update the index from the articles folder.")
+    # The formats are written out, not imported: qa.articles loads the sentence splitter, and
+    # `qa --help` should stay instant (tests/test_cli.py checks the list against SUPPORTED_SUFFIXES).
+    index = command(
+        "index",
+        "Build or update the index from the articles folder.",
+        "Reads .txt .md .html .htm .json .jsonl .pdf .docx files (README: Article formats); an update "
+        "re-reads only the files that changed.",
+    )
     _common(index, articles=True)
     index.add_argument("--full", action="store_true", help="rebuild everything, not only what changed")
     index.add_argument("--max-file-mb", type=float, help="skip files larger than this (default 50, env QA_MAX_FILE_MB)")

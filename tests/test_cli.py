@@ -224,6 +224,13 @@ def test_every_command_has_help_with_examples(command):
     assert done.returncode == 0 and "examples:" in done.stdout and f"qa {command}" in done.stdout
 
 
+def test_index_help_names_every_supported_format():
+    from qa.articles import SUPPORTED_SUFFIXES
+
+    words = run("index", "--help").stdout.split()
+    assert [suffix for suffix in SUPPORTED_SUFFIXES if suffix not in words] == []
+
+
 def test_serve_no_index_reaches_serve_as_update_false(monkeypatch, tmp_path):
     import ui.app
     from qa.cli import main

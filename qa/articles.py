@@ -20,6 +20,7 @@ import os
 import re
 import stat
 import textwrap
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -514,9 +515,20 @@ def _metadata_title(value: str) -> str | None:
     return title if title and not _PLACEHOLDER_TITLE.match(title) else None
 
 
+# Typographic ligatures (U+FB00-FB06: "ﬁ", "ﬂ", ...) are one glyph for two or three letters
+# in a PDF's text layer; as letters, "ﬁnance" is found by a search for "finance".
+_LIGATURES = str.maketrans({chr(c): unicodedata.normalize("NFKC", chr(c)) for c in range(0xFB00, 0xFB07)})
+_SOFT_HYPHEN = "\u00ad"  # an invisible hyphenation point; some PDFs keep it where a word was broken
+
+
 def _page_lines(text: str) -> list[str]:
-    """A page's lines, stripped, without a page number on its first or last line."""
-    lines = [line.strip() for line in text.splitlines()]
+    """A page's lines, stripped, ligatures as letters, without a page number on its first or last line.
+
+    Example:
+        >>> _page_lines("  Oil \\ufb01rms' pro\\ufb01ts\\nrose.  \\nPage 3 of 7\\n")
+        ["Oil firms' profits", 'rose.']
+    """
+    lines = [line.strip() for line in text.translate(_LIGATURES).splitlines()]
     while lines and not lines[-1]:
         lines.pop()
     if lines and _PAGE_NUMBER.match(lines[-1]):
@@ -532,11 +544,14 @@ def _join_lines(lines: list[str]) -> str:
     A paragraph ends at a blank line or after a line markedly shorter than a full line (the
     90th percentile of the line lengths). A line that ends in a hyphen after a letter is
     joined without a space, keeping the hyphen ("Chinese-" + "made"): the text stays the
-    PDF's own characters.
+    PDF's own characters. A soft hyphen (invisible) at a line's end joins the word without
+    it; soft hyphens elsewhere are dropped.
 
     Example:
         >>> _join_lines(["Tariffs rise", "Canada will cut its tariff on Chinese-", "made cars to 6.1%, it", "said."])
         'Tariffs rise\\n\\nCanada will cut its tariff on Chinese-made cars to 6.1%, it said.'
+        >>> _join_lines(["The agreement leaves steel duties un\u00ad", "changed until spring."])
+        'The agreement leaves steel duties unchanged until spring.'
     """
     lengths = sorted(len(line) for line in lines if line)
     full = lengths[int(0.9 * (len(lengths) - 1))] if lengths else 0
@@ -544,14 +559,18 @@ def _join_lines(lines: list[str]) -> str:
     current = ""
     for line in lines:
         if line:
-            glued = current.endswith("-") and current[-2:-1].isalpha()
-            current = f"{current}{line}" if glued or not current else f"{current} {line}"
-        broken_word = line.endswith("-") and line[-2:-1].isalpha()
+            if current.endswith(_SOFT_HYPHEN):
+                current = current[:-1] + line
+            elif current.endswith("-") and current[-2:-1].isalpha():
+                current += line
+            else:
+                current = f"{current} {line}" if current else line
+        broken_word = line.endswith(_SOFT_HYPHEN) or (line.endswith("-") and line[-2:-1].isalpha())
         if current and (not line or (len(line) < _SHORT_LINE * full and not broken_word)):
-            paragraphs.append(current)
+            paragraphs.append(current.replace(_SOFT_HYPHEN, ""))
             current = ""
     if current:
-        paragraphs.append(current)
+        paragraphs.append(current.replace(_SOFT_HYPHEN, ""))
     return "\n\n".join(paragraphs)
 
 

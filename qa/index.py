@@ -146,6 +146,16 @@ class Index:
         """One indexed article by its id, or None."""
         return self.store.article(article_id)
 
+    def article_text(self, article_id: str) -> str | None:
+        """The body of one indexed article as it was read and indexed (what citations quote), or None.
+
+        Example:
+            >>> index.article_text("carney-china-trip.txt")[:24]  # doctest: +SKIP
+            'As Canadian leader Mark '
+        """
+        ids = self.store.article_passage_ids(article_id)
+        return self.store.passages(ids[:1])[ids[0]].body if ids else None
+
     def publishers(self) -> list[str]:
         """The distinct publishers of the indexed articles, sorted."""
         return self.store.publishers()

@@ -320,3 +320,12 @@ def test_questions_do_not_wait_for_a_reload(settings, fake, fake_loads, monkeypa
     release.set()
     reloading.join(10)
     assert open_index(settings.index_dir, settings).counts.articles == 5
+
+
+def test_article_text_is_the_body_as_indexed_and_none_for_an_unknown_id(built, articles_dir):
+    from qa.articles import read_file
+
+    read = read_file(articles_dir / "markets.md", "markets.md").articles[0]
+    assert built.article_text("markets.md") == read.body
+    assert built.article_text("markets.md").startswith("Stocks fell sharply on Tuesday.")  # headers not in it
+    assert built.article_text("no-such-article.txt") is None

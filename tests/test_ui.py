@@ -43,7 +43,7 @@ UPLOAD = (
     "The old lighthouse at Kestrel Point was restored by volunteers over two years. "
     "Its lamp was relit on Sunday evening in front of a large crowd."
 )
-PICK_PROMPT = "Select an article in the table to delete it."
+PICK_PROMPT = "Select an article in the table to read it as indexed, or to delete it."
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -379,6 +379,11 @@ def test_uploaded_pdf_is_indexed_and_cited_with_its_headline_and_date(page, serv
     page.locator("#upload input[type=file]").set_input_files(str(ROOT / "tests" / "data" / "canola.pdf"))
     toast(page, "Added canola.pdf")
     expect(page.locator("#articles-table")).to_contain_text("Canada and China strike canola deal")
+    # how the PDF was read: its lines joined into paragraphs, the headline and date line gone
+    page.locator("#articles-table [role=gridcell]", has_text="Canada and China strike canola deal").first.click()
+    preview = page.locator("#article-preview textarea")
+    expect(preview).to_have_value(re.compile(r"^Canada will lower its 100% tariff on Chinese-made electric vehicles"))
+    expect(preview).to_have_value(re.compile("which had soured after the arrest of a Huawei executive"))
     page.locator("#tab-chat-button").click()
     ask(page, "What tariff will China charge on Canadian canola seed?")
     expect(last_answer(page).locator("mark.qa-span").first).to_contain_text("15%")
@@ -396,6 +401,7 @@ def test_delete_article_asks_for_confirmation_then_clears_it(page, server):
     page.locator("#article-search textarea").fill("Doomed")
     page.locator("#articles-table [role=gridcell]", has_text="Doomed article").first.click()
     expect(page.locator("#picked")).to_contain_text("Doomed article")
+    expect(page.locator("#article-preview textarea")).to_have_value("This article will be deleted soon.")
     page.locator("#delete").click()
     expect(page.locator("#picked")).to_contain_text("This removes the file")
     page.locator("#confirm-delete").click()
@@ -405,6 +411,7 @@ def test_delete_article_asks_for_confirmation_then_clears_it(page, server):
     expect(page.locator("#picked")).to_have_text(PICK_PROMPT)
     expect(page.locator("#confirm-delete")).to_be_hidden()
     expect(page.locator("#delete")).to_be_disabled()
+    expect(page.locator("#article-preview")).to_be_hidden()
 
 
 # -- 7. starter questions --------------------------------------------------------------------------

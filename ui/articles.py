@@ -18,7 +18,8 @@ from qa import SUPPORTED_SUFFIXES, QAError
 
 from .service import ChatApp, Outcome
 
-PICK_PROMPT = "Select an article in the table to delete it."
+PICK_PROMPT = "Select an article in the table to read it as indexed, or to delete it."
+PREVIEW_CHARS = 20_000  # a long report is shown in part: the box is for checking how a file was read
 HEADERS = ["Title", "Date", "Source", "Passages", "Indexed (UTC)", "ID"]
 
 
@@ -65,6 +66,9 @@ class ArticlesTab:
                 with gr.Row(visible=False) as self.confirm_row:
                     self.confirm = gr.Button("Yes, delete it", variant="stop", elem_id="confirm-delete")
                     self.cancel = gr.Button("Cancel", elem_id="cancel-delete")
+        self.preview = gr.Textbox(
+            label="Text as indexed", lines=8, max_lines=20, interactive=False, visible=False, elem_id="article-preview"
+        )
 
     def wire(self, on_change: Callable[[], tuple[Any, ...]], changed: list[Any]) -> None:
         """Attach the events; `on_change()` gives new values for the `changed` components."""
@@ -73,9 +77,9 @@ class ArticlesTab:
         self.search.change(lambda t: self.app.article_rows(t), self.search, self.table, queue=False, **private)
         listing = [self.table, *changed]
         self.upload.upload(self.add, [self.upload, self.search], [*listing, self.upload], **private)
-        self.table.select(self.pick, None, [self.selected, self.picked, self.delete], **private)
+        self.table.select(self.pick, None, [self.selected, self.picked, self.delete, self.preview], **private)
         self.delete.click(self.ask_confirmation, self.selected, [self.confirm_row, self.picked], **private)
-        cleared = [self.confirm_row, self.selected, self.picked, self.delete]
+        cleared = [self.confirm_row, self.selected, self.picked, self.delete, self.preview]
         self.cancel.click(self.clear_selection, None, cleared, queue=False, **private)
         self.confirm.click(self.remove, [self.selected, self.search], [*listing, *cleared], **private)
         self.rebuild.click(self.rebuild_all, self.search, listing, **private)
@@ -101,13 +105,22 @@ class ArticlesTab:
         toast(outcome)
         return (*self.refresh(search), None)
 
-    @staticmethod
-    def pick(evt: gr.SelectData) -> tuple[Any, ...]:
-        """A row clicked: remember its article id and offer to delete it."""
+    def pick(self, evt: gr.SelectData) -> tuple[Any, ...]:
+        """A row clicked: remember its article id, show its text as indexed, offer to delete it."""
         row = evt.row_value or []
         if len(row) < len(HEADERS):
-            return "", PICK_PROMPT, gr.update(interactive=False)
-        return row[5], f"Selected: **{_md(row[0])}** (`{_code(row[5])}`)", gr.update(interactive=True)
+            return "", PICK_PROMPT, gr.update(interactive=False), _no_preview()
+        try:
+            text = self.app.index().article_text(row[5])
+        except QAError:
+            text = None
+        if text is None:
+            preview = _no_preview()
+        else:
+            more = len(text) - PREVIEW_CHARS
+            shown = text if more <= 0 else f"{text[:PREVIEW_CHARS]}\n\n[… {more:,} more characters]"
+            preview = gr.update(visible=True, value=shown, label=f"Text as indexed: {row[0]}")
+        return row[5], f"Selected: **{_md(row[0])}** (`{_code(row[5])}`)", gr.update(interactive=True), preview
 
     def ask_confirmation(self, article_id: str) -> tuple[Any, ...]:
         """Show what would be deleted, and the Yes / Cancel buttons."""
@@ -122,8 +135,14 @@ class ArticlesTab:
 
     @staticmethod
     def clear_selection() -> tuple[Any, ...]:
-        """Hide the confirmation and forget the selection."""
-        return gr.update(visible=False), "", PICK_PROMPT, gr.update(interactive=False)
+        """Hide the confirmation and the text, and forget the selection."""
+        return (
+            gr.update(visible=False),
+            "",
+            PICK_PROMPT,
+            gr.update(interactive=False),
+            _no_preview(),
+        )
 
     def remove(self, article_id: str, search: str) -> tuple[Any, ...]:
         """Delete the confirmed article; the confirmation clears."""
@@ -142,6 +161,11 @@ class ArticlesTab:
             outcome = Outcome(problems=[str(exc)])
         toast(outcome)
         return self.refresh(search)
+
+
+def _no_preview() -> dict[str, Any]:
+    """The text box hidden and emptied."""
+    return gr.update(visible=False, value="")
 
 
 def _md(text: str) -> str:

@@ -21,6 +21,7 @@ import re
 import stat
 import textwrap
 import unicodedata
+import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -492,10 +493,19 @@ def _docx_article(data: bytes) -> tuple[str | None, str, dict[str, str]]:
     import docx
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as packed:
+            unpacked = sum(member.file_size for member in packed.infolist())
+        if unpacked > _MAX_UNPACKED_BYTES:
+            raise _Skip(
+                f"the Word document unpacks to {unpacked / 1048576:,.0f} MB, over the "
+                f"{_MAX_UNPACKED_BYTES / 1048576:,.0f} MB a document may unpack to (a zip bomb?); not read"
+            )
         document = docx.Document(io.BytesIO(data))
         paragraphs = [(p.style.name if p.style is not None else "", p.text.strip()) for p in document.paragraphs]
         meta_title = document.core_properties.title or ""
         tables = len(document.tables)
+    except _Skip:
+        raise
     except Exception as exc:  # a zip that is not a document, a password-protected or old .doc file, ...
         raise _Skip(
             f"cannot read the Word document ({type(exc).__name__}: {exc}); "
@@ -518,6 +528,9 @@ def _metadata_title(value: str) -> str | None:
 # Typographic ligatures (U+FB00-FB06: "ﬁ", "ﬂ", ...) are one glyph for two or three letters
 # in a PDF's text layer; as letters, "ﬁnance" is found by a search for "finance".
 _LIGATURES = str.maketrans({chr(c): unicodedata.normalize("NFKC", chr(c)) for c in range(0xFB00, 0xFB07)})
+# A .docx is a zip: an upload of a few MB could unpack to gigabytes of XML. A Word file is
+# mostly text and images, which do not compress much further; 256 MB is far above any article.
+_MAX_UNPACKED_BYTES = 256 * 1024 * 1024
 _SOFT_HYPHEN = "\u00ad"  # an invisible hyphenation point; some PDFs keep it where a word was broken
 
 

@@ -4,6 +4,7 @@ import codecs
 import json
 import os
 import random
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -584,7 +585,10 @@ def test_docx_that_is_not_a_document_or_is_empty_is_skipped_with_the_reason(tmp_
     only_table = docx.Document()
     only_table.add_table(rows=2, cols=2).cell(0, 0).text = "Canola exports, tonnes"
     only_table.save(str(tmp_path / "table.docx"))
+    with zipfile.ZipFile(tmp_path / "bomb.docx", "w", zipfile.ZIP_DEFLATED) as bomb:
+        bomb.writestr("word/document.xml", b"<" * (300 * 1024 * 1024))  # 300 MB of one byte: 0.3 MB packed
     reasons = {s.path: s.reason for s in read_articles(tmp_path).skipped}
+    assert reasons["bomb.docx"].startswith("the Word document unpacks to 300 MB, over the 256 MB")
     assert reasons["table.docx"].startswith("no text outside its 1 table(s), and tables are not read")
     assert reasons["locked.docx"].startswith("cannot read the Word document (")
     assert "password-protected" in reasons["locked.docx"]

@@ -21,6 +21,7 @@ import re
 import stat
 import textwrap
 import unicodedata
+import warnings
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -634,13 +635,43 @@ def _make_article(article_id: str, rel: str, title: str | None, body: str, meta:
     return Article(source=source, body=body)
 
 
+# A date written in words names its month and a four-digit year.
+_MONTH_NAME = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(?:1[89]|2[0-9])[0-9]{2}\b")
+
+
 def _parse_date(value: str) -> str | None:
-    """ISO date (YYYY-MM-DD, or the date part of an ISO timestamp), else None."""
+    """A `date:` header's, JSON record's or web page's date as YYYY-MM-DD, else None.
+
+    Read: ISO dates and timestamps; dates that name their month, as news and feeds write them
+    ("January 16, 2026", "16 Jan. 2026", RSS's "Fri, 16 Jan 2026 08:00:00 GMT"; by
+    python-dateutil). Not read: dates without a day ("January 2026") and all-number dates
+    other than ISO ("03/04/2026" is March in the US and April in most other places).
+
+    Example:
+        >>> _parse_date("2026-01-16T08:00:00Z"), _parse_date("Fri, 16 Jan 2026 08:00:00 GMT")
+        ('2026-01-16', '2026-01-16')
+        >>> _parse_date("January 16, 2026"), _parse_date("16 Jan. 2026"), _parse_date("03/04/2026")
+        ('2026-01-16', '2026-01-16', None)
+    """
     value = value.strip()
     try:
         return dt.date.fromisoformat(value[:10]).isoformat()
     except ValueError:
+        pass
+    if len(value) > 60 or not (_MONTH_NAME.search(value) and _YEAR.search(value)):
         return None
+    from dateutil import parser
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a time zone it cannot name ("EST"): the date is still right
+            # Parsed twice with different defaults: a part the text lacks (the day) comes out different.
+            first = parser.parse(value, default=dt.datetime(2000, 1, 1))
+            second = parser.parse(value, default=dt.datetime(2001, 2, 2))
+    except (ValueError, OverflowError):
+        return None
+    return first.date().isoformat() if first.date() == second.date() else None
 
 
 def default_title(body: str) -> str:

@@ -52,6 +52,27 @@ def test_text_headers(tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    "written, read",
+    [
+        ("January 16, 2026", "2026-01-16"),
+        ("Friday, Jan. 16, 2026", "2026-01-16"),
+        ("16 January 2026 08:00 EST", "2026-01-16"),
+        ("Fri, 16 Jan 2026 23:30:00 -0500", "2026-01-16"),  # RSS: the date as written, not moved to UTC
+        ("2026-01-16T23:30:00-05:00", "2026-01-16"),
+        ("January 2026", None),  # no day
+        ("03/04/2026", None),  # March in the US, April elsewhere
+        ("sometime soon", None),
+    ],
+)
+def test_dates_written_in_words_are_read_and_ambiguous_ones_are_not(tmp_path, written, read):
+    write(tmp_path, "a.txt", f"Title: Canola deal\nDate: {written}\n\nBody text here.")
+    write(tmp_path, "b.jsonl", json.dumps({"text": "Body text here.", "date": written}) + "\n")
+    a, b = read_articles(tmp_path).articles
+    assert (a.source.date, b.source.date) == (read, read)
+    assert a.body == "Body text here." if read else a.body.startswith(f"Date: {written}")
+
+
 def test_body_starting_with_a_header_word_is_not_a_header(tmp_path):
     write(tmp_path, "a.txt", "Source of the leak remains unknown, officials said. More text.")
     a = read_articles(tmp_path).articles[0]

@@ -36,7 +36,9 @@ TITLE_CHARS = 80
 
 _HEADER_KEYS = ("title", "date", "source", "url")
 # "title: X", "Date - 2026-01-13", "date 2026-01-13"; the key must start the line.
-_HEADER_LINE = re.compile(r"^\s*(title|date|source|url)\s*[:\-]?\s+(.+?)\s*$", re.IGNORECASE)
+_HEADER_LINE = re.compile(r"^\s*(title|date|published|source|url)\s*[:\-]?\s+(.+?)\s*$", re.IGNORECASE)
+# "Published: January 16, 2026" (a news page's own word for it) is the article's date.
+_HEADER_SYNONYMS = {"published": "date"}
 # The seed's first line is " date 2026-01-13 As Canadian leader ...": a date prefix glued
 # to the body on the same line.
 _INLINE_DATE = re.compile(r"^\s*date[:\s]\s*(\d{4}-\d{2}-\d{2})\b[ \t]*", re.IGNORECASE)
@@ -386,8 +388,11 @@ def _text_article(text: str, markdown: bool) -> tuple[str | None, str, dict[str,
         elif heading and "title" not in meta:
             meta["title"] = heading.group(1)
             i += 1
-        elif match and match.group(1).lower() not in meta and _looks_like_header(match):
-            meta[match.group(1).lower()] = match.group(2)
+        elif match and _header_key(match) not in meta and _looks_like_header(match):
+            meta[_header_key(match)] = match.group(2)
+            i += 1
+        elif not meta and _headline_above_headers(lines, i):
+            meta["title"] = line.strip()
             i += 1
         else:
             inline = _INLINE_DATE.match(line)
@@ -400,9 +405,22 @@ def _text_article(text: str, markdown: bool) -> tuple[str | None, str, dict[str,
     return title, "\n".join(rest).strip(), meta
 
 
+def _headline_above_headers(lines: list[str], i: int) -> bool:
+    """Is line `i` a headline printed above the header lines ("Canola deal signed" over
+    "Date: January 16, 2026"), as news pages, PDFs and Word files lay an article out?"""
+    below = next((line for line in lines[i + 1 :] if line.strip()), "")
+    match = _HEADER_LINE.match(below)
+    return len(lines[i].strip()) <= 2 * TITLE_CHARS and match is not None and _looks_like_header(match)
+
+
+def _header_key(match: re.Match[str]) -> str:
+    key = match.group(1).lower()
+    return _HEADER_SYNONYMS.get(key, key)
+
+
 def _looks_like_header(match: re.Match[str]) -> bool:
     """A header line is short; "Date rape drugs are..." is body text, not a date header."""
-    key, value = match.group(1).lower(), match.group(2)
+    key, value = _header_key(match), match.group(2)
     if key == "date":
         return _parse_date(value) is not None and len(value) <= 40
     if key == "url":
@@ -451,10 +469,10 @@ _PLACEHOLDER_TITLE = re.compile(
 def _pdf_article(data: bytes) -> tuple[str | None, str, dict[str, str]]:
     """A PDF's text layer (pypdf), its lines joined back into paragraphs, and its title.
 
-    The title is a `title:` header line at the top of the text, else a headline followed by
-    header lines (`Date: …`), else the PDF's /Title metadata (unless it names a file or
-    nothing), else the first sentence, as for text files. The metadata's dates are when the
-    file was made, not when the article appeared: not used.
+    The text is then read as a text file's (header lines, a headline above them); the title
+    falls back on the PDF's /Title metadata (unless it names a file or nothing), then on the
+    first sentence. The metadata's dates are when the file was made, not when the article
+    appeared: not used.
     """
     from pypdf import PdfReader
 
@@ -475,12 +493,6 @@ def _pdf_article(data: bytes) -> tuple[str | None, str, dict[str, str]]:
     if not _WORD_CHAR.search(text):
         raise _Skip("the PDF has no text layer (a scanned image?); add a copy with text, e.g. made by OCR (ocrmypdf)")
     title, body, meta = _text_article(text, markdown=False)
-    if not title and not meta:
-        # Newspaper layout: the headline, then the "Date: …" (or "Source: …") lines.
-        headline, _, rest = body.partition("\n\n")
-        below_title, below, below_meta = _text_article(rest, markdown=False)
-        if below_meta and len(headline) <= 2 * TITLE_CHARS:
-            title, body, meta = below_title or headline, below, below_meta
     return title or _metadata_title(meta_title), body, meta
 
 

@@ -73,6 +73,21 @@ def test_dates_written_in_words_are_read_and_ambiguous_ones_are_not(tmp_path, wr
     assert a.body == "Body text here." if read else a.body.startswith(f"Date: {written}")
 
 
+def test_headline_over_a_published_line_gives_title_and_date_and_a_published_sentence_is_body(tmp_path):
+    write(tmp_path, "a.txt", "Canola deal signed\n\nPublished: January 16, 2026\nSource: Wire\n\nBody text here.")
+    write(tmp_path, "b.txt", "Published reports say the deal is near. More text.")
+    write(tmp_path, "c.txt", "Short first line\nThen the body goes on. Source: a person close to the talks.")
+    a, b, c = read_articles(tmp_path).articles
+    assert (a.source.title, a.source.date, a.source.publisher, a.body) == (
+        "Canola deal signed",
+        "2026-01-16",
+        "Wire",
+        "Body text here.",
+    )
+    assert b.source.date is None and b.body.startswith("Published reports say")
+    assert c.body.startswith("Short first line\nThen the body")
+
+
 def test_body_starting_with_a_header_word_is_not_a_header(tmp_path):
     write(tmp_path, "a.txt", "Source of the leak remains unknown, officials said. More text.")
     a = read_articles(tmp_path).articles[0]

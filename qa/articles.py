@@ -23,6 +23,7 @@ import textwrap
 import unicodedata
 import warnings
 import zipfile
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -402,7 +403,28 @@ def _text_article(text: str, markdown: bool) -> tuple[str | None, str, dict[str,
             break
     title = meta.pop("title", None)
     rest = lines[i:]
+    if "date" not in meta:
+        byline_date = _byline_date(rest)
+        if byline_date:
+            meta["date"] = byline_date
     return title, "\n".join(rest).strip(), meta
+
+
+def _byline_date(lines: list[str]) -> str | None:
+    """The date in a byline among an article's first three lines ("By Jane Doe · January 16,
+    2026", "Updated 8:00 AM EST, Fri January 16, 2026"): a short line, not a sentence, that
+    holds a date written with its month's name. The line stays in the body.
+
+    Example:
+        >>> _byline_date(["Canola deal signed", "By Jane Doe · January 16, 2026", "", "Body."])
+        '2026-01-16'
+        >>> _byline_date(["Talks resume on January 16, 2026, officials said."])  # a sentence
+    """
+    for line in [line.strip() for line in lines if line.strip()][:3]:
+        found = _WORDED_DATE.search(line)
+        if found and len(line) <= 100 and not line.endswith((".", "!", "?")):
+            return _parse_date(found.group(0))
+    return None
 
 
 def _headline_above_headers(lines: list[str], i: int) -> bool:
@@ -460,6 +482,10 @@ def _html_article(html: str) -> tuple[str | None, str, dict[str, str]]:
 _SHORT_LINE = 0.75
 # Page numbers printed at the head or foot of a page ("3", "Page 3 of 7", "3/7"): not text.
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?\d+\s*(?:(?:of|/)\s*\d+)?\s*$", re.IGNORECASE)
+# What a browser's "Save as PDF" prints at the head of a page (the time and the page title:
+# "11/30/26, 9:07 PM Canola deal - Example News") and at its foot (the address and "1/2").
+_PRINT_STAMP = re.compile(r"^\d{1,2}/\d{1,2}/\d{2,4},?\s+\d{1,2}:\d{2}(?:\s*[AP]M)?\b", re.IGNORECASE)
+_PRINT_ADDRESS = re.compile(r"^(?:https?://|about:|file:/)\S*\s+\d+\s*/\s*\d+$")
 # Title properties (PDF /Title, Word's) that name a file or nothing, as office tools and printers leave them.
 _PLACEHOLDER_TITLE = re.compile(
     r"^(?:untitled\b.*|document\d*|.*\.(?:docx?|odt|rtf|pdf|txt|html?|indd))$", re.IGNORECASE
@@ -482,7 +508,7 @@ def _pdf_article(data: bytes) -> tuple[str | None, str, dict[str, str]]:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise _Skip("the PDF is password-protected; add a copy saved without a password")
-        lines = [line for page in reader.pages for line in _page_lines(page.extract_text() or "")]
+        lines = _pdf_lines([page.extract_text() or "" for page in reader.pages])
         info = reader.metadata
         meta_title = str(info.title or "") if info is not None else ""
     except _Skip:
@@ -547,21 +573,43 @@ _MAX_UNPACKED_BYTES = 256 * 1024 * 1024
 _SOFT_HYPHEN = "\u00ad"  # an invisible hyphenation point; some PDFs keep it where a word was broken
 
 
-def _page_lines(text: str) -> list[str]:
-    """A page's lines, stripped, ligatures as letters, without a page number on its first or last line.
+def _pdf_lines(pages: list[str]) -> list[str]:
+    """The lines of a PDF's pages, stripped, ligatures as letters, without what is printed
+    around the article on every page: page numbers, a browser's print stamp and address line,
+    and running heads and feet (a line among a page's first or last two that recurs, digits
+    aside, on most pages).
 
     Example:
-        >>> _page_lines("  Oil \\ufb01rms' pro\\ufb01ts\\nrose.  \\nPage 3 of 7\\n")
+        >>> _pdf_lines(["1/30/26, 9:07 PM Oil deal\\nOil \\ufb01rms' pro\\ufb01ts\\nhttps://x.test/oil 1/2",
+        ...             "1/30/26, 9:07 PM Oil deal\\nrose.\\nhttps://x.test/oil 2/2"])
         ["Oil firms' profits", 'rose.']
     """
-    lines = [line.strip() for line in text.translate(_LIGATURES).splitlines()]
-    while lines and not lines[-1]:
-        lines.pop()
-    if lines and _PAGE_NUMBER.match(lines[-1]):
-        lines.pop()
-    if lines and _PAGE_NUMBER.match(lines[0]):
-        lines.pop(0)
-    return lines
+    paged = []
+    for text in pages:
+        lines = [line.strip() for line in text.translate(_LIGATURES).splitlines()]
+        while lines and not lines[-1]:
+            lines.pop()
+        while lines and not lines[0]:
+            lines.pop(0)
+        paged.append(lines)
+    edges = Counter(shape for lines in paged for shape in {_shape(line) for line in lines[:2] + lines[-2:]})
+    running = {shape for shape, n in edges.items() if len(paged) >= 2 and n >= max(2, 0.6 * len(paged))}
+    out: list[str] = []
+    for lines in paged:
+        margin = {i for i in (0, 1, len(lines) - 2, len(lines) - 1) if 0 <= i < len(lines)}
+        out.extend(line for i, line in enumerate(lines) if i not in margin or not _printed_around(line, running))
+    return out
+
+
+def _shape(line: str) -> str:
+    return re.sub(r"\d+", "#", line)
+
+
+def _printed_around(line: str, running: set[str]) -> bool:
+    """Is this head or foot line printed around the article rather than part of it?"""
+    return bool(_PAGE_NUMBER.match(line) or _PRINT_STAMP.match(line) or _PRINT_ADDRESS.match(line)) or (
+        _shape(line) in running
+    )
 
 
 def _join_lines(lines: list[str]) -> str:
@@ -647,6 +695,11 @@ def _make_article(article_id: str, rel: str, title: str | None, body: str, meta:
     return Article(source=source, body=body)
 
 
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+# "January 16, 2026", "Jan. 16 2026", "16 January 2026" inside a line.
+_WORDED_DATE = re.compile(
+    rf"\b(?:{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{_MONTHS},?\s+\d{{4}})\b", re.IGNORECASE
+)
 # A date written in words names its month and a four-digit year.
 _MONTH_NAME = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:1[89]|2[0-9])[0-9]{2}\b")

@@ -530,6 +530,26 @@ def test_pdf_headline_and_date_line_become_title_and_date():
     )
 
 
+def test_browser_printed_pdf_loses_its_print_stamps_and_keeps_its_byline_date():
+    """printed.pdf: a news page saved with Chromium's "Save as PDF", over two pages."""
+    article = read_file(PDFS / "printed.pdf", "printed.pdf").articles[0]
+    assert "Example News\n" not in article.body and "about:blank" not in article.body
+    assert not any(ch.isdigit() for ch in article.body.split("\n\n")[0])  # the headline, no print time
+    # the paragraph broken by the page turn is whole again, the head and foot lines gone from its middle
+    assert "Officials in Beijing called the agreement a new chapter in relations between" in article.body
+    assert article.body.count("which had soured after the arrest of a Huawei executive in 2018.") == 6
+    source = article.source
+    assert (source.title, source.date) == ("Canada and China strike canola deal - Example News", "2026-01-16")
+
+
+def test_byline_date_is_the_articles_date_but_a_dated_sentence_is_not(tmp_path):
+    write(tmp_path, "a.txt", "Canola deal signed\nBy Jane Doe, Reuters | Jan. 16, 2026\n\nBody text here.")
+    write(tmp_path, "b.txt", "Talks resume on January 16, 2026, officials said.\n\nMore text.")
+    a, b = read_articles(tmp_path).articles
+    assert a.source.date == "2026-01-16" and a.body.startswith("Canola deal signed\nBy Jane Doe")
+    assert b.source.date is None
+
+
 def test_pdf_title_comes_from_its_metadata_unless_that_names_a_file(tmp_path):
     assert read_file(PDFS / "wire.pdf", "wire.pdf").articles[0].source.title == "Canola futures jump on tariff deal"
     renamed = pdf_copy(tmp_path, "wire.pdf", metadata={"/Title": "Microsoft Word - wire story.docx"})

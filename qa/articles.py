@@ -592,12 +592,14 @@ def _pdf_lines(pages: list[str]) -> list[str]:
         while lines and not lines[0]:
             lines.pop(0)
         paged.append(lines)
-    edges = Counter(shape for lines in paged for shape in {_shape(line) for line in lines[:2] + lines[-2:]})
+    edges = Counter(shape for lines in paged for shape in {_shape(line) for line in lines[:2] + lines[-2:] if line})
     running = {shape for shape, n in edges.items() if len(paged) >= 2 and n >= max(2, 0.6 * len(paged))}
     out: list[str] = []
     for lines in paged:
         margin = {i for i in (0, 1, len(lines) - 2, len(lines) - 1) if 0 <= i < len(lines)}
-        out.extend(line for i, line in enumerate(lines) if i not in margin or not _printed_around(line, running))
+        out.extend(
+            line for i, line in enumerate(lines) if i not in margin or not line or not _printed_around(line, running)
+        )
     return out
 
 

@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from bench_answers import NEWS
 from common import SQUAD, WORK, require, save, table
 
-from qa import Settings, answer, load_index
+from qa import Settings, load_index
 from qa.answering import word_coverage
-from qa.evaluation import EvalQuestion, QuestionSet, contains_answer, load_question_set
+from qa.evaluation import METRICS, EvalQuestion, QuestionSet, contains_answer, load_question_set, score_questions
 from qa.splitting import split_sentences
 
 BANDS = [(0.0, 0.2), (0.2, 0.4), (0.4, 0.6), (0.6, 1.01)]
@@ -38,13 +38,11 @@ def best_coverage(question: EvalQuestion, texts: dict[str, str]) -> float:
 
 
 def first_sentence_hits(index_name: str, questions: Sequence[EvalQuestion]) -> list[bool]:
+    """Whether the first cited sentence holds an answer: `qa eval`'s sentence_hit@1, per question."""
     index_dir = require(WORK / index_name)
     index = load_index(index_dir, Settings(index_dir=index_dir, max_file_mb=1024))
-    out = []
-    for q in questions:
-        result = answer(q.question, index=index)
-        out.append(bool(result.sentences) and contains_answer([result.sentences[0].text], q.answers))
-    return out
+    column = METRICS.index("sentence_hit@1")
+    return [bool(row[column]) for row in score_questions(index, questions, ["hybrid"])["hybrid"]]
 
 
 def measure(name: str, qset: QuestionSet, questions: list[EvalQuestion], index_name: str) -> dict:

@@ -14,6 +14,7 @@ import datetime as dt
 import errno
 import hashlib
 import io
+import itertools
 import json
 import logging
 import os
@@ -420,7 +421,8 @@ def _byline_date(lines: list[str]) -> str | None:
         '2026-01-16'
         >>> _byline_date(["Talks resume on January 16, 2026, officials said."])  # a sentence
     """
-    for line in [line.strip() for line in lines if line.strip()][:3]:
+    # The first three lines with text, lazily: not the whole body of a long article.
+    for line in itertools.islice((text for line in lines if (text := line.strip())), 3):
         found = _WORDED_DATE.search(line)
         if found and len(line) <= 100 and not line.endswith((".", "!", "?")):
             return _parse_date(found.group(0))
@@ -703,7 +705,7 @@ _WORDED_DATE = re.compile(
     rf"\b(?:{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{_MONTHS},?\s+\d{{4}})\b", re.IGNORECASE
 )
 # A date written in words names its month and a four-digit year.
-_MONTH_NAME = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
+_MONTH_NAME = re.compile(rf"\b{_MONTHS}\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:1[89]|2[0-9])[0-9]{2}\b")
 
 

@@ -113,7 +113,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--train-tokens", type=float, help="training budget in tokens (default: v3 and v4 3M, v2 10M, v1 6.5M)"
     )
     ap.add_argument("--batch-tokens", type=int, default=4096, help="max batch size x padded length")
-    ap.add_argument("--lr", type=float, help="peak learning rate (default: v3 5e-5, else 1.5e-4)")
+    ap.add_argument("--lr", type=float, help="peak learning rate (default: v3 and v4 5e-5, else 1.5e-4)")
     ap.add_argument("--warmup", type=float, default=0.06)
     ap.add_argument("--weight-decay", type=float, default=0.01)
     ap.add_argument("--neg-ratio", type=float, default=1.0, help="negatives per positive")

@@ -365,7 +365,7 @@ def compose(
         for candidate in pool[1:]:
             if len(kept) >= max_sentences:
                 break
-            if max(float(candidate.vector @ c.vector) for c in kept) < DUPLICATE_COSINE:  # type: ignore[operator]
+            if not any(_repeats(candidate, c) for c in kept):
                 kept.append(candidate)
         chosen = kept
         found.update((x.sentence_id, x) for x in extras)
@@ -461,21 +461,28 @@ def select_sentences(
     floor = scored[0].score * KEEP_RELATIVE
     pool = [s for s in scored[1:] if s.score >= floor and s.text != scored[0].text]
 
-    def similarity(a: ScoredSentence, b: ScoredSentence) -> float:
-        assert a.vector is not None and b.vector is not None
-        return float(a.vector @ b.vector)
-
     while pool and len(chosen) < limit:
 
         def mmr(s: ScoredSentence) -> float:
-            return lam * s.score - (1 - lam) * max(similarity(s, c) for c in chosen)
+            return lam * s.score - (1 - lam) * max(_similarity(s, c) for c in chosen)
 
         best = max(pool, key=mmr)
         pool.remove(best)
-        if max(similarity(best, c) for c in chosen) >= DUPLICATE_COSINE:
-            continue
-        chosen.append(best)
+        if not any(_repeats(best, c) for c in chosen):
+            chosen.append(best)
     return chosen
+
+
+def _repeats(a: ScoredSentence, b: ScoredSentence) -> bool:
+    """Does sentence `a` add nothing to `b`: the same words (a sentence an article repeats,
+    or a copy of the article), or vectors at least DUPLICATE_COSINE alike? Sentence vectors
+    are read in context, so the same sentence in two passages is not always that close."""
+    return " ".join(a.text.split()) == " ".join(b.text.split()) or _similarity(a, b) >= DUPLICATE_COSINE
+
+
+def _similarity(a: ScoredSentence, b: ScoredSentence) -> float:
+    assert a.vector is not None and b.vector is not None
+    return float(a.vector @ b.vector)
 
 
 def order_readably(chosen: Sequence[ScoredSentence]) -> list[ScoredSentence]:

@@ -75,6 +75,15 @@ def test_mmr_drops_near_duplicates_and_weak_sentences():
     assert [s.text for s in chosen] == ["Prices rose 5%.", "Wages fell."]
 
 
+def test_mmr_never_keeps_the_same_sentence_twice_even_when_its_vectors_differ():
+    # Sentence vectors are read in context: the same words in two passages are not always close.
+    top = scored("Prices rose 5%.", "a", 0.9, 0, [1, 0, 0])
+    first = scored("Wages fell.", "a", 0.7, 20, [0, 1, 0])
+    again = scored("Wages  fell.", "b", 0.69, 20, [0, 0.6, 0.8])  # a copy of the article
+    chosen = select_sentences([top, first, again], limit=3)
+    assert [s.text for s in chosen] == ["Prices rose 5%.", "Wages fell."]
+
+
 def test_mmr_prefers_novel_sentences_over_similar_ones():
     top = scored("A.", "a", 0.9, 0, [1, 0, 0])
     similar = scored("A'.", "a", 0.85, 10, [0.9, 0.43, 0])
@@ -276,6 +285,26 @@ def test_other_sentences_are_cited_only_where_the_reader_finds_an_answer(built, 
     assert "Their striker scored twice in the second half." in texts
     assert "Fans celebrated in the streets until late." not in texts  # shares no word with the question
     assert all(s.span is not None for s in result.sentences)
+
+
+def test_a_sentence_repeated_in_a_copy_of_the_article_is_cited_once(settings, fake, monkeypatch):
+    import qa.answering
+    from qa.build import build_index
+    from qa.index import load_index
+    from tests.fakes import FakeReader
+
+    football = (settings.articles_dir / "football.txt").read_text()
+    (settings.articles_dir / "football-copy.txt").write_text(football.replace("Sports Daily", "Other Paper"))
+    build_index(settings, encoder=fake, progress=False)
+    index = load_index(settings.index_dir, replace(settings, abstain_below=0.0), encoder=fake, reader=FakeReader())
+    with_vectors = qa.answering.with_vectors
+
+    def in_context(sentences, index):  # as the real model's are: each occurrence its own vector
+        return [replace(s, vector=np.eye(64)[s.sentence_id % 64]) for s in with_vectors(sentences, index)]
+
+    monkeypatch.setattr(qa.answering, "with_vectors", in_context)
+    texts = [s.text for s in answer("Which striker scored in the Rovers cup final?", index=index).sentences]
+    assert len(texts) >= 2 and len(texts) == len(set(texts)), texts
 
 
 def test_reader_support_raises_confidence(built):

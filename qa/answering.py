@@ -150,6 +150,11 @@ class Citation:
     passage_end: int
     score: float
 
+    @property
+    def page(self) -> int | None:
+        """The page the sentence starts on, for a PDF; None for formats without pages."""
+        return self.source.page_at(self.start)
+
 
 @dataclass(frozen=True)
 class AnswerSentence:
@@ -205,6 +210,20 @@ class Answer:
             seen.setdefault(c.n, c)
         return list(seen.values())
 
+    def pages(self, n: int) -> list[int]:
+        """The pages the answer cites of source `n` (a PDF), in order; [] without pages.
+
+        Example:
+            >>> answer.pages(1)  # doctest: +SKIP
+            [1, 3]
+        """
+        return sorted({c.page for c in self.citations if c.n == n and c.page is not None})
+
+    def pages_label(self, n: int) -> str:
+        """`pages(n)` as a citation writes them: "p. 3", "pp. 2, 4", or "" without pages."""
+        pages = self.pages(n)
+        return f"{'p.' if len(pages) == 1 else 'pp.'} {', '.join(map(str, pages))}" if pages else ""
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (what `qa ask --json` prints)."""
         return {
@@ -256,6 +275,7 @@ def _citation_dict(c: Citation) -> dict[str, Any]:
         "passage": c.passage,
         "passage_start": c.passage_start,
         "passage_end": c.passage_end,
+        "page": c.page,
         "score": round(c.score, 4),
     }
 

@@ -10,6 +10,7 @@ Symbolic links are followed only inside the articles folder unless the caller al
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import errno
 import hashlib
@@ -57,7 +58,9 @@ class Source:
     `article_id` is the article's identity everywhere (store, hits, citations, filters),
     stable across rebuilds: the file's path relative to the articles folder, plus
     `#<record id>` (or `#<line>`) for JSON records. `publisher` is the `source:` header
-    (e.g. "BBC"); `path` the file, relative to the articles folder.
+    (e.g. "BBC"); `path` the file, relative to the articles folder. `pages` holds, for a
+    PDF, the body offset at which each of its pages begins (page 1 at 0); () for formats
+    without pages.
 
     Example:
         >>> Source("carney.txt", "Carney visits China", "carney.txt", date="2026-01-13").date
@@ -70,6 +73,16 @@ class Source:
     date: str | None = None
     publisher: str | None = None
     url: str | None = None
+    pages: tuple[int, ...] = field(default=(), repr=False)
+
+    def page_at(self, offset: int) -> int | None:
+        """The page (1-based) holding the body character at `offset`, or None without pages.
+
+        Example:
+            >>> Source("a.pdf", "Oil", "a.pdf", pages=(0, 1200, 2400)).page_at(1500)
+            2
+        """
+        return bisect.bisect_right(self.pages, offset) or None
 
 
 @dataclass(frozen=True)
@@ -88,7 +101,8 @@ class Article:
     def content_hash(self) -> str:
         """Hash of everything that is embedded or shown; a change means re-indexing."""
         s = self.source
-        blob = json.dumps([s.title, s.date, s.publisher, s.url, self.body])
+        # Pages only when there are some: the hash of every other article stays what it was.
+        blob = json.dumps([s.title, s.date, s.publisher, s.url, self.body, *([list(s.pages)] if s.pages else [])])
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -338,9 +352,11 @@ def read_file(path: Path, rel: str, max_file_bytes: int = 50 * 1024 * 1024) -> R
                 "(raise it with --max-file-mb or QA_MAX_FILE_MB)"
             )
         suffix = path.suffix.lower()
-        if suffix in (".pdf", ".docx"):
-            read = _pdf_article if suffix == ".pdf" else _docx_article
-            title, body, meta = read(path.read_bytes())
+        if suffix == ".pdf":
+            title, body, meta, pages = _pdf_article(path.read_bytes())
+            return ReadResult((_make_article(rel, rel, title, body, meta, pages),), (), ())
+        if suffix == ".docx":
+            title, body, meta = _docx_article(path.read_bytes())
             return ReadResult((_make_article(rel, rel, title, body, meta),), (), ())
         try:
             text, note = decode(path.read_bytes())
@@ -494,8 +510,9 @@ _PLACEHOLDER_TITLE = re.compile(
 )
 
 
-def _pdf_article(data: bytes) -> tuple[str | None, str, dict[str, str]]:
-    """A PDF's text layer (pypdf), its lines joined back into paragraphs, and its title.
+def _pdf_article(data: bytes) -> tuple[str | None, str, dict[str, str], tuple[int, ...]]:
+    """A PDF's text layer (pypdf), its lines joined back into paragraphs, its title, and
+    where each page begins in the body (for citations' page numbers).
 
     The text is then read as a text file's (header lines, a headline above them); the title
     falls back on the PDF's /Title metadata (unless it names a file or nothing), then on the
@@ -510,18 +527,18 @@ def _pdf_article(data: bytes) -> tuple[str | None, str, dict[str, str]]:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise _Skip("the PDF is password-protected; add a copy saved without a password")
-        lines = _pdf_lines([page.extract_text() or "" for page in reader.pages])
+        paged = _pdf_lines([page.extract_text() or "" for page in reader.pages])
         info = reader.metadata
         meta_title = str(info.title or "") if info is not None else ""
     except _Skip:
         raise
     except Exception as exc:  # pypdf raises many types for damaged files
         raise _Skip(f"cannot read the PDF ({type(exc).__name__}: {exc})") from None
-    text = _join_lines(lines)
+    text = _join_lines([line for lines in paged for line in lines])
     if not _WORD_CHAR.search(text):
         raise _Skip("the PDF has no text layer (a scanned image?); add a copy with text, e.g. made by OCR (ocrmypdf)")
     title, body, meta = _text_article(text, markdown=False)
-    return title or _metadata_title(meta_title), body, meta
+    return title or _metadata_title(meta_title), body, meta, _page_starts(body, paged)
 
 
 def _docx_article(data: bytes) -> tuple[str | None, str, dict[str, str]]:
@@ -575,16 +592,16 @@ _MAX_UNPACKED_BYTES = 256 * 1024 * 1024
 _SOFT_HYPHEN = "\u00ad"  # an invisible hyphenation point; some PDFs keep it where a word was broken
 
 
-def _pdf_lines(pages: list[str]) -> list[str]:
-    """The lines of a PDF's pages, stripped, ligatures as letters, without what is printed
-    around the article on every page: page numbers, a browser's print stamp and address line,
-    and running heads and feet (a line among a page's first or last two that recurs, digits
-    aside, on most pages).
+def _pdf_lines(pages: list[str]) -> list[list[str]]:
+    """The lines of each of a PDF's pages, stripped, ligatures as letters, without what is
+    printed around the article on every page: page numbers, a browser's print stamp and
+    address line, and running heads and feet (a line among a page's first or last two that
+    recurs, digits aside, on most pages).
 
     Example:
         >>> _pdf_lines(["1/30/26, 9:07 PM Oil deal\\nOil \\ufb01rms' pro\\ufb01ts\\nhttps://x.test/oil 1/2",
         ...             "1/30/26, 9:07 PM Oil deal\\nrose.\\nhttps://x.test/oil 2/2"])
-        ["Oil firms' profits", 'rose.']
+        [["Oil firms' profits"], ['rose.']]
     """
     paged = []
     for text in pages:
@@ -596,13 +613,56 @@ def _pdf_lines(pages: list[str]) -> list[str]:
         paged.append(lines)
     edges = Counter(shape for lines in paged for shape in {_shape(line) for line in lines[:2] + lines[-2:] if line})
     running = {shape for shape, n in edges.items() if len(paged) >= 2 and n >= max(2, 0.6 * len(paged))}
-    out: list[str] = []
+    out: list[list[str]] = []
     for lines in paged:
         margin = {i for i in (0, 1, len(lines) - 2, len(lines) - 1) if 0 <= i < len(lines)}
-        out.extend(
-            line for i, line in enumerate(lines) if i not in margin or not line or not _printed_around(line, running)
+        out.append(
+            [line for i, line in enumerate(lines) if i not in margin or not line or not _printed_around(line, running)]
         )
     return out
+
+
+def _page_starts(body: str, paged: list[list[str]]) -> tuple[int, ...]:
+    """Where each page's text begins in `body` (page 1 at 0).
+
+    The body is the pages' lines joined in order (a space, a blank line, or nothing after a
+    broken word), less the header lines taken off its head: each line is found right after
+    the one before it, so a paragraph that an article repeats is placed on its own page. A
+    page with no line found (blank, or only header lines) begins where the next one does:
+    it holds no cited text.
+
+    Example:
+        >>> _page_starts("Oil rose. Gas fell\\nsharply.", [["Title", "Oil rose. Gas"], ["fell", "sharply."]])
+        (0, 14)
+    """
+    found: list[int | None] = []
+    at = 0
+    for lines in paged:
+        start = None
+        for line in lines:
+            span = _line_span(body, line, at)
+            if span:
+                start = span[0] if start is None else start
+                at = span[1]
+        found.append(start)
+    found[0] = 0  # header lines taken off the top of page 1 are before the body
+    starts: list[int] = []
+    following = len(body)
+    for start in reversed(found):
+        following = start if start is not None else following
+        starts.append(following)
+    return tuple(reversed(starts))
+
+
+def _line_span(body: str, line: str, at: int) -> tuple[int, int] | None:
+    """Where a PDF line's words are in the body, at `at` (after whitespace) or shortly after
+    (a line that lost its head, as a date prefix does); None for a line not in the body."""
+    words = line.replace(_SOFT_HYPHEN, "").split()
+    if not words:
+        return None
+    pattern = re.compile(r"\s*(" + r"\s+".join(map(re.escape, words)) + ")")
+    found = pattern.match(body, at) or pattern.search(body, at, at + len(line) + 100)
+    return found.span(1) if found else None
 
 
 def _shape(line: str) -> str:
@@ -684,7 +744,9 @@ def _json_articles(text: str, rel: str, jsonl: bool) -> Iterator[Article | Skipp
         yield _make_article(article_id, rel, title, record["text"].strip(), meta)
 
 
-def _make_article(article_id: str, rel: str, title: str | None, body: str, meta: dict[str, str]) -> Article:
+def _make_article(
+    article_id: str, rel: str, title: str | None, body: str, meta: dict[str, str], pages: tuple[int, ...] = ()
+) -> Article:
     if not body:
         raise _Skip("no text found in the file")
     if not _WORD_CHAR.search(body):
@@ -694,7 +756,13 @@ def _make_article(article_id: str, rel: str, title: str | None, body: str, meta:
         date = _parse_date(meta["date"])
     title = " ".join((title or "").split()) or default_title(body)
     source = Source(
-        article_id=article_id, title=title, path=rel, date=date, publisher=meta.get("source"), url=meta.get("url")
+        article_id=article_id,
+        title=title,
+        path=rel,
+        date=date,
+        publisher=meta.get("source"),
+        url=meta.get("url"),
+        pages=pages,
     )
     return Article(source=source, body=body)
 

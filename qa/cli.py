@@ -449,7 +449,7 @@ def _print_answer(result: Answer) -> None:
         print("Sources")
         for c in result.sources():
             s = c.source
-            where = " · ".join(x for x in (s.date, s.publisher, s.path) if x)
+            where = " · ".join(x for x in (s.date, s.publisher, s.path, result.pages_label(c.n)) if x)
             print(f"  [{c.n}] {s.title}  ({where})")
         print(f"\nconfidence {result.confidence:.2f}")
     elif result.hits:

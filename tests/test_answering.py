@@ -207,6 +207,7 @@ def test_a_pdf_article_is_cited_like_any_other(tmp_path):
     lead = result.sentences[0]
     assert lead.text.startswith("China, in turn, will cut its tariffs on Canadian canola seed to about 15% by March 1")
     assert "15%" in (lead.span_text or "")
+    assert lead.citation.page == 1
     source = lead.citation.source
     assert (source.title, source.date, source.path) == (
         "Canada and China strike canola deal",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.articles import default_title, read_articles, read_file
+from qa.articles import Article, Source, default_title, read_articles, read_file
 from tests.conftest import SEED
 
 
@@ -540,6 +540,37 @@ def test_browser_printed_pdf_loses_its_print_stamps_and_keeps_its_byline_date():
     assert article.body.count("which had soured after the arrest of a Huawei executive in 2018.") == 6
     source = article.source
     assert (source.title, source.date) == ("Canada and China strike canola deal - Example News", "2026-01-16")
+
+
+def test_pdf_pages_say_where_each_page_begins_in_the_body():
+    canola = read_file(PDFS / "canola.pdf", "canola.pdf").articles[0]
+    body, source = canola.body, canola.source
+    assert source.pages == (0, body.index("soured after the arrest of a Huawei executive"))
+    assert source.page_at(body.index("China, in turn, will cut")) == 1
+    assert source.page_at(body.index("steel and aluminium duties un-changed")) == 2
+    # printed.pdf repeats its two paragraphs: page 2 begins at the last repeat, not the first
+    printed = read_file(PDFS / "printed.pdf", "printed.pdf").articles[0]
+    assert printed.source.pages == (0, printed.body.rindex("new chapter in relations between"))
+
+
+def test_page_starts_skip_blank_and_header_only_pages_and_follow_line_order():
+    from qa.articles import _page_starts
+
+    body = "Oil rose.\n\nOil rose.\n\nGas fell."
+    pages = [["Oil prices", "Date: 2026-01-16"], ["Oil rose."], [], ["Oil rose."], ["Gas fell."]]
+    # page 1 holds only the title and date line, page 3 is blank: each begins where the next does
+    assert _page_starts(body, pages) == (0, 0, 11, 11, 22)
+
+
+def test_articles_without_pages_keep_their_content_hash():
+    import hashlib
+
+    article = Article(Source("a.txt", "Oil", "a.txt", "2026-01-16", "Wire", None), "Oil rose.")
+    blob = json.dumps(["Oil", "2026-01-16", "Wire", None, "Oil rose."])
+    assert article.source.pages == () and article.source.page_at(3) is None
+    assert article.content_hash == hashlib.sha256(blob.encode()).hexdigest()  # indexes built before pages
+    paged = Article(Source("a.pdf", "Oil", "a.pdf", pages=(0,)), "Oil rose.")
+    assert paged.content_hash != Article(Source("a.pdf", "Oil", "a.pdf"), "Oil rose.").content_hash
 
 
 def test_byline_date_is_the_articles_date_but_a_dated_sentence_is_not(tmp_path):

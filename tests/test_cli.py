@@ -241,3 +241,19 @@ def test_serve_no_index_reaches_serve_as_update_false(monkeypatch, tmp_path):
     assert seen["update"] is False and seen["port"] == 8123
     assert main(["serve", "--index", str(tmp_path / "i")]) == 0
     assert seen["update"] is True
+
+
+def test_sources_name_the_pages_a_pdf_is_cited_on(capsys):
+    """`qa ask` prints each cited PDF's pages after its file (in-process, no model)."""
+    from qa import Answer, AnswerSentence, Citation, Source
+    from qa.cli import _print_answer
+
+    body = "Oil rose. Gas fell. Coal held."
+    source = Source("fuel.pdf", "Fuel prices", "fuel.pdf", "2026-01-16", pages=(0, 10, 20))
+    at = {text: body.index(text) for text in ("Coal held.", "Oil rose.")}
+    cited = [
+        AnswerSentence(text, Citation(1, source, text, a, a + len(text), body, 0, len(body), 1.0), 1.0)
+        for text, a in at.items()
+    ]
+    _print_answer(Answer("What happened?", True, "Coal held. [1] Oil rose. [1]", tuple(cited), (), 0.8))
+    assert "  [1] Fuel prices  (2026-01-16 · fuel.pdf · pp. 1, 3)" in capsys.readouterr().out

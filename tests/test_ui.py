@@ -389,6 +389,7 @@ def test_uploaded_pdf_is_indexed_and_cited_with_its_headline_and_date(page, serv
     expect(last_answer(page).locator("mark.qa-span").first).to_contain_text("15%")
     expect(page.locator("#sources")).to_contain_text("Canada and China strike canola deal")
     expect(page.locator("#sources")).to_contain_text("2026-01-16")
+    expect(page.locator("#sources")).to_contain_text(re.compile(r"canola\.pdf · pp?\. 1(?!\d)"))  # the lead's page
 
 
 def test_delete_article_asks_for_confirmation_then_clears_it(page, server):
@@ -589,6 +590,7 @@ def test_api_endpoint_through_gradio_client(server):
     assert result["found"] is True and result["answer"].startswith(TRUDEAU + " [1]")
     assert result["citations"][0]["sentence"] == TRUDEAU
     assert result["sources"][0]["n"] == 1 and result["sources"][0]["date"] == "2026-01-13"
+    assert result["sources"][0]["pages"] == [] and result["citations"][0]["page"] is None  # a .txt has no pages
     one = client.predict(QUESTION, None, 1, api_name="/ask")
     assert len(one["sentences"]) == 1
     follow = client.predict("How did China respond?", [QUESTION], api_name="/ask")

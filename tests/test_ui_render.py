@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -181,3 +182,22 @@ def test_markdown_in_article_titles_is_escaped_for_the_delete_prompt() -> None:
     from ui.articles import _md
 
     assert _md("*Big* <script>x</script> [link](y)") == ("\\*Big\\* &lt;script&gt;x&lt;/script&gt; \\[link\\]\\(y\\)")
+
+
+def test_pdf_citations_show_their_pages_in_popover_sources_panel_and_copy() -> None:
+    from ui.render import plain_text, render_answer, render_sources
+
+    paged = Source("light.pdf", "Lighthouse restored", "light.pdf", "2025-09-09", pages=(0, BODY.index(RELIT)))
+    first, second = (
+        replace(s, citation=replace(s.citation, source=paged)) for s in (sentence_at(RESTORED), sentence_at(RELIT))
+    )
+    answer = found(first, second)
+    html_out = render_answer(answer)
+    pops = re.findall(r'<span class="qa-pop-source">(.*?)</span>', html_out)
+    assert pops == ["[1] Lighthouse restored · 2025-09-09 · p. 1", "[1] Lighthouse restored · 2025-09-09 · p. 2"]
+    assert 'aria-label="Source 1: Lighthouse restored, 2025-09-09, p. 2"' in html_out
+    assert '<span class="qa-meta">2025-09-09 · light.pdf · pp. 1, 2</span>' in html_out
+    assert "2025-09-09 · light.pdf · pp. 1, 2</div>" in render_sources(answer)
+    assert plain_text(answer).endswith("[1] Lighthouse restored — 2025-09-09 — light.pdf — pp. 1, 2")
+    # a text article has no pages: nothing is added
+    assert "p. " not in render_answer(found(sentence_at(RESTORED)))

@@ -137,6 +137,7 @@ def api_endpoint(app: ChatApp) -> Any:
                 "date": c.source.date,
                 "source": c.source.publisher,
                 "url": c.source.url,
+                "pages": reply.answer.pages(c.n),
             }
             for c in reply.answer.sources()
         ]

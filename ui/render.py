@@ -83,7 +83,7 @@ def render_answer(result: Answer, turn: int = 0, upto: int | None = None) -> str
         return f'<div class="qa-answer qa-streaming">{notes}<p class="qa-text">{body}</p></div>'
     items = "".join(
         f'<li><span class="qa-n">[{c.n}]</span> {_e(c.source.title)}'
-        f'<span class="qa-meta">{_e(_source_line(c))}</span></li>'
+        f'<span class="qa-meta">{_e(_source_line(c, result.pages_label(c.n)))}</span></li>'
         for c in result.sources()
     )
     return (
@@ -116,12 +116,13 @@ def cite_marker(s: AnswerSentence, turn: int, i: int) -> str:
     """
     c = s.citation
     context = f'<span class="qa-pop-context">{_e(s.context.text)}</span> ' if s.context is not None else ""
+    page = f"p. {c.page}" if c.page is not None else ""
     pop = (
         f'<span class="qa-pop" hidden>{context}<span class="qa-pop-sentence">{_e(s.text)}</span>'
-        f'<span class="qa-pop-source">[{c.n}] {_e(c.source.title)}'
-        f"{_e(' · ' + c.source.date) if c.source.date else ''}</span></span>"
+        f'<span class="qa-pop-source">[{c.n}] {_e(" · ".join(x for x in (c.source.title, c.source.date, page) if x))}'
+        "</span></span>"
     )
-    label = f"Source {c.n}: {c.source.title}" + (f", {c.source.date}" if c.source.date else "")
+    label = f"Source {c.n}: " + ", ".join(x for x in (c.source.title, c.source.date, page) if x)
     return f'<a class="qa-cite" href="#{anchor(turn, i)}" aria-label="{_e(label)}">[{c.n}]{pop}</a>'
 
 
@@ -171,7 +172,8 @@ def plain_text(result: Answer) -> str:
     if not result.found:
         return result.text
     sources = "\n".join(
-        f"[{c.n}] " + " — ".join(x for x in (c.source.title, c.source.date, c.source.path) if x)
+        f"[{c.n}] "
+        + " — ".join(x for x in (c.source.title, c.source.date, c.source.path, result.pages_label(c.n)) if x)
         for c in result.sources()
     )
     return f"{result.text}\n\nSources\n{sources}"
@@ -182,8 +184,8 @@ def _plain_html(text: str) -> str:
     return f'<span class="qa-plain" hidden>{_e(text).replace(chr(10), "&#10;")}</span>'
 
 
-def _source_line(c: Citation) -> str:
-    return " · ".join(x for x in (c.source.date, c.source.publisher or c.source.path) if x)
+def _source_line(c: Citation, pages: str) -> str:
+    return " · ".join(x for x in (c.source.date, c.source.publisher or c.source.path, pages) if x)
 
 
 # -- the sources panel -----------------------------------------------------------------------------------
@@ -208,13 +210,13 @@ def render_sources(result: Answer, turn: int = 0) -> str:
         for i, s in numbered:
             passages.setdefault((s.citation.passage_start, s.citation.passage_end), []).append((i, s))
         blocks = "".join(marked_passage(group, turn) for group in passages.values())
-        cards.append(_source_card(citation, turn, blocks))
+        cards.append(_source_card(citation, turn, blocks, result.pages_label(citation.n)))
     return f"{confidence_meter(result.confidence)}{''.join(cards)}"
 
 
-def _source_card(citation: Citation, turn: int, blocks: str) -> str:
+def _source_card(citation: Citation, turn: int, blocks: str, pages: str) -> str:
     source = citation.source
-    meta = " · ".join(_e(x) for x in (source.date, source.publisher, source.path) if x)
+    meta = " · ".join(_e(x) for x in (source.date, source.publisher, source.path, pages) if x)
     link = (
         f' · <a href="{_e(source.url)}" target="_blank" rel="noopener noreferrer">open</a>'
         if source.url and source.url.startswith(("http://", "https://"))

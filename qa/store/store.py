@@ -8,6 +8,7 @@ terms; passage rows hold their BM25 terms, from which the lexical index is rebui
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -28,7 +29,8 @@ CREATE TABLE articles(
     id INTEGER PRIMARY KEY,              -- row key, never shown
     article_id TEXT NOT NULL UNIQUE,     -- the stable article id shown to users
     title TEXT NOT NULL, date TEXT, publisher TEXT, url TEXT, path TEXT NOT NULL,
-    body TEXT NOT NULL, content_hash TEXT NOT NULL, indexed_at TEXT NOT NULL);
+    body TEXT NOT NULL, content_hash TEXT NOT NULL, indexed_at TEXT NOT NULL,
+    pages TEXT);                         -- a PDF's page start offsets ("0 1834 3902"), else NULL
 CREATE INDEX articles_date ON articles(date);
 CREATE TABLE passages(
     id INTEGER PRIMARY KEY, article INTEGER NOT NULL, ordinal INTEGER NOT NULL,
@@ -46,7 +48,8 @@ CREATE TABLE removed(                    -- a delta segment only: base articles 
     article_id TEXT PRIMARY KEY);
 """
 _TABLES = ("articles", "passages", "sentences")
-_SOURCE_COLUMNS = "a.article_id, a.title, a.path, a.date, a.publisher, a.url"
+_SOURCE_COLUMNS = "a.article_id, a.title, a.path, a.date, a.publisher, a.url, a.pages"
+_SOURCE_WIDTH = 7  # the columns above, read back by `_source`
 PASSAGES_PER_QUERY = 250  # a question reads ~20; bulk readers (benchmarks, tools) are split
 
 
@@ -138,6 +141,10 @@ class Store:
         db.execute("PRAGMA synchronous=OFF")
         if create:
             db.executescript(SCHEMA)
+        elif "pages" not in _columns(db, "articles"):
+            # A store built before page numbers: the column is added at the end, where
+            # SCHEMA has it, so a merge's `INSERT ... SELECT *` lines columns up.
+            db.execute("ALTER TABLE articles ADD COLUMN pages TEXT")
         store = cls(db, path, dim)
         store._next_ids = {t: max(last, floor) + 1 for t, last, floor in zip(_TABLES, store.last_ids(), after)}
         return store
@@ -150,19 +157,19 @@ class Store:
     def articles(self) -> list[ArticleInfo]:
         """Every article, newest first (by date, then title)."""
         rows = self._query(
-            f"SELECT {_SOURCE_COLUMNS}, a.indexed_at, (SELECT count(*) FROM passages p WHERE p.article = a.id) "
+            f"SELECT {self._source_columns}, a.indexed_at, (SELECT count(*) FROM passages p WHERE p.article = a.id) "
             "FROM articles a ORDER BY a.date IS NULL, a.date DESC, a.title"
         )
-        return [ArticleInfo(source=Source(*r[:6]), indexed_at=r[6], passages=r[7]) for r in rows]
+        return [ArticleInfo(source=_source(r), indexed_at=r[7], passages=r[8]) for r in rows]
 
     def article(self, article_id: str) -> ArticleInfo | None:
         """One article by its id, or None."""
         rows = self._query(
-            f"SELECT {_SOURCE_COLUMNS}, a.indexed_at, (SELECT count(*) FROM passages p WHERE p.article = a.id) "
+            f"SELECT {self._source_columns}, a.indexed_at, (SELECT count(*) FROM passages p WHERE p.article = a.id) "
             "FROM articles a WHERE a.article_id = ?",
             [article_id],
         )
-        return ArticleInfo(source=Source(*rows[0][:6]), indexed_at=rows[0][6], passages=rows[0][7]) if rows else None
+        return ArticleInfo(source=_source(rows[0]), indexed_at=rows[0][7], passages=rows[0][8]) if rows else None
 
     def publishers(self, excluding: Sequence[str] = ()) -> list[str]:
         """The distinct publishers of the articles (but those in `excluding`), sorted."""
@@ -215,7 +222,7 @@ class Store:
         if not passage_ids:
             return {}
         rows = self._query(
-            f"SELECT p.id, {_SOURCE_COLUMNS}, a.body, p.start, p.end, p.first_sentence, p.last_sentence, "
+            f"SELECT p.id, {self._source_columns}, a.body, p.start, p.end, p.first_sentence, p.last_sentence, "
             f"a.content_hash FROM passages p JOIN articles a ON a.id = p.article WHERE p.id IN ({_marks(passage_ids)})",
             list(map(int, passage_ids)),
         )
@@ -224,23 +231,23 @@ class Store:
         if rows:
             # One range read for all sentences; far cheaper than a query per passage.
             ranges = " OR ".join("id BETWEEN ? AND ?" for _ in rows)
-            bounds = [v for r in rows for v in (r[10], r[11])]
+            bounds = [v for r in rows for v in (r[11], r[12])]
             spans = {
                 r[0]: (r[1], r[2]) for r in self._query(f"SELECT id, start, end FROM sentences WHERE {ranges}", bounds)
             }
         stored = {}
         for r in rows:
-            ids = tuple(range(r[10], r[11] + 1))
-            source = Source(*r[1:7])
+            ids = tuple(range(r[11], r[12] + 1))
+            source = _source(r[1:])
             if source.article_id not in checked:
-                self._check_article(source, r[7], r[12])
+                self._check_article(source, r[8], r[13])
                 checked.add(source.article_id)
             stored[r[0]] = StoredPassage(
                 passage_id=r[0],
                 source=source,
-                body=r[7],
-                start=r[8],
-                end=r[9],
+                body=r[8],
+                start=r[9],
+                end=r[10],
                 sentence_ids=ids,
                 sentence_spans=tuple(spans[i] for i in ids),
             )
@@ -310,8 +317,8 @@ class Store:
 
     def damaged_articles(self) -> list[str]:
         """Ids of the articles whose text or metadata differ from what was indexed (reads all)."""
-        rows = self._db.execute(f"SELECT {_SOURCE_COLUMNS}, a.body, a.content_hash FROM articles a")
-        return [row[0] for row in rows if Article(Source(*row[:6]), row[6]).content_hash != row[7]]
+        rows = self._db.execute(f"SELECT {self._source_columns}, a.body, a.content_hash FROM articles a")
+        return [row[0] for row in rows if Article(_source(row), row[7]).content_hash != row[8]]
 
     def _check_article(self, source: Source, body: str, content_hash: str) -> None:
         """Refuse to serve an article whose stored text is not the text that was indexed.
@@ -335,8 +342,8 @@ class Store:
         s = article.source
         row = self._take_ids("articles", 1)[0]
         self._db.execute(
-            "INSERT INTO articles(id, article_id, title, date, publisher, url, path, body, content_hash, indexed_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO articles(id, article_id, title, date, publisher, url, path, body, content_hash, indexed_at, "
+            "pages) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             [
                 row,
                 s.article_id,
@@ -348,6 +355,7 @@ class Store:
                 article.body,
                 article.content_hash,
                 indexed_at,
+                " ".join(map(str, s.pages)) or None,
             ],
         )
         sentence_ids = self._take_ids("sentences", len(sentences))
@@ -421,12 +429,29 @@ class Store:
 
     # -- internals ------------------------------------------------------------------------------
 
+    @functools.cached_property
+    def _source_columns(self) -> str:
+        """`_SOURCE_COLUMNS`, with NULL pages for a store built before page numbers."""
+        with self._lock:
+            has_pages = "pages" in _columns(self._db, "articles")
+        return _SOURCE_COLUMNS if has_pages else _SOURCE_COLUMNS.replace("a.pages", "NULL")
+
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         try:
             with self._lock:  # one connection, shared by threads: sqlite calls are short
                 return self._db.execute(sql, list(params)).fetchall()
         except sqlite3.DatabaseError as exc:
             raise IndexCorruptError(f"Index store {self.path} is damaged ({exc}). {_rebuild(self.path)}") from None
+
+
+def _source(row: Sequence[Any]) -> Source:
+    """A Source from a row that starts with `_SOURCE_COLUMNS`."""
+    article_id, title, path, date, publisher, url, pages = row[:_SOURCE_WIDTH]
+    return Source(article_id, title, path, date, publisher, url, tuple(map(int, pages.split())) if pages else ())
+
+
+def _columns(db: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
 
 
 def _marks(values: Sequence[Any]) -> str:

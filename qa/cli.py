@@ -367,13 +367,16 @@ def _date(value: str | None, flag: str) -> str | None:
 
 
 def counted(n: int, noun: str) -> str:
-    """`n` and a regular noun, plural unless n is 1.
+    """`n` (with thousands separators) and a regular noun, plural unless n is 1: what every
+    count in the command's output (`qa index`, `qa info`, `qa index --watch`'s log) reads.
 
     Example:
-        >>> counted(1, "article"), counted(5839, "passage")
-        ('1 article', '5839 passages')
+        >>> counted(1, "article"), counted(5839, "passage"), counted(2, "batch")
+        ('1 article', '5,839 passages', '2 batches')
     """
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+    if n == 1:
+        return f"1 {noun}"
+    return f"{n:,} {noun}{'es' if noun.endswith(('ch', 'sh', 's', 'x')) else 's'}"
 
 
 def _segments_text(index: Index) -> str:

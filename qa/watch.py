@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from .articles import SUPPORTED_SUFFIXES, ignored_name
 from .build import BuildReport, build_index
+from .cli import counted
 from .config import Settings
 from .embedding import Encoder
 from .errors import ArticleError, ConfigError, IndexLockedError, QAError, WatchError
@@ -373,7 +374,7 @@ def batch_line(batch: Batch) -> str:
         >>> batch_line(batch)  # doctest: +SKIP
         '2026-11-30 06:40:12  +2 added, ~1 updated, -0 removed  (3 files) in 1.4 s  · 1,234 articles, 9,876 passages'
     """
-    files = f"  ({_counted(len(batch.paths), 'file')})" if not batch.initial else "  (first build)"
+    files = f"  ({counted(len(batch.paths), 'file')})" if not batch.initial else "  (first build)"
     if batch.report is None:
         return f"{_stamp(batch.finished)}  error: {batch.error}{files}; still watching"
     r = batch.report
@@ -383,7 +384,7 @@ def batch_line(batch: Batch) -> str:
         what = "no article changed"
     line = (
         f"{_stamp(batch.finished)}  {what}{files} in {r.seconds:.1f} s  · "
-        f"{_counted(r.counts.articles, 'article')}, {_counted(r.counts.passages, 'passage')}"
+        f"{counted(r.counts.articles, 'article')}, {counted(r.counts.passages, 'passage')}"
     )
     if r.full:
         line += f"  · full rebuild ({r.full_reason})"
@@ -401,12 +402,12 @@ def stop_line(summary: WatchSummary) -> str:
         >>> stop_line(WatchSummary(3, 0, "Ctrl-C", False, 0))[21:]
         'stopped (Ctrl-C) after 3 batches; the index is up to date with the changes seen.'
     """
-    line = f"{_stamp(dt.datetime.now())}  stopped ({summary.stopped_by}) after {_counted(summary.batches, 'batch')}"
+    line = f"{_stamp(dt.datetime.now())}  stopped ({summary.stopped_by}) after {counted(summary.batches, 'batch')}"
     notes = []
     if summary.abandoned_build:
         notes.append("the build in progress was abandoned and the index is as before it")
     if summary.unindexed:
-        notes.append(f"{_counted(summary.unindexed, 'changed file')} not indexed yet")
+        notes.append(f"{counted(summary.unindexed, 'changed file')} not indexed yet")
     if notes:
         return line + "; " + ", ".join(notes) + ". The next qa index catches up."
     return line + "; the index is up to date with the changes seen."
@@ -415,11 +416,6 @@ def stop_line(summary: WatchSummary) -> str:
 def _in_batch(skipped: str, paths: tuple[str, ...]) -> bool:
     # "a.jsonl[3]" is a record of a.jsonl; "sub/x.txt" is inside the folder "sub/".
     return any(skipped == p or skipped.startswith(p if p.endswith("/") else (p + "[", p + "#", p + "/")) for p in paths)
-
-
-def _counted(n: int, noun: str) -> str:
-    plural = noun + ("es" if noun.endswith("ch") else "s")
-    return f"{n:,} {noun if n == 1 else plural}"
 
 
 def _stamp(when: dt.datetime) -> str:

@@ -497,7 +497,7 @@ def _repeats(a: ScoredSentence, b: ScoredSentence) -> bool:
     """Does sentence `a` add nothing to `b`: the same words (a sentence an article repeats,
     or a copy of the article), or vectors at least DUPLICATE_COSINE alike? Sentence vectors
     are read in context, so the same sentence in two passages is not always that close."""
-    return " ".join(a.text.split()) == " ".join(b.text.split()) or _similarity(a, b) >= DUPLICATE_COSINE
+    return _words(a.text) == _words(b.text) or _similarity(a, b) >= DUPLICATE_COSINE
 
 
 def _similarity(a: ScoredSentence, b: ScoredSentence) -> float:
@@ -532,9 +532,11 @@ def cite(
 ) -> tuple[AnswerSentence, ...]:
     """Number articles by first appearance ([1] is the first sentence's article); attach
     each sentence's answer span (`spans`: sentence id -> body offsets) and, where the
-    sentence leans on the one before it, that sentence as context (found in `hits`)."""
+    sentence leans on the one before it, that sentence as context (found in `hits`), unless
+    the answer already shows its words (the sentence cited just before, or a copy of it)."""
     numbers: dict[str, int] = {}
-    out = []
+    out: list[AnswerSentence] = []
+    shown: set[str] = set()
     for s in ordered:
         h = s.hit
         n = numbers.setdefault(h.source.article_id, len(numbers) + 1)
@@ -551,8 +553,16 @@ def cite(
         )
         span = (spans or {}).get(s.sentence_id)
         context = _sentence_before(s, hits) if leans_on_previous(s.text) else None
+        if context is not None and _words(context.text) in shown:
+            context = None
+        shown.update(_words(x.text) for x in (s, context) if x is not None)
         out.append(AnswerSentence(text=s.text, citation=citation, score=s.score, span=span, context=context))
     return tuple(out)
+
+
+def _words(text: str) -> str:
+    """The text with its whitespace normalised: what two copies of a sentence share."""
+    return " ".join(text.split())
 
 
 # -- reading ------------------------------------------------------------------------------------------------

@@ -66,6 +66,24 @@ def test_citation_numbers_follow_first_appearance_and_repeat_per_article():
     assert cited[0].citation.source.title == "Title b"
 
 
+def test_context_is_not_shown_when_the_answer_already_shows_its_words():
+    from qa.splitting import Sentence
+
+    body = "Rovers won the cup on Saturday. Their striker scored twice."
+    first, second = Sentence("Rovers won the cup on Saturday.", 0, 31), Sentence("Their striker scored twice.", 32, 59)
+
+    def in_article(article: str, sentence: Sentence, sid: int, score: float) -> ScoredSentence:
+        h = replace(hit(article), text=body, end=len(body), sentences=(first, second), sentence_ids=(1, 2))
+        return ScoredSentence(sid, sentence.text, sentence.start, sentence.end, h, sid - 1, score, score, 0.0, None)
+
+    lone = cite([in_article("a", second, 2, 0.9)])
+    assert lone[0].context == first  # "Their striker" leans on the sentence before it
+    # cited right after the sentence it leans on, or after a copy of that sentence in another article
+    for lead in (in_article("a", first, 1, 0.9), in_article("copy", first, 1, 0.9)):
+        cited = cite([lead, in_article("a", second, 2, 0.8)])
+        assert [s.text for s in cited] == [first.text, second.text] and cited[1].context is None
+
+
 def test_mmr_drops_near_duplicates_and_weak_sentences():
     top = scored("Prices rose 5%.", "a", 0.9, 0, [1, 0, 0])
     copy = scored("Prices rose 5% .", "b", 0.89, 0, [1, 0.01, 0])  # same meaning, other article

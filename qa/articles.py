@@ -657,7 +657,12 @@ def _page_starts(body: str, paged: list[list[str]]) -> tuple[int, ...]:
 def _line_span(body: str, line: str, at: int) -> tuple[int, int] | None:
     """Where a PDF line's words are in the body, at `at` (after whitespace) or shortly after
     (a line that lost its head, as a date prefix does); None for a line not in the body."""
-    words = line.replace(_SOFT_HYPHEN, "").split()
+    line = line.replace(_SOFT_HYPHEN, "")
+    # Nearly every line is right there, after a space or a blank line: a find, no regex.
+    quick = body.find(line, at, at + len(line) + 2)
+    if line and quick >= 0:
+        return quick, quick + len(line)
+    words = line.split()
     if not words:
         return None
     pattern = re.compile(r"\s*(" + r"\s+".join(map(re.escape, words)) + ")")

@@ -7,6 +7,7 @@ once, and printed as one line with exit code 1.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -20,6 +21,7 @@ from .errors import QAError
 if TYPE_CHECKING:  # the commands import what they need when they run: `qa --help` stays instant
     from .answering import Answer
     from .build import BuildReport
+    from .filters import Filters
     from .index import Index
     from .retrieval import Hit
 
@@ -35,6 +37,8 @@ EXAMPLES = {
   qa index --ray head-node:6379 --ray-workers 16""",
     "ask": """examples:
   qa ask "What tariffs did Trudeau impose?"
+  qa ask                                # a conversation: ask, then follow up ("How did China respond?")
+  qa ask --json < questions.txt         # one question a line, answered in turn; one JSON object a line
   qa ask "What tariffs did Trudeau impose?" --json
   qa ask "Who won the election?" --since 2024-01-01 --source BBC
   qa ask "tariffs" --passages -k 3      # the retrieved passages instead of an answer
@@ -135,8 +139,14 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("--ray-workers", type=int, help="Ray workers, one CPU each (default: every CPU of the cluster)")
     index.set_defaults(run=_index)
 
-    ask = command("ask", "Answer a question with cited sentences from the articles.")
-    ask.add_argument("question", help="the question, in quotes")
+    ask = command(
+        "ask",
+        "Answer a question with cited sentences from the articles.",
+        "Without a question, a conversation: questions are read one a line (typed, or from a pipe or file), "
+        "each answered in turn with the earlier ones as context for follow-ups; '/new' starts over, "
+        "Ctrl-D or end of input stops.",
+    )
+    ask.add_argument("question", nargs="?", help="the question, in quotes (none: a conversation)")
     _common(ask)
     ask.add_argument("-k", type=int, default=None, help="passages to consider (answer: 8) or show (--passages: 5)")
     ask.add_argument("--sentences", type=int, default=3, help="most sentences in the answer (default 3)")
@@ -147,7 +157,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--source", action="append", default=[], help="only this source or article id (repeatable)")
     ask.add_argument("--recent", action="store_true", help="prefer newer articles when scores tie")
     ask.add_argument("--passages", action="store_true", help="show the retrieved passages instead of an answer")
-    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--json", action="store_true", help="print one JSON object (a conversation: one a line)")
     ask.set_defaults(run=_ask)
 
     info = command("info", "Show what the index holds.")
@@ -244,8 +254,8 @@ def _watch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from .answering import answer
-    from .retrieval import Filters, retrieve
+    from .index import open_index
+    from .retrieval import Filters
 
     settings = _settings(args)
     filters = Filters(
@@ -254,27 +264,85 @@ def _ask(args: argparse.Namespace) -> int:
         sources=tuple(args.source),
         prefer_recent=args.recent,
     )
+    if args.question is not None:
+        _ask_one(args, args.question, filters, open_index(settings=settings), history=[], indent=2)
+        return 0
+    return _conversation(args, filters, open_index(settings=settings))
+
+
+def _ask_one(
+    args: argparse.Namespace, question: str, filters: Filters, index: Index, history: list[Answer], indent: int | None
+) -> Answer | None:
+    """Answer (or, with --passages, retrieve for) one question and print it; the answer."""
+    from .answering import answer
+    from .retrieval import retrieve
+
     if args.passages:
-        hits = retrieve(args.question, k=args.k or 5, mode=args.mode, filters=filters, settings=settings)
+        hits = retrieve(question, k=args.k or 5, mode=args.mode, filters=filters, index=index)
         if args.json:
-            print(json.dumps({"question": args.question, "hits": [_hit_dict(h) for h in hits]}, indent=2))
+            print(json.dumps({"question": question, "hits": [_hit_dict(h) for h in hits]}, indent=indent))
         else:
             _print_hits(hits)
-        return 0
+        return None
     result = answer(
-        args.question,
+        question,
+        history=history,
         k=args.k or 8,
         filters=filters,
         max_sentences=args.sentences,
         mode=args.mode,
         fast=args.fast,
-        settings=settings,
+        index=index,
     )
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        print(json.dumps(result.to_dict(), indent=indent, ensure_ascii=False))
     else:
         _print_answer(result)
-    return 0
+    return result
+
+
+def _conversation(args: argparse.Namespace, filters: Filters, index: Index) -> int:
+    """Questions one a line from stdin, each answered with the earlier answers as history.
+
+    Typed at a terminal there is a prompt (with line editing); from a pipe or a file, none.
+    A question the library refuses is reported and the conversation goes on; the exit
+    status is then 1.
+    """
+    interactive = sys.stdin.isatty()
+    # Bytes that are not UTF-8 reach the question check, which names them, not a traceback.
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="surrogateescape")
+    if interactive:
+        import readline  # noqa: F401  (line editing and recall for input())
+
+        print(f"{counted(index.counts.articles, 'article')}. Ask a question; '/new' starts over, Ctrl-D stops.\n")
+    history: list[Answer] = []
+    failed = False
+    while True:
+        try:
+            line = input("question> " if interactive else "")
+        except EOFError:
+            break
+        question = line.strip()
+        if not question:
+            continue
+        if question == "/new":
+            history = []
+            continue
+        if not args.json and not interactive:
+            shown = question.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # bad bytes as �
+            print(f"question: {shown}")
+        try:
+            result = _ask_one(args, question, filters, index, history, indent=None)
+        except QAError as exc:
+            print(f"error: {exc}", file=sys.stderr, flush=True)
+            failed = True
+            continue
+        if result is not None:
+            history.append(result)
+        if not args.json:
+            print(flush=True)
+    return 1 if failed else 0
 
 
 def _info(args: argparse.Namespace) -> int:

@@ -16,11 +16,15 @@ from tests.conftest import SEED, TRUDEAU
 QA = [sys.executable, "-m", "qa.cli"]
 
 
-def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, stdin: bytes | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*QA, *args],
+        input=stdin.decode("utf-8", "surrogateescape") if stdin is not None else None,
         capture_output=True,
-        text=True,
+        encoding="utf-8",
+        errors="surrogateescape",  # stdin may carry bytes that are not UTF-8, as a file can
         timeout=300,
         cwd=cwd,
         env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})},
@@ -86,6 +90,61 @@ def test_ask_passages_json(cli_index):
 
 
 @pytest.mark.model
+def test_ask_without_a_question_is_a_conversation_read_from_stdin(cli_index):
+    lines = b"What tariffs did Trudeau impose?\n\nHow did China respond?\n/new\nHow did China respond?\n"
+    done = run("ask", "--index", str(cli_index[1]), stdin=lines)
+    assert done.returncode == 0, done.stderr
+    turns = done.stdout.split("question: ")[1:]
+    assert [t.splitlines()[0] for t in turns] == ["What tariffs did Trudeau impose?", *["How did China respond?"] * 2]
+    assert "answer: 100% tariff on Chinese-made electric vehicles" in turns[0]
+    assert "answer: retaliatory tariffs\n" in turns[1]  # the follow-up, read with the first answer
+    assert "answer: retaliatory tariffs\n" not in turns[2]  # after /new it has nothing to follow
+
+
+def test_ask_conversation_at_a_terminal_prompts_and_stops_at_ctrl_d(cli_index):
+    import pty
+    import select
+    import time
+
+    leader, follower = pty.openpty()
+    command = [*QA, "ask", "--index", str(cli_index[1])]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    process = subprocess.Popen(command, stdin=follower, stdout=follower, stderr=follower, env=env)
+    os.close(follower)
+    seen = b""
+
+    def read_until(text: bytes, seconds: float = 120) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + seconds
+        while text not in seen and time.monotonic() < deadline:
+            if select.select([leader], [], [], 0.5)[0]:
+                seen += os.read(leader, 65536)
+
+    read_until(b"question> ")
+    assert b"1 article. Ask a question; '/new' starts over, Ctrl-D stops." in seen
+    os.write(leader, b"What tariffs did Trudeau impose?\n")
+    read_until(b"confidence")
+    read_until(b"question> ")
+    os.write(leader, b"\x04")  # Ctrl-D
+    assert process.wait(timeout=30) == 0
+    os.close(leader)
+    assert b"answer: 100% tariff on Chinese-made electric vehicles" in seen
+    assert seen.count(b"question> ") == 2
+
+
+def test_ask_conversation_in_json_reports_a_bad_line_and_goes_on(cli_index):
+    lines = b"What tariffs did Trudeau impose?\nWho \xff won?\nHow did China respond?\n"
+    done = run("ask", "--index", str(cli_index[1]), "--json", stdin=lines)
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "error: The question contains bytes that are not valid text (invalid UTF-8); retype it."
+    )
+    first, second = (json.loads(line) for line in done.stdout.splitlines())
+    assert first["sentences"][0]["span"]["text"] == "100% tariff on Chinese-made electric vehicles"
+    assert second["question"] == "How did China respond?"
+    assert second["sentences"][0]["span"]["text"] == "retaliatory tariffs"
+
+
 def test_ask_unanswerable_says_so(cli_index):
     done = run("ask", "Who won the 2022 FIFA World Cup?", "--index", str(cli_index[1]))
     assert done.returncode == 0 and "I could not find this in the articles." in done.stdout

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from .articles import Source
+from .articles import Source, is_byline
 from .config import Settings
 from .filters import Filters
 from .index import Index, open_index
@@ -581,14 +581,19 @@ def _read(index: Index, question: str, hits: Sequence[Hit], scored: Sequence[Sco
 
 def is_citable(sentence: str) -> bool:
     """Can the sentence stand as an answer? A statement of at least `MIN_WORDS` words: not a
-    byline ("Dee-Ann Durbin"), a caption fragment or a question (a quiz article repeats the
-    question). On SQuAD train it changes no answer (bench/fit_answering.py); news pages carry
-    such lines around the text.
+    byline ("Dee-Ann Durbin", "By Jane Doe · January 16, 2026", "Reporting by …; Editing by
+    …"), a caption fragment or a question (a quiz article repeats the question). On SQuAD
+    train it changes no answer (bench/fit_answering.py); news pages carry such lines around
+    the text.
 
     Example:
         >>> is_citable("Dee-Ann Durbin"), is_citable("What share have closed?"), is_citable("Prices rose 5% in May.")
         (False, False, True)
+        >>> is_citable("By Jane Doe · January 16, 2026"), is_citable("By Friday, the strike was over.")
+        (False, True)
     """
+    if is_byline(sentence):
+        return False
     return len(sentence.split()) >= MIN_WORDS and not sentence.rstrip("\"'”’) ").endswith("?")
 
 

@@ -45,6 +45,8 @@ _HEADER_SYNONYMS = {"published": "date"}
 # The seed's first line is " date 2026-01-13 As Canadian leader ...": a date prefix glued
 # to the body on the same line.
 _INLINE_DATE = re.compile(r"^\s*date[:\s]\s*(\d{4}-\d{2}-\d{2})\b[ \t]*", re.IGNORECASE)
+# "By Jane Doe · January 16, 2026", "Reporting by X; Editing by Y": see `is_byline`.
+_BYLINE = re.compile(r"^(?:by|(?:written|reporting|reported|additional reporting) by)\s+\S", re.IGNORECASE)
 _MD_HEADING = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$")
 # A word needs a letter or a digit, in any script ("[^\W_]" is str.isalnum): "... --- !!!"
 # is not an article, "北京", "القاهرة" and "Москва" are.
@@ -354,10 +356,10 @@ def read_file(path: Path, rel: str, max_file_bytes: int = 50 * 1024 * 1024) -> R
         suffix = path.suffix.lower()
         if suffix == ".pdf":
             title, body, meta, pages = _pdf_article(path.read_bytes())
-            return ReadResult((_make_article(rel, rel, title, body, meta, pages),), (), ())
+            return _one_article(rel, title, body, meta, warnings, pages)
         if suffix == ".docx":
             title, body, meta = _docx_article(path.read_bytes())
-            return ReadResult((_make_article(rel, rel, title, body, meta),), (), ())
+            return _one_article(rel, title, body, meta, warnings)
         try:
             text, note = decode(path.read_bytes())
         except NotText as why:
@@ -377,11 +379,27 @@ def read_file(path: Path, rel: str, max_file_bytes: int = 50 * 1024 * 1024) -> R
             title, body, meta = _html_article(text)
         else:
             title, body, meta = _text_article(text, markdown=suffix == ".md")
-        return ReadResult((_make_article(rel, rel, title, body, meta),), (), tuple(warnings))
+        return _one_article(rel, title, body, meta, warnings)
     except _Skip as why:
         return ReadResult((), (Skipped(rel, str(why)),), tuple(warnings))
     except OSError as exc:
         return ReadResult((), (Skipped(rel, f"cannot read the file ({exc.strerror or exc})"),), ())
+
+
+def _one_article(
+    rel: str, title: str | None, body: str, meta: dict[str, str], warnings: list[Skipped], pages: tuple[int, ...] = ()
+) -> ReadResult:
+    """The result for a file that holds one article, with a warning when its date header
+    could not be read (the article is indexed without a date)."""
+    article = _make_article(rel, rel, title, body, meta, pages)
+    if meta.get("date") and article.source.date is None:
+        warnings.append(
+            Skipped(
+                rel,
+                f"date {meta['date']!r} not read (no day, or all numbers); write it as 2026-01-16 or January 16, 2026",
+            )
+        )
+    return ReadResult((article,), (), tuple(warnings))
 
 
 def _text_article(text: str, markdown: bool) -> tuple[str | None, str, dict[str, str]]:
@@ -446,11 +464,28 @@ def _byline_date(lines: list[str]) -> str | None:
 
 
 def _headline_above_headers(lines: list[str], i: int) -> bool:
-    """Is line `i` a headline printed above the header lines ("Canola deal signed" over
-    "Date: January 16, 2026"), as news pages, PDFs and Word files lay an article out?"""
+    """Is line `i` a headline printed above the header lines or the byline ("Canola deal
+    signed" over "Date: January 16, 2026" or "By Jane Doe"), as news pages, PDFs and Word
+    files lay an article out?"""
     below = next((line for line in lines[i + 1 :] if line.strip()), "")
     match = _HEADER_LINE.match(below)
-    return len(lines[i].strip()) <= 2 * TITLE_CHARS and match is not None and _looks_like_header(match)
+    header = match is not None and _looks_like_header(match)
+    return len(lines[i].strip()) <= 2 * TITLE_CHARS and (header or is_byline(below))
+
+
+def is_byline(line: str) -> bool:
+    """Is this line a byline or credit line rather than a sentence? It starts "By …"
+    ("Written by", "Reporting by") and does not end as a sentence does: "By Friday, the
+    strike was over." is a sentence.
+
+    Example:
+        >>> is_byline("By Jane Doe · January 16, 2026"), is_byline("Reporting by Ann Lee; Editing by Bo Chan")
+        (True, True)
+        >>> is_byline("By Friday, the strike was over.")
+        False
+    """
+    text = line.strip()
+    return bool(_BYLINE.match(text)) and len(text) <= 200 and not text.rstrip("\"'”’) ").endswith((".", "!", "?"))
 
 
 def _header_key(match: re.Match[str]) -> str:
@@ -462,7 +497,10 @@ def _looks_like_header(match: re.Match[str]) -> bool:
     """A header line is short; "Date rape drugs are..." is body text, not a date header."""
     key, value = _header_key(match), match.group(2)
     if key == "date":
-        return _parse_date(value) is not None and len(value) <= 40
+        # "Date: March 2026" is a header whose date is not read (a warning says so);
+        # "Date rape drugs are ..." (no colon, no date) is body text.
+        explicit = ":" in match.group(0) and any(c.isdigit() for c in value)
+        return len(value) <= 40 and (explicit or _parse_date(value) is not None)
     if key == "url":
         return value.startswith(("http://", "https://")) and " " not in value
     return ":" in match.group(0) and len(value) <= 300

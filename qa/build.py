@@ -30,7 +30,7 @@ from . import __version__
 from .articles import Article, FileStamp, ReadResult, Skipped, read_articles
 from .config import Settings
 from .embedding import Encoder
-from .errors import ArticleError, IndexLockedError, QAError
+from .errors import ArticleError, ConfigError, IndexLockedError, QAError
 from .preparation import prepare_article, store_prepared
 from .store import (
     BM25_DIR,
@@ -126,6 +126,7 @@ def build_index(
             "JSON, PDF or Word articles, or point --articles / QA_ARTICLES at your folder."
         )
     index_dir = Path(settings.index_dir)
+    check_index_place(folder.resolve(), index_dir.resolve())
     seen: dict[Path, Manifest] = {}  # manifests already parsed, by generation
     read = read_articles(
         folder, settings.max_file_bytes, follow_links=settings.follow_links, known=_known_files(index_dir, full, seen)
@@ -234,6 +235,25 @@ def _previous_generation(
     if problems:
         return None, None, f"previous {problems[0]}"
     return generation, manifest, ""
+
+
+def check_index_place(root: Path, index_dir: Path) -> None:
+    """Refuse an index inside the articles folder unless it is hidden (`.index`).
+
+    The build reads every non-hidden file under the articles folder, so the index's own
+    files (manifest.json, feedback.jsonl) would be read as articles.
+
+    Example:
+        >>> check_index_place(Path("/news"), Path("/news/.index"))  # hidden: never read, never watched
+    """
+    if index_dir == root or root in index_dir.parents:
+        inside = index_dir.relative_to(root).parts
+        if not inside or not any(part.startswith(".") for part in inside):
+            raise ConfigError(
+                f"The index {index_dir}/ is inside the articles folder {root}/, so its files would be read "
+                f"as articles. Put it outside (--index {root.parent / (root.name + '-index')}) or give it a "
+                f"hidden name (--index {root / '.index'})."
+            )
 
 
 def _known_files(index_dir: Path, full: bool, seen: dict[Path, Manifest]) -> dict[str, FileStamp]:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from .articles import SUPPORTED_SUFFIXES, ignored_name
-from .build import BuildReport, build_index
+from .build import BuildReport, build_index, check_index_place
 from .cli import counted
 from .config import Settings
 from .embedding import Encoder
@@ -301,25 +301,6 @@ def is_article_event(change: Change, path: Path, root: Path, index_dir: Path) ->
     # told from a file any more, so a deleted name without a suffix counts (at worst, one
     # build that finds nothing changed).
     return (change == Change.added and path.is_dir()) or (change == Change.deleted and not path.suffix)
-
-
-def check_index_place(root: Path, index_dir: Path) -> None:
-    """Refuse an index inside the articles folder unless it is hidden (`.index`).
-
-    The build reads every non-hidden file under the articles folder, so the index's own
-    files (manifest.json, feedback.jsonl) would be read as articles.
-
-    Example:
-        >>> check_index_place(Path("/news"), Path("/news/.index"))  # hidden: never read, never watched
-    """
-    if index_dir == root or root in index_dir.parents:
-        inside = index_dir.relative_to(root).parts
-        if not inside or not any(part.startswith(".") for part in inside):
-            raise ConfigError(
-                f"The index {index_dir}/ is inside the articles folder {root}/, so its files would be read "
-                f"as articles. Put it outside (--index {root.parent / (root.name + '-index')}) or give it a "
-                f"hidden name (--index {root / '.index'})."
-            )
 
 
 def filesystem_type(path: Path, mounts: str | None = None) -> str:

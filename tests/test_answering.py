@@ -404,6 +404,10 @@ def test_bylines_fragments_and_questions_are_not_cited():
     assert not is_citable("5. What percentage of the UK's public toilets have closed?")
     assert not is_citable('"Is this the end?"')
     assert is_citable("Khris Middleton held out.") and is_citable("Stocks fell sharply on Tuesday.")
+    # bylines and credit lines of any length; a sentence that starts with "By" is a sentence
+    assert not is_citable("By Jane Doe · January 16, 2026") and not is_citable("BY DEE-ANN DURBIN AP Business Writer")
+    assert not is_citable("Reporting by David Ljunggren in Ottawa; Editing by Chris Reese")
+    assert is_citable("By Friday, the strike was over.") and is_citable("Bystanders said the fire began at noon.")
 
 
 def test_an_elliptical_follow_up_is_read_with_the_question_it_continues():

@@ -13,7 +13,7 @@ import pytest
 
 from qa.build import build_index
 from qa.config import Settings
-from qa.errors import ArticleError, IndexLockedError
+from qa.errors import ArticleError, ConfigError, IndexLockedError
 from qa.index import load_index
 from qa.retrieval import retrieve
 from qa.store import bm25_terms, current_generation
@@ -47,6 +47,17 @@ def test_full_build_writes_a_self_describing_manifest(settings, fake):
     assert manifest["built_at"].endswith("+00:00")
     assert manifest["files"]["vectors.faiss"]["bytes"] == (generation / "vectors.faiss").stat().st_size
     assert report.tokens_embedded > 0 and report.passages_embedded == report.counts.passages
+
+
+def test_an_index_inside_the_articles_folder_is_refused_unless_hidden(settings, fake):
+    inside = replace(settings, index_dir=settings.articles_dir / "index")
+    with pytest.raises(ConfigError, match=r"inside the articles folder .* hidden name"):
+        build_index(inside, encoder=fake, progress=False)
+    assert not inside.index_dir.exists()  # refused before anything was written
+    hidden = replace(settings, index_dir=settings.articles_dir / ".index")
+    first = build_index(hidden, encoder=fake, progress=False)
+    again = build_index(hidden, encoder=fake, progress=False)  # its own files are not read as articles
+    assert again.skipped == () and again.added == () and again.unchanged == len(first.added)
 
 
 def test_on_progress_counts_passages_without_a_progress_bar(settings, fake):

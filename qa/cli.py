@@ -182,7 +182,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     serve.add_argument("--auth", help="USER:PASS required to open the app (or env QA_AUTH)")
-    serve.add_argument("--max-upload-mb", type=float, help="largest article upload (default: --max-file-mb, 50)")
+    serve.add_argument("--max-upload-mb", type=float, help="largest article upload (default: QA_MAX_FILE_MB, else 50)")
     serve.add_argument(
         "--no-index",
         dest="update",

@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 
 from .answering import Answer, AnswerSentence, Citation, answer
 from .articles import SUPPORTED_SUFFIXES, Article, ReadResult, Skipped, Source, read_articles, read_file
-from .build import BuildReport, build_index
+from .build import BuildReport, build_index, check_articles_folder
 from .config import Settings, load_settings
 from .errors import (
     ArticleError,
@@ -64,6 +64,7 @@ __all__ = [
     "answer",
     "append_feedback",
     "build_index",
+    "check_articles_folder",
     "follow_index",
     "load_index",
     "load_settings",

@@ -169,6 +169,8 @@ def build_index(
         current = {a.source.article_id: a.content_hash for a in read.articles}
         if live is not None:
             current.update((a, live.articles[a]) for a in read.not_read)
+        if not full:
+            _check_not_another_folder(index_dir, folder, current, seen)
         changes = _diff(live.articles if live is not None else {}, current)
         if live is not None and not changes:  # nothing to do: keep the live generation as it is
             return report(changes, live, "", (0, 0))
@@ -235,6 +237,55 @@ def _previous_generation(
     if problems:
         return None, None, f"previous {problems[0]}"
     return generation, manifest, ""
+
+
+def check_articles_folder(settings: Settings) -> None:
+    """Refuse when the index was built from another articles folder than `settings`' (the
+    chat checks this before it rebuilds: a full build would switch folders without a word).
+
+    Indexes built before the folder was recorded are not checked.
+
+    Raises:
+        ArticleError: the index was built from another folder; the message names both.
+    """
+    index_dir, folder = Path(settings.index_dir), Path(settings.articles_dir).resolve()
+    try:
+        generation = current_generation(index_dir)
+        origin = Manifest.read(generation).articles_dir if generation is not None else ""
+    except QAError:
+        return  # no usable index: nothing to lose
+    if origin and Path(origin) != folder:
+        raise ArticleError(
+            f"The index {index_dir}/ was built from the articles in {origin}/, not {folder}/. Point --articles "
+            f"(or QA_ARTICLES) at {origin}/, or switch folders with: qa index --full --articles {folder} "
+            f"--index {index_dir}"
+        )
+
+
+def _check_not_another_folder(
+    index_dir: Path, folder: Path, current: dict[str, str], seen: dict[Path, Manifest]
+) -> None:
+    """Refuse a build that reads another folder than the index was built from and would drop
+    most of its articles (`current`: what the folder holds): a server started elsewhere
+    without --articles, a replica, a typo. Moved folders (the same articles) and deletions
+    in the same folder go through; `qa index --full` switches folders on purpose. Checked
+    even when other settings force a rebuild: the user did not ask for that one."""
+    try:
+        generation = current_generation(index_dir)
+        if generation is None:
+            return
+        indexed = seen[generation] if generation in seen else Manifest.read(generation, catalog=True)
+    except QAError:
+        return  # no usable index: nothing to lose
+    origin, here = indexed.articles_dir, folder.resolve()
+    dropped = sum(1 for article_id in indexed.articles if article_id not in current)
+    if origin and Path(origin) != here and 2 * dropped > len(indexed.articles):
+        raise ArticleError(
+            f"The index {index_dir}/ was built from the articles in {origin}/; building it from {here}/ would "
+            f"remove {dropped:,} of its {len(indexed.articles):,} articles. Point --articles (or QA_ARTICLES) at "
+            f"{origin}/, or replace its articles with that folder's: qa index --full --articles {here} "
+            f"--index {index_dir}"
+        )
 
 
 def check_index_place(root: Path, index_dir: Path) -> None:
@@ -454,6 +505,7 @@ def _manifest(
         tokens_embedded=embedded[1],
         versions=_versions(),
         sources=sources,
+        articles_dir=str(Path(settings.articles_dir).resolve()),
     )
     manifest.write_catalog(work)  # first: the file list below hashes it with the others
     return replace(manifest, files=describe_files(work, reused))

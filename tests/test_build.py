@@ -388,3 +388,39 @@ def test_an_update_trusts_untouched_files_but_loading_still_hashes_them(settings
         load_index(settings.index_dir, settings, encoder=fake)
     assert build_index(settings, encoder=fake, progress=False, full=True).counts.articles == 5
     assert load_index(settings.index_dir, settings, encoder=fake).verify() == []
+
+
+def test_an_update_from_another_articles_folder_that_drops_most_articles_is_refused(settings, fake, tmp_path):
+    import json
+    import shutil
+
+    build_index(settings, encoder=fake, progress=False)
+    generation = current_generation(settings.index_dir)
+    held = len(load_index(settings.index_dir, settings, encoder=fake).articles())
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (other / "one.txt").write_text("title: One\n\nA single article in another folder.")
+    wrong = replace(settings, articles_dir=other)
+    with pytest.raises(ArticleError) as refused:
+        build_index(wrong, encoder=fake, progress=False)
+    message = str(refused.value)
+    assert f"built from the articles in {settings.articles_dir.resolve()}/" in message
+    assert f"would remove {held} of its {held} articles" in message
+    assert f"qa index --full --articles {other.resolve()} --index {settings.index_dir}" in message
+    assert current_generation(settings.index_dir) == generation  # nothing was replaced
+    # moved folders (the same articles, one deleted) update, and the new folder is recorded
+    moved = replace(settings, articles_dir=tmp_path / "moved")
+    shutil.copytree(settings.articles_dir, moved.articles_dir)
+    (moved.articles_dir / "football.txt").unlink()
+    assert build_index(moved, encoder=fake, progress=False).removed == ("football.txt",)
+    assert json.loads((current_generation(settings.index_dir) / "manifest.json").read_text())["articles_dir"] == str(
+        moved.articles_dir.resolve()
+    )
+    # on purpose: a full rebuild switches folders
+    assert build_index(wrong, encoder=fake, progress=False, full=True).counts.articles == 1
+    # an index built before the folder was recorded is not checked
+    manifest = current_generation(settings.index_dir) / "manifest.json"
+    data = json.loads(manifest.read_text())
+    del data["articles_dir"]
+    manifest.write_text(json.dumps(data))
+    assert build_index(moved, encoder=fake, progress=False).counts.articles > 1

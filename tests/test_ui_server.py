@@ -254,3 +254,25 @@ def test_build_summary_counts_in_words() -> None:
 
     assert build_summary(report(1)).startswith("Index index/: 1 article, 2 passages (1 added, 0 updated")
     assert build_summary(report(3)).startswith("Index index/: 3 articles, 2 passages")
+
+
+def test_a_server_reading_another_articles_folder_refuses_to_upload_or_rebuild(tmp_path: Path) -> None:
+    """A replica started without --articles must not replace the shared index's articles."""
+    from qa import build_index, load_index
+    from tests.conftest import SEED
+    from tests.fakes import FakeEncoder
+    from ui.service import ChatApp
+
+    shared = Settings(articles_dir=tmp_path / "news", index_dir=tmp_path / "index")
+    shared.articles_dir.mkdir()
+    (shared.articles_dir / SEED.name).write_bytes(SEED.read_bytes())
+    build_index(shared, encoder=FakeEncoder(), progress=False)
+    app = ChatApp(Settings(articles_dir=tmp_path / "seeds", index_dir=shared.index_dir))
+    upload = tmp_path / "up.txt"
+    upload.write_text("title: Up\n\nAn uploaded article about ferries.")
+    # (a delete goes through the same build check as an upload)
+    for operation in (lambda: app.add_files([str(upload)]), lambda: app.rebuild()):
+        with pytest.raises(QAError, match=r"built from the articles in .*/news/"):
+            operation()
+    assert not any((tmp_path / "seeds").iterdir())  # the upload copied there was taken back
+    assert load_index(shared.index_dir, shared, encoder=FakeEncoder()).counts.articles == 1  # as it was

@@ -32,6 +32,7 @@ from qa import (
     answer,
     append_feedback,
     build_index,
+    check_articles_folder,
     open_index,
     read_file,
 )
@@ -178,10 +179,16 @@ class ChatApp:
             shutil.copyfile(source, target)
             added.append(target.name)
         if added:
-            report = self._build(on_progress=on_progress)
+            try:
+                report = self._build(on_progress=on_progress)
+            except QAError:  # e.g. this server reads another folder than the index's: leave no file behind
+                for name in added:
+                    (self.articles_dir / name).unlink(missing_ok=True)
+                raise
+            removed = f", {len(report.removed)} removed" if report.removed else ""  # files deleted meanwhile
             outcome.done.append(
                 f"Added {', '.join(added)}. The index now holds {report.counts.articles} articles "
-                f"({len(report.added)} new, {len(report.updated)} updated; {report.seconds:.1f} s)."
+                f"({len(report.added)} new, {len(report.updated)} updated{removed}; {report.seconds:.1f} s)."
             )
         return outcome
 
@@ -224,7 +231,8 @@ class ChatApp:
         )
 
     def rebuild(self, on_progress: Progress | None = None) -> Outcome:
-        """Rebuild the whole index from the articles folder."""
+        """Rebuild the whole index from the articles folder (the one it was built from)."""
+        check_articles_folder(self.settings)  # a full build would switch folders without a word
         report = self._build(full=True, on_progress=on_progress)
         return Outcome(
             done=[

@@ -74,6 +74,7 @@ class Manifest:
     versions: dict[str, str] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
     sources: dict[str, FileStamp] = field(default_factory=dict)  # article files as last read (catalog)
+    articles_dir: str = ""  # the folder the articles were read from, resolved ("" before it was recorded)
 
     @property
     def fingerprint(self) -> str:
@@ -92,6 +93,7 @@ class Manifest:
             "files": {name: asdict(entry) for name, entry in self.files.items()},
             "versions": self.versions,
             "built_at": self.built_at,
+            "articles_dir": self.articles_dir,
             "build": {"tokens_embedded": self.tokens_embedded, "passages_embedded": self.passages_embedded},
         }
         # One line per key, each value compact: readable, and written by json's C encoder
@@ -140,6 +142,7 @@ class Manifest:
                 tokens_embedded=int(data["build"]["tokens_embedded"]),
                 passages_embedded=int(data["build"]["passages_embedded"]),
                 versions=dict(data["versions"]),
+                articles_dir=str(data.get("articles_dir", "")),  # optional: older indexes lack it
             )
             if catalog:
                 columns = json.loads((generation / CATALOG_FILE).read_bytes().decode("utf-8"))

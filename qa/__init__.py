@@ -28,12 +28,13 @@ from .errors import (
 from .feedback import FEEDBACK_FILE, FeedbackRecord, append_feedback, read_feedback
 from .filters import Filters
 from .index import Index, follow_index, load_index, open_index
-from .retrieval import Hit, retrieve
+from .retrieval import MODES, Hit, retrieve
 from .splitting import Sentence
 from .store import ArticleInfo, Counts
 
 __all__ = [
     "FEEDBACK_FILE",
+    "MODES",
     "SUPPORTED_SUFFIXES",
     "Answer",
     "AnswerSentence",

@@ -35,6 +35,7 @@ import numpy as np
 
 from .articles import Source, is_byline
 from .config import Settings
+from .errors import QuestionError
 from .filters import Filters
 from .index import Index, open_index
 from .retrieval import MAX_QUESTION_CHARS, Hit, Mode, Query, make_query, prepare_query, search
@@ -224,6 +225,63 @@ class Answer:
         pages = self.pages(n)
         return f"{'p.' if len(pages) == 1 else 'pp.'} {', '.join(map(str, pages))}" if pages else ""
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Answer:
+        """The Answer that `to_dict()` described, without its hits (and PDF page offsets):
+        how a conversation kept as JSON (the chat, the `/ask` API) passes earlier answers
+        back as `history`, so that a follow-up does not cite them again.
+
+        Raises:
+            QuestionError: `data` is not what `to_dict()` writes.
+
+        Example:
+            >>> again = Answer.from_dict(answer.to_dict())  # doctest: +SKIP
+            >>> again.sentences == answer.sentences  # doctest: +SKIP
+            True
+        """
+        try:
+            citations = [
+                Citation(
+                    n=int(c["n"]),
+                    source=Source(c["article_id"], c["title"], c["file"], c.get("date"), c.get("source"), c.get("url")),
+                    sentence=c["sentence"],
+                    start=int(c["start"]),
+                    end=int(c["end"]),
+                    passage=c.get("passage", c["sentence"]),
+                    passage_start=int(c.get("passage_start", c["start"])),
+                    passage_end=int(c.get("passage_end", c["end"])),
+                    score=float(c.get("score", 0.0)),
+                )
+                for c in data["citations"]
+            ]
+            sentences = tuple(
+                AnswerSentence(
+                    text=s["text"],
+                    citation=citation,
+                    score=float(s.get("score", 0.0)),
+                    span=(int(s["span"]["start"]), int(s["span"]["end"])) if s.get("span") else None,
+                    context=Sentence(s["context"]["text"], int(s["context"]["start"]), int(s["context"]["end"]))
+                    if s.get("context")
+                    else None,
+                )
+                for s, citation in zip(data["sentences"], citations, strict=True)
+            )
+            return cls(
+                question=str(data["question"]),
+                found=bool(data["found"]),
+                text=str(data["answer"]),
+                sentences=sentences,
+                hits=(),
+                confidence=float(data.get("confidence", 0.0)),
+                notices=tuple(data.get("notices", ())),
+                search_text=str(data.get("search_text", "")),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise QuestionError(
+                f"An earlier answer in the history is not an answer as qa writes it ({type(exc).__name__}: {exc}); "
+                "pass the earlier questions as text, or the earlier results unchanged."
+            ) from None
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (what `qa ask --json` prints)."""
         return {
@@ -297,8 +355,8 @@ def answer(
     Args:
         question: the question.
         history: earlier turns of the conversation, oldest first: questions (str) or
-            `Answer`s. Short or anaphoric follow-ups are searched in their context, and
-            sentences earlier `Answer`s gave are not cited again (see `compose`).
+            `Answer`s. Short or anaphoric follow-ups are searched in their context and
+            do not cite again the sentences earlier `Answer`s gave (see `compose`).
         k: how many passages to consider.
         filters: optional date range / sources (`Filters`).
         index: a loaded `Index`, a folder, or None for `settings.index_dir` (`index/`).
@@ -323,13 +381,16 @@ def answer(
         notices.append("Your question is longer than the model reads; only its beginning was used.")
     previous = _previous_question(history)
     asked = query.text
-    if previous and is_followup(query.text):
+    followup = bool(previous) and is_followup(query.text)
+    if previous and followup:
         query = _with_context(query, previous, index)
         asked = reader_question(asked, _previous_question(history, as_searched=False))
     hits = search(query, index, max(k, 1), mode=mode, filters=filters)
     if not hits and filters is not None and filters.restricts:
         notices.append("No article matches these filters (date range or sources); widen them to search all articles.")
-    given = _given_before(history)
+    # A follow-up does not cite again what earlier answers gave; a question asked afresh
+    # (the same one again, or a new subject) gets its best answer whatever came before.
+    given = _given_before(history) if followup else {}
     return compose(question, query, hits, index, max_sentences, tuple(notices), mode, fast, asked, given)
 
 

@@ -333,13 +333,47 @@ def test_reader_support_raises_confidence(built):
 
 
 def test_a_follow_up_does_not_repeat_what_the_previous_answer_gave(built, monkeypatch):
+    from qa.answering import is_followup
+
     monkeypatch.setattr(built, "settings", replace(built.settings, abstain_below=0.0))
     first = answer("Which striker scored in the Rovers cup final?", index=built)
-    again = answer("Which striker scored in the Rovers cup final?", history=[first], index=built)
+    assert is_followup("And what else happened in the final?")
+    more = answer("And what else happened in the final?", history=[first], index=built)
     given = {(s.citation.source.article_id, s.citation.start, s.span) for s in first.sentences}
-    assert not given & {(s.citation.source.article_id, s.citation.start, s.span) for s in again.sentences}
-    extras = {(s.citation.source.article_id, s.citation.start) for s in again.sentences[1:]}
+    assert more.sentences and not given & {
+        (s.citation.source.article_id, s.citation.start, s.span) for s in more.sentences
+    }
+    extras = {(s.citation.source.article_id, s.citation.start) for s in more.sentences[1:]}
     assert not extras & {(a, start) for a, start, _ in given}
+    # the same question asked again is no follow-up: it gets its best answer again
+    again = answer("Which striker scored in the Rovers cup final?", history=[first], index=built)
+    assert [s.text for s in again.sentences] == [s.text for s in first.sentences]
+
+
+def test_an_answer_kept_as_json_serves_as_history_like_the_answer(built, monkeypatch):
+    import json
+
+    from qa.errors import QuestionError
+
+    monkeypatch.setattr(built, "settings", replace(built.settings, abstain_below=0.0))
+    first = answer("Which striker scored in the Rovers cup final?", index=built)
+    kept = Answer.from_dict(json.loads(json.dumps(first.to_dict())))
+    assert [(s.text, s.span, s.citation.source.article_id, s.citation.start) for s in kept.sentences] == [
+        (s.text, s.span, s.citation.source.article_id, s.citation.start) for s in first.sentences
+    ]
+    assert (kept.question, kept.found, kept.text, kept.search_text) == (
+        first.question,
+        first.found,
+        first.text,
+        first.search_text,
+    )
+    follow = "And what else happened in the final?"
+    with_json = answer(follow, history=[kept], index=built)
+    assert [s.text for s in with_json.sentences] == [
+        s.text for s in answer(follow, history=[first], index=built).sentences
+    ]
+    with pytest.raises(QuestionError, match="not an answer as qa writes it"):
+        Answer.from_dict({"question": "Who?", "sentences": [{"text": "x"}]})
 
 
 def test_fast_answers_without_the_reader(built, monkeypatch):

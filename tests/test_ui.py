@@ -595,6 +595,12 @@ def test_api_endpoint_through_gradio_client(server):
     assert len(one["sentences"]) == 1
     follow = client.predict("How did China respond?", [QUESTION], api_name="/ask")
     assert "retaliatory tariffs from China" in follow["sentences"][0]["text"]
+    # the earlier result as history: the follow-up is read with it and marks a new answer
+    after = client.predict("How did China respond?", [result], api_name="/ask")
+    assert after["sentences"][0]["span"]["text"] == "retaliatory tariffs"
+    assert after["search_text"] == follow["search_text"]
+    bad = client.predict(QUESTION, None, 3, "semantic", api_name="/ask")
+    assert bad["found"] is False and bad["error"].startswith("Unknown mode 'semantic'") and bad["hits"] == []
 
 
 def call_ask(url: str, body: bytes) -> tuple[int, object]:

@@ -144,6 +144,15 @@ def test_serve_on_a_busy_port_is_a_one_line_qaerror(tmp_path: Path) -> None:
     assert not (tmp_path / "index").exists()  # refused before indexing anything
 
 
+def test_an_ipv6_host_is_refused_with_the_fix_before_indexing(tmp_path: Path) -> None:
+    from ui.app import serve
+
+    settings = Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index")
+    with pytest.raises(QAError, match=r"^Cannot serve on '::', an IPv6 address: .* Use --host 0\.0\.0\.0"):
+        serve(settings, host="::", port=7999)
+    assert not (tmp_path / "index").exists()
+
+
 def test_a_port_lost_between_check_and_launch_is_reported_the_same_way() -> None:
     from ui.app import port_error
 
@@ -276,3 +285,44 @@ def test_a_server_reading_another_articles_folder_refuses_to_upload_or_rebuild(t
             operation()
     assert not any((tmp_path / "seeds").iterdir())  # the upload copied there was taken back
     assert load_index(shared.index_dir, shared, encoder=FakeEncoder()).counts.articles == 1  # as it was
+
+
+@pytest.mark.parametrize(
+    ("mode", "sentences", "problem"),
+    [
+        ("semantic", 3, "Unknown mode 'semantic'; use one of hybrid, dense, bm25."),
+        ("hybrid", "abc", "max_sentences='abc' must be a whole number from 1 to 10"),
+        ("hybrid", 0, "max_sentences=0 must be"),
+        ("hybrid", 2.5, "max_sentences=2.5 must be"),
+        ("hybrid", True, "max_sentences=True must be"),
+    ],
+)
+def test_chat_and_api_options_are_checked_before_answering(tmp_path: Path, mode, sentences, problem) -> None:
+    from qa import QuestionError
+    from ui.service import ChatApp, sentence_count
+
+    app = ChatApp(Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index"))
+    with pytest.raises(QuestionError) as refused:
+        app.ask("Who won?", None, sentences, mode)
+    assert str(refused.value).startswith(problem)
+    assert sentence_count(3.0) == 3 and sentence_count(10) == 10
+
+
+def test_deleting_an_article_of_a_multi_article_file_says_the_whole_file_goes(monkeypatch, tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    import ui.service as service
+    from ui.articles import ArticlesTab
+
+    def info(article_id: str, path: str) -> SimpleNamespace:
+        return SimpleNamespace(source=SimpleNamespace(article_id=article_id, title=f"Story {article_id}", path=path))
+
+    infos = [info("wire.jsonl#1", "wire.jsonl"), info("wire.jsonl#2", "wire.jsonl"), info("a.txt", "a.txt")]
+    by_id = {x.source.article_id: x for x in infos}
+    index = SimpleNamespace(articles=lambda: infos, article=by_id.get)
+    monkeypatch.setattr(service.ChatApp, "index", lambda self: index)
+    tab = ArticlesTab(service.ChatApp(Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index")))
+    assert tab.app.articles_in_file("wire.jsonl") == 2
+    text = tab.ask_confirmation("wire.jsonl#2")[1]
+    assert text.endswith("It holds 2 articles, all of which go with it; to remove only this one, edit the file.")
+    assert "It holds" not in tab.ask_confirmation("a.txt")[1]

@@ -113,16 +113,19 @@ def api_endpoint(app: ChatApp) -> Any:
 
     def ask(
         question: str,
-        history: list[str] | None = None,
+        history: list[str | dict] | None = None,
         max_sentences: int = 3,
         mode: str = "hybrid",
         since: str = "",
         until: str = "",
         sources: list[str] | None = None,
+        recent: bool = False,
     ) -> dict:
-        """Answer a question with cited sentences; returns the answer, citations and sources."""
+        """Answer a question with cited sentences; returns the answer, citations and sources.
+        `history`: the earlier questions, or better the earlier results of /ask (then a
+        follow-up does not cite the same sentences again), oldest first."""
         try:
-            reply = app.ask(question, history, max_sentences, mode, since, until, sources)
+            reply = app.ask(question, history, max_sentences, mode, since, until, sources, recent)
         except QAError as exc:
             return api_error(question, str(exc))
         except Exception:  # a bug: log it with its traceback, and answer the client in JSON anyway
@@ -159,6 +162,9 @@ def api_error(question: Any, message: str) -> dict[str, Any]:
         "citations": [],
         "sources": [],
         "confidence": 0.0,
+        "notices": [],
+        "search_text": "",
+        "hits": [],
     }
 
 
@@ -181,9 +187,14 @@ def launch_kwargs() -> dict[str, Any]:
 
 
 def check_port(host: str, port: int) -> None:
-    """Raise `QAError` naming the fix when `port` is taken (before minutes of indexing)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as s:
+    """Raise `QAError` naming the fix when `port` is taken (before minutes of indexing), or
+    for an IPv6 address, which Gradio's launcher cannot serve on (it builds "http://::7860")."""
+    if ":" in host:
+        raise QAError(
+            f"Cannot serve on {host!r}, an IPv6 address: Gradio's launcher supports IPv4 only. Use --host 0.0.0.0 "
+            "(every IPv4 interface), or a reverse proxy that listens on IPv6 in front of 127.0.0.1."
+        )
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: TIME_WAIT is no conflict
         try:
             s.bind((host, port))

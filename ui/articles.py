@@ -127,10 +127,16 @@ class ArticlesTab:
         info = self.app.index().article(article_id) if article_id else None
         if info is None:
             return gr.update(visible=False), "That article is no longer in the index." if article_id else PICK_PROMPT
+        together = self.app.articles_in_file(info.source.path)
+        others = (
+            f" It holds {together} articles, all of which go with it; to remove only this one, edit the file."
+            if together > 1
+            else ""
+        )
         return (
             gr.update(visible=True),
             f"Delete **{_md(info.source.title)}**? This removes the file `{_code(info.source.path)}` "
-            "from the articles folder and from the index.",
+            f"from the articles folder and from the index.{others}",
         )
 
     @staticmethod

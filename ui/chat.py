@@ -5,9 +5,11 @@ reload and the server keeps nothing per user. The stored value is
 
     {"current": chat id or "", "chats": [{"id", "title", "updated", "turns": [turn, ...]}, ...]}
 
-and a turn is {"question", "search_text", "message" (the answer's HTML), "sources" (its part
-of the sources panel), "rating" (what a thumbs up/down records, or None)}. Follow-ups pass the
-earlier turns' `search_text` to `answer()` as `history`.
+and a turn is {"question", "search_text", "answer" (the answer as `Answer.to_dict()` without
+its hits), "message" (the answer's HTML), "sources" (its part of the sources panel), "rating"
+(what a thumbs up/down records, or None)}. Follow-ups pass the earlier turns' answers (or, for
+turns saved before answers were kept, their `search_text`) to `answer()` as `history`, so they
+are read in context and do not cite the same sentences again.
 """
 
 from __future__ import annotations
@@ -235,7 +237,7 @@ class ChatTab:
         off = gr.update(interactive=False)
         yield "", off, pending, gr.skip(), gr.skip(), gr.skip()
         turn_number = len((chat or {}).get("turns", []))
-        history = [t["search_text"] for t in (chat or {}).get("turns", []) if t.get("search_text")]
+        history = [t.get("answer") or t["search_text"] for t in (chat or {}).get("turns", []) if t.get("search_text")]
         n, mode, since, until, publishers, articles, recent = options
         try:
             # Filters(sources=...) matches publishers and article ids alike: pass the union.
@@ -259,6 +261,7 @@ class ChatTab:
             turn = {
                 "question": text,
                 "search_text": result.search_text or text,
+                "answer": {k: v for k, v in result.to_dict().items() if k != "hits"},
                 "message": render_answer(result, turn_number),
                 "sources": render_sources(result, turn_number),
                 "rating": feedback_snapshot(reply),

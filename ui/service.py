@@ -13,13 +13,14 @@ import logging
 import re
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from qa import (
     FEEDBACK_FILE,
+    MODES,
     SUPPORTED_SUFFIXES,
     Answer,
     BuildReport,
@@ -98,7 +99,7 @@ class ChatApp:
     def ask(
         self,
         question: str,
-        history: list[str] | None = None,
+        history: Sequence[str | Answer | Mapping[str, Any]] | None = None,
         max_sentences: int = 3,
         mode: str = "hybrid",
         since: str = "",
@@ -106,7 +107,14 @@ class ChatApp:
         sources: list[str] | None = None,
         recent: bool = False,
     ) -> Reply:
-        """Answer `question` (earlier questions' search texts in `history`) with the options."""
+        """Answer `question` with the options. `history`: the earlier turns, oldest first, as
+        questions (or their search texts), `Answer`s, or earlier answers as JSON
+        (`Answer.to_dict()`, what `/ask` returns): answers keep a follow-up from citing the
+        same sentences again."""
+        if mode not in MODES:
+            raise QuestionError(f"Unknown mode {mode!r}; use one of {', '.join(MODES)}.")
+        sentences = sentence_count(max_sentences)
+        turns = [Answer.from_dict(t) if isinstance(t, Mapping) else t for t in history or ()]
         filters = Filters(
             since=parse_date(since, "From"),
             until=parse_date(until, "To"),
@@ -116,11 +124,11 @@ class ChatApp:
         index = self.index()
         result = answer(
             check_question(question),
-            history=history or None,
+            history=turns or None,
             filters=filters,
             index=index,
-            max_sentences=int(max_sentences),
-            mode="dense" if mode == "dense" else "bm25" if mode == "bm25" else "hybrid",
+            max_sentences=sentences,
+            mode=mode,  # type: ignore[arg-type]  # checked against MODES above
         )
         return Reply(result, index.generation.name)
 
@@ -214,6 +222,10 @@ class ChatApp:
             candidate, n = self.articles_dir / f"{stem}-{n}{suffix}", n + 1
         return candidate
 
+    def articles_in_file(self, path: str) -> int:
+        """How many indexed articles the file `path` holds (a .json or .jsonl file holds several)."""
+        return sum(1 for a in self.index().articles() if a.source.path == path)
+
     def delete_article(self, article_id: str) -> Outcome:
         """Delete the file holding `article_id` from the folder and the index."""
         info = self.index().article(article_id)
@@ -266,6 +278,19 @@ def build_summary(report: BuildReport) -> str:
         f"({len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
         f"{len(report.skipped)} skipped; {report.seconds:.1f} s)"
     )
+
+
+def sentence_count(value: Any) -> int:
+    """`max_sentences` from the chat or the API: a whole number from 1 to 10.
+
+    Example:
+        >>> sentence_count(3.0)
+        3
+    """
+    whole = isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer()
+    if not whole or not 1 <= value <= 10:
+        raise QuestionError(f"max_sentences={value!r} must be a whole number from 1 to 10 (default 3).")
+    return int(value)
 
 
 def check_question(question: Any) -> str:

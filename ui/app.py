@@ -119,13 +119,12 @@ def api_endpoint(app: ChatApp) -> Any:
         since: str = "",
         until: str = "",
         sources: list[str] | None = None,
-        recent: bool = False,
     ) -> dict:
         """Answer a question with cited sentences; returns the answer, citations and sources.
         `history`: the earlier questions, or better the earlier results of /ask (then a
         follow-up does not cite the same sentences again), oldest first."""
         try:
-            reply = app.ask(question, history, max_sentences, mode, since, until, sources, recent)
+            reply = app.ask(question, history, max_sentences, mode, since, until, sources)
         except QAError as exc:
             return api_error(question, str(exc))
         except Exception:  # a bug: log it with its traceback, and answer the client in JSON anyway

@@ -42,7 +42,7 @@ EXAMPLES = {
   qa ask "What tariffs did Trudeau impose?" --json
   qa ask "Who won the election?" --since 2024-01-01 --source BBC
   qa ask "tariffs" --passages -k 3      # the retrieved passages instead of an answer
-  qa ask "What tariffs did Trudeau impose?" --fast   # without the reader: ~10 ms, no span""",
+  qa ask "What tariffs did Trudeau impose?" --fast   # without the reader: ~9 ms, no span""",
     "info": """examples:
   qa info
   qa info --index ~/news-index --verify""",
@@ -151,7 +151,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("-k", type=int, default=None, help="passages to consider (answer: 8) or show (--passages: 5)")
     ask.add_argument("--sentences", type=int, default=3, help="most sentences in the answer (default 3)")
     ask.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid", help="retrieval mode")
-    ask.add_argument("--fast", action="store_true", help="skip the answer reader: ~10 ms, no answer span")
+    ask.add_argument("--fast", action="store_true", help="skip the answer reader: ~9 ms, no answer span")
     ask.add_argument("--since", help="only articles dated on or after YYYY-MM-DD")
     ask.add_argument("--until", help="only articles dated on or before YYYY-MM-DD")
     ask.add_argument("--source", action="append", default=[], help="only this source or article id (repeatable)")

@@ -374,6 +374,8 @@ def answer(
         >>> a.sentences[0].span_text  # doctest: +SKIP
         '100% tariff on Chinese-made electric vehicles'
     """
+    if isinstance(max_sentences, bool) or not isinstance(max_sentences, int) or max_sentences < 1:
+        raise QuestionError(f"max_sentences={max_sentences!r} must be a whole number, 1 or more (default 3).")
     index = open_index(index, settings)
     query = prepare_query(question, index)
     notices = []

@@ -47,6 +47,8 @@ _HEADER_SYNONYMS = {"published": "date"}
 _INLINE_DATE = re.compile(r"^\s*date[:\s]\s*(\d{4}-\d{2}-\d{2})\b[ \t]*", re.IGNORECASE)
 # "By Jane Doe · January 16, 2026", "Reporting by X; Editing by Y": see `is_byline`.
 _BYLINE = re.compile(r"^(?:by|(?:written|reporting|reported|additional reporting) by)\s+\S", re.IGNORECASE)
+# A control character, or a byte of a name that is not UTF-8 (escaped as a lone surrogate).
+_UNUSABLE_NAME = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 _MD_HEADING = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$")
 # A word needs a letter or a digit, in any script ("[^\W_]" is str.isalnum): "... --- !!!"
 # is not an article, "北京", "القاهرة" and "Москва" are.
@@ -248,6 +250,13 @@ def _find_files(root: Path, follow_links: bool) -> tuple[list[tuple[str, str, tu
             if ignored_name(entry.name):
                 continue
             rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
+            if _UNUSABLE_NAME.search(entry.name):
+                # Not UTF-8 (read with surrogate escapes), or a control character such as a
+                # newline in it: it could be neither stored, shown nor cited as it is.
+                shown = entry.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                why = "the file name is not UTF-8 text or holds a control character; rename the file"
+                problems.append(Skipped(repr(shown)[1:-1], why))
+                continue
             is_link = entry.is_symlink()
             try:
                 info = entry.stat()  # follows links: what would be read

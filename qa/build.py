@@ -126,6 +126,8 @@ def build_index(
             "JSON, PDF or Word articles, or point --articles / QA_ARTICLES at your folder."
         )
     index_dir = Path(settings.index_dir)
+    if index_dir.exists() and not index_dir.is_dir():
+        raise ArticleError(f"{index_dir} is a file, not an index folder; pass --index with a folder.")
     check_index_place(folder.resolve(), index_dir.resolve())
     seen: dict[Path, Manifest] = {}  # manifests already parsed, by generation
     read = read_articles(

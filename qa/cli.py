@@ -12,7 +12,7 @@ import json
 import os
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .config import Settings, load_settings
@@ -111,9 +111,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     _common(index, articles=True)
     index.add_argument("--full", action="store_true", help="rebuild everything, not only what changed")
-    index.add_argument("--max-file-mb", type=float, help="skip files larger than this (default 50, env QA_MAX_FILE_MB)")
-    index.add_argument("--passage-tokens", type=int, help="passage size in tokens (default 256)")
-    index.add_argument("--wait", type=float, default=0.0, help="seconds to wait for another running build")
+    index.add_argument(
+        "--max-file-mb",
+        type=_number(float, 0.001, 1e6),
+        help="skip files larger than this (default 50, env QA_MAX_FILE_MB)",
+    )
+    index.add_argument("--passage-tokens", type=_number(int, 16, 8192), help="passage size in tokens (default 256)")
+    index.add_argument(
+        "--wait", type=_number(float, 0, 86400), default=0.0, help="seconds to wait for another running build"
+    )
     index.add_argument("--quiet", action="store_true", help="no progress bar")
     index.add_argument(
         "--watch", action="store_true", help="then keep indexing each batch of changes as files arrive or leave"
@@ -148,8 +154,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("question", nargs="?", help="the question, in quotes (none: a conversation)")
     _common(ask)
-    ask.add_argument("-k", type=int, default=None, help="passages to consider (answer: 8) or show (--passages: 5)")
-    ask.add_argument("--sentences", type=int, default=3, help="most sentences in the answer (default 3)")
+    ask.add_argument(
+        "-k", type=_number(int, 1, 1000), default=None, help="passages to consider (answer: 8) or show (--passages: 5)"
+    )
+    ask.add_argument(
+        "--sentences", type=_number(int, 1, 10), default=3, help="most sentences in the answer (default 3)"
+    )
     ask.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid", help="retrieval mode")
     ask.add_argument("--fast", action="store_true", help="skip the answer reader: ~9 ms, no answer span")
     ask.add_argument("--since", help="only articles dated on or after YYYY-MM-DD")
@@ -173,16 +183,20 @@ def _parser() -> argparse.ArgumentParser:
     _common(evaluate, articles=True)
     evaluate.add_argument("--mode", choices=["hybrid", "dense", "bm25", "all"], default="hybrid")
     evaluate.add_argument("--fast", action="store_true", help="answer without the reader")
-    evaluate.add_argument("--limit", type=int, help="evaluate only the first N questions")
+    evaluate.add_argument("--limit", type=_number(int, 1, 10**9), help="evaluate only the first N questions")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     evaluate.set_defaults(run=_eval)
 
     serve = command("serve", "Start the chat in the browser (indexes the articles first if needed).")
     _common(serve, articles=True)
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    serve.add_argument("--port", type=_number(int, 1, 65535), default=7860, help="port (default 7860)")
     serve.add_argument("--auth", help="USER:PASS required to open the app (or env QA_AUTH)")
-    serve.add_argument("--max-upload-mb", type=float, help="largest article upload (default: QA_MAX_FILE_MB, else 50)")
+    serve.add_argument(
+        "--max-upload-mb",
+        type=_number(float, 0.001, 1e6),
+        help="largest article upload (default: QA_MAX_FILE_MB, else 50)",
+    )
     serve.add_argument(
         "--no-index",
         dest="update",
@@ -191,6 +205,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(run=_serve)
     return parser
+
+
+def _number(kind: type[int] | type[float], low: float, high: float) -> Callable[[str], Any]:
+    """An argparse type: a number of `kind` from `low` to `high` (NaN and infinity refused).
+
+    Example:
+        >>> _number(int, 1, 10)("3")
+        3
+    """
+    word = "a whole number" if kind is int else "a number"
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:  # NaN compares false
+            raise argparse.ArgumentTypeError(f"{text!r} is not {word} from {low:g} to {high:g}")
+        return value
+
+    return parse
 
 
 def _common(parser: argparse.ArgumentParser, articles: bool = False) -> None:

@@ -87,8 +87,10 @@ class Settings:
             raise ConfigError(f"passage_tokens={self.passage_tokens} is too small; use 16 or more (default 256).")
         if self.overlap_sentences < 0:
             raise ConfigError(f"overlap_sentences={self.overlap_sentences} must be 0 or more.")
-        if self.max_file_mb <= 0:
-            raise ConfigError(f"max_file_mb={self.max_file_mb} must be positive (default 50).")
+        if not 0 < self.max_file_mb < 1024 * 1024:  # NaN fails too
+            raise ConfigError(f"max_file_mb={self.max_file_mb} must be a positive number of MB (default 50).")
+        if self.passage_tokens > 8192:
+            raise ConfigError(f"passage_tokens={self.passage_tokens} is too large; use 8192 or less (default 256).")
         if not 0 <= self.abstain_below <= 1:
             raise ConfigError(f"abstain_below={self.abstain_below} must be between 0 and 1 (default 0.12).")
         if self.batch_size < 1:

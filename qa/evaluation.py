@@ -125,7 +125,27 @@ class EvalReport:
 
 
 def load_question_set(path: Path) -> QuestionSet:
-    """Read a question set, recognising its layout (see the module docstring)."""
+    """Read a question set, recognising its layout (see the module docstring).
+
+    Raises:
+        QAError: the file cannot be read, is not UTF-8 text, or does not have a known layout.
+    """
+    try:
+        return _load_question_set(path)
+    except QAError:
+        raise
+    except OSError as exc:
+        raise QAError(f"Cannot read {path} ({exc.strerror or exc}); pass a question file.") from None
+    except UnicodeDecodeError:
+        raise QAError(f"{path} is not UTF-8 text; pass SQuAD v1.1 JSON, news QA JSON or JSONL.") from None
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise QAError(
+            f"{path} does not have the SQuAD v1.1, news QA or JSONL layout ({type(exc).__name__}: {exc}); "
+            "see qa eval --help."
+        ) from None
+
+
+def _load_question_set(path: Path) -> QuestionSet:
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(path.read_text(encoding="utf-8"))

@@ -176,6 +176,9 @@ def search(
     """
     if mode not in MODES:
         raise QuestionError(f"Unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}.")
+    if k < 1:
+        raise QuestionError(f"k={k} must be at least 1: the number of passages to return.")
+    k = min(k, index.counts.passages)  # more than the index holds is all of it (and no huge arrays)
     w = weights or MODE_WEIGHTS[mode]
     filters = filters or Filters()
     allowed = index.store.passage_ids(filters) if filters.restricts else None

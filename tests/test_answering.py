@@ -376,6 +376,14 @@ def test_an_answer_kept_as_json_serves_as_history_like_the_answer(built, monkeyp
         Answer.from_dict({"question": "Who?", "sentences": [{"text": "x"}]})
 
 
+@pytest.mark.parametrize("count", [0, -1, 2.5, True])
+def test_max_sentences_below_one_or_not_whole_is_refused(built, count):
+    from qa.errors import QuestionError
+
+    with pytest.raises(QuestionError, match=r"must be a whole number, 1 or more"):
+        answer("Who scored?", index=built, max_sentences=count)
+
+
 def test_fast_answers_without_the_reader(built, monkeypatch):
     monkeypatch.setattr(built, "settings", replace(built.settings, abstain_below=0.0))
     reader = built.reader

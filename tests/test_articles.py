@@ -698,3 +698,16 @@ def test_docx_that_is_not_a_document_or_is_empty_is_skipped_with_the_reason(tmp_
     assert reasons["locked.docx"].startswith("cannot read the Word document (")
     assert "password-protected" in reasons["locked.docx"]
     assert reasons["empty.docx"] == "no text found in the file"
+
+
+def test_file_names_that_are_not_utf8_or_hold_a_newline_are_skipped_with_the_fix(tmp_path):
+    os.mkdir(tmp_path / "a")
+    folder = os.fsencode(tmp_path / "a")
+    for name in (b"\xfe\xffname.txt", b"new\nline.txt"):
+        with open(os.path.join(folder, name), "w") as f:
+            f.write("An article whose file name cannot be stored.")
+    write(tmp_path / "a", "👨\u200d👩\u200d👧 family.txt", "A family article about ferries.")
+    result = read_articles(tmp_path / "a")
+    assert [a.source.article_id for a in result.articles] == ["👨\u200d👩\u200d👧 family.txt"]
+    assert sorted(s.path for s in result.skipped) == ["new\\nline.txt", "\ufffd\ufffdname.txt"]
+    assert all(s.reason.endswith("rename the file") for s in result.skipped)

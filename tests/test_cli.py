@@ -320,3 +320,29 @@ def test_sources_name_the_pages_a_pdf_is_cited_on(capsys):
     ]
     _print_answer(Answer("What happened?", True, "Coal held. [1] Oil rose. [1]", tuple(cited), (), 0.8))
     assert "  [1] Fuel prices  (2026-01-16 · fuel.pdf · pp. 1, 3)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (["ask", "tariffs", "-k", "999999999"], "argument -k: '999999999' is not a whole number from 1 to 1000"),
+        (["ask", "tariffs", "--sentences", "0"], "argument --sentences: '0' is not a whole number from 1 to 10"),
+        (["index", "--wait", "nan"], "argument --wait: 'nan' is not a number from 0 to 86400"),
+        (["index", "--max-file-mb", "inf"], "argument --max-file-mb: 'inf' is not a number from 0.001 to 1e+06"),
+        (["serve", "--port", "70000"], "argument --port: '70000' is not a whole number from 1 to 65535"),
+    ],
+)
+def test_numbers_out_of_range_are_refused_before_anything_runs(args, problem):
+    done = run(*args)
+    assert done.returncode == 2 and problem in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_bad_vector_index_setting_is_one_line(tmp_path):
+    (tmp_path / "a").mkdir()
+    shutil.copy(SEED, tmp_path / "a")
+    done = run("index", "--articles", str(tmp_path / "a"), "--index", str(tmp_path / "i"), env={"QA_VECTOR_INDEX": "x"})
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == (
+        "error: QA_VECTOR_INDEX='x' is not a FAISS index factory string; use auto (the default), Flat, or e.g. "
+        "IVF4096,Flat."
+    )

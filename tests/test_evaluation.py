@@ -225,3 +225,22 @@ def test_feedback_file_becomes_regression_cases(tmp_path, fake, built, settings)
     m = report.metrics["hybrid"]
     assert m["questions"] == 2 and m["kept_helpful"] == 1.0 and m["changed_wrong"] == 1.0
     assert "kept_helpful" in report.table()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("folder", None, "Cannot read"),
+        ("junk.jsonl", b"\xff\xfe\x00junk", "is not UTF-8 text"),
+        ("five.json", b'{"data": 5}', "does not have the SQuAD v1.1, news QA or JSONL layout (TypeError"),
+        ("noqas.json", b'{"data": [{"title": "x", "paragraphs": [{"context": "c"}]}]}', "(KeyError: 'qas')"),
+    ],
+)
+def test_unreadable_question_files_are_one_clear_error(tmp_path, name, content, problem):
+    from qa.errors import QAError
+
+    path = tmp_path / name
+    path.mkdir() if content is None else path.write_bytes(content)
+    with pytest.raises(QAError) as refused:
+        load_question_set(path)
+    assert problem in str(refused.value) and str(path) in str(refused.value)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import math
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 
@@ -329,3 +330,15 @@ def test_article_text_is_the_body_as_indexed_and_none_for_an_unknown_id(built, a
     assert built.article_text("markets.md") == read.body
     assert built.article_text("markets.md").startswith("Stocks fell sharply on Tuesday.")  # headers not in it
     assert built.article_text("no-such-article.txt") is None
+
+
+def test_an_index_path_that_is_a_file_is_a_clear_error(tmp_path, settings, fake):
+    from qa.build import build_index
+    from qa.errors import ArticleError
+
+    afile = tmp_path / "afile"
+    afile.write_text("not an index")
+    with pytest.raises(IndexNotFoundError, match=r"afile is a file, not an index folder; pass --index with a folder"):
+        load_index(afile, settings, encoder=fake)
+    with pytest.raises(ArticleError, match=r"is a file, not an index folder"):
+        build_index(replace(settings, index_dir=afile), encoder=fake, progress=False)

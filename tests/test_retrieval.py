@@ -150,3 +150,10 @@ def test_trudeau_question_top_hit_holds_the_tariff_sentence(real_index):
     hits = retrieve("What tariffs did Trudeau impose?", k=3, index=real_index)
     assert TRUDEAU in hits[0].text
     assert TRUDEAU in [s.text for s in hits[0].sentences]
+
+
+def test_k_beyond_the_index_returns_it_all_and_k_below_one_is_refused(built):
+    everything = retrieve("tariffs", k=10**9, index=built)
+    assert len(everything) == built.counts.passages  # no array of 10**9 rows was made
+    with pytest.raises(QuestionError, match=r"k=0 must be at least 1"):
+        retrieve("tariffs", k=0, index=built)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import IndexCorruptError
+from ..errors import ConfigError, IndexCorruptError
 
 # Exact search stays under ~4 ms per question up to about this many passages; above it an
 # IVF index is faster at >= 0.95 recall@10 (docs/benchmarks.md, scale benchmark).
@@ -228,7 +228,13 @@ def index_from_spill(ids: np.ndarray, spill: Path, dim: int, factory: str) -> An
         if factory == "Flat":
             fresh = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
         else:
-            fresh = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
+            try:
+                fresh = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
+            except RuntimeError:
+                raise ConfigError(
+                    f"QA_VECTOR_INDEX={factory!r} is not a FAISS index factory string; use auto (the default), "
+                    "Flat, or e.g. IVF4096,Flat."
+                ) from None
             if not isinstance(fresh, faiss.IndexIVF):
                 fresh = faiss.IndexIDMap2(fresh)
         if not fresh.is_trained and len(ids):

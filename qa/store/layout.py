@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import IndexCorruptError
+from ..errors import IndexCorruptError, IndexNotFoundError
 
 # 4: one name for an article's identity (`article_id`) and its publisher in the store.
 # 5: a delta segment beside the base; BM25 postings (term frequencies) instead of bm25s scores.
@@ -37,6 +37,8 @@ def current_generation(index_dir: Path) -> Path | None:
         >>> current_generation(Path("/nonexistent")) is None
         True
     """
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexNotFoundError(f"{index_dir} is a file, not an index folder; pass --index with a folder.")
     try:
         name = (index_dir / POINTER_FILE).read_bytes().decode("utf-8").strip()
     except FileNotFoundError:
@@ -44,5 +46,7 @@ def current_generation(index_dir: Path) -> Path | None:
     except UnicodeDecodeError:
         name = ""
     if not name or "/" in name or "\\" in name or name.startswith(".") or not name.isprintable():
-        raise IndexCorruptError(f"{index_dir / POINTER_FILE} is damaged. Rebuild with: qa index --full")
+        raise IndexCorruptError(
+            f"{index_dir / POINTER_FILE} is damaged. Rebuild with: qa index --full --index {index_dir}"
+        )
     return index_dir / name

@@ -121,8 +121,9 @@ def build_index(
     started = time.perf_counter()
     folder = Path(settings.articles_dir)
     if not folder.is_dir():
+        what = "is a file, not a folder" if folder.exists() else "does not exist"
         raise ArticleError(
-            f"Articles folder {folder}/ does not exist. Create it and add .txt, .md, .html, "
+            f"Articles folder {folder}/ {what}. Create it and add .txt, .md, .html, "
             "JSON, PDF or Word articles, or point --articles / QA_ARTICLES at your folder."
         )
     index_dir = Path(settings.index_dir)
@@ -135,7 +136,10 @@ def build_index(
     )
     if not read.articles and not read.not_read:
         reasons = "; ".join(str(s) for s in read.skipped[:5]) or "the folder is empty"
-        raise ArticleError(f"No readable article in {folder}/ ({reasons}).")
+        raise ArticleError(
+            f"No readable article in {folder}/ ({reasons}). Add .txt, .md, .html, JSON, PDF or Word articles "
+            "there, or point --articles / QA_ARTICLES at your folder."
+        )
     if encoder is None:
         from .embedding import get_encoder
 

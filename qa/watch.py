@@ -169,7 +169,7 @@ def watch_index(
             raise_interrupt=True,
             ignore_permission_denied=True,  # an unreadable subfolder is the build's to report, with its reason
         )
-        changes_seen = _guarded(events, root_real)
+        changes_seen = _guarded(events, root_real, polling)
         try:
             # The watcher starts with the first step, before the first build reads the folder:
             # what arrives during that build is kept and becomes the first batch.
@@ -232,15 +232,23 @@ def watch_index(
     return summary
 
 
-def _guarded(events: Iterator[set[tuple[Change, str]]], root: Path) -> Generator[set[tuple[Change, str]], None, None]:
+def _guarded(
+    events: Iterator[set[tuple[Change, str]]], root: Path, polling: bool
+) -> Generator[set[tuple[Change, str]], None, None]:
     """The watcher's change sets; its failures (e.g. the system's limit of watched folders) as `WatchError`."""
     try:
         yield from events
     except (OSError, RuntimeError) as exc:  # watchfiles' internal errors are RuntimeErrors
-        raise WatchError(
-            f"Cannot watch {root}/ for changes ({exc}). Try polling instead: qa index --watch --poll "
-            "(for inotify's limit on Linux, raising fs.inotify.max_user_watches also works)."
-        ) from exc
+        if "decode path" in str(exc):  # watchfiles cannot report a file name that is not UTF-8
+            fix = "a file name there is not UTF-8: rename that file, then start watching again"
+        elif polling:
+            fix = "check that the folder is still there and readable, then start watching again"
+        else:
+            fix = (
+                "try polling instead: qa index --watch --poll (for inotify's limit on Linux, raising "
+                "fs.inotify.max_user_watches also works)"
+            )
+        raise WatchError(f"Cannot watch {root}/ for changes ({exc}); {fix}.") from exc
 
 
 def _chain(

@@ -33,6 +33,8 @@ def test_index_built_with_other_settings_names_both_values(settings, built, fake
     other = Settings(**{**settings.__dict__, "passage_tokens": 200})
     with pytest.raises(IndexMismatchError, match=r"passage_tokens: index has 256, configured 200.*qa index --full"):
         load_index(settings.index_dir, other, encoder=fake)
+    with pytest.raises(IndexMismatchError, match=r"\(or use the index as it is with QA_PASSAGE_TOKENS=256\)$"):
+        load_index(settings.index_dir, other, encoder=fake)
 
 
 def test_other_format_version_is_a_clear_error(settings, built, fake):

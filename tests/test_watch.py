@@ -324,6 +324,17 @@ def test_a_watcher_failure_is_one_error_naming_the_fix(settings, fake, monkeypat
     monkeypatch.setattr(watchfiles, "watch", broken)
     with pytest.raises(WatchError, match=r"Cannot watch .*watch limit reached.*qa index --watch --poll"):
         watch_index(settings, encoder=fake)
+    with pytest.raises(WatchError) as polled:  # already polling: no advice to poll
+        watch_index(settings, encoder=fake, poll=True)
+    assert "--poll" not in str(polled.value) and "still there and readable" in str(polled.value)
+
+    def undecodable(*args, **kwargs):
+        raise RuntimeError("Unable to decode path b'/news/\\xfe.txt'")
+        yield set()
+
+    monkeypatch.setattr(watchfiles, "watch", undecodable)
+    with pytest.raises(WatchError, match=r"a file name there is not UTF-8: rename that file"):
+        watch_index(settings, encoder=fake)
 
 
 def test_network_mounts_are_recognised():

@@ -217,7 +217,12 @@ def check_compatible(manifest: Manifest, wanted: dict[str, Any], index_dir: Path
     diffs = ", ".join(
         f"{k}: index has {built.get(k)!r}, configured {v!r}" for k, v in wanted.items() if built.get(k) != v
     )
-    raise IndexMismatchError(f"Index {index_dir} was built with other settings ({diffs}). Rebuild it: {rebuild}")
+    as_built = ""
+    if built.get("passage_tokens") != wanted.get("passage_tokens") and built.get("passage_tokens") is not None:
+        as_built = f" (or use the index as it is with QA_PASSAGE_TOKENS={built['passage_tokens']})"
+    raise IndexMismatchError(
+        f"Index {index_dir} was built with other settings ({diffs}). Rebuild it: {rebuild}{as_built}"
+    )
 
 
 def file_digest(path: Path) -> str:

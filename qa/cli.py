@@ -394,6 +394,7 @@ def _info(args: argparse.Namespace) -> int:
             "index": str(index.path),
             "generation": index.generation.name,
             "built_at": m.built_at,
+            "articles_dir": m.articles_dir or None,
             "model": m.model.name,
             "dimension": m.model.dim,
             "counts": asdict(m.counts),
@@ -408,7 +409,7 @@ def _info(args: argparse.Namespace) -> int:
     else:
         c = m.counts
         print(f"index        {index.path}/ ({index.generation.name})")
-        print(f"built        {m.built_at}")
+        print(f"built        {m.built_at}" + (f" from {m.articles_dir}/" if m.articles_dir else ""))
         print(
             f"holds        {counted(c.articles, 'article')}, {counted(c.passages, 'passage')}, "
             f"{counted(c.sentences, 'sentence')}"

@@ -173,6 +173,7 @@ def test_info(cli_index):
     done = run("info", "--index", str(cli_index[1]), "--verify")
     assert done.returncode == 0
     assert "1 article," in done.stdout and "all-MiniLM-L6-v2" in done.stdout and "match their checksums" in done.stdout
+    assert f" from {cli_index[0].resolve()}/\n" in done.stdout  # the articles folder it was built from
 
 
 @pytest.mark.model

@@ -13,7 +13,7 @@ import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .config import Settings, load_settings
 from .errors import QAError
@@ -85,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="qa",
         description="Answers from news articles, made only of cited sentences.",
         epilog="Run 'qa COMMAND --help' for the options and examples of each command.",
@@ -205,6 +205,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(run=_serve)
     return parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line that points at --help (not the usage block first)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _number(kind: type[int] | type[float], low: float, high: float) -> Callable[[str], Any]:

@@ -204,6 +204,11 @@ def load_jsonl(path: Path) -> list[EvalQuestion]:
             questions.append(EvalQuestion(record["question"], tuple(record.get("answers", [])), frozenset(gold)))
         except (json.JSONDecodeError, KeyError, TypeError):
             raise QAError(f'{path}:{n} is not a {{"question", "answers"}} JSON record.') from None
+    if questions and not any(q.answers or q.gold for q in questions):
+        raise QAError(
+            f'{path}: no question has "answers" or "article_ids", so there is nothing to score against; '
+            'add them, e.g. {"question": "Who won?", "answers": ["Rovers"]}.'
+        )
     return questions
 
 

@@ -336,6 +336,7 @@ def test_sources_name_the_pages_a_pdf_is_cited_on(capsys):
 def test_numbers_out_of_range_are_refused_before_anything_runs(args, problem):
     done = run(*args)
     assert done.returncode == 2 and problem in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.strip().endswith("--help)")  # one line
 
 
 def test_a_bad_vector_index_setting_is_one_line(tmp_path):

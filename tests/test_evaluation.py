@@ -244,3 +244,14 @@ def test_unreadable_question_files_are_one_clear_error(tmp_path, name, content, 
     with pytest.raises(QAError) as refused:
         load_question_set(path)
     assert problem in str(refused.value) and str(path) in str(refused.value)
+
+
+def test_a_jsonl_without_anything_to_score_against_is_refused(tmp_path):
+    from qa.errors import QAError
+
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"question": "Who won?"}\n{"question": "When?"}\n')
+    with pytest.raises(QAError, match=r'no question has "answers" or "article_ids"'):
+        load_question_set(path)
+    path.write_text('{"question": "Who won?"}\n{"question": "When?", "answers": ["Monday"]}\n')
+    assert len(load_question_set(path).questions) == 2

@@ -383,7 +383,9 @@ def answer(
         notices.append("Your question is longer than the model reads; only its beginning was used.")
     previous = _previous_question(history)
     asked = query.text
-    followup = bool(previous) and is_followup(query.text)
+    # A question the conversation already asked is asked afresh, however short.
+    asked_before = {_words(t.question if isinstance(t, Answer) else str(t)).lower() for t in history or ()}
+    followup = bool(previous) and is_followup(query.text) and _words(question).lower() not in asked_before
     if previous and followup:
         query = _with_context(query, previous, index)
         asked = reader_question(asked, _previous_question(history, as_searched=False))

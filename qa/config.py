@@ -83,6 +83,9 @@ class Settings:
     ray_workers: int | None = None  # Ray workers (one CPU and one encoder each); None: all CPUs
 
     def __post_init__(self) -> None:
+        for name in ("index_dir", "articles_dir", "cache_dir"):  # Settings(index_dir="news-index") works too
+            if not isinstance(getattr(self, name), Path):
+                object.__setattr__(self, name, Path(getattr(self, name)))
         if self.passage_tokens < 16:
             raise ConfigError(f"passage_tokens={self.passage_tokens} is too small; use 16 or more (default 256).")
         if self.overlap_sentences < 0:

@@ -345,9 +345,13 @@ def test_a_follow_up_does_not_repeat_what_the_previous_answer_gave(built, monkey
     }
     extras = {(s.citation.source.article_id, s.citation.start) for s in more.sentences[1:]}
     assert not extras & {(a, start) for a, start, _ in given}
-    # the same question asked again is no follow-up: it gets its best answer again
+    # the same question asked again is no follow-up, however short: it gets its best answer again
     again = answer("Which striker scored in the Rovers cup final?", history=[first], index=built)
     assert [s.text for s in again.sentences] == [s.text for s in first.sentences]
+    short = answer("Which striker scored?", index=built)
+    assert is_followup("Which striker scored?") and short.found
+    repeated = answer("which striker  scored?", history=[short], index=built)
+    assert [s.text for s in repeated.sentences] == [s.text for s in short.sentences]
 
 
 def test_an_answer_kept_as_json_serves_as_history_like_the_answer(built, monkeypatch):

@@ -392,6 +392,24 @@ def test_uploaded_pdf_is_indexed_and_cited_with_its_headline_and_date(page, serv
     expect(page.locator("#sources")).to_contain_text(re.compile(r"canola\.pdf · pp?\. 1(?!\d)"))  # the lead's page
 
 
+def test_picking_another_row_closes_an_open_delete_confirmation(page, server):
+    from playwright.sync_api import expect
+
+    for name in ("first", "second"):
+        (server[2] / "articles" / f"{name}.txt").write_text(f"title: Kept {name}\n\nThe {name} article stays.")
+    server[1].ensure_index()
+    page.reload(wait_until="domcontentloaded")
+    page.locator("#tab-articles-button").click()
+    page.locator("#article-search textarea").fill("Kept")
+    page.locator("#articles-table [role=gridcell]", has_text="Kept first").first.click()
+    page.locator("#delete").click()
+    expect(page.locator("#confirm-delete")).to_be_visible()
+    page.locator("#articles-table [role=gridcell]", has_text="Kept second").first.click()
+    expect(page.locator("#picked")).to_contain_text("Kept second")
+    expect(page.locator("#confirm-delete")).to_be_hidden()  # "Yes" can no longer delete what it did not name
+    assert (server[2] / "articles" / "first.txt").exists() and (server[2] / "articles" / "second.txt").exists()
+
+
 def test_delete_article_asks_for_confirmation_then_clears_it(page, server):
     from playwright.sync_api import expect
 

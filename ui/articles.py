@@ -77,7 +77,10 @@ class ArticlesTab:
         self.search.change(lambda t: self.app.article_rows(t), self.search, self.table, queue=False, **private)
         listing = [self.table, *changed]
         self.upload.upload(self.add, [self.upload, self.search], [*listing, self.upload], **private)
-        self.table.select(self.pick, None, [self.selected, self.picked, self.delete, self.preview], **private)
+        # Picking a row also closes an open confirmation: "Yes, delete it" must only ever
+        # delete the article it asked about.
+        picked = [self.selected, self.picked, self.delete, self.preview, self.confirm_row]
+        self.table.select(self.pick, None, picked, **private)
         self.delete.click(self.ask_confirmation, self.selected, [self.confirm_row, self.picked], **private)
         cleared = [self.confirm_row, self.selected, self.picked, self.delete, self.preview]
         self.cancel.click(self.clear_selection, None, cleared, queue=False, **private)
@@ -106,10 +109,12 @@ class ArticlesTab:
         return (*self.refresh(search), None)
 
     def pick(self, evt: gr.SelectData) -> tuple[Any, ...]:
-        """A row clicked: remember its article id, show its text as indexed, offer to delete it."""
+        """A row clicked: remember its article id, show its text as indexed, offer to delete it
+        (and close any confirmation asked for another row)."""
         row = evt.row_value or []
+        closed = gr.update(visible=False)
         if len(row) < len(HEADERS):
-            return "", PICK_PROMPT, gr.update(interactive=False), _no_preview()
+            return "", PICK_PROMPT, gr.update(interactive=False), _no_preview(), closed
         try:
             text = self.app.index().article_text(row[5])
         except QAError:
@@ -120,7 +125,7 @@ class ArticlesTab:
             more = len(text) - PREVIEW_CHARS
             shown = text if more <= 0 else f"{text[:PREVIEW_CHARS]}\n\n[… {more:,} more characters]"
             preview = gr.update(visible=True, value=shown, label=f"Text as indexed: {row[0]}")
-        return row[5], f"Selected: **{_md(row[0])}** (`{_code(row[5])}`)", gr.update(interactive=True), preview
+        return row[5], f"Selected: **{_md(row[0])}** (`{_code(row[5])}`)", gr.update(interactive=True), preview, closed
 
     def ask_confirmation(self, article_id: str) -> tuple[Any, ...]:
         """Show what would be deleted, and the Yes / Cancel buttons."""

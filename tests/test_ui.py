@@ -568,6 +568,29 @@ def test_publisher_and_article_filters_are_separate_and_combine(page, server):
     expect(last_answer(page)).to_contain_text(TRUDEAU)
 
 
+def test_a_bad_date_gives_the_question_back_to_send_again(page):
+    from playwright.sync_api import expect
+
+    page.locator("#options").get_by_text("Options").click()
+    page.locator("#opt-since textarea, #opt-since input").first.fill("2026-13-40")
+    ask(page, QUESTION)
+    expect(last_answer(page).locator(".qa-error")).to_be_visible()
+    expect(page.locator("#q textarea")).to_have_value(QUESTION)  # not retyped after fixing the date
+    expect(page.locator("#send")).to_be_enabled()
+
+
+def test_what_is_typed_while_an_answer_streams_in_is_kept(page):
+    from playwright.sync_api import expect
+
+    before = bots(page).count()
+    page.locator("#q textarea").fill(QUESTION)
+    page.locator("#q textarea").press("Enter")
+    expect(bots(page)).to_have_count(before + 1, timeout=20_000)  # asked: the box was emptied
+    page.locator("#q textarea").fill("How did China respond?")
+    expect(last_answer(page).locator(".qa-pending, .qa-streaming")).to_have_count(0, timeout=20_000)
+    expect(page.locator("#q textarea")).to_have_value("How did China respond?")
+
+
 # -- kept from before ------------------------------------------------------------------------------
 
 

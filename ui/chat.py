@@ -239,11 +239,15 @@ class ChatTab:
         turn_number = len((chat or {}).get("turns", []))
         history = [t.get("answer") or t["search_text"] for t in (chat or {}).get("turns", []) if t.get("search_text")]
         n, mode, since, until, publishers, articles, recent = options
+        # After the first update the box and the button are left alone: what the user types
+        # while the answer streams in stays (and the box's own handler re-enables Ask).
+        box: tuple[Any, Any] = (gr.skip(), gr.skip())
         try:
             # Filters(sources=...) matches publishers and article ids alike: pass the union.
             sources = [*(publishers or []), *(articles or [])]
             reply = self.app.ask(text, history, n, mode, since, until, sources, recent)
         except QAError as exc:
+            box = (text, gr.update(interactive=True))  # the question back, to send again once fixed
             message = render_error(str(exc))
             turn: dict[str, Any] = {
                 "question": text,
@@ -256,7 +260,7 @@ class ChatTab:
             result = reply.answer
             for upto in range(1, len(result.sentences) if result.found else 0):
                 partial = [*shown, {"role": "assistant", "content": render_answer(result, turn_number, upto)}]
-                yield "", off, partial, gr.skip(), gr.skip(), gr.skip()
+                yield *box, partial, gr.skip(), gr.skip(), gr.skip()
                 time.sleep(STREAM_PAUSE)
             turn = {
                 "question": text,
@@ -269,8 +273,7 @@ class ChatTab:
         store = add_turn(store, turn)
         chat = current_chat(store)
         yield (
-            "",
-            off,
+            *box,
             messages(chat),
             panel(chat),
             store,

@@ -214,12 +214,18 @@ def load_jsonl(path: Path) -> list[EvalQuestion]:
 
 def load_feedback_cases(path: Path) -> list[EvalQuestion]:
     """Feedback records -> regression cases: an answer marked helpful must keep its first
-    sentence, one marked wrong must change it ("" stands for "not found" on both sides)."""
-    from .feedback import read_feedback
+    sentence, one marked wrong must change it ("" stands for "not found" on both sides).
+    An answer judged more than once (thumbs up, then down) counts once, as last judged."""
+    from .feedback import FeedbackRecord, read_feedback
 
+    latest: dict[tuple[str, str, str], FeedbackRecord] = {}
+    for record in read_feedback(path):  # appended in time order
+        key = (record.question, record.sentence, record.generation)
+        latest.pop(key, None)
+        latest[key] = record
     return [
         EvalQuestion(r.question, (), expect="keep" if r.helpful else "change", sentence=r.sentence)
-        for r in read_feedback(path)
+        for r in latest.values()
     ]
 
 

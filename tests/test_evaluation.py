@@ -225,6 +225,10 @@ def test_feedback_file_becomes_regression_cases(tmp_path, fake, built, settings)
     m = report.metrics["hybrid"]
     assert m["questions"] == 2 and m["kept_helpful"] == 1.0 and m["changed_wrong"] == 1.0
     assert "kept_helpful" in report.table()
+    # judged again (thumbs up, then down): the later verdict is the one case
+    record_feedback(settings.index_dir, good, helpful=False, generation=built.generation.name)
+    again = load_question_set(settings.index_dir / FEEDBACK_FILE).questions
+    assert [(q.question, q.expect) for q in again] == [(bad.question, "change"), (good.question, "change")]
 
 
 @pytest.mark.parametrize(

@@ -201,3 +201,14 @@ def test_pdf_citations_show_their_pages_in_popover_sources_panel_and_copy() -> N
     assert plain_text(answer).endswith("[1] Lighthouse restored — 2025-09-09 — light.pdf — pp. 1, 2")
     # a text article has no pages: nothing is added
     assert "p. " not in render_answer(found(sentence_at(RESTORED)))
+
+
+def test_no_source_says_whether_the_filters_left_nothing_to_search() -> None:
+    from qa.retrieval import Hit
+    from ui.render import render_sources
+
+    nothing = Answer("Who won?", False, NOT_FOUND, (), (), 0.0)
+    assert "No source: no article passed the filters in Options." in render_sources(nothing)
+    hit = Hit(1, 0.2, SOURCE, 1, BODY, 0, len(BODY), (), 0.2, 0.0)
+    unanswered = Answer("Who won?", False, NOT_FOUND, (), (hit,), 0.05)
+    assert "No source: the articles do not answer this question." in render_sources(unanswered)

@@ -199,10 +199,9 @@ EMPTY_PANEL = (
 def render_sources(result: Answer, turn: int = 0) -> str:
     """One turn's sources: the confidence, then each cited article with its sentences marked."""
     if not result.found:
-        return (
-            f'<div class="qa-nosource">{confidence_meter(result.confidence)}'
-            "<p>No source: the articles do not answer this question.</p></div>"
-        )
+        # No passage at all: the filters (dates, sources) left nothing to search.
+        why = "the articles do not answer this question" if result.hits else "no article passed the filters in Options"
+        return f'<div class="qa-nosource">{confidence_meter(result.confidence)}<p>No source: {why}.</p></div>'
     cards = []
     for citation in result.sources():
         numbered = [(i, s) for i, s in enumerate(result.sentences) if s.citation.n == citation.n]

@@ -474,6 +474,7 @@ def test_conversations_survive_a_reload_and_follow_ups_keep_working(page):
     page.locator("#new-chat").click()
     expect(bots(page)).to_have_count(0)
     expect(page.locator("#sources")).to_contain_text("Ask a question")
+    expect(page.locator("#delete-chat")).to_be_hidden()  # no conversation open: nothing to delete
     ask(page, "How many visitors came to the harbour festival?")
     expect(chats).to_have_count(2)
     chats.filter(has_text="What tariffs").click()
@@ -483,6 +484,7 @@ def test_conversations_survive_a_reload_and_follow_ups_keep_working(page):
     page.locator("#delete-chat").click()
     expect(chats).to_have_count(1)
     expect(chats).to_contain_text("harbour festival")
+    expect(page.locator("#delete-chat")).to_be_hidden()  # the open conversation is gone
     page.reload(wait_until="domcontentloaded")
     expect(chats).to_have_count(1)
 

@@ -441,6 +441,8 @@ def test_starters_come_from_the_articles_and_clicking_one_asks_it(page, server):
 
     chips = page.locator("#chatbot button.example")
     expect(chips.first).to_be_visible()
+    framed = chips.first.evaluate("e => [getComputedStyle(e).borderTopWidth, getComputedStyle(e).borderTopStyle]")
+    assert framed == ["1px", "solid"]  # a card that looks clickable, not plain text
     texts = chips.all_inner_texts()
     titles = [a.source.title for a in server[1].index().articles()]
     assert texts and "How did China respond?" not in texts

@@ -45,7 +45,7 @@ import numpy as np
 from .answering import Answer, answer
 from .config import Settings
 from .embedding import Encoder
-from .errors import QAError
+from .errors import ArticleError, QAError
 from .index import Index, load_index
 from .reader import Reader
 from .retrieval import Hit, Mode, retrieve
@@ -272,7 +272,18 @@ def evaluate_file(
             eval_settings = replace(
                 settings, articles_dir=articles, index_dir=target, max_file_mb=max(settings.max_file_mb, 1024)
             )
-            report = build_index(eval_settings, progress=progress, encoder=encoder)
+            try:
+                report = build_index(eval_settings, progress=progress, encoder=encoder)
+            except ArticleError as exc:
+                if "would remove" not in str(exc):
+                    raise
+                # The guard against building from another folder: here --index names an index
+                # of other articles, which the question set's articles would replace.
+                raise ArticleError(
+                    f"The index {target}/ holds other articles than {path}'s; qa eval would replace them with the "
+                    "question set's. Pass --index with a folder of its own for this question set (later runs "
+                    "reuse it), or leave --index out for a temporary one."
+                ) from None
             notes.append(
                 f"{len(question_set.records)} articles; build: {report.passages_embedded} passages "
                 f"embedded in {report.seconds:.0f} s"

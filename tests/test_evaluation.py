@@ -101,6 +101,20 @@ def test_eval_all_modes_and_json_keys(tmp_path, fake):
         assert 0 <= metrics["span_f1"] <= 1 and metrics["span_em"] <= metrics["span_f1"]
 
 
+def test_eval_reuses_its_index_but_never_replaces_an_index_of_other_articles(tmp_path, fake, built, settings):
+    from qa.errors import ArticleError
+
+    run = {"progress": False, "encoder": fake, "reader": FakeReader(), "limit": 2}
+    own = tmp_path / "squad-index"
+    evaluate_file(FIXTURE, settings, index_dir=own, **run)
+    again = evaluate_file(FIXTURE, settings, index_dir=own, **run)
+    assert "build: 0 passages embedded" in again.notes[0]  # reused as it was, from another temporary folder
+    held = built.counts.articles
+    with pytest.raises(ArticleError, match=r"holds other articles than .*squad-mini.json's; qa eval would replace"):
+        evaluate_file(FIXTURE, settings, index_dir=settings.index_dir, **run)
+    assert load_index(settings.index_dir, settings, encoder=fake).counts.articles == held  # untouched
+
+
 def test_eval_jsonl_questions_against_an_existing_index(tmp_path, fake, built, settings):
     questions = tmp_path / "q.jsonl"
     questions.write_text(

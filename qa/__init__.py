@@ -22,6 +22,7 @@ from .errors import (
     IndexLockedError,
     IndexMismatchError,
     IndexNotFoundError,
+    OtherFolderError,
     QAError,
     QuestionError,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "IndexLockedError",
     "IndexMismatchError",
     "IndexNotFoundError",
+    "OtherFolderError",
     "QAError",
     "QuestionError",
     "ReadResult",

@@ -30,7 +30,7 @@ from . import __version__
 from .articles import Article, FileStamp, ReadResult, Skipped, read_articles
 from .config import Settings
 from .embedding import Encoder
-from .errors import ArticleError, ConfigError, IndexLockedError, QAError
+from .errors import ArticleError, ConfigError, IndexLockedError, OtherFolderError, QAError
 from .preparation import prepare_article, store_prepared
 from .store import (
     BM25_DIR,
@@ -252,7 +252,7 @@ def check_articles_folder(settings: Settings) -> None:
     Indexes built before the folder was recorded are not checked.
 
     Raises:
-        ArticleError: the index was built from another folder; the message names both.
+        OtherFolderError: the index was built from another folder; the message names both.
     """
     index_dir, folder = Path(settings.index_dir), Path(settings.articles_dir).resolve()
     try:
@@ -261,7 +261,7 @@ def check_articles_folder(settings: Settings) -> None:
     except QAError:
         return  # no usable index: nothing to lose
     if origin and Path(origin) != folder:
-        raise ArticleError(
+        raise OtherFolderError(
             f"The index {index_dir}/ was built from the articles in {origin}/, not {folder}/. Point --articles "
             f"(or QA_ARTICLES) at {origin}/, or switch folders with: qa index --full --articles {folder} "
             f"--index {index_dir}"
@@ -286,7 +286,7 @@ def _check_not_another_folder(
     origin, here = indexed.articles_dir, folder.resolve()
     dropped = sum(1 for article_id in indexed.articles if article_id not in current)
     if origin and Path(origin) != here and 2 * dropped > len(indexed.articles):
-        raise ArticleError(
+        raise OtherFolderError(
             f"The index {index_dir}/ was built from the articles in {origin}/; building it from {here}/ would "
             f"remove {dropped:,} of its {len(indexed.articles):,} articles. Point --articles (or QA_ARTICLES) at "
             f"{origin}/, or replace its articles with that folder's: qa index --full --articles {here} "

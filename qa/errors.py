@@ -20,6 +20,10 @@ class ArticleError(QAError):
     """The articles cannot be indexed at all (e.g. no readable article)."""
 
 
+class OtherFolderError(ArticleError):
+    """A build would replace an index's articles with another folder's (`qa index --full` does it on purpose)."""
+
+
 class QuestionError(QAError):
     """The question cannot be answered as asked (e.g. it is empty)."""
 

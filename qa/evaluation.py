@@ -45,7 +45,7 @@ import numpy as np
 from .answering import Answer, answer
 from .config import Settings
 from .embedding import Encoder
-from .errors import ArticleError, QAError
+from .errors import OtherFolderError, QAError
 from .index import Index, load_index
 from .reader import Reader
 from .retrieval import Hit, Mode, retrieve
@@ -274,12 +274,10 @@ def evaluate_file(
             )
             try:
                 report = build_index(eval_settings, progress=progress, encoder=encoder)
-            except ArticleError as exc:
-                if "would remove" not in str(exc):
-                    raise
-                # The guard against building from another folder: here --index names an index
-                # of other articles, which the question set's articles would replace.
-                raise ArticleError(
+            except OtherFolderError:
+                # Here --index names an index of other articles, which the question set's
+                # articles would replace.
+                raise OtherFolderError(
                     f"The index {target}/ holds other articles than {path}'s; qa eval would replace them with the "
                     "question set's. Pass --index with a folder of its own for this question set (later runs "
                     "reuse it), or leave --index out for a temporary one."

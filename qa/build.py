@@ -255,11 +255,8 @@ def check_articles_folder(settings: Settings) -> None:
         OtherFolderError: the index was built from another folder; the message names both.
     """
     index_dir, folder = Path(settings.index_dir), Path(settings.articles_dir).resolve()
-    try:
-        generation = current_generation(index_dir)
-        origin = Manifest.read(generation).articles_dir if generation is not None else ""
-    except QAError:
-        return  # no usable index: nothing to lose
+    live = _live_manifest(index_dir, catalog=False)
+    origin = live.articles_dir if live is not None else ""  # no usable index: nothing to lose
     if origin and Path(origin) != folder:
         raise OtherFolderError(
             f"The index {index_dir}/ was built from the articles in {origin}/, not {folder}/. Point --articles "
@@ -276,12 +273,8 @@ def _check_not_another_folder(
     without --articles, a replica, a typo. Moved folders (the same articles) and deletions
     in the same folder go through; `qa index --full` switches folders on purpose. Checked
     even when other settings force a rebuild: the user did not ask for that one."""
-    try:
-        generation = current_generation(index_dir)
-        if generation is None:
-            return
-        indexed = seen[generation] if generation in seen else Manifest.read(generation, catalog=True)
-    except QAError:
+    indexed = _live_manifest(index_dir, seen=seen)
+    if indexed is None:
         return  # no usable index: nothing to lose
     origin, here = indexed.articles_dir, folder.resolve()
     dropped = sum(1 for article_id in indexed.articles if article_id not in current)
@@ -314,16 +307,27 @@ def check_index_place(root: Path, index_dir: Path) -> None:
 
 
 def _known_files(index_dir: Path, full: bool, seen: dict[Path, Manifest]) -> dict[str, FileStamp]:
-    """The article files as the live generation read them (none for a full rebuild). The
-    manifest read is remembered in `seen`: at 100k articles each parse costs ~0.5 s."""
+    """The article files as the live generation read them (none for a full rebuild, or
+    without a usable index: everything is read, and the build says why it rebuilds)."""
+    live = None if full else _live_manifest(index_dir, seen=seen)
+    return live.sources if live is not None else {}
+
+
+def _live_manifest(index_dir: Path, seen: dict[Path, Manifest] | None = None, catalog: bool = True) -> Manifest | None:
+    """The live generation's manifest (with its catalog), or None without a usable index. A
+    build passes `seen` to parse it once: at 100k articles each parse costs ~0.5 s."""
     try:
-        generation = None if full else current_generation(index_dir)
+        generation = current_generation(index_dir)
         if generation is None:
-            return {}
-        seen[generation] = Manifest.read(generation, catalog=True)
-        return seen[generation].sources
+            return None
+        if seen is not None and generation in seen:
+            return seen[generation]
+        manifest = Manifest.read(generation, catalog=catalog)
     except QAError:
-        return {}  # no usable index: everything is read, and the build says why it rebuilds
+        return None
+    if seen is not None:
+        seen[generation] = manifest
+    return manifest
 
 
 def _build_into(

@@ -389,7 +389,7 @@ def answer(
     if previous and followup:
         query = _with_context(query, previous, index)
         asked = reader_question(asked, _previous_question(history, as_searched=False))
-    hits = search(query, index, max(k, 1), mode=mode, filters=filters)
+    hits = search(query, index, k, mode=mode, filters=filters)
     if not hits and filters is not None and filters.restricts:
         notices.append("No article matches these filters (date range or sources); widen them to search all articles.")
     # A follow-up does not cite again what earlier answers gave; a question asked afresh

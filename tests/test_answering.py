@@ -388,6 +388,13 @@ def test_max_sentences_below_one_or_not_whole_is_refused(built, count):
         answer("Who scored?", index=built, max_sentences=count)
 
 
+def test_k_below_one_is_refused_as_retrieve_refuses_it(built):
+    from qa.errors import QuestionError
+
+    with pytest.raises(QuestionError, match=r"k=0 must be at least 1"):
+        answer("Who scored?", index=built, k=0)
+
+
 def test_fast_answers_without_the_reader(built, monkeypatch):
     monkeypatch.setattr(built, "settings", replace(built.settings, abstain_below=0.0))
     reader = built.reader

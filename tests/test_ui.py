@@ -487,8 +487,23 @@ def test_conversations_survive_a_reload_and_follow_ups_keep_working(page):
     expect(chats).to_have_count(1)
     expect(chats).to_contain_text("harbour festival")
     expect(page.locator("#delete-chat")).to_be_hidden()  # the open conversation is gone
+    undo = page.locator("#undo-delete")
+    expect(undo).to_have_text("Undo delete: What tariffs did Trudeau impose?")
+    undo.click()  # a mis-click costs nothing: the conversation comes back, open
+    expect(chats).to_have_count(2)
+    expect(last_answer(page)).to_contain_text("retaliatory tariffs from China")
+    expect(undo).to_be_hidden()
+
+    page.locator("#delete-chat").click()
+    expect(chats).to_have_count(1)
     page.reload(wait_until="domcontentloaded")
     expect(chats).to_have_count(1)
+    expect(undo).to_be_visible()  # still undoable after a reload, until the next action
+    page.locator("#new-chat").click()
+    expect(undo).to_be_hidden()
+    page.reload(wait_until="domcontentloaded")
+    expect(chats).to_have_count(1)
+    expect(undo).to_be_hidden()
 
 
 def test_followup_uses_the_conversation(page):

@@ -212,3 +212,25 @@ def test_no_source_says_whether_the_filters_left_nothing_to_search() -> None:
     hit = Hit(1, 0.2, SOURCE, 1, BODY, 0, len(BODY), (), 0.2, 0.0)
     unanswered = Answer("Who won?", False, NOT_FOUND, (), (hit,), 0.05)
     assert "No source: the articles do not answer this question." in render_sources(unanswered)
+
+
+def test_a_deleted_chat_can_be_restored_until_the_next_action() -> None:
+    from ui.chat import add_turn, remove_current, restore_deleted, undo_button
+
+    turn = {"question": "What tariffs did Trudeau impose?", "search_text": "x", "message": "m", "sources": "s"}
+    store = add_turn({"current": "", "chats": []}, turn)
+    store = add_turn({**store, "current": ""}, {**turn, "question": "Who won?"})
+    first, second = sorted(store["chats"], key=lambda c: c["title"])  # "What tariffs…", "Who won?"
+    store = {**store, "current": first["id"]}
+
+    deleted = remove_current(store)
+    assert [c["id"] for c in deleted["chats"]] == [second["id"]] and deleted["current"] == ""
+    label = "Undo delete: What tariffs did Trudeau impose?"
+    assert undo_button(deleted) == {"__type__": "update", "visible": True, "value": label}
+
+    back = restore_deleted(deleted)
+    assert back["current"] == first["id"] and {c["id"] for c in back["chats"]} == {first["id"], second["id"]}
+    assert "deleted" not in back and undo_button(back) == {"__type__": "update", "visible": False}
+    # A question asked after the deletion makes it final: nothing is kept to restore.
+    assert "deleted" not in add_turn({**deleted, "current": ""}, turn)
+    assert remove_current({"current": "", "chats": [second]}) == {"current": "", "chats": [second]}

@@ -84,7 +84,7 @@ def build_app(app: ChatApp) -> gr.Blocks:
         demo.load(
             lambda store: (*articles.refresh(), *chat.restore(store)),
             chat.store,
-            [articles.table, *index_views, chat.chatbot, chat.panel, chat.chats],
+            [articles.table, *index_views, chat.chatbot, chat.panel, chat.chats, chat.undo_delete],
             api_visibility="private",
         )
         gr.api(api_endpoint(app), api_name="ask", concurrency_limit=None)

@@ -80,6 +80,31 @@ def chat_choices(store: Store) -> list[tuple[str, str]]:
     return [(c.get("title") or "Untitled", c["id"]) for c in chats]
 
 
+def remove_current(store: Store) -> Store:
+    """The store without its open conversation, which is kept as `deleted` for Undo."""
+    deleted = current_chat(store)
+    chats = [c for c in store.get("chats", []) if c is not deleted]
+    return {"current": "", "chats": chats, "deleted": deleted} if deleted else {"current": "", "chats": chats}
+
+
+def restore_deleted(store: Store) -> Store:
+    """The store with its `deleted` conversation back in the list, open."""
+    deleted = store.get("deleted")
+    if not isinstance(deleted, dict) or "id" not in deleted:
+        return {"current": store.get("current", ""), "chats": store.get("chats", [])}
+    chats = [c for c in store.get("chats", []) if c.get("id") != deleted["id"]]
+    chats = sorted([*chats, deleted], key=lambda c: c.get("updated", ""), reverse=True)[:MAX_CHATS]
+    return {"current": deleted["id"], "chats": chats}
+
+
+def undo_button(store: Store) -> dict[str, Any]:
+    """The Undo button: shown, naming the conversation, while one can be restored."""
+    deleted = store.get("deleted")
+    if not isinstance(deleted, dict):
+        return gr.update(visible=False)
+    return gr.update(visible=True, value=f"Undo delete: {chat_title(deleted.get('title') or 'Untitled')}")
+
+
 def feedback_snapshot(reply: Reply) -> dict[str, Any]:
     """What a thumbs up/down on this answer records (the record minus the verdict and time)."""
     data = FeedbackRecord.from_answer(reply.answer, True, reply.generation).to_dict()
@@ -131,6 +156,8 @@ class ChatTab:
             self.new_chat = gr.Button("New chat", elem_id="new-chat", variant="secondary", size="md")
             self.chats = gr.Radio([], value=None, label="Conversations", show_label=False, elem_id="chats")
             self.delete_chat = gr.Button("Delete this chat", elem_id="delete-chat", size="sm", variant="stop")
+            # One click deletes (no dialog in the way); this brings the chat back instead.
+            self.undo_delete = gr.Button("Undo delete", elem_id="undo-delete", size="sm", visible=False)
 
     def build(self) -> None:
         with gr.Row(equal_height=False, elem_id="chat-row"):
@@ -190,7 +217,7 @@ class ChatTab:
             self.send,
             js="(q) => ({__type__: 'update', interactive: (q || '').trim().length > 0})",
         )
-        asked = [self.question, self.send, self.chatbot, self.panel, self.store, self.chats]
+        asked = [self.question, self.send, self.chatbot, self.panel, self.store, self.chats, self.undo_delete]
         gr.on(
             [self.question.submit, self.send.click],
             self.respond,
@@ -208,34 +235,37 @@ class ChatTab:
             concurrency_limit=None,
             show_progress="hidden",
         )
-        shown = [self.store, self.chatbot, self.panel, self.chats, self.question]
+        shown = [self.store, self.chatbot, self.panel, self.chats, self.question, self.undo_delete]
         self.new_chat.click(self.start_new, self.store, shown, api_visibility="private", queue=False)
         self.chats.input(self.open_chat, [self.chats, self.store], shown, api_visibility="private", queue=False)
         self.delete_chat.click(self.remove_chat, self.store, shown, api_visibility="private", queue=False)
+        self.undo_delete.click(self.restore_deleted, self.store, shown, api_visibility="private", queue=False)
         self.chatbot.like(self.rate, self.store, None, api_visibility="private")  # queued: toasts need it
 
     def restore(self, store: Store) -> tuple[Any, ...]:
-        """On page load: the open conversation from the browser, and the sidebar."""
+        """On page load: the open conversation from the browser, the sidebar, and the
+        undo button if a conversation was just deleted."""
         store = store if isinstance(store, dict) else empty_store()
         chat = current_chat(store)
         return (
             messages(chat),
             panel(chat),
             gr.update(choices=chat_choices(store), value=chat["id"] if chat else None),
+            undo_button(store),
         )
 
     def respond(self, question: str, store: Store, *options: Any) -> Iterator[tuple[Any, ...]]:
         """Ask, then stream the answer sentence by sentence; save the turn in the browser."""
         text = (question or "").strip()
         if not text:  # the button is disabled; Enter in an empty box does nothing
-            yield (gr.skip(),) * 6
+            yield (gr.skip(),) * 7
             return
         store = store if isinstance(store, dict) else empty_store()
         chat = current_chat(store)
         shown = [*messages(chat), {"role": "user", "content": render_question(text)}]
         pending = [*shown, {"role": "assistant", "content": PENDING}]
         off = gr.update(interactive=False)
-        yield "", off, pending, gr.skip(), gr.skip(), gr.skip()
+        yield "", off, pending, gr.skip(), gr.skip(), gr.skip(), gr.skip()
         turn_number = len((chat or {}).get("turns", []))
         history = [t.get("answer") or t["search_text"] for t in (chat or {}).get("turns", []) if t.get("search_text")]
         n, mode, since, until, publishers, articles, recent = options
@@ -260,7 +290,7 @@ class ChatTab:
             result = reply.answer
             for upto in range(1, len(result.sentences) if result.found else 0):
                 partial = [*shown, {"role": "assistant", "content": render_answer(result, turn_number, upto)}]
-                yield *box, partial, gr.skip(), gr.skip(), gr.skip()
+                yield *box, partial, gr.skip(), gr.skip(), gr.skip(), gr.skip()
                 time.sleep(STREAM_PAUSE)
             turn = {
                 "question": text,
@@ -278,6 +308,7 @@ class ChatTab:
             panel(chat),
             store,
             gr.update(choices=chat_choices(store), value=store["current"]),
+            undo_button(store),  # a question ends the chance to undo a deletion
         )
 
     @staticmethod
@@ -289,20 +320,31 @@ class ChatTab:
     def start_new(self, store: Store) -> tuple[Any, ...]:
         """An empty conversation (saved once it has a first question)."""
         store = {**(store if isinstance(store, dict) else empty_store()), "current": ""}
-        return store, [], EMPTY_PANEL, gr.update(choices=chat_choices(store), value=None), ""
+        store.pop("deleted", None)
+        return store, [], EMPTY_PANEL, gr.update(choices=chat_choices(store), value=None), "", undo_button(store)
 
     def open_chat(self, chat_id: str, store: Store) -> tuple[Any, ...]:
         """Show the conversation picked in the sidebar."""
         store = {**(store if isinstance(store, dict) else empty_store()), "current": chat_id or ""}
+        store.pop("deleted", None)
         chat = current_chat(store)
-        return store, messages(chat), panel(chat), gr.update(value=chat_id), ""
+        return store, messages(chat), panel(chat), gr.update(value=chat_id), "", undo_button(store)
 
     def remove_chat(self, store: Store) -> tuple[Any, ...]:
-        """Delete the open conversation from the browser; show a new one."""
-        store = store if isinstance(store, dict) else empty_store()
-        chats = [c for c in store.get("chats", []) if c.get("id") != store.get("current")]
-        store = {"current": "", "chats": chats}
-        return store, [], EMPTY_PANEL, gr.update(choices=chat_choices(store), value=None), ""
+        """Delete the open conversation from the browser; show a new one, and Undo.
+
+        The deleted conversation is kept (as `deleted`) only until the next question, chat
+        opened or chat started, so that a mis-click costs nothing and a deletion still sticks.
+        """
+        store = remove_current(store if isinstance(store, dict) else empty_store())
+        return store, [], EMPTY_PANEL, gr.update(choices=chat_choices(store), value=None), "", undo_button(store)
+
+    def restore_deleted(self, store: Store) -> tuple[Any, ...]:
+        """Undo: the conversation just deleted comes back, open."""
+        store = restore_deleted(store if isinstance(store, dict) else empty_store())
+        chat = current_chat(store)
+        choices = gr.update(choices=chat_choices(store), value=chat["id"] if chat else None)
+        return store, messages(chat), panel(chat), choices, "", undo_button(store)
 
     def rate(self, evt: gr.LikeData, store: Store) -> None:
         """Thumbs up/down on an answer: append it to the feedback file next to the index."""

@@ -447,7 +447,7 @@ def test_starters_come_from_the_articles_and_clicking_one_asks_it(page, server):
     titles = [a.source.title for a in server[1].index().articles()]
     assert texts and "How did China respond?" not in texts
     for text in texts:
-        quoted = re.fullmatch(r"What about “(.+?)( …)?”\?", text.strip())
+        quoted = re.fullmatch(r"What happened in “(.+?)( …)?”\?", text.strip())
         assert quoted and any(t.startswith(quoted.group(1)) for t in titles), text
     seed_chip = next(t for t in texts if SEED_TITLE in t)
     chips.filter(has_text=SEED_TITLE).click()

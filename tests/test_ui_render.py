@@ -171,9 +171,9 @@ def test_starters_ask_about_the_newest_articles() -> None:
         info("A very long title " + "that goes on " * 10, "2024-01-01"),
     ]
     assert starter_questions(articles) == [
-        "What about “Markets slide on rate fears”?",
-        "What about “Rovers win the cup”?",
-        "What about “A very long title that goes on that goes on that goes on …”?",
+        "What happened in “Markets slide on rate fears”?",
+        "What happened in “Rovers win the cup”?",
+        "What happened in “A very long title that goes on that goes on that goes on …”?",
     ]
     assert starter_questions([]) == []
 

@@ -326,3 +326,18 @@ def test_deleting_an_article_of_a_multi_article_file_says_the_whole_file_goes(mo
     text = tab.ask_confirmation("wire.jsonl#2")[1]
     assert text.endswith("It holds 2 articles, all of which go with it; to remove only this one, edit the file.")
     assert "It holds" not in tab.ask_confirmation("a.txt")[1]
+
+
+@pytest.mark.parametrize("publishers", [[], ["BBC"]])
+def test_an_empty_publisher_filter_says_where_publishers_come_from(publishers: list[str]) -> None:
+    from types import SimpleNamespace
+
+    from ui.app import index_view_values
+
+    app = SimpleNamespace(filter_choices=lambda: (publishers, []), starters=lambda: [], status=lambda: "ready")
+    _, publisher_filter, _, _ = index_view_values(app)  # type: ignore[arg-type]
+    assert publisher_filter["choices"] == publishers
+    if publishers:
+        assert publisher_filter["info"] is None
+    else:
+        assert "Source: header line" in publisher_filter["info"]

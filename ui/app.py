@@ -102,7 +102,16 @@ def index_view_values(app: ChatApp) -> tuple[Any, ...]:
         return f"**Index problem:** {exc}", gr.update(), gr.update(), gr.update()
     return (
         status,
-        gr.update(choices=publishers),
+        gr.update(
+            choices=publishers,
+            # An empty list with no reason reads as broken; say where a publisher comes from.
+            info=None
+            if publishers
+            else (
+                "No article names its publisher: a Source: header line, a JSON record's "
+                "source field or a web page's site name does."
+            ),
+        ),
         gr.update(choices=articles),
         gr.update(examples=[{"text": q} for q in starters]),
     )

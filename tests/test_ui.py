@@ -521,6 +521,8 @@ def test_followup_uses_the_conversation(page):
 
 
 def test_thumbs_down_is_recorded_next_to_the_index(page, server):
+    from playwright.sync_api import expect
+
     from qa.feedback import FEEDBACK_FILE, read_feedback
 
     path = server[2] / "index" / FEEDBACK_FILE
@@ -539,6 +541,9 @@ def test_thumbs_down_is_recorded_next_to_the_index(page, server):
     assert 0 < record.confidence <= 1
     page.locator("#chatbot button[aria-label='Like']").last.click()
     toast(page, "marked helpful")
+    page.reload(wait_until="domcontentloaded")  # the thumb is kept with the conversation
+    expect(page.locator("#chatbot button[aria-label='Liked']")).to_have_count(1)
+    expect(page.locator("#chatbot button[aria-label='Disliked']")).to_have_count(0)
 
 
 # -- 10. mobile ------------------------------------------------------------------------------------

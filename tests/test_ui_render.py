@@ -234,3 +234,16 @@ def test_a_deleted_chat_can_be_restored_until_the_next_action() -> None:
     # A question asked after the deletion makes it final: nothing is kept to restore.
     assert "deleted" not in add_turn({**deleted, "current": ""}, turn)
     assert remove_current({"current": "", "chats": [second]}) == {"current": "", "chats": [second]}
+
+
+def test_a_thumb_is_kept_on_its_own_turn_and_can_be_taken_back() -> None:
+    from ui.chat import add_turn, conversation, current_chat, with_verdict
+
+    turn = {"question": "Q?", "search_text": "x", "message": "m", "sources": "s"}
+    store = add_turn(add_turn({"current": "", "chats": []}, turn), {**turn, "question": "Q2?"})
+    liked = with_verdict(store, 1, "Like")
+    assert [t.get("verdict") for t in current_chat(liked)["turns"]] == [None, "Like"]
+    assert conversation(current_chat(liked))["feedback_value"] == [None, "Like"]
+    assert [t.get("verdict") for t in current_chat(with_verdict(liked, 1, None))["turns"]] == [None, None]
+    assert with_verdict(liked, 5, "Dislike") == liked  # no such turn: unchanged
+    assert "verdict" not in current_chat(store)["turns"][1]  # the store given is not modified

@@ -69,6 +69,12 @@ def messages(chat: Chat | None) -> list[dict[str, str]]:
     return out
 
 
+def conversation(chat: Chat | None) -> dict[str, Any]:
+    """The Chatbot showing a conversation, with the thumbs each answer was given."""
+    verdicts = [t.get("verdict") for t in (chat or {}).get("turns", [])]
+    return gr.update(value=messages(chat), feedback_value=verdicts)
+
+
 def panel(chat: Chat | None) -> str:
     """The sources panel for a conversation: every turn's sources, the newest open."""
     return render_panel([(t["question"], t["sources"]) for t in (chat or {}).get("turns", [])])
@@ -95,6 +101,16 @@ def restore_deleted(store: Store) -> Store:
     chats = [c for c in store.get("chats", []) if c.get("id") != deleted["id"]]
     chats = sorted([*chats, deleted], key=lambda c: c.get("updated", ""), reverse=True)[:MAX_CHATS]
     return {"current": deleted["id"], "chats": chats}
+
+
+def with_verdict(store: Store, turn: int, verdict: str | None) -> Store:
+    """The store with the open conversation's `turn` marked "Like", "Dislike" or unmarked."""
+    chats = [dict(c) for c in store.get("chats", [])]
+    chat = next((c for c in chats if c.get("id") == store.get("current")), None)
+    if chat is None or not 0 <= turn < len(chat.get("turns", [])):
+        return store
+    chat["turns"] = [{**t, "verdict": verdict} if i == turn else t for i, t in enumerate(chat["turns"])]
+    return {**store, "chats": chats}
 
 
 def undo_button(store: Store) -> dict[str, Any]:
@@ -240,7 +256,7 @@ class ChatTab:
         self.chats.input(self.open_chat, [self.chats, self.store], shown, api_visibility="private", queue=False)
         self.delete_chat.click(self.remove_chat, self.store, shown, api_visibility="private", queue=False)
         self.undo_delete.click(self.restore_deleted, self.store, shown, api_visibility="private", queue=False)
-        self.chatbot.like(self.rate, self.store, None, api_visibility="private")  # queued: toasts need it
+        self.chatbot.like(self.rate, self.store, self.store, api_visibility="private")  # queued: toasts need it
 
     def restore(self, store: Store) -> tuple[Any, ...]:
         """On page load: the open conversation from the browser, the sidebar, and the
@@ -248,7 +264,7 @@ class ChatTab:
         store = store if isinstance(store, dict) else empty_store()
         chat = current_chat(store)
         return (
-            messages(chat),
+            conversation(chat),
             panel(chat),
             gr.update(choices=chat_choices(store), value=chat["id"] if chat else None),
             undo_button(store),
@@ -304,7 +320,7 @@ class ChatTab:
         chat = current_chat(store)
         yield (
             *box,
-            messages(chat),
+            conversation(chat),
             panel(chat),
             store,
             gr.update(choices=chat_choices(store), value=store["current"]),
@@ -321,14 +337,13 @@ class ChatTab:
         """An empty conversation (saved once it has a first question)."""
         store = {**(store if isinstance(store, dict) else empty_store()), "current": ""}
         store.pop("deleted", None)
-        return store, [], EMPTY_PANEL, gr.update(choices=chat_choices(store), value=None), "", undo_button(store)
+        return self.show(store)
 
     def open_chat(self, chat_id: str, store: Store) -> tuple[Any, ...]:
         """Show the conversation picked in the sidebar."""
         store = {**(store if isinstance(store, dict) else empty_store()), "current": chat_id or ""}
         store.pop("deleted", None)
-        chat = current_chat(store)
-        return store, messages(chat), panel(chat), gr.update(value=chat_id), "", undo_button(store)
+        return self.show(store)
 
     def remove_chat(self, store: Store) -> tuple[Any, ...]:
         """Delete the open conversation from the browser; show a new one, and Undo.
@@ -336,30 +351,37 @@ class ChatTab:
         The deleted conversation is kept (as `deleted`) only until the next question, chat
         opened or chat started, so that a mis-click costs nothing and a deletion still sticks.
         """
-        store = remove_current(store if isinstance(store, dict) else empty_store())
-        return store, [], EMPTY_PANEL, gr.update(choices=chat_choices(store), value=None), "", undo_button(store)
+        return self.show(remove_current(store if isinstance(store, dict) else empty_store()))
 
     def restore_deleted(self, store: Store) -> tuple[Any, ...]:
         """Undo: the conversation just deleted comes back, open."""
-        store = restore_deleted(store if isinstance(store, dict) else empty_store())
+        return self.show(restore_deleted(store if isinstance(store, dict) else empty_store()))
+
+    @staticmethod
+    def show(store: Store) -> tuple[Any, ...]:
+        """Everything the sidebar's buttons update: the store, the open conversation, its
+        sources, the sidebar's list, an empty question box and the Undo button."""
         chat = current_chat(store)
         choices = gr.update(choices=chat_choices(store), value=chat["id"] if chat else None)
-        return store, messages(chat), panel(chat), choices, "", undo_button(store)
+        return store, conversation(chat), panel(chat), choices, "", undo_button(store)
 
-    def rate(self, evt: gr.LikeData, store: Store) -> None:
-        """Thumbs up/down on an answer: append it to the feedback file next to the index."""
-        if not isinstance(evt.liked, bool):  # un-rating sends no verdict; there is nothing to record
-            return
+    def rate(self, evt: gr.LikeData, store: Store) -> Any:
+        """Thumbs up/down on an answer: append it to the feedback file next to the index, and
+        keep the thumb in the browser so that it shows again after a reload."""
+        store = store if isinstance(store, dict) else empty_store()
         index = evt.index if isinstance(evt.index, int) else evt.index[0]
-        turns = (current_chat(store if isinstance(store, dict) else empty_store()) or {}).get("turns", [])
+        turns = (current_chat(store) or {}).get("turns", [])
         turn = turns[index // 2] if 0 <= index // 2 < len(turns) else None
         if not turn or not turn.get("rating"):
             gr.Warning("This message cannot be rated: it is not an answer.", duration=4)
-            return
+            return gr.skip()
+        if not isinstance(evt.liked, bool):  # un-rating: nothing to record, the thumb goes
+            return with_verdict(store, index // 2, None)
         try:
             self.app.record_feedback(turn["rating"], evt.liked)
         except QAError as exc:
             log.warning("feedback not saved: %s", exc)
             gr.Warning(f"Feedback not saved: {exc}", duration=6)
-            return
+            return gr.skip()
         gr.Info("Thanks: marked helpful." if evt.liked else "Thanks: marked not helpful.", duration=3)
+        return with_verdict(store, index // 2, "Like" if evt.liked else "Dislike")

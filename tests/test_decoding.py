@@ -35,3 +35,41 @@ def test_decode_reads_marks_utf8_and_code_pages(data, text, note):
 def test_binary_data_is_not_text(data):
     with pytest.raises(NotText, match="binary"):
         decode(data)
+
+
+@pytest.mark.parametrize(
+    "text, codec",
+    [
+        # charset-normalizer rates Windows-1257's "déją" cleaner than "déjà" by 0.07
+        ("The fans felt a sense of déjà vu as the team lost again at home on Saturday.", "cp1252"),
+        ("Señor Núñez said the fans felt a sense of déjà vu as the team lost again.", "cp1252"),
+        ("Perché è così difficile? chiese Niccolò.", "cp1252"),
+        # read as Windows-1252, Polish ą and ł and Slovak ľ are superscripts and fractions inside words
+        ("Rząd podniósł podatki, a premier zapowiedział reformę.", "cp1250"),
+        ("Ďakujem, povedal Ľubomír.", "cp1250"),
+        ("Ačiū, labai ačiū už šią dieną.", "cp1257"),
+    ],
+)
+def test_short_latin_texts_are_read_in_their_own_code_page(text, codec):
+    assert decode(text.encode(codec)) == (text, f"read as {codec} because it is not valid UTF-8")
+
+
+JAPANESE = "大阪で開かれた国際会議には、世界中から多くの研究者が参加しました。会議は三日間続きます。"
+KOREAN = "서울시는 오늘 새로운 경제 대책을 발표했다. 시장은 경기 회복이 계속되고 있다고 말했다."
+
+
+@pytest.mark.parametrize(
+    "text, codec",
+    [
+        # charset-normalizer ranks cp949 (Korean) and cp874 (Thai) first for these two EUC-JP texts
+        (JAPANESE, "euc_jp"),
+        ("ソニーグループの株価が上昇した。アナリストは、ゲーム事業の好調が背景にあると指摘している。", "euc_jp"),
+        ("Title: 会議\nDate: 2026-01-13\n\n" + JAPANESE, "shift_jis"),
+        (KOREAN, "cp949"),
+        ("北京市今天宣布了新的经济措施。市长在记者会上表示，经济复苏正在继续。", "gb18030"),
+        ("台北市政府今天宣布新的經濟措施。市長在記者會上表示，經濟復甦正在持續。", "big5"),
+        ("นายกรัฐมนตรีกล่าวในวันนี้ว่าเศรษฐกิจของประเทศกำลังฟื้นตัวเร็วกว่าที่คาดไว้", "cp874"),
+    ],
+)
+def test_east_asian_texts_are_read_in_their_own_script(text, codec):
+    assert decode(text.encode(codec))[0] == text

@@ -7,42 +7,54 @@ VENV ?= .venv
 TORCH ?= torch==2.13.0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+DEV_STAMP := $(VENV)/.dev-installed-stamp
+# `make chat PORT=7870` serves on another port (default 7860).
+PORT ?=
 
-.PHONY: install chat serve index test lint format bench screenshot clean-index
+.PHONY: install install-dev chat serve index test lint format bench screenshot clean-index
 
+# What the chat needs; `install-dev` adds the test tools and Ray (~600 MB more).
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@echo "Installing into $(VENV) (torch for the one-time model export, then the project; a few minutes on a fresh machine)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet $(TORCH)
-	$(BIN)/pip install --quiet -e ".[test,cluster]"
+	$(BIN)/pip install --quiet -e .
 	touch $(STAMP)
+
+install-dev: $(DEV_STAMP)
+
+$(DEV_STAMP): $(STAMP)
+	@echo "Installing the test tools and Ray into $(VENV)"
+	$(BIN)/pip install --quiet -e ".[test,cluster]"
+	touch $(DEV_STAMP)
 
 index: install
 	$(BIN)/qa index
 
 chat: install
-	$(BIN)/qa serve
+	$(BIN)/qa serve $(if $(PORT),--port $(PORT))
 
 serve: chat
 
-test: install
+test: install-dev
 	$(BIN)/python -m pytest
 
 # ruff (lint + format check) and mypy, as CI runs them; `make format` fixes what ruff can.
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-format: install
+format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install
+bench: install-dev
 	$(BIN)/python bench/run_all.py
 
-screenshot: install
+screenshot: install-dev
 	$(BIN)/python docs/screenshot.py
 
 clean-index:

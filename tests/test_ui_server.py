@@ -140,7 +140,9 @@ def test_serve_on_a_busy_port_is_a_one_line_qaerror(tmp_path: Path) -> None:
         with pytest.raises(QAError) as info:
             serve(settings, port=port)
     message = str(info.value)
-    assert message == f"Port {port} is in use; pass --port N (another free port), or stop what uses it."
+    assert message == (
+        f"Port {port} is in use; pass --port N (make chat PORT=N) for another free port, or stop what uses it."
+    )
     assert not (tmp_path / "index").exists()  # refused before indexing anything
 
 

@@ -213,7 +213,9 @@ def check_port(host: str, port: int) -> None:
 def port_error(host: str, port: int, exc: OSError) -> QAError:
     """One line for a failed bind: in use, not allowed, or no such address."""
     if exc.errno == errno.EADDRINUSE or "empty port" in str(exc):
-        return QAError(f"Port {port} is in use; pass --port N (another free port), or stop what uses it.")
+        return QAError(
+            f"Port {port} is in use; pass --port N (make chat PORT=N) for another free port, or stop what uses it."
+        )
     if exc.errno == errno.EACCES:
         return QAError(f"Port {port} needs special rights here; pass --port N with N above 1023.")
     return QAError(f"Cannot serve on {host}:{port} ({exc.strerror or exc}); check --host and --port.")

@@ -33,6 +33,7 @@ import collections
 import json
 import re
 import string
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -46,6 +47,7 @@ from .answering import Answer, answer
 from .config import Settings
 from .embedding import Encoder
 from .errors import OtherFolderError, QAError
+from .feedback import FEEDBACK_FILE
 from .index import Index, load_index
 from .reader import Reader
 from .retrieval import Hit, Mode, retrieve
@@ -254,7 +256,15 @@ def evaluate_file(
 
     path = Path(path)
     if not path.exists():
-        raise QAError(f"Evaluation file {path} does not exist.")
+        if path.name == FEEDBACK_FILE:
+            raise QAError(
+                f"{path} does not exist yet: the chat writes it next to its index when someone rates an "
+                "answer with thumbs up or down."
+            )
+        raise QAError(
+            f"Evaluation file {path} does not exist; pass a SQuAD v1.1 JSON, a news QA JSON, a JSONL of "
+            "questions or a feedback.jsonl (see qa eval --help)."
+        )
     modes: list[Mode] = ["dense", "bm25", "hybrid"] if mode == "all" else [mode]  # type: ignore[list-item]
     question_set = load_question_set(path)
     questions = question_set.questions[:limit] if limit is not None else question_set.questions
@@ -269,6 +279,9 @@ def evaluate_file(
             with open(articles / f"{question_set.kind}.jsonl", "w", encoding="utf-8") as out:
                 out.writelines(json.dumps(r) + "\n" for r in question_set.records)
             target = Path(index_dir) if index_dir else tmp_path / "index"
+            if progress:  # embedding thousands of articles takes minutes; say so before it starts
+                where = f"into {target}/ (kept for later runs)" if index_dir else "temporarily (--index DIR keeps it)"
+                print(f"Indexing the {len(question_set.records):,} articles of {path.name} {where}", file=sys.stderr)
             eval_settings = replace(
                 settings, articles_dir=articles, index_dir=target, max_file_mb=max(settings.max_file_mb, 1024)
             )
@@ -301,7 +314,8 @@ def evaluate_file(
             metrics = run_questions(index, questions, modes, fast=fast, progress=progress)
         if fast:
             notes.append("fast: answers chosen without the reader (no spans)")
-        return EvalReport(metrics=metrics, index_dir=str(target) if index_dir else "(temporary)", notes=notes)
+        shown = "(temporary)" if target.is_relative_to(tmp_path) else str(target)
+        return EvalReport(metrics=metrics, index_dir=shown, notes=notes)
 
 
 def run_questions(

@@ -138,8 +138,24 @@ def test_eval_jsonl_questions_against_an_existing_index(tmp_path, fake, built, s
 def test_eval_rejects_a_missing_file(tmp_path):
     from qa.errors import QAError
 
-    with pytest.raises(QAError, match="does not exist"):
+    with pytest.raises(QAError, match=r"does not exist; pass a SQuAD v1.1 JSON.*see qa eval --help"):
         evaluate_file(tmp_path / "nope.json", Settings())
+    with pytest.raises(QAError, match="does not exist yet: the chat writes it .* thumbs up or down"):
+        evaluate_file(tmp_path / "index" / "feedback.jsonl", Settings())
+
+
+def test_eval_without_index_names_the_default_index_it_answers_from(tmp_path, fake, built, settings):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "Who won the cup final?", "answers": ["Rovers"]}\n')
+    run = dict(progress=False, encoder=fake, reader=FakeReader())
+    report = evaluate_file(questions, settings, mode="bm25", **run)  # no --index: settings.index_dir
+    assert report.index_dir == str(settings.index_dir)
+
+
+def test_eval_says_before_indexing_a_question_sets_articles(tmp_path, fake, settings, capsys):
+    evaluate_file(FIXTURE, settings, mode="bm25", progress=True, encoder=fake, fast=True, limit=1)
+    notice = capsys.readouterr().err
+    assert "Indexing the 3 articles of squad-mini.json temporarily (--index DIR keeps it)" in notice
 
 
 def test_official_squad_normalisation_and_span_scores():

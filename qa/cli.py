@@ -63,7 +63,11 @@ EXAMPLES = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `qa` console script."""
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # said by the command's own parser, so that the hint names its --help
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        command = commands.choices.get(getattr(args, "command", None) or "", parser)
+        command.error(f"unrecognized arguments: {' '.join(unknown)}")
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
@@ -87,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="qa",
+        allow_abbrev=False,  # "--ful" is a typo, not --full
         description="Answers from news articles, made only of cited sentences.",
         epilog="Run 'qa COMMAND --help' for the options and examples of each command.",
     )
@@ -95,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     def command(name: str, help_text: str, more: str = "") -> argparse.ArgumentParser:
         return commands.add_parser(
             name,
+            allow_abbrev=False,
             help=help_text,
             description=textwrap.fill(f"{help_text} {more}".strip(), 79),
             epilog=EXAMPLES[name],

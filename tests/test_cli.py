@@ -339,6 +339,21 @@ def test_numbers_out_of_range_are_refused_before_anything_runs(args, problem):
     assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.strip().endswith("--help)")  # one line
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["serve", "--prot", "7863"], "qa serve: error: unrecognized arguments: --prot 7863 (see qa serve --help)"),
+        # an abbreviation is a typo, not the flag it starts (--ful would have rebuilt everything)
+        (["index", "--ful"], "qa index: error: unrecognized arguments: --ful (see qa index --help)"),
+        (["ask", "x", "--sentence", "1"], "qa ask: error: unrecognized arguments: --sentence 1 (see qa ask --help)"),
+        (["--bogus"], "qa: error: unrecognized arguments: --bogus (see qa --help)"),
+    ],
+)
+def test_an_unknown_flag_is_named_with_its_commands_help(args, said):
+    done = run(*args)
+    assert done.returncode == 2 and done.stderr.strip() == said
+
+
 def test_a_bad_vector_index_setting_is_one_line(tmp_path):
     (tmp_path / "a").mkdir()
     shutil.copy(SEED, tmp_path / "a")

@@ -140,7 +140,7 @@ def test_eval_rejects_a_missing_file(tmp_path):
 
     with pytest.raises(QAError, match=r"does not exist; pass a SQuAD v1.1 JSON.*see qa eval --help"):
         evaluate_file(tmp_path / "nope.json", Settings())
-    with pytest.raises(QAError, match="does not exist yet: the chat writes it .* thumbs up or down"):
+    with pytest.raises(QAError, match=r"does not exist yet: the chat writes it .* thumbs up or down"):
         evaluate_file(tmp_path / "index" / "feedback.jsonl", Settings())
 
 

@@ -30,7 +30,7 @@ from . import __version__
 from .articles import Article, FileStamp, ReadResult, Skipped, read_articles
 from .config import Settings
 from .embedding import Encoder
-from .errors import ArticleError, ConfigError, IndexLockedError, OtherFolderError, QAError
+from .errors import ArticleError, ConfigError, IndexLockedError, NoArticlesError, OtherFolderError, QAError
 from .preparation import prepare_article, store_prepared
 from .store import (
     BM25_DIR,
@@ -136,7 +136,7 @@ def build_index(
     )
     if not read.articles and not read.not_read:
         reasons = "; ".join(str(s) for s in read.skipped[:5]) or "the folder is empty"
-        raise ArticleError(
+        raise NoArticlesError(
             f"No readable article in {folder}/ ({reasons}). Add .txt, .md, .html, JSON, PDF or Word articles "
             "there, or point --articles / QA_ARTICLES at your folder."
         )

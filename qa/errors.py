@@ -20,6 +20,10 @@ class ArticleError(QAError):
     """The articles cannot be indexed at all (e.g. no readable article)."""
 
 
+class NoArticlesError(ArticleError):
+    """The articles folder holds no article that can be read (empty, or every file skipped)."""
+
+
 class OtherFolderError(ArticleError):
     """A build would replace an index's articles with another folder's (`qa index --full` does it on purpose)."""
 

@@ -31,7 +31,7 @@ from .build import BuildReport, build_index, check_index_place
 from .cli import counted
 from .config import Settings
 from .embedding import Encoder
-from .errors import ArticleError, ConfigError, IndexLockedError, QAError, WatchError
+from .errors import ArticleError, ConfigError, IndexLockedError, NoArticlesError, QAError, WatchError
 
 if TYPE_CHECKING:  # watchfiles is imported when watching starts: `qa --help` stays instant
     from watchfiles import Change
@@ -177,8 +177,8 @@ def watch_index(
             building = True
             try:
                 report = build_index(settings, full=full, progress=progress, wait=max(wait, lock_wait), encoder=encoder)
-            except ArticleError as exc:  # a drop folder may start empty: wait for its first article
-                log(batch_line(Batch(dt.datetime.now(), (), None, f"{exc} Waiting for articles.", initial=True)))
+            except NoArticlesError as exc:  # a drop folder may start empty: wait for its first article
+                log(f"{_stamp(dt.datetime.now())}  waiting for the first article: {exc}")
             else:
                 if on_first_build is not None:
                     on_first_build(report)

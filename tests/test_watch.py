@@ -255,9 +255,11 @@ def test_an_empty_drop_folder_is_watched_until_its_first_article(settings, fake)
     for path in settings.articles_dir.iterdir():
         path.unlink()
     with Watching(settings, fake) as w:
-        assert " error: No readable article in " in w.lines[0] and w.lines[0].endswith(
-            "Waiting for articles.  (first build); still watching"
-        )
+        assert re.fullmatch(
+            r"\S+ \S+  waiting for the first article: No readable article in \S+/ \(the folder is empty\)\. "
+            r"Add \.txt, .* or point --articles / QA_ARTICLES at your folder\.",
+            w.lines[0],
+        ), w.lines[0]
         assert current_generation(settings.index_dir) is None
         (settings.articles_dir / "first.txt").write_text(HARBOUR)
         batch = w.next_batch()

@@ -358,6 +358,9 @@ def export_onnx(name: str, model_dir: Path, fingerprint: str, folder: Path) -> N
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
         raise EncoderError(f"Exporting a model needs torch and sentence-transformers ({exc}).") from None
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # its "Loading weights" bar would follow the line above
     try:
         model = SentenceTransformer(str(model_dir), device="cpu", model_kwargs={"attn_implementation": "eager"})
     except Exception as exc:

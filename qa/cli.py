@@ -10,6 +10,7 @@ import argparse
 import io
 import json
 import os
+import re
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -551,7 +552,8 @@ def _print_hits(hits: Sequence[Hit]) -> None:
         s = hit.source
         where = " · ".join(x for x in (s.date, s.publisher or s.path) if x)
         print(f"[{hit.rank}] {s.title}  ({where})  score {hit.score:.3f}")
-        print(textwrap.indent(textwrap.fill(hit.text, 96), "    "))
+        paragraphs = (textwrap.fill(p, 96) for p in re.split(r"\n\s*\n", hit.text) if p.strip())
+        print(textwrap.indent("\n\n".join(paragraphs), "    "))  # the article's paragraphs stay apart
         print()
 
 

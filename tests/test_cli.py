@@ -363,3 +363,16 @@ def test_a_bad_vector_index_setting_is_one_line(tmp_path):
         "error: QA_VECTOR_INDEX='x' is not a FAISS index factory string; use auto (the default), Flat, or e.g. "
         "IVF4096,Flat."
     )
+
+
+def test_printed_passages_keep_their_paragraphs_apart(capsys):
+    from qa import Source
+    from qa.cli import _print_hits
+    from qa.retrieval import Hit
+
+    source = Source("a.txt", "Harbour news", "a.txt", "2026-01-16")
+    text = "The harbour was quiet.\n\nIts lamp was relit on Sunday."
+    hit = Hit(1, 0.5, source, 7, text, 0, len(text), (), 0.5, 1.0)
+    _print_hits([hit])
+    out = capsys.readouterr().out
+    assert "    The harbour was quiet.\n\n    Its lamp was relit on Sunday.\n" in out and "quiet.  Its" not in out

@@ -395,7 +395,15 @@ def answer(
     # A follow-up does not cite again what earlier answers gave; a question asked afresh
     # (the same one again, or a new subject) gets its best answer whatever came before.
     given = _given_before(history) if followup else {}
-    return compose(question, query, hits, index, max_sentences, tuple(notices), mode, fast, asked, given)
+    result = compose(question, query, hits, index, max_sentences, tuple(notices), mode, fast, asked, given)
+    if hits and not result.found and filters is not None and filters.restricts:
+        # Not found among the articles the filters let through: the others may hold it.
+        notice = (
+            "Only articles matching the filters (date range or sources) were searched; "
+            "widen them to search all articles."
+        )
+        result = replace(result, notices=(*result.notices, notice))
+    return result
 
 
 def compose(

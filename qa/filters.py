@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import QuestionError
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -24,6 +26,13 @@ class Filters:
     until: str | None = None
     sources: tuple[str, ...] = ()
     prefer_recent: bool = False
+
+    def __post_init__(self) -> None:
+        # ISO dates compare as text; an empty range would only ever answer "not found".
+        if self.since and self.until and self.since > self.until:
+            raise QuestionError(
+                f"The date range from {self.since} to {self.until} is empty: it starts after it ends; swap the dates."
+            )
 
     @property
     def restricts(self) -> bool:

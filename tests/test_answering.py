@@ -491,3 +491,28 @@ def test_confidence_falls_when_the_leads_passage_misses_a_name_the_question_asks
     assert _reader_confidence("Who won the 1998 World Cup?", lead, [passage]) < _reader_confidence(
         "Who won the 1998 Hopman Cup?", lead, [passage]
     )
+
+
+def test_not_found_under_filters_says_that_only_some_articles_were_searched(built):
+    from qa.retrieval import Filters
+
+    question = "How many people were evacuated from Grindavik?"
+    result = answer(question, filters=Filters(sources=("Sports Daily",)), index=built)  # not the volcano story
+    assert (
+        result.hits
+        and not result.found
+        and result.notices
+        == (
+            "Only articles matching the filters (date range or sources) were searched; widen them to search all articles.",
+        )
+    )
+    assert answer("What tariffs did Trudeau impose?", index=built).notices == ()
+
+
+def test_a_date_range_that_ends_before_it_starts_is_refused():
+    from qa.errors import QuestionError
+    from qa.retrieval import Filters
+
+    with pytest.raises(QuestionError, match=r"from 2026-01-01 to 2025-01-01 is empty: .* swap the dates"):
+        Filters(since="2026-01-01", until="2025-01-01")
+    assert Filters(since="2025-01-01", until="2025-01-01").restricts  # one day is a range

@@ -416,6 +416,10 @@ def test_delete_article_asks_for_confirmation_then_clears_it(page, server):
     (server[2] / "articles" / "doomed.txt").write_text("title: Doomed article\n\nThis article will be deleted soon.")
     server[1].ensure_index()
     page.reload(wait_until="domcontentloaded")
+    page.locator("#options").get_by_text("Options").click()  # a filter on the article about to go
+    page.locator("#opt-articles input").click()
+    page.get_by_role("option", name=re.compile("Doomed article")).click()
+    page.keyboard.press("Escape")
     page.locator("#tab-articles-button").click()
     page.locator("#article-search textarea").fill("Doomed")
     page.locator("#articles-table [role=gridcell]", has_text="Doomed article").first.click()
@@ -431,6 +435,10 @@ def test_delete_article_asks_for_confirmation_then_clears_it(page, server):
     expect(page.locator("#confirm-delete")).to_be_hidden()
     expect(page.locator("#delete")).to_be_disabled()
     expect(page.locator("#article-preview")).to_be_hidden()
+    # The filter still names the deleted article: the question is answered, not refused by Gradio.
+    page.locator("#tab-chat-button").click()
+    ask(page, QUESTION)
+    expect(last_answer(page)).to_contain_text("No article matches these filters")
 
 
 # -- 7. starter questions --------------------------------------------------------------------------

@@ -218,9 +218,16 @@ class ChatTab:
             since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="opt-since")
             until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="opt-until")
             recent = gr.Checkbox(label="Prefer newer articles", elem_id="opt-recent")
+        # allow_custom_value: a value picked here may leave the choices when its article is
+        # deleted (here, or by `qa index` elsewhere); Gradio would then refuse every question
+        # until a reload. Kept, it matches nothing and the answer says so.
         with gr.Row():
-            publishers = gr.Dropdown(choices=[], multiselect=True, label="Publisher", elem_id="opt-publishers")
-            articles = gr.Dropdown(choices=[], multiselect=True, label="Article", elem_id="opt-articles")
+            publishers = gr.Dropdown(
+                choices=[], multiselect=True, label="Publisher", elem_id="opt-publishers", allow_custom_value=True
+            )
+            articles = gr.Dropdown(
+                choices=[], multiselect=True, label="Article", elem_id="opt-articles", allow_custom_value=True
+            )
         return ChatOptions(sentences, mode, since, until, publishers, articles, recent)
 
     # -- events ----------------------------------------------------------------------------------------

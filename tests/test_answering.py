@@ -498,13 +498,9 @@ def test_not_found_under_filters_says_that_only_some_articles_were_searched(buil
 
     question = "How many people were evacuated from Grindavik?"
     result = answer(question, filters=Filters(sources=("Sports Daily",)), index=built)  # not the volcano story
-    assert (
-        result.hits
-        and not result.found
-        and result.notices
-        == (
-            "Only articles matching the filters (date range or sources) were searched; widen them to search all articles.",
-        )
+    assert result.hits and not result.found
+    assert result.notices == (
+        "Only articles matching the filters (date range or sources) were searched; widen them to search all articles.",
     )
     assert answer("What tariffs did Trudeau impose?", index=built).notices == ()
 

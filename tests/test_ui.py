@@ -163,6 +163,7 @@ def test_highlights_are_readable_in_light_and_dark_themes(browser, server, tmp_p
             ask(page, QUESTION)
             expect(page.locator("#sources mark.qa-cited").first).to_be_visible()
             readable = ["#sources mark.qa-cited", "#chatbot .qa-text", "#sources .qa-passage"]
+            readable += [".qa-tagline", "#chatbot .qa-meta", "#chatbot .qa-label"]  # the muted greys too
             if page.locator("#sources mark.qa-span").count():  # the reader's answer span, when it has one
                 readable.append("#sources mark.qa-span")
             for selector in readable:
@@ -598,6 +599,18 @@ def test_publisher_and_article_filters_are_separate_and_combine(page, server):
     page.keyboard.press("Escape")
     ask(page, QUESTION)  # publisher OR article: the seed article answers again
     expect(last_answer(page)).to_contain_text(TRUDEAU)
+
+
+def test_a_typed_fraction_of_cited_sentences_is_rounded_not_refused(page):
+    from playwright.sync_api import expect
+
+    page.locator("#options").get_by_text("Options").click()
+    box = page.locator("#opt-sentences input[type=number]")
+    box.fill("1.4")
+    box.press("Enter")
+    ask(page, QUESTION)
+    expect(last_answer(page)).to_contain_text(TRUDEAU)
+    expect(last_answer(page).locator(".qa-sentence")).to_have_count(1)  # 1.4 is read as 1
 
 
 def test_a_bad_date_gives_the_question_back_to_send_again(page):

@@ -40,6 +40,7 @@ from .service import ChatApp, Reply, utc_now
 log = logging.getLogger("ui.chat")
 
 STREAM_PAUSE = 0.04  # seconds between streamed sentences: enough to read as streaming
+MAX_CITED = 5  # the Options slider's range: 1 to this
 MAX_CHATS = 30  # localStorage holds ~5 MB per site; the oldest conversations go first
 STORAGE_KEY = "verbatim-conversations"
 # BrowserState encrypts with this key. It is sent to the page, so it hides nothing from the
@@ -193,6 +194,7 @@ class ChatTab:
                 with gr.Row(elem_id="ask-row"):
                     self.question = gr.Textbox(
                         elem_id="q",
+                        label="Your question",  # its accessible name (it was "Textbox")
                         show_label=False,
                         scale=6,
                         lines=1,
@@ -212,7 +214,9 @@ class ChatTab:
 
     def _build_options(self) -> ChatOptions:
         with gr.Row():
-            sentences = gr.Slider(1, 5, value=3, step=1, label="Cited sentences (at most)", elem_id="opt-sentences")
+            sentences = gr.Slider(
+                1, MAX_CITED, value=3, step=1, label="Cited sentences (at most)", elem_id="opt-sentences"
+            )
             mode = gr.Radio(["hybrid", "dense", "bm25"], value="hybrid", label="Retrieval", elem_id="opt-mode")
         with gr.Row():
             since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="opt-since")
@@ -292,6 +296,8 @@ class ChatTab:
         turn_number = len((chat or {}).get("turns", []))
         history = [t.get("answer") or t["search_text"] for t in (chat or {}).get("turns", []) if t.get("search_text")]
         n, mode, since, until, publishers, articles, recent = options
+        # The slider's number box takes any typed value (2.5); the slider shows it rounded.
+        n = min(MAX_CITED, max(1, round(n))) if isinstance(n, (int, float)) else n
         # After the first update the box and the button are left alone: what the user types
         # while the answer streams in stays (and the box's own handler re-enables Ask).
         box: tuple[Any, Any] = (gr.skip(), gr.skip())

@@ -539,7 +539,26 @@ def _html_article(html: str) -> tuple[str | None, str, dict[str, str]]:
             meta["source"] = info.sitename
         if info.url:
             meta["url"] = info.url
-    return title, (body or "").strip(), meta
+    # trafilatura gives one line per block (headline, paragraph, list item): make each a
+    # paragraph, or a headline without a full stop runs into the first sentence.
+    paragraphs = [" ".join(line.split()) for line in (body or "").splitlines() if line.strip()]
+    headline = paragraphs[0] if paragraphs else ""
+    if title and (_repeats_title(headline, title) or (info is not None and _repeats_title(headline, info.title or ""))):
+        title = paragraphs.pop(0)  # the page's <h1>: the title without " | Site name", not body text
+    return title, "\n\n".join(paragraphs), meta
+
+
+def _repeats_title(line: str, title: str) -> bool:
+    """`line` is `title`, or `title` is `line` followed by a site name ("Headline | Site").
+
+    Example:
+        >>> _repeats_title("Chipmaker opens plant", "Chipmaker opens plant | Tech News")
+        True
+    """
+    line, title = " ".join(line.split()).casefold(), " ".join(title.split()).casefold()
+    if not line or len(line) > 300:
+        return False
+    return title == line or any(title.startswith(line + sep) for sep in (" | ", " - ", " – ", " — ", " :: ", ": "))
 
 
 # A line this much shorter than a full line of its page ends a paragraph: the last line of a

@@ -129,6 +129,21 @@ def test_html_main_text_and_title(tmp_path):
     assert "var x" not in a.body and "<p>" not in a.body
 
 
+def test_html_headline_is_the_title_not_the_first_sentence(tmp_path):
+    html = (
+        "<html><head><title>Chipmaker opens $20bn plant in Ohio | Tech News</title></head><body><article>"
+        "<h1>Chipmaker opens $20bn plant in Ohio</h1><p>Intel opened its first chip factory in Ohio on Tuesday.</p>"
+        "<p>The company said production would start next year.</p></article></body></html>"
+    )
+    write(tmp_path, "chip.html", html)
+    a = read_articles(tmp_path).articles[0]
+    assert a.source.title == "Chipmaker opens $20bn plant in Ohio"  # the headline, without the site name
+    # one paragraph per block: the headline no longer runs into the first sentence
+    assert a.body == (
+        "Intel opened its first chip factory in Ohio on Tuesday.\n\nThe company said production would start next year."
+    )
+
+
 def test_json_and_jsonl_records(tmp_path):
     write(
         tmp_path,

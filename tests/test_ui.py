@@ -515,6 +515,45 @@ def test_conversations_survive_a_reload_and_follow_ups_keep_working(page):
     expect(undo).to_be_hidden()
 
 
+def back_to(tab) -> None:
+    """The user returns to `tab` (a click: headless tabs are all visible), and it reloads if stale."""
+    tab.evaluate("window.notReloaded = true")
+    tab.locator("#tabs").click(position={"x": 5, "y": 5})
+    tab.wait_for_function("!window.notReloaded")
+    tab.locator("#q textarea").wait_for()
+
+
+def test_two_tabs_keep_each_others_conversations(page):
+    from playwright.sync_api import expect
+
+    other = page.context.new_page()  # a second tab: the same browser storage
+    other.goto(page.url, wait_until="domcontentloaded")
+    other.locator("#q textarea").wait_for()
+    ask(page, QUESTION)
+    back_to(other)  # its copy is stale now: it reloads before it is used, showing the first tab's chat
+    expect(other.locator("#chats label")).to_have_count(1)
+    other.locator("#new-chat").click()
+    expect(bots(other)).to_have_count(0)
+    ask(other, "How many visitors came to the harbour festival?")
+    back_to(page)
+    expect(page.locator("#chats label")).to_have_count(2)
+    page.locator("#new-chat").click()
+    expect(bots(page)).to_have_count(0)
+    ask(page, "Who organised the festival?")
+    third = page.context.new_page()
+    third.goto(page.url, wait_until="domcontentloaded")
+    expect(third.locator("#chats label")).to_have_count(3)  # nothing was overwritten
+
+    # Told while in view (windows side by side), a tab reloads at the next key, keeping the draft.
+    third.locator("#q textarea").fill("Who won")
+    third.evaluate("window.notReloaded = true")
+    third.evaluate("window.dispatchEvent(new StorageEvent('storage', {key: window.verbatimRevisionKey}))")
+    third.locator("#q textarea").press("End")
+    third.wait_for_function("!window.notReloaded")
+    expect(third.locator("#q textarea")).to_have_value("Who won")
+    expect(third.locator("#chats label")).to_have_count(3)
+
+
 def test_followup_uses_the_conversation(page):
     from playwright.sync_api import expect
 

@@ -22,6 +22,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import errno
+import json
 import logging
 import socket
 import sys
@@ -35,7 +36,7 @@ from qa import QAError, Settings, follow_index
 
 from .articles import ArticlesTab
 from .auth import auth_options, exposure_warning, parse_auth
-from .chat import ChatTab
+from .chat import REVISION_KEY, ChatTab
 from .render import render_not_found
 from .service import ChatApp, build_summary, safe_filename
 
@@ -188,7 +189,10 @@ def launch_kwargs() -> dict[str, Any]:
     return {
         "theme": theme,
         "css": CSS_FILE.read_text(),
-        "head": f"<script>{JS_FILE.read_text()}</script>",
+        "head": (
+            f"<script>window.verbatimRevisionKey = {json.dumps(REVISION_KEY)};</script>"
+            f"<script>{JS_FILE.read_text()}</script>"
+        ),
         "footer_links": [],
         "show_error": True,
     }

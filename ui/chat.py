@@ -47,6 +47,11 @@ STORAGE_KEY = "verbatim-conversations"
 # browser's owner; it is fixed so that conversations stay readable after a server restart
 # (Gradio's default, a random key per start, would make them unreadable).
 STORAGE_SECRET = "verbatim-conversations-v1"
+# Bumped in localStorage after each change to the conversations, so that other tabs know
+# their copy is stale (ui/client.js reloads them): the store itself is rewritten, re-encrypted,
+# by every tab that merely loads.
+REVISION_KEY = "verbatim-conversations-revision"
+SAVED_JS = f"() => {{ localStorage.setItem({REVISION_KEY!r}, String(Date.now())); }}"
 
 Store = dict[str, Any]
 Chat = dict[str, Any]
@@ -253,7 +258,7 @@ class ChatTab:
             api_visibility="private",
             concurrency_limit=None,
             show_progress="hidden",
-        )
+        ).then(None, js=SAVED_JS)
         self.chatbot.example_select(self.pick_starter, None, self.question, api_visibility="private", queue=False).then(
             self.respond,
             [self.question, self.store, *self.options.inputs()],
@@ -261,13 +266,19 @@ class ChatTab:
             api_visibility="private",
             concurrency_limit=None,
             show_progress="hidden",
-        )
+        ).then(None, js=SAVED_JS)
         shown = [self.store, self.chatbot, self.panel, self.chats, self.question, self.undo_delete]
         self.new_chat.click(self.start_new, self.store, shown, api_visibility="private", queue=False)
         self.chats.input(self.open_chat, [self.chats, self.store], shown, api_visibility="private", queue=False)
-        self.delete_chat.click(self.remove_chat, self.store, shown, api_visibility="private", queue=False)
-        self.undo_delete.click(self.restore_deleted, self.store, shown, api_visibility="private", queue=False)
-        self.chatbot.like(self.rate, self.store, self.store, api_visibility="private")  # queued: toasts need it
+        self.delete_chat.click(self.remove_chat, self.store, shown, api_visibility="private", queue=False).then(
+            None, js=SAVED_JS
+        )
+        self.undo_delete.click(self.restore_deleted, self.store, shown, api_visibility="private", queue=False).then(
+            None, js=SAVED_JS
+        )
+        self.chatbot.like(self.rate, self.store, self.store, api_visibility="private").then(  # queued: toasts need it
+            None, js=SAVED_JS
+        )
 
     def restore(self, store: Store) -> tuple[Any, ...]:
         """On page load: the open conversation from the browser, the sidebar, and the

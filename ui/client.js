@@ -6,6 +6,7 @@
 // - Screen readers: each message's aria-label is its plain text, not its HTML.
 // - Scrolling: the newest question stays in view with its answer below it.
 // - Articles table: a cell's full text as its tooltip (ids are cut with an ellipsis).
+// - Conversations changed in another tab: this tab reloads before it is used again.
 //
 // Everything is delegated from `document`, so it survives Gradio re-rendering the chat.
 (() => {
@@ -193,6 +194,40 @@
       setTimeout(closeSidebar, 50);
     }
   });
+
+  // -- conversations saved by another tab ------------------------------------------------------
+  // They live in localStorage, which every tab shares but reads only when it loads: a tab
+  // saving its own copy would drop what another tab saved since. So a tab whose copy went
+  // stale reloads as soon as it is looked at or clicked again (the browser tells it through
+  // the "storage" event, which only the other tabs receive).
+  let staleConversations = false;
+  window.addEventListener("storage", (event) => {
+    if (event.key === window.verbatimRevisionKey) staleConversations = true;
+  });
+  const DRAFT = "verbatim-draft";
+  function reloadIfStale(event) {
+    if (!staleConversations || document.hidden) return;
+    staleConversations = false;
+    if (event && event.cancelable) event.preventDefault();
+    const box = document.querySelector("#q textarea");
+    if (box && box.value) sessionStorage.setItem(DRAFT, box.value); // a question being typed survives
+    window.location.reload();
+  }
+  document.addEventListener("visibilitychange", reloadIfStale);
+  window.addEventListener("focus", reloadIfStale);
+  document.addEventListener("pointerdown", reloadIfStale, true);
+  document.addEventListener("keydown", reloadIfStale, true);
+  const draft = sessionStorage.getItem(DRAFT);
+  if (draft) {
+    sessionStorage.removeItem(DRAFT);
+    const restore = setInterval(() => {
+      const box = document.querySelector("#q textarea");
+      if (!box) return;
+      clearInterval(restore);
+      box.value = draft;
+      box.dispatchEvent(new Event("input", { bubbles: true })); // so that Gradio sees it
+    }, 50);
+  }
 
   // -- articles table: full text on hover ----------------------------------------------------
   document.addEventListener("mouseover", (event) => {

@@ -618,6 +618,21 @@ def test_mobile_shows_the_newest_question_its_answer_and_sources_below(browser, 
         page.context.close()
 
 
+def test_phone_articles_table_shows_title_date_and_publisher_readably(browser, server):
+    from playwright.sync_api import expect
+
+    page = open_page(browser, server[0], viewport={"width": 390, "height": 844})
+    try:
+        page.locator("#tab-articles-button").click()
+        expect(page.locator("#articles-table [role=gridcell][data-col='1']").first).to_be_visible()
+        for col in ("3", "4", "5"):  # passages, indexed at, id: hidden on a phone
+            expect(page.locator(f"#articles-table [role=gridcell][data-col='{col}']").first).to_be_hidden()
+        date = page.locator("#articles-table [role=gridcell][data-col='1']").first
+        assert date.evaluate("e => e.scrollWidth <= e.clientWidth")  # "2026-01-13", not "202"
+    finally:
+        page.context.close()
+
+
 # -- 12. filters -----------------------------------------------------------------------------------
 
 

@@ -480,6 +480,9 @@ def test_qa_index_watch_stops_cleanly_on_ctrl_c(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        # Ctrl-C as from a terminal: a shell starts background jobs (`make test &`) with SIGINT
+        # ignored, which the watcher would inherit (it then could not be interrupted at all).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     lines = Lines(proc)
     try:
@@ -488,7 +491,13 @@ def test_qa_index_watch_stops_cleanly_on_ctrl_c(tmp_path):
         (articles / "harbour.txt").write_text(HARBOUR)
         assert re.search(r"\+1 added, ~0 updated, -0 removed  \(1 file\) .* 2 articles, ", lines.until(" added, "))
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(30) == 0
+        try:
+            code = proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            seen = f"stdout {lines.seen}; stderr {proc.stderr.read()[-3000:]}"
+            raise AssertionError(f"still running 30 s after Ctrl-C; {seen}") from None
+        assert code == 0
         stopped = lines.until(" stopped ", timeout=5)
         assert LINE.match(stopped) and "stopped (Ctrl-C) after 1 batch; the index is up to date" in stopped
         stderr = proc.stderr.read()

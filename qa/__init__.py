@@ -27,10 +27,10 @@ from .errors import (
     QAError,
     QuestionError,
 )
-from .feedback import FEEDBACK_FILE, FeedbackRecord, append_feedback, read_feedback
+from .feedback import FEEDBACK_FILE, FeedbackRecord, append_feedback, read_feedback, record_feedback
 from .filters import Filters
 from .index import Index, follow_index, load_index, open_index
-from .retrieval import MODES, Hit, retrieve
+from .retrieval import MODES, Hit, Mode, retrieve
 from .splitting import Sentence
 from .store import ArticleInfo, Counts
 
@@ -57,6 +57,7 @@ __all__ = [
     "IndexLockedError",
     "IndexMismatchError",
     "IndexNotFoundError",
+    "Mode",
     "NoArticlesError",
     "OtherFolderError",
     "QAError",
@@ -77,5 +78,6 @@ __all__ = [
     "read_articles",
     "read_feedback",
     "read_file",
+    "record_feedback",
     "retrieve",
 ]

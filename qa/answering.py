@@ -236,8 +236,10 @@ class Answer:
 
         Example:
             >>> again = Answer.from_dict(answer.to_dict())  # doctest: +SKIP
-            >>> again.sentences == answer.sentences  # doctest: +SKIP
+            >>> [s.text for s in again.sentences] == [s.text for s in answer.sentences]  # doctest: +SKIP
             True
+
+        Scores come back rounded as `to_dict()` wrote them.
         """
         try:
             citations = [
@@ -340,7 +342,7 @@ def _citation_dict(c: Citation) -> dict[str, Any]:
 
 def answer(
     question: str,
-    history: Sequence[str | Answer] | None = None,
+    history: Sequence[str | Answer | Mapping[str, Any]] | None = None,
     k: int = PASSAGES,
     filters: Filters | None = None,
     *,
@@ -354,9 +356,10 @@ def answer(
 
     Args:
         question: the question.
-        history: earlier turns of the conversation, oldest first: questions (str) or
-            `Answer`s. Short or anaphoric follow-ups are searched in their context and
-            do not cite again the sentences earlier `Answer`s gave (see `compose`).
+        history: earlier turns of the conversation, oldest first: questions (str),
+            `Answer`s, or answers as JSON (`Answer.to_dict()`). Short or anaphoric
+            follow-ups are searched in their context and do not cite again the sentences
+            earlier answers gave (see `compose`).
         k: how many passages to consider.
         filters: optional date range / sources (`Filters`).
         index: a loaded `Index`, a folder, or None for `settings.index_dir` (`index/`).
@@ -376,6 +379,7 @@ def answer(
     """
     if isinstance(max_sentences, bool) or not isinstance(max_sentences, int) or max_sentences < 1:
         raise QuestionError(f"max_sentences={max_sentences!r} must be a whole number, 1 or more (default 3).")
+    history = _turns(history)
     index = open_index(index, settings)
     query = prepare_query(question, index)
     notices = []
@@ -712,6 +716,25 @@ def _sentence_before(s: ScoredSentence, hits: Sequence[Hit]) -> Sentence | None:
             if position > 0:
                 return h.sentences[position - 1]
     return None
+
+
+def _turns(history: object) -> list[str | Answer] | None:
+    """`answer`'s history as questions and `Answer`s (JSON answers read back), or refused."""
+    if history is None:
+        return None
+    if isinstance(history, (str, bytes, Mapping)) or not isinstance(history, Sequence):
+        raise QuestionError(
+            f"history={history!r:.80} must be a list of the earlier turns, oldest first "
+            "(questions or answers): e.g. history=[earlier_answer]."
+        )
+    turns: list[str | Answer] = []
+    for turn in history:
+        if isinstance(turn, Mapping):
+            turn = Answer.from_dict(turn)
+        if not isinstance(turn, (str, Answer)):
+            raise QuestionError(f"history holds {turn!r:.80}; each turn is a question (str) or an Answer.")
+        turns.append(turn)
+    return turns
 
 
 def _given_before(history: Sequence[str | Answer] | None) -> dict[tuple[str, int], tuple[int, int] | None]:

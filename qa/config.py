@@ -83,6 +83,8 @@ class Settings:
     ray_workers: int | None = None  # Ray workers (one CPU and one encoder each); None: all CPUs
 
     def __post_init__(self) -> None:
+        for f in fields(self):
+            _check_type(f.name, str(f.type), getattr(self, f.name))
         for name in ("index_dir", "articles_dir", "cache_dir"):  # Settings(index_dir="news-index") works too
             if not isinstance(getattr(self, name), Path):
                 object.__setattr__(self, name, Path(getattr(self, name)))
@@ -111,10 +113,37 @@ class Settings:
 
     def with_overrides(self, **overrides: object) -> Settings:
         """Return a copy with every override that is not None applied."""
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise ConfigError(f"Unknown setting {unknown[0]!r}; the settings are {', '.join(sorted(known))}.")
         given: dict[str, Any] = {k: _coerce(k, v) for k, v in overrides.items() if v is not None}
         return replace(self, **given)
 
 
+_KINDS: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "Path": (str, os.PathLike),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+}
+
+
+def _check_type(name: str, annotation: str, value: object) -> None:
+    """Refuse a value of the wrong type: Settings(follow_links="no") would be true, and
+    passage_tokens=100.5 would be written into an index's manifest."""
+    optional = annotation.endswith(" | None")
+    kind = annotation.removesuffix(" | None")
+    if value is None and optional:
+        return
+    fits = isinstance(value, _KINDS[kind]) and not (kind in ("int", "float") and isinstance(value, bool))
+    if not fits:
+        default = next(f.default for f in fields(Settings) if f.name == name)
+        raise ConfigError(f"{name}={value!r} must be {_KIND_WORDS[kind]} (default {default}).")
+
+
+_KIND_WORDS = {"str": "text", "Path": "a path", "int": "a whole number", "float": "a number", "bool": "True or False"}
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 

@@ -5,6 +5,7 @@ A plain value: the store turns it into SQL (with parameters), retrieval applies 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from .errors import QuestionError
@@ -28,6 +29,14 @@ class Filters:
     prefer_recent: bool = False
 
     def __post_init__(self) -> None:
+        for name in ("since", "until"):
+            object.__setattr__(self, name, _iso_date(name, getattr(self, name)))
+        if isinstance(self.sources, str):  # Filters(sources="BBC"): one source, not three letters
+            object.__setattr__(self, "sources", (self.sources,))
+        elif not isinstance(self.sources, (list, tuple)) or not all(isinstance(x, str) for x in self.sources):
+            raise QuestionError(f"sources={self.sources!r} must be publishers or article ids (text).")
+        else:
+            object.__setattr__(self, "sources", tuple(self.sources))
         # ISO dates compare as text; an empty range would only ever answer "not found".
         if self.since and self.until and self.since > self.until:
             raise QuestionError(
@@ -38,3 +47,20 @@ class Filters:
     def restricts(self) -> bool:
         """True when some articles are excluded (ordering preferences do not count)."""
         return bool(self.since or self.until or self.sources)
+
+
+def _iso_date(name: str, value: object) -> str | None:
+    """`value` as YYYY-MM-DD: stored dates are ISO text, compared as text, so "2025-5-1" or
+    "May 1, 2025" would silently select the wrong articles."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            pass
+    raise QuestionError(f"{name}={value!r} is not a date; use YYYY-MM-DD (e.g. 2026-01-31) or a datetime.date.")

@@ -8,13 +8,14 @@ answered. `open_index` keeps one loaded index per folder and reloads it after a 
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from .config import Settings
 from .embedding import Encoder
-from .errors import IndexCorruptError, IndexNotFoundError
+from .errors import ConfigError, IndexCorruptError, IndexNotFoundError
 from .reader import Reader, get_reader
 from .store import (
     BM25_DIR,
@@ -283,6 +284,10 @@ def open_index(index: Index | str | Path | None = None, settings: Settings | Non
     """
     if isinstance(index, Index):
         return index
+    if not isinstance(index, (str, os.PathLike, type(None))):
+        raise ConfigError(f"index={index!r} must be a loaded Index, an index folder (str or Path) or None.")
+    if not isinstance(settings, (Settings, type(None))):
+        raise ConfigError(f"settings={settings!r} must be a Settings (e.g. Settings(index_dir=...)) or None.")
     settings = settings or Settings()
     folder = Path(index) if index is not None else settings.index_dir
     key = (folder.resolve(), settings)

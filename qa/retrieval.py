@@ -27,7 +27,7 @@ from .splitting import Sentence
 from .store import StoredPassage, bm25_terms
 
 Mode = Literal["hybrid", "dense", "bm25"]
-MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
+MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
 CANDIDATES = 50  # per retriever, before fusion
 RERANK = 20  # passages whose sentences join the ranking
 MAX_QUESTION_CHARS = 2000
@@ -176,8 +176,10 @@ def search(
     """
     if mode not in MODES:
         raise QuestionError(f"Unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}.")
-    if k < 1:
-        raise QuestionError(f"k={k} must be at least 1: the number of passages to return.")
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise QuestionError(f"k={k!r} must be a whole number, at least 1: the number of passages to return.")
+    if not isinstance(filters, (Filters, type(None))):
+        raise QuestionError(f"filters={filters!r} must be a Filters (e.g. Filters(since='2026-01-01')) or None.")
     k = min(k, index.counts.passages)  # more than the index holds is all of it (and no huge arrays)
     w = weights or MODE_WEIGHTS[mode]
     filters = filters or Filters()

@@ -391,7 +391,7 @@ def test_max_sentences_below_one_or_not_whole_is_refused(built, count):
 def test_k_below_one_is_refused_as_retrieve_refuses_it(built):
     from qa.errors import QuestionError
 
-    with pytest.raises(QuestionError, match=r"k=0 must be at least 1"):
+    with pytest.raises(QuestionError, match=r"k=0 must be a whole number, at least 1"):
         answer("Who scored?", index=built, k=0)
 
 
@@ -512,3 +512,27 @@ def test_a_date_range_that_ends_before_it_starts_is_refused():
     with pytest.raises(QuestionError, match=r"from 2026-01-01 to 2025-01-01 is empty: .* swap the dates"):
         Filters(since="2026-01-01", until="2025-01-01")
     assert Filters(since="2025-01-01", until="2025-01-01").restricts  # one day is a range
+
+
+def test_history_as_json_answers_works_like_answers(built):
+    first = answer("How many people were evacuated from Grindavik?", index=built)
+    follow = "And the scientists?"
+    as_json = answer(follow, history=[first.to_dict()], index=built)
+    assert [s.text for s in as_json.sentences] == [
+        s.text for s in answer(follow, history=[first], index=built).sentences
+    ]
+
+
+@pytest.mark.parametrize(
+    ("history", "said"),
+    [
+        ("Who scored the goals?", "must be a list of the earlier turns"),  # not read letter by letter
+        (5, "must be a list of the earlier turns"),
+        ([None], r"history holds None; each turn is a question \(str\) or an Answer"),
+    ],
+)
+def test_history_of_the_wrong_shape_is_refused(built, history, said):
+    from qa.errors import QuestionError
+
+    with pytest.raises(QuestionError, match=said):
+        answer("Who was the manager?", history=history, index=built)

@@ -31,3 +31,31 @@ def test_passage_size_has_bounds() -> None:
         Settings(passage_tokens=8)
     with pytest.raises(ConfigError, match="too large; use 8192 or less"):
         Settings(passage_tokens=10**9)
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ({"follow_links": "no"}, "follow_links='no' must be True or False (default False)"),  # "no" is truthy
+        ({"passage_tokens": 100.5}, "passage_tokens=100.5 must be a whole number (default 256)"),
+        ({"passage_tokens": "256"}, "passage_tokens='256' must be a whole number (default 256)"),
+        ({"batch_size": True}, "batch_size=True must be a whole number (default 32)"),
+        ({"abstain_below": "0.2"}, "abstain_below='0.2' must be a number (default 0.12)"),
+        ({"model": None}, "model=None must be text (default all-MiniLM-L6-v2)"),
+        ({"index_dir": None}, "index_dir=None must be a path (default index)"),
+    ],
+)
+def test_a_setting_of_the_wrong_type_is_refused_with_its_default(given, said) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings(**given)
+    assert str(caught.value) == said + "."
+
+
+def test_numbers_and_optional_settings_of_the_right_type_are_kept() -> None:
+    s = Settings(abstain_below=0, max_file_mb=2, ray_workers=None, index_dir="x")
+    assert (s.abstain_below, s.max_file_mb, s.ray_workers, s.index_dir) == (0, 2, None, Path("x"))
+
+
+def test_an_unknown_override_names_the_settings() -> None:
+    with pytest.raises(ConfigError, match=r"Unknown setting 'index'; the settings are abstain_below, articles_dir, "):
+        load_settings(index="x")  # the CLI flag's name, not the setting's (index_dir)

@@ -24,16 +24,29 @@ def test_missing_index_names_the_build_command(tmp_path):
 
 def test_index_built_with_another_model_is_a_clear_error(settings, built):
     with pytest.raises(IndexMismatchError) as err:
-        load_index(settings.index_dir, settings, encoder=FakeEncoder(name="other"))
+        load_index(settings.index_dir, replace(settings, model="other"), encoder=FakeEncoder(name="other"))
     message = str(err.value)
-    assert "was built with model 'all-MiniLM-L6-v2'" in message and "qa index --full" in message
+    assert "was built with model 'all-MiniLM-L6-v2', but the configured model is 'other'" in message
+    assert "qa index --full" in message
+
+
+def test_index_built_with_other_files_of_the_same_model_says_so(settings, built):
+    with pytest.raises(IndexMismatchError) as err:
+        load_index(settings.index_dir, settings, encoder=FakeEncoder(dim=32))  # same name, other fingerprint
+    message = str(err.value)
+    assert "was built with other files of model" in message and "fingerprint fake-64, here fake-32" in message
+    assert message.endswith(f"Rebuild it with: qa index --full --index {settings.index_dir}")
 
 
 def test_index_built_with_other_settings_names_both_values(settings, built, fake):
     other = Settings(**{**settings.__dict__, "passage_tokens": 200})
     with pytest.raises(IndexMismatchError, match=r"passage_tokens: index has 256, configured 200.*qa index --full"):
         load_index(settings.index_dir, other, encoder=fake)
-    with pytest.raises(IndexMismatchError, match=r"\(or use the index as it is with QA_PASSAGE_TOKENS=256\)$"):
+    as_built = (
+        r"\(or use the index as it is with QA_PASSAGE_TOKENS=256,"
+        r" or Settings\(passage_tokens=256\) from Python\)$"
+    )
+    with pytest.raises(IndexMismatchError, match=as_built):
         load_index(settings.index_dir, other, encoder=fake)
 
 

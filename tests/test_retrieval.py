@@ -155,5 +155,48 @@ def test_trudeau_question_top_hit_holds_the_tariff_sentence(real_index):
 def test_k_beyond_the_index_returns_it_all_and_k_below_one_is_refused(built):
     everything = retrieve("tariffs", k=10**9, index=built)
     assert len(everything) == built.counts.passages  # no array of 10**9 rows was made
-    with pytest.raises(QuestionError, match=r"k=0 must be at least 1"):
+    with pytest.raises(QuestionError, match=r"k=0 must be a whole number, at least 1"):
         retrieve("tariffs", k=0, index=built)
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ({"since": "2025-5-1"}, "since='2025-5-1' is not a date; use YYYY-MM-DD"),  # compared as text, it dropped May
+        ({"until": "2025"}, "until='2025' is not a date"),
+        ({"since": 20260101}, "since=20260101 is not a date"),
+        ({"sources": [1]}, "sources=[1] must be publishers or article ids"),
+    ],
+)
+def test_filters_refuse_what_they_cannot_compare(given, said):
+    from qa.errors import QuestionError
+
+    with pytest.raises(QuestionError) as caught:
+        Filters(**given)
+    assert str(caught.value).startswith(said)
+
+
+def test_filters_read_dates_and_a_single_source():
+    import datetime as dt
+
+    f = Filters(since=dt.date(2025, 1, 1), until=" 2026-01-31 ", sources="BBC")  # type: ignore[arg-type]
+    assert (f.since, f.until, f.sources) == ("2025-01-01", "2026-01-31", ("BBC",))  # not ("B", "B", "C")
+
+
+@pytest.mark.parametrize("k", ["3", None, 2.5, True])
+def test_k_must_be_a_whole_number(built, k):
+    from qa.errors import QuestionError
+
+    with pytest.raises(QuestionError, match=r"must be a whole number, at least 1"):
+        retrieve("tariffs", k=k, index=built)
+
+
+def test_wrong_types_for_filters_index_or_settings_are_one_clear_error(built, tmp_path):
+    from qa.errors import ConfigError, QuestionError
+
+    with pytest.raises(QuestionError, match=r"filters=\{'sources': \['BBC'\]\} must be a Filters"):
+        retrieve("tariffs", filters={"sources": ["BBC"]}, index=built)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"index=5 must be a loaded Index, an index folder"):
+        retrieve("tariffs", index=5)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"settings='x' must be a Settings"):
+        retrieve("tariffs", index=tmp_path, settings="x")  # type: ignore[arg-type]

@@ -114,7 +114,6 @@ class ChatApp:
         if mode not in MODES:
             raise QuestionError(f"Unknown mode {mode!r}; use one of {', '.join(MODES)}.")
         sentences = sentence_count(max_sentences)
-        turns = [Answer.from_dict(t) if isinstance(t, Mapping) else t for t in history or ()]
         filters = Filters(
             since=parse_date(since, "From"),
             until=parse_date(until, "To"),
@@ -124,11 +123,11 @@ class ChatApp:
         index = self.index()
         result = answer(
             check_question(question),
-            history=turns or None,
+            history=list(history or ()) or None,  # answer() reads JSON answers back itself
             filters=filters,
             index=index,
             max_sentences=sentences,
-            mode=mode,  # type: ignore[arg-type]  # checked against MODES above
+            mode=mode,  # checked against MODES above
         )
         return Reply(result, index.generation.name)
 

@@ -208,6 +208,12 @@ def check_compatible(manifest: Manifest, wanted: dict[str, Any], index_dir: Path
     if built == wanted:
         return
     rebuild = f"qa index --full --index {index_dir}"
+    if built.get("model_fingerprint") != wanted["model_fingerprint"] and manifest.model.name == model_name:
+        raise IndexMismatchError(
+            f"Index {index_dir} was built with other files of model {model_name!r} (fingerprint "
+            f"{built.get('model_fingerprint')}, here {wanted['model_fingerprint']}): the model was updated or "
+            f"replaced since. Rebuild it with: {rebuild}"
+        )
     if built.get("model_fingerprint") != wanted["model_fingerprint"]:
         raise IndexMismatchError(
             f"Index {index_dir} was built with model {manifest.model.name!r}, but the configured model is "
@@ -219,7 +225,10 @@ def check_compatible(manifest: Manifest, wanted: dict[str, Any], index_dir: Path
     )
     as_built = ""
     if built.get("passage_tokens") != wanted.get("passage_tokens") and built.get("passage_tokens") is not None:
-        as_built = f" (or use the index as it is with QA_PASSAGE_TOKENS={built['passage_tokens']})"
+        as_built = (
+            f" (or use the index as it is with QA_PASSAGE_TOKENS={built['passage_tokens']}, "
+            f"or Settings(passage_tokens={built['passage_tokens']}) from Python)"
+        )
     raise IndexMismatchError(
         f"Index {index_dir} was built with other settings ({diffs}). Rebuild it: {rebuild}{as_built}"
     )

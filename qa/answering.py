@@ -368,7 +368,8 @@ def answer(
         fast: skip the reader: sentences are chosen by their retrieval scores alone
             (~9 ms instead of ~100; no answer span).
         settings: model, index and abstention settings for loading `index` from a folder
-            (default: `Settings()`; `load_settings()` adds the `QA_*` environment).
+            (default: `Settings()`; `load_settings()` adds the `QA_*` environment). A loaded
+            `Index` answers with the settings it was loaded with; this is not used then.
 
     Example (over the seed index `make chat` builds; tests/test_answering.py checks it):
         >>> a = answer("What tariffs did Trudeau impose?")  # doctest: +SKIP
@@ -610,10 +611,10 @@ def cite(
     """Number articles by first appearance ([1] is the first sentence's article); attach
     each sentence's answer span (`spans`: sentence id -> body offsets) and, where the
     sentence leans on the one before it, that sentence as context (found in `hits`), unless
-    the answer already shows its words (the sentence cited just before, or a copy of it)."""
+    the answer already shows its words (a sentence it cites, before or after, or a copy of it)."""
     numbers: dict[str, int] = {}
     out: list[AnswerSentence] = []
-    shown: set[str] = set()
+    shown: set[str] = {_words(s.text) for s in ordered}
     for s in ordered:
         h = s.hit
         n = numbers.setdefault(h.source.article_id, len(numbers) + 1)
@@ -632,7 +633,8 @@ def cite(
         context = _sentence_before(s, hits) if leans_on_previous(s.text) else None
         if context is not None and _words(context.text) in shown:
             context = None
-        shown.update(_words(x.text) for x in (s, context) if x is not None)
+        if context is not None:
+            shown.add(_words(context.text))
         out.append(AnswerSentence(text=s.text, citation=citation, score=s.score, span=span, context=context))
     return tuple(out)
 

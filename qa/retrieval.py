@@ -125,7 +125,8 @@ def retrieve(
         mode: "hybrid" (default), "dense" or "bm25".
         filters: optional date range and sources.
         settings: model and index settings for loading `index` from a folder (default:
-            `Settings()`; `load_settings()` adds the `QA_*` environment).
+            `Settings()`; `load_settings()` adds the `QA_*` environment). Not used for a
+            loaded `Index`, which keeps the settings it was loaded with.
 
     Example:
         >>> hits = retrieve("What tariffs did Trudeau impose?", k=3)

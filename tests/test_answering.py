@@ -82,6 +82,9 @@ def test_context_is_not_shown_when_the_answer_already_shows_its_words():
     for lead in (in_article("a", first, 1, 0.9), in_article("copy", first, 1, 0.9)):
         cited = cite([lead, in_article("a", second, 2, 0.8)])
         assert [s.text for s in cited] == [first.text, second.text] and cited[1].context is None
+    # or cited after it: the context would show a sentence the answer cites again below
+    cited = cite([in_article("a", second, 2, 0.9), in_article("a", first, 1, 0.8)])
+    assert [s.text for s in cited] == [second.text, first.text] and cited[0].context is None
 
 
 def test_mmr_drops_near_duplicates_and_weak_sentences():

@@ -530,13 +530,14 @@ def test_two_tabs_keep_each_others_conversations(page):
     other.goto(page.url, wait_until="domcontentloaded")
     other.locator("#q textarea").wait_for()
     ask(page, QUESTION)
-    back_to(other)  # its copy is stale now: it reloads before it is used, showing the first tab's chat
-    expect(other.locator("#chats label")).to_have_count(1)
-    other.locator("#new-chat").click()
-    expect(bots(other)).to_have_count(0)
+    back_to(other)  # its copy is stale now: it reloads before it is used
+    expect(other.locator("#chats label")).to_have_count(1)  # the first tab's conversation is listed
+    expect(other.locator("#qa-tab-notice")).to_contain_text("conversations saved in another tab")
+    expect(bots(other)).to_have_count(0)  # and this tab still shows its own (new) conversation
     ask(other, "How many visitors came to the harbour festival?")
     back_to(page)
     expect(page.locator("#chats label")).to_have_count(2)
+    expect(last_answer(page)).to_contain_text(TRUDEAU)  # its own conversation, not the other tab's last
     page.locator("#new-chat").click()
     expect(bots(page)).to_have_count(0)
     ask(page, "Who organised the festival?")
@@ -676,6 +677,9 @@ def test_a_bad_date_gives_the_question_back_to_send_again(page):
     expect(last_answer(page).locator(".qa-error")).to_be_visible()
     expect(page.locator("#q textarea")).to_have_value(QUESTION)  # not retyped after fixing the date
     expect(page.locator("#send")).to_be_enabled()
+    page.locator("#chatbot button[aria-label='Like']").last.click()  # an error is not an answer to rate
+    toast(page, "cannot be rated")
+    expect(page.locator("#chatbot button[aria-label='Liked']")).to_have_count(0)  # the thumb goes out again
 
 
 def test_what_is_typed_while_an_answer_streams_in_is_kept(page):

@@ -340,6 +340,6 @@ def test_an_empty_publisher_filter_says_where_publishers_come_from(publishers: l
     _, publisher_filter, _, _ = index_view_values(app)  # type: ignore[arg-type]
     assert publisher_filter["choices"] == publishers
     if publishers:
-        assert publisher_filter["info"] is None
+        assert publisher_filter["info"] == ""
     else:
         assert "Source: header line" in publisher_filter["info"]

@@ -106,7 +106,7 @@ def index_view_values(app: ChatApp) -> tuple[Any, ...]:
         gr.update(
             choices=publishers,
             # An empty list with no reason reads as broken; say where a publisher comes from.
-            info=None
+            info=""  # None would leave an earlier note in place
             if publishers
             else (
                 "No article names its publisher: a Source: header line, a JSON record's "

@@ -15,6 +15,7 @@ are read in context and do not cite the same sentences again.
 from __future__ import annotations
 
 import logging
+import math
 import time
 import uuid
 from collections.abc import Iterator
@@ -276,7 +277,8 @@ class ChatTab:
         self.undo_delete.click(self.restore_deleted, self.store, shown, api_visibility="private", queue=False).then(
             None, js=SAVED_JS
         )
-        self.chatbot.like(self.rate, self.store, self.store, api_visibility="private").then(  # queued: toasts need it
+        rated = [self.store, self.chatbot]
+        self.chatbot.like(self.rate, self.store, rated, api_visibility="private").then(  # queued: toasts need it
             None, js=SAVED_JS
         )
 
@@ -307,8 +309,9 @@ class ChatTab:
         turn_number = len((chat or {}).get("turns", []))
         history = [t.get("answer") or t["search_text"] for t in (chat or {}).get("turns", []) if t.get("search_text")]
         n, mode, since, until, publishers, articles, recent = options
-        # The slider's number box takes any typed value (2.5); the slider shows it rounded.
-        n = min(MAX_CITED, max(1, round(n))) if isinstance(n, (int, float)) else n
+        # The slider's number box takes any typed value (2.5); the slider shows it rounded half
+        # up, as here (Python's round() would give 2).
+        n = min(MAX_CITED, max(1, math.floor(n + 0.5))) if isinstance(n, (int, float)) else n
         # After the first update the box and the button are left alone: what the user types
         # while the answer streams in stays (and the box's own handler re-enables Ask).
         box: tuple[Any, Any] = (gr.skip(), gr.skip())
@@ -398,14 +401,14 @@ class ChatTab:
         turn = turns[index // 2] if 0 <= index // 2 < len(turns) else None
         if not turn or not turn.get("rating"):
             gr.Warning("This message cannot be rated: it is not an answer.", duration=4)
-            return gr.skip()
+            return gr.skip(), conversation(current_chat(store))  # the thumb just clicked goes out again
         if not isinstance(evt.liked, bool):  # un-rating: nothing to record, the thumb goes
-            return with_verdict(store, index // 2, None)
+            return with_verdict(store, index // 2, None), gr.skip()
         try:
             self.app.record_feedback(turn["rating"], evt.liked)
         except QAError as exc:
             log.warning("feedback not saved: %s", exc)
             gr.Warning(f"Feedback not saved: {exc}", duration=6)
-            return gr.skip()
+            return gr.skip(), conversation(current_chat(store))
         gr.Info("Thanks: marked helpful." if evt.liked else "Thanks: marked not helpful.", duration=3)
-        return with_verdict(store, index // 2, "Like" if evt.liked else "Dislike")
+        return with_verdict(store, index // 2, "Like" if evt.liked else "Dislike"), gr.skip()

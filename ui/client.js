@@ -190,7 +190,7 @@
     closeSidebar();
   }, 50);
   document.addEventListener("click", (event) => {
-    if (event.target.closest && event.target.closest("#new-chat, #chats label, #delete-chat")) {
+    if (event.target.closest && event.target.closest("#new-chat, #chats label, #undo-delete")) {
       setTimeout(closeSidebar, 50);
     }
   });
@@ -205,29 +205,59 @@
     if (event.key === window.verbatimRevisionKey) staleConversations = true;
   });
   const DRAFT = "verbatim-draft";
+  const OPEN_CHAT = "verbatim-open-chat"; // the conversation this tab showed ("" for a new one)
   function reloadIfStale(event) {
     if (!staleConversations || document.hidden) return;
     staleConversations = false;
-    if (event && event.cancelable) event.preventDefault();
+    if (event && event.cancelable && event.type !== "focusin") event.preventDefault();
     const box = document.querySelector("#q textarea");
     if (box && box.value) sessionStorage.setItem(DRAFT, box.value); // a question being typed survives
+    const open = document.querySelector("#chats input:checked");
+    sessionStorage.setItem(OPEN_CHAT, open ? open.value : "");
     window.location.reload();
   }
   document.addEventListener("visibilitychange", reloadIfStale);
   window.addEventListener("focus", reloadIfStale);
+  document.addEventListener("focusin", reloadIfStale, true); // before the first key is typed
   document.addEventListener("pointerdown", reloadIfStale, true);
   document.addEventListener("keydown", reloadIfStale, true);
-  const draft = sessionStorage.getItem(DRAFT);
-  if (draft) {
+
+  function afterReload() {
+    const draft = sessionStorage.getItem(DRAFT);
+    const openChat = sessionStorage.getItem(OPEN_CHAT);
     sessionStorage.removeItem(DRAFT);
+    sessionStorage.removeItem(OPEN_CHAT);
+    if (openChat === null) return;
+    let tries = 0;
     const restore = setInterval(() => {
       const box = document.querySelector("#q textarea");
-      if (!box) return;
+      const checked = document.querySelector("#chats input:checked");
+      const mine = openChat && document.querySelector(`#chats input[value="${CSS.escape(openChat)}"]`);
+      if (!box || (openChat && !mine && tries < 100)) return void tries++;
+      // The page opens the conversation the other tab opened last: this tab's comes back.
+      if (mine && !mine.checked) return void mine.click();
+      if (!openChat && checked && tries < 100) {
+        document.getElementById("new-chat").click();
+        return void tries++;
+      }
+      if (tries++ < 10) return; // let the page settle before the draft goes in
       clearInterval(restore);
-      box.value = draft;
-      box.dispatchEvent(new Event("input", { bubbles: true })); // so that Gradio sees it
+      if (draft) {
+        box.value = draft;
+        box.dispatchEvent(new Event("input", { bubbles: true })); // so that Gradio sees it
+      }
+      notice("Updated with the conversations saved in another tab; the Options are back to their defaults.");
     }, 50);
   }
+  function notice(text) {
+    const note = document.createElement("div");
+    note.id = "qa-tab-notice";
+    note.setAttribute("role", "status");
+    note.textContent = text;
+    document.body.appendChild(note);
+    setTimeout(() => note.remove(), 6000);
+  }
+  afterReload();
 
   // -- articles table: full text on hover ----------------------------------------------------
   document.addEventListener("mouseover", (event) => {

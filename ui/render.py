@@ -291,7 +291,7 @@ def starter_questions(articles: Sequence[ArticleInfo], limit: int = STARTERS) ->
     newest = sorted(articles, key=lambda a: (a.source.date or "", a.indexed_at), reverse=True)
     questions: list[str] = []
     for info in newest:
-        title = _shorten(" ".join(info.source.title.split()), 60).rstrip(" .?!")
+        title = _starter_title(" ".join(info.source.title.split()))
         # Measured over 60 BBC articles (2026-12-01): this form is answered for 57 and leads
         # with its own article for 38; "What about “…”?" (until then) for 53 and 31.
         question = f"What happened in “{title}”?"
@@ -300,6 +300,23 @@ def starter_questions(articles: Sequence[ArticleInfo], limit: int = STARTERS) ->
         if len(questions) == limit:
             break
     return questions
+
+
+def _starter_title(title: str, width: int = 60) -> str:
+    """A title short enough for a starter card: cut at its last clause break within `width`
+    (an article without a title is titled with its first sentence), else at a word, with "…".
+
+    Example:
+        >>> _starter_title("As Canadian leader Mark Carney arrives in China on Wednesday, his hosts see an …")
+        'As Canadian leader Mark Carney arrives in China on Wednesday'
+    """
+    if len(title) <= width:
+        return title.rstrip(" .?!")
+    head = title[: width + 2]  # a break just after `width` characters still counts
+    cut = max(head.rfind(mark) for mark in (", ", "; ", ": ", " – ", " — "))
+    if cut >= 20:
+        return head[:cut].rstrip(" .?!")
+    return _shorten(title, width).rstrip(" .?!")
 
 
 def chat_title(question: str) -> str:

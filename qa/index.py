@@ -266,6 +266,9 @@ def _check_counts(
 # -- one loaded index per folder, reloaded when a build replaces it ----------------------------------
 
 _OPEN: dict[tuple[Path, Settings], Index] = {}
+# Loaded indexes kept per process, least recently used dropped first: a caller sweeping
+# settings (60 thresholds) kept 60 indexes and their open files until the process ended.
+_MAX_OPEN = 8
 _OPEN_LOCK = threading.Lock()
 _LOADING: dict[tuple[Path, Settings], threading.Lock] = {}
 
@@ -292,7 +295,9 @@ def open_index(index: Index | str | Path | None = None, settings: Settings | Non
     folder = Path(index) if index is not None else settings.index_dir
     key = (folder.resolve(), settings)
     with _OPEN_LOCK:
-        loaded = _OPEN.get(key)
+        loaded = _OPEN.pop(key, None)
+        if loaded is not None:
+            _OPEN[key] = loaded  # now the most recently used
         loading = _LOADING.setdefault(key, threading.Lock())
     if loaded is not None and current_generation(folder) == loaded.generation:
         return loaded
@@ -306,7 +311,12 @@ def open_index(index: Index | str | Path | None = None, settings: Settings | Non
         if loaded is None or current_generation(folder) != loaded.generation:
             fresh = load_index(folder, settings, previous=loaded)
             with _OPEN_LOCK:
+                _OPEN.pop(key, None)
                 _OPEN[key] = loaded = fresh
+                while len(_OPEN) > _MAX_OPEN:  # a caller holding an evicted Index keeps it alive
+                    oldest = next(iter(_OPEN))
+                    del _OPEN[oldest]
+                    _LOADING.pop(oldest, None)
         return loaded
     finally:
         loading.release()

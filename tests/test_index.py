@@ -357,3 +357,20 @@ def test_an_index_path_that_is_a_file_is_a_clear_error(tmp_path, settings, fake)
         load_index(afile, settings, encoder=fake)
     with pytest.raises(ArticleError, match=r"is a file, not an index folder"):
         build_index(replace(settings, index_dir=afile), encoder=fake, progress=False)
+
+
+def test_open_index_keeps_the_most_recently_used_indexes_only(settings, fake, fake_loads, monkeypatch):
+    import qa.index
+    from qa.build import build_index
+    from qa.index import open_index
+
+    monkeypatch.setattr(qa.index, "_MAX_OPEN", 3)
+    build_index(settings, encoder=fake, progress=False)
+    sweep = [replace(settings, abstain_below=i / 10) for i in range(5)]  # a caller sweeping a threshold
+    first = open_index(settings.index_dir, sweep[0])
+    for s in sweep[1:]:
+        open_index(settings.index_dir, s)
+        open_index(settings.index_dir, sweep[0])  # used again: kept
+    assert len(qa.index._OPEN) == 3
+    assert open_index(settings.index_dir, sweep[0]) is first
+    assert [k[1].abstain_below for k in qa.index._OPEN] == [0.3, 0.4, 0.0]  # the least recently used went

@@ -529,12 +529,21 @@ def test_two_tabs_keep_each_others_conversations(page):
     other = page.context.new_page()  # a second tab: the same browser storage
     other.goto(page.url, wait_until="domcontentloaded")
     other.locator("#q textarea").wait_for()
+    other.locator("#options").get_by_text("Options").click()  # Options set in the second tab
+    other.locator("#opt-since textarea, #opt-since input").first.fill("2030-01-01")
+    other.locator("#opt-mode").get_by_text("bm25").click()
+    other.locator("#opt-sentences input[type=number]").fill("2")
+    other.locator("#opt-sentences input[type=number]").press("Enter")
     ask(page, QUESTION)
     back_to(other)  # its copy is stale now: it reloads before it is used
     expect(other.locator("#chats label")).to_have_count(1)  # the first tab's conversation is listed
     expect(other.locator("#qa-tab-notice")).to_contain_text("conversations saved in another tab")
     expect(bots(other)).to_have_count(0)  # and this tab still shows its own (new) conversation
+    expect(other.locator("#opt-since textarea, #opt-since input").first).to_have_value("2030-01-01")  # and Options
+    expect(other.locator("#opt-mode input[value=bm25]")).to_be_checked()
+    expect(other.locator("#opt-sentences input[type=range]")).to_have_value("2")
     ask(other, "How many visitors came to the harbour festival?")
+    expect(last_answer(other)).to_contain_text("No article matches these filters")  # the restored date applies
     back_to(page)
     expect(page.locator("#chats label")).to_have_count(2)
     expect(last_answer(page)).to_contain_text(TRUDEAU)  # its own conversation, not the other tab's last

@@ -206,6 +206,58 @@
   });
   const DRAFT = "verbatim-draft";
   const OPEN_CHAT = "verbatim-open-chat"; // the conversation this tab showed ("" for a new one)
+  const OPTIONS = "verbatim-options";
+  const field = (id) => document.querySelector(`#${id} textarea, #${id} input[type=text], #${id} input[type=number]`);
+  // The Options a reload would reset. The two multi-select filters cannot be set back from
+  // here; the notice says when they were in use.
+  function readOptions() {
+    const mode = document.querySelector("#opt-mode input:checked");
+    const recent = document.querySelector("#opt-recent input");
+    return {
+      sentences: field("opt-sentences") && field("opt-sentences").value,
+      mode: mode && mode.value,
+      since: field("opt-since") && field("opt-since").value,
+      until: field("opt-until") && field("opt-until").value,
+      recent: !!(recent && recent.checked),
+      filtered: document.querySelectorAll("#opt-publishers .token, #opt-articles .token").length > 0,
+    };
+  }
+  function setText(input, value) {
+    if (!input || value == null || input.value === value) return;
+    input.value = value;
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+    input.dispatchEvent(new Event("blur"));
+  }
+  // Gradio renders the Options only once their accordion has been opened: open it, set them
+  // back, close it again.
+  function restoreOptions(options) {
+    const changed =
+      (options.sentences && options.sentences !== "3") ||
+      (options.mode && options.mode !== "hybrid") ||
+      options.since ||
+      options.until ||
+      options.recent;
+    const toggle = document.querySelector("#options .label-wrap");
+    if (!changed || !toggle) return;
+    if (!field("opt-since")) toggle.click();
+    let tries = 0;
+    const wait = setInterval(() => {
+      if (!field("opt-since") && tries++ < 100) return;
+      clearInterval(wait);
+      writeOptions(options);
+      setTimeout(() => toggle.click(), 100);
+    }, 50);
+  }
+  function writeOptions(options) {
+    setText(field("opt-sentences"), options.sentences);
+    setText(field("opt-since"), options.since);
+    setText(field("opt-until"), options.until);
+    const mode = options.mode && document.querySelector(`#opt-mode input[value="${CSS.escape(options.mode)}"]`);
+    if (mode && !mode.checked) mode.click();
+    const recent = document.querySelector("#opt-recent input");
+    if (recent && recent.checked !== options.recent) recent.click();
+  }
   function reloadIfStale(event) {
     if (!staleConversations || document.hidden) return;
     staleConversations = false;
@@ -214,6 +266,7 @@
     if (box && box.value) sessionStorage.setItem(DRAFT, box.value); // a question being typed survives
     const open = document.querySelector("#chats input:checked");
     sessionStorage.setItem(OPEN_CHAT, open ? open.value : "");
+    sessionStorage.setItem(OPTIONS, JSON.stringify(readOptions()));
     window.location.reload();
   }
   document.addEventListener("visibilitychange", reloadIfStale);
@@ -225,8 +278,10 @@
   function afterReload() {
     const draft = sessionStorage.getItem(DRAFT);
     const openChat = sessionStorage.getItem(OPEN_CHAT);
+    const options = JSON.parse(sessionStorage.getItem(OPTIONS) || "null");
     sessionStorage.removeItem(DRAFT);
     sessionStorage.removeItem(OPEN_CHAT);
+    sessionStorage.removeItem(OPTIONS);
     if (openChat === null) return;
     let tries = 0;
     const restore = setInterval(() => {
@@ -246,7 +301,11 @@
         box.value = draft;
         box.dispatchEvent(new Event("input", { bubbles: true })); // so that Gradio sees it
       }
-      notice("Updated with the conversations saved in another tab; the Options are back to their defaults.");
+      if (options) restoreOptions(options);
+      notice(
+        "Updated with the conversations saved in another tab." +
+          (options && options.filtered ? " The Publisher and Article filters were cleared: set them again in Options." : "")
+      );
     }, 50);
   }
   function notice(text) {

@@ -164,6 +164,7 @@ def test_highlights_are_readable_in_light_and_dark_themes(browser, server, tmp_p
             expect(page.locator("#sources mark.qa-cited").first).to_be_visible()
             readable = ["#sources mark.qa-cited", "#chatbot .qa-text", "#sources .qa-passage"]
             readable += [".qa-tagline", "#chatbot .qa-meta", "#chatbot .qa-label", "#chatbot a.qa-cite"]  # muted, small
+            readable.append("#tabs [role=tab][aria-selected=true]")
             if page.locator("#sources mark.qa-span").count():  # the reader's answer span, when it has one
                 readable.append("#sources mark.qa-span")
             for selector in readable:

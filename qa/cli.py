@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from .config import Settings, load_settings
 from .errors import QAError
+from .wording import counted
 
 if TYPE_CHECKING:  # the commands import what they need when they run: `qa --help` stays instant
     from .answering import Answer
@@ -482,19 +483,6 @@ def _date(value: str | None, flag: str) -> str | None:
         return dt.date.fromisoformat(value).isoformat()
     except ValueError:
         raise QAError(f"{flag} {value!r} is not a date; use YYYY-MM-DD, e.g. {flag} 2026-01-13.") from None
-
-
-def counted(n: int, noun: str) -> str:
-    """`n` (with thousands separators) and a regular noun, plural unless n is 1: what every
-    count in the command's output (`qa index`, `qa info`, `qa index --watch`'s log) reads.
-
-    Example:
-        >>> counted(1, "article"), counted(5839, "passage"), counted(2, "batch")
-        ('1 article', '5,839 passages', '2 batches')
-    """
-    if n == 1:
-        return f"1 {noun}"
-    return f"{n:,} {noun}{'es' if noun.endswith(('ch', 'sh', 's', 'x')) else 's'}"
 
 
 def _segments_text(index: Index) -> str:

@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from .articles import SUPPORTED_SUFFIXES, ignored_name
 from .build import BuildReport, build_index, check_index_place
-from .cli import counted
 from .config import Settings
 from .embedding import Encoder
 from .errors import ArticleError, ConfigError, IndexLockedError, NoArticlesError, QAError, WatchError
+from .wording import counted
 
 if TYPE_CHECKING:  # watchfiles is imported when watching starts: `qa --help` stays instant
     from watchfiles import Change

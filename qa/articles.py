@@ -792,12 +792,13 @@ def _json_articles(text: str, rel: str, jsonl: bool) -> Iterator[Article | Skipp
             try:
                 records.append((str(n), json.loads(line)))
             except json.JSONDecodeError as exc:
-                yield Skipped(f"{rel}:{n}", f"malformed JSON line ({exc.msg} at column {exc.colno})")
+                problem = exc.msg.removesuffix(" at")  # "Invalid control character at" already ends in "at"
+                yield Skipped(f"{rel}:{n}", f"malformed JSON line ({problem} at column {exc.colno})")
     else:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise _Skip(f"malformed JSON ({exc.msg} at line {exc.lineno})") from None
+            raise _Skip(f"malformed JSON ({exc.msg.removesuffix(' at')} at line {exc.lineno})") from None  # idem
         items = data if isinstance(data, list) else [data]
         records = [(str(n), item) for n, item in enumerate(items, start=1)]
     for where, record in records:

@@ -726,3 +726,9 @@ def test_file_names_that_are_not_utf8_or_hold_a_newline_are_skipped_with_the_fix
     assert [a.source.article_id for a in result.articles] == ["👨\u200d👩\u200d👧 family.txt"]
     assert sorted(s.path for s in result.skipped) == ["new\\nline.txt", "\ufffd\ufffdname.txt"]
     assert all(s.reason.endswith("rename the file") for s in result.skipped)
+
+
+def test_malformed_json_is_named_once_per_problem(tmp_path):
+    write(tmp_path, "bad.json", '{"text": "a\x01b"}')  # a raw control character inside a string
+    skipped = read_articles(tmp_path).skipped
+    assert [s.reason for s in skipped] == ["malformed JSON (Invalid control character at line 1)"]  # not "at at"

@@ -325,9 +325,11 @@ def test_deleting_an_article_of_a_multi_article_file_says_the_whole_file_goes(mo
     monkeypatch.setattr(service.ChatApp, "index", lambda self: index)
     tab = ArticlesTab(service.ChatApp(Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index")))
     assert tab.app.articles_in_file("wire.jsonl") == 2
-    text = tab.ask_confirmation("wire.jsonl#2")[1]
+    _, text, button = tab.ask_confirmation("wire.jsonl#2")
     assert text.endswith("It holds 2 articles, all of which go with it; to remove only this one, edit the file.")
-    assert "It holds" not in tab.ask_confirmation("a.txt")[1]
+    assert button == "Yes, delete all 2"
+    _, text, button = tab.ask_confirmation("a.txt")
+    assert "It holds" not in text and button == "Yes, delete it"
 
 
 @pytest.mark.parametrize("publishers", [[], ["BBC"]])
@@ -343,3 +345,31 @@ def test_an_empty_publisher_filter_says_where_publishers_come_from(publishers: l
         assert publisher_filter["info"] == ""
     else:
         assert "Source: header line" in publisher_filter["info"]
+
+
+def test_an_upload_says_when_it_was_renamed_and_which_records_it_skipped(tmp_path: Path, monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from ui import service
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "solar-farm.txt").write_text("title: Solar farm\n\nThe farm will cost 620 million.")
+    app = service.ChatApp(Settings(articles_dir=articles, index_dir=tmp_path / "index"))
+    report = SimpleNamespace(counts=SimpleNamespace(articles=3), added=["x"], updated=[], removed=[], seconds=0.1)
+    monkeypatch.setattr(app, "_build", lambda **_: report)
+    newer = tmp_path / "solar-farm.txt"
+    newer.write_text("title: Solar farm\n\nThe farm will cost 700 million.")
+    accented = tmp_path / "Rapport été.txt"
+    accented.write_text("title: Rapport\n\nThe summer report is out.")
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text('{"text": "A good record with words."}\n{"title": "no text"}\nnot json\n')
+    outcome = app.add_files([str(newer), str(accented), str(mixed)])
+    said = "\n".join(outcome.done)
+    assert "solar-farm.txt was saved as solar-farm-2.txt: a different solar-farm.txt is already there" in said
+    assert "delete solar-farm.txt (select it in the table), then upload again" in said
+    assert "Rapport été.txt was saved as Rapport-t.txt" in said
+    assert outcome.problems == [
+        "In mixed.jsonl, 2 skipped: mixed.jsonl:3: malformed JSON line (Expecting value at column 1); "
+        'mixed.jsonl:2: record has no "text" string'
+    ]

@@ -81,7 +81,9 @@ class ArticlesTab:
         # delete the article it asked about.
         picked = [self.selected, self.picked, self.delete, self.preview, self.confirm_row]
         self.table.select(self.pick, None, picked, **private)
-        self.delete.click(self.ask_confirmation, self.selected, [self.confirm_row, self.picked], **private)
+        self.delete.click(
+            self.ask_confirmation, self.selected, [self.confirm_row, self.picked, self.confirm], **private
+        )
         cleared = [self.confirm_row, self.selected, self.picked, self.delete, self.preview]
         self.cancel.click(self.clear_selection, None, cleared, queue=False, **private)
         self.confirm.click(self.remove, [self.selected, self.search], [*listing, *cleared], **private)
@@ -131,7 +133,8 @@ class ArticlesTab:
         """Show what would be deleted, and the Yes / Cancel buttons."""
         info = self.app.index().article(article_id) if article_id else None
         if info is None:
-            return gr.update(visible=False), "That article is no longer in the index." if article_id else PICK_PROMPT
+            gone = "That article is no longer in the index." if article_id else PICK_PROMPT
+            return gr.update(visible=False), gone, gr.skip()
         together = self.app.articles_in_file(info.source.path)
         others = (
             f" It holds {together} articles, all of which go with it; to remove only this one, edit the file."
@@ -142,6 +145,7 @@ class ArticlesTab:
             gr.update(visible=True),
             f"Delete **{_md(info.source.title)}**? This removes the file `{_code(info.source.path)}` "
             f"from the articles folder and from the index.{others}",
+            f"Yes, delete all {together}" if together > 1 else "Yes, delete it",
         )
 
     @staticmethod

@@ -173,18 +173,28 @@ class ChatApp:
 
     def add_files(self, paths: list[Any], on_progress: Progress | None = None) -> Outcome:
         """Copy uploaded files into the articles folder (safely) and index them."""
-        outcome, added = Outcome(), []
+        outcome, added, renamed = Outcome(), [], []
         for path in paths or []:
             original = Path(str(getattr(path, "orig_name", None) or path)).name
             source = Path(str(path))
-            problem = self._check_upload(source, original)
-            target = None if problem else self._free_name(safe_filename(original), source)
+            problem, skipped = self._check_upload(source, original)
+            safe = safe_filename(original)
+            target = None if problem else self._free_name(safe, source)
             if problem or target is None:
                 reason = problem or "the same file is already in the articles folder"
                 outcome.problems.append(f"Not added: {original}: {reason}")
                 continue
             shutil.copyfile(source, target)
             added.append(target.name)
+            if skipped:  # a .json/.jsonl file whose other records were read
+                outcome.problems.append(f"In {original}, {len(skipped)} skipped: {'; '.join(skipped[:5])}")
+            if target.name != safe:
+                renamed.append(
+                    f"{original} was saved as {target.name}: a different {safe} is already there. To replace "
+                    f"that article instead, delete {safe} (select it in the table), then upload again."
+                )
+            elif target.name != original:
+                renamed.append(f"{original} was saved as {target.name} (a file name of plain letters and digits).")
         if added:
             try:
                 report = self._build(on_progress=on_progress)
@@ -197,18 +207,21 @@ class ChatApp:
                 f"Added {', '.join(added)}. The index now holds {report.counts.articles} articles "
                 f"({len(report.added)} new, {len(report.updated)} updated{removed}; {report.seconds:.1f} s)."
             )
+            outcome.done.extend(renamed)
         return outcome
 
-    def _check_upload(self, source: Path, original: str) -> str | None:
+    def _check_upload(self, source: Path, original: str) -> tuple[str | None, list[str]]:
+        """Why the upload cannot be indexed (None: it can), and the records of it that will be
+        skipped (a .json/.jsonl file's bad records, each with where and why)."""
         if Path(original).suffix.lower() not in SUPPORTED_SUFFIXES:
-            return f"unsupported file type; allowed: {', '.join(SUPPORTED_SUFFIXES)}"
+            return f"unsupported file type; allowed: {', '.join(SUPPORTED_SUFFIXES)}", []
         size = source.stat().st_size
         if size > self.max_upload_bytes:
-            return f"{size / 1048576:.1f} MB is over the {self.max_upload_bytes / 1048576:g} MB upload limit"
+            return f"{size / 1048576:.1f} MB is over the {self.max_upload_bytes / 1048576:g} MB upload limit", []
         result = read_file(source, original, self.max_upload_bytes)
         if not result.articles:
-            return "; ".join(s.reason for s in result.skipped) or "no article found in the file"
-        return None
+            return "; ".join(s.reason for s in result.skipped) or "no article found in the file", []
+        return None, [str(s) for s in result.skipped]
 
     def _free_name(self, name: str, source: Path) -> Path | None:
         """A path in the articles folder that overwrites nothing (None: identical file exists)."""

@@ -241,11 +241,19 @@
     const toggle = document.querySelector("#options .label-wrap");
     if (!changed || !toggle) return;
     if (!field("opt-since")) toggle.click();
+    const rendered = () =>
+      field("opt-since") && field("opt-until") && field("opt-sentences") &&
+      document.querySelector("#opt-mode input") && document.querySelector("#opt-recent input");
+    const restored = () => {
+      const now = readOptions();
+      return ["sentences", "mode", "since", "until", "recent"].every((k) => options[k] == null || now[k] === options[k]);
+    };
     let tries = 0;
     const wait = setInterval(() => {
-      if (!field("opt-since") && tries++ < 100) return;
+      if (!rendered() && tries++ < 100) return;
+      // Set again until every value reads back (the radio and checkbox render a moment later).
+      if (!restored() && tries++ < 120) return void writeOptions(options);
       clearInterval(wait);
-      writeOptions(options);
       setTimeout(() => toggle.click(), 100);
     }, 50);
   }

@@ -783,6 +783,11 @@ def _join_lines(lines: list[str]) -> str:
     return "\n\n".join(paragraphs)
 
 
+def _json_problem(exc: json.JSONDecodeError) -> str:
+    """What is wrong, without the "at" some of json's messages end with ("Invalid control character at")."""
+    return exc.msg.removesuffix(" at")
+
+
 def _json_articles(text: str, rel: str, jsonl: bool) -> Iterator[Article | Skipped]:
     if jsonl:
         records: list[tuple[str, Any]] = []
@@ -792,13 +797,12 @@ def _json_articles(text: str, rel: str, jsonl: bool) -> Iterator[Article | Skipp
             try:
                 records.append((str(n), json.loads(line)))
             except json.JSONDecodeError as exc:
-                problem = exc.msg.removesuffix(" at")  # "Invalid control character at" already ends in "at"
-                yield Skipped(f"{rel}:{n}", f"malformed JSON line ({problem} at column {exc.colno})")
+                yield Skipped(f"{rel}:{n}", f"malformed JSON line ({_json_problem(exc)} at column {exc.colno})")
     else:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise _Skip(f"malformed JSON ({exc.msg.removesuffix(' at')} at line {exc.lineno})") from None  # idem
+            raise _Skip(f"malformed JSON ({_json_problem(exc)} at line {exc.lineno})") from None
         items = data if isinstance(data, list) else [data]
         records = [(str(n), item) for n, item in enumerate(items, start=1)]
     for where, record in records:

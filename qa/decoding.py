@@ -88,8 +88,8 @@ _COMMON_HANGUL = frozenset(
 )
 
 
-def _japanese_or_korean(sample: bytes) -> tuple[str, str] | None:
-    """The sample read as Japanese or Korean, with its codec, when its letters say so (see above)."""
+def _japanese_or_korean(sample: bytes) -> str | None:
+    """The codec that reads the sample as Japanese or Korean, when its letters say so (see above)."""
     for codec in ("cp932", "euc_jp", "cp949"):
         try:
             text = sample.decode(codec)
@@ -101,9 +101,9 @@ def _japanese_or_korean(sample: bytes) -> tuple[str, str] | None:
         if codec == "cp949":
             hangul = [c for c in letters if "\uac00" <= c <= "\ud7a3"]
             if len(hangul) * 2 >= len(letters) and sum(c in _COMMON_HANGUL for c in hangul) * 5 >= len(hangul):
-                return text, codec
+                return codec
         elif sum("\u3041" <= c <= "\u309f" for c in letters) * 10 >= len(letters):
-            return text, codec
+            return codec
     return None
 
 
@@ -237,10 +237,10 @@ def _guess_code_page(data: bytes) -> tuple[str, str]:
     readings = [("cp1252", western, mess(western.translate(_CP1252_UNDEFINED_AS_SPACE)))]
     best = from_bytes(sample).best()
     if best is not None and best.encoding in _ASIAN_CODECS:
-        found = _japanese_or_korean(sample)
-        if found is not None:
+        asian = _japanese_or_korean(sample)
+        if asian is not None:
             try:
-                return data.decode(found[1]), found[1]
+                return data.decode(asian), asian
             except UnicodeDecodeError:
                 pass
     if best is not None:

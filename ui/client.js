@@ -305,10 +305,7 @@
       }
       if (tries++ < 10) return; // let the page settle before the draft goes in
       clearInterval(restore);
-      if (draft) {
-        box.value = draft;
-        box.dispatchEvent(new Event("input", { bubbles: true })); // so that Gradio sees it
-      }
+      if (draft) setText(box, draft); // with the events that make Gradio see it
       if (options) restoreOptions(options);
       notice(
         "Updated with the conversations saved in another tab." +

@@ -208,13 +208,13 @@ def check_compatible(manifest: Manifest, wanted: dict[str, Any], index_dir: Path
     if built == wanted:
         return
     rebuild = f"qa index --full --index {index_dir}"
-    if built.get("model_fingerprint") != wanted["model_fingerprint"] and manifest.model.name == model_name:
-        raise IndexMismatchError(
-            f"Index {index_dir} was built with other files of model {model_name!r} (fingerprint "
-            f"{built.get('model_fingerprint')}, here {wanted['model_fingerprint']}): the model was updated or "
-            f"replaced since. Rebuild it with: {rebuild}"
-        )
     if built.get("model_fingerprint") != wanted["model_fingerprint"]:
+        if manifest.model.name == model_name:  # the same name: its files changed
+            raise IndexMismatchError(
+                f"Index {index_dir} was built with other files of model {model_name!r} (fingerprint "
+                f"{built.get('model_fingerprint')}, here {wanted['model_fingerprint']}): the model was updated or "
+                f"replaced since. Rebuild it with: {rebuild}"
+            )
         raise IndexMismatchError(
             f"Index {index_dir} was built with model {manifest.model.name!r}, but the configured model is "
             f"{model_name!r}. Rebuild it with: {rebuild} --model {model_name} (or use the index as it is with "

@@ -516,6 +516,33 @@ def test_conversations_survive_a_reload_and_follow_ups_keep_working(page):
     expect(undo).to_be_hidden()
 
 
+def test_opening_another_chat_while_an_answer_is_read_keeps_it_open(page, server, monkeypatch):
+    from playwright.sync_api import expect
+
+    app = server[1]
+    chats = page.locator("#chats label")
+    ask(page, QUESTION)
+    page.locator("#new-chat").click()
+    slow_ask = app.ask
+
+    def ask_slowly(*args, **kwargs):  # time to open the other conversation meanwhile
+        time.sleep(1.5)
+        return slow_ask(*args, **kwargs)
+
+    monkeypatch.setattr(app, "ask", ask_slowly)
+    page.locator("#q textarea").fill("How many visitors came to the harbour festival?")
+    page.locator("#q textarea").press("Enter")
+    expect(last_answer(page).locator(".qa-pending")).to_have_count(1)
+    chats.filter(has_text="What tariffs").click()
+    expect(chats).to_have_count(2, timeout=20_000)  # the answer was saved, in its own conversation
+    page.wait_for_timeout(500)  # and nothing snaps back to it afterwards
+    expect(page.locator("#chatbot [data-testid='user']")).to_have_text([QUESTION])
+    expect(last_answer(page)).to_contain_text(TRUDEAU)
+    expect(chats.filter(has_text="What tariffs").locator("input")).to_be_checked()
+    chats.filter(has_text="harbour festival").click()
+    expect(last_answer(page)).to_contain_text("12,000")
+
+
 def back_to(tab) -> None:
     """The user returns to `tab` (a click: headless tabs are all visible), and it reloads if stale."""
     tab.evaluate("window.notReloaded = true")

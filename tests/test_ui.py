@@ -356,13 +356,27 @@ def toast(page, text: str):
     return note
 
 
-def test_upload_then_answer_from_the_new_article(page, server, tmp_path):
+def test_upload_then_answer_from_the_new_article(page, server, tmp_path, monkeypatch):
     from playwright.sync_api import expect
 
     upload = tmp_path / "lighthouse news.txt"
     upload.write_text(UPLOAD)
+    app = server[1]
+    add_files = app.add_files
+
+    def add_slowly(*args, **kwargs):  # time to look at the page while it indexes
+        time.sleep(2)
+        return add_files(*args, **kwargs)
+
+    monkeypatch.setattr(app, "add_files", add_slowly)
     page.locator("#tab-articles-button").click()
     page.locator("#upload input[type=file]").set_input_files(str(upload))
+    # Its progress shows in the upload box and over the status line, not over the chat or the
+    # table, which stay usable.
+    shown = "[data-testid='status-tracker']:not(.hide)"
+    expect(page.locator(f"#upload {shown}, #status {shown}")).to_have_count(2)
+    expect(page.locator("#status .pending")).to_be_hidden()  # its text steps aside
+    assert page.locator(f"#articles-table {shown}, #chatbot {shown}").count() == 0
     toast(page, "Added lighthouse-news.txt")
     expect(page.locator("#articles-table")).to_contain_text("Lighthouse restored")
     assert (server[2] / "articles" / "lighthouse-news.txt").read_text() == UPLOAD
@@ -516,31 +530,44 @@ def test_conversations_survive_a_reload_and_follow_ups_keep_working(page):
     expect(undo).to_be_hidden()
 
 
-def test_opening_another_chat_while_an_answer_is_read_keeps_it_open(page, server, monkeypatch):
+def test_sidebar_clicks_while_an_answer_is_read_wait_for_it(page, server, monkeypatch):
     from playwright.sync_api import expect
 
     app = server[1]
     chats = page.locator("#chats label")
     ask(page, QUESTION)
     page.locator("#new-chat").click()
+    expect(bots(page)).to_have_count(0)
     slow_ask = app.ask
 
     def ask_slowly(*args, **kwargs):  # time to open the other conversation meanwhile
-        time.sleep(1.5)
+        time.sleep(3)
         return slow_ask(*args, **kwargs)
 
     monkeypatch.setattr(app, "ask", ask_slowly)
     page.locator("#q textarea").fill("How many visitors came to the harbour festival?")
     page.locator("#q textarea").press("Enter")
-    expect(last_answer(page).locator(".qa-pending")).to_have_count(1)
+    expect(last_answer(page).locator(".qa-pending")).to_have_count(1, timeout=20_000)
     chats.filter(has_text="What tariffs").click()
-    expect(chats).to_have_count(2, timeout=20_000)  # the answer was saved, in its own conversation
-    page.wait_for_timeout(500)  # and nothing snaps back to it afterwards
+    # The click waits for the answer, which is saved in its own conversation; then it happens.
+    expect(chats).to_have_count(2, timeout=20_000)
     expect(page.locator("#chatbot [data-testid='user']")).to_have_text([QUESTION])
     expect(last_answer(page)).to_contain_text(TRUDEAU)
     expect(chats.filter(has_text="What tariffs").locator("input")).to_be_checked()
     chats.filter(has_text="harbour festival").click()
     expect(last_answer(page)).to_contain_text("12,000")
+
+    # A delete clicked while a follow-up is read deletes the conversation with its new answer.
+    page.locator("#q textarea").fill("When is the next festival?")
+    page.locator("#q textarea").press("Enter")
+    expect(last_answer(page).locator(".qa-pending")).to_have_count(1, timeout=20_000)
+    page.locator("#delete-chat").click()
+    expect(chats).to_have_count(1, timeout=20_000)
+    expect(page.locator("#undo-delete")).to_have_text("Undo delete: How many visitors came to the harbour festival?")
+    page.locator("#undo-delete").click()
+    expect(page.locator("#chatbot [data-testid='user']")).to_have_text(
+        ["How many visitors came to the harbour festival?", "When is the next festival?"]
+    )
 
 
 def back_to(tab) -> None:

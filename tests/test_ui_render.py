@@ -218,11 +218,12 @@ def test_no_source_says_whether_the_filters_left_nothing_to_search() -> None:
 
 
 def test_a_deleted_chat_can_be_restored_until_the_next_action() -> None:
-    from ui.chat import add_turn, begin_turn, remove_current, restore_deleted, undo_button
+    from ui.chat import add_turn, remove_current, restore_deleted, undo_button
 
     turn = {"question": "What tariffs did Trudeau impose?", "search_text": "x", "message": "m", "sources": "s"}
-    store = add_turn({"current": "", "chats": []}, "a", turn)
-    store = add_turn(store, "b", {**turn, "question": "Who won?"})
+    store = add_turn({"current": "", "chats": []}, turn)
+    store = add_turn({**store, "current": ""}, {**turn, "question": "Who won?"})
+    assert [c["title"] for c in store["chats"]] == ["Who won?", "What tariffs did Trudeau impose?"]  # newest first
     first, second = sorted(store["chats"], key=lambda c: c["title"])  # "What tariffs…", "Who won?"
     store = {**store, "current": first["id"]}
 
@@ -235,41 +236,15 @@ def test_a_deleted_chat_can_be_restored_until_the_next_action() -> None:
     assert back["current"] == first["id"] and {c["id"] for c in back["chats"]} == {first["id"], second["id"]}
     assert "deleted" not in back and undo_button(back) == {"__type__": "update", "visible": False}
     # A question asked after the deletion makes it final: nothing is kept to restore.
-    asked, new_id = begin_turn(deleted)
-    assert "deleted" not in asked and new_id not in {first["id"], second["id"]} and asked["current"] == new_id
+    assert "deleted" not in add_turn({**deleted, "current": ""}, turn)
     assert remove_current({"current": "", "chats": [second]}) == {"current": "", "chats": [second]}
-
-
-def test_an_answer_is_saved_in_its_own_chat_whatever_was_opened_meanwhile() -> None:
-    from ui.chat import add_turn, begin_turn, current_chat, remove_current, restore_deleted
-
-    turn = {"question": "Who won?", "search_text": "x", "message": "m", "sources": "s"}
-    store = add_turn({"current": "", "chats": []}, "old", {**turn, "question": "Old?"})
-    asking, chat_id = begin_turn({**store, "current": ""})  # a new conversation's first question
-    assert asking["current"] == chat_id != "old" and current_chat(asking) is None  # saved with its answer
-
-    # While the answer is read the user opens the old conversation: it stays open, and the
-    # answer goes to the conversation it was asked in.
-    saved = add_turn({**asking, "current": "old"}, chat_id, turn)
-    assert saved["current"] == "old"
-    assert [t["question"] for t in current_chat({**saved, "current": chat_id})["turns"]] == ["Who won?"]
-    assert [t["question"] for t in current_chat(saved)["turns"]] == ["Old?"]
-    assert [c["title"] for c in saved["chats"]] == ["Who won?", "Old?"]  # newest first
-
-    # …or deletes the conversation being answered: the answer joins it, and Undo brings both back.
-    follow, same = begin_turn({**saved, "current": chat_id})
-    assert same == chat_id
-    gone = add_turn(remove_current(follow), chat_id, {**turn, "question": "Why?"})
-    assert [c["id"] for c in gone["chats"]] == ["old"]
-    back = current_chat(restore_deleted(gone))
-    assert back["id"] == chat_id and [t["question"] for t in back["turns"]] == ["Who won?", "Why?"]
 
 
 def test_a_thumb_is_kept_on_its_own_turn_and_can_be_taken_back() -> None:
     from ui.chat import add_turn, conversation, current_chat, with_verdict
 
     turn = {"question": "Q?", "search_text": "x", "message": "m", "sources": "s"}
-    store = add_turn(add_turn({"current": "c", "chats": []}, "c", turn), "c", {**turn, "question": "Q2?"})
+    store = add_turn(add_turn({"current": "", "chats": []}, turn), {**turn, "question": "Q2?"})
     liked = with_verdict(store, 1, "Like")
     assert [t.get("verdict") for t in current_chat(liked)["turns"]] == [None, "Like"]
     assert conversation(current_chat(liked))["feedback_value"] == [None, "Like"]

@@ -81,7 +81,7 @@ def build_app(app: ChatApp) -> gr.Blocks:
         def index_changed() -> tuple[Any, ...]:
             return index_view_values(app)
 
-        articles.wire(index_changed, index_views)
+        articles.wire(index_changed, index_views, status)
         demo.load(
             lambda store: (*articles.refresh(), *chat.restore(store)),
             chat.store,

@@ -70,13 +70,23 @@ class ArticlesTab:
             label="Text as indexed", lines=8, max_lines=20, interactive=False, visible=False, elem_id="article-preview"
         )
 
-    def wire(self, on_change: Callable[[], tuple[Any, ...]], changed: list[Any]) -> None:
-        """Attach the events; `on_change()` gives new values for the `changed` components."""
+    def wire(self, on_change: Callable[[], tuple[Any, ...]], changed: list[Any], status: Any) -> None:
+        """Attach the events; `on_change()` gives new values for the `changed` components, and
+        the progress of builds shows over `status` (the line above the tabs)."""
         self.on_change = on_change
         private: dict[str, Any] = {"api_visibility": "private"}
         self.search.change(lambda t: self.app.article_rows(t), self.search, self.table, queue=False, **private)
         listing = [self.table, *changed]
-        self.upload.upload(self.add, [self.upload, self.search], [*listing, self.upload], **private)
+        # Progress shows in the upload box and over the status line, seen from either tab. By
+        # default Gradio draws it over every output: the chat (its starter questions are an
+        # output) and the table went blank for the whole build.
+        self.upload.upload(
+            self.add,
+            [self.upload, self.search],
+            [*listing, self.upload],
+            show_progress_on=[self.upload, status],
+            **private,
+        )
         # Picking a row also closes an open confirmation: "Yes, delete it" must only ever
         # delete the article it asked about.
         picked = [self.selected, self.picked, self.delete, self.preview, self.confirm_row]
@@ -86,8 +96,10 @@ class ArticlesTab:
         )
         cleared = [self.confirm_row, self.selected, self.picked, self.delete, self.preview]
         self.cancel.click(self.clear_selection, None, cleared, queue=False, **private)
-        self.confirm.click(self.remove, [self.selected, self.search], [*listing, *cleared], **private)
-        self.rebuild.click(self.rebuild_all, self.search, listing, **private)
+        self.confirm.click(
+            self.remove, [self.selected, self.search], [*listing, *cleared], show_progress_on=status, **private
+        )
+        self.rebuild.click(self.rebuild_all, self.search, listing, show_progress_on=status, **private)
 
     def refresh(self, search: str = "") -> tuple[Any, ...]:
         """The table for `search`, then the values of the components that depend on the articles."""

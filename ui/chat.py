@@ -3,10 +3,7 @@
 Conversations live in the browser (`gr.BrowserState`, i.e. localStorage), so they survive a
 reload and the server keeps nothing per user. The stored value is
 
-    {"current": chat id or "", "chats": [{"id", "title", "updated", "turns": [turn, ...]}, ...],
-     "deleted": the conversation just deleted, kept for Undo (optional)}
-
-("current" names a conversation not yet in "chats" while its first answer is being read)
+    {"current": chat id or "", "chats": [{"id", "title", "updated", "turns": [turn, ...]}, ...]}
 
 and a turn is {"question", "search_text", "answer" (the answer as `Answer.to_dict()` without
 its hits), "message" (the answer's HTML), "sources" (its part of the sources panel), "rating"
@@ -147,36 +144,16 @@ def feedback_snapshot(reply: Reply) -> dict[str, Any]:
     return data
 
 
-def begin_turn(store: Store) -> tuple[Store, str]:
-    """The store as a question is asked, and the id of the conversation that will hold its
-    answer: the open one, or a new id (the conversation is saved with its first answer).
-
-    The question makes a deletion final, so nothing is kept for Undo.
-    """
+def add_turn(store: Store, turn: dict[str, Any]) -> Store:
+    """The store with `turn` appended to the open conversation (a new one if none is open)."""
     chat = current_chat(store)
-    chat_id = chat["id"] if chat else uuid.uuid4().hex[:12]
-    return {"current": chat_id, "chats": store.get("chats", [])}, chat_id
-
-
-def add_turn(store: Store, chat_id: str, turn: dict[str, Any]) -> Store:
-    """The store with `turn` appended to conversation `chat_id`, wherever it is now.
-
-    The open conversation is left as it is: the user may have opened another one, started a
-    new one or deleted this one while the answer was read. A deleted conversation gets the
-    turn too, so that Undo brings it back whole; a conversation not in the store (its first
-    question) is created, titled after the question.
-    """
-    deleted = store.get("deleted")
-    if isinstance(deleted, dict) and deleted.get("id") == chat_id:
-        return {**store, "deleted": {**deleted, "turns": [*deleted.get("turns", []), turn], "updated": utc_now()}}
-    others = [c for c in store.get("chats", []) if c.get("id") != chat_id]
-    chat = next((c for c in store.get("chats", []) if c.get("id") == chat_id), None)
-    chat = dict(chat) if chat else {"id": chat_id, "title": chat_title(turn["question"]), "turns": []}
+    others = [c for c in store.get("chats", []) if c is not chat]
+    chat = dict(chat) if chat else {"id": uuid.uuid4().hex[:12], "title": chat_title(turn["question"]), "turns": []}
     chat["turns"] = [*chat.get("turns", []), turn]
     chat["updated"] = utc_now()
     # First, then sorted: `updated` is to the second, and a stable sort keeps it first among ties.
     chats = sorted([chat, *others], key=lambda c: c.get("updated", ""), reverse=True)[:MAX_CHATS]
-    return {**store, "chats": chats}
+    return {"current": chat["id"], "chats": chats}
 
 
 @dataclass
@@ -206,7 +183,6 @@ class ChatTab:
     def build_sidebar(self) -> None:
         with gr.Sidebar(label="Conversations", elem_id="sidebar", open=True, width=260):
             self.store = gr.BrowserState(empty_store(), storage_key=STORAGE_KEY, secret=STORAGE_SECRET)
-            self.answered = gr.State(None)  # {"chat": id, "turn": turn}: from `respond` to `save_turn`
             self.new_chat = gr.Button("New chat", elem_id="new-chat", variant="secondary", size="md")
             self.chats = gr.Radio([], value=None, label="Conversations", show_label=False, elem_id="chats")
             self.delete_chat = gr.Button("Delete this chat", elem_id="delete-chat", size="sm", variant="stop")
@@ -281,19 +257,24 @@ class ChatTab:
             self.send,
             js="(q) => ({__type__: 'update', interactive: (q || '').trim().length > 0})",
         )
-        # `respond` streams the answer; `save_turn` then stores it, reading the store as it is
-        # by then: the user may have opened, started or deleted a conversation meanwhile.
-        asked = [self.question, self.send, self.chatbot, self.panel, self.store, self.undo_delete, self.answered]
-        saved = [self.store, self.chatbot, self.panel, self.chats, self.undo_delete]
-        for trigger in (
-            gr.on([self.question.submit, self.send.click], **self._asking(asked)),
-            self.chatbot.example_select(
-                self.pick_starter, None, self.question, api_visibility="private", queue=False
-            ).then(**self._asking(asked)),
-        ):
-            trigger.then(self.save_turn, [self.answered, self.store], saved, api_visibility="private").then(
-                None, js=SAVED_JS
-            )
+        asked = [self.question, self.send, self.chatbot, self.panel, self.store, self.chats, self.undo_delete]
+        gr.on(
+            [self.question.submit, self.send.click],
+            self.respond,
+            [self.question, self.store, *self.options.inputs()],
+            asked,
+            api_visibility="private",
+            concurrency_limit=None,
+            show_progress="hidden",
+        ).then(None, js=SAVED_JS)
+        self.chatbot.example_select(self.pick_starter, None, self.question, api_visibility="private", queue=False).then(
+            self.respond,
+            [self.question, self.store, *self.options.inputs()],
+            asked,
+            api_visibility="private",
+            concurrency_limit=None,
+            show_progress="hidden",
+        ).then(None, js=SAVED_JS)
         shown = [self.store, self.chatbot, self.panel, self.chats, self.question, self.undo_delete]
         self.new_chat.click(self.start_new, self.store, shown, api_visibility="private", queue=False)
         self.chats.input(self.open_chat, [self.chats, self.store], shown, api_visibility="private", queue=False)
@@ -308,17 +289,6 @@ class ChatTab:
             None, js=SAVED_JS
         )
 
-    def _asking(self, outputs: list[Any]) -> dict[str, Any]:
-        """The arguments of the event that asks the question in the box."""
-        return {
-            "fn": self.respond,
-            "inputs": [self.question, self.store, *self.options.inputs()],
-            "outputs": outputs,
-            "api_visibility": "private",
-            "concurrency_limit": None,
-            "show_progress": "hidden",
-        }
-
     def restore(self, store: Store) -> tuple[Any, ...]:
         """On page load: the open conversation from the browser, the sidebar, and the
         undo button if a conversation was just deleted."""
@@ -332,17 +302,17 @@ class ChatTab:
         )
 
     def respond(self, question: str, store: Store, *options: Any) -> Iterator[tuple[Any, ...]]:
-        """Ask, then stream the answer sentence by sentence; `save_turn` saves it."""
+        """Ask, then stream the answer sentence by sentence; save the turn in the browser."""
         text = (question or "").strip()
         if not text:  # the button is disabled; Enter in an empty box does nothing
-            yield *(gr.skip(),) * 6, None  # and `save_turn` must not save the last answer again
+            yield (gr.skip(),) * 7
             return
-        store, chat_id = begin_turn(as_store(store))
+        store = as_store(store)
         chat = current_chat(store)
         shown = [*messages(chat), {"role": "user", "content": render_question(text)}]
         pending = [*shown, {"role": "assistant", "content": PENDING}]
         off = gr.update(interactive=False)
-        yield "", off, pending, gr.skip(), store, undo_button(store), None
+        yield "", off, pending, gr.skip(), gr.skip(), gr.skip(), gr.skip()
         turn_number = len((chat or {}).get("turns", []))
         history = [t.get("answer") or t["search_text"] for t in (chat or {}).get("turns", []) if t.get("search_text")]
         n, mode, since, until, publishers, articles, recent = options
@@ -380,23 +350,15 @@ class ChatTab:
                 "sources": render_sources(result, turn_number),
                 "rating": feedback_snapshot(reply),
             }
-        chat = current_chat(add_turn(store, chat_id, turn))
-        yield *box, conversation(chat), panel(chat), gr.skip(), gr.skip(), {"chat": chat_id, "turn": turn}
-
-    def save_turn(self, answered: dict[str, Any] | None, store: Store) -> tuple[Any, ...]:
-        """Save the answer just given in its conversation, in the store as it is now; show the
-        open conversation again if another one was opened while the answer was read."""
-        if not isinstance(answered, dict):  # nothing was asked
-            return (gr.skip(),) * 5
-        store = add_turn(as_store(store), answered["chat"], answered["turn"])
+        store = add_turn(store, turn)
         chat = current_chat(store)
-        elsewhere = store["current"] != answered["chat"]
-        return (
+        yield (
+            *box,
+            conversation(chat),
+            panel(chat),
             store,
-            conversation(chat) if elsewhere else gr.skip(),
-            panel(chat) if elsewhere else gr.skip(),
-            gr.update(choices=chat_choices(store), value=chat["id"] if chat else None),
-            undo_button(store),
+            gr.update(choices=chat_choices(store), value=store["current"]),
+            undo_button(store),  # a question ends the chance to undo a deletion
         )
 
     @staticmethod

@@ -7,6 +7,7 @@
 // - Scrolling: the newest question stays in view with its answer below it.
 // - Articles table: a cell's full text as its tooltip (ids are cut with an ellipsis).
 // - Conversations changed in another tab: this tab reloads before it is used again.
+// - Sidebar clicks while an answer is read wait for the answer (it would undo them).
 //
 // Everything is delegated from `document`, so it survives Gradio re-rendering the chat.
 (() => {
@@ -152,8 +153,15 @@
     }
   }
 
+  // When a question was asked, and whether its answer has been seen on its way (the sidebar
+  // holds clicks until it arrives: below).
+  const ANSWERING = "#chatbot .qa-pending, #chatbot .qa-streaming";
+  let askedAt = 0;
+  let seenAnswering = false;
+
   let pending = false;
   const observer = new MutationObserver(() => {
+    if (askedAt && !seenAnswering && document.querySelector(ANSWERING)) seenAnswering = true;
     if (pending) return;
     pending = true;
     requestAnimationFrame(() => {
@@ -194,6 +202,58 @@
       setTimeout(closeSidebar, 50);
     }
   });
+
+  // -- sidebar clicks while an answer is read ---------------------------------------------
+  // The answer is saved with the conversations as they were when it was asked: opening,
+  // starting, deleting or restoring a conversation meanwhile would be undone when it arrives
+  // (the open conversation snapped back to the one answering). Such a click is held until the
+  // answer has arrived, then it happens.
+  const SIDEBAR_ACTION = "#new-chat, #delete-chat, #undo-delete, #chats label";
+  const ASKING_MS = 10000; // a question the server never starts answering (an empty box) stops holding
+  let heldClick = null;
+  function answering() {
+    if (document.querySelector(ANSWERING)) return true;
+    if (askedAt && (seenAnswering || Date.now() - askedAt > ASKING_MS)) askedAt = 0; // it arrived
+    return askedAt > 0;
+  }
+  function asked() {
+    askedAt = Date.now();
+    seenAnswering = false;
+  }
+  document.addEventListener(
+    "keydown",
+    (event) => {
+      const box = event.target.closest && event.target.closest("#q textarea");
+      if (box && event.key === "Enter" && !event.shiftKey && box.value.trim()) asked();
+    },
+    true,
+  );
+  document.addEventListener(
+    "click",
+    (event) => {
+      if (!event.target.closest) return;
+      if (event.target.closest("#send:not([disabled]), #chatbot button.example")) return void asked();
+      const action = event.target.closest(SIDEBAR_ACTION);
+      if (!action || !answering()) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      // Found again when it happens: the answer re-renders the sidebar's list.
+      const radio = action.querySelector("#chats input");
+      const chosen = radio ? `#chats input[value="${CSS.escape(radio.value)}"]` : `#${action.id}`;
+      const find = () => document.querySelector(chosen);
+      if (heldClick) return void (heldClick = find); // the last click wins
+      heldClick = find;
+      const wait = setInterval(() => {
+        if (answering()) return;
+        clearInterval(wait);
+        const target = heldClick();
+        heldClick = null;
+        if (!target) return;
+        target.click();
+      }, 100);
+    },
+    true,
+  );
 
   // -- conversations saved by another tab ------------------------------------------------------
   // They live in localStorage, which every tab shares but reads only when it loads: a tab

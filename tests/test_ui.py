@@ -388,6 +388,27 @@ def test_upload_then_answer_from_the_new_article(page, server, tmp_path, monkeyp
     assert page.locator("#sources details[open] mark.qa-cited").all_inner_texts() == cited  # no more
 
 
+def test_rebuild_asks_first_and_says_what_it_redoes(page, server):
+    from playwright.sync_api import expect
+
+    page.locator("#tab-articles-button").click()
+    confirm = page.locator("#rebuild-confirm")
+    page.locator("#rebuild").click()
+    passages = server[1].index().counts.passages
+    expect(page.locator("#rebuild-question")).to_contain_text(f"all {passages:,} passages are embedded again")
+    generation = server[1].index().generation
+    page.locator("#cancel-rebuild").click()
+    expect(confirm).to_be_hidden()
+    page.wait_for_timeout(300)
+    assert server[1].index().generation == generation  # Cancel rebuilt nothing
+
+    page.locator("#rebuild").click()
+    page.locator("#confirm-rebuild").click()
+    expect(confirm).to_be_hidden()
+    toast(page, "Rebuilt the index:")
+    assert server[1].index().generation != generation
+
+
 def test_uploaded_pdf_is_indexed_and_cited_with_its_headline_and_date(page, server):
     from playwright.sync_api import expect
 

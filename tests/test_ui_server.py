@@ -247,8 +247,16 @@ def test_article_lists_are_capped_for_large_collections(monkeypatch, tmp_path: P
     monkeypatch.setattr(service.ChatApp, "index", lambda self: index)
     monkeypatch.setattr(service, "LISTED_ARTICLES", 12)
     app = service.ChatApp(Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index"))
-    assert [row[-1] for row in app.article_rows()] == [f"a{i}" for i in range(12)]
-    assert [row[-1] for row in app.article_rows("story 2")] == ["a2", *(f"a2{i}" for i in range(10))]  # 11 match
+    rows, matching = app.article_rows()
+    assert [row[-1] for row in rows] == [f"a{i}" for i in range(12)] and matching == 30
+    rows, matching = app.article_rows("story 2")
+    assert [row[-1] for row in rows] == ["a2", *(f"a2{i}" for i in range(10))] and matching == 11
+    from ui.articles import ArticlesTab
+
+    table = ArticlesTab(app).table_for
+    assert table()["label"] == "The newest 12 of 30 articles: search titles to find the others"
+    assert table()["show_label"] is True and len(table()["value"]) == 12
+    assert table("story 2")["show_label"] is False and len(table("story 2")["value"]) == 11  # all shown
     publishers, articles = app.filter_choices()
     assert publishers == ["BBC"] and len(articles) == 12 and articles[0] == ("Story 0 (a0)", "a0")
 

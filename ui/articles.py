@@ -41,6 +41,11 @@ class ArticlesTab:
         with gr.Row(elem_id="articles-tools"):
             self.search = gr.Textbox(label="Search titles", elem_id="article-search", scale=3)
             self.rebuild = gr.Button("Rebuild index", elem_id="rebuild", scale=1, min_width=140)
+        # A rebuild embeds every passage again (minutes to hours): asked for, not clicked by mistake.
+        with gr.Row(visible=False, elem_id="rebuild-confirm") as self.rebuild_row:
+            self.rebuild_question = gr.Markdown(elem_id="rebuild-question")
+            self.rebuild_yes = gr.Button("Yes, rebuild", variant="primary", elem_id="confirm-rebuild", scale=0)
+            self.rebuild_no = gr.Button("Cancel", elem_id="cancel-rebuild", scale=0)
         self.table = gr.Dataframe(
             headers=HEADERS,
             datatype=["str", "str", "str", "number", "str", "str"],
@@ -75,7 +80,7 @@ class ArticlesTab:
         the progress of builds shows over `status` (the line above the tabs)."""
         self.on_change = on_change
         private: dict[str, Any] = {"api_visibility": "private"}
-        self.search.change(lambda t: self.app.article_rows(t), self.search, self.table, queue=False, **private)
+        self.search.change(self.table_for, self.search, self.table, queue=False, **private)
         listing = [self.table, *changed]
         # Progress shows in the upload box and over the status line, seen from either tab. By
         # default Gradio draws it over every output: the chat (its starter questions are an
@@ -99,15 +104,27 @@ class ArticlesTab:
         self.confirm.click(
             self.remove, [self.selected, self.search], [*listing, *cleared], show_progress_on=status, **private
         )
-        self.rebuild.click(self.rebuild_all, self.search, listing, show_progress_on=status, **private)
+        self.rebuild.click(self.ask_rebuild, None, [self.rebuild_row, self.rebuild_question], queue=False, **private)
+        self.rebuild_no.click(lambda: gr.update(visible=False), None, self.rebuild_row, queue=False, **private)
+        self.rebuild_yes.click(lambda: gr.update(visible=False), None, self.rebuild_row, queue=False, **private).then(
+            self.rebuild_all, self.search, listing, show_progress_on=status, **private
+        )
+
+    def table_for(self, search: str = "") -> dict[str, Any]:
+        """The table's rows for `search`; a label says when not all of them fit."""
+        try:
+            rows, matching = self.app.article_rows(search)
+        except QAError:  # no usable index: `on_change` puts the reason in the status line
+            rows, matching = [], 0
+        if matching <= len(rows):
+            return gr.update(value=rows, show_label=False)
+        which = "matching articles" if search.strip() else "articles"
+        label = f"The newest {len(rows):,} of {matching:,} {which}: search titles to find the others"
+        return gr.update(value=rows, label=label, show_label=True)
 
     def refresh(self, search: str = "") -> tuple[Any, ...]:
         """The table for `search`, then the values of the components that depend on the articles."""
-        try:
-            rows = self.app.article_rows(search)
-        except QAError:  # no usable index: `on_change` puts the reason in the status line
-            rows = []
-        return (rows, *self.on_change())
+        return (self.table_for(search), *self.on_change())
 
     def add(self, files: list[Any] | None, search: str, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
         """Upload: copy the files into the articles folder and index them."""
@@ -179,6 +196,19 @@ class ArticlesTab:
             outcome = Outcome(problems=[str(exc)])
         toast(outcome)
         return (*self.refresh(search), *self.clear_selection())
+
+    def ask_rebuild(self) -> tuple[Any, ...]:
+        """Say what a rebuild does and how much it redoes, with Yes / Cancel."""
+        try:
+            passages = f"all {self.app.index().counts.passages:,} passages"
+        except QAError:  # no usable index: a rebuild is the fix
+            passages = "every passage"
+        question = (
+            f"Rebuild the index from the articles folder? Every article is read and {passages} are embedded "
+            "again; answers keep coming from the current index until the new one is ready. (Uploads and "
+            "deletions here update the index by themselves.)"
+        )
+        return gr.update(visible=True), question
 
     def rebuild_all(self, search: str, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
         """Rebuild the whole index."""

@@ -154,12 +154,12 @@ class ChatApp:
 
     # -- articles ----------------------------------------------------------------------------
 
-    def article_rows(self, search: str = "") -> list[list[Any]]:
+    def article_rows(self, search: str = "") -> tuple[list[list[Any]], int]:
         """The Articles table: title, date, publisher, passages, indexed at, id (the first
-        `LISTED_ARTICLES` whose title contains `search`)."""
+        `LISTED_ARTICLES` whose title contains `search`), and how many titles contain it."""
         needle = search.strip().lower()
-        matching = (a for a in self.index().articles() if not needle or needle in a.source.title.lower())
-        return [
+        matching = [a for a in self.index().articles() if not needle or needle in a.source.title.lower()]
+        rows = [
             [
                 a.source.title,
                 a.source.date or "",
@@ -168,8 +168,9 @@ class ChatApp:
                 a.indexed_at.replace("T", " ")[:16],
                 a.source.article_id,
             ]
-            for a in itertools.islice(matching, LISTED_ARTICLES)
+            for a in matching[:LISTED_ARTICLES]
         ]
+        return rows, len(matching)
 
     def add_files(self, paths: list[Any], on_progress: Progress | None = None) -> Outcome:
         """Copy uploaded files into the articles folder (safely) and index them."""

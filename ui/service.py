@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ctypes
 import datetime as dt
-import itertools
 import logging
 import re
 import shutil

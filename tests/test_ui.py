@@ -924,5 +924,12 @@ def test_upload_rules_extension_size_names_and_no_silent_overwrite(server, tmp_p
     other.parent.mkdir()
     other.write_text("title: Another\n\nA different article about tulips.")
     assert "Added 2F-2Fevil-name-2.txt" in message(other)  # renamed, not overwritten
-    assert "already in the articles folder" in message(sneaky)
+    assert "already in the articles folder, as 2F-2Fevil-name.txt" in message(sneaky)
+    renamed_copy = tmp_path / "copy of sneaky.txt"  # the same bytes under another name: not indexed twice
+    renamed_copy.write_bytes(sneaky.read_bytes())
+    assert (
+        message(renamed_copy)
+        == "Not added: copy of sneaky.txt: the same file is already in the articles folder, as 2F-2Fevil-name.txt"
+    )
+    assert not (articles / "copy-of-sneaky.txt").exists()
     assert not list(server[2].glob("*.exe")) and not (server[2] / "evil name.txt").exists()

@@ -178,12 +178,14 @@ class ChatApp:
             original = Path(str(getattr(path, "orig_name", None) or path)).name
             source = Path(str(path))
             problem, skipped = self._check_upload(source, original)
-            safe = safe_filename(original)
-            target = None if problem else self._free_name(safe, source)
-            if problem or target is None:
-                reason = problem or "the same file is already in the articles folder"
-                outcome.problems.append(f"Not added: {original}: {reason}")
+            copy = None if problem else self._copy_of(source)
+            if copy is not None:
+                problem = f"the same file is already in the articles folder, as {copy}"
+            if problem:
+                outcome.problems.append(f"Not added: {original}: {problem}")
                 continue
+            safe = safe_filename(original)
+            target = self._free_name(safe)
             shutil.copyfile(source, target)
             added.append(target.name)
             if skipped:  # a .json/.jsonl file whose other records were read
@@ -223,14 +225,29 @@ class ChatApp:
             return "; ".join(s.reason for s in result.skipped) or "no article found in the file", []
         return None, [str(s) for s in result.skipped]
 
-    def _free_name(self, name: str, source: Path) -> Path | None:
-        """A path in the articles folder that overwrites nothing (None: identical file exists)."""
+    def _copy_of(self, source: Path) -> str | None:
+        """The articles folder's file with the same bytes as `source` (its path in the folder),
+        or None: the same article under two names would be indexed, and cited, twice."""
+        if not self.articles_dir.is_dir():
+            return None
+        size, data = source.stat().st_size, None
+        for path in sorted(self.articles_dir.rglob("*")):
+            try:
+                if not path.is_file() or path.stat().st_size != size:  # most files differ in size
+                    continue
+                data = source.read_bytes() if data is None else data
+                if path.read_bytes() == data:
+                    return path.relative_to(self.articles_dir).as_posix()
+            except OSError:  # gone or unreadable meanwhile: not a copy we can see
+                continue
+        return None
+
+    def _free_name(self, name: str) -> Path:
+        """A path in the articles folder that overwrites nothing."""
         self.articles_dir.mkdir(parents=True, exist_ok=True)
         stem, suffix = Path(name).stem, Path(name).suffix
         candidate, n = self.articles_dir / name, 2
         while candidate.exists():
-            if candidate.read_bytes() == source.read_bytes():
-                return None
             candidate, n = self.articles_dir / f"{stem}-{n}{suffix}", n + 1
         return candidate
 

@@ -110,6 +110,7 @@ class ChatApp:
         questions (or their search texts), `Answer`s, or earlier answers as JSON
         (`Answer.to_dict()`, what `/ask` returns): answers keep a follow-up from citing the
         same sentences again."""
+        # Checked here as well as by answer(): before the index is loaded, and typed for it.
         if mode not in MODES:
             raise QuestionError(f"Unknown mode {mode!r}; use one of {', '.join(MODES)}.")
         sentences = sentence_count(max_sentences)

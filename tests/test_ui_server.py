@@ -381,3 +381,23 @@ def test_an_upload_says_when_it_was_renamed_and_which_records_it_skipped(tmp_pat
         "In mixed.jsonl, 2 skipped: mixed.jsonl:3: malformed JSON line (Expecting value at column 1); "
         'mixed.jsonl:2: record has no "text" string'
     ]
+
+
+def test_status_line_counts_with_thousands_separators_and_singulars(monkeypatch, tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    import ui.service as service
+
+    def status(articles: int, passages: int) -> str:
+        index = SimpleNamespace(
+            counts=SimpleNamespace(articles=articles, passages=passages),
+            built_at="2026-12-01T03:51:07+00:00",
+            model_name="all-MiniLM-L6-v2",
+        )
+        monkeypatch.setattr(service.ChatApp, "index", lambda self: index)
+        return service.ChatApp(Settings(articles_dir=tmp_path, index_dir=tmp_path / "index")).status()
+
+    assert status(2225, 12520) == (
+        "2,225 articles · 12,520 passages · model all-MiniLM-L6-v2 · updated 2026-12-01 03:51 UTC"
+    )
+    assert status(1, 1).startswith("1 article · 1 passage · ")

@@ -42,10 +42,11 @@ class ArticlesTab:
             self.search = gr.Textbox(label="Search titles", elem_id="article-search", scale=3)
             self.rebuild = gr.Button("Rebuild index", elem_id="rebuild", scale=1, min_width=140)
         # A rebuild embeds every passage again (minutes to hours): asked for, not clicked by mistake.
-        with gr.Row(visible=False, elem_id="rebuild-confirm") as self.rebuild_row:
+        with gr.Column(visible=False, elem_id="rebuild-confirm") as self.rebuild_row:
             self.rebuild_question = gr.Markdown(elem_id="rebuild-question")
-            self.rebuild_yes = gr.Button("Yes, rebuild", variant="primary", elem_id="confirm-rebuild", scale=0)
-            self.rebuild_no = gr.Button("Cancel", elem_id="cancel-rebuild", scale=0)
+            with gr.Row():
+                self.rebuild_yes = gr.Button("Yes, rebuild", variant="primary", elem_id="confirm-rebuild", scale=0)
+                self.rebuild_no = gr.Button("Cancel", elem_id="cancel-rebuild", scale=0)
         self.table = gr.Dataframe(
             headers=HEADERS,
             datatype=["str", "str", "str", "number", "str", "str"],

@@ -295,9 +295,11 @@ class ChatApp:
         index = self.index()
         c = index.counts
         built = index.built_at.replace("T", " ")[:16]
-        articles = f"{c.articles} article{'s' if c.articles != 1 else ''}"
+        articles = f"{c.articles:,} article{'s' if c.articles != 1 else ''}"
         model = re.sub(r"[^\w./ -]", "", index.model_name)
-        return f"{articles} · {c.passages} passages · model {model} · updated {built} UTC"
+        return (
+            f"{articles} · {c.passages:,} passage{'s' if c.passages != 1 else ''} · model {model} · updated {built} UTC"
+        )
 
 
 def build_summary(report: BuildReport) -> str:

@@ -633,7 +633,7 @@ def test_two_tabs_keep_each_others_conversations(page):
     # Told while in view (windows side by side), a tab reloads at the next key, keeping the draft.
     third.locator("#q textarea").fill("Who won")
     third.evaluate("window.notReloaded = true")
-    third.evaluate("window.dispatchEvent(new StorageEvent('storage', {key: window.verbatimRevisionKey}))")
+    third.evaluate("window.dispatchEvent(new StorageEvent('storage', {key: window.verbatimSettings.revisionKey}))")
     third.locator("#q textarea").press("End")
     third.wait_for_function("!window.notReloaded")
     expect(third.locator("#q textarea")).to_have_value("Who won")

@@ -36,7 +36,7 @@ from qa import QAError, Settings, follow_index
 
 from .articles import ArticlesTab
 from .auth import auth_options, exposure_warning, parse_auth
-from .chat import REVISION_KEY, ChatTab
+from .chat import PAGE_SETTINGS, ChatTab
 from .render import render_not_found
 from .service import ChatApp, build_summary, safe_filename
 
@@ -190,7 +190,7 @@ def launch_kwargs() -> dict[str, Any]:
         "theme": theme,
         "css": CSS_FILE.read_text(),
         "head": (
-            f"<script>window.verbatimRevisionKey = {json.dumps(REVISION_KEY)};</script>"
+            f"<script>window.verbatimSettings = {json.dumps(PAGE_SETTINGS)};</script>"
             f"<script>{JS_FILE.read_text()}</script>"
         ),
         "footer_links": [],

@@ -24,7 +24,7 @@ from typing import Any
 
 import gradio as gr
 
-from qa import FeedbackRecord, QAError
+from qa import MODES, FeedbackRecord, QAError
 
 from .render import (
     EMPTY_PANEL,
@@ -42,6 +42,8 @@ log = logging.getLogger("ui.chat")
 
 STREAM_PAUSE = 0.04  # seconds between streamed sentences: enough to read as streaming
 MAX_CITED = 5  # the Options slider's range: 1 to this
+DEFAULT_CITED = 3
+DEFAULT_MODE = "hybrid"
 MAX_CHATS = 30  # localStorage holds ~5 MB per site; the oldest conversations go first
 STORAGE_KEY = "verbatim-conversations"
 # BrowserState encrypts with this key. It is sent to the page, so it hides nothing from the
@@ -52,6 +54,9 @@ STORAGE_SECRET = "verbatim-conversations-v1"
 # their copy is stale (ui/client.js reloads them): the store itself is rewritten, re-encrypted,
 # by every tab that merely loads.
 REVISION_KEY = "verbatim-conversations-revision"
+# What ui/client.js needs to know of the page: the key it watches, and the Options' defaults
+# (a tab reloaded for another tab's save sets back only what differs from them).
+PAGE_SETTINGS = {"revisionKey": REVISION_KEY, "defaults": {"sentences": str(DEFAULT_CITED), "mode": DEFAULT_MODE}}
 SAVED_JS = f"() => {{ localStorage.setItem({REVISION_KEY!r}, String(Date.now())); }}"
 
 Store = dict[str, Any]
@@ -228,9 +233,9 @@ class ChatTab:
     def _build_options(self) -> ChatOptions:
         with gr.Row():
             sentences = gr.Slider(
-                1, MAX_CITED, value=3, step=1, label="Cited sentences (at most)", elem_id="opt-sentences"
+                1, MAX_CITED, value=DEFAULT_CITED, step=1, label="Cited sentences (at most)", elem_id="opt-sentences"
             )
-            mode = gr.Radio(["hybrid", "dense", "bm25"], value="hybrid", label="Retrieval", elem_id="opt-mode")
+            mode = gr.Radio(list(MODES), value=DEFAULT_MODE, label="Retrieval", elem_id="opt-mode")
         with gr.Row():
             since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="opt-since")
             until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="opt-until")

@@ -262,7 +262,7 @@
   // the "storage" event, which only the other tabs receive).
   let staleConversations = false;
   window.addEventListener("storage", (event) => {
-    if (event.key === window.verbatimRevisionKey) staleConversations = true;
+    if (event.key === window.verbatimSettings.revisionKey) staleConversations = true;
   });
   const DRAFT = "verbatim-draft";
   const OPEN_CHAT = "verbatim-open-chat"; // the conversation this tab showed ("" for a new one)
@@ -293,8 +293,8 @@
   // back, close it again.
   function restoreOptions(options) {
     const changed =
-      (options.sentences && options.sentences !== "3") ||
-      (options.mode && options.mode !== "hybrid") ||
+      (options.sentences && options.sentences !== window.verbatimSettings.defaults.sentences) ||
+      (options.mode && options.mode !== window.verbatimSettings.defaults.mode) ||
       options.since ||
       options.until ||
       options.recent;

@@ -265,6 +265,29 @@ def check_articles_folder(settings: Settings) -> None:
         )
 
 
+@dataclass(frozen=True)
+class BuiltWith:
+    """What an index was built with and from: what `qa` commands use where they are not told.
+
+    Example:
+        >>> built_with(Path("index")).passage_tokens  # doctest: +SKIP
+        256
+    """
+
+    model: str
+    passage_tokens: int
+    articles_dir: Path | None  # None: not recorded (an index from before it was)
+
+
+def built_with(index_dir: Path) -> BuiltWith | None:
+    """The model, passage size and articles folder of the index in `index_dir`, or None
+    without a usable index."""
+    live = _live_manifest(Path(index_dir), catalog=False)
+    if live is None:
+        return None
+    return BuiltWith(live.model.name, live.passage_tokens, Path(live.articles_dir) if live.articles_dir else None)
+
+
 def _check_not_another_folder(
     index_dir: Path, folder: Path, current: dict[str, str], seen: dict[Path, Manifest]
 ) -> None:

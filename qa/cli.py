@@ -16,7 +16,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from .config import Settings, load_settings
+from .config import Settings, given_settings, load_settings
 from .errors import QAError
 from .wording import counted
 
@@ -256,9 +256,27 @@ def _common(parser: argparse.ArgumentParser, articles: bool = False) -> None:
         )
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def _settings(args: argparse.Namespace, articles_from_index: bool = False) -> Settings:
+    """The settings for a command: defaults, `QA_*` variables, flags. The index describes
+    itself: where neither a flag nor a variable chooses them, the model and passage size are
+    those the index was built with (another would mean a full rebuild, or an index that
+    `qa ask` refuses), and with `articles_from_index` (qa index, qa serve) so is its folder."""
+    from .build import built_with
+
     names = ("index_dir", "model", "articles_dir", "max_file_mb", "passage_tokens", "follow_links")
-    return load_settings(**{n: getattr(args, n, None) for n in names})
+    flags = {n: getattr(args, n, None) for n in names}
+    settings = load_settings(**flags)
+    built = built_with(settings.index_dir)
+    if built is None:
+        return settings
+    given = given_settings(**flags)
+    adopted: dict[str, Any] = {
+        "model": None if "model" in given else built.model,
+        "passage_tokens": None if "passage_tokens" in given else built.passage_tokens,
+    }
+    if articles_from_index and "articles_dir" not in given and built.articles_dir and built.articles_dir.is_dir():
+        adopted["articles_dir"] = built.articles_dir
+    return settings.with_overrides(**adopted)
 
 
 # -- commands ------------------------------------------------------------------------------------------
@@ -267,7 +285,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _index(args: argparse.Namespace) -> int:
     from .build import build_index
 
-    settings = _settings(args)
+    settings = _settings(args, articles_from_index=True)
     if args.ray_address is not None:  # --ray given: RAY_ADDRESS counts only then
         address = args.ray_address or os.environ.get("RAY_ADDRESS", "")
         settings = settings.with_overrides(ray_address=address, ray_workers=args.ray_workers)
@@ -466,7 +484,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     auth = args.auth or os.environ.get("QA_AUTH")
     serve(
-        _settings(args), host=args.host, port=args.port, auth=auth, max_upload_mb=args.max_upload_mb, update=args.update
+        _settings(args, articles_from_index=True),
+        host=args.host,
+        port=args.port,
+        auth=auth,
+        max_upload_mb=args.max_upload_mb,
+        update=args.update,
     )
     return 0
 

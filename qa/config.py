@@ -86,8 +86,8 @@ class Settings:
         for f in fields(self):
             _check_type(f.name, str(f.type), getattr(self, f.name))
         for name in ("index_dir", "articles_dir", "cache_dir"):  # Settings(index_dir="news-index") works too
-            if not isinstance(getattr(self, name), Path):
-                object.__setattr__(self, name, Path(getattr(self, name)))
+            # "~/news" means the home folder's, not a folder named "~" (QA_INDEX='~/x', --index=~/x).
+            object.__setattr__(self, name, Path(getattr(self, name)).expanduser())
         if self.passage_tokens < 16:
             raise ConfigError(f"passage_tokens={self.passage_tokens} is too small; use 16 or more (default 256).")
         if self.overlap_sentences < 0:
@@ -176,4 +176,22 @@ def load_settings(**overrides: object) -> Settings:
         PosixPath('/tmp/my-index')
     """
     from_env = {name: os.environ[var] for name, var in _ENV.items() if os.environ.get(var)}
+    for name, value in from_env.items():  # a bad value is named by its variable, where it was set
+        try:
+            Settings().with_overrides(**{name: value})
+        except ConfigError as exc:
+            where = "" if str(exc).startswith(_ENV[name]) else f"{_ENV[name]}={value!r} in the environment: "
+            raise ConfigError(f"{where}{exc}") from None
     return Settings().with_overrides(**from_env).with_overrides(**overrides)
+
+
+def given_settings(**overrides: object) -> set[str]:
+    """The settings chosen by the environment (`QA_*`) or by `overrides` that are not None:
+    the rest are defaults, which the CLI may take from the index instead.
+
+    Example:
+        >>> sorted(given_settings(model=None, passage_tokens=128))  # with no QA_* variables set
+        ['passage_tokens']
+    """
+    from_env = {name for name, var in _ENV.items() if os.environ.get(var)}
+    return from_env | {name for name, value in overrides.items() if value is not None}

@@ -169,6 +169,30 @@ def test_ask_uses_the_model_given_with_model(cli_index, tmp_path):
 
 
 @pytest.mark.model
+def test_commands_use_the_folder_model_and_passage_size_the_index_was_built_with(tmp_path):
+    news, index = tmp_path / "news", tmp_path / "index"
+    news.mkdir()
+    shutil.copy(SEED, news)
+    elsewhere = tmp_path / "elsewhere"  # no seeds/ here: the default folder would be empty
+    elsewhere.mkdir()
+    built = run("index", "--articles", str(news), "--index", str(index), "--passage-tokens", "128", "--quiet")
+    assert built.returncode == 0, built.stderr
+    asked = run("ask", "What tariffs did Trudeau impose?", "--index", str(index), cwd=elsewhere)
+    assert asked.returncode == 0 and "answer: 100% tariff on Chinese-made electric vehicles" in asked.stdout, (
+        asked.stderr
+    )
+    again = run("index", "--index", str(index), "--quiet", cwd=elsewhere)  # neither rebuilt nor refused
+    assert again.returncode == 0 and "incremental update" in again.stdout and "unchanged 1" in again.stdout
+    full = run("index", "--full", "--index", str(index), "--quiet", cwd=elsewhere)  # from news/, not ./seeds
+    assert full.returncode == 0 and "carney-china-trip.txt" in full.stdout, full.stderr
+    info = json.loads(run("info", "--index", str(index), "--json").stdout)
+    assert info["chunking"]["passage_tokens"] == 128 and info["articles_dir"] == str(news.resolve())
+    # A flag or a variable still chooses: here a passage size the index was not built with.
+    other = run("ask", "tariffs", "--index", str(index), env={"QA_PASSAGE_TOKENS": "256"})
+    assert other.returncode == 1 and "passage_tokens: index has 128, configured 256" in other.stderr
+
+
+@pytest.mark.model
 def test_info(cli_index):
     done = run("info", "--index", str(cli_index[1]), "--verify")
     assert done.returncode == 0
@@ -273,6 +297,12 @@ def test_damaged_store_is_one_line_and_verify_names_it(cli_index, tmp_path):
 def test_bad_setting_in_environment_is_a_clear_error(tmp_path):
     done = run("info", "--index", str(tmp_path), env={"QA_PASSAGE_TOKENS": "many"})
     assert done.returncode == 1 and "QA_PASSAGE_TOKENS='many' is not a valid int" in done.stderr
+    done = run("info", "--index", str(tmp_path), env={"QA_ABSTAIN_BELOW": "2"})
+    assert done.returncode == 1
+    assert (
+        done.stderr
+        == "error: QA_ABSTAIN_BELOW='2' in the environment: abstain_below=2.0 must be between 0 and 1 (default 0.12).\n"
+    )
 
 
 def test_no_readable_article_fails_cleanly(tmp_path):

@@ -59,3 +59,21 @@ def test_numbers_and_optional_settings_of_the_right_type_are_kept() -> None:
 def test_an_unknown_override_names_the_settings() -> None:
     with pytest.raises(ConfigError, match=r"Unknown setting 'index'; the settings are abstain_below, articles_dir, "):
         load_settings(index="x")  # the CLI flag's name, not the setting's (index_dir)
+
+
+def test_paths_starting_with_a_tilde_are_the_home_folders(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("QA_INDEX", "~/news-index")
+    assert load_settings().index_dir == tmp_path / "news-index"  # not a folder named "~"
+    assert load_settings(articles_dir="~/news").articles_dir == tmp_path / "news"  # --articles=~/news
+    assert Settings(cache_dir=Path("~/cache")).cache_dir == tmp_path / "cache"
+
+
+def test_given_settings_are_those_set_by_a_variable_or_an_override(monkeypatch):
+    from qa.config import given_settings
+
+    for var in ("QA_MODEL", "QA_PASSAGE_TOKENS", "QA_INDEX", "QA_ARTICLES"):
+        monkeypatch.delenv(var, raising=False)
+    assert given_settings(model=None, passage_tokens=128) == {"passage_tokens"}
+    monkeypatch.setenv("QA_MODEL", "x")
+    assert given_settings(model=None) == {"model"}

@@ -73,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
+    for stream in (sys.stdout, sys.stderr):  # a console that cannot show "—" gets "?", not a traceback
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
     try:
         status = int(args.run(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here, not in a traceback at exit
@@ -88,6 +91,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         # would otherwise report the failed flush of stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as exc:  # the disk or its permissions, not a bug: one line naming the path
+        where = f": {exc.filename}" if exc.filename else ""
+        print(
+            f"error: {exc.strerror or exc}{where}. Check that it exists and that you may read it (and, to build "
+            "an index, write it), or choose another path (--index, --articles).",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _json(data: Any, indent: int | None) -> str:
+    """`data` as JSON text: its letters as they are where stdout takes UTF-8, else escaped
+    (`\\u2014`), so that a console of another encoding still gets valid JSON."""
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    return json.dumps(data, indent=indent, ensure_ascii=encoding != "utf8")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -348,7 +366,7 @@ def _ask_one(
     if args.passages:
         hits = retrieve(question, k=args.k or 5, mode=args.mode, filters=filters, index=index)
         if args.json:
-            print(json.dumps({"question": question, "hits": [_hit_dict(h) for h in hits]}, indent=indent))
+            print(_json({"question": question, "hits": [_hit_dict(h) for h in hits]}, indent))
         else:
             _print_hits(hits)
         return None
@@ -363,7 +381,7 @@ def _ask_one(
         index=index,
     )
     if args.json:
-        print(json.dumps(result.to_dict(), indent=indent, ensure_ascii=False))
+        print(_json(result.to_dict(), indent))
     else:
         _print_answer(result)
     return result
@@ -438,7 +456,7 @@ def _info(args: argparse.Namespace) -> int:
             "format_version": m.format_version,
             "versions": m.versions,
         }
-        print(json.dumps(summary | ({"verify_problems": problems} if args.verify else {}), indent=2))
+        print(_json(summary | ({"verify_problems": problems} if args.verify else {}), 2))
     else:
         c = m.counts
         print(f"index        {index.path}/ ({index.generation.name})")
@@ -475,7 +493,7 @@ def _eval(args: argparse.Namespace) -> int:
         articles_given=args.articles_dir is not None,
         fast=args.fast,
     )
-    print(json.dumps(report.metrics, indent=2) if args.json else report.table())
+    print(_json(report.metrics, 2) if args.json else report.table())
     return 0
 
 

@@ -294,6 +294,26 @@ def test_damaged_store_is_one_line_and_verify_names_it(cli_index, tmp_path):
     assert "qa index --full" in done.stderr and len(done.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.model
+def test_a_console_that_is_not_utf8_gets_replacements_and_valid_json(cli_index):
+    ascii_console = {"PYTHONIOENCODING": "ascii"}
+    done = run("ask", "What tariffs did Trudeau impose?", "--index", str(cli_index[1]), env=ascii_console)
+    assert done.returncode == 0 and "Traceback" not in done.stderr and "100% tariff" in done.stdout
+    assert "China on Wednesday, his hosts see an ?" in done.stdout  # "…" could not be shown
+    done = run("ask", "What tariffs did Trudeau impose?", "--index", str(cli_index[1]), "--json", env=ascii_console)
+    assert done.returncode == 0 and done.stdout.isascii()
+    assert json.loads(done.stdout)["citations"][0]["title"].startswith("As Canadian leader Mark Carney")
+    done = run("info", "--index", str(cli_index[1]), env=ascii_console)
+    assert done.returncode == 0 and "Traceback" not in done.stderr
+
+
+def test_a_path_that_cannot_be_written_is_one_line(tmp_path):
+    (tmp_path / "a.txt").write_text("title: A\n\nThe harbour festival drew a record crowd on Saturday.")
+    done = run("index", "--articles", str(tmp_path), "--index", "/proc/qa-index")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "/proc/qa-index" in done.stderr, done.stderr
+
+
 def test_bad_setting_in_environment_is_a_clear_error(tmp_path):
     done = run("info", "--index", str(tmp_path), env={"QA_PASSAGE_TOKENS": "many"})
     assert done.returncode == 1 and "QA_PASSAGE_TOKENS='many' is not a valid int" in done.stderr

@@ -120,10 +120,14 @@ def build_index(
     settings = settings or Settings()
     started = time.perf_counter()
     folder = Path(settings.articles_dir)
-    if not folder.is_dir():
-        what = "is a file, not a folder" if folder.exists() else "does not exist"
+    if folder.exists() and not folder.is_dir():
         raise ArticleError(
-            f"Articles folder {folder}/ {what}. Create it and add .txt, .md, .html, "
+            f"{folder} is a file, not a folder: --articles / QA_ARTICLES name the folder that holds the articles "
+            f"(here {folder.parent}/)."
+        )
+    if not folder.is_dir():
+        raise ArticleError(
+            f"Articles folder {folder}/ does not exist. Create it and add .txt, .md, .html, "
             "JSON, PDF or Word articles, or point --articles / QA_ARTICLES at your folder."
         )
     index_dir = Path(settings.index_dir)
@@ -207,8 +211,10 @@ def _build_lock(index_dir: Path, wait: float) -> Iterator[None]:
     try:
         lock.acquire(timeout=wait)
     except Timeout:
+        waited = f" (waited {wait:g} s)" if wait else ""
         raise IndexLockedError(
-            f"Another build of {index_dir}/ is running. Wait for it to finish and run the command again."
+            f"Another build of {index_dir}/ is running{waited}. Run the command again once it is done, or let "
+            "it wait for that build: qa index --wait SECONDS."
         ) from None
     try:
         yield

@@ -16,6 +16,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from . import __version__
 from .config import Settings, given_settings, load_settings
 from .errors import QAError
 from .wording import counted
@@ -69,6 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:  # said by the command's own parser, so that the hint names its --help
         commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
         command = commands.choices.get(getattr(args, "command", None) or "", parser)
+        if getattr(args, "question", None) and not any(word.startswith("-") for word in unknown):
+            whole = " ".join([args.question, *unknown]).replace('"', '\\"')
+            command.error(f'the question is one argument: put it in quotes, e.g. qa ask "{whole}"')
         command.error(f"unrecognized arguments: {' '.join(unknown)}")
     if not getattr(args, "command", None):
         parser.print_help()
@@ -115,6 +119,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Answers from news articles, made only of cited sentences.",
         epilog="Run 'qa COMMAND --help' for the options and examples of each command.",
     )
+    parser.add_argument("--version", action="version", version=f"qa {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help_text: str, more: str = "") -> argparse.ArgumentParser:
@@ -409,7 +414,7 @@ def _conversation(args: argparse.Namespace, filters: Filters, index: Index) -> i
             line = input("question> " if interactive else "")
         except EOFError:
             break
-        question = line.strip()
+        question = line.lstrip("\ufeff").strip()  # a file saved by Notepad starts with a byte-order mark
         if not question:
             continue
         if question == "/new":

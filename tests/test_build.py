@@ -160,8 +160,10 @@ def test_second_build_refuses_while_the_first_holds_the_lock(settings, fake):
     lock = FileLock(str(settings.index_dir / ".lock"), thread_local=False)
     lock.acquire()
     try:
-        with pytest.raises(IndexLockedError, match="Another build"):
+        with pytest.raises(IndexLockedError, match=r"Another build of .* is running\. .*qa index --wait SECONDS"):
             build_index(settings, encoder=fake, progress=False)
+        with pytest.raises(IndexLockedError, match=r"is running \(waited 0\.2 s\)"):
+            build_index(settings, encoder=fake, progress=False, wait=0.2)
         threading.Timer(0.5, lock.release).start()
         report = build_index(settings, encoder=fake, progress=False, wait=10)  # waits, then builds
         assert report.counts.articles == 4

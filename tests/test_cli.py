@@ -91,7 +91,8 @@ def test_ask_passages_json(cli_index):
 
 @pytest.mark.model
 def test_ask_without_a_question_is_a_conversation_read_from_stdin(cli_index):
-    lines = b"What tariffs did Trudeau impose?\n\nHow did China respond?\n/new\nHow did China respond?\n"
+    # A byte-order mark (a file saved by Notepad) is not part of the first question.
+    lines = b"\xef\xbb\xbfWhat tariffs did Trudeau impose?\n\nHow did China respond?\n/new\nHow did China respond?\n"
     done = run("ask", "--index", str(cli_index[1]), stdin=lines)
     assert done.returncode == 0, done.stderr
     turns = done.stdout.split("question: ")[1:]
@@ -236,6 +237,13 @@ def test_output_into_a_closed_pipe_ends_quietly(cli_index):
     assert stderr == ""
 
 
+def test_a_question_in_several_words_says_to_quote_it_and_version_is_shown():
+    done = run("ask", "What", "tariffs?")
+    assert done.returncode == 2
+    assert 'the question is one argument: put it in quotes, e.g. qa ask "What tariffs?"' in done.stderr
+    assert run("--version").stdout.startswith("qa 0.")
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -243,6 +251,10 @@ def test_output_into_a_closed_pipe_ends_quietly(cli_index):
         (["ask", "  ", "--index", "{index}"], "Please type a question"),
         (["ask", "x", "--since", "yesterday", "--index", "{index}"], "--since 'yesterday' is not a date"),
         (["index", "--articles", "/nonexistent/articles", "--index", "{index}"], "does not exist"),
+        (
+            ["index", "--articles", str(SEED), "--index", "{index}"],
+            f"is a file, not a folder: --articles / QA_ARTICLES name the folder that holds the articles (here {SEED.parent}/)",
+        ),
     ],
 )
 @pytest.mark.model

@@ -56,7 +56,11 @@ def test_other_format_version_is_a_clear_error(settings, built, fake):
     manifest["format_version"] = 99
     manifest["settings"]["format_version"] = 99
     manifest_path.write_text(json.dumps(manifest))
-    with pytest.raises(IndexMismatchError, match=r"format version 99.*reads version 5.*qa index --full"):
+    with pytest.raises(IndexMismatchError, match=r"format version 99.*reads version 5. It was written by a newer qa"):
+        load_index(settings.index_dir, settings, encoder=fake)
+    manifest["format_version"] = manifest["settings"]["format_version"] = 1  # an older one: only a rebuild
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match=r"format version 1, this version of qa reads version 5. Rebuild"):
         load_index(settings.index_dir, settings, encoder=fake)
 
 

@@ -124,9 +124,12 @@ class Manifest:
         if not isinstance(data, dict) or "format_version" not in data:
             raise IndexCorruptError(f"{path} is not an index manifest. {rebuild}")
         if data["format_version"] != FORMAT_VERSION:
+            newer = isinstance(data["format_version"], int) and data["format_version"] > FORMAT_VERSION
+            # A newer qa wrote it: rebuilding would throw its work away for an older format.
+            fix = "It was written by a newer qa: upgrade qa to read it, or rebuild it for this one. " if newer else ""
             raise IndexMismatchError(
                 f"Index {generation.parent} has format version {data['format_version']}, "
-                f"this version of qa reads version {FORMAT_VERSION}. {rebuild}"
+                f"this version of qa reads version {FORMAT_VERSION}. {fix}{rebuild}"
             )
         try:
             manifest = cls(

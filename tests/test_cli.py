@@ -253,7 +253,8 @@ def test_a_question_in_several_words_says_to_quote_it_and_version_is_shown():
         (["index", "--articles", "/nonexistent/articles", "--index", "{index}"], "does not exist"),
         (
             ["index", "--articles", str(SEED), "--index", "{index}"],
-            f"is a file, not a folder: --articles / QA_ARTICLES name the folder that holds the articles (here {SEED.parent}/)",
+            f"is a file, not a folder: --articles / QA_ARTICLES name the folder that holds the articles "
+            f"(here {SEED.parent}/)",
         ),
     ],
 )

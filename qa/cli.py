@@ -188,9 +188,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "-k", type=_number(int, 1, 1000), default=None, help="passages to consider (answer: 8) or show (--passages: 5)"
     )
-    ask.add_argument(
-        "--sentences", type=_number(int, 1, 10), default=3, help="most sentences in the answer (default 3)"
-    )
+    ask.add_argument("--sentences", type=_number(int, 1, 10), help="most sentences in the answer (default 3)")
     ask.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid", help="retrieval mode")
     ask.add_argument("--fast", action="store_true", help="skip the answer reader: ~9 ms, no answer span")
     ask.add_argument("--since", help="only articles dated on or after YYYY-MM-DD")
@@ -348,6 +346,8 @@ def _ask(args: argparse.Namespace) -> int:
     from .index import open_index
     from .retrieval import Filters
 
+    if args.passages and (args.fast or args.sentences is not None):
+        raise QAError("--passages shows the retrieved passages; --fast and --sentences shape answers: leave them out.")
     settings = _settings(args)
     filters = Filters(
         since=_date(args.since, "--since"),
@@ -380,7 +380,7 @@ def _ask_one(
         history=history,
         k=args.k or 8,
         filters=filters,
-        max_sentences=args.sentences,
+        max_sentences=args.sentences or 3,
         mode=args.mode,
         fast=args.fast,
         index=index,

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import collections
 import json
+import math
 import re
 import string
 import sys
@@ -69,6 +70,8 @@ METRICS = (
     "p95_ms",
     "questions",
 )
+RETRIEVAL_METRICS = METRICS[:5]  # scored only for questions that name their gold articles
+SPAN_METRICS = ("span_em", "span_f1", "answer_in_span")  # need the reader: not with --fast
 FEEDBACK_METRICS = ("kept_helpful", "changed_wrong", "abstained", "p50_ms", "p95_ms", "questions")
 
 
@@ -270,6 +273,13 @@ def evaluate_file(
     questions = question_set.questions[:limit] if limit is not None else question_set.questions
     if not questions:
         raise QAError(f"{path} holds no questions.")
+    if articles_given and question_set.records is not None:
+        raise QAError(f"{path} brings its own articles, which qa eval indexes: leave --articles out.")
+    if articles_given and index_dir is not None:
+        raise QAError(
+            "qa eval answers from --index as it is, so --articles would not be read: update the index first "
+            "(qa index --articles DIR --index DIR), or leave --index out to index the articles temporarily."
+        )
     with tempfile.TemporaryDirectory(prefix="qa-eval-") as tmp:
         tmp_path = Path(tmp)
         notes: list[str] = []
@@ -314,6 +324,12 @@ def evaluate_file(
             metrics = run_questions(index, questions, modes, fast=fast, progress=progress)
         if fast:
             notes.append("fast: answers chosen without the reader (no spans)")
+        gold = {article_id for q in questions for article_id in q.gold}
+        if gold and not any(index.article(article_id) is not None for article_id in gold):
+            notes.append(
+                f"none of the questions' articles is in {eval_settings.index_dir}/: retrieval metrics are 0 "
+                "(index them, or pass the --index that holds them)"
+            )
         shown = "(temporary)" if target.is_relative_to(tmp_path) else str(target)
         return EvalReport(metrics=metrics, index_dir=shown, notes=notes)
 
@@ -323,7 +339,10 @@ def run_questions(
 ) -> dict[str, dict[str, float]]:
     """Answer every question in every mode; return the metrics per mode."""
     rows = score_questions(index, questions, modes, fast, progress)
-    return {mode: summarise(values, any(q.gold for q in questions)) for mode, values in rows.items()}
+    metrics = {mode: summarise(values, any(q.gold for q in questions)) for mode, values in rows.items()}
+    if fast:  # no reader, no span: 0.000 would read as a measurement
+        metrics = {mode: {k: v for k, v in m.items() if k not in SPAN_METRICS} for mode, m in metrics.items()}
+    return metrics
 
 
 def score_questions(
@@ -385,12 +404,20 @@ def _score(q: EvalQuestion, hits: Sequence[Hit], result: Answer, ms: float) -> t
     rank = next((h.rank for h in hits if h.source.article_id in q.gold), None)
     sentences = [s.text for s in result.sentences]
     span = (result.sentences[0].span_text or "") if result.sentences else ""
+    # A question without gold articles has no retrieval score: NaN, left out of the means.
+    retrieval = (
+        (
+            float(rank is not None and rank <= 1),
+            float(rank is not None and rank <= 5),
+            float(rank is not None and rank <= 10),
+            1.0 / rank if rank else 0.0,
+            float(bool(result.sentences) and result.sentences[0].citation.source.article_id in q.gold),
+        )
+        if q.gold
+        else (math.nan,) * 5
+    )
     return (
-        float(rank is not None and rank <= 1),
-        float(rank is not None and rank <= 5),
-        float(rank is not None and rank <= 10),
-        1.0 / rank if rank else 0.0,
-        float(bool(result.sentences) and result.sentences[0].citation.source.article_id in q.gold),
+        *retrieval,
         float(contains_answer(sentences[:1], q.answers)),
         float(contains_answer(sentences[:3], q.answers)),
         max((exact_match(span, a) for a in q.answers), default=0.0) if span else 0.0,
@@ -403,7 +430,8 @@ def _score(q: EvalQuestion, hits: Sequence[Hit], result: Answer, ms: float) -> t
 
 def summarise(values: Sequence[tuple[float, ...]], has_gold: bool) -> dict[str, float]:
     """The metrics of `score_questions` rows: means, latency percentiles, the count.
-    Without gold articles (`has_gold` False) the retrieval metrics are left out.
+    Retrieval metrics are means over the questions with gold articles, and left out when
+    none has them (or `has_gold` is False).
 
     Example:
         >>> hit, miss = (1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 80.0), (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 120.0)
@@ -411,12 +439,13 @@ def summarise(values: Sequence[tuple[float, ...]], has_gold: bool) -> dict[str, 
         >>> m["sentence_hit@1"], m["abstained"], m["p50_ms"], "recall@1" in m
         (0.5, 0.5, 100.0, False)
     """
-    array = np.array(values)
+    array = np.array(values, dtype=float)
     names = METRICS[:11]
-    out = dict(zip(names, (round(float(v), 4) for v in array[:, : len(names)].mean(axis=0))))
-    if not has_gold:
-        for name in ("recall@1", "recall@5", "recall@10", "mrr", "cited_article@1"):
-            out.pop(name)
+    columns = array[:, : len(names)]
+    scored = ~np.isnan(columns)
+    means = np.where(scored.any(axis=0), np.nansum(columns, axis=0) / np.maximum(scored.sum(axis=0), 1), np.nan)
+    out = {name: round(float(v), 4) for name, v in zip(names, means) if has_gold or name not in RETRIEVAL_METRICS}
+    out = {name: v for name, v in out.items() if not math.isnan(v)}
     out["p50_ms"] = round(float(np.percentile(array[:, -1], 50)), 2)
     out["p95_ms"] = round(float(np.percentile(array[:, -1], 95)), 2)
     out["questions"] = len(values)

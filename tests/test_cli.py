@@ -251,6 +251,8 @@ def test_a_question_in_several_words_says_to_quote_it_and_version_is_shown():
         (["ask", "  ", "--index", "{index}"], "Please type a question"),
         (["ask", "x", "--since", "yesterday", "--index", "{index}"], "--since 'yesterday' is not a date"),
         (["index", "--articles", "/nonexistent/articles", "--index", "{index}"], "does not exist"),
+        (["eval", "tests/data/squad-mini.json", "--articles", "seeds"], "brings its own articles"),
+        (["ask", "x", "--passages", "--fast", "--index", "{index}"], "--fast and --sentences shape answers"),
         (
             ["index", "--articles", str(SEED), "--index", "{index}"],
             f"is a file, not a folder: --articles / QA_ARTICLES name the folder that holds the articles "
@@ -264,6 +266,13 @@ def test_user_errors_are_one_line_with_exit_code_1(cli_index, args, message):
     assert done.returncode == 1
     assert message in done.stderr and done.stderr.startswith("error: ")
     assert "Traceback" not in done.stderr
+
+
+def test_eval_refuses_articles_it_would_not_read(tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "What tariffs did Trudeau impose?", "answers": ["100% tariff"]}\n')
+    done = run("eval", str(questions), "--articles", "seeds", "--index", str(tmp_path / "index"))
+    assert done.returncode == 1 and "so --articles would not be read" in done.stderr
 
 
 @pytest.mark.model

@@ -36,7 +36,7 @@ import numpy as np
 from .articles import Source, is_byline
 from .config import Settings
 from .errors import QuestionError
-from .filters import Filters
+from .filters import Filters, why_nothing_matches
 from .index import Index, open_index
 from .retrieval import MAX_QUESTION_CHARS, Hit, Mode, Query, make_query, prepare_query, search
 from .splitting import Sentence
@@ -396,7 +396,7 @@ def answer(
         asked = reader_question(asked, _previous_question(history, as_searched=False))
     hits = search(query, index, k, mode=mode, filters=filters)
     if not hits and filters is not None and filters.restricts:
-        notices.append("No article matches these filters (date range or sources); widen them to search all articles.")
+        notices.append(why_nothing_matches(filters, index.articles()))
     # A follow-up does not cite again what earlier answers gave; a question asked afresh
     # (the same one again, or a new subject) gets its best answer whatever came before.
     given = _given_before(history) if followup else {}

@@ -6,9 +6,14 @@ A plain value: the store turns it into SQL (with parameters), retrieval applies 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .errors import QuestionError
+
+if TYPE_CHECKING:
+    from .store import ArticleInfo
 
 
 @dataclass(frozen=True)
@@ -64,3 +69,40 @@ def _iso_date(name: str, value: object) -> str | None:
         except ValueError:
             pass
     raise QuestionError(f"{name}={value!r} is not a date; use YYYY-MM-DD (e.g. 2026-01-31) or a datetime.date.")
+
+
+def why_nothing_matches(filters: Filters, articles: Sequence[ArticleInfo]) -> str:
+    """Why no article of `articles` passes `filters`, in a sentence that says what to change.
+
+    Example:
+        >>> why_nothing_matches(Filters(since="2030-01-01"), [])
+        'None of the articles has a date, so none is in a date range: leave the dates out to search all articles.'
+    """
+    if filters.sources:
+        publishers = {a.source.publisher.lower(): a.source.publisher for a in articles if a.source.publisher}
+        ids = {a.source.article_id for a in articles}
+        unknown = [s for s in filters.sources if s.lower() not in publishers and s not in ids]
+        if len(unknown) == len(filters.sources):
+            # "business/001" for "bbc.jsonl#business/001", "bbc.jsonl" for its records
+            near = sorted(i for i in ids if any(i.endswith(f"#{s}") or i.split("#")[0] == s for s in unknown))
+            hint = f" (did you mean {', '.join(near[:3])}{', …' if len(near) > 3 else ''}?)" if near else ""
+            named = ", ".join(sorted(publishers.values())[:5]) or "none names one"
+            return (
+                f"No article has the publisher or id {', '.join(map(repr, unknown))}{hint}. Sources are publishers "
+                f"({named}) or article ids, as the Articles list and `qa info` show them."
+            )
+    if filters.since or filters.until:
+        dates = sorted(a.source.date for a in articles if a.source.date)
+        if not dates:
+            return (
+                "None of the articles has a date, so none is in a date range: leave the dates out to search all "
+                "articles."
+            )
+        inside = [
+            d for d in dates if (not filters.since or d >= filters.since) and (not filters.until or d <= filters.until)
+        ]
+        if not inside:
+            wanted = f"from {filters.since}" if filters.since else ""
+            wanted += f"{' ' if wanted else ''}to {filters.until}" if filters.until else ""
+            return f"No article is dated {wanted}: the articles' dates run from {dates[0]} to {dates[-1]}."
+    return "No article matches these filters together (date range and sources); widen them to search all articles."

@@ -277,12 +277,37 @@ def test_answer_is_a_frozen_dataclass():
 def test_filters_that_match_no_article_say_so(built):
     from qa.retrieval import Filters
 
+    dates = sorted(a.source.date for a in built.articles() if a.source.date)
     result = answer("tariffs", filters=Filters(since="2030-01-01"), index=built)
     assert not result.found and result.text == NOT_FOUND
     assert result.notices == (
-        "No article matches these filters (date range or sources); widen them to search all articles.",
+        f"No article is dated from 2030-01-01: the articles' dates run from {dates[0]} to {dates[-1]}.",
     )
     assert answer("tariffs", filters=Filters(since="2000-01-01"), index=built).notices == ()
+    oldest = next(a.source.article_id for a in built.articles() if a.source.date == dates[0])
+    unknown = answer("tariffs", filters=Filters(sources=("nobody", "gone.txt")), index=built)
+    assert unknown.notices[0].startswith("No article has the publisher or id 'nobody', 'gone.txt'. Sources are")
+    both = answer("tariffs", filters=Filters(since=dates[-1], sources=(oldest,)), index=built)  # each alone matches
+    assert both.notices[0].startswith("No article matches these filters together")
+
+
+def test_why_nothing_matches_names_what_to_change():
+    from types import SimpleNamespace
+
+    from qa.filters import Filters, why_nothing_matches
+
+    def article(article_id: str, publisher: str | None = None, date: str | None = None) -> SimpleNamespace:
+        return SimpleNamespace(source=SimpleNamespace(article_id=article_id, publisher=publisher, date=date))
+
+    bbc = [article("bbc.jsonl#business/001", "BBC"), article("bbc.jsonl#tech/002", "BBC")]
+    assert why_nothing_matches(Filters(sources=("business/001",)), bbc).startswith(
+        "No article has the publisher or id 'business/001' (did you mean bbc.jsonl#business/001?). "
+        "Sources are publishers (BBC) or article ids"
+    )
+    assert "(did you mean bbc.jsonl#business/001, bbc.jsonl#tech/002?)" in why_nothing_matches(
+        Filters(sources=("bbc.jsonl",)), bbc
+    )
+    assert why_nothing_matches(Filters(until="2020-01-01"), bbc).startswith("None of the articles has a date")
 
 
 # -- the reader path (fake reader: a window token that also occurs in the question is the answer) ------------

@@ -475,7 +475,7 @@ def test_delete_article_asks_for_confirmation_then_clears_it(page, server):
     # The filter still names the deleted article: the question is answered, not refused by Gradio.
     page.locator("#tab-chat-button").click()
     ask(page, QUESTION)
-    expect(last_answer(page)).to_contain_text("No article matches these filters")
+    expect(last_answer(page)).to_contain_text("No article has the publisher or id")
 
 
 # -- 7. starter questions --------------------------------------------------------------------------
@@ -619,7 +619,7 @@ def test_two_tabs_keep_each_others_conversations(page):
     expect(other.locator("#opt-mode input[value=bm25]")).to_be_checked()
     expect(other.locator("#opt-sentences input[type=range]")).to_have_value("2")
     ask(other, "How many visitors came to the harbour festival?")
-    expect(last_answer(other)).to_contain_text("No article matches these filters")  # the restored date applies
+    expect(last_answer(other)).to_contain_text("No article is dated from 2030-01-01")  # the restored date applies
     back_to(page)
     expect(page.locator("#chats label")).to_have_count(2)
     expect(last_answer(page)).to_contain_text(TRUDEAU)  # its own conversation, not the other tab's last

@@ -184,6 +184,10 @@ def build_index(
         changes = _diff(live.articles if live is not None else {}, current)
         if live is not None and not changes:  # nothing to do: keep the live generation as it is
             return report(changes, live, "", (0, 0))
+        # A whole rebuild embeds every article, but the report tells what changed against the
+        # index it replaces ("added 100" for unchanged articles read as new).
+        replaced = live if live is not None else _live_manifest(index_dir, seen=seen)
+        told = changes if replaced is live else _diff(replaced.articles if replaced is not None else {}, current)
         work = index_dir / f".build-{uuid.uuid4().hex[:12]}"
         work.mkdir()
         try:
@@ -197,7 +201,7 @@ def build_index(
             shutil.rmtree(work, ignore_errors=True)
             raise
         _remove_leftovers(index_dir, keep=generation)
-    return report(changes, manifest, reason, (manifest.passages_embedded, manifest.tokens_embedded))
+    return report(told, manifest, reason, (manifest.passages_embedded, manifest.tokens_embedded))
 
 
 # -- the steps ---------------------------------------------------------------------------------

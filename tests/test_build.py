@@ -134,6 +134,16 @@ def test_changed_settings_or_model_force_a_full_rebuild(settings, fake):
     assert build_index(settings, encoder=fake, progress=False, full=True).full_reason == "--full requested"
 
 
+def test_a_full_rebuild_reports_changes_against_the_index_it_replaces(settings, fake):
+    first = build_index(settings, encoder=fake, progress=False)
+    gone = sorted(settings.articles_dir.iterdir())[0]
+    gone.unlink()
+    report = build_index(settings, encoder=fake, progress=False, full=True)
+    assert report.full and report.added == () and report.updated == ()
+    assert len(report.removed) == 1 and report.removed[0].startswith(gone.name)
+    assert report.unchanged == first.counts.articles - 1 and report.passages_embedded == report.counts.passages
+
+
 def test_no_readable_article_is_a_clear_error(tmp_path, fake):
     folder = tmp_path / "a"
     folder.mkdir()
@@ -371,7 +381,8 @@ def test_files_skipped_as_unchanged_are_read_after_all_when_the_index_is_rebuilt
     (settings.articles_dir / "ferry.txt").write_text("title: Ferry\n\nA storm hit the harbour.")
     longer = replace(settings, passage_tokens=128)  # another chunking: everything must be re-read
     report = build_index(longer, encoder=fake, progress=False)
-    assert report.full and report.counts.articles == 5 and len(report.added) == 5
+    assert report.full and report.counts.articles == 5 and report.passages_embedded == report.counts.passages
+    assert report.added == ("ferry.txt",) and report.unchanged == 4  # what changed, though all were embedded
 
 
 def test_an_update_trusts_untouched_files_but_loading_still_hashes_them(settings, fake):

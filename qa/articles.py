@@ -132,6 +132,10 @@ class FileStamp(NamedTuple):
     size: int
     mtime_ns: int
     articles: tuple[str, ...]
+    # Its records that were skipped and its caveats, as (where, why): an update that does not
+    # read the file again still reports them, rather than seem to have fixed them.
+    skipped: tuple[tuple[str, str], ...] = ()
+    warnings: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -182,7 +186,9 @@ def read_articles(
             fresh = [a for a in before.articles if a not in seen]
             seen.update(fresh)
             not_read.extend(fresh)
-            stamps[rel] = FileStamp(size, mtime_ns, tuple(fresh))
+            stamps[rel] = before._replace(articles=tuple(fresh))
+            skipped.extend(Skipped(*pair) for pair in before.skipped)
+            warnings.extend(Skipped(*pair) for pair in before.warnings)
             continue
         path = Path(name)
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
@@ -206,7 +212,13 @@ def read_articles(
                 articles.append(article)
                 kept.append(article_id)
         if kept:
-            stamps[rel] = FileStamp(size, mtime_ns, tuple(kept))
+            stamps[rel] = FileStamp(
+                size,
+                mtime_ns,
+                tuple(kept),
+                tuple((x.path, x.reason) for x in result.skipped),
+                tuple((x.path, x.reason) for x in result.warnings),
+            )
     return ReadResult(tuple(articles), tuple(skipped), tuple(warnings), stamps, tuple(not_read))
 
 

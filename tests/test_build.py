@@ -161,6 +161,13 @@ def test_bad_files_are_reported_and_the_rest_indexed(settings, fake):
     assert report.counts.articles == 5
     assert {s.path for s in report.skipped} == {"bad.jsonl:2", "blob.txt"}
     assert "looks like a binary file" in {s.path: s.reason for s in report.skipped}["blob.txt"]
+    (settings.articles_dir / "latin.txt").write_bytes("title: Café\n\nLe café était fermé à Noël.".encode("cp1252"))
+    first = build_index(settings, encoder=fake, progress=False)
+    assert [w.path for w in first.warnings] == ["latin.txt"]
+    # Nothing changed: the files are not read again, and their problems are still reported.
+    again = build_index(settings, encoder=fake, progress=False)
+    assert not again.changed and {s.path for s in again.skipped} == {"bad.jsonl:2", "blob.txt"}
+    assert again.warnings == first.warnings
 
 
 def test_second_build_refuses_while_the_first_holds_the_lock(settings, fake):

@@ -174,6 +174,8 @@ class Manifest:
                 "bytes": [s.size for s in self.sources.values()],
                 "mtime_ns": [s.mtime_ns for s in self.sources.values()],
                 "articles": [list(s.articles) for s in self.sources.values()],
+                "skipped": [[list(x) for x in s.skipped] for s in self.sources.values()],
+                "warnings": [[list(x) for x in s.warnings] for s in self.sources.values()],
             },
         }
         (generation / CATALOG_FILE).write_text(json.dumps(columns, ensure_ascii=False), encoding="utf-8")
@@ -184,9 +186,15 @@ class Manifest:
 
 def _sources(columns: dict[str, list[Any]]) -> dict[str, FileStamp]:
     paths, sizes, times, ids = (columns[k] for k in ("paths", "bytes", "mtime_ns", "articles"))
-    if not len(paths) == len(sizes) == len(times) == len(ids):
+    # Catalogs written before files kept their problems have no such columns.
+    skipped = columns.get("skipped") or [[]] * len(paths)
+    warnings = columns.get("warnings") or [[]] * len(paths)
+    if not len(paths) == len(sizes) == len(times) == len(ids) == len(skipped) == len(warnings):
         raise ValueError("source columns of different lengths")
-    return {path: FileStamp(size, mtime, tuple(i)) for path, size, mtime, i in zip(paths, sizes, times, ids)}
+    return {
+        path: FileStamp(size, mtime, tuple(i), tuple(map(tuple, s)), tuple(map(tuple, w)))
+        for path, size, mtime, i, s, w in zip(paths, sizes, times, ids, skipped, warnings)
+    }
 
 
 def settings_fingerprint(model_fingerprint: str, settings: Settings) -> dict[str, Any]:

@@ -204,6 +204,10 @@ def load_index(
     index_dir = Path(path) if path is not None else settings.index_dir
     generation = current_generation(index_dir)
     if generation is None:
+        if _building(index_dir):
+            raise IndexNotFoundError(
+                f"No index in {index_dir}/ yet: its first build is running. Try again once it is done."
+            )
         raise IndexNotFoundError(f"No index in {index_dir}/. Build it with: qa index --index {index_dir}")
     if not generation.is_dir():
         raise IndexCorruptError(
@@ -349,3 +353,18 @@ def follow_index(
     stop = threading.Event()
     threading.Thread(target=run, name="qa-follow-index", daemon=True).start()
     return stop
+
+
+def _building(index_dir: Path) -> bool:
+    """Is a build of `index_dir` running (its lock held by another process)?"""
+    from filelock import FileLock, Timeout
+
+    if not (index_dir / ".lock").exists():
+        return False
+    try:
+        with FileLock(str(index_dir / ".lock")).acquire(timeout=0):
+            return False
+    except Timeout:
+        return True
+    except OSError:  # a lock we may not even open: say nothing of it
+        return False

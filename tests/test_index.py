@@ -20,6 +20,30 @@ from tests.fakes import FakeEncoder
 def test_missing_index_names_the_build_command(tmp_path):
     with pytest.raises(IndexNotFoundError, match=r"No index in .*Build it with: qa index"):
         load_index(tmp_path / "nothing", Settings())
+    import subprocess
+    import sys
+
+    (tmp_path / "first").mkdir()  # its first build holds the lock (in another process, as `qa index` would)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time, filelock; lock = filelock.FileLock(sys.argv[1]); lock.acquire(); "
+            "print('held', flush=True); time.sleep(60)",
+            str(tmp_path / "first" / ".lock"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(IndexNotFoundError, match=r"No index in .*first/ yet: its first build is running"):
+            load_index(tmp_path / "first", Settings())
+    finally:
+        holder.kill()
+        holder.wait()
+    with pytest.raises(IndexNotFoundError, match=r"Build it with: qa index"):  # the lock left, unheld
+        load_index(tmp_path / "first", Settings())
 
 
 def test_index_built_with_another_model_is_a_clear_error(settings, built):

@@ -14,11 +14,12 @@ import re
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import __version__
 from .config import Settings, given_settings, load_settings
-from .errors import QAError
+from .errors import IndexCorruptError, QAError
 from .wording import counted
 
 if TYPE_CHECKING:  # the commands import what they need when they run: `qa --help` stays instant
@@ -442,7 +443,12 @@ def _info(args: argparse.Namespace) -> int:
     from .index import load_index
 
     settings = _settings(args)
-    index = load_index(settings.index_dir, settings)
+    try:
+        index = load_index(settings.index_dir, settings)
+    except IndexCorruptError:
+        if not args.verify:
+            raise
+        return _verify_damaged(settings.index_dir, args.json)  # every damaged file, not only the first
     m = index.manifest
     problems = index.verify() if args.verify else []
     if args.json:
@@ -484,6 +490,26 @@ def _info(args: argparse.Namespace) -> int:
         if args.verify:
             print("verify       " + ("all files match their checksums" if not problems else "; ".join(problems)))
     return 1 if problems else 0
+
+
+def _verify_damaged(index_dir: Path, as_json: bool) -> int:
+    """`qa info --verify` on an index too damaged to load: what differs from its manifest."""
+    from .store import Manifest, current_generation
+    from .store.manifest import file_problems
+
+    generation = current_generation(index_dir)
+    assert generation is not None  # loading found a generation, then damage in it
+    problems = file_problems(generation, Manifest.read(generation, catalog=False))
+    fix = f"qa index --full --index {index_dir}"
+    if as_json:
+        print(
+            _json({"index": str(index_dir), "generation": generation.name, "verify_problems": problems, "fix": fix}, 2)
+        )
+    else:
+        print(f"index        {index_dir}/ ({generation.name})")
+        print("verify       " + "; ".join(problems))
+        print(f"fix          {fix}")
+    return 1
 
 
 def _eval(args: argparse.Namespace) -> int:

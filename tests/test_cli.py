@@ -315,6 +315,12 @@ def test_damaged_store_is_one_line_and_verify_names_it(cli_index, tmp_path):
     assert done.returncode == 1 and "900%" not in done.stdout
     assert "store.sqlite: content differs from the manifest (damaged)" in done.stderr
     assert "qa index --full" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    (next(index.glob("gen-*")) / "vectors.faiss").write_bytes(b"")  # a second damaged file
+    verify = run("info", "--index", str(index), "--verify")  # the report lists them all
+    assert verify.returncode == 1 and "store.sqlite: content differs" in verify.stdout
+    assert "vectors.faiss" in verify.stdout and f"fix          qa index --full --index {index}" in verify.stdout
+    report = json.loads(run("info", "--index", str(index), "--verify", "--json").stdout)
+    assert len(report["verify_problems"]) == 2 and report["fix"] == f"qa index --full --index {index}"
 
 
 @pytest.mark.model

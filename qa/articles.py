@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 
 from .decoding import NotText, decode
 from .splitting import split_sentences
+from .wording import file_size
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf", ".docx")
 TITLE_CHARS = 80
@@ -371,7 +372,7 @@ def read_file(path: Path, rel: str, max_file_bytes: int = 50 * 1024 * 1024) -> R
         size = path.stat().st_size
         if size > max_file_bytes:
             raise _Skip(
-                f"file is {size / 1048576:.1f} MB, over the {max_file_bytes / 1048576:g} MB limit "
+                f"file is {file_size(size)}, over the {file_size(max_file_bytes)} limit "
                 "(raise it with --max-file-mb or QA_MAX_FILE_MB)"
             )
         suffix = path.suffix.lower()

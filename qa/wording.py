@@ -14,3 +14,17 @@ def counted(n: int, noun: str) -> str:
     if n == 1:
         return f"1 {noun}"
     return f"{n:,} {noun}{'es' if noun.endswith(('ch', 'sh', 's', 'x')) else 's'}"
+
+
+def file_size(n_bytes: float) -> str:
+    """A size as people read it: MB to one decimal, smaller sizes in KB or bytes.
+
+    Example:
+        >>> file_size(1_572_864), file_size(1_048), file_size(512), file_size(52_428_800)
+        ('1.5 MB', '1.0 KB', '512 bytes', '50 MB')
+    """
+    if n_bytes >= 100 * 1024:
+        return f"{n_bytes / 1048576:,.1f}".removesuffix(".0") + " MB"
+    if n_bytes >= 1024:
+        return f"{n_bytes / 1024:,.1f} KB"
+    return f"{n_bytes:,.0f} bytes"

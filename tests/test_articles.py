@@ -186,7 +186,7 @@ def test_bad_inputs_are_skipped_with_one_clear_reason_each(tmp_path):
     assert "binary" in reasons["binary.txt"]
     assert "over the 1 MB limit" in reasons["big.txt"]
     tiny = read_articles(tmp_path, max_file_bytes=1024).skipped  # --max-file-mb 0.001: in KB, not "0.0 MB"
-    assert any(s.reason.startswith("file is ") and "KB, over the 1.0 KB limit" in s.reason for s in tiny)
+    assert any(s.reason.startswith("file is ") and "over the 1.0 KB limit" in s.reason for s in tiny)
     assert "malformed JSON line" in reasons["broken.jsonl:2"]
     assert 'no "text"' in reasons["broken.jsonl:3"]
     assert "malformed JSON" in reasons["broken.json"]

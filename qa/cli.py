@@ -158,7 +158,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     index.add_argument(
         "--debounce",
-        type=float,
+        type=_number(float, 0.05, 3600),
         metavar="SECONDS",
         help="with --watch: index a batch once the folder was quiet this long (default 2)",
     )
@@ -174,7 +174,11 @@ def _parser() -> argparse.ArgumentParser:
         help="split and embed on a Ray cluster at ADDRESS (default: env RAY_ADDRESS, else a cluster started on "
         "this machine with `ray start`, else a local one); needs pip install 'verbatim-qa[cluster]'",
     )
-    index.add_argument("--ray-workers", type=int, help="Ray workers, one CPU each (default: every CPU of the cluster)")
+    index.add_argument(
+        "--ray-workers",
+        type=_number(int, 1, 100_000),
+        help="Ray workers, one CPU each (default: every CPU of the cluster)",
+    )
     index.set_defaults(run=_index)
 
     ask = command(

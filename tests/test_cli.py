@@ -410,6 +410,8 @@ def test_sources_name_the_pages_a_pdf_is_cited_on(capsys):
         (["index", "--wait", "nan"], "argument --wait: 'nan' is not a number from 0 to 86400"),
         (["index", "--max-file-mb", "inf"], "argument --max-file-mb: 'inf' is not a number from 0.001 to 1e+06"),
         (["serve", "--port", "70000"], "argument --port: '70000' is not a whole number from 1 to 65535"),
+        (["index", "--ray", "--ray-workers", "-3"], "argument --ray-workers: '-3' is not a whole number from 1"),
+        (["index", "--watch", "--debounce", "-1"], "argument --debounce: '-1' is not a number from 0.05 to 3600"),
     ],
 )
 def test_numbers_out_of_range_are_refused_before_anything_runs(args, problem):

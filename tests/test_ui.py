@@ -570,8 +570,10 @@ def test_sidebar_clicks_while_an_answer_is_read_wait_for_it(page, server, monkey
     page.locator("#q textarea").press("Enter")
     expect(last_answer(page).locator(".qa-pending")).to_have_count(1, timeout=20_000)
     chats.filter(has_text="What tariffs").click()
+    expect(page.locator("body.qa-holding")).to_have_count(1)  # a busy cursor meanwhile
     # The click waits for the answer, which is saved in its own conversation; then it happens.
     expect(chats).to_have_count(2, timeout=20_000)
+    expect(page.locator("body.qa-holding")).to_have_count(0)
     expect(page.locator("#chatbot [data-testid='user']")).to_have_text([QUESTION])
     expect(last_answer(page)).to_contain_text(TRUDEAU)
     expect(chats.filter(has_text="What tariffs").locator("input")).to_be_checked()

@@ -243,13 +243,14 @@
       const find = () => document.querySelector(chosen);
       if (heldClick) return void (heldClick = find); // the last click wins
       heldClick = find;
+      document.body.classList.add("qa-holding"); // a busy cursor says the click was taken
       const wait = setInterval(() => {
         if (answering()) return;
         clearInterval(wait);
+        document.body.classList.remove("qa-holding");
         const target = heldClick();
         heldClick = null;
-        if (!target) return;
-        target.click();
+        if (target) target.click();
       }, 100);
     },
     true,

@@ -7,10 +7,12 @@ once, and printed as one line with exit code 1.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
 import re
+import signal
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -89,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        with contextlib.suppress(ValueError):  # (only the main thread may set it)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C now would print a traceback
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:

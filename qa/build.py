@@ -182,7 +182,8 @@ def build_index(
         if not full:
             _check_not_another_folder(index_dir, folder, current, seen)
         changes = _diff(live.articles if live is not None else {}, current)
-        if live is not None and not changes:  # nothing to do: keep the live generation as it is
+        moved = live is not None and bool(live.articles_dir) and Path(live.articles_dir) != folder.resolve()
+        if live is not None and not changes and not moved:  # nothing to do: keep the live generation
             return report(changes, live, "", (0, 0))
         # A whole rebuild embeds every article, but the report tells what changed against the
         # index it replaces ("added 100" for unchanged articles read as new).

@@ -176,7 +176,7 @@ def _parser() -> argparse.ArgumentParser:
         const="",
         metavar="ADDRESS",
         help="split and embed on a Ray cluster at ADDRESS (default: env RAY_ADDRESS, else a cluster started on "
-        "this machine with `ray start`, else a local one); needs pip install 'verbatim-qa[cluster]'",
+        "this machine with `ray start`, else a local one); needs pip install -e '.[cluster]' in the checkout",
     )
     index.add_argument(
         "--ray-workers",
@@ -210,7 +210,9 @@ def _parser() -> argparse.ArgumentParser:
 
     info = command("info", "Show what the index holds.")
     _common(info)
-    info.add_argument("--verify", action="store_true", help="also check every file against its checksum")
+    info.add_argument(
+        "--verify", action="store_true", help="also re-hash every index file and stored article against the manifest"
+    )
     info.add_argument("--json", action="store_true", help="print the manifest summary as JSON")
     info.set_defaults(run=_info)
 
@@ -304,8 +306,14 @@ def _settings(args: argparse.Namespace, articles_from_index: bool = False) -> Se
         "model": None if "model" in given else built.model,
         "passage_tokens": None if "passage_tokens" in given else built.passage_tokens,
     }
-    if articles_from_index and "articles_dir" not in given and built.articles_dir and built.articles_dir.is_dir():
-        adopted["articles_dir"] = built.articles_dir
+    if articles_from_index and "articles_dir" not in given and built.articles_dir:
+        if built.articles_dir.is_dir():
+            adopted["articles_dir"] = built.articles_dir
+        elif not settings.articles_dir.is_dir():  # moved, and the default is no help
+            raise QAError(
+                f"The index {settings.index_dir}/ was built from {built.articles_dir}/, which no longer exists: pass "
+                "--articles with the folder's new place (the index records it)."
+            )
     return settings.with_overrides(**adopted)
 
 
@@ -496,7 +504,10 @@ def _info(args: argparse.Namespace) -> int:
         if len(articles) > 10:
             print(f"  ... and {len(articles) - 10} more")
         if args.verify:
-            print("verify       " + ("all files match their checksums" if not problems else "; ".join(problems)))
+            print(
+                "verify       "
+                + ("all files and stored articles match the manifest" if not problems else "; ".join(problems))
+            )
     return 1 if problems else 0
 
 

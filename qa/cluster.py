@@ -14,7 +14,7 @@ Reading stays on the driver on purpose: the diff needs every article's content h
 anything is embedded, and reading is cheap next to embedding (the whole BBC corpus in
 0.04 s against ~190 s of embedding; docs/benchmarks.md).
 
-Ray is optional (`pip install 'verbatim-qa[cluster]'`) and imported only here, only for
+Ray is optional (`pip install -e '.[cluster]'` in a checkout) and imported only here, only for
 `--ray`: `qa ask` and local builds never load it.
 """
 
@@ -54,7 +54,7 @@ CONNECT_TIMEOUT_S = 5.0
 # tokenizer's thread pool to their one CPU.
 WORKER_ENV = {"HF_HUB_OFFLINE": "1", "RAYON_NUM_THREADS": str(THREADS_PER_WORKER)}
 NICENESS_VARIABLE = "RAY_worker_niceness"
-INSTALL_HINT = "pip install 'verbatim-qa[cluster]' (or: pip install \"ray[data]\")"
+INSTALL_HINT = "pip install -e '.[cluster]' in the project's checkout (or: pip install \"ray[data]\")"
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,7 @@ class WatchSummary:
     stopped_by: str
     abandoned_build: bool
     unindexed: int
+    last_failed: bool = False  # the last batch failed: its changes are not in the index
 
 
 def watch_index(
@@ -150,6 +151,7 @@ def watch_index(
     stop_event: _Event = stop if stop is not None else threading.Event()
     pending: dict[str, None] = {}  # changed paths in arrival order (a dict: ordered, no repeats)
     batches = failed = 0
+    last_failed = False
     building = False
     with _sigterm_as_interrupt() as received:
         from watchfiles import watch
@@ -212,6 +214,7 @@ def watch_index(
                 building = False
                 batches += 1
                 failed += not batch.ok
+                last_failed = not batch.ok
                 # The state first, then the line: a stop right after the line finds it current.
                 if batch.report is None and batch.error.startswith("index busy"):
                     last_change = time.monotonic()  # try again once another quiet period has passed
@@ -227,7 +230,7 @@ def watch_index(
         finally:
             changes_seen.close()
             events.close()  # stops the Rust watcher thread
-    summary = WatchSummary(batches, failed, stopped_by, building, len(pending))
+    summary = WatchSummary(batches, failed, stopped_by, building, len(pending), last_failed)
     log(stop_line(summary))
     return summary
 
@@ -395,6 +398,8 @@ def stop_line(summary: WatchSummary) -> str:
     notes = []
     if summary.abandoned_build:
         notes.append("the build in progress was abandoned and the index is as before it")
+    elif summary.last_failed:
+        notes.append("the last batch failed (see its line) and the index is as before it")
     if summary.unindexed:
         notes.append(f"{counted(summary.unindexed, 'changed file')} not indexed yet")
     if notes:

@@ -436,6 +436,14 @@ def test_an_update_from_another_articles_folder_that_drops_most_articles_is_refu
     assert json.loads((current_generation(settings.index_dir) / "manifest.json").read_text())["articles_dir"] == str(
         moved.articles_dir.resolve()
     )
+    # moved with no article changed: the new place is recorded all the same (nothing re-embedded)
+    again = replace(settings, articles_dir=tmp_path / "moved-again")
+    shutil.move(moved.articles_dir, again.articles_dir)
+    report = build_index(again, encoder=fake, progress=False)
+    assert not report.changed and report.passages_embedded == 0
+    assert json.loads((current_generation(settings.index_dir) / "manifest.json").read_text())["articles_dir"] == str(
+        again.articles_dir.resolve()
+    )
     # on purpose: a full rebuild switches folders
     assert build_index(wrong, encoder=fake, progress=False, full=True).counts.articles == 1
     # an index built before the folder was recorded is not checked
@@ -443,4 +451,4 @@ def test_an_update_from_another_articles_folder_that_drops_most_articles_is_refu
     data = json.loads(manifest.read_text())
     del data["articles_dir"]
     manifest.write_text(json.dumps(data))
-    assert build_index(moved, encoder=fake, progress=False).counts.articles > 1
+    assert build_index(again, encoder=fake, progress=False).counts.articles > 1

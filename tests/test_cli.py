@@ -189,6 +189,9 @@ def test_commands_use_the_folder_model_and_passage_size_the_index_was_built_with
     assert "now 1 article, 6 passages" in full.stdout  # the seed at 128 tokens, not ./seeds (none here)
     info = json.loads(run("info", "--index", str(index), "--json").stdout)
     assert info["chunking"]["passage_tokens"] == 128 and info["articles_dir"] == str(news.resolve())
+    news.rename(tmp_path / "news-moved")  # moved: the recorded folder is gone, and ./seeds is none
+    gone = run("index", "--index", str(index), "--quiet", cwd=elsewhere)
+    assert gone.returncode == 1 and f"was built from {news.resolve()}/, which no longer exists" in gone.stderr
     # A flag or a variable still chooses: here a passage size the index was not built with.
     other = run("ask", "tariffs", "--index", str(index), env={"QA_PASSAGE_TOKENS": "256"})
     assert other.returncode == 1 and "passage_tokens: index has 128, configured 256" in other.stderr
@@ -198,7 +201,11 @@ def test_commands_use_the_folder_model_and_passage_size_the_index_was_built_with
 def test_info(cli_index):
     done = run("info", "--index", str(cli_index[1]), "--verify")
     assert done.returncode == 0
-    assert "1 article," in done.stdout and "all-MiniLM-L6-v2" in done.stdout and "match their checksums" in done.stdout
+    assert (
+        "1 article," in done.stdout
+        and "all-MiniLM-L6-v2" in done.stdout
+        and "all files and stored articles match the manifest" in done.stdout
+    )
     assert f" from {cli_index[0].resolve()}/\n" in done.stdout  # the articles folder it was built from
 
 
@@ -219,7 +226,7 @@ def test_info_shows_the_delta_of_recent_changes(cli_index, tmp_path):
     assert done.returncode == 0 and "added 1, updated 0, removed 1" in done.stdout
     info = run("info", "--index", str(tmp_path / "index"), "--verify")
     assert "base + delta of recent changes (1 article, 1 passage; 1 base article replaced or removed)" in info.stdout
-    assert "holds        1 article, 1 passage, 1 sentence" in info.stdout and "match their checksums" in info.stdout
+    assert "holds        1 article, 1 passage, 1 sentence" in info.stdout and "match the manifest" in info.stdout
 
 
 @pytest.mark.model

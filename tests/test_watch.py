@@ -392,6 +392,11 @@ def test_the_log_lines_read_as_documented():
         "stopped (SIGTERM) after 1 batch; the build in progress was abandoned and the index is as before it, "
         "2 changed files not indexed yet. The next qa index catches up."
     )
+    assert stop_line(WatchSummary(2, 1, "SIGTERM", False, 0, last_failed=True)).endswith(
+        "stopped (SIGTERM) after 2 batches; the last batch failed (see its line) and the index is as before it. "
+        "The next qa index catches up."
+    )
+    assert stop_line(WatchSummary(2, 1, "SIGTERM", False, 0)).endswith("the index is up to date with the changes seen.")
 
 
 # -- as a process: killed, interrupted, terminated ------------------------------------------------------

@@ -189,7 +189,7 @@ def test_missing_ray_names_the_install_command(monkeypatch, settings):
     from qa.errors import ClusterError
 
     monkeypatch.setitem(sys.modules, "ray", None)  # what `import ray` does when it is not installed
-    with pytest.raises(ClusterError, match=r"pip install 'verbatim-qa\[cluster\]'"):
+    with pytest.raises(ClusterError, match=r"pip install -e '\.\[cluster\]' in the project's checkout"):
         cluster._import_ray()
 
 

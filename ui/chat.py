@@ -57,7 +57,11 @@ REVISION_KEY = "verbatim-conversations-revision"
 # What ui/client.js needs to know of the page: the key it watches, and the Options' defaults
 # (a tab reloaded for another tab's save sets back only what differs from them).
 PAGE_SETTINGS = {"revisionKey": REVISION_KEY, "defaults": {"sentences": str(DEFAULT_CITED), "mode": DEFAULT_MODE}}
-SAVED_JS = f"() => {{ localStorage.setItem({REVISION_KEY!r}, String(Date.now())); }}"
+# Also tells ui/client.js when an answer's event has completed (`verbatimSavedAt`): a sidebar
+# click held meanwhile may then happen without the answer's last update overwriting it.
+SAVED_JS = (
+    f"() => {{ localStorage.setItem({REVISION_KEY!r}, String(Date.now())); window.verbatimSavedAt = Date.now(); }}"
+)
 
 Store = dict[str, Any]
 Chat = dict[str, Any]

@@ -153,15 +153,8 @@
     }
   }
 
-  // When a question was asked, and whether its answer has been seen on its way (the sidebar
-  // holds clicks until it arrives: below).
-  const ANSWERING = "#chatbot .qa-pending, #chatbot .qa-streaming";
-  let askedAt = 0;
-  let seenAnswering = false;
-
   let pending = false;
   const observer = new MutationObserver(() => {
-    if (askedAt && !seenAnswering && document.querySelector(ANSWERING)) seenAnswering = true;
     if (pending) return;
     pending = true;
     requestAnimationFrame(() => {
@@ -208,17 +201,25 @@
   // starting, deleting or restoring a conversation meanwhile would be undone when it arrives
   // (the open conversation snapped back to the one answering). Such a click is held until the
   // answer has arrived, then it happens.
+  // The answer's event has completed when the page's save step (SAVED_JS in ui/chat.py) has
+  // run after it: only then can its last update no longer overwrite what the click does.
   const SIDEBAR_ACTION = "#new-chat, #delete-chat, #undo-delete, #chats label";
-  const ASKING_MS = 10000; // a question the server never starts answering (an empty box) stops holding
+  const ANSWERING = "#chatbot .qa-pending, #chatbot .qa-streaming";
+  const QUIET_MS = 10000; // nothing on its way for this long (no answer came): stop holding
+  let askedAt = 0;
+  let busyAt = 0;
   let heldClick = null;
   function answering() {
-    if (document.querySelector(ANSWERING)) return true;
-    if (askedAt && (seenAnswering || Date.now() - askedAt > ASKING_MS)) askedAt = 0; // it arrived
+    if (document.querySelector(ANSWERING)) {
+      busyAt = Date.now();
+      return true;
+    }
+    const done = (window.verbatimSavedAt || 0) >= askedAt;
+    if (askedAt && (done || Date.now() - Math.max(askedAt, busyAt) > QUIET_MS)) askedAt = 0;
     return askedAt > 0;
   }
   function asked() {
     askedAt = Date.now();
-    seenAnswering = false;
   }
   document.addEventListener(
     "keydown",

@@ -381,6 +381,43 @@ def test_index_help_names_every_supported_format():
     assert [suffix for suffix in SUPPORTED_SUFFIXES if suffix not in words] == []
 
 
+@pytest.mark.model
+def test_serve_indexes_serves_and_stops_quietly_at_ctrl_c(tmp_path):
+    import signal
+    import socket
+    import urllib.request
+
+    (tmp_path / "news").mkdir()
+    shutil.copy(SEED, tmp_path / "news")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [*QA, "serve", "--articles", str(tmp_path / "news"), "--index", str(tmp_path / "index"), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        # Ctrl-C as from a terminal (a background shell job would start with SIGINT ignored).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        lines = []
+        while not any("Chat ready" in line for line in lines):
+            line = proc.stderr.readline()
+            assert line, "".join(lines)
+            lines.append(line)
+        assert "1 article" in "".join(lines)  # it indexed the folder first
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as page:  # ready means serving
+            assert page.status == 200 and "Verbatim" in page.read().decode()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and out == ""  # nothing on stdout: Gradio's "Keyboard interruption…" is gone
+    assert err.strip().endswith("interrupted") and "Traceback" not in err
+
+
 def test_serve_no_index_reaches_serve_as_update_false(monkeypatch, tmp_path):
     import ui.app
     from qa.cli import main

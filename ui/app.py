@@ -26,6 +26,7 @@ import json
 import logging
 import socket
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -258,20 +259,24 @@ def serve(
     # generation into the same folder: pick it up within a second, without a restart.
     stop_following = follow_index(settings.index_dir, settings, on_error=_log_once("index not reloaded: %s"))
     demo = build_app(app)
-    print(f"Chat ready on http://{host}:{port}", file=sys.stderr)
     try:
         demo.launch(
             server_name=host,
             server_port=port,
             max_file_size=app.max_upload_bytes,
             quiet=True,
+            # Not Gradio's own wait: at Ctrl-C it prints "Keyboard interruption…" on stdout.
+            prevent_thread_lock=True,
             **auth_options(credentials),
             **launch_kwargs(),
         )
+        print(f"Chat ready on http://{host}:{port}", file=sys.stderr)
+        threading.Event().wait()  # until Ctrl-C, which `qa` reports as "interrupted"
     except OSError as exc:  # taken between the check and the launch
         raise port_error(host, port, exc) from None
     finally:
         stop_following.set()
+        demo.close(verbose=False)  # (its default prints to stdout)
 
 
 def _log_once(message: str) -> Callable[[Exception], None]:

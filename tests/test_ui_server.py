@@ -194,7 +194,10 @@ def test_invalid_questions_are_question_errors_before_the_model(question) -> Non
     assert check_question("  Who won?  ") == "Who won?"
 
 
-@pytest.mark.parametrize(("update", "expected"), [(True, ["index", "warm", "launch"]), (False, ["warm", "launch"])])
+@pytest.mark.parametrize(
+    ("update", "expected"),
+    [(True, ["index", "warm", "launch", "serve", "close"]), (False, ["warm", "launch", "serve", "close"])],
+)
 def test_serve_no_index_serves_the_index_as_built(monkeypatch, tmp_path: Path, update, expected) -> None:
     """`qa serve --no-index` never reads the articles folder (a 1M-passage index starts in seconds)."""
     from types import SimpleNamespace
@@ -204,7 +207,9 @@ def test_serve_no_index_serves_the_index_as_built(monkeypatch, tmp_path: Path, u
     calls: list[str] = []
     monkeypatch.setattr(app_module.ChatApp, "ensure_index", lambda self: calls.append("index") or "indexed")
     monkeypatch.setattr(app_module.ChatApp, "index", lambda self: SimpleNamespace(warm_up=lambda: calls.append("warm")))
-    monkeypatch.setattr(app_module, "build_app", lambda app: SimpleNamespace(launch=lambda **_: calls.append("launch")))
+    demo = SimpleNamespace(launch=lambda **_: calls.append("launch"), close=lambda **_: calls.append("close"))
+    monkeypatch.setattr(app_module, "build_app", lambda app: demo)
+    monkeypatch.setattr(app_module, "serve_until_interrupted", lambda: calls.append("serve"))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -271,12 +271,17 @@ def serve(
             **launch_kwargs(),
         )
         print(f"Chat ready on http://{host}:{port}", file=sys.stderr)
-        threading.Event().wait()  # until Ctrl-C, which `qa` reports as "interrupted"
+        serve_until_interrupted()
     except OSError as exc:  # taken between the check and the launch
         raise port_error(host, port, exc) from None
     finally:
         stop_following.set()
         demo.close(verbose=False)  # (its default prints to stdout)
+
+
+def serve_until_interrupted() -> None:
+    """Block while the server's threads answer, until Ctrl-C (which `qa` reports as "interrupted")."""
+    threading.Event().wait()
 
 
 def _log_once(message: str) -> Callable[[Exception], None]:

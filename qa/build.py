@@ -45,7 +45,7 @@ from .store import (
     Store,
     current_generation,
 )
-from .store.layout import is_base_file
+from .store.layout import LOCK_FILE, is_base_file
 from .store.manifest import (
     FileEntry,
     VectorIndexInfo,
@@ -212,7 +212,7 @@ def build_index(
 def _build_lock(index_dir: Path, wait: float) -> Iterator[None]:
     from filelock import FileLock, Timeout
 
-    lock = FileLock(str(index_dir / ".lock"))
+    lock = FileLock(str(index_dir / LOCK_FILE))
     try:
         lock.acquire(timeout=wait)
     except Timeout:
@@ -225,6 +225,21 @@ def _build_lock(index_dir: Path, wait: float) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def build_running(index_dir: Path) -> bool:
+    """Is a build of `index_dir` running, its lock held by another process?"""
+    from filelock import FileLock, Timeout
+
+    if not (index_dir / LOCK_FILE).exists():
+        return False
+    try:
+        with FileLock(str(index_dir / LOCK_FILE)).acquire(timeout=0):
+            return False
+    except Timeout:
+        return True
+    except OSError:  # a lock we may not even open: say nothing of it
+        return False
 
 
 def _previous_generation(

@@ -175,7 +175,7 @@ def load_settings(**overrides: object) -> Settings:
         >>> load_settings(index_dir="/tmp/my-index").index_dir
         PosixPath('/tmp/my-index')
     """
-    from_env = {name: os.environ[var] for name, var in _ENV.items() if os.environ.get(var)}
+    from_env = _from_env()
     for name, value in from_env.items():  # a bad value is named by its variable, where it was set
         try:
             Settings().with_overrides(**{name: value})
@@ -193,5 +193,9 @@ def given_settings(**overrides: object) -> set[str]:
         >>> sorted(given_settings(model=None, passage_tokens=128))  # with no QA_* variables set
         ['passage_tokens']
     """
-    from_env = {name for name, var in _ENV.items() if os.environ.get(var)}
-    return from_env | {name for name, value in overrides.items() if value is not None}
+    return set(_from_env()) | {name for name, value in overrides.items() if value is not None}
+
+
+def _from_env() -> dict[str, str]:
+    """The settings the `QA_*` variables set (an empty variable sets none)."""
+    return {name: os.environ[var] for name, var in _ENV.items() if os.environ.get(var)}

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from .build import build_running
 from .config import Settings
 from .embedding import Encoder
 from .errors import ConfigError, IndexCorruptError, IndexNotFoundError
@@ -204,7 +205,7 @@ def load_index(
     index_dir = Path(path) if path is not None else settings.index_dir
     generation = current_generation(index_dir)
     if generation is None:
-        if _building(index_dir):
+        if build_running(index_dir):
             raise IndexNotFoundError(
                 f"No index in {index_dir}/ yet: its first build is running. Try again once it is done."
             )
@@ -353,18 +354,3 @@ def follow_index(
     stop = threading.Event()
     threading.Thread(target=run, name="qa-follow-index", daemon=True).start()
     return stop
-
-
-def _building(index_dir: Path) -> bool:
-    """Is a build of `index_dir` running (its lock held by another process)?"""
-    from filelock import FileLock, Timeout
-
-    if not (index_dir / ".lock").exists():
-        return False
-    try:
-        with FileLock(str(index_dir / ".lock")).acquire(timeout=0):
-            return False
-    except Timeout:
-        return True
-    except OSError:  # a lock we may not even open: say nothing of it
-        return False

@@ -378,13 +378,13 @@ class ChatTab:
 
     def start_new(self, store: Store) -> tuple[Any, ...]:
         """An empty conversation (saved once it has a first question)."""
-        store = {**(as_store(store)), "current": ""}
+        store = {**as_store(store), "current": ""}
         store.pop("deleted", None)
         return self.show(store)
 
     def open_chat(self, chat_id: str, store: Store) -> tuple[Any, ...]:
         """Show the conversation picked in the sidebar."""
-        store = {**(as_store(store)), "current": chat_id or ""}
+        store = {**as_store(store), "current": chat_id or ""}
         store.pop("deleted", None)
         return self.show(store)
 

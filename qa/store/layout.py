@@ -17,6 +17,7 @@ DELTA_DIR = "delta"  # the delta segment: the same three parts, plus the base ar
 MANIFEST_FILE = "manifest.json"
 CATALOG_FILE = "articles.json"  # per-article content hashes and file stamps: read by builds only
 POINTER_FILE = "CURRENT"
+LOCK_FILE = ".lock"  # held by the build running in the folder
 
 
 def is_base_file(name: str) -> bool:

@@ -28,7 +28,7 @@ from .errors import (
     QuestionError,
 )
 from .feedback import FEEDBACK_FILE, FeedbackRecord, append_feedback, read_feedback, record_feedback
-from .filters import Filters
+from .filters import Filters, parse_date
 from .index import Index, follow_index, load_index, open_index
 from .retrieval import MODES, Hit, Mode, retrieve
 from .splitting import Sentence
@@ -75,6 +75,7 @@ __all__ = [
     "load_index",
     "load_settings",
     "open_index",
+    "parse_date",
     "read_articles",
     "read_feedback",
     "read_file",

@@ -360,15 +360,15 @@ def _watch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
+    from .filters import Filters, parse_date
     from .index import open_index
-    from .retrieval import Filters
 
     if args.passages and (args.fast or args.sentences is not None):
         raise QAError("--passages shows the retrieved passages; --fast and --sentences shape answers: leave them out.")
     settings = _settings(args)
     filters = Filters(
-        since=_date(args.since, "--since"),
-        until=_date(args.until, "--until"),
+        since=parse_date(args.since, "--since "),
+        until=parse_date(args.until, "--until "),
         sources=tuple(args.source),
         prefer_recent=args.recent,
     )
@@ -563,17 +563,6 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 # -- printing ------------------------------------------------------------------------------------------
-
-
-def _date(value: str | None, flag: str) -> str | None:
-    import datetime as dt
-
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise QAError(f"{flag} {value!r} is not a date; use YYYY-MM-DD, e.g. {flag} 2026-01-13.") from None
 
 
 def _segments_text(index: Index) -> str:

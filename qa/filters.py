@@ -35,7 +35,7 @@ class Filters:
 
     def __post_init__(self) -> None:
         for name in ("since", "until"):
-            object.__setattr__(self, name, _iso_date(name, getattr(self, name)))
+            object.__setattr__(self, name, parse_date(getattr(self, name), f"{name}="))
         if isinstance(self.sources, str):  # Filters(sources="BBC"): one source, not three letters
             object.__setattr__(self, "sources", (self.sources,))
         elif not isinstance(self.sources, (list, tuple)) or not all(isinstance(x, str) for x in self.sources):
@@ -54,10 +54,26 @@ class Filters:
         return bool(self.since or self.until or self.sources)
 
 
-def _iso_date(name: str, value: object) -> str | None:
-    """`value` as YYYY-MM-DD: stored dates are ISO text, compared as text, so "2025-5-1" or
-    "May 1, 2025" would silently select the wrong articles."""
-    if value is None or value == "":
+def parse_date(value: object, label: str = "date ") -> str | None:
+    """`value` as YYYY-MM-DD, None when empty; the one date parser of filters, which the
+    CLI's flags and the chat's fields use too, so all three accept and refuse alike.
+
+    Stored dates are ISO text, compared as text, so "2025-5-1" or "May 1, 2025" would
+    silently select the wrong articles: they are refused. `label` names the value in the
+    message, with its separator ("since=", "--since ", "From date ").
+
+    Raises:
+        QuestionError: `value` is not a date; the message names it and the format.
+
+    Example:
+        >>> parse_date(" 2026-01-31 "), parse_date(""), parse_date(dt.date(2026, 1, 31))
+        ('2026-01-31', None, '2026-01-31')
+        >>> parse_date("yesterday", "--since ")
+        Traceback (most recent call last):
+        ...
+        qa.errors.QuestionError: --since 'yesterday' is not a date; use YYYY-MM-DD, e.g. 2026-01-31.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
@@ -68,7 +84,7 @@ def _iso_date(name: str, value: object) -> str | None:
             return dt.date.fromisoformat(value.strip()).isoformat()
         except ValueError:
             pass
-    raise QuestionError(f"{name}={value!r} is not a date; use YYYY-MM-DD (e.g. 2026-01-31) or a datetime.date.")
+    raise QuestionError(f"{label}{value!r} is not a date; use YYYY-MM-DD, e.g. 2026-01-31.")
 
 
 def why_nothing_matches(filters: Filters, articles: Sequence[ArticleInfo]) -> str:

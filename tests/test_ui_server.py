@@ -323,6 +323,24 @@ def test_chat_and_api_options_are_checked_before_answering(tmp_path: Path, mode,
     assert sentence_count(3.0) == 3 and sentence_count(10) == 10
 
 
+@pytest.mark.parametrize(
+    ("since", "until", "problem"),
+    [
+        ("yesterday", "", "From date 'yesterday' is not a date; use YYYY-MM-DD"),
+        ("", "2025-5-1", "To date '2025-5-1' is not a date"),  # compared as text, it would drop May
+        ("2026-02-01", "2026-01-01", "The date range from 2026-02-01 to 2026-01-01 is empty"),
+    ],
+)
+def test_chat_dates_are_refused_like_the_cli_and_the_api(tmp_path: Path, since, until, problem) -> None:
+    from qa import QuestionError
+    from ui.service import ChatApp
+
+    app = ChatApp(Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index"))
+    with pytest.raises(QuestionError) as refused:
+        app.ask("Who won?", None, 3, "hybrid", since=since, until=until)
+    assert str(refused.value).startswith(problem)
+
+
 def test_deleting_an_article_of_a_multi_article_file_says_the_whole_file_goes(monkeypatch, tmp_path: Path) -> None:
     from types import SimpleNamespace
 

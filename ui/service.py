@@ -34,6 +34,7 @@ from qa import (
     build_index,
     check_articles_folder,
     open_index,
+    parse_date,
     read_file,
 )
 
@@ -115,8 +116,8 @@ class ChatApp:
             raise QuestionError(f"Unknown mode {mode!r}; use one of {', '.join(MODES)}.")
         sentences = sentence_count(max_sentences)
         filters = Filters(
-            since=parse_date(since, "From"),
-            until=parse_date(until, "To"),
+            since=parse_date(since, "From date "),
+            until=parse_date(until, "To date "),
             sources=tuple(sources or ()),
             prefer_recent=bool(recent),
         )
@@ -339,17 +340,6 @@ def check_question(question: Any) -> str:
             "The question contains characters that are not valid text (a broken emoji or a lone surrogate); retype it."
         ) from None
     return question.strip()
-
-
-def parse_date(value: str | None, label: str) -> str | None:
-    """'2025-01-31' -> the same ISO date; '' -> None; anything else is a `QAError`."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise QAError(f"{label} date {value!r} is not a date; use YYYY-MM-DD.") from None
 
 
 def safe_filename(name: str) -> str:

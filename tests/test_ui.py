@@ -592,6 +592,21 @@ def test_sidebar_clicks_while_an_answer_is_read_wait_for_it(page, server, monkey
         ["How many visitors came to the harbour festival?", "When is the next festival?"]
     )
 
+    # The arrow keys move through the list as clicks do: held alike, then the move happens.
+    page.locator("#q textarea").fill("Where was the festival held?")
+    page.locator("#q textarea").press("Enter")
+    expect(last_answer(page).locator(".qa-pending")).to_have_count(1, timeout=20_000)
+    harbour = chats.filter(has_text="harbour festival").locator("input")
+    harbour.focus()
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("body.qa-holding")).to_have_count(1)
+    expect(page.locator("body.qa-holding")).to_have_count(0, timeout=20_000)
+    expect(chats.filter(has_text="What tariffs").locator("input")).to_be_checked()
+    expect(chats.filter(has_text="What tariffs").locator("input")).to_be_focused()
+    expect(page.locator("#chatbot [data-testid='user']")).to_have_text([QUESTION])
+    harbour.click()  # the follow-up's answer was kept in its own conversation
+    expect(page.locator("#chatbot [data-testid='user']")).to_have_count(3)
+
 
 def back_to(tab) -> None:
     """The user returns to `tab` (a click: headless tabs are all visible), and it reloads if stale."""

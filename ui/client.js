@@ -229,6 +229,26 @@
     },
     true,
   );
+  // Hold the sidebar action `chosen` (a selector, found again when it happens: the answer
+  // re-renders the sidebar's list) until the answer has arrived, then click it.
+  function hold(chosen) {
+    const find = () => document.querySelector(chosen);
+    if (heldClick) return void (heldClick = find); // the last click wins
+    heldClick = find;
+    document.body.classList.add("qa-holding"); // a busy cursor says the click was taken
+    const wait = setInterval(() => {
+      if (answering()) return;
+      clearInterval(wait);
+      document.body.classList.remove("qa-holding");
+      const target = heldClick();
+      heldClick = null;
+      if (target) {
+        target.click();
+        if (target.matches("#chats input")) target.focus(); // a held arrow key: the focus moves on too
+      }
+    }, 100);
+  }
+  const radioSelector = (radio) => `#chats input[value="${CSS.escape(radio.value)}"]`;
   document.addEventListener(
     "click",
     (event) => {
@@ -238,21 +258,25 @@
       if (!action || !answering()) return;
       event.preventDefault();
       event.stopImmediatePropagation();
-      // Found again when it happens: the answer re-renders the sidebar's list.
       const radio = action.querySelector("#chats input");
-      const chosen = radio ? `#chats input[value="${CSS.escape(radio.value)}"]` : `#${action.id}`;
-      const find = () => document.querySelector(chosen);
-      if (heldClick) return void (heldClick = find); // the last click wins
-      heldClick = find;
-      document.body.classList.add("qa-holding"); // a busy cursor says the click was taken
-      const wait = setInterval(() => {
-        if (answering()) return;
-        clearInterval(wait);
-        document.body.classList.remove("qa-holding");
-        const target = heldClick();
-        heldClick = null;
-        if (target) target.click();
-      }, 100);
+      hold(radio ? radioSelector(radio) : `#${action.id}`);
+    },
+    true,
+  );
+  // The arrow keys move through the conversations as clicks do (a radio group): held alike.
+  const STEPS = { ArrowUp: -1, ArrowLeft: -1, ArrowDown: 1, ArrowRight: 1 };
+  document.addEventListener(
+    "keydown",
+    (event) => {
+      const radio = event.target.closest && event.target.closest("#chats input");
+      if (!radio || !(event.key in STEPS) || !answering()) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      const radios = [...document.querySelectorAll("#chats input")];
+      const pending = heldClick && heldClick();
+      const from = pending && pending.matches("#chats input") ? pending : radio; // a second press steps on
+      const next = radios[(radios.indexOf(from) + STEPS[event.key] + radios.length) % radios.length];
+      hold(radioSelector(next));
     },
     true,
   );

@@ -501,3 +501,18 @@ def test_printed_passages_keep_their_paragraphs_apart(capsys):
     _print_hits([hit])
     out = capsys.readouterr().out
     assert "    The harbour was quiet.\n\n    Its lamp was relit on Sunday.\n" in out and "quiet.  Its" not in out
+
+
+def test_eval_json_keeps_its_shape_and_says_its_notes_on_stderr(monkeypatch, tmp_path, capsys):
+    """`qa eval --json` prints {mode: metrics} on stdout; the notes the table shows go to stderr."""
+    import qa.evaluation
+    from qa.cli import main
+    from qa.evaluation import EvalReport
+
+    report = EvalReport({"hybrid": {"questions": 2.0, "sentence_hit@1": 0.5}}, "/x/index", ["fast: no spans"])
+    monkeypatch.setattr(qa.evaluation, "evaluate_file", lambda *args, **kwargs: report)
+    monkeypatch.chdir(tmp_path)
+    assert main(["eval", "questions.jsonl", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) == {"hybrid": {"questions": 2.0, "sentence_hit@1": 0.5}}
+    assert err.splitlines() == ["fast: no spans", "index: /x/index"]

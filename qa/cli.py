@@ -224,7 +224,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--mode", choices=["hybrid", "dense", "bm25", "all"], default="hybrid")
     evaluate.add_argument("--fast", action="store_true", help="answer without the reader")
     evaluate.add_argument("--limit", type=_number(int, 1, 10**9), help="evaluate only the first N questions")
-    evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object, {mode: metrics}; the notes go to stderr")
+    evaluate.add_argument("--json", action="store_true", help="print {mode: metrics} as JSON; notes go to stderr")
     evaluate.set_defaults(run=_eval)
 
     serve = command("serve", "Start the chat in the browser (indexes the articles first if needed).")

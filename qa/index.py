@@ -105,6 +105,7 @@ class Index:
         self._encoder_lock = threading.Lock()
         self._reader = reader
         self.base = base
+        self.closed = False
 
     @property
     def counts(self) -> Counts:
@@ -170,7 +171,17 @@ class Index:
         return problems
 
     def close(self) -> None:
-        """Close the index's files (a base segment shared with a newer load stays open for it)."""
+        """Close the index's files (a base segment shared with a newer load stays open for it).
+
+        A closed index answers nothing: `answer(index=...)` says so, and `open_index` of its
+        folder loads it again instead of handing back the closed one.
+        """
+        if self.closed:
+            return
+        self.closed = True
+        with _OPEN_LOCK:
+            for key in [key for key, cached in _OPEN.items() if cached is self]:
+                del _OPEN[key]
         if isinstance(self.store, SegmentedStore):
             self.store.delta.close()
         if self.base is not None:
@@ -291,6 +302,8 @@ def open_index(index: Index | str | Path | None = None, settings: Settings | Non
         True
     """
     if isinstance(index, Index):
+        if index.closed:
+            raise ConfigError(f"The index of {index.path}/ was closed; load it again (load_index) or pass its folder.")
         return index
     if not isinstance(index, (str, os.PathLike, type(None))):
         raise ConfigError(f"index={index!r} must be a loaded Index, an index folder (str or Path) or None.")

@@ -282,6 +282,17 @@ def test_ivf_vector_index_is_trained_in_the_build_and_updated_incrementally(tmp_
     assert all(h.source.article_id != "a05.txt" for h in retrieve("volcano eruption number 5", k=10, index=b))
 
 
+def test_an_ivf_with_more_lists_than_passages_is_refused_with_the_fix(settings, fake):
+    from qa.errors import ConfigError
+
+    few = replace(settings, vector_index="IVF4096,Flat")  # the README's example, on a few articles
+    with pytest.raises(ConfigError) as refused:
+        build_index(few, encoder=fake, progress=False)
+    assert "vector_index='IVF4096,Flat' (QA_VECTOR_INDEX) has 4,096 lists, more than the index's" in str(refused.value)
+    assert "use auto (exact search up to 30,000 passages, then IVF) or fewer lists, e.g. IVF" in str(refused.value)
+    assert not (settings.index_dir / "CURRENT").exists()  # nothing half-built was published
+
+
 def test_auto_switches_to_ivf_above_the_exact_search_limit(settings, fake, monkeypatch):
     import qa.store.dense
 

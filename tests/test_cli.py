@@ -485,8 +485,8 @@ def test_a_bad_vector_index_setting_is_one_line(tmp_path):
     done = run("index", "--articles", str(tmp_path / "a"), "--index", str(tmp_path / "i"), env={"QA_VECTOR_INDEX": "x"})
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.strip() == (
-        "error: QA_VECTOR_INDEX='x' is not a FAISS index factory string; use auto (the default), Flat, or e.g. "
-        "IVF4096,Flat."
+        "error: vector_index='x' (QA_VECTOR_INDEX) is not a FAISS index factory string; use auto (the default), "
+        "Flat, or e.g. IVF4096,Flat."
     )
 
 

@@ -402,3 +402,21 @@ def test_open_index_keeps_the_most_recently_used_indexes_only(settings, fake, fa
     assert len(qa.index._OPEN) == 3
     assert open_index(settings.index_dir, sweep[0]) is first
     assert [k[1].abstain_below for k in qa.index._OPEN] == [0.3, 0.4, 0.0]  # the least recently used went
+
+
+def test_a_closed_index_is_loaded_again_and_refused_where_it_is_passed(settings, fake, fake_loads):
+    from qa import answer
+    from qa.build import build_index
+    from qa.errors import ConfigError
+    from qa.index import open_index
+
+    build_index(settings, encoder=fake, progress=False)
+    first = open_index(settings.index_dir, settings)
+    first.close()
+    first.close()  # twice is harmless
+    again = open_index(settings.index_dir, settings)  # the folder: loaded afresh, not the closed one
+    assert again is not first and not again.closed
+    assert again.counts.articles == first.counts.articles
+    assert answer("Who won the cup final?", index=settings.index_dir, settings=settings, fast=True).question
+    with pytest.raises(ConfigError, match=r"was closed; load it again \(load_index\) or pass its folder"):
+        answer("Who won the cup final?", index=first, fast=True)

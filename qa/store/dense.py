@@ -232,13 +232,19 @@ def index_from_spill(ids: np.ndarray, spill: Path, dim: int, factory: str) -> An
                 fresh = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
             except RuntimeError:
                 raise ConfigError(
-                    f"QA_VECTOR_INDEX={factory!r} is not a FAISS index factory string; use auto (the default), "
-                    "Flat, or e.g. IVF4096,Flat."
+                    f"vector_index={factory!r} (QA_VECTOR_INDEX) is not a FAISS index factory string; use auto "
+                    "(the default), Flat, or e.g. IVF4096,Flat."
                 ) from None
             if not isinstance(fresh, faiss.IndexIVF):
                 fresh = faiss.IndexIDMap2(fresh)
         if not fresh.is_trained and len(ids):
             nlist = getattr(faiss.try_extract_index_ivf(fresh), "nlist", 1)
+            if nlist > len(ids):  # FAISS's k-means needs a vector per list ("nx >= k", a RuntimeError)
+                raise ConfigError(
+                    f"vector_index={factory!r} (QA_VECTOR_INDEX) has {nlist:,} lists, more than the index's "
+                    f"{len(ids):,} passages to train them on; use auto (exact search up to "
+                    f"{EXACT_SEARCH_LIMIT:,} passages, then IVF) or fewer lists, e.g. {ivf_factory(len(ids))}."
+                )
             keep = np.zeros(len(ids), dtype=bool)
             keep[
                 np.random.default_rng(0).choice(len(ids), min(len(ids), TRAIN_POINTS_PER_LIST * nlist), replace=False)

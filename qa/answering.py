@@ -270,7 +270,7 @@ class Answer:
             )
             return cls(
                 question=str(data["question"]),
-                found=bool(data["found"]),
+                found=_boolean(data["found"]),
                 text=str(data["answer"]),
                 sentences=sentences,
                 hits=(),
@@ -299,6 +299,13 @@ class Answer:
                 {"rank": h.rank, "score": round(h.score, 4), **source_dict(h.source), "text": h.text} for h in self.hits
             ],
         }
+
+
+def _boolean(value: object) -> bool:
+    """`value` if it is True or False (JSON's true/false); "false" would read as true."""
+    if not isinstance(value, bool):
+        raise TypeError(f"found={value!r} is not true or false")
+    return value
 
 
 def _sentence_dict(s: AnswerSentence) -> dict[str, Any]:
@@ -380,6 +387,8 @@ def answer(
     """
     if isinstance(max_sentences, bool) or not isinstance(max_sentences, int) or max_sentences < 1:
         raise QuestionError(f"max_sentences={max_sentences!r} must be a whole number, 1 or more (default 3).")
+    if not isinstance(fast, bool):  # fast="no" would be true
+        raise QuestionError(f"fast={fast!r} must be True or False.")
     history = _turns(history)
     index = open_index(index, settings)
     query = prepare_query(question, index)
@@ -735,6 +744,12 @@ def _turns(history: object) -> list[str | Answer] | None:
             turn = Answer.from_dict(turn)
         if not isinstance(turn, (str, Answer)):
             raise QuestionError(f"history holds {turn!r:.80}; each turn is a question (str) or an Answer.")
+        try:  # searched with the follow-up: the encoder reads no lone surrogates (undecodable bytes)
+            (turn if isinstance(turn, str) else turn.question).encode("utf-8")
+        except UnicodeEncodeError:
+            raise QuestionError(
+                f"history turn {len(turns) + 1} holds bytes that are not valid text (invalid UTF-8); drop or retype it."
+            ) from None
         turns.append(turn)
     return turns
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .decoding import NotText, decode
+from .errors import ConfigError
 from .splitting import split_sentences
 from .wording import file_size
 
@@ -174,6 +175,8 @@ def read_articles(
         >>> result.articles[0].source.date
         '2026-01-13'
     """
+    if not isinstance(folder, (str, os.PathLike)):
+        raise ConfigError(f"folder={folder!r:.80} must be the articles folder (str or Path).")
     root = Path(folder)
     articles: list[Article] = []
     files, skipped = _find_files(root, follow_links)
@@ -360,13 +363,16 @@ def _sort_key(rel: str) -> str:
     return rel.replace("/", "\0")
 
 
-def read_file(path: Path, rel: str, max_file_bytes: int = 50 * 1024 * 1024) -> ReadResult:
+def read_file(path: Path | str, rel: str, max_file_bytes: int = 50 * 1024 * 1024) -> ReadResult:
     """Read the article(s) of one file; `rel` is its name relative to the articles folder.
 
     Example:
-        >>> read_file(Path("seeds/carney-china-trip.txt"), "carney-china-trip.txt").articles[0].source.article_id
+        >>> read_file("seeds/carney-china-trip.txt", "carney-china-trip.txt").articles[0].source.article_id
         'carney-china-trip.txt'
     """
+    if not isinstance(path, (str, os.PathLike)) or not isinstance(rel, str):
+        raise ConfigError(f"read_file({path!r:.60}, {rel!r:.60}): give the file (str or Path) and its name (str).")
+    path = Path(path)
     warnings: list[Skipped] = []
     try:
         size = path.stat().st_size

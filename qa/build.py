@@ -12,6 +12,7 @@ This module orchestrates; the parts it writes have their own owners in `qa.store
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import shutil
 import sqlite3
@@ -28,7 +29,7 @@ import numpy as np
 
 from . import __version__
 from .articles import Article, FileStamp, ReadResult, Skipped, read_articles
-from .config import Settings
+from .config import Settings, settings_or_default
 from .embedding import Encoder
 from .errors import ArticleError, ConfigError, IndexLockedError, NoArticlesError, OtherFolderError, QAError
 from .preparation import prepare_article, store_prepared
@@ -117,7 +118,9 @@ def build_index(
         >>> report.counts.articles >= 1
         True
     """
-    settings = settings or Settings()
+    settings = settings_or_default(settings)
+    if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not 0 <= wait < math.inf:
+        raise ConfigError(f"wait={wait!r} must be a number of seconds, 0 or more (0: refuse at once).")
     started = time.perf_counter()
     folder = Path(settings.articles_dir)
     if folder.exists() and not folder.is_dir():
@@ -280,6 +283,7 @@ def check_articles_folder(settings: Settings) -> None:
     Raises:
         OtherFolderError: the index was built from another folder; the message names both.
     """
+    settings = settings_or_default(settings)
     index_dir, folder = Path(settings.index_dir), Path(settings.articles_dir).resolve()
     live = _live_manifest(index_dir, catalog=False)
     origin = live.articles_dir if live is not None else ""  # no usable index: nothing to lose

@@ -168,6 +168,21 @@ def _coerce(name: str, value: object) -> object:
     return str(value)
 
 
+def settings_or_default(settings: object) -> Settings:
+    """`settings`, or `Settings()` for None: what every public function that takes
+    settings checks first, so that `build_index("articles")` names the mistake.
+
+    Example:
+        >>> settings_or_default(None) == Settings()
+        True
+    """
+    if settings is None:
+        return Settings()
+    if not isinstance(settings, Settings):
+        raise ConfigError(f"settings={settings!r:.80} must be a Settings (e.g. Settings(index_dir=...)) or None.")
+    return settings
+
+
 def load_settings(**overrides: object) -> Settings:
     """Defaults, then `QA_*` environment variables, then `overrides` (e.g. CLI flags).
 

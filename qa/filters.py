@@ -42,6 +42,8 @@ class Filters:
             raise QuestionError(f"sources={self.sources!r} must be publishers or article ids (text).")
         else:
             object.__setattr__(self, "sources", tuple(self.sources))
+        if not isinstance(self.prefer_recent, bool):  # prefer_recent="no" would be true
+            raise QuestionError(f"prefer_recent={self.prefer_recent!r} must be True or False.")
         # ISO dates compare as text; an empty range would only ever answer "not found".
         if self.since and self.until and self.since > self.until:
             raise QuestionError(

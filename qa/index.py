@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .build import build_running
-from .config import Settings
+from .config import Settings, settings_or_default
 from .embedding import Encoder
 from .errors import ConfigError, IndexCorruptError, IndexNotFoundError
 from .reader import Reader, get_reader
@@ -212,7 +212,9 @@ def load_index(
         >>> index.model_name
         'all-MiniLM-L6-v2'
     """
-    settings = settings or Settings()
+    settings = settings_or_default(settings)
+    if not isinstance(path, (str, os.PathLike, type(None))):
+        raise ConfigError(f"path={path!r:.80} must be an index folder (str or Path) or None.")
     index_dir = Path(path) if path is not None else settings.index_dir
     generation = current_generation(index_dir)
     if generation is None:
@@ -307,9 +309,7 @@ def open_index(index: Index | str | Path | None = None, settings: Settings | Non
         return index
     if not isinstance(index, (str, os.PathLike, type(None))):
         raise ConfigError(f"index={index!r} must be a loaded Index, an index folder (str or Path) or None.")
-    if not isinstance(settings, (Settings, type(None))):
-        raise ConfigError(f"settings={settings!r} must be a Settings (e.g. Settings(index_dir=...)) or None.")
-    settings = settings or Settings()
+    settings = settings_or_default(settings)
     folder = Path(index) if index is not None else settings.index_dir
     key = (folder.resolve(), settings)
     with _OPEN_LOCK:

@@ -557,6 +557,8 @@ def test_history_as_json_answers_works_like_answers(built):
         ("Who scored the goals?", "must be a list of the earlier turns"),  # not read letter by letter
         (5, "must be a list of the earlier turns"),
         ([None], r"history holds None; each turn is a question \(str\) or an Answer"),
+        (["Who won?", "Who won the \udcff final?"], r"history turn 2 holds bytes that are not valid text"),
+        ([{"question": "Who won?", "found": "false", "answer": "", "sentences": [], "citations": []}], "found='false'"),
     ],
 )
 def test_history_of_the_wrong_shape_is_refused(built, history, said):
@@ -564,3 +566,14 @@ def test_history_of_the_wrong_shape_is_refused(built, history, said):
 
     with pytest.raises(QuestionError, match=said):
         answer("Who was the manager?", history=history, index=built)
+
+
+@pytest.mark.parametrize(("option", "value"), [("fast", "no"), ("fast", 1)])
+def test_flags_are_true_or_false_not_anything_truthy(built, option, value):
+    from qa import Filters
+    from qa.errors import QuestionError
+
+    with pytest.raises(QuestionError, match=rf"{option}={value!r} must be True or False"):
+        answer("Who won?", index=built, **{option: value})
+    with pytest.raises(QuestionError, match=r"prefer_recent='no' must be True or False"):
+        Filters(prefer_recent="no")  # type: ignore[arg-type]

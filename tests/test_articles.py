@@ -734,3 +734,14 @@ def test_malformed_json_is_named_once_per_problem(tmp_path):
     write(tmp_path, "bad.json", '{"text": "a\x01b"}')  # a raw control character inside a string
     skipped = read_articles(tmp_path).skipped
     assert [s.reason for s in skipped] == ["malformed JSON (Invalid control character at line 1)"]  # not "at at"
+
+
+def test_read_file_takes_a_str_path_and_refuses_other_kinds():
+    from qa.errors import ConfigError
+
+    read = read_file("seeds/carney-china-trip.txt", "carney-china-trip.txt")
+    assert read.articles[0].source.date == "2026-01-13" and read.articles[0].body.startswith("As Canadian leader")
+    with pytest.raises(ConfigError, match=r"give the file \(str or Path\) and its name \(str\)"):
+        read_file(5, "x.txt")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"folder=5 must be the articles folder"):
+        read_articles(5)  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.build import build_index
+from qa.build import build_index, check_articles_folder
 from qa.config import Settings
 from qa.errors import ArticleError, ConfigError, IndexLockedError
 from qa.index import load_index
@@ -463,3 +463,19 @@ def test_an_update_from_another_articles_folder_that_drops_most_articles_is_refu
     del data["articles_dir"]
     manifest.write_text(json.dumps(data))
     assert build_index(again, encoder=fake, progress=False).counts.articles > 1
+
+
+@pytest.mark.parametrize(
+    ("call", "said"),
+    [
+        (lambda: build_index("articles"), r"settings='articles' must be a Settings \(e.g. Settings\(index_dir=...\)\)"),
+        (lambda: build_index(Settings(), wait=-1), r"wait=-1 must be a number of seconds, 0 or more"),
+        (lambda: build_index(Settings(), wait="5"), r"wait='5' must be a number of seconds"),
+        (lambda: check_articles_folder("articles"), r"settings='articles' must be a Settings"),
+    ],
+)
+def test_arguments_of_the_wrong_kind_are_config_errors(call, said):
+    from qa.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=said):
+        call()

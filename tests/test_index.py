@@ -420,3 +420,18 @@ def test_a_closed_index_is_loaded_again_and_refused_where_it_is_passed(settings,
     assert answer("Who won the cup final?", index=settings.index_dir, settings=settings, fast=True).question
     with pytest.raises(ConfigError, match=r"was closed; load it again \(load_index\) or pass its folder"):
         answer("Who won the cup final?", index=first, fast=True)
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        ((5,), r"path=5 must be an index folder \(str or Path\) or None"),
+        (("index", "x"), r"settings='x' must be a Settings"),
+        (("index", {}), r"settings=\{\} must be a Settings"),  # was silently Settings()
+    ],
+)
+def test_load_index_arguments_of_the_wrong_kind_are_config_errors(args, said):
+    from qa.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=said):
+        load_index(*args)

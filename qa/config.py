@@ -164,7 +164,7 @@ def _coerce(name: str, value: object) -> object:
                 return str(value).strip().lower() in _TRUE
             raise ValueError(value)
     except ValueError:
-        raise ConfigError(f"{_ENV.get(name, name)}={value!r} is not a valid {kind}.") from None
+        raise ConfigError(f"{name}={value!r} is not {_KIND_WORDS[kind]}.") from None
     return str(value)
 
 
@@ -195,8 +195,7 @@ def load_settings(**overrides: object) -> Settings:
         try:
             Settings().with_overrides(**{name: value})
         except ConfigError as exc:
-            where = "" if str(exc).startswith(_ENV[name]) else f"{_ENV[name]}={value!r} in the environment: "
-            raise ConfigError(f"{where}{exc}") from None
+            raise ConfigError(f"{_ENV[name]}={value!r} in the environment: {exc}") from None
     return Settings().with_overrides(**from_env).with_overrides(**overrides)
 
 

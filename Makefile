@@ -6,6 +6,9 @@ VENV ?= .venv
 #   make TORCH="torch --index-url https://download.pytorch.org/whl/cpu"
 TORCH ?= torch==2.13.0
 BIN := $(VENV)/bin
+# A path entry, not setuptools' import hook: type checkers (mypy) of a user's own scripts
+# find the package and its py.typed only through a path.
+EDITABLE := --config-settings editable_mode=compat
 STAMP := $(VENV)/.installed-stamp
 DEV_STAMP := $(VENV)/.dev-installed-stamp
 # `make chat PORT=7870` serves on another port (default 7860).
@@ -20,14 +23,14 @@ $(STAMP): pyproject.toml
 	@echo "Installing into $(VENV) (torch for the one-time model export, then the project; a few minutes on a fresh machine)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet $(TORCH)
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet $(EDITABLE) -e .
 	touch $(STAMP)
 
 install-dev: $(DEV_STAMP)
 
 $(DEV_STAMP): $(STAMP)
 	@echo "Installing the test tools and Ray into $(VENV)"
-	$(BIN)/pip install --quiet -e ".[test,cluster]"
+	$(BIN)/pip install --quiet $(EDITABLE) -e ".[test,cluster]"
 	touch $(DEV_STAMP)
 
 index: install

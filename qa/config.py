@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
 
@@ -81,6 +81,25 @@ class Settings:
     # Not read from the environment here: RAY_ADDRESS alone must not move every build.
     ray_address: str | None = None
     ray_workers: int | None = None  # Ray workers (one CPU and one encoder each); None: all CPUs
+
+    if TYPE_CHECKING:  # for type checkers only: the folders may be given as text, as at run time
+        # (dataclass writes the real __init__; tests/test_config.py keeps the two alike)
+        def __init__(
+            self,
+            model: str = DEFAULT_MODEL,
+            index_dir: Path | str = Path("index"),
+            articles_dir: Path | str = Path("seeds"),
+            passage_tokens: int = 256,
+            overlap_sentences: int = 1,
+            max_file_mb: float = 50.0,
+            batch_size: int = 32,
+            vector_index: str = "auto",
+            cache_dir: Path | str = Path("~/.cache/qa"),
+            abstain_below: float = 0.12,
+            follow_links: bool = False,
+            ray_address: str | None = None,
+            ray_workers: int | None = None,
+        ) -> None: ...
 
     def __post_init__(self) -> None:
         for f in fields(self):

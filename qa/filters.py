@@ -33,6 +33,16 @@ class Filters:
     sources: tuple[str, ...] = ()
     prefer_recent: bool = False
 
+    if TYPE_CHECKING:  # for type checkers only: what __post_init__ accepts and normalises
+        # (dataclass writes the real __init__; tests/test_config.py keeps the two alike)
+        def __init__(
+            self,
+            since: str | dt.date | None = None,
+            until: str | dt.date | None = None,
+            sources: str | Sequence[str] = (),
+            prefer_recent: bool = False,
+        ) -> None: ...
+
     def __post_init__(self) -> None:
         for name in ("since", "until"):
             object.__setattr__(self, name, parse_date(getattr(self, name), f"{name}="))

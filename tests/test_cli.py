@@ -353,8 +353,8 @@ def test_a_path_that_cannot_be_written_is_one_line(tmp_path):
 def test_bad_setting_in_environment_is_a_clear_error(tmp_path):
     done = run("info", "--index", str(tmp_path), env={"QA_PASSAGE_TOKENS": "many"})
     assert done.returncode == 1 and (
-        "error: QA_PASSAGE_TOKENS='many' in the environment: passage_tokens='many' is not a whole number.\n"
-        == done.stderr
+        done.stderr
+        == "error: QA_PASSAGE_TOKENS='many' in the environment: passage_tokens='many' is not a whole number.\n"
     )
     done = run("info", "--index", str(tmp_path), env={"QA_ABSTAIN_BELOW": "2"})
     assert done.returncode == 1

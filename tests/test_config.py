@@ -77,3 +77,23 @@ def test_given_settings_are_those_set_by_a_variable_or_an_override(monkeypatch):
     assert given_settings(model=None, passage_tokens=128) == {"passage_tokens"}
     monkeypatch.setenv("QA_MODEL", "x")
     assert given_settings(model=None) == {"model"}
+
+
+@pytest.mark.parametrize(("module", "name"), [("qa.config", "Settings"), ("qa.filters", "Filters")])
+def test_the_signature_type_checkers_see_matches_the_dataclass(module, name):
+    """Settings and Filters declare an __init__ for type checkers only (folders as text, dates
+    as datetime.date): its parameters and defaults must be the dataclass's fields."""
+    import ast
+    import dataclasses
+    import importlib
+    import inspect
+
+    mod = importlib.import_module(module)
+    cls = getattr(mod, name)
+    tree = ast.parse(inspect.getsource(cls))
+    [declared] = [f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) and f.name == "__init__"]
+    params = declared.args.args[1:]
+    defaults = [eval(ast.unparse(d), vars(mod)) for d in declared.args.defaults]
+    fields = [f for f in dataclasses.fields(cls) if f.init]
+    assert [p.arg for p in params] == [f.name for f in fields]
+    assert defaults == [f.default for f in fields]

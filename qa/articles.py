@@ -549,7 +549,10 @@ def _html_article(html: str) -> tuple[str | None, str, dict[str, str]]:
         # trafilatura refuses very short pages; its plain-text conversion still
         # drops scripts, styles and markup.
         body = trafilatura.html2txt(html)
-    info = trafilatura.extract_metadata(html)
+    # Markup and bylines only: the extensive search also guesses from the text, and dated a
+    # page by a date its story mentions ("first built on January 5, 1998") or by its
+    # copyright line ("© 2019": 2019-01-01, a day the page never gave).
+    info = trafilatura.extract_metadata(html, extensive=False)
     if info is not None:
         title = title or info.title
         if info.date:

@@ -144,6 +144,26 @@ def test_html_headline_is_the_title_not_the_first_sentence(tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    ("extra", "date"),
+    [
+        ("", None),  # only dates the story mentions, and a copyright year: no date, not 1998 or 2019-01-01
+        ('<p class="byline">By Jane Doe · January 16, 2026</p>', "2026-01-16"),
+        ('<time datetime="2026-01-16">16 January 2026</time>', "2026-01-16"),
+    ],
+)
+def test_html_dates_come_from_markup_and_bylines_not_from_the_story(tmp_path, extra, date):
+    html = (
+        "<html><head><title>Library reopens | Town News</title></head><body><article><h1>Library reopens</h1>"
+        f"{extra}<p>The town library reopened on Monday after a two-year renovation that added a reading garden.</p>"
+        "<p>The library was first built on January 5, 1998, and has served the town ever since, the mayor said.</p>"
+        "<p>Visitors queued from early morning to see the new rooms, and staff handed out cards all day.</p>"
+        "</article><footer>Copyright © 2019 Harbor Times</footer></body></html>"
+    )
+    write(tmp_path, "library.html", html)
+    assert read_articles(tmp_path).articles[0].source.date == date
+
+
 def test_json_and_jsonl_records(tmp_path):
     write(
         tmp_path,

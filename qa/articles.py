@@ -647,7 +647,7 @@ def _docx_article(data: bytes) -> tuple[str | None, str, dict[str, str]]:
                 f"{_MAX_UNPACKED_BYTES / 1048576:,.0f} MB a document may unpack to (a zip bomb?); not read"
             )
         document = docx.Document(io.BytesIO(data))
-        paragraphs = [(p.style.name if p.style is not None else "", p.text.strip()) for p in document.paragraphs]
+        paragraphs = _docx_paragraphs(document)
         meta_title = document.core_properties.title or ""
         tables = len(document.tables)
     except _Skip:
@@ -663,6 +663,45 @@ def _docx_article(data: bytes) -> tuple[str | None, str, dict[str, str]]:
     heading = paragraphs.pop(0)[1] if paragraphs and paragraphs[0][0] in ("Title", "Heading 1") else None
     title, body, meta = _text_article("\n\n".join(text for _, text in paragraphs), markdown=False)
     return title or heading or _metadata_title(meta_title), body, meta
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# Text a Word paragraph shows, as python-docx's Paragraph.text reads it: runs' text, tabs, breaks.
+_DOCX_TEXT = {_W + "t": None, _W + "tab": "\t", _W + "br": "\n", _W + "cr": "\n", _W + "noBreakHyphen": "-"}
+# Tracked deletions and moved-away text: the document as it reads now does not hold them.
+# Text boxes are not the paragraph's text either (and Word stores each twice: the drawing
+# and a fallback for older readers).
+_DOCX_REMOVED = {_W + "del", _W + "moveFrom", _W + "txbxContent"}
+
+
+def _docx_paragraphs(document: Any) -> list[tuple[str, str]]:
+    """(style name, text) of the body's paragraphs in order, those inside content controls
+    (`w:sdt`) too; tables are not read.
+
+    python-docx's `document.paragraphs` and `Paragraph.text` skip content controls and
+    tracked insertions (`w:ins`): a sentence "would cost $3 billion over five years" with the
+    figure typed as a tracked change was quoted as "would cost  over five years".
+    """
+    from docx.text.paragraph import Paragraph
+
+    found = []
+    for block in document.element.body.iterchildren(_W + "p", _W + "sdt"):
+        for element in [block] if block.tag == _W + "p" else block.iter(_W + "p"):
+            style = Paragraph(element, document).style
+            found.append((style.name if style is not None else "", _accepted_text(element).strip()))
+    return found
+
+
+def _accepted_text(paragraph: Any) -> str:
+    """A Word paragraph's text with its tracked changes accepted: insertions and content
+    controls read, deletions (`w:delText`, inside `w:del`) and moved-away text left out."""
+    parts = []
+    for element in paragraph.iter(*_DOCX_TEXT):
+        if any(ancestor.tag in _DOCX_REMOVED for ancestor in element.iterancestors()):
+            continue
+        shown = _DOCX_TEXT[element.tag]
+        parts.append(element.text or "" if shown is None else shown)
+    return "".join(parts)
 
 
 def _metadata_title(value: str) -> str | None:

@@ -711,6 +711,40 @@ def test_docx_heading_and_date_line_become_title_and_date_and_paragraphs_stay_pa
     )
 
 
+def test_docx_reads_the_text_as_it_stands_tracked_changes_accepted_and_content_controls(tmp_path):
+    import copy
+
+    import docx
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    document.add_paragraph("Budget plan unveiled", style="Heading 1")
+    changed = document.add_paragraph("The minister said the plan would cost ")
+    removed, inserted = (changed._p.makeelement(qn(tag), {}) for tag in ("w:del", "w:ins"))
+    for wrapper, text_tag, text in ((removed, "w:delText", "$2 billion"), (inserted, "w:t", "$3 billion")):
+        run = changed.add_run()._r
+        run.append(run.makeelement(qn(text_tag), {}))
+        run[-1].text = text
+        changed._p.remove(run)
+        wrapper.append(run)
+        changed._p.append(wrapper)
+    changed.add_run(" over five years.")
+    control = document.add_paragraph("Held in a content control: ")
+    sdt = control._p.makeelement(qn("w:sdt"), {})
+    content = sdt.makeelement(qn("w:sdtContent"), {})
+    content.append(copy.deepcopy(control.add_run("the harbour fund.")._r))
+    control._p.remove(control.runs[-1]._r)
+    sdt.append(content)
+    control._p.append(sdt)
+    document.save(str(tmp_path / "budget.docx"))
+    article = read_file(tmp_path / "budget.docx", "budget.docx").articles[0]
+    assert article.source.title == "Budget plan unveiled"
+    assert article.body == (
+        "The minister said the plan would cost $3 billion over five years.\n\n"
+        "Held in a content control: the harbour fund."
+    )
+
+
 def test_docx_title_property_is_used_unless_it_names_a_file(tmp_path):
     body = [("Normal", "Farmers in Saskatchewan welcomed the agreement on Saturday.")]
     titled = docx_file(tmp_path / "a.docx", body, title="Farmers welcome canola deal")

@@ -407,6 +407,8 @@ def read_file(path: Path | str, rel: str, max_file_bytes: int = 50 * 1024 * 1024
             title, body, meta = _html_article(text)
         else:
             title, body, meta = _text_article(text, markdown=suffix == ".md")
+            if suffix == ".md":
+                body = _markdown_text(body, title)
         return _one_article(rel, title, body, meta, warnings)
     except _Skip as why:
         return ReadResult((), (Skipped(rel, str(why)),), tuple(warnings))
@@ -471,6 +473,53 @@ def _text_article(text: str, markdown: bool) -> tuple[str | None, str, dict[str,
         if byline_date:
             meta["date"] = byline_date
     return title, "\n".join(rest).strip(), meta
+
+
+def _markdown_text(markdown: str, title: str | None) -> str:
+    """Markdown as the text a reader sees (markdown-it-py): one paragraph per paragraph,
+    heading, list item, table row and quoted paragraph; emphasis, link and quote markup
+    dropped (a link keeps its words, an image its description); code blocks and raw HTML left
+    out. Citations quote this text: "**official results**" was quoted with its asterisks,
+    "[full results](https://…)" with its address, "| Party | Seats |" as a sentence.
+
+    Example:
+        >>> _markdown_text("## Turnout\\n\\nTurnout was **62%**, [officials](https://x.org) said.", None)
+        'Turnout\\n\\nTurnout was 62%, officials said.'
+    """
+    from markdown_it import MarkdownIt
+
+    paragraphs: list[str] = []
+    row: list[str] | None = None  # the cells of the table row being read
+    for token in MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(markdown):
+        if token.type == "tr_open":
+            row = []
+        elif token.type == "tr_close" and row is not None:
+            if any(row):
+                paragraphs.append(" | ".join(row))
+            row = None
+        elif token.type == "inline":
+            text = " ".join(_inline_text(token.children or []).split())
+            if row is not None:
+                row.append(text)
+            elif text:
+                paragraphs.append(text)
+    if title and paragraphs and paragraphs[0].casefold() == " ".join(title.split()).casefold():
+        paragraphs.pop(0)  # a "# heading" that repeats the front matter's title
+    return "\n\n".join(paragraphs)
+
+
+def _inline_text(children: list[Any]) -> str:
+    """The words of a Markdown paragraph: text and code spans; line breaks as spaces, an
+    image as its description; markup and inline HTML tags dropped."""
+    parts = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(_inline_text(child.children or []))
+    return "".join(parts)
 
 
 def _byline_date(lines: list[str]) -> str | None:

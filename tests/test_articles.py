@@ -114,6 +114,32 @@ def test_markdown_heading_is_the_title_and_front_matter_is_read(tmp_path):
     )
 
 
+def test_markdown_is_read_as_the_text_a_reader_sees(tmp_path):
+    write(
+        tmp_path,
+        "vote.md",
+        "---\ntitle: Council election results\ndate: 2025-05-02\n---\n\n# Council election results\n\n"
+        "Labour won 31 seats, according to **official results** published on\nFriday.\n\n"
+        "## Turnout\n\nTurnout was *62%*, the [electoral office](https://example.org/results) said.\n\n"
+        '- Greens gained `4` seats\n- Liberals lost two\n\n> "A historic night," the leader said.\n\n'
+        "| Party | Seats |\n|---|---|\n| Labour | 31 |\n\n```\nseats = 31\n```\n\n"
+        '![Count at the town hall](count.jpg)\n\n<div class="ad">Subscribe now</div>\n',
+    )
+    article = read_articles(tmp_path).articles[0]
+    assert (article.source.title, article.source.date) == ("Council election results", "2025-05-02")
+    assert article.body.split("\n\n") == [
+        "Labour won 31 seats, according to official results published on Friday.",
+        "Turnout",
+        "Turnout was 62%, the electoral office said.",
+        "Greens gained 4 seats",
+        "Liberals lost two",
+        '"A historic night," the leader said.',
+        "Party | Seats",
+        "Labour | 31",
+        "Count at the town hall",
+    ]
+
+
 def test_html_main_text_and_title(tmp_path):
     html = (
         "<html><head><title>City opens new bridge</title><script>var x = 1;</script></head><body>"

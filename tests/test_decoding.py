@@ -73,3 +73,71 @@ KOREAN = "서울시는 오늘 새로운 경제 대책을 발표했다. 시장은
 )
 def test_east_asian_texts_are_read_in_their_own_script(text, codec):
     assert decode(text.encode(codec))[0] == text
+
+
+# -- UTF-8 with stray Windows-1252 bytes, short KOI8, NUL padding ------------------------------------------------
+
+ARTICLE = "Café owners said “business is back” after the works.\nThe mayor’s office — closed on Monday — agreed.\n"
+
+
+@pytest.mark.parametrize(
+    "stray, text, note",
+    [
+        (
+            "An analyst called the plan “ambitious”.\n".encode("cp1252"),
+            "An analyst called the plan “ambitious”.\n",
+            "mostly UTF-8; 2 bytes read as cp1252 because they are not valid UTF-8",
+        ),
+        (b"Le caf\xe9", "Le café", "mostly UTF-8; 1 byte read as cp1252 because it is not valid UTF-8"),
+        (
+            b"Zo\xe9\x81.",
+            "Zoé\x81.",
+            "mostly UTF-8; 2 bytes read as cp1252 (Latin-1 for the bytes cp1252 leaves undefined) "
+            "because they are not valid UTF-8",
+        ),
+    ],
+)
+def test_utf8_with_a_few_stray_windows_1252_bytes_keeps_its_utf8(stray, text, note):
+    assert decode(ARTICLE.encode() + stray) == (ARTICLE + text, note)
+
+
+def test_windows_1252_whose_bytes_form_a_valid_utf8_sequence_by_chance_is_still_windows_1252():
+    text = "„Die Straße“ ist gesperrt, sagte Müller. Die Stadt prüft „große“ Umbauten."  # "ß“" is valid UTF-8
+    assert decode(text.encode("cp1252")) == (text, "read as cp1252 because it is not valid UTF-8")
+
+
+@pytest.mark.parametrize(
+    "text, codec",
+    [
+        # charset-normalizer reads these as Shift-JIS: the KOI8 lower-case letters are half-width katakana there
+        ("Правительство объявило новые меры поддержки. Рынки выросли.", "koi8_r"),
+        ("Київ оголосив про нові заходи підтримки. Ціни зросли.", "koi8_u"),
+        ("Правительство объявило новые меры поддержки. Рынки выросли.", "cp1251"),
+    ],
+)
+def test_short_cyrillic_is_not_taken_for_shift_jis(text, codec):
+    assert decode(text.encode(codec)) == (text, f"read as {codec} because it is not valid UTF-8")
+
+
+@pytest.mark.parametrize(
+    "data, text, note",
+    [
+        ("Café news.\n".encode() + b"\x00", "Café news.\n", None),
+        ("Café news.\n".encode() + b"\x00" * 7, "Café news.\n", None),
+        (codecs.BOM_UTF8 + "Café news.\n".encode() + b"\x00" * 4, "Café news.\n", None),
+        (codecs.BOM_UTF16_LE + "Café news.\n".encode("utf-16-le") + b"\x00" * 4, "Café news.\n", None),
+        (
+            "Le café était fermé à Genève, a dit le maire.\n".encode("cp1252") + b"\x00" * 3,
+            "Le café était fermé à Genève, a dit le maire.\n",
+            "read as cp1252 because it is not valid UTF-8",
+        ),
+    ],
+)
+def test_nul_bytes_padding_the_end_of_a_file_are_dropped(data, text, note):
+    assert decode(data) == (text, note)
+
+
+@pytest.mark.parametrize("data", ["Café\x00news.\n".encode(), "Café news.\n".encode() + b"\x00\x01\x00", b"\x00" * 16])
+def test_nul_bytes_before_the_end_are_still_binary(data):
+    with pytest.raises(NotText, match=r"binary file \(NUL bytes\)"):
+        decode(data)

@@ -400,6 +400,7 @@ def read_file(path: Path | str, rel: str, max_file_bytes: int = 50 * 1024 * 1024
             found = list(_json_articles(text, rel, jsonl=suffix == ".jsonl"))
             articles = tuple(a for a in found if isinstance(a, Article))
             skipped = tuple(s for s in found if isinstance(s, Skipped))
+            warnings += [w.about for w in found if isinstance(w, _Warning)]
             if not articles and not skipped:
                 raise _Skip("no records found")
             return ReadResult(articles, skipped, tuple(warnings))
@@ -423,13 +424,13 @@ def _one_article(
     could not be read (the article is indexed without a date)."""
     article = _make_article(rel, rel, title, body, meta, pages)
     if meta.get("date") and article.source.date is None:
-        warnings.append(
-            Skipped(
-                rel,
-                f"date {meta['date']!r} not read (no day, or all numbers); write it as 2026-01-16 or January 16, 2026",
-            )
-        )
+        warnings.append(Skipped(rel, _unread_date(meta["date"])))
     return ReadResult((article,), (), tuple(warnings))
+
+
+def _unread_date(value: str) -> str:
+    """The warning for a date that was given but could not be read (the article has none)."""
+    return f"date {value!r} not read (no day, or all numbers); write it as 2026-01-16 or January 16, 2026"
 
 
 def _text_article(text: str, markdown: bool) -> tuple[str | None, str, dict[str, str]]:
@@ -490,8 +491,11 @@ def _markdown_text(markdown: str, title: str | None) -> str:
 
     paragraphs: list[str] = []
     row: list[str] | None = None  # the cells of the table row being read
+    number = ""  # an ordered list item's "3." (a reader sees it), until its first paragraph
     for token in MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(markdown):
-        if token.type == "tr_open":
+        if token.type == "list_item_open" and token.info:
+            number = f"{token.info}{token.markup} "
+        elif token.type == "tr_open":
             row = []
         elif token.type == "tr_close" and row is not None:
             if any(row):
@@ -502,7 +506,8 @@ def _markdown_text(markdown: str, title: str | None) -> str:
             if row is not None:
                 row.append(text)
             elif text:
-                paragraphs.append(text)
+                paragraphs.append(number + text)
+                number = ""
     if title and paragraphs and paragraphs[0].casefold() == " ".join(title.split()).casefold():
         paragraphs.pop(0)  # a "# heading" that repeats the front matter's title
     return "\n\n".join(paragraphs)
@@ -898,7 +903,31 @@ def _json_problem(exc: json.JSONDecodeError) -> str:
     return exc.msg.removesuffix(" at")
 
 
-def _json_articles(text: str, rel: str, jsonl: bool) -> Iterator[Article | Skipped]:
+# The keys news exports use for each field, the project's own first (README), then NewsAPI
+# ("content", "publishedAt", "source": {"name": ...}), schema.org ("articleBody", "headline",
+# "datePublished", "publisher": {"name": ...}), feeds turned JSON ("link", "pubDate",
+# "published") and CMS exports ("body"). A record with only "body" was skipped as having no
+# "text", and its "pubDate" and "link" were dropped without a word.
+_RECORD_KEYS = {
+    "text": ("text", "body", "content", "articleBody"),
+    "title": ("title", "headline"),
+    "date": ("date", "published", "publishedAt", "published_at", "pubDate", "datePublished"),
+    "source": ("source", "publisher"),
+    "url": ("url", "link"),
+}
+# Markup in a record's text (RSS "content:encoded", CMS bodies): read as HTML, not quoted.
+_HTML_MARKUP = re.compile(r"</?(?:p|br|div|span|a|b|i|em|strong|ul|ol|li|h[1-6]|blockquote)\b[^>]*>", re.IGNORECASE)
+_HTML_BLOCKS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "tr")
+_PARAGRAPH_SPLIT = re.compile(r"\n[ \t]*\n")
+
+
+class _Warning(NamedTuple):
+    """A record that was read, with a caveat (a field left out, a date not read)."""
+
+    about: Skipped
+
+
+def _json_articles(text: str, rel: str, jsonl: bool) -> Iterator[Article | Skipped | _Warning]:
     if jsonl:
         records: list[tuple[str, Any]] = []
         for n, line in enumerate(text.splitlines(), start=1):
@@ -913,21 +942,82 @@ def _json_articles(text: str, rel: str, jsonl: bool) -> Iterator[Article | Skipp
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise _Skip(f"malformed JSON ({_json_problem(exc)} at line {exc.lineno})") from None
-        items = data if isinstance(data, list) else [data]
+        items = _record_list(data)
         records = [(str(n), item) for n, item in enumerate(items, start=1)]
     for where, record in records:
         label = f"{rel}:{where}" if jsonl else f"{rel}[{where}]"
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str) or not record["text"].strip():
-            yield Skipped(label, 'record has no "text" string')
+        yield from _json_article(record, rel, where, label)
+
+
+def _record_list(data: Any) -> list[Any]:
+    """The records of a .json file: a list, one record, or a wrapper object that holds its
+    records as its only list of objects ({"articles": [...]}, as exports and APIs write)."""
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict) and not any(k in data for k in _RECORD_KEYS["text"]):
+        lists = [v for v in data.values() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)]
+        if len(lists) == 1:
+            return lists[0]
+    return [data]
+
+
+def _json_article(record: Any, rel: str, where: str, label: str) -> Iterator[Article | Skipped | _Warning]:
+    """One JSON record as an article, with a warning for each field it could not read."""
+    body = _record_field(record, "text") if isinstance(record, dict) else None
+    if not isinstance(body, str) or not body.strip():
+        keys = f"; its keys: {', '.join(map(str, list(record)[:8]))}" if isinstance(record, dict) and record else ""
+        yield Skipped(label, f'record has no text (a "text", "body", "content" or "articleBody" string){keys}')
+        return
+    if _HTML_MARKUP.search(body):
+        body = _html_fragment_text(body)
+    if not _WORD_CHAR.search(body):
+        yield Skipped(label, 'no words in the record\'s "text" (only punctuation, symbols or spaces)')
+        return
+    meta: dict[str, str] = {}
+    for name in ("title", "date", "source", "url"):
+        value = _record_field(record, name)
+        if isinstance(value, str) and value.strip():
+            meta[name] = value.strip()
+        elif value not in (None, ""):
+            yield _Warning(Skipped(label, f"{name} {value!r:.60} is not text; left out"))
+    key = record.get("id")
+    if (key is not None and not isinstance(key, (str, int))) or isinstance(key, bool):
+        yield _Warning(Skipped(label, f"id {key!r:.60} is not text or a number; the record's position names it"))
+        key = None
+    article_id = f"{rel}#{key if key not in (None, '') else where}"
+    article = _make_article(article_id, rel, meta.pop("title", None), body.strip(), meta)
+    if meta.get("date") and article.source.date is None:
+        yield _Warning(Skipped(label, _unread_date(meta["date"])))
+    yield article
+
+
+def _record_field(record: dict[str, Any], name: str) -> Any:
+    """The first of `name`'s keys that the record holds (see `_RECORD_KEYS`); an object with a
+    "name" (NewsAPI's and schema.org's publisher) gives its name."""
+    for key in _RECORD_KEYS[name]:
+        value = record.get(key)
+        if value in (None, ""):
             continue
-        if not _WORD_CHAR.search(record["text"]):
-            yield Skipped(label, 'no words in the record\'s "text" (only punctuation, symbols or spaces)')
-            continue
-        key = record.get("id")
-        article_id = f"{rel}#{key if key not in (None, '') else where}"
-        meta = {k: str(record[k]) for k in ("date", "source", "url") if record.get(k) not in (None, "")}
-        title = str(record["title"]) if record.get("title") else None
-        yield _make_article(article_id, rel, title, record["text"].strip(), meta)
+        if isinstance(value, dict) and isinstance(value.get("name"), str):
+            return value["name"]
+        return value
+    return None
+
+
+def _html_fragment_text(markup: str) -> str:
+    """Text given as an HTML fragment, a paragraph per block and a line per <br>."""
+    import lxml.html
+
+    try:
+        root = lxml.html.fragment_fromstring(markup, create_parent="div")
+    except Exception:  # lxml raises several types for broken markup: keep the text as given
+        return markup
+    for element in root.iter("br"):
+        element.tail = "\n" + (element.tail or "")
+    for element in root.iter(*_HTML_BLOCKS):
+        element.tail = "\n\n" + (element.tail or "")
+    paragraphs = (" ".join(p.split()) for p in _PARAGRAPH_SPLIT.split(root.text_content()))
+    return "\n\n".join(p for p in paragraphs if p)
 
 
 def _make_article(

@@ -121,7 +121,8 @@ def test_markdown_is_read_as_the_text_a_reader_sees(tmp_path):
         "---\ntitle: Council election results\ndate: 2025-05-02\n---\n\n# Council election results\n\n"
         "Labour won 31 seats, according to **official results** published on\nFriday.\n\n"
         "## Turnout\n\nTurnout was *62%*, the [electoral office](https://example.org/results) said.\n\n"
-        '- Greens gained `4` seats\n- Liberals lost two\n\n> "A historic night," the leader said.\n\n'
+        "- Greens gained `4` seats\n- Liberals lost two\n\n1. Recount on Monday\n\n"
+        '> "A historic night," the leader said.\n\n'
         "| Party | Seats |\n|---|---|\n| Labour | 31 |\n\n```\nseats = 31\n```\n\n"
         '![Count at the town hall](count.jpg)\n\n<div class="ad">Subscribe now</div>\n',
     )
@@ -133,6 +134,7 @@ def test_markdown_is_read_as_the_text_a_reader_sees(tmp_path):
         "Turnout was 62%, the electoral office said.",
         "Greens gained 4 seats",
         "Liberals lost two",
+        "1. Recount on Monday",  # an ordered list keeps its numbers, as a reader sees them
         '"A historic night," the leader said.',
         "Party | Seats",
         "Labour | 31",
@@ -208,6 +210,49 @@ def test_json_and_jsonl_records(tmp_path):
     assert found["many.jsonl#2"].source.title == "Line two."
 
 
+def test_json_records_as_news_exports_write_them(tmp_path):
+    """NewsAPI, schema.org, feed and CMS key names; a wrapper object; HTML bodies; fields that
+    are not text and dates that cannot be read are left out with a warning, not quoted."""
+    records = {
+        "status": "ok",
+        "articles": [
+            {
+                "source": {"id": "reuters", "name": "Reuters"},
+                "headline": "Ferry fares rise",
+                "content": "<p>Ferry fares will rise by <b>5%</b> &amp; more.</p><p>The operator said so.</p>",
+                "publishedAt": "2026-01-16T08:00:00Z",
+                "link": "https://example.org/ferry",
+            },
+            {"body": "The council met on Monday.", "pubDate": "July 2025", "title": ["tag1", "tag2"], "id": True},
+            {"articleBody": "Rates held.", "datePublished": "Fri, 16 Jan 2026 08:00:00 GMT", "publisher": "BBC"},
+            {"summary": "No body here."},
+        ],
+    }
+    write(tmp_path, "export.json", json.dumps(records))
+    result = read_articles(tmp_path)
+    found = {a.source.article_id: a for a in result.articles}
+    ferry = found["export.json#1"]
+    assert (ferry.source.title, ferry.source.date, ferry.source.publisher, ferry.source.url) == (
+        "Ferry fares rise",
+        "2026-01-16",
+        "Reuters",
+        "https://example.org/ferry",
+    )
+    assert ferry.body == "Ferry fares will rise by 5% & more.\n\nThe operator said so."
+    council = found["export.json#2"]
+    assert (council.source.title, council.source.date) == ("The council met on Monday.", None)
+    assert (found["export.json#3"].source.date, found["export.json#3"].source.publisher) == ("2026-01-16", "BBC")
+    assert [str(w) for w in result.warnings] == [
+        "export.json[2]: title ['tag1', 'tag2'] is not text; left out",
+        "export.json[2]: id True is not text or a number; the record's position names it",
+        "export.json[2]: date 'July 2025' not read (no day, or all numbers); write it as 2026-01-16 or "
+        "January 16, 2026",
+    ]
+    assert [str(s) for s in result.skipped] == [
+        'export.json[4]: record has no text (a "text", "body", "content" or "articleBody" string); its keys: summary'
+    ]
+
+
 def test_ids_are_stable_across_reads(tmp_path):
     write(tmp_path, "sub/x.txt", "Some text here.")
     assert [a.source.article_id for a in read_articles(tmp_path).articles] == ["sub/x.txt"]
@@ -234,7 +279,7 @@ def test_bad_inputs_are_skipped_with_one_clear_reason_each(tmp_path):
     tiny = read_articles(tmp_path, max_file_bytes=1024).skipped  # --max-file-mb 0.001: in KB, not "0.0 MB"
     assert any(s.reason.startswith("file is ") and "over the 1.0 KB limit" in s.reason for s in tiny)
     assert "malformed JSON line" in reasons["broken.jsonl:2"]
-    assert 'no "text"' in reasons["broken.jsonl:3"]
+    assert reasons["broken.jsonl:3"].startswith('record has no text (a "text", "body", "content" or "articleBody"')
     assert "malformed JSON" in reasons["broken.json"]
     assert reasons["notes.pdf"].startswith("cannot read the PDF (")
     assert "unsupported file type '.odt'" in reasons["notes.odt"]

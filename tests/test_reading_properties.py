@@ -83,7 +83,10 @@ def test_utf8_text_with_words_is_always_read_whole(text: str, suffix: str) -> No
         result = read_articles(folder)
     assert not result.skipped and not result.warnings
     (article,) = result.articles
-    assert article.body == text.strip()
+    if suffix == ".txt":
+        assert article.body == text.strip()
+    else:  # Markdown reads as rendered: a line break inside a paragraph is a space, nothing is lost
+        assert article.body.split() == text.split()
 
 
 # Text where sentences run long: few full stops, long runs without spaces, clause marks.

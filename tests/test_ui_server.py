@@ -402,7 +402,7 @@ def test_an_upload_says_when_it_was_renamed_and_which_records_it_skipped(tmp_pat
     assert "Rapport été.txt was saved as Rapport-t.txt" in said
     assert outcome.problems == [
         "In mixed.jsonl, 2 skipped: mixed.jsonl:3: malformed JSON line (Expecting value at column 1); "
-        'mixed.jsonl:2: record has no "text" string'
+        'mixed.jsonl:2: record has no text (a "text", "body", "content" or "articleBody" string); its keys: title'
     ]
 
 

@@ -458,8 +458,11 @@ def _text_article(text: str, markdown: bool) -> tuple[str | None, str, dict[str,
         elif match and _header_key(match) not in meta and _looks_like_header(match):
             meta[_header_key(match)] = match.group(2)
             i += 1
-        elif not meta and _headline_above_headers(lines, i):
+        elif not meta and (_headline_above_headers(lines, i) or _headline_above_text(lines, i)):
             meta["title"] = line.strip()
+            i += 1
+        elif "date" not in meta and _date_line(line):  # "March 3, 2025" under the headline
+            meta["date"] = line.strip()
             i += 1
         else:
             inline = _INLINE_DATE.match(line)
@@ -495,6 +498,9 @@ def _markdown_text(markdown: str, title: str | None) -> str:
     for token in MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(markdown):
         if token.type == "list_item_open" and token.info:
             number = f"{token.info}{token.markup} "
+        elif token.type == "list_item_close" and number:  # an empty item still shows its number
+            paragraphs.append(number.strip())
+            number = ""
         elif token.type == "tr_open":
             row = []
         elif token.type == "tr_close" and row is not None:
@@ -552,7 +558,32 @@ def _headline_above_headers(lines: list[str], i: int) -> bool:
     below = next((line for line in lines[i + 1 :] if line.strip()), "")
     match = _HEADER_LINE.match(below)
     header = match is not None and _looks_like_header(match)
-    return len(lines[i].strip()) <= 2 * TITLE_CHARS and (header or is_byline(below))
+    return len(lines[i].strip()) <= 2 * TITLE_CHARS and (header or is_byline(below) or _date_line(below))
+
+
+def _headline_above_text(lines: list[str], i: int) -> bool:
+    """Is line `i` a headline typed straight above the text, without a blank line ("Markets
+    tumble on tariff fears" over "Stocks fell sharply on Monday…")? It was glued into the
+    first sentence and the title. A headline does not end as a sentence does, and the line
+    below starts a sentence and runs well past it: the first line of hard-wrapped prose is
+    about as long as the next one, so it is never taken for a headline.
+    """
+    line = lines[i].strip()
+    below = lines[i + 1].strip() if i + 1 < len(lines) else ""
+    return (
+        len(below) >= 40
+        and len(line.split()) >= 2
+        and len(line) <= TITLE_CHARS
+        and not line.endswith((".", "!", "?", ",", ";", ":", "-", "\u2014"))
+        and (below[0].isupper() or below[0].isdigit() or below[0] in "\"“'‘")
+        and len(line) < 0.6 * len(below)
+    )
+
+
+def _date_line(line: str) -> bool:
+    """A line that is only a date ("March 3, 2025", "2025-03-03"), as printed under a headline."""
+    text = line.strip()
+    return 0 < len(text) <= 40 and not text.endswith(".") and _parse_date(text) is not None
 
 
 def is_byline(line: str) -> bool:

@@ -91,7 +91,41 @@ def test_headline_over_a_published_line_gives_title_and_date_and_a_published_sen
         "Body text here.",
     )
     assert b.source.date is None and b.body.startswith("Published reports say")
-    assert c.body.startswith("Short first line\nThen the body")
+    # a short line straight above the text is its headline; "Source:" inside a sentence is not a header
+    assert (c.source.title, c.source.publisher) == ("Short first line", None)
+    assert c.body == "Then the body goes on. Source: a person close to the talks."
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "date", "body"),
+    [
+        (
+            "Markets tumble on tariff fears\nStocks fell sharply on Monday after the White House spoke. "
+            "The Dow lost 2%.",
+            "Markets tumble on tariff fears",
+            None,
+            "Stocks fell sharply on Monday after the White House spoke. The Dow lost 2%.",
+        ),
+        (
+            "Oil prices jump after pipeline attack\nMarch 3, 2025\n\nOil prices rose 4% on Monday.",
+            "Oil prices jump after pipeline attack",
+            "2025-03-03",
+            "Oil prices rose 4% on Monday.",
+        ),
+        (  # hard-wrapped prose: its first line is no headline
+            "As Canadian leader Mark Carney arrives in China on Wednesday, his hosts\n"
+            "See an opportunity to peel the longtime US ally away from their rival.",
+            "As Canadian leader Mark Carney arrives in China on Wednesday, his hosts See an …",
+            None,
+            "As Canadian leader Mark Carney arrives in China on Wednesday, his hosts\n"
+            "See an opportunity to peel the longtime US ally away from their rival.",
+        ),
+    ],
+)
+def test_a_headline_typed_straight_above_the_text_is_the_title(tmp_path, text, title, date, body):
+    write(tmp_path, "a.txt", text)
+    article = read_articles(tmp_path).articles[0]
+    assert (article.source.title, article.source.date, article.body) == (title, date, body)
 
 
 def test_body_starting_with_a_header_word_is_not_a_header(tmp_path):

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,13 +66,38 @@ class FeedbackRecord:
 
     @classmethod
     def from_answer(
-        cls, answer: Answer, helpful: bool, generation: str, comment: str = "", time: str | None = None
+        cls,
+        answer: Answer | Mapping[str, Any],
+        helpful: bool,
+        generation: str | os.PathLike[str],
+        comment: str = "",
+        time: str | None = None,
     ) -> FeedbackRecord:
-        """The record of `answer` judged `helpful` (now, unless `time` is given)."""
+        """The record of `answer` (an `Answer`, or one as `to_dict()` wrote it) judged
+        `helpful` (now, unless `time` is given). `generation` may be the generation's folder
+        (`Index.generation`): its name is kept.
+
+        Raises:
+            FeedbackError: an argument of the wrong kind, named: a record that could not be
+                read back would make the whole file unreadable.
+        """
+        if isinstance(answer, Mapping):
+            answer = Answer.from_dict(answer)
+        if not isinstance(answer, Answer):
+            raise FeedbackError(f"answer={answer!r:.60} must be an Answer (or its to_dict()).")
+        if not isinstance(helpful, bool):  # helpful="no" would be a thumbs up
+            raise FeedbackError(f"helpful={helpful!r} must be True (thumbs up) or False (thumbs down).")
+        if isinstance(generation, os.PathLike):
+            generation = Path(generation).name
+        if not isinstance(generation, str) or not isinstance(comment, str):
+            raise FeedbackError(
+                f"generation={generation!r:.60} and comment={comment!r:.60} must be text "
+                "(generation: Index.generation.name)."
+            )
         citations = tuple(CitedSentence(c.source.article_id, c.sentence, c.start, c.end) for c in answer.citations)
         return cls(
             question=answer.question,
-            helpful=bool(helpful),
+            helpful=helpful,
             answer=answer.text,
             found=answer.found,
             sentence=citations[0].sentence if citations else "",
@@ -123,15 +149,19 @@ class FeedbackRecord:
 
 
 def record_feedback(
-    index_dir: Path, answer: Answer, helpful: bool, generation: str, comment: str = ""
+    index_dir: Path | str,
+    answer: Answer | Mapping[str, Any],
+    helpful: bool,
+    generation: str | os.PathLike[str],
+    comment: str = "",
 ) -> FeedbackRecord:
     """Append a reader's verdict on `answer` to `<index_dir>/feedback.jsonl`; return it.
 
     Args:
         index_dir: the index folder (the one holding `CURRENT`), not a generation folder.
-        answer: the judged answer.
+        answer: the judged answer (an `Answer`, or its `to_dict()`).
         helpful: True for thumbs up, False for thumbs down.
-        generation: the index generation that answered (`Index.generation.name`).
+        generation: the index generation that answered (`Index.generation.name`, or the folder).
         comment: an optional remark by the reader.
     """
     record = FeedbackRecord.from_answer(answer, helpful, generation, comment)

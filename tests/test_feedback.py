@@ -120,3 +120,23 @@ def test_unwritable_folder_is_a_feedback_error(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(FeedbackError):
         record_feedback(blocker / "index", found_answer(), True, "g")
+
+
+def test_an_answer_as_json_and_the_generation_folder_are_recorded_as_given(tmp_path: Path) -> None:
+    record = record_feedback(tmp_path, found_answer().to_dict(), True, tmp_path / "gen-0007")
+    assert (record.generation, record.sentence) == ("gen-0007", SENTENCE)
+    assert read_feedback(tmp_path / FEEDBACK_FILE) == [record]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        ((found_answer(), "no", "gen-1"), r"helpful='no' must be True \(thumbs up\) or False"),
+        ((found_answer(), True, 5), r"generation=5 and comment='' must be text"),
+        (("an answer", True, "gen-1"), r"answer='an answer' must be an Answer \(or its to_dict\(\)\)"),
+    ],
+)
+def test_arguments_that_would_write_an_unreadable_record_are_refused(tmp_path: Path, args, said) -> None:
+    with pytest.raises(FeedbackError, match=said):
+        record_feedback(tmp_path, *args)
+    assert not (tmp_path / FEEDBACK_FILE).exists()  # nothing written: the file stays readable

@@ -165,8 +165,17 @@ class Index:
 
     def verify(self) -> list[str]:
         """Check every file against the hashes in the manifest and every article against its
-        content hash; return the problems (empty: the index is what was built)."""
+        content hash; return the problems (empty: the index is what was built).
+
+        A loaded index is a snapshot of one build: once a newer build replaced it and its
+        files went, that is what the problem says (load the index again), not damage.
+        """
         problems = file_problems(self.generation, self.manifest)
+        if problems and current_generation(self.path) != self.generation:
+            return [
+                f"{self.generation.name} is no longer the current build of {self.path}/: a newer build replaced "
+                "it and removed its files. Load the index again (open_index follows new builds)."
+            ]
         problems += [f"article {a!r} differs from what was indexed" for a in self.store.damaged_articles()]
         return problems
 
@@ -197,7 +206,9 @@ def load_index(
     reader: Reader | None = None,
     previous: Index | None = None,
 ) -> Index:
-    """Load the index at `path` (default: `settings.index_dir`).
+    """Load the index at `path` (default: `settings.index_dir`): a snapshot of its current
+    build, which keeps answering as it was when later builds replace it (`open_index` and
+    `follow_index` load new builds).
 
     Checks the manifest against the model and chunking settings in `settings` and the
     files against the manifest, so a stale or damaged index is a clear error, not a
@@ -304,6 +315,11 @@ def open_index(index: Index | str | Path | None = None, settings: Settings | Non
         True
     """
     if isinstance(index, Index):
+        if settings is not None and settings != index.settings:
+            raise ConfigError(
+                "A loaded Index answers with the settings it was loaded with, not the settings given here: "
+                "pass them to load_index, or pass the index's folder with these settings."
+            )
         if index.closed:
             raise ConfigError(f"The index of {index.path}/ was closed; load it again (load_index) or pass its folder.")
         return index

@@ -435,3 +435,24 @@ def test_load_index_arguments_of_the_wrong_kind_are_config_errors(args, said):
 
     with pytest.raises(ConfigError, match=said):
         load_index(*args)
+
+
+def test_a_snapshot_says_it_was_replaced_and_refuses_other_settings(settings, fake, fake_loads, articles_dir):
+    from qa import answer
+    from qa.build import build_index
+    from qa.errors import ConfigError
+
+    build_index(settings, encoder=fake, progress=False)
+    snapshot = load_index(settings.index_dir, settings, encoder=fake)
+    assert snapshot.verify() == []
+    for n in range(2):  # two newer builds: the snapshot's generation is removed
+        (articles_dir / f"new-{n}.txt").write_text(f"title: Story {n}\n\nA ferry story number {n}.")
+        build_index(settings, encoder=fake, progress=False)
+    assert snapshot.verify() == [
+        f"{snapshot.generation.name} is no longer the current build of {settings.index_dir}/: a newer build "
+        "replaced it and removed its files. Load the index again (open_index follows new builds)."
+    ]
+    fresh = load_index(settings.index_dir, settings, encoder=fake)
+    with pytest.raises(ConfigError, match="answers with the settings it was loaded with"):
+        answer("Who won?", index=fresh, settings=replace(settings, abstain_below=1.0), fast=True)
+    assert answer("Who won?", index=fresh, settings=settings, fast=True).question == "Who won?"  # the same: fine

@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import errno
+import functools
 import hashlib
 import io
 import itertools
@@ -630,9 +631,18 @@ def _html_article(html: str) -> tuple[str | None, str, dict[str, str]]:
         raise _Skip(f"cannot parse HTML ({exc})") from None
     title = (tree.findtext(".//title") or "").strip() or None
     body = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
+    if not body or "\n" not in body.strip():
+        # Under 250 characters of main text, trafilatura falls back on a baseline that runs the
+        # headline, byline and paragraphs of a short page into one line ("Ferry service resumes
+        # after storm By Jane Doe · January 16, 2026 Ferry service…"); asked to accept a short
+        # text, it keeps the blocks apart. Only then: on longer pages the fallbacks help.
+        short = trafilatura.extract(
+            html, include_comments=False, include_tables=True, favor_recall=True, config=_short_page_config()
+        )
+        if short and (not body or "\n" in short.strip()):
+            body = short
     if not body:
-        # trafilatura refuses very short pages; its plain-text conversion still
-        # drops scripts, styles and markup.
+        # Its plain-text conversion still drops scripts, styles and markup.
         body = trafilatura.html2txt(html)
     # Markup and bylines only: the extensive search also guesses from the text, and dated a
     # page by a date its story mentions ("first built on January 5, 1998") or by its
@@ -653,6 +663,16 @@ def _html_article(html: str) -> tuple[str | None, str, dict[str, str]]:
     if title and (_repeats_title(headline, title) or (info is not None and _repeats_title(headline, info.title or ""))):
         title = paragraphs.pop(0)  # the page's <h1>: the title without " | Site name", not body text
     return title, "\n\n".join(paragraphs), meta
+
+
+@functools.cache
+def _short_page_config() -> Any:
+    """trafilatura's settings, accepting a main text of any length (see `_html_article`)."""
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    config["DEFAULT"]["MIN_EXTRACTED_SIZE"] = "1"
+    return config
 
 
 def _repeats_title(line: str, title: str) -> bool:

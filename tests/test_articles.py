@@ -226,6 +226,21 @@ def test_html_dates_come_from_markup_and_bylines_not_from_the_story(tmp_path, ex
     assert read_articles(tmp_path).articles[0].source.date == date
 
 
+def test_a_short_html_page_keeps_its_headline_byline_and_paragraphs_apart(tmp_path):
+    html = (
+        "<html><head><title>Ferry service resumes after storm | Harbor Times</title></head><body><article>"
+        "<h1>Ferry service resumes after storm</h1><p class='byline'>By Jane Doe · January 16, 2026</p>"
+        "<p>Ferry service between the islands resumed on Friday.</p>"
+        "<p>The operator said all routes would run by Monday.</p></article></body></html>"
+    )
+    write(tmp_path, "ferry.html", html)
+    article = read_articles(tmp_path).articles[0]
+    assert (article.source.title, article.source.date) == ("Ferry service resumes after storm", "2026-01-16")
+    assert article.body == (
+        "Ferry service between the islands resumed on Friday.\n\nThe operator said all routes would run by Monday."
+    )
+
+
 def test_json_and_jsonl_records(tmp_path):
     write(
         tmp_path,

@@ -611,9 +611,10 @@ def _looks_like_header(match: re.Match[str]) -> bool:
     """A header line is short; "Date rape drugs are..." is body text, not a date header."""
     key, value = _header_key(match), match.group(2)
     if key == "date":
-        # "Date: March 2026" is a header whose date is not read (a warning says so);
-        # "Date rape drugs are ..." (no colon, no date) is body text.
-        explicit = ":" in match.group(0) and any(c.isdigit() for c in value)
+        # "Date: March 2026" and "Date: yesterday" are headers whose date is not read (a
+        # warning says so; the second was the article's title); "Date rape drugs are ..." (no
+        # colon, no date) is body text.
+        explicit = ":" in match.group(0) and (any(c.isdigit() for c in value) or len(value.split()) <= 3)
         return len(value) <= 40 and (explicit or _parse_date(value) is not None)
     if key == "url":
         return value.startswith(("http://", "https://")) and " " not in value

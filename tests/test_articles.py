@@ -63,6 +63,7 @@ def test_text_headers(tmp_path):
         ("January 2026", None),  # no day
         ("03/04/2026", None),  # March in the US, April elsewhere
         ("sometime soon", None),
+        ("to be confirmed by the ministry later", None),  # a sentence, not a date: body text
     ],
 )
 def test_dates_written_in_words_are_read_and_ambiguous_ones_are_not(tmp_path, written, read):
@@ -71,9 +72,9 @@ def test_dates_written_in_words_are_read_and_ambiguous_ones_are_not(tmp_path, wr
     result = read_articles(tmp_path)
     a, b = result.articles
     assert (a.source.date, b.source.date) == (read, read)
-    # "Date: January 2026" is still a header line, its date not read, and a warning says so;
-    # "Date: sometime soon" (no number) is body text
-    header = read is not None or any(c.isdigit() for c in written)
+    # "Date: January 2026" and "Date: sometime soon" are still header lines, their date not
+    # read, and a warning says so
+    header = read is not None or any(c.isdigit() for c in written) or len(written.split()) <= 3
     assert a.body == "Body text here." if header else a.body.startswith(f"Date: {written}")
     unread = [w for w in result.warnings if w.path == "a.txt"]
     assert [w.reason.split(" not read")[0] for w in unread] == ([] if read or not header else [f"date {written!r}"])
@@ -126,6 +127,17 @@ def test_a_headline_typed_straight_above_the_text_is_the_title(tmp_path, text, t
     write(tmp_path, "a.txt", text)
     article = read_articles(tmp_path).articles[0]
     assert (article.source.title, article.source.date, article.body) == (title, date, body)
+
+
+def test_a_date_header_in_words_is_taken_off_with_a_warning_not_made_the_title(tmp_path):
+    write(tmp_path, "a.txt", "Date: yesterday\n\nOil prices rose on Monday as supply fell.")
+    result = read_articles(tmp_path)
+    article = result.articles[0]
+    assert (article.source.title, article.source.date) == ("Oil prices rose on Monday as supply fell.", None)
+    assert article.body == "Oil prices rose on Monday as supply fell."
+    assert [w.reason for w in result.warnings] == [
+        "date 'yesterday' not read (no day, or all numbers); write it as 2026-01-16 or January 16, 2026"
+    ]
 
 
 def test_body_starting_with_a_header_word_is_not_a_header(tmp_path):

@@ -215,7 +215,7 @@ class Answer:
         """The pages the answer cites of source `n` (a PDF), in order; [] without pages.
 
         Example:
-            >>> answer.pages(1)  # doctest: +SKIP
+            >>> answer("What did the fuel report find?").pages(1)  # doctest: +SKIP
             [1, 3]
         """
         return sorted({c.page for c in self.citations if c.n == n and c.page is not None})
@@ -235,8 +235,9 @@ class Answer:
             QuestionError: `data` is not what `to_dict()` writes.
 
         Example:
-            >>> again = Answer.from_dict(answer.to_dict())  # doctest: +SKIP
-            >>> [s.text for s in again.sentences] == [s.text for s in answer.sentences]  # doctest: +SKIP
+            >>> result = answer("What tariffs did Trudeau impose?")  # doctest: +SKIP
+            >>> again = Answer.from_dict(result.to_dict())  # doctest: +SKIP
+            >>> [s.text for s in again.sentences] == [s.text for s in result.sentences]  # doctest: +SKIP
             True
 
         Scores come back rounded as `to_dict()` wrote them.

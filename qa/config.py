@@ -105,6 +105,9 @@ class Settings:
         for f in fields(self):
             _check_type(f.name, str(f.type), getattr(self, f.name))
         for name in ("index_dir", "articles_dir", "cache_dir"):  # Settings(index_dir="news-index") works too
+            if not str(getattr(self, name)).strip():  # Path("") is ".": the current folder, unasked
+                default = next(f.default for f in fields(self) if f.name == name)
+                raise ConfigError(f"{name}={getattr(self, name)!r} is empty; name a folder (default {default}).")
             # "~/news" means the home folder's, not a folder named "~" (QA_INDEX='~/x', --index=~/x).
             object.__setattr__(self, name, Path(getattr(self, name)).expanduser())
         if self.passage_tokens < 16:

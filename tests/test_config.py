@@ -97,3 +97,9 @@ def test_the_signature_type_checkers_see_matches_the_dataclass(module, name):
     fields = [f for f in dataclasses.fields(cls) if f.init]
     assert [p.arg for p in params] == [f.name for f in fields]
     assert defaults == [f.default for f in fields]
+
+
+@pytest.mark.parametrize("name", ["index_dir", "articles_dir", "cache_dir"])
+def test_an_empty_folder_setting_is_refused_not_read_as_the_current_folder(name):
+    with pytest.raises(ConfigError, match=rf"^{name}='' is empty; name a folder \(default "):
+        Settings(**{name: ""})

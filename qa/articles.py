@@ -928,12 +928,15 @@ def _join_lines(lines: list[str]) -> str:
         'Tariffs rise\\n\\nCanada will cut its tariff on Chinese-made cars to 6.1%, it said.'
         >>> _join_lines(["The agreement leaves steel duties un\u00ad", "changed until spring."])
         'The agreement leaves steel duties unchanged until spring.'
+        >>> _join_lines(["The cost, estimated at $600", "million, was too high, the mayor said in a", "statement."])
+        'The cost, estimated at $600 million, was too high, the mayor said in a statement.'
     """
     lengths = sorted(len(line) for line in lines if line)
-    full = lengths[int(0.9 * (len(lengths) - 1))] if lengths else 0
+    # A few lines (a short notice) give no 90th percentile of full lines: the longest is one.
+    full = (lengths[int(0.9 * (len(lengths) - 1))] if len(lengths) >= 10 else lengths[-1]) if lengths else 0
     paragraphs: list[str] = []
     current = ""
-    for line in lines:
+    for i, line in enumerate(lines):
         if line:
             if current.endswith(_SOFT_HYPHEN):
                 current = current[:-1] + line
@@ -942,7 +945,10 @@ def _join_lines(lines: list[str]) -> str:
             else:
                 current = f"{current} {line}" if current else line
         broken_word = line.endswith(_SOFT_HYPHEN) or (line.endswith("-") and line[-2:-1].isalpha())
-        if current and (not line or (len(line) < _SHORT_LINE * full and not broken_word)):
+        # A short line followed by a lower-case word is a ragged line of a narrow column ("…at
+        # $600" / "million, was…") or of a headline set on two lines, not a paragraph's end.
+        goes_on = i + 1 < len(lines) and lines[i + 1][:1].islower()
+        if current and (not line or (len(line) < _SHORT_LINE * full and not broken_word and not goes_on)):
             paragraphs.append(current.replace(_SOFT_HYPHEN, ""))
             current = ""
     if current:

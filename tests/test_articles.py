@@ -681,6 +681,27 @@ def pdf_copy(tmp_path: Path, name: str, *, metadata: dict | None = None, **encry
     return out
 
 
+def test_pdf_lines_of_a_two_line_headline_and_of_ragged_columns_join_and_a_short_notice_keeps_its_headline():
+    from qa.articles import _join_lines, _text_article
+
+    lines = [
+        "Bridge closure snarls commute as",  # a headline set on two lines
+        "cracks found in support beams",
+        "By Ann Lee",
+        "March 3, 2025",
+        "The city closed the Harbor Street bridge on Monday after inspectors found deep",
+        "cracks in two of its support beams, at a cost estimated at $600",  # ragged, mid-sentence
+        "million, sending thousands of drivers onto side streets during the rush.",
+        "Repairs are expected to take at least six weeks, the transport department said",
+        "in a statement, and a ferry will run from the old pier in the meantime.",
+    ]
+    title, body, meta = _text_article(_join_lines(lines), markdown=False)
+    assert (title, meta) == ("Bridge closure snarls commute as cracks found in support beams", {"date": "2025-03-03"})
+    assert "at a cost estimated at $600 million, sending thousands" in body
+    notice = ["Café prices “soar” — owners say", "Café owners said on Monday that bean prices doubled.", "Some agree."]
+    assert _join_lines(notice).split("\n\n")[0] == "Café prices “soar” — owners say"  # 3 lines: no 90th percentile
+
+
 def test_pdf_lines_are_joined_into_paragraphs_across_pages_without_page_numbers():
     article = read_file(PDFS / "canola.pdf", "canola.pdf").articles[0]
     paragraphs = article.body.split("\n\n")

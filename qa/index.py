@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from .build import build_running
@@ -327,7 +328,9 @@ def open_index(index: Index | str | Path | None = None, settings: Settings | Non
         raise ConfigError(f"index={index!r} must be a loaded Index, an index folder (str or Path) or None.")
     settings = settings_or_default(settings)
     folder = Path(index) if index is not None else settings.index_dir
-    key = (folder.resolve(), settings)
+    # The folder is the index; settings.index_dir only names a default one: open_index("idx",
+    # Settings()) and open_index(None, Settings(index_dir="idx")) share one load.
+    key = (folder.resolve(), replace(settings, index_dir=folder.resolve()))
     with _OPEN_LOCK:
         loaded = _OPEN.pop(key, None)
         if loaded is not None:

@@ -456,3 +456,17 @@ def test_a_snapshot_says_it_was_replaced_and_refuses_other_settings(settings, fa
     with pytest.raises(ConfigError, match="answers with the settings it was loaded with"):
         answer("Who won?", index=fresh, settings=replace(settings, abstain_below=1.0), fast=True)
     assert answer("Who won?", index=fresh, settings=settings, fast=True).question == "Who won?"  # the same: fine
+
+
+def test_one_folder_is_loaded_once_however_it_is_named(settings, fake, fake_loads, monkeypatch):
+    from pathlib import Path
+
+    from qa.build import build_index
+    from qa.index import open_index
+
+    build_index(settings, encoder=fake, progress=False)
+    monkeypatch.chdir(settings.index_dir.parent)
+    by_path = open_index(settings.index_dir, replace(settings, index_dir=Path("elsewhere")))
+    by_setting = open_index(None, settings)
+    relative = open_index(settings.index_dir.name, replace(settings, index_dir=Path("elsewhere")))
+    assert by_path is by_setting is relative

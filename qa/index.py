@@ -336,7 +336,7 @@ def open_index(index: Index | str | Path | None = None, settings: Settings | Non
         if loaded is not None:
             _OPEN[key] = loaded  # now the most recently used
         loading = _LOADING.setdefault(key, threading.Lock())
-    if loaded is not None and current_generation(folder) == loaded.generation:
+    if loaded is not None and _is_current(folder, loaded):
         return loaded
     if loaded is None:
         loading.acquire()
@@ -345,7 +345,7 @@ def open_index(index: Index | str | Path | None = None, settings: Settings | Non
     try:
         with _OPEN_LOCK:
             loaded = _OPEN.get(key)
-        if loaded is None or current_generation(folder) != loaded.generation:
+        if loaded is None or not _is_current(folder, loaded):
             fresh = load_index(folder, settings, previous=loaded)
             with _OPEN_LOCK:
                 _OPEN.pop(key, None)
@@ -357,6 +357,13 @@ def open_index(index: Index | str | Path | None = None, settings: Settings | Non
         return loaded
     finally:
         loading.release()
+
+
+def _is_current(folder: Path, loaded: Index) -> bool:
+    """Is `loaded` the build `folder` names now? By name: the same index may have been loaded
+    through a relative path and asked for through an absolute one."""
+    current = current_generation(folder)
+    return current is not None and current.name == loaded.generation.name
 
 
 def follow_index(

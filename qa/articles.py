@@ -443,8 +443,9 @@ def _text_article(text: str, markdown: bool) -> tuple[str | None, str, dict[str,
         if end is not None:
             for line in lines[1:end]:
                 key, _, value = line.partition(":")
-                if key.strip().lower() in _HEADER_KEYS and value.strip():
-                    meta[key.strip().lower()] = value.strip().strip("\"'")
+                key = _HEADER_SYNONYMS.get(key.strip().lower(), key.strip().lower())  # published: a date
+                if key in _HEADER_KEYS and value.strip() and key not in meta:
+                    meta[key] = value.strip().strip("\"'")
             i = end + 1
     # Leading lines: blank lines, header lines and (Markdown) one "# heading", in any order.
     while i < len(lines):
@@ -473,6 +474,7 @@ def _text_article(text: str, markdown: bool) -> tuple[str | None, str, dict[str,
             break
     title = meta.pop("title", None)
     rest = lines[i:]
+    _date_under_byline(rest, meta)
     if "date" not in meta:
         byline_date = _byline_date(rest)
         if byline_date:
@@ -532,6 +534,17 @@ def _inline_text(children: list[Any]) -> str:
         elif child.type == "image":
             parts.append(_inline_text(child.children or []))
     return "".join(parts)
+
+
+def _date_under_byline(lines: list[str], meta: dict[str, str]) -> None:
+    """A line that is only a date under the byline that opens the text ("By Ann Lee" over
+    "March 3, 2025"), as PDFs and Word files lay it out, is the date: taken off the text
+    (in place), as a date line under the headline is. The byline stays."""
+    shown = [j for j, line in enumerate(lines[:6]) if line.strip()]
+    if "date" not in meta and len(shown) >= 2 and is_byline(lines[shown[0]]) and _date_line(lines[shown[1]]):
+        meta["date"] = lines.pop(shown[1]).strip()
+        if shown[1] < len(lines) and not lines[shown[1]].strip() and not lines[shown[1] - 1].strip():
+            del lines[shown[1]]  # the blank line that set it apart
 
 
 def _byline_date(lines: list[str]) -> str | None:

@@ -140,6 +140,16 @@ def test_a_date_header_in_words_is_taken_off_with_a_warning_not_made_the_title(t
     ]
 
 
+def test_front_matter_published_is_the_date(tmp_path):
+    write(tmp_path, "a.md", '---\ntitle: Turnout falls\npublished: "March 3, 2025"\n---\n\nTurnout fell to 41%.')
+    article = read_articles(tmp_path).articles[0]
+    assert (article.source.title, article.source.date, article.body) == (
+        "Turnout falls",
+        "2025-03-03",
+        "Turnout fell to 41%.",
+    )
+
+
 def test_body_starting_with_a_header_word_is_not_a_header(tmp_path):
     write(tmp_path, "a.txt", "Source of the leak remains unknown, officials said. More text.")
     a = read_articles(tmp_path).articles[0]
@@ -696,7 +706,11 @@ def test_pdf_lines_of_a_two_line_headline_and_of_ragged_columns_join_and_a_short
         "in a statement, and a ferry will run from the old pier in the meantime.",
     ]
     title, body, meta = _text_article(_join_lines(lines), markdown=False)
-    assert (title, meta) == ("Bridge closure snarls commute as cracks found in support beams", {"date": "2025-03-03"})
+    assert (title, meta) == (
+        "Bridge closure snarls commute as cracks found in support beams",
+        {"date": "March 3, 2025"},
+    )
+    assert body.startswith("By Ann Lee\n\nThe city closed")  # the date line under the byline is taken off
     assert "at a cost estimated at $600 million, sending thousands" in body
     notice = ["Café prices “soar” — owners say", "Café owners said on Monday that bean prices doubled.", "Some agree."]
     assert _join_lines(notice).split("\n\n")[0] == "Café prices “soar” — owners say"  # 3 lines: no 90th percentile

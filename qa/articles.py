@@ -42,7 +42,9 @@ TITLE_CHARS = 80
 
 _HEADER_KEYS = ("title", "date", "source", "url")
 # "title: X", "Date - 2026-01-13", "date 2026-01-13"; the key must start the line.
-_HEADER_LINE = re.compile(r"^\s*(title|date|published|source|url)\s*[:\-]?\s+(.+?)\s*$", re.IGNORECASE)
+# "Author: Jane Roe" is a header too (taken off the text, not shown: a citation names the
+# publisher); it used to end the header lines, leaving a "Source:" under it in the text.
+_HEADER_LINE = re.compile(r"^\s*(title|date|published|source|url|author)\s*[:\-]?\s+(.+?)\s*$", re.IGNORECASE)
 # "Published: January 16, 2026" (a news page's own word for it) is the article's date.
 _HEADER_SYNONYMS = {"published": "date"}
 # The seed's first line is " date 2026-01-13 As Canadian leader ...": a date prefix glued

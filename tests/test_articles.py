@@ -150,6 +150,16 @@ def test_front_matter_published_is_the_date(tmp_path):
     )
 
 
+def test_an_author_line_among_the_headers_does_not_end_them(tmp_path):
+    headers = "Title: Port reopens\nDate: 2025-03-03\nAuthor: Jane Roe\nSource: The Gazette\n\n"
+    write(tmp_path, "a.txt", headers + "Ships docked.")
+    article = read_articles(tmp_path).articles[0]
+    assert (article.source.title, article.source.publisher) == ("Port reopens", "The Gazette")
+    assert article.body == "Ships docked."
+    write(tmp_path, "b.txt", "Author Jane Roe wrote the report. It was long.")  # no colon: a sentence
+    assert read_articles(tmp_path).articles[1].body.startswith("Author Jane Roe wrote")
+
+
 def test_body_starting_with_a_header_word_is_not_a_header(tmp_path):
     write(tmp_path, "a.txt", "Source of the leak remains unknown, officials said. More text.")
     a = read_articles(tmp_path).articles[0]

@@ -165,6 +165,7 @@ def test_highlights_are_readable_in_light_and_dark_themes(browser, server, tmp_p
             readable = ["#sources mark.qa-cited", "#chatbot .qa-text", "#sources .qa-passage"]
             readable += [".qa-tagline", "#chatbot .qa-meta", "#chatbot .qa-label", "#chatbot a.qa-cite"]  # muted, small
             readable.append("#tabs [role=tab][aria-selected=true]")
+            readable += ["#sources .qa-num", "#sources .qa-badge", "#chats label:has(input:checked)"]  # white on indigo
             if page.locator("#sources mark.qa-span").count():  # the reader's answer span, when it has one
                 readable.append("#sources mark.qa-span")
             for selector in readable:
@@ -950,3 +951,75 @@ def test_upload_rules_extension_size_names_and_no_silent_overwrite(server, tmp_p
     )
     assert not (articles / "copy-of-sneaky.txt").exists()
     assert not list(server[2].glob("*.exe")) and not (server[2] / "evil name.txt").exists()
+
+
+# -- keyboard and screen readers --------------------------------------------------------------------
+
+
+def focused(page, selector: str) -> bool:
+    return page.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)", selector)
+
+
+def test_the_chat_works_from_the_keyboard_and_names_its_markers(page):
+    from playwright.sync_api import expect
+
+    ask(page, QUESTION)
+    page.locator("#new-chat").click()
+    expect(bots(page)).to_have_count(0)
+    expect(page.locator("#q textarea")).to_be_focused()  # New chat: ready to type
+    ask(page, "How many visitors came to the harbour festival?")
+    chats = page.locator("#chats input[type=radio]")
+    expect(chats).to_have_count(2)
+    # One Tab stop for the list, on the open conversation; the arrow keys move through it.
+    assert page.locator("#chats input[tabindex='0']").count() == 1
+    assert page.locator("#chats input[tabindex='0']").is_checked()
+    page.locator("#chats input[tabindex='0']").focus()
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("#chatbot [data-testid='user']")).to_have_text([QUESTION])
+    expect(page.locator("#chats input:checked")).to_be_focused()
+    # A marker says its source to a screen reader, and following it moves the focus to the sentence.
+    marker = last_answer(page).locator("a.qa-cite").first
+    expect(marker).to_contain_text(f"(Source 1: {SEED_TITLE}")
+    expect(page.locator("#chatbot [role=log]")).to_have_attribute("aria-busy", "false")
+    marker.focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.matches('#sources mark.qa-cited')")
+    # Deleting a conversation hands the focus to Undo, and Undo to the question box.
+    page.locator("#delete-chat").click()
+    expect(page.locator("#undo-delete")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#q textarea")).to_be_focused()
+    expect(chats).to_have_count(2)
+
+
+def test_a_very_long_question_folds_so_that_its_answer_stays_near(page):
+    from playwright.sync_api import expect
+
+    long = "What tariffs did Trudeau impose?" + " Please answer with care." * 200
+    ask(page, long)
+    question = page.locator("#chatbot [data-testid='user']").last
+    expect(question.locator("details.qa-long-question summary")).to_contain_text(f"(show all {len(long):,} characters)")
+    assert question.bounding_box()["height"] < 200
+
+
+def test_confirmations_take_the_focus_and_escape_closes_them(page, server):
+    from playwright.sync_api import expect
+
+    page.locator("#tab-articles-button").click()
+    page.locator("#articles-table [role=gridcell]", has_text="harbour").first.click()
+    preview = page.locator("#article-preview textarea")
+    expect(preview).to_be_visible()
+    expect(preview).to_be_editable(editable=False)
+    assert not preview.is_disabled()  # read-only, so a keyboard can reach and scroll it
+    page.locator("#delete").click()
+    expect(page.locator("#picked")).to_be_focused()  # the question, not "Yes, delete it"
+    expect(page.locator("#picked")).to_contain_text("This removes the file")
+    page.keyboard.press("Escape")
+    expect(page.locator("#confirm-delete")).to_be_hidden()
+    expect(page.locator("#article-search textarea")).to_be_focused()
+    page.locator("#rebuild").click()
+    expect(page.locator("#rebuild-question")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.locator("#rebuild-confirm")).to_be_hidden()
+    expect(page.locator("#rebuild")).to_be_focused()
+    assert (server[2] / "articles" / "festival.txt").exists()

@@ -182,6 +182,8 @@ def test_safe_filename() -> None:
     assert safe_filename("C:\\Users\\x\\report.HTML") == "report.html"
     assert safe_filename(".hidden notes.md") == "hidden-notes.md"
     assert safe_filename("....txt") == "article.txt"
+    assert safe_filename("Новости дня.md") == "Новости-дня.md"  # was "article.md": every upload alike
+    assert safe_filename("cafe\u0301 <b>.txt") == "café-b.txt"  # composed (NFC), markup characters dropped
 
 
 @pytest.mark.parametrize("question", ["", "   ", "\ud800", None])
@@ -399,7 +401,7 @@ def test_an_upload_says_when_it_was_renamed_and_which_records_it_skipped(tmp_pat
     said = "\n".join(outcome.done)
     assert "solar-farm.txt was saved as solar-farm-2.txt: a different solar-farm.txt is already there" in said
     assert "delete solar-farm.txt (select it in the table), then upload again" in said
-    assert "Rapport été.txt was saved as Rapport-t.txt" in said
+    assert "Rapport été.txt was saved as Rapport-été.txt (a file name of letters, digits and dashes)" in said
     assert outcome.problems == [
         "In mixed.jsonl, 2 skipped: mixed.jsonl:3: malformed JSON line (Expecting value at column 1); "
         'mixed.jsonl:2: record has no text (a "text", "body", "content" or "articleBody" string); its keys: title'

@@ -8,6 +8,8 @@
 // - Articles table: a cell's full text as its tooltip (ids are cut with an ellipsis).
 // - Conversations changed in another tab: this tab reloads before it is used again.
 // - Sidebar clicks while an answer is read wait for the answer (it would undo them).
+// - Keyboard and screen readers: radios move with the arrow keys, focus lands somewhere
+//   useful after each action, Escape closes a confirmation, a streaming answer is read once.
 //
 // Everything is delegated from `document`, so it survives Gradio re-rendering the chat.
 (() => {
@@ -33,6 +35,9 @@
     void target.offsetWidth; // restart the animation when the same marker is clicked twice
     target.classList.add("qa-flash");
     setTimeout(() => target.classList.remove("qa-flash"), FLASH_MS);
+    // Focus follows, so a keyboard or screen-reader user lands on the cited sentence too.
+    target.setAttribute("tabindex", "-1");
+    target.focus({ preventScroll: true });
     return true;
   }
 
@@ -160,6 +165,7 @@
     requestAnimationFrame(() => {
       pending = false;
       const chat = document.getElementById("chatbot");
+      accessible(chat);
       if (!chat) return;
       labelMessages(chat);
       keepNewestInView(chat);
@@ -172,7 +178,7 @@
       childList: true,
       characterData: true,
       attributes: true,
-      attributeFilter: ["aria-label"],
+      attributeFilter: ["aria-label", "disabled"],
     });
   }
   if (document.body) start();
@@ -263,23 +269,111 @@
     },
     true,
   );
-  // The arrow keys move through the conversations as clicks do (a radio group): held alike.
+  // The arrow keys move through a radio group (the conversations, the retrieval modes), as a
+  // browser's own radio group does: Gradio 6 names each option apart, so the browser did not.
+  // In the conversations, a move while an answer is read is held like a click.
   const STEPS = { ArrowUp: -1, ArrowLeft: -1, ArrowDown: 1, ArrowRight: 1 };
+  const RADIO_GROUPS = ["#chats", "#opt-mode"];
   document.addEventListener(
     "keydown",
     (event) => {
-      const radio = event.target.closest && event.target.closest("#chats input");
-      if (!radio || !(event.key in STEPS) || !answering()) return;
+      const radio = event.target.closest && event.target.closest("#chats input, #opt-mode input");
+      if (!radio || !(event.key in STEPS)) return;
       event.preventDefault();
       event.stopImmediatePropagation();
-      const radios = [...document.querySelectorAll("#chats input")];
-      const pending = heldClick && heldClick();
+      const group = radio.closest(RADIO_GROUPS.join(", "));
+      const radios = [...group.querySelectorAll("input[type=radio]")];
+      const held = group.id === "chats" && answering();
+      const pending = held && heldClick && heldClick();
       const from = pending && pending.matches("#chats input") ? pending : radio; // a second press steps on
       const next = radios[(radios.indexOf(from) + STEPS[event.key] + radios.length) % radios.length];
-      hold(radioSelector(next));
+      if (held) return void hold(radioSelector(next));
+      next.click();
+      next.focus();
     },
     true,
   );
+
+  // -- keyboard and screen readers ------------------------------------------------------------
+  // What the observer keeps true after each re-render (see `observer`).
+  function accessible(chat) {
+    // One Tab stop per radio group, on its checked option (a roving tabindex): with 30
+    // conversations, reaching the chat took 32 presses of Tab.
+    for (const group of document.querySelectorAll(RADIO_GROUPS.join(", "))) {
+      const radios = [...group.querySelectorAll("input[type=radio]")];
+      const current = radios.find((r) => r.checked) || radios[0];
+      for (const r of radios) {
+        const stop = r === current ? "0" : "-1";
+        if (r.getAttribute("tabindex") !== stop) r.setAttribute("tabindex", stop);
+      }
+    }
+    // A live region re-reads each streaming step from its first sentence: busy until done.
+    const log = chat && (chat.querySelector("[role=log]") || chat);
+    const busy = String(!!(chat && chat.querySelector(".qa-pending, .qa-streaming")));
+    if (log && log.getAttribute("aria-busy") !== busy) log.setAttribute("aria-busy", busy);
+    // The text of the article selected in the Articles tab: read-only, not disabled, so that
+    // a keyboard can reach and scroll it.
+    const preview = document.querySelector("#article-preview textarea[disabled]");
+    if (preview) {
+      preview.removeAttribute("disabled");
+      preview.readOnly = true;
+    }
+  }
+  document.addEventListener("change", () => accessible(document.getElementById("chatbot")));
+
+  // Focus after an action lands where the next step is; Gradio hides or disables the button
+  // that had it, and the next Tab started again at the top of the page.
+  function visible(element) {
+    return element && element.offsetParent !== null && !element.disabled;
+  }
+  function focusWhen(selector, { timeout = 5000, tabbable = false, shown = selector } = {}) {
+    const started = Date.now();
+    const wait = setInterval(() => {
+      const element = document.querySelector(selector);
+      if (visible(element) && visible(document.querySelector(shown))) {
+        clearInterval(wait);
+        if (tabbable && !element.hasAttribute("tabindex")) element.setAttribute("tabindex", "-1");
+        element.focus();
+      } else if (Date.now() - started > timeout) {
+        clearInterval(wait);
+      }
+    }, 50);
+  }
+  const QUESTION_BOX = "#q textarea";
+  const SEARCH_BOX = "#article-search input, #article-search textarea";
+  const AFTER_DELETE = () => focusWhen(SEARCH_BOX);
+  const AFTER_REBUILD = () => focusWhen("#rebuild");
+  const AFTER = [
+    ["#send, #chatbot button.example, #undo-delete, #new-chat", () => focusWhen(QUESTION_BOX)],
+    ["#delete-chat", () => focusWhen("#undo-delete")],
+    // A confirmation: its question takes the focus (a screen reader reads it), then Tab to
+    // Yes or Cancel; never the Yes button itself, which Enter would press.
+    ["#delete", () => focusWhen("#picked", { tabbable: true, shown: "#confirm-delete" })],
+    ["#cancel-delete, #confirm-delete", AFTER_DELETE],
+    ["#rebuild", () => focusWhen("#rebuild-question", { tabbable: true })],
+    ["#cancel-rebuild, #confirm-rebuild", AFTER_REBUILD],
+  ];
+  document.addEventListener("click", (event) => {
+    if (!event.isTrusted || !event.target.closest) return; // not the clicks this script makes
+    for (const [selector, then] of AFTER) {
+      if (event.target.closest(selector)) return void setTimeout(then, 0);
+    }
+  });
+  // Escape closes an open confirmation, as Cancel does.
+  const CONFIRMATIONS = [
+    ["#confirm-delete", "#cancel-delete", AFTER_DELETE],
+    ["#confirm-rebuild", "#cancel-rebuild", AFTER_REBUILD],
+  ];
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    for (const [yes, cancel, then] of CONFIRMATIONS) {
+      const button = document.querySelector(cancel);
+      if (visible(document.querySelector(yes)) && visible(button)) {
+        button.click();
+        return void setTimeout(then, 0);
+      }
+    }
+  });
 
   // -- conversations saved by another tab ------------------------------------------------------
   // They live in localStorage, which every tab shares but reads only when it loads: a tab

@@ -82,7 +82,7 @@ def render_answer(result: Answer, turn: int = 0, upto: int | None = None) -> str
     if upto is not None and upto < len(result.sentences):
         return f'<div class="qa-answer qa-streaming">{notes}<p class="qa-text">{body}</p></div>'
     items = "".join(
-        f'<li><span class="qa-n">[{c.n}]</span> {_e(c.source.title)}'
+        f'<li><span class="qa-n">[{c.n}]</span> {_e(c.source.title)}<span class="qa-sr">, </span>'
         f'<span class="qa-meta">{_e(_source_line(c, result.pages_label(c.n)))}</span></li>'
         for c in result.sources()
     )
@@ -123,7 +123,11 @@ def cite_marker(s: AnswerSentence, turn: int, i: int) -> str:
         "</span></span>"
     )
     label = f"Source {c.n}: " + ", ".join(x for x in (c.source.title, c.source.date, page) if x)
-    return f'<a class="qa-cite" href="#{anchor(turn, i)}" aria-label="{_e(label)}">[{c.n}]{pop}</a>'
+    # The Chatbot's sanitiser drops aria-label: the name a screen reader reads is hidden text.
+    return (
+        f'<a class="qa-cite" href="#{anchor(turn, i)}" aria-label="{_e(label)}">[{c.n}]'
+        f'<span class="qa-sr"> ({_e(label)})</span>{pop}</a>'
+    )
 
 
 def render_not_found(result: Answer) -> str:
@@ -139,10 +143,16 @@ def render_not_found(result: Answer) -> str:
         if closest
         else ""
     )
+    # A filter that let nothing through has its own advice in the notes ("widen them").
+    filtered = not result.hits and bool(result.notices)
+    advice = (
+        ""
+        if filtered
+        else ('<p class="qa-muted">Try other words, or add articles that cover it in the Articles tab.</p>')
+    )
     return (
         f'<div class="qa-notfound">{notes}<p class="qa-notfound-title">{_e(result.text)}</p>'
-        f'<p class="qa-muted">Try other words, or add articles that cover it in the Articles tab.</p>'
-        f"{extra}{_plain_html(result.text)}</div>"
+        f"{advice}{extra}{_plain_html(result.text)}</div>"
     )
 
 
@@ -151,9 +161,18 @@ def render_error(message: str) -> str:
     return f'<div class="qa-error">{_e(message)}{_plain_html(message)}</div>'
 
 
+LONG_QUESTION = 400  # characters shown of a longer question: the rest folds away
+
+
 def render_question(question: str) -> str:
-    """The user's message, as text."""
-    return _e(question)
+    """The user's message, as text; a very long one (a pasted article) folds after its
+    beginning, so that its answer is not 2,000 pixels further down."""
+    if len(question) <= LONG_QUESTION:
+        return _e(question)
+    return (
+        f'<details class="qa-long-question"><summary>{_e(_shorten(question, LONG_QUESTION))} '
+        f'<span class="qa-muted">(show all {len(question):,} characters)</span></summary>{_e(question)}</details>'
+    )
 
 
 PENDING = '<div class="qa-pending">Searching the articles…</div>'

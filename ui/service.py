@@ -11,7 +11,9 @@ import datetime as dt
 import logging
 import re
 import shutil
+import textwrap
 import threading
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,7 +143,9 @@ class ChatApp:
         to `LISTED_ARTICLES` (the publisher filter covers the rest)."""
         index = self.index()
         listed = index.articles()[:LISTED_ARTICLES]
-        articles = [(f"{a.source.title[:60]} ({a.source.article_id})", a.source.article_id) for a in listed]
+        # The label is what the box's typing searches: the whole title (shortened at a word,
+        # with "…"), not its first 60 characters cut mid-word.
+        articles = [(f"{_shortened(a.source.title, 100)} ({a.source.article_id})", a.source.article_id) for a in listed]
         return index.publishers(), articles
 
     def record_feedback(self, snapshot: dict[str, Any], helpful: bool) -> FeedbackRecord:
@@ -198,7 +202,7 @@ class ChatApp:
                     f"that article instead, delete {safe} (select it in the table), then upload again."
                 )
             elif target.name != original:
-                renamed.append(f"{original} was saved as {target.name} (a file name of plain letters and digits).")
+                renamed.append(f"{original} was saved as {target.name} (a file name of letters, digits and dashes).")
         if added:
             try:
                 report = self._build(on_progress=on_progress)
@@ -348,11 +352,21 @@ def safe_filename(name: str) -> str:
     Example:
         >>> safe_filename("../../etc/passwd.txt"), safe_filename(".hidden notes.md")
         ('passwd.txt', 'hidden-notes.md')
+        >>> safe_filename("Fährplan über Fjord!.TXT"), safe_filename("新闻 报道.md")
+        ('Fährplan-über-Fjord.txt', '新闻-报道.md')
     """
-    base = Path(name.replace("\\", "/")).name
+    base = unicodedata.normalize("NFC", Path(name.replace("\\", "/")).name)
     stem, suffix = Path(base).stem, Path(base).suffix.lower()
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-_")[:80] or "article"
+    # Letters, marks and digits of any script stay ("Fährplan über Fjord", "新闻报道"): with
+    # ASCII only, every Chinese or Russian upload was "article.txt", "article-2.txt", ...
+    kept = "".join(c if c in "_-" or unicodedata.category(c)[0] in "LMN" else " " for c in stem)
+    stem = "-".join(kept.split()).strip("-_")[:80] or "article"
     return stem + suffix
+
+
+def _shortened(text: str, width: int) -> str:
+    """`text` cut at a word to at most `width` characters, with "…" where it was cut."""
+    return textwrap.shorten(text, width, placeholder=" …")
 
 
 def release_freed_memory() -> None:

@@ -990,6 +990,9 @@ def test_the_chat_works_from_the_keyboard_and_names_its_markers(page):
     page.keyboard.press("Enter")
     expect(page.locator("#q textarea")).to_be_focused()
     expect(chats).to_have_count(2)
+    # Headings to navigate by: the page's name, then the sources panel.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Verbatim")
+    expect(page.get_by_role("heading", level=2, name="Sources")).to_be_visible()
 
 
 def test_a_very_long_question_folds_so_that_its_answer_stays_near(page):

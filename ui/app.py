@@ -66,7 +66,7 @@ def build_app(app: ChatApp) -> gr.Blocks:
     with gr.Blocks(title=TITLE) as demo:
         chat.build_sidebar()
         gr.HTML(
-            '<div class="qa-header"><div class="qa-brand">Verbatim</div>'
+            '<div class="qa-header"><h1 class="qa-brand">Verbatim</h1>'
             '<div class="qa-tagline">Answers from your news articles — only sentences they contain, '
             "each with its source.</div></div>"
         )

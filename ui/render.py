@@ -290,7 +290,7 @@ def render_panel(sections: Sequence[tuple[str, str]]) -> str:
             f'<details class="qa-turn" id="qa-t{turn}"{is_open}><summary>{_e(_shorten(question, 90))}</summary>'
             f"{section}</details>"
         )
-    return f'<div class="qa-panel"><div class="qa-panel-head">Sources</div>{"".join(parts)}</div>'
+    return f'<div class="qa-panel"><h2 class="qa-panel-head">Sources</h2>{"".join(parts)}</div>'
 
 
 # -- starter questions -------------------------------------------------------------------------------------

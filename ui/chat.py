@@ -193,10 +193,11 @@ class ChatTab:
         with gr.Sidebar(label="Conversations", elem_id="sidebar", open=True, width=260):
             self.store = gr.BrowserState(empty_store(), storage_key=STORAGE_KEY, secret=STORAGE_SECRET)
             self.new_chat = gr.Button("New chat", elem_id="new-chat", variant="secondary", size="md")
-            self.chats = gr.Radio([], value=None, label="Conversations", show_label=False, elem_id="chats")
+            # Above the list, not under it: with 30 conversations it sat 2,500 pixels down.
             self.delete_chat = gr.Button("Delete this chat", elem_id="delete-chat", size="sm", variant="stop")
             # One click deletes (no dialog in the way); this brings the chat back instead.
             self.undo_delete = gr.Button("Undo delete", elem_id="undo-delete", size="sm", visible=False)
+            self.chats = gr.Radio([], value=None, label="Conversations", show_label=False, elem_id="chats")
 
     def build(self) -> None:
         with gr.Row(equal_height=False, elem_id="chat-row"):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from qa import SUPPORTED_SUFFIXES
 from tests.conftest import ROOT, SEED, TRUDEAU
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -408,6 +409,20 @@ def test_rebuild_asks_first_and_says_what_it_redoes(page, server):
     expect(confirm).to_be_hidden()
     toast(page, "Rebuilt the index:")
     assert server[1].index().generation != generation
+
+
+def test_an_upload_of_another_type_is_refused_in_the_tab_s_own_words(page, server, tmp_path):
+    from playwright.sync_api import expect
+
+    page.locator("#tab-articles-button").click()
+    picker = page.locator("#upload input[type=file]")
+    expect(picker).to_have_attribute("accept", ",".join(SUPPORTED_SUFFIXES))  # the picker offers articles
+    notes = tmp_path / "notes.csv"
+    notes.write_text("a,b\n1,2\n")
+    picker.set_input_files(str(notes))
+    toast(page, "Not added: notes.csv: unsupported file type; allowed: .txt")
+    expect(page.get_by_text("Invalid file type")).to_have_count(0)  # not Gradio's own error as well
+    assert not (server[2] / "articles" / "notes.csv").exists()
 
 
 def test_uploaded_pdf_is_indexed_and_cited_with_its_headline_and_date(page, server):

@@ -33,7 +33,7 @@ from typing import Any
 
 import gradio as gr
 
-from qa import QAError, Settings, follow_index
+from qa import SUPPORTED_SUFFIXES, QAError, Settings, follow_index
 
 from .articles import ArticlesTab
 from .auth import auth_options, exposure_warning, parse_auth
@@ -187,11 +187,12 @@ def launch_kwargs() -> dict[str, Any]:
         font=[*fonts, "sans-serif"],
         font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
     )
+    page_settings = {**PAGE_SETTINGS, "uploadTypes": ",".join(SUPPORTED_SUFFIXES)}  # read by ui/client.js
     return {
         "theme": theme,
         "css": CSS_FILE.read_text(),
         "head": (
-            f"<script>window.verbatimSettings = {json.dumps(PAGE_SETTINGS)};</script>"
+            f"<script>window.verbatimSettings = {json.dumps(page_settings)};</script>"
             f"<script>{JS_FILE.read_text()}</script>"
         ),
         "footer_links": [],

@@ -58,10 +58,12 @@ class ArticlesTab:
         )
         with gr.Row(elem_id="articles-actions"):
             with gr.Column():
+                # No `file_types`: Gradio refused other types in the browser with its own red
+                # "Error", beside this tab's "Not added: …" for every other problem. The file
+                # picker still offers only articles (ui/client.js sets its `accept`).
                 self.upload = gr.File(
                     label=f"Add articles ({', '.join(SUPPORTED_SUFFIXES)})",
                     file_count="multiple",
-                    file_types=list(SUPPORTED_SUFFIXES),
                     elem_id="upload",
                     height=140,
                 )

@@ -311,6 +311,11 @@
     const log = chat && (chat.querySelector("[role=log]") || chat);
     const busy = String(!!(chat && chat.querySelector(".qa-pending, .qa-streaming")));
     if (log && log.getAttribute("aria-busy") !== busy) log.setAttribute("aria-busy", busy);
+    // The upload's file picker offers articles only; other files dropped in are refused by
+    // the server, in the same words as every other upload problem.
+    const picker = document.querySelector("#upload input[type=file]");
+    const accept = window.verbatimSettings.uploadTypes;
+    if (picker && accept && picker.getAttribute("accept") !== accept) picker.setAttribute("accept", accept);
     // The text of the article selected in the Articles tab: read-only, not disabled, so that
     // a keyboard can reach and scroll it.
     const preview = document.querySelector("#article-preview textarea[disabled]");

@@ -31,7 +31,15 @@ from . import __version__
 from .articles import Article, FileStamp, ReadResult, Skipped, read_articles
 from .config import Settings, settings_or_default
 from .embedding import Encoder
-from .errors import ArticleError, ConfigError, IndexLockedError, NoArticlesError, OtherFolderError, QAError
+from .errors import (
+    ArticleError,
+    ConfigError,
+    IndexLockedError,
+    IndexWriteError,
+    NoArticlesError,
+    OtherFolderError,
+    QAError,
+)
 from .preparation import prepare_article, store_prepared
 from .store import (
     BM25_DIR,
@@ -138,6 +146,7 @@ def build_index(
         raise ArticleError(f"{index_dir} is a file, not an index folder; pass --index with a folder.")
     check_index_place(folder.resolve(), index_dir.resolve())
     seen: dict[Path, Manifest] = {}  # manifests already parsed, by generation
+    read_against = current_generation(index_dir)  # the build whose files `read` skips as known
     read = read_articles(
         folder, settings.max_file_bytes, follow_links=settings.follow_links, known=_known_files(index_dir, full, seen)
     )
@@ -175,6 +184,16 @@ def build_index(
     with _build_lock(index_dir, wait):
         _remove_leftovers(index_dir, keep=None)
         previous, live, reason = _previous_generation(index_dir, wanted, full, seen)
+        if current_generation(index_dir) != read_against:
+            # Another build published while this one read the folder (a watcher, the chat):
+            # what it added since would be removed again. Read again, as of now (only the files
+            # that build did not read are read).
+            read = read_articles(
+                folder,
+                settings.max_file_bytes,
+                follow_links=settings.follow_links,
+                known=_known_files(index_dir, full, seen),
+            )
         if read.not_read and (live is None or not all(a in live.articles for a in read.not_read)):
             # Files skipped as unchanged, but the index to update is not the one that read
             # them (a full rebuild, or another build in between): read everything.
@@ -201,6 +220,12 @@ def build_index(
             manifest.write(work)
             _fsync_tree(work)
             generation = _publish(index_dir, work)
+        except sqlite3.Error as exc:  # "database or disk is full": a one-line error, not a traceback
+            shutil.rmtree(work, ignore_errors=True)
+            raise IndexWriteError(
+                f"Could not write the index in {index_dir}/ ({exc}); the index is as before. Free disk space (or "
+                "fix the folder's permissions), then run qa index again."
+            ) from None
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
             raise

@@ -48,6 +48,10 @@ class IndexLockedError(QAError):
     """Another process is building the same index right now."""
 
 
+class IndexWriteError(QAError):
+    """A build could not write the index (a full disk, a read-only folder); the live index is as before."""
+
+
 class EncoderError(QAError):
     """The embedding model cannot be loaded or prepared."""
 

@@ -479,3 +479,46 @@ def test_arguments_of_the_wrong_kind_are_config_errors(call, said):
 
     with pytest.raises(ConfigError, match=said):
         call()
+
+
+def test_a_build_that_read_the_folder_before_another_published_keeps_that_build_s_articles(settings, fake, monkeypatch):
+    """A hand-run qa index read the folder, waited for the lock while a watcher indexed a new
+    article, then removed it again (its read was older than the index it updated)."""
+    import qa.build
+
+    build_index(settings, encoder=fake, progress=False)
+    real = qa.build.read_articles
+    raced: list[bool] = []
+
+    def read_then_another_build(*args, **kwargs):
+        result = real(*args, **kwargs)
+        if not raced:
+            raced.append(True)
+            (settings.articles_dir / "late.txt").write_text("title: Late\n\nA late story about the trams.")
+            build_index(settings, encoder=fake, progress=False)  # published while this build waited
+        return result
+
+    monkeypatch.setattr(qa.build, "read_articles", read_then_another_build)
+    report = build_index(settings, encoder=fake, progress=False)
+    assert "late.txt" not in report.removed
+    assert load_index(settings.index_dir, settings, encoder=fake).article("late.txt") is not None
+
+
+def test_a_full_disk_is_one_error_and_the_index_stays_as_it_was(settings, fake, monkeypatch):
+    import sqlite3
+
+    import qa.build
+    from qa.errors import IndexWriteError
+
+    build_index(settings, encoder=fake, progress=False)
+    before = current_generation(settings.index_dir)
+    (settings.articles_dir / "new.txt").write_text("title: New\n\nA new story about the ferries.")
+
+    def full_disk(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(qa.build, "_build_into", full_disk)
+    with pytest.raises(IndexWriteError, match=r"\(database or disk is full\); the index is as before. Free disk space"):
+        build_index(settings, encoder=fake, progress=False)
+    assert current_generation(settings.index_dir) == before
+    assert not [p for p in settings.index_dir.iterdir() if p.name.startswith(".build-")]

@@ -30,7 +30,7 @@ from .articles import SUPPORTED_SUFFIXES, ignored_name
 from .build import BuildReport, build_index, check_index_place
 from .config import Settings
 from .embedding import Encoder
-from .errors import ArticleError, ConfigError, IndexLockedError, NoArticlesError, QAError, WatchError
+from .errors import ArticleError, ConfigError, IndexLockedError, IndexWriteError, NoArticlesError, QAError, WatchError
 from .wording import counted
 
 if TYPE_CHECKING:  # watchfiles is imported when watching starts: `qa --help` stays instant
@@ -40,6 +40,7 @@ DEFAULT_DEBOUNCE = 2.0  # seconds of quiet that close a batch: a copy of many fi
 MAX_BATCH_SECONDS = 30.0  # a folder that is never quiet is still indexed at least this often
 LOCK_WAIT = 60.0  # seconds a batch waits for another build of the index (`qa index`, the chat)
 POLL_SECONDS = 1.0  # how often polling re-lists the folder: cheap enough for big network folders
+RETRY_SECONDS = 30.0  # a batch that could not write the index (a full disk) is tried again this often
 _STEP_MS = 100  # how often watchfiles looks for new events, signals and the stop event
 _TICK_MS = 250  # a wake-up without events, to close a batch once the folder is quiet
 # File systems whose changes made on another machine send no inotify event: poll them.
@@ -71,6 +72,7 @@ class Batch:
     report: BuildReport | None
     error: str = ""
     initial: bool = False
+    retry: bool = False  # failed writing the index (a full disk): its changes are tried again
 
     @property
     def ok(self) -> bool:
@@ -153,25 +155,29 @@ def watch_index(
     batches = failed = 0
     last_failed = False
     building = False
+    retry_at = 0.0  # a batch that failed writing the index is tried again from then on
     with _sigterm_as_interrupt() as received:
-        from watchfiles import watch
 
-        events = watch(
-            root_real,
-            watch_filter=lambda change, path: is_article_event(change, Path(path), root_real, index_real),
-            debounce=_STEP_MS * 5,
-            step=_STEP_MS,
-            stop_event=stop_event,
-            rust_timeout=_TICK_MS,
-            yield_on_timeout=True,
-            # None, not False: watchfiles then still polls where events never come (WSL's
-            # Windows drives) and honours WATCHFILES_FORCE_POLLING.
-            force_polling=True if polling else None,
-            poll_delay_ms=int(POLL_SECONDS * 1000),
-            raise_interrupt=True,
-            ignore_permission_denied=True,  # an unreadable subfolder is the build's to report, with its reason
-        )
-        changes_seen = _guarded(events, root_real, polling)
+        def watching(folder: Path) -> Generator[set[tuple[Change, str]], None, None]:
+            from watchfiles import watch
+
+            return watch(
+                folder,
+                watch_filter=lambda change, path: is_article_event(change, Path(path), folder, index_real),
+                debounce=_STEP_MS * 5,
+                step=_STEP_MS,
+                stop_event=stop_event,
+                rust_timeout=_TICK_MS,
+                yield_on_timeout=True,
+                # None, not False: watchfiles then still polls where events never come (WSL's
+                # Windows drives) and honours WATCHFILES_FORCE_POLLING.
+                force_polling=True if polling else None,
+                poll_delay_ms=int(POLL_SECONDS * 1000),
+                raise_interrupt=True,
+                ignore_permission_denied=True,  # an unreadable subfolder is the build's to report, with its reason
+            )
+
+        changes_seen = _followed(watching, root, polling, log)
         try:
             # The watcher starts with the first step, before the first build reads the folder:
             # what arrives during that build is kept and becomes the first batch.
@@ -201,7 +207,7 @@ def watch_index(
                 for path in sorted(path for _, path in changes):
                     pending[_relative(Path(path), root_real)] = None
                     first_change, last_change = first_change or now, now
-                if not pending or (now - last_change < debounce and now - first_change < longest):
+                if not pending or now < retry_at or (now - last_change < debounce and now - first_change < longest):
                     continue
                 if not root.is_dir():
                     raise ArticleError(
@@ -218,9 +224,11 @@ def watch_index(
                 # The state first, then the line: a stop right after the line finds it current.
                 if batch.report is None and batch.error.startswith("index busy"):
                     last_change = time.monotonic()  # try again once another quiet period has passed
+                elif batch.report is None and batch.retry:
+                    retry_at = time.monotonic() + RETRY_SECONDS  # a full disk: the changes wait, not lost
                 else:
                     pending.clear()
-                    first_change = last_change = 0.0
+                    first_change = last_change = retry_at = 0.0
                 log(batch_line(batch))
                 if on_batch is not None:
                     on_batch(batch)
@@ -228,30 +236,79 @@ def watch_index(
         except KeyboardInterrupt:
             stopped_by = received.get("signal", "Ctrl-C")
         finally:
-            changes_seen.close()
-            events.close()  # stops the Rust watcher thread
+            changes_seen.close()  # stops the Rust watcher thread
     summary = WatchSummary(batches, failed, stopped_by, building, len(pending), last_failed)
     log(stop_line(summary))
     return summary
 
 
-def _guarded(
-    events: Iterator[set[tuple[Change, str]]], root: Path, polling: bool
+def _followed(
+    watching: Callable[[Path], Generator[set[tuple[Change, str]], None, None]],
+    root: Path,
+    polling: bool,
+    log: Callable[[str], None],
 ) -> Generator[set[tuple[Change, str]], None, None]:
-    """The watcher's change sets; its failures (e.g. the system's limit of watched folders) as `WatchError`."""
+    """The watcher's change sets, watching again where watching one folder cannot go on:
+
+    - the articles folder was replaced (moved away, or deleted and made again): its events
+      came from the old folder, and the new one's files were never indexed;
+    - a file name that is not UTF-8 (watchfiles cannot report it, and stopped).
+
+    Either way a change set naming the whole folder follows, so that a build compares it all.
+    Other failures of the watcher (e.g. the system's limit of watched folders) are `WatchError`.
+    """
+    identity = _identity(root)
+    while True:
+        folder = root.resolve()
+        events = watching(folder)
+        restart = ""
+        watched = False  # this watcher gave a change set (or a tick) before it failed
+        try:
+            for changes in events:
+                now = _identity(root)
+                if now is not None and now != identity:
+                    identity, restart = now, "the articles folder was replaced; watching the new one"
+                    break
+                watched = True
+                yield changes
+            else:
+                return
+        except (OSError, RuntimeError) as exc:  # watchfiles' internal errors are RuntimeErrors
+            # A name that is not UTF-8 fails the watcher when it reports that file: watch again
+            # (the build skips the file with its reason). A watcher that fails at once cannot go on.
+            if "decode path" not in str(exc) or not watched:
+                raise WatchError(f"Cannot watch {root}/ for changes ({exc}); {_watch_fix(polling, exc)}.") from exc
+            restart = "a file name there is not UTF-8 (the build skips it: rename it); still watching"
+        finally:
+            events.close()  # stops the Rust watcher thread
+        log(f"{_stamp(dt.datetime.now())}  {restart}")
+        yield {(_whole_folder(), str(root.resolve()))}
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    """The folder's device and inode (None if it is gone): a folder replaced under its name changes them."""
     try:
-        yield from events
-    except (OSError, RuntimeError) as exc:  # watchfiles' internal errors are RuntimeErrors
-        if "decode path" in str(exc):  # watchfiles cannot report a file name that is not UTF-8
-            fix = "a file name there is not UTF-8: rename that file, then start watching again"
-        elif polling:
-            fix = "check that the folder is still there and readable, then start watching again"
-        else:
-            fix = (
-                "try polling instead: qa index --watch --poll (for inotify's limit on Linux, raising "
-                "fs.inotify.max_user_watches also works)"
-            )
-        raise WatchError(f"Cannot watch {root}/ for changes ({exc}); {fix}.") from exc
+        info = folder.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _whole_folder() -> Change:
+    from watchfiles import Change
+
+    return Change.added
+
+
+def _watch_fix(polling: bool, exc: Exception) -> str:
+    if "decode path" in str(exc):  # watchfiles cannot report a file name that is not UTF-8
+        return "a file name there is not UTF-8: rename that file, then start watching again"
+    if polling:
+        return "check that the folder is still there and readable, then start watching again"
+    return (
+        "try polling instead: qa index --watch --poll (for inotify's limit on Linux, raising "
+        "fs.inotify.max_user_watches also works)"
+    )
 
 
 def _chain(
@@ -269,7 +326,9 @@ def _run_batch(settings: Settings, encoder: Encoder, paths: tuple[str, ...], pro
         return Batch(dt.datetime.now(), paths, None, f"index busy: another build held it for {lock_wait:g} s")
     except ArticleError as exc:  # e.g. the last article was removed: the index keeps what it had
         return Batch(dt.datetime.now(), paths, None, f"{exc} The index keeps its previous content.")
-    except (QAError, OSError) as exc:  # the build is atomic: nothing half-written is published
+    except (IndexWriteError, OSError) as exc:  # a full disk, say: tried again (see RETRY_SECONDS)
+        return Batch(dt.datetime.now(), paths, None, str(exc) or type(exc).__name__, retry=True)
+    except QAError as exc:  # the build is atomic: nothing half-written is published
         return Batch(dt.datetime.now(), paths, None, str(exc) or type(exc).__name__)
     return Batch(dt.datetime.now(), paths, report)
 
@@ -309,9 +368,17 @@ def is_article_event(change: Change, path: Path, root: Path, index_dir: Path) ->
     if path.suffix.lower() in SUPPORTED_SUFFIXES:
         return True
     # A folder: when added, its articles may have come with it; when deleted, it cannot be
-    # told from a file any more, so a deleted name without a suffix counts (at worst, one
-    # build that finds nothing changed).
-    return (change == Change.added and path.is_dir()) or (change == Change.deleted and not path.suffix)
+    # told from a file any more, so a deleted name counts unless its suffix names a known kind
+    # of file (at worst, one build that finds nothing changed). Not only names without a
+    # suffix: "2026.12.01/" or "feed.2026-12-01/" moved out of the folder were missed.
+    return (change == Change.added and path.is_dir()) or (change == Change.deleted and not _known_file_kind(path))
+
+
+def _known_file_kind(path: Path) -> bool:
+    """A name whose suffix is a known file type (photo.jpg, data.csv), not a dated folder."""
+    import mimetypes
+
+    return bool(path.suffix) and mimetypes.guess_type(path.name)[0] is not None
 
 
 def filesystem_type(path: Path, mounts: str | None = None) -> str:
@@ -403,13 +470,19 @@ def stop_line(summary: WatchSummary) -> str:
     if summary.unindexed:
         notes.append(f"{counted(summary.unindexed, 'changed file')} not indexed yet")
     if notes:
-        return line + "; " + ", ".join(notes) + ". The next qa index catches up."
+        # A failed batch is caught up on once its cause is gone (an article added, space freed).
+        then = " once its cause is fixed" if summary.last_failed and not summary.abandoned_build else ""
+        return line + "; " + ", ".join(notes) + f". The next qa index catches up{then}."
     return line + "; the index is up to date with the changes seen."
 
 
 def _in_batch(skipped: str, paths: tuple[str, ...]) -> bool:
     # "a.jsonl[3]" is a record of a.jsonl; "sub/x.txt" is inside the folder "sub/".
-    return any(skipped == p or skipped.startswith(p if p.endswith("/") else (p + "[", p + "#", p + "/")) for p in paths)
+    # A folder ("extdir/") may be skipped under its own name ("extdir": a link out of the folder).
+    return any(
+        skipped in (p, p.rstrip("/")) or skipped.startswith(p if p.endswith("/") else (p + "[", p + "#", p + "/"))
+        for p in paths
+    )
 
 
 def _stamp(when: dt.datetime) -> str:

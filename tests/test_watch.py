@@ -330,7 +330,7 @@ def test_a_watcher_failure_is_one_error_naming_the_fix(settings, fake, monkeypat
         watch_index(settings, encoder=fake, poll=True)
     assert "--poll" not in str(polled.value) and "still there and readable" in str(polled.value)
 
-    def undecodable(*args, **kwargs):
+    def undecodable(*args, **kwargs):  # fails at once, every time: it cannot go on
         raise RuntimeError("Unable to decode path b'/news/\\xfe.txt'")
         yield set()
 
@@ -394,7 +394,7 @@ def test_the_log_lines_read_as_documented():
     )
     assert stop_line(WatchSummary(2, 1, "SIGTERM", False, 0, last_failed=True)).endswith(
         "stopped (SIGTERM) after 2 batches; the last batch failed (see its line) and the index is as before it. "
-        "The next qa index catches up."
+        "The next qa index catches up once its cause is fixed."
     )
     assert stop_line(WatchSummary(2, 1, "SIGTERM", False, 0)).endswith("the index is up to date with the changes seen.")
 
@@ -510,3 +510,100 @@ def test_qa_index_watch_stops_cleanly_on_ctrl_c(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_a_name_that_is_not_utf8_restarts_the_watcher_instead_of_stopping_it(settings, fake, monkeypatch):
+    import watchfiles
+
+    real = watchfiles.watch
+    starts: list[int] = []
+
+    def fails_once(*args, **kwargs):
+        starts.append(1)
+        if len(starts) == 1:  # the first watcher reports a tick, then meets the name
+            yield set()
+            raise RuntimeError("Unable to decode path b'/news/\\xfe.txt'")
+        yield from real(*args, **kwargs)
+
+    monkeypatch.setattr(watchfiles, "watch", fails_once)
+    with Watching(settings, fake) as w:
+        batch = w.next_batch()  # the whole folder compared once the watcher is back
+        assert batch.report is not None and not batch.report.changed and batch.paths == ("./",)
+        (settings.articles_dir / "new.txt").write_text(HARBOUR)
+        assert w.next_batch().report.added == ("new.txt",)  # and it still watches
+    assert any(
+        line.endswith("a file name there is not UTF-8 (the build skips it: rename it); still watching")
+        for line in w.lines
+    )
+
+
+def test_an_articles_folder_replaced_under_its_name_is_watched_again(settings, fake, tmp_path):
+    folder = settings.articles_dir
+    with Watching(settings, fake) as w:
+        folder.rename(tmp_path / "old-drop")
+        folder.mkdir()
+        (folder / "new.txt").write_text(HARBOUR)
+        deadline = time.monotonic() + 20
+        added: tuple[str, ...] = ()
+        while "new.txt" not in added and time.monotonic() < deadline:
+            batch = w.next_batch()
+            added = batch.report.added if batch.report is not None else ()
+        assert "new.txt" in added, w.lines
+        (folder / "later.txt").write_text("title: Later\n\nA later story about the lighthouse.")
+        later = w.next_batch()
+        assert later.report is not None and later.report.added == ("later.txt",)  # the new folder's events
+    assert any(line.endswith("the articles folder was replaced; watching the new one") for line in w.lines)
+
+
+def test_folders_moved_out_count_whatever_their_name_and_known_file_kinds_do_not(tmp_path):
+    root = tmp_path / "drop"
+    for name in ("2026.12.01", "feed.2026-12-01", "archive"):  # dated folders moved out of the drop folder
+        assert is_article_event(Change.deleted, root / name, root, tmp_path / "idx"), name
+    for name in ("photo.jpg", "data.csv", "notes.docx.tmp.zip"):
+        assert not is_article_event(Change.deleted, root / name, root, tmp_path / "idx"), name
+
+
+def test_a_skipped_folder_is_named_on_its_batch_s_line():
+    from qa.articles import Skipped
+
+    report = BuildReport(
+        index_dir=Path("idx"),
+        added=(),
+        updated=(),
+        removed=(),
+        unchanged=3,
+        skipped=(Skipped("extdir", "a link to a folder outside the articles folder"),),
+        warnings=(),
+        full=False,
+        full_reason="",
+        counts=Counts(articles=3, passages=9, sentences=20),
+        passages_embedded=0,
+        tokens_embedded=0,
+        seconds=0.1,
+        vector_index="Flat",
+    )
+    line = batch_line(Batch(dt.datetime(2026, 11, 30, 6, 40, 12), ("extdir/",), report))
+    assert line.endswith("· skipped extdir: a link to a folder outside the articles folder")
+
+
+def test_a_batch_that_could_not_write_the_index_is_tried_again(settings, fake, monkeypatch):
+    import qa.watch
+    from qa.errors import IndexWriteError
+
+    monkeypatch.setattr(qa.watch, "RETRY_SECONDS", 0.5)
+    real = qa.watch.build_index
+    calls: list[int] = []
+
+    def full_disk_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # the first batch after the first build
+            raise IndexWriteError("Could not write the index in idx/ (database or disk is full); ...")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(qa.watch, "build_index", full_disk_once)
+    with Watching(settings, fake) as w:
+        (settings.articles_dir / "new.txt").write_text(HARBOUR)
+        failed = w.next_batch()
+        assert failed.report is None and failed.retry and "disk is full" in failed.error
+        again = w.next_batch()  # no new change: the same changes, tried again
+        assert again.report is not None and again.report.added == ("new.txt",) and again.paths == ("new.txt",)

@@ -1028,7 +1028,7 @@ def test_confirmations_take_the_focus_and_escape_closes_them(page, server):
     preview = page.locator("#article-preview textarea")
     expect(preview).to_be_visible()
     expect(preview).to_be_editable(editable=False)
-    assert not preview.is_disabled()  # read-only, so a keyboard can reach and scroll it
+    expect(preview).not_to_be_disabled()  # read-only, so a keyboard can reach and scroll it
     page.locator("#delete").click()
     expect(page.locator("#picked")).to_be_focused()  # the question, not "Yes, delete it"
     expect(page.locator("#picked")).to_contain_text("This removes the file")

@@ -384,6 +384,11 @@ def test_the_log_lines_read_as_documented():
         "2026-11-30 06:40:12  +2 added, ~1 updated, -0 removed  (4 files) in 1.4 s  · 1,234 articles, "
         '9,876 passages  · skipped bad.jsonl[3]: record has no "text" string'
     )
+    # A folder ("extdir/" in the batch) is skipped under its own name: a link out of the folder.
+    linked = replace(report, skipped=(Skipped("extdir", "a link to a folder outside the articles folder"),))
+    assert batch_line(Batch(when, ("extdir/",), linked)).endswith(
+        "· skipped extdir: a link to a folder outside the articles folder"
+    )
     failed = Batch(when, ("a.txt",), None, "index busy: another build held it for 60 s")
     assert batch_line(failed) == (
         "2026-11-30 06:40:12  error: index busy: another build held it for 60 s  (1 file); still watching"
@@ -561,29 +566,6 @@ def test_folders_moved_out_count_whatever_their_name_and_known_file_kinds_do_not
         assert is_article_event(Change.deleted, root / name, root, tmp_path / "idx"), name
     for name in ("photo.jpg", "data.csv", "notes.docx.tmp.zip"):
         assert not is_article_event(Change.deleted, root / name, root, tmp_path / "idx"), name
-
-
-def test_a_skipped_folder_is_named_on_its_batch_s_line():
-    from qa.articles import Skipped
-
-    report = BuildReport(
-        index_dir=Path("idx"),
-        added=(),
-        updated=(),
-        removed=(),
-        unchanged=3,
-        skipped=(Skipped("extdir", "a link to a folder outside the articles folder"),),
-        warnings=(),
-        full=False,
-        full_reason="",
-        counts=Counts(articles=3, passages=9, sentences=20),
-        passages_embedded=0,
-        tokens_embedded=0,
-        seconds=0.1,
-        vector_index="Flat",
-    )
-    line = batch_line(Batch(dt.datetime(2026, 11, 30, 6, 40, 12), ("extdir/",), report))
-    assert line.endswith("· skipped extdir: a link to a folder outside the articles folder")
 
 
 def test_a_batch_that_could_not_write_the_index_is_tried_again(settings, fake, monkeypatch):

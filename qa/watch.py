@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -31,6 +31,7 @@ from .build import BuildReport, build_index, check_index_place
 from .config import Settings
 from .embedding import Encoder
 from .errors import ArticleError, ConfigError, IndexLockedError, IndexWriteError, NoArticlesError, QAError, WatchError
+from .store import current_generation
 from .wording import counted
 
 if TYPE_CHECKING:  # watchfiles is imported when watching starts: `qa --help` stays instant
@@ -73,6 +74,7 @@ class Batch:
     error: str = ""
     initial: bool = False
     retry: bool = False  # failed writing the index (a full disk): its changes are tried again
+    built_elsewhere: bool = False  # another build (qa index, the chat) published since the last batch
 
     @property
     def ok(self) -> bool:
@@ -202,6 +204,7 @@ def watch_index(
             )
             first_change = last_change = 0.0
             longest = max(MAX_BATCH_SECONDS, debounce)
+            last_generation = current_generation(index_real)  # what this watcher's last build left
             for changes in _chain(first_events, changes_seen):
                 now = time.monotonic()
                 for path in sorted(path for _, path in changes):
@@ -216,7 +219,9 @@ def watch_index(
                     )
                 paths = tuple(pending)
                 building = True
-                batch = _run_batch(settings, encoder, paths, progress, lock_wait)
+                elsewhere = current_generation(index_real) != last_generation
+                batch = replace(_run_batch(settings, encoder, paths, progress, lock_wait), built_elsewhere=elsewhere)
+                last_generation = current_generation(index_real)
                 building = False
                 batches += 1
                 failed += not batch.ok
@@ -439,6 +444,8 @@ def batch_line(batch: Batch) -> str:
     r = batch.report
     if r.changed:
         what = f"+{len(r.added)} added, ~{len(r.updated)} updated, -{len(r.removed)} removed"
+    elif batch.built_elsewhere:  # not "the same text saved again": another build got there first
+        what = "no article changed (another build indexed these changes)"
     else:
         what = "no article changed"
     line = (

@@ -589,3 +589,19 @@ def test_a_batch_that_could_not_write_the_index_is_tried_again(settings, fake, m
         assert failed.report is None and failed.retry and "disk is full" in failed.error
         again = w.next_batch()  # no new change: the same changes, tried again
         assert again.report is not None and again.report.added == ("new.txt",) and again.paths == ("new.txt",)
+
+
+def test_changes_another_build_indexed_first_are_said_to_be(settings, fake):
+    from qa.build import build_index
+
+    with Watching(settings, fake, debounce=2.0) as w:
+        (settings.articles_dir / "new.txt").write_text(HARBOUR)
+        build_index(settings, encoder=fake, progress=False)  # by hand, inside the watcher's quiet period
+        batch = w.next_batch()
+        assert batch.report is not None and not batch.report.changed and batch.built_elsewhere
+        (settings.articles_dir / "new.txt").write_text(HARBOUR)  # saved again, same text: nobody else built
+        again = w.next_batch()
+        assert again.report is not None and not again.report.changed and not again.built_elsewhere
+    lines = w.batch_lines()
+    assert "no article changed (another build indexed these changes)  (1 file)" in lines[0]
+    assert "no article changed  (1 file)" in lines[1]

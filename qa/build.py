@@ -196,7 +196,7 @@ def build_index(
             )
         if read.not_read and (live is None or not all(a in live.articles for a in read.not_read)):
             # Files skipped as unchanged, but the index to update is not the one that read
-            # them (a full rebuild, or another build in between): read everything.
+            # them (a rebuild, e.g. for other settings): read everything.
             read = read_articles(folder, settings.max_file_bytes, follow_links=settings.follow_links)
         current = {a.source.article_id: a.content_hash for a in read.articles}
         if live is not None:

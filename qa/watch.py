@@ -262,6 +262,8 @@ def _followed(
     Either way a change set naming the whole folder follows, so that a build compares it all.
     Other failures of the watcher (e.g. the system's limit of watched folders) are `WatchError`.
     """
+    from watchfiles import Change
+
     identity = _identity(root)
     while True:
         folder = root.resolve()
@@ -287,7 +289,7 @@ def _followed(
         finally:
             events.close()  # stops the Rust watcher thread
         log(f"{_stamp(dt.datetime.now())}  {restart}")
-        yield {(_whole_folder(), str(root.resolve()))}
+        yield {(Change.added, str(root.resolve()))}
 
 
 def _identity(folder: Path) -> tuple[int, int] | None:
@@ -297,12 +299,6 @@ def _identity(folder: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return info.st_dev, info.st_ino
-
-
-def _whole_folder() -> Change:
-    from watchfiles import Change
-
-    return Change.added
 
 
 def _watch_fix(polling: bool, exc: Exception) -> str:

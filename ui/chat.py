@@ -267,24 +267,20 @@ class ChatTab:
             self.send,
             js="(q) => ({__type__: 'update', interactive: (q || '').trim().length > 0})",
         )
-        asked = [self.question, self.send, self.chatbot, self.panel, self.store, self.chats, self.undo_delete]
-        gr.on(
-            [self.question.submit, self.send.click],
-            self.respond,
-            [self.question, self.store, *self.options.inputs()],
-            asked,
-            api_visibility="private",
-            concurrency_limit=None,
-            show_progress="hidden",
-        ).then(None, js=SAVED_JS)
-        self.chatbot.example_select(self.pick_starter, None, self.question, api_visibility="private", queue=False).then(
-            self.respond,
-            [self.question, self.store, *self.options.inputs()],
-            asked,
-            api_visibility="private",
-            concurrency_limit=None,
-            show_progress="hidden",
-        ).then(None, js=SAVED_JS)
+        # Asking by typing and by picking a starter question: the same event, then the page's save step.
+        asking: dict[str, Any] = {
+            "fn": self.respond,
+            "inputs": [self.question, self.store, *self.options.inputs()],
+            "outputs": [self.question, self.send, self.chatbot, self.panel, self.store, self.chats, self.undo_delete],
+            "api_visibility": "private",
+            "concurrency_limit": None,
+            "show_progress": "hidden",
+        }
+        gr.on([self.question.submit, self.send.click], **asking).then(None, js=SAVED_JS)
+        picked = self.chatbot.example_select(
+            self.pick_starter, None, self.question, api_visibility="private", queue=False
+        )
+        picked.then(**asking).then(None, js=SAVED_JS)
         shown = [self.store, self.chatbot, self.panel, self.chats, self.question, self.undo_delete]
         self.new_chat.click(self.start_new, self.store, shown, api_visibility="private", queue=False)
         self.chats.input(self.open_chat, [self.chats, self.store], shown, api_visibility="private", queue=False)

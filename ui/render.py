@@ -31,7 +31,8 @@ def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _shorten(text: str, width: int) -> str:
+def shorten(text: str, width: int) -> str:
+    """`text` cut at a word to at most `width` characters, with " …" where it was cut."""
     return textwrap.shorten(text, width, placeholder=" …")
 
 
@@ -135,7 +136,7 @@ def render_not_found(result: Answer) -> str:
     notes = "".join(f'<p class="qa-note">{_e(n)}</p>' for n in result.notices)
     closest = "".join(
         f"<li><b>{_e(h.source.title)}</b>{_e(' (' + h.source.date + ')') if h.source.date else ''}: "
-        f"{_e(_shorten(h.text, 180))}</li>"
+        f"{_e(shorten(h.text, 180))}</li>"
         for h in result.hits[:2]
     )
     extra = (
@@ -170,7 +171,7 @@ def render_question(question: str) -> str:
     if len(question) <= LONG_QUESTION:
         return _e(question)
     return (
-        f'<details class="qa-long-question"><summary>{_e(_shorten(question, LONG_QUESTION))} '
+        f'<details class="qa-long-question"><summary>{_e(shorten(question, LONG_QUESTION))} '
         f'<span class="qa-muted">(show all {len(question):,} characters)</span></summary>{_e(question)}</details>'
     )
 
@@ -287,7 +288,7 @@ def render_panel(sections: Sequence[tuple[str, str]]) -> str:
     for turn, (question, section) in reversed(list(enumerate(sections))):
         is_open = " open" if turn == len(sections) - 1 else ""
         parts.append(
-            f'<details class="qa-turn" id="qa-t{turn}"{is_open}><summary>{_e(_shorten(question, 90))}</summary>'
+            f'<details class="qa-turn" id="qa-t{turn}"{is_open}><summary>{_e(shorten(question, 90))}</summary>'
             f"{section}</details>"
         )
     return f'<div class="qa-panel"><h2 class="qa-panel-head">Sources</h2>{"".join(parts)}</div>'
@@ -335,9 +336,9 @@ def _starter_title(title: str, width: int = 60) -> str:
     cut = max(head.rfind(mark) for mark in (", ", "; ", ": ", " – ", " — "))
     if cut >= 20:
         return head[:cut].rstrip(" .?!")
-    return _shorten(title, width).rstrip(" .?!")
+    return shorten(title, width).rstrip(" .?!")
 
 
 def chat_title(question: str) -> str:
     """A conversation's name in the sidebar: its first question, shortened."""
-    return _shorten(" ".join(question.split()), 48) or "New chat"
+    return shorten(" ".join(question.split()), 48) or "New chat"

@@ -11,7 +11,6 @@ import datetime as dt
 import logging
 import re
 import shutil
-import textwrap
 import threading
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -40,7 +39,7 @@ from qa import (
     read_file,
 )
 
-from .render import starter_questions
+from .render import shorten, starter_questions
 
 log = logging.getLogger("ui")
 Progress = Callable[[int, int], None]
@@ -145,7 +144,7 @@ class ChatApp:
         listed = index.articles()[:LISTED_ARTICLES]
         # The label is what the box's typing searches: the whole title (shortened at a word,
         # with "…"), not its first 60 characters cut mid-word.
-        articles = [(f"{_shortened(a.source.title, 100)} ({a.source.article_id})", a.source.article_id) for a in listed]
+        articles = [(f"{shorten(a.source.title, 100)} ({a.source.article_id})", a.source.article_id) for a in listed]
         return index.publishers(), articles
 
     def record_feedback(self, snapshot: dict[str, Any], helpful: bool) -> FeedbackRecord:
@@ -362,11 +361,6 @@ def safe_filename(name: str) -> str:
     kept = "".join(c if c in "_-" or unicodedata.category(c)[0] in "LMN" else " " for c in stem)
     stem = "-".join(kept.split()).strip("-_")[:80] or "article"
     return stem + suffix
-
-
-def _shortened(text: str, width: int) -> str:
-    """`text` cut at a word to at most `width` characters, with "…" where it was cut."""
-    return textwrap.shorten(text, width, placeholder=" …")
 
 
 def release_freed_memory() -> None:

@@ -342,11 +342,12 @@ def _watch(args: argparse.Namespace, settings: Settings) -> int:
     """`qa index --watch`: the usual report of the first build, then one line per batch.
 
     Stopping (Ctrl-C, SIGTERM) is how a watch ends, so it exits 0 after its final line; a
-    service manager sees a clean stop. Bad setup is an error (exit 1) as for `qa index`.
+    service manager sees a clean stop. Bad setup is an error (exit 1) as for `qa index`, and
+    so is an articles folder removed while watching (the log has said so: no second message).
     """
     from .watch import DEFAULT_DEBOUNCE, watch_index
 
-    watch_index(
+    summary = watch_index(
         settings,
         debounce=DEFAULT_DEBOUNCE if args.debounce is None else args.debounce,
         poll=args.poll,
@@ -356,7 +357,7 @@ def _watch(args: argparse.Namespace, settings: Settings) -> int:
         progress=not args.quiet and sys.stderr.isatty(),
         on_first_build=lambda report: print(_report_text(report), flush=True),
     )
-    return 0
+    return 1 if summary.error else 0
 
 
 def _ask(args: argparse.Namespace) -> int:

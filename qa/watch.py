@@ -85,9 +85,10 @@ class Batch:
 class WatchSummary:
     """How a watch session ended: `watch_index` returns it when stopped.
 
-    `stopped_by` is "Ctrl-C", "SIGTERM" or "stop event"; `abandoned_build` is true when a
-    build was running then (it was abandoned: the index is as before it); `unindexed` counts
-    changed paths seen but not yet built. The next start catches up on both.
+    `stopped_by` is "Ctrl-C", "SIGTERM", "stop event" or "articles folder removed";
+    `abandoned_build` is true when a build was running then (it was abandoned: the index is as
+    before it); `unindexed` counts changed paths seen but not yet built. The next start catches
+    up on both. `error` is why the session ended by itself (empty when it was stopped).
     """
 
     batches: int
@@ -96,6 +97,7 @@ class WatchSummary:
     abandoned_build: bool
     unindexed: int
     last_failed: bool = False  # the last batch failed: its changes are not in the index
+    error: str = ""
 
 
 def watch_index(
@@ -127,7 +129,9 @@ def watch_index(
 
     Ctrl-C (KeyboardInterrupt), SIGTERM (in the main thread) or `stop.set()` end the
     session: a running build is abandoned safely, a final line is logged and the summary
-    returned. A missing articles folder, an index inside it or a bad `debounce` raise.
+    returned. A missing articles folder, an index inside it or a bad `debounce` raise; an
+    articles folder removed while watching ends the session with an `error:` line, the final
+    line and the reason in the summary's `error`.
 
     Example:
         >>> stop = threading.Event()  # doctest: +SKIP
@@ -158,6 +162,7 @@ def watch_index(
     last_failed = False
     building = False
     retry_at = 0.0  # a batch that failed writing the index is tried again from then on
+    error = ""
     with _sigterm_as_interrupt() as received:
 
         def watching(folder: Path) -> Generator[set[tuple[Change, str]], None, None]:
@@ -205,6 +210,7 @@ def watch_index(
             first_change = last_change = 0.0
             longest = max(MAX_BATCH_SECONDS, debounce)
             last_generation = current_generation(index_real)  # what this watcher's last build left
+            stopped_by = "stop event"
             for changes in _chain(first_events, changes_seen):
                 now = time.monotonic()
                 for path in sorted(path for _, path in changes):
@@ -213,10 +219,12 @@ def watch_index(
                 if not pending or now < retry_at or (now - last_change < debounce and now - first_change < longest):
                     continue
                 if not root.is_dir():
-                    raise ArticleError(
-                        f"The articles folder {root}/ was removed while watching. Create it again and "
-                        "restart qa index --watch."
-                    )
+                    # Not an exception: the session's log ends as every other ending does, with a
+                    # stamped line and the final line (a journal shows when and what was left).
+                    error = f"the articles folder {root}/ was removed; create it again, then restart qa index --watch"
+                    log(f"{_stamp(dt.datetime.now())}  error: {error}")
+                    stopped_by = "articles folder removed"
+                    break
                 paths = tuple(pending)
                 building = True
                 elsewhere = current_generation(index_real) != last_generation
@@ -237,12 +245,11 @@ def watch_index(
                 log(batch_line(batch))
                 if on_batch is not None:
                     on_batch(batch)
-            stopped_by = "stop event"
         except KeyboardInterrupt:
             stopped_by = received.get("signal", "Ctrl-C")
         finally:
             changes_seen.close()  # stops the Rust watcher thread
-    summary = WatchSummary(batches, failed, stopped_by, building, len(pending), last_failed)
+    summary = WatchSummary(batches, failed, stopped_by, building, len(pending), last_failed, error)
     log(stop_line(summary))
     return summary
 
@@ -465,6 +472,8 @@ def stop_line(summary: WatchSummary) -> str:
         'stopped (Ctrl-C) after 3 batches; the index is up to date with the changes seen.'
     """
     line = f"{_stamp(dt.datetime.now())}  stopped ({summary.stopped_by}) after {counted(summary.batches, 'batch')}"
+    if summary.error:  # nothing to catch up on until the folder is back
+        return line + "; the index keeps the articles its last build left."
     notes = []
     if summary.abandoned_build:
         notes.append("the build in progress was abandoned and the index is as before it")

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import queue
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -278,6 +279,17 @@ def test_bad_setup_stops_before_watching(settings, fake, tmp_path):
 def test_debounce_and_poll_need_watch(tmp_path, capsys):
     assert main(["index", "--poll", "--articles", str(tmp_path), "--index", str(tmp_path / "i")]) == 1
     assert "only apply with --watch" in capsys.readouterr().err
+
+
+def test_qa_index_watch_exits_1_when_the_session_ended_by_itself(tmp_path, monkeypatch):
+    import qa.watch
+
+    ended = {"Ctrl-C": "", "articles folder removed": "the articles folder … was removed"}
+    for stopped_by, error in ended.items():
+        summary = WatchSummary(2, 0, stopped_by, False, 0, error=error)
+        monkeypatch.setattr(qa.watch, "watch_index", lambda settings, summary=summary, **options: summary)
+        status = main(["index", "--watch", "--articles", str(tmp_path), "--index", str(tmp_path / "i")])
+        assert status == (1 if error else 0), stopped_by
 
 
 @pytest.mark.parametrize(
@@ -558,6 +570,21 @@ def test_an_articles_folder_replaced_under_its_name_is_watched_again(settings, f
         later = w.next_batch()
         assert later.report is not None and later.report.added == ("later.txt",)  # the new folder's events
     assert any(line.endswith("the articles folder was replaced; watching the new one") for line in w.lines)
+
+
+def test_an_articles_folder_removed_while_watching_ends_the_session_with_stamped_lines(settings, fake):
+    folder = settings.articles_dir
+    with Watching(settings, fake) as w:
+        shutil.rmtree(folder)
+        w.thread.join(20)  # it ends by itself: nothing left to watch
+        assert not w.thread.is_alive(), w.lines
+    assert w.error is None and w.summary is not None  # a summary, not a traceback
+    assert w.summary.stopped_by == "articles folder removed" and "was removed" in w.summary.error
+    error, last = w.lines[-2:]
+    fix = "create it again, then restart qa index --watch"
+    assert LINE.match(error) and error.endswith(f"error: the articles folder {folder}/ was removed; {fix}")
+    assert LINE.match(last) and "stopped (articles folder removed) after 0 batches; the index keeps" in last
+    assert load_index(settings.index_dir, settings, encoder=fake).counts.articles == 4  # nothing was removed from it
 
 
 def test_folders_moved_out_count_whatever_their_name_and_known_file_kinds_do_not(tmp_path):

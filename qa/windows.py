@@ -102,23 +102,48 @@ def make_windows(
 
 def read_windows(reader: Reader, question: str, windows: Sequence[Window]) -> list[SentenceSpan]:
     """The reader's spans in `windows`, mapped to their sentences: at most one (the best)
-    per sentence, best first. A span that runs past its sentence's end is cut there."""
+    per sentence, best first. A span that runs past its sentence's end is cut there, and
+    one that ends on the sentence's punctuation loses it (see `trim_punctuation`)."""
     if not windows:
         return []
     readings = reader.read(question, [(w.hit.source.title, w.text) for w in windows])
     best: dict[int, SentenceSpan] = {}
     for window, reading in zip(windows, readings):
         sentences = window.hit.sentences
+        text = window.text
         for span in reading.spans:
-            start, end = window.start + span.start, window.start + span.end
+            start = window.start + span.start
             position = next(
                 (p for p in range(window.first, window.last + 1) if sentences[p].start <= start < sentences[p].end),
                 None,
             )
             if position is None:  # between sentences: whitespace cannot start a span, but be safe
                 continue
-            found = SentenceSpan(window.hit, position, start, min(end, sentences[position].end), span.score)
+            # Cut at its sentence's end first: a span run on into the next sentence would
+            # otherwise end on this one's full stop ("Grindavik.").
+            end = min(span.end, sentences[position].end - window.start)
+            end = window.start + trim_punctuation(text, span.start, end)
+            found = SentenceSpan(window.hit, position, start, end, span.score)
             known = best.get(found.sentence_id)
             if known is None or found.score > known.score:
                 best[found.sentence_id] = found
     return sorted(best.values(), key=lambda s: -s.score)
+
+
+def trim_punctuation(text: str, start: int, end: int) -> int:
+    """The end of the span `text[start:end]` without a trailing comma, semicolon, colon or
+    full stop: the reader may end a span on the sentence's own punctuation ("Grindavik.";
+    which it does depends on the CPU's int8 kernels), but the answer is the words. A full
+    stop that ends an abbreviation with full stops inside it ("U.S.", "p.m.") stays.
+
+    Example:
+        >>> text = "Quakes struck near Grindavik. The U.S. sent aid."
+        >>> text[:trim_punctuation(text, 19, 29)][19:], text[30:trim_punctuation(text, 30, 38)]
+        ('Grindavik', 'The U.S.')
+    """
+    while end - start > 1 and text[end - 1] in ".,;:":
+        word = text[start:end].split()[-1]
+        if text[end - 1] == "." and "." in word[:-1]:  # "U.S.", "p.m.": the full stop is the word's
+            break
+        end -= 1
+    return end

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from qa.articles import Source
+from qa.reader import Reading, Span
 from qa.retrieval import Hit
 from qa.splitting import split_sentences
-from qa.windows import WINDOW_OVERHEAD, make_windows, read_windows
+from qa.windows import WINDOW_OVERHEAD, make_windows, read_windows, trim_punctuation
 from tests.fakes import FakeReader
 
 BODY = (
@@ -84,3 +85,40 @@ def test_spans_come_back_as_body_offsets_inside_their_sentence():
 def test_no_windows_reads_nothing():
     reader = FakeReader()
     assert read_windows(reader, "anything?", []) == [] and reader.windows_read == 0
+
+
+class SpanReader(FakeReader):
+    """Marks one fixed piece of the window's text, as the model might."""
+
+    def __init__(self, marked: str) -> None:
+        super().__init__()
+        self.marked = marked
+
+    def read(self, question: str, windows: object) -> list[Reading]:
+        readings = []
+        for _, text in windows:  # type: ignore[attr-defined]
+            at = text.find(self.marked)
+            spans = (Span(at, at + len(self.marked), 6.0),) if at >= 0 else ()
+            readings.append(Reading(spans=spans, score=6.0 if spans else float("-inf"), null=0.0, truncated=False))
+        return readings
+
+
+def test_a_span_ending_on_the_sentences_punctuation_loses_it():
+    h = hit()
+    windows = make_windows([(h, 3)], dict.fromkeys(h.sentence_ids, 10), 30, 1000)
+    cases = [
+        ("in May after repairs.", "in May after repairs"),
+        ("ferry.", "ferry"),
+        ("repairs. Traffic", "repairs"),  # run on into the next sentence: cut at its end, then trimmed
+    ]
+    for marked, expected in cases:
+        [span] = read_windows(SpanReader(marked), "When does it reopen?", windows)
+        assert BODY[span.start : span.end] == expected
+
+
+def test_trim_punctuation_keeps_words_and_abbreviations():
+    text = "It cost $5, said the U.S. Army at 3 p.m.; then: done."
+    cases = {"$5,": "$5", "U.S.": "U.S.", "3 p.m.;": "3 p.m.", "then:": "then", "done.": "done", ".": "."}
+    for piece, expected in cases.items():
+        start = text.index(piece)
+        assert text[start : trim_punctuation(text, start, start + len(piece))] == expected, piece

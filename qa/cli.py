@@ -152,7 +152,11 @@ def _parser() -> argparse.ArgumentParser:
         type=_number(float, 0.001, 1e6),
         help="skip files larger than this (default 50, env QA_MAX_FILE_MB)",
     )
-    index.add_argument("--passage-tokens", type=_number(int, 16, 8192), help="passage size in tokens (default 256)")
+    index.add_argument(
+        "--passage-tokens",
+        type=_number(int, 16, 8192),
+        help="passage size in tokens (default: the index's own, else 256; env QA_PASSAGE_TOKENS)",
+    )
     index.add_argument(
         "--wait", type=_number(float, 0, 86400), default=0.0, help="seconds to wait for another running build"
     )
@@ -216,12 +220,31 @@ def _parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="print the manifest summary as JSON")
     info.set_defaults(run=_info)
 
-    evaluate = command("eval", "Measure retrieval and answer quality on SQuAD JSON or question JSONL.")
+    evaluate = command(
+        "eval",
+        "Measure retrieval and answer quality on a question set.",
+        "SQuAD v1.1 and news QA JSON bring their articles, which are indexed for the run (temporarily, or "
+        "into --index to keep them); a JSONL of questions or a feedback.jsonl is answered from --index.",
+    )
     evaluate.add_argument(
         "file", help='SQuAD v1.1 JSON, news QA JSON, feedback.jsonl, or JSONL of {"question", "answers": [...]}'
     )
-    _common(evaluate, articles=True)
-    evaluate.add_argument("--mode", choices=["hybrid", "dense", "bm25", "all"], default="hybrid")
+    # Its own --index and --articles help: the question set decides what they mean, and the
+    # chat's QA_ARTICLES folder is never indexed for an evaluation behind the caller's back.
+    _common(
+        evaluate,
+        articles=True,
+        index_help="JSONL and feedback: the index to answer from (default index/, env QA_INDEX); SQuAD and news "
+        "sets: where to keep their index for later runs (default: a temporary one)",
+        articles_help="JSONL: answer from a temporary index of this folder instead (the flag only: QA_ARTICLES "
+        "is not read)",
+    )
+    evaluate.add_argument(
+        "--mode",
+        choices=["hybrid", "dense", "bm25", "all"],
+        default="hybrid",
+        help="retrieval mode (default hybrid); all: dense, bm25 and hybrid side by side",
+    )
     evaluate.add_argument("--fast", action="store_true", help="answer without the reader")
     evaluate.add_argument("--limit", type=_number(int, 1, 10**9), help="evaluate only the first N questions")
     evaluate.add_argument("--json", action="store_true", help="print {mode: metrics} as JSON; notes go to stderr")
@@ -275,11 +298,19 @@ def _number(kind: type[int] | type[float], low: float, high: float) -> Callable[
     return parse
 
 
-def _common(parser: argparse.ArgumentParser, articles: bool = False) -> None:
-    parser.add_argument("--index", dest="index_dir", help="index folder (default index/, env QA_INDEX)")
-    parser.add_argument("--model", help="sentence-transformers model name or path (env QA_MODEL)")
+def _common(
+    parser: argparse.ArgumentParser,
+    articles: bool = False,
+    index_help: str = "index folder (default index/, env QA_INDEX)",
+    articles_help: str = "articles folder (default: the index's own, else seeds/; env QA_ARTICLES)",
+) -> None:
+    parser.add_argument("--index", dest="index_dir", help=index_help)
+    parser.add_argument(
+        "--model",
+        help="sentence-transformers model name or path (default: the index's own, else all-MiniLM-L6-v2; env QA_MODEL)",
+    )
     if articles:
-        parser.add_argument("--articles", dest="articles_dir", help="articles folder (default seeds/, env QA_ARTICLES)")
+        parser.add_argument("--articles", dest="articles_dir", help=articles_help)
         parser.add_argument(
             "--follow-links",
             action="store_const",

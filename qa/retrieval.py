@@ -118,6 +118,9 @@ def retrieve(
 ) -> list[Hit]:
     """The `k` passages that best answer `question`, best first.
 
+    A passage that shares a sentence with a better one of the same article comes after the
+    others (the reader sees new text first), so `score` is not always decreasing.
+
     Args:
         question: the question, in plain words.
         k: how many passages to return.

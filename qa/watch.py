@@ -17,6 +17,7 @@ session, and reports one line per batch.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import signal
 import threading
 import time
@@ -200,9 +201,11 @@ def watch_index(
                 else:
                     log(batch_line(Batch(dt.datetime.now(), (), report, initial=True)))
             building = False
-            how = f"polling every {POLL_SECONDS:g} s" if polling else "file events"
+            how = f"polling every {POLL_SECONDS:g} s" if polling or _polling_forced() else "file events"
             if filesystem and is_network_filesystem(filesystem):
                 how += f" (network file system {filesystem})"
+            elif not polling and _polling_forced():
+                how += " (WATCHFILES_FORCE_POLLING)"
             log(
                 f"{_stamp(dt.datetime.now())}  watching {root_real}/ with {how}; a batch is indexed "
                 f"{debounce:g} s after the last change. Ctrl-C to stop."
@@ -306,6 +309,13 @@ def _identity(folder: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return info.st_dev, info.st_ino
+
+
+def _polling_forced() -> bool:
+    """Does watchfiles' own WATCHFILES_FORCE_POLLING make it poll? watchfiles reads it (we pass
+    None, not False); this reads it only so that the log line says how the folder is watched."""
+    value = os.environ.get("WATCHFILES_FORCE_POLLING", "")
+    return bool(value) and value.lower() not in {"false", "disable", "disabled"}
 
 
 def _watch_fix(polling: bool, exc: Exception) -> str:

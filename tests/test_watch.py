@@ -226,6 +226,18 @@ def test_polling_sees_new_files(settings, fake):
         assert batch.report is not None and batch.report.added == ("sub/new.md",)
 
 
+@pytest.mark.parametrize(
+    "value, says", [("1", "polling every 1 s (WATCHFILES_FORCE_POLLING);"), ("false", "file events;")]
+)
+def test_the_start_line_says_when_watchfiles_own_variable_forces_polling(settings, fake, monkeypatch, value, says):
+    monkeypatch.setenv("WATCHFILES_FORCE_POLLING", value)
+    with Watching(settings, fake) as w:
+        assert f"with {says}" in w.lines[1]
+        (settings.articles_dir / "new.md").write_text("# Harbour\n\nThe harbour reopened.")
+        batch = w.next_batch()
+        assert batch.report is not None and batch.report.added == ("new.md",)
+
+
 def test_a_folder_moved_in_is_indexed_with_its_articles(settings, fake, tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()

@@ -298,19 +298,26 @@ def _number(kind: type[int] | type[float], low: float, high: float) -> Callable[
     return parse
 
 
+def _folder(text: str) -> str:
+    """A folder flag's value: an empty one (--index "") would be the current folder, unasked."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty; name a folder")
+    return text
+
+
 def _common(
     parser: argparse.ArgumentParser,
     articles: bool = False,
     index_help: str = "index folder (default index/, env QA_INDEX)",
     articles_help: str = "articles folder (default: the index's own, else seeds/; env QA_ARTICLES)",
 ) -> None:
-    parser.add_argument("--index", dest="index_dir", help=index_help)
+    parser.add_argument("--index", dest="index_dir", type=_folder, help=index_help)
     parser.add_argument(
         "--model",
         help="sentence-transformers model name or path (default: the index's own, else all-MiniLM-L6-v2; env QA_MODEL)",
     )
     if articles:
-        parser.add_argument("--articles", dest="articles_dir", help=articles_help)
+        parser.add_argument("--articles", dest="articles_dir", type=_folder, help=articles_help)
         parser.add_argument(
             "--follow-links",
             action="store_const",
@@ -340,7 +347,7 @@ def _settings(args: argparse.Namespace, articles_from_index: bool = False) -> Se
     if articles_from_index and "articles_dir" not in given and built.articles_dir:
         if built.articles_dir.is_dir():
             adopted["articles_dir"] = built.articles_dir
-        elif not settings.articles_dir.is_dir():  # moved, and the default is no help
+        else:  # moved: the default folder (seeds/) would quietly become the index's articles
             raise QAError(
                 f"The index {settings.index_dir}/ was built from {built.articles_dir}/, which no longer exists: pass "
                 "--articles with the folder's new place (the index records it)."

@@ -107,7 +107,7 @@ class Settings:
         for name in ("index_dir", "articles_dir", "cache_dir"):  # Settings(index_dir="news-index") works too
             if not str(getattr(self, name)).strip():  # Path("") is ".": the current folder, unasked
                 default = next(f.default for f in fields(self) if f.name == name)
-                raise ConfigError(f"{name}={getattr(self, name)!r} is empty; name a folder (default {default}).")
+                raise ConfigError(f"{name}={str(getattr(self, name))!r} is empty; name a folder (default {default}).")
             # "~/news" means the home folder's, not a folder named "~" (QA_INDEX='~/x', --index=~/x).
             object.__setattr__(self, name, Path(getattr(self, name)).expanduser())
         if self.passage_tokens < 16:
@@ -173,8 +173,8 @@ _FALSE = {"0", "false", "no", "off", ""}
 def _coerce(name: str, value: object) -> object:
     kind = str({f.name: f.type for f in fields(Settings)}[name]).removesuffix(" | None")
     try:
-        if kind == "Path":
-            return Path(str(value))
+        if kind == "Path":  # an empty one stays text: Path("") would be ".", which Settings refuses to guess
+            return Path(str(value)) if str(value).strip() else str(value)
         if kind == "int":
             return int(str(value))
         if kind == "float":

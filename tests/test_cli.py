@@ -192,6 +192,9 @@ def test_commands_use_the_folder_model_and_passage_size_the_index_was_built_with
     news.rename(tmp_path / "news-moved")  # moved: the recorded folder is gone, and ./seeds is none
     gone = run("index", "--index", str(index), "--quiet", cwd=elsewhere)
     assert gone.returncode == 1 and f"was built from {news.resolve()}/, which no longer exists" in gone.stderr
+    shutil.copytree(tmp_path / "news-moved", elsewhere / "seeds")  # nor does a ./seeds take its place unasked
+    still = run("index", "--index", str(index), "--quiet", cwd=elsewhere)
+    assert still.returncode == 1 and "which no longer exists: pass --articles" in still.stderr
     # A flag or a variable still chooses: here a passage size the index was not built with.
     other = run("ask", "tariffs", "--index", str(index), env={"QA_PASSAGE_TOKENS": "256"})
     assert other.returncode == 1 and "passage_tokens: index has 128, configured 256" in other.stderr
@@ -519,3 +522,15 @@ def test_eval_json_keeps_its_shape_and_says_its_notes_on_stderr(monkeypatch, tmp
     out, err = capsys.readouterr()
     assert json.loads(out) == {"hybrid": {"questions": 2.0, "sentence_hit@1": 0.5}}
     assert err.splitlines() == ["fast: no spans", "index: /x/index"]
+
+
+@pytest.mark.parametrize("flag", ["--index", "--articles"])
+def test_an_empty_folder_flag_is_refused_not_read_as_the_current_folder(tmp_path, monkeypatch, capsys, flag):
+    from qa.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    other = "--articles" if flag == "--index" else "--index"
+    with pytest.raises(SystemExit) as exit_:
+        main(["index", flag, "", other, str(tmp_path / "x")])
+    assert exit_.value.code == 2 and f"argument {flag}: is empty; name a folder" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # nothing written into the current folder

@@ -103,3 +103,5 @@ def test_the_signature_type_checkers_see_matches_the_dataclass(module, name):
 def test_an_empty_folder_setting_is_refused_not_read_as_the_current_folder(name):
     with pytest.raises(ConfigError, match=rf"^{name}='' is empty; name a folder \(default "):
         Settings(**{name: ""})
+    with pytest.raises(ConfigError, match=rf"^{name}='' is empty"):  # overrides too: flags, QA_* variables
+        Settings().with_overrides(**{name: ""})

@@ -12,6 +12,7 @@ This module orchestrates; the parts it writes have their own owners in `qa.store
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import math
 import os
 import shutil
@@ -220,10 +221,13 @@ def build_index(
             manifest.write(work)
             _fsync_tree(work)
             generation = _publish(index_dir, work)
-        except sqlite3.Error as exc:  # "database or disk is full": a one-line error, not a traceback
+        except (sqlite3.Error, OSError, RuntimeError) as exc:
             shutil.rmtree(work, ignore_errors=True)
+            cause = _write_failure(exc)
+            if cause is None:
+                raise
             raise IndexWriteError(
-                f"Could not write the index in {index_dir}/ ({exc}); the index is as before. Free disk space (or "
+                f"Could not write the index in {index_dir}/ ({cause}); the index is as before. Free disk space (or "
                 "fix the folder's permissions), then run qa index again."
             ) from None
         except BaseException:
@@ -234,6 +238,22 @@ def build_index(
 
 
 # -- the steps ---------------------------------------------------------------------------------
+
+
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES}
+
+
+def _write_failure(exc: BaseException) -> str | None:
+    """Why writing the new generation failed, if it was the disk (a one-line error, not a
+    traceback); None for anything else. Each writer says it its own way: sqlite "database or
+    disk is full", numpy an OSError, FAISS a RuntimeError ending "(No space left on device)"."""
+    if isinstance(exc, sqlite3.Error):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
+        return exc.strerror or str(exc)
+    if isinstance(exc, RuntimeError) and "write error" in str(exc):
+        return str(exc).rsplit("(", 1)[-1].rstrip(")") if str(exc).endswith(")") else "write error"
+    return None
 
 
 @contextmanager

@@ -15,7 +15,7 @@ import re
 import signal
 import sys
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -83,31 +83,71 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a console that cannot show "—" gets "?", not a traceback
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="replace")
+    with _noting_interrupts() as interrupted:
+        return _run(args, interrupted)
+
+
+def _run(args: argparse.Namespace, interrupted: list[int]) -> int:
+    """Run the command; every error a user can cause becomes one line and an exit status."""
     try:
         status = int(args.run(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here, not in a traceback at exit
         return status
     except QAError as exc:
+        if interrupted:  # Ctrl-C inside a C extension (ONNX Runtime loading) came back as its error
+            return _interrupted()
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        with contextlib.suppress(ValueError):  # (only the main thread may set it)
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C now would print a traceback
-        print("interrupted", file=sys.stderr)
-        return 130
+        return _interrupted()
     except BrokenPipeError:
         # The reader went away (`qa info | head`): stop quietly, as Unix tools do. Python
         # would otherwise report the failed flush of stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except OSError as exc:  # the disk or its permissions, not a bug: one line naming the path
-        where = f": {exc.filename}" if exc.filename else ""
+        if not exc.filename:  # e.g. a full disk under the output (`> /dev/full`): no path to name
+            print(
+                f"error: {exc.strerror or exc} (writing the output). Free space there or send it elsewhere.",
+                file=sys.stderr,
+            )
+            return 1
         print(
-            f"error: {exc.strerror or exc}{where}. Check that it exists and that you may read it (and, to build "
-            "an index, write it), or choose another path (--index, --articles).",
+            f"error: {exc.strerror or exc}: {exc.filename}. Check that it exists and that you may read it (and, to "
+            "build an index, write it), or choose another path (--index, --articles).",
             file=sys.stderr,
         )
         return 1
+
+
+@contextlib.contextmanager
+def _noting_interrupts() -> Iterator[list[int]]:
+    """Ctrl-C raises KeyboardInterrupt as always, and is noted: an interrupt that a C extension
+    turned into its own error (ONNX Runtime reports "initialization failed", which reads as
+    a damaged model cache) is still an interrupt. Only the main thread may set the handler."""
+    seen: list[int] = []
+
+    def note(signum: int, frame: object) -> None:
+        seen.append(signum)
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGINT, note)
+    except ValueError:
+        yield seen
+        return
+    try:
+        yield seen
+    finally:
+        if not seen:  # after an interrupt, SIGINT stays ignored (see _interrupted)
+            signal.signal(signal.SIGINT, previous)
+
+
+def _interrupted() -> int:
+    with contextlib.suppress(ValueError):  # (only the main thread may set it)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C now would print a traceback
+    print("interrupted", file=sys.stderr)
+    return 130
 
 
 def _json(data: Any, indent: int | None) -> str:

@@ -504,7 +504,16 @@ def test_a_build_that_read_the_folder_before_another_published_keeps_that_build_
     assert load_index(settings.index_dir, settings, encoder=fake).article("late.txt") is not None
 
 
-def test_a_full_disk_is_one_error_and_the_index_stays_as_it_was(settings, fake, monkeypatch):
+@pytest.mark.parametrize(
+    "failure, cause",
+    [
+        ("sqlite", "database or disk is full"),
+        ("numpy", "No space left on device"),  # np.save of the BM25 arrays
+        ("faiss", "No space left on device"),  # faiss.write_index
+    ],
+)
+def test_a_full_disk_is_one_error_and_the_index_stays_as_it_was(settings, fake, monkeypatch, failure, cause):
+    import errno
     import sqlite3
 
     import qa.build
@@ -513,12 +522,34 @@ def test_a_full_disk_is_one_error_and_the_index_stays_as_it_was(settings, fake, 
     build_index(settings, encoder=fake, progress=False)
     before = current_generation(settings.index_dir)
     (settings.articles_dir / "new.txt").write_text("title: New\n\nA new story about the ferries.")
+    errors = {
+        "sqlite": sqlite3.OperationalError("database or disk is full"),
+        "numpy": OSError(errno.ENOSPC, "No space left on device"),
+        "faiss": RuntimeError(
+            "Error in void faiss::write_index(...) at index_write.cpp:499: Error: 'ret == (size * 4)' failed: "
+            "write error in /x/vectors.faiss: 4051 != 16000 (No space left on device)"
+        ),
+    }
 
     def full_disk(*args, **kwargs):
-        raise sqlite3.OperationalError("database or disk is full")
+        raise errors[failure]
 
     monkeypatch.setattr(qa.build, "_build_into", full_disk)
-    with pytest.raises(IndexWriteError, match=r"\(database or disk is full\); the index is as before. Free disk space"):
+    with pytest.raises(IndexWriteError, match=rf"\({cause}\); the index is as before. Free disk space"):
         build_index(settings, encoder=fake, progress=False)
     assert current_generation(settings.index_dir) == before
     assert not [p for p in settings.index_dir.iterdir() if p.name.startswith(".build-")]
+
+
+def test_other_failures_while_building_are_not_called_a_full_disk(settings, fake, monkeypatch):
+    import qa.build
+
+    build_index(settings, encoder=fake, progress=False)
+    (settings.articles_dir / "new.txt").write_text("title: New\n\nA new story about the ferries.")
+
+    def bug(*args, **kwargs):
+        raise RuntimeError("faiss: invalid dimension")
+
+    monkeypatch.setattr(qa.build, "_build_into", bug)
+    with pytest.raises(RuntimeError, match="invalid dimension"):
+        build_index(settings, encoder=fake, progress=False)

@@ -534,3 +534,42 @@ def test_an_empty_folder_flag_is_refused_not_read_as_the_current_folder(tmp_path
         main(["index", flag, "", other, str(tmp_path / "x")])
     assert exit_.value.code == 2 and f"argument {flag}: is empty; name a folder" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []  # nothing written into the current folder
+
+
+def test_ctrl_c_that_a_c_extension_turned_into_its_own_error_is_still_an_interrupt(monkeypatch, capsys):
+    import contextlib
+    import signal
+
+    import qa.cli
+    from qa.errors import EncoderError
+
+    def loading_the_model(args: object) -> int:
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C while ONNX Runtime initialises, swallowed...
+            signal.raise_signal(signal.SIGINT)
+        raise EncoderError("The cached model … cannot be loaded (initialization failed). Delete that folder")
+
+    before = signal.getsignal(signal.SIGINT)
+    monkeypatch.setattr(qa.cli, "_info", loading_the_model)
+    try:
+        assert qa.cli.main(["info"]) == 130
+    finally:
+        signal.signal(signal.SIGINT, before)
+    err = capsys.readouterr().err
+    assert err.strip() == "interrupted" and "Delete that folder" not in err
+    monkeypatch.setattr(qa.cli, "_info", lambda args: (_ for _ in ()).throw(EncoderError("broken")))
+    assert qa.cli.main(["info"]) == 1 and "error: broken" in capsys.readouterr().err  # without Ctrl-C: the error
+    assert signal.getsignal(signal.SIGINT) is before  # the handler is put back
+
+
+def test_a_full_output_is_one_line_that_does_not_blame_the_index(monkeypatch, capsys):
+    import errno
+
+    import qa.cli
+
+    def print_to_a_full_disk(args: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")  # as print() to `> /dev/full` does
+
+    monkeypatch.setattr(qa.cli, "_info", print_to_a_full_disk)
+    assert qa.cli.main(["info"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: No space left on device (writing the output)") and "--index" not in err

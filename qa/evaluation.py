@@ -206,9 +206,18 @@ def load_jsonl(path: Path) -> list[EvalQuestion]:
         try:
             record = json.loads(line)
             gold = record.get("article_ids") or ([record["article_id"]] if record.get("article_id") else [])
-            questions.append(EvalQuestion(record["question"], tuple(record.get("answers", [])), frozenset(gold)))
-        except (json.JSONDecodeError, KeyError, TypeError):
+            question, answers = record["question"], record.get("answers", [])
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
             raise QAError(f'{path}:{n} is not a {{"question", "answers"}} JSON record.') from None
+        # A string is iterable too: "answers": "Rovers" would be scored as the letters R, o, v, ...
+        if not isinstance(question, str) or not question.strip():
+            raise QAError(f'{path}:{n}: "question" must be non-empty text, not {question!r:.60}.')
+        for key, value in (("answers", answers), ("article_ids", gold)):
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                raise QAError(
+                    f'{path}:{n}: "{key}" must be a list of texts, e.g. ["Rovers"], not {value!r:.60}.'
+                )
+        questions.append(EvalQuestion(question, tuple(answers), frozenset(gold)))
     if questions and not any(q.answers or q.gold for q in questions):
         raise QAError(
             f'{path}: no question has "answers" or "article_ids", so there is nothing to score against; '

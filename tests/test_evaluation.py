@@ -282,6 +282,17 @@ def test_feedback_file_becomes_regression_cases(tmp_path, fake, built, settings)
         ("junk.jsonl", b"\xff\xfe\x00junk", "is not UTF-8 text"),
         ("five.json", b'{"data": 5}', "does not have the SQuAD v1.1, news QA or JSONL layout (TypeError"),
         ("noqas.json", b'{"data": [{"title": "x", "paragraphs": [{"context": "c"}]}]}', "(KeyError: 'qas')"),
+        # JSONL records of the wrong shape: the line and the field, never letters scored as answers
+        (
+            "text.jsonl",
+            b'{"question": "Who?", "answers": ["A"]}\n{"question": "Who won?", "answers": "Rovers"}',
+            ':2: "answers" must be a list of texts',
+        ),
+        ("number.jsonl", b'{"question": "Who won?", "answers": [5]}', ':1: "answers" must be a list of texts'),
+        ("ids.jsonl", b'{"question": "Who won?", "article_ids": "a.txt"}', ':1: "article_ids" must be a list'),
+        ("empty.jsonl", b'{"question": " ", "answers": ["Rovers"]}', ':1: "question" must be non-empty text'),
+        ("nottext.jsonl", b'{"question": 5, "answers": ["Rovers"]}', ':1: "question" must be non-empty text'),
+        ("list.jsonl", b'["Who won?"]', ':1 is not a {"question", "answers"} JSON record'),
     ],
 )
 def test_unreadable_question_files_are_one_clear_error(tmp_path, name, content, problem):

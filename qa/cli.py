@@ -120,17 +120,24 @@ def _run(args: argparse.Namespace, interrupted: list[int]) -> int:
         return 1
 
 
+_INTERRUPTS: list[int] = []  # Ctrl-C noted while a command runs (see _noting_interrupts)
+
+
 @contextlib.contextmanager
 def _noting_interrupts() -> Iterator[list[int]]:
     """Ctrl-C raises KeyboardInterrupt as always, and is noted: an interrupt that a C extension
     turned into its own error (ONNX Runtime reports "initialization failed", which reads as
     a damaged model cache) is still an interrupt. Only the main thread may set the handler."""
-    seen: list[int] = []
+    seen = _INTERRUPTS
+    seen.clear()
 
     def note(signum: int, frame: object) -> None:
         seen.append(signum)
         raise KeyboardInterrupt
 
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started ignoring it (`nohup`, a background job)
+        yield seen
+        return
     try:
         previous = signal.signal(signal.SIGINT, note)
     except ValueError:
@@ -492,8 +499,10 @@ def _conversation(args: argparse.Namespace, filters: Filters, index: Index) -> i
     """Questions one a line from stdin, each answered with the earlier answers as history.
 
     Typed at a terminal there is a prompt (with line editing); from a pipe or a file, none.
-    A question the library refuses is reported and the conversation goes on; the exit
-    status is then 1.
+    A question the library refuses is reported (from a pipe or a file: with its line number;
+    with --json: as a JSON line too, so that answers still pair with questions) and the
+    conversation goes on; the exit status is then 1. At a terminal, Ctrl-C while a question
+    is answered drops that question and prompts again.
     """
     interactive = sys.stdin.isatty()
     # Bytes that are not UTF-8 reach the question check, which names them, not a traceback.
@@ -505,11 +514,15 @@ def _conversation(args: argparse.Namespace, filters: Filters, index: Index) -> i
         print(f"{counted(index.counts.articles, 'article')}. Ask a question; '/new' starts over, Ctrl-D stops.\n")
     history: list[Answer] = []
     failed = False
+    number = 0  # of the input line
     while True:
         try:
             line = input("question> " if interactive else "")
         except EOFError:
+            if interactive:
+                print()  # the shell's prompt on a line of its own, not after "question> "
             break
+        number += 1
         question = line.lstrip("\ufeff").strip()  # a file saved by Notepad starts with a byte-order mark
         if not question:
             continue
@@ -522,8 +535,17 @@ def _conversation(args: argparse.Namespace, filters: Filters, index: Index) -> i
         try:
             result = _ask_one(args, question, filters, index, history, indent=None)
         except QAError as exc:
-            print(f"error: {exc}", file=sys.stderr, flush=True)
+            print(f"error: {exc}" if interactive else f"error: line {number}: {exc}", file=sys.stderr, flush=True)
+            if args.json:
+                shown = question.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                print(_json({"question": shown, "found": False, "error": str(exc)}, None), flush=True)
             failed = True
+            continue
+        except KeyboardInterrupt:
+            if not interactive:
+                raise
+            _INTERRUPTS.clear()  # handled here: not an interrupt of the whole command
+            print("\n(stopped; ask again, or Ctrl-D to leave)", flush=True)
             continue
         if result is not None:
             history.append(result)

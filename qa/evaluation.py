@@ -214,9 +214,7 @@ def load_jsonl(path: Path) -> list[EvalQuestion]:
             raise QAError(f'{path}:{n}: "question" must be non-empty text, not {question!r:.60}.')
         for key, value in (("answers", answers), ("article_ids", gold)):
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-                raise QAError(
-                    f'{path}:{n}: "{key}" must be a list of texts, e.g. ["Rovers"], not {value!r:.60}.'
-                )
+                raise QAError(f'{path}:{n}: "{key}" must be a list of texts, e.g. ["Rovers"], not {value!r:.60}.')
         questions.append(EvalQuestion(question, tuple(answers), frozenset(gold)))
     if questions and not any(q.answers or q.gold for q in questions):
         raise QAError(

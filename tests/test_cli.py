@@ -105,12 +105,21 @@ def test_ask_without_a_question_is_a_conversation_read_from_stdin(cli_index):
 def test_ask_conversation_at_a_terminal_prompts_and_stops_at_ctrl_d(cli_index):
     import pty
     import select
+    import signal
     import time
 
     leader, follower = pty.openpty()
     command = [*QA, "ask", "--index", str(cli_index[1])]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    process = subprocess.Popen(command, stdin=follower, stdout=follower, stderr=follower, env=env)
+    # Ctrl-C as from a terminal (a background shell job would start with SIGINT ignored).
+    process = subprocess.Popen(
+        command,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     os.close(follower)
     seen = b""
 
@@ -125,23 +134,29 @@ def test_ask_conversation_at_a_terminal_prompts_and_stops_at_ctrl_d(cli_index):
     read_until(1)
     assert b"1 article. Ask a question; '/new' starts over, Ctrl-D stops." in seen
     os.write(leader, b"What tariffs did Trudeau impose?\n")
-    read_until(2)  # answered, and asking for the next question
+    time.sleep(0.3)  # the first answer loads the models (seconds): Ctrl-C lands while it is answered
+    process.send_signal(signal.SIGINT)  # Ctrl-C drops that question only (the pty is not its terminal)
+    read_until(2)
+    assert b"(stopped; ask again, or Ctrl-D to leave)" in seen and process.poll() is None
+    os.write(leader, b"What tariffs did Trudeau impose?\n")
+    read_until(3)  # answered, and asking for the next question
     os.write(leader, b"\x04")  # Ctrl-D
     assert process.wait(timeout=60) == 0
+    seen += os.read(leader, 65536)
     os.close(leader)
     assert b"answer: 100% tariff on Chinese-made electric vehicles" in seen
-    assert seen.count(b"question> ") == 2
+    assert seen.count(b"question> ") == 3 and seen.endswith(b"question> \r\n")  # the shell's prompt starts a line
 
 
 def test_ask_conversation_in_json_reports_a_bad_line_and_goes_on(cli_index):
     lines = b"What tariffs did Trudeau impose?\nWho \xff won?\nHow did China respond?\n"
     done = run("ask", "--index", str(cli_index[1]), "--json", stdin=lines)
     assert done.returncode == 1
-    assert done.stderr.strip() == (
-        "error: The question contains bytes that are not valid text (invalid UTF-8); retype it."
-    )
-    first, second = (json.loads(line) for line in done.stdout.splitlines())
+    problem = "The question contains bytes that are not valid text (invalid UTF-8); retype it."
+    assert done.stderr.strip() == f"error: line 2: {problem}"
+    first, bad, second = (json.loads(line) for line in done.stdout.splitlines())  # one line a question
     assert first["sentences"][0]["span"]["text"] == "100% tariff on Chinese-made electric vehicles"
+    assert bad == {"question": "Who \ufffd won?", "found": False, "error": problem}
     assert second["question"] == "How did China respond?"
     assert second["sentences"][0]["span"]["text"] == "retaliatory tariffs"
 

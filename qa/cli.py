@@ -469,13 +469,18 @@ def _ask_one(
 ) -> Answer | None:
     """Answer (or, with --passages, retrieve for) one question and print it; the answer."""
     from .answering import answer
+    from .filters import why_nothing_matches
     from .retrieval import retrieve
 
     if args.passages:
         hits = retrieve(question, k=args.k or 5, mode=args.mode, filters=filters, index=index)
+        # As an answer says why nothing matched its filters, so do the passages.
+        notices = [why_nothing_matches(filters, index.articles())] if not hits and filters.restricts else []
         if args.json:
-            print(_json({"question": question, "hits": [_hit_dict(h) for h in hits]}, indent))
+            print(_json({"question": question, "hits": [_hit_dict(h) for h in hits], "notices": notices}, indent))
         else:
+            for notice in notices:
+                print(f"note: {notice}")
             _print_hits(hits)
         return None
     result = answer(
@@ -601,7 +606,8 @@ def _info(args: argparse.Namespace) -> int:
         articles = index.articles()
         for a in articles[:10]:
             s = a.source
-            print(f"  - {s.title} ({s.date or 'no date'}; {s.publisher or s.path}; {counted(a.passages, 'passage')})")
+            publisher = f"{s.publisher}; " if s.publisher else ""
+            print(f"  - {s.title} ({s.date or 'no date'}; {publisher}{s.article_id}; {counted(a.passages, 'passage')})")
         if len(articles) > 10:
             print(f"  ... and {len(articles) - 10} more")
         if args.verify:

@@ -87,6 +87,14 @@ def test_ask_passages_json(cli_index):
     hits = json.loads(done.stdout)["hits"]
     assert len(hits) == 2 and TRUDEAU in hits[0]["text"]
     assert {"text", "title", "date", "article_id", "score"} <= set(hits[0])
+    assert json.loads(done.stdout)["notices"] == []
+    # Nothing passes the filters: the passages say why, as an answer does.
+    later = run("ask", "tariffs", "--index", str(cli_index[1]), "--passages", "--since", "2027-01-01")
+    assert later.returncode == 0
+    assert later.stdout.startswith("note: No article is dated from 2027-01-01: the articles' dates run from 2026-01-13")
+    assert "No passage matched." in later.stdout
+    unknown = run("ask", "tariffs", "--index", str(cli_index[1]), "--passages", "--json", "--source", "NOPE")
+    assert json.loads(unknown.stdout)["notices"][0].startswith("No article has the publisher or id 'NOPE'")
 
 
 @pytest.mark.model
@@ -225,6 +233,7 @@ def test_info(cli_index):
         and "all files and stored articles match the manifest" in done.stdout
     )
     assert f" from {cli_index[0].resolve()}/\n" in done.stdout  # the articles folder it was built from
+    assert "(2026-01-13; carney-china-trip.txt; " in done.stdout  # its id, which --source takes
 
 
 @pytest.mark.model

@@ -132,11 +132,7 @@ def build_index(
         raise ConfigError(f"wait={wait!r} must be a number of seconds, 0 or more (0: refuse at once).")
     started = time.perf_counter()
     folder = Path(settings.articles_dir)
-    if folder.exists() and not folder.is_dir():
-        raise ArticleError(
-            f"{folder} is a file, not a folder: --articles / QA_ARTICLES name the folder that holds the articles "
-            f"(here {folder.parent}/)."
-        )
+    refuse_a_file(folder)
     if not folder.is_dir():
         raise ArticleError(
             f"Articles folder {folder}/ does not exist. Create it and add .txt, .md, .html, "
@@ -317,6 +313,15 @@ def _previous_generation(
     if problems:
         return None, None, f"previous {problems[0]}"
     return generation, manifest, ""
+
+
+def refuse_a_file(folder: Path) -> None:
+    """A file named as the articles folder is said to be one (not "does not exist: create it")."""
+    if folder.exists() and not folder.is_dir():
+        raise ArticleError(
+            f"{folder} is a file, not a folder: --articles / QA_ARTICLES name the folder that holds the articles "
+            f"(here {folder.parent}/)."
+        )
 
 
 def check_articles_folder(settings: Settings) -> None:

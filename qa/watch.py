@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from .articles import SUPPORTED_SUFFIXES, ignored_name
-from .build import BuildReport, build_index, check_index_place
+from .build import BuildReport, build_index, check_index_place, refuse_a_file
 from .config import Settings
 from .embedding import Encoder
 from .errors import ArticleError, ConfigError, IndexLockedError, IndexWriteError, NoArticlesError, QAError, WatchError
@@ -144,6 +144,7 @@ def watch_index(
     if not 0.05 <= debounce <= 3600:
         raise ConfigError(f"debounce={debounce} seconds is out of range; use 0.05 to 3600 (default 2).")
     root = Path(settings.articles_dir)
+    refuse_a_file(root)
     if not root.is_dir():
         raise ArticleError(
             f"Articles folder {root}/ does not exist. Create it (it may be empty: articles are indexed as "

@@ -283,6 +283,9 @@ def test_an_empty_drop_folder_is_watched_until_its_first_article(settings, fake)
 def test_bad_setup_stops_before_watching(settings, fake, tmp_path):
     with pytest.raises(ArticleError, match="does not exist"):
         watch_index(replace(settings, articles_dir=tmp_path / "missing"), encoder=fake)
+    a_file = settings.articles_dir / "football.txt"
+    with pytest.raises(ArticleError, match=f"^{a_file} is a file, not a folder"):
+        watch_index(replace(settings, articles_dir=a_file), encoder=fake)
     with pytest.raises(ConfigError, match="debounce=0"):
         watch_index(settings, encoder=fake, debounce=0)
     assert not settings.index_dir.exists()

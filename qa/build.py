@@ -15,6 +15,7 @@ import datetime as dt
 import errno
 import math
 import os
+import re
 import shutil
 import sqlite3
 import sys
@@ -304,7 +305,9 @@ def _previous_generation(
             return None, None, "no index yet"
         manifest = seen[generation] if generation in seen else Manifest.read(generation, catalog=True)
     except QAError as exc:
-        return None, None, f"previous index unusable: {exc}"
+        # The cause only: "Rebuild with: …" is what this build is doing.
+        cause = re.split(r"[.;] Rebuild (?:it )?with: ", str(exc))[0].rstrip(".")
+        return None, None, f"previous index unusable: {cause}"
     built = manifest.settings
     if built != wanted:
         changed = sorted(k for k in set(built) | set(wanted) if built.get(k) != wanted.get(k))

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -302,6 +303,14 @@ def test_auto_switches_to_ivf_above_the_exact_search_limit(settings, fake, monke
     assert report.counts.passages > 3 and report.vector_index == "IVF2,Flat"
     index = load_index(settings.index_dir, settings, encoder=fake)
     assert retrieve("Grindavik evacuated", k=1, index=index)[0].source.article_id == "volcano.txt"
+
+
+def test_an_unusable_index_is_rebuilt_and_the_report_gives_the_cause_not_the_advice_to_rebuild(settings, fake):
+    build_index(settings, encoder=fake, progress=False)
+    shutil.rmtree(current_generation(settings.index_dir))
+    report = build_index(settings, encoder=fake, progress=False)
+    assert report.full and report.full_reason.startswith("previous index unusable: ")
+    assert "missing" in report.full_reason and "Rebuild" not in report.full_reason, report.full_reason
 
 
 def test_a_damaged_live_index_is_rebuilt_not_copied_forward(settings, fake):

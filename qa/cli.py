@@ -80,11 +80,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
+    conflict = _flags_in_conflict(args)
+    if conflict:  # a usage error, said as argparse says its own (exit 2), before any work
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        commands.choices[args.command].error(conflict)
     for stream in (sys.stdout, sys.stderr):  # a console that cannot show "—" gets "?", not a traceback
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="replace")
     with _noting_interrupts() as interrupted:
         return _run(args, interrupted)
+
+
+def _flags_in_conflict(args: argparse.Namespace) -> str:
+    """Flags given together that do not go together, in words naming the fix; "" if none."""
+    if args.command == "index":
+        if args.ray_workers is not None and args.ray_address is None:
+            return "--ray-workers needs --ray: qa index --ray [ADDRESS] --ray-workers N"
+        if (args.debounce is not None or args.poll) and not args.watch:
+            return "--debounce and --poll only apply with --watch, e.g. qa index --watch --poll"
+    if args.command == "ask" and args.passages and (args.fast or args.sentences is not None):
+        return "--passages shows the retrieved passages; --fast and --sentences shape answers: leave them out"
+    return ""
 
 
 def _run(args: argparse.Namespace, interrupted: list[int]) -> int:
@@ -412,12 +428,8 @@ def _index(args: argparse.Namespace) -> int:
     if args.ray_address is not None:  # --ray given: RAY_ADDRESS counts only then
         address = args.ray_address or os.environ.get("RAY_ADDRESS", "")
         settings = settings.with_overrides(ray_address=address, ray_workers=args.ray_workers)
-    elif args.ray_workers is not None:
-        raise QAError("--ray-workers needs --ray: qa index --ray [ADDRESS] --ray-workers N.")
     if args.watch:
         return _watch(args, settings)
-    if args.debounce is not None or args.poll:
-        raise QAError("--debounce and --poll only apply with --watch, e.g. qa index --watch --poll.")
     report = build_index(settings, full=args.full, progress=not args.quiet, wait=args.wait)
     print(_report_text(report))
     return 0
@@ -449,8 +461,6 @@ def _ask(args: argparse.Namespace) -> int:
     from .filters import Filters, parse_date
     from .index import open_index
 
-    if args.passages and (args.fast or args.sentences is not None):
-        raise QAError("--passages shows the retrieved passages; --fast and --sentences shape answers: leave them out.")
     settings = _settings(args)
     filters = Filters(
         since=parse_date(args.since, "--since "),

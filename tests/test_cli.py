@@ -282,12 +282,31 @@ def test_a_question_in_several_words_says_to_quote_it_and_version_is_shown():
 @pytest.mark.parametrize(
     "args, message",
     [
+        (["ask", "x", "--passages", "--fast"], "qa ask: error: --passages shows the retrieved passages; --fast and"),
+        (["ask", "x", "--passages", "--sentences", "2"], "qa ask: error: --passages shows the retrieved passages;"),
+        (["index", "--ray-workers", "2"], "qa index: error: --ray-workers needs --ray: qa index --ray [ADDRESS]"),
+        (["index", "--poll"], "qa index: error: --debounce and --poll only apply with --watch"),
+        (["index", "--debounce", "5"], "qa index: error: --debounce and --poll only apply with --watch"),
+    ],
+)
+def test_flags_that_do_not_go_together_are_usage_errors_before_any_work(tmp_path, capsys, args, message):
+    from qa.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main([*args, "--index", str(tmp_path / "idx")])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.startswith(message) and err.rstrip().endswith("--help)")
+    assert not (tmp_path / "idx").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
         (["ask", "anything", "--index", "/nonexistent/idx"], "No index in /nonexistent/idx/"),
         (["ask", "  ", "--index", "{index}"], "Please type a question"),
         (["ask", "x", "--since", "yesterday", "--index", "{index}"], "--since 'yesterday' is not a date"),
         (["index", "--articles", "/nonexistent/articles", "--index", "{index}"], "does not exist"),
         (["eval", "tests/data/squad-mini.json", "--articles", "seeds"], "brings its own articles"),
-        (["ask", "x", "--passages", "--fast", "--index", "{index}"], "--fast and --sentences shape answers"),
         (
             ["index", "--articles", str(SEED), "--index", "{index}"],
             f"is a file, not a folder: --articles / QA_ARTICLES name the folder that holds the articles "

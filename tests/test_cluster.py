@@ -178,12 +178,6 @@ def test_cli_bad_address_is_one_line_naming_ray_start(settings, tmp_path):
     assert not index.exists() or current_generation(index) is None
 
 
-def test_ray_workers_without_ray_is_refused(settings):
-    from qa.cli import main
-
-    assert main(["index", "--articles", str(settings.articles_dir), "--ray-workers", "2", "--quiet"]) == 1
-
-
 def test_missing_ray_names_the_install_command(monkeypatch, settings):
     from qa import cluster
     from qa.errors import ClusterError

@@ -291,11 +291,6 @@ def test_bad_setup_stops_before_watching(settings, fake, tmp_path):
     assert not settings.index_dir.exists()
 
 
-def test_debounce_and_poll_need_watch(tmp_path, capsys):
-    assert main(["index", "--poll", "--articles", str(tmp_path), "--index", str(tmp_path / "i")]) == 1
-    assert "only apply with --watch" in capsys.readouterr().err
-
-
 def test_qa_index_watch_exits_1_when_the_session_ended_by_itself(tmp_path, monkeypatch):
     import qa.watch
 

@@ -672,17 +672,26 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    """`qa serve`: Ctrl-C or SIGTERM (a service manager's stop) is how a server ends, so
+    it ends with a line and exit status 0, as `qa index --watch` does."""
     from ui.app import serve
 
+    from .watch import sigterm_as_interrupt
+
     auth = args.auth or os.environ.get("QA_AUTH")
-    serve(
-        _settings(args, articles_from_index=True),
-        host=args.host,
-        port=args.port,
-        auth=auth,
-        max_upload_mb=args.max_upload_mb,
-        update=args.update,
-    )
+    settings = _settings(args, articles_from_index=True)
+    with sigterm_as_interrupt() as received:
+        try:
+            serve(
+                settings,
+                host=args.host,
+                port=args.port,
+                auth=auth,
+                max_upload_mb=args.max_upload_mb,
+                update=args.update,
+            )
+        except KeyboardInterrupt:
+            print(f"Chat stopped ({received.get('signal', 'Ctrl-C')}).", file=sys.stderr)
     return 0
 
 

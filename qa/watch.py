@@ -165,7 +165,7 @@ def watch_index(
     building = False
     retry_at = 0.0  # a batch that failed writing the index is tried again from then on
     error = ""
-    with _sigterm_as_interrupt() as received:
+    with sigterm_as_interrupt() as received:
 
         def watching(folder: Path) -> Generator[set[tuple[Change, str]], None, None]:
             from watchfiles import watch
@@ -517,7 +517,7 @@ def _print_line(line: str) -> None:
 
 
 @contextmanager
-def _sigterm_as_interrupt() -> Iterator[dict[str, str]]:
+def sigterm_as_interrupt() -> Iterator[dict[str, str]]:
     """Make SIGTERM stop the session as Ctrl-C does (in the main thread; elsewhere a no-op).
 
     A service manager stops with SIGTERM; without this, Python would die at once, still

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -431,8 +432,8 @@ def test_index_help_names_every_supported_format():
 
 
 @pytest.mark.model
-def test_serve_indexes_serves_and_stops_quietly_at_ctrl_c(tmp_path):
-    import signal
+@pytest.mark.parametrize("stop, said", [(signal.SIGINT, "Ctrl-C"), (signal.SIGTERM, "SIGTERM")])
+def test_serve_indexes_serves_and_stops_cleanly_at_ctrl_c_or_sigterm(tmp_path, stop, said):
     import socket
     import urllib.request
 
@@ -459,12 +460,13 @@ def test_serve_indexes_serves_and_stops_quietly_at_ctrl_c(tmp_path):
         assert "1 article" in "".join(lines)  # it indexed the folder first
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as page:  # ready means serving
             assert page.status == 200 and "Verbatim" in page.read().decode()
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         out, err = proc.communicate(timeout=60)
     finally:
         proc.kill()
-    assert proc.returncode == 130 and out == ""  # nothing on stdout: Gradio's "Keyboard interruption…" is gone
-    assert err.strip().endswith("interrupted") and "Traceback" not in err
+    # Stopping is how a server ends: exit 0 and a line, as for `qa index --watch`.
+    assert proc.returncode == 0 and out == ""  # nothing on stdout: Gradio's "Keyboard interruption…" is gone
+    assert err.strip().endswith(f"Chat stopped ({said}).") and "Traceback" not in err
 
 
 def test_serve_no_index_reaches_serve_as_update_false(monkeypatch, tmp_path):

@@ -179,7 +179,7 @@ def build_index(
             vector_index=manifest.vector_index.factory,
         )
 
-    with _build_lock(index_dir, wait):
+    with _build_lock(index_dir, wait, progress):
         _remove_leftovers(index_dir, keep=None)
         previous, live, reason = _previous_generation(index_dir, wanted, full, seen)
         if current_generation(index_dir) != read_against:
@@ -254,12 +254,19 @@ def _write_failure(exc: BaseException) -> str | None:
 
 
 @contextmanager
-def _build_lock(index_dir: Path, wait: float) -> Iterator[None]:
+def _build_lock(index_dir: Path, wait: float, progress: bool = False) -> Iterator[None]:
     from filelock import FileLock, Timeout
 
     lock = FileLock(str(index_dir / LOCK_FILE))
     try:
-        lock.acquire(timeout=wait)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            if not wait:
+                raise
+            if progress:  # a wait of minutes must not look like a hang
+                print(f"Waiting up to {wait:g} s for another build of {index_dir}/ to finish…", file=sys.stderr)
+            lock.acquire(timeout=wait)
     except Timeout:
         waited = f" (waited {wait:g} s)" if wait else ""
         raise IndexLockedError(

@@ -171,7 +171,7 @@ def test_bad_files_are_reported_and_the_rest_indexed(settings, fake):
     assert again.warnings == first.warnings
 
 
-def test_second_build_refuses_while_the_first_holds_the_lock(settings, fake):
+def test_second_build_refuses_while_the_first_holds_the_lock(settings, fake, capsys):
     from filelock import FileLock
 
     settings.index_dir.mkdir(parents=True)
@@ -182,9 +182,12 @@ def test_second_build_refuses_while_the_first_holds_the_lock(settings, fake):
             build_index(settings, encoder=fake, progress=False)
         with pytest.raises(IndexLockedError, match=r"is running \(waited 0\.2 s\)"):
             build_index(settings, encoder=fake, progress=False, wait=0.2)
+        assert "Waiting" not in capsys.readouterr().err  # progress=False: nothing said
         threading.Timer(0.5, lock.release).start()
-        report = build_index(settings, encoder=fake, progress=False, wait=10)  # waits, then builds
+        report = build_index(settings, encoder=fake, progress=True, wait=10)  # waits, then builds
         assert report.counts.articles == 4
+        said = capsys.readouterr().err
+        assert f"Waiting up to 10 s for another build of {settings.index_dir}/ to finish…" in said
     finally:
         if lock.is_locked:
             lock.release()

@@ -340,6 +340,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _plain(number: float) -> str:
+    """1000000000 as "1,000,000,000" and 0.001 as "0.001": never "1e+09".
+
+    Example:
+        >>> _plain(10**9), _plain(0.001), _plain(86400)
+        ('1,000,000,000', '0.001', '86,400')
+    """
+    return f"{int(number):,}" if number == int(number) else f"{number:,.6f}".rstrip("0")
+
+
 def _number(kind: type[int] | type[float], low: float, high: float) -> Callable[[str], Any]:
     """An argparse type: a number of `kind` from `low` to `high` (NaN and infinity refused).
 
@@ -355,7 +365,7 @@ def _number(kind: type[int] | type[float], low: float, high: float) -> Callable[
         except ValueError:
             value = None
         if value is None or not low <= value <= high:  # NaN compares false
-            raise argparse.ArgumentTypeError(f"{text!r} is not {word} from {low:g} to {high:g}")
+            raise argparse.ArgumentTypeError(f"{text!r} is not {word} from {_plain(low)} to {_plain(high)}")
         return value
 
     return parse

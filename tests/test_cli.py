@@ -500,13 +500,14 @@ def test_sources_name_the_pages_a_pdf_is_cited_on(capsys):
 @pytest.mark.parametrize(
     ("args", "problem"),
     [
-        (["ask", "tariffs", "-k", "999999999"], "argument -k: '999999999' is not a whole number from 1 to 1000"),
+        (["ask", "tariffs", "-k", "999999999"], "argument -k: '999999999' is not a whole number from 1 to 1,000"),
         (["ask", "tariffs", "--sentences", "0"], "argument --sentences: '0' is not a whole number from 1 to 10"),
-        (["index", "--wait", "nan"], "argument --wait: 'nan' is not a number from 0 to 86400"),
-        (["index", "--max-file-mb", "inf"], "argument --max-file-mb: 'inf' is not a number from 0.001 to 1e+06"),
-        (["serve", "--port", "70000"], "argument --port: '70000' is not a whole number from 1 to 65535"),
+        (["index", "--wait", "nan"], "argument --wait: 'nan' is not a number from 0 to 86,400"),
+        (["index", "--max-file-mb", "inf"], "argument --max-file-mb: 'inf' is not a number from 0.001 to 1,000,000"),
+        (["serve", "--port", "70000"], "argument --port: '70000' is not a whole number from 1 to 65,535"),
+        (["eval", "q.jsonl", "--limit", "0"], "argument --limit: '0' is not a whole number from 1 to 1,000,000,000"),
         (["index", "--ray", "--ray-workers", "-3"], "argument --ray-workers: '-3' is not a whole number from 1"),
-        (["index", "--watch", "--debounce", "-1"], "argument --debounce: '-1' is not a number from 0.05 to 3600"),
+        (["index", "--watch", "--debounce", "-1"], "argument --debounce: '-1' is not a number from 0.05 to 3,600"),
     ],
 )
 def test_numbers_out_of_range_are_refused_before_anything_runs(args, problem):

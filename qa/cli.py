@@ -471,6 +471,8 @@ def _ask(args: argparse.Namespace) -> int:
     from .filters import Filters, parse_date
     from .index import open_index
 
+    if args.question is not None and not args.question.strip():  # the library's words are the chat's
+        raise QAError('The question is empty: qa ask "What happened?", or no question for a conversation.')
     settings = _settings(args)
     filters = Filters(
         since=parse_date(args.since, "--since "),

@@ -304,7 +304,7 @@ def test_flags_that_do_not_go_together_are_usage_errors_before_any_work(tmp_path
     "args, message",
     [
         (["ask", "anything", "--index", "/nonexistent/idx"], "No index in /nonexistent/idx/"),
-        (["ask", "  ", "--index", "{index}"], "Please type a question"),
+        (["ask", "  ", "--index", "{index}"], 'The question is empty: qa ask "What happened?", or no question for'),
         (["ask", "x", "--since", "yesterday", "--index", "{index}"], "--since 'yesterday' is not a date"),
         (["index", "--articles", "/nonexistent/articles", "--index", "{index}"], "does not exist"),
         (["eval", "tests/data/squad-mini.json", "--articles", "seeds"], "brings its own articles"),

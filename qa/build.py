@@ -66,6 +66,7 @@ from .store.manifest import (
     settings_fingerprint,
 )
 from .store.segments import MERGE_FRACTION, MERGE_MIN_PASSAGES, open_segments
+from .wording import shell_path
 
 CHUNK_ARTICLES = 256  # articles embedded per round: bounds memory; big enough to batch well
 ProgressCallback = Callable[[int, int], None]
@@ -350,8 +351,8 @@ def check_articles_folder(settings: Settings) -> None:
     if origin and Path(origin) != folder:
         raise OtherFolderError(
             f"The index {index_dir}/ was built from the articles in {origin}/, not {folder}/. Point --articles "
-            f"(or QA_ARTICLES) at {origin}/, or switch folders with: qa index --full --articles {folder} "
-            f"--index {index_dir}"
+            f"(or QA_ARTICLES) at {origin}/, or switch folders with: qa index --full --articles {shell_path(folder)} "
+            f"--index {shell_path(index_dir)}"
         )
 
 
@@ -395,8 +396,8 @@ def _check_not_another_folder(
         raise OtherFolderError(
             f"The index {index_dir}/ was built from the articles in {origin}/; building it from {here}/ would "
             f"remove {dropped:,} of its {len(indexed.articles):,} articles. Point --articles (or QA_ARTICLES) at "
-            f"{origin}/, or replace its articles with that folder's: qa index --full --articles {here} "
-            f"--index {index_dir}"
+            f"{origin}/, or replace its articles with that folder's: qa index --full --articles {shell_path(here)} "
+            f"--index {shell_path(index_dir)}"
         )
 
 
@@ -414,8 +415,8 @@ def check_index_place(root: Path, index_dir: Path) -> None:
         if not inside or not any(part.startswith(".") for part in inside):
             raise ConfigError(
                 f"The index {index_dir}/ is inside the articles folder {root}/, so its files would be read "
-                f"as articles. Put it outside (--index {root.parent / (root.name + '-index')}) or give it a "
-                f"hidden name (--index {root / '.index'})."
+                f"as articles. Put it outside (--index {shell_path(root.parent / (root.name + '-index'))}) or give "
+                f"it a hidden name (--index {shell_path(root / '.index')})."
             )
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from . import __version__
 from .config import Settings, given_settings, load_settings
 from .errors import IndexCorruptError, QAError
-from .wording import counted
+from .wording import counted, shell_path
 
 if TYPE_CHECKING:  # the commands import what they need when they run: `qa --help` stays instant
     from .answering import Answer
@@ -648,7 +648,7 @@ def _verify_damaged(index_dir: Path, as_json: bool) -> int:
     generation = current_generation(index_dir)
     assert generation is not None  # loading found a generation, then damage in it
     problems = file_problems(generation, Manifest.read(generation, catalog=False))
-    fix = f"qa index --full --index {index_dir}"
+    fix = f"qa index --full --index {shell_path(index_dir)}"
     if as_json:
         print(
             _json({"index": str(index_dir), "generation": generation.name, "verify_problems": problems, "fix": fix}, 2)

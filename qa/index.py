@@ -40,6 +40,7 @@ from .store import (
 from .store.layout import is_base_file
 from .store.lexical import LexicalSegment
 from .store.manifest import check_compatible, file_problems, settings_fingerprint
+from .wording import shell_path
 
 
 class BaseSegment:
@@ -234,11 +235,11 @@ def load_index(
             raise IndexNotFoundError(
                 f"No index in {index_dir}/ yet: its first build is running. Try again once it is done."
             )
-        raise IndexNotFoundError(f"No index in {index_dir}/. Build it with: qa index --index {index_dir}")
+        raise IndexNotFoundError(f"No index in {index_dir}/. Build it with: qa index --index {shell_path(index_dir)}")
     if not generation.is_dir():
         raise IndexCorruptError(
             f"{index_dir / POINTER_FILE} names {generation.name}, which is missing. "
-            f"Rebuild with: qa index --full --index {index_dir}"
+            f"Rebuild with: qa index --full --index {shell_path(index_dir)}"
         )
     manifest = Manifest.read(generation)
     base = previous.base if previous is not None else None
@@ -246,7 +247,9 @@ def load_index(
         base = None
     problems = file_problems(generation, manifest, skip=is_base_file if base is not None else None)
     if problems:
-        raise IndexCorruptError(f"{generation}/{problems[0]}. Rebuild with: qa index --full --index {index_dir}")
+        raise IndexCorruptError(
+            f"{generation}/{problems[0]}. Rebuild with: qa index --full --index {shell_path(index_dir)}"
+        )
     check_compatible(manifest, wanted_fingerprint(settings, encoder), index_dir, settings.model)
     base = base or BaseSegment(generation, manifest.model.dim, manifest.vector_index.factory)
     store: StoreReader = base.store

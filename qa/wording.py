@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import shlex
+from os import PathLike
+
 
 def counted(n: int, noun: str) -> str:
     """`n` (with thousands separators) and a regular noun, plural unless n is 1.
@@ -28,3 +31,14 @@ def file_size(n_bytes: float) -> str:
     if n_bytes >= 1024:
         return f"{n_bytes / 1024:,.1f} KB"
     return f"{n_bytes:,.0f} bytes"
+
+
+def shell_path(path: str | PathLike[str]) -> str:
+    """A path as it must be typed in a command that a message suggests: quoted where the shell
+    would split or read it ("my index", "it's"), as is otherwise.
+
+    Example:
+        >>> print(shell_path("index"), shell_path("my index/news"), shell_path("it's"))
+        index 'my index/news' 'it'"'"'s'
+    """
+    return shlex.quote(str(path))

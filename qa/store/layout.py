@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import IndexCorruptError, IndexNotFoundError
+from ..wording import shell_path
 
 # 4: one name for an article's identity (`article_id`) and its publisher in the store.
 # 5: a delta segment beside the base; BM25 postings (term frequencies) instead of bm25s scores.
@@ -48,6 +49,6 @@ def current_generation(index_dir: Path) -> Path | None:
         name = ""
     if not name or "/" in name or "\\" in name or name.startswith(".") or not name.isprintable():
         raise IndexCorruptError(
-            f"{index_dir / POINTER_FILE} is damaged. Rebuild with: qa index --full --index {index_dir}"
+            f"{index_dir / POINTER_FILE} is damaged. Rebuild with: qa index --full --index {shell_path(index_dir)}"
         )
     return index_dir / name

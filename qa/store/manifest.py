@@ -20,6 +20,7 @@ from ..articles import FileStamp
 from ..config import Settings
 from ..embedding import ModelInfo
 from ..errors import IndexCorruptError, IndexMismatchError
+from ..wording import shell_path
 from .layout import CATALOG_FILE, CHUNKER, FORMAT_VERSION, MANIFEST_FILE
 
 
@@ -114,7 +115,7 @@ class Manifest:
         damaged or foreign file.
         """
         path = generation / MANIFEST_FILE
-        rebuild = f"Rebuild with: qa index --full --index {generation.parent}"
+        rebuild = f"Rebuild with: qa index --full --index {shell_path(generation.parent)}"
         try:
             data = json.loads(path.read_bytes().decode("utf-8"))
         except FileNotFoundError:
@@ -218,7 +219,7 @@ def check_compatible(manifest: Manifest, wanted: dict[str, Any], index_dir: Path
     built = manifest.settings
     if built == wanted:
         return
-    rebuild = f"qa index --full --index {index_dir}"
+    rebuild = f"qa index --full --index {shell_path(index_dir)}"
     if built.get("model_fingerprint") != wanted["model_fingerprint"]:
         if manifest.model.name == model_name:  # the same name: its files changed
             raise IndexMismatchError(

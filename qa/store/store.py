@@ -22,6 +22,7 @@ import numpy as np
 from ..articles import Article, Source
 from ..errors import IndexCorruptError
 from ..filters import Filters
+from ..wording import shell_path
 from .manifest import Counts
 
 SCHEMA = """
@@ -459,4 +460,4 @@ def _marks(values: Sequence[Any]) -> str:
 
 
 def _rebuild(path: Path) -> str:
-    return f"Rebuild with: qa index --full --index {path.parent.parent}"
+    return f"Rebuild with: qa index --full --index {shell_path(path.parent.parent)}"

@@ -9,31 +9,101 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .answering import Answer, AnswerSentence, Citation, answer
-from .articles import SUPPORTED_SUFFIXES, Article, ReadResult, Skipped, Source, read_articles, read_file
-from .build import BuildReport, build_index, check_articles_folder
-from .config import Settings, load_settings
-from .errors import (
-    ArticleError,
-    ConfigError,
-    EncoderError,
-    FeedbackError,
-    IndexCorruptError,
-    IndexLockedError,
-    IndexMismatchError,
-    IndexNotFoundError,
-    IndexWriteError,
-    NoArticlesError,
-    OtherFolderError,
-    QAError,
-    QuestionError,
-)
-from .feedback import FEEDBACK_FILE, FeedbackRecord, append_feedback, read_feedback, record_feedback
-from .filters import Filters, parse_date
-from .index import Index, follow_index, load_index, open_index
-from .retrieval import MODES, Hit, Mode, retrieve
-from .splitting import Sentence
-from .store import ArticleInfo, Counts
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what type checkers and editors see; at run time each name loads with first use
+    from .answering import Answer, AnswerSentence, Citation, answer
+    from .articles import SUPPORTED_SUFFIXES, Article, ReadResult, Skipped, Source, read_articles, read_file
+    from .build import BuildReport, build_index, check_articles_folder
+    from .config import Settings, load_settings
+    from .errors import (
+        ArticleError,
+        ConfigError,
+        EncoderError,
+        FeedbackError,
+        IndexCorruptError,
+        IndexLockedError,
+        IndexMismatchError,
+        IndexNotFoundError,
+        IndexWriteError,
+        NoArticlesError,
+        OtherFolderError,
+        QAError,
+        QuestionError,
+    )
+    from .feedback import FEEDBACK_FILE, FeedbackRecord, append_feedback, read_feedback, record_feedback
+    from .filters import Filters, parse_date
+    from .index import Index, follow_index, load_index, open_index
+    from .retrieval import MODES, Hit, Mode, retrieve
+    from .splitting import Sentence
+    from .store import ArticleInfo, Counts
+
+_LAZY = {  # name -> module: `qa` itself imports nothing heavy, so `qa --help` and Ctrl-C at start stay instant
+    "Answer": "answering",
+    "AnswerSentence": "answering",
+    "Article": "articles",
+    "ArticleError": "errors",
+    "ArticleInfo": "store",
+    "BuildReport": "build",
+    "Citation": "answering",
+    "ConfigError": "errors",
+    "Counts": "store",
+    "EncoderError": "errors",
+    "FEEDBACK_FILE": "feedback",
+    "FeedbackError": "errors",
+    "FeedbackRecord": "feedback",
+    "Filters": "filters",
+    "Hit": "retrieval",
+    "Index": "index",
+    "IndexCorruptError": "errors",
+    "IndexLockedError": "errors",
+    "IndexMismatchError": "errors",
+    "IndexNotFoundError": "errors",
+    "IndexWriteError": "errors",
+    "MODES": "retrieval",
+    "Mode": "retrieval",
+    "NoArticlesError": "errors",
+    "OtherFolderError": "errors",
+    "QAError": "errors",
+    "QuestionError": "errors",
+    "ReadResult": "articles",
+    "SUPPORTED_SUFFIXES": "articles",
+    "Sentence": "splitting",
+    "Settings": "config",
+    "Skipped": "articles",
+    "Source": "articles",
+    "answer": "answering",
+    "append_feedback": "feedback",
+    "build_index": "build",
+    "check_articles_folder": "build",
+    "follow_index": "index",
+    "load_index": "index",
+    "load_settings": "config",
+    "open_index": "index",
+    "parse_date": "filters",
+    "read_articles": "articles",
+    "read_feedback": "feedback",
+    "read_file": "articles",
+    "record_feedback": "feedback",
+    "retrieve": "retrieval",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use (PEP 562): `from qa import answer` works
+    as ever, but `import qa.cli` does not load numpy, ONNX Runtime and the splitter."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'qa' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # once: later lookups do not come here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "FEEDBACK_FILE",

@@ -624,3 +624,15 @@ def test_a_full_output_is_one_line_that_does_not_blame_the_index(monkeypatch, ca
     assert qa.cli.main(["info"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: No space left on device (writing the output)") and "--index" not in err
+
+
+def test_the_command_starts_without_the_heavy_libraries():
+    """`qa --help` is instant and Ctrl-C in the first moments is "interrupted", not an import
+    traceback: neither `qa` nor `qa.cli` imports numpy or ONNX Runtime; a command does."""
+    import qa
+
+    probe = "import sys, qa.cli; print(sorted(m for m in ('numpy', 'onnxruntime', 'faiss') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+    assert set(qa.__all__) == set(qa._LAZY)  # every public name loads on first use
+    assert qa.retrieve.__module__ == "qa.retrieval" and qa.QAError is qa.errors.QAError

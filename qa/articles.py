@@ -127,11 +127,14 @@ class Skipped:
 
 
 class FileStamp(NamedTuple):
-    """A file as last read: size and modification time, and the ids of the articles it gave.
+    """A file as last read: size, modification and change times, and the ids of the articles it gave.
 
-    An update skips files whose size and time are unchanged (as make and git do), so a
+    An update skips files whose size and times are unchanged (as make and git do), so a
     folder of 100k articles costs 100k `stat` calls, not 100k reads. (A named tuple, not a
-    frozen dataclass: an update makes 100k of them, 4x faster.)
+    frozen dataclass: an update makes 100k of them, 4x faster.) The change time (`st_ctime`)
+    is what no copy can set: a file replaced by another of the same size and modification
+    time (`cp -p`, `tar x`, `curl -R`, `rsync -t`) is read again. 0: not recorded (indexes
+    built before it was), then size and modification time decide.
     """
 
     size: int
@@ -141,6 +144,7 @@ class FileStamp(NamedTuple):
     # read the file again still reports them, rather than seem to have fixed them.
     skipped: tuple[tuple[str, str], ...] = ()
     warnings: tuple[tuple[str, str], ...] = ()
+    ctime_ns: int = 0
 
 
 @dataclass(frozen=True)
@@ -187,9 +191,13 @@ def read_articles(
     seen: set[str] = set()
     stamps: dict[str, FileStamp] = {}
     not_read: list[str] = []
-    for rel, name, (size, mtime_ns) in files:
+    for rel, name, (size, mtime_ns, ctime_ns) in files:
         before = known.get(rel) if known else None
-        if before is not None and (before.size, before.mtime_ns) == (size, mtime_ns):
+        if (
+            before is not None
+            and (before.size, before.mtime_ns) == (size, mtime_ns)
+            and before.ctime_ns in (0, ctime_ns)
+        ):
             fresh = [a for a in before.articles if a not in seen]
             seen.update(fresh)
             not_read.extend(fresh)
@@ -225,6 +233,7 @@ def read_articles(
                 tuple(kept),
                 tuple((x.path, x.reason) for x in result.skipped),
                 tuple((x.path, x.reason) for x in result.warnings),
+                ctime_ns,
             )
     return ReadResult(tuple(articles), tuple(skipped), tuple(warnings), stamps, tuple(not_read))
 
@@ -237,11 +246,11 @@ class _Found:
     path: str  # a string, not a Path: a walk of 100k files spends seconds making Paths
     identity: tuple[int, int] | str  # (device, inode), or the real path where inodes are 0
     via_link: bool  # reached through a symbolic link (to it, or to a folder above it)
-    stamp: tuple[int, int]  # size, modification time (ns)
+    stamp: tuple[int, int, int]  # size, modification and change times (ns)
 
 
-def _find_files(root: Path, follow_links: bool) -> tuple[list[tuple[str, str, tuple[int, int]]], list[Skipped]]:
-    """The files to read under `root` as (rel, path, (size, mtime_ns)), sorted, and the entries passed over.
+def _find_files(root: Path, follow_links: bool) -> tuple[list[tuple[str, str, tuple[int, int, int]]], list[Skipped]]:
+    """The files to read under `root` as (rel, path, (size, mtime_ns, ctime_ns)), sorted, and the entries passed over.
 
     The walk is explicit (os.scandir, never following a link without checking it first)
     because `Path.rglob` follows folder links in some Python versions and not in others.
@@ -284,7 +293,13 @@ def _find_files(root: Path, follow_links: bool) -> tuple[list[tuple[str, str, tu
                 continue
             if not is_link and stat.S_ISREG(info.st_mode) and info.st_ino:  # the common case, kept cheap
                 found.append(
-                    _Found(rel, entry.path, (info.st_dev, info.st_ino), via_link, (info.st_size, info.st_mtime_ns))
+                    _Found(
+                        rel,
+                        entry.path,
+                        (info.st_dev, info.st_ino),
+                        via_link,
+                        (info.st_size, info.st_mtime_ns, info.st_ctime_ns),
+                    )
                 )
                 continue
             path = Path(entry.path)
@@ -314,7 +329,15 @@ def _find_files(root: Path, follow_links: bool) -> tuple[list[tuple[str, str, tu
                     subfolders.append((path, rel, real, via_link or is_link))
             elif stat.S_ISREG(info.st_mode):
                 identity = (info.st_dev, info.st_ino) if info.st_ino else str(real)
-                found.append(_Found(rel, entry.path, identity, via_link or is_link, (info.st_size, info.st_mtime_ns)))
+                found.append(
+                    _Found(
+                        rel,
+                        entry.path,
+                        identity,
+                        via_link or is_link,
+                        (info.st_size, info.st_mtime_ns, info.st_ctime_ns),
+                    )
+                )
             else:
                 problems.append(Skipped(rel, "not a regular file (a device, pipe or socket); not read"))
         stack.extend(reversed(subfolders))  # listed in name order, so the first of two links to one folder wins

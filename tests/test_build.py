@@ -406,6 +406,28 @@ def test_an_update_reads_only_files_whose_size_or_time_changed(settings, fake, m
     assert len(read) == 5 and report.counts.articles == 5
 
 
+def test_a_file_swapped_for_one_of_the_same_size_and_time_is_read_again(settings, fake, tmp_path):
+    """`cp -p`, `tar x` and `rsync -t` keep the modification time; the change time they cannot."""
+    build_index(settings, encoder=fake, progress=False)
+    volcano = settings.articles_dir / "volcano.txt"
+    stamp = volcano.stat()
+    edited = tmp_path / "volcano.txt"
+    edited.write_text(volcano.read_text().replace("4,000", "5,000"))  # same size
+    os.utime(edited, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # and the same time, as cp -p leaves it
+    os.replace(edited, volcano)
+    assert (volcano.stat().st_size, volcano.stat().st_mtime_ns) == (stamp.st_size, stamp.st_mtime_ns)
+    report = build_index(settings, encoder=fake, progress=False)
+    assert report.updated == ("volcano.txt",)
+    assert "5,000" in load_index(settings.index_dir, settings, encoder=fake).article_text("volcano.txt")
+
+
+def test_a_catalog_written_before_change_times_were_kept_still_skips_unchanged_files():
+    from qa.store.manifest import _sources
+
+    old = {"paths": ["a.txt"], "bytes": [10], "mtime_ns": [5], "articles": [["a.txt"]]}
+    assert _sources(old)["a.txt"].ctime_ns == 0  # 0: not recorded, so size and time decide
+
+
 def test_files_skipped_as_unchanged_are_read_after_all_when_the_index_is_rebuilt(settings, fake, monkeypatch):
     build_index(settings, encoder=fake, progress=False)
     (settings.articles_dir / "ferry.txt").write_text("title: Ferry\n\nA storm hit the harbour.")

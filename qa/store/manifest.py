@@ -174,6 +174,7 @@ class Manifest:
                 "paths": list(self.sources),
                 "bytes": [s.size for s in self.sources.values()],
                 "mtime_ns": [s.mtime_ns for s in self.sources.values()],
+                "ctime_ns": [s.ctime_ns for s in self.sources.values()],
                 "articles": [list(s.articles) for s in self.sources.values()],
                 "skipped": [[list(x) for x in s.skipped] for s in self.sources.values()],
                 "warnings": [[list(x) for x in s.warnings] for s in self.sources.values()],
@@ -187,14 +188,15 @@ class Manifest:
 
 def _sources(columns: dict[str, list[Any]]) -> dict[str, FileStamp]:
     paths, sizes, times, ids = (columns[k] for k in ("paths", "bytes", "mtime_ns", "articles"))
-    # Catalogs written before files kept their problems have no such columns.
+    # Catalogs written before files kept their problems (or change times) have no such columns.
     skipped = columns.get("skipped") or [[]] * len(paths)
     warnings = columns.get("warnings") or [[]] * len(paths)
-    if not len(paths) == len(sizes) == len(times) == len(ids) == len(skipped) == len(warnings):
+    changed = columns.get("ctime_ns") or [0] * len(paths)
+    if not len(paths) == len(sizes) == len(times) == len(ids) == len(skipped) == len(warnings) == len(changed):
         raise ValueError("source columns of different lengths")
     return {
-        path: FileStamp(size, mtime, tuple(i), tuple(map(tuple, s)), tuple(map(tuple, w)))
-        for path, size, mtime, i, s, w in zip(paths, sizes, times, ids, skipped, warnings)
+        path: FileStamp(size, mtime, tuple(i), tuple(map(tuple, s)), tuple(map(tuple, w)), ctime)
+        for path, size, mtime, i, s, w, ctime in zip(paths, sizes, times, ids, skipped, warnings, changed)
     }
 
 

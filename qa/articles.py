@@ -201,7 +201,7 @@ def read_articles(
             fresh = [a for a in before.articles if a not in seen]
             seen.update(fresh)
             not_read.extend(fresh)
-            stamps[rel] = before._replace(articles=tuple(fresh))
+            stamps[rel] = before._replace(articles=tuple(fresh), ctime_ns=ctime_ns)  # recorded from now on
             skipped.extend(Skipped(*pair) for pair in before.skipped)
             warnings.extend(Skipped(*pair) for pair in before.warnings)
             continue

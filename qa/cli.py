@@ -608,6 +608,7 @@ def _info(args: argparse.Namespace) -> int:
             "fingerprint": m.fingerprint,
             "vector_index": asdict(m.vector_index),
             "segments": _segments_text(index),
+            "delta": _delta_counts(index),
             "format_version": m.format_version,
             "versions": m.versions,
         }
@@ -708,6 +709,16 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 # -- printing ------------------------------------------------------------------------------------------
+
+
+def _delta_counts(index: Index) -> dict[str, int] | None:
+    """The delta of recent changes as numbers (`qa info --json`), or None for a base alone."""
+    from .store import SegmentedStore
+
+    if not isinstance(index.store, SegmentedStore):
+        return None
+    delta = index.store.delta.counts()
+    return {"articles": delta.articles, "passages": delta.passages, "base_articles_replaced": len(index.store.removed)}
 
 
 def _segments_text(index: Index) -> str:

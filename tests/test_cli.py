@@ -255,6 +255,9 @@ def test_info_shows_the_delta_of_recent_changes(cli_index, tmp_path):
     info = run("info", "--index", str(tmp_path / "index"), "--verify")
     assert "base + delta of recent changes (1 article, 1 passage; 1 base article replaced or removed)" in info.stdout
     assert "holds        1 article, 1 passage, 1 sentence" in info.stdout and "match the manifest" in info.stdout
+    described = json.loads(run("info", "--index", str(tmp_path / "index"), "--json").stdout)
+    assert described["delta"] == {"articles": 1, "passages": 1, "base_articles_replaced": 1}
+    assert json.loads(run("info", "--index", str(cli_index[1]), "--json").stdout)["delta"] is None
 
 
 @pytest.mark.model

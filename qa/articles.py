@@ -249,6 +249,11 @@ class _Found:
     stamp: tuple[int, int, int]  # size, modification and change times (ns)
 
 
+def _stamp(info: os.stat_result) -> tuple[int, int, int]:
+    """What an update compares to tell a file unchanged (see `FileStamp`)."""
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns
+
+
 def _find_files(root: Path, follow_links: bool) -> tuple[list[tuple[str, str, tuple[int, int, int]]], list[Skipped]]:
     """The files to read under `root` as (rel, path, (size, mtime_ns, ctime_ns)), sorted, and the entries passed over.
 
@@ -298,7 +303,7 @@ def _find_files(root: Path, follow_links: bool) -> tuple[list[tuple[str, str, tu
                         entry.path,
                         (info.st_dev, info.st_ino),
                         via_link,
-                        (info.st_size, info.st_mtime_ns, info.st_ctime_ns),
+                        _stamp(info),
                     )
                 )
                 continue
@@ -335,7 +340,7 @@ def _find_files(root: Path, follow_links: bool) -> tuple[list[tuple[str, str, tu
                         entry.path,
                         identity,
                         via_link or is_link,
-                        (info.st_size, info.st_mtime_ns, info.st_ctime_ns),
+                        _stamp(info),
                     )
                 )
             else:

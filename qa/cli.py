@@ -87,8 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a console that cannot show "—" gets "?", not a traceback
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="replace")
-    with _noting_interrupts() as interrupted:
-        return _run(args, interrupted)
+    with _noting_interrupts():
+        return _run(args)
 
 
 def _flags_in_conflict(args: argparse.Namespace) -> str:
@@ -103,14 +103,14 @@ def _flags_in_conflict(args: argparse.Namespace) -> str:
     return ""
 
 
-def _run(args: argparse.Namespace, interrupted: list[int]) -> int:
+def _run(args: argparse.Namespace) -> int:
     """Run the command; every error a user can cause becomes one line and an exit status."""
     try:
         status = int(args.run(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here, not in a traceback at exit
         return status
     except QAError as exc:
-        if interrupted:  # Ctrl-C inside a C extension (ONNX Runtime loading) came back as its error
+        if _INTERRUPTS:  # Ctrl-C inside a C extension (ONNX Runtime loading) came back as its error
             return _interrupted()
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -140,29 +140,29 @@ _INTERRUPTS: list[int] = []  # Ctrl-C noted while a command runs (see _noting_in
 
 
 @contextlib.contextmanager
-def _noting_interrupts() -> Iterator[list[int]]:
-    """Ctrl-C raises KeyboardInterrupt as always, and is noted: an interrupt that a C extension
-    turned into its own error (ONNX Runtime reports "initialization failed", which reads as
-    a damaged model cache) is still an interrupt. Only the main thread may set the handler."""
-    seen = _INTERRUPTS
-    seen.clear()
+def _noting_interrupts() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt as always, and is noted in `_INTERRUPTS`: an interrupt
+    that a C extension turned into its own error (ONNX Runtime reports "initialization
+    failed", which reads as a damaged model cache) is still an interrupt. Only the main
+    thread may set the handler."""
+    _INTERRUPTS.clear()
 
     def note(signum: int, frame: object) -> None:
-        seen.append(signum)
+        _INTERRUPTS.append(signum)
         raise KeyboardInterrupt
 
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started ignoring it (`nohup`, a background job)
-        yield seen
+        yield
         return
     try:
         previous = signal.signal(signal.SIGINT, note)
     except ValueError:
-        yield seen
+        yield
         return
     try:
-        yield seen
+        yield
     finally:
-        if not seen:  # after an interrupt, SIGINT stays ignored (see _interrupted)
+        if not _INTERRUPTS:  # after an interrupt, SIGINT stays ignored (see _interrupted)
             signal.signal(signal.SIGINT, previous)
 
 
@@ -556,15 +556,14 @@ def _conversation(args: argparse.Namespace, filters: Filters, index: Index) -> i
         if question == "/new":
             history = []
             continue
+        shown = question.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # bad bytes as �
         if not args.json and not interactive:
-            shown = question.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # bad bytes as �
             print(f"question: {shown}")
         try:
             result = _ask_one(args, question, filters, index, history, indent=None)
         except QAError as exc:
             print(f"error: {exc}" if interactive else f"error: line {number}: {exc}", file=sys.stderr, flush=True)
             if args.json:
-                shown = question.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
                 print(_json({"question": shown, "found": False, "error": str(exc)}, None), flush=True)
             failed = True
             continue
@@ -723,14 +722,12 @@ def _delta_counts(index: Index) -> dict[str, int] | None:
 
 def _segments_text(index: Index) -> str:
     """The index's segments: the base alone, or the base and a delta of recent changes."""
-    from .store import SegmentedStore
-
-    if not isinstance(index.store, SegmentedStore):
+    delta = _delta_counts(index)
+    if delta is None:
         return "one (no changes since the last merge)"
-    delta = index.store.delta.counts()
     return (
-        f"base + delta of recent changes ({counted(delta.articles, 'article')}, "
-        f"{counted(delta.passages, 'passage')}; {counted(len(index.store.removed), 'base article')} "
+        f"base + delta of recent changes ({counted(delta['articles'], 'article')}, "
+        f"{counted(delta['passages'], 'passage')}; {counted(delta['base_articles_replaced'], 'base article')} "
         "replaced or removed); merged into the base when the delta grows past 5% of it"
     )
 

@@ -202,10 +202,11 @@ def watch_index(
                 else:
                     log(batch_line(Batch(dt.datetime.now(), (), report, initial=True)))
             building = False
-            how = f"polling every {POLL_SECONDS:g} s" if polling or _polling_forced() else "file events"
+            forced = not polling and _polling_forced()
+            how = f"polling every {POLL_SECONDS:g} s" if polling or forced else "file events"
             if filesystem and is_network_filesystem(filesystem):
                 how += f" (network file system {filesystem})"
-            elif not polling and _polling_forced():
+            elif forced:
                 how += " (WATCHFILES_FORCE_POLLING)"
             log(
                 f"{_stamp(dt.datetime.now())}  watching {root_real}/ with {how}; a batch is indexed "

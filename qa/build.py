@@ -410,14 +410,25 @@ def check_index_place(root: Path, index_dir: Path) -> None:
     Example:
         >>> check_index_place(Path("/news"), Path("/news/.index"))  # hidden: never read, never watched
     """
-    if index_dir == root or root in index_dir.parents:
-        inside = index_dir.relative_to(root).parts
-        if not inside or not any(part.startswith(".") for part in inside):
-            raise ConfigError(
-                f"The index {index_dir}/ is inside the articles folder {root}/, so its files would be read "
-                f"as articles. Put it outside (--index {shell_path(root.parent / (root.name + '-index'))}) or give "
-                f"it a hidden name (--index {shell_path(root / '.index')})."
-            )
+    if read_as_articles(root, index_dir):
+        raise ConfigError(
+            f"The index {index_dir}/ is inside the articles folder {root}/, so its files would be read "
+            f"as articles. Put it outside (--index {shell_path(root.parent / (root.name + '-index'))}) or give "
+            f"it a hidden name (--index {shell_path(root / '.index')})."
+        )
+
+
+def read_as_articles(root: Path, folder: Path) -> bool:
+    """Would a build of the articles in `root` read the files of `folder`? It does for
+    `root` itself and every folder under it but hidden ones (both paths resolved).
+
+    Example:
+        >>> read_as_articles(Path("/news"), Path("/news/2024")), read_as_articles(Path("/news"), Path("/news/.index"))
+        (True, False)
+    """
+    if folder != root and root not in folder.parents:
+        return False
+    return not any(part.startswith(".") for part in folder.relative_to(root).parts)
 
 
 def _known_files(index_dir: Path, full: bool, seen: dict[Path, Manifest]) -> dict[str, FileStamp]:

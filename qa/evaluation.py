@@ -47,11 +47,12 @@ import numpy as np
 from .answering import Answer, answer
 from .config import Settings
 from .embedding import Encoder
-from .errors import OtherFolderError, QAError
+from .errors import ConfigError, OtherFolderError, QAError
 from .feedback import FEEDBACK_FILE
 from .index import Index, load_index
 from .reader import Reader
 from .retrieval import Hit, Mode, retrieve
+from .wording import shell_path
 
 K_MAX = 10
 METRICS = (
@@ -262,7 +263,7 @@ def evaluate_file(
         >>> report = evaluate_file("tests/data/squad-mini.json", load_settings(), limit=10)  # doctest: +SKIP
         >>> report.metrics["hybrid"]["recall@5"]  # doctest: +SKIP
     """
-    from .build import build_index
+    from .build import build_index, read_as_articles
 
     path = Path(path)
     if not path.exists():
@@ -296,6 +297,17 @@ def evaluate_file(
             with open(articles / f"{question_set.kind}.jsonl", "w", encoding="utf-8") as out:
                 out.writelines(json.dumps(r) + "\n" for r in question_set.records)
             target = Path(index_dir) if index_dir else tmp_path / "index"
+            # The kept index must not land in the user's own articles folder, where their next
+            # `qa index` would read its files as articles.
+            articles_root = Path(settings.articles_dir).resolve()
+            if read_as_articles(articles_root, target.resolve()):
+                where = "" if target.resolve() == articles_root else f"{target}/, inside "
+                raise ConfigError(
+                    f"qa eval would keep {path.name}'s index in {where}the articles folder "
+                    f"{settings.articles_dir}/, where qa index would read its files as articles. Pass a folder "
+                    f"of its own (--index {shell_path(Path(path.stem + '-index'))}), or leave --index out for a "
+                    "temporary one."
+                )
             if progress:  # embedding thousands of articles takes minutes; say so before it starts
                 where = f"into {target}/ (kept for later runs)" if index_dir else "temporarily (--index DIR keeps it)"
                 print(f"Indexing the {len(question_set.records):,} articles of {path.name} {where}", file=sys.stderr)

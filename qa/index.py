@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from .build import build_running
+from .articles import SUPPORTED_SUFFIXES
+from .build import build_running, read_as_articles
 from .config import Settings, settings_or_default
 from .embedding import Encoder
 from .errors import ConfigError, IndexCorruptError, IndexNotFoundError
@@ -201,6 +202,29 @@ class Index:
             self.store.close()
 
 
+def _no_index_here(index_dir: Path, settings: Settings) -> str:
+    """Why `index_dir` has no index, with a command that works: a folder of articles (the
+    articles folder itself, most often) is no place for one, so `qa index --index` there
+    would be refused."""
+    articles = Path(settings.articles_dir).resolve()
+    here = index_dir.resolve()
+    if read_as_articles(articles, here):
+        where = "the articles folder" if here == articles else f"inside the articles folder {settings.articles_dir}/"
+        elsewhere = shell_path(articles.parent / (articles.name + "-index"))
+        return (
+            f"No index in {index_dir}/: it is {where}, and an index is kept outside it. Build one outside it "
+            f"with qa index --index {elsewhere}, then pass --index {elsewhere}."
+        )
+    article = next((p for p in sorted(index_dir.glob("*")) if p.suffix.lower() in SUPPORTED_SUFFIXES), None)
+    if article is not None:
+        return (
+            f"No index in {index_dir}/, which holds articles ({article.name}). To answer from them, index them "
+            f"into a folder of their own: qa index --articles {shell_path(index_dir)} "
+            f"--index {shell_path(here.parent / (here.name + '-index'))}, then pass that --index."
+        )
+    return f"No index in {index_dir}/. Build it with: qa index --index {shell_path(index_dir)}"
+
+
 def load_index(
     path: Path | str | None = None,
     settings: Settings | None = None,
@@ -235,7 +259,7 @@ def load_index(
             raise IndexNotFoundError(
                 f"No index in {index_dir}/ yet: its first build is running. Try again once it is done."
             )
-        raise IndexNotFoundError(f"No index in {index_dir}/. Build it with: qa index --index {shell_path(index_dir)}")
+        raise IndexNotFoundError(_no_index_here(index_dir, settings))
     if not generation.is_dir():
         raise IndexCorruptError(
             f"{index_dir / POINTER_FILE} names {generation.name}, which is missing. "

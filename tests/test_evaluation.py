@@ -115,6 +115,19 @@ def test_eval_reuses_its_index_but_never_replaces_an_index_of_other_articles(tmp
     assert load_index(settings.index_dir, settings, encoder=fake).counts.articles == held  # untouched
 
 
+def test_eval_never_keeps_its_index_in_the_articles_folder(tmp_path, fake, settings):
+    from qa.errors import ConfigError
+
+    run = {"progress": False, "encoder": fake, "reader": FakeReader(), "limit": 2}
+    before = sorted(p.name for p in settings.articles_dir.iterdir())
+    for inside in (settings.articles_dir, settings.articles_dir / "eval"):
+        with pytest.raises(ConfigError, match=r"articles folder .*of its own \(--index squad-mini-index\)"):
+            evaluate_file(FIXTURE, settings, index_dir=inside, **run)
+    assert sorted(p.name for p in settings.articles_dir.iterdir()) == before  # nothing written there
+    hidden = settings.articles_dir / ".eval-index"  # never read by qa index: allowed
+    assert evaluate_file(FIXTURE, settings, index_dir=hidden, **run).metrics["hybrid"]["questions"] == 2
+
+
 def test_eval_jsonl_questions_against_an_existing_index(tmp_path, fake, built, settings):
     questions = tmp_path / "q.jsonl"
     questions.write_text(

@@ -46,6 +46,25 @@ def test_missing_index_names_the_build_command(tmp_path):
         load_index(tmp_path / "first", Settings())
 
 
+def test_missing_index_in_a_folder_of_articles_names_a_command_that_works(tmp_path):
+    articles = tmp_path / "news"
+    (articles / "2024").mkdir(parents=True)
+    (articles / "story.txt").write_text("Title\n\nBody.")
+    settings = Settings(articles_dir=articles, index_dir=articles)
+    elsewhere = f"qa index --index {tmp_path / 'news-index'}, then pass --index {tmp_path / 'news-index'}"
+    with pytest.raises(IndexNotFoundError, match=rf"news/: it is the articles folder, .*{elsewhere}"):
+        load_index(articles, settings)
+    with pytest.raises(IndexNotFoundError, match=r"2024/: it is inside the articles folder .*news-index"):
+        load_index(articles / "2024", settings)
+    with pytest.raises(IndexNotFoundError, match=r"Build it with: qa index --index .*news/.index$"):
+        load_index(articles / ".index", settings)  # a hidden index inside is allowed (qa index never reads it)
+    other = Settings(articles_dir=tmp_path / "seeds")  # a folder of articles that is not the configured one
+    with pytest.raises(
+        IndexNotFoundError, match=r"news/, which holds articles \(story.txt\).* qa index --articles .*news --index"
+    ):
+        load_index(articles, other)
+
+
 def test_index_built_with_another_model_is_a_clear_error(settings, built):
     with pytest.raises(IndexMismatchError) as err:
         load_index(settings.index_dir, replace(settings, model="other"), encoder=FakeEncoder(name="other"))

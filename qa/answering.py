@@ -621,10 +621,11 @@ def cite(
     """Number articles by first appearance ([1] is the first sentence's article); attach
     each sentence's answer span (`spans`: sentence id -> body offsets) and, where the
     sentence leans on the one before it, that sentence as context (found in `hits`), unless
-    the answer already shows its words (a sentence it cites, before or after, or a copy of it)."""
+    the answer already shows its words (a sentence it cites, before or after, or a copy of it,
+    or the headline its sources list shows: a .txt article's first line is also its title)."""
     numbers: dict[str, int] = {}
     out: list[AnswerSentence] = []
-    shown: set[str] = {_words(s.text) for s in ordered}
+    shown: set[str] = {_words(s.text) for s in ordered} | {_words(s.hit.source.title) for s in ordered}
     for s in ordered:
         h = s.hit
         n = numbers.setdefault(h.source.article_id, len(numbers) + 1)

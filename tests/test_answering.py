@@ -85,6 +85,10 @@ def test_context_is_not_shown_when_the_answer_already_shows_its_words():
     # or cited after it: the context would show a sentence the answer cites again below
     cited = cite([in_article("a", second, 2, 0.9), in_article("a", first, 1, 0.8)])
     assert [s.text for s in cited] == [second.text, first.text] and cited[0].context is None
+    # or the sentence before is the headline, which the answer's sources list shows already
+    headline = in_article("a", second, 2, 0.9)
+    headline = replace(headline, hit=replace(headline.hit, source=replace(headline.hit.source, title=first.text)))
+    assert cite([headline])[0].context is None
 
 
 def test_mmr_drops_near_duplicates_and_weak_sentences():

@@ -170,7 +170,7 @@ def build_index(
             removed=changes.removed,
             unchanged=len(read.articles) + len(read.not_read) - len(changes.added) - len(changes.updated),
             skipped=read.skipped,
-            warnings=read.warnings,
+            warnings=read.warnings + _repeats(current, changes),
             full=bool(full_reason),
             full_reason=full_reason,
             counts=manifest.counts,
@@ -180,6 +180,7 @@ def build_index(
             vector_index=manifest.vector_index.factory,
         )
 
+    current: dict[str, str] = {}  # article_id -> content hash of what the folder holds, once read
     with _build_lock(index_dir, wait, progress):
         _remove_leftovers(index_dir, keep=None)
         previous, live, reason = _previous_generation(index_dir, wanted, full, seen)
@@ -644,6 +645,34 @@ def _manifest(
     )
     manifest.write_catalog(work)  # first: the file list below hashes it with the others
     return replace(manifest, files=describe_files(work, reused))
+
+
+def _repeats(current: dict[str, str], changes: _Changes) -> tuple[Skipped, ...]:
+    """Articles this build added or updated whose text, title and date another article has
+    too (a file copied under a new name, a feed saved twice): a warning, as both are indexed
+    and an answer cites one of them. Said once, when the copy comes, not at every build.
+
+    Example:
+        >>> _repeats({"a.txt": "h1", "b.txt": "h1", "c.txt": "h2"}, _Changes(("b.txt", "c.txt"), (), ()))[0].path
+        'b.txt'
+    """
+    by_hash: dict[str, list[str]] = {}
+    for article_id in sorted(current):
+        by_hash.setdefault(current[article_id], []).append(article_id)
+    new = set(changes.added) | set(changes.updated)
+    out = []
+    for article_id in sorted(new):
+        # The one it repeats: an article indexed before, else a new one listed before it.
+        earlier = [
+            b
+            for b in by_hash.get(current.get(article_id, ""), [])
+            if b != article_id and (b not in new or b < article_id)
+        ]
+        if earlier:
+            same = min(earlier, key=lambda b: (b in new, b))
+            reason = f"the same article as {same}: both are indexed, an answer cites one (remove one to keep one copy)"
+            out.append(Skipped(article_id, reason))
+    return tuple(out)
 
 
 def _diff(old: dict[str, str], current: dict[str, str]) -> _Changes:

@@ -749,7 +749,10 @@ def _report_text(report: BuildReport) -> str:
         if len(ids) > 20:
             lines.append(f"  ... and {len(ids) - 20} more {label}")
     lines.extend(f"  skipped {s}" for s in report.skipped)
-    lines.extend(f"  warning {w}" for w in report.warnings)
+    # A feed saved twice repeats hundreds of articles: the first 20 say what is wrong.
+    lines.extend(f"  warning {w}" for w in report.warnings[:20])
+    if len(report.warnings) > 20:
+        lines.append(f"  ... and {len(report.warnings) - 20} more warnings")
     return "\n".join(lines)
 
 

@@ -171,6 +171,21 @@ def test_bad_files_are_reported_and_the_rest_indexed(settings, fake):
     assert again.warnings == first.warnings
 
 
+def test_an_article_added_twice_is_indexed_and_warned_about_once(settings, fake):
+    first = build_index(settings, encoder=fake, progress=False)
+    assert first.warnings == ()  # the fixture's articles are all different
+    original = sorted(p for p in settings.articles_dir.iterdir() if p.suffix == ".txt")[0]
+    (settings.articles_dir / "zz-copy.txt").write_bytes(original.read_bytes())
+    (settings.articles_dir / "aa-copy.txt").write_bytes(original.read_bytes())
+    report = build_index(settings, encoder=fake, progress=False)
+    assert [(w.path, w.reason.split(":")[0]) for w in report.warnings] == [
+        ("aa-copy.txt", f"the same article as {original.name}"),  # the copy names the one indexed before
+        ("zz-copy.txt", f"the same article as {original.name}"),
+    ]
+    assert report.counts.articles == first.counts.articles + 2  # both still indexed
+    assert build_index(settings, encoder=fake, progress=False).warnings == ()  # said when the copy came
+
+
 def test_second_build_refuses_while_the_first_holds_the_lock(settings, fake, capsys):
     from filelock import FileLock
 

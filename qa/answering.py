@@ -84,7 +84,8 @@ READER_CONFIDENCE_BIAS = -7.593
 
 # A sentence that leans on the one before it: it opens with a pronoun or "The <noun>" for
 # something named earlier, or quotes someone introduced that way.
-_LEANING = re.compile(r"^\W*(?:(?i:he|she|it|its|they|their|his|her)\b|(?:The|This|That|These|Those)\s+[a-z])")
+_PRONOUN_FIRST = re.compile(r"^\W*(?i:he|she|it|its|they|their|his|her)\b")
+_DESCRIPTION_FIRST = re.compile(r"^\W*(?:The|This|That|These|Those)\s+(?=[a-z])")
 _QUOTED_BY_SOMEONE_NAMED_BEFORE = re.compile(
     r"^\W*[\"“‘'].*?[\"”’'],?\s+(?:he|she|they|it|the\s+[a-z]+)\s+(?:said|says|added|wrote|told)\b"
 )
@@ -716,8 +717,15 @@ def leans_on_previous(sentence: str) -> bool:
     Example:
         >>> leans_on_previous("The company said it would appeal."), leans_on_previous("Apple said it would appeal.")
         (True, False)
+        >>> leans_on_previous("The clash between Yukos and the Kremlin came to a head last year.")
+        False
     """
-    return bool(_LEANING.match(sentence) or _QUOTED_BY_SOMEONE_NAMED_BEFORE.search(sentence[:400]))
+    if _PRONOUN_FIRST.match(sentence) or _QUOTED_BY_SOMEONE_NAMED_BEFORE.search(sentence[:400]):
+        return True
+    described = _DESCRIPTION_FIRST.match(sentence)
+    # "The company said ..." leans on a name given before; "The clash between Yukos and the
+    # Kremlin ..." or "The mayor of Springfield ..." names what it is about within a few words.
+    return described is not None and not any(w[:1].isupper() for w in sentence[described.end() :].split()[:5])
 
 
 def _sentence_before(s: ScoredSentence, hits: Sequence[Hit]) -> Sentence | None:

@@ -444,6 +444,10 @@ def test_a_sentence_leaning_on_the_one_before_brings_it_as_context(built, monkey
     assert leans_on_previous('"We are pleased," the retailer said in a statement.')
     assert not leans_on_previous("The Fed raised rates.") and not leans_on_previous("Apple said it would appeal.")
     assert not leans_on_previous("Thereafter prices rose.")
+    # a description that names its subject within a few words stands alone
+    assert not leans_on_previous("The clash between Yukos and the Kremlin came to a head last year.")
+    assert not leans_on_previous("The mayor of Springfield is Joe Quimby.")
+    assert leans_on_previous("The forward joined last summer from Lyon.")  # Lyon is not its subject
     monkeypatch.setattr(built, "settings", replace(built.settings, abstain_below=0.0))
     result = answer("Which striker scored twice?", index=built, max_sentences=1)
     lead = result.sentences[0]

@@ -7,7 +7,8 @@ reader and with `fast=True`:
 - squad: open retrieval over all 2,067 dev paragraphs, all 10,570 questions (or --limit):
   sentence hit@1/@3, span EM/F1, abstention, latency.
 - news: RealTime QA 2023, 300 questions over its 771 articles: the answer string in the
-  first cited sentence / in any cited sentence / inside the highlighted span.
+  first cited sentence / in any cited sentence / inside the highlighted span; and in the
+  first sentence or the earlier sentence the chat shows as its context (shown@1).
 - unanswerable: the same questions asked where their article is absent: news questions
   over the 300 distractor articles only (none holds an answer), and SQuAD dev questions of
   the odd-numbered Wikipedia articles over an index of the even-numbered ones. Share of
@@ -124,6 +125,7 @@ def main() -> None:
                     path,
                     m.get("sentence_hit@1"),
                     m.get("sentence_hit@3"),
+                    m.get("answer_shown@1"),
                     m.get("span_em"),
                     m.get("span_f1"),
                     m.get("answer_in_span"),
@@ -132,7 +134,11 @@ def main() -> None:
                     m.get("p95_ms"),
                 ]
             )
-    print(table(rows, ["set", "hit@1", "hit@3", "span EM", "span F1", "in span", "abstained", "p50 ms", "p95 ms"]))
+    print(
+        table(
+            rows, ["set", "hit@1", "hit@3", "shown@1", "span EM", "span F1", "in span", "abstained", "p50 ms", "p95 ms"]
+        )
+    )
     for name, m in results.get("unanswerable", {}).items():
         print(name, {k: v for k, v in m.items()})
     name = "answers" if not args.limit else f"answers-limit{args.limit}"

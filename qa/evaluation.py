@@ -22,7 +22,9 @@ with sentence hit@1 it tells a wrong article from a wrong sentence), sentence hi
 (a gold answer occurs in the first / any of the first three sentences of the answer; an
 abstention is a miss), span EM/F1 (the reader's span of the first sentence against the
 gold answers, official SQuAD v1.1 normalisation; 0 without a span) and answer-in-span (a
-gold answer inside that span), the abstention rate, and the latency of a whole answer,
+gold answer inside that span), answer shown@1 (a gold answer in the first sentence or the
+earlier sentence shown as its context, as the chat shows it: beside sentence hit@1, which
+counts the cited sentence alone), the abstention rate, and the latency of a whole answer,
 p50 and p95. Passages come from `retrieve()` and answers from `answer()`: what every
 caller gets.
 """
@@ -66,6 +68,7 @@ METRICS = (
     "span_em",
     "span_f1",
     "answer_in_span",
+    "answer_shown@1",
     "abstained",
     "p50_ms",
     "p95_ms",
@@ -442,9 +445,20 @@ def _score(q: EvalQuestion, hits: Sequence[Hit], result: Answer, ms: float) -> t
         max((exact_match(span, a) for a in q.answers), default=0.0) if span else 0.0,
         max((f1_score(span, a) for a in q.answers), default=0.0) if span else 0.0,
         float(bool(span) and contains_answer([span], q.answers)),
+        # What the reader sees first: the first sentence with the earlier sentence shown as its
+        # context (a diagnostic beside sentence_hit@1, which counts the cited sentence alone).
+        float(contains_answer([_first_shown(result)], q.answers)),
         float(not result.found),
         ms,
     )
+
+
+def _first_shown(result: Answer) -> str:
+    """The first cited sentence as the chat shows it: after its context sentence, if any."""
+    if not result.sentences:
+        return ""
+    first = result.sentences[0]
+    return f"{first.context.text} {first.text}" if first.context is not None else first.text
 
 
 def summarise(values: Sequence[tuple[float, ...]], has_gold: bool) -> dict[str, float]:
@@ -453,13 +467,13 @@ def summarise(values: Sequence[tuple[float, ...]], has_gold: bool) -> dict[str, 
     none has them (or `has_gold` is False).
 
     Example:
-        >>> hit, miss = (1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 80.0), (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 120.0)
+        >>> hit, miss = (1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 80.0), (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 120.0)
         >>> m = summarise([hit, miss], has_gold=False)
         >>> m["sentence_hit@1"], m["abstained"], m["p50_ms"], "recall@1" in m
         (0.5, 0.5, 100.0, False)
     """
     array = np.array(values, dtype=float)
-    names = METRICS[:11]
+    names = METRICS[:12]
     columns = array[:, : len(names)]
     scored = ~np.isnan(columns)
     means = np.where(scored.any(axis=0), np.nansum(columns, axis=0) / np.maximum(scored.sum(axis=0), 1), np.nan)

@@ -64,8 +64,28 @@ def test_eval_metrics_match_hand_computed_values(tmp_path, fake, monkeypatch):
     assert m["mrr"] == pytest.approx(0.875)
     assert m["cited_article@1"] == 0.75  # q4 leads with the zebra sentence
     assert m["sentence_hit@1"] == 0.75 and m["sentence_hit@3"] == 1.0
+    assert m["answer_shown@1"] == 0.75  # no first sentence here leans on the one before it
     assert m["abstained"] == 0.0 and m["p50_ms"] > 0
     assert "recall@1" in report.table() and "bm25" in report.table()
+
+
+def test_answer_shown_counts_the_context_shown_above_the_first_sentence():
+    from qa.answering import Answer, AnswerSentence, Citation
+    from qa.evaluation import EvalQuestion, _score
+    from qa.retrieval import Source
+    from qa.splitting import Sentence
+
+    lead, before = "The retailer said it would close stores.", "Bed Bath & Beyond warned of bankruptcy."
+    source = Source("a", "Title", "a.txt", None, None)
+    citation = Citation(1, source, lead, 40, 80, before + " " + lead, 0, 80, 0.9)
+
+    def shown(context: Sentence | None) -> tuple[float, float]:
+        result = Answer("Which chain?", True, lead, (AnswerSentence(lead, citation, 0.9, None, context),), (), 0.9)
+        row = _score(EvalQuestion("Which chain?", ("Bed Bath & Beyond",)), (), result, 5.0)
+        return row[METRICS.index("sentence_hit@1")], row[METRICS.index("answer_shown@1")]
+
+    assert shown(Sentence(before, 0, 39)) == (0.0, 1.0)  # the answer is in the context the chat shows
+    assert shown(None) == (0.0, 0.0)
 
 
 def test_rows_of_each_question_summarise_to_any_subsets_metrics(tmp_path, fake):

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
-from common import DATA, RESULTS, SQUAD, WORK, require, save, table
+from common import DATA, RESULTS, SQUAD, WORK, machine, now, require, save, table
 
 from qa import Settings, build_index, load_index
 from qa.evaluation import EvalQuestion, contains_answer, evaluate_file, load_question_set, score_questions, summarise
@@ -143,12 +144,13 @@ def main() -> None:
         print(name, {k: v for k, v in m.items()})
     name = "answers" if not args.limit else f"answers-limit{args.limit}"
     previous = RESULTS / f"{name}.json"  # a partial run (--only) keeps the other sets' results
-    kept = (
-        {k: v for k, v in json.loads(previous.read_text()).items() if k in ("squad", "news", "unanswerable")}
-        if previous.exists()
-        else {}
-    )
-    print(f"saved {save(name, kept | results)}")
+    kept = json.loads(previous.read_text()) if previous.exists() else {}
+    sets = {k: v for k, v in kept.items() if k in ("squad", "news", "unanswerable")}
+    # The file's own date and command are the last run's; a partial run keeps older sets, so
+    # each set records when, where and by which command it was measured.
+    stamp = {"date": now(), "cpu": machine()["cpu"], "command": " ".join(["python", *sys.argv])}
+    measured = kept.get("measured", {}) | {k: stamp for k in results}
+    print(f"saved {save(name, sets | results | {'measured': measured})}")
 
 
 if __name__ == "__main__":

@@ -90,11 +90,16 @@ def machine() -> dict[str, Any]:
     }
 
 
+def now() -> str:
+    """The current UTC time, to the second, as benchmark results record it."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
 def save(name: str, result: dict[str, Any]) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     result = {
         "benchmark": name,
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": now(),
         "machine": machine(),
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         **result,

@@ -144,6 +144,7 @@ def build_index(
     if index_dir.exists() and not index_dir.is_dir():
         raise ArticleError(f"{index_dir} is a file, not an index folder; pass --index with a folder.")
     check_index_place(folder.resolve(), index_dir.resolve())
+    refuse_foreign_folder(index_dir)
     seen: dict[Path, Manifest] = {}  # manifests already parsed, by generation
     read_against = current_generation(index_dir)  # the build whose files `read` skips as known
     read = read_articles(
@@ -416,6 +417,35 @@ def check_index_place(root: Path, index_dir: Path) -> None:
             f"The index {index_dir}/ is inside the articles folder {root}/, so its files would be read "
             f"as articles. Put it outside (--index {shell_path(root.parent / (root.name + '-index'))}) or give "
             f"it a hidden name (--index {shell_path(root / '.index')})."
+        )
+
+
+# What an index folder holds besides its generations: the repo's index/README.md, the
+# chat's ratings (feedback.jsonl) and hidden files (.lock, .build-*, editors' and OSes' own).
+_INDEX_FOLDER_FILES = (POINTER_FILE, "README.md", "feedback.jsonl")
+
+
+def refuse_foreign_folder(index_dir: Path) -> None:
+    """Refuse to write an index into a folder that holds other files and no index yet.
+
+    A mistyped `--index ~/Documents` would otherwise mix the index's files into the user's
+    own and leave them there; an empty or new folder, or one an earlier build wrote, is fine.
+
+    Example:
+        >>> refuse_foreign_folder(Path("a-folder-that-does-not-exist-yet"))  # created by the build
+    """
+    if not index_dir.is_dir() or (index_dir / POINTER_FILE).exists():
+        return
+    foreign = sorted(
+        p.name
+        for p in index_dir.iterdir()
+        if not p.name.startswith((".", "gen-")) and p.name not in _INDEX_FOLDER_FILES
+    )
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        raise ConfigError(
+            f"{index_dir}/ holds files that are not an index ({shown}); qa writes its index into a folder "
+            f"of its own. Pass --index with a new or empty folder (e.g. --index {shell_path(index_dir / 'index')})."
         )
 
 

@@ -85,7 +85,7 @@ READER_CONFIDENCE_BIAS = -7.593
 # A sentence that leans on the one before it: it opens with a pronoun or "The <noun>" for
 # something named earlier, or quotes someone introduced that way.
 _PRONOUN_FIRST = re.compile(r"^\W*(?i:he|she|it|its|they|their|his|her)\b")
-_DESCRIPTION_FIRST = re.compile(r"^\W*(?:The|This|That|These|Those)\s+(?=[a-z])")
+_DESCRIPTION_FIRST = re.compile(r"^\W*(?:The|This|That|These|Those)\s+(?=[a-z]|\d+-year-old\b)")
 _QUOTED_BY_SOMEONE_NAMED_BEFORE = re.compile(
     r"^\W*[\"“‘'].*?[\"”’'],?\s+(?:he|she|they|it|the\s+[a-z]+)\s+(?:said|says|added|wrote|told)\b"
 )
@@ -719,6 +719,8 @@ def leans_on_previous(sentence: str) -> bool:
         (True, False)
         >>> leans_on_previous("The clash between Yukos and the Kremlin came to a head last year.")
         False
+        >>> leans_on_previous("The 27-year-old scored twice."), leans_on_previous("The 2008 crisis spread.")
+        (True, False)
     """
     if _PRONOUN_FIRST.match(sentence) or _QUOTED_BY_SOMEONE_NAMED_BEFORE.search(sentence[:400]):
         return True

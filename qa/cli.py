@@ -787,9 +787,11 @@ def _print_answer(result: Answer) -> None:
     lead = result.sentences[0] if result.sentences else None
     if lead is not None and lead.span_text:
         print(f"answer: {lead.span_text}\n")
-    if lead is not None and lead.context is not None:
-        print(textwrap.fill(f"(context: {lead.context.text})", 96))
-    print(textwrap.fill(result.text, 96))
+    # As in the chat, a sentence that leans on the one before it ("The company said ...")
+    # comes after that sentence, marked as context: it is shown, not cited.
+    shown = (f"(context: {s.context.text}) " if s.context is not None else "" for s in result.sentences)
+    text = " ".join(f"{c}{s.text} [{s.citation.n}]" for c, s in zip(shown, result.sentences)) or result.text
+    print(textwrap.fill(text, 96))
     print()
     if result.found:
         print("Sources")

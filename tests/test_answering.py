@@ -448,6 +448,8 @@ def test_a_sentence_leaning_on_the_one_before_brings_it_as_context(built, monkey
     assert not leans_on_previous("The clash between Yukos and the Kremlin came to a head last year.")
     assert not leans_on_previous("The mayor of Springfield is Joe Quimby.")
     assert leans_on_previous("The forward joined last summer from Lyon.")  # Lyon is not its subject
+    assert leans_on_previous("The 27-year-old joined last summer from Lyon.")  # news' way to say "he"
+    assert not leans_on_previous("The 2008 crisis spread to Europe.")  # a year names its subject
     monkeypatch.setattr(built, "settings", replace(built.settings, abstain_below=0.0))
     result = answer("Which striker scored twice?", index=built, max_sentences=1)
     lead = result.sentences[0]

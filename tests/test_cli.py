@@ -505,6 +505,35 @@ def test_sources_name_the_pages_a_pdf_is_cited_on(capsys):
     assert "  [1] Fuel prices  (2026-01-16 · fuel.pdf · pp. 1, 3)" in capsys.readouterr().out
 
 
+def test_every_sentence_that_leans_on_the_one_before_is_shown_after_it(capsys):
+    """`qa ask` shows context where the chat does: before each cited sentence that has one."""
+    from qa import Answer, AnswerSentence, Citation, Sentence, Source
+    from qa.cli import _print_answer
+
+    body = "Rovers won the cup. Their striker scored twice. City lost. It was their third defeat."
+    source = Source("cup.txt", "Cup final", "cup.txt", "2026-01-16")
+
+    def cited(text: str, context: str | None) -> AnswerSentence:
+        a, c = body.index(text), body.index(context) if context else 0
+        shown = Sentence(context, c, c + len(context)) if context else None
+        return AnswerSentence(
+            text, Citation(1, source, text, a, a + len(text), body, 0, len(body), 1.0), 1.0, context=shown
+        )
+
+    sentences = (
+        cited("Their striker scored twice.", "Rovers won the cup."),
+        cited("It was their third defeat.", "City lost."),
+    )
+    _print_answer(
+        Answer("Who lost?", True, "Their striker scored twice. [1] It was their third defeat. [1]", sentences, (), 0.8)
+    )
+    out = " ".join(capsys.readouterr().out.split())
+    assert (
+        "(context: Rovers won the cup.) Their striker scored twice. [1] "
+        "(context: City lost.) It was their third defeat. [1]" in out
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "problem"),
     [

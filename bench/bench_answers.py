@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-from common import DATA, RESULTS, SQUAD, WORK, machine, now, require, save, table
+from common import DATA, RESULTS, SQUAD, WORK, command, machine, now, require, save, table
 
 from qa import Settings, build_index, load_index
 from qa.evaluation import EvalQuestion, contains_answer, evaluate_file, load_question_set, score_questions, summarise
@@ -148,7 +147,7 @@ def main() -> None:
     sets = {k: v for k, v in kept.items() if k in ("squad", "news", "unanswerable")}
     # The file's own date and command are the last run's; a partial run keeps older sets, so
     # each set records when, where and by which command it was measured.
-    stamp = {"date": now(), "cpu": machine()["cpu"], "command": " ".join(["python", *sys.argv])}
+    stamp = {"date": now(), "cpu": machine()["cpu"], "command": command()}
     measured = kept.get("measured", {}) | {k: stamp for k in results}
     print(f"saved {save(name, sets | results | {'measured': measured})}")
 

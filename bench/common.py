@@ -95,13 +95,18 @@ def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
+def command() -> str:
+    """The command that is running, as benchmark results record it ("python bench_x.py --flag")."""
+    return " ".join([Path(sys.executable).name, *sys.argv])
+
+
 def save(name: str, result: dict[str, Any]) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     result = {
         "benchmark": name,
         "date": now(),
         "machine": machine(),
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "command": command(),
         **result,
     }
     path = RESULTS / f"{name}.json"

@@ -56,7 +56,7 @@ from .store import (
     Store,
     current_generation,
 )
-from .store.layout import LOCK_FILE, is_base_file
+from .store.layout import FEEDBACK_FILE, LOCK_FILE, is_base_file
 from .store.manifest import (
     FileEntry,
     VectorIndexInfo,
@@ -420,9 +420,9 @@ def check_index_place(root: Path, index_dir: Path) -> None:
         )
 
 
-# What an index folder holds besides its generations: the repo's index/README.md, the
-# chat's ratings (feedback.jsonl) and hidden files (.lock, .build-*, editors' and OSes' own).
-_INDEX_FOLDER_FILES = (POINTER_FILE, "README.md", "feedback.jsonl")
+# What an index folder holds before its first build, besides hidden files (.lock, .build-*,
+# editors' and OSes' own): the repo's index/README.md and the chat's ratings.
+_INDEX_FOLDER_FILES = ("README.md", FEEDBACK_FILE)
 
 
 def refuse_foreign_folder(index_dir: Path) -> None:

@@ -789,9 +789,12 @@ def _print_answer(result: Answer) -> None:
         print(f"answer: {lead.span_text}\n")
     # As in the chat, a sentence that leans on the one before it ("The company said ...")
     # comes after that sentence, marked as context: it is shown, not cited.
-    shown = (f"(context: {s.context.text}) " if s.context is not None else "" for s in result.sentences)
-    text = " ".join(f"{c}{s.text} [{s.citation.n}]" for c, s in zip(shown, result.sentences)) or result.text
-    print(textwrap.fill(text, 96))
+    parts = []
+    for sentence in result.sentences:
+        if sentence.context is not None:
+            parts.append(f"(context: {sentence.context.text})")
+        parts.append(f"{sentence.text} [{sentence.citation.n}]")
+    print(textwrap.fill(" ".join(parts) or result.text, 96))
     print()
     if result.found:
         print("Sources")

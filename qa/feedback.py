@@ -29,8 +29,8 @@ from typing import Any
 
 from .answering import Answer
 from .errors import FeedbackError
+from .store.layout import FEEDBACK_FILE
 
-FEEDBACK_FILE = "feedback.jsonl"
 FORMAT = 1  # bump when a field changes meaning; readers accept this version only
 
 

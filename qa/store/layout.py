@@ -19,6 +19,7 @@ MANIFEST_FILE = "manifest.json"
 CATALOG_FILE = "articles.json"  # per-article content hashes and file stamps: read by builds only
 POINTER_FILE = "CURRENT"
 LOCK_FILE = ".lock"  # held by the build running in the folder
+FEEDBACK_FILE = "feedback.jsonl"  # the chat's ratings, beside the generations (qa.feedback writes it)
 
 
 def is_base_file(name: str) -> bool:

@@ -16,7 +16,7 @@ PORT ?=
 
 .PHONY: install install-dev chat serve index test lint format bench screenshot clean-index
 
-# What the chat needs; `install-dev` adds the test tools and Ray (~600 MB more).
+# What the chat needs; `install-dev` adds the test tools, Ray and the reader's training tools (~750 MB more).
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
@@ -29,8 +29,8 @@ $(STAMP): pyproject.toml
 install-dev: $(DEV_STAMP)
 
 $(DEV_STAMP): $(STAMP)
-	@echo "Installing the test tools and Ray into $(VENV)"
-	$(BIN)/pip install --quiet $(EDITABLE) -e ".[test,cluster]"
+	@echo "Installing the test tools, Ray and the training tools into $(VENV)"
+	$(BIN)/pip install --quiet $(EDITABLE) -e ".[test,cluster,train]"
 	touch $(DEV_STAMP)
 
 index: install

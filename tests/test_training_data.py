@@ -114,3 +114,21 @@ def test_a_loosened_question_is_asked_of_the_positive_and_its_negatives_alike() 
         assert all(e.question == asked[e.title] for e in examples)
         changed += asked["Football"] != "Who won the 1998 World Cup in Paris?"
     assert changed > 10
+
+
+def test_grouped_examples_keep_each_questions_positive_and_negatives_together() -> None:
+    articles = [
+        _article("Football", "France won the 1998 World Cup in Paris. Crowds came.", "Who won in 1998?", "France"),
+        _article("Tennis", "Slovakia won the 1998 Hopman Cup. Rain fell.", "Who won the Hopman Cup?", "Slovakia"),
+        _article("Chopin", "Chopin left Warsaw in 1830. He went to Paris.", "When did Chopin leave?", "1830"),
+    ]
+    examples = make_examples(articles, random.Random(5), 3, mix={"para": 0.5, "other": 0.5}, grouped=True)
+    runs = [examples[0].group]
+    for ex in examples[1:]:
+        if ex.group != runs[-1]:
+            runs.append(ex.group)
+    assert sorted(runs) == sorted(set(runs)) and len(runs) == 3  # each question one run
+    for ex in examples:
+        assert ex.question == next(e.question for e in examples if e.kind == "pos" and e.group == ex.group)
+    firsts = [ex for i, ex in enumerate(examples) if i == 0 or ex.group != examples[i - 1].group]
+    assert {ex.kind for ex in firsts} == {"pos"}  # each run starts with its positive

@@ -69,6 +69,7 @@ class Example:
     text: str
     answer: tuple[int, int] | None  # character span in `text`; None for a negative
     kind: str  # "pos", "neg-para", "neg-article", "neg-other", "neg-retr-other", "neg-retr-article", "neg-swap"
+    group: int = -1  # the question it was drawn for (its positive and negatives share it)
 
 
 def load_squad(path: Path | str, reader: Reader) -> list[Article]:
@@ -241,6 +242,7 @@ def make_examples(
     retrieved: dict[tuple[int, int, int], tuple[list[Unit], list[Unit]]] | None = None,
     names: dict[str, list[tuple[int, str]]] | None = None,
     loosen: float = 0.0,
+    grouped: bool = False,
 ) -> list[Example]:
     """One positive per question and about `neg_ratio` negatives per positive, shuffled.
 
@@ -253,7 +255,9 @@ def make_examples(
     from `names`, see `question_names`). A window that contains any gold answer string is
     never a negative. A `loosen` share of the questions is asked as `loosen_question` makes
     it, of the positive and of its negatives. With `V1_MIX` the random draws are exactly
-    v1's; with `loosen` 0 no draw is added.
+    v1's; with `loosen` 0 no draw is added. `grouped` (v5) shuffles whole questions, so that
+    each question's positive and negatives stay next to each other (one softmax over them),
+    all grown to the positive's token budget (they share a batch: less padding).
     """
     mix = V1_MIX if mix is None else mix
     swap = mix.get("swap", 0.0)
@@ -269,25 +273,47 @@ def make_examples(
                 core = _covering(p, a, b)
                 if core is None or not gold["text"].strip():
                     continue
-                first, last = _grow(p, core[0], core[1], rng.randint(min_tokens, max_tokens), rng)
+                budget = rng.randint(min_tokens, max_tokens)
+                first, last = _grow(p, core[0], core[1], budget, rng)
                 text, offset = _window(p, first, last)
                 if loosen > 0 and rng.random() < loosen:
                     question = loosen_question(question, _window(p, core[0], core[1])[0], gold["text"], rng)
-                examples.append(Example(question, title, text, (a - offset, b - offset), "pos"))
+                group = len(examples)
+                examples.append(Example(question, title, text, (a - offset, b - offset), "pos", group))
                 n_neg = int(neg_ratio) + (rng.random() < neg_ratio - int(neg_ratio))
                 hard = retrieved.get((ai, pi, qi), ([], [])) if retrieved is not None else ([], [])
                 for _ in range(n_neg):
                     if swap > 0 and names and rng.random() < swap:
                         swapped = swap_name(question, title + "\n" + text, ai, names, rng)
                         if swapped is not None:
-                            examples.append(Example(swapped, title, text, None, "neg-swap"))
+                            examples.append(Example(swapped, title, text, None, "neg-swap", group))
                             continue
-                    neg = _negative(articles, ai, pi, core, qa["answers"], rng, min_tokens, max_tokens, rest_mix, hard)
+                    neg = _negative(
+                        articles,
+                        ai,
+                        pi,
+                        core,
+                        qa["answers"],
+                        rng,
+                        min_tokens,
+                        max_tokens,
+                        rest_mix,
+                        hard,
+                        # grouped: one budget for a question's windows, which share a batch (less padding)
+                        budget if grouped else None,
+                    )
                     if neg is not None:
                         kind, neg_text = neg  # `text` stays the positive's window, for later swaps
-                        examples.append(Example(question, title, neg_text, None, kind))
-    rng.shuffle(examples)
-    return examples
+                        examples.append(Example(question, title, neg_text, None, kind, group))
+    if not grouped:
+        rng.shuffle(examples)
+        return examples
+    groups: dict[int, list[Example]] = {}
+    for ex in examples:
+        groups.setdefault(ex.group, []).append(ex)
+    order = list(groups.values())
+    rng.shuffle(order)
+    return [ex for g in order for ex in g]
 
 
 def loosen_question(question: str, sentence: str, answer: str, rng: random.Random, drop: float = LOOSEN_DROP) -> str:
@@ -387,8 +413,10 @@ def _negative(
     max_tokens: int,
     mix: dict[str, float],
     hard: tuple[list[Unit], list[Unit]],
+    budget: int | None = None,
 ) -> tuple[str, str] | None:
-    budget = rng.randint(min_tokens, max_tokens)
+    if budget is None:
+        budget = rng.randint(min_tokens, max_tokens)
     article = articles[ai]
     retr = mix.get("retr-other", 0.0) + mix.get("retr-article", 0.0)
     # The v1 kinds' cumulative shares, rescaled to 1 (v1: 0.4, 0.8).

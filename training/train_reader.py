@@ -1,5 +1,8 @@
 """Fine-tune all-MiniLM-L6-v2 into the extractive reader of `qa/reader.py`, export, ship.
 
+Needs torch (`make install` pins the CPU build) and the `train` extra:
+`.venv/bin/pip install -e ".[train]"`.
+
 One reproducible command for the shipped reader (recipe v2, fixed seed; 94.8 min here, see
 qa/models/reader/MODEL_CARD.md):
 
@@ -36,7 +39,8 @@ Steps:
    ("the 1998 World Cup" -> "the 1998 Hopman Cup"; `training.data.swap_name`). v4 (from v2's
    weights, another fresh draw): v2's negatives, half the questions loosened.
 3. Training under a fixed token budget (v3 and v4 3M more, v2 10M, v1 6.5M tokens), length-bucketed batches
-   (little padding), bf16 autocast (avx512_bf16 makes it ~1.5x faster here), AdamW with
+   (little padding), bf16 autocast where the CPU has AVX-512 (avx512_bf16 made it ~1.5x faster
+   there; on an AVX2-only CPU bf16 is emulated, 9x slower than fp32: 51 vs 473 tokens/s, 1 thread), AdamW with
    warmup and linear decay. The word-embedding matrix is frozen (cheaper steps, and it
    stays identical to the bundled model's).
 4. Export to ONNX (opset 17), checked against torch; int8 dynamic quantization variants,
@@ -101,14 +105,21 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument(
         "--recipe",
-        choices=["v1", "v2", "v3", "v4"],
+        choices=["v1", "v2", "v3", "v4", "v5"],
         default="v2",
         help="v2 (shipped): half the negatives retrieval hard negatives, 10M tokens; v1 (the previous reader): "
         "random negatives, 6.5M tokens; v3: v2 trained on (--init) with a quarter of the negatives "
         "name-swapped questions, 3M more tokens of a fresh draw, lr 5e-5; v4: v2 trained on the same way "
-        "with half the questions loosened (words shared with the answer's sentence dropped)",
+        "with half the questions loosened (words shared with the answer's sentence dropped); v5: the shipped "
+        "reader trained on (--init, read back from its ONNX file) with shared normalization: each question's "
+        "positive and 3 negatives in one batch, one softmax over all their tokens (scores relative to each "
+        "window's null) added to the per-window loss",
     )
-    ap.add_argument("--init", help="state dict to start from (v3, v4: training/runs/reader-v2/checkpoint.pt)")
+    ap.add_argument(
+        "--init",
+        help="state dict (.pt) or reader ONNX file to start from (v3, v4: training/runs/reader-v2/checkpoint.pt; "
+        "v5: the shipped qa/models/reader/reader.onnx)",
+    )
     ap.add_argument(
         "--train-tokens", type=float, help="training budget in tokens (default: v3 and v4 3M, v2 10M, v1 6.5M)"
     )
@@ -116,7 +127,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--lr", type=float, help="peak learning rate (default: v3 and v4 5e-5, else 1.5e-4)")
     ap.add_argument("--warmup", type=float, default=0.06)
     ap.add_argument("--weight-decay", type=float, default=0.01)
-    ap.add_argument("--neg-ratio", type=float, default=1.0, help="negatives per positive")
+    ap.add_argument("--neg-ratio", type=float, help="negatives per positive (default: v5 3, else 1)")
     ap.add_argument("--holdout-articles", type=int, default=16)
     ap.add_argument("--val-questions", type=int, default=400)
     ap.add_argument("--val-every", type=int, default=0, help="steps between validations (0: 3 in all)")
@@ -131,11 +142,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--ship", action="store_true", help="write the pick to qa/models/reader/ if it beats the baseline")
     args = ap.parse_args(argv)
     if args.train_tokens is None:
-        args.train_tokens = {"v1": 6.5e6, "v2": 10e6, "v3": 3e6, "v4": 3e6}[args.recipe]
+        args.train_tokens = {"v1": 6.5e6, "v2": 10e6, "v3": 3e6, "v4": 3e6, "v5": 3e6}[args.recipe]
+    if args.neg_ratio is None:
+        args.neg_ratio = 3.0 if args.recipe == "v5" else 1.0
     if args.lr is None:
-        args.lr = 5e-5 if args.recipe in ("v3", "v4") else 1.5e-4
+        args.lr = 5e-5 if args.recipe in ("v3", "v4", "v5") else 1.5e-4
     if args.recipe in ("v3", "v4") and args.init is None:
         args.init = "training/runs/reader-v2/checkpoint.pt"
+    if args.recipe == "v5" and args.init is None:
+        # Read at the start; --ship replaces the file only at the end.
+        args.init = str(MODEL_DIR / "reader.onnx")
     return args
 
 
@@ -170,6 +186,55 @@ def build_model(attn: str = "sdpa"):
             return logits[..., 0], logits[..., 1]
 
     return QAModel()
+
+
+def state_from_onnx(path: Path, model) -> dict:
+    """`model`'s state dict with every weight read back from a reader ONNX export (fp32 or
+    int8 dynamic quantization, dequantized), so that a recipe can train on from the shipped
+    model when no torch checkpoint is kept (none is: checkpoints never ship).
+
+    MatMul weights are found by their node's name ("/bert/encoder/layer.0/attention/self/
+    query/MatMul_quant" -> "bert.encoder.layer.0.attention.self.query.weight", transposed);
+    biases, LayerNorms and embeddings by their own names. Word embeddings were frozen in
+    training, so an int8 file's rounded copy is not used: the bundled model's stay.
+
+    Example:
+        >>> # model = build_model(); model.load_state_dict(state_from_onnx(MODEL_FILE, model))
+    """
+    import onnx
+    import torch
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(path)).graph
+    inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+
+    def dequantized(name: str) -> np.ndarray:
+        if name in inits:
+            return inits[name].astype(np.float32)
+        q = inits[name + "_quantized"].astype(np.float32)
+        return (q - inits[name + "_zero_point"].astype(np.float32)) * inits[name + "_scale"].astype(np.float32)
+
+    state = model.state_dict()
+    found = {}
+    for node in graph.node:
+        if node.op_type in ("MatMul", "MatMulInteger") and not node.input[1].startswith("/"):
+            module = node.name.strip("/").rsplit("/", 1)[0].replace("/", ".")
+            weight = node.input[1].removesuffix("_quantized")
+            found[module + ".weight"] = dequantized(weight).T
+    for key in state:
+        if key.endswith("word_embeddings.weight") or key in found:
+            continue
+        if key in inits or key + "_quantized" in inits:
+            found[key] = dequantized(key)
+    # The pooler is not in the graph (the head reads the last hidden states): it stays as built.
+    missing = [k for k in state if k not in found and not k.endswith("word_embeddings.weight") and ".pooler." not in k]
+    if missing:
+        raise SystemExit(f"{path}: no weights for {missing[:5]} ({len(missing)} in all)")
+    for key, value in found.items():
+        if tuple(state[key].shape) != value.shape:
+            raise SystemExit(f"{path}: {key} has shape {value.shape}, the model {tuple(state[key].shape)}")
+        state[key] = torch.from_numpy(np.ascontiguousarray(value))
+    return state
 
 
 class TorchReader(Reader):
@@ -210,6 +275,77 @@ def make_batches(rows: list, batch_tokens: int, rng: random.Random) -> list[list
             batches.append(batch)
     rng.shuffle(batches)
     return [[rows[i] for i in b] for b in batches]
+
+
+def make_group_batches(
+    rows: list, groups: list[int], batch_tokens: int, rng: random.Random
+) -> list[tuple[list, list[int]]]:
+    """`make_batches` for v5: whole questions (a positive and its negatives, consecutive in
+    `rows` with one `groups` id) per batch; returns (rows, group sizes) per batch."""
+    spans: list[tuple[int, int]] = []
+    for i, g in enumerate(groups):
+        if spans and groups[spans[-1][0]] == g:
+            spans[-1] = (spans[-1][0], i + 1)
+        else:
+            spans.append((i, i + 1))
+    rng.shuffle(spans)
+    width = {sp: max(len(rows[i][0].ids) for i in range(*sp)) for sp in spans}
+    batches = []
+    chunk = 50 * max(1, batch_tokens // 512)
+    for c in range(0, len(spans), chunk):
+        part = sorted(spans[c : c + chunk], key=lambda sp: width[sp])
+        batch: list[tuple[int, int]] = []
+        n = w = 0
+        for sp in part:
+            size = sp[1] - sp[0]
+            if batch and max(w, width[sp]) * (n + size) > batch_tokens:
+                batches.append(batch)
+                batch, n, w = [], 0, 0
+            batch.append(sp)
+            n, w = n + size, max(w, width[sp])
+        if batch:
+            batches.append(batch)
+    rng.shuffle(batches)
+    return [([rows[i] for a, b in batch for i in range(a, b)], [b - a for a, b in batch]) for batch in batches]
+
+
+def shared_norm_loss(s, e, allowed, starts, ends, sizes: list[int]):
+    """Shared normalization (Clark & Gardner 2018) in the run-time score's terms: for each
+    question with a positive among its windows, one softmax over the start (and end) logits
+    of all its windows' tokens, each taken relative to its own window's [CLS] (null), so the
+    answer must beat the best token of every other window read with it, as the pipeline's
+    window score = best span - null compares them.
+
+    Example:
+        >>> import torch
+        >>> s = torch.tensor([[0.0, 3.0, 0.0], [0.0, 0.0, 5.0]])  # window 2 outscores the answer
+        >>> ok = torch.ones(2, 3, dtype=torch.bool)
+        >>> round(float(shared_norm_loss(s, s, ok, torch.tensor([1, 0]), torch.tensor([1, 0]), [2])), 2)
+        2.14
+    """
+    import torch
+
+    tokens = allowed.clone()
+    tokens[:, 0] = False
+    rel_s = (s - s[:, :1]).masked_fill(~tokens, -1e4)
+    rel_e = (e - e[:, :1]).masked_fill(~tokens, -1e4)
+    width = s.shape[1]
+    losses = []
+    row = 0
+    for n in sizes:
+        positives = [r for r in range(row, row + n) if int(starts[r]) > 0]
+        if n > 1 and len(positives) == 1:
+            p = positives[0]
+            target_s = torch.tensor([(p - row) * width + int(starts[p])])
+            target_e = torch.tensor([(p - row) * width + int(ends[p])])
+            losses.append(
+                torch.nn.functional.cross_entropy(rel_s[row : row + n].reshape(1, -1), target_s)
+                + torch.nn.functional.cross_entropy(rel_e[row : row + n].reshape(1, -1), target_e)
+            )
+        row += n
+    if not losses:
+        return s.new_zeros(())
+    return torch.stack(losses).mean() / 2
 
 
 def tensors(batch: list):
@@ -406,7 +542,7 @@ def main(argv=None) -> None:
     random.seed(args.seed)
     np.random.seed(args.seed)
     # v3 and v4 continue v2: the same held-out split (args.seed) but fresh draws of windows.
-    rng = random.Random(args.seed + {"v3": 1, "v4": 2}.get(args.recipe, 0))
+    rng = random.Random(args.seed + {"v3": 1, "v4": 2, "v5": 3}.get(args.recipe, 0))
 
     tokenizer_file = out / "tokenizer.json"
     from tokenizers import Tokenizer
@@ -435,24 +571,36 @@ def main(argv=None) -> None:
         mix = V3_MIX if args.recipe == "v3" else V2_MIX
         loosen = V4_LOOSEN if args.recipe == "v4" else 0.0
         examples = make_examples(
-            train_articles, rng, args.neg_ratio, mix=mix, retrieved=retrieved, names=names, loosen=loosen
+            train_articles,
+            rng,
+            args.neg_ratio,
+            mix=mix,
+            retrieved=retrieved,
+            names=names,
+            loosen=loosen,
+            grouped=args.recipe == "v5",
         )
-    rows, used, kinds = [], 0, {}
+    rows, groups, used, kinds = [], [], 0, {}
     for ex in examples:
-        if used >= args.train_tokens:
+        # v5 stops between questions only: a question's windows are one softmax.
+        if used >= args.train_tokens and (args.recipe != "v5" or ex.kind == "pos"):
             break
         row = encode_example(enc_reader, ex)
         if row is None:
             continue
         rows.append(row)
+        groups.append(ex.group)
         used += len(row[0].ids)
         kinds[ex.kind] = kinds.get(ex.kind, 0) + 1
     log(
         f"examples: {len(rows)} of {len(examples)} built ({kinds}), {used / 1e6:.2f}M tokens, "
         f"mean length {used / max(1, len(rows)):.0f}; {time.time() - t_start:.0f}s"
     )
-    batches = make_batches(rows, args.batch_tokens, rng)
-    padded = sum(len(b) * max(len(r[0].ids) for r in b) for b in batches)
+    if args.recipe == "v5":
+        batches = make_group_batches(rows, groups, args.batch_tokens, rng)
+    else:
+        batches = [(b, None) for b in make_batches(rows, args.batch_tokens, rng)]
+    padded = sum(len(b) * max(len(r[0].ids) for r in b) for b, _ in batches)
     log(f"batches: {len(batches)}, mean size {len(rows) / len(batches):.1f}, padding {100 * (padded / used - 1):.1f}%")
     val_items = build_items(val_articles, args.val_questions, args.seed)
     pool = random.Random(args.seed).sample(train_articles, min(args.rank_train_articles, len(train_articles)))
@@ -461,10 +609,15 @@ def main(argv=None) -> None:
 
     # 2. model and optimiser
     model = build_model()
-    if args.init:
+    if args.init and args.init.endswith(".onnx"):
+        model.load_state_dict(state_from_onnx(Path(args.init), model))
+    elif args.init:
         model.load_state_dict(torch.load(args.init, map_location="cpu"))
+    if args.init:
         log(f"started from {args.init}")
     model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+    bf16 = torch.backends.cpu.get_cpu_capability().startswith("AVX512")
+    log(f"autocast: {'bf16' if bf16 else 'off (fp32)'} on {torch.backends.cpu.get_cpu_capability()}")
     decay, no_decay = [], []
     for p in model.parameters():
         if p.requires_grad:
@@ -496,15 +649,17 @@ def main(argv=None) -> None:
     run_loss = run_n = 0.0
     history = []
     tuner = ThreadTuner(args.threads)
-    for step, batch in enumerate(batches, 1):
+    for step, (batch, sizes) in enumerate(batches, 1):
         tuner.before(step)
         t_step = time.time()
         ids, mask, types, allowed, starts, ends = tensors(batch)
-        with torch.autocast("cpu", dtype=torch.bfloat16):
-            s, e = model(ids, mask, types)
-        s = s.float().masked_fill(~allowed, -1e4)
-        e = e.float().masked_fill(~allowed, -1e4)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            s_raw, e_raw = model(ids, mask, types)
+        s = s_raw.float().masked_fill(~allowed, -1e4)
+        e = e_raw.float().masked_fill(~allowed, -1e4)
         loss = (torch.nn.functional.cross_entropy(s, starts) + torch.nn.functional.cross_entropy(e, ends)) / 2
+        if sizes is not None:
+            loss = loss + shared_norm_loss(s_raw.float(), e_raw.float(), allowed, starts, ends, sizes)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()

@@ -1,4 +1,4 @@
-"""Answer quality with the reader, on data nothing was fitted on: SQuAD v1.1 dev and the news QA set.
+r"""Answer quality with the reader, on data nothing was fitted on: SQuAD v1.1 dev and the news QA set.
 
 Every weight and threshold was fitted on SQuAD train (bench/fit_answering.py); these sets
 only measure. For each set, the whole pipeline (`answer()`, as `qa ask` runs it), with the
@@ -15,6 +15,12 @@ reader and with `fast=True`:
   questions that abstain (the answerable sets give the other side).
 
     python bench/bench_answers.py [--only squad news unanswerable] [--limit N]
+    cd bench && python bench_answers.py --only news --modes reader \
+        --reader ../training/runs/reader-v5/reader-uint8-perchannel.onnx
+
+`--reader` measures another reader file (its tokenizer.json beside it) with the shipped
+answering constants, as a diagnostic of a model that is not shipped; its results go to
+bench/results/answers-<reader file's run and name>.json, never over the shipped figures.
 """
 
 from __future__ import annotations
@@ -27,15 +33,24 @@ from common import DATA, RESULTS, SQUAD, WORK, command, machine, now, require, s
 
 from qa import Settings, build_index, load_index
 from qa.evaluation import EvalQuestion, contains_answer, evaluate_file, load_question_set, score_questions, summarise
+from qa.reader import Reader
 
 NEWS = DATA / "news-qa" / "realtimeqa-2023.json"
 
 
-def quality(path: Path, index: Path, limit: int | None) -> dict:
+def quality(
+    path: Path,
+    index: Path,
+    limit: int | None,
+    reader: Reader | None = None,
+    modes: tuple[str, ...] = ("reader", "fast"),
+) -> dict:
     settings = Settings(index_dir=index, max_file_mb=1024)
     out = {}
     for name, fast in (("reader", False), ("fast", True)):
-        report = evaluate_file(path, settings, limit=limit, index_dir=index, fast=fast)
+        if name not in modes:
+            continue
+        report = evaluate_file(path, settings, limit=limit, index_dir=index, fast=fast, reader=reader)
         out[name] = report.metrics["hybrid"]
         print(name, json.dumps(out[name]), flush=True)
     return out
@@ -109,14 +124,20 @@ def main() -> None:
         "--only", nargs="+", choices=["squad", "news", "unanswerable"], default=["squad", "news", "unanswerable"]
     )
     parser.add_argument("--limit", type=int, help="at most this many questions per set")
+    parser.add_argument("--reader", type=Path, help="another reader ONNX file (tokenizer.json beside it): a diagnostic")
+    parser.add_argument("--modes", nargs="+", choices=["reader", "fast"], default=["reader", "fast"])
     args = parser.parse_args()
+    reader = Reader(args.reader, args.reader.parent / "tokenizer.json") if args.reader else None
+    if reader is not None and "unanswerable" in args.only:
+        parser.error("--reader measures the answerable sets only (--only squad news)")
+    modes = tuple(args.modes)
     results = {}
     if "news" in args.only:
-        results["news"] = quality(require(NEWS), WORK / "news-index", args.limit)
+        results["news"] = quality(require(NEWS), WORK / "news-index", args.limit, reader, modes)
     if "unanswerable" in args.only:
         results["unanswerable"] = unanswerable(args.limit)
     if "squad" in args.only:
-        results["squad"] = quality(require(SQUAD), WORK / "squad-index", args.limit)
+        results["squad"] = quality(require(SQUAD), WORK / "squad-index", args.limit, reader, modes)
     rows = []
     for name in ("squad", "news"):
         for path, m in ((f"{name} {k}", v) for k, v in results.get(name, {}).items()):
@@ -142,6 +163,8 @@ def main() -> None:
     for name, m in results.get("unanswerable", {}).items():
         print(name, {k: v for k, v in m.items()})
     name = "answers" if not args.limit else f"answers-limit{args.limit}"
+    if args.reader:
+        name += f"-{args.reader.resolve().parent.name}-{args.reader.stem}"
     previous = RESULTS / f"{name}.json"  # a partial run (--only) keeps the other sets' results
     kept = json.loads(previous.read_text()) if previous.exists() else {}
     sets = {k: v for k, v in kept.items() if k in ("squad", "news", "unanswerable")}

@@ -22,6 +22,13 @@ with half the questions loosened (`training.data.loosen_question`: words shared 
 answer's sentence dropped), the opposite test of v3. It tied v2 on the held-out articles and its
 int8 lost 1.66 F1 to its fp32, so it was not shipped (the model card's "Recipe v4" section).
 
+`--recipe v5` trains the shipped reader on (`--init`, default qa/models/reader/reader.onnx,
+read back by `state_from_onnx`) with shared normalization (Clark & Gardner 2018): each
+question's positive and 3 negatives in one batch, one softmax over all their tokens' start
+(end) logits relative to each window's [CLS], added to the per-window loss. Run with
+`--train-tokens 2e6` on an AVX2-only machine (fp32: 62.7 min of training), it left news where
+v2 has it and was not shipped (the model card's "Recipe v5" section).
+
 `--recipe v1` is the previous reader's (random negatives only, 6.5M tokens, 63 min). Run
 again, a recipe is compared with the model shipped at the time (`--baseline`): re-running v2
 over itself ties on top-1 window accuracy and is therefore not shipped again.

@@ -264,31 +264,16 @@ class TorchReader(Reader):
 
 def make_batches(rows: list, batch_tokens: int, rng: random.Random) -> list[list]:
     """Length-bucketed batches: sort within chunks of ~50 batches, cut by padded size."""
-    order = list(range(len(rows)))
-    rng.shuffle(order)
-    batches = []
-    chunk = 50 * max(1, batch_tokens // 128)
-    for c in range(0, len(order), chunk):
-        part = sorted(order[c : c + chunk], key=lambda i: len(rows[i][0].ids))
-        batch, width = [], 0
-        for i in part:
-            w = max(width, len(rows[i][0].ids))
-            if batch and w * (len(batch) + 1) > batch_tokens:
-                batches.append(batch)
-                batch, w = [], len(rows[i][0].ids)
-            batch.append(i)
-            width = w
-        if batch:
-            batches.append(batch)
-    rng.shuffle(batches)
-    return [[rows[i] for i in b] for b in batches]
+    singles = list(range(len(rows)))
+    return [b for b, _ in make_group_batches(rows, singles, batch_tokens, rng, chunk=50 * max(1, batch_tokens // 128))]
 
 
 def make_group_batches(
-    rows: list, groups: list[int], batch_tokens: int, rng: random.Random
+    rows: list, groups: list[int], batch_tokens: int, rng: random.Random, chunk: int | None = None
 ) -> list[tuple[list, list[int]]]:
-    """`make_batches` for v5: whole questions (a positive and its negatives, consecutive in
-    `rows` with one `groups` id) per batch; returns (rows, group sizes) per batch."""
+    """`make_batches` over whole groups (v5: a question's positive and negatives, consecutive in
+    `rows` with one `groups` id), never split across batches; returns (rows, group sizes) per
+    batch. `chunk`: groups sorted together (default ~50 batches of v5's groups of 4)."""
     spans: list[tuple[int, int]] = []
     for i, g in enumerate(groups):
         if spans and groups[spans[-1][0]] == g:
@@ -298,7 +283,7 @@ def make_group_batches(
     rng.shuffle(spans)
     width = {sp: max(len(rows[i][0].ids) for i in range(*sp)) for sp in spans}
     batches = []
-    chunk = 50 * max(1, batch_tokens // 512)
+    chunk = chunk or 50 * max(1, batch_tokens // 512)
     for c in range(0, len(spans), chunk):
         part = sorted(spans[c : c + chunk], key=lambda sp: width[sp])
         batch: list[tuple[int, int]] = []
@@ -616,11 +601,11 @@ def main(argv=None) -> None:
 
     # 2. model and optimiser
     model = build_model()
-    if args.init and args.init.endswith(".onnx"):
-        model.load_state_dict(state_from_onnx(Path(args.init), model))
-    elif args.init:
-        model.load_state_dict(torch.load(args.init, map_location="cpu"))
     if args.init:
+        if args.init.endswith(".onnx"):
+            model.load_state_dict(state_from_onnx(Path(args.init), model))
+        else:
+            model.load_state_dict(torch.load(args.init, map_location="cpu"))
         log(f"started from {args.init}")
     model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
     bf16 = torch.backends.cpu.get_cpu_capability().startswith("AVX512")

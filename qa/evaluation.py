@@ -54,6 +54,7 @@ from .feedback import FEEDBACK_FILE
 from .index import Index, load_index
 from .reader import Reader
 from .retrieval import Hit, Mode, retrieve
+from .store import current_generation
 from .wording import shell_path
 
 K_MAX = 10
@@ -248,6 +249,21 @@ def load_feedback_cases(path: Path) -> list[EvalQuestion]:
 # -- running ---------------------------------------------------------------------------------------------
 
 
+def _indexing_notice(articles: int, name: str, kept: Path | None) -> str:
+    """What `evaluate_file` says before it indexes a question set's articles (into `kept`, or a
+    temporary folder), so that a rerun with --index does not claim to index again what it reuses.
+
+    Example:
+        >>> _indexing_notice(771, "news.json", None)
+        'Indexing the 771 articles of news.json temporarily (--index DIR keeps it)'
+    """
+    if kept is None:
+        return f"Indexing the {articles:,} articles of {name} temporarily (--index DIR keeps it)"
+    if current_generation(kept) is not None:
+        return f"Checking the index {kept}/ of the {articles:,} articles of {name} (only changes are embedded)"
+    return f"Indexing the {articles:,} articles of {name} into {kept}/ (kept for later runs)"
+
+
 def evaluate_file(
     path: str | Path,
     settings: Settings,
@@ -312,8 +328,10 @@ def evaluate_file(
                     "temporary one."
                 )
             if progress:  # embedding thousands of articles takes minutes; say so before it starts
-                where = f"into {target}/ (kept for later runs)" if index_dir else "temporarily (--index DIR keeps it)"
-                print(f"Indexing the {len(question_set.records):,} articles of {path.name} {where}", file=sys.stderr)
+                print(
+                    _indexing_notice(len(question_set.records), path.name, target if index_dir else None),
+                    file=sys.stderr,
+                )
             eval_settings = replace(
                 settings, articles_dir=articles, index_dir=target, max_file_mb=max(settings.max_file_mb, 1024)
             )

@@ -190,6 +190,10 @@ def test_eval_says_before_indexing_a_question_sets_articles(tmp_path, fake, sett
     evaluate_file(FIXTURE, settings, mode="bm25", progress=True, encoder=fake, fast=True, limit=1)
     notice = capsys.readouterr().err
     assert "Indexing the 3 articles of squad-mini.json temporarily (--index DIR keeps it)" in notice
+    kept = tmp_path / "kept"
+    for notice_wanted in ("Indexing the 3 articles of squad-mini.json into", "Checking the index"):
+        evaluate_file(FIXTURE, settings, mode="bm25", progress=True, encoder=fake, fast=True, limit=1, index_dir=kept)
+        assert notice_wanted in capsys.readouterr().err  # a rerun reuses the kept index and says so
 
 
 def test_official_squad_normalisation_and_span_scores():

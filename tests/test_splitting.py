@@ -212,7 +212,7 @@ def test_an_unbroken_run_is_cut_at_the_cap_but_not_inside_an_accent():
     assert all(p.text.startswith("e") for p in pieces)
 
 
-def test_a_200k_character_line_is_split_in_well_under_a_second():
+def test_a_200k_character_line_is_split_in_linear_time():
     bodies = ["word " * 40_000, "x" * 200_000, "a, " * 66_667, "Mr. A. B. " * 20_000, "ab.Cd " * 33_334]
     started = time.perf_counter()
     results = [split_sentences(body.strip()) for body in bodies]
@@ -220,7 +220,9 @@ def test_a_200k_character_line_is_split_in_well_under_a_second():
     for body, pieces in zip(bodies, results):
         check_pieces(body.strip(), pieces)
         assert len(pieces) >= 200
-    assert elapsed < 2.0  # measured 0.7 s for all five; a quadratic cut takes minutes
+    # A guard against a quadratic cut (minutes for these five), not a speed target: they take 0.7 s
+    # on an idle machine and 2.5 s once in CI beside other jobs, so the bound leaves room for load.
+    assert elapsed < 20.0
 
 
 def test_normal_sentences_are_untouched_by_the_cap():

@@ -1152,20 +1152,24 @@ _WORDED_DATE = re.compile(
 # A date written in words names its month and a four-digit year.
 _MONTH_NAME = re.compile(rf"\b{_MONTHS}\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:1[89]|2[0-9])[0-9]{2}\b")
+_YEAR_FIRST = re.compile(r"((?:1[89]|2[0-9])[0-9]{2})([/.])([01]?[0-9])\2([0-3]?[0-9])\b")
 
 
 def _parse_date(value: str) -> str | None:
     """A `date:` header's, JSON record's or web page's date as YYYY-MM-DD, else None.
 
-    Read: ISO dates and timestamps; dates that name their month, as news and feeds write them
-    ("January 16, 2026", "16 Jan. 2026", RSS's "Fri, 16 Jan 2026 08:00:00 GMT"; by
-    python-dateutil). Not read: dates without a day ("January 2026") and all-number dates
-    other than ISO ("03/04/2026" is March in the US and April in most other places).
+    Read: ISO dates and timestamps; year-first dates with slashes or dots ("2026/01/16");
+    dates that name their month, as news and feeds write them ("January 16, 2026", "16 Jan.
+    2026", RSS's "Fri, 16 Jan 2026 08:00:00 GMT"; by python-dateutil). Not read: dates without
+    a day ("January 2026") and other all-number dates ("03/04/2026" is March in the US and
+    April in most other places).
 
     Example:
         >>> _parse_date("2026-01-16T08:00:00Z"), _parse_date("Fri, 16 Jan 2026 08:00:00 GMT")
         ('2026-01-16', '2026-01-16')
         >>> _parse_date("January 16, 2026"), _parse_date("16 Jan. 2026"), _parse_date("03/04/2026")
+        ('2026-01-16', '2026-01-16', None)
+        >>> _parse_date("2026/01/16"), _parse_date("2026.1.16 08:00"), _parse_date("2026/13/01")
         ('2026-01-16', '2026-01-16', None)
     """
     value = value.strip()
@@ -1173,6 +1177,12 @@ def _parse_date(value: str) -> str | None:
         return dt.date.fromisoformat(value[:10]).isoformat()
     except ValueError:
         pass
+    if year_first := _YEAR_FIRST.match(value):  # "2023/01/05": year first is never ambiguous
+        try:
+            year, _, month, day = year_first.groups()
+            return dt.date(int(year), int(month), int(day)).isoformat()
+        except ValueError:
+            return None
     if len(value) > 60 or not (_MONTH_NAME.search(value) and _YEAR.search(value)):
         return None
     from dateutil import parser

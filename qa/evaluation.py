@@ -189,18 +189,39 @@ def load_squad(path: Path, data: dict[str, Any] | None = None) -> tuple[list[dic
 
 
 def load_news(path: Path, data: dict[str, Any]) -> tuple[list[dict[str, Any]], list[EvalQuestion]]:
-    """The news QA layout -> (article records, questions with their gold article ids)."""
+    """The news QA layout -> (article records, questions with their gold article ids).
+
+    Articles keep every field the article reader knows (`text` or `body`, `title` or
+    `headline`, `date`, `source`, `url`, ...; see README "Articles"). A question's gold
+    answer is `answer` or `answers`: a text, a number (71) or a list of them.
+    """
     try:
-        records = [
-            {k: a[k] for k in ("id", "title", "date", "url", "text") if a.get(k) is not None} for a in data["articles"]
-        ]
+        records = [{k: v for k, v in a.items() if v is not None} for a in data["articles"]]
+        if not all("id" in r for r in records):
+            raise KeyError("id")
         questions = [
-            EvalQuestion(q["question"], (q["answer"],), frozenset(f"news.jsonl#{i}" for i in q.get("article_ids", [])))
+            EvalQuestion(
+                q["question"], _news_answers(q), frozenset(f"news.jsonl#{i}" for i in q.get("article_ids") or [])
+            )
             for q in data["questions"]
         ]
-    except (KeyError, TypeError):
+    except (KeyError, TypeError, AttributeError):
         raise QAError(f"{path}: every article needs id and text, every question question and answer.") from None
     return records, questions
+
+
+def _news_answers(question: dict[str, Any]) -> tuple[str, ...]:
+    """A news question's gold answers as texts.
+
+    Example:
+        >>> _news_answers({"answer": "Buffalo Bills"}), _news_answers({"answers": [71, "seventy-one"]})
+        (('Buffalo Bills',), ('71', 'seventy-one'))
+    """
+    value = question["answers"] if "answers" in question else question["answer"]
+    values = value if isinstance(value, list) else [value]
+    if not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in values):
+        raise TypeError(value)
+    return tuple(str(v) for v in values if str(v).strip())
 
 
 def load_jsonl(path: Path) -> list[EvalQuestion]:

@@ -307,6 +307,7 @@ def test_json_records_as_news_exports_write_them(tmp_path):
             {"body": "The council met on Monday.", "pubDate": "July 2025", "title": ["tag1", "tag2"], "id": True},
             {"articleBody": "Rates held.", "datePublished": "Fri, 16 Jan 2026 08:00:00 GMT", "publisher": "BBC"},
             {"summary": "No body here."},
+            {"text": "Polls closed.", "date": "2026/01/16", "id": "q5"},  # as RealTime QA dates its questions
         ],
     }
     write(tmp_path, "export.json", json.dumps(records))
@@ -323,6 +324,7 @@ def test_json_records_as_news_exports_write_them(tmp_path):
     council = found["export.json#2"]
     assert (council.source.title, council.source.date) == ("The council met on Monday.", None)
     assert (found["export.json#3"].source.date, found["export.json#3"].source.publisher) == ("2026-01-16", "BBC")
+    assert found["export.json#q5"].source.date == "2026-01-16"
     assert [str(w) for w in result.warnings] == [
         "export.json[2]: title ['tag1', 'tag2'] is not text; left out",
         "export.json[2]: id True is not text or a number; the record's position names it",

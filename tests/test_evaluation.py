@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from qa.config import Settings
+from qa.errors import QAError
 from qa.evaluation import (
     METRICS,
     EvalQuestion,
@@ -267,6 +268,27 @@ def test_news_layout_is_read_and_indexed(tmp_path, fake):
     assert m["questions"] == 1 and m["recall@1"] == 1.0 and m["sentence_hit@1"] == 1.0
     assert not {"span_em", "span_f1", "answer_in_span"} & set(m)  # fast: no reader, no span, no 0.000
     assert "fast: answers chosen without the reader (no spans)" in report.notes
+
+
+def test_news_layout_variants_other_exports_write(tmp_path):
+    news = tmp_path / "news.json"
+    article = {"id": 7, "headline": "Cavaliers win", "published": "2023/01/03", "body": "Mitchell scored 71 points."}
+    questions = [
+        {"question": "How many points did Mitchell score?", "answer": 71, "article_ids": [7]},
+        {"question": "Who scored?", "answers": ["Donovan Mitchell", "Mitchell"], "article_ids": None},
+    ]
+    news.write_text(json.dumps({"articles": [article], "questions": questions}))
+    question_set = load_question_set(news)
+    assert question_set.records == [article]  # every field kept: the article reader maps headline, body, ...
+    assert [q.answers for q in question_set.questions] == [("71",), ("Donovan Mitchell", "Mitchell")]
+    assert [q.gold for q in question_set.questions] == [frozenset({"news.jsonl#7"}), frozenset()]
+    for bad in ({"question": "Q?", "answer": {"text": "x"}}, {"question": "Q?"}):
+        news.write_text(json.dumps({"articles": [article], "questions": [bad]}))
+        with pytest.raises(QAError, match="every question question and answer"):
+            load_question_set(news)
+    news.write_text(json.dumps({"articles": [{"text": "No id."}], "questions": questions}))
+    with pytest.raises(QAError, match="every article needs id and text"):
+        load_question_set(news)
 
 
 def test_questions_about_articles_the_index_lacks_are_pointed_out(tmp_path, fake, built, settings):

@@ -20,7 +20,8 @@ reader and with `fast=True`:
 
 `--reader` measures another reader file (its tokenizer.json beside it) with the shipped
 answering constants, as a diagnostic of a model that is not shipped; its results go to
-bench/results/answers-<reader file's run and name>.json, never over the shipped figures.
+bench/results/answers-<reader file's run and name>.json, never over the shipped figures;
+`--name NAME` saves to answers-NAME.json instead (a second machine's run of the same file).
 """
 
 from __future__ import annotations
@@ -126,6 +127,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="at most this many questions per set")
     parser.add_argument("--reader", type=Path, help="another reader ONNX file (tokenizer.json beside it): a diagnostic")
     parser.add_argument("--modes", nargs="+", choices=["reader", "fast"], default=["reader", "fast"])
+    parser.add_argument(
+        "--name", help="save to bench/results/answers-NAME.json (default: the reader file's run and name)"
+    )
     args = parser.parse_args()
     reader = Reader(args.reader, args.reader.parent / "tokenizer.json") if args.reader else None
     if reader is not None and "unanswerable" in args.only:
@@ -163,7 +167,9 @@ def main() -> None:
     for name, m in results.get("unanswerable", {}).items():
         print(name, {k: v for k, v in m.items()})
     name = "answers" if not args.limit else f"answers-limit{args.limit}"
-    if args.reader:
+    if args.name:  # e.g. the same reader measured on another CPU, beside the first run
+        name += f"-{args.name}"
+    elif args.reader:
         name += f"-{args.reader.resolve().parent.name}-{args.reader.stem}"
     previous = RESULTS / f"{name}.json"  # a partial run (--only) keeps the other sets' results
     kept = json.loads(previous.read_text()) if previous.exists() else {}

@@ -114,8 +114,8 @@ def _run(args: argparse.Namespace) -> int:
             return _interrupted()
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        return _interrupted()
+    except KeyboardInterrupt as exc:
+        return _interrupted(str(exc))
     except BrokenPipeError:
         # The reader went away (`qa info | head`): stop quietly, as Unix tools do. Python
         # would otherwise report the failed flush of stdout at exit.
@@ -166,10 +166,11 @@ def _noting_interrupts() -> Iterator[None]:
             signal.signal(signal.SIGINT, previous)
 
 
-def _interrupted() -> int:
+def _interrupted(note: str = "") -> int:
+    """Stop on Ctrl-C: "interrupted", with what the command leaves behind where it says (exit 130)."""
     with contextlib.suppress(ValueError):  # (only the main thread may set it)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C now would print a traceback
-    print("interrupted", file=sys.stderr)
+    print(f"interrupted: {note}" if note else "interrupted", file=sys.stderr)
     return 130
 
 
@@ -440,7 +441,16 @@ def _index(args: argparse.Namespace) -> int:
         settings = settings.with_overrides(ray_address=address, ray_workers=args.ray_workers)
     if args.watch:
         return _watch(args, settings)
-    report = build_index(settings, full=args.full, progress=not args.quiet, wait=args.wait)
+    try:
+        report = build_index(settings, full=args.full, progress=not args.quiet, wait=args.wait)
+    except (KeyboardInterrupt, QAError) as exc:
+        if isinstance(exc, QAError) and not _INTERRUPTS:
+            raise
+        # After minutes of embedding, "interrupted" alone leaves the question of what is left:
+        # a build publishes only once complete (kill -9 tests in tests/test_build.py).
+        raise KeyboardInterrupt(
+            f"{settings.index_dir}/ still holds its last complete build; run qa index again to finish"
+        ) from None
     print(_report_text(report))
     return 0
 

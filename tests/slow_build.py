@@ -1,9 +1,10 @@
 """Run a build that stops at a chosen step (the atomic-build test kills it there).
 
-usage: slow_build.py ARTICLES INDEX PAUSE_AT   (PAUSE_AT: embed | publish | swap | never)
+usage: slow_build.py ARTICLES INDEX PAUSE_AT   (PAUSE_AT: embed | publish | swap | never | cli)
 Prints the step name when it gets there, then sleeps, so the test can `kill -9` it at
 exactly that point: while embedding, after the new generation is complete but before it
 is renamed, and after the rename but before CURRENT is replaced.
+"cli" runs `qa index --full` as typed and pauses while embedding (the Ctrl-C test).
 """
 
 import os
@@ -25,7 +26,7 @@ def pause(step: str) -> None:
 
 class PausingEncoder(FakeEncoder):
     def _token_embeddings(self, ids, mask, types):
-        if self.calls == 1 and PAUSE_AT == "embed":
+        if self.calls == 1 and PAUSE_AT in ("embed", "cli"):
             pause("embed")
         return super()._token_embeddings(ids, mask, types)
 
@@ -46,7 +47,14 @@ if __name__ == "__main__":
 
     qa.build._publish = publish
     os.replace = replace
-    settings = Settings(articles_dir=Path(articles), index_dir=Path(index), batch_size=4)
     print("started", flush=True)
+    if PAUSE_AT == "cli":
+        import qa.cli
+        import qa.embedding
+
+        qa.embedding.get_encoder = lambda settings: PausingEncoder()  # build_index imports it when it runs
+        os.environ["QA_BATCH_SIZE"] = "4"  # several model calls, so that it pauses in the second
+        sys.exit(qa.cli.main(["index", "--articles", articles, "--index", index, "--full", "--quiet"]))
+    settings = Settings(articles_dir=Path(articles), index_dir=Path(index), batch_size=4)
     qa.build.build_index(settings, encoder=PausingEncoder(), progress=False, full=True)
     print("done", flush=True)

@@ -285,6 +285,34 @@ def test_build_killed_at_any_point_leaves_the_previous_index_working(settings, f
     assert names == {current_generation(settings.index_dir).name, before.name, "CURRENT", ".lock"}
 
 
+def test_ctrl_c_while_qa_index_embeds_says_the_last_build_still_serves(settings, fake):
+    build_index(settings, encoder=fake, progress=False)
+    before = current_generation(settings.index_dir)
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "slow_build.py"), str(settings.articles_dir), str(settings.index_dir), "cli"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # Ctrl-C as from a terminal: a background job would start with SIGINT ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        assert proc.stdout.readline().strip() == "started"
+        assert proc.stdout.readline().strip() == "embed"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert err.strip() == (
+        f"interrupted: {settings.index_dir}/ still holds its last complete build; run qa index again to finish"
+    )
+    assert current_generation(settings.index_dir) == before
+    # nothing half-built is left behind: only the live generation, its pointer and the lock
+    assert {p.name for p in settings.index_dir.iterdir()} == {before.name, "CURRENT", ".lock"}
+    assert load_index(settings.index_dir, settings, encoder=fake).counts.articles == 4
+
+
 def test_ivf_vector_index_is_trained_in_the_build_and_updated_incrementally(tmp_path, fake):
     folder = tmp_path / "many"
     folder.mkdir()

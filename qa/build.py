@@ -21,7 +21,7 @@ import sqlite3
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -754,9 +754,12 @@ def _embed_articles(
     return total, sum(p.tokens for p in prepared)
 
 
-def progress_bar(total: int | None, label: str, progress: bool) -> Any:
-    """The build's progress bar on stderr, in passages (off without `progress`, or when
-    stderr is not a terminal); `None` total while it is not known yet (Ray).
+def progress_bar(
+    total: int | None, label: str, progress: bool, unit: str = "passage", items: Iterable[Any] | None = None
+) -> Any:
+    """A progress bar on stderr (off without `progress`, or when stderr is not a terminal),
+    counting `unit`s; `None` total while it is not known yet (Ray). With `items`, iterating
+    the bar iterates them.
 
     Example:
         >>> with progress_bar(10, "Embedding", progress=False) as bar:
@@ -764,15 +767,30 @@ def progress_bar(total: int | None, label: str, progress: bool) -> Any:
     """
     from tqdm import tqdm
 
+    # On a terminal that reports no size (0 x 0: a pseudo-terminal nobody sized, as `script`
+    # makes without a parent terminal) tqdm hides the bar, i.e. shows nothing for minutes.
+    sized = _sized(sys.stderr)
     return tqdm(
+        items,
         total=total,
-        unit="passage",
+        unit=unit,
         desc=label,
         disable=not progress or None,
         file=sys.stderr,
-        dynamic_ncols=True,
+        dynamic_ncols=sized,
+        ncols=None if sized else 80,
+        nrows=None if sized else 24,
         smoothing=0.05,
     )
+
+
+def _sized(stream: Any) -> bool:
+    """Does the terminal `stream` writes to report its size? (False when not a terminal.)"""
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return False
+    return size.columns > 0 and size.lines > 0
 
 
 # -- publishing ---------------------------------------------------------------------------------------

@@ -416,10 +416,10 @@ def score_questions(
         >>> rows = score_questions(index, questions, ["hybrid"])["hybrid"]  # doctest: +SKIP
         >>> first_ten = summarise(rows[:10], has_gold=True)  # doctest: +SKIP
     """
-    from tqdm import tqdm
+    from .build import progress_bar
 
     rows: dict[str, list[tuple[float, ...]]] = {m: [] for m in modes}
-    for q in tqdm(questions, desc="Evaluating", unit="question", disable=not progress or None):
+    for q in progress_bar(len(questions), "Evaluating", progress, unit="question", items=questions):
         for mode in modes:
             hits = retrieve(q.question, K_MAX, index, mode=mode)
             started = time.perf_counter()
@@ -433,7 +433,7 @@ def run_feedback(
     index: Index, cases: Sequence[EvalQuestion], modes: Sequence[Mode], fast: bool = False, progress: bool = True
 ) -> dict[str, dict[str, float]]:
     """Feedback regression cases: share of helpful answers kept, of wrong answers changed."""
-    from tqdm import tqdm
+    from .build import progress_bar
 
     out: dict[str, dict[str, float]] = {}
     for mode in modes:
@@ -441,7 +441,7 @@ def run_feedback(
         changed: list[bool] = []
         abstained: list[bool] = []
         times: list[float] = []
-        for case in tqdm(cases, desc=f"Feedback ({mode})", unit="question", disable=not progress or None):
+        for case in progress_bar(len(cases), f"Feedback ({mode})", progress, unit="question", items=cases):
             started = time.perf_counter()
             result = answer(case.question, index=index, mode=mode, fast=fast)
             times.append((time.perf_counter() - started) * 1000)

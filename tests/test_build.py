@@ -313,6 +313,38 @@ def test_ctrl_c_while_qa_index_embeds_says_the_last_build_still_serves(settings,
     assert load_index(settings.index_dir, settings, encoder=fake).counts.articles == 4
 
 
+@pytest.mark.parametrize(("lines", "columns"), [(0, 0), (24, 60)])
+def test_the_progress_bar_shows_on_a_terminal_whatever_size_it_reports(monkeypatch, lines, columns):
+    """A pseudo-terminal nobody sized reports 0 x 0; tqdm alone would draw nothing there."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    from qa.build import progress_bar
+
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
+    with open(terminal, "w", encoding="utf-8", closefd=True) as stderr:
+        monkeypatch.setattr(sys, "stderr", stderr)
+        for _ in progress_bar(3, "Evaluating", True, unit="question", items=["a", "b", "c"]):
+            pass
+        stderr.flush()
+    output = b""
+    while True:  # one read may return part of it; EIO once the closed terminal side is drained
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(controller)
+    drawn = [line.strip("\n") for line in output.decode().split("\r")]
+    assert any("Evaluating: 100%" in line and "3/3" in line for line in drawn)
+    assert max(len(line) for line in drawn) <= (columns or 80)
+
+
 def test_ivf_vector_index_is_trained_in_the_build_and_updated_incrementally(tmp_path, fake):
     folder = tmp_path / "many"
     folder.mkdir()

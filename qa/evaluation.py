@@ -55,7 +55,7 @@ from .index import Index, load_index
 from .reader import Reader
 from .retrieval import Hit, Mode, retrieve
 from .store import current_generation
-from .wording import shell_path
+from .wording import counted, shell_path
 
 K_MAX = 10
 METRICS = (
@@ -277,12 +277,15 @@ def _indexing_notice(articles: int, name: str, kept: Path | None) -> str:
     Example:
         >>> _indexing_notice(771, "news.json", None)
         'Indexing the 771 articles of news.json temporarily (--index DIR keeps it)'
+        >>> _indexing_notice(1, "one.json", None)
+        'Indexing the 1 article of one.json temporarily (--index DIR keeps it)'
     """
+    these = f"the {counted(articles, 'article')} of {name}"
     if kept is None:
-        return f"Indexing the {articles:,} articles of {name} temporarily (--index DIR keeps it)"
+        return f"Indexing {these} temporarily (--index DIR keeps it)"
     if current_generation(kept) is not None:
-        return f"Checking the index {kept}/ of the {articles:,} articles of {name} (only changes are embedded)"
-    return f"Indexing the {articles:,} articles of {name} into {kept}/ (kept for later runs)"
+        return f"Checking the index {kept}/ of {these} (only changes are embedded)"
+    return f"Indexing {these} into {kept}/ (kept for later runs)"
 
 
 def evaluate_file(
@@ -367,7 +370,8 @@ def evaluate_file(
                     "reuse it), or leave --index out for a temporary one."
                 ) from None
             notes.append(
-                f"{len(question_set.records)} articles; build: {report.passages_embedded} passages "
+                f"{counted(len(question_set.records), 'article')}; build: "
+                f"{counted(report.passages_embedded, 'passage')} "
                 f"embedded in {report.seconds:.0f} s"
             )
         elif index_dir is None and articles_given:

@@ -408,6 +408,32 @@ def test_an_upload_says_when_it_was_renamed_and_which_records_it_skipped(tmp_pat
     ]
 
 
+def test_upload_and_rebuild_messages_count_in_words(tmp_path: Path, monkeypatch) -> None:
+    """A first upload into an empty index, or a rebuild of the one seed article: "1 article"."""
+    from types import SimpleNamespace
+
+    from ui import service
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    app = service.ChatApp(Settings(articles_dir=articles, index_dir=tmp_path / "index"))
+    monkeypatch.setattr(service, "check_articles_folder", lambda settings: None)
+
+    def built(n: int, passages: int) -> Any:
+        counts = SimpleNamespace(articles=n, passages=passages)
+        return SimpleNamespace(counts=counts, added=["x"], updated=[], removed=[], seconds=0.1)
+
+    upload = tmp_path / "ferries.txt"
+    upload.write_text("title: Ferries\n\nThe ferries run again from Monday.")
+    monkeypatch.setattr(app, "_build", lambda **_: built(1, 1))
+    assert app.add_files([str(upload)]).done == [
+        "Added ferries.txt. The index now holds 1 article (1 new, 0 updated; 0.1 s)."
+    ]
+    assert app.rebuild().done == ["Rebuilt the index: 1 article, 1 passage in 0.1 s."]
+    monkeypatch.setattr(app, "_build", lambda **_: built(1234, 5678))
+    assert app.rebuild().done == ["Rebuilt the index: 1,234 articles, 5,678 passages in 0.1 s."]
+
+
 def test_status_line_counts_with_thousands_separators_and_singulars(monkeypatch, tmp_path: Path) -> None:
     from types import SimpleNamespace
 

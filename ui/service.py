@@ -210,8 +210,9 @@ class ChatApp:
                     (self.articles_dir / name).unlink(missing_ok=True)
                 raise
             removed = f", {len(report.removed)} removed" if report.removed else ""  # files deleted meanwhile
+            held = report.counts.articles
             outcome.done.append(
-                f"Added {', '.join(added)}. The index now holds {report.counts.articles} articles "
+                f"Added {', '.join(added)}. The index now holds {held:,} article{'s' if held != 1 else ''} "
                 f"({len(report.added)} new, {len(report.updated)} updated{removed}; {report.seconds:.1f} s)."
             )
             outcome.done.extend(renamed)
@@ -280,10 +281,11 @@ class ChatApp:
         """Rebuild the whole index from the articles folder (the one it was built from)."""
         check_articles_folder(self.settings)  # a full build would switch folders without a word
         report = self._build(full=True, on_progress=on_progress)
+        c = report.counts
         return Outcome(
             done=[
-                f"Rebuilt the index: {report.counts.articles} articles, {report.counts.passages} passages "
-                f"in {report.seconds:.1f} s."
+                f"Rebuilt the index: {c.articles:,} article{'s' if c.articles != 1 else ''}, {c.passages:,} "
+                f"passage{'s' if c.passages != 1 else ''} in {report.seconds:.1f} s."
             ]
         )
 
@@ -310,7 +312,8 @@ def build_summary(report: BuildReport) -> str:
     """One line about a build, for the server log."""
     c = report.counts
     return (
-        f"Index {report.index_dir}/: {c.articles} article{'s' if c.articles != 1 else ''}, {c.passages} passages "
+        f"Index {report.index_dir}/: {c.articles:,} article{'s' if c.articles != 1 else ''}, {c.passages:,} "
+        f"passage{'s' if c.passages != 1 else ''} "
         f"({len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
         f"{len(report.skipped)} skipped; {report.seconds:.1f} s)"
     )

@@ -34,6 +34,7 @@ from qa import (
     append_feedback,
     build_index,
     check_articles_folder,
+    counted,
     open_index,
     parse_date,
     read_file,
@@ -210,9 +211,8 @@ class ChatApp:
                     (self.articles_dir / name).unlink(missing_ok=True)
                 raise
             removed = f", {len(report.removed)} removed" if report.removed else ""  # files deleted meanwhile
-            held = report.counts.articles
             outcome.done.append(
-                f"Added {', '.join(added)}. The index now holds {held:,} article{'s' if held != 1 else ''} "
+                f"Added {', '.join(added)}. The index now holds {counted(report.counts.articles, 'article')} "
                 f"({len(report.added)} new, {len(report.updated)} updated{removed}; {report.seconds:.1f} s)."
             )
             outcome.done.extend(renamed)
@@ -273,9 +273,7 @@ class ChatApp:
             path.unlink()
         report = self._build()
         gone = len(report.removed)
-        return Outcome(
-            done=[f"Deleted {info.source.path} ({gone} article{'s' if gone != 1 else ''} removed from the index)."]
-        )
+        return Outcome(done=[f"Deleted {info.source.path} ({counted(gone, 'article')} removed from the index)."])
 
     def rebuild(self, on_progress: Progress | None = None) -> Outcome:
         """Rebuild the whole index from the articles folder (the one it was built from)."""
@@ -284,8 +282,8 @@ class ChatApp:
         c = report.counts
         return Outcome(
             done=[
-                f"Rebuilt the index: {c.articles:,} article{'s' if c.articles != 1 else ''}, {c.passages:,} "
-                f"passage{'s' if c.passages != 1 else ''} in {report.seconds:.1f} s."
+                f"Rebuilt the index: {counted(c.articles, 'article')}, {counted(c.passages, 'passage')} "
+                f"in {report.seconds:.1f} s."
             ]
         )
 
@@ -301,19 +299,16 @@ class ChatApp:
         index = self.index()
         c = index.counts
         built = index.built_at.replace("T", " ")[:16]
-        articles = f"{c.articles:,} article{'s' if c.articles != 1 else ''}"
+        articles = counted(c.articles, "article")
         model = re.sub(r"[^\w./ -]", "", index.model_name)
-        return (
-            f"{articles} · {c.passages:,} passage{'s' if c.passages != 1 else ''} · model {model} · updated {built} UTC"
-        )
+        return f"{articles} · {counted(c.passages, 'passage')} · model {model} · updated {built} UTC"
 
 
 def build_summary(report: BuildReport) -> str:
     """One line about a build, for the server log."""
     c = report.counts
     return (
-        f"Index {report.index_dir}/: {c.articles:,} article{'s' if c.articles != 1 else ''}, {c.passages:,} "
-        f"passage{'s' if c.passages != 1 else ''} "
+        f"Index {report.index_dir}/: {counted(c.articles, 'article')}, {counted(c.passages, 'passage')} "
         f"({len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
         f"{len(report.skipped)} skipped; {report.seconds:.1f} s)"
     )

@@ -170,13 +170,16 @@ def test_starters_ask_about_the_newest_articles() -> None:
         info("Markets slide on rate fears", "2025-06-01"),  # same title twice: one starter
         info("A very long title " + "that goes on " * 10, "2024-01-01"),
         info("As Canadian leader Mark Carney arrives in China on Wednesday, his hosts see an …", "2023-01-01"),
+        info("Dozens of Republican, Democratic lawmakers leaving Congress ...", "2022-01-01"),
     ]
-    assert starter_questions(articles, limit=4) == [
+    assert starter_questions(articles, limit=5) == [
         "What happened in “Markets slide on rate fears”?",
         "What happened in “Rovers win the cup”?",
         "What happened in “A very long title that goes on that goes on that goes on …”?",
         # a first sentence as title: cut where its clause ends, not mid-phrase
         "What happened in “As Canadian leader Mark Carney arrives in China on Wednesday”?",
+        # an early comma joins list items: cut at a word instead
+        "What happened in “Dozens of Republican, Democratic lawmakers leaving …”?",
     ]
     assert starter_questions([]) == []
 

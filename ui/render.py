@@ -334,7 +334,9 @@ def _starter_title(title: str, width: int = 60) -> str:
         return title.rstrip(" .?!")
     head = title[: width + 2]  # a break just after `width` characters still counts
     cut = max(head.rfind(mark) for mark in (", ", "; ", ": ", " – ", " — "))
-    if cut >= 20:
+    # Only a break that keeps half the width: an early comma in a headline joins list items
+    # ("Dozens of Republican, Democratic lawmakers leaving Congress …" gave "Dozens of Republican").
+    if cut >= width // 2:
         return head[:cut].rstrip(" .?!")
     return shorten(title, width).rstrip(" .?!")
 

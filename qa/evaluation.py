@@ -49,11 +49,11 @@ import numpy as np
 from .answering import Answer, answer
 from .config import Settings
 from .embedding import Encoder
-from .errors import ConfigError, OtherFolderError, QAError
+from .errors import ConfigError, OtherFolderError, QAError, QuestionError
 from .feedback import FEEDBACK_FILE
 from .index import Index, load_index
 from .reader import Reader
-from .retrieval import Hit, Mode, retrieve
+from .retrieval import Hit, Mode, clean_question, retrieve
 from .store import current_generation
 from .wording import counted, shell_path
 
@@ -141,7 +141,7 @@ def load_question_set(path: Path) -> QuestionSet:
         QAError: the file cannot be read, is not UTF-8 text, or does not have a known layout.
     """
     try:
-        return _load_question_set(path)
+        questions = _load_question_set(path)
     except QAError:
         raise
     except OSError as exc:
@@ -153,6 +153,12 @@ def load_question_set(path: Path) -> QuestionSet:
             f"{path} does not have the SQuAD v1.1, news QA or JSONL layout ({type(exc).__name__}: {exc}); "
             "see qa eval --help."
         ) from None
+    for n, q in enumerate(questions.questions, start=1):
+        try:  # refused before minutes of indexing, not half-way through the run
+            clean_question(q.question)
+        except QuestionError as exc:
+            raise QAError(f"{path}: question {n} ({q.question!r:.60}) cannot be asked: {exc} Fix or drop it.") from None
+    return questions
 
 
 def _load_question_set(path: Path) -> QuestionSet:

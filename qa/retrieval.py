@@ -95,6 +95,8 @@ def clean_question(question: object) -> str:
     text = " ".join(question.split())
     if not text:
         raise QuestionError("Please type a question.")
+    if not any(c.isalnum() for c in text):  # "???" would be answered with whatever is closest
+        raise QuestionError(f"{text[:40]!r} has no words to search for; please type a question.")
     return text
 
 

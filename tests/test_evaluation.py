@@ -352,6 +352,13 @@ def test_feedback_file_becomes_regression_cases(tmp_path, fake, built, settings)
         ("empty.jsonl", b'{"question": " ", "answers": ["Rovers"]}', ':1: "question" must be non-empty text'),
         ("nottext.jsonl", b'{"question": 5, "answers": ["Rovers"]}', ':1: "question" must be non-empty text'),
         ("list.jsonl", b'["Who won?"]', ':1 is not a {"question", "answers"} JSON record'),
+        # a question no one can ask is refused at load, before the set's articles are indexed
+        (
+            "nowords.json",
+            b'{"data": [{"title": "x", "paragraphs": [{"context": "c", "qas": ['
+            b'{"question": "Who?", "answers": [{"text": "c"}]}, {"question": "??", "answers": [{"text": "c"}]}]}]}]}',
+            "question 2 ('??') cannot be asked: '??' has no words to search for",
+        ),
     ],
 )
 def test_unreadable_question_files_are_one_clear_error(tmp_path, name, content, problem):

@@ -15,6 +15,17 @@ def test_empty_question_is_refused(built):
         retrieve("   \n ", index=built)
 
 
+@pytest.mark.parametrize("question", ["???", " ... !", "🇨🇦?"])
+def test_a_question_without_words_is_refused_not_answered_with_whatever_is_closest(built, question):
+    from qa.answering import answer
+
+    with pytest.raises(QuestionError, match="has no words to search for; please type a question"):
+        answer(question, index=built)
+    with pytest.raises(QuestionError, match="has no words"):
+        retrieve(question, index=built)
+    assert retrieve("Why 100%?", index=built)  # one word or digit is enough
+
+
 @pytest.mark.parametrize(
     "question, message",
     [

@@ -632,7 +632,7 @@ def _info(args: argparse.Namespace) -> int:
         )
         print(f"model        {m.model.name} ({m.model.dim} dimensions, {m.model.max_tokens} tokens)")
         print(f"passages     up to {m.passage_tokens} tokens, {m.overlap_sentences} sentence overlap")
-        print(f"vectors      {m.vector_index.factory} ({m.vector_index.ntotal} vectors)")
+        print(f"vectors      {m.vector_index.factory} ({counted(m.vector_index.ntotal, 'vector')})")
         print(f"segments     {_segments_text(index)}")
         print(f"fingerprint  {m.fingerprint} (format {m.format_version})")
         articles = index.articles()
@@ -641,7 +641,7 @@ def _info(args: argparse.Namespace) -> int:
             publisher = f"{s.publisher}; " if s.publisher else ""
             print(f"  - {s.title} ({s.date or 'no date'}; {publisher}{s.article_id}; {counted(a.passages, 'passage')})")
         if len(articles) > 10:
-            print(f"  ... and {len(articles) - 10} more")
+            print(f"  ... and {len(articles) - 10:,} more")
         if args.verify:
             print(
                 "verify       "

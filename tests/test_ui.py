@@ -795,7 +795,12 @@ def test_a_bad_date_gives_the_question_back_to_send_again(page):
     expect(last_answer(page).locator(".qa-error")).to_be_visible()
     expect(page.locator("#q textarea")).to_have_value(QUESTION)  # not retyped after fixing the date
     expect(page.locator("#send")).to_be_enabled()
-    page.locator("#chatbot button[aria-label='Like']").last.click()  # an error is not an answer to rate
+    # An error is not an answer to rate: its thumbs are not shown (its copy button is).
+    buttons = page.locator("#chatbot .message-buttons").last
+    expect(buttons.locator("button[aria-label='Copy message']")).to_be_visible()
+    expect(buttons.locator("button[aria-label='Like']")).to_be_hidden()
+    expect(buttons.locator("button[aria-label='Dislike']")).to_be_hidden()
+    buttons.locator("button[aria-label='Like']").dispatch_event("click")  # clicked anyway (a script)
     toast(page, "cannot be rated")
     expect(page.locator("#chatbot button[aria-label='Liked']")).to_have_count(0)  # the thumb goes out again
 

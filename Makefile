@@ -21,6 +21,9 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@echo "Installing into $(VENV) (torch for the one-time model export, then the project; a few minutes on a fresh machine)"
+	@# On an older Python pip's only words would be "No matching distribution found for nupunkt".
+	@test -x $(BIN)/python || $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+	  echo "error: Python 3.11 or newer is needed ($(PYTHON) is $$($(PYTHON) -V 2>&1)); e.g. make chat PYTHON=python3.12"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet $(TORCH)
 	$(BIN)/pip install --quiet $(EDITABLE) -e .

@@ -92,7 +92,7 @@ def machine() -> dict[str, Any]:
 
 def now() -> str:
     """The current UTC time, to the second, as benchmark results record it."""
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def command() -> str:

@@ -664,7 +664,7 @@ def _manifest(
         vector_index=VectorIndexInfo(factory=factory, ntotal=ntotal),
         articles=dict(sorted(hashes.items())),
         files={},
-        built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         passage_tokens=settings.passage_tokens,
         overlap_sentences=settings.overlap_sentences,
         passages_embedded=embedded[0],
@@ -732,7 +732,7 @@ def _embed_articles(
         return embed_on_ray(store, dense, articles, encoder, settings, on_progress, progress)
     prepared = [prepare_article(a, encoder, settings) for a in articles]
     total = sum(len(p.texts) for p in prepared)
-    indexed_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    indexed_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     done = 0  # counted here: a disabled bar (no terminal, progress=False) counts nothing
     with progress_bar(total, "Embedding", progress) as bar:
 
@@ -828,7 +828,7 @@ def _fsync_dir(folder: Path) -> None:
 def _publish(index_dir: Path, work: Path) -> Path:
     """Make `work` the live generation: rename it, then swap the pointer file atomically."""
     # Microseconds: names sort in publication order (cleanup keeps the generation before the live one).
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     generation = index_dir / f"gen-{stamp}-{work.name.rsplit('-', 1)[-1]}"
     work.rename(generation)
     pointer = index_dir / f".{POINTER_FILE}.tmp"

@@ -233,7 +233,7 @@ def _store_stream(
     progress: bool,
 ) -> tuple[int, int]:
     """Store results in article order as they arrive (early ones wait for their predecessors)."""
-    indexed_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    indexed_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     waiting: dict[int, EmbeddedArticle] = {}
     next_position = arrived = passages = tokens = 0
     with progress_bar(None, "Embedding on Ray", progress) as bar:

@@ -222,7 +222,7 @@ def read_feedback(path: Path) -> list[FeedbackRecord]:
 
 def now() -> str:
     """The current time as ISO 8601 UTC, to the second (e.g. 2026-01-13T09:30:00Z)."""
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _field(data: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:

@@ -377,4 +377,4 @@ def release_freed_memory() -> None:
 
 def utc_now() -> str:
     """Now, ISO 8601 UTC to the second."""
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -169,10 +169,18 @@ def test_highlights_are_readable_in_light_and_dark_themes(browser, server, tmp_p
             readable += ["#sources .qa-num", "#sources .qa-badge", "#chats label:has(input:checked)"]  # white on indigo
             if page.locator("#sources mark.qa-span").count():  # the reader's answer span, when it has one
                 readable.append("#sources mark.qa-span")
+            # White on Gradio's indigo-500 was 4.46:1 (axe-core): Ask once enabled, the checked
+            # retrieval mode, and (dark theme) a button under the pointer.
+            page.locator("#options").get_by_text("Options").click()
+            page.locator("#q textarea").fill("typed")
+            readable += ["#send", "#opt-mode label:has(input:checked)"]
             for selector in readable:
                 assert contrast(page, selector) >= 4.5, (scheme, selector)
+            for hovered in ("#new-chat", "#send"):
+                page.locator(hovered).hover()
+                assert contrast(page, hovered) >= 4.5, (scheme, hovered, "hovered")
             last_answer(page).locator("a.qa-cite").first.hover()
-            expect(page.locator("#qa-popover")).to_be_visible()
+            expect(page.locator("main #qa-popover")).to_be_visible()  # inside the main landmark
             assert contrast(page, "#qa-popover .qa-pop-sentence") >= 4.5, scheme
             shot = tmp_path / f"{scheme}.png"
             page.screenshot(path=str(shot))
@@ -978,6 +986,20 @@ def test_upload_rules_extension_size_names_and_no_silent_overwrite(server, tmp_p
 
 def focused(page, selector: str) -> bool:
     return page.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)", selector)
+
+
+def test_suggested_questions_and_the_upload_box_are_named_as_they_read(page, server):
+    """axe-core found Gradio's suggestions a list without items, and its upload box named
+    "Click to upload or drop files" while it shows "Drop File Here - or - Click to Upload"."""
+    from playwright.sync_api import expect
+
+    page.goto(server[0], wait_until="domcontentloaded")  # a fresh page: the suggestions show
+    starters = page.get_by_role("group", name="Suggested questions")
+    expect(starters.get_by_role("button").first).to_be_visible()
+    assert starters.get_by_role("button").count() == page.locator("#chatbot button.example").count()
+    expect(page.locator("#chatbot [role=list]")).to_have_count(0)
+    page.get_by_role("tab", name="Articles").click()
+    expect(page.get_by_role("button", name="Drop File Here - or - Click to Upload")).to_be_visible()
 
 
 def test_the_chat_works_from_the_keyboard_and_names_its_markers(page):

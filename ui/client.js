@@ -65,8 +65,10 @@
       popover = document.createElement("div");
       popover.id = "qa-popover";
       popover.setAttribute("role", "tooltip");
-      document.body.appendChild(popover);
     }
+    // Inside the page's <main> landmark (axe's "region" rule), where screen readers' landmark
+    // navigation finds it; <main> has no transform, so position: fixed stays the viewport's.
+    if (!popover.isConnected) (document.querySelector("main") || document.body).appendChild(popover);
     popover.replaceChildren(...Array.from(body.childNodes, (n) => n.cloneNode(true)));
     popover.hidden = false;
     const r = marker.getBoundingClientRect();
@@ -316,6 +318,16 @@
     const picker = document.querySelector("#upload input[type=file]");
     const accept = window.verbatimSettings.uploadTypes;
     if (picker && accept && picker.getAttribute("accept") !== accept) picker.setAttribute("accept", accept);
+    // Found by axe-core 4.14 (2026-12-03): Gradio's suggested questions are a role=list of bare
+    // buttons (a list without items), and its upload box's aria-label ("Click to upload or drop
+    // files") is not the text it shows, so speech input's "click Click to Upload" missed it.
+    const starters = document.querySelector("#chatbot .examples[role=list]");
+    if (starters) {
+      starters.setAttribute("role", "group");
+      starters.setAttribute("aria-label", "Suggested questions");
+    }
+    const drop = document.querySelector("#upload .upload-container[aria-label]");
+    if (drop) drop.removeAttribute("aria-label"); // named by its own words
     // The text of the article selected in the Articles tab: read-only, not disabled, so that
     // a keyboard can reach and scroll it.
     const preview = document.querySelector("#article-preview textarea[disabled]");

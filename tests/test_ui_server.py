@@ -220,6 +220,42 @@ def test_serve_no_index_serves_the_index_as_built(monkeypatch, tmp_path: Path, u
     assert calls == expected
 
 
+@pytest.mark.model
+def test_a_chat_started_on_an_empty_folder_serves_and_its_first_upload_builds_the_index(
+    monkeypatch, tmp_path: Path, capsys
+) -> None:
+    """No article yet is no reason to refuse the chat: its Articles tab is one way in."""
+    from types import SimpleNamespace
+
+    import ui.app as app_module
+
+    settings = Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index")
+    settings.articles_dir.mkdir()
+    apps: list[Any] = []
+    demo = SimpleNamespace(launch=lambda **_: None, close=lambda **_: None)
+    monkeypatch.setattr(app_module, "build_app", lambda app: apps.append(app) or demo)
+    monkeypatch.setattr(app_module, "serve_until_interrupted", lambda: None)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app_module.serve(settings, port=port)
+    said = capsys.readouterr().err
+    assert (
+        "warning: No readable article in" in said
+        and "Serving anyway: upload articles in the chat's Articles tab" in said
+    )
+    assert f"No index in {settings.index_dir}/ yet: the chat answers once one is built." in said
+    (app,) = apps
+    with pytest.raises(QAError, match=r"^No index in .* — or upload articles in the Articles tab\.$"):
+        app.status()
+    upload = tmp_path / "ferry.txt"
+    upload.write_text("title: Ferry service resumes\n\nThe island ferry service resumes on Monday after a strike.")
+    (done,) = app.add_files([str(upload)]).done
+    assert done.startswith("Added ferry.txt. The index now holds 1 article (1 new, 0 updated;")
+    assert app.status().startswith("1 article · 1 passage · ")
+    assert "resumes on Monday" in app.ask("When does the ferry service resume?").answer.text
+
+
 def test_every_build_in_the_chat_hands_freed_memory_back(monkeypatch, tmp_path: Path) -> None:
     import ui.service as service
 

@@ -33,7 +33,7 @@ from typing import Any
 
 import gradio as gr
 
-from qa import SUPPORTED_SUFFIXES, QAError, Settings, follow_index
+from qa import SUPPORTED_SUFFIXES, IndexNotFoundError, NoArticlesError, QAError, Settings, follow_index
 
 from .articles import ArticlesTab
 from .auth import auth_options, exposure_warning, parse_auth
@@ -263,8 +263,14 @@ def serve(
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
     app = ChatApp(settings, max_upload_mb)
     if update:
-        print(app.ensure_index(), file=sys.stderr)
-    app.index().warm_up()  # load the models before the first visitor
+        try:
+            print(app.ensure_index(), file=sys.stderr)
+        except NoArticlesError as exc:  # articles can still come by upload: serve, and say so
+            print(f"warning: {exc} Serving anyway: upload articles in the chat's Articles tab.", file=sys.stderr)
+    try:
+        app.index().warm_up()  # load the models before the first visitor
+    except IndexNotFoundError:  # an empty folder, or a replica before its builder's first build
+        print(f"No index in {settings.index_dir}/ yet: the chat answers once one is built.", file=sys.stderr)
     # Another process (qa index, qa index --watch, a replica's upload) may publish a new
     # generation into the same folder: pick it up within a second, without a restart.
     stop_following = follow_index(settings.index_dir, settings, on_error=_log_once("index not reloaded: %s"))
@@ -299,6 +305,8 @@ def _log_once(message: str) -> Callable[[Exception], None]:
     last: list[str] = [""]
 
     def warn(exc: Exception) -> None:
+        if isinstance(exc, IndexNotFoundError):  # no index yet: said once at start, not a failure to reload
+            return
         if str(exc) != last[0]:
             last[0] = str(exc)
             log.warning(message, exc)

@@ -27,6 +27,7 @@ from qa import (
     FeedbackRecord,
     Filters,
     Index,
+    IndexNotFoundError,
     QAError,
     QuestionError,
     Settings,
@@ -90,7 +91,10 @@ class ChatApp:
 
     def index(self) -> Index:
         """The live index (reloaded when a build has replaced it)."""
-        return open_index(self.settings.index_dir, self.settings)
+        try:
+            return open_index(self.settings.index_dir, self.settings)
+        except IndexNotFoundError as exc:  # in the browser, an upload is the nearer fix
+            raise IndexNotFoundError(f"{exc} — or upload articles in the Articles tab.") from None
 
     def ensure_index(self) -> str:
         """Index new or changed articles (all of them the first time); return a summary."""

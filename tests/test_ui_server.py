@@ -401,6 +401,35 @@ def test_deleting_an_article_of_a_multi_article_file_says_the_whole_file_goes(mo
     assert "It holds" not in text and button == "Yes, delete it"
 
 
+def test_the_file_holding_every_indexed_article_is_not_deleted(monkeypatch, tmp_path: Path) -> None:
+    """The build after deleting it would fail (an index holds at least one article) with the
+    file already gone, and the index would go on answering from it."""
+    from types import SimpleNamespace
+
+    import ui.service as service
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    for name in ("wire.jsonl", "a.txt"):
+        (articles / name).write_text("x")
+
+    def index_of(*paths: str) -> SimpleNamespace:
+        infos = {p: SimpleNamespace(source=SimpleNamespace(article_id=p, path=p)) for p in paths}
+        counts = SimpleNamespace(articles=len(paths))
+        return SimpleNamespace(articles=lambda: list(infos.values()), article=infos.get, counts=counts)
+
+    app = service.ChatApp(Settings(articles_dir=articles, index_dir=tmp_path / "index"))
+    monkeypatch.setattr(app, "_build", lambda **_: SimpleNamespace(removed=["a.txt"]))
+    monkeypatch.setattr(service.ChatApp, "index", lambda self: index_of("a.txt"))
+    assert app.delete_article("a.txt").problems == [
+        "Not deleted: a.txt holds every indexed article. Upload another first."
+    ]
+    assert (articles / "a.txt").exists()
+    monkeypatch.setattr(service.ChatApp, "index", lambda self: index_of("a.txt", "wire.jsonl"))
+    assert app.delete_article("a.txt").done == ["Deleted a.txt (1 article removed from the index)."]
+    assert not (articles / "a.txt").exists()
+
+
 @pytest.mark.parametrize("publishers", [[], ["BBC"]])
 def test_an_empty_publisher_filter_says_where_publishers_come_from(publishers: list[str]) -> None:
     from types import SimpleNamespace

@@ -267,9 +267,16 @@ class ChatApp:
 
     def delete_article(self, article_id: str) -> Outcome:
         """Delete the file holding `article_id` from the folder and the index."""
-        info = self.index().article(article_id)
+        index = self.index()
+        info = index.article(article_id)
         if info is None:
             return Outcome(problems=[f"No article {article_id!r} in the index."])
+        if self.articles_in_file(info.source.path) == index.counts.articles:
+            # An index holds at least one article: the build after the deletion would fail
+            # with the file already gone, and the index would still answer from it.
+            return Outcome(
+                problems=[f"Not deleted: {info.source.path} holds every indexed article. Upload another first."]
+            )
         path = (self.articles_dir / info.source.path).resolve()
         if self.articles_dir.resolve() not in path.parents:
             return Outcome(problems=[f"Refusing to delete {info.source.path}: it is outside the articles folder."])

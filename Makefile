@@ -14,7 +14,7 @@ DEV_STAMP := $(VENV)/.dev-installed-stamp
 # `make chat PORT=7870` serves on another port (default 7860).
 PORT ?=
 
-.PHONY: install install-dev chat serve index test lint format bench screenshot clean-index
+.PHONY: install install-dev chat serve index test lint format bench screenshot accessibility clean-index
 
 # What the chat needs; `install-dev` adds the test tools, Ray and the reader's training tools (~750 MB more).
 install: $(STAMP)
@@ -62,6 +62,12 @@ bench: install-dev
 
 screenshot: install-dev
 	$(BIN)/python docs/screenshot.py
+
+# axe-core's WCAG 2 AA audit of the chat (docs/accessibility.py); axe-core comes from npm.
+AXE ?= /tmp/axe/node_modules/axe-core/axe.min.js
+accessibility: install-dev
+	test -f $(AXE) || npm install --prefix /tmp/axe axe-core@4
+	$(BIN)/python docs/accessibility.py $(AXE)
 
 clean-index:
 	find index -mindepth 1 ! -name README.md -exec rm -rf {} +

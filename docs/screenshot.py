@@ -10,9 +10,12 @@ Chromium and Playwright (never a downloaded browser).
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +63,13 @@ def take(browser: Browser, url: str, name: str, context: dict[str, Any], hover: 
     print(f"wrote {out}")
 
 
-def main() -> None:
+@contextmanager
+def seed_chat() -> Iterator[tuple[str, Browser]]:
+    """The chat over a temporary index of seeds/ (a copy: nothing here writes to the repository),
+    and Debian's Chromium: (url, browser). docs/accessibility.py uses it too."""
     with tempfile.TemporaryDirectory() as tmp:
-        app = ChatApp(Settings(articles_dir=ROOT / "seeds", index_dir=Path(tmp) / "index"))
+        articles = shutil.copytree(ROOT / "seeds", Path(tmp) / "articles")
+        app = ChatApp(Settings(articles_dir=articles, index_dir=Path(tmp) / "index"))
         app.ensure_index()
         demo = build_app(app)
         with socket.socket() as s:
@@ -74,11 +81,16 @@ def main() -> None:
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-                for name, context, hover in SHOTS:
-                    take(browser, url, name, context, hover)
+                yield url, browser
                 browser.close()
         finally:
             demo.close()
+
+
+def main() -> None:
+    with seed_chat() as (url, browser):
+        for name, context, hover in SHOTS:
+            take(browser, url, name, context, hover)
 
 
 if __name__ == "__main__":

@@ -825,6 +825,43 @@ def test_what_is_typed_while_an_answer_streams_in_is_kept(page):
     expect(page.locator("#q textarea")).to_have_value("How did China respond?")
 
 
+def test_the_login_page_reads_well_refuses_a_wrong_password_and_lets_the_right_one_in(browser, server):
+    """`qa serve --auth`: Gradio's own login page, which gets the theme but not ui/style.css."""
+    from playwright.sync_api import expect
+
+    from ui.app import build_app, launch_kwargs
+    from ui.auth import auth_options
+
+    demo = build_app(server[1])
+    _, url, _ = demo.launch(
+        server_name="127.0.0.1",
+        server_port=free_port(),
+        prevent_thread_lock=True,
+        quiet=True,
+        **launch_kwargs(),
+        **auth_options(("alice", "s3cret"), base_delay=0.05, max_delay=0.1),
+    )
+    try:
+        for scheme in ("light", "dark"):
+            page = browser.new_context(color_scheme=scheme).new_page()
+            page.goto(url, wait_until="domcontentloaded")
+            user = page.get_by_label("username")
+            user.wait_for()
+            # The field labels were indigo-500 on indigo-100, 3.6:1 (axe-core); the theme sets them.
+            assert contrast(page, "label span[data-testid=block-info]") >= 4.5, scheme
+            user.fill("alice")
+            page.get_by_label("password").fill("wrong")
+            page.get_by_role("button", name="Login").click()
+            expect(page.get_by_text("Incorrect Credentials")).to_be_visible()
+            user.fill("alice")  # Gradio's form empties the user name after a failure
+            page.get_by_label("password").fill("s3cret")
+            page.get_by_role("button", name="Login").click()
+            expect(page.locator("#q textarea")).to_be_visible(timeout=20_000)  # the chat
+            page.context.close()
+    finally:
+        demo.close()
+
+
 # -- kept from before ------------------------------------------------------------------------------
 
 

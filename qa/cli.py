@@ -62,7 +62,8 @@ EXAMPLES = {
   qa serve                                    # http://127.0.0.1:7860
   qa serve --articles ~/news --port 8080
   qa serve --host 0.0.0.0 --auth alice:secret
-  qa serve --index /big/index --no-index      # serve as built, without re-reading the articles""",
+  qa serve --index /big/index --no-index      # serve as built, without re-reading the articles
+  qa serve --articles ~/new --index ~/new-index  # an empty folder: upload the first articles in the chat""",
 }
 
 

@@ -3,11 +3,12 @@
     npm install --prefix /tmp/axe axe-core@4          (once; axe-core is not a Python package)
     .venv/bin/python docs/accessibility.py /tmp/axe/node_modules/axe-core/axe.min.js
 
-Light and dark themes and a phone: the empty chat, an answer, a marker's popover, the options,
-Ask enabled and under the pointer, a second conversation, Undo after deleting one, the Articles
-tab with an article selected, and the delete and rebuild confirmations (opened, never
-confirmed). Prints each state's violations; exits 1 if there is any. Uses docs/screenshot.py's
-temporary index of seeds/ and Debian's Chromium.
+Light and dark themes and a phone: the empty chat, an answer, a marker's popover, a not-found
+answer, an error message, the options, Ask enabled and under the pointer, a second
+conversation, Undo after deleting one, the Articles tab with an article selected, and the
+delete and rebuild confirmations (opened, never confirmed). Prints each state's violations;
+exits 1 if there is any. Uses docs/screenshot.py's temporary index of seeds/ and Debian's
+Chromium.
 """
 
 from __future__ import annotations
@@ -39,6 +40,17 @@ def answered(page: Page) -> None:
     expect(page.locator("#chatbot .qa-pending, #chatbot .qa-streaming")).to_have_count(0)
 
 
+def asked(question: str) -> Callable[[Page], None]:
+    def ask(page: Page) -> None:
+        before = page.locator("#chatbot [data-testid='bot']").count()
+        page.locator("#q textarea").fill(question)
+        page.locator("#q textarea").press("Enter")
+        expect(page.locator("#chatbot [data-testid='bot']")).to_have_count(before + 1, timeout=30_000)
+        expect(page.locator("#chatbot .qa-pending, #chatbot .qa-streaming")).to_have_count(0)
+
+    return ask
+
+
 def second_chat(page: Page) -> None:
     page.get_by_role("button", name="New chat").click()
     # New chat empties the question box when it is done: type after that, not before.
@@ -58,6 +70,8 @@ STEPS: list[Step] = [
     ("empty chat", lambda page: None),
     ("an answer", answered),
     ("a marker's popover", lambda page: page.locator("#chatbot a.qa-cite").first.hover()),
+    ("a not-found answer", asked("Who won the 1998 World Cup?")),
+    ("an error message", asked("???")),
     ("the options", lambda page: page.locator("#options").get_by_text("Options").click()),
     ("Ask enabled, under the pointer", ask_enabled),
     ("two conversations", second_chat),

@@ -32,15 +32,9 @@ def violations(page: Page, axe: str) -> list[dict]:
     )
 
 
-def answered(page: Page) -> None:
-    box = page.locator("#q textarea")
-    box.fill(QUESTION)
-    box.press("Enter")
-    expect(page.locator("#sources .qa-source").first).to_be_visible(timeout=30_000)
-    expect(page.locator("#chatbot .qa-pending, #chatbot .qa-streaming")).to_have_count(0)
-
-
 def asked(question: str) -> Callable[[Page], None]:
+    """A step that asks `question` and waits until its answer is complete."""
+
     def ask(page: Page) -> None:
         before = page.locator("#chatbot [data-testid='bot']").count()
         page.locator("#q textarea").fill(question)
@@ -51,13 +45,17 @@ def asked(question: str) -> Callable[[Page], None]:
     return ask
 
 
+def answered(page: Page) -> None:
+    asked(QUESTION)(page)
+    expect(page.locator("#sources .qa-source").first).to_be_visible()
+
+
 def second_chat(page: Page) -> None:
     page.get_by_role("button", name="New chat").click()
     # New chat empties the question box when it is done: type after that, not before.
     expect(page.locator("#chatbot [data-testid='bot']")).to_have_count(0)
     expect(page.locator("#q textarea")).to_have_value("")
-    page.locator("#q textarea").fill("How did China respond?")
-    page.locator("#q textarea").press("Enter")
+    asked("How did China respond?")(page)
     expect(page.locator("#chats input[type=radio]")).to_have_count(2, timeout=30_000)
 
 

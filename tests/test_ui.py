@@ -58,7 +58,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     from qa import Settings
-    from ui.app import ChatApp, build_app, launch_kwargs
+    from ui.app import ChatApp, build_app
 
     root = tmp_path_factory.mktemp("ui")
     articles = root / "articles"
@@ -68,16 +68,24 @@ def server(tmp_path_factory):
     app = ChatApp(Settings(articles_dir=articles, index_dir=root / "index"), max_upload_mb=1)
     app.ensure_index()
     demo = build_app(app)
+    url = launch(demo, max_file_size=app.max_upload_bytes)
+    yield url, app, root
+    demo.close()
+
+
+def launch(demo, **options) -> str:
+    """Serve `demo` as `qa serve` does (theme, CSS, page script) on a free port; its URL."""
+    from ui.app import launch_kwargs
+
     _, url, _ = demo.launch(
         server_name="127.0.0.1",
         server_port=free_port(),
         prevent_thread_lock=True,
         quiet=True,
-        max_file_size=app.max_upload_bytes,
+        **options,
         **launch_kwargs(),
     )
-    yield url, app, root
-    demo.close()
+    return url
 
 
 @pytest.fixture(scope="module")
@@ -829,18 +837,11 @@ def test_the_login_page_reads_well_refuses_a_wrong_password_and_lets_the_right_o
     """`qa serve --auth`: Gradio's own login page, which gets the theme but not ui/style.css."""
     from playwright.sync_api import expect
 
-    from ui.app import build_app, launch_kwargs
+    from ui.app import build_app
     from ui.auth import auth_options
 
     demo = build_app(server[1])
-    _, url, _ = demo.launch(
-        server_name="127.0.0.1",
-        server_port=free_port(),
-        prevent_thread_lock=True,
-        quiet=True,
-        **launch_kwargs(),
-        **auth_options(("alice", "s3cret"), base_delay=0.05, max_delay=0.1),
-    )
+    url = launch(demo, **auth_options(("alice", "s3cret"), base_delay=0.05, max_delay=0.1))
     try:
         for scheme in ("light", "dark"):
             page = browser.new_context(color_scheme=scheme).new_page()

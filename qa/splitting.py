@@ -12,8 +12,9 @@ so does a line break before a list item ("- ", "* ", "• ", "1. ", "2) "); othe
 The default model was trained on legal text, so `_tokenizer` tunes a private copy of it for news
 through nupunkt's own parameters: units and dates that end a sentence before a capitalised word
 ("4.1 per cent. Wages", "in Jan. Lawmakers", but "Jan. 16" and "per cent. of" go on), and titles
-that never do ("Lt. Gen. Mark Smith"). One rule is added after Punkt: a full stop with no space
-after it ("points.The bank") ends a sentence where Punkt would end it with a space.
+that never do ("Lt. Gen. Mark Smith"). Two rules are added after Punkt: a full stop with no space
+after it ("points.The bank") ends a sentence where Punkt would end it with a space, and a dotted
+initialism it does not know goes on before a lower-case word or a number ("the N.H.S. trust").
 
 A "sentence" longer than `MAX_SENTENCE_CHARS` (a table flattened into one line, a text
 without punctuation) is cut into pieces at a clause mark or a space, so no citation quotes
@@ -52,6 +53,11 @@ _BLOCK_BREAK = re.compile(r"\n[ \t]*\n|\n(?=[ \t]*(?:[-*•]|\d{1,2}[.)])[ \t])"
 # characters at most, so that a long run of glued stops stays linear.
 _GLUED_STOP = re.compile(r"\.(?=([A-Z][a-z]+))(?<=[a-z]{2}\.)")
 _LOWER_WORD = re.compile(r"(?<![^\s\"'(\[“‘])[a-z]{2,30}\Z")
+# A dotted initialism that Punkt does not know ends its sentence even before a lower-case word or
+# a number: "The N.H.S. | trust said so.", "joined the N.H.S. | in 2004." (it knows "U.S.", "U.K.",
+# "F.B.I."). Glued back only then; before a capitalised word ("the N.H.S. Trust officials") it
+# may end a sentence, so Punkt's cut stays.
+_INITIALISM_END = re.compile(r"(?<![^\s\"'(\[“‘])(?:[A-Z]\.){2,}\Z")
 
 # Where a long sentence may be cut, best first: after a line's last character (list items),
 # a semicolon, colon, dash or ellipsis; else after a comma. ; : , … and an en dash need a
@@ -111,7 +117,7 @@ def split_sentences(body: str) -> tuple[Sentence, ...]:
     """
     sentences: list[Sentence] = []
     for block_start, block_end in _blocks(body):
-        for punkt_start, punkt_end in _punkt_spans(body, block_start, block_end):
+        for punkt_start, punkt_end in _past_initialisms(body, _punkt_spans(body, block_start, block_end)):
             for start, end in _glued_cuts(body, punkt_start, punkt_end):
                 if end - start <= MAX_SENTENCE_CHARS:
                     sentences.append(Sentence(body[start:end], start, end))
@@ -161,6 +167,21 @@ def _punkt_spans(body: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         if text:
             first = start + a + len(raw) - len(raw.lstrip())
             yield first, first + len(text)
+
+
+def _past_initialisms(body: str, spans: Iterator[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """Join each sentence that ends with a dotted initialism to the next when that one starts
+    with a lower-case letter or a digit (see `_INITIALISM_END`)."""
+    held: tuple[int, int] | None = None
+    for start, end in spans:
+        if held and (body[start].islower() or body[start].isdigit()) and _INITIALISM_END.search(body, held[0], held[1]):
+            held = (held[0], end)
+            continue
+        if held:
+            yield held
+        held = (start, end)
+    if held:
+        yield held
 
 
 def _glued_cuts(body: str, start: int, end: int) -> Iterator[tuple[int, int]]:

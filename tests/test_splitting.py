@@ -88,6 +88,18 @@ def test_a_full_stop_without_a_space_ends_a_sentence_between_lowercase_and_capit
         assert texts(body) == [body]  # names, abbreviations
 
 
+def test_an_unknown_dotted_initialism_goes_on_before_a_lowercase_word_or_a_number():
+    # Punkt knows "U.S." and "F.B.I." but cut after "N.H.S." and "A.C.L.U." even before "trust".
+    body = "It has 60 beds, the N.H.S. trust said. The A.C.L.U. lawyer left in 2004. She joined the I.M.F. in 2005."
+    assert texts(body) == [
+        "It has 60 beds, the N.H.S. trust said.",
+        "The A.C.L.U. lawyer left in 2004.",
+        "She joined the I.M.F. in 2005.",
+    ]
+    # Before a capitalised word an initialism may end the sentence: Punkt's cut stays.
+    assert texts("He joined the N.H.S. Trust officials agreed.") == ["He joined the N.H.S.", "Trust officials agreed."]
+
+
 def test_list_items_start_sentences_but_wrapped_lines_do_not():
     body = "Key points\n- Prices rose 4% in March\n- Jobs fell by 20,000\n- The central bank held rates"
     pieces = split_sentences(body)

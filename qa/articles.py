@@ -464,7 +464,10 @@ def _unread_date(value: str) -> str:
     return f"date {value!r} not read (no day, or all numbers); write it as 2026-01-16 or January 16, 2026"
 
 
-def _text_article(text: str, markdown: bool) -> tuple[str | None, str, dict[str, str]]:
+def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str | None, str, dict[str, str]]:
+    """(title, body, header fields) of a text laid out as a news article. `titled`: the caller
+    already has the headline (a Word document's "Title" paragraph), so no line of the text is
+    taken for one: "By Lena Park" over "March 9, 2025" looked like a headline over its date."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     meta: dict[str, str] = {}
     i = 0
@@ -490,7 +493,7 @@ def _text_article(text: str, markdown: bool) -> tuple[str | None, str, dict[str,
         elif match and _header_key(match) not in meta and _looks_like_header(match):
             meta[_header_key(match)] = match.group(2)
             i += 1
-        elif not meta and (_headline_above_headers(lines, i) or _headline_above_text(lines, i)):
+        elif not meta and not titled and (_headline_above_headers(lines, i) or _headline_above_text(lines, i)):
             meta["title"] = line.strip()
             i += 1
         elif "date" not in meta and _date_line(line):  # "March 3, 2025" under the headline
@@ -606,21 +609,24 @@ def _headline_above_headers(lines: list[str], i: int) -> bool:
 
 
 def _headline_above_text(lines: list[str], i: int) -> bool:
-    """Is line `i` a headline typed straight above the text, without a blank line ("Markets
-    tumble on tariff fears" over "Stocks fell sharply on Monday…")? It was glued into the
-    first sentence and the title. A headline does not end as a sentence does, and the line
-    below starts a sentence and runs well past it: the first line of hard-wrapped prose is
-    about as long as the next one, so it is never taken for a headline.
+    """Is line `i` a headline above the text ("Markets tumble on tariff fears" over "Stocks
+    fell sharply on Monday…"), typed straight above it or set apart by a blank line? Straight
+    above, it was glued into the first sentence and the title; apart, it was cited as a
+    sentence. A headline does not end as a sentence does, and the text below starts a
+    sentence. Straight above, that line also runs well past it: the first line of hard-wrapped
+    prose is about as long as the next one, so it is never taken for a headline.
     """
     line = lines[i].strip()
-    below = lines[i + 1].strip() if i + 1 < len(lines) else ""
+    rest = lines[i + 1 : i + 4]
+    apart = bool(rest) and not rest[0].strip()
+    below = next((text for text in map(str.strip, rest) if text), "") if apart else (rest[0].strip() if rest else "")
     return (
         len(below) >= 40
         and len(line.split()) >= 2
         and len(line) <= TITLE_CHARS
         and not line.endswith((".", "!", "?", ",", ";", ":", "-", "\u2014"))
         and (below[0].isupper() or below[0].isdigit() or below[0] in "\"“'‘")
-        and len(line) < 0.6 * len(below)
+        and (apart or len(line) < 0.6 * len(below))
     )
 
 
@@ -810,7 +816,7 @@ def _docx_article(data: bytes) -> tuple[str | None, str, dict[str, str]]:
     if not paragraphs and tables:
         raise _Skip(f"no text outside its {tables} table(s), and tables are not read; copy the text into paragraphs")
     heading = paragraphs.pop(0)[1] if paragraphs and paragraphs[0][0] in ("Title", "Heading 1") else None
-    title, body, meta = _text_article("\n\n".join(text for _, text in paragraphs), markdown=False)
+    title, body, meta = _text_article("\n\n".join(text for _, text in paragraphs), False, titled=bool(heading))
     return title or heading or _metadata_title(meta_title), body, meta
 
 
@@ -991,12 +997,22 @@ def _join_lines(lines: list[str]) -> str:
         # A short line followed by a lower-case word is a ragged line of a narrow column ("…at
         # $600" / "million, was…") or of a headline set on two lines, not a paragraph's end.
         goes_on = i + 1 < len(lines) and lines[i + 1][:1].islower()
-        if current and (not line or (len(line) < _SHORT_LINE * full and not broken_word and not goes_on)):
+        # A byline under a headline set as wide as the column ("Canal shipping costs soar as
+        # drought bites" / "By Maria Lopez") starts a paragraph: glued on, it was in the title
+        # and a cited sentence.
+        byline_below = i + 1 < len(lines) and lines[i + 1][:1].isupper() and _short_byline(lines[i + 1], full)
+        ends = not line or byline_below or (len(line) < _SHORT_LINE * full and not broken_word and not goes_on)
+        if current and ends:
             paragraphs.append(current.replace(_SOFT_HYPHEN, ""))
             current = ""
     if current:
         paragraphs.append(current.replace(_SOFT_HYPHEN, ""))
     return "\n\n".join(paragraphs)
+
+
+def _short_byline(line: str, full: int) -> bool:
+    """A byline on a line of its own, shorter than a full line of the column."""
+    return len(line) < _SHORT_LINE * full and is_byline(line)
 
 
 def _json_problem(exc: json.JSONDecodeError) -> str:
@@ -1008,9 +1024,10 @@ def _json_problem(exc: json.JSONDecodeError) -> str:
 # ("content", "publishedAt", "source": {"name": ...}), schema.org ("articleBody", "headline",
 # "datePublished", "publisher": {"name": ...}), feeds turned JSON ("link", "pubDate",
 # "published") and CMS exports ("body"). A record with only "body" was skipped as having no
-# "text", and its "pubDate" and "link" were dropped without a word.
+# "text", and its "pubDate" and "link" were dropped without a word. NewsAPI's "description" (the
+# publisher's own summary) is the text of last resort: its "content" is often null.
 _RECORD_KEYS = {
-    "text": ("text", "body", "content", "articleBody"),
+    "text": ("text", "body", "content", "articleBody", "description"),
     "title": ("title", "headline"),
     "date": ("date", "published", "publishedAt", "published_at", "pubDate", "datePublished"),
     "source": ("source", "publisher"),
@@ -1020,6 +1037,8 @@ _RECORD_KEYS = {
 _HTML_MARKUP = re.compile(r"</?(?:p|br|div|span|a|b|i|em|strong|ul|ol|li|h[1-6]|blockquote)\b[^>]*>", re.IGNORECASE)
 _HTML_BLOCKS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "tr")
 _PARAGRAPH_SPLIT = re.compile(r"\n[ \t]*\n")
+# NewsAPI cuts "content" short and says so at its end: "…fell 1.2% to $68.40 a barrel by… [+2345 chars]".
+_CUT_SHORT = re.compile(r"\s*\[\+\d+ chars\]\s*\Z")
 
 
 class _Warning(NamedTuple):
@@ -1045,9 +1064,10 @@ def _json_articles(text: str, rel: str, jsonl: bool) -> Iterator[Article | Skipp
             raise _Skip(f"malformed JSON ({_json_problem(exc)} at line {exc.lineno})") from None
         items = _record_list(data)
         records = [(str(n), item) for n, item in enumerate(items, start=1)]
+    named: set[str] = set()  # the addresses that already name a record of this file
     for where, record in records:
         label = f"{rel}:{where}" if jsonl else f"{rel}[{where}]"
-        yield from _json_article(record, rel, where, label)
+        yield from _json_article(record, rel, where, label, named)
 
 
 def _record_list(data: Any) -> list[Any]:
@@ -1062,13 +1082,34 @@ def _record_list(data: Any) -> list[Any]:
     return [data]
 
 
-def _json_article(record: Any, rel: str, where: str, label: str) -> Iterator[Article | Skipped | _Warning]:
-    """One JSON record as an article, with a warning for each field it could not read."""
+def _json_article(
+    record: Any, rel: str, where: str, label: str, named: set[str]
+) -> Iterator[Article | Skipped | _Warning]:
+    """One JSON record as an article, with a warning for each field it could not read.
+
+    The record's `id` names it; without one, its address (`url`), unless an earlier record
+    of the file has that address; else its position. A feed without ids, named by position,
+    renamed every record when a story was added at its top: re-embedded, and citations and
+    feedback pointed at other stories.
+    """
     body = _record_field(record, "text") if isinstance(record, dict) else None
+    if isinstance(body, list) and body and all(isinstance(part, str) for part in body):
+        body = "\n\n".join(part.strip() for part in body)  # the text as a list of paragraphs
     if not isinstance(body, str) or not body.strip():
         keys = f"; its keys: {', '.join(map(str, list(record)[:8]))}" if isinstance(record, dict) and record else ""
-        yield Skipped(label, f'record has no text (a "text", "body", "content" or "articleBody" string){keys}')
+        if body is not None and not isinstance(body, str):  # "text": ["para", {"img": …}] or a number
+            kind = {"dict": "an object", "list": "a list"}.get(type(body).__name__, f"a {type(body).__name__}")
+            yield Skipped(label, f"its text is {kind}, not a string (or a list of strings){keys}")
+            return
+        yield Skipped(
+            label, f'record has no text (a "text", "body", "content", "articleBody" or "description" string){keys}'
+        )
         return
+    if _CUT_SHORT.search(body):
+        body = _CUT_SHORT.sub("", body)
+        yield _Warning(
+            Skipped(label, "its text was cut short by the export (NewsAPI gives ~200 characters); indexed as given")
+        )
     if _HTML_MARKUP.search(body):
         body = _html_fragment_text(body)
     if not _WORD_CHAR.search(body):
@@ -1083,10 +1124,16 @@ def _json_article(record: Any, rel: str, where: str, label: str) -> Iterator[Art
             yield _Warning(Skipped(label, f"{name} {value!r:.60} is not text; left out"))
     key = record.get("id")
     if (key is not None and not isinstance(key, (str, int))) or isinstance(key, bool):
-        yield _Warning(Skipped(label, f"id {key!r:.60} is not text or a number; the record's position names it"))
+        yield _Warning(Skipped(label, f"id {key!r:.60} is not text or a number; its url or position names it"))
         key = None
+    if key in (None, "") and meta.get("url") and meta["url"] not in named:
+        key = meta["url"]
+        named.add(key)
     article_id = f"{rel}#{key if key not in (None, '') else where}"
-    article = _make_article(article_id, rel, meta.pop("title", None), body.strip(), meta)
+    title = meta.pop("title", None)
+    if title and meta.get("source") and title.endswith(f" - {meta['source']}"):  # NewsAPI: "Oil falls - Reuters"
+        title = title.removesuffix(f" - {meta['source']}")
+    article = _make_article(article_id, rel, title, body.strip(), meta)
     if meta.get("date") and article.source.date is None:
         yield _Warning(Skipped(label, _unread_date(meta["date"])))
     yield article

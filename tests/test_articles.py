@@ -113,6 +113,19 @@ def test_headline_over_a_published_line_gives_title_and_date_and_a_published_sen
             "2025-03-03",
             "Oil prices rose 4% on Monday.",
         ),
+        (  # set apart by a blank line, as BBC News files are: it was cited as a sentence
+            "Volcano erupts on remote island\n\nA volcano on the remote island of Tern erupted on Sunday.\n\n"
+            "Residents left by boat.",
+            "Volcano erupts on remote island",
+            None,
+            "A volcano on the remote island of Tern erupted on Sunday.\n\nResidents left by boat.",
+        ),
+        (  # a first paragraph that ends as a sentence does is text, blank line or not
+            "The volcano erupted.\n\nResidents of the remote island of Tern left by boat on Sunday.",
+            "The volcano erupted.",
+            None,
+            "The volcano erupted.\n\nResidents of the remote island of Tern left by boat on Sunday.",
+        ),
         (  # hard-wrapped prose: its first line is no headline
             "As Canadian leader Mark Carney arrives in China on Wednesday, his hosts\n"
             "See an opportunity to peel the longtime US ally away from their rival.",
@@ -123,7 +136,7 @@ def test_headline_over_a_published_line_gives_title_and_date_and_a_published_sen
         ),
     ],
 )
-def test_a_headline_typed_straight_above_the_text_is_the_title(tmp_path, text, title, date, body):
+def test_a_headline_above_the_text_is_the_title(tmp_path, text, title, date, body):
     write(tmp_path, "a.txt", text)
     article = read_articles(tmp_path).articles[0]
     assert (article.source.title, article.source.date, article.body) == (title, date, body)
@@ -313,7 +326,7 @@ def test_json_records_as_news_exports_write_them(tmp_path):
     write(tmp_path, "export.json", json.dumps(records))
     result = read_articles(tmp_path)
     found = {a.source.article_id: a for a in result.articles}
-    ferry = found["export.json#1"]
+    ferry = found["export.json#https://example.org/ferry"]  # no id: its address names it
     assert (ferry.source.title, ferry.source.date, ferry.source.publisher, ferry.source.url) == (
         "Ferry fares rise",
         "2026-01-16",
@@ -327,13 +340,62 @@ def test_json_records_as_news_exports_write_them(tmp_path):
     assert found["export.json#q5"].source.date == "2026-01-16"
     assert [str(w) for w in result.warnings] == [
         "export.json[2]: title ['tag1', 'tag2'] is not text; left out",
-        "export.json[2]: id True is not text or a number; the record's position names it",
+        "export.json[2]: id True is not text or a number; its url or position names it",
         "export.json[2]: date 'July 2025' not read (no day, or all numbers); write it as 2026-01-16 or "
         "January 16, 2026",
     ]
     assert [str(s) for s in result.skipped] == [
-        'export.json[4]: record has no text (a "text", "body", "content" or "articleBody" string); its keys: summary'
+        'export.json[4]: record has no text (a "text", "body", "content", "articleBody" or "description" string); its keys: summary'
     ]
+
+
+def test_newsapi_records_lose_the_cut_marker_and_the_title_suffix_and_take_the_description(tmp_path):
+    records = [
+        {
+            "source": {"name": "Reuters"},
+            "title": "Oil falls - Reuters",
+            "content": "Brent crude fell 1.2% to $68.40 a barrel by… [+2345 chars]",
+            "url": "https://example.org/oil",
+        },
+        {"title": "Fed holds", "content": None, "description": "The Fed held rates.", "url": "https://example.org/fed"},
+        {"title": "Syndicated", "text": "The same address again.", "url": "https://example.org/oil"},
+        {"title": "Paragraphs", "text": ["First paragraph.", "Second paragraph."]},
+        {"title": "Odd", "text": [{"p": "First paragraph."}]},
+    ]
+    write(tmp_path, "feed.json", json.dumps(records))
+    result = read_articles(tmp_path)
+    found = {a.source.article_id: (a.source.title, a.body) for a in result.articles}
+    assert found == {
+        "feed.json#https://example.org/oil": ("Oil falls", "Brent crude fell 1.2% to $68.40 a barrel by…"),
+        "feed.json#https://example.org/fed": ("Fed holds", "The Fed held rates."),
+        "feed.json#3": ("Syndicated", "The same address again."),  # an address names one record only
+        "feed.json#4": ("Paragraphs", "First paragraph.\n\nSecond paragraph."),
+    }
+    assert [str(w) for w in result.warnings] == [
+        "feed.json[1]: its text was cut short by the export (NewsAPI gives ~200 characters); indexed as given"
+    ]
+    assert [str(s) for s in result.skipped] == [
+        "feed.json[5]: its text is a list, not a string (or a list of strings); its keys: title, text"
+    ]
+
+
+def test_records_without_an_id_keep_their_names_when_a_story_is_added_at_the_top(tmp_path):
+    stories = [
+        {"title": f"Story {n}", "text": f"Story number {n} happened.", "url": f"https://example.org/{n}"}
+        for n in (1, 2)
+    ]
+    write(tmp_path, "feed.jsonl", "\n".join(map(json.dumps, stories)))
+    before = {a.source.article_id: a.source.title for a in read_articles(tmp_path).articles}
+    write(
+        tmp_path,
+        "feed.jsonl",
+        "\n".join(
+            map(json.dumps, [{"title": "New", "text": "A new story.", "url": "https://example.org/0"}, *stories])
+        ),
+    )
+    after = {a.source.article_id: a.source.title for a in read_articles(tmp_path).articles}
+    assert before == {"feed.jsonl#https://example.org/1": "Story 1", "feed.jsonl#https://example.org/2": "Story 2"}
+    assert after == {**before, "feed.jsonl#https://example.org/0": "New"}
 
 
 def test_ids_are_stable_across_reads(tmp_path):
@@ -362,7 +424,7 @@ def test_bad_inputs_are_skipped_with_one_clear_reason_each(tmp_path):
     tiny = read_articles(tmp_path, max_file_bytes=1024).skipped  # --max-file-mb 0.001: in KB, not "0.0 MB"
     assert any(s.reason.startswith("file is ") and "over the 1.0 KB limit" in s.reason for s in tiny)
     assert "malformed JSON line" in reasons["broken.jsonl:2"]
-    assert reasons["broken.jsonl:3"].startswith('record has no text (a "text", "body", "content" or "articleBody"')
+    assert reasons["broken.jsonl:3"].startswith('record has no text (a "text", "body", "content", "articleBody"')
     assert "malformed JSON" in reasons["broken.json"]
     assert reasons["notes.pdf"].startswith("cannot read the PDF (")
     assert "unsupported file type '.odt'" in reasons["notes.odt"]
@@ -724,6 +786,21 @@ def test_pdf_lines_of_a_two_line_headline_and_of_ragged_columns_join_and_a_short
     )
     assert body.startswith("By Ann Lee\n\nThe city closed")  # the date line under the byline is taken off
     assert "at a cost estimated at $600 million, sending thousands" in body
+    # a headline as wide as a narrow column's lines keeps apart from the byline under it
+    column = [
+        "Canal shipping costs soar as drought bites",
+        "By Maria Lopez",
+        "Shipping costs through the canal rose 18%",
+        "in the first quarter, the port authority",
+        "said on Monday. Officials blamed the low",
+        "water levels after months of drought in",
+        "the region, and said that they expected",
+        "prices to stay high until the rains come",
+        "back in the autumn, when ships can carry",
+        "full loads through the locks once again.",
+    ]
+    title, body, _ = _text_article(_join_lines(column), markdown=False)
+    assert (title, body.split("\n\n")[0]) == ("Canal shipping costs soar as drought bites", "By Maria Lopez")
     notice = ["Café prices “soar” — owners say", "Café owners said on Monday that bean prices doubled.", "Some agree."]
     assert _join_lines(notice).split("\n\n")[0] == "Café prices “soar” — owners say"  # 3 lines: no 90th percentile
 
@@ -887,6 +964,26 @@ def test_docx_heading_and_date_line_become_title_and_date_and_paragraphs_stay_pa
     assert article.body == (
         "Farmers in Saskatchewan welcomed the agreement on Saturday. Prices rose 4%.\n\n"
         "The deal takes effect on March 1."
+    )
+
+
+@pytest.mark.parametrize("byline", ["By Lena Park", "Reporting by Lena Park"])
+def test_docx_title_paragraph_stays_the_title_over_a_byline_and_its_date_line(tmp_path, byline):
+    # The byline over a date line looked like a headline over its date and became the title.
+    path = docx_file(
+        tmp_path / "museum.docx",
+        [
+            ("Title", "Museum reopens after fire"),
+            ("Normal", byline),
+            ("Normal", "March 9, 2025"),
+            ("Normal", "The city museum reopened on Sunday, two years after a fire destroyed its east wing."),
+        ],
+    )
+    article = read_file(path, "museum.docx").articles[0]
+    assert (article.source.title, article.source.date) == ("Museum reopens after fire", "2025-03-09")
+    assert (
+        article.body
+        == f"{byline}\n\nThe city museum reopened on Sunday, two years after a fire destroyed its east wing."
     )
 
 

@@ -44,9 +44,23 @@ _HEADER_KEYS = ("title", "date", "source", "url")
 # "title: X", "Date - 2026-01-13", "date 2026-01-13"; the key must start the line.
 # "Author: Jane Roe" is a header too (taken off the text, not shown: a citation names the
 # publisher); it used to end the header lines, leaving a "Source:" under it in the text.
-_HEADER_LINE = re.compile(r"^\s*(title|date|published|source|url|author)\s*[:\-]?\s+(.+?)\s*$", re.IGNORECASE)
-# "Published: January 16, 2026" (a news page's own word for it) is the article's date.
-_HEADER_SYNONYMS = {"published": "date"}
+_HEADER_LINE = re.compile(
+    r"^\s*(title|headline|date|published|source|publisher|url|author|byline)\s*[:\-]?\s+(.+?)\s*$", re.IGNORECASE
+)
+# "Published: January 16, 2026" (a news page's own word for it) is the article's date; the
+# others are the words JSON exports use (`_RECORD_KEYS`), which front matter uses too. A
+# "Headline:" line was not a header, so the whole header block became the title and a sentence.
+_HEADER_SYNONYMS = {
+    "published": "date",
+    "published_at": "date",
+    "publishedat": "date",
+    "pubdate": "date",
+    "datepublished": "date",
+    "headline": "title",
+    "publisher": "source",
+    "link": "url",
+    "byline": "author",
+}
 # The seed's first line is " date 2026-01-13 As Canadian leader ...": a date prefix glued
 # to the body on the same line.
 _INLINE_DATE = re.compile(r"^\s*date[:\s]\s*(\d{4}-\d{2}-\d{2})\b[ \t]*", re.IGNORECASE)
@@ -471,15 +485,16 @@ def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str 
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     meta: dict[str, str] = {}
     i = 0
-    if lines and lines[0].strip() == "---":  # YAML-style front matter
-        end = next((j for j in range(1, len(lines)) if lines[j].strip() == "---"), None)
-        if end is not None:
-            for line in lines[1:end]:
-                key, _, value = line.partition(":")
-                key = _HEADER_SYNONYMS.get(key.strip().lower(), key.strip().lower())  # published: a date
-                if key in _HEADER_KEYS and value.strip() and key not in meta:
-                    meta[key] = value.strip().strip("\"'")
-            i = end + 1
+    fence = lines[0].strip()  # `split` gives at least one line
+    end = None
+    if fence in ("---", "+++"):
+        end = next((j for j in range(1, len(lines)) if lines[j].strip() == fence), None)
+    if end is not None:  # front matter: YAML between "---" lines, or TOML between "+++" lines (Hugo)
+        for key, value in _front_matter(lines[1:end], toml=fence == "+++").items():
+            key = _HEADER_SYNONYMS.get(key.strip().lower(), key.strip().lower())  # published: a date
+            if key in _HEADER_KEYS and value and key not in meta:
+                meta[key] = value
+        i = end + 1
     # Leading lines: blank lines, header lines and (Markdown) one "# heading", in any order.
     while i < len(lines):
         line = lines[i]
@@ -513,6 +528,32 @@ def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str 
         if byline_date:
             meta["date"] = byline_date
     return title, "\n".join(rest).strip(), meta
+
+
+def _front_matter(lines: list[str], toml: bool) -> dict[str, str]:
+    """The text fields of a front matter block: "key: value" lines (YAML's simple form) or,
+    for TOML, what `tomllib` reads (a date or timestamp as ISO text; nothing if it does not
+    parse). Neither block is ever quoted as text: Hugo's "+++" block was the title and the
+    first sentence.
+
+    Example:
+        >>> _front_matter(['title = "Solar farm opens"', "date = 2025-04-12T08:00:00+02:00"], toml=True)
+        {'title': 'Solar farm opens', 'date': '2025-04-12T08:00:00+02:00'}
+    """
+    if not toml:
+        pairs = (line.partition(":")[::2] for line in lines)
+        return {key: value.strip().strip("\"'") for key, value in pairs if value.strip()}
+    import tomllib
+
+    try:
+        table = tomllib.loads("\n".join(lines))
+    except tomllib.TOMLDecodeError:
+        return {}
+    return {
+        key: value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value.strip()
+        for key, value in table.items()
+        if isinstance(value, (str, dt.date, dt.datetime))
+    }
 
 
 def _markdown_text(markdown: str, title: str | None) -> str:

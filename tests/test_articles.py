@@ -163,6 +163,29 @@ def test_front_matter_published_is_the_date(tmp_path):
     )
 
 
+def test_front_matter_in_toml_and_with_the_keys_json_exports_use_is_read_not_quoted(tmp_path):
+    toml = '+++\ntitle = "Solar farm opens"\ndate = 2025-04-12T08:00:00+02:00\ndraft = false\n+++\n\nThe farm opened.'
+    write(tmp_path, "hugo.md", toml)
+    write(tmp_path, "bad.md", "+++\ntitle = unquoted\n+++\n\nThe block does not parse.")
+    yaml = "---\nheadline: Tram line approved\npublished_at: 2025-05-05\npublisher: City Times\n---\n\nThe tram runs."
+    write(tmp_path, "jekyll.md", yaml)
+    found = {a.source.article_id: a for a in read_articles(tmp_path).articles}
+    seen = {k: (a.source.title, a.source.date, a.source.publisher, a.body) for k, a in found.items()}
+    assert seen == {
+        "hugo.md": ("Solar farm opens", "2025-04-12", None, "The farm opened."),
+        "bad.md": ("The block does not parse.", None, None, "The block does not parse."),
+        "jekyll.md": ("Tram line approved", "2025-05-05", "City Times", "The tram runs."),
+    }
+
+
+def test_headline_publisher_and_byline_lines_are_headers_too(tmp_path):
+    headers = "Headline: Port strike ends\nByline: Tom Brown\nPublished: 12 June 2025\nPublisher: Harbour Post\n\n"
+    write(tmp_path, "a.txt", headers + "Dockworkers ended their strike.")
+    article = read_articles(tmp_path).articles[0]
+    seen = (article.source.title, article.source.date, article.source.publisher, article.body)
+    assert seen == ("Port strike ends", "2025-06-12", "Harbour Post", "Dockworkers ended their strike.")
+
+
 def test_an_author_line_among_the_headers_does_not_end_them(tmp_path):
     headers = "Title: Port reopens\nDate: 2025-03-03\nAuthor: Jane Roe\nSource: The Gazette\n\n"
     write(tmp_path, "a.txt", headers + "Ships docked.")

@@ -368,7 +368,8 @@ def test_json_records_as_news_exports_write_them(tmp_path):
         "January 16, 2026",
     ]
     assert [str(s) for s in result.skipped] == [
-        'export.json[4]: record has no text (a "text", "body", "content", "articleBody" or "description" string); its keys: summary'
+        'export.json[4]: record has no text (a "text", "body", "content", "articleBody" or "description" string); '
+        "its keys: summary"
     ]
 
 

@@ -433,10 +433,16 @@ def test_an_upload_of_another_type_is_refused_in_the_tab_s_own_words(page, serve
     page.locator("#tab-articles-button").click()
     picker = page.locator("#upload input[type=file]")
     expect(picker).to_have_attribute("accept", ",".join(SUPPORTED_SUFFIXES))  # the picker offers articles
-    notes = tmp_path / "notes.csv"
+    notes, sheet = tmp_path / "notes.csv", tmp_path / "Q&A draft.xlsx"
     notes.write_text("a,b\n1,2\n")
-    picker.set_input_files(str(notes))
-    toast(page, "Not added: notes.csv: unsupported file type; allowed: .txt")
+    sheet.write_bytes(b"PK\x03\x04")
+    picker.set_input_files([str(notes), str(sheet)])
+    lines = toast(page, "Not added: notes.csv: unsupported file type; allowed: .txt").inner_text().splitlines()
+    # one line a file (they ran together)
+    assert [line.split(": unsupported")[0] for line in lines if line.startswith("Not added")] == [
+        "Not added: notes.csv",
+        "Not added: Q&A draft.xlsx",
+    ]
     expect(page.get_by_text("Invalid file type")).to_have_count(0)  # not Gradio's own error as well
     assert not (server[2] / "articles" / "notes.csv").exists()
 

@@ -454,7 +454,9 @@ def test_an_upload_says_when_it_was_renamed_and_which_records_it_skipped(tmp_pat
     articles.mkdir()
     (articles / "solar-farm.txt").write_text("title: Solar farm\n\nThe farm will cost 620 million.")
     app = service.ChatApp(Settings(articles_dir=articles, index_dir=tmp_path / "index"))
-    report = SimpleNamespace(counts=SimpleNamespace(articles=3), added=["x"], updated=[], removed=[], seconds=0.1)
+    report = SimpleNamespace(
+        counts=SimpleNamespace(articles=3), added=["x"], updated=[], removed=[], seconds=0.1, warnings=()
+    )
     monkeypatch.setattr(app, "_build", lambda **_: report)
     newer = tmp_path / "solar-farm.txt"
     newer.write_text("title: Solar farm\n\nThe farm will cost 700 million.")
@@ -469,7 +471,34 @@ def test_an_upload_says_when_it_was_renamed_and_which_records_it_skipped(tmp_pat
     assert "Rapport été.txt was saved as Rapport-été.txt (a file name of letters, digits and dashes)" in said
     assert outcome.problems == [
         "In mixed.jsonl, 2 skipped: mixed.jsonl:3: malformed JSON line (Expecting value at column 1); "
-        'mixed.jsonl:2: record has no text (a "text", "body", "content", "articleBody" or "description" string); its keys: title'
+        'mixed.jsonl:2: record has no text (a "text", "body", "content", "articleBody" or "description" string); '
+        "its keys: title"
+    ]
+
+
+def test_an_upload_passes_on_the_builds_warnings_about_its_own_files(tmp_path: Path, monkeypatch) -> None:
+    """A near-copy, a guessed encoding, a date not read: `qa index` said so, the toast did not."""
+    from types import SimpleNamespace
+
+    from qa.articles import Skipped
+    from ui import service
+
+    app = service.ChatApp(Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index"))
+    warnings = (
+        Skipped("again.txt", "the same article as carney.txt: both are indexed, an answer cites one"),
+        Skipped("older.txt", "read as cp1252 (a guess)"),  # a file indexed before: not this upload's
+        Skipped("feed.jsonl:2", "date 'soon' not read (no day, or all numbers)"),
+    )
+    report = SimpleNamespace(
+        counts=SimpleNamespace(articles=3), added=["x"], updated=[], removed=[], seconds=0.1, warnings=warnings
+    )
+    monkeypatch.setattr(app, "_build", lambda **_: report)
+    (tmp_path / "again.txt").write_text("title: Again\n\nThe same story.")
+    (tmp_path / "feed.jsonl").write_text('{"text": "One story.", "date": "soon"}\n{"text": "Two.", "date": "soon"}\n')
+    outcome = app.add_files([str(tmp_path / "again.txt"), str(tmp_path / "feed.jsonl")])
+    assert outcome.problems == [
+        "again.txt: the same article as carney.txt: both are indexed, an answer cites one",
+        "feed.jsonl:2: date 'soon' not read (no day, or all numbers)",
     ]
 
 
@@ -486,7 +515,7 @@ def test_upload_and_rebuild_messages_count_in_words(tmp_path: Path, monkeypatch)
 
     def built(n: int, passages: int) -> Any:
         counts = SimpleNamespace(articles=n, passages=passages)
-        return SimpleNamespace(counts=counts, added=["x"], updated=[], removed=[], seconds=0.1)
+        return SimpleNamespace(counts=counts, added=["x"], updated=[], removed=[], seconds=0.1, warnings=())
 
     upload = tmp_path / "ferries.txt"
     upload.write_text("title: Ferries\n\nThe ferries run again from Monday.")

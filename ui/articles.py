@@ -26,9 +26,20 @@ HEADERS = ["Title", "Date", "Source", "Passages", "Indexed (UTC)", "ID"]
 def toast(outcome: Outcome) -> None:
     """Show what happened: news as an info toast, problems as a warning that stays longer."""
     if outcome.done:
-        gr.Info("\n".join(outcome.done), duration=8)
+        gr.Info(toast_lines(outcome.done), duration=8)
     if outcome.problems:
-        gr.Warning("\n".join(outcome.problems), duration=15)
+        gr.Warning(toast_lines(outcome.problems), duration=15)
+
+
+def toast_lines(lines: list[str]) -> str:
+    """Lines for a toast, which Gradio shows as (sanitised) HTML: each line escaped (a file
+    named "<b>x</b>.txt" is shown as named) and on a line of its own ("\\n" ran them together).
+
+    Example:
+        >>> toast_lines(["Not added: <b>.txt: empty", "Added a.txt."])
+        'Not added: &lt;b&gt;.txt: empty<br>Added a.txt.'
+    """
+    return "<br>".join(html.escape(line) for line in lines)
 
 
 class ArticlesTab:

@@ -220,6 +220,10 @@ class ChatApp:
                 f"({len(report.added)} new, {len(report.updated)} updated{removed}; {report.seconds:.1f} s)."
             )
             outcome.done.extend(renamed)
+            # What `qa index` would have printed about these files: a guessed encoding, a date
+            # not read, a copy of an indexed article under another name. The toast said none.
+            notes = [str(w) for w in report.warnings if re.split(r"[:\[#]", w.path, maxsplit=1)[0] in added]
+            outcome.problems.extend(notes[:5] + ([f"… and {len(notes) - 5} more"] if len(notes) > 5 else []))
         return outcome
 
     def _check_upload(self, source: Path, original: str) -> tuple[str | None, list[str]]:

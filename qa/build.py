@@ -56,7 +56,7 @@ from .store import (
     Store,
     current_generation,
 )
-from .store.layout import FEEDBACK_FILE, LOCK_FILE, is_base_file
+from .store.layout import GENERATION_PREFIX, INDEX_FOLDER_FILES, LOCK_FILE, build_folder_of, is_base_file
 from .store.manifest import (
     FileEntry,
     VectorIndexInfo,
@@ -420,11 +420,6 @@ def check_index_place(root: Path, index_dir: Path) -> None:
         )
 
 
-# What an index folder holds before its first build, besides hidden files (.lock, .build-*,
-# editors' and OSes' own): the repo's index/README.md and the chat's ratings.
-_INDEX_FOLDER_FILES = ("README.md", FEEDBACK_FILE)
-
-
 def refuse_foreign_folder(index_dir: Path) -> None:
     """Refuse to write an index into a folder that holds other files and no index yet.
 
@@ -436,10 +431,16 @@ def refuse_foreign_folder(index_dir: Path) -> None:
     """
     if not index_dir.is_dir() or (index_dir / POINTER_FILE).exists():
         return
+    whole = build_folder_of(index_dir)
+    if whole is not None:
+        raise ConfigError(
+            f"{index_dir}/ is one build of the index {whole}/, which qa reads through {whole / POINTER_FILE}; "
+            f"pass --index {shell_path(whole)}."
+        )
     foreign = sorted(
         p.name
         for p in index_dir.iterdir()
-        if not p.name.startswith((".", "gen-")) and p.name not in _INDEX_FOLDER_FILES
+        if not p.name.startswith((".", GENERATION_PREFIX)) and p.name not in INDEX_FOLDER_FILES
     )
     if foreign:
         shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
@@ -829,7 +830,7 @@ def _publish(index_dir: Path, work: Path) -> Path:
     """Make `work` the live generation: rename it, then swap the pointer file atomically."""
     # Microseconds: names sort in publication order (cleanup keeps the generation before the live one).
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
-    generation = index_dir / f"gen-{stamp}-{work.name.rsplit('-', 1)[-1]}"
+    generation = index_dir / f"{GENERATION_PREFIX}{stamp}-{work.name.rsplit('-', 1)[-1]}"
     work.rename(generation)
     pointer = index_dir / f".{POINTER_FILE}.tmp"
     with open(pointer, "w") as handle:
@@ -850,8 +851,8 @@ def _remove_leftovers(index_dir: Path, keep: Path | None) -> None:
     stays until the next build. With a shared base, that costs only its delta on disk.
     """
     live = current_generation(index_dir) if keep is None else keep
-    older = sorted(p.name for p in index_dir.glob("gen-*") if live is not None and p.name < live.name)
+    older = sorted(p.name for p in index_dir.glob(GENERATION_PREFIX + "*") if live is not None and p.name < live.name)
     kept = {live.name if live is not None else "", *older[-1:]}
     for path in index_dir.iterdir():
-        if path.is_dir() and path.name.startswith((".build-", "gen-")) and path.name not in kept:
+        if path.is_dir() and path.name.startswith((".build-", GENERATION_PREFIX)) and path.name not in kept:
             shutil.rmtree(path, ignore_errors=True)

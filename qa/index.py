@@ -38,7 +38,7 @@ from .store import (
     StoreReader,
     current_generation,
 )
-from .store.layout import is_base_file
+from .store.layout import INDEX_FOLDER_FILES, build_folder_of, is_base_file
 from .store.lexical import LexicalSegment
 from .store.manifest import check_compatible, file_problems, settings_fingerprint
 from .wording import shell_path
@@ -215,7 +215,17 @@ def _no_index_here(index_dir: Path, settings: Settings) -> str:
             f"No index in {index_dir}/: it is {where}, and an index is kept outside it. Build one outside it "
             f"with qa index --index {elsewhere}, then pass --index {elsewhere}."
         )
-    article = next((p for p in sorted(index_dir.glob("*")) if p.suffix.lower() in SUPPORTED_SUFFIXES), None)
+    whole = build_folder_of(index_dir)
+    if whole is not None:
+        return f"{index_dir}/ is one build of the index {whole}/: pass --index {shell_path(whole)}."
+    article = next(
+        (
+            p
+            for p in sorted(index_dir.glob("*"))
+            if p.suffix.lower() in SUPPORTED_SUFFIXES and p.name not in INDEX_FOLDER_FILES  # index/README.md
+        ),
+        None,
+    )
     if article is not None:
         return (
             f"No index in {index_dir}/, which holds articles ({article.name}). To answer from them, index them "

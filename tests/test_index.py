@@ -8,7 +8,8 @@ from dataclasses import replace
 import pytest
 
 from qa.config import Settings
-from qa.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from qa.build import build_index
+from qa.errors import ConfigError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from qa.index import load_index
 from qa.retrieval import Filters, retrieve
 from qa.store import Manifest, bm25_terms, current_generation
@@ -63,6 +64,21 @@ def test_missing_index_in_a_folder_of_articles_names_a_command_that_works(tmp_pa
         IndexNotFoundError, match=r"news/, which holds articles \(story.txt\).* qa index --articles .*news --index"
     ):
         load_index(articles, other)
+
+
+def test_the_repos_index_readme_is_no_article_and_a_build_folder_names_its_index(settings, built, tmp_path):
+    fresh = tmp_path / "fresh"  # a fresh clone's index/: only its README.md
+    fresh.mkdir()
+    (fresh / "README.md").write_text("# The index\n\n`qa index` builds it here.")
+    with pytest.raises(IndexNotFoundError, match=r"^No index in .*fresh/\. Build it with: qa index --index .*fresh$"):
+        load_index(fresh, settings)
+    generation = current_generation(settings.index_dir)
+    assert generation is not None
+    one_build = rf"{generation.name}/ is one build of the index .*{settings.index_dir.name}/"
+    with pytest.raises(IndexNotFoundError, match=rf"{one_build}: pass --index {settings.index_dir}\.$"):
+        load_index(generation, settings)
+    with pytest.raises(ConfigError, match=rf"{one_build}, which qa reads through .*CURRENT; pass --index"):
+        build_index(replace(settings, index_dir=generation), encoder=FakeEncoder())
 
 
 def test_index_built_with_another_model_is_a_clear_error(settings, built):

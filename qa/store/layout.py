@@ -20,6 +20,10 @@ CATALOG_FILE = "articles.json"  # per-article content hashes and file stamps: re
 POINTER_FILE = "CURRENT"
 LOCK_FILE = ".lock"  # held by the build running in the folder
 FEEDBACK_FILE = "feedback.jsonl"  # the chat's ratings, beside the generations (qa.feedback writes it)
+GENERATION_PREFIX = "gen-"
+# What an index folder holds before its first build, besides hidden files (.lock, .build-*,
+# editors' and OSes' own): the repo's index/README.md and the chat's ratings.
+INDEX_FOLDER_FILES = ("README.md", FEEDBACK_FILE)
 
 
 def is_base_file(name: str) -> bool:
@@ -31,6 +35,19 @@ def is_base_file(name: str) -> bool:
         (True, False, False)
     """
     return name in (STORE_FILE, VECTORS_FILE) or name.startswith(BM25_DIR + "/")
+
+
+def build_folder_of(folder: Path) -> Path | None:
+    """The index folder whose build `folder` is (`index/gen-…` → `index`), or None: `--index
+    index/gen-…` was taken for a folder of articles (it holds articles.json) or of other files.
+
+    Example:
+        >>> build_folder_of(Path("/nonexistent/gen-20261203T093454-f1e9")) is None
+        True
+    """
+    parent = folder.parent
+    named = folder.name.startswith(GENERATION_PREFIX) and (folder / MANIFEST_FILE).is_file()
+    return parent if named and (parent / POINTER_FILE).is_file() else None
 
 
 def current_generation(index_dir: Path) -> Path | None:

@@ -435,6 +435,7 @@ def _settings(args: argparse.Namespace, articles_from_index: bool = False) -> Se
 
 def _index(args: argparse.Namespace) -> int:
     from .build import build_index
+    from .store import current_generation
 
     settings = _settings(args, articles_from_index=True)
     if args.ray_address is not None:  # --ray given: RAY_ADDRESS counts only then
@@ -449,6 +450,8 @@ def _index(args: argparse.Namespace) -> int:
             raise
         # After minutes of embedding, "interrupted" alone leaves the question of what is left:
         # a build publishes only once complete (kill -9 tests in tests/test_build.py).
+        if current_generation(settings.index_dir) is None:  # the first build: nothing was there to keep
+            raise KeyboardInterrupt(f"no index was built in {settings.index_dir}/ yet; run qa index again") from None
         raise KeyboardInterrupt(
             f"{settings.index_dir}/ still holds its last complete build; run qa index again to finish"
         ) from None

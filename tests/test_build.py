@@ -285,8 +285,10 @@ def test_build_killed_at_any_point_leaves_the_previous_index_working(settings, f
     assert names == {current_generation(settings.index_dir).name, before.name, "CURRENT", ".lock"}
 
 
-def test_ctrl_c_while_qa_index_embeds_says_the_last_build_still_serves(settings, fake):
-    build_index(settings, encoder=fake, progress=False)
+@pytest.mark.parametrize("first", [False, True])
+def test_ctrl_c_while_qa_index_embeds_says_the_last_build_still_serves(settings, fake, first):
+    if not first:
+        build_index(settings, encoder=fake, progress=False)
     before = current_generation(settings.index_dir)
     proc = subprocess.Popen(
         [sys.executable, str(HERE / "slow_build.py"), str(settings.articles_dir), str(settings.index_dir), "cli"],
@@ -304,6 +306,11 @@ def test_ctrl_c_while_qa_index_embeds_says_the_last_build_still_serves(settings,
     finally:
         proc.kill()
     assert proc.returncode == 130
+    if first:  # it said the folder "still holds its last complete build": there was none
+        assert err.strip() == f"interrupted: no index was built in {settings.index_dir}/ yet; run qa index again"
+        assert current_generation(settings.index_dir) is None
+        assert {p.name for p in settings.index_dir.iterdir()} == {".lock"}
+        return
     assert err.strip() == (
         f"interrupted: {settings.index_dir}/ still holds its last complete build; run qa index again to finish"
     )

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from qa.config import Settings
 from qa.build import build_index
+from qa.config import Settings
 from qa.errors import ConfigError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from qa.index import load_index
 from qa.retrieval import Filters, retrieve

@@ -133,8 +133,12 @@ _ANAPHORA = frozenset(
     ]
 )
 _CONTINUATIONS = ("and ", "but ", "what about", "how about", "and what", "also", "what else", "why")
-# Continuations that leave the question to the previous one ("why" asks its own).
-_ELLIPTICAL = tuple(c for c in _CONTINUATIONS if c != "why")
+# Openings that leave the question to the previous one ("What about its film division?"); after
+# "and", "but" or "also" a question word asks its own: "And how did China respond?" was read as
+# "What tariffs did Trudeau impose? And how did China respond?", led with the tariff sentence
+# already given, and answered "not found".
+_ELLIPTICAL = ("what about", "how about", "what else")
+_LEADING_LINK = re.compile(r"^(?:(?:and|but|also|so)\b[\s,]*)+")
 _QUESTION_WORDS = frozenset("who whom whose what which when where why how".split())
 
 
@@ -701,10 +705,14 @@ def _lead(
     spans: Sequence[SentenceSpan], given: Mapping[tuple[str, int], tuple[int, int] | None]
 ) -> SentenceSpan | None:
     """The span whose sentence leads the answer: the first of `spans` (best first, see
-    `_by_worth`) that is not an answer given before, else the first."""
+    `_by_worth`) that is not an answer given before, else the first. A span overlapping the
+    one marked before is the same answer: "a 100% tariff on Chinese-made electric vehicles"
+    led "What did China do in response?" after "100% tariff on …" answered the question before."""
 
     def new(x: SentenceSpan) -> bool:
-        return given.get((x.hit.source.article_id, x.hit.sentences[x.position].start), ()) != (x.start, x.end)
+        key = (x.hit.source.article_id, x.hit.sentences[x.position].start)
+        before = given.get(key)
+        return key not in given or before is None or not (x.start < before[1] and before[0] < x.end)
 
     return next((x for x in spans if new(x)), spans[0] if spans else None)
 
@@ -917,11 +925,17 @@ def reader_question(followup: str, previous: str | None) -> str:
         'How many cars did BMW sell in Asia? And in China?'
         >>> reader_question("How did China respond?", "What tariffs did Trudeau impose?")
         'How did China respond?'
+        >>> reader_question("And how did China respond?", "What tariffs did Trudeau impose?")
+        'how did China respond?'
     """
-    lowered = followup.lower().strip()
+    followup = followup.strip()
+    link = _LEADING_LINK.match(followup.lower())
+    lowered = followup.lower()[link.end() :] if link else followup.lower()
     words = set(re.findall(r"\w+", lowered))
     elliptical = lowered.startswith(_ELLIPTICAL) or not words & _QUESTION_WORDS
-    return f"{previous} {followup}" if previous and elliptical else followup
+    if previous and elliptical:
+        return f"{previous} {followup}"
+    return followup[link.end() :] if link and not elliptical else followup  # "And how did …?": how did …?
 
 
 def _previous_question(history: Sequence[str | Answer] | None, as_searched: bool = True) -> str | None:

@@ -207,11 +207,24 @@ def test_trudeau_answer_first_sentence(real_index):
 
 
 @pytest.mark.model
-def test_china_response_followup_finds_retaliatory_tariffs(real_index):
+@pytest.mark.parametrize("followup", ["How did China respond?", "And how did China respond?"])
+def test_china_response_followup_finds_retaliatory_tariffs(real_index, followup):
+    # "And how …" was read as the tariff question plus this one, and answered "not found"
     first = answer("What tariffs did Trudeau impose?", index=real_index)
-    follow = answer("How did China respond?", history=[first], index=real_index)
+    follow = answer(followup, history=[first], index=real_index)
     assert follow.found
     assert "retaliatory tariffs from China" in follow.sentences[0].text
+    assert follow.sentences[0].span_text == "retaliatory tariffs"
+
+
+@pytest.mark.model
+def test_a_follow_up_does_not_lead_again_with_the_answer_marked_before(real_index):
+    first = answer("What tariffs did Trudeau impose?", index=real_index)
+    follow = answer("What did China do in response?", history=[first], index=real_index)
+    before, lead = first.sentences[0], follow.sentences[0]
+    # it led with the same sentence, marking "a 100% tariff on Chinese-made electric vehicles"
+    if lead.citation.start == before.citation.start:
+        assert lead.span and before.span and (lead.span[0] >= before.span[1] or lead.span[1] <= before.span[0])
 
 
 @pytest.mark.model
@@ -512,6 +525,10 @@ def test_an_elliptical_follow_up_is_read_with_the_question_it_continues():
     )
     assert reader_question("How did China respond?", "What tariffs did Trudeau impose?") == "How did China respond?"
     assert reader_question("And in China?", None) == "And in China?"
+    # after "and" or "but", a question word asks its own question: read without the link word
+    assert reader_question("And how did China respond?", "What tariffs?") == "how did China respond?"
+    assert reader_question("But, who paid?", "What tariffs?") == "who paid?"
+    assert reader_question("And what about Japan?", "What tariffs?") == "What tariffs? And what about Japan?"
 
 
 def test_confidence_falls_when_the_leads_passage_misses_a_name_the_question_asks_about():

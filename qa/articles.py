@@ -454,6 +454,7 @@ def read_file(path: Path | str, rel: str, max_file_bytes: int = 50 * 1024 * 1024
         else:
             title, body, meta = _text_article(text, markdown=suffix == ".md")
             if suffix == ".md":
+                title = _markdown_inline(title) if title else title  # "# About <b>bees</b>": About bees
                 body = _markdown_text(body, title)
         return _one_article(rel, title, body, meta, warnings)
     except _Skip as why:
@@ -567,12 +568,10 @@ def _markdown_text(markdown: str, title: str | None) -> str:
         >>> _markdown_text("## Turnout\\n\\nTurnout was **62%**, [officials](https://x.org) said.", None)
         'Turnout\\n\\nTurnout was 62%, officials said.'
     """
-    from markdown_it import MarkdownIt
-
     paragraphs: list[str] = []
     row: list[str] | None = None  # the cells of the table row being read
     number = ""  # an ordered list item's "3." (a reader sees it), until its first paragraph
-    for token in MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(markdown):
+    for token in _markdown_parser().parse(markdown):
         if token.type == "list_item_open" and token.info:
             number = f"{token.info}{token.markup} "
         elif token.type == "list_item_close" and number:  # an empty item still shows its number
@@ -594,6 +593,30 @@ def _markdown_text(markdown: str, title: str | None) -> str:
     if title and paragraphs and paragraphs[0].casefold() == " ".join(title.split()).casefold():
         paragraphs.pop(0)  # a "# heading" that repeats the front matter's title
     return "\n\n".join(paragraphs)
+
+
+def _markdown_inline(text: str) -> str:
+    """One line of Markdown (a heading, a title) as a reader sees it.
+
+    Example:
+        >>> _markdown_inline("Bees *return* to <b>the</b> [city](javascript:alert(1))")
+        'Bees return to the city'
+    """
+    tokens = _markdown_parser().parseInline(text)
+    return " ".join(_inline_text(tokens[0].children or []).split()) if tokens else text
+
+
+@functools.cache
+def _markdown_parser() -> Any:
+    from markdown_it import MarkdownIt
+
+    class AnyLink(MarkdownIt):
+        # Any link is read as its words, never followed or rendered: markdown-it refuses
+        # "javascript:" links as unsafe, which left "[a link](javascript:alert(1))" in the text.
+        def validateLink(self, url: str) -> bool:
+            return True
+
+    return AnyLink("commonmark").enable(["table", "strikethrough"])
 
 
 def _inline_text(children: list[Any]) -> str:

@@ -244,6 +244,13 @@ def test_markdown_is_read_as_the_text_a_reader_sees(tmp_path):
     ]
 
 
+def test_a_markdown_heading_title_and_any_link_read_as_their_words(tmp_path):
+    # the title kept "<b>" and "*", and a "javascript:" link stayed Markdown in the text
+    write(tmp_path, "bees.md", "# Bees *return* to <b>the</b> city\n\nSee [the report](javascript:alert(1)) now.")
+    article = read_articles(tmp_path).articles[0]
+    assert (article.source.title, article.body) == ("Bees return to the city", "See the report now.")
+
+
 def test_html_main_text_and_title(tmp_path):
     html = (
         "<html><head><title>City opens new bridge</title><script>var x = 1;</script></head><body>"

@@ -5,9 +5,10 @@ package, no downloads): it handles "U.S.", "Mr.", "Jan.", "3.5", "100%", quotes 
 em-dashes, reports character offsets, and splits ~100k-500k words per second, so the BBC
 corpus takes seconds beside six minutes of embedding. pysbd, the usual choice, took a full
 minute for it; sentencex, faster still, glued "...in May. Zebra crossings..." together.
-Paragraph breaks always end a sentence (a headline without a full stop stays on its own), and
-so does a line break before a list item ("- ", "* ", "• ", "1. ", "2) "); other line breaks
-(hard-wrapped prose) do not.
+Chinese and Japanese sentences end at 。！？ (Punkt knows only "." before a space). Paragraph
+breaks always end a sentence (a headline without a full stop stays on its own), and so does a
+line break before a list item ("- ", "* ", "• ", "1. ", "2) "); other line breaks (hard-wrapped
+prose) do not.
 
 The default model was trained on legal text, so `_tokenizer` tunes a private copy of it for news
 through nupunkt's own parameters: units and dates that end a sentence before a capitalised word
@@ -58,6 +59,9 @@ _LOWER_WORD = re.compile(r"(?<![^\s\"'(\[“‘])[a-z]{2,30}\Z")
 # "F.B.I."). Glued back only then; before a capitalised word ("the N.H.S. Trust officials") it
 # may end a sentence, so Punkt's cut stays.
 _INITIALISM_END = re.compile(r"(?<![^\s\"'(\[“‘])(?:[A-Z]\.){2,}\Z")
+
+# A sentence end in Chinese and Japanese: 。！？ (full-width), then any closing quotes or brackets.
+_CJK_STOP = re.compile(r"[。！？][」』”’）〉》]*")
 
 # Where a long sentence may be cut, best first: after a line's last character (list items),
 # a semicolon, colon, dash or ellipsis; else after a comma. ; : , … and an en dash need a
@@ -118,7 +122,7 @@ def split_sentences(body: str) -> tuple[Sentence, ...]:
     sentences: list[Sentence] = []
     for block_start, block_end in _blocks(body):
         for punkt_start, punkt_end in _past_initialisms(body, _punkt_spans(body, block_start, block_end)):
-            for start, end in _glued_cuts(body, punkt_start, punkt_end):
+            for start, end in _after_cjk_stops(body, _glued_cuts(body, punkt_start, punkt_end)):
                 if end - start <= MAX_SENTENCE_CHARS:
                     sentences.append(Sentence(body[start:end], start, end))
                 else:
@@ -199,6 +203,20 @@ def _glued_cuts(body: str, start: int, end: int) -> Iterator[tuple[int, int]]:
             yield start, m.end()
             start = m.end()
     yield start, end
+
+
+def _after_cjk_stops(body: str, spans: Iterator[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """Cut each span after every Chinese or Japanese full stop, exclamation or question mark
+    (with the closing quotes after it): Punkt only knows "." followed by a space, so a
+    Chinese paragraph was one sentence."""
+    for start, end in spans:
+        for m in _CJK_STOP.finditer(body, start, end):
+            if m.end() < end:
+                yield start, m.end()
+                start = m.end()
+                while body[start].isspace():  # stops at `end - 1` at the latest, not a space
+                    start += 1
+        yield start, end
 
 
 def _cut_long(body: str, start: int, end: int, cap: int = MAX_SENTENCE_CHARS) -> Iterator[Sentence]:

@@ -508,6 +508,17 @@ def test_bylines_fragments_and_questions_are_not_cited():
     assert not is_citable("5. What percentage of the UK's public toilets have closed?")
     assert not is_citable('"Is this the end?"')
     assert is_citable("Khris Middleton held out.") and is_citable("Stocks fell sharply on Tuesday.")
+    furniture = [  # what news pages print around a story, as RealTime QA's articles keep it
+        "Sign up for our trending newsletter to get the latest news of the day.",
+        "RELATED:Historic 'bomb cyclone' crashes into coast, sending rain and snow shock waves inland",
+        "Read more: Joachim Trier ripped up the romcom script with ‘The Worst Person in the World’",
+        "Follow USA TODAY reporter Kelly Tyko on Twitter: @KellyTyko.",
+        "© CNBC is a USA TODAY content partner offering financial news and commentary.",
+        "Posted on 5 May 2025 by admin",
+    ]
+    assert [s for s in furniture if is_citable(s)] == []
+    assert is_citable('"Copyright education has always been important," she said.')
+    assert is_citable("Followers of the band waited on the pier all night.")
     # bylines and credit lines of any length; a sentence that starts with "By" is a sentence
     assert not is_citable("By Jane Doe · January 16, 2026") and not is_citable("BY DEE-ANN DURBIN AP Business Writer")
     assert not is_citable("Reporting by David Ljunggren in Ottawa; Editing by Chris Reese")

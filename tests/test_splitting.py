@@ -100,6 +100,12 @@ def test_an_unknown_dotted_initialism_goes_on_before_a_lowercase_word_or_a_numbe
     assert texts("He joined the N.H.S. Trust officials agreed.") == ["He joined the N.H.S.", "Trust officials agreed."]
 
 
+def test_chinese_and_japanese_sentences_end_at_their_full_stops():
+    # Punkt knows only "." before a space: a Chinese paragraph was one sentence
+    body = "北京今天下雨。明天晴天！「上海也下雨了。」他说。東京は雨です？ The end."
+    assert texts(body) == ["北京今天下雨。", "明天晴天！", "「上海也下雨了。」", "他说。", "東京は雨です？", "The end."]
+
+
 def test_list_items_start_sentences_but_wrapped_lines_do_not():
     body = "Key points\n- Prices rose 4% in March\n- Jobs fell by 20,000\n- The central bank held rates"
     pieces = split_sentences(body)

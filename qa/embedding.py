@@ -251,7 +251,13 @@ def get_encoder(settings: Settings, threads: int | None = None) -> OnnxEncoder:
             fingerprint = model_fingerprint(model_dir)
             folder = settings.cache_path / "encoders" / fingerprint[:20]
             if not (folder / "encoder.json").exists():
-                export_onnx(settings.model, model_dir, fingerprint, folder)
+                try:
+                    export_onnx(settings.model, model_dir, fingerprint, folder)
+                except OSError as exc:  # the CLI named --index and --articles, not the setting at fault
+                    raise EncoderError(
+                        f"Cannot write the model cache {settings.cache_path}/ ({exc.strerror or exc}). Set "
+                        "QA_CACHE_DIR (or Settings(cache_dir=…)) to a folder you may write, e.g. ~/.cache/qa."
+                    ) from None
             _CACHE[key] = load_exported(folder, threads)
         return _CACHE[key]
 

@@ -406,6 +406,35 @@ def test_upload_then_answer_from_the_new_article(page, server, tmp_path, monkeyp
     assert page.locator("#sources details[open] mark.qa-cited").all_inner_texts() == cited  # no more
 
 
+def test_a_page_catches_up_with_articles_another_tab_added_and_deleted(browser, tmp_path):
+    """Another tab's upload or deletion left this page's count, filter and starters stale."""
+    from playwright.sync_api import expect
+
+    from qa import Settings
+    from ui.app import ChatApp, build_app
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    shutil.copy(SEED, articles / SEED.name)
+    app = ChatApp(Settings(articles_dir=articles, index_dir=tmp_path / "index"))
+    app.ensure_index()
+    demo = build_app(app)
+    page = open_page(browser, launch(demo))
+    try:
+        expect(page.locator("#status")).to_contain_text("1 article ·")
+        upload = tmp_path / "lighthouse.txt"
+        upload.write_text(UPLOAD)
+        app.add_files([str(upload)])  # as another tab's upload does, with no event on this page
+        expect(page.locator("#status")).to_contain_text("2 articles ·", timeout=15_000)
+        expect(page.locator("#chatbot")).to_contain_text("Lighthouse")  # a starter question for it
+        app.delete_article("lighthouse.txt")
+        expect(page.locator("#status")).to_contain_text("1 article ·", timeout=15_000)
+        expect(page.locator("#chatbot")).not_to_contain_text("Lighthouse")  # its starter question went too
+    finally:
+        page.context.close()
+        demo.close()
+
+
 def test_rebuild_asks_first_and_says_what_it_redoes(page, server):
     from playwright.sync_api import expect
 

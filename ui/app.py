@@ -58,6 +58,7 @@ log = logging.getLogger("ui")
 CSS_FILE = Path(__file__).with_name("style.css")
 JS_FILE = Path(__file__).with_name("client.js")
 TITLE = "Verbatim — answers you can cite"
+CATCH_UP_SECONDS = 5  # how soon a page shows articles another tab added or deleted
 
 
 def build_app(app: ChatApp) -> gr.Blocks:
@@ -83,10 +84,28 @@ def build_app(app: ChatApp) -> gr.Blocks:
             return index_view_values(app)
 
         articles.wire(index_changed, index_views, status)
+        shown = gr.State("")  # the build this page's status, filters and table show
         demo.load(
-            lambda store: (*articles.refresh(), *chat.restore(store)),
+            lambda store: (app.generation(), *articles.refresh(), *chat.restore(store)),
             chat.store,
-            [articles.table, *index_views, chat.chatbot, chat.panel, chat.chats, chat.undo_delete],
+            [shown, articles.table, *index_views, chat.chatbot, chat.panel, chat.chats, chat.undo_delete],
+            api_visibility="private",
+        )
+
+        def catch_up(seen: str, search: str | None) -> tuple[Any, ...]:
+            """Another tab (or `qa index`) changed the articles: show them, not the old ones."""
+            now = app.generation()
+            if now == seen:
+                return (gr.skip(),) * (2 + len(index_views))
+            return (now, *articles.refresh(search or ""))
+
+        # An upload or deletion in one tab left the others showing the old count, starter
+        # questions for a deleted article and the filter offering it.
+        gr.Timer(CATCH_UP_SECONDS).tick(
+            catch_up,
+            [shown, articles.search],
+            [shown, articles.table, *index_views],
+            show_progress="hidden",
             api_visibility="private",
         )
         gr.api(api_endpoint(app), api_name="ask", concurrency_limit=None)

@@ -96,6 +96,14 @@ class ChatApp:
         except IndexNotFoundError as exc:  # in the browser, an upload is the nearer fix
             raise IndexNotFoundError(f"{exc} — or upload articles in the Articles tab.") from None
 
+    def generation(self) -> str:
+        """The name of the live build ("" with no usable index): a page compares it with the
+        one it shows to see that another tab or process changed the articles."""
+        try:
+            return self.index().generation.name
+        except QAError:
+            return ""
+
     def ensure_index(self) -> str:
         """Index new or changed articles (all of them the first time); return a summary."""
         return build_summary(self._build(progress=True))

@@ -36,3 +36,24 @@ def test_weights_move_beside_the_model_and_give_the_same_output(tmp_path):
     stamp = data.stat().st_mtime_ns
     weights_apart(model)  # once per export
     assert data.stat().st_mtime_ns == stamp
+
+
+def test_a_model_cache_that_cannot_be_written_names_the_setting_to_change(tmp_path, monkeypatch):
+    import pytest
+
+    from qa import embedding
+    from qa.config import Settings
+    from qa.errors import EncoderError
+
+    def refuse(model, model_dir, fingerprint, folder):  # the one call that writes the cache
+        raise PermissionError(13, "Permission denied", str(folder))
+
+    monkeypatch.setattr(embedding, "export_onnx", refuse)
+    settings = Settings(cache_dir=tmp_path / "read-only-cache")
+    # it said "choose another path (--index, --articles)", neither of which was at fault
+    with pytest.raises(
+        EncoderError,
+        match=r"Cannot write the model cache .*read-only-cache/ \(Permission denied\)\. "
+        r"Set QA_CACHE_DIR",
+    ):
+        embedding.get_encoder(settings)

@@ -485,18 +485,23 @@ def _ask(args: argparse.Namespace) -> int:
     from .filters import Filters, parse_date
     from .index import open_index
 
-    if args.question is not None and not args.question.strip():  # the library's words are the chat's
-        raise QAError('The question is empty: qa ask "What happened?", or no question for a conversation.')
-    settings = _settings(args)
-    filters = Filters(
-        since=parse_date(args.since, "--since "),
-        until=parse_date(args.until, "--until "),
-        sources=tuple(args.source),
-        prefer_recent=args.recent,
-    )
-    if args.question is not None:
-        _ask_one(args, args.question, filters, open_index(settings=settings), history=[], indent=2)
-        return 0
+    try:
+        if args.question is not None and not args.question.strip():  # the library's words are the chat's
+            raise QAError('The question is empty: qa ask "What happened?", or no question for a conversation.')
+        settings = _settings(args)
+        filters = Filters(
+            since=parse_date(args.since, "--since "),
+            until=parse_date(args.until, "--until "),
+            sources=tuple(args.source),
+            prefer_recent=args.recent,
+        )
+        if args.question is not None:
+            _ask_one(args, args.question, filters, open_index(settings=settings), history=[], indent=2)
+            return 0
+    except QAError as exc:
+        if args.json and args.question is not None:  # a script reading stdout gets JSON, as in a conversation
+            print(_json({"question": args.question, "found": False, "error": str(exc)}, 2))
+        raise
     return _conversation(args, filters, open_index(settings=settings))
 
 

@@ -170,6 +170,20 @@ def test_ask_conversation_in_json_reports_a_bad_line_and_goes_on(cli_index):
     assert second["sentences"][0]["span"]["text"] == "retaliatory tariffs"
 
 
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["   "], 'The question is empty: qa ask "What happened?", or no question for a conversation.'),
+        (["When?", "--since", "soon"], "--since 'soon' is not a date; use YYYY-MM-DD, e.g. 2026-01-31."),
+    ],
+)
+def test_ask_json_says_a_refused_question_in_json_too(cli_index, args, error):
+    # stdout was empty: a script reading --json had nothing to parse
+    done = run("ask", *args, "--index", str(cli_index[1]), "--json")
+    assert done.returncode == 1 and done.stderr.strip() == f"error: {error}"
+    assert json.loads(done.stdout) == {"question": args[0], "found": False, "error": error}
+
+
 def test_ask_unanswerable_says_so(cli_index):
     done = run("ask", "Who won the 2022 FIFA World Cup?", "--index", str(cli_index[1]))
     assert done.returncode == 0 and "I could not find this in the articles." in done.stdout

@@ -723,6 +723,14 @@ def test_two_tabs_keep_each_others_conversations(page):
     expect(third.locator("#q textarea")).to_have_value("Who won")
     expect(third.locator("#chats label")).to_have_count(3)
 
+    # Told while out of sight, a tab reloads at once, keeping its draft: reloading on return, it
+    # dropped the keys typed meanwhile ("When will Carney arrive" + " in China?" → "…arrivehina?").
+    third.locator("#q textarea").fill("Who organised")
+    third.evaluate("window.notReloaded = true; Object.defineProperty(document, 'hidden', {get: () => true})")
+    third.evaluate("window.dispatchEvent(new StorageEvent('storage', {key: window.verbatimSettings.revisionKey}))")
+    third.wait_for_function("!window.notReloaded")  # with no key pressed, no click
+    expect(third.locator("#q textarea")).to_have_value("Who organised")
+
 
 def test_followup_uses_the_conversation(page):
     from playwright.sync_api import expect

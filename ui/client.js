@@ -6,7 +6,8 @@
 // - Screen readers: each message's aria-label is its plain text, not its HTML.
 // - Scrolling: the newest question stays in view with its answer below it.
 // - Articles table: a cell's full text as its tooltip (ids are cut with an ellipsis).
-// - Conversations changed in another tab: this tab reloads before it is used again.
+// - Conversations changed in another tab: this tab reloads at once when out of sight, else
+//   before it is used again.
 // - Sidebar clicks while an answer is read wait for the answer (it would undo them).
 // - Keyboard and screen readers: radios move with the arrow keys, focus lands somewhere
 //   useful after each action, Escape closes a confirmation, a streaming answer is read once.
@@ -397,9 +398,13 @@
   // saving its own copy would drop what another tab saved since. So a tab whose copy went
   // stale reloads as soon as it is looked at or clicked again (the browser tells it through
   // the "storage" event, which only the other tabs receive).
+  // A tab out of sight reloads at once (unless its own answer is on its way), so that it is
+  // fresh before it is used: reloading on return, it dropped the keys typed during the reload.
   let staleConversations = false;
   window.addEventListener("storage", (event) => {
-    if (event.key === window.verbatimSettings.revisionKey) staleConversations = true;
+    if (event.key !== window.verbatimSettings.revisionKey) return;
+    staleConversations = true;
+    if (document.hidden && !answering()) reloadIfStale({ type: "storage" }, true);
   });
   const DRAFT = "verbatim-draft";
   const OPEN_CHAT = "verbatim-open-chat"; // the conversation this tab showed ("" for a new one)
@@ -463,8 +468,8 @@
     const recent = document.querySelector("#opt-recent input");
     if (recent && recent.checked !== options.recent) recent.click();
   }
-  function reloadIfStale(event) {
-    if (!staleConversations || document.hidden) return;
+  function reloadIfStale(event, unseen = false) {
+    if (!staleConversations || (document.hidden && !unseen)) return;
     staleConversations = false;
     if (event && event.cancelable && event.type !== "focusin") event.preventDefault();
     const box = document.querySelector("#q textarea");

@@ -720,14 +720,16 @@ def _lead(
     spans: Sequence[SentenceSpan], given: Mapping[tuple[str, int], tuple[int, int] | None]
 ) -> SentenceSpan | None:
     """The span whose sentence leads the answer: the first of `spans` (best first, see
-    `_by_worth`) that is not an answer given before, else the first. A span overlapping the
-    one marked before is the same answer: "a 100% tariff on Chinese-made electric vehicles"
-    led "What did China do in response?" after "100% tariff on …" answered the question before."""
+    `_by_worth`) that is not an answer given before, else the first. A span that holds the one
+    marked before is that answer again: "a 100% tariff on Chinese-made electric vehicles" led
+    "What did China do in response?" after "100% tariff on …" had answered the question before.
+    A part of it may lead: "Where is the extra demand coming from?" is answered by "China and
+    other Asian countries" inside "stronger demand from China and other Asian countries"."""
 
     def new(x: SentenceSpan) -> bool:
         key = (x.hit.source.article_id, x.hit.sentences[x.position].start)
         before = given.get(key)
-        return key not in given or before is None or not (x.start < before[1] and before[0] < x.end)
+        return key not in given or before is None or not (x.start <= before[0] and before[1] <= x.end)
 
     return next((x for x in spans if new(x)), spans[0] if spans else None)
 

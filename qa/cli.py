@@ -267,7 +267,12 @@ def _parser() -> argparse.ArgumentParser:
         "-k", type=_number(int, 1, 1000), default=None, help="passages to consider (answer: 8) or show (--passages: 5)"
     )
     ask.add_argument("--sentences", type=_number(int, 1, 10), help="most sentences in the answer (default 3)")
-    ask.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid", help="retrieval mode")
+    ask.add_argument(
+        "--mode",
+        choices=["hybrid", "dense", "bm25"],
+        default="hybrid",
+        help="retrieval mode (default: hybrid, dense vectors and BM25 together)",
+    )
     ask.add_argument("--fast", action="store_true", help="skip the answer reader: ~9 ms, no answer span")
     ask.add_argument("--since", help="only articles dated on or after YYYY-MM-DD")
     ask.add_argument("--until", help="only articles dated on or before YYYY-MM-DD")

@@ -186,7 +186,9 @@ def _coerce(name: str, value: object) -> object:
                 return str(value).strip().lower() in _TRUE
             raise ValueError(value)
     except ValueError:
-        raise ConfigError(f"{name}={value!r} is not {_KIND_WORDS[kind]}.") from None
+        # QA_FOLLOW_LINKS=maybe: the variable takes words, not Python's True or False
+        as_text = " (as text: 1 or 0, true or false, yes or no, on or off)" if kind == "bool" else ""
+        raise ConfigError(f"{name}={value!r} is not {_KIND_WORDS[kind]}{as_text}.") from None
     return str(value)
 
 

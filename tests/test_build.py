@@ -475,14 +475,18 @@ def test_links_out_of_the_articles_folder_are_indexed_only_when_allowed(settings
     assert allowed.added == ("p.txt",) and allowed.counts.articles == 5
 
 
-def test_follow_links_setting_comes_from_the_environment():
+def test_follow_links_setting_comes_from_the_environment(monkeypatch):
     from qa.config import load_settings
     from qa.errors import ConfigError
 
     assert load_settings().follow_links is False
     assert load_settings(follow_links="yes").follow_links is True
-    with pytest.raises(ConfigError, match=r"^follow_links='maybe' is not True or False\.$"):
+    words = r" \(as text: 1 or 0, true or false, yes or no, on or off\)\."
+    with pytest.raises(ConfigError, match=rf"^follow_links='maybe' is not True or False{words}$"):
         load_settings(follow_links="maybe")  # given in Python, not in the environment: named as given
+    monkeypatch.setenv("QA_FOLLOW_LINKS", "maybe")  # the variable's words, not Python's only
+    with pytest.raises(ConfigError, match=rf"^QA_FOLLOW_LINKS='maybe' in the environment: .*False{words}$"):
+        load_settings()
 
 
 def test_an_update_reads_only_files_whose_size_or_time_changed(settings, fake, monkeypatch):

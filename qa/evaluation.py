@@ -207,7 +207,7 @@ def load_news(path: Path, data: dict[str, Any]) -> tuple[list[dict[str, Any]], l
             raise KeyError("id")
         questions = [
             EvalQuestion(
-                q["question"], _news_answers(q), frozenset(f"news.jsonl#{i}" for i in q.get("article_ids") or [])
+                q["question"], _gold_answers(q), frozenset(f"news.jsonl#{i}" for i in q.get("article_ids") or [])
             )
             for q in data["questions"]
         ]
@@ -216,11 +216,12 @@ def load_news(path: Path, data: dict[str, Any]) -> tuple[list[dict[str, Any]], l
     return records, questions
 
 
-def _news_answers(question: dict[str, Any]) -> tuple[str, ...]:
-    """A news question's gold answers as texts.
+def _gold_answers(question: dict[str, Any]) -> tuple[str, ...]:
+    """A question's gold answers (`answer` or `answers`: a text, a number or a list of them) as
+    texts. A text is one answer: "answers": "Rovers" is not the letters R, o, v, …
 
     Example:
-        >>> _news_answers({"answer": "Buffalo Bills"}), _news_answers({"answers": [71, "seventy-one"]})
+        >>> _gold_answers({"answer": "Buffalo Bills"}), _gold_answers({"answers": [71, "seventy-one"]})
         (('Buffalo Bills',), ('71', 'seventy-one'))
     """
     value = question["answers"] if "answers" in question else question["answer"]
@@ -238,15 +239,20 @@ def load_jsonl(path: Path) -> list[EvalQuestion]:
         try:
             record = json.loads(line)
             gold = record.get("article_ids") or ([record["article_id"]] if record.get("article_id") else [])
-            question, answers = record["question"], record.get("answers", [])
+            question = record["question"]
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
             raise QAError(f'{path}:{n} is not a {{"question", "answers"}} JSON record.') from None
-        # A string is iterable too: "answers": "Rovers" would be scored as the letters R, o, v, ...
         if not isinstance(question, str) or not question.strip():
             raise QAError(f'{path}:{n}: "question" must be non-empty text, not {question!r:.60}.')
-        for key, value in (("answers", answers), ("article_ids", gold)):
-            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-                raise QAError(f'{path}:{n}: "{key}" must be a list of texts, e.g. ["Rovers"], not {value!r:.60}.')
+        try:  # as the news layout takes them: "Rovers", 71 or a list of such
+            answers = _gold_answers(record) if "answers" in record or "answer" in record else ()
+        except TypeError:
+            given = record.get("answers", record.get("answer"))
+            raise QAError(
+                f'{path}:{n}: "answers" must be a text, a number or a list of them, e.g. ["Rovers"], not {given!r:.60}.'
+            ) from None
+        if not isinstance(gold, list) or not all(isinstance(v, str) and v.strip() for v in gold):
+            raise QAError(f'{path}:{n}: "article_ids" must be a list of texts, e.g. ["a.txt"], not {gold!r:.60}.')
         questions.append(EvalQuestion(question, tuple(answers), frozenset(gold)))
     if questions and not any(q.answers or q.gold for q in questions):
         raise QAError(

@@ -343,11 +343,11 @@ def test_feedback_file_becomes_regression_cases(tmp_path, fake, built, settings)
         ("noqas.json", b'{"data": [{"title": "x", "paragraphs": [{"context": "c"}]}]}', "(KeyError: 'qas')"),
         # JSONL records of the wrong shape: the line and the field, never letters scored as answers
         (
-            "text.jsonl",
-            b'{"question": "Who?", "answers": ["A"]}\n{"question": "Who won?", "answers": "Rovers"}',
-            ':2: "answers" must be a list of texts',
+            "object.jsonl",
+            b'{"question": "Who?", "answers": ["A"]}\n{"question": "Who won?", "answers": {"text": "Rovers"}}',
+            ':2: "answers" must be a text, a number or a list of them',
         ),
-        ("number.jsonl", b'{"question": "Who won?", "answers": [5]}', ':1: "answers" must be a list of texts'),
+        ("bool.jsonl", b'{"question": "Who won?", "answers": [true]}', ':1: "answers" must be a text, a number'),
         ("ids.jsonl", b'{"question": "Who won?", "article_ids": "a.txt"}', ':1: "article_ids" must be a list'),
         ("empty.jsonl", b'{"question": " ", "answers": ["Rovers"]}', ':1: "question" must be non-empty text'),
         ("nottext.jsonl", b'{"question": 5, "answers": ["Rovers"]}', ':1: "question" must be non-empty text'),
@@ -380,3 +380,10 @@ def test_a_jsonl_without_anything_to_score_against_is_refused(tmp_path):
         load_question_set(path)
     path.write_text('{"question": "Who won?"}\n{"question": "When?", "answers": ["Monday"]}\n')
     assert len(load_question_set(path).questions) == 2
+
+
+def test_jsonl_answers_may_be_a_text_or_a_number_as_in_the_news_layout(tmp_path):
+    # "answers": "Rovers" was refused in JSONL, which the news layout takes (one answer, not letters)
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"question": "Who won?", "answers": "Rovers"}\n{"question": "How many?", "answer": 71}\n')
+    assert [q.answers for q in load_question_set(path).questions] == [("Rovers",), ("71",)]

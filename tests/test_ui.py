@@ -572,6 +572,34 @@ def test_starters_come_from_the_articles_and_clicking_one_asks_it(page, server):
 # -- 8. history kept in the browser ----------------------------------------------------------------
 
 
+def test_a_question_on_its_way_survives_a_reload_and_an_answered_one_does_not_come_back(page, server, monkeypatch):
+    from playwright.sync_api import expect
+
+    app = server[1]
+    quick_ask = app.ask
+
+    def ask_slowly(*args, **kwargs):  # time to reload before the answer comes
+        time.sleep(3)
+        return quick_ask(*args, **kwargs)
+
+    monkeypatch.setattr(app, "ask", ask_slowly)
+    box = page.locator("#q textarea")
+    box.fill(QUESTION)
+    box.press("Enter")
+    expect(last_answer(page).locator(".qa-pending")).to_have_count(1, timeout=20_000)
+    page.reload(wait_until="domcontentloaded")  # the question was lost: box and conversation
+    expect(page.locator("#q textarea")).to_have_value(QUESTION)
+    expect(page.locator("#qa-tab-notice")).to_contain_text("reloaded before your question was answered")
+    monkeypatch.setattr(app, "ask", quick_ask)
+    page.locator("#q textarea").press("Enter")
+    expect(last_answer(page)).to_contain_text(TRUDEAU, timeout=20_000)
+    page.wait_for_timeout(500)  # the save step after the answer
+    page.reload(wait_until="domcontentloaded")
+    page.locator("#q textarea").wait_for()
+    page.wait_for_timeout(1500)
+    expect(page.locator("#q textarea")).to_have_value("")  # answered: nothing to give back
+
+
 def test_conversations_survive_a_reload_and_follow_ups_keep_working(page):
     from playwright.sync_api import expect
 

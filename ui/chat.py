@@ -59,8 +59,10 @@ REVISION_KEY = "verbatim-conversations-revision"
 PAGE_SETTINGS = {"revisionKey": REVISION_KEY, "defaults": {"sentences": str(DEFAULT_CITED), "mode": DEFAULT_MODE}}
 # Also tells ui/client.js when an answer's event has completed (`verbatimSavedAt`): a sidebar
 # click held meanwhile may then happen without the answer's last update overwriting it.
+# And that the question on its way was answered: it no longer needs keeping for a reload.
 SAVED_JS = (
-    f"() => {{ localStorage.setItem({REVISION_KEY!r}, String(Date.now())); window.verbatimSavedAt = Date.now(); }}"
+    f"() => {{ localStorage.setItem({REVISION_KEY!r}, String(Date.now())); window.verbatimSavedAt = Date.now(); "
+    "sessionStorage.removeItem('verbatim-unanswered'); }"
 )
 
 Store = dict[str, Any]

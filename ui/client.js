@@ -8,6 +8,7 @@
 // - Articles table: a cell's full text as its tooltip (ids are cut with an ellipsis).
 // - Conversations changed in another tab: this tab reloads at once when out of sight, else
 //   before it is used again.
+// - A question on its way when the page reloads comes back into the question box.
 // - Sidebar clicks while an answer is read wait for the answer (it would undo them).
 // - Keyboard and screen readers: radios move with the arrow keys, focus lands somewhere
 //   useful after each action, Escape closes a confirmation, a streaming answer is read once.
@@ -227,14 +228,18 @@
     if (askedAt && (done || Date.now() - Math.max(askedAt, busyAt) > QUIET_MS)) askedAt = 0;
     return askedAt > 0;
   }
-  function asked() {
+  // The question on its way is kept for this tab until its answer is saved (SAVED_JS in
+  // ui/chat.py clears it): reloaded meanwhile, the page lost it, box and conversation both.
+  const UNANSWERED = "verbatim-unanswered";
+  function asked(question) {
     askedAt = Date.now();
+    if (question && question.trim()) sessionStorage.setItem(UNANSWERED, question.trim());
   }
   document.addEventListener(
     "keydown",
     (event) => {
       const box = event.target.closest && event.target.closest("#q textarea");
-      if (box && event.key === "Enter" && !event.shiftKey && box.value.trim()) asked();
+      if (box && event.key === "Enter" && !event.shiftKey && box.value.trim()) asked(box.value);
     },
     true,
   );
@@ -262,7 +267,10 @@
     "click",
     (event) => {
       if (!event.target.closest) return;
-      if (event.target.closest("#send:not([disabled]), #chatbot button.example")) return void asked();
+      const chip = event.target.closest("#chatbot button.example");
+      const box = document.querySelector("#q textarea");
+      if (chip) return void asked(chip.textContent);
+      if (event.target.closest("#send:not([disabled])")) return void asked(box && box.value);
       const action = event.target.closest(SIDEBAR_ACTION);
       if (!action || !answering()) return;
       event.preventDefault();
@@ -524,6 +532,22 @@
     setTimeout(() => note.remove(), 6000);
   }
   afterReload();
+
+  function afterLostAnswer() {
+    const question = sessionStorage.getItem(UNANSWERED);
+    sessionStorage.removeItem(UNANSWERED);
+    if (!question) return;
+    let tries = 0;
+    const restore = setInterval(() => {
+      const box = document.querySelector("#q textarea");
+      if (!box && tries++ < 200) return;
+      clearInterval(restore);
+      if (!box || box.value) return; // a draft kept for another reason stays
+      setText(box, question);
+      notice("The page reloaded before your question was answered: it is back in the box. Press Enter to ask it.");
+    }, 50);
+  }
+  afterLostAnswer();
 
   // -- articles table: full text on hover ----------------------------------------------------
   document.addEventListener("mouseover", (event) => {

@@ -1112,7 +1112,7 @@ class _Warning(NamedTuple):
 
 
 def _json_articles(text: str, rel: str, jsonl: bool) -> Iterator[Article | Skipped | _Warning]:
-    if jsonl:
+    if jsonl:  # a malformed line is a Skipped in its place: problems are listed in line order
         records: list[tuple[str, Any]] = []
         for n, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
@@ -1120,7 +1120,8 @@ def _json_articles(text: str, rel: str, jsonl: bool) -> Iterator[Article | Skipp
             try:
                 records.append((str(n), json.loads(line)))
             except json.JSONDecodeError as exc:
-                yield Skipped(f"{rel}:{n}", f"malformed JSON line ({_json_problem(exc)} at column {exc.colno})")
+                why = f"malformed JSON line ({_json_problem(exc)} at column {exc.colno})"
+                records.append((str(n), Skipped(f"{rel}:{n}", why)))
     else:
         try:
             data = json.loads(text)
@@ -1130,6 +1131,9 @@ def _json_articles(text: str, rel: str, jsonl: bool) -> Iterator[Article | Skipp
         records = [(str(n), item) for n, item in enumerate(items, start=1)]
     named: set[str] = set()  # the addresses that already name a record of this file
     for where, record in records:
+        if isinstance(record, Skipped):
+            yield record
+            continue
         label = f"{rel}:{where}" if jsonl else f"{rel}[{where}]"
         yield from _json_article(record, rel, where, label, named)
 

@@ -337,6 +337,7 @@ def test_articles_tab_keeps_the_page_width_and_reads_as_text(page):
     settles_at(chat_width)
     page.locator("#article-search textarea").fill("no such title at all")
     expect(table).not_to_contain_text("Harbour festival")
+    expect(table).to_contain_text("No article title contains 'no such title at all'")
     settles_at(chat_width)
     page.locator("#article-search textarea").fill("")
     expect(table).to_contain_text("Harbour festival")

@@ -300,6 +300,12 @@ def test_article_lists_are_capped_for_large_collections(monkeypatch, tmp_path: P
     assert table()["label"] == "The newest 12 of 30 articles: search titles to find the others"
     assert table()["show_label"] is True and len(table()["value"]) == 12
     assert table("story 2")["show_label"] is False and len(table("story 2")["value"]) == 11  # all shown
+    nothing = table("no such story")  # a header row alone read as a broken table
+    assert (nothing["value"], nothing["label"], nothing["show_label"]) == (
+        [],
+        "No article title contains 'no such story'",
+        True,
+    )
     publishers, articles = app.filter_choices()
     assert publishers == ["BBC"] and len(articles) == 12 and articles[0] == ("Story 0 (a0)", "a0")
 

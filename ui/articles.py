@@ -130,6 +130,8 @@ class ArticlesTab:
             rows, matching = self.app.article_rows(search)
         except QAError:  # no usable index: `on_change` puts the reason in the status line
             rows, matching = [], 0
+        if not rows and search.strip():  # a header row alone read as a broken table
+            return gr.update(value=rows, label=f"No article title contains {search.strip()!r}", show_label=True)
         if matching <= len(rows):
             return gr.update(value=rows, show_label=False)
         which = "matching articles" if search.strip() else "articles"

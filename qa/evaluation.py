@@ -265,7 +265,8 @@ def load_jsonl(path: Path) -> list[EvalQuestion]:
 def load_feedback_cases(path: Path) -> list[EvalQuestion]:
     """Feedback records -> regression cases: an answer marked helpful must keep its first
     sentence, one marked wrong must change it ("" stands for "not found" on both sides).
-    An answer judged more than once (thumbs up, then down) counts once, as last judged."""
+    An answer judged more than once (thumbs up, then down) counts once, as last judged; one
+    whose thumb was last taken back is no case."""
     from .feedback import FeedbackRecord, read_feedback
 
     latest: dict[tuple[str, str, str], FeedbackRecord] = {}
@@ -276,6 +277,7 @@ def load_feedback_cases(path: Path) -> list[EvalQuestion]:
     return [
         EvalQuestion(r.question, (), expect="keep" if r.helpful else "change", sentence=r.sentence)
         for r in latest.values()
+        if r.helpful is not None
     ]
 
 

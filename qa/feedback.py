@@ -48,13 +48,15 @@ class CitedSentence:
 class FeedbackRecord:
     """A reader's verdict on one answer.
 
-    `sentence` is the first cited sentence ("" when the answer was "not found");
-    `generation` names the index build that answered (`Index.generation.name`); `time` is
-    ISO 8601 UTC. A reader may judge the same answer twice: the later record wins.
+    `helpful` is True (thumbs up), False (thumbs down) or None: the reader took the thumb
+    back, so the answer counts as unjudged. `sentence` is the first cited sentence ("" when
+    the answer was "not found"); `generation` names the index build that answered
+    (`Index.generation.name`); `time` is ISO 8601 UTC. A reader may judge the same answer
+    twice: the later record wins.
     """
 
     question: str
-    helpful: bool
+    helpful: bool | None
     answer: str
     found: bool
     sentence: str
@@ -68,7 +70,7 @@ class FeedbackRecord:
     def from_answer(
         cls,
         answer: Answer | Mapping[str, Any],
-        helpful: bool,
+        helpful: bool | None,
         generation: str | os.PathLike[str],
         comment: str = "",
         time: str | None = None,
@@ -85,8 +87,10 @@ class FeedbackRecord:
             answer = Answer.from_dict(answer)
         if not isinstance(answer, Answer):
             raise FeedbackError(f"answer={answer!r:.60} must be an Answer (or its to_dict()).")
-        if not isinstance(helpful, bool):  # helpful="no" would be a thumbs up
-            raise FeedbackError(f"helpful={helpful!r} must be True (thumbs up) or False (thumbs down).")
+        if helpful is not None and not isinstance(helpful, bool):  # helpful="no" would be a thumbs up
+            raise FeedbackError(
+                f"helpful={helpful!r} must be True (thumbs up), False (thumbs down) or None (taken back)."
+            )
         if isinstance(generation, os.PathLike):
             generation = Path(generation).name
         if not isinstance(generation, str) or not isinstance(comment, str):
@@ -136,7 +140,7 @@ class FeedbackRecord:
             raise ValueError(f"format {data.get('format')!r} is not {FORMAT}")
         return cls(
             question=_field(data, "question", str),
-            helpful=_field(data, "helpful", bool),
+            helpful=_field(data, "helpful", (bool, type(None))),
             answer=_field(data, "answer", str),
             found=_field(data, "found", bool),
             sentence=_field(data, "sentence", str),
@@ -151,7 +155,7 @@ class FeedbackRecord:
 def record_feedback(
     index_dir: Path | str,
     answer: Answer | Mapping[str, Any],
-    helpful: bool,
+    helpful: bool | None,
     generation: str | os.PathLike[str],
     comment: str = "",
 ) -> FeedbackRecord:
@@ -160,7 +164,7 @@ def record_feedback(
     Args:
         index_dir: the index folder (the one holding `CURRENT`), not a generation folder.
         answer: the judged answer (an `Answer`, or its `to_dict()`).
-        helpful: True for thumbs up, False for thumbs down.
+        helpful: True for thumbs up, False for thumbs down, None when the thumb is taken back.
         generation: the index generation that answered (`Index.generation.name`, or the folder).
         comment: an optional remark by the reader.
     """
@@ -230,7 +234,8 @@ def _field(data: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> An
         raise ValueError(f"missing field {name!r}")
     value = data[name]
     # bool is an int in Python: a boolean where a number belongs is a mistake, not a 0/1.
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in kinds):
         raise ValueError(f"field {name!r} is {type(value).__name__}, not {_kind_name(kind)}")
     return value
 
@@ -251,7 +256,14 @@ def _citation(data: Any, i: int) -> CitedSentence:
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:
     kinds = kind if isinstance(kind, tuple) else (kind,)
-    names = {"str": "a string", "bool": "true/false", "int": "a number", "float": "a number", "list": "a list"}
+    names = {
+        "str": "a string",
+        "bool": "true/false",
+        "int": "a number",
+        "float": "a number",
+        "list": "a list",
+        "NoneType": "null",
+    }
     return " or ".join(dict.fromkeys(names.get(k.__name__, k.__name__) for k in kinds))
 
 

@@ -332,6 +332,10 @@ def test_feedback_file_becomes_regression_cases(tmp_path, fake, built, settings)
     record_feedback(settings.index_dir, good, helpful=False, generation=built.generation.name)
     again = load_question_set(settings.index_dir / FEEDBACK_FILE).questions
     assert [(q.question, q.expect) for q in again] == [(bad.question, "change"), (good.question, "change")]
+    # the thumb taken back: that answer is no case any more (its thumbs down counted on)
+    record_feedback(settings.index_dir, good, helpful=None, generation=built.generation.name)
+    withdrawn = load_question_set(settings.index_dir / FEEDBACK_FILE).questions
+    assert [(q.question, q.expect) for q in withdrawn] == [(bad.question, "change")]
 
 
 @pytest.mark.parametrize(

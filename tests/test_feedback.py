@@ -122,6 +122,12 @@ def test_unwritable_folder_is_a_feedback_error(tmp_path: Path) -> None:
         record_feedback(blocker / "index", found_answer(), True, "g")
 
 
+def test_a_thumb_taken_back_is_recorded_and_read_back_as_none(tmp_path: Path) -> None:
+    record = record_feedback(tmp_path, found_answer(), None, "gen-1")
+    assert record.helpful is None and record.to_dict()["helpful"] is None
+    assert read_feedback(tmp_path / FEEDBACK_FILE) == [record]
+
+
 def test_an_answer_as_json_and_the_generation_folder_are_recorded_as_given(tmp_path: Path) -> None:
     record = record_feedback(tmp_path, found_answer().to_dict(), True, tmp_path / "gen-0007")
     assert (record.generation, record.sentence) == ("gen-0007", SENTENCE)
@@ -131,7 +137,7 @@ def test_an_answer_as_json_and_the_generation_folder_are_recorded_as_given(tmp_p
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        ((found_answer(), "no", "gen-1"), r"helpful='no' must be True \(thumbs up\) or False"),
+        ((found_answer(), "no", "gen-1"), r"helpful='no' must be True \(thumbs up\), False .* or None"),
         ((found_answer(), True, 5), r"generation=5 and comment='' must be text"),
         (("an answer", True, "gen-1"), r"answer='an answer' must be an Answer \(or its to_dict\(\)\)"),
     ],

@@ -799,6 +799,14 @@ def test_thumbs_down_is_recorded_next_to_the_index(page, server):
     page.reload(wait_until="domcontentloaded")  # the thumb is kept with the conversation
     expect(page.locator("#chatbot button[aria-label='Liked']")).to_have_count(1)
     expect(page.locator("#chatbot button[aria-label='Disliked']")).to_have_count(0)
+    # taken back: recorded too, so that the earlier verdict stops counting
+    page.locator("#chatbot button[aria-label='Liked']").last.click()
+    toast(page, "Rating taken back")
+    deadline = time.monotonic() + 10
+    while read_feedback(path)[-1].helpful is not None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert read_feedback(path)[-1].helpful is None and read_feedback(path)[-1].question == QUESTION
+    expect(page.locator("#chatbot button[aria-label='Liked']")).to_have_count(0)
 
 
 # -- 10. mobile ------------------------------------------------------------------------------------

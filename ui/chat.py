@@ -417,13 +417,15 @@ class ChatTab:
         if not turn or not turn.get("rating"):
             gr.Warning("This message cannot be rated: it is not an answer.", duration=4)
             return gr.skip(), conversation(current_chat(store))  # the thumb just clicked goes out again
-        if not isinstance(evt.liked, bool):  # un-rating: nothing to record, the thumb goes
-            return with_verdict(store, index // 2, None), gr.skip()
+        # A thumb taken back is recorded too: the verdict before it stopped counting (qa eval).
+        liked = evt.liked if isinstance(evt.liked, bool) else None
         try:
-            self.app.record_feedback(turn["rating"], evt.liked)
+            self.app.record_feedback(turn["rating"], liked)
         except QAError as exc:
             log.warning("feedback not saved: %s", exc)
             gr.Warning(f"Feedback not saved: {exc}", duration=6)
             return gr.skip(), conversation(current_chat(store))
-        gr.Info("Thanks: marked helpful." if evt.liked else "Thanks: marked not helpful.", duration=3)
-        return with_verdict(store, index // 2, "Like" if evt.liked else "Dislike"), gr.skip()
+        said = {True: "Thanks: marked helpful.", False: "Thanks: marked not helpful.", None: "Rating taken back."}
+        gr.Info(said[liked], duration=3)
+        verdict = {True: "Like", False: "Dislike", None: None}[liked]
+        return with_verdict(store, index // 2, verdict), gr.skip()

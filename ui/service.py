@@ -160,10 +160,12 @@ class ChatApp:
         articles = [(f"{shorten(a.source.title, 100)} ({a.source.article_id})", a.source.article_id) for a in listed]
         return index.publishers(), articles
 
-    def record_feedback(self, snapshot: dict[str, Any], helpful: bool) -> FeedbackRecord:
-        """Append the verdict on the answer described by `snapshot` (see `feedback_snapshot`)."""
+    def record_feedback(self, snapshot: dict[str, Any], helpful: bool | None) -> FeedbackRecord:
+        """Append the verdict on the answer described by `snapshot` (see `feedback_snapshot`);
+        None: the thumb was taken back."""
         try:
-            record = FeedbackRecord.from_dict({**snapshot, "helpful": bool(helpful), "time": utc_now()})
+            verdict = None if helpful is None else bool(helpful)
+            record = FeedbackRecord.from_dict({**snapshot, "helpful": verdict, "time": utc_now()})
         except ValueError as exc:
             raise QAError(f"This answer cannot be rated: {exc}.") from None
         append_feedback(self.feedback_file, record)

@@ -94,7 +94,7 @@ _PAGE_FURNITURE = re.compile(
     r"copyright (?:©|\(c\)|\d{4})|©|all rights reserved|follow (?:us\b|@)|"
     r"follow\b[^.]{0,80}\bon (?:twitter|x|facebook|instagram|threads)\b|tags?\s*:|"
     r"image (?:caption|copyright|source)\s*:|photo(?:graph)?\s*:|getty images|click here\b|share this\b|"
-    r"posted (?:on|by)\b|advertisement\b|listen to (?:this|the) (?:article|story))",
+    r"posted (?:on|by)\b|advertisement\b|listen to (?:this|the) (?:article|story)|like this\s*:)",
     re.IGNORECASE,
 )
 _PRONOUN_FIRST = re.compile(r"^\W*(?i:he|she|it|its|they|their|his|her)\b")

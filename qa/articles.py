@@ -734,6 +734,10 @@ def _looks_like_header(match: re.Match[str]) -> bool:
     return ":" in match.group(0) and len(value) <= 300
 
 
+# A page's own line saying when it appeared, as blogs print it under the headline.
+_DATED_BYLINE = re.compile(r"(?:posted|published|first published|updated|last updated|by)\b", re.IGNORECASE)
+
+
 def _html_article(html: str) -> tuple[str | None, str, dict[str, str]]:
     import lxml.html
     import trafilatura
@@ -773,6 +777,11 @@ def _html_article(html: str) -> tuple[str | None, str, dict[str, str]]:
     # trafilatura gives one line per block (headline, paragraph, list item): make each a
     # paragraph, or a headline without a full stop runs into the first sentence.
     paragraphs = [" ".join(line.split()) for line in (body or "").splitlines() if line.strip()]
+    if "date" not in meta:  # a blog's "Posted on 5 May 2025 by admin", in no markup
+        dated = [p for p in paragraphs[:3] if _DATED_BYLINE.match(p)]
+        byline_date = _byline_date(dated)
+        if byline_date:
+            meta["date"] = byline_date
     headline = paragraphs[0] if paragraphs else ""
     if title and (_repeats_title(headline, title) or (info is not None and _repeats_title(headline, info.title or ""))):
         title = paragraphs.pop(0)  # the page's <h1>: the title without " | Site name", not body text

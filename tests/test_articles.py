@@ -251,6 +251,18 @@ def test_a_markdown_heading_title_and_any_link_read_as_their_words(tmp_path):
     assert (article.source.title, article.body) == ("Bees return to the city", "See the report now.")
 
 
+def test_a_blogs_posted_on_line_dates_its_page_and_a_dated_headline_does_not(tmp_path):
+    page = (
+        "<html><head><title>Tech Daily — Seaweed batteries</title></head><body><p>{}</p>"
+        "<p>A London startup that makes batteries from seaweed has raised $50m from investors, it said on "
+        "Tuesday.</p><p>Chief executive Omar Said said the money would fund a factory in Wales.</p></body></html>"
+    )
+    write(tmp_path, "blog.html", page.format("Posted on 5 May 2025 by admin"))  # in no markup: it had no date
+    write(tmp_path, "story.html", page.format("Floods of January 5, 1998 remembered"))  # a date the story mentions
+    dates = {a.source.article_id: a.source.date for a in read_articles(tmp_path).articles}
+    assert dates == {"blog.html": "2025-05-05", "story.html": None}
+
+
 def test_html_main_text_and_title(tmp_path):
     html = (
         "<html><head><title>City opens new bridge</title><script>var x = 1;</script></head><body>"

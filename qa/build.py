@@ -23,7 +23,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -370,15 +370,17 @@ class BuiltWith:
     model: str
     passage_tokens: int
     articles_dir: Path | None  # None: not recorded (an index from before it was)
+    reading: dict[str, Any] = field(default_factory=dict)  # follow_links, max_file_mb ({}: not recorded)
 
 
 def built_with(index_dir: Path) -> BuiltWith | None:
-    """The model, passage size and articles folder of the index in `index_dir`, or None
-    without a usable index."""
+    """The model, passage size, articles folder and how it was read (following links, file size
+    limit) of the index in `index_dir`, or None without a usable index."""
     live = _live_manifest(Path(index_dir), catalog=False)
     if live is None:
         return None
-    return BuiltWith(live.model.name, live.passage_tokens, Path(live.articles_dir) if live.articles_dir else None)
+    articles_dir = Path(live.articles_dir) if live.articles_dir else None
+    return BuiltWith(live.model.name, live.passage_tokens, articles_dir, live.reading)
 
 
 def _check_not_another_folder(
@@ -673,6 +675,7 @@ def _manifest(
         versions=_versions(),
         sources=sources,
         articles_dir=str(Path(settings.articles_dir).resolve()),
+        reading={"follow_links": settings.follow_links, "max_file_mb": settings.max_file_mb},
     )
     manifest.write_catalog(work)  # first: the file list below hashes it with the others
     return replace(manifest, files=describe_files(work, reused))

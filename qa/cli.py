@@ -215,7 +215,7 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument(
         "--max-file-mb",
         type=_number(float, 0.001, 1e6),
-        help="skip files larger than this (default 50, env QA_MAX_FILE_MB)",
+        help="skip files larger than this (default: as the index's last build did, else 50; env QA_MAX_FILE_MB)",
     )
     index.add_argument(
         "--passage-tokens",
@@ -400,9 +400,10 @@ def _common(
         parser.add_argument("--articles", dest="articles_dir", type=_folder, help=articles_help)
         parser.add_argument(
             "--follow-links",
-            action="store_const",
-            const=True,
-            help="also read symbolic links that lead outside the articles folder (env QA_FOLLOW_LINKS=1)",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="also read symbolic links that lead outside the articles folder (env QA_FOLLOW_LINKS=1; "
+            "default: as the index's last build did, else not)",
         )
 
 
@@ -410,7 +411,8 @@ def _settings(args: argparse.Namespace, articles_from_index: bool = False) -> Se
     """The settings for a command: defaults, `QA_*` variables, flags. The index describes
     itself: where neither a flag nor a variable chooses them, the model and passage size are
     those the index was built with (another would mean a full rebuild, or an index that
-    `qa ask` refuses), and with `articles_from_index` (qa index, qa serve) so is its folder."""
+    `qa ask` refuses), and with `articles_from_index` (qa index, qa serve) so are its folder
+    and how it was read (--follow-links, --max-file-mb)."""
     from .build import built_with
 
     names = ("index_dir", "model", "articles_dir", "max_file_mb", "passage_tokens", "follow_links")
@@ -424,6 +426,9 @@ def _settings(args: argparse.Namespace, articles_from_index: bool = False) -> Se
         "model": None if "model" in given else built.model,
         "passage_tokens": None if "passage_tokens" in given else built.passage_tokens,
     }
+    if articles_from_index:  # read the folder as the index's builds did, unless told otherwise
+        read_as = {k: v for k, v in built.reading.items() if k in ("follow_links", "max_file_mb")}
+        adopted.update({k: v for k, v in read_as.items() if k not in given})
     if articles_from_index and "articles_dir" not in given and built.articles_dir:
         if built.articles_dir.is_dir():
             adopted["articles_dir"] = built.articles_dir

@@ -51,6 +51,25 @@ def test_index_then_incremental_reports_what_changed(cli_index):
 
 
 @pytest.mark.model
+def test_the_next_build_reads_the_folder_as_the_last_one_did_unless_told_otherwise(tmp_path):
+    # a plain `qa index` after `--follow-links` removed the linked articles from the index
+    articles, outside, index = tmp_path / "articles", tmp_path / "outside", str(tmp_path / "index")
+    articles.mkdir()
+    outside.mkdir()
+    shutil.copy(SEED, articles)
+    (outside / "ferry.txt").write_text("title: Ferry\n\nThe ferry to Skye resumed on Monday after the storm.")
+    (articles / "ferry.txt").symlink_to(outside / "ferry.txt")
+    (articles / "notes.txt").write_text("title: Notes\n\n" + "A long note about the harbour. " * 160)  # 4.9 KB
+    first = run("index", "--articles", str(articles), "--index", index, "--follow-links", "--max-file-mb", "0.003")
+    assert first.returncode == 0 and "added: ferry.txt" in first.stdout and "skipped notes.txt" in first.stdout
+    again = run("index", "--index", index)
+    assert again.returncode == 0 and "added 0, updated 0, removed 0, unchanged 2, skipped 1" in again.stdout
+    assert "skipped notes.txt: file is 4.9 KB, over the 3.1 KB limit" in again.stdout  # the same limit too
+    told = run("index", "--index", index, "--no-follow-links", "--max-file-mb", "50")
+    assert "removed: ferry.txt" in told.stdout and "added: notes.txt" in told.stdout
+
+
+@pytest.mark.model
 def test_ask_prints_cited_answer_and_sources(cli_index):
     done = run("ask", "What tariffs did Trudeau impose?", "--index", str(cli_index[1]))
     assert done.returncode == 0, done.stderr

@@ -76,6 +76,9 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     sources: dict[str, FileStamp] = field(default_factory=dict)  # article files as last read (catalog)
     articles_dir: str = ""  # the folder the articles were read from, resolved ("" before it was recorded)
+    # How that folder was read (follow_links, max_file_mb): the next build reads it alike unless
+    # told otherwise, or a plain `qa index` after `--follow-links` removed the linked articles.
+    reading: dict[str, Any] = field(default_factory=dict)
 
     @property
     def fingerprint(self) -> str:
@@ -95,6 +98,7 @@ class Manifest:
             "versions": self.versions,
             "built_at": self.built_at,
             "articles_dir": self.articles_dir,
+            "reading": self.reading,
             "build": {"tokens_embedded": self.tokens_embedded, "passages_embedded": self.passages_embedded},
         }
         # One line per key, each value compact: readable, and written by json's C encoder
@@ -147,6 +151,7 @@ class Manifest:
                 passages_embedded=int(data["build"]["passages_embedded"]),
                 versions=dict(data["versions"]),
                 articles_dir=str(data.get("articles_dir", "")),  # optional: older indexes lack it
+                reading=dict(data.get("reading", {})),  # optional too
             )
             if catalog:
                 columns = json.loads((generation / CATALOG_FILE).read_bytes().decode("utf-8"))

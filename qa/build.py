@@ -1,8 +1,9 @@
 """Building the index: incremental by default, atomic always, one build at a time.
 
-A build copies the live generation into `index/.build-*`, applies the changes there
-(articles added, changed or removed; only those are embedded), writes a manifest,
-renames the folder to `gen-*` and finally replaces `index/CURRENT`. A build killed at
+A build writes a new generation in `index/.build-*`: from scratch, or the live one's base
+segment hard-linked (never copied) plus a delta segment holding the changes (articles added,
+changed or removed; only those are embedded), merged into a new base once it grows; then it
+writes a manifest, renames the folder to `gen-*` and finally replaces `index/CURRENT`. A build killed at
 any moment leaves `CURRENT` naming the previous, complete generation; leftovers are
 removed by the next build. A lock file makes a second concurrent build wait or refuse.
 

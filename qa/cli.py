@@ -328,7 +328,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--max-upload-mb",
         type=_number(float, 0.001, 1e6),
-        help="largest article upload (default: QA_MAX_FILE_MB, else 50)",
+        help="largest article upload (default: the largest article file, --max-file-mb as the index's last "
+        "build read it, else QA_MAX_FILE_MB, else 50)",
     )
     serve.add_argument(
         "--no-index",
@@ -403,7 +404,7 @@ def _common(
             action=argparse.BooleanOptionalAction,
             default=None,
             help="also read symbolic links that lead outside the articles folder (env QA_FOLLOW_LINKS=1; "
-            "default: as the index's last build did, else not)",
+            "default: not, or for qa index and qa serve as the index's last build did)",
         )
 
 
@@ -751,13 +752,16 @@ def _delta_counts(index: Index) -> dict[str, int] | None:
 
 def _segments_text(index: Index) -> str:
     """The index's segments: the base alone, or the base and a delta of recent changes."""
+    from .store.segments import MERGE_FRACTION, MERGE_MIN_PASSAGES
+
     delta = _delta_counts(index)
     if delta is None:
         return "one (no changes since the last merge)"
     return (
         f"base + delta of recent changes ({counted(delta['articles'], 'article')}, "
         f"{counted(delta['passages'], 'passage')}; {counted(delta['base_articles_replaced'], 'base article')} "
-        "replaced or removed); merged into the base when the delta grows past 5% of it"
+        f"replaced or removed); merged into the base when the delta grows past {MERGE_FRACTION:.0%} of it and "
+        f"{MERGE_MIN_PASSAGES:,} passages"
     )
 
 

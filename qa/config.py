@@ -1,7 +1,7 @@
 """Settings: defaults, overridden by environment variables, overridden by CLI flags.
 
 One frozen `Settings` value travels from the edge (CLI, UI, Python caller) to the
-functions that need it, so no module reads the environment on its own.
+functions that need it, so no module reads `QA_*` variables on its own.
 
 | setting          | env var            | default                  |
 |------------------|--------------------|--------------------------|

@@ -6,8 +6,8 @@ ONNX and cached, then run with ONNX Runtime and the Rust `tokenizers` library:
 
 * importing sentence-transformers costs ~11 s here and torch ~3 s; ONNX Runtime 0.2 s,
   so `qa ask` starts in about a second and `qa serve` holds no torch in memory;
-* a one-question encode takes ~5 ms instead of ~18-26 ms through
-  `SentenceTransformer.encode`, and batch encoding is ~10% faster.
+* a one-question encode takes ~1.8 ms instead of ~5.6-7.9 ms through
+  `SentenceTransformer.encode`, and batch encoding is ~15-20% faster (docs/benchmarks.md §7-8).
 
 Passages are encoded once and give two things from the same forward pass: the passage
 vector (mean of all token vectors, exactly what sentence-transformers computes) and a

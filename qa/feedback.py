@@ -1,4 +1,4 @@
-"""Readers' verdicts on answers: one JSON line per thumbs up or down, next to the index.
+"""Readers' verdicts on answers: one JSON line per thumbs up, down or taken back, next to the index.
 
 `record_feedback` appends a `FeedbackRecord` to `<index_dir>/feedback.jsonl`; `read_feedback`
 reads them back. The file is append-only and safe to write from many threads and processes at

@@ -1,10 +1,11 @@
 """Finding the passages that answer a question: dense (FAISS) + lexical (BM25), fused.
 
-Dense search finds paraphrases; BM25 (bm25s over passages, the same statistics over the
-candidates' sentences) finds exact names, numbers and rare words the embedding blurs. Both
-candidate lists are merged, every candidate gets both scores (missing ones are computed, not
-assumed zero), and a weighted sum ranks them: the passage's cosine, its BM25 divided by the question's best BM25, and
-the best cosine and BM25 of one of its sentences (a passage holding one sentence that
+Dense search finds paraphrases; BM25 (our own scoring over the postings `qa.store.lexical`
+keeps for passages, the same statistics over the candidates' sentences) finds exact names,
+numbers and rare words the embedding blurs. Both candidate lists are merged, every candidate
+gets both scores (missing ones are computed, not assumed zero), and a weighted sum ranks them:
+the passage's cosine, its BM25 divided by the question's best BM25, and the best cosine and
+BM25 of one of its sentences (a passage holding one sentence that
 answers beats one that is vaguely on topic throughout). The weights were tuned on SQuAD
 (docs/benchmarks.md); a weighted sum beats reciprocal rank fusion at rank 1 because it
 keeps how far apart the scores are.

@@ -3,7 +3,7 @@
 Sentences come from nupunkt (an unsupervised Punkt model, trained and shipped with the
 package, no downloads): it handles "U.S.", "Mr.", "Jan.", "3.5", "100%", quotes and
 em-dashes, reports character offsets, and splits ~100k-500k words per second, so the BBC
-corpus takes seconds beside six minutes of embedding. pysbd, the usual choice, took a full
+corpus takes seconds beside ~3 minutes of embedding. pysbd, the usual choice, took a full
 minute for it; sentencex, faster still, glued "...in May. Zebra crossings..." together.
 Chinese and Japanese sentences end at 。！？ (Punkt knows only "." before a space). Paragraph
 breaks always end a sentence (a headline without a full stop stays on its own), and so does a

@@ -88,7 +88,8 @@ def test_utf8_text_with_words_is_always_read_whole(text: str, suffix: str) -> No
     read = article.body
     if not same(text).startswith(same(read)[:20]):  # a first line typed as a headline above the text is its title
         assert text.startswith(article.source.title + "\n")
-        read = f"{article.source.title}\n{read}"
+        rest = text[len(article.source.title) :]  # straight above, or set apart by blank lines
+        read = f"{article.source.title}{rest[: len(rest) - len(rest.lstrip())]}{read}"
     assert same(read) == same(text)
 
 

@@ -25,7 +25,7 @@ from .layout import DELTA_DIR, STORE_FILE, VECTORS_FILE
 from .manifest import Counts
 from .store import ArticleInfo, Store, StoredPassage
 
-# A delta larger than this share of the base (or than MERGE_MIN_PASSAGES) is merged into a
+# A delta larger than this share of the base and than MERGE_MIN_PASSAGES is merged into a
 # new base: questions search two segments, and the delta is copied at every update.
 MERGE_FRACTION = 0.05
 MERGE_MIN_PASSAGES = 5_000

@@ -26,7 +26,9 @@ import math
 import os
 import pickle
 import re
+import signal
 import socket
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -301,6 +303,11 @@ def _connected(ray: ModuleType, address: str | None) -> Iterator[None]:
     # Read once, when Ray starts; a cluster started with `ray start` keeps its own setting.
     niceness_given = NICENESS_VARIABLE in os.environ
     os.environ.setdefault(NICENESS_VARIABLE, "0")
+    # ray.init installs its own SIGTERM handler (sys.exit, and a native stack dump from its
+    # core worker): `qa index --watch --ray` then died at SIGTERM without its final line, and a
+    # plain `--ray` build printed 28 lines of C++ frames. The process's own handler is put back.
+    main = threading.current_thread() is threading.main_thread()
+    on_term = signal.getsignal(signal.SIGTERM) if main else None
     try:
         # Workers' output stays in their logs: the driver's stderr is the progress bar.
         ray.init(
@@ -320,6 +327,8 @@ def _connected(ray: ModuleType, address: str | None) -> Iterator[None]:
     finally:
         if not niceness_given:
             os.environ.pop(NICENESS_VARIABLE, None)
+        if main:
+            signal.signal(signal.SIGTERM, on_term if on_term is not None else signal.SIG_DFL)
     try:
         yield
     finally:

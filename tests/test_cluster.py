@@ -222,3 +222,31 @@ def test_ray_is_not_imported_by_local_builds_or_questions():
     code = "import sys, qa.build, qa.answering, qa.cli, qa.cluster; print(sorted(m for m in sys.modules if m == 'ray'))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_connecting_keeps_the_processs_own_sigterm_handler(monkeypatch):
+    """ray.init installs its own SIGTERM handler: a watching `qa index --ray` then died at
+    SIGTERM without its final line, and a plain one printed a native stack dump."""
+    import signal
+    from types import SimpleNamespace
+
+    from qa.cluster import _connected
+
+    def ray_own(signum, frame):  # what ray.init puts in place
+        raise SystemExit(signum)
+
+    fake = SimpleNamespace(
+        is_initialized=lambda: False,
+        init=lambda **_: signal.signal(signal.SIGTERM, ray_own),
+        shutdown=lambda: None,
+    )
+
+    def ours(signum, frame):  # e.g. qa.watch's: stop after the batch, with a final line
+        pass
+
+    previous = signal.signal(signal.SIGTERM, ours)
+    try:
+        with _connected(fake, ""):
+            assert signal.getsignal(signal.SIGTERM) is ours
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -347,7 +347,14 @@ def _check_reachable(address: str) -> None:
 
 
 def _cannot_connect(address: str | None, reason: str) -> str:
+    """What to do when Ray cannot be reached, with Ray's own `reason`.
+
+    Example:
+        >>> _cannot_connect("auto", "Could not find any running Ray instance.").split(". Start")[0]
+        'Cannot connect to a Ray cluster at auto: Could not find any running Ray instance'
+    """
     where = f"at {address}" if address else "(none found on this machine, RAY_ADDRESS unset)"
+    reason = reason.rstrip(". ")  # Ray's own ends with a full stop: "...variable.." read as a typo
     if "auth" in reason.lower():  # Ray >= 2.59 guards clusters with a token
         return (
             f"The Ray cluster {where} refused this machine's token: {reason}. Run with RAY_AUTH_MODE=token "

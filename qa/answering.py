@@ -82,13 +82,11 @@ MIN_WORDS = 4  # a cited sentence has at least this many words (see `is_citable`
 READER_CONFIDENCE_WEIGHTS = (0.318, 5.785, 2.587, 1.169)
 READER_CONFIDENCE_BIAS = -7.593
 
-# A sentence that leans on the one before it: it opens with a pronoun or "The <noun>" for
-# something named earlier, or quotes someone introduced that way.
 # What a news page prints around the story, which extraction keeps as sentences: 170 of the
 # 109,580 sentences of the BBC and RealTime QA articles (2026-12-03), e.g. "Sign up for our
 # trending newsletter to get the latest news of the day", "RELATED: …", "Read more: …", "Follow
-# us on Facebook!", "Follow her on Twitter at @…", "Getty Images …", "Photo: …", "© CNBC is …". A quote that opens with
-# "Copyright education has…" is not: the word alone does not count.
+# us on Facebook!", "Follow her on Twitter at @…", "Getty Images …", "Photo: …", "© CNBC is …".
+# A quote that opens with "Copyright education has…" is not: the word alone does not count.
 _PAGE_FURNITURE = re.compile(
     r"^\W*(?:sign up (?:for|to)\b|subscribe (?:to|now)\b|read more\s*:|related\s*:|see also\s*:|"
     r"copyright (?:©|\(c\)|\d{4})|©|all rights reserved|follow (?:us\b|@)|"
@@ -97,6 +95,8 @@ _PAGE_FURNITURE = re.compile(
     r"posted (?:on|by)\b|advertisement\b|listen to (?:this|the) (?:article|story)|like this\s*:)",
     re.IGNORECASE,
 )
+# A sentence that leans on the one before it: it opens with a pronoun or "The <noun>" for
+# something named earlier, or quotes someone introduced that way.
 _PRONOUN_FIRST = re.compile(r"^\W*(?i:he|she|it|its|they|their|his|her)\b")
 _DESCRIPTION_FIRST = re.compile(r"^\W*(?:The|This|That|These|Those)\s+(?=[a-z]|\d+-year-old\b)")
 _QUOTED_BY_SOMEONE_NAMED_BEFORE = re.compile(
@@ -727,9 +727,8 @@ def _lead(
     other Asian countries" inside "stronger demand from China and other Asian countries"."""
 
     def new(x: SentenceSpan) -> bool:
-        key = (x.hit.source.article_id, x.hit.sentences[x.position].start)
-        before = given.get(key)
-        return key not in given or before is None or not (x.start <= before[0] and before[1] <= x.end)
+        before = given.get((x.hit.source.article_id, x.hit.sentences[x.position].start))
+        return before is None or not (x.start <= before[0] and before[1] <= x.end)  # None: not given, or no span
 
     return next((x for x in spans if new(x)), spans[0] if spans else None)
 

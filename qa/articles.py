@@ -683,7 +683,7 @@ def _headline_above_text(lines: list[str], i: int) -> bool:
     line = lines[i].strip()
     rest = lines[i + 1 : i + 4]
     apart = bool(rest) and not rest[0].strip()
-    below = next((text for text in map(str.strip, rest) if text), "") if apart else (rest[0].strip() if rest else "")
+    below = next((text for text in map(str.strip, rest) if text), "")  # the line below, or the one past the blank
     return (
         len(below) >= 40
         and len(line.split()) >= 2

@@ -3,9 +3,9 @@
 A build writes a new generation in `index/.build-*`: from scratch, or the live one's base
 segment hard-linked (never copied) plus a delta segment holding the changes (articles added,
 changed or removed; only those are embedded), merged into a new base once it grows; then it
-writes a manifest, renames the folder to `gen-*` and finally replaces `index/CURRENT`. A build killed at
-any moment leaves `CURRENT` naming the previous, complete generation; leftovers are
-removed by the next build. A lock file makes a second concurrent build wait or refuse.
+writes a manifest, renames the folder to `gen-*` and finally replaces `index/CURRENT`. A
+build killed at any moment leaves `CURRENT` naming the previous, complete generation;
+leftovers are removed by the next build. A lock file makes a second concurrent build wait or refuse.
 
 This module orchestrates; the parts it writes have their own owners in `qa.store`.
 """

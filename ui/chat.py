@@ -54,15 +54,21 @@ STORAGE_SECRET = "verbatim-conversations-v1"
 # their copy is stale (ui/client.js reloads them): the store itself is rewritten, re-encrypted,
 # by every tab that merely loads.
 REVISION_KEY = "verbatim-conversations-revision"
-# What ui/client.js needs to know of the page: the key it watches, and the Options' defaults
-# (a tab reloaded for another tab's save sets back only what differs from them).
-PAGE_SETTINGS = {"revisionKey": REVISION_KEY, "defaults": {"sentences": str(DEFAULT_CITED), "mode": DEFAULT_MODE}}
+# The question on its way, kept in sessionStorage until its answer is saved (a reload gives it back).
+UNANSWERED_KEY = "verbatim-unanswered"
+# What ui/client.js needs to know of the page: the keys it watches and keeps, and the Options'
+# defaults (a tab reloaded for another tab's save sets back only what differs from them).
+PAGE_SETTINGS = {
+    "revisionKey": REVISION_KEY,
+    "unansweredKey": UNANSWERED_KEY,
+    "defaults": {"sentences": str(DEFAULT_CITED), "mode": DEFAULT_MODE},
+}
 # Also tells ui/client.js when an answer's event has completed (`verbatimSavedAt`): a sidebar
 # click held meanwhile may then happen without the answer's last update overwriting it.
 # And that the question on its way was answered: it no longer needs keeping for a reload.
 SAVED_JS = (
     f"() => {{ localStorage.setItem({REVISION_KEY!r}, String(Date.now())); window.verbatimSavedAt = Date.now(); "
-    "sessionStorage.removeItem('verbatim-unanswered'); }"
+    f"sessionStorage.removeItem({UNANSWERED_KEY!r}); }}"
 )
 
 Store = dict[str, Any]

@@ -230,7 +230,7 @@
   }
   // The question on its way is kept for this tab until its answer is saved (SAVED_JS in
   // ui/chat.py clears it): reloaded meanwhile, the page lost it, box and conversation both.
-  const UNANSWERED = "verbatim-unanswered";
+  const UNANSWERED = window.verbatimSettings.unansweredKey;
   function asked(question) {
     askedAt = Date.now();
     if (question && question.trim()) sessionStorage.setItem(UNANSWERED, question.trim());
@@ -268,9 +268,11 @@
     (event) => {
       if (!event.target.closest) return;
       const chip = event.target.closest("#chatbot button.example");
-      const box = document.querySelector("#q textarea");
       if (chip) return void asked(chip.textContent);
-      if (event.target.closest("#send:not([disabled])")) return void asked(box && box.value);
+      if (event.target.closest("#send:not([disabled])")) {
+        const box = document.querySelector("#q textarea");
+        return void asked(box && box.value);
+      }
       const action = event.target.closest(SIDEBAR_ACTION);
       if (!action || !answering()) return;
       event.preventDefault();

@@ -228,8 +228,8 @@ def build_index(
             if cause is None:
                 raise
             raise IndexWriteError(
-                f"Could not write the index in {index_dir}/ ({cause}); the index is as before. Free disk space (or "
-                "fix the folder's permissions), then run qa index again."
+                f"Could not write the index in {index_dir}/ ({cause}); the index is as before.",
+                "Free disk space (or fix the folder's permissions), then run qa index again.",
             ) from None
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)

@@ -114,6 +114,8 @@ def _run(args: argparse.Namespace) -> int:
         if _INTERRUPTS:  # Ctrl-C inside a C extension (ONNX Runtime loading) came back as its error
             return _interrupted()
         print(f"error: {exc}", file=sys.stderr)
+        if getattr(args, "json", False) and args.command != "ask":  # `qa ask --json` says it with its question
+            print(_json({"error": str(exc)}, 2))  # a script parsing stdout gets JSON, not nothing
         return 1
     except KeyboardInterrupt as exc:
         return _interrupted(str(exc))

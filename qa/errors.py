@@ -49,7 +49,15 @@ class IndexLockedError(QAError):
 
 
 class IndexWriteError(QAError):
-    """A build could not write the index (a full disk, a read-only folder); the live index is as before."""
+    """A build could not write the index (a full disk, a read-only folder); the live index is as before.
+
+    `problem` is the message without its fix, for a caller whose fix differs (the watcher
+    tries again by itself).
+    """
+
+    def __init__(self, problem: str, fix: str = "") -> None:
+        super().__init__(f"{problem} {fix}".strip())
+        self.problem = problem
 
 
 class EncoderError(QAError):

@@ -347,7 +347,10 @@ def _run_batch(settings: Settings, encoder: Encoder, paths: tuple[str, ...], pro
     except ArticleError as exc:  # e.g. the last article was removed: the index keeps what it had
         return Batch(dt.datetime.now(), paths, None, f"{exc} The index keeps its previous content.")
     except (IndexWriteError, OSError) as exc:  # a full disk, say: tried again (see RETRY_SECONDS)
-        return Batch(dt.datetime.now(), paths, None, str(exc) or type(exc).__name__, retry=True)
+        # Not "run qa index again", as the build's own message says: the watcher does that itself.
+        problem = exc.problem if isinstance(exc, IndexWriteError) else str(exc) or type(exc).__name__
+        error = f"{problem} Free disk space (or fix the folder's permissions): tried again every {RETRY_SECONDS:g} s"
+        return Batch(dt.datetime.now(), paths, None, error, retry=True)
     except QAError as exc:  # the build is atomic: nothing half-written is published
         return Batch(dt.datetime.now(), paths, None, str(exc) or type(exc).__name__)
     return Batch(dt.datetime.now(), paths, report)

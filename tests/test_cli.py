@@ -400,6 +400,19 @@ def test_damaged_pointer_is_one_line_naming_the_fix(cli_index, tmp_path, command
 
 
 @pytest.mark.model
+def test_json_commands_say_a_refusal_in_json_too(cli_index, tmp_path):
+    # stdout was empty: a script parsing `qa info --json` had nothing to read
+    index = tmp_path / "index"
+    shutil.copytree(cli_index[1], index)
+    (index / "CURRENT").write_bytes(b"\xff\xfe\xfa garbage")
+    done = run("info", "--index", str(index), "--json")
+    assert done.returncode == 1 and "CURRENT is damaged" in json.loads(done.stdout)["error"]
+    assert done.stderr.strip() == f"error: {json.loads(done.stdout)['error']}"
+    done = run("eval", str(tmp_path / "missing.json"), "--index", str(cli_index[1]), "--json")
+    assert done.returncode == 1 and "missing.json" in json.loads(done.stdout)["error"]
+
+
+@pytest.mark.model
 def test_damaged_store_is_one_line_and_verify_names_it(cli_index, tmp_path):
     index = tmp_path / "index"
     shutil.copytree(cli_index[1], index)

@@ -616,7 +616,10 @@ def test_a_batch_that_could_not_write_the_index_is_tried_again(settings, fake, m
     def full_disk_once(*args, **kwargs):
         calls.append(1)
         if len(calls) == 2:  # the first batch after the first build
-            raise IndexWriteError("Could not write the index in idx/ (database or disk is full); ...")
+            raise IndexWriteError(
+                "Could not write the index in idx/ (database or disk is full); the index is as before.",
+                "Free disk space, then run qa index again.",
+            )
         return real(*args, **kwargs)
 
     monkeypatch.setattr(qa.watch, "build_index", full_disk_once)
@@ -624,6 +627,8 @@ def test_a_batch_that_could_not_write_the_index_is_tried_again(settings, fake, m
         (settings.articles_dir / "new.txt").write_text(HARBOUR)
         failed = w.next_batch()
         assert failed.report is None and failed.retry and "disk is full" in failed.error
+        # the watcher tries again by itself: its line does not tell the user to run qa index
+        assert "run qa index" not in failed.error and failed.error.endswith("tried again every 0.5 s")
         again = w.next_batch()  # no new change: the same changes, tried again
         assert again.report is not None and again.report.added == ("new.txt",) and again.paths == ("new.txt",)
 

@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name l
     from .feedback import FEEDBACK_FILE, FeedbackRecord, append_feedback, read_feedback, record_feedback
     from .filters import Filters, parse_date
     from .index import Index, follow_index, load_index, open_index
-    from .retrieval import MODES, Hit, Mode, retrieve
+    from .retrieval import MODES, Hit, Mode, clean_question, retrieve
     from .splitting import Sentence
     from .store import ArticleInfo, Counts
 
@@ -77,6 +77,7 @@ _LAZY = {  # name -> module: `qa` itself imports nothing heavy, so `qa --help` a
     "append_feedback": "feedback",
     "build_index": "build",
     "check_articles_folder": "build",
+    "clean_question": "retrieval",
     "counted": "wording",
     "follow_index": "index",
     "load_index": "index",
@@ -144,6 +145,7 @@ __all__ = [
     "append_feedback",
     "build_index",
     "check_articles_folder",
+    "clean_question",
     "counted",
     "follow_index",
     "load_index",

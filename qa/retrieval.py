@@ -80,7 +80,8 @@ def make_query(text: str, vector: np.ndarray, truncated: bool = False) -> Query:
 
 
 def clean_question(question: object) -> str:
-    """The question as one line of text, or QuestionError saying what is wrong with it.
+    """The question as one line of text, or QuestionError saying what is wrong with it
+    (`answer` and `retrieve` check it too; a caller may check before loading an index).
 
     Example:
         >>> clean_question("  What tariffs\\n did Trudeau impose? ")
@@ -92,7 +93,10 @@ def clean_question(question: object) -> str:
         # Lone surrogates come from undecodable bytes (argv, a broken client); no model reads them.
         question.encode("utf-8")
     except UnicodeEncodeError:
-        raise QuestionError("The question contains bytes that are not valid text (invalid UTF-8); retype it.") from None
+        raise QuestionError(
+            "The question contains characters that are not valid text (undecodable bytes or a lone surrogate); "
+            "retype it."
+        ) from None
     text = " ".join(question.split())
     if not text:
         raise QuestionError("Please type a question.")

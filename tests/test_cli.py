@@ -180,7 +180,9 @@ def test_ask_conversation_in_json_reports_a_bad_line_and_goes_on(cli_index):
     lines = b"What tariffs did Trudeau impose?\nWho \xff won?\nHow did China respond?\n"
     done = run("ask", "--index", str(cli_index[1]), "--json", stdin=lines)
     assert done.returncode == 1
-    problem = "The question contains bytes that are not valid text (invalid UTF-8); retype it."
+    problem = (
+        "The question contains characters that are not valid text (undecodable bytes or a lone surrogate); retype it."
+    )
     assert done.stderr.strip() == f"error: line 2: {problem}"
     first, bad, second = (json.loads(line) for line in done.stdout.splitlines())  # one line a question
     assert first["sentences"][0]["span"]["text"] == "100% tariff on Chinese-made electric vehicles"
@@ -381,7 +383,7 @@ def test_question_with_invalid_utf8_is_one_line(cli_index):
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert done.stderr.startswith("error: The question contains bytes that are not valid text")
+    assert done.stderr.startswith("error: The question contains characters that are not valid text")
     assert len(done.stderr.strip().splitlines()) == 1
 
 

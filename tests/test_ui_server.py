@@ -188,12 +188,11 @@ def test_safe_filename() -> None:
 
 @pytest.mark.parametrize("question", ["", "   ", "\ud800", None])
 def test_invalid_questions_are_question_errors_before_the_model(question) -> None:
-    from qa import QuestionError
-    from ui.service import check_question
+    from qa import QuestionError, clean_question
 
     with pytest.raises(QuestionError):
-        check_question(question)
-    assert check_question("  Who won?  ") == "Who won?"
+        clean_question(question)
+    assert clean_question("  Who won?  ") == "Who won?"
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,7 @@ from qa import (
     append_feedback,
     build_index,
     check_articles_folder,
+    clean_question,
     counted,
     open_index,
     parse_date,
@@ -137,7 +138,7 @@ class ChatApp:
         )
         index = self.index()
         result = answer(
-            check_question(question),
+            clean_question(question),  # before the index is loaded: an empty question is said as such
             history=list(history or ()) or None,  # answer() reads JSON answers back itself
             filters=filters,
             index=index,
@@ -350,22 +351,6 @@ def sentence_count(value: Any) -> int:
     if not whole or not 1 <= value <= 10:
         raise QuestionError(f"max_sentences={value!r} must be a whole number from 1 to 10 (default 3).")
     return int(value)
-
-
-def check_question(question: Any) -> str:
-    """The question, stripped; `QuestionError` when it is empty or not valid text.
-
-    The tokenizer's own error for a lone surrogate ("\\ud800") means nothing to a reader.
-    """
-    if not isinstance(question, str) or not question.strip():
-        raise QuestionError("Please type a question.")
-    try:
-        question.encode("utf-8")
-    except UnicodeEncodeError:
-        raise QuestionError(
-            "The question contains characters that are not valid text (a broken emoji or a lone surrogate); retype it."
-        ) from None
-    return question.strip()
 
 
 def safe_filename(name: str) -> str:

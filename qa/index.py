@@ -208,12 +208,15 @@ def _no_index_here(index_dir: Path, settings: Settings) -> str:
     would be refused."""
     articles = Path(settings.articles_dir).resolve()
     here = index_dir.resolve()
+    # The articles folder is named even when it is the default: run elsewhere (or in a chat
+    # serving --articles ~/news), a bare `qa index` would read another folder or none.
+    build = f"qa index --articles {shell_path(Path(settings.articles_dir))}"
     if read_as_articles(articles, here):
         where = "the articles folder" if here == articles else f"inside the articles folder {settings.articles_dir}/"
         elsewhere = shell_path(articles.parent / (articles.name + "-index"))
         return (
             f"No index in {index_dir}/: it is {where}, and an index is kept outside it. Build one outside it "
-            f"with qa index --index {elsewhere}, then pass --index {elsewhere}."
+            f"with {build} --index {elsewhere}, then pass --index {elsewhere}."
         )
     whole = build_folder_of(index_dir)
     if whole is not None:
@@ -232,7 +235,7 @@ def _no_index_here(index_dir: Path, settings: Settings) -> str:
             f"into a folder of their own: qa index --articles {shell_path(index_dir)} "
             f"--index {shell_path(here.parent / (here.name + '-index'))}, then pass that --index."
         )
-    return f"No index in {index_dir}/. Build it with: qa index --index {shell_path(index_dir)}"
+    return f"No index in {index_dir}/. Build it with: {build} --index {shell_path(index_dir)}"
 
 
 def load_index(

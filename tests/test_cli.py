@@ -345,7 +345,7 @@ def test_flags_that_do_not_go_together_are_usage_errors_before_any_work(tmp_path
         # the fix is a command that works as printed: a path with a space is quoted
         (
             ["ask", "anything", "--index", "/nonexistent/my idx"],
-            "Build it with: qa index --index '/nonexistent/my idx'",
+            "Build it with: qa index --articles seeds --index '/nonexistent/my idx'",
         ),
         (["ask", "  ", "--index", "{index}"], 'The question is empty: qa ask "What happened?", or no question for'),
         (["ask", "x", "--since", "yesterday", "--index", "{index}"], "--since 'yesterday' is not a date"),

@@ -52,12 +52,14 @@ def test_missing_index_in_a_folder_of_articles_names_a_command_that_works(tmp_pa
     (articles / "2024").mkdir(parents=True)
     (articles / "story.txt").write_text("Title\n\nBody.")
     settings = Settings(articles_dir=articles, index_dir=articles)
-    elsewhere = f"qa index --index {tmp_path / 'news-index'}, then pass --index {tmp_path / 'news-index'}"
+    other_index = tmp_path / "news-index"
+    elsewhere = f"qa index --articles {articles} --index {other_index}, then pass --index {other_index}"
     with pytest.raises(IndexNotFoundError, match=rf"news/: it is the articles folder, .*{elsewhere}"):
         load_index(articles, settings)
     with pytest.raises(IndexNotFoundError, match=r"2024/: it is inside the articles folder .*news-index"):
         load_index(articles / "2024", settings)
-    with pytest.raises(IndexNotFoundError, match=r"Build it with: qa index --index .*news/.index$"):
+    build = rf"Build it with: qa index --articles {articles} --index .*news/.index$"
+    with pytest.raises(IndexNotFoundError, match=build):
         load_index(articles / ".index", settings)  # a hidden index inside is allowed (qa index never reads it)
     other = Settings(articles_dir=tmp_path / "seeds")  # a folder of articles that is not the configured one
     with pytest.raises(
@@ -70,7 +72,8 @@ def test_the_repos_index_readme_is_no_article_and_a_build_folder_names_its_index
     fresh = tmp_path / "fresh"  # a fresh clone's index/: only its README.md
     fresh.mkdir()
     (fresh / "README.md").write_text("# The index\n\n`qa index` builds it here.")
-    with pytest.raises(IndexNotFoundError, match=r"^No index in .*fresh/\. Build it with: qa index --index .*fresh$"):
+    build = r"Build it with: qa index --articles \S+ --index .*fresh$"
+    with pytest.raises(IndexNotFoundError, match=rf"^No index in .*fresh/\. {build}"):
         load_index(fresh, settings)
     generation = current_generation(settings.index_dir)
     assert generation is not None

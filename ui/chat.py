@@ -212,7 +212,11 @@ class ChatTab:
             with gr.Column(scale=3, min_width=320, elem_id="chat-column"):
                 self.chatbot = gr.Chatbot(
                     elem_id="chatbot",
-                    height=560,
+                    # The question box stays on screen: a fixed 560 px put it below the fold of a
+                    # 1280×800 laptop (its top at y=790). The header, tabs and box take ~340 px.
+                    height="calc(100dvh - 340px)",
+                    min_height=320,
+                    max_height=900,
                     show_label=False,
                     buttons=["copy"],
                     feedback_options=("Like", "Dislike"),

@@ -13,6 +13,7 @@ attributes). ui/client.js uses them to scroll, flash and show popovers.
 from __future__ import annotations
 
 import html
+import re
 import textwrap
 from collections.abc import Sequence
 from typing import Any
@@ -158,8 +159,17 @@ def render_not_found(result: Answer) -> str:
 
 
 def render_error(message: str) -> str:
-    """A question the library refused (bad date, no index, ...): its message, in the chat."""
-    return f'<div class="qa-error">{_e(message)}{_plain_html(message)}</div>'
+    """A question the library refused (bad date, no index, ...): its message, in the chat.
+
+    A command's flags do not break across lines: "qa index -" / "-index" was copied as
+    two flags.
+
+    Example:
+        >>> render_error("Build it with: qa index --index x")[:84]
+        '<div class="qa-error">Build it with: qa index <span class="qa-flag">--index</span> x'
+    """
+    text = re.sub(r"(?<!\S)(--[a-z][a-z-]*)", r'<span class="qa-flag">\1</span>', _e(message))
+    return f'<div class="qa-error">{text}{_plain_html(message)}</div>'
 
 
 LONG_QUESTION = 400  # characters shown of a longer question: the rest folds away

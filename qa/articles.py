@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard
 
 from .decoding import NotText, decode
 from .errors import ConfigError
@@ -471,6 +471,8 @@ def _one_article(
     article = _make_article(rel, rel, title, body, meta, pages)
     if meta.get("date") and article.source.date is None:
         warnings.append(Skipped(rel, _unread_date(meta["date"])))
+    if meta.get("url") and article.source.url is None:
+        warnings.append(Skipped(rel, _unkept_link(meta["url"])))
     return ReadResult((article,), (), tuple(warnings))
 
 
@@ -729,8 +731,8 @@ def _looks_like_header(match: re.Match[str]) -> bool:
         # colon, no date) is body text.
         explicit = ":" in match.group(0) and (any(c.isdigit() for c in value) or len(value.split()) <= 3)
         return len(value) <= 40 and (explicit or _parse_date(value) is not None)
-    if key == "url":
-        return value.startswith(("http://", "https://")) and " " not in value
+    if key == "url":  # "URL: javascript:…" too: a header (its link is left out), not the text's start
+        return " " not in value and (":" in match.group(0) or value.startswith(("http://", "https://")))
     return ":" in match.group(0) and len(value) <= 300
 
 
@@ -772,7 +774,7 @@ def _html_article(html: str) -> tuple[str | None, str, dict[str, str]]:
             meta["date"] = info.date
         if info.sitename:
             meta["source"] = info.sitename
-        if info.url:
+        if is_web_link(info.url):  # a page's relative canonical link is no link to give
             meta["url"] = info.url
     # trafilatura gives one line per block (headline, paragraph, list item): make each a
     # paragraph, or a headline without a full stop runs into the first sentence.
@@ -1203,6 +1205,8 @@ def _json_article(
     if (key is not None and not isinstance(key, (str, int))) or isinstance(key, bool):
         yield _Warning(Skipped(label, f"id {key!r:.60} is not text or a number; its url or position names it"))
         key = None
+    if meta.get("url") and not is_web_link(meta["url"]):
+        yield _Warning(Skipped(label, _unkept_link(meta.pop("url"))))
     if key in (None, "") and meta.get("url") and meta["url"] not in named:
         key = meta["url"]
         named.add(key)
@@ -1245,6 +1249,39 @@ def _html_fragment_text(markup: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
+# What a title or publisher shown next to other text must not hold: control characters (ESC
+# and BEL retitle a terminal) and bidi overrides and isolates (a publisher's U+202E turned the
+# citation's file name and date after it around).
+_NOT_SHOWN_IN_FIELDS = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_WEB_LINK = re.compile(r"https?://[^\s/?#]+\S*", re.IGNORECASE)
+
+
+def _plain_field(value: str) -> str:
+    """A title or publisher as one line of visible text.
+
+    Example:
+        >>> _plain_field("Harmless \x1b]0;PWNED\x07  title\u202e")
+        'Harmless ]0;PWNED title'
+    """
+    return " ".join(_NOT_SHOWN_IN_FIELDS.sub(" ", value).split())
+
+
+def is_web_link(url: str | None) -> TypeGuard[str]:
+    """Whether `url` is an http(s) link, the only kind an article's source is given as
+    (a "javascript:" one would run where a client shows it as a link).
+
+    Example:
+        >>> is_web_link("HTTPS://example.com/story"), is_web_link("javascript:alert(1)"), is_web_link("https://")
+        (True, False, False)
+    """
+    return url is not None and _WEB_LINK.fullmatch(url) is not None
+
+
+def _unkept_link(url: str) -> str:
+    """The warning for a source link that is not an http(s) one (the article has none)."""
+    return f"url {url!r:.80} left out: only http:// and https:// links are kept"
+
+
 def _make_article(
     article_id: str, rel: str, title: str | None, body: str, meta: dict[str, str], pages: tuple[int, ...] = ()
 ) -> Article:
@@ -1255,14 +1292,13 @@ def _make_article(
     date = None
     if meta.get("date"):
         date = _parse_date(meta["date"])
-    title = " ".join((title or "").split()) or default_title(body)
     source = Source(
         article_id=article_id,
-        title=title,
+        title=_plain_field(title or "") or _plain_field(default_title(body)),
         path=rel,
         date=date,
-        publisher=meta.get("source"),
-        url=meta.get("url"),
+        publisher=_plain_field(meta.get("source") or "") or None,
+        url=meta["url"] if is_web_link(meta.get("url")) else None,
         pages=pages,
     )
     return Article(source=source, body=body)

@@ -661,7 +661,7 @@ def _info(args: argparse.Namespace) -> int:
         for a in articles[:10]:
             s = a.source
             publisher = f"{s.publisher}; " if s.publisher else ""
-            print(f"  - {s.title} ({s.date or 'no date'}; {publisher}{s.article_id}; {counted(a.passages, 'passage')})")
+            _out(f"  - {s.title} ({s.date or 'no date'}; {publisher}{s.article_id}; {counted(a.passages, 'passage')})")
         if len(articles) > 10:
             print(f"  ... and {len(articles) - 10:,} more")
         if args.verify:
@@ -804,24 +804,34 @@ def _hit_dict(hit: Hit) -> dict[str, Any]:
     }
 
 
+# Article text may hold a stray control character (readers let a few through): ESC and BEL
+# printed as such retitle or clear the terminal, so they show as "\ufffd" (--json escapes them).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _out(text: str = "") -> None:
+    """Print text that holds article words to the terminal, its control characters made visible."""
+    print(_CONTROLS.sub("\ufffd", text))
+
+
 def _print_hits(hits: Sequence[Hit]) -> None:
     if not hits:
-        print("No passage matched.")
+        _out("No passage matched.")
     for hit in hits:
         s = hit.source
         where = " · ".join(x for x in (s.date, s.publisher or s.path) if x)
-        print(f"[{hit.rank}] {s.title}  ({where})  score {hit.score:.3f}")
+        _out(f"[{hit.rank}] {s.title}  ({where})  score {hit.score:.3f}")
         paragraphs = (textwrap.fill(p, 96) for p in re.split(r"\n\s*\n", hit.text) if p.strip())
-        print(textwrap.indent("\n\n".join(paragraphs), "    "))  # the article's paragraphs stay apart
-        print()
+        _out(textwrap.indent("\n\n".join(paragraphs), "    "))  # the article's paragraphs stay apart
+        _out()
 
 
 def _print_answer(result: Answer) -> None:
     for notice in result.notices:
-        print(f"note: {notice}")
+        _out(f"note: {notice}")
     lead = result.sentences[0] if result.sentences else None
     if lead is not None and lead.span_text:
-        print(f"answer: {lead.span_text}\n")
+        _out(f"answer: {lead.span_text}\n")
     # As in the chat, a sentence that leans on the one before it ("The company said ...")
     # comes after that sentence, marked as context: it is shown, not cited.
     parts = []
@@ -829,21 +839,21 @@ def _print_answer(result: Answer) -> None:
         if sentence.context is not None:
             parts.append(f"(context: {sentence.context.text})")
         parts.append(f"{sentence.text} [{sentence.citation.n}]")
-    print(textwrap.fill(" ".join(parts) or result.text, 96))
-    print()
+    _out(textwrap.fill(" ".join(parts) or result.text, 96))
+    _out()
     if result.found:
-        print("Sources")
+        _out("Sources")
         for c in result.sources():
             s = c.source
             where = " · ".join(x for x in (s.date, s.publisher, s.path, result.pages_label(c.n)) if x)
-            print(f"  [{c.n}] {s.title}  ({where})")
-        print(f"\nconfidence {result.confidence:.2f}")
+            _out(f"  [{c.n}] {s.title}  ({where})")
+        _out(f"\nconfidence {result.confidence:.2f}")
     elif result.hits:
-        print("Closest passages (they do not answer the question):")
+        _out("Closest passages (they do not answer the question):")
         for hit in result.hits[:3]:
             snippet = textwrap.shorten(hit.text, 160, placeholder=" …")
-            print(f"  - {hit.source.title} ({hit.source.date or 'no date'}): {snippet}")
-        print(f"\nconfidence {result.confidence:.2f}")
+            _out(f"  - {hit.source.title} ({hit.source.date or 'no date'}): {snippet}")
+        _out(f"\nconfidence {result.confidence:.2f}")
 
 
 if __name__ == "__main__":

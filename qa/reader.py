@@ -41,6 +41,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,7 +188,7 @@ class Reader:
         titles = tokenizer.encode_batch([t.strip() for t, _ in windows], add_special_tokens=False)
         texts = tokenizer.encode_batch([x for _, x in windows], add_special_tokens=False)
         result = []
-        for title_enc, text_enc in zip(titles, texts):
+        for (_, text), title_enc, text_enc in zip(windows, titles, texts):
             title = title_enc.ids[:MAX_TITLE_TOKENS]
             head = [CLS_ID, *q, SEP_ID] + ([*title, SEP_ID] if title else [])
             room = MAX_TOKENS - len(head) - 1
@@ -201,7 +202,7 @@ class Reader:
                     ids=ids,
                     type_ids=types,
                     window_first=len(head),
-                    offsets=tuple(text_enc.offsets[:n]),
+                    offsets=_whole_characters(text, text_enc.offsets[:n]),
                     # A word continues when the next piece has the same word id; the last piece
                     # read may not end its word if the window was cut right there.
                     word_starts=tuple(i == 0 or words[i] != words[i - 1] for i in range(n)),
@@ -277,6 +278,28 @@ def _pad(batch: Sequence[Encoded]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         mask[row, :n] = 1
         types[row, :n] = e.type_ids
     return ids, mask, types
+
+
+# Marks the tokenizer drops (it strips accents) but that belong to the letter before them.
+_JOINED_MARKS = frozenset("\u200d\ufe0e\ufe0f")
+
+
+def _whole_characters(text: str, offsets: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Token offsets whose ends take in the combining marks after them: the tokenizer ends
+    "e\u0301" at the "e", and a highlight ending there left the accent outside the mark.
+
+    Example:
+        >>> _whole_characters("Cafe\u0301 owners", [(0, 4), (6, 12)])
+        ((0, 5), (6, 12))
+    """
+    if text.isascii():
+        return tuple(offsets)
+    whole = []
+    for begin, stop in offsets:
+        while stop < len(text) and (unicodedata.combining(text[stop]) or text[stop] in _JOINED_MARKS):
+            stop += 1
+        whole.append((begin, stop))
+    return tuple(whole)
 
 
 def _decode(e: Encoded, start: np.ndarray, end: np.ndarray) -> Reading:

@@ -1118,3 +1118,32 @@ def test_read_file_takes_a_str_path_and_refuses_other_kinds():
         read_file(5, "x.txt")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=r"folder=5 must be the articles folder"):
         read_articles(5)  # type: ignore[arg-type]
+
+
+VOTE = "The council voted to close the old school after a long debate. Parents protested outside the hall."
+
+
+def test_titles_and_publishers_hold_no_control_or_bidi_characters(tmp_path):
+    # ESC and BEL in a title retitled the terminal of `qa ask`; a publisher's U+202E turned the
+    # citation's file name and date after it around in the chat
+    header = "Title: Harmless \x1b]0;PWNED\x07 title\nSource: Uploader \u202eRLO\nDate: 2025-06-01\n\n"
+    article, warnings = read_one(tmp_path, "ctrl.txt", (header + VOTE).encode())
+    assert article.source.title == "Harmless ]0;PWNED title"
+    assert article.source.publisher == "Uploader RLO" and article.source.date == "2025-06-01"
+    assert article.body == VOTE and warnings == []
+
+
+def test_a_source_link_that_is_not_http_is_left_out_with_a_warning(tmp_path):
+    # "URL: javascript:…" ended the header: it and the lines after it became the article's text
+    header = "Title: Council vote\nURL: javascript:alert('url')\nSource: Springfield Post\n\n"
+    article, warnings = read_one(tmp_path, "a.txt", (header + VOTE).encode())
+    assert article.source.url is None and article.source.publisher == "Springfield Post"
+    assert article.body == VOTE
+    assert warnings == ["url \"javascript:alert('url')\" left out: only http:// and https:// links are kept"]
+    record = {"title": "Council vote", "text": VOTE, "url": "JaVaScRiPt:alert(7)"}
+    article, warnings = read_one(tmp_path / "json", "feed.json", json.dumps([record]).encode())
+    assert article.source.url is None and article.source.article_id == "feed.json#1"  # by position, not by it
+    assert warnings == ["url 'JaVaScRiPt:alert(7)' left out: only http:// and https:// links are kept"]
+    record["url"] = "HTTPS://example.org/vote"
+    article, warnings = read_one(tmp_path / "json2", "feed.json", json.dumps([record]).encode())
+    assert article.source.url == "HTTPS://example.org/vote" and warnings == []

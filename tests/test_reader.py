@@ -174,6 +174,14 @@ def test_offsets_of_every_window_token_quote_the_text():
     assert encoded.type_ids[encoded.window_first] == 1 and encoded.type_ids[1] == 0
 
 
+def test_a_token_before_a_combining_accent_ends_after_it():
+    # the tokenizer strips accents: "e\u0301" ended at the "e", so a highlight split the letter
+    reader = FakeReader()
+    text = "Cafe\u0301 owners welcomed the plan."
+    [encoded] = reader.encode("Who welcomed the plan?", [("Town", text)])
+    assert [text[b:e] for b, e in encoded.offsets][:2] == ["Cafe\u0301", "owners"]
+
+
 def test_no_windows_reads_nothing_and_does_not_load_a_model():
     reader = FakeReader()
     assert reader.read("Anything?", []) == []

@@ -58,7 +58,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     from qa import Settings
-    from ui.app import ChatApp, build_app
+    from ui.app import ChatApp, build_app, transfer_limit
 
     root = tmp_path_factory.mktemp("ui")
     articles = root / "articles"
@@ -68,7 +68,7 @@ def server(tmp_path_factory):
     app = ChatApp(Settings(articles_dir=articles, index_dir=root / "index"), max_upload_mb=1)
     app.ensure_index()
     demo = build_app(app)
-    url = launch(demo, max_file_size=app.max_upload_bytes)
+    url = launch(demo, max_file_size=transfer_limit(app))
     yield url, app, root
     demo.close()
 
@@ -475,6 +475,21 @@ def test_an_upload_of_another_type_is_refused_in_the_tab_s_own_words(page, serve
     ]
     expect(page.get_by_text("Invalid file type")).to_have_count(0)  # not Gradio's own error as well
     assert not (server[2] / "articles" / "notes.csv").exists()
+
+
+def test_a_file_over_the_upload_limit_is_refused_alone(page, server, tmp_path):
+    # Gradio's own limit refused the whole upload ("File(s) exceed ..."): the small file too
+    from playwright.sync_api import expect
+
+    page.locator("#tab-articles-button").click()
+    small, big = tmp_path / "ferry-strike.txt", tmp_path / "huge.txt"
+    small.write_text("title: Ferry strike ends\n\nThe ferry strike ended on Friday after a pay deal was agreed.")
+    big.write_text("word " * 300_000)  # 1.5 MB, over the fixture's 1 MB upload limit
+    page.locator("#upload input[type=file]").set_input_files([str(small), str(big)])
+    toast(page, "Not added: huge.txt: 1.4 MB is over the 1 MB upload limit")
+    toast(page, "Added ferry-strike.txt")
+    expect(page.get_by_text("exceed the maximum allowed size")).to_have_count(0)
+    assert (server[2] / "articles" / "ferry-strike.txt").exists() and not (server[2] / "articles" / "huge.txt").exists()
 
 
 def test_uploaded_pdf_is_indexed_and_cited_with_its_headline_and_date(page, server):

@@ -531,6 +531,17 @@ def test_upload_and_rebuild_messages_count_in_words(tmp_path: Path, monkeypatch)
     assert app.rebuild().done == ["Rebuilt the index: 1 article, 1 passage in 0.1 s."]
     monkeypatch.setattr(app, "_build", lambda **_: built(1234, 5678))
     assert app.rebuild().done == ["Rebuilt the index: 1,234 articles, 5,678 passages in 0.1 s."]
+    # 40 files named one by one made a toast 1,800 px tall, its warnings below the screen
+    uploads = [tmp_path / f"ferry-{n}.txt" for n in range(7)]
+    for n, path in enumerate(uploads):
+        path.write_text(f"title: Ferry {n}\n\nFerry number {n} runs again from Monday.")
+    assert (
+        app.add_files([str(p) for p in uploads])
+        .done[0]
+        .startswith(
+            "Added ferry-0.txt, ferry-1.txt, ferry-2.txt, ferry-3.txt, ferry-4.txt and 2 more files. The index now"
+        )
+    )
 
 
 def test_status_line_counts_with_thousands_separators_and_singulars(monkeypatch, tmp_path: Path) -> None:

@@ -258,6 +258,13 @@ def port_error(host: str, port: int, exc: OSError) -> QAError:
     return QAError(f"Cannot serve on {host}:{port} ({exc.strerror or exc}); check --host and --port.")
 
 
+def transfer_limit(app: ChatApp) -> int:
+    """The largest file the server takes in (Gradio's `max_file_size`). Gradio refuses a whole
+    upload at its limit, in its own words and with no file added: up to 4x the upload limit,
+    a file over that is refused alone, in the tab's words (`ChatApp.add_files`)."""
+    return 4 * app.max_upload_bytes
+
+
 def serve(
     settings: Settings,
     host: str = "127.0.0.1",
@@ -301,7 +308,7 @@ def serve(
         demo.launch(
             server_name=host,
             server_port=port,
-            max_file_size=app.max_upload_bytes,
+            max_file_size=transfer_limit(app),
             quiet=True,
             # Not Gradio's own wait: at Ctrl-C it prints "Keyboard interruption…" on stdout.
             prevent_thread_lock=True,

@@ -23,23 +23,34 @@ PREVIEW_CHARS = 20_000  # a long report is shown in part: the box is for checkin
 HEADERS = ["Title", "Date", "Source", "Passages", "Indexed (UTC)", "ID"]
 
 
+TOAST_LINES = 8  # lines a toast shows at most: 48 refused files made one 1,800 px tall
+
+
 def toast(outcome: Outcome) -> None:
-    """Show what happened: news as an info toast, problems as a warning that stays longer."""
-    if outcome.done:
-        gr.Info(toast_lines(outcome.done), duration=8)
+    """Show what happened: problems as a warning that stays longer, first (on top), then news."""
     if outcome.problems:
         gr.Warning(toast_lines(outcome.problems), duration=15)
+    if outcome.done:
+        gr.Info(toast_lines(outcome.done), duration=8)
 
 
 def toast_lines(lines: list[str]) -> str:
     """Lines for a toast, which Gradio shows as (sanitised) HTML: each line escaped (a file
-    named "<b>x</b>.txt" is shown as named) and on a line of its own ("\\n" ran them together).
+    named "<b>x</b>.txt" is shown as named), on a line of its own ("\\n" ran them together),
+    at most `TOAST_LINES` of them.
 
     Example:
         >>> toast_lines(["Not added: <b>.txt: empty", "Added a.txt."])
         'Not added: &lt;b&gt;.txt: empty<br>Added a.txt.'
+        >>> toast_lines([f"Not added: {n}.txt: empty" for n in range(10)]).split("<br>")[-2:]
+        ['Not added: 6.txt: empty', '… and 3 more']
     """
-    return "<br>".join(html.escape(line) for line in lines)
+    shown = (
+        lines
+        if len(lines) <= TOAST_LINES
+        else [*lines[: TOAST_LINES - 1], f"… and {len(lines) - TOAST_LINES + 1} more"]
+    )
+    return "<br>".join(html.escape(line) for line in shown)
 
 
 class ArticlesTab:

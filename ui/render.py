@@ -248,7 +248,7 @@ def _source_card(citation: Citation, turn: int, blocks: str, pages: str) -> str:
     meta = " · ".join(_e(x) for x in (source.date, source.publisher, source.path, pages) if x)
     link = (
         f' · <a href="{_e(source.url)}" target="_blank" rel="noopener noreferrer">open</a>'
-        if source.url and source.url.startswith(("http://", "https://"))
+        if source.url and source.url.lower().startswith(("http://", "https://"))
         else ""
     )
     return (

@@ -226,8 +226,9 @@ class ChatApp:
                     (self.articles_dir / name).unlink(missing_ok=True)
                 raise
             removed = f", {len(report.removed)} removed" if report.removed else ""  # files deleted meanwhile
+            names = ", ".join(added) if len(added) <= 5 else f"{', '.join(added[:5])} and {len(added) - 5} more files"
             outcome.done.append(
-                f"Added {', '.join(added)}. The index now holds {counted(report.counts.articles, 'article')} "
+                f"Added {names}. The index now holds {counted(report.counts.articles, 'article')} "
                 f"({len(report.added)} new, {len(report.updated)} updated{removed}; {report.seconds:.1f} s)."
             )
             outcome.done.extend(renamed)

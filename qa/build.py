@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -67,7 +67,7 @@ from .store.manifest import (
     settings_fingerprint,
 )
 from .store.segments import MERGE_FRACTION, MERGE_MIN_PASSAGES, open_segments
-from .wording import shell_path
+from .wording import counted, shell_path
 
 CHUNK_ARTICLES = 256  # articles embedded per round: bounds memory; big enough to batch well
 ProgressCallback = Callable[[int, int], None]
@@ -750,27 +750,31 @@ def _embed_articles(
 
         for begin in range(0, len(prepared), CHUNK_ARTICLES):
             chunk = prepared[begin : begin + CHUNK_ARTICLES]
-            bar.set_postfix_str(f"articles {begin + len(chunk)}/{len(prepared)}", refresh=False)
             texts = [t for p in chunk for t in p.texts]
             spans = [s for p in chunk for s in p.spans]
             passage_vectors, sentence_vectors = encoder.encode_passages(texts, spans, settings.batch_size, advance)
             ids = store_prepared(store, chunk, sentence_vectors, indexed_at)
             dense.add(passage_vectors, np.asarray(ids, dtype=np.int64))
+            # After storing: set before, it showed "articles 65/65" at 0 passages embedded.
+            bar.set_postfix_str(f"articles {begin + len(chunk)}/{len(prepared)} stored", refresh=False)
     return total, sum(p.tokens for p in prepared)
 
 
 def progress_bar(
     total: int | None, label: str, progress: bool, unit: str = "passage", items: Iterable[Any] | None = None
 ) -> Any:
-    """A progress bar on stderr (off without `progress`, or when stderr is not a terminal),
-    counting `unit`s; `None` total while it is not known yet (Ray). With `items`, iterating
-    the bar iterates them.
+    """A progress bar on stderr (off without `progress`), counting `unit`s; `None` total while
+    it is not known yet (Ray). With `items`, iterating the bar iterates them. When stderr is
+    not a terminal (`qa index > build.log 2>&1`), a long phase logs a line a minute instead.
 
     Example:
         >>> with progress_bar(10, "Embedding", progress=False) as bar:
         ...     bar.update(10)
     """
     from tqdm import tqdm
+
+    if progress and not sys.stderr.isatty():
+        return ProgressLines(total, label, unit, items)
 
     # On a terminal that reports no size (0 x 0: a pseudo-terminal nobody sized, as `script`
     # makes without a parent terminal) tqdm hides the bar, i.e. shows nothing for minutes.
@@ -787,6 +791,76 @@ def progress_bar(
         nrows=None if sized else 24,
         smoothing=0.05,
     )
+
+
+LOG_EVERY_SECONDS = 60.0  # a long phase's progress line in a log, this often
+
+
+class ProgressLines:
+    """Progress for a log: a line every `every` seconds of a long phase, nothing for a short
+    one. A 5-minute build piped to a file printed nothing until its report, which a log
+    reader cannot tell from a hang; tqdm's redraws would pile up there as one long line.
+
+    Example:
+        >>> lines = ProgressLines(5840, "Embedding", "passage", every=0, stream=sys.stdout)
+        >>> lines.update(1234)  # doctest: +ELLIPSIS
+        Embedding: 1,234/5,840 passages (21%), ...
+    """
+
+    def __init__(
+        self,
+        total: int | None,
+        label: str,
+        unit: str,
+        items: Iterable[Any] | None = None,
+        every: float | None = None,
+        stream: TextIO | None = None,
+    ) -> None:
+        self.total, self.label, self.unit, self.items = total, label, unit, items
+        self.every = LOG_EVERY_SECONDS if every is None else every
+        self.stream = stream or sys.stderr
+        self.n = 0
+        self.started = self.said = time.monotonic()
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        now = time.monotonic()
+        if now - self.said >= self.every:
+            self.said = now
+            print(self._line(now), file=self.stream, flush=True)
+
+    def _line(self, now: float) -> str:
+        rate = self.n / max(now - self.started, 1e-9)
+        if not self.total:
+            return f"{self.label}: {counted(self.n, self.unit)}, {rate:,.1f} a second"
+        left = (self.total - self.n) / rate if rate > 0 else 0.0
+        return (
+            f"{self.label}: {self.n:,}/{counted(self.total, self.unit)} ({self.n / self.total:.0%}), "
+            f"{rate:,.1f} a second, about {_duration(left)} left"
+        )
+
+    def set_postfix_str(self, text: str, refresh: bool = True) -> None:
+        """What the terminal's bar shows after the count; not logged."""
+
+    def __iter__(self) -> Iterator[Any]:
+        for item in self.items or ():
+            yield item
+            self.update()
+
+    def __enter__(self) -> ProgressLines:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _duration(seconds: float) -> str:
+    """ "40 s", "7 min", "3.2 h": a time left as a log line says it."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def _sized(stream: Any) -> bool:

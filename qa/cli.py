@@ -466,7 +466,8 @@ def _index(args: argparse.Namespace) -> int:
         if current_generation(settings.index_dir) is None:  # the first build: nothing was there to keep
             raise KeyboardInterrupt(f"no index was built in {settings.index_dir}/ yet; run qa index again") from None
         raise KeyboardInterrupt(
-            f"{settings.index_dir}/ still holds its last complete build; run qa index again to finish"
+            f"{settings.index_dir}/ still holds its last complete build; run qa index again (it embeds this "
+            "build's changes over)"
         ) from None
     print(_report_text(report))
     return 0

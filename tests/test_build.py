@@ -89,6 +89,21 @@ def test_on_progress_counts_passages_without_a_progress_bar(settings, fake):
     assert seen[-1] == (report.passages_embedded, report.passages_embedded)
 
 
+def test_a_build_logged_to_a_file_says_how_far_it_is_and_a_short_one_says_nothing(settings, fake, monkeypatch, capsys):
+    # `qa index > build.log 2>&1` printed nothing for minutes: a log reader saw a hang
+    import qa.build
+
+    report = build_index(settings, encoder=fake, progress=True, full=True)  # quick: no line
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(qa.build, "LOG_EVERY_SECONDS", 0.0)
+    build_index(settings, encoder=fake, progress=True, full=True)
+    lines = capsys.readouterr().err.splitlines()
+    total = report.passages_embedded
+    assert lines and all(line.startswith("Embedding: ") and "\r" not in line for line in lines)
+    assert lines[-1].startswith(f"Embedding: {total}/{total} passages (100%), ")
+    assert lines[-1].endswith("a second, about 0 s left")
+
+
 def test_unchanged_articles_are_not_embedded_again(settings, fake):
     build_index(settings, encoder=fake, progress=False)
     before, generation = fake.texts_encoded, current_generation(settings.index_dir)
@@ -312,7 +327,8 @@ def test_ctrl_c_while_qa_index_embeds_says_the_last_build_still_serves(settings,
         assert {p.name for p in settings.index_dir.iterdir()} == {".lock"}
         return
     assert err.strip() == (
-        f"interrupted: {settings.index_dir}/ still holds its last complete build; run qa index again to finish"
+        f"interrupted: {settings.index_dir}/ still holds its last complete build; run qa index again (it embeds this "
+        "build's changes over)"
     )
     assert current_generation(settings.index_dir) == before
     # nothing half-built is left behind: only the live generation, its pointer and the lock

@@ -432,7 +432,10 @@ def refuse_foreign_folder(index_dir: Path) -> None:
     Example:
         >>> refuse_foreign_folder(Path("a-folder-that-does-not-exist-yet"))  # created by the build
     """
-    if not index_dir.is_dir() or (index_dir / POINTER_FILE).exists():
+    if not index_dir.is_dir():
+        return
+    if (index_dir / POINTER_FILE).exists():
+        current_generation(index_dir)  # another program's CURRENT (LevelDB's) says so
         return
     whole = build_folder_of(index_dir)
     if whole is not None:

@@ -14,7 +14,7 @@ import pytest
 
 from qa.build import build_index, check_articles_folder
 from qa.config import Settings
-from qa.errors import ArticleError, ConfigError, IndexLockedError
+from qa.errors import ArticleError, ConfigError, IndexLockedError, IndexNotFoundError
 from qa.index import load_index
 from qa.retrieval import retrieve
 from qa.store import bm25_terms, current_generation
@@ -79,6 +79,17 @@ def test_a_folder_of_other_files_is_refused_as_an_index(settings, fake, tmp_path
     assert len(report.added) == 4 and current_generation(repo_index) is not None
     (repo_index / "notes.txt").write_text("added later, beside a built index")  # the folder is an index now
     assert not build_index(replace(settings, index_dir=repo_index), encoder=fake, progress=False).changed
+    # LevelDB's folder has a CURRENT file too: "Not a directory: .../MANIFEST-000001/manifest.json"
+    leveldb = tmp_path / "leveldb"
+    leveldb.mkdir()
+    (leveldb / "CURRENT").write_text("MANIFEST-000001\n")
+    (leveldb / "MANIFEST-000001").write_bytes(b"\x00\x01")
+    another = r"CURRENT names 'MANIFEST-000001', not a build of qa's \(gen-…\): .*another program's folder"
+    with pytest.raises(IndexNotFoundError, match=another):
+        build_index(replace(settings, index_dir=leveldb), encoder=fake, progress=False)
+    with pytest.raises(IndexNotFoundError, match=another):
+        load_index(leveldb, settings, encoder=fake)
+    assert sorted(p.name for p in leveldb.iterdir()) == ["CURRENT", "MANIFEST-000001"]
 
 
 def test_on_progress_counts_passages_without_a_progress_bar(settings, fake):

@@ -69,4 +69,9 @@ def current_generation(index_dir: Path) -> Path | None:
         raise IndexCorruptError(
             f"{index_dir / POINTER_FILE} is damaged. Rebuild with: qa index --full --index {shell_path(index_dir)}"
         )
+    if not name.startswith(GENERATION_PREFIX):  # LevelDB and RocksDB keep a CURRENT file too
+        raise IndexNotFoundError(
+            f"{index_dir / POINTER_FILE} names {name[:40]!r}, not a build of qa's ({GENERATION_PREFIX}…): {index_dir}/ "
+            "looks like another program's folder. Pass --index with a qa index, or a new folder to build one in."
+        )
     return index_dir / name

@@ -929,7 +929,8 @@ def _remove_leftovers(index_dir: Path, keep: Path | None) -> None:
     A process on this machine keeps reading a deleted generation through its open files;
     a replica on another machine sharing the folder over a network file system does not
     (NFS gives it "stale file handle"), so the generation it may still be answering from
-    stays until the next build. With a shared base, that costs only its delta on disk.
+    stays until the next build. With a shared base, that costs only its delta on disk; after
+    a merge or a full rebuild, it is a whole base.
     """
     live = current_generation(index_dir) if keep is None else keep
     older = sorted(p.name for p in index_dir.glob(GENERATION_PREFIX + "*") if live is not None and p.name < live.name)

@@ -92,3 +92,22 @@ def test_weights_read_back_from_an_onnx_export_are_the_models_own(tmp_path) -> N
     read = state_from_onnx(tmp_path / "m.onnx", fresh)
     for key, value in model.state_dict().items():
         assert torch.allclose(read[key], value, atol=1e-6), key
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        (["--dev", "/nonexistent/dev.json"], "--dev /nonexistent/dev.json: no such file"),
+        (["--train-tokens", "0"], "--train-tokens must be positive, not 0"),
+        (["--recipe", "v3", "--init", "/nonexistent/v2.pt"], "train v2 first, or pass --init"),
+    ],
+)
+def test_bad_training_arguments_are_refused_before_any_work(tmp_path, capsys, extra, said) -> None:
+    # a wrong --dev path failed after ~95 minutes of training, as a traceback
+    from training.train_reader import parse_args
+
+    squad = tmp_path / "train.json"
+    squad.write_text('{"data": []}')
+    with pytest.raises(SystemExit) as exit_:
+        parse_args(["--squad", str(squad), *extra])
+    assert exit_.value.code == 2 and said in capsys.readouterr().err

@@ -166,8 +166,15 @@ def _load_question_set(path: Path) -> QuestionSet:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise QAError(f"{path} is not valid JSON ({exc}).") from None
+            lines = " (a JSONL file, one object a line, needs a .jsonl name)" if "Extra data" in str(exc) else ""
+            raise QAError(f"{path} is not valid JSON ({exc}){lines}.") from None
         if isinstance(data, dict) and "data" in data:
+            if str(data.get("version", "")).startswith(("v2", "2")):
+                # Its unanswerable questions (is_impossible, no answers) would count as misses.
+                raise QAError(
+                    f"{path} is SQuAD {data['version']}, whose unanswerable questions qa eval cannot score; "
+                    "pass SQuAD v1.1 (dev-v1.1.json)."
+                )
             records, questions = load_squad(path, data)
             return QuestionSet("squad", questions, records)
         if isinstance(data, dict) and "articles" in data and "questions" in data:
@@ -404,10 +411,18 @@ def evaluate_file(
         if fast:
             notes.append("fast: answers chosen without the reader (no spans)")
         gold = {article_id for q in questions for article_id in q.gold}
-        if gold and not any(index.article(article_id) is not None for article_id in gold):
+        unknown = sorted(a for a in gold if index.article(a) is None)
+        if gold and len(unknown) == len(gold):
             notes.append(
                 f"none of the questions' articles is in {eval_settings.index_dir}/: retrieval metrics are 0 "
                 "(index them, or pass the --index that holds them)"
+            )
+        elif unknown:  # scored as misses without a word, one id among many lowered recall
+            missed = sum(1 for q in questions if q.gold and all(a in unknown for a in q.gold))
+            notes.append(
+                f"{counted(len(unknown), 'article id')} of the questions (e.g. {unknown[0]!r}) not in "
+                f"{eval_settings.index_dir}/: retrieval scores 0 for {counted(missed, 'question')}; ids are "
+                "as qa info lists them (a record of a .jsonl file: file.jsonl#id)"
             )
         shown = "(temporary)" if target.is_relative_to(tmp_path) else str(target)
         return EvalReport(metrics=metrics, index_dir=shown, notes=notes)

@@ -301,6 +301,18 @@ def test_questions_about_articles_the_index_lacks_are_pointed_out(tmp_path, fake
     )
     assert report.metrics["hybrid"]["recall@10"] == 0.0
     assert any(n.startswith(f"none of the questions' articles is in {settings.index_dir}/") for n in report.notes)
+    # one unknown id among known ones was scored as a miss without a word (recall 0.8, not 1.0)
+    questions.write_text(
+        '{"question": "What tariffs did Trudeau impose?", "answers": ["100%"], "article_id": "carney-china-trip.txt"}\n'
+        '{"question": "Who won the cup final?", "answers": ["Rovers"], "article_id": "elsewhere.txt"}\n'
+    )
+    report = evaluate_file(
+        questions, settings, index_dir=settings.index_dir, progress=False, encoder=fake, reader=FakeReader()
+    )
+    assert (
+        f"1 article id of the questions (e.g. 'elsewhere.txt') not in {settings.index_dir}/: retrieval scores 0 for "
+        "1 question; ids are as qa info lists them (a record of a .jsonl file: file.jsonl#id)"
+    ) in report.notes
 
 
 def test_feedback_file_becomes_regression_cases(tmp_path, fake, built, settings):
@@ -391,3 +403,15 @@ def test_jsonl_answers_may_be_a_text_or_a_number_as_in_the_news_layout(tmp_path)
     path = tmp_path / "q.jsonl"
     path.write_text('{"question": "Who won?", "answers": "Rovers"}\n{"question": "How many?", "answer": 71}\n')
     assert [q.answers for q in load_question_set(path).questions] == [("Rovers",), ("71",)]
+
+
+def test_squad_2_and_jsonl_named_json_are_refused_in_words_naming_the_fix(tmp_path):
+    # SQuAD 2.0's unanswerable questions were scored as answerable misses, without a word
+    squad2 = tmp_path / "dev-v2.0.json"
+    squad2.write_text(json.dumps({"version": "v2.0", "data": []}))
+    with pytest.raises(QAError, match=r"is SQuAD v2.0, whose unanswerable questions .* pass SQuAD v1.1"):
+        load_question_set(squad2)
+    lines = tmp_path / "questions.json"
+    lines.write_text('{"question": "Who won?", "answers": ["Rovers"]}\n{"question": "When?", "answers": ["May"]}\n')
+    with pytest.raises(QAError, match=r"not valid JSON .*\(a JSONL file, one object a line, needs a \.jsonl name\)"):
+        load_question_set(lines)

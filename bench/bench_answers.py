@@ -174,11 +174,24 @@ def main() -> None:
     previous = RESULTS / f"{name}.json"  # a partial run (--only) keeps the other sets' results
     kept = json.loads(previous.read_text()) if previous.exists() else {}
     sets = {k: v for k, v in kept.items() if k in ("squad", "news", "unanswerable")}
-    # The file's own date and command are the last run's; a partial run keeps older sets, so
-    # each set records when, where and by which command it was measured.
+    # A partial run (--only, --modes) keeps the other sets and modes: `--modes reader` dropped
+    # a set's saved `fast` figures. Each (set, mode) records when, where and by which command
+    # it was measured; the file's own date and command are the last run's.
     stamp = {"date": now(), "cpu": machine()["cpu"], "command": command()}
-    measured = kept.get("measured", {}) | {k: stamp for k in results}
-    print(f"saved {save(name, sets | results | {'measured': measured})}")
+    measured = dict(kept.get("measured", {}))
+    for set_name, by_mode in results.items():
+        sets[set_name] = sets.get(set_name, {}) | by_mode
+        measured[set_name] = _per_mode(measured.get(set_name), kept.get(set_name, {})) | dict.fromkeys(by_mode, stamp)
+    print(f"saved {save(name, sets | {'measured': measured})}")
+
+
+def _per_mode(stamp: dict | None, kept_modes: dict) -> dict:
+    """A set's measurement stamps, one per mode (older files stamped the set as a whole)."""
+    if not stamp:
+        return {}
+    if "date" in stamp:  # one stamp for the whole set, as files before 2026-12-03 have it
+        return dict.fromkeys(kept_modes, stamp)
+    return dict(stamp)
 
 
 if __name__ == "__main__":

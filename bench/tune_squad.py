@@ -1,4 +1,8 @@
-"""Tune fusion and sentence-scoring weights on SQuAD v1.1 dev, offline.
+"""Tune fusion and sentence-scoring weights on a SQuAD v1.1 file, offline.
+
+The shipped weights were tuned on SQuAD *train* (the fit set `bench/fit_answering.py` makes
+from it and passes as --squad); dev is only measured on. --squad has no default, so that
+nothing is tuned on dev by accident.
 
 Step 1 (`features`) asks every question once against an index built by `qa eval
 --index DIR` and stores, for the union of the dense and BM25 candidates, every score
@@ -7,7 +11,7 @@ in numpy, in seconds. Tuning uses the even-numbered Wikipedia articles; the repo
 shows the odd (held-out) ones and all, so the chosen weights are not fitted to the
 numbers they are judged by.
 
-    python bench/tune_squad.py features --index /tmp/squad-index --out /tmp/squad-features.npz
+    python bench/tune_squad.py features --index /tmp/fit-index --squad /tmp/fit-squad.json --out /tmp/squad-features.npz
     python bench/tune_squad.py grid --features /tmp/squad-features.npz
 """
 
@@ -24,7 +28,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-SQUAD = ROOT.parent / "shared" / "data" / "squad-v1.1" / "dev-v1.1.reconstructed.json"
 
 
 def features(args: argparse.Namespace) -> None:
@@ -258,7 +261,7 @@ def main() -> None:
     sub = parser.add_subparsers(dest="cmd", required=True)
     f = sub.add_parser("features")
     f.add_argument("--index", required=True)
-    f.add_argument("--squad", default=str(SQUAD))
+    f.add_argument("--squad", required=True, help="the SQuAD v1.1 file the index was built from (a train fit set)")
     f.add_argument("--out", required=True)
     f.add_argument("--candidates", type=int, default=50)
     f.add_argument("--sample", type=int, default=0, help="use about this many questions (0: all)")

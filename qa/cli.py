@@ -469,7 +469,7 @@ def _index(args: argparse.Namespace) -> int:
             f"{settings.index_dir}/ still holds its last complete build; run qa index again (it embeds this "
             "build's changes over)"
         ) from None
-    print(_report_text(report))
+    print(_report_text(report, on_ray=settings.ray_address is not None))
     return 0
 
 
@@ -490,7 +490,7 @@ def _watch(args: argparse.Namespace, settings: Settings) -> int:
         wait=args.wait,
         # A bar redrawn in a log file or a journal is noise: only on a terminal.
         progress=not args.quiet and sys.stderr.isatty(),
-        on_first_build=lambda report: print(_report_text(report), flush=True),
+        on_first_build=lambda report: print(_report_text(report, settings.ray_address is not None), flush=True),
     )
     return 1 if summary.error else 0
 
@@ -768,9 +768,11 @@ def _segments_text(index: Index) -> str:
     )
 
 
-def _report_text(report: BuildReport) -> str:
-    """What `qa index` prints about a build."""
+def _report_text(report: BuildReport, on_ray: bool = False) -> str:
+    """What `qa index` prints about a build (`on_ray`: --ray was given)."""
     kind = f"full rebuild ({report.full_reason})" if report.full else "incremental update"
+    if on_ray:  # a --ray build said nothing of Ray, and one with nothing to embed never contacts it
+        kind += " on Ray" if report.passages_embedded else " (nothing to embed: Ray was not contacted)"
     c = report.counts
     lines = [
         f"Indexed {report.index_dir}/ — {kind} in {report.seconds:.1f} s",

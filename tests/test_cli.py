@@ -732,3 +732,18 @@ def test_control_characters_of_an_article_reach_the_terminal_as_visible_marks(tm
         assert "\x1b" not in done.stdout and "\ufffd[2J\ufffd[31mseven" in done.stdout
     done = run("ask", "What was the vote?", "--index", str(tmp_path / "idx"), "--json")
     assert "\x1b[2J" in json.loads(done.stdout)["answer"]  # the sentence itself stays verbatim
+
+
+@pytest.mark.model
+def test_a_ray_build_with_nothing_to_embed_says_ray_was_not_contacted(tmp_path):
+    # it printed a local build's line: a wrong --ray address went unnoticed
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "vote.txt").write_text("Title: School vote\n\nThe council voted to close the old school.")
+    index = str(tmp_path / "idx")
+    assert run("index", "--articles", str(articles), "--index", index).returncode == 0
+    done = run("index", "--articles", str(articles), "--index", index, "--ray", "127.0.0.1:1")
+    assert done.returncode == 0
+    assert done.stdout.startswith(
+        f"Indexed {index}/ — incremental update (nothing to embed: Ray was not contacted) in "
+    )

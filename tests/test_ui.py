@@ -1138,6 +1138,14 @@ def test_suggested_questions_and_the_upload_box_are_named_as_they_read(page, ser
 def test_the_chat_works_from_the_keyboard_and_names_its_markers(page):
     from playwright.sync_api import expect
 
+    # The Options button was read "Options ▼" and never said whether it was open.
+    options = page.get_by_role("button", name="Options", exact=True)
+    expect(options).to_have_attribute("aria-expanded", "false")
+    options.focus()
+    page.keyboard.press("Enter")
+    expect(options).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("Enter")
+    expect(options).to_have_attribute("aria-expanded", "false")
     ask(page, QUESTION)
     page.locator("#new-chat").click()
     expect(bots(page)).to_have_count(0)

@@ -339,6 +339,14 @@
     }
     const drop = document.querySelector("#upload .upload-container[aria-label]");
     if (drop) drop.removeAttribute("aria-label"); // named by its own words
+    // Gradio's accordion button was read "Options ▼" (its arrow is a character) and never said
+    // whether it was open.
+    for (const button of document.querySelectorAll(".gr-accordion > button.label-wrap")) {
+      const icon = button.querySelector(".icon");
+      if (icon && icon.getAttribute("aria-hidden") !== "true") icon.setAttribute("aria-hidden", "true");
+      const open = String(button.classList.contains("open"));
+      if (button.getAttribute("aria-expanded") !== open) button.setAttribute("aria-expanded", open);
+    }
     // The text of the article selected in the Articles tab: read-only, not disabled, so that
     // a keyboard can reach and scroll it.
     const preview = document.querySelector("#article-preview textarea[disabled]");
@@ -348,6 +356,12 @@
     }
   }
   document.addEventListener("change", () => accessible(document.getElementById("chatbot")));
+  // Opening or closing an accordion changes only its button's class, which the observer skips.
+  document.addEventListener("click", (event) => {
+    if (event.target.closest && event.target.closest(".gr-accordion > button.label-wrap")) {
+      requestAnimationFrame(() => accessible(document.getElementById("chatbot")));
+    }
+  });
 
   // Focus after an action lands where the next step is; Gradio hides or disables the button
   // that had it, and the next Tab started again at the top of the page.

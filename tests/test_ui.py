@@ -397,6 +397,8 @@ def test_upload_then_answer_from_the_new_article(page, server, tmp_path, monkeyp
     expect(page.locator("#status .pending")).to_be_hidden()  # its text steps aside
     assert page.locator(f"#articles-table {shown}, #chatbot {shown}").count() == 0
     toast(page, "Added lighthouse-news.txt")
+    # the toast fades; the result stays under the upload box
+    expect(page.locator("#upload-result")).to_contain_text("Added lighthouse-news.txt. The index now holds")
     expect(page.locator("#articles-table")).to_contain_text("Lighthouse restored")
     assert (server[2] / "articles" / "lighthouse-news.txt").read_text() == UPLOAD
     page.locator("#tab-chat-button").click()

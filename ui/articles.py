@@ -7,6 +7,7 @@ filters, starter questions).
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from collections.abc import Callable
@@ -89,6 +90,8 @@ class ArticlesTab:
                     elem_id="upload",
                     height=140,
                 )
+                # The toasts fade; what the last upload did stays here to be read again.
+                self.upload_result = gr.HTML("", elem_id="upload-result")
             with gr.Column():
                 self.selected = gr.State("")
                 self.picked = gr.Markdown(PICK_PROMPT, elem_id="picked")
@@ -113,7 +116,7 @@ class ArticlesTab:
         self.upload.upload(
             self.add,
             [self.upload, self.search],
-            [*listing, self.upload],
+            [*listing, self.upload, self.upload_result],
             show_progress_on=[self.upload, status],
             **private,
         )
@@ -164,7 +167,10 @@ class ArticlesTab:
         except QAError as exc:
             outcome = Outcome(problems=[f"Not added: {exc}"])
         toast(outcome)
-        return (*self.refresh(search), None)
+        lines = toast_lines([*outcome.problems, *outcome.done])
+        when = f"{dt.datetime.now(dt.UTC):%H:%M} UTC"
+        result = f'<p class="qa-muted">Last upload, {when}:<br>{lines}</p>' if lines else ""
+        return (*self.refresh(search), None, result)
 
     def pick(self, evt: gr.SelectData) -> tuple[Any, ...]:
         """A row clicked: remember its article id, show its text as indexed, offer to delete it

@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name l
     from .retrieval import MODES, Hit, Mode, clean_question, retrieve
     from .splitting import Sentence
     from .store import ArticleInfo, Counts
+    from .wording import confidence_words, counted
 
 _LAZY = {  # name -> module: `qa` itself imports nothing heavy, so `qa --help` and Ctrl-C at start stay instant
     "Answer": "answering",
@@ -78,6 +79,7 @@ _LAZY = {  # name -> module: `qa` itself imports nothing heavy, so `qa --help` a
     "build_index": "build",
     "check_articles_folder": "build",
     "clean_question": "retrieval",
+    "confidence_words": "wording",
     "counted": "wording",
     "follow_index": "index",
     "load_index": "index",
@@ -146,6 +148,7 @@ __all__ = [
     "build_index",
     "check_articles_folder",
     "clean_question",
+    "confidence_words",
     "counted",
     "follow_index",
     "load_index",

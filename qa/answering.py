@@ -97,8 +97,16 @@ _PAGE_FURNITURE = re.compile(
 )
 # A sentence that leans on the one before it: it opens with a pronoun or "The <noun>" for
 # something named earlier, or quotes someone introduced that way.
-_PRONOUN_FIRST = re.compile(r"^\W*(?i:he|she|it|its|they|their|his|her)\b")
-_DESCRIPTION_FIRST = re.compile(r"^\W*(?:The|This|That|These|Those)\s+(?=[a-z]|\d+-year-old\b)")
+# "But now he has pulled out": a linking word or two may come first (it was cited without
+# the sentence naming who "he" is).
+_LINKED = r"(?:(?i:but|and|so|yet|now|however|still|then|meanwhile|instead|also)\b[\s,]+)*"
+_PRONOUN_FIRST = re.compile(rf"^\W*{_LINKED}(?i:he|she|it|its|they|their|his|her)\b")
+_DESCRIPTION_FIRST = re.compile(
+    rf"^\W*{_LINKED}(?:[Tt]he|[Tt]his|[Tt]hat|[Tt]hese|[Tt]hose)\s+(?=[a-z]|\d+-year-old\b)"
+)
+# The end of a quote begun in an earlier sentence: `…are being fiddled."` read as the
+# article's own claim, without its speaker.
+_QUOTE_ENDS_HERE = re.compile(r"[\"”][\s)]*$")
 _QUOTED_BY_SOMEONE_NAMED_BEFORE = re.compile(
     r"^\W*[\"“‘'].*?[\"”’'],?\s+(?:he|she|they|it|the\s+[a-z]+)\s+(?:said|says|added|wrote|told)\b"
 )
@@ -745,13 +753,26 @@ def leans_on_previous(sentence: str) -> bool:
         False
         >>> leans_on_previous("The 27-year-old scored twice."), leans_on_previous("The 2008 crisis spread.")
         (True, False)
+        >>> leans_on_previous("But now he has pulled out."), leans_on_previous("But Chelsea won.")
+        (True, False)
+        >>> leans_on_previous('The figures are being fiddled."'), leans_on_previous('"We won," Smith said.')
+        (True, False)
     """
     if _PRONOUN_FIRST.match(sentence) or _QUOTED_BY_SOMEONE_NAMED_BEFORE.search(sentence[:400]):
+        return True
+    if _QUOTE_ENDS_HERE.search(sentence) and _opens_no_quote(sentence):
         return True
     described = _DESCRIPTION_FIRST.match(sentence)
     # "The company said ..." leans on a name given before; "The clash between Yukos and the
     # Kremlin ..." or "The mayor of Springfield ..." names what it is about within a few words.
     return described is not None and not any(w[:1].isupper() for w in sentence[described.end() :].split()[:5])
+
+
+def _opens_no_quote(sentence: str) -> bool:
+    """A closing quote mark with no opening one before it in the sentence."""
+    if "”" in sentence:
+        return sentence.count("“") < sentence.count("”")
+    return sentence.count('"') % 2 == 1
 
 
 def _sentence_before(s: ScoredSentence, hits: Sequence[Hit]) -> Sentence | None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from . import __version__
 from .config import Settings, given_settings, load_settings
 from .errors import IndexCorruptError, QAError
-from .wording import counted, shell_path
+from .wording import confidence_words, counted, shell_path
 
 if TYPE_CHECKING:  # the commands import what they need when they run: `qa --help` stays instant
     from .answering import Answer
@@ -834,7 +834,9 @@ def _print_answer(result: Answer) -> None:
         _out(f"note: {notice}")
     lead = result.sentences[0] if result.sentences else None
     if lead is not None and lead.span_text:
-        _out(f"answer: {lead.span_text}\n")
+        # A bare "answer: Sam Allardyce" over a 0.16-confidence answer read as settled.
+        sure = confidence_words(result.confidence)
+        _out(f"answer: {lead.span_text}" + ("" if sure == "high confidence" else f"  ({sure})") + "\n")
     # As in the chat, a sentence that leans on the one before it ("The company said ...")
     # comes after that sentence, marked as context: it is shown, not cited.
     parts = []
@@ -850,7 +852,7 @@ def _print_answer(result: Answer) -> None:
             s = c.source
             where = " · ".join(x for x in (s.date, s.publisher, s.path, result.pages_label(c.n)) if x)
             _out(f"  [{c.n}] {s.title}  ({where})")
-        _out(f"\nconfidence {result.confidence:.2f}")
+        _out(f"\nconfidence {result.confidence:.2f} ({confidence_words(result.confidence)})")
     elif result.hits:
         _out("Closest passages (they do not answer the question):")
         for hit in result.hits[:3]:

@@ -1,5 +1,6 @@
-"""Counts as people read them, for every line the commands print (`qa index`, `qa info`, the
-`qa index --watch` log): one owner, so that "1 article" and "5,839 passages" read alike everywhere."""
+"""Counts and confidences as people read them, for every line the commands and the chat print
+(`qa index`, `qa info`, the `qa index --watch` log, `qa ask`): one owner, so that "1 article",
+"5,839 passages" and "low confidence" read alike everywhere."""
 
 from __future__ import annotations
 
@@ -17,6 +18,21 @@ def counted(n: int, noun: str) -> str:
     if n == 1:
         return f"1 {noun}"
     return f"{n:,} {noun}{'es' if noun.endswith(('ch', 'sh', 's', 'x')) else 's'}"
+
+
+# One scale for an answer's strength: its confidence (0-1), in these words. The chat's bar and
+# number, and the line `qa ask` prints, all show it, so they cannot disagree.
+CONFIDENCE_WORDS = ((0.7, "high confidence"), (0.4, "medium confidence"), (0.0, "low confidence"))
+
+
+def confidence_words(confidence: float) -> str:
+    """How a person reads a confidence: "high", "medium" or "low confidence".
+
+    Example:
+        >>> confidence_words(0.31), confidence_words(0.82)
+        ('low confidence', 'high confidence')
+    """
+    return next(words for floor, words in CONFIDENCE_WORDS if confidence >= floor)
 
 
 def file_size(n_bytes: float) -> str:

@@ -463,6 +463,13 @@ def test_a_sentence_leaning_on_the_one_before_brings_it_as_context(built, monkey
     assert leans_on_previous("The forward joined last summer from Lyon.")  # Lyon is not its subject
     assert leans_on_previous("The 27-year-old joined last summer from Lyon.")  # news' way to say "he"
     assert not leans_on_previous("The 2008 crisis spread to Europe.")  # a year names its subject
+    # BBC answers quoted these without the sentence naming who, or who speaks
+    assert leans_on_previous("But now he has pulled out of the squad.")
+    assert leans_on_previous("However, the company said it would appeal.")
+    assert leans_on_previous('There will inevitably be suspicions that the figures are being fiddled."')
+    assert leans_on_previous("the rest is history.” ")
+    assert not leans_on_previous("But Chelsea won the league.") and not leans_on_previous("Now prices rose.")
+    assert not leans_on_previous('"We won," Smith said.') and not leans_on_previous("Smith said: “We won.”")
     monkeypatch.setattr(built, "settings", replace(built.settings, abstain_below=0.0))
     result = answer("Which striker scored twice?", index=built, max_sentences=1)
     lead = result.sentences[0]

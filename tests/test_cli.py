@@ -125,9 +125,12 @@ def test_ask_without_a_question_is_a_conversation_read_from_stdin(cli_index):
     assert done.returncode == 0, done.stderr
     turns = done.stdout.split("question: ")[1:]
     assert [t.splitlines()[0] for t in turns] == ["What tariffs did Trudeau impose?", *["How did China respond?"] * 2]
-    assert "answer: 100% tariff on Chinese-made electric vehicles" in turns[0]
-    assert "answer: retaliatory tariffs\n" in turns[1]  # the follow-up, read with the first answer
-    assert "answer: retaliatory tariffs\n" not in turns[2]  # after /new it has nothing to follow
+    assert "answer: 100% tariff on Chinese-made electric vehicles\n" in turns[0]  # high confidence: said plainly
+    assert "confidence 0.95 (high confidence)" in turns[0]
+    # the follow-up, read with the first answer; its low confidence is said beside the answer,
+    # which read as settled on its own
+    assert "answer: retaliatory tariffs  (low confidence)\n" in turns[1]
+    assert "answer: retaliatory tariffs" not in turns[2]  # after /new it has nothing to follow
 
 
 def test_ask_conversation_at_a_terminal_prompts_and_stops_at_ctrl_d(cli_index):

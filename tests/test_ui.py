@@ -282,7 +282,7 @@ def test_strength_bar_and_confidence_number_agree(page):
     width = meter.locator(".qa-bar > span").evaluate("e => e.style.width")
     assert width == f"{percent}%"
     assert meter.get_attribute("aria-valuenow") == str(percent)
-    from ui.render import confidence_words
+    from qa import confidence_words
 
     assert text.endswith(confidence_words(percent / 100))
     assert "match" not in page.locator("#sources").inner_text()

@@ -18,14 +18,10 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from qa import Answer, AnswerSentence, ArticleInfo, Citation
+from qa import Answer, AnswerSentence, ArticleInfo, Citation, confidence_words
 
 PASSAGE_CONTEXT = 220  # characters of passage kept on each side of a cited sentence
 STARTERS = 3
-
-# One scale for the answer's strength: its confidence (0-1), in these words. The bar and the
-# number in the sources panel both show it, so they cannot disagree.
-CONFIDENCE_WORDS = ((0.7, "high confidence"), (0.4, "medium confidence"), (0.0, "low confidence"))
 
 
 def _e(text: Any) -> str:
@@ -43,16 +39,6 @@ def anchor(turn: int, i: int) -> str:
 
 
 # -- confidence ---------------------------------------------------------------------------------------
-
-
-def confidence_words(confidence: float) -> str:
-    """How a person reads a confidence: "high", "medium" or "low confidence".
-
-    Example:
-        >>> confidence_words(0.31), confidence_words(0.82)
-        ('low confidence', 'high confidence')
-    """
-    return next(words for floor, words in CONFIDENCE_WORDS if confidence >= floor)
 
 
 def confidence_meter(confidence: float) -> str:

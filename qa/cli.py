@@ -822,7 +822,7 @@ def _print_hits(hits: Sequence[Hit]) -> None:
         _out("No passage matched.")
     for hit in hits:
         s = hit.source
-        where = " · ".join(x for x in (s.date, s.publisher or s.path) if x)
+        where = " · ".join(x for x in (s.date, s.publisher or s.article_id) if x)
         _out(f"[{hit.rank}] {s.title}  ({where})  score {hit.score:.3f}")
         paragraphs = (textwrap.fill(p, 96) for p in re.split(r"\n\s*\n", hit.text) if p.strip())
         _out(textwrap.indent("\n\n".join(paragraphs), "    "))  # the article's paragraphs stay apart
@@ -850,7 +850,7 @@ def _print_answer(result: Answer) -> None:
         _out("Sources")
         for c in result.sources():
             s = c.source
-            where = " · ".join(x for x in (s.date, s.publisher, s.path, result.pages_label(c.n)) if x)
+            where = " · ".join(x for x in (s.date, s.publisher, s.article_id, result.pages_label(c.n)) if x)
             _out(f"  [{c.n}] {s.title}  ({where})")
         _out(f"\nconfidence {result.confidence:.2f} ({confidence_words(result.confidence)})")
     elif result.hits:

@@ -94,7 +94,7 @@ def test_copy_text_is_plain_answer_then_numbered_sources() -> None:
     from ui.render import plain_text, render_answer
 
     answer = found(sentence_at(RESTORED))
-    assert plain_text(answer) == (f"{RESTORED} [1]\n\nSources\n[1] Lighthouse <b>restored</b> — 2025-09-09 — light.txt")
+    assert plain_text(answer) == (f"{RESTORED} [1]\n\nSources\n[1] Lighthouse <b>restored</b> — 2025-09-09 — light-1")
     hidden = re.search(r'<span class="qa-plain" hidden>(.*?)</span>', render_answer(answer)).group(1)
     assert "\n" not in hidden and "&#10;&#10;Sources&#10;" in hidden  # newlines survive the Chatbot
     assert "&lt;b&gt;" in hidden

@@ -189,7 +189,7 @@ def plain_text(result: Answer) -> str:
         return result.text
     sources = "\n".join(
         f"[{c.n}] "
-        + " — ".join(x for x in (c.source.title, c.source.date, c.source.path, result.pages_label(c.n)) if x)
+        + " — ".join(x for x in (c.source.title, c.source.date, c.source.article_id, result.pages_label(c.n)) if x)
         for c in result.sources()
     )
     return f"{result.text}\n\nSources\n{sources}"
@@ -201,7 +201,7 @@ def _plain_html(text: str) -> str:
 
 
 def _source_line(c: Citation, pages: str) -> str:
-    return " · ".join(x for x in (c.source.date, c.source.publisher or c.source.path, pages) if x)
+    return " · ".join(x for x in (c.source.date, c.source.publisher or c.source.article_id, pages) if x)
 
 
 # -- the sources panel -----------------------------------------------------------------------------------
@@ -231,7 +231,7 @@ def render_sources(result: Answer, turn: int = 0) -> str:
 
 def _source_card(citation: Citation, turn: int, blocks: str, pages: str) -> str:
     source = citation.source
-    meta = " · ".join(_e(x) for x in (source.date, source.publisher, source.path, pages) if x)
+    meta = " · ".join(_e(x) for x in (source.date, source.publisher, source.article_id, pages) if x)
     link = (
         f' · <a href="{_e(source.url)}" target="_blank" rel="noopener noreferrer">open</a>'
         if source.url and source.url.lower().startswith(("http://", "https://"))

@@ -954,8 +954,13 @@ def is_followup(question: str) -> bool:
 
 def reader_question(followup: str, previous: str | None) -> str:
     """What the reader reads for a follow-up: the follow-up itself, or, when it is elliptical
-    ("And in China?", "What about its film division?": no question word, or a continuation),
-    the previous question followed by it, so the reader knows what is asked.
+    ("And in China?", "What about its film division?", "Why?": no question word, a
+    continuation, or two words at most), the previous question followed by it, so the reader
+    knows what is asked.
+
+    Also tried: follow-ups with a pronoun ("How old is he?") read after the previous question
+    too. On bench/data/followups.jsonl that lowered hit@1 from 0.625 to 0.550 (2026-12-03), so
+    a question word with a pronoun is still read alone.
 
     Example:
         >>> reader_question("And in China?", "How many cars did BMW sell in Asia?")
@@ -964,12 +969,19 @@ def reader_question(followup: str, previous: str | None) -> str:
         'How did China respond?'
         >>> reader_question("And how did China respond?", "What tariffs did Trudeau impose?")
         'how did China respond?'
+        >>> reader_question("Why?", "Which bank is cutting jobs?")
+        'Which bank is cutting jobs? Why?'
     """
     followup = followup.strip()
     link = _LEADING_LINK.match(followup.lower())
     lowered = followup.lower()[link.end() :] if link else followup.lower()
-    words = set(re.findall(r"\w+", lowered))
-    elliptical = lowered.startswith(_ELLIPTICAL) or not words & _QUESTION_WORDS
+    tokens = re.findall(r"\w+", lowered)
+    words = set(tokens)
+    elliptical = (
+        lowered.startswith(_ELLIPTICAL)
+        or not words & _QUESTION_WORDS
+        or len(tokens) <= 2  # "Why?", "Since when?"
+    )
     if previous and elliptical:
         return f"{previous} {followup}"
     return followup[link.end() :] if link and not elliptical else followup  # "And how did …?": how did …?

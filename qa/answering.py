@@ -955,8 +955,8 @@ def is_followup(question: str) -> bool:
 def reader_question(followup: str, previous: str | None) -> str:
     """What the reader reads for a follow-up: the follow-up itself, or, when it is elliptical
     ("And in China?", "What about its film division?", "Why?": no question word, a
-    continuation, or two words at most), the previous question followed by it, so the reader
-    knows what is asked.
+    continuation, or a question word alone), the previous question followed by it, so the
+    reader knows what is asked.
 
     Also tried: follow-ups with a pronoun ("How old is he?") read after the previous question
     too. On bench/data/followups.jsonl that lowered hit@1 from 0.625 to 0.550 (2026-12-03), so
@@ -977,11 +977,8 @@ def reader_question(followup: str, previous: str | None) -> str:
     lowered = followup.lower()[link.end() :] if link else followup.lower()
     tokens = re.findall(r"\w+", lowered)
     words = set(tokens)
-    elliptical = (
-        lowered.startswith(_ELLIPTICAL)
-        or not words & _QUESTION_WORDS
-        or len(tokens) <= 2  # "Why?", "Since when?"
-    )
+    # A question word alone ("Why?", "When?") asks about what the previous question asked.
+    elliptical = lowered.startswith(_ELLIPTICAL) or not words & _QUESTION_WORDS or len(tokens) == 1
     if previous and elliptical:
         return f"{previous} {followup}"
     return followup[link.end() :] if link and not elliptical else followup  # "And how did …?": how did …?

@@ -780,7 +780,8 @@ def _report_text(report: BuildReport, on_ray: bool = False) -> str:
         f"unchanged {report.unchanged}, skipped {len(report.skipped)}",
         f"  now {counted(c.articles, 'article')}, {counted(c.passages, 'passage')}, "
         f"{counted(c.sentences, 'sentence')}; embedded {counted(report.passages_embedded, 'passage')} "
-        f"({counted(report.tokens_embedded, 'token')})",
+        f"({counted(report.tokens_embedded, 'token')})"
+        + (f"; copied {counted(report.passages_copied, 'passage')} of moved articles" * bool(report.passages_copied)),
     ]
     for label, ids in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
         lines.extend(f"  {label}: {i}" for i in ids[:20])

@@ -547,6 +547,8 @@ def test_an_elliptical_follow_up_is_read_with_the_question_it_continues():
     assert reader_question("And how did China respond?", "What tariffs?") == "how did China respond?"
     assert reader_question("But, who paid?", "What tariffs?") == "who paid?"
     assert reader_question("And what about Japan?", "What tariffs?") == "What tariffs? And what about Japan?"
+    # a question word alone was read alone, and found nothing
+    assert reader_question("Why?", "Which bank is cutting jobs?") == "Which bank is cutting jobs? Why?"
 
 
 def test_confidence_falls_when_the_leads_passage_misses_a_name_the_question_asks_about():

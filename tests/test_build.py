@@ -18,7 +18,9 @@ from qa.errors import ArticleError, ConfigError, IndexLockedError, IndexNotFound
 from qa.index import load_index
 from qa.retrieval import retrieve
 from qa.store import bm25_terms, current_generation
+from tests.conftest import ARTICLES
 from tests.fakes import FakeEncoder
+from tests.indexes import assert_same_index, snapshot
 
 HERE = Path(__file__).resolve().parent
 
@@ -113,6 +115,45 @@ def test_a_build_logged_to_a_file_says_how_far_it_is_and_a_short_one_says_nothin
     assert lines and all(line.startswith("Embedding: ") and "\r" not in line for line in lines)
     assert lines[-1].startswith(f"Embedding: {total}/{total} passages (100%), ")
     assert lines[-1].endswith("a second, about 0 s left")
+
+
+@pytest.mark.parametrize("vector_index", ["Flat", "IVF2,Flat"])
+def test_a_renamed_moved_or_copied_article_is_copied_not_embedded_again(settings, fake, tmp_path, vector_index):
+    # A renamed subfolder embedded its 191 articles again (35 s; a near-full rebuild at scale)
+    settings = replace(settings, vector_index=vector_index)
+    build_index(settings, encoder=fake, progress=False)
+    folder = settings.articles_dir
+    (folder / "football.txt").rename(folder / "cup-final.txt")  # renamed
+    (folder / "sport").mkdir()
+    (folder / "volcano.txt").rename(folder / "sport" / "volcano.txt")  # moved into a folder
+    shutil.copy(folder / "markets.md", folder / "markets-copy.md")  # a copy of a live article
+    before = fake.texts_encoded
+    report = build_index(settings, encoder=fake, progress=False)
+    assert fake.texts_encoded == before and report.passages_embedded == 0
+    assert sorted(report.added) == ["cup-final.txt", "markets-copy.md", "sport/volcano.txt"]
+    assert sorted(report.removed) == ["football.txt", "volcano.txt"]
+    # the index is the one a full build makes: the same passages, sentences and vectors
+    fresh = replace(settings, index_dir=tmp_path / "fresh")
+    build_index(fresh, encoder=FakeEncoder(), progress=False, full=True)
+    got, want = snapshot(settings.index_dir), snapshot(fresh.index_dir)
+    assert report.passages_copied == sum(1 for a, _, _ in got["passages"] if a in report.added) > 0
+    assert_same_index(got, want, same_ids=False)
+    index = load_index(settings.index_dir, settings, encoder=fake)
+    hits = retrieve("Which team won the national cup final?", index=index, k=1)
+    assert hits[0].source.article_id == "cup-final.txt" and "Rovers won" in hits[0].text
+    # renamed again (its rows are the delta's, removed by this build) and moved back (the base's)
+    (folder / "cup-final.txt").rename(folder / "final.txt")
+    (folder / "sport" / "volcano.txt").rename(folder / "volcano.txt")
+    before = fake.texts_encoded  # the question above was encoded too
+    report = build_index(settings, encoder=fake, progress=False)
+    assert fake.texts_encoded == before and report.passages_embedded == 0 and report.passages_copied > 0
+    fresh = replace(settings, index_dir=tmp_path / "fresh-again")
+    build_index(fresh, encoder=FakeEncoder(), progress=False, full=True)
+    assert_same_index(snapshot(settings.index_dir), snapshot(fresh.index_dir), same_ids=False)
+    # an edited article is embedded, not copied from its old text
+    (folder / "final.txt").write_text(ARTICLES["football.txt"].replace("twice", "three times"))
+    report = build_index(settings, encoder=fake, progress=False)
+    assert report.passages_embedded > 0 and report.passages_copied == 0
 
 
 def test_unchanged_articles_are_not_embedded_again(settings, fake):

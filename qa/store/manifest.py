@@ -72,6 +72,7 @@ class Manifest:
     overlap_sentences: int
     tokens_embedded: int = 0
     passages_embedded: int = 0
+    passages_copied: int = 0  # from articles of the same text under another id (a moved file)
     versions: dict[str, str] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
     sources: dict[str, FileStamp] = field(default_factory=dict)  # article files as last read (catalog)
@@ -99,7 +100,11 @@ class Manifest:
             "built_at": self.built_at,
             "articles_dir": self.articles_dir,
             "reading": self.reading,
-            "build": {"tokens_embedded": self.tokens_embedded, "passages_embedded": self.passages_embedded},
+            "build": {
+                "tokens_embedded": self.tokens_embedded,
+                "passages_embedded": self.passages_embedded,
+                "passages_copied": self.passages_copied,
+            },
         }
         # One line per key, each value compact: readable, and written by json's C encoder
         # (with `indent`, json falls back to Python: 4 s for 100k articles instead of 0.3 s).
@@ -149,6 +154,7 @@ class Manifest:
                 overlap_sentences=int(data["chunking"]["overlap_sentences"]),
                 tokens_embedded=int(data["build"]["tokens_embedded"]),
                 passages_embedded=int(data["build"]["passages_embedded"]),
+                passages_copied=int(data["build"].get("passages_copied", 0)),  # optional: older indexes lack it
                 versions=dict(data["versions"]),
                 articles_dir=str(data.get("articles_dir", "")),  # optional: older indexes lack it
                 reading=dict(data.get("reading", {})),  # optional too

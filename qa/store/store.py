@@ -304,6 +304,11 @@ class Store:
         rows = self._query(f"SELECT p.id FROM passages p JOIN articles a ON a.id = p.article WHERE {where}", params)
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
+    def content_hash_of(self, article_id: str) -> str | None:
+        """The content hash of one stored article, or None when this store does not hold it."""
+        rows = self._query("SELECT content_hash FROM articles WHERE article_id = ?", [article_id])
+        return rows[0][0] if rows else None
+
     def article_passage_ids(self, article_id: str) -> list[int]:
         """The passage ids of one article, in article order."""
         rows = self._query(

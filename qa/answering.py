@@ -106,7 +106,7 @@ _DESCRIPTION_FIRST = re.compile(
 )
 # The end of a quote begun in an earlier sentence: `…are being fiddled."` read as the
 # article's own claim, without its speaker.
-_QUOTE_ENDS_HERE = re.compile(r"[\"”][\s)]*$")
+_QUOTE_ENDS_HERE = re.compile(r"(?<!\d)[\"”][\s)]*$")  # not an inch mark: 'Screen size: 6.1"'
 _QUOTED_BY_SOMEONE_NAMED_BEFORE = re.compile(
     r"^\W*[\"“‘'].*?[\"”’'],?\s+(?:he|she|they|it|the\s+[a-z]+)\s+(?:said|says|added|wrote|told)\b"
 )

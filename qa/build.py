@@ -37,6 +37,7 @@ from .embedding import Encoder
 from .errors import (
     ArticleError,
     ConfigError,
+    IndexCorruptError,
     IndexLockedError,
     IndexWriteError,
     NoArticlesError,
@@ -148,6 +149,8 @@ def build_index(
     if index_dir.exists() and not index_dir.is_dir():
         raise ArticleError(f"{index_dir} is a file, not an index folder; pass --index with a folder.")
     check_index_place(folder.resolve(), index_dir.resolve())
+    if full:
+        _drop_damaged_pointer(index_dir)
     refuse_foreign_folder(index_dir)
     seen: dict[Path, Manifest] = {}  # manifests already parsed, by generation
     read_against = current_generation(index_dir)  # the build whose files `read` skips as known
@@ -429,6 +432,17 @@ def check_index_place(root: Path, index_dir: Path) -> None:
         )
 
 
+def _drop_damaged_pointer(index_dir: Path) -> None:
+    """`qa index --full` over an index whose CURRENT is damaged: the rebuild is the fix that
+    error names, so the pointer goes (the rebuild writes a new one). It failed on it again,
+    naming itself as the fix. Only in a folder of qa's builds: another program's file stays."""
+    try:
+        current_generation(index_dir)
+    except IndexCorruptError:
+        if any(index_dir.glob(GENERATION_PREFIX + "*")):
+            (index_dir / POINTER_FILE).unlink()
+
+
 def refuse_foreign_folder(index_dir: Path) -> None:
     """Refuse to write an index into a folder that holds other files and no index yet.
 
@@ -608,16 +622,23 @@ class _HeldText:
     passage_vectors: np.ndarray
 
 
+SENTENCES_PER_READ = 10_000  # sentence vectors read per query when copying an article
+
+
 def _read_held(store: Store, vectors: DenseIndex, article_id: str) -> _HeldText:
-    passage_ids = store.article_passage_ids(article_id)
-    stored = store.passages(passage_ids)
-    sentence_ids = list(dict.fromkeys(s for i in passage_ids for s in stored[i].sentence_ids))
-    spans = dict(pair for i in passage_ids for pair in zip(stored[i].sentence_ids, stored[i].sentence_spans))
+    passages, sentences = store.article_layout(article_id)
+    sentence_ids = [i for i, _, _ in sentences]
     return _HeldText(
-        passage_spans=[(stored[i].start, stored[i].end) for i in passage_ids],
-        sentence_spans=[spans[i] for i in sentence_ids],
-        sentence_vectors=store.sentence_vectors(sentence_ids),
-        passage_vectors=vectors.vectors(passage_ids),
+        passage_spans=[(start, end) for _, start, end in passages],
+        sentence_spans=[(start, end) for _, start, end in sentences],
+        sentence_vectors=np.concatenate(
+            [
+                store.sentence_vectors(sentence_ids[begin : begin + SENTENCES_PER_READ])
+                for begin in range(0, len(sentence_ids), SENTENCES_PER_READ)
+            ]
+            or [np.empty((0, vectors.dim), np.float32)]
+        ),
+        passage_vectors=vectors.vectors([i for i, _, _ in passages]),
     )
 
 
@@ -988,7 +1009,7 @@ class ProgressLines:
         """What the terminal's bar shows after the count; not logged."""
 
     def __iter__(self) -> Iterator[Any]:
-        for item in self.items or ():
+        for item in self.items if self.items is not None else ():
             yield item
             self.update()
 

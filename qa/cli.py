@@ -809,8 +809,9 @@ def _hit_dict(hit: Hit) -> dict[str, Any]:
 
 
 # Article text may hold a stray control character (readers let a few through): ESC and BEL
-# printed as such retitle or clear the terminal, so they show as "\ufffd" (--json escapes them).
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# printed as such retitle or clear the terminal, and a bidi override (U+202E) turns the rest of
+# the line around, markers and sources too; they show as "\ufffd" (--json escapes the first).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _out(text: str = "") -> None:

@@ -467,7 +467,7 @@ def test_a_sentence_leaning_on_the_one_before_brings_it_as_context(built, monkey
     assert leans_on_previous("But now he has pulled out of the squad.")
     assert leans_on_previous("However, the company said it would appeal.")
     assert leans_on_previous('There will inevitably be suspicions that the figures are being fiddled."')
-    assert leans_on_previous("the rest is history.” ")
+    assert leans_on_previous("the rest is history.” ") and not leans_on_previous("Apple's new phone has a 6.1\"")
     assert not leans_on_previous("But Chelsea won the league.") and not leans_on_previous("Now prices rose.")
     assert not leans_on_previous('"We won," Smith said.') and not leans_on_previous("Smith said: “We won.”")
     monkeypatch.setattr(built, "settings", replace(built.settings, abstain_below=0.0))

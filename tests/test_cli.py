@@ -726,13 +726,14 @@ def test_control_characters_of_an_article_reach_the_terminal_as_visible_marks(tm
     # ESC [2J cleared the screen of whoever asked; --json escapes them itself
     articles = tmp_path / "articles"
     articles.mkdir()
-    body = "The council voted to close the old school. The vote was \x1b[2J\x1b[31mseven to two, the clerk said."
+    body = "The council voted to close the old school. The vote was \x1b[2J\x1b[31mseven to two, the \u202eclerk said."
     (articles / "vote.txt").write_text("Title: School vote\n\n" + body)
     assert run("index", "--articles", str(articles), "--index", str(tmp_path / "idx")).returncode == 0
     for extra in ([], ["--passages"]):
         done = run("ask", "What was the vote?", "--index", str(tmp_path / "idx"), *extra)
         assert done.returncode == 0 and "seven to two" in done.stdout
         assert "\x1b" not in done.stdout and "\ufffd[2J\ufffd[31mseven" in done.stdout
+        assert "\u202e" not in done.stdout and "\ufffdclerk" in done.stdout  # it turned the line around
     done = run("ask", "What was the vote?", "--index", str(tmp_path / "idx"), "--json")
     assert "\x1b[2J" in json.loads(done.stdout)["answer"]  # the sentence itself stays verbatim
 

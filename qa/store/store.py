@@ -309,6 +309,27 @@ class Store:
         rows = self._query("SELECT content_hash FROM articles WHERE article_id = ?", [article_id])
         return rows[0][0] if rows else None
 
+    def article_layout(self, article_id: str) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
+        """One article's passages and sentences as (id, start, end), in article order, without
+        its text: `passages` returns the body with every passage, which for a 2 MB article of
+        1,873 passages held 3.6 GB (a moved article's copy reads this instead).
+
+        Example:
+            >>> store.article_layout("a.txt")  # doctest: +SKIP
+            ([(1, 0, 42)], [(1, 0, 20), (2, 21, 42)])
+        """
+        passages = self._query(
+            "SELECT p.id, p.start, p.end FROM passages p JOIN articles a ON a.id = p.article "
+            "WHERE a.article_id = ? ORDER BY p.ordinal",
+            [article_id],
+        )
+        sentences = self._query(
+            "SELECT s.id, s.start, s.end FROM sentences s JOIN articles a ON a.id = s.article "
+            "WHERE a.article_id = ? ORDER BY s.ordinal",
+            [article_id],
+        )
+        return [(r[0], r[1], r[2]) for r in passages], [(r[0], r[1], r[2]) for r in sentences]
+
     def article_passage_ids(self, article_id: str) -> list[int]:
         """The passage ids of one article, in article order."""
         rows = self._query(

@@ -648,7 +648,7 @@ def _held_by_leaving_delta(
     """The texts of `todo` that only delta articles about to be removed hold (a file added
     lately, then renamed), read before the removal: content hash -> what is stored for it."""
     wanted = {a.content_hash for a in todo}
-    if not wanted or not _EXACT_VECTORS.fullmatch(live.vector_index.factory):
+    if not wanted:  # the delta's vectors are exact (Flat) whatever the base's index
         return {}
     held: dict[str, _HeldText] = {}
     for article_id in leaving:
@@ -680,8 +680,7 @@ def _copy_held(
     A subfolder renamed in a 1,113-article collection embedded its 191 articles again (35 s;
     at 1M passages, a reorganisation would have been a near-full rebuild); now 1.0 s.
     """
-    if not _EXACT_VECTORS.fullmatch(live.vector_index.factory):
-        return list(todo), 0
+    base_exact = bool(_EXACT_VECTORS.fullmatch(live.vector_index.factory))  # the delta is always Flat
     holders: dict[str, list[str]] = {}
     for article_id, content_hash in live.articles.items():
         holders.setdefault(content_hash, []).append(article_id)
@@ -692,7 +691,7 @@ def _copy_held(
         for a in todo
         if a.content_hash in holders
         or a.content_hash in leaving
-        or base.content_hash_of(a.source.article_id) == a.content_hash
+        or (base_exact and base.content_hash_of(a.source.article_id) == a.content_hash)
     ]
     if not candidates:
         return list(todo), 0
@@ -710,7 +709,7 @@ def _copy_held(
                 text = _read_held(delta, dense, source)
             elif text is None:  # base rows are of the text their hash says, live or replaced
                 source = next((a for a in held if base.content_hash_of(a) == content_hash), None)
-                if source is None:
+                if source is None or not base_exact:
                     continue
                 if base_dense is None:
                     base_dense = DenseIndex.read(work / VECTORS_FILE, live.vector_index.factory, mapped=True)

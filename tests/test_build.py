@@ -778,3 +778,17 @@ def test_other_failures_while_building_are_not_called_a_full_disk(settings, fake
     monkeypatch.setattr(qa.build, "_build_into", bug)
     with pytest.raises(RuntimeError, match="invalid dimension"):
         build_index(settings, encoder=fake, progress=False)
+
+
+def test_over_a_compressed_base_only_the_deltas_exact_vectors_are_copied(settings, fake):
+    # A base whose index compresses vectors (SQ8, PQ) would hand back approximations: its
+    # articles are embedded again when moved, but the delta (always Flat) is still copied from.
+    settings = replace(settings, vector_index="IVF2,SQ8")
+    build_index(settings, encoder=fake, progress=False)
+    folder = settings.articles_dir
+    (folder / "late.txt").write_text("title: Late news\n\nThe ferry was late again on Monday. Nobody was hurt.")
+    build_index(settings, encoder=fake, progress=False)  # into the delta
+    (folder / "late.txt").rename(folder / "ferry-late.txt")  # the delta's article: copied
+    (folder / "football.txt").rename(folder / "cup-final.txt")  # the base's article: embedded
+    report = build_index(settings, encoder=fake, progress=False)
+    assert report.passages_copied == 1 and report.passages_embedded == 1

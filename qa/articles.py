@@ -35,7 +35,7 @@ from typing import Any, NamedTuple, TypeGuard
 from .decoding import NotText, decode
 from .errors import ConfigError
 from .splitting import split_sentences
-from .wording import file_size
+from .wording import file_size, visible
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf", ".docx")
 TITLE_CHARS = 80
@@ -1249,21 +1249,19 @@ def _html_fragment_text(markup: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
-# What a title or publisher shown next to other text must not hold: control characters (ESC
-# and BEL retitle a terminal) and bidi overrides and isolates (a publisher's U+202E turned the
-# citation's file name and date after it around).
-_NOT_SHOWN_IN_FIELDS = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _WEB_LINK = re.compile(r"https?://[^\s/?#]+\S*", re.IGNORECASE)
 
 
 def _plain_field(value: str) -> str:
-    """A title or publisher as one line of visible text.
+    """A title or publisher as one line of visible text: shown next to other text, a control
+    character (ESC retitled the terminal) or bidi override (a publisher's U+202E turned the
+    citation's file name and date around) would act on it.
 
     Example:
         >>> _plain_field("Harmless \x1b]0;PWNED\x07  title\u202e")
         'Harmless ]0;PWNED title'
     """
-    return " ".join(_NOT_SHOWN_IN_FIELDS.sub(" ", value).split())
+    return " ".join(visible(value, mark=" ").split())
 
 
 def is_web_link(url: str | None) -> TypeGuard[str]:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from . import __version__
 from .config import Settings, given_settings, load_settings
 from .errors import IndexCorruptError, QAError
-from .wording import confidence_words, counted, shell_path
+from .wording import confidence_words, counted, shell_path, visible
 
 if TYPE_CHECKING:  # the commands import what they need when they run: `qa --help` stays instant
     from .answering import Answer
@@ -808,15 +808,11 @@ def _hit_dict(hit: Hit) -> dict[str, Any]:
     }
 
 
-# Article text may hold a stray control character (readers let a few through): ESC and BEL
-# printed as such retitle or clear the terminal, and a bidi override (U+202E) turns the rest of
-# the line around, markers and sources too; they show as "\ufffd" (--json escapes the first).
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
 def _out(text: str = "") -> None:
-    """Print text that holds article words to the terminal, its control characters made visible."""
-    print(_CONTROLS.sub("\ufffd", text))
+    """Print text that holds article words to the terminal: a stray control character (readers
+    let a few through) or bidi override shows as "\ufffd" instead of acting (--json escapes
+    control characters itself)."""
+    print(visible(text))
 
 
 def _print_hits(hits: Sequence[Hit]) -> None:

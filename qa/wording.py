@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 from os import PathLike
 
@@ -33,6 +34,22 @@ def confidence_words(confidence: float) -> str:
         ('low confidence', 'high confidence')
     """
     return next(words for floor, words in CONFIDENCE_WORDS if confidence >= floor)
+
+
+# Characters that change a line instead of showing in it: control characters but tab and line
+# feed (ESC and BEL retitle or clear a terminal) and bidi overrides and isolates (U+202E turns
+# the rest of the line around: a citation's file name and date, its [n] markers).
+_UNSHOWABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str, mark: str = "\ufffd") -> str:
+    """`text` with each character that would change the line around it replaced by `mark`.
+
+    Example:
+        >>> visible("The vote was \x1b[2Jseven."), visible("Uploader \u202eRLO", mark=" ")
+        ('The vote was \ufffd[2Jseven.', 'Uploader  RLO')
+    """
+    return _UNSHOWABLE.sub(mark, text)
 
 
 def file_size(n_bytes: float) -> str:

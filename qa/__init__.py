@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what type checkers and editors see; at run time each name loads with first use
     from .answering import Answer, AnswerSentence, Citation, answer
-    from .articles import SUPPORTED_SUFFIXES, Article, ReadResult, Skipped, Source, read_articles, read_file
+    from .articles import (
+        SUPPORTED_SUFFIXES,
+        Article,
+        ReadResult,
+        Skipped,
+        Source,
+        is_web_link,
+        read_articles,
+        read_file,
+    )
     from .build import BuildReport, build_index, check_articles_folder
     from .config import Settings, load_settings
     from .errors import (
@@ -82,6 +91,7 @@ _LAZY = {  # name -> module: `qa` itself imports nothing heavy, so `qa --help` a
     "confidence_words": "wording",
     "counted": "wording",
     "follow_index": "index",
+    "is_web_link": "articles",
     "load_index": "index",
     "load_settings": "config",
     "open_index": "index",
@@ -151,6 +161,7 @@ __all__ = [
     "confidence_words",
     "counted",
     "follow_index",
+    "is_web_link",
     "load_index",
     "load_settings",
     "open_index",

@@ -18,7 +18,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from qa import Answer, AnswerSentence, ArticleInfo, Citation, confidence_words
+from qa import Answer, AnswerSentence, ArticleInfo, Citation, confidence_words, is_web_link
 
 PASSAGE_CONTEXT = 220  # characters of passage kept on each side of a cited sentence
 STARTERS = 3
@@ -234,7 +234,7 @@ def _source_card(citation: Citation, turn: int, blocks: str, pages: str) -> str:
     meta = " · ".join(_e(x) for x in (source.date, source.publisher, source.article_id, pages) if x)
     link = (
         f' · <a href="{_e(source.url)}" target="_blank" rel="noopener noreferrer">open</a>'
-        if source.url and source.url.lower().startswith(("http://", "https://"))
+        if is_web_link(source.url)  # an index built before the reader checked links may hold others
         else ""
     )
     return (

@@ -622,22 +622,12 @@ class _HeldText:
     passage_vectors: np.ndarray
 
 
-SENTENCES_PER_READ = 10_000  # sentence vectors read per query when copying an article
-
-
 def _read_held(store: Store, vectors: DenseIndex, article_id: str) -> _HeldText:
     passages, sentences = store.article_layout(article_id)
-    sentence_ids = [i for i, _, _ in sentences]
     return _HeldText(
         passage_spans=[(start, end) for _, start, end in passages],
         sentence_spans=[(start, end) for _, start, end in sentences],
-        sentence_vectors=np.concatenate(
-            [
-                store.sentence_vectors(sentence_ids[begin : begin + SENTENCES_PER_READ])
-                for begin in range(0, len(sentence_ids), SENTENCES_PER_READ)
-            ]
-            or [np.empty((0, vectors.dim), np.float32)]
-        ),
+        sentence_vectors=store.sentence_vectors([i for i, _, _ in sentences]),
         passage_vectors=vectors.vectors([i for i, _, _ in passages]),
     )
 

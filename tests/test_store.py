@@ -81,3 +81,25 @@ def test_a_merge_of_a_new_delta_into_an_old_base_keeps_the_pages(tmp_path):
     store = Store.open(base, DIM)
     assert [(a.source.article_id, a.source.pages) for a in store.articles()] == [("old.txt", ()), ("new.pdf", (0, 4))]
     assert store.passages([2])[2].source.pages == (0, 4)
+
+
+def test_many_sentence_vectors_are_read_in_slices_in_the_order_asked(tmp_path, monkeypatch):
+    import qa.store.store
+
+    store = Store.open_for_build(tmp_path / "store.sqlite", DIM, create=True)
+    body = " ".join(f"Fact {i}." for i in range(7))
+    spans = [(body.index(f"Fact {i}."), body.index(f"Fact {i}.") + len(f"Fact {i}.")) for i in range(7)]
+    vectors = [np.full(DIM, i / 8, np.float32) for i in range(7)]
+    sentences = [NewSentence(a, b, v, "fact") for (a, b), v in zip(spans, vectors, strict=True)]
+    passages = [NewPassage(0, 6, 0, len(body), "fact")]
+    store.add_article(Article(Source("f.txt", "Facts", "f.txt"), body), sentences, passages, "2026-01-16")
+    store.commit()
+    asked = [7, 1, 4, 2, 6, 3, 5]  # ids of the seven sentences, out of order
+    whole = store.sentence_vectors(asked)
+    monkeypatch.setattr(qa.store.store, "SENTENCES_PER_QUERY", 3)
+    with store.traced() as statements:
+        sliced = store.sentence_vectors(asked)
+    assert len([s for s in statements if s.startswith("SELECT id, vector")]) == 3  # 3 + 3 + 1 ids
+    assert sliced.shape == (7, DIM) and np.array_equal(sliced, whole)
+    assert np.allclose(sliced[:, 0], [(i - 1) / 8 for i in asked])
+    store.close()

@@ -52,6 +52,7 @@ _TABLES = ("articles", "passages", "sentences")
 _SOURCE_COLUMNS = "a.article_id, a.title, a.path, a.date, a.publisher, a.url, a.pages"
 _SOURCE_WIDTH = 7  # the columns above, read back by `_source`
 PASSAGES_PER_QUERY = 250  # a question reads ~20; bulk readers (benchmarks, tools) are split
+SENTENCES_PER_QUERY = 10_000  # sentence vectors read per query; a question reads a few hundred
 
 
 @dataclass(frozen=True)
@@ -258,6 +259,14 @@ class Store:
         """Stored sentence vectors (float32, rows in the order asked)."""
         if not sentence_ids:
             return np.empty((0, self.dim), np.float32)
+        if len(sentence_ids) > SENTENCES_PER_QUERY:
+            # A whole long article at once (a moved one's copy): read in slices, not all rows in one result.
+            return np.concatenate(
+                [
+                    self.sentence_vectors(sentence_ids[begin : begin + SENTENCES_PER_QUERY])
+                    for begin in range(0, len(sentence_ids), SENTENCES_PER_QUERY)
+                ]
+            )
         rows = dict(
             self._query(
                 f"SELECT id, vector FROM sentences WHERE id IN ({_marks(sentence_ids)})", list(map(int, sentence_ids))

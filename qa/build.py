@@ -636,10 +636,9 @@ def _held_by_leaving_delta(
     todo: Sequence[Article], live: Manifest, delta: Store, dense: DenseIndex, leaving: Sequence[str]
 ) -> dict[str, _HeldText]:
     """The texts of `todo` that only delta articles about to be removed hold (a file added
-    lately, then renamed), read before the removal: content hash -> what is stored for it."""
+    lately, then renamed), read before the removal: content hash -> what is stored for it.
+    The delta's vectors are exact (Flat) whatever the base's index."""
     wanted = {a.content_hash for a in todo}
-    if not wanted:  # the delta's vectors are exact (Flat) whatever the base's index
-        return {}
     held: dict[str, _HeldText] = {}
     for article_id in leaving:
         content_hash = live.articles.get(article_id, "")
@@ -694,16 +693,18 @@ def _copy_held(
             content_hash = article.content_hash
             held = [article.source.article_id, *holders.get(content_hash, ())]
             text = leaving.get(content_hash)
-            source = next((a for a in held if in_delta.get(a) == content_hash), None) if text is None else None
-            if text is None and source is not None:
-                text = _read_held(delta, dense, source)
-            elif text is None:  # base rows are of the text their hash says, live or replaced
+            if text is None:
+                source = next((a for a in held if in_delta.get(a) == content_hash), None)
+                if source is not None:
+                    text = _read_held(delta, dense, source)
+            if text is None and base_exact:  # base rows are of the text their hash says, live or replaced
                 source = next((a for a in held if base.content_hash_of(a) == content_hash), None)
-                if source is None or not base_exact:
-                    continue
-                if base_dense is None:
-                    base_dense = DenseIndex.read(work / VECTORS_FILE, live.vector_index.factory, mapped=True)
-                text = _read_held(base, base_dense, source)
+                if source is not None:
+                    if base_dense is None:
+                        base_dense = DenseIndex.read(work / VECTORS_FILE, live.vector_index.factory, mapped=True)
+                    text = _read_held(base, base_dense, source)
+            if text is None:
+                continue
             passages = _store_copy(article, text, delta, dense, encoder, settings, indexed_at)
             if passages is not None:  # None: split otherwise than when stored (not with one fingerprint)
                 copied += passages

@@ -70,6 +70,7 @@ from .store.manifest import (
 from .store.segments import MERGE_FRACTION, MERGE_MIN_PASSAGES, open_segments
 from .wording import counted, shell_path
 
+WRITE_FIX = "Free disk space (or fix the folder's permissions)"  # an index that could not be written
 CHUNK_ARTICLES = 256  # articles embedded per round: bounds memory; big enough to batch well
 ProgressCallback = Callable[[int, int], None]
 
@@ -236,7 +237,7 @@ def build_index(
                 raise
             raise IndexWriteError(
                 f"Could not write the index in {index_dir}/ ({cause}); the index is as before.",
-                "Free disk space (or fix the folder's permissions), then run qa index again.",
+                f"{WRITE_FIX}, then run qa index again.",
             ) from None
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)

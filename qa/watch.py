@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from .articles import SUPPORTED_SUFFIXES, ignored_name
-from .build import BuildReport, build_index, check_index_place, refuse_a_file
+from .build import WRITE_FIX, BuildReport, build_index, check_index_place, refuse_a_file
 from .config import Settings
 from .embedding import Encoder
 from .errors import ArticleError, ConfigError, IndexLockedError, IndexWriteError, NoArticlesError, QAError, WatchError
@@ -349,7 +349,7 @@ def _run_batch(settings: Settings, encoder: Encoder, paths: tuple[str, ...], pro
     except (IndexWriteError, OSError) as exc:  # a full disk, say: tried again (see RETRY_SECONDS)
         # Not "run qa index again", as the build's own message says: the watcher does that itself.
         problem = exc.problem if isinstance(exc, IndexWriteError) else str(exc) or type(exc).__name__
-        error = f"{problem} Free disk space (or fix the folder's permissions): tried again every {RETRY_SECONDS:g} s"
+        error = f"{problem} {WRITE_FIX}: tried again every {RETRY_SECONDS:g} s"
         return Batch(dt.datetime.now(), paths, None, error, retry=True)
     except QAError as exc:  # the build is atomic: nothing half-written is published
         return Batch(dt.datetime.now(), paths, None, str(exc) or type(exc).__name__)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name l
     from .config import Settings, load_settings
     from .errors import (
         ArticleError,
+        ClusterError,
         ConfigError,
         EncoderError,
         FeedbackError,
@@ -40,6 +41,8 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name l
         OtherFolderError,
         QAError,
         QuestionError,
+        StaleIndexWarning,
+        WatchError,
     )
     from .feedback import FEEDBACK_FILE, FeedbackRecord, append_feedback, read_feedback, record_feedback
     from .filters import Filters, parse_date
@@ -57,6 +60,7 @@ _LAZY = {  # name -> module: `qa` itself imports nothing heavy, so `qa --help` a
     "ArticleInfo": "store",
     "BuildReport": "build",
     "Citation": "answering",
+    "ClusterError": "errors",
     "ConfigError": "errors",
     "Counts": "store",
     "EncoderError": "errors",
@@ -83,6 +87,8 @@ _LAZY = {  # name -> module: `qa` itself imports nothing heavy, so `qa --help` a
     "Settings": "config",
     "Skipped": "articles",
     "Source": "articles",
+    "StaleIndexWarning": "errors",
+    "WatchError": "errors",
     "answer": "answering",
     "append_feedback": "feedback",
     "build_index": "build",
@@ -130,6 +136,7 @@ __all__ = [
     "ArticleInfo",
     "BuildReport",
     "Citation",
+    "ClusterError",
     "ConfigError",
     "Counts",
     "EncoderError",
@@ -153,6 +160,8 @@ __all__ = [
     "Settings",
     "Skipped",
     "Source",
+    "StaleIndexWarning",
+    "WatchError",
     "answer",
     "append_feedback",
     "build_index",

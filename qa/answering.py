@@ -322,9 +322,7 @@ class Answer:
             "citations": [_citation_dict(c) for c in self.citations],
             "notices": list(self.notices),
             "search_text": self.search_text,
-            "hits": [
-                {"rank": h.rank, "score": round(h.score, 4), **source_dict(h.source), "text": h.text} for h in self.hits
-            ],
+            "hits": [h.to_dict() for h in self.hits],
         }
 
 
@@ -344,25 +342,10 @@ def _sentence_dict(s: AnswerSentence) -> dict[str, Any]:
     return data
 
 
-def source_dict(source: Source) -> dict[str, Any]:
-    """A source as JSON keys: `article_id`, `title`, `date`, `source` (the publisher), `url`, `file`.
-
-    "file", not "path": gradio_client treats any dict with a "path" key as a file to download.
-    """
-    return {
-        "article_id": source.article_id,
-        "title": source.title,
-        "date": source.date,
-        "source": source.publisher,
-        "url": source.url,
-        "file": source.path,
-    }
-
-
 def _citation_dict(c: Citation) -> dict[str, Any]:
     return {
         "n": c.n,
-        **source_dict(c.source),
+        **c.source.to_dict(),
         "sentence": c.sentence,
         "start": c.start,
         "end": c.end,

@@ -107,6 +107,24 @@ class Source:
         """
         return bisect.bisect_right(self.pages, offset) or None
 
+    def to_dict(self) -> dict[str, str | None]:
+        """The source as JSON keys: `article_id`, `title`, `date`, `source` (the publisher), `url`, `file`.
+
+        "file", not "path": gradio_client treats any dict with a "path" key as a file to download.
+
+        Example:
+            >>> Source("carney.txt", "Carney visits China", "carney.txt", publisher="CBC").to_dict()["source"]
+            'CBC'
+        """
+        return {
+            "article_id": self.article_id,
+            "title": self.title,
+            "date": self.date,
+            "source": self.publisher,
+            "url": self.url,
+            "file": self.path,
+        }
+
 
 @dataclass(frozen=True)
 class Article:

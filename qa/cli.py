@@ -532,7 +532,7 @@ def _ask_one(
         # As an answer says why nothing matched its filters, so do the passages.
         notices = [why_nothing_matches(filters, index.articles())] if not hits and filters.restricts else []
         if args.json:
-            print(_json({"question": question, "hits": [_hit_dict(h) for h in hits], "notices": notices}, indent))
+            print(_json({"question": question, "hits": [h.to_dict() for h in hits], "notices": notices}, indent))
         else:
             for notice in notices:
                 print(f"note: {notice}")
@@ -793,19 +793,6 @@ def _report_text(report: BuildReport, on_ray: bool = False) -> str:
     if len(report.warnings) > 20:
         lines.append(f"  ... and {len(report.warnings) - 20} more warnings")
     return "\n".join(lines)
-
-
-def _hit_dict(hit: Hit) -> dict[str, Any]:
-    from .answering import source_dict
-
-    return {
-        "rank": hit.rank,
-        "score": round(hit.score, 4),
-        "dense": round(hit.dense, 4),
-        "lexical": round(hit.lexical, 4),
-        **source_dict(hit.source),
-        "text": hit.text,
-    }
 
 
 def _out(text: str = "") -> None:

@@ -74,3 +74,8 @@ class FeedbackError(QAError):
 
 class WatchError(QAError):
     """The articles folder cannot be watched for changes (`qa index --watch`)."""
+
+
+class StaleIndexWarning(UserWarning):
+    """A newer build of an index could not be loaded (damaged, half-copied, another model):
+    answers keep coming from the build loaded before it (`qa.open_index`)."""

@@ -8,8 +8,10 @@ answered. `open_index` keeps one loaded index per folder and reloads it after a 
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import warnings
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -18,7 +20,7 @@ from .articles import SUPPORTED_SUFFIXES
 from .build import build_running, read_as_articles
 from .config import Settings, settings_or_default
 from .embedding import Encoder
-from .errors import ConfigError, IndexCorruptError, IndexNotFoundError
+from .errors import ConfigError, IndexCorruptError, IndexNotFoundError, QAError, StaleIndexWarning
 from .reader import Reader, get_reader
 from .store import (
     BM25_DIR,
@@ -249,8 +251,9 @@ def load_index(
     build, which keeps answering as it was when later builds replace it (`open_index` and
     `follow_index` load new builds).
 
-    Checks the manifest against the model and chunking settings in `settings` and the
-    files against the manifest, so a stale or damaged index is a clear error, not a
+    Checks the manifest against the model in `settings` (the passage size and overlap are
+    the index's own: they only decide how a build cuts articles) and the files against the
+    manifest, so a stale or damaged index is a clear error, not a
     wrong answer. `encoder` replaces the configured model for questions and `reader` the
     shipped answer reader (e.g. test doubles). When `previous` (an index loaded before
     from the same folder) has the same base segment files, its open base is reused and
@@ -299,7 +302,9 @@ def load_index(
         lexical = LexicalIndex([base.lexical, LexicalSegment.read(delta / BM25_DIR)], store.removed_passages)
     _check_counts(manifest, store, dense, lexical, generation)
     base.users += 1
-    return Index(index_dir, generation, manifest, settings, store, dense, lexical, encoder, reader, base)
+    # Absolute: a caller that changes its working folder later (os.chdir) still verifies this index.
+    where, generation = index_dir.absolute(), generation.absolute()
+    return Index(where, generation, manifest, settings, store, dense, lexical, encoder, reader, base)
 
 
 def wanted_fingerprint(settings: Settings, encoder: Encoder | None = None) -> dict[str, object]:
@@ -341,6 +346,9 @@ _OPEN: dict[tuple[Path, Settings], Index] = {}
 _MAX_OPEN = 8
 _OPEN_LOCK = threading.Lock()
 _LOADING: dict[tuple[Path, Settings], threading.Lock] = {}
+# A generation that failed to load while an older one answered, per folder: not tried again
+# (each try hashes every file: ~0.6 s a question at 1M passages) until CURRENT names another.
+_UNLOADABLE: dict[tuple[Path, Settings], str] = {}
 
 
 def open_index(index: Index | str | Path | None = None, settings: Settings | None = None) -> Index:
@@ -349,7 +357,10 @@ def open_index(index: Index | str | Path | None = None, settings: Settings | Non
     replaces its generation.
 
     While one thread loads a new generation, others keep answering from the loaded one
-    instead of waiting: a question never stalls behind a reload.
+    instead of waiting: a question never stalls behind a reload. A new generation that
+    cannot be loaded (damaged, half-copied, built with another model) does not stop the
+    answers either: they keep coming from the loaded one, with one `StaleIndexWarning`
+    naming the problem, until `CURRENT` names a generation that loads.
 
     Example:
         >>> open_index("index", Settings()) is open_index("index", Settings())
@@ -368,6 +379,16 @@ def open_index(index: Index | str | Path | None = None, settings: Settings | Non
         raise ConfigError(f"index={index!r} must be a loaded Index, an index folder (str or Path) or None.")
     settings = settings_or_default(settings)
     folder = Path(index) if index is not None else settings.index_dir
+    return _open_folder(folder, settings, _warn_stale)
+
+
+def _warn_stale(problem: QAError) -> None:
+    warnings.warn(f"{problem} Answering from the build loaded before it.", StaleIndexWarning, stacklevel=4)
+
+
+def _open_folder(folder: Path, settings: Settings, on_stale: Callable[[QAError], None]) -> Index:
+    """`open_index` of a folder; a new generation that fails to load while another is loaded
+    goes to `on_stale` (once per generation) and the loaded one is returned."""
     # The folder is the index; settings.index_dir only names a default one: open_index("idx",
     # Settings()) and open_index(None, Settings(index_dir="idx")) share one load.
     key = (folder.resolve(), replace(settings, index_dir=folder.resolve()))
@@ -386,7 +407,19 @@ def open_index(index: Index | str | Path | None = None, settings: Settings | Non
         with _OPEN_LOCK:
             loaded = _OPEN.get(key)
         if loaded is None or not _is_current(folder, loaded):
-            fresh = load_index(folder, settings, previous=loaded)
+            current = current_generation(folder)
+            name = current.name if current is not None else ""
+            if loaded is not None and _UNLOADABLE.get(key) == name:
+                return loaded  # said once already
+            try:
+                fresh = load_index(folder, settings, previous=loaded)
+            except QAError as exc:
+                if loaded is None:
+                    raise
+                _UNLOADABLE[key] = name
+                on_stale(exc)
+                return loaded
+            _UNLOADABLE.pop(key, None)
             with _OPEN_LOCK:
                 _OPEN.pop(key, None)
                 _OPEN[key] = loaded = fresh
@@ -394,6 +427,7 @@ def open_index(index: Index | str | Path | None = None, settings: Settings | Non
                     oldest = next(iter(_OPEN))
                     del _OPEN[oldest]
                     _LOADING.pop(oldest, None)
+                    _UNLOADABLE.pop(oldest, None)
         return loaded
     finally:
         loading.release()
@@ -415,7 +449,10 @@ def follow_index(
     """Keep the loaded index of `index_dir` current in the background: every `interval`
     seconds, load the generation `CURRENT` names if it changed (replicas sharing one index
     folder pick up a build within about a second, without a restart). Questions keep using
-    the loaded generation until the new one is ready. Returns an event that stops it.
+    the loaded generation until the new one is ready, and while a new one cannot be loaded
+    (damaged, half-copied): `on_error` gets that problem once per generation (a `QAError`
+    or `OSError`). Anything else is a bug: logged with its traceback, and following goes on.
+    Returns an event that stops it.
 
     Example:
         >>> stop = follow_index("index", Settings())
@@ -425,10 +462,15 @@ def follow_index(
     def run() -> None:
         while not stop.wait(interval):
             try:
-                open_index(index_dir, settings)
-            except Exception as exc:  # a damaged or half-copied index: keep serving the loaded one
-                if on_error is not None:
-                    on_error(exc)
+                _open_folder(Path(index_dir), settings, report)
+            except (QAError, OSError) as exc:  # no index yet, or the first one cannot be loaded
+                report(exc)
+            except Exception:
+                logging.getLogger(__name__).exception("Reloading the index of %s/ failed", index_dir)
+
+    def report(exc: Exception) -> None:
+        if on_error is not None:
+            on_error(exc)
 
     stop = threading.Event()
     threading.Thread(target=run, name="qa-follow-index", daemon=True).start()

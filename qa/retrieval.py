@@ -63,6 +63,23 @@ class Hit:
         where = ", ".join(x for x in (s.date, s.publisher or s.path) if x)
         return f"[{self.rank}] {s.title} ({where}) score {self.score:.3f}\n{self.text}"
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (a hit of `qa ask --json` and `qa ask --passages --json`): `rank`,
+        `score`, `dense`, `lexical`, the source's keys (`Source.to_dict`) and `text`.
+
+        Example:
+            >>> retrieve("What tariffs did Trudeau impose?", k=1)[0].to_dict()["article_id"]
+            'carney-china-trip.txt'
+        """
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 4),
+            "dense": round(self.dense, 4),
+            "lexical": round(self.lexical, 4),
+            **self.source.to_dict(),
+            "text": self.text,
+        }
+
 
 @dataclass(frozen=True)
 class Query:

@@ -100,16 +100,17 @@ def test_index_built_with_other_files_of_the_same_model_says_so(settings, built)
     assert message.endswith(f"Rebuild it with: qa index --full --index {settings.index_dir}")
 
 
-def test_index_built_with_other_settings_names_both_values(settings, built, fake):
-    other = Settings(**{**settings.__dict__, "passage_tokens": 200})
-    with pytest.raises(IndexMismatchError, match=r"passage_tokens: index has 256, configured 200.*qa index --full"):
-        load_index(settings.index_dir, other, encoder=fake)
-    as_built = (
-        r"\(or use the index as it is with QA_PASSAGE_TOKENS=256,"
-        r" or Settings\(passage_tokens=256\) from Python\)$"
+def test_index_built_with_other_chunking_settings_is_read_as_built(settings, built, fake):
+    # The passage size only decides how a build cuts articles: an app with other settings
+    # (QA_PASSAGE_TOKENS unset, the index built with 256) reads the passages as they were cut.
+    other = Settings(**{**settings.__dict__, "passage_tokens": 200, "overlap_sentences": 0})
+    index = load_index(settings.index_dir, other, encoder=fake)
+    assert index.manifest.passage_tokens == 256
+    assert (
+        index.manifest.counts.passages
+        == load_index(settings.index_dir, settings, encoder=fake).manifest.counts.passages
     )
-    with pytest.raises(IndexMismatchError, match=as_built):
-        load_index(settings.index_dir, other, encoder=fake)
+    assert retrieve("Trudeau tariffs", k=1, index=index)
 
 
 def test_other_format_version_is_a_clear_error(settings, built, fake):
@@ -404,6 +405,37 @@ def test_questions_do_not_wait_for_a_reload(settings, fake, fake_loads, monkeypa
     assert open_index(settings.index_dir, settings).counts.articles == 5
 
 
+def test_a_new_generation_that_cannot_be_loaded_leaves_the_loaded_one_answering(
+    settings, fake, fake_loads, monkeypatch
+):
+    import qa.index
+    from qa.build import build_index
+    from qa.errors import StaleIndexWarning
+    from qa.index import follow_index, open_index
+
+    build_index(settings, encoder=fake, progress=False)
+    old = open_index(settings.index_dir, settings)
+    (settings.articles_dir / "ferry.txt").write_text("title: Ferry\n\nA storm hit the harbour.")
+    build_index(settings, encoder=fake, progress=False)
+    damaged = current_generation(settings.index_dir) / "store.sqlite"
+    damaged.write_bytes(b"\0" * 64 + damaged.read_bytes()[64:])  # what a half-finished copy leaves
+    loads = []
+    loader = qa.index.load_index
+    monkeypatch.setattr(qa.index, "load_index", lambda *a, **k: loads.append(1) or loader(*a, **k))
+    with pytest.warns(StaleIndexWarning, match=r"store.sqlite.*Answering from the build loaded before it"):
+        assert open_index(settings.index_dir, settings) is old
+    assert open_index(settings.index_dir, settings) is old and len(loads) == 1  # not hashed again each question
+    assert retrieve("Why did stocks fall?", k=1, index=open_index(settings.index_dir, settings))
+    errors: list[Exception] = []
+    stop = follow_index(settings.index_dir, settings, interval=0.02, on_error=errors.append)
+    try:
+        build_index(settings, encoder=fake, progress=False, full=True)  # a good build replaces the damaged one
+        _wait_for(lambda: open_index(settings.index_dir, settings) is not old)
+    finally:
+        stop.set()
+    assert open_index(settings.index_dir, settings).counts.articles == 5 and errors == []
+
+
 def test_article_text_is_the_body_as_indexed_and_none_for_an_unknown_id(built, articles_dir):
     from qa.articles import read_file
 
@@ -494,6 +526,14 @@ def test_a_snapshot_says_it_was_replaced_and_refuses_other_settings(settings, fa
     with pytest.raises(ConfigError, match="answers with the settings it was loaded with"):
         answer("Who won?", index=fresh, settings=replace(settings, abstain_below=1.0), fast=True)
     assert answer("Who won?", index=fresh, settings=settings, fast=True).question == "Who won?"  # the same: fine
+
+
+def test_a_loaded_index_verifies_after_the_working_folder_changes(settings, fake, built, monkeypatch):
+    monkeypatch.chdir(settings.index_dir.parent)
+    index = load_index(settings.index_dir.name, settings, encoder=fake)
+    monkeypatch.chdir(settings.articles_dir)
+    assert index.verify() == []
+    assert retrieve("Why did stocks fall?", k=1, index=index)
 
 
 def test_one_folder_is_loaded_once_however_it_is_named(settings, fake, fake_loads, monkeypatch):

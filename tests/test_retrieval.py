@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -123,6 +125,20 @@ def test_hit_carries_sentences_with_offsets_and_article_metadata(built):
     assert [body[s.start : s.end] for s in hit.sentences] == [s.text for s in hit.sentences]
     assert hit.text == body[hit.start : hit.end]
     assert "Rovers win the cup" in str(hit)
+    assert hit.to_dict() == {
+        "rank": 1,
+        "score": round(hit.score, 4),
+        "dense": round(hit.dense, 4),
+        "lexical": round(hit.lexical, 4),
+        "article_id": "football.txt",
+        "title": "Rovers win the cup",
+        "date": "2024-05-18",
+        "source": "Sports Daily",
+        "url": None,
+        "file": "football.txt",
+        "text": hit.text,
+    }
+    assert hit.lexical > 0 and json.loads(json.dumps(hit.to_dict())) == hit.to_dict()
 
 
 def test_filters_by_date_and_source(built):

@@ -162,16 +162,7 @@ def api_endpoint(app: ChatApp) -> Any:
             return api_error(question, "Internal error while answering; the server log has the details.")
         data = reply.answer.to_dict()
         data["sources"] = [
-            {
-                "n": c.n,
-                "article_id": c.source.article_id,
-                "title": c.source.title,
-                "date": c.source.date,
-                "source": c.source.publisher,
-                "url": c.source.url,
-                "pages": reply.answer.pages(c.n),
-            }
-            for c in reply.answer.sources()
+            {"n": c.n, **c.source.to_dict(), "pages": reply.answer.pages(c.n)} for c in reply.answer.sources()
         ]
         return data
 

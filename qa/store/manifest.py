@@ -228,34 +228,28 @@ def settings_fingerprint(model_fingerprint: str, settings: Settings) -> dict[str
 
 
 def check_compatible(manifest: Manifest, wanted: dict[str, Any], index_dir: Path, model_name: str) -> None:
-    """Raise IndexMismatchError naming both sides when the index was built differently."""
+    """Raise IndexMismatchError naming both sides when the index was built with another model
+    than the one that would embed its questions.
+
+    Only the model matters for reading: the passage size and overlap decided how articles were
+    cut when they were indexed, and answering reads the passages as they were cut (an app
+    pointed at an index built with --passage-tokens 128 answered from it only once it had
+    copied that setting; `build_index` still rebuilds for other chunking settings).
+    """
     built = manifest.settings
-    if built == wanted:
+    if built.get("model_fingerprint") == wanted["model_fingerprint"]:
         return
     rebuild = f"qa index --full --index {shell_path(index_dir)}"
-    if built.get("model_fingerprint") != wanted["model_fingerprint"]:
-        if manifest.model.name == model_name:  # the same name: its files changed
-            raise IndexMismatchError(
-                f"Index {index_dir} was built with other files of model {model_name!r} (fingerprint "
-                f"{built.get('model_fingerprint')}, here {wanted['model_fingerprint']}): the model was updated or "
-                f"replaced since. Rebuild it with: {rebuild}"
-            )
+    if manifest.model.name == model_name:  # the same name: its files changed
         raise IndexMismatchError(
-            f"Index {index_dir} was built with model {manifest.model.name!r}, but the configured model is "
-            f"{model_name!r}. Rebuild it with: {rebuild} --model {model_name} (or use the index as it is with "
-            f"--model {manifest.model.name} / QA_MODEL={manifest.model.name})."
-        )
-    diffs = ", ".join(
-        f"{k}: index has {built.get(k)!r}, configured {v!r}" for k, v in wanted.items() if built.get(k) != v
-    )
-    as_built = ""
-    if built.get("passage_tokens") != wanted.get("passage_tokens") and built.get("passage_tokens") is not None:
-        as_built = (
-            f" (or use the index as it is with QA_PASSAGE_TOKENS={built['passage_tokens']}, "
-            f"or Settings(passage_tokens={built['passage_tokens']}) from Python)"
+            f"Index {index_dir} was built with other files of model {model_name!r} (fingerprint "
+            f"{built.get('model_fingerprint')}, here {wanted['model_fingerprint']}): the model was updated or "
+            f"replaced since. Rebuild it with: {rebuild}"
         )
     raise IndexMismatchError(
-        f"Index {index_dir} was built with other settings ({diffs}). Rebuild it: {rebuild}{as_built}"
+        f"Index {index_dir} was built with model {manifest.model.name!r}, but the configured model is "
+        f"{model_name!r}. Rebuild it with: {rebuild} --model {model_name} (or use the index as it is with "
+        f"--model {manifest.model.name} / QA_MODEL={manifest.model.name})."
     )
 
 

@@ -355,10 +355,53 @@ def model_fingerprint(model_dir: Path) -> str:
     return digest.hexdigest()
 
 
+# What a failed export prints on its last line of stderr: the parent raises it as its own.
+_EXPORT_FAILED = "qa-export-failed"
+
+
 def export_onnx(name: str, model_dir: Path, fingerprint: str, folder: Path) -> None:
-    """Export a sentence-transformers model to ONNX in `folder` (atomically)."""
+    """Export a sentence-transformers model to ONNX in `folder` (atomically), in a child process.
+
+    A child, because the export imports torch and sentence-transformers (~600 MB, 7 s): in
+    the process itself, an app whose first question found a new model cache kept them
+    loaded for good (RSS 814 MB instead of 250), and "answering never loads torch" was
+    untrue there. The child also sets HF_HUB_OFFLINE for itself only.
+    """
+    import subprocess
+
     print(f"Preparing model {name!r} for fast CPU inference (one time, about 20 s)...", file=sys.stderr)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    package_root = str(Path(__file__).resolve().parents[1])  # the child imports this very qa
+    path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p)
+    code = "import sys; from qa.embedding import _export_in_child; _export_in_child(*sys.argv[1:])"
+    done = subprocess.run(
+        [sys.executable, "-c", code, name, str(model_dir), fingerprint, str(folder)],
+        env={**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": path},
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode == 0:
+        return
+    last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit status {done.returncode}"
+    kind, _, message = last.removeprefix(_EXPORT_FAILED + " ").partition(" ")
+    if not last.startswith(_EXPORT_FAILED):
+        raise EncoderError(f"Preparing model {name!r} failed ({last}).")
+    if kind == "OSError":
+        raise OSError(message)  # get_encoder names the cache folder and the setting
+    raise EncoderError(message)
+
+
+def _export_in_child(name: str, model_dir: str, fingerprint: str, folder: str) -> None:
+    """The child process of `export_onnx`: its errors as one line the parent reads."""
+    try:
+        _export(name, Path(model_dir), fingerprint, Path(folder))
+    except (EncoderError, OSError) as exc:
+        kind = "OSError" if isinstance(exc, OSError) else "EncoderError"
+        text = f"{exc.strerror or exc}" if isinstance(exc, OSError) else str(exc)
+        print(f"{_EXPORT_FAILED} {kind} {text}", file=sys.stderr)
+        sys.exit(1)
+
+
+def _export(name: str, model_dir: Path, fingerprint: str, folder: Path) -> None:
     try:
         import torch
         from sentence_transformers import SentenceTransformer

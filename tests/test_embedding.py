@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import onnx
 import onnxruntime as ort
+import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from qa.embedding import weights_apart
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _tiny_model(path):
@@ -39,8 +45,6 @@ def test_weights_move_beside_the_model_and_give_the_same_output(tmp_path):
 
 
 def test_a_model_cache_that_cannot_be_written_names_the_setting_to_change(tmp_path, monkeypatch):
-    import pytest
-
     from qa import embedding
     from qa.config import Settings
     from qa.errors import EncoderError
@@ -57,3 +61,37 @@ def test_a_model_cache_that_cannot_be_written_names_the_setting_to_change(tmp_pa
         r"Set QA_CACHE_DIR",
     ):
         embedding.get_encoder(settings)
+
+
+@pytest.mark.model
+def test_a_new_model_cache_is_filled_without_torch_in_the_process_that_answers(tmp_path):
+    import subprocess
+    import sys
+
+    cache = tmp_path / "cache"
+    script = (
+        "import os, sys\n"
+        "from qa.config import Settings\n"
+        "from qa.embedding import get_encoder\n"
+        f"encoder = get_encoder(Settings(cache_dir={str(cache)!r}))\n"
+        "print(encoder.encode_queries(['What tariffs did Trudeau impose?']).shape, 'torch' in sys.modules, "
+        "os.environ.get('HF_HUB_OFFLINE'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "HF_HUB_OFFLINE"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["(1,", "384)", "False", "None"]  # exported, and torch only in the child
+    assert "Preparing model 'all-MiniLM-L6-v2'" in done.stderr
+    assert len(list((cache / "encoders").glob("*/model.onnx"))) == 1
+
+
+def test_a_failed_export_is_the_childs_own_error(tmp_path, monkeypatch):
+    from qa import embedding
+    from qa.errors import EncoderError
+
+    model = tmp_path / "not-a-model"
+    model.mkdir()
+    (model / "config.json").write_text("{}")  # a folder with a config, but nothing sentence-transformers loads
+    with pytest.raises(EncoderError, match=r"^sentence-transformers cannot load model 'odd'"):
+        embedding.export_onnx("odd", model, "f" * 20, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -159,19 +159,9 @@ class Manifest:
                 articles_dir=str(data.get("articles_dir", "")),  # optional: older indexes lack it
                 reading=dict(data.get("reading", {})),  # optional too
             )
-            if catalog:
-                columns = json.loads((generation / CATALOG_FILE).read_bytes().decode("utf-8"))
-                articles = columns["articles"]
-                manifest = replace(
-                    manifest,
-                    articles=dict(zip(articles["ids"], articles["content_hashes"], strict=True)),
-                    sources=_sources(columns["sources"]),
-                )
-        except FileNotFoundError:
-            raise IndexCorruptError(f"{generation / CATALOG_FILE} is missing. {rebuild}") from None
-        except (KeyError, TypeError, ValueError, AttributeError, UnicodeDecodeError):
+        except (KeyError, TypeError, ValueError, AttributeError):
             raise IndexCorruptError(f"{path} is damaged (fields missing or of the wrong type). {rebuild}") from None
-        return manifest
+        return _with_catalog(manifest, generation, rebuild) if catalog else manifest
 
     def write_catalog(self, generation: Path) -> None:
         """Write `articles.json` (before `describe_files`, which hashes it with the other files).
@@ -195,6 +185,24 @@ class Manifest:
 
     def write(self, generation: Path) -> None:
         (generation / MANIFEST_FILE).write_text(self.to_json())
+
+
+def _with_catalog(manifest: Manifest, generation: Path, rebuild: str) -> Manifest:
+    """`manifest` with the articles and files of its catalog; a damaged catalog is named as
+    such (it was reported as a damaged manifest.json, which sent users to the wrong file)."""
+    path = generation / CATALOG_FILE
+    try:
+        columns = json.loads(path.read_bytes().decode("utf-8"))
+        articles = columns["articles"]
+        return replace(
+            manifest,
+            articles=dict(zip(articles["ids"], articles["content_hashes"], strict=True)),
+            sources=_sources(columns["sources"]),
+        )
+    except FileNotFoundError:
+        raise IndexCorruptError(f"{path} is missing. {rebuild}") from None
+    except (KeyError, TypeError, ValueError, AttributeError, UnicodeDecodeError):
+        raise IndexCorruptError(f"{path} is damaged (fields missing or of the wrong type). {rebuild}") from None
 
 
 def _sources(columns: dict[str, list[Any]]) -> dict[str, FileStamp]:

@@ -133,7 +133,23 @@ class FeedbackRecord:
 
     @classmethod
     def from_dict(cls, data: Any) -> FeedbackRecord:
-        """A record from its JSON object; `ValueError` names the first bad field."""
+        """A record from its JSON object (what `to_dict` writes).
+
+        Raises:
+            FeedbackError: `data` is not a record; the message names the first bad field.
+
+        Example:
+            >>> FeedbackRecord.from_dict({"question": "Who won?"})
+            Traceback (most recent call last):
+            qa.errors.FeedbackError: missing field 'helpful'
+        """
+        try:
+            return cls._parsed(data)
+        except ValueError as exc:
+            raise FeedbackError(str(exc)) from None
+
+    @classmethod
+    def _parsed(cls, data: Any) -> FeedbackRecord:
         if not isinstance(data, dict):
             raise ValueError("expected a JSON object")
         if data.get("format", FORMAT) != FORMAT:
@@ -216,7 +232,7 @@ def read_feedback(path: Path) -> list[FeedbackRecord]:
             continue
         try:
             records.append(FeedbackRecord.from_dict(json.loads(line)))
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, FeedbackError) as exc:  # (a UnicodeDecodeError is a ValueError)
             raise FeedbackError(
                 f"{path}, line {number}: not a feedback record ({_reason(exc)}). "
                 "Fix or delete that line; each line must be one JSON object written by record_feedback."

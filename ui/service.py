@@ -24,6 +24,7 @@ from qa import (
     SUPPORTED_SUFFIXES,
     Answer,
     BuildReport,
+    FeedbackError,
     FeedbackRecord,
     Filters,
     Index,
@@ -167,7 +168,7 @@ class ChatApp:
         try:
             verdict = None if helpful is None else bool(helpful)
             record = FeedbackRecord.from_dict({**snapshot, "helpful": verdict, "time": utc_now()})
-        except ValueError as exc:
+        except FeedbackError as exc:
             raise QAError(f"This answer cannot be rated: {exc}.") from None
         append_feedback(self.feedback_file, record)
         return record

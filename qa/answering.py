@@ -812,8 +812,12 @@ def _confidence_features(query: Query, hits: Sequence[Hit], scored: Sequence[Sco
     sentence). The best passage cosine was tried too; its fitted weight was zero."""
     if not hits or not scored:
         return (0.0, 0.0)
-    best_sentence = max(max(h.sentence_dense, default=0.0) for h in hits)
-    return (best_sentence, word_coverage(query.text, scored[0].hit.text))
+    return (_best_sentence_cosine(hits), word_coverage(query.text, scored[0].hit.text))
+
+
+def _best_sentence_cosine(hits: Sequence[Hit]) -> float:
+    """The best cosine of any sentence of the hits with the question (0 without any)."""
+    return max((max(h.sentence_dense, default=0.0) for h in hits), default=0.0)
 
 
 def _confidence(
@@ -832,7 +836,7 @@ def reader_features(question: str, lead: SentenceSpan | None, hits: Sequence[Hit
     Cup (reader score 10.4, best cosine 0.45) gives (10.0, 0.45, 1.0, 0.5): every word of the
     question is in the passage, but only one of its two names ("1998", not "World Cup").
     """
-    best_sentence = max((max(h.sentence_dense, default=0.0) for h in hits), default=0.0)
+    best_sentence = _best_sentence_cosine(hits)
     if lead is None:  # as bench/fit_answering.py fits it: no span, no coverage, the cosine still counts
         return (-READER_SCORE_CLIP, best_sentence, 0.0, 0.0)
     around = lead_context(lead)

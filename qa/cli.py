@@ -523,12 +523,12 @@ def _ask_one(
     args: argparse.Namespace, question: str, filters: Filters, index: Index, history: list[Answer], indent: int | None
 ) -> Answer | None:
     """Answer (or, with --passages, retrieve for) one question and print it; the answer."""
-    from .answering import answer
+    from .answering import MAX_SENTENCES, PASSAGES, answer
     from .filters import why_nothing_matches
-    from .retrieval import retrieve
+    from .retrieval import HITS, retrieve
 
     if args.passages:
-        hits = retrieve(question, k=args.k or 5, mode=args.mode, filters=filters, index=index)
+        hits = retrieve(question, k=args.k or HITS, mode=args.mode, filters=filters, index=index)
         # As an answer says why nothing matched its filters, so do the passages.
         notices = [why_nothing_matches(filters, index.articles())] if not hits and filters.restricts else []
         if args.json:
@@ -541,9 +541,9 @@ def _ask_one(
     result = answer(
         question,
         history=history,
-        k=args.k or 8,
+        k=args.k or PASSAGES,
         filters=filters,
-        max_sentences=args.sentences or 3,
+        max_sentences=args.sentences or MAX_SENTENCES,
         mode=args.mode,
         fast=args.fast,
         index=index,

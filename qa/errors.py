@@ -61,7 +61,7 @@ class IndexWriteError(QAError):
 
 
 class EncoderError(QAError):
-    """The embedding model cannot be loaded or prepared."""
+    """A model cannot be loaded or prepared: the embedding model, or the answer reader."""
 
 
 class ClusterError(QAError):

@@ -344,7 +344,10 @@ def evaluate_file(
     question_set = load_question_set(path)
     questions = question_set.questions[:limit] if limit is not None else question_set.questions
     if not questions:
-        raise QAError(f"{path} holds no questions.")
+        raise QAError(
+            f"{path} holds no questions: pass a file with at least one (a SQuAD v1.1 JSON, a news QA JSON, "
+            "a JSONL of questions or a feedback.jsonl; see qa eval --help)."
+        )
     if articles_given and question_set.records is not None:
         raise QAError(f"{path} brings its own articles, which qa eval indexes: leave --articles out.")
     if articles_given and index_dir is not None:

@@ -170,7 +170,7 @@ class Reader:
         readings: list[Reading] = []
         for begin in range(0, len(encoded), BATCH_SIZE):
             batch = encoded[begin : begin + BATCH_SIZE]
-            ids, mask, types = _pad(batch)
+            ids, mask, types = pad(batch)
             start, end = self._logits(ids, mask, types)
             start = np.asarray(start, dtype=np.float32)
             end = np.asarray(end, dtype=np.float32)
@@ -183,7 +183,7 @@ class Reader:
         The window is cut at the end when question, title and window exceed `MAX_TOKENS`;
         an empty title leaves out the title and its [SEP].
         """
-        tokenizer = self._get_tokenizer()
+        tokenizer = self.tokenizer()
         q = tokenizer.encode(question.strip(), add_special_tokens=False).ids[:MAX_QUESTION_TOKENS]
         titles = tokenizer.encode_batch([t.strip() for t, _ in windows], add_special_tokens=False)
         texts = tokenizer.encode_batch([x for _, x in windows], add_special_tokens=False)
@@ -222,7 +222,8 @@ class Reader:
             start, end = session.run(["start_logits", "end_logits"], {k: feed[k] for k in self._input_names})
         return start, end
 
-    def _get_tokenizer(self) -> Tokenizer:
+    def tokenizer(self) -> Tokenizer:
+        """The reader's tokenizer, loaded once (the training code counts and cuts windows with it)."""
         if self._tokenizer is None:
             with self._lock:
                 if self._tokenizer is None:
@@ -267,7 +268,9 @@ class Reader:
         return self._session
 
 
-def _pad(batch: Sequence[Encoded]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def pad(batch: Sequence[Encoded]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Token ids, attention mask and token types of `batch`, padded to its longest encoding
+    (as the model reads them; training pads its batches the same way)."""
     width = max(len(e.ids) for e in batch)
     ids = np.full((len(batch), width), PAD_ID, dtype=np.int64)
     mask = np.zeros((len(batch), width), dtype=np.int64)

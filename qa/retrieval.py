@@ -32,8 +32,9 @@ MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
 CANDIDATES = 50  # per retriever, before fusion
 RERANK = 20  # passages whose sentences join the ranking
 MAX_QUESTION_CHARS = 2000
+HITS = 5  # passages `retrieve` returns unless told
 
-__all__ = ["Filters", "Hit", "Mode", "Query", "retrieve", "search"]
+__all__ = ["MODES", "Filters", "Hit", "Mode", "Query", "clean_question", "retrieve", "search"]
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ def prepare_query(question: str, index: Index) -> Query:
 
 def retrieve(
     question: str,
-    k: int = 5,
+    k: int = HITS,
     index: Index | str | Path | None = None,
     *,
     mode: Mode = "hybrid",

@@ -490,6 +490,18 @@ def test_index_help_names_every_supported_format():
     assert [suffix for suffix in SUPPORTED_SUFFIXES if suffix not in words] == []
 
 
+def test_ask_help_states_the_librarys_own_defaults():
+    # The help is written before qa.answering is imported (qa --help stays instant): these
+    # defaults are literals there, so a change of the library's must show up here.
+    from qa.answering import MAX_SENTENCES, PASSAGES
+    from qa.retrieval import HITS, MODES
+
+    words = " ".join(run("ask", "--help").stdout.split())
+    assert f"(answer: {PASSAGES}) or show (--passages: {HITS})" in words
+    assert f"most sentences in the answer (default {MAX_SENTENCES})" in words
+    assert f"{{{','.join(MODES)}}}" in words
+
+
 @pytest.mark.model
 @pytest.mark.parametrize("stop, said", [(signal.SIGINT, "Ctrl-C"), (signal.SIGTERM, "SIGTERM")])
 def test_serve_indexes_serves_and_stops_cleanly_at_ctrl_c_or_sigterm(tmp_path, stop, said):

@@ -75,7 +75,7 @@ class Example:
 def load_squad(path: Path | str, reader: Reader) -> list[Article]:
     """Articles of a SQuAD v1.1 JSON file, split into sentences with their token counts."""
     data = json.loads(Path(path).read_text())["data"]
-    tokenizer = reader._get_tokenizer()
+    tokenizer = reader.tokenizer()
     articles = []
     for raw in data:
         paragraphs = []

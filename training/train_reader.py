@@ -77,7 +77,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 
-from qa.reader import MODEL_DIR, Reader, _pad
+from qa.reader import MODEL_DIR, Reader, pad
 
 from .data import (
     V1_MIX,
@@ -356,7 +356,7 @@ def shared_norm_loss(s, e, allowed, starts, ends, sizes: list[int]):
 def tensors(batch: list):
     import torch
 
-    ids, mask, types = _pad([r[0] for r in batch])
+    ids, mask, types = pad([r[0] for r in batch])
     allowed = np.zeros_like(mask, dtype=bool)
     allowed[:, 0] = True  # [CLS]: "no answer here"
     for row, (enc, _, _) in enumerate(batch):
@@ -690,7 +690,7 @@ def main(argv=None) -> None:
 
     # 4. export, check, quantize, pick on the held-out articles
     model.eval()
-    sample = _pad(
+    sample = pad(
         enc_reader.encode(
             val_items[0].question, [(val_items[0].title, w) for w in val_items[0].gold + val_items[0].others]
         )
@@ -755,7 +755,7 @@ def main(argv=None) -> None:
         lat_q = dev_items[0].question
         pool = [(it.title, w) for it in dev_items for w in it.gold]
         counts = [
-            len(x.ids) for x in enc_reader._get_tokenizer().encode_batch([w for _, w in pool], add_special_tokens=False)
+            len(x.ids) for x in enc_reader.tokenizer().encode_batch([w for _, w in pool], add_special_tokens=False)
         ]
         six = [pw for pw, c in zip(pool, counts) if 115 <= c <= 145][:6]
         metrics["latency_6x130"] = {

@@ -149,7 +149,7 @@ def read_all(questions: list[EvalQuestion], present: bool, withhold: bool = Fals
             hits = hits[:PASSAGES]
         else:
             hits = search(query, index, PASSAGES)
-        scored = score_sentences(query, hits)
+        scored = score_sentences(hits)
         texts = {sid: s.text for h in hits for sid, s in zip(h.sentence_ids, h.sentences)}
         ids = list(texts)
         tokens = dict(zip(ids, index.encoder.count_tokens([texts[i] for i in ids])))

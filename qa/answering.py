@@ -451,7 +451,7 @@ def compose(
     a sentence may lead again only with a new span (with `fast`: may lead again), and is
     never cited after the lead.
     """
-    scored = score_sentences(query, hits, mode)
+    scored = score_sentences(hits, mode)
     given = given or {}
     if fast or not scored:
         confidence = _confidence(_confidence_features(query, hits, scored))
@@ -526,15 +526,10 @@ class ScoredSentence:
     vector: np.ndarray | None = None  # read from the store only for the few MMR compares
 
 
-def score_sentences(
-    query: Query,
-    hits: Sequence[Hit],
-    mode: Mode = "hybrid",
-    weights: tuple[float, float, float] | None = None,
-) -> list[ScoredSentence]:
+def score_sentences(hits: Sequence[Hit], mode: Mode = "hybrid") -> list[ScoredSentence]:
     """Every sentence of `hits` (once, with its best passage), best first, from the
     sentence scores `search` computed."""
-    w_dense, w_lexical, w_passage = weights or SENTENCE_WEIGHTS[mode]
+    w_dense, w_lexical, w_passage = SENTENCE_WEIGHTS[mode]
     seen: set[int] = set()
     rows = []
     for hit in hits:  # best first, so a repeated sentence keeps its better passage

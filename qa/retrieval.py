@@ -193,12 +193,10 @@ def search(
     *,
     mode: Mode = "hybrid",
     filters: Filters | None = None,
-    candidates: int = CANDIDATES,
-    weights: Weights | None = None,
 ) -> list[Hit]:
     """Rank passages for a prepared query (see `retrieve`).
 
-    1. Each retriever of the mode proposes `candidates` passages; every candidate gets
+    1. Each retriever of the mode proposes `CANDIDATES` passages; every candidate gets
        both scores. 2. The best `RERANK` by passage score are read with their sentences,
        whose own scores (computed once, reused by the answer step) join the ranking.
     3. A passage overlapping a better one of the same article moves behind the others.
@@ -210,10 +208,10 @@ def search(
     if not isinstance(filters, (Filters, type(None))):
         raise QuestionError(f"filters={filters!r} must be a Filters (e.g. Filters(since='2026-01-01')) or None.")
     k = min(k, index.counts.passages)  # more than the index holds is all of it (and no huge arrays)
-    w = weights or MODE_WEIGHTS[mode]
+    w = MODE_WEIGHTS[mode]
     filters = filters or Filters()
     allowed = index.store.passage_ids(filters) if filters.restricts else None
-    n = max(candidates, k)
+    n = max(CANDIDATES, k)
     bm25 = index.lexical.scores(query.terms)
     dense: dict[int, float] = {}
     lexical: dict[int, float] = {}

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from .articles import Source, is_byline
-from .config import Settings
+from .config import Settings, whole_number
 from .errors import QuestionError
 from .filters import Filters, why_nothing_matches
 from .index import Index, open_index
@@ -165,7 +165,13 @@ _QUESTION_WORDS = frozenset("who whom whose what which when where why how".split
 
 @dataclass(frozen=True)
 class Citation:
-    """Where a cited sentence comes from: `body[start:end] == sentence` in the article."""
+    """Where a cited sentence comes from: `body[start:end] == sentence` in the article.
+
+    `n` is its number in the answer's text ("[1]"); `source` the article; `sentence` the
+    verbatim sentence and `start`, `end` its offsets in the article's text as indexed
+    (`Index.article_text`); `passage` the retrieved passage that held it, with its offsets;
+    `score` the sentence's ranking score (higher is better; comparable within one answer).
+    """
 
     n: int
     source: Source
@@ -395,8 +401,10 @@ def answer(
         >>> a.sentences[0].span_text  # doctest: +SKIP
         '100% tariff on Chinese-made electric vehicles'
     """
-    if isinstance(max_sentences, bool) or not isinstance(max_sentences, int) or max_sentences < 1:
+    sentences_wanted = whole_number(max_sentences)
+    if sentences_wanted is None or sentences_wanted < 1:
         raise QuestionError(f"max_sentences={max_sentences!r} must be a whole number, 1 or more (default 3).")
+    max_sentences = sentences_wanted
     if not isinstance(fast, bool):  # fast="no" would be true
         raise QuestionError(f"fast={fast!r} must be True or False.")
     history = _turns(history)

@@ -21,6 +21,7 @@ functions that need it, so no module reads `QA_*` variables on its own.
 
 from __future__ import annotations
 
+import operator
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -190,6 +191,23 @@ def _coerce(name: str, value: object) -> object:
         as_text = " (as text: 1 or 0, true or false, yes or no, on or off)" if kind == "bool" else ""
         raise ConfigError(f"{name}={value!r} is not {_KIND_WORDS[kind]}{as_text}.") from None
     return str(value)
+
+
+def whole_number(value: object) -> int | None:
+    """`value` as an int if it is a whole number (numpy's included), else None; True and
+    False are not numbers here (k=True would be a 1 by accident).
+
+    Example:
+        >>> import numpy as np
+        >>> whole_number(np.int64(3)), whole_number(3.0), whole_number(True)
+        (3, None, None)
+    """
+    if isinstance(value, bool):
+        return None
+    try:
+        return operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        return None
 
 
 def settings_or_default(settings: object) -> Settings:

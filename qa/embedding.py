@@ -332,7 +332,8 @@ def resolve_model(name: str) -> Path:
     except Exception:
         raise EncoderError(
             f"Model {name!r} is neither a folder nor in the local Hugging Face cache. "
-            "Download it on a connected machine, or pass a local folder with --model."
+            "Download it on a connected machine, or pass a local folder with --model (QA_MODEL, or "
+            "Settings(model=...) from Python)."
         ) from None
 
 

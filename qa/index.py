@@ -79,10 +79,14 @@ def base_identity(generation: Path) -> tuple[tuple[str, int, int, int, int], ...
 
 class Index:
     """A loaded index: vectors in memory, text in SQLite. Safe to share between threads.
+    As a context manager it is closed at the end of the block.
 
     Example:
         >>> index = load_index("index", Settings())
         >>> index.counts.articles >= 1
+        True
+        >>> with load_index("index", Settings()) as snapshot:
+        ...     snapshot.counts.articles >= 1
         True
     """
 
@@ -183,6 +187,12 @@ class Index:
             ]
         problems += [f"article {a!r} differs from what was indexed" for a in self.store.damaged_articles()]
         return problems
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         """Close the index's files (a base segment shared with a newer load stays open for it).

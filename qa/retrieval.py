@@ -20,7 +20,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .articles import Source
-from .config import Settings
+from .config import Settings, whole_number
 from .errors import QuestionError
 from .filters import Filters
 from .index import Index, open_index
@@ -203,8 +203,10 @@ def search(
     """
     if mode not in MODES:
         raise QuestionError(f"Unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}.")
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+    whole = whole_number(k)
+    if whole is None or whole < 1:
         raise QuestionError(f"k={k!r} must be a whole number, at least 1: the number of passages to return.")
+    k = whole
     if not isinstance(filters, (Filters, type(None))):
         raise QuestionError(f"filters={filters!r} must be a Filters (e.g. Filters(since='2026-01-01')) or None.")
     k = min(k, index.counts.passages)  # more than the index holds is all of it (and no huge arrays)

@@ -218,6 +218,15 @@ def test_k_must_be_a_whole_number(built, k):
         retrieve("tariffs", k=k, index=built)
 
 
+def test_numpy_whole_numbers_are_whole_numbers(built):
+    import numpy as np
+
+    from qa.answering import answer
+
+    assert len(retrieve("tariffs", k=np.int64(2), index=built)) == 2  # e.g. from a parameter grid
+    assert len(answer("Rovers cup final", max_sentences=np.int32(1), index=built).sentences) == 1
+
+
 def test_wrong_types_for_filters_index_or_settings_are_one_clear_error(built, tmp_path):
     from qa.errors import ConfigError, QuestionError
 

@@ -44,7 +44,8 @@ from .errors import (
     OtherFolderError,
     QAError,
 )
-from .preparation import prepare_article, store_prepared
+from .preparation import PreparedArticle, prepare_article, store_prepared
+from .resume import SavedVectors, discard_saved
 from .store import (
     BM25_DIR,
     DELTA_DIR,
@@ -94,6 +95,7 @@ class BuildReport:
     seconds: float
     vector_index: str = "Flat"
     passages_copied: int = 0  # of articles whose text the index held under another id (a moved file)
+    passages_resumed: int = 0  # whose vectors a stopped build had saved (qa.resume): not embedded again
 
     @property
     def changed(self) -> bool:
@@ -171,7 +173,9 @@ def build_index(
     index_dir.mkdir(parents=True, exist_ok=True)
     wanted = settings_fingerprint(encoder.info.fingerprint, settings)
 
-    def report(changes: _Changes, manifest: Manifest, full_reason: str, embedded: tuple[int, int, int]) -> BuildReport:
+    def report(
+        changes: _Changes, manifest: Manifest, full_reason: str, embedded: tuple[int, int, int, int]
+    ) -> BuildReport:
         return BuildReport(
             index_dir=index_dir,
             added=changes.added,
@@ -186,6 +190,7 @@ def build_index(
             passages_embedded=embedded[0],
             tokens_embedded=embedded[1],
             passages_copied=embedded[2],
+            passages_resumed=embedded[3],
             seconds=time.perf_counter() - started,
             vector_index=manifest.vector_index.factory,
         )
@@ -216,7 +221,8 @@ def build_index(
         changes = _diff(live.articles if live is not None else {}, current)
         moved = live is not None and bool(live.articles_dir) and Path(live.articles_dir) != folder.resolve()
         if live is not None and not changes and not moved:  # nothing to do: keep the live generation
-            return report(changes, live, "", (0, 0, 0))
+            discard_saved(index_dir)  # vectors a stopped build saved are of changes since undone
+            return report(changes, live, "", (0, 0, 0, 0))
         # A whole rebuild embeds every article, but the report tells what changed against the
         # index it replaces ("added 100" for unchanged articles read as new).
         replaced = live if live is not None else _live_manifest(index_dir, seen=seen)
@@ -224,8 +230,9 @@ def build_index(
         work = index_dir / f".build-{uuid.uuid4().hex[:12]}"
         work.mkdir()
         try:
+            saved = SavedVectors(index_dir, wanted)  # what a stopped build embedded: not embedded again
             manifest = _build_into(
-                work, previous, live, read, current, changes, encoder, settings, wanted, on_progress, progress
+                work, previous, live, read, current, changes, encoder, settings, wanted, saved, on_progress, progress
             )
             manifest.write(work)
             _fsync_tree(work)
@@ -243,9 +250,14 @@ def build_index(
             shutil.rmtree(work, ignore_errors=True)
             raise
         _remove_leftovers(index_dir, keep=generation)
-    return report(
-        told, manifest, reason, (manifest.passages_embedded, manifest.tokens_embedded, manifest.passages_copied)
+        discard_saved(index_dir)
+    embedded = (
+        manifest.passages_embedded,
+        manifest.tokens_embedded,
+        manifest.passages_copied,
+        manifest.passages_resumed,
     )
+    return report(told, manifest, reason, embedded)
 
 
 # -- the steps ---------------------------------------------------------------------------------
@@ -524,6 +536,7 @@ def _build_into(
     encoder: Encoder,
     settings: Settings,
     wanted: dict[str, object],
+    saved: SavedVectors,
     on_progress: ProgressCallback | None,
     progress: bool,
 ) -> Manifest:
@@ -536,7 +549,10 @@ def _build_into(
         store = Store.open_for_build(work / STORE_FILE, encoder.dim, create=True)
         try:
             todo = [by_id[k] for k in changes.added]
-            embedded = (*_embed_articles(store, dense, todo, encoder, settings, on_progress, progress), 0)
+            passages, tokens, resumed = _embed_articles(
+                store, dense, todo, encoder, settings, saved, on_progress, progress
+            )
+            embedded = (passages, tokens, 0, resumed)
             store.commit()
             factory = _finish_base(work, store, dense, settings)
         finally:
@@ -545,7 +561,7 @@ def _build_into(
     else:
         todo = [by_id[k] for k in (*changes.added, *changes.updated)]
         embedded, reused, factory = _update_delta(
-            work, previous, live, changes, todo, encoder, settings, on_progress, progress
+            work, previous, live, changes, todo, encoder, settings, saved, on_progress, progress
         )
     return _manifest(work, encoder, settings, wanted, embedded, reused, factory, read.files, current)
 
@@ -558,9 +574,10 @@ def _update_delta(
     todo: Sequence[Article],
     encoder: Encoder,
     settings: Settings,
+    saved: SavedVectors,
     on_progress: ProgressCallback | None,
     progress: bool,
-) -> tuple[tuple[int, int, int], dict[str, FileEntry], str]:
+) -> tuple[tuple[int, int, int, int], dict[str, FileEntry], str]:
     """Link the previous base into `work` and write the delta segment with `changes` applied
     (or merge base and delta when the delta grew too large); return what was embedded
     (passages, tokens) and the passages copied from articles of the same text, the manifest
@@ -589,7 +606,10 @@ def _update_delta(
             # Live articles not in the delta are the base's (a base query would read 100k rows at 1M).
             delta.mark_removed([a for a in gone if a not in in_delta and a in live.articles])
             todo, copied = _copy_held(todo, live, base, delta, dense, work, encoder, settings, progress, leaving)
-            embedded = (*_embed_articles(delta, dense, todo, encoder, settings, on_progress, progress), copied)
+            passages, tokens, resumed = _embed_articles(
+                delta, dense, todo, encoder, settings, saved, on_progress, progress
+            )
+            embedded = (passages, tokens, copied, resumed)
             delta.commit()
             counts = delta.counts()
             removed = delta.removed_articles()
@@ -805,7 +825,7 @@ def _manifest(
     encoder: Encoder,
     settings: Settings,
     wanted: dict[str, object],
-    embedded: tuple[int, int, int],
+    embedded: tuple[int, int, int, int],
     reused: dict[str, FileEntry],
     factory: str,
     sources: dict[str, FileStamp],
@@ -830,6 +850,7 @@ def _manifest(
         passages_embedded=embedded[0],
         tokens_embedded=embedded[1],
         passages_copied=embedded[2],
+        passages_resumed=embedded[3],
         versions=_versions(),
         sources=sources,
         articles_dir=str(Path(settings.articles_dir).resolve()),
@@ -882,16 +903,19 @@ def _embed_articles(
     articles: Sequence[Article],
     encoder: Encoder,
     settings: Settings,
+    saved: SavedVectors,
     on_progress: ProgressCallback | None,
     progress: bool,
-) -> tuple[int, int]:
-    """Split, embed and store `articles`; return (passages embedded, tokens embedded)."""
+) -> tuple[int, int, int]:
+    """Split, embed and store `articles`, saving each round's vectors in `saved` as it goes;
+    return (passages embedded, tokens embedded, passages whose vectors `saved` held)."""
+    articles, resumed = _store_saved(store, dense, articles, encoder, settings, saved, progress)
     if not articles:
-        return 0, 0
+        return 0, 0, resumed
     if settings.ray_address is not None:  # split and embed on a Ray cluster; stored here all the same
         from .cluster import embed_on_ray
 
-        return embed_on_ray(store, dense, articles, encoder, settings, on_progress, progress)
+        return (*embed_on_ray(store, dense, articles, encoder, settings, on_progress, progress, saved), resumed)
     prepared = [prepare_article(a, encoder, settings) for a in articles]
     total = sum(len(p.texts) for p in prepared)
     indexed_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -912,9 +936,57 @@ def _embed_articles(
             passage_vectors, sentence_vectors = encoder.encode_passages(texts, spans, settings.batch_size, advance)
             ids = store_prepared(store, chunk, sentence_vectors, indexed_at)
             dense.add(passage_vectors, np.asarray(ids, dtype=np.int64))
+            saved.save(
+                [p.article.content_hash for p in chunk],
+                [len(p.texts) for p in chunk],
+                passage_vectors,
+                sentence_vectors,
+            )
             # After storing: set before, it showed "articles 65/65" at 0 passages embedded.
             bar.set_postfix_str(f"articles {begin + len(chunk)}/{len(prepared)} stored", refresh=False)
-    return total, sum(p.tokens for p in prepared)
+    return total, sum(p.tokens for p in prepared), resumed
+
+
+def _store_saved(
+    store: Store,
+    dense: DenseIndex,
+    articles: Sequence[Article],
+    encoder: Encoder,
+    settings: Settings,
+    saved: SavedVectors,
+    progress: bool,
+) -> tuple[list[Article], int]:
+    """Store the articles whose vectors a stopped build saved (split again, and taken only if
+    split alike); return the others, still to embed, and the passages stored."""
+    if not saved.any():  # (most builds: no content hash computed again)
+        return list(articles), 0
+    kept = [saved.holds(a.content_hash) for a in articles]
+    held = [a for a, k in zip(articles, kept) if k]
+    others = [a for a, k in zip(articles, kept) if not k]
+    if not held:
+        return others, 0
+    indexed_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    stored = 0
+    with progress_bar(len(held), "Taking up saved vectors", progress) as bar:
+        for begin in range(0, len(held), CHUNK_ARTICLES):
+            ready: list[PreparedArticle] = []
+            vectors: list[np.ndarray] = []
+            sentence_vectors: list[np.ndarray] = []
+            for article in held[begin : begin + CHUNK_ARTICLES]:
+                prepared = prepare_article(article, encoder, settings)
+                found = saved.vectors_of(article.content_hash, [len(o) for o in prepared.owned])
+                if found is None:  # split otherwise now (another splitter version): embedded again
+                    others.append(article)
+                    continue
+                ready.append(prepared)
+                vectors.append(found[0])
+                sentence_vectors.extend(found[1])
+            if ready:
+                ids = store_prepared(store, ready, sentence_vectors, indexed_at)
+                dense.add(np.concatenate(vectors), np.asarray(ids, dtype=np.int64))
+                stored += sum(len(p.texts) for p in ready)
+            bar.update(min(CHUNK_ARTICLES, len(held) - begin))
+    return others, stored
 
 
 def progress_bar(

@@ -463,11 +463,15 @@ def _index(args: argparse.Namespace) -> int:
             raise
         # After minutes of embedding, "interrupted" alone leaves the question of what is left:
         # a build publishes only once complete (kill -9 tests in tests/test_build.py).
+        # What was embedded is saved as it goes (qa.resume): the next build takes it up.
         if current_generation(settings.index_dir) is None:  # the first build: nothing was there to keep
-            raise KeyboardInterrupt(f"no index was built in {settings.index_dir}/ yet; run qa index again") from None
+            raise KeyboardInterrupt(
+                f"no index was built in {settings.index_dir}/ yet; run qa index again (it takes up the "
+                "passages embedded so far)"
+            ) from None
         raise KeyboardInterrupt(
-            f"{settings.index_dir}/ still holds its last complete build; run qa index again (it embeds this "
-            "build's changes over)"
+            f"{settings.index_dir}/ still holds its last complete build; run qa index again (it takes up the "
+            "passages embedded so far)"
         ) from None
     print(_report_text(report, on_ray=settings.ray_address is not None))
     return 0
@@ -781,7 +785,11 @@ def _report_text(report: BuildReport, on_ray: bool = False) -> str:
         f"  now {counted(c.articles, 'article')}, {counted(c.passages, 'passage')}, "
         f"{counted(c.sentences, 'sentence')}; embedded {counted(report.passages_embedded, 'passage')} "
         f"({counted(report.tokens_embedded, 'token')})"
-        + (f"; copied {counted(report.passages_copied, 'passage')} of moved articles" * bool(report.passages_copied)),
+        + (f"; copied {counted(report.passages_copied, 'passage')} of moved articles" * bool(report.passages_copied))
+        + (
+            f"; took up {counted(report.passages_resumed, 'passage')} a stopped build had embedded"
+            * bool(report.passages_resumed)
+        ),
     ]
     for label, ids in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
         lines.extend(f"  {label}: {i}" for i in ids[:20])

@@ -43,6 +43,7 @@ from .config import Settings
 from .embedding import Encoder, get_encoder
 from .errors import ClusterError, QAError
 from .preparation import PreparedArticle, prepare_article, store_prepared
+from .resume import SavedVectors
 from .splitting import Passage, Sentence
 from .store import DenseIndex, Store
 
@@ -89,8 +90,10 @@ def embed_on_ray(
     settings: Settings,
     on_progress: ProgressCallback | None = None,
     progress: bool = True,
+    saved: SavedVectors | None = None,
 ) -> tuple[int, int]:
     """Split and embed `articles` on Ray workers and store them here; return (passages, tokens) embedded.
+    Each round stored is also saved in `saved` (see `qa.resume`), as the local build does.
 
     The counterpart of the local loop in `qa.build._embed_articles`, which calls it when
     `settings.ray_address` is set. Workers load the encoder of `settings` (and must find the
@@ -110,7 +113,7 @@ def embed_on_ray(
         workers = _worker_count(ray, settings.ray_workers)
         stream = _embedded_stream(ray, articles, settings, workers, shipped, encoder.info.fingerprint)
         try:
-            return _store_stream(store, dense, articles, stream, on_progress, progress)
+            return _store_stream(store, dense, articles, stream, on_progress, progress, saved)
         except ray.exceptions.RayError as exc:
             cause = _qa_cause(exc)
             if cause is None:
@@ -233,6 +236,7 @@ def _store_stream(
     stream: Iterator[list[EmbeddedArticle]],
     on_progress: ProgressCallback | None,
     progress: bool,
+    saved: SavedVectors | None = None,
 ) -> tuple[int, int]:
     """Store results in article order as they arrive (early ones wait for their predecessors)."""
     indexed_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -257,7 +261,7 @@ def _store_stream(
                 ready.append(waiting.pop(next_position))
                 next_position += 1
             if ready:
-                _store(store, dense, [articles[item.position] for item in ready], ready, indexed_at)
+                _store(store, dense, [articles[item.position] for item in ready], ready, indexed_at, saved)
     if next_position != len(articles):  # a lost result must fail the build, never shrink the index
         raise ClusterError(f"Ray returned {next_position} of {len(articles)} articles; run qa index --ray again.")
     return passages, tokens
@@ -269,6 +273,7 @@ def _store(
     articles: Sequence[Article],
     embedded: Sequence[EmbeddedArticle],
     indexed_at: str,
+    saved: SavedVectors | None = None,
 ) -> None:
     prepared = [
         PreparedArticle(article, e.sentences, e.passages, [], [], [list(o) for o in e.owned], e.tokens)
@@ -276,7 +281,11 @@ def _store(
     ]
     sentence_vectors = [v for e in embedded for v in e.sentence_vectors]
     ids = store_prepared(store, prepared, sentence_vectors, indexed_at)
-    dense.add(np.concatenate([e.passage_vectors for e in embedded]), np.asarray(ids, dtype=np.int64))
+    passage_vectors = np.concatenate([e.passage_vectors for e in embedded])
+    dense.add(passage_vectors, np.asarray(ids, dtype=np.int64))
+    if saved is not None:
+        hashes = [a.content_hash for a in articles]
+        saved.save(hashes, [len(e.passage_vectors) for e in embedded], passage_vectors, sentence_vectors)
 
 
 # -- connecting --------------------------------------------------------------------------------------

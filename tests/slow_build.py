@@ -1,10 +1,12 @@
 """Run a build that stops at a chosen step (the atomic-build test kills it there).
 
-usage: slow_build.py ARTICLES INDEX PAUSE_AT   (PAUSE_AT: embed | publish | swap | never | cli)
+usage: slow_build.py ARTICLES INDEX PAUSE_AT   (PAUSE_AT: embed | round | publish | swap | never | cli)
 Prints the step name when it gets there, then sleeps, so the test can `kill -9` it at
 exactly that point: while embedding, after the new generation is complete but before it
 is renamed, and after the rename but before CURRENT is replaced.
-"cli" runs `qa index --full` as typed and pauses while embedding (the Ctrl-C test).
+"round" embeds one article a round and pauses in the second round (the first one's vectors
+saved for the next build). "cli" runs `qa index --full` as typed and pauses while embedding
+(the Ctrl-C test).
 """
 
 import os
@@ -28,6 +30,8 @@ class PausingEncoder(FakeEncoder):
     def _token_embeddings(self, ids, mask, types):
         if self.calls == 1 and PAUSE_AT in ("embed", "cli"):
             pause("embed")
+        if self.calls == 1 and PAUSE_AT == "round":
+            pause("round")
         return super()._token_embeddings(ids, mask, types)
 
 
@@ -55,6 +59,8 @@ if __name__ == "__main__":
         qa.embedding.get_encoder = lambda settings: PausingEncoder()  # build_index imports it when it runs
         os.environ["QA_BATCH_SIZE"] = "4"  # several model calls, so that it pauses in the second
         sys.exit(qa.cli.main(["index", "--articles", articles, "--index", index, "--full", "--quiet"]))
+    if PAUSE_AT == "round":
+        qa.build.CHUNK_ARTICLES = 1
     settings = Settings(articles_dir=Path(articles), index_dir=Path(index), batch_size=4)
     qa.build.build_index(settings, encoder=PausingEncoder(), progress=False, full=True)
     print("done", flush=True)

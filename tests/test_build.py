@@ -368,6 +368,63 @@ def test_build_killed_at_any_point_leaves_the_previous_index_working(settings, f
     assert names == {current_generation(settings.index_dir).name, before.name, "CURRENT", ".lock"}
 
 
+def test_a_build_killed_while_embedding_is_taken_up_by_the_next(settings, fake, tmp_path):
+    # A first build of hours, killed (kill -9, a power cut) after its first round of articles:
+    # that round's vectors are saved, and the next build embeds only the others.
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "slow_build.py"), str(settings.articles_dir), str(settings.index_dir), "round"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout.readline().strip() == "started"
+        assert proc.stdout.readline().strip() == "round"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert current_generation(settings.index_dir) is None and (settings.index_dir / ".resume").is_dir()
+    report = build_index(settings, encoder=fake, progress=False)
+    assert report.passages_resumed >= 1 and report.passages_embedded >= 1
+    assert report.passages_resumed + report.passages_embedded == report.counts.passages
+    assert fake.texts_encoded == report.passages_embedded  # what was taken up was not embedded again
+    assert not (settings.index_dir / ".resume").exists()  # gone once published
+    fresh = replace(settings, index_dir=tmp_path / "fresh")
+    build_index(fresh, encoder=FakeEncoder(), progress=False)
+    assert_same_index(snapshot(settings.index_dir), snapshot(fresh.index_dir), same_ids=False)
+    assert (
+        json.loads((current_generation(settings.index_dir) / "manifest.json").read_text())["build"]["passages_resumed"]
+        == report.passages_resumed
+    )
+
+
+def test_saved_vectors_are_taken_up_only_for_the_same_settings_and_text(settings, fake, monkeypatch):
+    import qa.build
+
+    monkeypatch.setattr(qa.build, "CHUNK_ARTICLES", 1)
+
+    class Stopping(FakeEncoder):
+        def _token_embeddings(self, ids, mask, types):
+            if self.calls == 1:  # the second round: the first one is saved
+                raise KeyboardInterrupt
+            return super()._token_embeddings(ids, mask, types)
+
+    with pytest.raises(KeyboardInterrupt):
+        build_index(settings, encoder=Stopping(), progress=False)
+    other = FakeEncoder(dim=32)  # another model: its fingerprint keys other saved vectors
+    report = build_index(settings, encoder=other, progress=False)
+    assert report.passages_resumed == 0 and report.passages_embedded == report.counts.passages
+    assert not (settings.index_dir / ".resume").exists()
+    for name in ("new-a.txt", "new-b.txt"):
+        (settings.articles_dir / name).write_text(f"title: {name}\n\nA new article about ferries, {name}.")
+    with pytest.raises(KeyboardInterrupt):
+        build_index(settings, encoder=Stopping(dim=32), progress=False)
+    assert (settings.index_dir / ".resume").is_dir()  # new-a.txt's round
+    (settings.articles_dir / "new-a.txt").write_text("title: new-a.txt\n\nAnother text now.")
+    report = build_index(settings, encoder=other, progress=False)  # its text changed: embedded, not taken up
+    assert report.passages_resumed == 0 and report.added == ("new-a.txt", "new-b.txt")
+    assert not (settings.index_dir / ".resume").exists()
+
+
 @pytest.mark.parametrize("first", [False, True])
 def test_ctrl_c_while_qa_index_embeds_says_the_last_build_still_serves(settings, fake, first):
     if not first:
@@ -390,13 +447,16 @@ def test_ctrl_c_while_qa_index_embeds_says_the_last_build_still_serves(settings,
         proc.kill()
     assert proc.returncode == 130
     if first:  # it said the folder "still holds its last complete build": there was none
-        assert err.strip() == f"interrupted: no index was built in {settings.index_dir}/ yet; run qa index again"
+        assert err.strip() == (
+            f"interrupted: no index was built in {settings.index_dir}/ yet; run qa index again (it takes up the "
+            "passages embedded so far)"
+        )
         assert current_generation(settings.index_dir) is None
         assert {p.name for p in settings.index_dir.iterdir()} == {".lock"}
         return
     assert err.strip() == (
-        f"interrupted: {settings.index_dir}/ still holds its last complete build; run qa index again (it embeds this "
-        "build's changes over)"
+        f"interrupted: {settings.index_dir}/ still holds its last complete build; run qa index again (it takes up the "
+        "passages embedded so far)"
     )
     assert current_generation(settings.index_dir) == before
     # nothing half-built is left behind: only the live generation, its pointer and the lock

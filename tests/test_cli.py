@@ -763,3 +763,31 @@ def test_a_ray_build_with_nothing_to_embed_says_ray_was_not_contacted(tmp_path):
     assert done.stdout.startswith(
         f"Indexed {index}/ — incremental update (nothing to embed: Ray was not contacted) in "
     )
+
+
+def test_the_build_report_says_what_was_copied_and_taken_up(tmp_path):
+    from qa.build import BuildReport
+    from qa.cli import _report_text
+    from qa.store import Counts
+
+    report = BuildReport(
+        index_dir=tmp_path / "index",
+        added=("a.txt", "b.txt"),
+        updated=(),
+        removed=(),
+        unchanged=0,
+        skipped=(),
+        warnings=(),
+        full=True,
+        full_reason="no index yet",
+        counts=Counts(articles=2, passages=30, sentences=90),
+        passages_embedded=18,
+        tokens_embedded=4_000,
+        passages_copied=0,
+        passages_resumed=12,
+        seconds=1.0,
+        vector_index="Flat",
+    )
+    text = _report_text(report)
+    assert "embedded 18 passages (4,000 tokens); took up 12 passages a stopped build had embedded" in text
+    assert "copied" not in text

@@ -85,6 +85,30 @@ class DiesOnce(FakeEncoder):
         os._exit(1)  # as a killed or crashed worker: no exception, no cleanup
 
 
+def test_a_ray_build_stopped_midway_is_taken_up_by_the_next(local_ray, settings, many_articles, monkeypatch):
+    import qa.cluster
+
+    on_ray = replace(settings, ray_address="")
+    real_store, calls = qa.cluster._store, []
+
+    def store_then_stop(*args, **kwargs):
+        if calls:
+            raise KeyboardInterrupt  # Ctrl-C after the first results were stored (and saved)
+        calls.append(1)
+        return real_store(*args, **kwargs)
+
+    monkeypatch.setattr(qa.cluster, "_store", store_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(on_ray, encoder=FakeEncoder(), progress=False)
+    monkeypatch.setattr(qa.cluster, "_store", real_store)
+    report = build_index(on_ray, encoder=FakeEncoder(), progress=False)
+    assert report.passages_resumed >= 1 and report.passages_embedded >= 1
+    assert report.passages_resumed + report.passages_embedded == report.counts.passages
+    fresh = replace(settings, index_dir=settings.index_dir.parent / "fresh", ray_address=None)
+    build_index(fresh, encoder=FakeEncoder(), progress=False)
+    assert_same_index(snapshot(on_ray.index_dir), snapshot(fresh.index_dir), same_ids=False)
+
+
 def test_a_worker_that_dies_is_replaced_and_its_work_retried(local_ray, settings, many_articles, tmp_path):
     marker = tmp_path / "died"
     build_index(settings, encoder=FakeEncoder(), progress=False)

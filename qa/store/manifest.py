@@ -73,6 +73,7 @@ class Manifest:
     tokens_embedded: int = 0
     passages_embedded: int = 0
     passages_copied: int = 0  # from articles of the same text under another id (a moved file)
+    passages_resumed: int = 0  # whose vectors a stopped build had saved (qa.resume)
     versions: dict[str, str] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
     sources: dict[str, FileStamp] = field(default_factory=dict)  # article files as last read (catalog)
@@ -104,6 +105,7 @@ class Manifest:
                 "tokens_embedded": self.tokens_embedded,
                 "passages_embedded": self.passages_embedded,
                 "passages_copied": self.passages_copied,
+                "passages_resumed": self.passages_resumed,
             },
         }
         # One line per key, each value compact: readable, and written by json's C encoder
@@ -155,6 +157,7 @@ class Manifest:
                 tokens_embedded=int(data["build"]["tokens_embedded"]),
                 passages_embedded=int(data["build"]["passages_embedded"]),
                 passages_copied=int(data["build"].get("passages_copied", 0)),  # optional: older indexes lack it
+                passages_resumed=int(data["build"].get("passages_resumed", 0)),  # optional too
                 versions=dict(data["versions"]),
                 articles_dir=str(data.get("articles_dir", "")),  # optional: older indexes lack it
                 reading=dict(data.get("reading", {})),  # optional too

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import numpy as np
+
+from qa.resume import RESUME_DIR, SavedVectors, discard_saved
+
+
+def _round(rng, passages: list[int], sentences: list[int]):
+    vectors = rng.standard_normal((sum(passages), 8)).astype(np.float32)
+    return vectors, [rng.standard_normal((n, 8)).astype(np.float32) for n in sentences]
+
+
+def test_saved_rounds_give_back_each_articles_vectors(tmp_path):
+    rng = np.random.default_rng(3)
+    saved = SavedVectors(tmp_path, {"model_fingerprint": "m", "passage_tokens": 256})
+    first = _round(rng, [2, 1], [3, 1, 2])  # article a: passages of 3 and 1 sentences; b: one of 2
+    saved.save(["a", "b"], [2, 1], *first)
+    second = _round(rng, [1], [4])
+    saved.save(["c"], [1], *second)
+    again = SavedVectors(tmp_path, {"passage_tokens": 256, "model_fingerprint": "m"})  # another process
+    assert again.any() and again.holds("b") and not again.holds("d")
+    passages, sentences = again.vectors_of("a", (3, 1))
+    np.testing.assert_array_equal(passages, first[0][:2])
+    np.testing.assert_allclose(sentences[0], first[1][0], atol=1e-2)  # kept as float16, as the store keeps them
+    assert [s.shape for s in sentences] == [(3, 8), (1, 8)] and sentences[0].dtype == np.float32
+    passages, sentences = again.vectors_of("c", (4,))
+    np.testing.assert_array_equal(passages, second[0])
+    assert again.vectors_of("a", (2, 2)) is None  # split otherwise now: embedded again
+
+
+def test_other_settings_and_unfinished_rounds_are_not_taken_up(tmp_path):
+    rng = np.random.default_rng(4)
+    SavedVectors(tmp_path, {"model_fingerprint": "m"}).save(["a"], [1], *_round(rng, [1], [2]))
+    assert not SavedVectors(tmp_path, {"model_fingerprint": "other"}).any()
+    saved = SavedVectors(tmp_path, {"model_fingerprint": "m"})
+    saved.save(["b"], [1], *_round(rng, [1], [2]))
+    folder = saved.folder
+    described = sorted(folder.glob("round-*.json"))
+    b_round = next(p for p in described if '"b"' in p.read_text())
+    b_round.unlink()  # killed before its description was written
+    a_round = next(p for p in described if '"a"' in p.read_text())
+    vectors = a_round.with_name(a_round.name.replace(".json", ".sentences.npy"))
+    vectors.write_bytes(vectors.read_bytes()[:-40])  # cut short
+    fresh = SavedVectors(tmp_path, {"model_fingerprint": "m"})
+    assert not fresh.any() and fresh.vectors_of("a", (2,)) is None
+    discard_saved(tmp_path)
+    assert not (tmp_path / RESUME_DIR).exists()
+
+
+def test_a_round_that_cannot_be_written_stops_saving_without_failing(tmp_path):
+    rng = np.random.default_rng(5)
+    (tmp_path / RESUME_DIR).write_text("a file where the folder would be")
+    saved = SavedVectors(tmp_path, {"model_fingerprint": "m"})
+    saved.save(["a"], [1], *_round(rng, [1], [2]))  # no exception: the build goes on
+    assert not saved.any()

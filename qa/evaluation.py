@@ -327,7 +327,7 @@ def evaluate_file(
         >>> report = evaluate_file("tests/data/squad-mini.json", load_settings(), limit=10)  # doctest: +SKIP
         >>> report.metrics["hybrid"]["recall@5"]  # doctest: +SKIP
     """
-    from .build import build_index, read_as_articles
+    from .build import build_index
 
     path = Path(path)
     if not path.exists():
@@ -359,76 +359,101 @@ def evaluate_file(
         tmp_path = Path(tmp)
         notes: list[str] = []
         if question_set.records is not None:
-            articles = tmp_path / "articles"
-            articles.mkdir()
-            with open(articles / f"{question_set.kind}.jsonl", "w", encoding="utf-8") as out:
-                out.writelines(json.dumps(r) + "\n" for r in question_set.records)
             target = Path(index_dir) if index_dir else tmp_path / "index"
-            # The kept index must not land in the user's own articles folder, where their next
-            # `qa index` would read its files as articles.
-            articles_root = Path(settings.articles_dir).resolve()
-            if read_as_articles(articles_root, target.resolve()):
-                where = "" if target.resolve() == articles_root else f"{target}/, inside "
-                raise ConfigError(
-                    f"qa eval would keep {path.name}'s index in {where}the articles folder "
-                    f"{settings.articles_dir}/, where qa index would read its files as articles. Pass a folder "
-                    f"of its own (--index {shell_path(Path(path.stem + '-index'))}), or leave --index out for a "
-                    "temporary one."
-                )
-            if progress:  # embedding thousands of articles takes minutes; say so before it starts
-                print(
-                    _indexing_notice(len(question_set.records), path.name, target if index_dir else None),
-                    file=sys.stderr,
-                )
-            eval_settings = replace(
-                settings, articles_dir=articles, index_dir=target, max_file_mb=max(settings.max_file_mb, 1024)
-            )
-            try:
-                report = build_index(eval_settings, progress=progress, encoder=encoder)
-            except OtherFolderError:
-                # Here --index names an index of other articles, which the question set's
-                # articles would replace.
-                raise OtherFolderError(
-                    f"The index {target}/ holds other articles than {path}'s; qa eval would replace them with the "
-                    "question set's. Pass --index with a folder of its own for this question set (later runs "
-                    "reuse it), or leave --index out for a temporary one."
-                ) from None
-            notes.append(
-                f"{counted(len(question_set.records), 'article')}; build: "
-                f"{counted(report.passages_embedded, 'passage')} "
-                f"embedded in {report.seconds:.0f} s"
-            )
+            build = _IndexJob(path, question_set.kind, target, kept=index_dir is not None, scratch=tmp_path)
+            notes.append(_index_records(question_set.records, build, settings, progress, encoder))
         elif index_dir is None and articles_given:
             # Questions about a folder of articles: index them in a temporary folder.
             target = tmp_path / "index"
-            eval_settings = replace(settings, index_dir=target)
-            build_index(eval_settings, progress=progress, encoder=encoder)
+            build_index(replace(settings, index_dir=target), progress=progress, encoder=encoder)
         else:
             target = Path(index_dir) if index_dir else settings.index_dir
-            eval_settings = replace(settings, index_dir=target)
-        index = load_index(eval_settings.index_dir, eval_settings, encoder=encoder, reader=reader)
+        eval_settings = replace(settings, index_dir=target)
+        index = load_index(target, eval_settings, encoder=encoder, reader=reader)
         if question_set.kind == "feedback":
             metrics = run_feedback(index, questions, modes, fast=fast, progress=progress)
         else:
             metrics = run_questions(index, questions, modes, fast=fast, progress=progress)
         if fast:
             notes.append("fast: answers chosen without the reader (no spans)")
-        gold = {article_id for q in questions for article_id in q.gold}
-        unknown = sorted(a for a in gold if index.article(a) is None)
-        if gold and len(unknown) == len(gold):
-            notes.append(
-                f"none of the questions' articles is in {eval_settings.index_dir}/: retrieval metrics are 0 "
-                "(index them, or pass the --index that holds them)"
-            )
-        elif unknown:  # scored as misses without a word, one id among many lowered recall
-            missed = sum(1 for q in questions if q.gold and all(a in unknown for a in q.gold))
-            notes.append(
-                f"{counted(len(unknown), 'article id')} of the questions (e.g. {unknown[0]!r}) not in "
-                f"{eval_settings.index_dir}/: retrieval scores 0 for {counted(missed, 'question')}; ids are "
-                "as qa info lists them (a record of a .jsonl file: file.jsonl#id)"
-            )
+        notes.extend(_coverage_notes(questions, index, target))
         shown = "(temporary)" if target.is_relative_to(tmp_path) else str(target)
         return EvalReport(metrics=metrics, index_dir=shown, notes=notes)
+
+
+@dataclass(frozen=True)
+class _IndexJob:
+    """Where the articles of the question set at `path` (of `kind`) are indexed: `target`
+    (`kept`: given as --index), written first as JSONL in `scratch`."""
+
+    path: Path
+    kind: str
+    target: Path
+    kept: bool
+    scratch: Path
+
+
+def _index_records(
+    records: Sequence[dict[str, Any]], job: _IndexJob, settings: Settings, progress: bool, encoder: Encoder | None
+) -> str:
+    """Index the articles a question set brings (SQuAD paragraphs, news articles); return
+    the report's note on the build."""
+    from .build import build_index, read_as_articles
+
+    path, target = job.path, job.target
+    articles = job.scratch / "articles"
+    articles.mkdir()
+    # Named by the kind: the article ids the questions name are "squad.jsonl#…", "news.jsonl#…".
+    with open(articles / f"{job.kind}.jsonl", "w", encoding="utf-8") as out:
+        out.writelines(json.dumps(r) + "\n" for r in records)
+    # The kept index must not land in the user's own articles folder, where their next
+    # `qa index` would read its files as articles.
+    articles_root = Path(settings.articles_dir).resolve()
+    if read_as_articles(articles_root, target.resolve()):
+        where = "" if target.resolve() == articles_root else f"{target}/, inside "
+        raise ConfigError(
+            f"qa eval would keep {path.name}'s index in {where}the articles folder "
+            f"{settings.articles_dir}/, where qa index would read its files as articles. Pass a folder "
+            f"of its own (--index {shell_path(Path(path.stem + '-index'))}), or leave --index out for a "
+            "temporary one."
+        )
+    if progress:  # embedding thousands of articles takes minutes; say so before it starts
+        print(_indexing_notice(len(records), path.name, target if job.kept else None), file=sys.stderr)
+    eval_settings = replace(
+        settings, articles_dir=articles, index_dir=target, max_file_mb=max(settings.max_file_mb, 1024)
+    )
+    try:
+        report = build_index(eval_settings, progress=progress, encoder=encoder)
+    except OtherFolderError:
+        # Here --index names an index of other articles, which the question set's articles would replace.
+        raise OtherFolderError(
+            f"The index {target}/ holds other articles than {path}'s; qa eval would replace them with the "
+            "question set's. Pass --index with a folder of its own for this question set (later runs "
+            "reuse it), or leave --index out for a temporary one."
+        ) from None
+    return (
+        f"{counted(len(records), 'article')}; build: "
+        f"{counted(report.passages_embedded, 'passage')} embedded in {report.seconds:.0f} s"
+    )
+
+
+def _coverage_notes(questions: Sequence[EvalQuestion], index: Index, index_dir: Path) -> list[str]:
+    """What the report says when the questions name articles the index does not hold."""
+    gold = {article_id for q in questions for article_id in q.gold}
+    unknown = sorted(a for a in gold if index.article(a) is None)
+    if gold and len(unknown) == len(gold):
+        return [
+            f"none of the questions' articles is in {index_dir}/: retrieval metrics are 0 "
+            "(index them, or pass the --index that holds them)"
+        ]
+    if unknown:  # scored as misses without a word, one id among many lowered recall
+        missed = sum(1 for q in questions if q.gold and all(a in unknown for a in q.gold))
+        return [
+            f"{counted(len(unknown), 'article id')} of the questions (e.g. {unknown[0]!r}) not in "
+            f"{index_dir}/: retrieval scores 0 for {counted(missed, 'question')}; ids are "
+            "as qa info lists them (a record of a .jsonl file: file.jsonl#id)"
+        ]
+    return []
 
 
 def run_questions(

@@ -141,20 +141,8 @@ def build_index(
     if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not 0 <= wait < math.inf:
         raise ConfigError(f"wait={wait!r} must be a number of seconds, 0 or more (0: refuse at once).")
     started = time.perf_counter()
-    folder = Path(settings.articles_dir)
-    refuse_a_file(folder)
-    if not folder.is_dir():
-        raise ArticleError(
-            f"Articles folder {folder}/ does not exist. Create it and add .txt, .md, .html, "
-            "JSON, PDF or Word articles, or point --articles / QA_ARTICLES at your folder."
-        )
-    index_dir = Path(settings.index_dir)
-    if index_dir.exists() and not index_dir.is_dir():
-        raise ArticleError(f"{index_dir} is a file, not an index folder; pass --index with a folder.")
-    check_index_place(folder.resolve(), index_dir.resolve())
-    if full:
-        _drop_damaged_pointer(index_dir)
-    refuse_foreign_folder(index_dir)
+    folder, index_dir = Path(settings.articles_dir), Path(settings.index_dir)
+    _check_places(folder, index_dir, full)
     seen: dict[Path, Manifest] = {}  # manifests already parsed, by generation
     read_against = current_generation(index_dir)  # the build whose files `read` skips as known
     read = read_articles(
@@ -227,30 +215,12 @@ def build_index(
         # index it replaces ("added 100" for unchanged articles read as new).
         replaced = live if live is not None else _live_manifest(index_dir, seen=seen)
         told = changes if replaced is live else _diff(replaced.articles if replaced is not None else {}, current)
-        work = index_dir / f".build-{uuid.uuid4().hex[:12]}"
-        work.mkdir()
-        try:
-            saved = SavedVectors(index_dir, wanted)  # what a stopped build embedded: not embedded again
+        saved = SavedVectors(index_dir, wanted)  # what a stopped build embedded: not embedded again
+        with _new_generation(index_dir) as work:
             manifest = _build_into(
                 work, previous, live, read, current, changes, encoder, settings, wanted, saved, on_progress, progress
             )
             manifest.write(work)
-            _fsync_tree(work)
-            generation = _publish(index_dir, work)
-        except (sqlite3.Error, OSError, RuntimeError) as exc:
-            shutil.rmtree(work, ignore_errors=True)
-            cause = _write_failure(exc)
-            if cause is None:
-                raise
-            raise IndexWriteError(
-                f"Could not write the index in {index_dir}/ ({cause}); the index is as before.",
-                f"{WRITE_FIX}, then run qa index again.",
-            ) from None
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
-        _remove_leftovers(index_dir, keep=generation)
-        discard_saved(index_dir)
     embedded = (
         manifest.passages_embedded,
         manifest.tokens_embedded,
@@ -261,6 +231,51 @@ def build_index(
 
 
 # -- the steps ---------------------------------------------------------------------------------
+
+
+def _check_places(folder: Path, index_dir: Path, full: bool) -> None:
+    """Refuse an articles folder that is missing or a file, and an index folder that is a
+    file, inside the articles or another program's; `full` repairs a damaged `CURRENT`."""
+    refuse_a_file(folder)
+    if not folder.is_dir():
+        raise ArticleError(
+            f"Articles folder {folder}/ does not exist. Create it and add .txt, .md, .html, "
+            "JSON, PDF or Word articles, or point --articles / QA_ARTICLES at your folder."
+        )
+    if index_dir.exists() and not index_dir.is_dir():
+        raise ArticleError(f"{index_dir} is a file, not an index folder; pass --index with a folder.")
+    check_index_place(folder.resolve(), index_dir.resolve())
+    if full:
+        _drop_damaged_pointer(index_dir)
+    refuse_foreign_folder(index_dir)
+
+
+@contextmanager
+def _new_generation(index_dir: Path) -> Iterator[Path]:
+    """A work folder for the block to write a complete generation into; then published
+    (fsync, rename, swap `CURRENT`), and older generations and a stopped build's saved vectors
+    removed. Whatever stops the block removes the folder: the index is as before (a full
+    disk is an `IndexWriteError`)."""
+    work = index_dir / f".build-{uuid.uuid4().hex[:12]}"
+    work.mkdir()
+    try:
+        yield work
+        _fsync_tree(work)
+        generation = _publish(index_dir, work)
+    except (sqlite3.Error, OSError, RuntimeError) as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        cause = _write_failure(exc)
+        if cause is None:
+            raise
+        raise IndexWriteError(
+            f"Could not write the index in {index_dir}/ ({cause}); the index is as before.",
+            f"{WRITE_FIX}, then run qa index again.",
+        ) from None
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    _remove_leftovers(index_dir, keep=generation)
+    discard_saved(index_dir)
 
 
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES}

@@ -59,7 +59,15 @@ from .store import (
     Store,
     current_generation,
 )
-from .store.layout import GENERATION_PREFIX, INDEX_FOLDER_FILES, LOCK_FILE, build_folder_of, is_base_file
+from .store.layout import (
+    GENERATION_PREFIX,
+    INDEX_FOLDER_FILES,
+    LOCK_FILE,
+    build_folder_of,
+    fsync_dir,
+    is_base_file,
+    publish_generation,
+)
 from .store.manifest import (
     FileEntry,
     VectorIndexInfo,
@@ -261,7 +269,7 @@ def _new_generation(index_dir: Path) -> Iterator[Path]:
     try:
         yield work
         _fsync_tree(work)
-        generation = _publish(index_dir, work)
+        generation = publish_generation(index_dir, work)
     except (sqlite3.Error, OSError, RuntimeError) as exc:
         shutil.rmtree(work, ignore_errors=True)
         cause = _write_failure(exc)
@@ -1132,36 +1140,11 @@ def _versions() -> dict[str, str]:
 def _fsync_tree(folder: Path) -> None:
     for path in folder.rglob("*"):
         if path.is_dir():
-            _fsync_dir(path)
+            fsync_dir(path)
         else:
             with open(path, "rb") as handle:
                 os.fsync(handle.fileno())
-    _fsync_dir(folder)
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name == "posix":
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _publish(index_dir: Path, work: Path) -> Path:
-    """Make `work` the live generation: rename it, then swap the pointer file atomically."""
-    # Microseconds: names sort in publication order (cleanup keeps the generation before the live one).
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
-    generation = index_dir / f"{GENERATION_PREFIX}{stamp}-{work.name.rsplit('-', 1)[-1]}"
-    work.rename(generation)
-    pointer = index_dir / f".{POINTER_FILE}.tmp"
-    with open(pointer, "w") as handle:
-        handle.write(generation.name + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(pointer, index_dir / POINTER_FILE)
-    _fsync_dir(index_dir)
-    return generation
+    fsync_dir(folder)
 
 
 def _remove_leftovers(index_dir: Path, keep: Path | None) -> None:

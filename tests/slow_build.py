@@ -37,7 +37,7 @@ class PausingEncoder(FakeEncoder):
 
 if __name__ == "__main__":
     articles, index, PAUSE_AT = sys.argv[1], sys.argv[2], sys.argv[3]
-    real_publish, real_replace = qa.build._publish, os.replace
+    real_publish, real_replace = qa.build.publish_generation, os.replace
 
     def publish(index_dir, work):
         if PAUSE_AT == "publish":
@@ -49,7 +49,7 @@ if __name__ == "__main__":
             pause("swap")
         return real_replace(src, dst)
 
-    qa.build._publish = publish
+    qa.build.publish_generation = publish
     os.replace = replace
     print("started", flush=True)
     if PAUSE_AT == "cli":

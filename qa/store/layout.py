@@ -1,7 +1,10 @@
-"""File names of an index folder, its format version, and the pointer to the live generation."""
+"""File names of an index folder, its format version, and the pointer to the live generation:
+read here (`current_generation`) and written here (`publish_generation`)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from pathlib import Path
 
 from ..errors import IndexCorruptError, IndexNotFoundError
@@ -75,3 +78,31 @@ def current_generation(index_dir: Path) -> Path | None:
             "looks like another program's folder. Pass --index with a qa index, or a new folder to build one in."
         )
     return index_dir / name
+
+
+def publish_generation(index_dir: Path, work: Path) -> Path:
+    """Make the complete generation in `work` the live one: rename it to `gen-<time>-…`, then
+    replace `CURRENT` atomically (written, fsynced, renamed over; the folder fsynced): a
+    reader sees the old generation or the new one, never neither, even after a power cut."""
+    # Microseconds: names sort in publication order (cleanup keeps the generation before the live one).
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    generation = index_dir / f"{GENERATION_PREFIX}{stamp}-{work.name.rsplit('-', 1)[-1]}"
+    work.rename(generation)
+    pointer = index_dir / f".{POINTER_FILE}.tmp"
+    with open(pointer, "w") as handle:
+        handle.write(generation.name + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(pointer, index_dir / POINTER_FILE)
+    fsync_dir(index_dir)
+    return generation
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a folder's entries (a rename, a new file) durable (POSIX; elsewhere a no-op)."""
+    if os.name == "posix":
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, TypeGuard
 
+from .config import DEFAULT_MAX_FILE_MB
 from .decoding import NotText, decode
 from .errors import ConfigError
 from .splitting import split_sentences
@@ -194,7 +195,7 @@ class _Skip(Exception):
 
 def read_articles(
     folder: Path | str,
-    max_file_bytes: int = 50 * 1024 * 1024,
+    max_file_bytes: int = int(DEFAULT_MAX_FILE_MB * 1024 * 1024),
     *,
     follow_links: bool = False,
     known: Mapping[str, FileStamp] | None = None,
@@ -426,7 +427,7 @@ def _sort_key(rel: str) -> str:
     return rel.replace("/", "\0")
 
 
-def read_file(path: Path | str, rel: str, max_file_bytes: int = 50 * 1024 * 1024) -> ReadResult:
+def read_file(path: Path | str, rel: str, max_file_bytes: int = int(DEFAULT_MAX_FILE_MB * 1024 * 1024)) -> ReadResult:
     """Read the article(s) of one file; `rel` is its name relative to the articles folder.
 
     Example:

@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
 
+DEFAULT_MAX_FILE_MB = 50.0  # the largest article file read; a bigger one is skipped with its reason
+
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 _ENV = {
@@ -62,7 +64,7 @@ class Settings:
     # ~12% more tokens (docs/benchmarks.md).
     passage_tokens: int = 256
     overlap_sentences: int = 1
-    max_file_mb: float = 50.0
+    max_file_mb: float = DEFAULT_MAX_FILE_MB
     batch_size: int = 32
     # "auto" picks exact search for small corpora and IVF above a measured size; any FAISS
     # factory string (e.g. "IVF4096,Flat") forces that type.
@@ -92,7 +94,7 @@ class Settings:
             articles_dir: Path | str = Path("seeds"),
             passage_tokens: int = 256,
             overlap_sentences: int = 1,
-            max_file_mb: float = 50.0,
+            max_file_mb: float = DEFAULT_MAX_FILE_MB,
             batch_size: int = 32,
             vector_index: str = "auto",
             cache_dir: Path | str = Path("~/.cache/qa"),

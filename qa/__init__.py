@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name l
         WatchError,
     )
     from .feedback import FEEDBACK_FILE, FeedbackRecord, append_feedback, read_feedback, record_feedback
-    from .filters import Filters, parse_date
+    from .filters import Filters, parse_date, why_nothing_matches
     from .index import Index, follow_index, load_index, open_index
     from .retrieval import MODES, Hit, Mode, clean_question, retrieve
     from .splitting import Sentence
@@ -107,6 +107,7 @@ _LAZY = {  # name -> module: `qa` itself imports nothing heavy, so `qa --help` a
     "read_file": "articles",
     "record_feedback": "feedback",
     "retrieve": "retrieval",
+    "why_nothing_matches": "filters",
 }
 
 
@@ -180,4 +181,5 @@ __all__ = [
     "read_file",
     "record_feedback",
     "retrieve",
+    "why_nothing_matches",
 ]

@@ -217,7 +217,7 @@ def build_index(
         changes = _diff(live.articles if live is not None else {}, current)
         moved = live is not None and bool(live.articles_dir) and Path(live.articles_dir) != folder.resolve()
         if live is not None and not changes and not moved:  # nothing to do: keep the live generation
-            discard_saved(index_dir)  # vectors a stopped build saved are of changes since undone
+            discard_saved(SavedVectors(index_dir, wanted))  # saved for changes since undone
             return report(changes, live, "", (0, 0, 0, 0))
         # A whole rebuild embeds every article, but the report tells what changed against the
         # index it replaces ("added 100" for unchanged articles read as new).
@@ -229,6 +229,7 @@ def build_index(
                 work, previous, live, read, current, changes, encoder, settings, wanted, saved, on_progress, progress
             )
             manifest.write(work)
+        discard_saved(saved)
     embedded = (
         manifest.passages_embedded,
         manifest.tokens_embedded,
@@ -261,9 +262,8 @@ def _check_places(folder: Path, index_dir: Path, full: bool) -> None:
 @contextmanager
 def _new_generation(index_dir: Path) -> Iterator[Path]:
     """A work folder for the block to write a complete generation into; then published
-    (fsync, rename, swap `CURRENT`), and older generations and a stopped build's saved vectors
-    removed. Whatever stops the block removes the folder: the index is as before (a full
-    disk is an `IndexWriteError`)."""
+    (fsync, rename, swap `CURRENT`), and older generations removed. Whatever stops the block
+    removes the folder: the index is as before (a full disk is an `IndexWriteError`)."""
     work = index_dir / f".build-{uuid.uuid4().hex[:12]}"
     work.mkdir()
     try:
@@ -283,7 +283,6 @@ def _new_generation(index_dir: Path) -> Iterator[Path]:
         shutil.rmtree(work, ignore_errors=True)
         raise
     _remove_leftovers(index_dir, keep=generation)
-    discard_saved(index_dir)
 
 
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES}

@@ -463,15 +463,16 @@ def _index(args: argparse.Namespace) -> int:
             raise
         # After minutes of embedding, "interrupted" alone leaves the question of what is left:
         # a build publishes only once complete (kill -9 tests in tests/test_build.py).
-        # What was embedded is saved as it goes (qa.resume): the next build takes it up.
+        # What was embedded is saved as it goes (qa.resume): the next build with the same model and
+        # passage size takes it up. "The same command": a bare `qa index` takes the live index's.
         if current_generation(settings.index_dir) is None:  # the first build: nothing was there to keep
             raise KeyboardInterrupt(
-                f"no index was built in {settings.index_dir}/ yet; run qa index again (it takes up the "
-                "passages embedded so far)"
+                f"no index was built in {settings.index_dir}/ yet; run the same qa index command again (it takes "
+                "up the passages embedded so far)"
             ) from None
         raise KeyboardInterrupt(
-            f"{settings.index_dir}/ still holds its last complete build; run qa index again (it takes up the "
-            "passages embedded so far)"
+            f"{settings.index_dir}/ still holds its last complete build; run the same qa index command again (it "
+            "takes up the passages embedded so far)"
         ) from None
     print(_report_text(report, on_ray=settings.ray_address is not None))
     return 0

@@ -3,32 +3,40 @@
 A build publishes nothing until it is complete (`qa.build`), so a build stopped after
 hours of embedding (Ctrl-C, `kill -9`, a power cut, a full disk) used to leave the old index
 intact but its own work lost: the next build embedded everything again. So each round of
-articles a build embeds is also saved here, in `<index>/.resume/<settings key>/`, as it goes.
-The next build with the same model and chunking (the key) takes the vectors of any article
-of the same text from here instead of embedding it again, and deletes the folder once it has
-published. Saving is best effort: a round that cannot be saved (a full disk) is embedded
-again next time, nothing worse.
+articles a build embeds and stores (256 at a time locally, a result batch on Ray) is also
+saved here, in `<index>/.resume/<settings key>/`, as it goes. The next build with the same
+model and chunking (the key) takes the vectors of any article of the same text from here
+instead of embedding it again, and deletes its key's folder once it has published or found
+nothing to do. Saving is best effort: a round that cannot be saved (a full disk) is
+embedded again next time, nothing worse.
 
 One round is three files: the vectors of its passages (float32, as the vector index gets
 them), of its sentences (float16, as the store keeps them) and, written last, a JSON that
-names its articles' content hashes and how many passages and sentences each has. A round
-whose JSON is missing or does not match its vectors (a build killed while writing it) is
-ignored.
+names its articles' content hashes, how many passages and sentences each has, and the two
+files' XXH3 digests. The vector files are fsynced before the JSON is written, and a round
+whose JSON is missing or whose files do not match it (a build killed while writing it, a
+damaged disk) is ignored.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 import json
 import os
 import shutil
 import uuid
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
+
+from .store.layout import fsync_dir
+from .store.manifest import file_digest
 
 RESUME_DIR = ".resume"
 
@@ -44,20 +52,28 @@ class _Place:
 
 
 class SavedVectors:
-    """The vectors saved by builds of one index with one settings fingerprint.
+    """The vectors saved by stopped builds of one index with one settings fingerprint.
+
+    Files are opened only while a round is written or an article's rows are read: a build
+    that takes up thousands of rounds holds none of them open.
 
     Example:
-        >>> saved = SavedVectors(Path("index"), {"model_fingerprint": "abc"})  # doctest: +SKIP
-        >>> saved.save(["hash"], [1], np.ones((1, 4)), [np.ones((2, 4))])  # doctest: +SKIP
-        >>> saved.vectors_of("hash", (2,))[0].shape  # doctest: +SKIP
-        (1, 4)
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> saved = SavedVectors(folder, {"model_fingerprint": "abc", "passage_tokens": 256})
+        >>> saved.save(["hash-a"], [1], np.ones((1, 4)), [np.ones((2, 4))])
+        >>> again = SavedVectors(folder, {"model_fingerprint": "abc", "passage_tokens": 256})
+        >>> passages, sentences = again.vectors_of("hash-a", (2,))
+        >>> passages.shape, [s.shape for s in sentences]
+        ((1, 4), [(2, 4)])
+        >>> again.vectors_of("hash-a", (1, 1)) is None  # split otherwise now: embed it again
+        True
     """
 
     def __init__(self, index_dir: Path, fingerprint: Mapping[str, object]) -> None:
         key = hashlib.sha256(json.dumps(fingerprint, sort_keys=True, default=str).encode()).hexdigest()[:16]
         self.folder = Path(index_dir) / RESUME_DIR / key
         self._places: dict[str, _Place] | None = None  # read on first use
-        self._rounds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._saving = True
 
     def any(self) -> bool:
@@ -65,20 +81,31 @@ class SavedVectors:
         return bool(self._read())
 
     def holds(self, content_hash: str) -> bool:
-        """Whether vectors of an article with this text were saved."""
+        """Whether vectors of an article with this text (`Article.content_hash`) were saved."""
         return content_hash in self._read()
 
     def vectors_of(self, content_hash: str, per_passage: Sequence[int]) -> tuple[np.ndarray, list[np.ndarray]] | None:
-        """The saved passage vectors and, per passage, its sentences' vectors (float32) of the
-        article with this text, or None when none were saved or they were split otherwise
-        (`per_passage`: the sentences each passage owns, as the article is split now)."""
+        """The saved vectors of the article with this text, if it was split alike.
+
+        Args:
+            content_hash: the article's `content_hash`.
+            per_passage: how many sentences each of its passages owns, as it is split now.
+
+        Returns:
+            Its passage vectors (float32, one row a passage) and, per passage, the vectors of
+            the sentences it owns (float32); None when none were saved, they were split
+            otherwise, or their files cannot be read.
+        """
         place = self._read().get(content_hash)
         if place is None or place.per_passage != tuple(per_passage):
             return None
-        passages, sentences = self._round(place.round)
-        vectors = np.asarray(passages[place.passages : place.passages + len(per_passage)], dtype=np.float32)
-        cuts = np.cumsum((place.sentences, *per_passage))
-        return vectors, [np.asarray(sentences[a:b], dtype=np.float32) for a, b in itertools.pairwise(cuts)]
+        try:
+            passages = _read_rows(self._file(place.round, "passages"), place.passages, len(per_passage))
+            sentences = _read_rows(self._file(place.round, "sentences"), place.sentences, sum(per_passage))
+        except (OSError, ValueError):  # removed or damaged since it was checked: embedded again
+            return None
+        cuts = np.cumsum((0, *per_passage))
+        return passages.astype(np.float32), [sentences[a:b].astype(np.float32) for a, b in itertools.pairwise(cuts)]
 
     def save(
         self,
@@ -87,22 +114,41 @@ class SavedVectors:
         passage_vectors: np.ndarray,
         sentence_vectors: Sequence[np.ndarray],
     ) -> None:
-        """Save one round: its articles' content hashes and passage counts, the vectors of
-        their passages (in order) and, per passage, the vectors of the sentences it owns."""
+        """Save one round of stored articles (best effort: a failure stops saving, not the build).
+
+        Args:
+            content_hashes: the articles' content hashes, in the order they were stored.
+            passage_counts: how many passages each article has.
+            passage_vectors: the vectors of all their passages, in order (one row a passage).
+            sentence_vectors: per passage, the vectors of the sentences it owns.
+        """
         if not self._saving or not content_hashes:
             return
         name = f"round-{uuid.uuid4().hex[:12]}"
         owned = [len(v) for v in sentence_vectors]
         cuts = np.cumsum((0, *passage_counts))
-        per_passage = [owned[a:b] for a, b in itertools.pairwise(cuts)]
+        described: dict[str, object] = {
+            "content_hashes": list(content_hashes),
+            "per_passage": [owned[a:b] for a, b in itertools.pairwise(cuts)],
+        }
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            _write_array(self.folder / f"{name}.passages.npy", np.asarray(passage_vectors, dtype=np.float32))
-            _write_array(self.folder / f"{name}.sentences.npy", np.concatenate(sentence_vectors).astype(np.float16))
-            described = {"content_hashes": list(content_hashes), "per_passage": per_passage}
-            _write_text(self.folder / f"{name}.json", json.dumps(described))  # last: the round is complete
+            for kind, array in (
+                ("passages", np.asarray(passage_vectors, dtype=np.float32)),
+                ("sentences", np.concatenate(sentence_vectors).astype(np.float16)),
+            ):
+                buffer = io.BytesIO()  # a round is small: ~1.5 KB a passage
+                np.save(buffer, array)
+                _write_durably(self._file(name, kind), buffer.getvalue())
+                described[f"{kind}_digest"] = file_digest(self._file(name, kind))
+            # Last, and durable before it names them: a round with its JSON is complete.
+            _write_durably(self.folder / f"{name}.json", json.dumps(described).encode())
+            fsync_dir(self.folder)
         except OSError:
             self._saving = False  # a full disk: the build goes on, this round is embedded again next time
+
+    def _file(self, name: str, kind: str) -> Path:
+        return self.folder / f"{name}.{kind}.npy"
 
     def _read(self) -> dict[str, _Place]:
         if self._places is None:
@@ -111,33 +157,40 @@ class SavedVectors:
                 self._places.update(_places_of(described))
         return self._places
 
-    def _round(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        if name not in self._rounds:
-            self._rounds[name] = (
-                np.load(self.folder / f"{name}.passages.npy", mmap_mode="r"),
-                np.load(self.folder / f"{name}.sentences.npy", mmap_mode="r"),
-            )
-        return self._rounds[name]
 
+def discard_saved(saved: SavedVectors) -> None:
+    """Delete what stopped builds saved for these settings (once a build with them has
+    published, or found nothing to do), and `.resume/` itself once no other settings' are left.
 
-def discard_saved(index_dir: Path) -> None:
-    """Delete what stopped builds saved (once a build has published, or found nothing to do)."""
-    shutil.rmtree(Path(index_dir) / RESUME_DIR, ignore_errors=True)
+    A build with other settings (another model, `--passage-tokens`) leaves theirs: the build
+    they belong to may be run again.
+
+    Example:
+        >>> discard_saved(SavedVectors(Path("/nonexistent/index"), {}))  # nothing there: nothing to do
+    """
+    shutil.rmtree(saved.folder, ignore_errors=True)
+    with suppress(OSError):  # others left: kept
+        saved.folder.parent.rmdir()
 
 
 def _places_of(described: Path) -> dict[str, _Place]:
     """The articles of one saved round, or none if it is incomplete or damaged."""
     name = described.name.removesuffix(".json")
+    passages_file = described.with_name(f"{name}.passages.npy")
+    sentences_file = described.with_name(f"{name}.sentences.npy")
     try:
         data = json.loads(described.read_text())
         hashes, per_passage = list(data["content_hashes"]), [tuple(map(int, p)) for p in data["per_passage"]]
-        passages = np.load(described.with_name(f"{name}.passages.npy"), mmap_mode="r")
-        sentences = np.load(described.with_name(f"{name}.sentences.npy"), mmap_mode="r")
+        if file_digest(passages_file) != data["passages_digest"]:
+            return {}
+        if file_digest(sentences_file) != data["sentences_digest"]:
+            return {}
+        passage_rows, sentence_rows = _rows(passages_file), _rows(sentences_file)
     except (OSError, ValueError, KeyError, TypeError):
         return {}
-    if len(hashes) != len(per_passage) or passages.shape[0] != sum(map(len, per_passage)):
+    if len(hashes) != len(per_passage) or passage_rows != sum(map(len, per_passage)):
         return {}
-    if sentences.shape[0] != sum(map(sum, per_passage)):
+    if sentence_rows != sum(map(sum, per_passage)):
         return {}
     places, p, s = {}, 0, 0
     for content_hash, counts in zip(hashes, per_passage):
@@ -146,14 +199,38 @@ def _places_of(described: Path) -> dict[str, _Place]:
     return places
 
 
-def _write_array(path: Path, array: np.ndarray) -> None:
+def _header(handle: BinaryIO) -> tuple[tuple[int, ...], np.dtype]:
+    """The shape and dtype of the .npy file open in `handle`, leaving it at the first row."""
+    readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+    read = readers.get(np.lib.format.read_magic(handle))
+    if read is None:
+        raise ValueError("not a .npy file np.save writes")
+    shape, fortran, dtype = read(handle)
+    if fortran or len(shape) != 2:
+        raise ValueError("not a matrix of rows")
+    return shape, dtype
+
+
+def _rows(path: Path) -> int:
+    with open(path, "rb") as handle:
+        return _header(handle)[0][0]
+
+
+def _read_rows(path: Path, start: int, count: int) -> np.ndarray:
+    """Rows `start` to `start + count` of the matrix in a .npy file, read (not mapped)."""
+    with open(path, "rb") as handle:
+        (rows, width), dtype = _header(handle)
+        if start + count > rows:
+            raise ValueError(f"{path} has {rows} rows, not {start + count}")
+        handle.seek(start * width * dtype.itemsize, os.SEEK_CUR)
+        return np.fromfile(handle, dtype=dtype, count=count * width).reshape(count, width)
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    """Write `data` to a file under a temporary name, fsync it, rename it."""
     partial = path.with_name(path.name + ".partial")
     with open(partial, "wb") as out:
-        np.save(out, array)
-    os.replace(partial, path)
-
-
-def _write_text(path: Path, text: str) -> None:
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text)
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
     os.replace(partial, path)

@@ -397,32 +397,56 @@ def test_a_build_killed_while_embedding_is_taken_up_by_the_next(settings, fake, 
     )
 
 
-def test_saved_vectors_are_taken_up_only_for_the_same_settings_and_text(settings, fake, monkeypatch):
+class _StopsInItsSecondRound(FakeEncoder):
+    def _token_embeddings(self, ids, mask, types):
+        if self.calls == 1:  # the second round: the first one is saved
+            raise KeyboardInterrupt
+        return super()._token_embeddings(ids, mask, types)
+
+
+def test_saved_vectors_are_taken_up_only_by_a_build_with_their_settings(settings, fake, monkeypatch):
     import qa.build
 
     monkeypatch.setattr(qa.build, "CHUNK_ARTICLES", 1)
-
-    class Stopping(FakeEncoder):
-        def _token_embeddings(self, ids, mask, types):
-            if self.calls == 1:  # the second round: the first one is saved
-                raise KeyboardInterrupt
-            return super()._token_embeddings(ids, mask, types)
-
     with pytest.raises(KeyboardInterrupt):
-        build_index(settings, encoder=Stopping(), progress=False)
+        build_index(settings, encoder=_StopsInItsSecondRound(), progress=False)
     other = FakeEncoder(dim=32)  # another model: its fingerprint keys other saved vectors
     report = build_index(settings, encoder=other, progress=False)
     assert report.passages_resumed == 0 and report.passages_embedded == report.counts.passages
+    assert len(list((settings.index_dir / ".resume").iterdir())) == 1  # the stopped build's, kept for it
+    assert build_index(settings, encoder=other, progress=False).passages_embedded == 0  # nothing to do: kept
+    report = build_index(settings, encoder=FakeEncoder(), progress=False)  # that build, run again
+    assert report.passages_resumed >= 1 and report.passages_resumed + report.passages_embedded == report.counts.passages
     assert not (settings.index_dir / ".resume").exists()
     for name in ("new-a.txt", "new-b.txt"):
         (settings.articles_dir / name).write_text(f"title: {name}\n\nA new article about ferries, {name}.")
     with pytest.raises(KeyboardInterrupt):
-        build_index(settings, encoder=Stopping(dim=32), progress=False)
+        build_index(settings, encoder=_StopsInItsSecondRound(), progress=False)
     assert (settings.index_dir / ".resume").is_dir()  # new-a.txt's round
-    (settings.articles_dir / "new-a.txt").write_text("title: new-a.txt\n\nAnother text now.")
-    report = build_index(settings, encoder=other, progress=False)  # its text changed: embedded, not taken up
-    assert report.passages_resumed == 0 and report.added == ("new-a.txt", "new-b.txt")
-    assert not (settings.index_dir / ".resume").exists()
+    (settings.articles_dir / "new-a.txt").unlink()
+    (settings.articles_dir / "new-b.txt").unlink()
+    report = build_index(settings, encoder=FakeEncoder(), progress=False)  # the changes undone: nothing to do
+    assert report.passages_embedded == 0 and not (settings.index_dir / ".resume").exists()
+
+
+def test_saved_vectors_of_an_article_split_otherwise_now_are_not_taken_up(settings, tmp_path, monkeypatch):
+    import qa.build
+    import qa.preparation
+
+    monkeypatch.setattr(qa.build, "CHUNK_ARTICLES", 1)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(settings, encoder=_StopsInItsSecondRound(), progress=False)
+    real = qa.preparation.make_passages
+    # The same settings key, but passages cut otherwise (as a new version of the splitter might).
+    monkeypatch.setattr(
+        qa.preparation, "make_passages", lambda sentences, tokens, budget, overlap: real(sentences, tokens, 12, 0)
+    )
+    encoder = FakeEncoder()
+    report = build_index(settings, encoder=encoder, progress=False)
+    assert report.passages_resumed == 0 and encoder.texts_encoded == report.counts.passages
+    fresh = replace(settings, index_dir=tmp_path / "fresh")
+    build_index(fresh, encoder=FakeEncoder(), progress=False)
+    assert_same_index(snapshot(settings.index_dir), snapshot(fresh.index_dir), same_ids=False)
 
 
 @pytest.mark.parametrize("first", [False, True])
@@ -448,15 +472,15 @@ def test_ctrl_c_while_qa_index_embeds_says_the_last_build_still_serves(settings,
     assert proc.returncode == 130
     if first:  # it said the folder "still holds its last complete build": there was none
         assert err.strip() == (
-            f"interrupted: no index was built in {settings.index_dir}/ yet; run qa index again (it takes up the "
-            "passages embedded so far)"
+            f"interrupted: no index was built in {settings.index_dir}/ yet; run the same qa index command again (it "
+            "takes up the passages embedded so far)"
         )
         assert current_generation(settings.index_dir) is None
         assert {p.name for p in settings.index_dir.iterdir()} == {".lock"}
         return
     assert err.strip() == (
-        f"interrupted: {settings.index_dir}/ still holds its last complete build; run qa index again (it takes up the "
-        "passages embedded so far)"
+        f"interrupted: {settings.index_dir}/ still holds its last complete build; run the same qa index command "
+        "again (it takes up the passages embedded so far)"
     )
     assert current_generation(settings.index_dir) == before
     # nothing half-built is left behind: only the live generation, its pointer and the lock

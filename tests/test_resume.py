@@ -37,13 +37,17 @@ def test_other_settings_and_unfinished_rounds_are_not_taken_up(tmp_path):
     folder = saved.folder
     described = sorted(folder.glob("round-*.json"))
     b_round = next(p for p in described if '"b"' in p.read_text())
-    b_round.unlink()  # killed before its description was written
     a_round = next(p for p in described if '"a"' in p.read_text())
+    b_round.unlink()  # killed before its description was written
     vectors = a_round.with_name(a_round.name.replace(".json", ".sentences.npy"))
     vectors.write_bytes(vectors.read_bytes()[:-40])  # cut short
     fresh = SavedVectors(tmp_path, {"model_fingerprint": "m"})
     assert not fresh.any() and fresh.vectors_of("a", (2,)) is None
-    discard_saved(tmp_path)
+    kept = SavedVectors(tmp_path, {"model_fingerprint": "kept"})
+    kept.save(["k"], [1], *_round(rng, [1], [1]))
+    discard_saved(fresh)
+    assert not fresh.folder.exists() and kept.folder.exists()  # another settings' saved vectors stay
+    discard_saved(kept)
     assert not (tmp_path / RESUME_DIR).exists()
 
 
@@ -53,3 +57,38 @@ def test_a_round_that_cannot_be_written_stops_saving_without_failing(tmp_path):
     saved = SavedVectors(tmp_path, {"model_fingerprint": "m"})
     saved.save(["a"], [1], *_round(rng, [1], [2]))  # no exception: the build goes on
     assert not saved.any()
+
+
+def test_taking_up_thousands_of_rounds_holds_no_file_open(tmp_path):
+    # Each round's files were kept memory-mapped for the whole build: at the default limit of
+    # open files (1,024 on Linux, 256 on macOS) a long stopped build could never be taken up.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = f"""
+import resource, sys
+import numpy as np
+sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
+from qa.resume import SavedVectors
+saved = SavedVectors({str(tmp_path)!r}, {{"model_fingerprint": "m"}})
+for n in range(300):
+    saved.save([f"h{{n}}"], [1], np.full((1, 4), n, np.float32), [np.full((2, 4), n, np.float32)])
+resource.setrlimit(resource.RLIMIT_NOFILE, (64, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+again = SavedVectors({str(tmp_path)!r}, {{"model_fingerprint": "m"}})
+print(sum(int(again.vectors_of(f"h{{n}}", (2,))[0][0, 0] == n) for n in range(300)))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "300"
+
+
+def test_a_round_whose_vectors_changed_on_disk_is_not_taken_up(tmp_path):
+    rng = np.random.default_rng(6)
+    saved = SavedVectors(tmp_path, {"model_fingerprint": "m"})
+    saved.save(["a"], [1], *_round(rng, [1], [2]))
+    vectors = next(saved.folder.glob("round-*.passages.npy"))
+    data = bytearray(vectors.read_bytes())
+    data[-8:] = bytes(8)  # zeroed, same size: only the checksum tells
+    vectors.write_bytes(bytes(data))
+    assert not SavedVectors(tmp_path, {"model_fingerprint": "m"}).holds("a")

@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import warnings
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .articles import SUPPORTED_SUFFIXES
@@ -356,9 +357,21 @@ _OPEN: dict[tuple[Path, Settings], Index] = {}
 _MAX_OPEN = 8
 _OPEN_LOCK = threading.Lock()
 _LOADING: dict[tuple[Path, Settings], threading.Lock] = {}
-# A generation that failed to load while an older one answered, per folder: not tried again
-# (each try hashes every file: ~0.6 s a question at 1M passages) until CURRENT names another.
-_UNLOADABLE: dict[tuple[Path, Settings], str] = {}
+# A generation that failed to load while an older one answered, per folder. Tried again after
+# a pause that doubles (each try hashes every file: ~0.6 s a question at 1M passages), not
+# never: a half-copied generation completes under the same name.
+RETRY_FIRST_SECONDS = 5.0
+RETRY_MOST_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class _Unloadable:
+    generation: str
+    retry_at: float  # time.monotonic()
+    pause: float
+
+
+_UNLOADABLE: dict[tuple[Path, Settings], _Unloadable] = {}
 
 
 def open_index(index: Index | str | Path | None = None, settings: Settings | None = None) -> Index:
@@ -370,14 +383,16 @@ def open_index(index: Index | str | Path | None = None, settings: Settings | Non
     instead of waiting: a question never stalls behind a reload. A new generation that
     cannot be loaded (damaged, half-copied, built with another model) does not stop the
     answers either: they keep coming from the loaded one, with one `StaleIndexWarning`
-    naming the problem, until `CURRENT` names a generation that loads.
+    naming the problem; it is tried again after 5 s, then 10, 20, … up to a minute apart, and
+    answers come from it once it loads (or from another generation `CURRENT` names).
+    Settings that differ only in what a build reads (passage size, overlap) share one load.
 
     Example:
         >>> open_index("index", Settings()) is open_index("index", Settings())
         True
     """
     if isinstance(index, Index):
-        if settings is not None and settings != index.settings:
+        if settings is not None and _for_reading(settings) != _for_reading(index.settings):
             raise ConfigError(
                 "A loaded Index answers with the settings it was loaded with, not the settings given here: "
                 "pass them to load_index, or pass the index's folder with these settings."
@@ -392,16 +407,23 @@ def open_index(index: Index | str | Path | None = None, settings: Settings | Non
     return _open_folder(folder, settings, _warn_stale)
 
 
-def _warn_stale(problem: QAError) -> None:
+def _warn_stale(problem: Exception) -> None:
     warnings.warn(f"{problem} Answering from the build loaded before it.", StaleIndexWarning, stacklevel=4)
 
 
-def _open_folder(folder: Path, settings: Settings, on_stale: Callable[[QAError], None]) -> Index:
+def _for_reading(settings: Settings) -> Settings:
+    """`settings` without what only a build reads (the passage size and overlap, the index's
+    own since `load_index` reads an index as it was built)."""
+    built = Settings()
+    return replace(settings, passage_tokens=built.passage_tokens, overlap_sentences=built.overlap_sentences)
+
+
+def _open_folder(folder: Path, settings: Settings, on_stale: Callable[[Exception], None]) -> Index:
     """`open_index` of a folder; a new generation that fails to load while another is loaded
     goes to `on_stale` (once per generation) and the loaded one is returned."""
     # The folder is the index; settings.index_dir only names a default one: open_index("idx",
     # Settings()) and open_index(None, Settings(index_dir="idx")) share one load.
-    key = (folder.resolve(), replace(settings, index_dir=folder.resolve()))
+    key = (folder.resolve(), replace(_for_reading(settings), index_dir=folder.resolve()))
     with _OPEN_LOCK:
         loaded = _OPEN.pop(key, None)
         if loaded is not None:
@@ -419,15 +441,21 @@ def _open_folder(folder: Path, settings: Settings, on_stale: Callable[[QAError],
         if loaded is None or not _is_current(folder, loaded):
             current = current_generation(folder)
             name = current.name if current is not None else ""
-            if loaded is not None and _UNLOADABLE.get(key) == name:
-                return loaded  # said once already
+            failed = _UNLOADABLE.get(key)
+            again = failed is not None and failed.generation == name
+            if loaded is not None and failed is not None and again and time.monotonic() < failed.retry_at:
+                return loaded  # said already; tried again later
             try:
                 fresh = load_index(folder, settings, previous=loaded)
-            except QAError as exc:
+            except (QAError, OSError) as exc:
                 if loaded is None:
                     raise
-                _UNLOADABLE[key] = name
-                on_stale(exc)
+                pause = (
+                    min(failed.pause * 2, RETRY_MOST_SECONDS) if failed is not None and again else RETRY_FIRST_SECONDS
+                )
+                _UNLOADABLE[key] = _Unloadable(name, time.monotonic() + pause, pause)
+                if not again:
+                    on_stale(exc)
                 return loaded
             _UNLOADABLE.pop(key, None)
             with _OPEN_LOCK:
@@ -461,8 +489,9 @@ def follow_index(
     folder pick up a build within about a second, without a restart). Questions keep using
     the loaded generation until the new one is ready, and while a new one cannot be loaded
     (damaged, half-copied): `on_error` gets that problem once per generation (a `QAError`
-    or `OSError`). Anything else is a bug: logged with its traceback, and following goes on.
-    Returns an event that stops it.
+    or `OSError`), and it is tried again as `open_index` does. Before any generation loaded
+    (no index yet), every failed try goes to `on_error`. Anything else is a bug: logged with
+    its traceback, and following goes on. Returns an event that stops it.
 
     Example:
         >>> stop = follow_index("index", Settings())

@@ -356,8 +356,7 @@ def model_fingerprint(model_dir: Path) -> str:
     return digest.hexdigest()
 
 
-# What a failed export prints on its last line of stderr: the parent raises it as its own.
-_EXPORT_FAILED = "qa-export-failed"
+EXPORT_TIMEOUT = 1800  # seconds; MiniLM exports in ~20 s here, a large model in a few minutes
 
 
 def export_onnx(name: str, model_dir: Path, fingerprint: str, folder: Path) -> None:
@@ -366,40 +365,61 @@ def export_onnx(name: str, model_dir: Path, fingerprint: str, folder: Path) -> N
     A child, because the export imports torch and sentence-transformers (~600 MB, 7 s): in
     the process itself, an app whose first question found a new model cache kept them
     loaded for good (RSS 814 MB instead of 250), and "answering never loads torch" was
-    untrue there. The child also sets HF_HUB_OFFLINE for itself only.
+    untrue there. The child runs this Python with this process's import path (so it imports
+    this very `qa`) and reports its outcome in a JSON file. A frozen app (PyInstaller), whose
+    executable is no Python, exports in-process.
+
+    Args:
+        name: the model's name as configured (for messages and `encoder.json`).
+        model_dir: the sentence-transformers folder.
+        fingerprint: `model_fingerprint(model_dir)`.
+        folder: where the export goes (replaced whole once it is checked).
+
+    Raises:
+        EncoderError: the model cannot be exported (unsupported modules, no fast tokenizer,
+            an export that does not match the model) or the child failed.
+        OSError: `folder` cannot be written (`get_encoder` names the setting to change).
     """
     import subprocess
+    import tempfile
 
     print(f"Preparing model {name!r} for fast CPU inference (one time, about 20 s)...", file=sys.stderr)
-    package_root = str(Path(__file__).resolve().parents[1])  # the child imports this very qa
-    path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p)
-    code = "import sys; from qa.embedding import _export_in_child; _export_in_child(*sys.argv[1:])"
-    done = subprocess.run(
-        [sys.executable, "-c", code, name, str(model_dir), fingerprint, str(folder)],
-        env={**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": path},
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode == 0:
+    if getattr(sys, "frozen", False):
+        _export(name, model_dir, fingerprint, folder)
         return
-    last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit status {done.returncode}"
-    kind, _, message = last.removeprefix(_EXPORT_FAILED + " ").partition(" ")
-    if not last.startswith(_EXPORT_FAILED):
-        raise EncoderError(f"Preparing model {name!r} failed ({last}).")
-    if kind == "OSError":
-        raise OSError(message)  # get_encoder names the cache folder and the setting
-    raise EncoderError(message)
+    # The parent's import path, in its order ("" is the working folder, as the parent saw it);
+    # -P keeps the child from putting its own working folder first.
+    path = os.pathsep.join(p or os.getcwd() for p in sys.path)
+    env = {**os.environ, "PYTHONPATH": path}
+    env.setdefault("HF_HUB_OFFLINE", "1")  # the model is a local folder: nothing to download
+    code = "import sys; from qa.embedding import _export_in_child; _export_in_child(*sys.argv[1:])"
+    with tempfile.TemporaryDirectory(prefix="qa-export-") as scratch:
+        outcome = Path(scratch) / "outcome.json"
+        command = [sys.executable, "-P", "-c", code, name, str(model_dir), fingerprint, str(folder), str(outcome)]
+        try:
+            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=EXPORT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise EncoderError(f"Preparing model {name!r} took over {EXPORT_TIMEOUT} s and was stopped.") from None
+        result = json.loads(outcome.read_text()) if outcome.exists() else None
+    if result is not None and result.get("error") == "OSError":
+        raise OSError(result["message"])  # get_encoder names the cache folder and the setting
+    if result is not None and result.get("error"):
+        raise EncoderError(result["message"])
+    if done.returncode != 0 or not (folder / "encoder.json").exists():
+        tail = " | ".join(done.stderr.strip().splitlines()[-3:]) or f"exit status {done.returncode}"
+        raise EncoderError(f"Preparing model {name!r} with {sys.executable} failed ({tail}).")
 
 
-def _export_in_child(name: str, model_dir: str, fingerprint: str, folder: str) -> None:
-    """The child process of `export_onnx`: its errors as one line the parent reads."""
+def _export_in_child(name: str, model_dir: str, fingerprint: str, folder: str, outcome: str) -> None:
+    """The child process of `export_onnx`: the export, and its outcome as JSON in `outcome`."""
     try:
         _export(name, Path(model_dir), fingerprint, Path(folder))
     except (EncoderError, OSError) as exc:
         kind = "OSError" if isinstance(exc, OSError) else "EncoderError"
-        text = f"{exc.strerror or exc}" if isinstance(exc, OSError) else str(exc)
-        print(f"{_EXPORT_FAILED} {kind} {text}", file=sys.stderr)
+        message = f"{exc.strerror or exc}" if isinstance(exc, OSError) else str(exc)
+        Path(outcome).write_text(json.dumps({"error": kind, "message": message}))
         sys.exit(1)
+    Path(outcome).write_text(json.dumps({"error": ""}))
 
 
 def _export(name: str, model_dir: Path, fingerprint: str, folder: Path) -> None:

@@ -223,7 +223,12 @@ class Reader:
         return start, end
 
     def tokenizer(self) -> Tokenizer:
-        """The reader's tokenizer, loaded once (the training code counts and cuts windows with it)."""
+        """The reader's tokenizer, loaded once (the training code counts and cuts windows with it).
+
+        Example:
+            >>> get_reader().tokenizer().encode("Trudeau imposed tariffs", add_special_tokens=False).tokens
+            ['tr', '##udeau', 'imposed', 'tariffs']
+        """
         if self._tokenizer is None:
             with self._lock:
                 if self._tokenizer is None:
@@ -270,7 +275,14 @@ class Reader:
 
 def pad(batch: Sequence[Encoded]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Token ids, attention mask and token types of `batch`, padded to its longest encoding
-    (as the model reads them; training pads its batches the same way)."""
+    (as the model reads them; training pads its batches the same way).
+
+    Example:
+        >>> encode = get_reader().tokenizer().encode_batch
+        >>> ids, mask, types = pad(encode(["a ferry", "a ferry sailed late"]))
+        >>> ids.shape, mask.sum(axis=1).tolist()
+        ((2, 6), [4, 6])
+    """
     width = max(len(e.ids) for e in batch)
     ids = np.full((len(batch), width), PAD_ID, dtype=np.int64)
     mask = np.zeros((len(batch), width), dtype=np.int64)

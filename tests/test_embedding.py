@@ -92,6 +92,21 @@ def test_a_failed_export_is_the_childs_own_error(tmp_path, monkeypatch):
     model = tmp_path / "not-a-model"
     model.mkdir()
     (model / "config.json").write_text("{}")  # a folder with a config, but nothing sentence-transformers loads
+    elsewhere = tmp_path / "work"
+    (elsewhere / "qa").mkdir(parents=True)
+    (elsewhere / "qa" / "__init__.py").write_text("raise ImportError('another qa')")
+    monkeypatch.chdir(elsewhere)  # a folder with a package of the same name: the child imports this qa
     with pytest.raises(EncoderError, match=r"^sentence-transformers cannot load model 'odd'"):
         embedding.export_onnx("odd", model, "f" * 20, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_child_that_exports_nothing_is_an_error_naming_the_interpreter(tmp_path, monkeypatch):
+    import sys
+
+    from qa import embedding
+    from qa.errors import EncoderError
+
+    monkeypatch.setattr(sys, "executable", "/bin/true")  # e.g. an embedded Python: exits 0, exports nothing
+    with pytest.raises(EncoderError, match=r"^Preparing model 'odd' with /bin/true failed \(exit status 0\)"):
+        embedding.export_onnx("odd", tmp_path, "f" * 20, tmp_path / "out")

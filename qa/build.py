@@ -77,7 +77,7 @@ from .store.manifest import (
     settings_fingerprint,
 )
 from .store.segments import MERGE_FRACTION, MERGE_MIN_PASSAGES, open_segments
-from .wording import counted, shell_path
+from .wording import counted, file_size, shell_path
 
 WRITE_FIX = "Free disk space (or fix the folder's permissions)"  # an index that could not be written
 CHUNK_ARTICLES = 256  # articles embedded per round: bounds memory; big enough to batch well
@@ -217,14 +217,14 @@ def build_index(
         changes = _diff(live.articles if live is not None else {}, current)
         moved = live is not None and bool(live.articles_dir) and Path(live.articles_dir) != folder.resolve()
         if live is not None and not changes and not moved:  # nothing to do: keep the live generation
-            discard_saved(SavedVectors(index_dir, wanted))  # saved for changes since undone
+            discard_saved(SavedVectors(index_dir, wanted, encoder.dim))  # saved for changes since undone
             return report(changes, live, "", (0, 0, 0, 0))
         # A whole rebuild embeds every article, but the report tells what changed against the
         # index it replaces ("added 100" for unchanged articles read as new).
         replaced = live if live is not None else _live_manifest(index_dir, seen=seen)
         told = changes if replaced is live else _diff(replaced.articles if replaced is not None else {}, current)
-        saved = SavedVectors(index_dir, wanted)  # what a stopped build embedded: not embedded again
-        with _new_generation(index_dir) as work:
+        saved = SavedVectors(index_dir, wanted, encoder.dim)  # what a stopped build embedded: not embedded again
+        with _new_generation(index_dir, saved) as work:
             manifest = _build_into(
                 work, previous, live, read, current, changes, encoder, settings, wanted, saved, on_progress, progress
             )
@@ -260,7 +260,7 @@ def _check_places(folder: Path, index_dir: Path, full: bool) -> None:
 
 
 @contextmanager
-def _new_generation(index_dir: Path) -> Iterator[Path]:
+def _new_generation(index_dir: Path, saved: SavedVectors) -> Iterator[Path]:
     """A work folder for the block to write a complete generation into; then published
     (fsync, rename, swap `CURRENT`), and older generations removed. Whatever stops the block
     removes the folder: the index is as before (a full disk is an `IndexWriteError`)."""
@@ -275,8 +275,16 @@ def _new_generation(index_dir: Path) -> Iterator[Path]:
         cause = _write_failure(exc)
         if cause is None:
             raise
+        kept = saved.size_bytes()
+        # The saved vectors take space too: name them, as a full disk's cause may be theirs.
+        held = (
+            f" {saved.folder.parent}/ holds {file_size(kept)} of vectors saved for the next build: deleting it "
+            "frees that space, and the next build embeds them again."
+            if kept
+            else ""
+        )
         raise IndexWriteError(
-            f"Could not write the index in {index_dir}/ ({cause}); the index is as before.",
+            f"Could not write the index in {index_dir}/ ({cause}); the index is as before.{held}",
             f"{WRITE_FIX}, then run qa index again.",
         ) from None
     except BaseException:
@@ -989,7 +997,7 @@ def _store_saved(
         return others, 0
     indexed_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     stored = 0
-    with progress_bar(len(held), "Taking up saved vectors", progress) as bar:
+    with progress_bar(len(held), "Taking up saved vectors", progress, unit="article") as bar:
         for begin in range(0, len(held), CHUNK_ARTICLES):
             ready: list[PreparedArticle] = []
             vectors: list[np.ndarray] = []

@@ -468,11 +468,11 @@ def _index(args: argparse.Namespace) -> int:
         if current_generation(settings.index_dir) is None:  # the first build: nothing was there to keep
             raise KeyboardInterrupt(
                 f"no index was built in {settings.index_dir}/ yet; run the same qa index command again (it takes "
-                "up the passages embedded so far)"
+                "up the articles this one finished embedding)"
             ) from None
         raise KeyboardInterrupt(
             f"{settings.index_dir}/ still holds its last complete build; run the same qa index command again (it "
-            "takes up the passages embedded so far)"
+            "takes up the articles this one finished embedding)"
         ) from None
     print(_report_text(report, on_ray=settings.ray_address is not None))
     return 0

@@ -39,6 +39,10 @@ from .store.layout import fsync_dir
 from .store.manifest import file_digest
 
 RESUME_DIR = ".resume"
+# Saving stops once the disk's free space falls under this plus twice what was saved: the build
+# itself needs room for its new generation (a round saved took space a full disk then lacked,
+# and the build failed where it would have fitted without saving).
+FREE_SPACE_MARGIN = 100 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -60,9 +64,9 @@ class SavedVectors:
     Example:
         >>> import tempfile
         >>> folder = Path(tempfile.mkdtemp())
-        >>> saved = SavedVectors(folder, {"model_fingerprint": "abc", "passage_tokens": 256})
+        >>> saved = SavedVectors(folder, {"model_fingerprint": "abc", "passage_tokens": 256}, dim=4)
         >>> saved.save(["hash-a"], [1], np.ones((1, 4)), [np.ones((2, 4))])
-        >>> again = SavedVectors(folder, {"model_fingerprint": "abc", "passage_tokens": 256})
+        >>> again = SavedVectors(folder, {"model_fingerprint": "abc", "passage_tokens": 256}, dim=4)
         >>> passages, sentences = again.vectors_of("hash-a", (2,))
         >>> passages.shape, [s.shape for s in sentences]
         ((1, 4), [(2, 4)])
@@ -70,11 +74,17 @@ class SavedVectors:
         True
     """
 
-    def __init__(self, index_dir: Path, fingerprint: Mapping[str, object]) -> None:
+    def __init__(self, index_dir: Path, fingerprint: Mapping[str, object], dim: int) -> None:
         key = hashlib.sha256(json.dumps(fingerprint, sort_keys=True, default=str).encode()).hexdigest()[:16]
         self.folder = Path(index_dir) / RESUME_DIR / key
+        self.dim = dim  # the vectors' width: a round of another is not taken up
         self._places: dict[str, _Place] | None = None  # read on first use
         self._saving = True
+        self._saved_bytes = 0
+
+    def size_bytes(self) -> int:
+        """How much disk the saved vectors of these settings take."""
+        return sum(p.stat().st_size for p in self.folder.glob("*") if p.is_file()) if self.folder.is_dir() else 0
 
     def any(self) -> bool:
         """Whether a stopped build saved anything for these settings."""
@@ -104,6 +114,8 @@ class SavedVectors:
             sentences = _read_rows(self._file(place.round, "sentences"), place.sentences, sum(per_passage))
         except (OSError, ValueError):  # removed or damaged since it was checked: embedded again
             return None
+        if not (np.isfinite(passages).all() and np.isfinite(sentences).all()):
+            return None
         cuts = np.cumsum((0, *per_passage))
         return passages.astype(np.float32), [sentences[a:b].astype(np.float32) for a, b in itertools.pairwise(cuts)]
 
@@ -131,7 +143,12 @@ class SavedVectors:
             "content_hashes": list(content_hashes),
             "per_passage": [owned[a:b] for a, b in itertools.pairwise(cuts)],
         }
+        round_bytes = passage_vectors.size * 4 + sum(v.size for v in sentence_vectors) * 2
         try:
+            free = shutil.disk_usage(self.folder.parent.parent).free  # the index folder
+            if free < FREE_SPACE_MARGIN + 2 * (self._saved_bytes + round_bytes):
+                self._saving = False  # the build's own files come first
+                return
             self.folder.mkdir(parents=True, exist_ok=True)
             for kind, array in (
                 ("passages", np.asarray(passage_vectors, dtype=np.float32)),
@@ -144,6 +161,7 @@ class SavedVectors:
             # Last, and durable before it names them: a round with its JSON is complete.
             _write_durably(self.folder / f"{name}.json", json.dumps(described).encode())
             fsync_dir(self.folder)
+            self._saved_bytes += round_bytes
         except OSError:
             self._saving = False  # a full disk: the build goes on, this round is embedded again next time
 
@@ -154,7 +172,7 @@ class SavedVectors:
         if self._places is None:
             self._places = {}
             for described in sorted(self.folder.glob("round-*.json")):
-                self._places.update(_places_of(described))
+                self._places.update(_places_of(described, self.dim))
         return self._places
 
 
@@ -166,14 +184,16 @@ def discard_saved(saved: SavedVectors) -> None:
     they belong to may be run again.
 
     Example:
-        >>> discard_saved(SavedVectors(Path("/nonexistent/index"), {}))  # nothing there: nothing to do
+        >>> discard_saved(SavedVectors(Path("/nonexistent/index"), {}, dim=4))  # nothing there: nothing to do
     """
     shutil.rmtree(saved.folder, ignore_errors=True)
+    if saved.folder.parent.is_file():  # not ours to keep: nothing could be saved in it
+        saved.folder.parent.unlink()
     with suppress(OSError):  # others left: kept
         saved.folder.parent.rmdir()
 
 
-def _places_of(described: Path) -> dict[str, _Place]:
+def _places_of(described: Path, dim: int) -> dict[str, _Place]:
     """The articles of one saved round, or none if it is incomplete or damaged."""
     name = described.name.removesuffix(".json")
     passages_file = described.with_name(f"{name}.passages.npy")
@@ -185,7 +205,8 @@ def _places_of(described: Path) -> dict[str, _Place]:
             return {}
         if file_digest(sentences_file) != data["sentences_digest"]:
             return {}
-        passage_rows, sentence_rows = _rows(passages_file), _rows(sentences_file)
+        passage_rows = _rows(passages_file, np.float32, dim)
+        sentence_rows = _rows(sentences_file, np.float16, dim)
     except (OSError, ValueError, KeyError, TypeError):
         return {}
     if len(hashes) != len(per_passage) or passage_rows != sum(map(len, per_passage)):
@@ -211,9 +232,13 @@ def _header(handle: BinaryIO) -> tuple[tuple[int, ...], np.dtype]:
     return shape, dtype
 
 
-def _rows(path: Path) -> int:
+def _rows(path: Path, dtype: type, width: int) -> int:
+    """The rows of the matrix in a .npy file, which must be of `dtype` and `width`."""
     with open(path, "rb") as handle:
-        return _header(handle)[0][0]
+        (rows, columns), kind = _header(handle)
+    if kind != np.dtype(dtype) or columns != width:
+        raise ValueError(f"{path.name} holds {kind} vectors of width {columns}, not {np.dtype(dtype)} of {width}")
+    return rows
 
 
 def _read_rows(path: Path, start: int, count: int) -> np.ndarray:

@@ -473,14 +473,14 @@ def test_ctrl_c_while_qa_index_embeds_says_the_last_build_still_serves(settings,
     if first:  # it said the folder "still holds its last complete build": there was none
         assert err.strip() == (
             f"interrupted: no index was built in {settings.index_dir}/ yet; run the same qa index command again (it "
-            "takes up the passages embedded so far)"
+            "takes up the articles this one finished embedding)"
         )
         assert current_generation(settings.index_dir) is None
         assert {p.name for p in settings.index_dir.iterdir()} == {".lock"}
         return
     assert err.strip() == (
         f"interrupted: {settings.index_dir}/ still holds its last complete build; run the same qa index command "
-        "again (it takes up the passages embedded so far)"
+        "again (it takes up the articles this one finished embedding)"
     )
     assert current_generation(settings.index_dir) == before
     # nothing half-built is left behind: only the live generation, its pointer and the lock
@@ -848,6 +848,29 @@ def test_a_full_disk_is_one_error_and_the_index_stays_as_it_was(settings, fake, 
         build_index(settings, encoder=fake, progress=False)
     assert current_generation(settings.index_dir) == before
     assert not [p for p in settings.index_dir.iterdir() if p.name.startswith(".build-")]
+
+
+def test_a_full_disk_names_the_vectors_saved_for_the_next_build(settings, fake, monkeypatch):
+    import errno
+
+    import qa.build
+    from qa.errors import IndexWriteError
+
+    monkeypatch.setattr(qa.build, "CHUNK_ARTICLES", 1)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(settings, encoder=_StopsInItsSecondRound(), progress=False)
+    real_publish = qa.build.publish_generation
+
+    def full_disk(index_dir, work):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(qa.build, "publish_generation", full_disk)
+    with pytest.raises(
+        IndexWriteError, match=r"\.resume/ holds [\d.]+ KB of vectors saved for the next build: deleting"
+    ):
+        build_index(settings, encoder=fake, progress=False)
+    monkeypatch.setattr(qa.build, "publish_generation", real_publish)
+    assert build_index(settings, encoder=fake, progress=False).passages_resumed >= 1  # still there to take up
 
 
 def test_other_failures_while_building_are_not_called_a_full_disk(settings, fake, monkeypatch):

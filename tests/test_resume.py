@@ -12,12 +12,12 @@ def _round(rng, passages: list[int], sentences: list[int]):
 
 def test_saved_rounds_give_back_each_articles_vectors(tmp_path):
     rng = np.random.default_rng(3)
-    saved = SavedVectors(tmp_path, {"model_fingerprint": "m", "passage_tokens": 256})
+    saved = SavedVectors(tmp_path, {"model_fingerprint": "m", "passage_tokens": 256}, dim=8)
     first = _round(rng, [2, 1], [3, 1, 2])  # article a: passages of 3 and 1 sentences; b: one of 2
     saved.save(["a", "b"], [2, 1], *first)
     second = _round(rng, [1], [4])
     saved.save(["c"], [1], *second)
-    again = SavedVectors(tmp_path, {"passage_tokens": 256, "model_fingerprint": "m"})  # another process
+    again = SavedVectors(tmp_path, {"passage_tokens": 256, "model_fingerprint": "m"}, dim=8)  # another process
     assert again.any() and again.holds("b") and not again.holds("d")
     passages, sentences = again.vectors_of("a", (3, 1))
     np.testing.assert_array_equal(passages, first[0][:2])
@@ -30,9 +30,9 @@ def test_saved_rounds_give_back_each_articles_vectors(tmp_path):
 
 def test_other_settings_and_unfinished_rounds_are_not_taken_up(tmp_path):
     rng = np.random.default_rng(4)
-    SavedVectors(tmp_path, {"model_fingerprint": "m"}).save(["a"], [1], *_round(rng, [1], [2]))
-    assert not SavedVectors(tmp_path, {"model_fingerprint": "other"}).any()
-    saved = SavedVectors(tmp_path, {"model_fingerprint": "m"})
+    SavedVectors(tmp_path, {"model_fingerprint": "m"}, dim=8).save(["a"], [1], *_round(rng, [1], [2]))
+    assert not SavedVectors(tmp_path, {"model_fingerprint": "other"}, dim=8).any()
+    saved = SavedVectors(tmp_path, {"model_fingerprint": "m"}, dim=8)
     saved.save(["b"], [1], *_round(rng, [1], [2]))
     folder = saved.folder
     described = sorted(folder.glob("round-*.json"))
@@ -41,9 +41,9 @@ def test_other_settings_and_unfinished_rounds_are_not_taken_up(tmp_path):
     b_round.unlink()  # killed before its description was written
     vectors = a_round.with_name(a_round.name.replace(".json", ".sentences.npy"))
     vectors.write_bytes(vectors.read_bytes()[:-40])  # cut short
-    fresh = SavedVectors(tmp_path, {"model_fingerprint": "m"})
+    fresh = SavedVectors(tmp_path, {"model_fingerprint": "m"}, dim=8)
     assert not fresh.any() and fresh.vectors_of("a", (2,)) is None
-    kept = SavedVectors(tmp_path, {"model_fingerprint": "kept"})
+    kept = SavedVectors(tmp_path, {"model_fingerprint": "kept"}, dim=8)
     kept.save(["k"], [1], *_round(rng, [1], [1]))
     discard_saved(fresh)
     assert not fresh.folder.exists() and kept.folder.exists()  # another settings' saved vectors stay
@@ -54,7 +54,7 @@ def test_other_settings_and_unfinished_rounds_are_not_taken_up(tmp_path):
 def test_a_round_that_cannot_be_written_stops_saving_without_failing(tmp_path):
     rng = np.random.default_rng(5)
     (tmp_path / RESUME_DIR).write_text("a file where the folder would be")
-    saved = SavedVectors(tmp_path, {"model_fingerprint": "m"})
+    saved = SavedVectors(tmp_path, {"model_fingerprint": "m"}, dim=8)
     saved.save(["a"], [1], *_round(rng, [1], [2]))  # no exception: the build goes on
     assert not saved.any()
 
@@ -71,11 +71,11 @@ import resource, sys
 import numpy as np
 sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
 from qa.resume import SavedVectors
-saved = SavedVectors({str(tmp_path)!r}, {{"model_fingerprint": "m"}})
+saved = SavedVectors({str(tmp_path)!r}, {{"model_fingerprint": "m"}}, dim=4)
 for n in range(300):
     saved.save([f"h{{n}}"], [1], np.full((1, 4), n, np.float32), [np.full((2, 4), n, np.float32)])
 resource.setrlimit(resource.RLIMIT_NOFILE, (64, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
-again = SavedVectors({str(tmp_path)!r}, {{"model_fingerprint": "m"}})
+again = SavedVectors({str(tmp_path)!r}, {{"model_fingerprint": "m"}}, dim=4)
 print(sum(int(again.vectors_of(f"h{{n}}", (2,))[0][0, 0] == n) for n in range(300)))
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
@@ -85,10 +85,44 @@ print(sum(int(again.vectors_of(f"h{{n}}", (2,))[0][0, 0] == n) for n in range(30
 
 def test_a_round_whose_vectors_changed_on_disk_is_not_taken_up(tmp_path):
     rng = np.random.default_rng(6)
-    saved = SavedVectors(tmp_path, {"model_fingerprint": "m"})
+    saved = SavedVectors(tmp_path, {"model_fingerprint": "m"}, dim=8)
     saved.save(["a"], [1], *_round(rng, [1], [2]))
     vectors = next(saved.folder.glob("round-*.passages.npy"))
     data = bytearray(vectors.read_bytes())
     data[-8:] = bytes(8)  # zeroed, same size: only the checksum tells
     vectors.write_bytes(bytes(data))
-    assert not SavedVectors(tmp_path, {"model_fingerprint": "m"}).holds("a")
+    assert not SavedVectors(tmp_path, {"model_fingerprint": "m"}, dim=8).holds("a")
+
+
+def test_rounds_of_another_width_or_with_non_numbers_are_not_taken_up(tmp_path):
+    rng = np.random.default_rng(7)
+    SavedVectors(tmp_path, {"model_fingerprint": "m"}, dim=8).save(["a"], [1], *_round(rng, [1], [2]))
+    assert not SavedVectors(tmp_path, {"model_fingerprint": "m"}, dim=16).holds("a")  # a width the index lacks
+    passages, sentences = _round(rng, [1], [2])
+    passages[0, 0] = np.nan
+    SavedVectors(tmp_path, {"model_fingerprint": "n"}, dim=8).save(["b"], [1], passages, sentences)
+    again = SavedVectors(tmp_path, {"model_fingerprint": "n"}, dim=8)
+    assert again.holds("b") and again.vectors_of("b", (2,)) is None
+
+
+def test_saving_stops_where_the_disk_would_run_short_for_the_build_itself(tmp_path, monkeypatch):
+    import shutil
+
+    import qa.resume
+
+    rng = np.random.default_rng(8)
+    saved = SavedVectors(tmp_path, {"model_fingerprint": "m"}, dim=8)
+    saved.save(["a"], [1], *_round(rng, [1], [2]))
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(qa.resume.shutil, "disk_usage", lambda path: usage._replace(free=qa.resume.FREE_SPACE_MARGIN))
+    saved.save(["b"], [1], *_round(rng, [1], [2]))
+    again = SavedVectors(tmp_path, {"model_fingerprint": "m"}, dim=8)
+    assert again.holds("a") and not again.holds("b")
+
+
+def test_a_file_where_the_saved_vectors_go_is_removed_once_a_build_publishes(tmp_path):
+    (tmp_path / RESUME_DIR).write_text("not a folder")
+    saved = SavedVectors(tmp_path, {"model_fingerprint": "m"}, dim=8)
+    saved.save(["a"], [1], *_round(np.random.default_rng(9), [1], [2]))
+    discard_saved(saved)
+    assert not (tmp_path / RESUME_DIR).exists()

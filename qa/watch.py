@@ -21,9 +21,9 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -159,11 +159,10 @@ def watch_index(
     filesystem = filesystem_type(root_real)
     polling = poll or is_network_filesystem(filesystem)
     stop_event: _Event = stop if stop is not None else threading.Event()
-    pending: dict[str, None] = {}  # changed paths in arrival order (a dict: ordered, no repeats)
+    pending = _Pending()
     batches = failed = 0
     last_failed = False
     building = False
-    retry_at = 0.0  # a batch that failed writing the index is tried again from then on
     error = ""
     with sigterm_as_interrupt() as received:
 
@@ -192,36 +191,19 @@ def watch_index(
             # what arrives during that build is kept and becomes the first batch.
             first_events = next(changes_seen, set())
             building = True
-            try:
-                report = build_index(settings, full=full, progress=progress, wait=max(wait, lock_wait), encoder=encoder)
-            except NoArticlesError as exc:  # a drop folder may start empty: wait for its first article
-                log(f"{_stamp(dt.datetime.now())}  waiting for the first article: {exc}")
-            else:
-                if on_first_build is not None:
-                    on_first_build(report)
-                else:
-                    log(batch_line(Batch(dt.datetime.now(), (), report, initial=True)))
+            _first_build(settings, full, progress, max(wait, lock_wait), encoder, log, on_first_build)
             building = False
-            forced = not polling and _polling_forced()
-            how = f"polling every {POLL_SECONDS:g} s" if polling or forced else "file events"
-            if filesystem and is_network_filesystem(filesystem):
-                how += f" (network file system {filesystem})"
-            elif forced:
-                how += " (WATCHFILES_FORCE_POLLING)"
             log(
-                f"{_stamp(dt.datetime.now())}  watching {root_real}/ with {how}; a batch is indexed "
-                f"{debounce:g} s after the last change. Ctrl-C to stop."
+                f"{_stamp(dt.datetime.now())}  watching {root_real}/ with {_how_watched(polling, filesystem)}; a "
+                f"batch is indexed {debounce:g} s after the last change. Ctrl-C to stop."
             )
-            first_change = last_change = 0.0
             longest = max(MAX_BATCH_SECONDS, debounce)
             last_generation = current_generation(index_real)  # what this watcher's last build left
             stopped_by = "stop event"
             for changes in _chain(first_events, changes_seen):
                 now = time.monotonic()
-                for path in sorted(path for _, path in changes):
-                    pending[_relative(Path(path), root_real)] = None
-                    first_change, last_change = first_change or now, now
-                if not pending or now < retry_at or (now - last_change < debounce and now - first_change < longest):
+                pending.add((_relative(Path(path), root_real) for path in sorted(p for _, p in changes)), now)
+                if not pending.due(now, debounce, longest):
                     continue
                 if not root.is_dir():
                     # Not an exception: the session's log ends as every other ending does, with a
@@ -230,7 +212,7 @@ def watch_index(
                     log(f"{_stamp(dt.datetime.now())}  error: {error}")
                     stopped_by = "articles folder removed"
                     break
-                paths = tuple(pending)
+                paths = tuple(pending.paths)
                 building = True
                 elsewhere = current_generation(index_real) != last_generation
                 batch = replace(_run_batch(settings, encoder, paths, progress, lock_wait), built_elsewhere=elsewhere)
@@ -239,14 +221,7 @@ def watch_index(
                 batches += 1
                 failed += not batch.ok
                 last_failed = not batch.ok
-                # The state first, then the line: a stop right after the line finds it current.
-                if batch.report is None and batch.error.startswith("index busy"):
-                    last_change = time.monotonic()  # try again once another quiet period has passed
-                elif batch.report is None and batch.retry:
-                    retry_at = time.monotonic() + RETRY_SECONDS  # a full disk: the changes wait, not lost
-                else:
-                    pending.clear()
-                    first_change = last_change = retry_at = 0.0
+                pending.settle(batch)  # the state first, then the line: a stop right after it finds it current
                 log(batch_line(batch))
                 if on_batch is not None:
                     on_batch(batch)
@@ -254,9 +229,72 @@ def watch_index(
             stopped_by = received.get("signal", "Ctrl-C")
         finally:
             changes_seen.close()  # stops the Rust watcher thread
-    summary = WatchSummary(batches, failed, stopped_by, building, len(pending), last_failed, error)
+    summary = WatchSummary(batches, failed, stopped_by, building, len(pending.paths), last_failed, error)
     log(stop_line(summary))
     return summary
+
+
+@dataclass
+class _Pending:
+    """Changed paths not indexed yet, in arrival order, and when they came."""
+
+    paths: dict[str, None] = field(default_factory=dict)  # a dict: ordered, no repeats
+    first_change: float = 0.0  # time.monotonic() of the batch's first change
+    last_change: float = 0.0
+    retry_at: float = 0.0  # a batch that failed writing the index is tried again from then on
+
+    def add(self, paths: Iterable[str], now: float) -> None:
+        for path in paths:
+            self.paths[path] = None
+            self.first_change, self.last_change = self.first_change or now, now
+
+    def due(self, now: float, debounce: float, longest: float) -> bool:
+        """A batch is due once the folder was quiet for `debounce` s, or `longest` s after its first change."""
+        if not self.paths or now < self.retry_at:
+            return False
+        return now - self.last_change >= debounce or now - self.first_change >= longest
+
+    def settle(self, batch: Batch) -> None:
+        """After a batch: done with its paths, or they wait (another build held the index; a full disk)."""
+        if batch.report is None and batch.error.startswith("index busy"):
+            self.last_change = time.monotonic()  # try again once another quiet period has passed
+        elif batch.report is None and batch.retry:
+            self.retry_at = time.monotonic() + RETRY_SECONDS  # a full disk: the changes wait, not lost
+        else:
+            self.paths.clear()
+            self.first_change = self.last_change = self.retry_at = 0.0
+
+
+def _first_build(
+    settings: Settings,
+    full: bool,
+    progress: bool,
+    wait: float,
+    encoder: Encoder,
+    log: Callable[[str], None],
+    on_first_build: Callable[[BuildReport], None] | None,
+) -> None:
+    """The build that starts a session, reported to `on_first_build` (default: one log line)."""
+    try:
+        report = build_index(settings, full=full, progress=progress, wait=wait, encoder=encoder)
+    except NoArticlesError as exc:  # a drop folder may start empty: wait for its first article
+        log(f"{_stamp(dt.datetime.now())}  waiting for the first article: {exc}")
+        return
+    if on_first_build is not None:
+        on_first_build(report)
+    else:
+        log(batch_line(Batch(dt.datetime.now(), (), report, initial=True)))
+
+
+def _how_watched(polling: bool, filesystem: str) -> str:
+    """How the folder is watched, as the session's log says it."""
+    forced = not polling and _polling_forced()
+    how = f"polling every {POLL_SECONDS:g} s" if polling or forced else "file events"
+    if filesystem and is_network_filesystem(filesystem):
+        how += f" (network file system {filesystem})"
+    elif forced:
+        how += " (WATCHFILES_FORCE_POLLING)"
+    return how
 
 
 def _followed(

@@ -19,6 +19,7 @@ from common import RESULTS, ROOT, table
 
 STEPS = [
     "build",
+    "resume",
     "latency",
     "incremental",
     "startup",
@@ -74,7 +75,7 @@ def summary() -> str:
             "merge",
         )
     )
-    ray, mer_new = load("ray"), load("merge-add-bbc")
+    ray, mer_new, res = load("ray"), load("merge-add-bbc"), load("resume")
     squad, news = ans.get("squad", {}).get("reader", {}), ans.get("news", {}).get("reader", {})
     absent = ans.get("unanswerable", {})
     squad_absent = absent.get("squad_even_articles_only", {}).get("reader", {})
@@ -102,6 +103,7 @@ def summary() -> str:
         ["retrieve p50 (hybrid, BBC)", "<= 20 ms", lat.get("retrieve_p50_ms")],
         ["build / raw encode", "<= 1.05", b.get("overhead_ratio_vs_raw_encode")],
         ["tokens embedded / corpus tokens", "<= 1.3", b.get("tokens_embedded_ratio")],
+        ["build time, saving rounds for a resume / not", "unchanged", res.get("saving_overhead")],
         ["add one article, beyond start-up", "<= 3 s", inc.get("add_beyond_startup_s")],
         ["delete one article, beyond start-up", "<= 3 s", inc.get("delete_beyond_startup_s")],
         ["qa ask cold start (BBC, files verified)", "<= 2 s", st.get("qa_ask_cold_s")],

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sys
 import threading
 import warnings
@@ -387,26 +388,41 @@ def export_onnx(name: str, model_dir: Path, fingerprint: str, folder: Path) -> N
     if getattr(sys, "frozen", False):
         _export(name, model_dir, fingerprint, folder)
         return
-    # The parent's import path, in its order ("" is the working folder, as the parent saw it);
-    # -P keeps the child from putting its own working folder first.
-    path = os.pathsep.join(p or os.getcwd() for p in sys.path)
-    env = {**os.environ, "PYTHONPATH": path}
+    # The parent's import path, in its order, with the folder this qa came from first unless it
+    # is on it already: "" (the working folder when the parent started) is left out, and -P
+    # keeps the child from putting its own working folder first (a qa/ there was imported).
+    entries = [p for p in sys.path if p]
+    root = str(Path(__file__).resolve().parents[1])
+    if not any(Path(p).resolve() == Path(root) for p in entries):
+        entries.insert(0, root)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(entries)}
     env.setdefault("HF_HUB_OFFLINE", "1")  # the model is a local folder: nothing to download
     code = "import sys; from qa.embedding import _export_in_child; _export_in_child(*sys.argv[1:])"
     with tempfile.TemporaryDirectory(prefix="qa-export-") as scratch:
         outcome = Path(scratch) / "outcome.json"
         command = [sys.executable, "-P", "-c", code, name, str(model_dir), fingerprint, str(folder), str(outcome)]
         try:
-            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=EXPORT_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            raise EncoderError(f"Preparing model {name!r} took over {EXPORT_TIMEOUT} s and was stopped.") from None
+            child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        except OSError as exc:  # not "cannot write the model cache", which get_encoder makes of an OSError
+            raise EncoderError(f"Preparing model {name!r} could not start {sys.executable} ({exc}).") from None
+        with child:
+            try:
+                _, stderr = child.communicate(timeout=EXPORT_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.communicate()
+                shutil.rmtree(folder.with_name(f"{folder.name}.tmp{child.pid}"), ignore_errors=True)  # its work
+                raise EncoderError(
+                    f"Preparing model {name!r} took over {EXPORT_TIMEOUT} s and was stopped. Try again on a "
+                    "less busy machine, or prepare it elsewhere and copy its QA_CACHE_DIR folder here."
+                ) from None
         result = json.loads(outcome.read_text()) if outcome.exists() else None
     if result is not None and result.get("error") == "OSError":
         raise OSError(result["message"])  # get_encoder names the cache folder and the setting
     if result is not None and result.get("error"):
         raise EncoderError(result["message"])
-    if done.returncode != 0 or not (folder / "encoder.json").exists():
-        tail = " | ".join(done.stderr.strip().splitlines()[-3:]) or f"exit status {done.returncode}"
+    if child.returncode != 0 or not (folder / "encoder.json").exists():
+        tail = " | ".join(stderr.strip().splitlines()[-3:]) or f"exit status {child.returncode}"
         raise EncoderError(f"Preparing model {name!r} with {sys.executable} failed ({tail}).")
 
 
@@ -503,7 +519,5 @@ def _export(name: str, model_dir: Path, fingerprint: str, folder: Path) -> None:
             f"(max difference {np.abs(got - expected).max():.4f})."
         )
     if folder.exists():
-        import shutil
-
         shutil.rmtree(folder)
     tmp.rename(folder)

@@ -83,8 +83,12 @@ class SavedVectors:
         self._saved_bytes = 0
 
     def size_bytes(self) -> int:
-        """How much disk the saved vectors of these settings take."""
-        return sum(p.stat().st_size for p in self.folder.glob("*") if p.is_file()) if self.folder.is_dir() else 0
+        """How much disk everything in `.resume/` takes (these settings' saved vectors and
+        any others'); 0 when it cannot be read."""
+        try:
+            return sum(p.stat().st_size for p in self.folder.parent.rglob("*") if p.is_file())
+        except OSError:
+            return 0
 
     def any(self) -> bool:
         """Whether a stopped build saved anything for these settings."""

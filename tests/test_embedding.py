@@ -101,6 +101,35 @@ def test_a_failed_export_is_the_childs_own_error(tmp_path, monkeypatch):
     assert not (tmp_path / "out").exists()
 
 
+def test_the_child_imports_this_qa_whatever_the_working_folder_holds(tmp_path, monkeypatch):
+    import sys
+
+    from qa import embedding
+    from qa.errors import EncoderError
+
+    elsewhere = tmp_path / "work"
+    (elsewhere / "qa").mkdir(parents=True)
+    (elsewhere / "qa" / "__init__.py").write_text("raise ImportError('another qa')")
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setattr(sys, "path", ["", *[p for p in sys.path if p]])  # as under python -c, a REPL, a notebook
+    model = tmp_path / "not-a-model"
+    model.mkdir()
+    (model / "config.json").write_text("{}")
+    with pytest.raises(EncoderError, match=r"^sentence-transformers cannot load model 'odd'"):
+        embedding.export_onnx("odd", model, "f" * 20, tmp_path / "out")
+
+
+def test_an_interpreter_that_cannot_start_is_named(tmp_path, monkeypatch):
+    import sys
+
+    from qa import embedding
+    from qa.errors import EncoderError
+
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "moved-venv" / "python"))
+    with pytest.raises(EncoderError, match=r"could not start .*moved-venv/python"):
+        embedding.export_onnx("odd", tmp_path, "f" * 20, tmp_path / "out")
+
+
 def test_a_child_that_exports_nothing_is_an_error_naming_the_interpreter(tmp_path, monkeypatch):
     import sys
 

@@ -111,13 +111,17 @@ def test_saving_stops_where_the_disk_would_run_short_for_the_build_itself(tmp_pa
     import qa.resume
 
     rng = np.random.default_rng(8)
-    saved = SavedVectors(tmp_path, {"model_fingerprint": "m"}, dim=8)
-    saved.save(["a"], [1], *_round(rng, [1], [2]))
+    rounds = [_round(rng, [1], [2]) for _ in range(3)]
+    round_bytes = 1 * 8 * 4 + 2 * 8 * 2  # float32 passages, float16 sentences
     usage = shutil.disk_usage(tmp_path)
-    monkeypatch.setattr(qa.resume.shutil, "disk_usage", lambda path: usage._replace(free=qa.resume.FREE_SPACE_MARGIN))
-    saved.save(["b"], [1], *_round(rng, [1], [2]))
+    # Room for the margin and twice one round, not twice two: the first round is saved, the second is not.
+    free = qa.resume.FREE_SPACE_MARGIN + 3 * round_bytes
+    monkeypatch.setattr(qa.resume.shutil, "disk_usage", lambda path: usage._replace(free=free))
+    saved = SavedVectors(tmp_path, {"model_fingerprint": "m"}, dim=8)
+    for name, vectors in zip("abc", rounds):
+        saved.save([name], [1], *vectors)
     again = SavedVectors(tmp_path, {"model_fingerprint": "m"}, dim=8)
-    assert again.holds("a") and not again.holds("b")
+    assert again.holds("a") and not again.holds("b") and not again.holds("c")
 
 
 def test_a_file_where_the_saved_vectors_go_is_removed_once_a_build_publishes(tmp_path):

@@ -45,7 +45,7 @@ from .errors import (
     QAError,
 )
 from .preparation import PreparedArticle, prepare_article, store_prepared
-from .resume import SavedVectors, discard_saved
+from .resume import SavedVectors, discard_saved, saved_rounds
 from .store import (
     BM25_DIR,
     DELTA_DIR,
@@ -275,7 +275,7 @@ def _new_generation(index_dir: Path, saved: SavedVectors) -> Iterator[Path]:
         cause = _write_failure(exc)
         if cause is None:
             raise
-        kept = saved.size_bytes()
+        kept = saved_rounds(index_dir)[1]
         # The saved vectors take space too: name them, as a full disk's cause may be theirs.
         held = (
             f" {saved.folder.parent}/ holds {file_size(kept)} of vectors saved for the next build: deleting it "

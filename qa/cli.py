@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from . import __version__
 from .config import Settings, given_settings, load_settings
 from .errors import IndexCorruptError, QAError
-from .wording import confidence_words, counted, shell_path, visible
+from .wording import confidence_words, counted, file_size, shell_path, visible
 
 if TYPE_CHECKING:  # the commands import what they need when they run: `qa --help` stays instant
     from .answering import Answer
@@ -448,6 +448,7 @@ def _settings(args: argparse.Namespace, articles_from_index: bool = False) -> Se
 
 def _index(args: argparse.Namespace) -> int:
     from .build import build_index
+    from .resume import saved_rounds
     from .store import current_generation
 
     settings = _settings(args, articles_from_index=True)
@@ -465,15 +466,13 @@ def _index(args: argparse.Namespace) -> int:
         # a build publishes only once complete (kill -9 tests in tests/test_build.py).
         # What was embedded is saved as it goes (qa.resume): the next build with the same model and
         # passage size takes it up. "The same command": a bare `qa index` takes the live index's.
+        if saved_rounds(settings.index_dir)[0]:
+            again = "run the same qa index command again (it takes up the articles this one finished embedding)"
+        else:  # stopped before a round was saved (or saving had stopped): not promised
+            again = "run qa index again"
         if current_generation(settings.index_dir) is None:  # the first build: nothing was there to keep
-            raise KeyboardInterrupt(
-                f"no index was built in {settings.index_dir}/ yet; run the same qa index command again (it takes "
-                "up the articles this one finished embedding)"
-            ) from None
-        raise KeyboardInterrupt(
-            f"{settings.index_dir}/ still holds its last complete build; run the same qa index command again (it "
-            "takes up the articles this one finished embedding)"
-        ) from None
+            raise KeyboardInterrupt(f"no index was built in {settings.index_dir}/ yet; {again}") from None
+        raise KeyboardInterrupt(f"{settings.index_dir}/ still holds its last complete build; {again}") from None
     print(_report_text(report, on_ray=settings.ray_address is not None))
     return 0
 
@@ -622,6 +621,7 @@ def _info(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from .index import load_index
+    from .resume import saved_rounds
 
     settings = _settings(args)
     try:
@@ -648,6 +648,7 @@ def _info(args: argparse.Namespace) -> int:
             "delta": _delta_counts(index),
             "format_version": m.format_version,
             "versions": m.versions,
+            "resume": dict(zip(("rounds", "bytes"), saved_rounds(settings.index_dir), strict=True)),
         }
         print(_json(summary | ({"verify_problems": problems} if args.verify else {}), 2))
     else:
@@ -663,6 +664,10 @@ def _info(args: argparse.Namespace) -> int:
         print(f"vectors      {m.vector_index.factory} ({counted(m.vector_index.ntotal, 'vector')})")
         print(f"segments     {_segments_text(index)}")
         print(f"fingerprint  {m.fingerprint} (format {m.format_version})")
+        rounds, size = saved_rounds(settings.index_dir)
+        if rounds:  # a stopped build's work, for the next build with its settings (qa.resume)
+            saved = f"{counted(rounds, 'round')} of vectors a stopped build saved ({file_size(size)} in .resume/)"
+            print(f"resume       {saved}")
         articles = index.articles()
         for a in articles[:10]:
             s = a.source

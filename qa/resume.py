@@ -82,14 +82,6 @@ class SavedVectors:
         self._saving = True
         self._saved_bytes = 0
 
-    def size_bytes(self) -> int:
-        """How much disk everything in `.resume/` takes (these settings' saved vectors and
-        any others'); 0 when it cannot be read."""
-        try:
-            return sum(p.stat().st_size for p in self.folder.parent.rglob("*") if p.is_file())
-        except OSError:
-            return 0
-
     def any(self) -> bool:
         """Whether a stopped build saved anything for these settings."""
         return bool(self._read())
@@ -178,6 +170,22 @@ class SavedVectors:
             for described in sorted(self.folder.glob("round-*.json")):
                 self._places.update(_places_of(described, self.dim))
         return self._places
+
+
+def saved_rounds(index_dir: Path) -> tuple[int, int]:
+    """How many rounds stopped builds saved in `index_dir`/.resume/ (any settings), and the
+    bytes `.resume/` takes (what `qa info` and Ctrl-C's message say).
+
+    Example:
+        >>> saved_rounds(Path("/nonexistent/index"))
+        (0, 0)
+    """
+    folder = Path(index_dir) / RESUME_DIR
+    try:
+        rounds = sum(1 for _ in folder.glob("*/round-*.json"))
+        return rounds, sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    except OSError:
+        return 0, 0
 
 
 def discard_saved(saved: SavedVectors) -> None:

@@ -791,3 +791,22 @@ def test_the_build_report_says_what_was_copied_and_taken_up(tmp_path):
     text = _report_text(report)
     assert "embedded 18 passages (4,000 tokens); took up 12 passages a stopped build had embedded" in text
     assert "copied" not in text
+
+
+def test_ctrl_c_promises_a_resume_only_when_rounds_were_saved(tmp_path, monkeypatch, capsys):
+    import qa.build
+    from qa.cli import main
+
+    news, index = tmp_path / "news", tmp_path / "index"
+    news.mkdir()
+    shutil.copy(SEED, news)
+
+    def stopped(*args, **kwargs):
+        (index / ".resume" / "key").mkdir(parents=True)
+        (index / ".resume" / "key" / "round-1.json").write_text("{}")  # a round the build finished
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(qa.build, "build_index", stopped)
+    assert main(["index", "--articles", str(news), "--index", str(index), "--quiet"]) == 130
+    said = capsys.readouterr().err
+    assert "run the same qa index command again (it takes up the articles this one finished embedding)" in said

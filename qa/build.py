@@ -223,7 +223,8 @@ def build_index(
         # index it replaces ("added 100" for unchanged articles read as new).
         replaced = live if live is not None else _live_manifest(index_dir, seen=seen)
         told = changes if replaced is live else _diff(replaced.articles if replaced is not None else {}, current)
-        saved = SavedVectors(index_dir, wanted, encoder.dim)  # what a stopped build embedded: not embedded again
+        # What a stopped build embedded, not embedded again; saved a round of articles at a time.
+        saved = SavedVectors(index_dir, wanted, encoder.dim, round_articles=CHUNK_ARTICLES)
         with _new_generation(index_dir, saved) as work:
             manifest = _build_into(
                 work, previous, live, read, current, changes, encoder, settings, wanted, saved, on_progress, progress

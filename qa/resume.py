@@ -74,13 +74,18 @@ class SavedVectors:
         True
     """
 
-    def __init__(self, index_dir: Path, fingerprint: Mapping[str, object], dim: int) -> None:
+    def __init__(self, index_dir: Path, fingerprint: Mapping[str, object], dim: int, round_articles: int = 1) -> None:
         key = hashlib.sha256(json.dumps(fingerprint, sort_keys=True, default=str).encode()).hexdigest()[:16]
         self.folder = Path(index_dir) / RESUME_DIR / key
         self.dim = dim  # the vectors' width: a round of another is not taken up
+        # Articles a round file holds at least: Ray stores its results in batches of up to 64
+        # articles, which at a million passages made tens of thousands of small files; smaller
+        # batches wait for the next (a stop loses those, as a local build's round in progress).
+        self.round_articles = round_articles
         self._places: dict[str, _Place] | None = None  # read on first use
         self._saving = True
         self._saved_bytes = 0
+        self._waiting: tuple[list[str], list[int], list[np.ndarray], list[np.ndarray]] = ([], [], [], [])
 
     def any(self) -> bool:
         """Whether a stopped build saved anything for these settings."""
@@ -122,7 +127,8 @@ class SavedVectors:
         passage_vectors: np.ndarray,
         sentence_vectors: Sequence[np.ndarray],
     ) -> None:
-        """Save one round of stored articles (best effort: a failure stops saving, not the build).
+        """Save stored articles (best effort: a failure stops saving, not the build), as one
+        round file once `round_articles` of them have come.
 
         Args:
             content_hashes: the articles' content hashes, in the order they were stored.
@@ -132,6 +138,22 @@ class SavedVectors:
         """
         if not self._saving or not content_hashes:
             return
+        hashes, counts, passages, sentences = self._waiting
+        hashes.extend(content_hashes)
+        counts.extend(passage_counts)
+        passages.append(np.asarray(passage_vectors))
+        sentences.extend(sentence_vectors)
+        if len(hashes) >= self.round_articles:
+            self._waiting = ([], [], [], [])
+            self._write_round(hashes, counts, np.concatenate(passages), sentences)
+
+    def _write_round(
+        self,
+        content_hashes: Sequence[str],
+        passage_counts: Sequence[int],
+        passage_vectors: np.ndarray,
+        sentence_vectors: Sequence[np.ndarray],
+    ) -> None:
         name = f"round-{uuid.uuid4().hex[:12]}"
         owned = [len(v) for v in sentence_vectors]
         cuts = np.cumsum((0, *passage_counts))

@@ -86,8 +86,10 @@ class DiesOnce(FakeEncoder):
 
 
 def test_a_ray_build_stopped_midway_is_taken_up_by_the_next(local_ray, settings, many_articles, monkeypatch):
+    import qa.build
     import qa.cluster
 
+    monkeypatch.setattr(qa.build, "CHUNK_ARTICLES", 1)  # a round file per stored batch
     on_ray = replace(settings, ray_address="")
     real_store, calls = qa.cluster._store, []
 

@@ -130,3 +130,18 @@ def test_a_file_where_the_saved_vectors_go_is_removed_once_a_build_publishes(tmp
     saved.save(["a"], [1], *_round(np.random.default_rng(9), [1], [2]))
     discard_saved(saved)
     assert not (tmp_path / RESUME_DIR).exists()
+
+
+def test_small_batches_wait_to_be_saved_as_one_round(tmp_path):
+    # Ray stores results in batches of up to 64 articles: a file each would be tens of
+    # thousands at a million passages.
+    rng = np.random.default_rng(10)
+    saved = SavedVectors(tmp_path, {"model_fingerprint": "m"}, dim=8, round_articles=3)
+    for name in ("a", "b"):
+        saved.save([name], [1], *_round(rng, [1], [2]))
+    assert not list(tmp_path.rglob("round-*.json"))  # waiting for a round's worth
+    saved.save(["c", "d"], [1, 2], *_round(rng, [1, 2], [1, 3, 2]))
+    assert len(list(tmp_path.rglob("round-*.json"))) == 1
+    again = SavedVectors(tmp_path, {"model_fingerprint": "m"}, dim=8)
+    assert all(again.holds(h) for h in "abcd")
+    assert [s.shape[0] for s in again.vectors_of("d", (3, 2))[1]] == [3, 2]

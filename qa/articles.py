@@ -139,9 +139,13 @@ class Article:
     source: Source
     body: str
 
-    @property
+    @functools.cached_property
     def content_hash(self) -> str:
-        """Hash of everything that is embedded or shown; a change means re-indexing."""
+        """Hash of everything that is embedded or shown; a change means re-indexing.
+
+        Computed once per article: a build asks for it in several places (the diff with the
+        index, moved articles, saved vectors), each a pass over the whole corpus's text.
+        """
         s = self.source
         # Pages only when there are some: the hash of every other article stays what it was.
         blob = json.dumps([s.title, s.date, s.publisher, s.url, self.body, *([list(s.pages)] if s.pages else [])])

@@ -66,6 +66,8 @@ def main() -> None:
                     not result.found,
                     cited[:1] != [] and cited[0] in given,  # the lead is a sentence given before (new span)
                     any(k in given for k in cited[1:]),  # filler: a later sentence given before
+                    # a later sentence from an article neither the lead nor the first answer cited
+                    any(a not in {x for x, _ in given} | {cited[0][0]} for a, _ in cited[1:]),
                 )
             )
     result = {"conversations": len(conversations)}
@@ -79,10 +81,20 @@ def main() -> None:
             "abstained": sum(v[3] for v in values) / n,
             "lead_given_before": sum(v[4] for v in values) / n,
             "repeats_after_lead": sum(v[5] for v in values) / n,
+            "other_article_after_lead": sum(v[6] for v in values) / n,
         }
         result[label] = {k: round(v, 3) for k, v in figures.items()}
         rows.append([label, *(f"{v:.3f}" for v in figures.values())])
-    header = ["follow-up answered", "hit@1", "hit@3", "right article@1", "abstained", "lead given before", "repeats"]
+    header = [
+        "follow-up answered",
+        "hit@1",
+        "hit@3",
+        "right article@1",
+        "abstained",
+        "lead given before",
+        "repeats",
+        "other article",
+    ]
     print(table(rows, header))
     print(f"saved {save('followups', result)}")
 

@@ -466,7 +466,12 @@ def compose(
         citable = [s for s in scored if is_citable(s.text)]
         # Without a reader nothing tells a new answer in a sentence already given from the
         # same answer again: the lead may repeat one, the sentences after it never do.
-        pool = citable[:1] + [s for s in citable[1:] if (s.hit.source.article_id, s.start) not in given]
+        story = _story(given, citable[0].hit.source.article_id) if given and citable else set()
+        pool = citable[:1] + [
+            s
+            for s in citable[1:]
+            if (s.hit.source.article_id, s.start) not in given and (not given or s.hit.source.article_id in story)
+        ]
         chosen = select_sentences(with_vectors(pool[:MMR_POOL], index), max_sentences) if pool else []
         return _answer(question, query, hits, confidence, chosen, {}, notices, index)
     spans = _by_worth(_read(index, asked or query.text, hits, scored), scored)
@@ -483,6 +488,7 @@ def compose(
         if x.sentence_id != lead.sentence_id
         and x.score >= EXTRA_SPAN_SCORE
         and (x.hit.source.article_id, x.hit.sentences[x.position].start) not in given
+        and (not given or x.hit.source.article_id in _story(given, lead.hit.source.article_id))
     ]
     if extras and max_sentences > 1:
         pool = with_vectors([chosen[0], *(by_id[x.sentence_id] for x in extras)], index)
@@ -496,6 +502,14 @@ def compose(
         found.update((x.sentence_id, x) for x in extras)
     spans_of = {s.sentence_id: (found[s.sentence_id].start, found[s.sentence_id].end) for s in chosen}
     return _answer(question, query, hits, confidence, chosen, spans_of, notices, index)
+
+
+def _story(given: Mapping[tuple[str, int], object], lead_article: str) -> set[str]:
+    """The articles a follow-up's later sentences may come from: the lead's and those the
+    conversation cited. Sentences of other articles read as rival answers ("Where will they
+    move to?" about Electrolux went on with civil servants moving to Birmingham); 40% of the
+    follow-ups of bench/data/followups.jsonl cited one (docs/benchmarks.md section 9)."""
+    return {article for article, _ in given} | {lead_article}
 
 
 def _answer(

@@ -624,3 +624,30 @@ def test_flags_are_true_or_false_not_anything_truthy(built, option, value):
         answer("Who won?", index=built, **{option: value})
     with pytest.raises(QuestionError, match=r"prefer_recent='no' must be True or False"):
         Filters(prefer_recent="no")  # type: ignore[arg-type]
+
+
+def test_a_follow_up_cites_after_its_lead_only_the_story_it_continues(settings, fake, monkeypatch):
+    """'Where will they move to?' about Electrolux went on with civil servants moving to
+    Birmingham: a rival answer from an article the conversation never cited."""
+    from qa.build import build_index
+    from qa.index import load_index
+    from tests.fakes import FakeReader
+
+    for name in list(settings.articles_dir.iterdir()):
+        name.unlink()
+    (settings.articles_dir / "electrolux.txt").write_text(
+        "Electrolux will close plants in Europe. The Electrolux plants will move to Asia and Mexico."
+    )
+    (settings.articles_dir / "whitehall.txt").write_text(
+        "Civil servants will move to Birmingham. The budget was agreed in March."
+    )
+    build_index(settings, encoder=fake, progress=False)
+    index = load_index(settings.index_dir, replace(settings, abstain_below=0.0), encoder=fake, reader=FakeReader())
+    for fast in (False, True):
+        first = answer("Which Electrolux plants will close?", index=index, fast=fast)
+        assert [s.citation.source.article_id for s in first.sentences][:1] == ["electrolux.txt"]
+        alone = answer("Where will they move?", index=index, fast=fast)
+        assert "whitehall.txt" in {s.citation.source.article_id for s in alone.sentences}  # a question of its own
+        more = answer("Where will they move?", history=[first], index=index, fast=fast)
+        assert more.sentences[0].citation.source.article_id == "electrolux.txt"
+        assert {s.citation.source.article_id for s in more.sentences} == {"electrolux.txt"}, fast

@@ -50,7 +50,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name l
     from .retrieval import MODES, Hit, Mode, clean_question, retrieve
     from .splitting import Sentence
     from .store import ArticleInfo, Counts
-    from .wording import confidence_words, counted
+    from .wording import confidence_words, counted, shortened
 
 _LAZY = {  # name -> module: `qa` itself imports nothing heavy, so `qa --help` and Ctrl-C at start stay instant
     "Answer": "answering",
@@ -107,6 +107,7 @@ _LAZY = {  # name -> module: `qa` itself imports nothing heavy, so `qa --help` a
     "read_file": "articles",
     "record_feedback": "feedback",
     "retrieve": "retrieval",
+    "shortened": "wording",
     "why_nothing_matches": "filters",
 }
 
@@ -181,5 +182,6 @@ __all__ = [
     "read_file",
     "record_feedback",
     "retrieve",
+    "shortened",
     "why_nothing_matches",
 ]

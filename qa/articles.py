@@ -22,7 +22,6 @@ import logging
 import os
 import re
 import stat
-import textwrap
 import unicodedata
 import warnings
 import zipfile
@@ -36,7 +35,7 @@ from .config import DEFAULT_MAX_FILE_MB
 from .decoding import NotText, decode
 from .errors import ConfigError
 from .splitting import split_sentences
-from .wording import file_size, visible
+from .wording import file_size, shortened, visible
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf", ".docx")
 TITLE_CHARS = 80
@@ -1388,4 +1387,4 @@ def default_title(body: str) -> str:
     """
     sentences = split_sentences(body[:2000])
     sentence = " ".join((sentences[0].text if sentences else body[:2000]).split())
-    return textwrap.shorten(sentence, width=TITLE_CHARS, placeholder=" …") or "Untitled article"
+    return shortened(sentence, TITLE_CHARS) or "Untitled article"

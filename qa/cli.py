@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from . import __version__
 from .config import Settings, given_settings, load_settings
 from .errors import IndexCorruptError, QAError
-from .wording import confidence_words, counted, file_size, shell_path, visible
+from .wording import confidence_words, counted, file_size, shell_path, shortened, visible
 
 if TYPE_CHECKING:  # the commands import what they need when they run: `qa --help` stays instant
     from .answering import Answer
@@ -855,7 +855,7 @@ def _print_answer(result: Answer) -> None:
     elif result.hits:
         _out("Closest passages (they do not answer the question):")
         for hit in result.hits[:3]:
-            snippet = textwrap.shorten(hit.text, 160, placeholder=" …")
+            snippet = shortened(hit.text, 160)
             _out(f"  - {hit.source.title} ({hit.source.date or 'no date'}): {snippet}")
         _out(f"\nconfidence {result.confidence:.2f}")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import textwrap
 from os import PathLike
 
 
@@ -19,6 +20,26 @@ def counted(n: int, noun: str) -> str:
     if n == 1:
         return f"1 {noun}"
     return f"{n:,} {noun}{'es' if noun.endswith(('ch', 'sh', 's', 'x')) else 's'}"
+
+
+def shortened(text: str, width: int) -> str:
+    """`text` on one line, cut at a word to at most `width` characters with " …" where it
+    was cut. Text with few spaces (Chinese, Japanese, a long URL) is cut inside a word
+    instead: cut at words it became "…" alone, the title the chat showed for a Chinese headline.
+
+    Example:
+        >>> shortened("Markets fell sharply on Monday as investors fled", 30)
+        'Markets fell sharply on …'
+        >>> shortened("加拿大总理卡尼抵达北京开始访问中国之行", 10)
+        '加拿大总理卡尼抵达…'
+    """
+    flat = " ".join(text.split())
+    if len(flat) <= width:
+        return flat
+    cut = textwrap.shorten(flat, width, placeholder=" …")
+    if len(cut) >= width // 2:
+        return cut
+    return flat[: max(width - 1, 0)].rstrip() + "…"
 
 
 # One scale for an answer's strength: its confidence (0-1), in these words. The chat's bar and

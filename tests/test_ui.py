@@ -1188,6 +1188,8 @@ def test_a_very_long_question_folds_so_that_its_answer_stays_near(page):
     question = page.locator("#chatbot [data-testid='user']").last
     expect(question.locator("details.qa-long-question summary")).to_contain_text(f"(show all {len(long):,} characters)")
     assert question.bounding_box()["height"] < 200
+    # Copy and screen readers get the question once (not its beginning, the fold's label, then all of it).
+    expect(question).to_have_attribute("aria-label", f"Question: {long}")
 
 
 def test_confirmations_take_the_focus_and_escape_closes_them(page, server):

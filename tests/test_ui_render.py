@@ -184,6 +184,19 @@ def test_starters_ask_about_the_newest_articles() -> None:
     assert starter_questions([]) == []
 
 
+def test_titles_and_questions_without_spaces_are_cut_inside_a_word() -> None:
+    """Cut at words, a 65-character Chinese headline was "…" alone: in the starter card,
+    the sidebar and the sources panel."""
+    from ui.render import chat_title, render_panel, starter_questions
+
+    headline = "加拿大总理卡尼抵达北京开始为期四天的访问" * 5
+    (starter,) = starter_questions([ArticleInfo(Source("cn", headline, "cn.txt", "2026-02-01"), 1, "2026-02-01")])
+    assert starter.startswith("What happened in “加拿大总理卡尼抵达北京") and len(starter) < 90, starter
+    assert chat_title(headline).startswith("加拿大总理") and chat_title(headline).endswith("…")
+    assert len(chat_title(headline)) == 48
+    assert "x" * 80 in render_panel([("x" * 200, "")]), "the question's summary in the sources panel"
+
+
 def test_markdown_in_article_titles_is_escaped_for_the_delete_prompt() -> None:
     from ui.articles import _md
 

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import html
 import re
-import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from qa import Answer, AnswerSentence, ArticleInfo, Citation, confidence_words, is_web_link
+from qa import Answer, AnswerSentence, ArticleInfo, Citation, confidence_words, is_web_link, shortened
 
 PASSAGE_CONTEXT = 220  # characters of passage kept on each side of a cited sentence
 STARTERS = 3
@@ -26,11 +25,6 @@ STARTERS = 3
 
 def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
-
-
-def shorten(text: str, width: int) -> str:
-    """`text` cut at a word to at most `width` characters, with " …" where it was cut."""
-    return textwrap.shorten(text, width, placeholder=" …")
 
 
 def anchor(turn: int, i: int) -> str:
@@ -123,7 +117,7 @@ def render_not_found(result: Answer) -> str:
     notes = "".join(f'<p class="qa-note">{_e(n)}</p>' for n in result.notices)
     closest = "".join(
         f"<li><b>{_e(h.source.title)}</b>{_e(' (' + h.source.date + ')') if h.source.date else ''}: "
-        f"{_e(shorten(h.text, 180))}</li>"
+        f"{_e(shortened(h.text, 180))}</li>"
         for h in result.hits[:2]
     )
     extra = (
@@ -163,12 +157,14 @@ LONG_QUESTION = 400  # characters shown of a longer question: the rest folds awa
 
 def render_question(question: str) -> str:
     """The user's message, as text; a very long one (a pasted article) folds after its
-    beginning, so that its answer is not 2,000 pixels further down."""
+    beginning, so that its answer is not 2,000 pixels further down. It carries its plain text
+    (`.qa-plain`): copied from the folded HTML it was its beginning, the fold's label, then all of it."""
     if len(question) <= LONG_QUESTION:
         return _e(question)
     return (
-        f'<details class="qa-long-question"><summary>{_e(shorten(question, LONG_QUESTION))} '
+        f'<details class="qa-long-question"><summary>{_e(shortened(question, LONG_QUESTION))} '
         f'<span class="qa-muted">(show all {len(question):,} characters)</span></summary>{_e(question)}</details>'
+        f"{_plain_html(question)}"
     )
 
 
@@ -284,7 +280,7 @@ def render_panel(sections: Sequence[tuple[str, str]]) -> str:
     for turn, (question, section) in reversed(list(enumerate(sections))):
         is_open = " open" if turn == len(sections) - 1 else ""
         parts.append(
-            f'<details class="qa-turn" id="qa-t{turn}"{is_open}><summary>{_e(shorten(question, 90))}</summary>'
+            f'<details class="qa-turn" id="qa-t{turn}"{is_open}><summary>{_e(shortened(question, 90))}</summary>'
             f"{section}</details>"
         )
     return f'<div class="qa-panel"><h2 class="qa-panel-head">Sources</h2>{"".join(parts)}</div>'
@@ -334,9 +330,9 @@ def _starter_title(title: str, width: int = 60) -> str:
     # ("Dozens of Republican, Democratic lawmakers leaving Congress …" gave "Dozens of Republican").
     if cut >= width // 2:
         return head[:cut].rstrip(" .?!")
-    return shorten(title, width).rstrip(" .?!")
+    return shortened(title, width).rstrip(" .?!")
 
 
 def chat_title(question: str) -> str:
     """A conversation's name in the sidebar: its first question, shortened."""
-    return shorten(" ".join(question.split()), 48) or "New chat"
+    return shortened(" ".join(question.split()), 48) or "New chat"

@@ -41,9 +41,10 @@ from qa import (
     open_index,
     parse_date,
     read_file,
+    shortened,
 )
 
-from .render import shorten, starter_questions
+from .render import starter_questions
 
 log = logging.getLogger("ui")
 Progress = Callable[[int, int], None]
@@ -159,7 +160,7 @@ class ChatApp:
         listed = index.articles()[:LISTED_ARTICLES]
         # The label is what the box's typing searches: the whole title (shortened at a word,
         # with "…"), not its first 60 characters cut mid-word.
-        articles = [(f"{shorten(a.source.title, 100)} ({a.source.article_id})", a.source.article_id) for a in listed]
+        articles = [(f"{shortened(a.source.title, 100)} ({a.source.article_id})", a.source.article_id) for a in listed]
         return index.publishers(), articles
 
     def record_feedback(self, snapshot: dict[str, Any], helpful: bool | None) -> FeedbackRecord:

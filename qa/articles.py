@@ -643,12 +643,26 @@ def _markdown_parser() -> Any:
     return AnyLink("commonmark").enable(["table", "strikethrough"])
 
 
+_HIDING_TAG = re.compile(r"<(?P<close>/?)(?P<name>script|style|template)\b", re.IGNORECASE)
+
+
 def _inline_text(children: list[Any]) -> str:
     """The words of a Markdown paragraph: text and code spans; line breaks as spaces, an
-    image as its description; markup and inline HTML tags dropped."""
+    image as its description; markup and inline HTML tags dropped, and what a `<script>`,
+    `<style>` or `<template>` tag holds (a browser never shows it: "called it alert(3) the
+    biggest weekend" was cited)."""
     parts = []
+    hidden_by = ""  # the tag whose contents are being skipped
     for child in children:
-        if child.type in ("text", "code_inline"):
+        if child.type == "html_inline":
+            tag = _HIDING_TAG.match(child.content)
+            if tag and not hidden_by and not tag["close"]:
+                hidden_by = tag["name"].lower()
+            elif tag and tag["close"] and tag["name"].lower() == hidden_by:
+                hidden_by = ""
+        elif hidden_by:
+            continue
+        elif child.type in ("text", "code_inline"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")

@@ -251,6 +251,21 @@ def test_a_markdown_heading_title_and_any_link_read_as_their_words(tmp_path):
     assert (article.source.title, article.body) == ("Bees return to the city", "See the report now.")
 
 
+def test_what_a_script_or_style_tag_holds_in_markdown_is_not_article_text(tmp_path):
+    # "called it alert(3) the biggest weekend" was cited: inline tags were dropped, their contents kept
+    write(
+        tmp_path,
+        "fair.md",
+        "# Fair <script>x()</script>opens\n\nThe mayor called it <script>alert(3)</script> the biggest "
+        "<b>weekend</b>.<STYLE>p {color: red}</STYLE> Crowds came.\n",
+    )
+    article = read_articles(tmp_path).articles[0]
+    assert (article.source.title, article.body) == (
+        "Fair opens",
+        "The mayor called it the biggest weekend. Crowds came.",
+    )
+
+
 def test_a_blogs_posted_on_line_dates_its_page_and_a_dated_headline_does_not(tmp_path):
     page = (
         "<html><head><title>Tech Daily — Seaweed batteries</title></head><body><p>{}</p>"

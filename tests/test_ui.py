@@ -1213,3 +1213,33 @@ def test_confirmations_take_the_focus_and_escape_closes_them(page, server):
     expect(page.locator("#rebuild-confirm")).to_be_hidden()
     expect(page.locator("#rebuild")).to_be_focused()
     assert (server[2] / "articles" / "festival.txt").exists()
+
+
+def test_a_rebuilds_progress_stays_on_the_status_line_until_it_is_done(page, server, monkeypatch):
+    """The page's catch-up timer (every 5 s) writes the status line too: each tick took the
+    rebuild's progress off it, and from then on the line read as if nothing ran."""
+    from playwright.sync_api import expect
+
+    app = server[1]
+
+    def rebuild_slowly(on_progress=None):
+        for done in range(13):
+            if on_progress is not None:
+                on_progress(done, 12)
+            time.sleep(1)
+        return Outcome(done=["Rebuilt the index (slowly)."])
+
+    from ui.service import Outcome
+
+    monkeypatch.setattr(app, "rebuild", rebuild_slowly)
+    page.locator("#tab-articles-button").click()
+    page.locator("#rebuild").click()
+    page.locator("#confirm-rebuild").click()
+    shown = page.locator("#status [data-testid='status-tracker']:not(.hide)")
+    expect(shown).to_have_count(1)
+    seen = []
+    for _ in range(20):  # 10 s: two ticks of the timer
+        seen.append(shown.count())
+        page.wait_for_timeout(500)
+    assert seen == [1] * 20, str(seen)
+    toast(page, "Rebuilt the index (slowly).")

@@ -83,7 +83,8 @@ def build_app(app: ChatApp) -> gr.Blocks:
         def index_changed() -> tuple[Any, ...]:
             return index_view_values(app)
 
-        articles.wire(index_changed, index_views, status)
+        catch_up_timer = gr.Timer(CATCH_UP_SECONDS)
+        articles.wire(index_changed, index_views, status, catch_up_timer)
         shown = gr.State("")  # the build this page's status, filters and table show
         demo.load(
             lambda store: (app.generation(), *articles.refresh(), *chat.restore(store)),
@@ -101,7 +102,7 @@ def build_app(app: ChatApp) -> gr.Blocks:
 
         # An upload or deletion in one tab left the others showing the old count, starter
         # questions for a deleted article and the filter offering it.
-        gr.Timer(CATCH_UP_SECONDS).tick(
+        catch_up_timer.tick(
             catch_up,
             [shown, articles.search],
             [shown, articles.table, *index_views],

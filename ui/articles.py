@@ -103,22 +103,35 @@ class ArticlesTab:
             label="Text as indexed", lines=8, max_lines=20, interactive=False, visible=False, elem_id="article-preview"
         )
 
-    def wire(self, on_change: Callable[[], tuple[Any, ...]], changed: list[Any], status: Any) -> None:
+    def wire(
+        self, on_change: Callable[[], tuple[Any, ...]], changed: list[Any], status: Any, catch_up: gr.Timer
+    ) -> None:
         """Attach the events; `on_change()` gives new values for the `changed` components, and
-        the progress of builds shows over `status` (the line above the tabs)."""
+        the progress of builds shows over `status` (the line above the tabs). `catch_up`, the
+        page's timer that also writes `status`, is paused while a build of this page runs: each
+        tick took the build's progress off the line."""
         self.on_change = on_change
         private: dict[str, Any] = {"api_visibility": "private"}
         self.search.change(self.table_for, self.search, self.table, queue=False, **private)
         listing = [self.table, *changed]
+
+        def pause(event: Any) -> Any:
+            return event(lambda: gr.Timer(active=False), None, catch_up, queue=False, **private)
+
+        def resume(event: Any) -> None:
+            event.then(lambda: gr.Timer(active=True), None, catch_up, queue=False, **private)
+
         # Progress shows in the upload box and over the status line, seen from either tab. By
         # default Gradio draws it over every output: the chat (its starter questions are an
         # output) and the table went blank for the whole build.
-        self.upload.upload(
-            self.add,
-            [self.upload, self.search],
-            [*listing, self.upload, self.upload_result],
-            show_progress_on=[self.upload, status],
-            **private,
+        resume(
+            pause(self.upload.upload).then(
+                self.add,
+                [self.upload, self.search],
+                [*listing, self.upload, self.upload_result],
+                show_progress_on=[self.upload, status],
+                **private,
+            )
         )
         # Picking a row also closes an open confirmation: "Yes, delete it" must only ever
         # delete the article it asked about.
@@ -129,13 +142,18 @@ class ArticlesTab:
         )
         cleared = [self.confirm_row, self.selected, self.picked, self.delete, self.preview]
         self.cancel.click(self.clear_selection, None, cleared, queue=False, **private)
-        self.confirm.click(
-            self.remove, [self.selected, self.search], [*listing, *cleared], show_progress_on=status, **private
+        resume(
+            pause(self.confirm.click).then(
+                self.remove, [self.selected, self.search], [*listing, *cleared], show_progress_on=status, **private
+            )
         )
         self.rebuild.click(self.ask_rebuild, None, [self.rebuild_row, self.rebuild_question], queue=False, **private)
         self.rebuild_no.click(lambda: gr.update(visible=False), None, self.rebuild_row, queue=False, **private)
-        self.rebuild_yes.click(lambda: gr.update(visible=False), None, self.rebuild_row, queue=False, **private).then(
-            self.rebuild_all, self.search, listing, show_progress_on=status, **private
+        self.rebuild_yes.click(lambda: gr.update(visible=False), None, self.rebuild_row, queue=False, **private)
+        resume(
+            pause(self.rebuild_yes.click).then(
+                self.rebuild_all, self.search, listing, show_progress_on=status, **private
+            )
         )
 
     def table_for(self, search: str = "") -> dict[str, Any]:

@@ -1222,7 +1222,7 @@ def test_a_rebuilds_progress_stays_on_the_status_line_until_it_is_done(page, ser
 
     app = server[1]
 
-    def rebuild_slowly(on_progress=None):
+    def rebuild_slowly(on_progress=None, on_wait=None):
         for done in range(13):
             if on_progress is not None:
                 on_progress(done, 12)
@@ -1243,3 +1243,28 @@ def test_a_rebuilds_progress_stays_on_the_status_line_until_it_is_done(page, ser
         page.wait_for_timeout(500)
     assert seen == [1] * 20, str(seen)
     toast(page, "Rebuilt the index (slowly).")
+
+
+def test_an_upload_behind_a_rebuild_says_it_waits_for_it(page, server, tmp_path, monkeypatch):
+    from playwright.sync_api import expect
+
+    import ui.service
+
+    build_index = ui.service.build_index
+
+    def full_builds_slowly(settings, **kwargs):
+        if kwargs.get("full"):
+            time.sleep(8)
+        return build_index(settings, **kwargs)
+
+    monkeypatch.setattr(ui.service, "build_index", full_builds_slowly)
+    upload = tmp_path / "harbour-note.txt"
+    upload.write_text("Harbour note\n\nThe harbour master retired on Friday after thirty years.")
+    page.locator("#tab-articles-button").click()
+    page.locator("#rebuild").click()
+    page.locator("#confirm-rebuild").click()
+    page.wait_for_timeout(1000)
+    page.locator("#upload input[type=file]").set_input_files(str(upload))
+    expect(page.locator("#upload")).to_contain_text("Waiting for the build already running", timeout=5000)
+    toast(page, "Added harbour-note.txt")
+    (server[2] / "articles" / "harbour-note.txt").unlink()

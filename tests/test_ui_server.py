@@ -266,6 +266,27 @@ def test_every_build_in_the_chat_hands_freed_memory_back(monkeypatch, tmp_path: 
     assert calls == [("build", True), ("trim",)]
 
 
+def test_a_build_behind_another_build_of_the_server_says_it_waits(monkeypatch, tmp_path: Path) -> None:
+    """An upload behind a rebuild showed only Gradio's timer, for minutes."""
+    import threading
+
+    import ui.service as service
+
+    monkeypatch.setattr(service, "build_index", lambda settings, **kw: "report")
+    monkeypatch.setattr(service, "release_freed_memory", lambda: None)
+    app = service.ChatApp(Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index"))
+    told: list[str] = []
+    assert app._build(on_wait=lambda: told.append("alone")) == "report" and told == []  # nothing to wait for
+    waiting = threading.Event()
+    with app._build_lock:  # a rebuild runs
+        behind = threading.Thread(target=lambda: told.append(app._build(on_wait=waiting.set)))
+        behind.start()
+        assert waiting.wait(10)
+        assert told == []  # told, and still waiting
+    behind.join(10)
+    assert told == ["report"]
+
+
 def test_release_freed_memory_is_safe_to_call() -> None:
     from ui.service import release_freed_memory
 

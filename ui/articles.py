@@ -181,7 +181,7 @@ class ArticlesTab:
             progress((done, total), desc="Embedding new articles", unit="passages")
 
         try:
-            outcome = self.app.add_files(files or [], on_progress=report)
+            outcome = self.app.add_files(files or [], on_progress=report, on_wait=_waiting(progress))
         except QAError as exc:
             outcome = Outcome(problems=[f"Not added: {exc}"])
         toast(outcome)
@@ -239,10 +239,10 @@ class ArticlesTab:
             _no_preview(),
         )
 
-    def remove(self, article_id: str, search: str) -> tuple[Any, ...]:
+    def remove(self, article_id: str, search: str, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
         """Delete the confirmed article; the confirmation clears."""
         try:
-            outcome = self.app.delete_article(article_id)
+            outcome = self.app.delete_article(article_id, on_wait=_waiting(progress))
         except QAError as exc:
             outcome = Outcome(problems=[str(exc)])
         toast(outcome)
@@ -264,11 +264,18 @@ class ArticlesTab:
     def rebuild_all(self, search: str, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
         """Rebuild the whole index."""
         try:
-            outcome = self.app.rebuild(lambda d, t: progress((d, t), desc="Embedding", unit="passages"))
+            outcome = self.app.rebuild(
+                lambda d, t: progress((d, t), desc="Embedding", unit="passages"), on_wait=_waiting(progress)
+            )
         except QAError as exc:
             outcome = Outcome(problems=[str(exc)])
         toast(outcome)
         return self.refresh(search)
+
+
+def _waiting(progress: gr.Progress) -> Callable[[], None]:
+    """What the page shows while a build waits for another one of this server."""
+    return lambda: progress(0.0, desc="Waiting for the build already running (a rebuild or an upload) to finish")
 
 
 def _no_preview() -> dict[str, Any]:

@@ -48,6 +48,7 @@ from .render import starter_questions
 
 log = logging.getLogger("ui")
 Progress = Callable[[int, int], None]
+Waiting = Callable[[], None]  # told when a build must wait for another build of this server first
 
 
 # The Articles table and the Article filter list at most this many: a 1M-passage collection
@@ -194,7 +195,9 @@ class ChatApp:
         ]
         return rows, len(matching)
 
-    def add_files(self, paths: list[Any], on_progress: Progress | None = None) -> Outcome:
+    def add_files(
+        self, paths: list[Any], on_progress: Progress | None = None, on_wait: Waiting | None = None
+    ) -> Outcome:
         """Copy uploaded files into the articles folder (safely) and index them."""
         outcome, added, renamed = Outcome(), [], []
         for path in paths or []:
@@ -222,7 +225,7 @@ class ChatApp:
                 renamed.append(f"{original} was saved as {target.name} (a file name of letters, digits and dashes).")
         if added:
             try:
-                report = self._build(on_progress=on_progress)
+                report = self._build(on_progress=on_progress, on_wait=on_wait)
             except QAError:  # e.g. this server reads another folder than the index's: leave no file behind
                 for name in added:
                     (self.articles_dir / name).unlink(missing_ok=True)
@@ -283,7 +286,7 @@ class ChatApp:
         """How many indexed articles the file `path` holds (a .json or .jsonl file holds several)."""
         return sum(1 for a in self.index().articles() if a.source.path == path)
 
-    def delete_article(self, article_id: str) -> Outcome:
+    def delete_article(self, article_id: str, on_wait: Waiting | None = None) -> Outcome:
         """Delete the file holding `article_id` from the folder and the index."""
         index = self.index()
         info = index.article(article_id)
@@ -300,14 +303,14 @@ class ChatApp:
             return Outcome(problems=[f"Refusing to delete {info.source.path}: it is outside the articles folder."])
         if path.exists():
             path.unlink()
-        report = self._build()
+        report = self._build(on_wait=on_wait)
         gone = len(report.removed)
         return Outcome(done=[f"Deleted {info.source.path} ({counted(gone, 'article')} removed from the index)."])
 
-    def rebuild(self, on_progress: Progress | None = None) -> Outcome:
+    def rebuild(self, on_progress: Progress | None = None, on_wait: Waiting | None = None) -> Outcome:
         """Rebuild the whole index from the articles folder (the one it was built from)."""
         check_articles_folder(self.settings)  # a full build would switch folders without a word
-        report = self._build(full=True, on_progress=on_progress)
+        report = self._build(full=True, on_progress=on_progress, on_wait=on_wait)
         c = report.counts
         return Outcome(
             done=[
@@ -316,10 +319,24 @@ class ChatApp:
             ]
         )
 
-    def _build(self, full: bool = False, progress: bool = False, on_progress: Progress | None = None) -> BuildReport:
-        """One build at a time in this process; its garbage handed back to the system after."""
-        with self._build_lock:
+    def _build(
+        self,
+        full: bool = False,
+        progress: bool = False,
+        on_progress: Progress | None = None,
+        on_wait: Waiting | None = None,
+    ) -> BuildReport:
+        """One build at a time in this process (`on_wait()` is told when this one must wait:
+        an upload behind a rebuild showed only Gradio's timer for minutes); its garbage handed
+        back to the system after."""
+        if not self._build_lock.acquire(blocking=False):
+            if on_wait is not None:
+                on_wait()
+            self._build_lock.acquire()
+        try:
             report = build_index(self.settings, full=full, progress=progress, wait=300, on_progress=on_progress)
+        finally:
+            self._build_lock.release()
         release_freed_memory()
         return report
 

@@ -422,9 +422,11 @@ def _settings(args: argparse.Namespace, articles_from_index: bool = False) -> Se
     flags = {n: getattr(args, n, None) for n in names}
     settings = load_settings(**flags)
     built = built_with(settings.index_dir)
-    if built is None:
-        return settings
     given = given_settings(**flags)
+    if built is None:
+        if articles_from_index and "articles_dir" not in given:
+            return _articles_of_unreadable(settings)
+        return settings
     adopted: dict[str, Any] = {
         "model": None if "model" in given else built.model,
         "passage_tokens": None if "passage_tokens" in given else built.passage_tokens,
@@ -441,6 +443,28 @@ def _settings(args: argparse.Namespace, articles_from_index: bool = False) -> Se
                 "--articles with the folder's new place (the index records it)."
             )
     return settings.with_overrides(**adopted)
+
+
+def _articles_of_unreadable(settings: Settings) -> Settings:
+    """`settings` with the articles folder an index that cannot be read was built from (its
+    manifest read leniently). Refused where it does not say: following "Rebuild with: qa index
+    --full" rebuilt a damaged index from the default seeds/, and its articles were gone."""
+    from .store import POINTER_FILE
+    from .store.manifest import recorded_articles_dir
+
+    index_dir = settings.index_dir
+    if not (index_dir / POINTER_FILE).exists():  # no index yet: the default folder it is
+        return settings
+    origin = recorded_articles_dir(index_dir)
+    if origin is not None and origin.is_dir():
+        return settings.with_overrides(articles_dir=origin)
+    where = f" ({origin}/, which no longer exists)" if origin is not None else ""
+    raise QAError(
+        f"The index {index_dir}/ cannot be read, nor the articles folder it was built from{where}. Name that "
+        f"folder: qa index --full --index {shell_path(index_dir)} --articles FOLDER (without --articles "
+        f"it would be rebuilt from {settings.articles_dir}/, and the articles of the index that are not there "
+        "would be gone from it)."
+    )
 
 
 # -- commands ------------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from .store import (
     StoreReader,
     current_generation,
 )
-from .store.layout import INDEX_FOLDER_FILES, build_folder_of, is_base_file
+from .store.layout import INDEX_FOLDER_FILES, build_folder_of, is_base_file, rebuild_from_folder
 from .store.lexical import LexicalSegment
 from .store.manifest import check_compatible, file_problems, settings_fingerprint
 from .wording import shell_path
@@ -289,8 +289,7 @@ def load_index(
         raise IndexNotFoundError(_no_index_here(index_dir, settings))
     if not generation.is_dir():
         raise IndexCorruptError(
-            f"{index_dir / POINTER_FILE} names {generation.name}, which is missing. "
-            f"Rebuild with: qa index --full --index {shell_path(index_dir)}"
+            f"{index_dir / POINTER_FILE} names {generation.name}, which is missing. {rebuild_from_folder(index_dir)}"
         )
     manifest = Manifest.read(generation)
     base = previous.base if previous is not None else None

@@ -405,6 +405,33 @@ def test_damaged_pointer_is_one_line_naming_the_fix(cli_index, tmp_path, command
 
 
 @pytest.mark.model
+def test_rebuilding_an_unreadable_index_never_falls_back_on_the_default_folder(cli_index, tmp_path):
+    # "Rebuild with: qa index --full --index X", followed as printed, rebuilt a damaged index
+    # from ./seeds: its own articles were gone from it, with exit 0
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "other.txt").write_text("title: Other\n\nThe ferry to Skye resumed on Monday.")
+    index = tmp_path / "index"
+    shutil.copytree(cli_index[1], index)
+    pointer = (index / "CURRENT").read_text()
+    manifest = index / pointer.strip() / "manifest.json"
+    recorded = json.loads(manifest.read_text())
+    manifest.write_text("{")
+    done = run("index", "--full", "--index", str(index), cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "cannot be read, nor the articles folder it was built from" in done.stderr
+    assert f"qa index --full --index {index} --articles FOLDER" in done.stderr
+    # and the damage itself is reported with that fix
+    done = run("info", "--index", str(index), cwd=tmp_path)
+    assert "manifest.json is damaged" in done.stderr and f"--index {index} --articles FOLDER" in done.stderr
+    assert (index / "CURRENT").read_text() == pointer  # untouched
+    # an index of another format version still says where its articles are: rebuilt from there
+    manifest.write_text(json.dumps({**recorded, "format_version": 1}))
+    done = run("index", "--full", "--index", str(index), "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "now 1 article" in done.stdout and "carney-china-trip.txt" in done.stdout and "other.txt" not in done.stdout
+
+
+@pytest.mark.model
 def test_json_commands_say_a_refusal_in_json_too(cli_index, tmp_path):
     # stdout was empty: a script parsing `qa info --json` had nothing to read
     index = tmp_path / "index"

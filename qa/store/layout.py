@@ -53,6 +53,15 @@ def build_folder_of(folder: Path) -> Path | None:
     return parent if named and (parent / POINTER_FILE).is_file() else None
 
 
+def rebuild_from_folder(index_dir: Path) -> str:
+    """The fix for an index whose record of its articles folder is lost with it (its pointer
+    or manifest): `qa index` would otherwise rebuild it from the default folder."""
+    return (
+        f"Rebuild with: qa index --full --index {shell_path(index_dir)} --articles FOLDER "
+        "(the folder of articles it was built from)"
+    )
+
+
 def current_generation(index_dir: Path) -> Path | None:
     """The folder of the live generation, or None when nothing was ever built.
 
@@ -69,9 +78,7 @@ def current_generation(index_dir: Path) -> Path | None:
     except UnicodeDecodeError:
         name = ""
     if not name or "/" in name or "\\" in name or name.startswith(".") or not name.isprintable():
-        raise IndexCorruptError(
-            f"{index_dir / POINTER_FILE} is damaged. Rebuild with: qa index --full --index {shell_path(index_dir)}"
-        )
+        raise IndexCorruptError(f"{index_dir / POINTER_FILE} is damaged. {rebuild_from_folder(index_dir)}")
     if not name.startswith(GENERATION_PREFIX):  # LevelDB and RocksDB keep a CURRENT file too
         raise IndexNotFoundError(
             f"{index_dir / POINTER_FILE} names {name[:40]!r}, not a build of qa's ({GENERATION_PREFIX}…): {index_dir}/ "

@@ -19,9 +19,9 @@ from typing import Any
 from ..articles import FileStamp
 from ..config import Settings
 from ..embedding import ModelInfo
-from ..errors import IndexCorruptError, IndexMismatchError
+from ..errors import IndexCorruptError, IndexMismatchError, QAError
 from ..wording import shell_path
-from .layout import CATALOG_FILE, CHUNKER, FORMAT_VERSION, MANIFEST_FILE
+from .layout import CATALOG_FILE, CHUNKER, FORMAT_VERSION, MANIFEST_FILE, current_generation, rebuild_from_folder
 
 
 @dataclass(frozen=True)
@@ -127,14 +127,15 @@ class Manifest:
         """
         path = generation / MANIFEST_FILE
         rebuild = f"Rebuild with: qa index --full --index {shell_path(generation.parent)}"
+        lost = rebuild_from_folder(generation.parent)  # the manifest records the folder
         try:
             data = json.loads(path.read_bytes().decode("utf-8"))
         except FileNotFoundError:
-            raise IndexCorruptError(f"{path} is missing. {rebuild}") from None
+            raise IndexCorruptError(f"{path} is missing. {lost}") from None
         except (json.JSONDecodeError, UnicodeDecodeError):
-            raise IndexCorruptError(f"{path} is damaged. {rebuild}") from None
+            raise IndexCorruptError(f"{path} is damaged. {lost}") from None
         if not isinstance(data, dict) or "format_version" not in data:
-            raise IndexCorruptError(f"{path} is not an index manifest. {rebuild}")
+            raise IndexCorruptError(f"{path} is not an index manifest. {lost}")
         if data["format_version"] != FORMAT_VERSION:
             newer = isinstance(data["format_version"], int) and data["format_version"] > FORMAT_VERSION
             # A newer qa wrote it: rebuilding would throw its work away for an older format.
@@ -353,3 +354,23 @@ def file_problems(
         elif file_digest(path) != expected.xxh3:
             problems.append(f"{name}: content differs from the manifest (damaged)")
     return problems
+
+
+def recorded_articles_dir(index_dir: Path) -> Path | None:
+    """The articles folder the live build of `index_dir` records, read leniently: for an index
+    `Manifest.read` refuses (damaged, or of another format version), so that rebuilding it does
+    not fall back on the default folder. None where the index does not say (or there is none).
+
+    Example:
+        >>> recorded_articles_dir(Path("/nonexistent")) is None
+        True
+    """
+    try:
+        generation = current_generation(Path(index_dir))
+        if generation is None:
+            return None
+        data = json.loads((generation / MANIFEST_FILE).read_bytes().decode("utf-8"))
+    except (QAError, OSError, ValueError):
+        return None
+    folder = data.get("articles_dir") if isinstance(data, dict) else None
+    return Path(folder) if isinstance(folder, str) and folder else None

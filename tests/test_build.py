@@ -563,6 +563,27 @@ def test_an_ivf_with_more_lists_than_passages_is_refused_with_the_fix(settings, 
     assert not (settings.index_dir / "CURRENT").exists()  # nothing half-built was published
 
 
+@pytest.mark.parametrize(
+    ("factory", "reason"),
+    [
+        ("PQ8", "Number of training points"),  # product quantizers need 256 passages to train on
+        ("IDMap,Flat", "add does not make sense with IndexIDMap"),
+        ("PCA10,Flat", "PCA matrix cannot output 10 dimensions"),
+    ],
+)
+def test_a_vector_index_faiss_cannot_build_here_is_one_line_with_the_fix(settings, fake, factory, reason):
+    # each was a FAISS RuntimeError traceback
+    from qa.errors import ConfigError
+
+    with pytest.raises(ConfigError) as refused:
+        build_index(replace(settings, vector_index=factory), encoder=fake, progress=False)
+    message = str(refused.value)
+    assert message.startswith(f"vector_index={factory!r} (QA_VECTOR_INDEX) cannot index these ") and reason in message
+    assert message.endswith("Use auto (the default: exact search up to 30,000 passages, then IVF) or Flat.")
+    assert "\n" not in message and " at /" not in message  # no C++ location
+    assert not (settings.index_dir / "CURRENT").exists()
+
+
 def test_auto_switches_to_ivf_above_the_exact_search_limit(settings, fake, monkeypatch):
     import qa.store.dense
 

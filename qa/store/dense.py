@@ -6,6 +6,7 @@ build switches once to IVF, trained on a sample, and keeps it as the collection 
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -249,12 +250,32 @@ def index_from_spill(ids: np.ndarray, spill: Path, dim: int, factory: str) -> An
             keep[
                 np.random.default_rng(0).choice(len(ids), min(len(ids), TRAIN_POINTS_PER_LIST * nlist), replace=False)
             ] = True
-            fresh.train(np.concatenate([data[keep[b : b + len(part)]] for b, part, data in slices()]))
+            try:
+                fresh.train(np.concatenate([data[keep[b : b + len(part)]] for b, part, data in slices()]))
+            except RuntimeError as exc:
+                raise _cannot_build(factory, len(ids), exc) from None
         for _, part, data in slices():
-            fresh.add_with_ids(data, part)
+            try:
+                fresh.add_with_ids(data, part)
+            except RuntimeError as exc:
+                raise _cannot_build(factory, len(ids), exc) from None
     finally:
         spill.unlink(missing_ok=True)
     return fresh
+
+
+def _cannot_build(factory: str, size: int, exc: RuntimeError) -> ConfigError:
+    """FAISS's refusal of an index type for this index (too few passages to train product
+    quantizers on, a wrapper that cannot take ids, a projection wider than the vectors), in
+    one line with the fix: it was a traceback."""
+    # "Error in <C++ signature> at <file>:<line>: [Error: '<check>' failed: ]<reason>"
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    reason = re.split(r" at \S+:\d+: ", message, maxsplit=1)[-1].split("' failed: ")[-1].removeprefix("Error: ")
+    larger = f", or e.g. {ivf_factory(size)}" if size > EXACT_SEARCH_LIMIT else ""
+    return ConfigError(
+        f"vector_index={factory!r} (QA_VECTOR_INDEX) cannot index these {size:,} passages: {reason[:200]}. "
+        f"Use auto (the default: exact search up to {EXACT_SEARCH_LIMIT:,} passages, then IVF) or Flat{larger}."
+    )
 
 
 def all_ids(vectors: Any) -> np.ndarray:

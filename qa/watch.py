@@ -43,6 +43,7 @@ MAX_BATCH_SECONDS = 30.0  # a folder that is never quiet is still indexed at lea
 LOCK_WAIT = 60.0  # seconds a batch waits for another build of the index (`qa index`, the chat)
 POLL_SECONDS = 1.0  # how often polling re-lists the folder: cheap enough for big network folders
 RETRY_SECONDS = 30.0  # a batch that could not write the index (a full disk) is tried again this often
+MISSING_SECONDS = 2.0  # an articles folder gone this long (or --debounce, if longer) ends the session
 _STEP_MS = 100  # how often watchfiles looks for new events, signals and the stop event
 _TICK_MS = 250  # a wake-up without events, to close a batch once the folder is quiet
 # File systems whose changes made on another machine send no inotify event: poll them.
@@ -200,18 +201,26 @@ def watch_index(
             longest = max(MAX_BATCH_SECONDS, debounce)
             last_generation = current_generation(index_real)  # what this watcher's last build left
             stopped_by = "stop event"
+            missing_since = 0.0  # when the articles folder was first seen gone
             for changes in _chain(first_events, changes_seen):
                 now = time.monotonic()
                 pending.add((_relative(Path(path), root_real) for path in sorted(p for _, p in changes)), now)
-                if not pending.due(now, debounce, longest):
-                    continue
-                if not root.is_dir():
+                # Checked at every tick, not only when a batch is due: a folder moved away sends
+                # no event, and the watcher was silent for ten minutes. A folder gone for a
+                # moment (moved away and made again) is followed instead (`_followed`).
+                missing_since = 0.0 if root.is_dir() else missing_since or now
+                if missing_since and now - missing_since >= max(debounce, MISSING_SECONDS):
                     # Not an exception: the session's log ends as every other ending does, with a
                     # stamped line and the final line (a journal shows when and what was left).
-                    error = f"the articles folder {root}/ was removed; create it again, then restart qa index --watch"
+                    error = (
+                        f"the articles folder {root}/ was removed or moved away; create it again (or move it "
+                        "back), then restart qa index --watch"
+                    )
                     log(f"{_stamp(dt.datetime.now())}  error: {error}")
                     stopped_by = "articles folder removed"
                     break
+                if missing_since or not pending.due(now, debounce, longest):
+                    continue
                 paths = tuple(pending.paths)
                 building = True
                 elsewhere = current_generation(index_real) != last_generation

@@ -591,10 +591,26 @@ def test_an_articles_folder_removed_while_watching_ends_the_session_with_stamped
     assert w.error is None and w.summary is not None  # a summary, not a traceback
     assert w.summary.stopped_by == "articles folder removed" and "was removed" in w.summary.error
     error, last = w.lines[-2:]
-    fix = "create it again, then restart qa index --watch"
-    assert LINE.match(error) and error.endswith(f"error: the articles folder {folder}/ was removed; {fix}")
+    fix = "create it again (or move it back), then restart qa index --watch"
+    assert LINE.match(error) and error.endswith(
+        f"error: the articles folder {folder}/ was removed or moved away; {fix}"
+    )
     assert LINE.match(last) and "stopped (articles folder removed) after 0 batches; the index keeps" in last
     assert load_index(settings.index_dir, settings, encoder=fake).counts.articles == 4  # nothing was removed from it
+
+
+def test_an_articles_folder_moved_away_ends_the_session_too(settings, fake, tmp_path):
+    # a folder moved away sends no event: the watcher went on, silent, for ten minutes
+    folder = settings.articles_dir
+    with Watching(settings, fake) as w:
+        folder.rename(tmp_path / "elsewhere")
+        w.thread.join(20)
+        assert not w.thread.is_alive(), w.lines
+    assert w.summary is not None and w.summary.stopped_by == "articles folder removed"
+    assert w.lines[-2].endswith(
+        f"error: the articles folder {folder}/ was removed or moved away; create it again "
+        "(or move it back), then restart qa index --watch"
+    )
 
 
 def test_folders_moved_out_count_whatever_their_name_and_known_file_kinds_do_not(tmp_path):

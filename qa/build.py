@@ -154,7 +154,10 @@ def build_index(
     seen: dict[Path, Manifest] = {}  # manifests already parsed, by generation
     read_against = current_generation(index_dir)  # the build whose files `read` skips as known
     read = read_articles(
-        folder, settings.max_file_bytes, follow_links=settings.follow_links, known=_known_files(index_dir, full, seen)
+        folder,
+        settings.max_file_bytes,
+        follow_links=settings.follow_links,
+        known=_known_files(index_dir, full, seen, settings.max_file_bytes),
     )
     if not read.articles and not read.not_read:
         reasons = "; ".join(str(s) for s in read.skipped[:5]) or "the folder is empty"
@@ -203,7 +206,7 @@ def build_index(
                 folder,
                 settings.max_file_bytes,
                 follow_links=settings.follow_links,
-                known=_known_files(index_dir, full, seen),
+                known=_known_files(index_dir, full, seen, settings.max_file_bytes),
             )
         if read.not_read and (live is None or not all(a in live.articles for a in read.not_read)):
             # Files skipped as unchanged, but the index to update is not the one that read
@@ -533,11 +536,14 @@ def read_as_articles(root: Path, folder: Path) -> bool:
     return not any(part.startswith(".") for part in folder.relative_to(root).parts)
 
 
-def _known_files(index_dir: Path, full: bool, seen: dict[Path, Manifest]) -> dict[str, FileStamp]:
+def _known_files(index_dir: Path, full: bool, seen: dict[Path, Manifest], max_file_bytes: int) -> dict[str, FileStamp]:
     """The article files as the live generation read them (none for a full rebuild, or
-    without a usable index: everything is read, and the build says why it rebuilds)."""
+    without a usable index: everything is read, and the build says why it rebuilds), but
+    those over `max_file_bytes`: a lowered --max-file-mb kept them, as files not read again."""
     live = None if full else _live_manifest(index_dir, seen=seen)
-    return live.sources if live is not None else {}
+    if live is None:
+        return {}
+    return {rel: stamp for rel, stamp in live.sources.items() if stamp.size <= max_file_bytes}
 
 
 def _live_manifest(index_dir: Path, seen: dict[Path, Manifest] | None = None, catalog: bool = True) -> Manifest | None:

@@ -74,13 +74,16 @@ def visible(text: str, mark: str = "\ufffd") -> str:
 
 
 def file_size(n_bytes: float) -> str:
-    """A size as people read it: MB to one decimal, smaller sizes in KB or bytes.
+    """A size as people read it: MB to one decimal from 1 MB, smaller sizes in KB or bytes
+    (a 134 KB file was "0.1 MB, over the 0.1 MB limit" of --max-file-mb 0.1).
 
     Example:
         >>> file_size(1_572_864), file_size(1_048), file_size(512), file_size(52_428_800)
         ('1.5 MB', '1.0 KB', '512 bytes', '50 MB')
+        >>> file_size(137_000), file_size(0.1 * 1024 * 1024)
+        ('133.8 KB', '102.4 KB')
     """
-    if n_bytes >= 100 * 1024:
+    if n_bytes >= 1024 * 1024:
         return f"{n_bytes / 1048576:,.1f}".removesuffix(".0") + " MB"
     if n_bytes >= 1024:
         return f"{n_bytes / 1024:,.1f} KB"

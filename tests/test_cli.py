@@ -67,6 +67,10 @@ def test_the_next_build_reads_the_folder_as_the_last_one_did_unless_told_otherwi
     assert "skipped notes.txt: file is 4.9 KB, over the 3.1 KB limit" in again.stdout  # the same limit too
     told = run("index", "--index", index, "--no-follow-links", "--max-file-mb", "50")
     assert "removed: ferry.txt" in told.stdout and "added: notes.txt" in told.stdout
+    # a lower limit applies to files already indexed, unchanged since (they were kept)
+    lowered = run("index", "--index", index, "--max-file-mb", "0.004")
+    assert lowered.returncode == 0 and "removed: notes.txt" in lowered.stdout, lowered.stdout
+    assert "skipped notes.txt: file is 4.9 KB, over the 4.1 KB limit" in lowered.stdout
 
 
 @pytest.mark.model

@@ -140,6 +140,13 @@ def load_question_set(path: Path) -> QuestionSet:
     Raises:
         QAError: the file cannot be read, is not UTF-8 text, or does not have a known layout.
     """
+    if path.exists() and not path.is_file() and not path.is_dir():
+        # A pipe (/dev/stdin, <(…)) is read up to three times here (sniffing its layout, then
+        # parsing): each read after the first found it empty ("holds no questions").
+        raise QAError(
+            f"{path} is a pipe, not a file; qa eval reads its question file more than once: save the questions to "
+            "a file (e.g. ... > questions.jsonl) and pass that."
+        )
     try:
         questions = _load_question_set(path)
     except QAError:

@@ -415,3 +415,16 @@ def test_squad_2_and_jsonl_named_json_are_refused_in_words_naming_the_fix(tmp_pa
     lines.write_text('{"question": "Who won?", "answers": ["Rovers"]}\n{"question": "When?", "answers": ["May"]}\n')
     with pytest.raises(QAError, match=r"not valid JSON .*\(a JSONL file, one object a line, needs a \.jsonl name\)"):
         load_question_set(lines)
+
+
+def test_a_pipe_is_refused_with_the_fix(tmp_path):
+    # `cat q.jsonl | qa eval /dev/stdin` said "holds no questions": the pipe was empty at the second read
+    import os
+
+    from qa.errors import QAError
+    from qa.evaluation import load_question_set
+
+    fifo = tmp_path / "questions.jsonl"
+    os.mkfifo(fifo)
+    with pytest.raises(QAError, match=r"is a pipe, not a file; .* save the questions to a file"):
+        load_question_set(fifo)

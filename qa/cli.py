@@ -759,6 +759,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     auth = args.auth or os.environ.get("QA_AUTH")
     settings = _settings(args, articles_from_index=True)
+    if not args.update:  # no build checks the index folder first: a file or a folder of other files
+        from .build import refuse_foreign_folder  # was served as "No index in afile/ yet"
+        from .store import current_generation
+
+        current_generation(settings.index_dir)
+        refuse_foreign_folder(settings.index_dir)
     with sigterm_as_interrupt() as received:
         try:
             serve(

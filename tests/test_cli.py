@@ -841,3 +841,16 @@ def test_ctrl_c_promises_a_resume_only_when_rounds_were_saved(tmp_path, monkeypa
     assert main(["index", "--articles", str(news), "--index", str(index), "--quiet"]) == 130
     said = capsys.readouterr().err
     assert "run the same qa index command again (it takes up the articles this one finished embedding)" in said
+
+
+def test_serve_no_index_refuses_a_file_or_another_programs_folder_as_the_index(tmp_path):
+    # both were served: "No index in afile/ yet: the chat answers once one is built."
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "notidx").mkdir()
+    (tmp_path / "notidx" / "file.doc").write_text("x")
+    done = run("serve", "--index", str(tmp_path / "afile"), "--no-index", "--port", "7898")
+    assert done.returncode == 1 and done.stderr.strip().endswith(
+        "afile is a file, not an index folder; pass --index with a folder."
+    )
+    done = run("serve", "--index", str(tmp_path / "notidx"), "--no-index", "--port", "7898")
+    assert done.returncode == 1 and "notidx/ holds files that are not an index (file.doc)" in done.stderr

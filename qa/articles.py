@@ -1158,6 +1158,10 @@ class _Warning(NamedTuple):
     about: Skipped
 
 
+# "[[[[…" 100,000 deep: Python's parser gives up with a RecursionError, which failed every build.
+_TOO_DEEP = "JSON nested too deeply to read (lists or objects inside each other thousands of times)"
+
+
 def _json_articles(text: str, rel: str, jsonl: bool) -> Iterator[Article | Skipped | _Warning]:
     if jsonl:  # a malformed line is a Skipped in its place: problems are listed in line order
         records: list[tuple[str, Any]] = []
@@ -1169,11 +1173,15 @@ def _json_articles(text: str, rel: str, jsonl: bool) -> Iterator[Article | Skipp
             except json.JSONDecodeError as exc:
                 why = f"malformed JSON line ({_json_problem(exc)} at column {exc.colno})"
                 records.append((str(n), Skipped(f"{rel}:{n}", why)))
+            except RecursionError:
+                records.append((str(n), Skipped(f"{rel}:{n}", _TOO_DEEP)))
     else:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise _Skip(f"malformed JSON ({_json_problem(exc)} at line {exc.lineno})") from None
+        except RecursionError:
+            raise _Skip(_TOO_DEEP) from None
         items = _record_list(data)
         records = [(str(n), item) for n, item in enumerate(items, start=1)]
     named: set[str] = set()  # the addresses that already name a record of this file

@@ -1162,3 +1162,18 @@ def test_a_source_link_that_is_not_http_is_left_out_with_a_warning(tmp_path):
     record["url"] = "HTTPS://example.org/vote"
     article, warnings = read_one(tmp_path / "json2", "feed.json", json.dumps([record]).encode())
     assert article.source.url == "HTTPS://example.org/vote" and warnings == []
+
+
+def test_json_nested_too_deeply_is_skipped_with_its_reason(tmp_path):
+    # a RecursionError escaped read_file: every build of the folder failed
+    write(tmp_path, "deep.json", "[" * 100_000)
+    write(
+        tmp_path,
+        "deep.jsonl",
+        '{"title": "Ok", "text": "The ferry sailed to Skye on Monday."}\n' + "[" * 100_000 + "\n",
+    )
+    read = read_articles(tmp_path)
+    reasons = {s.path: s.reason for s in read.skipped}
+    assert reasons["deep.json"].startswith("JSON nested too deeply to read"), reasons
+    assert reasons["deep.jsonl:2"].startswith("JSON nested too deeply to read"), reasons
+    assert [a.source.title for a in read.articles] == ["Ok"]

@@ -502,6 +502,28 @@ def test_an_upload_says_when_it_was_renamed_and_which_records_it_skipped(tmp_pat
     ]
 
 
+def test_an_upload_never_writes_through_a_broken_link_in_the_folder(tmp_path: Path, monkeypatch) -> None:
+    # a broken link counted as a free name, and the copy followed it out of the folder
+    from types import SimpleNamespace
+
+    from ui import service
+
+    articles, outside = tmp_path / "articles", tmp_path / "outside"
+    articles.mkdir()
+    outside.mkdir()
+    (articles / "note.txt").symlink_to(outside / "pwned.txt")
+    app = service.ChatApp(Settings(articles_dir=articles, index_dir=tmp_path / "index"))
+    report = SimpleNamespace(
+        counts=SimpleNamespace(articles=1), added=["x"], updated=[], removed=[], seconds=0.1, warnings=()
+    )
+    monkeypatch.setattr(app, "_build", lambda **_: report)
+    upload = tmp_path / "note.txt"
+    upload.write_text("title: Note\n\nThe ferry sailed to Skye on Monday.")
+    outcome = app.add_files([str(upload)])
+    assert not (outside / "pwned.txt").exists()
+    assert (articles / "note-2.txt").read_text() == upload.read_text(), outcome
+
+
 def test_an_upload_passes_on_the_builds_warnings_about_its_own_files(tmp_path: Path, monkeypatch) -> None:
     """A near-copy, a guessed encoding, a date not read: `qa index` said so, the toast did not."""
     from types import SimpleNamespace

@@ -278,7 +278,8 @@ class ChatApp:
         self.articles_dir.mkdir(parents=True, exist_ok=True)
         stem, suffix = Path(name).stem, Path(name).suffix
         candidate, n = self.articles_dir / name, 2
-        while candidate.exists():
+        # A broken link is no free name: the copy would follow it out of the folder.
+        while candidate.exists() or candidate.is_symlink():
             candidate, n = self.articles_dir / f"{stem}-{n}{suffix}", n + 1
         return candidate
 

@@ -4,6 +4,7 @@ import codecs
 import json
 import os
 import random
+import re
 import zipfile
 from pathlib import Path
 
@@ -1177,3 +1178,33 @@ def test_json_nested_too_deeply_is_skipped_with_its_reason(tmp_path):
     assert reasons["deep.json"].startswith("JSON nested too deeply to read"), reasons
     assert reasons["deep.jsonl:2"].startswith("JSON nested too deeply to read"), reasons
     assert [a.source.title for a in read.articles] == ["Ok"]
+
+
+def test_a_docx_with_more_xml_elements_than_any_article_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
+    # 800 KB of packed empty paragraphs took a server from 1.2 to 4.5 GB
+    import qa.articles
+
+    monkeypatch.setattr(qa.articles, "_MAX_DOCX_ELEMENTS", 200)
+    docx_file(tmp_path / "short.docx", [("Normal", "The ferry sailed to Skye on Monday.")] * 5)
+    docx_file(tmp_path / "long.docx", [("Normal", "The ferry sailed to Skye on Monday.")] * 100)
+    read = read_articles(tmp_path)
+    assert [a.source.article_id for a in read.articles] == ["short.docx"]
+    (skipped,) = read.skipped
+    assert skipped.path == "long.docx"
+    assert re.fullmatch(
+        r"the Word document holds [\d,]+ XML elements, over the 200 an article may hold .*", skipped.reason
+    )
+
+
+def test_docx_paragraph_styles_are_looked_up_by_id_with_the_default_for_the_rest(tmp_path):
+    # names from one table of the document's styles (python-docx scanned them all per paragraph)
+    import docx
+
+    from qa.articles import _docx_paragraphs
+
+    path = docx_file(
+        tmp_path / "styled.docx", [("Title", "Ferry back"), ("Heading 2", "Monday"), ("Normal", "It sailed.")]
+    )
+    document = docx.Document(str(path))
+    document.paragraphs[2]._p.style = "NoSuchStyle"  # an id the document does not define: its default style
+    assert _docx_paragraphs(document) == [("Title", "Ferry back"), ("Heading 2", "Monday"), ("Normal", "It sailed.")]

@@ -595,7 +595,10 @@ def _markdown_text(markdown: str, title: str | None) -> str:
     paragraphs: list[str] = []
     row: list[str] | None = None  # the cells of the table row being read
     number = ""  # an ordered list item's "3." (a reader sees it), until its first paragraph
-    for token in _markdown_parser().parse(markdown):
+    # A table costs the parser ~0.3 KB a cell: a 4 MB upload of one wide table took a server
+    # to 3 GB. Past this many cells its rows are read as lines of text, "|" and all.
+    tables = markdown.count("|") <= _MAX_TABLE_CELLS
+    for token in _markdown_parser(tables).parse(markdown):
         if token.type == "list_item_open" and token.info:
             number = f"{token.info}{token.markup} "
         elif token.type == "list_item_close" and number:  # an empty item still shows its number
@@ -626,12 +629,15 @@ def _markdown_inline(text: str) -> str:
         >>> _markdown_inline("Bees *return* to <b>the</b> [city](javascript:alert(1))")
         'Bees return to the city'
     """
-    tokens = _markdown_parser().parseInline(text)
+    tokens = _markdown_parser(tables=False).parseInline(text)
     return " ".join(_inline_text(tokens[0].children or []).split()) if tokens else text
 
 
+_MAX_TABLE_CELLS = 50_000  # an article's tables hold hundreds of cells; a results page, thousands
+
+
 @functools.cache
-def _markdown_parser() -> Any:
+def _markdown_parser(tables: bool = True) -> Any:
     from markdown_it import MarkdownIt
 
     class AnyLink(MarkdownIt):
@@ -640,7 +646,7 @@ def _markdown_parser() -> Any:
         def validateLink(self, url: str) -> bool:
             return True
 
-    return AnyLink("commonmark").enable(["table", "strikethrough"])
+    return AnyLink("commonmark").enable(["table", "strikethrough"] if tables else ["strikethrough"])
 
 
 _HIDING_TAG = re.compile(r"<(?P<close>/?)(?P<name>script|style|template)\b", re.IGNORECASE)

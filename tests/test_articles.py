@@ -1208,3 +1208,15 @@ def test_docx_paragraph_styles_are_looked_up_by_id_with_the_default_for_the_rest
     document = docx.Document(str(path))
     document.paragraphs[2]._p.style = "NoSuchStyle"  # an id the document does not define: its default style
     assert _docx_paragraphs(document) == [("Title", "Ferry back"), ("Heading 2", "Monday"), ("Normal", "It sailed.")]
+
+
+def test_a_markdown_table_of_more_cells_than_any_article_reads_as_lines_of_text(tmp_path, monkeypatch):
+    # a table costs the parser ~0.3 KB a cell: a 4 MB upload of one wide table took a server to 3 GB
+    import qa.articles
+
+    monkeypatch.setattr(qa.articles, "_MAX_TABLE_CELLS", 10)
+    write(tmp_path, "small.md", "Seats won.\n\n| Party | Seats |\n|---|---|\n| Labour | 31 |\n")
+    write(tmp_path, "wide.md", "Seats won.\n\n" + "| a " * 20 + "|\n" + "|---" * 20 + "|\n")
+    bodies = {a.source.article_id: a.body for a in read_articles(tmp_path).articles}
+    assert bodies["small.md"].split("\n\n") == ["Seats won.", "Party | Seats", "Labour | 31"]
+    assert bodies["wide.md"].startswith("Seats won.\n\n| a | a |")  # the text as typed, not a table

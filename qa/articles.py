@@ -887,7 +887,7 @@ def _pdf_article(data: bytes) -> tuple[str | None, str, dict[str, str], tuple[in
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise _Skip("the PDF is password-protected; add a copy saved without a password")
-        paged = _pdf_lines([page.extract_text() or "" for page in reader.pages])
+        paged = _pdf_lines(_pdf_page_texts(reader))
         info = reader.metadata
         meta_title = str(info.title or "") if info is not None else ""
     except _Skip:
@@ -899,6 +899,21 @@ def _pdf_article(data: bytes) -> tuple[str | None, str, dict[str, str], tuple[in
         raise _Skip("the PDF has no text layer (a scanned image?); add a copy with text, e.g. made by OCR (ocrmypdf)")
     title, body, meta = _text_article(text, markdown=False)
     return title or _metadata_title(meta_title), body, meta, _page_starts(body, paged)
+
+
+def _pdf_page_texts(reader: Any) -> list[str]:
+    """Each page's text, refused once they add up to more than any article: 157 KB of pages
+    sharing one compressed stream took 73 s to read (100 MB of text), and 50 MB hours."""
+    texts, total = [], 0
+    for n, page in enumerate(reader.pages, start=1):
+        texts.append(page.extract_text() or "")
+        total += len(texts[-1])
+        if total > _MAX_PDF_TEXT:
+            raise _Skip(
+                f"the PDF's text runs past {_MAX_PDF_TEXT:,} characters by page {n}, more than "
+                "an article (a document bomb?); not read"
+            )
+    return texts
 
 
 def _docx_article(data: bytes) -> tuple[str | None, str, dict[str, str]]:
@@ -1013,6 +1028,7 @@ _LIGATURES = str.maketrans({chr(c): unicodedata.normalize("NFKC", chr(c)) for c 
 # A .docx is a zip: an upload of a few MB could unpack to gigabytes of XML. A Word file is
 # mostly text and images, which do not compress much further; 256 MB is far above any article.
 _MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+_MAX_PDF_TEXT = 4_000_000  # characters, ~600k words: a long book; read at ~1 MB/s here, a bomb costs ~4 s
 # A 500-page report is ~150k elements (paragraphs, runs, texts, properties); parsed, 2M take ~1 GB.
 _MAX_DOCX_ELEMENTS = 2_000_000
 _SOFT_HYPHEN = "\u00ad"  # an invisible hyphenation point; some PDFs keep it where a word was broken

@@ -1220,3 +1220,14 @@ def test_a_markdown_table_of_more_cells_than_any_article_reads_as_lines_of_text(
     bodies = {a.source.article_id: a.body for a in read_articles(tmp_path).articles}
     assert bodies["small.md"].split("\n\n") == ["Seats won.", "Party | Seats", "Labour | 31"]
     assert bodies["wide.md"].startswith("Seats won.\n\n| a | a |")  # the text as typed, not a table
+
+
+def test_a_pdf_whose_text_runs_past_any_article_is_refused_while_it_is_read(monkeypatch):
+    # 157 KB of pages sharing one compressed stream took 73 s to read (100 MB of text)
+    import qa.articles
+
+    monkeypatch.setattr(qa.articles, "_MAX_PDF_TEXT", 500)
+    (skipped,) = read_file(PDFS / "canola.pdf", "canola.pdf").skipped
+    assert re.fullmatch(
+        r"the PDF's text runs past 500 characters by page 1, .*a document bomb\?\); not read", skipped.reason
+    )

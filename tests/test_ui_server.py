@@ -605,3 +605,37 @@ def test_status_line_counts_with_thousands_separators_and_singulars(monkeypatch,
         "2,225 articles · 12,520 passages · model all-MiniLM-L6-v2 · updated 2026-12-01 03:51 UTC"
     )
     assert status(1, 1).startswith("1 article · 1 passage · ")
+
+
+def test_only_answers_this_server_gave_can_be_rated(tmp_path: Path, monkeypatch) -> None:
+    # a hand-made snapshot recorded 5 MB answers the server never gave (qa eval replays them)
+    from qa import Answer
+    from qa.feedback import read_feedback
+    from ui import service
+
+    (tmp_path / "index").mkdir()
+    app = service.ChatApp(Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index"))
+    given = service.Reply(Answer("Who won?", False, "not found", (), (), 0.1), "gen-1")
+    snapshot = app.feedback_snapshot(given)
+    app.record_feedback(snapshot, False)
+    assert [r.question for r in read_feedback(app.feedback_file)] == ["Who won?"]
+    for forged in (
+        {**snapshot, "question": "Who lost?"},  # changed in the browser
+        {k: v for k, v in snapshot.items() if k != "signature"},  # unsigned (made by hand)
+        {**snapshot, "signature": 7},
+    ):
+        with pytest.raises(QAError, match="this server did not give it as it stands"):
+            app.record_feedback(forged, True)
+    assert len(read_feedback(app.feedback_file)) == 1
+    # the key is kept beside the index: a restarted server (or a replica) still takes the rating
+    again = service.ChatApp(Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index"))
+    again.record_feedback(snapshot, True)
+    assert (tmp_path / "index" / ".feedback-key").stat().st_mode & 0o777 == 0o600
+
+
+def test_uploads_leave_gradios_cache_after_an_hour(tmp_path: Path) -> None:
+    # refused uploads stayed in the cache for good (60 MB for three refused .bin files)
+    from ui.app import UPLOAD_CACHE_SECONDS, ChatApp, build_app
+
+    demo = build_app(ChatApp(Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index")))
+    assert demo.delete_cache == (UPLOAD_CACHE_SECONDS, UPLOAD_CACHE_SECONDS) == (3600, 3600)

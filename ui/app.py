@@ -59,12 +59,15 @@ CSS_FILE = Path(__file__).with_name("style.css")
 JS_FILE = Path(__file__).with_name("client.js")
 TITLE = "Verbatim — answers you can cite"
 CATCH_UP_SECONDS = 5  # how soon a page shows articles another tab added or deleted
+UPLOAD_CACHE_SECONDS = 3600  # uploads older than this leave Gradio's cache (checked as often)
 
 
 def build_app(app: ChatApp) -> gr.Blocks:
     """The Blocks app for `app` (launch it with `launch_kwargs()`)."""
     chat, articles = ChatTab(app), ArticlesTab(app)
-    with gr.Blocks(title=TITLE) as demo:
+    # Uploads wait in Gradio's cache until deleted: refused ones stayed there for good (60 MB of
+    # three refused .bin files). An upload is copied into the articles folder as it is handled.
+    with gr.Blocks(title=TITLE, delete_cache=(UPLOAD_CACHE_SECONDS, UPLOAD_CACHE_SECONDS)) as demo:
         chat.build_sidebar()
         gr.HTML(
             '<div class="qa-header"><h1 class="qa-brand">Verbatim</h1>'

@@ -24,7 +24,7 @@ from typing import Any
 
 import gradio as gr
 
-from qa import MODES, FeedbackRecord, QAError
+from qa import MODES, QAError
 
 from .render import (
     EMPTY_PANEL,
@@ -36,7 +36,7 @@ from .render import (
     render_question,
     render_sources,
 )
-from .service import ChatApp, Reply, utc_now
+from .service import ChatApp, utc_now
 
 log = logging.getLogger("ui.chat")
 
@@ -151,14 +151,6 @@ def undo_button(store: Store) -> dict[str, Any]:
     if not isinstance(deleted, dict):
         return gr.update(visible=False)
     return gr.update(visible=True, value=f"Undo delete: {chat_title(deleted.get('title') or 'Untitled')}")
-
-
-def feedback_snapshot(reply: Reply) -> dict[str, Any]:
-    """What a thumbs up/down on this answer records (the record minus the verdict and time)."""
-    data = FeedbackRecord.from_answer(reply.answer, True, reply.generation).to_dict()
-    for key in ("helpful", "time"):
-        data.pop(key)
-    return data
 
 
 def add_turn(store: Store, turn: dict[str, Any]) -> Store:
@@ -366,7 +358,7 @@ class ChatTab:
                 "answer": {k: v for k, v in result.to_dict().items() if k != "hits"},
                 "message": render_answer(result, turn_number),
                 "sources": render_sources(result, turn_number),
-                "rating": feedback_snapshot(reply),
+                "rating": self.app.feedback_snapshot(reply),
             }
         store = add_turn(store, turn)
         chat = current_chat(store)

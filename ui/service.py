@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import ctypes
 import datetime as dt
+import hmac
+import json
 import logging
+import os
 import re
+import secrets
 import shutil
 import threading
 import unicodedata
@@ -54,6 +58,7 @@ Waiting = Callable[[], None]  # told when a build must wait for another build of
 # The Articles table and the Article filter list at most this many: a 1M-passage collection
 # holds ~100,000 articles, whose list would make every page load send megabytes. Search
 # narrows the table; the Publisher filter covers every article.
+FEEDBACK_KEY_FILE = ".feedback-key"  # in the index folder, beside feedback.jsonl
 LISTED_ARTICLES = 1000
 
 
@@ -84,6 +89,7 @@ class ChatApp:
         self.settings = settings
         self.max_upload_bytes = int((max_upload_mb or settings.max_file_mb) * 1024 * 1024)
         self._build_lock = threading.Lock()
+        self._key: bytes | None = None  # signs feedback snapshots (`_feedback_key`)
 
     @property
     def articles_dir(self) -> Path:
@@ -164,9 +170,25 @@ class ChatApp:
         articles = [(f"{shortened(a.source.title, 100)} ({a.source.article_id})", a.source.article_id) for a in listed]
         return index.publishers(), articles
 
+    def feedback_snapshot(self, reply: Reply) -> dict[str, Any]:
+        """What a thumbs up/down on this answer records (the record minus the verdict and
+        time), signed: the browser keeps it with the conversation and sends it back."""
+        data = FeedbackRecord.from_answer(reply.answer, True, reply.generation).to_dict()
+        for key in ("helpful", "time"):
+            data.pop(key)
+        return {**data, "signature": self._signature(data)}
+
     def record_feedback(self, snapshot: dict[str, Any], helpful: bool | None) -> FeedbackRecord:
         """Append the verdict on the answer described by `snapshot` (see `feedback_snapshot`);
-        None: the thumb was taken back."""
+        None: the thumb was taken back. A snapshot this server did not sign is refused: a
+        hand-made one recorded 5 MB answers it never gave, which `qa eval` then replays."""
+        snapshot = dict(snapshot)
+        signature = snapshot.pop("signature", None)
+        if not isinstance(signature, str) or not hmac.compare_digest(signature, self._signature(snapshot)):
+            raise QAError(
+                "This answer cannot be rated: this server did not give it as it stands (an answer given before "
+                "the server was updated, or changed in the browser). Ask the question again to rate its answer."
+            )
         try:
             verdict = None if helpful is None else bool(helpful)
             record = FeedbackRecord.from_dict({**snapshot, "helpful": verdict, "time": utc_now()})
@@ -174,6 +196,30 @@ class ChatApp:
             raise QAError(f"This answer cannot be rated: {exc}.") from None
         append_feedback(self.feedback_file, record)
         return record
+
+    def _signature(self, snapshot: Mapping[str, Any]) -> str:
+        payload = json.dumps(snapshot, sort_keys=True, separators=(",", ":")).encode("ascii")
+        return hmac.new(self._feedback_key(), payload, "sha256").hexdigest()
+
+    def _feedback_key(self) -> bytes:
+        """The key that signs feedback snapshots: kept beside the index (replicas serving one
+        folder share it, and it outlives a restart), or this process's own where it cannot be."""
+        if self._key is None:
+            path = Path(self.settings.index_dir) / FEEDBACK_KEY_FILE
+            try:
+                try:
+                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                except FileExistsError:
+                    self._key = path.read_bytes()
+                else:
+                    with os.fdopen(fd, "wb") as out:
+                        out.write(secrets.token_bytes(32))
+                    self._key = path.read_bytes()
+            except OSError as exc:
+                log.warning("feedback key not kept in %s (%s): ratings work until this server stops", path, exc)
+            if not self._key or len(self._key) < 16:  # unreadable, or another process is writing it
+                self._key = secrets.token_bytes(32)
+        return self._key
 
     # -- articles ----------------------------------------------------------------------------
 

@@ -47,9 +47,10 @@ from typing import Any
 import numpy as np
 
 from .answering import Answer, answer
+from .articles import read_file
 from .config import Settings
 from .embedding import Encoder
-from .errors import ConfigError, OtherFolderError, QAError, QuestionError
+from .errors import ConfigError, NoArticlesError, OtherFolderError, QAError, QuestionError
 from .feedback import FEEDBACK_FILE
 from .index import Index, load_index
 from .reader import Reader
@@ -383,7 +384,8 @@ def evaluate_file(
             metrics = run_questions(index, questions, modes, fast=fast, progress=progress)
         if fast:
             notes.append("fast: answers chosen without the reader (no spans)")
-        notes.extend(_coverage_notes(questions, index, target))
+        brought_by = path if question_set.records is not None else None
+        notes.extend(_coverage_notes(questions, index, target, brought_by))
         shown = "(temporary)" if target.is_relative_to(tmp_path) else str(target)
         return EvalReport(metrics=metrics, index_dir=shown, notes=notes)
 
@@ -431,6 +433,11 @@ def _index_records(
     )
     try:
         report = build_index(eval_settings, progress=progress, encoder=encoder)
+    except NoArticlesError:
+        # It named the scratch folder and --articles, which qa eval refuses for such a set.
+        skipped = read_file(articles / f"{job.kind}.jsonl", f"{job.kind}.jsonl").skipped
+        why = "; ".join(f"article {s.path.rpartition(':')[2]}: {s.reason}" for s in skipped[:3])
+        raise QAError(f"No article of {path} can be read ({why}).") from None
     except OtherFolderError:
         # Here --index names an index of other articles, which the question set's articles would replace.
         raise OtherFolderError(
@@ -444,10 +451,20 @@ def _index_records(
     )
 
 
-def _coverage_notes(questions: Sequence[EvalQuestion], index: Index, index_dir: Path) -> list[str]:
-    """What the report says when the questions name articles the index does not hold."""
+def _coverage_notes(
+    questions: Sequence[EvalQuestion], index: Index, index_dir: Path, brought_by: Path | None = None
+) -> list[str]:
+    """What the report says when the questions name articles the index does not hold;
+    `brought_by`: the question set that brought the index's articles (its ids name them)."""
     gold = {article_id for q in questions for article_id in q.gold}
     unknown = sorted(a for a in gold if index.article(a) is None)
+    if unknown and brought_by is not None:  # the set's own mistake: "pass the --index" was no fix
+        missed = sum(1 for q in questions if q.gold and all(a in unknown for a in q.gold))
+        example = unknown[0].partition("#")[2]
+        return [
+            f"{counted(len(unknown), 'article id')} the questions name (e.g. {example!r}) not among the articles "
+            f"of {brought_by}: retrieval scores 0 for {counted(missed, 'question')}"
+        ]
     if gold and len(unknown) == len(gold):
         return [
             f"none of the questions' articles is in {index_dir}/: retrieval metrics are 0 "

@@ -270,6 +270,30 @@ def test_news_layout_is_read_and_indexed(tmp_path, fake):
     assert "fast: answers chosen without the reader (no spans)" in report.notes
 
 
+def test_a_news_sets_own_mistakes_are_named_in_its_terms(tmp_path, fake):
+    # both named the temporary folder: "No readable article in /tmp/qa-eval-…/articles/ … point
+    # --articles at your folder" (refused for such a set), "pass the --index that holds them"
+    from qa.errors import QAError
+
+    settings = Settings(index_dir=tmp_path / "unused", cache_dir=tmp_path / "cache", abstain_below=0.0)
+    ask = {"question": "Where did the ferry go?", "answer": "Skye", "article_ids": ["a1"]}
+    untexted = tmp_path / "untexted.json"
+    untexted.write_text(json.dumps({"articles": [{"id": "a1", "title": "Ferry"}], "questions": [ask]}))
+    with pytest.raises(QAError) as refused:
+        evaluate_file(untexted, settings, progress=False, encoder=fake, fast=True)
+    message = str(refused.value)
+    assert message.startswith(f"No article of {untexted} can be read (article 1: record has no text")
+    assert "qa-eval-" not in message and "--articles" not in message
+    misnamed = tmp_path / "misnamed.json"
+    article = {"id": "a1", "title": "Ferry", "text": "The ferry sailed to Skye on Monday after the storm."}
+    misnamed.write_text(json.dumps({"articles": [article], "questions": [{**ask, "article_ids": ["a2"]}, ask]}))
+    report = evaluate_file(misnamed, settings, progress=False, encoder=fake, fast=True)
+    assert (
+        f"1 article id the questions name (e.g. 'a2') not among the articles of {misnamed}: retrieval scores 0 "
+        "for 1 question"
+    ) in report.notes
+
+
 def test_news_layout_variants_other_exports_write(tmp_path):
     news = tmp_path / "news.json"
     article = {"id": 7, "headline": "Cavaliers win", "published": "2023/01/03", "body": "Mitchell scored 71 points."}

@@ -462,7 +462,7 @@ def read_file(path: Path | str, rel: str, max_file_bytes: int = int(DEFAULT_MAX_
         if note:
             warnings.append(Skipped(rel, note))
         if not text.strip():
-            raise _Skip("file is empty")
+            raise _Skip("file is empty" if not text else "file holds only blank space")
         if suffix in (".json", ".jsonl"):
             found = list(_json_articles(text, rel, jsonl=suffix == ".jsonl"))
             articles = tuple(a for a in found if isinstance(a, Article))
@@ -1270,7 +1270,7 @@ def _json_article(
     if not isinstance(body, str) or not body.strip():
         keys = f"; its keys: {', '.join(map(str, list(record)[:8]))}" if isinstance(record, dict) and record else ""
         if body is not None and not isinstance(body, str):  # "text": ["para", {"img": …}] or a number
-            kind = {"dict": "an object", "list": "a list"}.get(type(body).__name__, f"a {type(body).__name__}")
+            kind = {"dict": "an object", "list": "a list", "bool": "true or false"}.get(type(body).__name__, "a number")
             yield Skipped(label, f"its text is {kind}, not a string (or a list of strings){keys}")
             return
         yield Skipped(

@@ -407,7 +407,9 @@ def open_index(index: Index | str | Path | None = None, settings: Settings | Non
 
 
 def _warn_stale(problem: Exception) -> None:
-    warnings.warn(f"{problem} Answering from the build loaded before it.", StaleIndexWarning, stacklevel=4)
+    said = str(problem).rstrip()
+    said += "" if said.endswith(".") else "."  # "…Rebuild with: qa index --full --index X" ends in a path
+    warnings.warn(f"{said} Answering from the build loaded before it.", StaleIndexWarning, stacklevel=4)
 
 
 def _for_reading(settings: Settings) -> Settings:

@@ -465,7 +465,9 @@ def test_ids_are_stable_across_reads(tmp_path):
 
 def test_bad_inputs_are_skipped_with_one_clear_reason_each(tmp_path):
     write(tmp_path, "good.txt", "A perfectly good article.")
-    write(tmp_path, "empty.txt", "   \n")
+    write(tmp_path, "empty.txt", "")
+    write(tmp_path, "blank.txt", "   \n")
+    write(tmp_path, "numbers.jsonl", '{"title": "Score", "text": 71}\n')
     write(tmp_path, "binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00binary")
     write(tmp_path, "big.txt", "word " * 300_000)
     write(tmp_path, "broken.jsonl", '{"text": "Fine record."}\n{not json}\n{"title": "no text"}\n')
@@ -478,6 +480,8 @@ def test_bad_inputs_are_skipped_with_one_clear_reason_each(tmp_path):
     assert sorted(a.source.article_id for a in result.articles) == ["broken.jsonl#1", "good.txt"]
     reasons = {s.path: s.reason for s in result.skipped}
     assert reasons["empty.txt"] == "file is empty"
+    assert reasons["blank.txt"] == "file holds only blank space"  # it said "empty"
+    assert reasons["numbers.jsonl:1"].startswith("its text is a number, not a string")  # "is a int"
     assert "binary" in reasons["binary.txt"]
     assert "over the 1 MB limit" in reasons["big.txt"]
     tiny = read_articles(tmp_path, max_file_bytes=1024).skipped  # --max-file-mb 0.001: in KB, not "0.0 MB"
@@ -487,7 +491,7 @@ def test_bad_inputs_are_skipped_with_one_clear_reason_each(tmp_path):
     assert "malformed JSON" in reasons["broken.json"]
     assert reasons["notes.pdf"].startswith("cannot read the PDF (")
     assert "unsupported file type '.odt'" in reasons["notes.odt"]
-    assert len(result.skipped) == 8
+    assert len(result.skipped) == 10
     assert not any(".hidden" in s.path or "~$" in s.path for s in result.skipped)
 
 

@@ -421,7 +421,7 @@ def test_a_generation_that_cannot_be_loaded_leaves_the_loaded_one_answering(sett
     loads = []
     loader = qa.index.load_index
     monkeypatch.setattr(qa.index, "load_index", lambda *a, **k: loads.append(1) or loader(*a, **k))
-    with pytest.warns(StaleIndexWarning, match=r"store.sqlite.*Answering from the build loaded before it"):
+    with pytest.warns(StaleIndexWarning, match=r"store.sqlite.*\S\. Answering from the build loaded before it"):
         assert open_index(settings.index_dir, settings) is old
     assert open_index(settings.index_dir, settings) is old and len(loads) == 1  # not hashed again each question
     assert retrieve("Why did stocks fall?", k=1, index=open_index(settings.index_dir, settings))

@@ -190,12 +190,14 @@ def build_index(
             tokens_embedded=embedded[1],
             passages_copied=embedded[2],
             passages_resumed=embedded[3],
-            seconds=time.perf_counter() - started,
+            seconds=time.perf_counter() - started - waited,  # the build's own time, not another's
             vector_index=manifest.vector_index.factory,
         )
 
     current: dict[str, str] = {}  # article_id -> content hash of what the folder holds, once read
+    waited = time.perf_counter()
     with _build_lock(index_dir, wait, progress):
+        waited = time.perf_counter() - waited  # for another build (--wait): 20.7 s read as this one's
         _remove_leftovers(index_dir, keep=None)
         previous, live, reason = _previous_generation(index_dir, wanted, full, seen)
         if current_generation(index_dir) != read_against:

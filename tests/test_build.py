@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -302,9 +303,11 @@ def test_second_build_refuses_while_the_first_holds_the_lock(settings, fake, cap
         with pytest.raises(IndexLockedError, match=r"is running \(waited 0\.2 s\)"):
             build_index(settings, encoder=fake, progress=False, wait=0.2)
         assert "Waiting" not in capsys.readouterr().err  # progress=False: nothing said
-        threading.Timer(0.5, lock.release).start()
+        threading.Timer(2.0, lock.release).start()
+        began = time.perf_counter()
         report = build_index(settings, encoder=fake, progress=True, wait=10)  # waits, then builds
         assert report.counts.articles == 4
+        assert report.seconds <= time.perf_counter() - began - 1.5  # its own time, not the wait's
         said = capsys.readouterr().err
         assert f"Waiting up to 10 s for another build of {settings.index_dir}/ to finish…" in said
     finally:

@@ -255,6 +255,23 @@ def test_each_marker_scrolls_to_and_flashes_its_own_sentence(page):
     assert page.evaluate("location.hash") == ""  # scrolled by the script, not by navigation
 
 
+def test_a_marker_of_an_earlier_answer_scrolls_the_sources_panel_not_the_page(page):
+    # the whole page scrolled to the older sources: the chat and the question box left the screen
+    from playwright.sync_api import expect
+
+    for question in (QUESTION, "How did China respond?", "Why is Carney visiting China?"):
+        ask(page, question)
+    page.evaluate("window.scrollTo(0, 0)")
+    before = page.evaluate("window.scrollY")
+    bots(page).first.locator("a.qa-cite").first.click()
+    target = page.locator("#sources mark#qa-t0-s0")
+    expect(target).to_have_class(re.compile(r"\bqa-flash\b"))
+    expect(target).to_be_in_viewport()
+    expect(page.locator("#q textarea")).to_be_in_viewport()
+    assert page.evaluate("window.scrollY") == before
+    assert page.evaluate("document.querySelector('#sources').scrollTop") > 0  # the panel scrolled instead
+
+
 def test_hovering_a_marker_shows_its_sentence_title_and_date(page):
     from playwright.sync_api import expect
 

@@ -27,12 +27,26 @@
     return id ? document.getElementById(id) : null;
   }
 
+  // The sources panel scrolls by itself beside the chat (ui/style.css): scroll it alone, so the
+  // chat stays where it is; below the chat (a phone) the page scrolls to the sentence.
+  function scrollTo(target) {
+    for (let box = target.parentElement; box && box !== document.body; box = box.parentElement) {
+      if (/(auto|scroll)/.test(getComputedStyle(box).overflowY) && box.scrollHeight > box.clientHeight) {
+        const offset = target.getBoundingClientRect().top - box.getBoundingClientRect().top;
+        box.scrollTop += offset - (box.clientHeight - target.offsetHeight) / 2;
+        box.scrollIntoView({ block: "nearest", behavior: "auto" });
+        return;
+      }
+    }
+    target.scrollIntoView({ block: "center", behavior: "auto" });
+  }
+
   function showSentence(marker) {
     const target = targetOf(marker);
     if (!target) return false;
     const section = target.closest("details");
     if (section && !section.open) section.open = true;
-    target.scrollIntoView({ block: "center", behavior: "auto" });
+    scrollTo(target);
     target.classList.remove("qa-flash");
     void target.offsetWidth; // restart the animation when the same marker is clicked twice
     target.classList.add("qa-flash");

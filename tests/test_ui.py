@@ -785,6 +785,17 @@ def test_two_tabs_keep_each_others_conversations(page):
     third.wait_for_function("!window.notReloaded")
     expect(third.locator("#q textarea")).to_have_value("Who won")
     expect(third.locator("#chats label")).to_have_count(3)
+    # Enter on a stale page reloads instead of asking: one notice, and a true one (a second, on top,
+    # said "The page reloaded before your question was answered" of a question never sent).
+    third.evaluate("window.notReloaded = true")
+    third.evaluate("window.dispatchEvent(new StorageEvent('storage', {key: window.verbatimSettings.revisionKey}))")
+    third.locator("#q textarea").press("Enter")
+    third.wait_for_function("!window.notReloaded")
+    expect(third.locator("#qa-tab-notice")).to_contain_text("conversations saved in another tab")
+    third.wait_for_timeout(1500)
+    expect(third.locator("#qa-tab-notice")).to_have_count(1)
+    expect(third.locator("#qa-tab-notice")).not_to_contain_text("reloaded before your question")
+    expect(third.locator("#q textarea")).to_have_value("Who won")
 
     # Told while out of sight, a tab reloads at once, keeping its draft: reloading on return, it
     # dropped the keys typed meanwhile ("When will Carney arrive" + " in China?" → "…arrivehina?").

@@ -253,6 +253,9 @@
     "keydown",
     (event) => {
       const box = event.target.closest && event.target.closest("#q textarea");
+      // A stale page reloads instead of asking (reloadIfStale): the question comes back as a
+      // draft, and "reloaded before your question was answered" would be untrue.
+      if (staleConversations) return;
       if (box && event.key === "Enter" && !event.shiftKey && box.value.trim()) asked(box.value);
     },
     true,
@@ -554,6 +557,8 @@
     }, 50);
   }
   function notice(text) {
+    const shown = document.getElementById("qa-tab-notice");
+    if (shown) shown.remove(); // one at a time: two stacked on top of each other
     const note = document.createElement("div");
     note.id = "qa-tab-notice";
     note.setAttribute("role", "status");

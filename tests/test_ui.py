@@ -1270,7 +1270,9 @@ def test_a_rebuilds_progress_stays_on_the_status_line_until_it_is_done(page, ser
         seen.append(shown.count())
         page.wait_for_timeout(500)
     assert seen == [1] * 20, str(seen)
+    expect(page.locator("#rebuild")).to_be_disabled()  # not a second rebuild queued behind it
     toast(page, "Rebuilt the index (slowly).")
+    expect(page.locator("#rebuild")).to_be_enabled()
 
 
 def test_an_upload_behind_a_rebuild_says_it_waits_for_it(page, server, tmp_path, monkeypatch):

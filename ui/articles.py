@@ -149,12 +149,20 @@ class ArticlesTab:
         )
         self.rebuild.click(self.ask_rebuild, None, [self.rebuild_row, self.rebuild_question], queue=False, **private)
         self.rebuild_no.click(lambda: gr.update(visible=False), None, self.rebuild_row, queue=False, **private)
-        self.rebuild_yes.click(lambda: gr.update(visible=False), None, self.rebuild_row, queue=False, **private)
-        resume(
-            pause(self.rebuild_yes.click).then(
-                self.rebuild_all, self.search, listing, show_progress_on=status, **private
-            )
+        # The button is off while this page's rebuild runs: clicked again, it queued a second
+        # full rebuild behind the first.
+        self.rebuild_yes.click(
+            lambda: (gr.update(visible=False), gr.update(interactive=False)),
+            None,
+            [self.rebuild_row, self.rebuild],
+            queue=False,
+            **private,
         )
+        rebuilt = pause(self.rebuild_yes.click).then(
+            self.rebuild_all, self.search, listing, show_progress_on=status, **private
+        )
+        resume(rebuilt)
+        rebuilt.then(lambda: gr.update(interactive=True), None, self.rebuild, queue=False, **private)
 
     def table_for(self, search: str = "") -> dict[str, Any]:
         """The table's rows for `search`; a label says when not all of them fit."""

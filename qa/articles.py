@@ -595,9 +595,7 @@ def _markdown_text(markdown: str, title: str | None) -> str:
     paragraphs: list[str] = []
     row: list[str] | None = None  # the cells of the table row being read
     number = ""  # an ordered list item's "3." (a reader sees it), until its first paragraph
-    # A table costs the parser ~0.3 KB a cell: a 4 MB upload of one wide table took a server
-    # to 3 GB. Past this many cells its rows are read as lines of text, "|" and all.
-    tables = markdown.count("|") <= _MAX_TABLE_CELLS
+    tables = _table_cells(markdown) <= _MAX_TABLE_CELLS
     for token in _markdown_parser(tables).parse(markdown):
         if token.type == "list_item_open" and token.info:
             number = f"{token.info}{token.markup} "
@@ -634,6 +632,30 @@ def _markdown_inline(text: str) -> str:
 
 
 _MAX_TABLE_CELLS = 50_000  # an article's tables hold hundreds of cells; a results page, thousands
+# A table's delimiter row ("|---|:-:|", "--- | ---"): it fixes the columns of every row after it.
+_TABLE_RULE = re.compile(r"^ {0,3}\|?(?: *:?-+:? *\|)+ *(?::?-+:? *)?$|^ {0,3}:?-+:? *(?:\| *:?-+:? *)+\|? *$")
+
+
+def _table_cells(markdown: str) -> int:
+    """How many cells the parser would make for the text's tables, at most: each delimiter
+    row's columns times the lines after it up to a blank one. A table costs the parser ~0.3 KB
+    a cell (a 4 MB upload of one wide table took a server to 3 GB), and it fills in the
+    columns of rows that have none: counting "|" missed 2.7 million cells made of 2,080.
+
+    Example:
+        >>> _table_cells("| a | b |\\n|---|---|\\n| 1 | 2 |\\nx\\n\\nText.")  # "x" is a row too
+        8
+    """
+    cells, columns = 0, 0
+    for line in markdown.splitlines():
+        if not line.strip():
+            columns = 0
+        elif columns:
+            cells += columns
+        elif _TABLE_RULE.match(line):
+            columns = line.strip().strip("|").count("|") + 1
+            cells += 2 * columns  # the header row and this one
+    return cells
 
 
 @functools.cache
@@ -904,15 +926,31 @@ def _pdf_article(data: bytes) -> tuple[str | None, str, dict[str, str], tuple[in
 def _pdf_page_texts(reader: Any) -> list[str]:
     """Each page's text, refused once they add up to more than any article: 157 KB of pages
     sharing one compressed stream took 73 s to read (100 MB of text), and 50 MB hours."""
-    texts, total = [], 0
-    for n, page in enumerate(reader.pages, start=1):
-        texts.append(page.extract_text() or "")
-        total += len(texts[-1])
+    texts: list[str] = []
+    total = 0
+
+    def count(text: str, *_: Any) -> None:  # told each piece of text as it is read: a page may be the bomb
+        nonlocal total
+        total += len(text)
         if total > _MAX_PDF_TEXT:
             raise _Skip(
-                f"the PDF's text runs past {_MAX_PDF_TEXT:,} characters by page {n}, more than "
+                f"the PDF's text runs past {_MAX_PDF_TEXT:,} characters by page {len(texts) + 1}, more than "
                 "an article (a document bomb?); not read"
             )
+
+    unpacked = 0
+    for page in reader.pages:
+        # pypdf parses a page's whole content stream before it reads any text: 41 KB that unpack
+        # to 14 MB of drawing instructions on one page took 61 s. Measured before parsing.
+        contents = page.get_contents()
+        size = len(contents.get_data()) if contents is not None else 0
+        unpacked += size
+        if size > _MAX_PDF_PAGE_CONTENT or unpacked > _MAX_PDF_CONTENT:
+            raise _Skip(
+                f"the PDF's page {len(texts) + 1} unpacks to {file_size(size)} of drawing instructions "
+                f"({file_size(unpacked)} so far), more than an article's (a document bomb?); not read"
+            )
+        texts.append(page.extract_text(visitor_text=count) or "")
     return texts
 
 
@@ -986,17 +1024,17 @@ def _docx_paragraphs(document: Any) -> list[tuple[str, str]]:
 
 
 def _check_docx_elements(packed: zipfile.ZipFile) -> None:
-    """Refuse a document whose text part holds more XML elements than any article would,
-    before it is parsed: a parsed element costs ~0.5 KB, and 800 KB of packed empty
-    paragraphs (7.7 million) took a server from 1.2 to 4.5 GB."""
-    try:
-        part = packed.getinfo("word/document.xml")
-    except KeyError:
-        return  # not a Word document: python-docx says so
+    """Refuse a document whose XML parts hold more elements than any article would, before
+    it is parsed: a parsed element costs ~0.5 KB, and 800 KB of packed empty paragraphs (7.7
+    million) took a server from 1.2 to 4.5 GB. Every part counts: python-docx finds the text
+    by the package's relationships, not by the name word/document.xml, and parses styles too."""
     elements = 0
-    with packed.open(part) as xml:
-        while chunk := xml.read(1 << 20):
-            elements += chunk.count(b"<") - chunk.count(b"</")  # opening tags (a "</" cut by a chunk: noise)
+    for part in packed.infolist():
+        if not part.filename.lower().endswith((".xml", ".rels")):
+            continue
+        with packed.open(part) as xml:
+            while chunk := xml.read(1 << 20):
+                elements += chunk.count(b"<") - chunk.count(b"</")  # opening tags (a "</" cut by a chunk: noise)
     if elements > _MAX_DOCX_ELEMENTS:
         raise _Skip(
             f"the Word document holds {elements:,} XML elements, over the {_MAX_DOCX_ELEMENTS:,} an article "
@@ -1028,7 +1066,12 @@ _LIGATURES = str.maketrans({chr(c): unicodedata.normalize("NFKC", chr(c)) for c 
 # A .docx is a zip: an upload of a few MB could unpack to gigabytes of XML. A Word file is
 # mostly text and images, which do not compress much further; 256 MB is far above any article.
 _MAX_UNPACKED_BYTES = 256 * 1024 * 1024
-_MAX_PDF_TEXT = 4_000_000  # characters, ~600k words: a long book; read at ~1 MB/s here, a bomb costs ~4 s
+# A PDF's text, and the drawing instructions it is read from: pypdf parsed ~0.25 MB of them a
+# second here (one page of 14 MB: 61 s), and a browser-printed article page holds 3-17 KB. The
+# caps are a long book's text, and 4 / 32 MB: at most ~2 minutes of parsing for a hostile file.
+_MAX_PDF_TEXT = 4_000_000  # characters
+_MAX_PDF_PAGE_CONTENT = 4 * 1024 * 1024
+_MAX_PDF_CONTENT = 32 * 1024 * 1024
 # A 500-page report is ~150k elements (paragraphs, runs, texts, properties); parsed, 2M take ~1 GB.
 _MAX_DOCX_ELEMENTS = 2_000_000
 _SOFT_HYPHEN = "\u00ad"  # an invisible hyphenation point; some PDFs keep it where a word was broken

@@ -1188,16 +1188,27 @@ def test_a_docx_with_more_xml_elements_than_any_article_is_refused_before_it_is_
     # 800 KB of packed empty paragraphs took a server from 1.2 to 4.5 GB
     import qa.articles
 
-    monkeypatch.setattr(qa.articles, "_MAX_DOCX_ELEMENTS", 200)
+    monkeypatch.setattr(qa.articles, "_MAX_DOCX_ELEMENTS", 22_000)  # python-docx's template: ~18,700
     docx_file(tmp_path / "short.docx", [("Normal", "The ferry sailed to Skye on Monday.")] * 5)
-    docx_file(tmp_path / "long.docx", [("Normal", "The ferry sailed to Skye on Monday.")] * 100)
+    docx_file(tmp_path / "long.docx", [("Normal", "The ferry sailed to Skye on Monday.")] * 3000)
     read = read_articles(tmp_path)
     assert [a.source.article_id for a in read.articles] == ["short.docx"]
     (skipped,) = read.skipped
     assert skipped.path == "long.docx"
     assert re.fullmatch(
-        r"the Word document holds [\d,]+ XML elements, over the 200 an article may hold .*", skipped.reason
+        r"the Word document holds [\d,]+ XML elements, over the 22,000 an article may hold .*", skipped.reason
     )
+    # python-docx finds the text by the package's relationships: a renamed part was read in full
+    renamed = tmp_path / "renamed.docx"
+    with zipfile.ZipFile(tmp_path / "long.docx") as source, zipfile.ZipFile(renamed, "w") as out:
+        for item in source.infolist():
+            out.writestr(
+                item.filename.replace("document.xml", "main.xml"),
+                source.read(item).replace(b"/document.xml", b"/main.xml"),
+            )
+    assert "XML elements, over the 22,000" in read_file(renamed, "renamed.docx").skipped[0].reason
+    monkeypatch.setattr(qa.articles, "_MAX_DOCX_ELEMENTS", 100_000)
+    assert read_file(renamed, "renamed.docx").articles  # python-docx reads it: the bypass was real
 
 
 def test_docx_paragraph_styles_are_looked_up_by_id_with_the_default_for_the_rest(tmp_path):
@@ -1221,9 +1232,12 @@ def test_a_markdown_table_of_more_cells_than_any_article_reads_as_lines_of_text(
     monkeypatch.setattr(qa.articles, "_MAX_TABLE_CELLS", 10)
     write(tmp_path, "small.md", "Seats won.\n\n| Party | Seats |\n|---|---|\n| Labour | 31 |\n")
     write(tmp_path, "wide.md", "Seats won.\n\n" + "| a " * 20 + "|\n" + "|---" * 20 + "|\n")
+    # rows without a "|" get every column filled in: 2,080 pipes made 2.7 million cells (2.8 GB)
+    write(tmp_path, "long.md", "Seats won.\n\n| a | b | c |\n|---|---|---|\n" + "x\n" * 5)
     bodies = {a.source.article_id: a.body for a in read_articles(tmp_path).articles}
     assert bodies["small.md"].split("\n\n") == ["Seats won.", "Party | Seats", "Labour | 31"]
     assert bodies["wide.md"].startswith("Seats won.\n\n| a | a |")  # the text as typed, not a table
+    assert bodies["long.md"].startswith("Seats won.\n\n| a | b | c |")
 
 
 def test_a_pdf_whose_text_runs_past_any_article_is_refused_while_it_is_read(monkeypatch):
@@ -1235,3 +1249,13 @@ def test_a_pdf_whose_text_runs_past_any_article_is_refused_while_it_is_read(monk
     assert re.fullmatch(
         r"the PDF's text runs past 500 characters by page 1, .*a document bomb\?\); not read", skipped.reason
     )
+    # one page whose drawing instructions unpack to megabytes: pypdf parses them all before any
+    # text is read (14 MB took 61 s), so they are measured first
+    monkeypatch.setattr(qa.articles, "_MAX_PDF_TEXT", 4_000_000)
+    monkeypatch.setattr(qa.articles, "_MAX_PDF_PAGE_CONTENT", 10_000)  # printed.pdf's page 1 holds 17 KB
+    (skipped,) = read_file(PDFS / "printed.pdf", "printed.pdf").skipped
+    assert skipped.reason.startswith("the PDF's page 1 unpacks to 16.8 KB of drawing instructions (16.8 KB so far)")
+    monkeypatch.setattr(qa.articles, "_MAX_PDF_PAGE_CONTENT", 4 * 1024 * 1024)
+    monkeypatch.setattr(qa.articles, "_MAX_PDF_CONTENT", 20_000)  # and its pages together 20.1 KB
+    (skipped,) = read_file(PDFS / "printed.pdf", "printed.pdf").skipped
+    assert skipped.reason.startswith("the PDF's page 2 unpacks to 3.3 KB of drawing instructions (20.1 KB so far)")

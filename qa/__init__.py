@@ -44,7 +44,15 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name l
         StaleIndexWarning,
         WatchError,
     )
-    from .feedback import FEEDBACK_FILE, FeedbackRecord, append_feedback, read_feedback, record_feedback
+    from .feedback import (
+        FEEDBACK_FILE,
+        FeedbackRecord,
+        append_feedback,
+        feedback_key,
+        read_feedback,
+        record_feedback,
+        snapshot_signature,
+    )
     from .filters import Filters, parse_date, why_nothing_matches
     from .index import Index, follow_index, load_index, open_index
     from .retrieval import MODES, Hit, Mode, clean_question, retrieve
@@ -96,6 +104,7 @@ _LAZY = {  # name -> module: `qa` itself imports nothing heavy, so `qa --help` a
     "clean_question": "retrieval",
     "confidence_words": "wording",
     "counted": "wording",
+    "feedback_key": "feedback",
     "follow_index": "index",
     "is_web_link": "articles",
     "load_index": "index",
@@ -108,6 +117,7 @@ _LAZY = {  # name -> module: `qa` itself imports nothing heavy, so `qa --help` a
     "record_feedback": "feedback",
     "retrieve": "retrieval",
     "shortened": "wording",
+    "snapshot_signature": "feedback",
     "why_nothing_matches": "filters",
 }
 
@@ -171,6 +181,7 @@ __all__ = [
     "clean_question",
     "confidence_words",
     "counted",
+    "feedback_key",
     "follow_index",
     "is_web_link",
     "load_index",
@@ -183,5 +194,6 @@ __all__ = [
     "record_feedback",
     "retrieve",
     "shortened",
+    "snapshot_signature",
     "why_nothing_matches",
 ]

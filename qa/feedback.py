@@ -20,8 +20,10 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import json
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +31,7 @@ from typing import Any
 
 from .answering import Answer
 from .errors import FeedbackError
-from .store.layout import FEEDBACK_FILE
+from .store.layout import FEEDBACK_FILE, FEEDBACK_KEY_FILE
 
 FORMAT = 1  # bump when a field changes meaning; readers accept this version only
 
@@ -238,6 +240,54 @@ def read_feedback(path: Path) -> list[FeedbackRecord]:
                 "Fix or delete that line; each line must be one JSON object written by record_feedback."
             ) from None
     return records
+
+
+def feedback_key(index_dir: Path | str) -> bytes:
+    """The key that signs what a thumb will record (`snapshot_signature`): kept beside the
+    index in `.feedback-key` (made once, readable by its owner only), so that replicas
+    serving one folder and a restarted server accept each other's snapshots.
+
+    Raises:
+        OSError: the folder cannot be written or the key read.
+    """
+    path = Path(index_dir) / FEEDBACK_KEY_FILE
+    if not path.exists():
+        # Written whole under another name, then linked into place: a reader sees the whole
+        # key or none (made in place, another process read it empty and kept a key of its own).
+        spare = path.with_name(f"{FEEDBACK_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(secrets.token_bytes(32))
+        try:
+            os.link(spare, path)
+        except FileExistsError:  # another process made it first: its key it is
+            pass
+        finally:
+            spare.unlink(missing_ok=True)
+    return path.read_bytes()
+
+
+def snapshot_signature(snapshot: Mapping[str, Any], key: bytes) -> str:
+    """HMAC-SHA256 of a feedback snapshot (a record without its verdict and time), in a form
+    that survives a trip through the browser: numbers as floats (its JSON writes 0.0 as 0, and
+    a rating of a "not found" answer with confidence 0.0 was refused).
+
+    Example:
+        >>> snapshot_signature({"confidence": 0.0}, b"k") == snapshot_signature({"confidence": 0}, b"k")
+        True
+    """
+    payload = json.dumps(_numbers_as_floats(snapshot), sort_keys=True, separators=(",", ":")).encode("ascii")
+    return hmac.new(key, payload, "sha256").hexdigest()
+
+
+def _numbers_as_floats(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _numbers_as_floats(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_numbers_as_floats(v) for v in value]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return value
 
 
 def now() -> str:

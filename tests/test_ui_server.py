@@ -626,7 +626,21 @@ def test_only_answers_this_server_gave_can_be_rated(tmp_path: Path, monkeypatch)
     ):
         with pytest.raises(QAError, match="this server did not give it as it stands"):
             app.record_feedback(forged, True)
-    assert len(read_feedback(app.feedback_file)) == 1
+    assert len(read_feedback(app.feedback_file)) == 1  # the forged ones were not recorded
+    # through the browser's storage, whole numbers lose their ".0": a "not found" answer with
+    # confidence 0.0 came back with 0 and its rating was refused
+    nothing = service.Reply(Answer("Quantum zebras?", False, "not found", (), (), 0.0), "gen-1")
+
+    def as_the_browser_keeps_it(value):
+        if isinstance(value, dict):
+            return {k: as_the_browser_keeps_it(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [as_the_browser_keeps_it(v) for v in value]
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+
+    kept = as_the_browser_keeps_it(app.feedback_snapshot(nothing))
+    assert kept["confidence"] == 0 and isinstance(kept["confidence"], int)
+    assert app.record_feedback(kept, False).question == "Quantum zebras?"
     # the key is kept beside the index: a restarted server (or a replica) still takes the rating
     again = service.ChatApp(Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index"))
     again.record_feedback(snapshot, True)

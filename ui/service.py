@@ -9,9 +9,7 @@ from __future__ import annotations
 import ctypes
 import datetime as dt
 import hmac
-import json
 import logging
-import os
 import re
 import secrets
 import shutil
@@ -42,10 +40,12 @@ from qa import (
     check_articles_folder,
     clean_question,
     counted,
+    feedback_key,
     open_index,
     parse_date,
     read_file,
     shortened,
+    snapshot_signature,
 )
 
 from .render import starter_questions
@@ -58,7 +58,6 @@ Waiting = Callable[[], None]  # told when a build must wait for another build of
 # The Articles table and the Article filter list at most this many: a 1M-passage collection
 # holds ~100,000 articles, whose list would make every page load send megabytes. Search
 # narrows the table; the Publisher filter covers every article.
-FEEDBACK_KEY_FILE = ".feedback-key"  # in the index folder, beside feedback.jsonl
 LISTED_ARTICLES = 1000
 
 
@@ -198,28 +197,13 @@ class ChatApp:
         return record
 
     def _signature(self, snapshot: Mapping[str, Any]) -> str:
-        payload = json.dumps(snapshot, sort_keys=True, separators=(",", ":")).encode("ascii")
-        return hmac.new(self._feedback_key(), payload, "sha256").hexdigest()
-
-    def _feedback_key(self) -> bytes:
-        """The key that signs feedback snapshots: kept beside the index (replicas serving one
-        folder share it, and it outlives a restart), or this process's own where it cannot be."""
         if self._key is None:
-            path = Path(self.settings.index_dir) / FEEDBACK_KEY_FILE
             try:
-                try:
-                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                except FileExistsError:
-                    self._key = path.read_bytes()
-                else:
-                    with os.fdopen(fd, "wb") as out:
-                        out.write(secrets.token_bytes(32))
-                    self._key = path.read_bytes()
-            except OSError as exc:
-                log.warning("feedback key not kept in %s (%s): ratings work until this server stops", path, exc)
-            if not self._key or len(self._key) < 16:  # unreadable, or another process is writing it
+                self._key = feedback_key(self.settings.index_dir)
+            except OSError as exc:  # a read-only index folder: ratings work until this server stops
+                log.warning("feedback key not kept in %s/ (%s)", self.settings.index_dir, exc)
                 self._key = secrets.token_bytes(32)
-        return self._key
+        return snapshot_signature(snapshot, self._key)
 
     # -- articles ----------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ CATALOG_FILE = "articles.json"  # per-article content hashes and file stamps: re
 POINTER_FILE = "CURRENT"
 LOCK_FILE = ".lock"  # held by the build running in the folder
 FEEDBACK_FILE = "feedback.jsonl"  # the chat's ratings, beside the generations (qa.feedback writes it)
+FEEDBACK_KEY_FILE = ".feedback-key"  # signs what a thumb records (qa.feedback.feedback_key)
 GENERATION_PREFIX = "gen-"
 # What an index folder holds before its first build, besides hidden files (.lock, .build-*,
 # editors' and OSes' own): the repo's index/README.md and the chat's ratings.

@@ -449,21 +449,30 @@ def _articles_of_unreadable(settings: Settings) -> Settings:
     """`settings` with the articles folder an index that cannot be read was built from (its
     manifest read leniently). Refused where it does not say: following "Rebuild with: qa index
     --full" rebuilt a damaged index from the default seeds/, and its articles were gone."""
-    from .store import POINTER_FILE
-    from .store.manifest import recorded_articles_dir
+    from .store import POINTER_FILE, current_generation
+    from .store.manifest import Manifest, recorded_articles_dir
 
     index_dir = settings.index_dir
-    if not (index_dir / POINTER_FILE).exists():  # no index yet: the default folder it is
+    # None: no index yet, the default folder it is. Another program's folder, or a damaged
+    # pointer (whose message names --articles), is said as such.
+    generation = current_generation(index_dir)
+    if generation is None:
         return settings
     origin = recorded_articles_dir(index_dir)
     if origin is not None and origin.is_dir():
         return settings.with_overrides(articles_dir=origin)
+    reason = f"{POINTER_FILE} names {generation.name}, which is missing"
+    if generation.is_dir():
+        try:
+            Manifest.read(generation)
+        except QAError as exc:  # what is damaged, without its "Rebuild with" (said below)
+            reason = str(exc).split(". Rebuild with")[0]
     where = f" ({origin}/, which no longer exists)" if origin is not None else ""
     raise QAError(
-        f"The index {index_dir}/ cannot be read, nor the articles folder it was built from{where}. Name that "
-        f"folder: qa index --full --index {shell_path(index_dir)} --articles FOLDER (without --articles "
-        f"it would be rebuilt from {settings.articles_dir}/, and the articles of the index that are not there "
-        "would be gone from it)."
+        f"The index {index_dir}/ cannot be read ({reason}), nor the articles folder it was built from{where}. "
+        f"Name that folder: qa index --full --index {shell_path(index_dir)} --articles FOLDER (without "
+        f"--articles it would be rebuilt from {settings.articles_dir}/, and the articles of the index that are "
+        "not there would be gone from it)."
     )
 
 

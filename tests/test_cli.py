@@ -422,12 +422,19 @@ def test_rebuilding_an_unreadable_index_never_falls_back_on_the_default_folder(c
     manifest.write_text("{")
     done = run("index", "--full", "--index", str(index), cwd=tmp_path)
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
-    assert "cannot be read, nor the articles folder it was built from" in done.stderr
+    assert f"cannot be read ({manifest} is damaged), nor the articles folder it was built from" in done.stderr
     assert f"qa index --full --index {index} --articles FOLDER" in done.stderr
     # and the damage itself is reported with that fix
     done = run("info", "--index", str(index), cwd=tmp_path)
     assert "manifest.json is damaged" in done.stderr and f"--index {index} --articles FOLDER" in done.stderr
     assert (index / "CURRENT").read_text() == pointer  # untouched
+    (index / "CURRENT").write_text("gen-20260101-000000-gone\n")  # names a build that is missing
+    done = run("index", "--full", "--index", str(index), cwd=tmp_path)
+    assert (
+        done.returncode == 1
+        and "cannot be read (CURRENT names gen-20260101-000000-gone, which is missing)" in done.stderr
+    )
+    (index / "CURRENT").write_text(pointer)
     # an index of another format version still says where its articles are: rebuilt from there
     manifest.write_text(json.dumps({**recorded, "format_version": 1}))
     done = run("index", "--full", "--index", str(index), "--quiet", cwd=tmp_path)
@@ -854,3 +861,8 @@ def test_serve_no_index_refuses_a_file_or_another_programs_folder_as_the_index(t
     )
     done = run("serve", "--index", str(tmp_path / "notidx"), "--no-index", "--port", "7898")
     assert done.returncode == 1 and "notidx/ holds files that are not an index (file.doc)" in done.stderr
+    (tmp_path / "leveldb").mkdir()
+    (tmp_path / "leveldb" / "CURRENT").write_text("MANIFEST-000004\n")  # LevelDB and RocksDB keep one too
+    for command in (["serve", "--no-index", "--port", "7898"], ["index"]):
+        done = run(*command, "--index", str(tmp_path / "leveldb"))
+        assert done.returncode == 1 and "looks like another program's folder" in done.stderr, done.stderr

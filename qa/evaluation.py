@@ -435,7 +435,7 @@ def _index_records(
         report = build_index(eval_settings, progress=progress, encoder=encoder)
     except NoArticlesError:
         # It named the scratch folder and --articles, which qa eval refuses for such a set.
-        skipped = read_file(articles / f"{job.kind}.jsonl", f"{job.kind}.jsonl").skipped
+        skipped = read_file(articles / f"{job.kind}.jsonl", f"{job.kind}.jsonl", eval_settings.max_file_bytes).skipped
         why = "; ".join(f"article {s.path.rpartition(':')[2]}: {s.reason}" for s in skipped[:3])
         raise QAError(f"No article of {path} can be read ({why}).") from None
     except OtherFolderError:

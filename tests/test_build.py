@@ -587,6 +587,17 @@ def test_a_vector_index_faiss_cannot_build_here_is_one_line_with_the_fix(setting
     assert not (settings.index_dir / "CURRENT").exists()
 
 
+def test_faiss_failing_on_the_type_auto_picked_is_not_blamed_on_the_users_setting(settings, fake, monkeypatch):
+    # "vector_index='IVF2,PQ8' (QA_VECTOR_INDEX) cannot index … Use auto" for a user already on auto
+    import qa.store.dense
+
+    monkeypatch.setattr(qa.store.dense, "EXACT_SEARCH_LIMIT", 3)
+    monkeypatch.setattr(qa.store.dense, "ivf_factory", lambda size: "IVF2,PQ8")  # too few passages to train
+    with pytest.raises(RuntimeError) as failed:
+        build_index(settings, encoder=fake, progress=False)
+    assert type(failed.value) is RuntimeError and "QA_VECTOR_INDEX" not in str(failed.value)
+
+
 def test_auto_switches_to_ivf_above_the_exact_search_limit(settings, fake, monkeypatch):
     import qa.store.dense
 

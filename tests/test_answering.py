@@ -641,6 +641,7 @@ def test_a_follow_up_cites_after_its_lead_only_the_story_it_continues(settings, 
     (settings.articles_dir / "whitehall.txt").write_text(
         "Civil servants will move to Birmingham. The budget was agreed in March."
     )
+    (settings.articles_dir / "ferry.txt").write_text("The ferry will move to a new pier. Tickets cost more.")
     build_index(settings, encoder=fake, progress=False)
     index = load_index(settings.index_dir, replace(settings, abstain_below=0.0), encoder=fake, reader=FakeReader())
     for fast in (False, True):

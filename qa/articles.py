@@ -1068,10 +1068,10 @@ _LIGATURES = str.maketrans({chr(c): unicodedata.normalize("NFKC", chr(c)) for c 
 _MAX_UNPACKED_BYTES = 256 * 1024 * 1024
 # A PDF's text, and the drawing instructions it is read from: pypdf parsed ~0.25 MB of them a
 # second here (one page of 14 MB: 61 s), and a browser-printed article page holds 3-17 KB. The
-# caps are a long book's text, and 4 / 32 MB: at most ~2 minutes of parsing for a hostile file.
+# caps are a long book's text, and 4 / 16 MB: at most ~1 minute of parsing for a hostile file.
 _MAX_PDF_TEXT = 4_000_000  # characters
 _MAX_PDF_PAGE_CONTENT = 4 * 1024 * 1024
-_MAX_PDF_CONTENT = 32 * 1024 * 1024
+_MAX_PDF_CONTENT = 16 * 1024 * 1024
 # A 500-page report is ~150k elements (paragraphs, runs, texts, properties); parsed, 2M take ~1 GB.
 _MAX_DOCX_ELEMENTS = 2_000_000
 _SOFT_HYPHEN = "\u00ad"  # an invisible hyphenation point; some PDFs keep it where a word was broken

@@ -88,7 +88,7 @@ class ChatApp:
         self.settings = settings
         self.max_upload_bytes = int((max_upload_mb or settings.max_file_mb) * 1024 * 1024)
         self._build_lock = threading.Lock()
-        self._key: bytes | None = None  # signs feedback snapshots (`_feedback_key`)
+        self._key: bytes | None = None  # signs feedback snapshots (`_signature`)
 
     @property
     def articles_dir(self) -> Path:

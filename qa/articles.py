@@ -472,10 +472,16 @@ def read_file(path: Path | str, rel: str, max_file_bytes: int = int(DEFAULT_MAX_
                 raise _Skip("no records found")
             return ReadResult(articles, skipped, tuple(warnings))
         if suffix in (".html", ".htm"):
-            title, body, meta = _html_article(text)
+            try:
+                title, body, meta = _html_article(text)
+            except Exception as exc:  # lxml's XPathEvalError on 45 MB of "<li>a" failed every build
+                raise _Skip(f"cannot read the web page ({type(exc).__name__}: {str(exc)[:200]})") from None
         else:
-            title, body, meta = _text_article(text, markdown=suffix == ".md")
-            if suffix == ".md":
+            # Markdown costs its parser ~0.7 KB a byte (5 MB of "#" lines took 3.5 GB): a file
+            # larger than any article written in it is read as the plain text it is.
+            markdown = suffix == ".md" and len(text) <= _MAX_MARKDOWN_CHARS
+            title, body, meta = _text_article(text, markdown=markdown)
+            if markdown:
                 title = _markdown_inline(title) if title else title  # "# About <b>bees</b>": About bees
                 body = _markdown_text(body, title)
         return _one_article(rel, title, body, meta, warnings)
@@ -631,6 +637,7 @@ def _markdown_inline(text: str) -> str:
     return " ".join(_inline_text(tokens[0].children or []).split()) if tokens else text
 
 
+_MAX_MARKDOWN_CHARS = 1_000_000  # ~150k words; parsed, ~0.7 GB and ~10 s here
 _MAX_TABLE_CELLS = 50_000  # an article's tables hold hundreds of cells; a results page, thousands
 # A table's delimiter row ("|---|:-:|", "--- | ---"): it fixes the columns of every row after it.
 _TABLE_RULE = re.compile(r"^ {0,3}\|?(?: *:?-+:? *\|)+ *(?::?-+:? *)?$|^ {0,3}:?-+:? *(?:\| *:?-+:? *)+\|? *$")
@@ -1028,13 +1035,25 @@ def _check_docx_elements(packed: zipfile.ZipFile) -> None:
     it is parsed: a parsed element costs ~0.5 KB, and 800 KB of packed empty paragraphs (7.7
     million) took a server from 1.2 to 4.5 GB. Every part counts: python-docx finds the text
     by the package's relationships, not by the name word/document.xml, and parses styles too."""
+    parts = packed.infolist()
+    if len(parts) > _MAX_DOCX_PARTS:  # python-docx walks its parts in quadratic time: 80k parts took 113 s
+        raise _Skip(
+            f"the Word document has {len(parts):,} parts, over the {_MAX_DOCX_PARTS:,} an article may have; not read"
+        )
     elements = 0
-    for part in packed.infolist():
-        if not part.filename.lower().endswith((".xml", ".rels")):
-            continue
+    for part in parts:  # every part, whatever its name: one renamed .bin was parsed all the same
         with packed.open(part) as xml:
-            while chunk := xml.read(1 << 20):
-                elements += chunk.count(b"<") - chunk.count(b"</")  # opening tags (a "</" cut by a chunk: noise)
+            head = xml.read(200)
+            declared = re.search(rb"encoding=[\"'](?P<name>[^\"']+)", head) if head.startswith(b"<?xml") else None
+            if declared and declared["name"].lower() not in (b"utf-8", b"utf8", b"utf-16", b"utf16"):
+                # Counted as bytes, "<" is only "<" in UTF-8 or UTF-16: UTF-7 hid 8 million elements.
+                raise _Skip(f"the Word document's {part.filename} is in {declared['name'].decode()}; not read")
+            chunk = head
+            while chunk:
+                # Opening tags and attributes ("</" and a '="' cut by a chunk: noise): 33 million
+                # empty attributes on 16,600 elements took 8 GB.
+                elements += chunk.count(b"<") - chunk.count(b"</") + chunk.count(b'="') + chunk.count(b"='")
+                chunk = xml.read(1 << 20)
     if elements > _MAX_DOCX_ELEMENTS:
         raise _Skip(
             f"the Word document holds {elements:,} XML elements, over the {_MAX_DOCX_ELEMENTS:,} an article "
@@ -1073,7 +1092,8 @@ _MAX_PDF_TEXT = 4_000_000  # characters
 _MAX_PDF_PAGE_CONTENT = 4 * 1024 * 1024
 _MAX_PDF_CONTENT = 16 * 1024 * 1024
 # A 500-page report is ~150k elements (paragraphs, runs, texts, properties); parsed, 2M take ~1 GB.
-_MAX_DOCX_ELEMENTS = 2_000_000
+_MAX_DOCX_ELEMENTS = 2_000_000  # elements and attributes
+_MAX_DOCX_PARTS = 5_000  # a report with a thousand images has ~2,000
 _SOFT_HYPHEN = "\u00ad"  # an invisible hyphenation point; some PDFs keep it where a word was broken
 
 

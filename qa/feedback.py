@@ -34,6 +34,7 @@ from .errors import FeedbackError
 from .store.layout import FEEDBACK_FILE, FEEDBACK_KEY_FILE
 
 FORMAT = 1  # bump when a field changes meaning; readers accept this version only
+KEY_BYTES = 32  # of the key that signs feedback snapshots
 
 
 @dataclass(frozen=True)
@@ -251,20 +252,25 @@ def feedback_key(index_dir: Path | str) -> bytes:
         OSError: the folder cannot be written or the key read.
     """
     path = Path(index_dir) / FEEDBACK_KEY_FILE
+    if path.exists() and len(path.read_bytes()) < KEY_BYTES:  # empty or cut short: anyone could sign
+        path.unlink(missing_ok=True)
     if not path.exists():
         # Written whole under another name, then linked into place: a reader sees the whole
         # key or none (made in place, another process read it empty and kept a key of its own).
         spare = path.with_name(f"{FEEDBACK_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
         fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as out:
-            out.write(secrets.token_bytes(32))
+            out.write(secrets.token_bytes(KEY_BYTES))
         try:
             os.link(spare, path)
         except FileExistsError:  # another process made it first: its key it is
             pass
         finally:
             spare.unlink(missing_ok=True)
-    return path.read_bytes()
+    key = path.read_bytes()
+    if len(key) < KEY_BYTES:
+        raise OSError(f"{path} holds {len(key)} bytes, not a key of {KEY_BYTES}")
+    return key
 
 
 def snapshot_signature(snapshot: Mapping[str, Any], key: bytes) -> str:

@@ -1188,7 +1188,7 @@ def test_a_docx_with_more_xml_elements_than_any_article_is_refused_before_it_is_
     # 800 KB of packed empty paragraphs took a server from 1.2 to 4.5 GB
     import qa.articles
 
-    monkeypatch.setattr(qa.articles, "_MAX_DOCX_ELEMENTS", 22_000)  # python-docx's template: ~18,700
+    monkeypatch.setattr(qa.articles, "_MAX_DOCX_ELEMENTS", 52_000)  # python-docx's template: ~47,400 with attributes
     docx_file(tmp_path / "short.docx", [("Normal", "The ferry sailed to Skye on Monday.")] * 5)
     docx_file(tmp_path / "long.docx", [("Normal", "The ferry sailed to Skye on Monday.")] * 3000)
     read = read_articles(tmp_path)
@@ -1196,7 +1196,7 @@ def test_a_docx_with_more_xml_elements_than_any_article_is_refused_before_it_is_
     (skipped,) = read.skipped
     assert skipped.path == "long.docx"
     assert re.fullmatch(
-        r"the Word document holds [\d,]+ XML elements, over the 22,000 an article may hold .*", skipped.reason
+        r"the Word document holds [\d,]+ XML elements, over the 52,000 an article may hold .*", skipped.reason
     )
     # python-docx finds the text by the package's relationships: a renamed part was read in full
     renamed = tmp_path / "renamed.docx"
@@ -1206,7 +1206,7 @@ def test_a_docx_with_more_xml_elements_than_any_article_is_refused_before_it_is_
                 item.filename.replace("document.xml", "main.xml"),
                 source.read(item).replace(b"/document.xml", b"/main.xml"),
             )
-    assert "XML elements, over the 22,000" in read_file(renamed, "renamed.docx").skipped[0].reason
+    assert "XML elements, over the 52,000" in read_file(renamed, "renamed.docx").skipped[0].reason
     monkeypatch.setattr(qa.articles, "_MAX_DOCX_ELEMENTS", 100_000)
     assert read_file(renamed, "renamed.docx").articles  # python-docx reads it: the bypass was real
 
@@ -1259,3 +1259,32 @@ def test_a_pdf_whose_text_runs_past_any_article_is_refused_while_it_is_read(monk
     monkeypatch.setattr(qa.articles, "_MAX_PDF_CONTENT", 20_000)  # and its pages together 20.1 KB
     (skipped,) = read_file(PDFS / "printed.pdf", "printed.pdf").skipped
     assert skipped.reason.startswith("the PDF's page 2 unpacks to 3.3 KB of drawing instructions (20.1 KB so far)")
+
+
+def test_hostile_files_the_second_security_review_built_are_skipped_or_read_as_text(tmp_path, monkeypatch):
+    import qa.articles
+
+    # Markdown larger than any article costs its parser ~0.7 KB a byte: read as the text it is
+    monkeypatch.setattr(qa.articles, "_MAX_MARKDOWN_CHARS", 100)
+    write(tmp_path, "big.md", "Seats **won**.\n\n" + "#\n" * 60)
+    assert read_file(tmp_path / "big.md", "big.md").articles[0].body.startswith("Seats **won**.")
+    # a web page the extractor fails on is skipped, not a traceback that fails the whole build
+    monkeypatch.setattr(qa.articles, "_html_article", lambda html: 1 / 0)
+    write(tmp_path, "page.html", "<p>The ferry sailed.</p>")
+    (skipped,) = read_file(tmp_path / "page.html", "page.html").skipped
+    assert skipped.reason == "cannot read the web page (ZeroDivisionError: division by zero)"
+    # a Word part in UTF-7 hides its "<" from the count (8 million elements in 190 KB)
+    path = docx_file(tmp_path / "utf7.docx", [("Normal", "The ferry sailed.")])
+    with zipfile.ZipFile(path) as source:
+        parts = {i.filename: source.read(i) for i in source.infolist()}
+    parts["word/document.xml"] = parts["word/document.xml"].replace(b"UTF-8", b"UTF-7", 1)
+    with zipfile.ZipFile(path, "w") as out:
+        for name, data in parts.items():
+            out.writestr(name, data)
+    (skipped,) = read_file(path, "utf7.docx").skipped
+    assert skipped.reason == "the Word document's word/document.xml is in UTF-7; not read"
+    # thousands of parts: python-docx walks them in quadratic time (80k took 113 s)
+    monkeypatch.setattr(qa.articles, "_MAX_DOCX_PARTS", 10)
+    path = docx_file(tmp_path / "parts.docx", [("Normal", "The ferry sailed.")])
+    (skipped,) = read_file(path, "parts.docx").skipped
+    assert re.fullmatch(r"the Word document has \d+ parts, over the 10 an article may have; not read", skipped.reason)

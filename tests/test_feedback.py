@@ -146,3 +146,14 @@ def test_arguments_that_would_write_an_unreadable_record_are_refused(tmp_path: P
     with pytest.raises(FeedbackError, match=said):
         record_feedback(tmp_path, *args)
     assert not (tmp_path / FEEDBACK_FILE).exists()  # nothing written: the file stays readable
+
+
+def test_an_empty_or_short_feedback_key_is_made_again_not_used(tmp_path):
+    # an empty .feedback-key (left by a writer that died) signed with b"": anyone could forge
+    from qa.feedback import KEY_BYTES, feedback_key, snapshot_signature
+
+    (tmp_path / ".feedback-key").write_bytes(b"")
+    key = feedback_key(tmp_path)
+    assert len(key) == KEY_BYTES and (tmp_path / ".feedback-key").read_bytes() == key
+    assert feedback_key(tmp_path) == key  # kept from then on
+    assert snapshot_signature({"question": "q"}, key) != snapshot_signature({"question": "q"}, b"")

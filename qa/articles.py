@@ -939,9 +939,9 @@ def _pdf_page_texts(reader: Any) -> list[str]:
     def count(text: str, *_: Any) -> None:  # told each piece of text as it is read: a page may be the bomb
         nonlocal total
         total += len(text)
-        if total > _MAX_PDF_TEXT:
+        if total > _MAX_EXTRACTED_TEXT:
             raise _Skip(
-                f"the PDF's text runs past {_MAX_PDF_TEXT:,} characters by page {len(texts) + 1}, more than "
+                f"the PDF's text runs past {_MAX_EXTRACTED_TEXT:,} characters by page {len(texts) + 1}, more than "
                 "an article (a document bomb?); not read"
             )
 
@@ -991,6 +991,11 @@ def _docx_article(data: bytes) -> tuple[str | None, str, dict[str, str]]:
             "a password-protected file or an old .doc renamed .docx? Save it again as .docx"
         ) from None
     paragraphs = [(style, text) for style, text in paragraphs if text]
+    if sum(len(text) for _, text in paragraphs) > _MAX_EXTRACTED_TEXT:  # a 770 KB file gave 251 MB of text
+        raise _Skip(
+            f"the Word document's text runs past {_MAX_EXTRACTED_TEXT:,} characters, more than an article "
+            "(a document bomb?); not read"
+        )
     if not paragraphs and tables:
         raise _Skip(f"no text outside its {tables} table(s), and tables are not read; copy the text into paragraphs")
     heading = paragraphs.pop(0)[1] if paragraphs and paragraphs[0][0] in ("Title", "Heading 1") else None
@@ -1088,7 +1093,7 @@ _MAX_UNPACKED_BYTES = 256 * 1024 * 1024
 # A PDF's text, and the drawing instructions it is read from: pypdf parsed ~0.25 MB of them a
 # second here (one page of 14 MB: 61 s), and a browser-printed article page holds 3-17 KB. The
 # caps are a long book's text, and 4 / 16 MB: at most ~1 minute of parsing for a hostile file.
-_MAX_PDF_TEXT = 4_000_000  # characters
+_MAX_EXTRACTED_TEXT = 4_000_000  # characters
 _MAX_PDF_PAGE_CONTENT = 4 * 1024 * 1024
 _MAX_PDF_CONTENT = 16 * 1024 * 1024
 # A 500-page report is ~150k elements (paragraphs, runs, texts, properties); parsed, 2M take ~1 GB.

@@ -1244,14 +1244,14 @@ def test_a_pdf_whose_text_runs_past_any_article_is_refused_while_it_is_read(monk
     # 157 KB of pages sharing one compressed stream took 73 s to read (100 MB of text)
     import qa.articles
 
-    monkeypatch.setattr(qa.articles, "_MAX_PDF_TEXT", 500)
+    monkeypatch.setattr(qa.articles, "_MAX_EXTRACTED_TEXT", 500)
     (skipped,) = read_file(PDFS / "canola.pdf", "canola.pdf").skipped
     assert re.fullmatch(
         r"the PDF's text runs past 500 characters by page 1, .*a document bomb\?\); not read", skipped.reason
     )
     # one page whose drawing instructions unpack to megabytes: pypdf parses them all before any
     # text is read (14 MB took 61 s), so they are measured first
-    monkeypatch.setattr(qa.articles, "_MAX_PDF_TEXT", 4_000_000)
+    monkeypatch.setattr(qa.articles, "_MAX_EXTRACTED_TEXT", 4_000_000)
     monkeypatch.setattr(qa.articles, "_MAX_PDF_PAGE_CONTENT", 10_000)  # printed.pdf's page 1 holds 17 KB
     (skipped,) = read_file(PDFS / "printed.pdf", "printed.pdf").skipped
     assert skipped.reason.startswith("the PDF's page 1 unpacks to 16.8 KB of drawing instructions (16.8 KB so far)")
@@ -1288,3 +1288,13 @@ def test_hostile_files_the_second_security_review_built_are_skipped_or_read_as_t
     path = docx_file(tmp_path / "parts.docx", [("Normal", "The ferry sailed.")])
     (skipped,) = read_file(path, "parts.docx").skipped
     assert re.fullmatch(r"the Word document has \d+ parts, over the 10 an article may have; not read", skipped.reason)
+
+
+def test_a_docx_whose_text_runs_past_any_article_is_refused(tmp_path, monkeypatch):
+    # 770 KB of Word gave a 251 MB article: hours of embedding
+    import qa.articles
+
+    monkeypatch.setattr(qa.articles, "_MAX_EXTRACTED_TEXT", 50)
+    path = docx_file(tmp_path / "long.docx", [("Normal", "The ferry sailed to Skye on Monday.")] * 2)
+    (skipped,) = read_file(path, "long.docx").skipped
+    assert skipped.reason.startswith("the Word document's text runs past 50 characters, more than an article")

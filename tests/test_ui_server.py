@@ -471,8 +471,15 @@ def test_an_empty_publisher_filter_says_where_publishers_come_from(publishers: l
         assert "Source: header line" in publisher_filter["info"]
 
 
-def test_an_upload_says_when_it_was_renamed_and_which_records_it_skipped(tmp_path: Path, monkeypatch) -> None:
+def built_upload(articles: int, warnings: tuple = ()) -> Any:
+    """What `ChatApp._build` reports after an upload, as far as the upload's messages read it."""
     from types import SimpleNamespace
+
+    counts = SimpleNamespace(articles=articles)
+    return SimpleNamespace(counts=counts, added=["x"], updated=[], removed=[], seconds=0.1, warnings=warnings)
+
+
+def test_an_upload_says_when_it_was_renamed_and_which_records_it_skipped(tmp_path: Path, monkeypatch) -> None:
 
     from ui import service
 
@@ -480,10 +487,7 @@ def test_an_upload_says_when_it_was_renamed_and_which_records_it_skipped(tmp_pat
     articles.mkdir()
     (articles / "solar-farm.txt").write_text("title: Solar farm\n\nThe farm will cost 620 million.")
     app = service.ChatApp(Settings(articles_dir=articles, index_dir=tmp_path / "index"))
-    report = SimpleNamespace(
-        counts=SimpleNamespace(articles=3), added=["x"], updated=[], removed=[], seconds=0.1, warnings=()
-    )
-    monkeypatch.setattr(app, "_build", lambda **_: report)
+    monkeypatch.setattr(app, "_build", lambda **_: built_upload(3))
     newer = tmp_path / "solar-farm.txt"
     newer.write_text("title: Solar farm\n\nThe farm will cost 700 million.")
     accented = tmp_path / "Rapport été.txt"
@@ -504,7 +508,6 @@ def test_an_upload_says_when_it_was_renamed_and_which_records_it_skipped(tmp_pat
 
 def test_an_upload_never_writes_through_a_broken_link_in_the_folder(tmp_path: Path, monkeypatch) -> None:
     # a broken link counted as a free name, and the copy followed it out of the folder
-    from types import SimpleNamespace
 
     from ui import service
 
@@ -513,10 +516,7 @@ def test_an_upload_never_writes_through_a_broken_link_in_the_folder(tmp_path: Pa
     outside.mkdir()
     (articles / "note.txt").symlink_to(outside / "pwned.txt")
     app = service.ChatApp(Settings(articles_dir=articles, index_dir=tmp_path / "index"))
-    report = SimpleNamespace(
-        counts=SimpleNamespace(articles=1), added=["x"], updated=[], removed=[], seconds=0.1, warnings=()
-    )
-    monkeypatch.setattr(app, "_build", lambda **_: report)
+    monkeypatch.setattr(app, "_build", lambda **_: built_upload(1))
     upload = tmp_path / "note.txt"
     upload.write_text("title: Note\n\nThe ferry sailed to Skye on Monday.")
     outcome = app.add_files([str(upload)])
@@ -526,7 +526,6 @@ def test_an_upload_never_writes_through_a_broken_link_in_the_folder(tmp_path: Pa
 
 def test_an_upload_passes_on_the_builds_warnings_about_its_own_files(tmp_path: Path, monkeypatch) -> None:
     """A near-copy, a guessed encoding, a date not read: `qa index` said so, the toast did not."""
-    from types import SimpleNamespace
 
     from qa.articles import Skipped
     from ui import service
@@ -537,10 +536,7 @@ def test_an_upload_passes_on_the_builds_warnings_about_its_own_files(tmp_path: P
         Skipped("older.txt", "read as cp1252 (a guess)"),  # a file indexed before: not this upload's
         Skipped("feed.jsonl:2", "date 'soon' not read (no day, or all numbers)"),
     )
-    report = SimpleNamespace(
-        counts=SimpleNamespace(articles=3), added=["x"], updated=[], removed=[], seconds=0.1, warnings=warnings
-    )
-    monkeypatch.setattr(app, "_build", lambda **_: report)
+    monkeypatch.setattr(app, "_build", lambda **_: built_upload(3, warnings))
     (tmp_path / "again.txt").write_text("title: Again\n\nThe same story.")
     (tmp_path / "feed.jsonl").write_text('{"text": "One story.", "date": "soon"}\n{"text": "Two.", "date": "soon"}\n')
     outcome = app.add_files([str(tmp_path / "again.txt"), str(tmp_path / "feed.jsonl")])

@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name l
     from .articles import (
         SUPPORTED_SUFFIXES,
         Article,
+        ReadLimits,
         ReadResult,
         Skipped,
         Source,
@@ -89,6 +90,7 @@ _LAZY = {  # name -> module: `qa` itself imports nothing heavy, so `qa --help` a
     "OtherFolderError": "errors",
     "QAError": "errors",
     "QuestionError": "errors",
+    "ReadLimits": "articles",
     "ReadResult": "articles",
     "SUPPORTED_SUFFIXES": "articles",
     "Sentence": "splitting",
@@ -167,6 +169,7 @@ __all__ = [
     "OtherFolderError",
     "QAError",
     "QuestionError",
+    "ReadLimits",
     "ReadResult",
     "Sentence",
     "Settings",

@@ -19,6 +19,7 @@ import io
 import itertools
 import json
 import logging
+import multiprocessing
 import os
 import re
 import stat
@@ -190,6 +191,34 @@ class ReadResult:
     warnings: tuple[Skipped, ...] = ()  # read, but with a caveat (e.g. not UTF-8)
     files: dict[str, FileStamp] = field(default_factory=dict)  # every file that gave articles
     not_read: tuple[str, ...] = ()  # ids of the articles in files skipped as unchanged
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What reading one file may cost, for files from people you do not trust (the chat's uploads).
+
+    With limits, `read_file` reads in a child process that is stopped past `seconds` and may
+    not hold more than `memory_mb` of memory; a file that needs more is skipped with the reason.
+    The caps on each format (pages, elements, characters) stop most files built to cost a server
+    dearly, but not all: 20 MB of HTML list items took 202 s and 7.5 GB to read here (with the
+    default limits: refused after 19 s), and a security audit made 1.3 KB of PDF that reuses one
+    drawing thousands of times take 135 s. The defaults leave room for real articles: 400 pages
+    of PDF (0.6 MB) read in 1.3 s, a 0.8 MB Markdown file in 0.9 s, 300,000 JSON records (15 MB)
+    in 7 s. (The memory limit is the child's address space: not enforced on macOS, and there is
+    none on Windows, where only the time limit applies.)
+
+    Example:
+        >>> ReadLimits(seconds=30).memory_mb
+        2048
+    """
+
+    seconds: float = 60.0
+    memory_mb: int = 2048
+
+    def __post_init__(self) -> None:
+        for name, value, least in (("seconds", self.seconds, 1), ("memory_mb", self.memory_mb, 256)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= least:
+                raise ConfigError(f"ReadLimits({name}={value!r:.40}): give a number of at least {least}.")
 
 
 class _Skip(Exception):
@@ -430,15 +459,29 @@ def _sort_key(rel: str) -> str:
     return rel.replace("/", "\0")
 
 
-def read_file(path: Path | str, rel: str, max_file_bytes: int = int(DEFAULT_MAX_FILE_MB * 1024 * 1024)) -> ReadResult:
+def read_file(
+    path: Path | str,
+    rel: str,
+    max_file_bytes: int = int(DEFAULT_MAX_FILE_MB * 1024 * 1024),
+    limits: ReadLimits | None = None,
+) -> ReadResult:
     """Read the article(s) of one file; `rel` is its name relative to the articles folder.
+
+    With `limits`, the file is read in a child process that may cost no more than they allow
+    (see `ReadLimits`); otherwise in this process.
 
     Example:
         >>> read_file("seeds/carney-china-trip.txt", "carney-china-trip.txt").articles[0].source.article_id
         'carney-china-trip.txt'
+        >>> read_file("seeds/carney-china-trip.txt", "a.txt", limits=ReadLimits()).articles[0].source.date
+        '2026-01-13'
     """
     if not isinstance(path, (str, os.PathLike)) or not isinstance(rel, str):
         raise ConfigError(f"read_file({path!r:.60}, {rel!r:.60}): give the file (str or Path) and its name (str).")
+    if limits is not None:
+        if not isinstance(limits, ReadLimits):
+            raise ConfigError(f"read_file(limits={limits!r:.60}): give a ReadLimits, or None to read in this process.")
+        return _read_apart(Path(path), rel, max_file_bytes, limits)
     path = Path(path)
     warnings: list[Skipped] = []
     try:
@@ -489,6 +532,54 @@ def read_file(path: Path | str, rel: str, max_file_bytes: int = int(DEFAULT_MAX_
         return ReadResult((), (Skipped(rel, str(why)),), tuple(warnings))
     except OSError as exc:
         return ReadResult((), (Skipped(rel, f"cannot read the file ({exc.strerror or exc})"),), ())
+
+
+def _read_apart(path: Path, rel: str, max_file_bytes: int, limits: ReadLimits) -> ReadResult:
+    """`read_file` in a child process held to `limits`; past them, the file is skipped."""
+    # Spawned, not forked: a fork would copy a server's threads (and locks they hold) and its
+    # memory; a fresh interpreter imports this module in ~0.14 s (the parsers load on use).
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_read_in_child, args=(send, str(path), rel, max_file_bytes, limits.memory_mb), daemon=True
+    )
+    child.start()
+    send.close()  # the child holds the only writing end: its death reads as end of file
+    try:
+        outcome: object = receive.recv() if receive.poll(limits.seconds) else "seconds"
+    except EOFError:
+        outcome = None
+    finally:
+        child.kill()
+        child.join()
+        receive.close()
+    if isinstance(outcome, ReadResult):
+        return outcome
+    fix = "if the file is genuine, put it in the articles folder and run qa index (no limits there)"
+    if outcome == "seconds":
+        reason = f"reading it took over {limits.seconds:g} s, the limit for this file; {fix}"
+    elif outcome == "memory":
+        reason = f"reading it needed over {limits.memory_mb:,} MB of memory, the limit for this file; {fix}"
+    else:
+        reason = f"reading it stopped the reader (exit code {child.exitcode}); {fix}"
+    return ReadResult((), (Skipped(rel, reason),), ())
+
+
+def _read_in_child(send: Any, path: str, rel: str, max_file_bytes: int, memory_mb: int) -> None:
+    """The child's side of `_read_apart`: cap this process's memory, read, send the result back."""
+    try:
+        import resource  # POSIX only
+
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        wanted = memory_mb * 1024 * 1024
+        soft = wanted if hard == resource.RLIM_INFINITY or wanted < hard else hard
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    except (ImportError, ValueError, OSError):  # Windows, or a limit the system refuses: time still applies
+        pass
+    try:
+        send.send(read_file(path, rel, max_file_bytes))
+    except MemoryError:
+        send.send("memory")
 
 
 def _one_article(

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.articles import Article, Source, default_title, read_articles, read_file
+from qa.articles import Article, ReadLimits, Source, default_title, read_articles, read_file
+from qa.errors import ConfigError
 from tests.conftest import SEED
 
 
@@ -1298,3 +1299,41 @@ def test_a_docx_whose_text_runs_past_any_article_is_refused(tmp_path, monkeypatc
     path = docx_file(tmp_path / "long.docx", [("Normal", "The ferry sailed to Skye on Monday.")] * 2)
     (skipped,) = read_file(path, "long.docx").skipped
     assert skipped.reason.startswith("the Word document's text runs past 50 characters, more than an article")
+
+
+def test_a_file_read_apart_within_its_limits_gives_what_reading_here_gives() -> None:
+    apart = read_file(SEED, SEED.name, limits=ReadLimits(memory_mb=256))
+    assert apart.articles and apart == read_file(SEED, SEED.name)
+
+
+def test_a_file_that_takes_too_long_to_read_apart_is_skipped_with_the_limit_and_the_fix(tmp_path: Path) -> None:
+    page = tmp_path / "list.html"
+    page.write_text("<html><body><ul>" + "<li>a" * 200_000 + "</ul></body></html>")  # 11 s to read here
+    result = read_file(page, "list.html", limits=ReadLimits(seconds=1))
+    assert result.articles == ()
+    assert [s.path for s in result.skipped] == ["list.html"]
+    assert result.skipped[0].reason == (
+        "reading it took over 1 s, the limit for this file; if the file is genuine, put it in the "
+        "articles folder and run qa index (no limits there)"
+    )
+
+
+def test_a_file_that_needs_too_much_memory_to_read_apart_is_skipped_with_the_limit(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.json"  # 300,000 tiny records: 270 MB to read here
+    feed.write_text(json.dumps([{"title": f"t{i}", "text": "Some words here."} for i in range(300_000)]))
+    result = read_file(feed, "feed.json", limits=ReadLimits(memory_mb=256))
+    assert result.articles == ()
+    assert result.skipped[0].reason.startswith("reading it needed over 256 MB of memory, the limit for this file;")
+
+
+@pytest.mark.parametrize(
+    "limits", [{"seconds": 0}, {"seconds": True}, {"memory_mb": 16}, {"memory_mb": "2048"}, {"seconds": float("nan")}]
+)
+def test_read_limits_refuse_values_that_would_refuse_every_file(limits: dict) -> None:
+    with pytest.raises(ConfigError, match="give a number of at least"):
+        ReadLimits(**limits)
+
+
+def test_read_file_refuses_limits_of_the_wrong_kind() -> None:
+    with pytest.raises(ConfigError, match="give a ReadLimits"):
+        read_file(SEED, SEED.name, limits=60)  # type: ignore[arg-type]

@@ -524,6 +524,29 @@ def test_an_upload_never_writes_through_a_broken_link_in_the_folder(tmp_path: Pa
     assert (articles / "note-2.txt").read_text() == upload.read_text(), outcome
 
 
+def test_an_upload_that_costs_too_much_to_read_is_refused_and_never_reaches_the_folder(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # read in the server's own process, 20 MB of "<li>a" took 202 s and 7.5 GB
+    from qa.articles import ReadLimits
+    from ui import service
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    app = service.ChatApp(
+        Settings(articles_dir=articles, index_dir=tmp_path / "index"), read_limits=ReadLimits(seconds=1)
+    )
+    monkeypatch.setattr(app, "_build", lambda **_: pytest.fail("nothing to build"))
+    upload = tmp_path / "list.html"
+    upload.write_text("<html><body><ul>" + "<li>a" * 200_000 + "</ul></body></html>")  # 11 s to read here
+    outcome = app.add_files([str(upload)])
+    assert outcome.problems == [
+        "Not added: list.html: reading it took over 1 s, the limit for this file; if the file is genuine, "
+        "put it in the articles folder and run qa index (no limits there)"
+    ]
+    assert list(articles.iterdir()) == []
+
+
 def test_an_upload_passes_on_the_builds_warnings_about_its_own_files(tmp_path: Path, monkeypatch) -> None:
     """A near-copy, a guessed encoding, a date not read: `qa index` said so, the toast did not."""
 

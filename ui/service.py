@@ -33,6 +33,7 @@ from qa import (
     IndexNotFoundError,
     QAError,
     QuestionError,
+    ReadLimits,
     Settings,
     answer,
     append_feedback,
@@ -84,9 +85,12 @@ class Outcome:
 class ChatApp:
     """The app's state: settings, the articles folder, and one build at a time."""
 
-    def __init__(self, settings: Settings, max_upload_mb: float | None = None) -> None:
+    def __init__(
+        self, settings: Settings, max_upload_mb: float | None = None, read_limits: ReadLimits = ReadLimits()
+    ) -> None:
         self.settings = settings
         self.max_upload_bytes = int((max_upload_mb or settings.max_file_mb) * 1024 * 1024)
+        self.read_limits = read_limits  # an upload is read apart first: it may come from anyone
         self._build_lock = threading.Lock()
         self._key: bytes | None = None  # signs feedback snapshots (`_signature`)
 
@@ -281,7 +285,7 @@ class ChatApp:
         size = source.stat().st_size
         if size > self.max_upload_bytes:
             return f"{size / 1048576:.1f} MB is over the {self.max_upload_bytes / 1048576:g} MB upload limit", []
-        result = read_file(source, original, self.max_upload_bytes)
+        result = read_file(source, original, self.max_upload_bytes, limits=self.read_limits)
         if not result.articles:
             return "; ".join(s.reason for s in result.skipped) or "no article found in the file", []
         return None, [str(s) for s in result.skipped]

@@ -547,6 +547,41 @@ def test_an_upload_that_costs_too_much_to_read_is_refused_and_never_reaches_the_
     assert list(articles.iterdir()) == []
 
 
+def test_an_upload_overwrites_no_file_that_takes_its_name_while_it_is_copied(tmp_path: Path, monkeypatch) -> None:
+    # two tabs uploading note.txt at once: the name was chosen, then the copy written over
+    # whatever had taken the name meanwhile, and the first upload was lost
+    import shutil
+
+    from ui import service
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    app = service.ChatApp(Settings(articles_dir=articles, index_dir=tmp_path / "index"))
+    monkeypatch.setattr(app, "_build", lambda **_: built_upload(2))
+    copy_file, copy_data = shutil.copyfile, shutil.copyfileobj
+
+    def other_upload_lands_first() -> None:
+        if not (articles / "note.txt").exists():
+            (articles / "note.txt").write_text("title: Other\n\nThe other tab's note.")
+
+    def copyfile(*args: Any, **kwargs: Any) -> Any:
+        other_upload_lands_first()
+        return copy_file(*args, **kwargs)
+
+    def copyfileobj(*args: Any, **kwargs: Any) -> Any:
+        other_upload_lands_first()
+        return copy_data(*args, **kwargs)
+
+    monkeypatch.setattr(service.shutil, "copyfile", copyfile)
+    monkeypatch.setattr(service.shutil, "copyfileobj", copyfileobj)
+    upload = tmp_path / "note.txt"
+    upload.write_text("title: Note\n\nThe ferry sailed to Skye on Monday.")
+    outcome = app.add_files([str(upload)])
+    assert (articles / "note.txt").read_text() == "title: Other\n\nThe other tab's note."
+    assert (articles / "note-2.txt").read_text() == upload.read_text(), outcome
+    assert sorted(p.name for p in articles.iterdir()) == ["note-2.txt", "note.txt"]  # no copy left hidden
+
+
 def test_an_upload_passes_on_the_builds_warnings_about_its_own_files(tmp_path: Path, monkeypatch) -> None:
     """A near-copy, a guessed encoding, a date not read: `qa index` said so, the toast did not."""
 

@@ -10,6 +10,7 @@ import ctypes
 import datetime as dt
 import hmac
 import logging
+import os
 import re
 import secrets
 import shutil
@@ -245,8 +246,7 @@ class ChatApp:
                 outcome.problems.append(f"Not added: {original}: {problem}")
                 continue
             safe = safe_filename(original)
-            target = self._free_name(safe)
-            shutil.copyfile(source, target)
+            target = self._place(source, safe)
             added.append(target.name)
             if skipped:  # a .json/.jsonl file whose other records were read
                 outcome.problems.append(f"In {original}, {len(skipped)} skipped: {'; '.join(skipped[:5])}")
@@ -307,15 +307,32 @@ class ChatApp:
                 continue
         return None
 
-    def _free_name(self, name: str) -> Path:
-        """A path in the articles folder that overwrites nothing."""
+    def _place(self, source: Path, name: str) -> Path:
+        """Copy `source` into the articles folder as `name`, or `name-2`… if that is taken; overwrites nothing.
+
+        The copy is written under a hidden name (which reading ignores), then the first free
+        name is claimed with O_EXCL and the copy renamed onto it. So a build or watcher never
+        reads a half-copied upload, two uploads of one name at once keep both (choosing a
+        name, then copying, let the second overwrite the first), and a link already holding
+        the name, even a broken one, is never written through (O_EXCL fails on any link).
+        """
         self.articles_dir.mkdir(parents=True, exist_ok=True)
         stem, suffix = Path(name).stem, Path(name).suffix
-        candidate, n = self.articles_dir / name, 2
-        # A broken link is no free name: the copy would follow it out of the folder.
-        while candidate.exists() or candidate.is_symlink():
-            candidate, n = self.articles_dir / f"{stem}-{n}{suffix}", n + 1
-        return candidate
+        hidden = self.articles_dir / f".upload-{secrets.token_hex(8)}{suffix}"
+        try:
+            with open(source, "rb") as src, open(hidden, "xb") as out:
+                shutil.copyfileobj(src, out)
+            candidate, n = self.articles_dir / name, 2
+            while True:
+                try:
+                    os.close(os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+                    break
+                except FileExistsError:
+                    candidate, n = self.articles_dir / f"{stem}-{n}{suffix}", n + 1
+            os.replace(hidden, candidate)
+            return candidate
+        finally:
+            hidden.unlink(missing_ok=True)
 
     def articles_in_file(self, path: str) -> int:
         """How many indexed articles the file `path` holds (a .json or .jsonl file holds several)."""

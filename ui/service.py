@@ -312,7 +312,8 @@ class ChatApp:
 
         The copy is written under a hidden name (which reading ignores), then the first free
         name is claimed with O_EXCL and the copy renamed onto it. So a build or watcher never
-        reads a half-copied upload, two uploads of one name at once keep both (choosing a
+        reads a half-copied upload (at most, for an instant, an empty file, which it skips and
+        reads again once it changes), two uploads of one name at once keep both (choosing a
         name, then copying, let the second overwrite the first), and a link already holding
         the name, even a broken one, is never written through (O_EXCL fails on any link).
         """

@@ -16,7 +16,7 @@ import os
 import subprocess
 import time
 
-from common import QA, ROOT, WORK, bbc_folder, save, table
+from common import QA, ROOT, WORK, bbc_folder, no_options, save, table
 
 from qa.config import Settings
 from qa.embedding import get_encoder, resolve_model
@@ -48,6 +48,7 @@ def embedded_texts(store: Store) -> list[str]:
 
 
 def main() -> None:
+    no_options(__doc__)
     index = WORK / "bbc-index"
     build_s, rss_mb = build(str(index))
     generation = current_generation(index)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import shutil
 
-from common import BBC, ROOT, WORK, bbc_index, require, save, table
+from common import BBC, ROOT, WORK, bbc_index, no_options, require, save, table
 
 from qa import answer, build_index, load_index
 from qa.config import Settings
@@ -44,6 +44,7 @@ def article_key(article_id: str) -> str:
 
 
 def main() -> None:
+    no_options(__doc__)
     index = index_with_seed()
     conversations = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
     scores: dict[str, list[tuple]] = {"with history": [], "without history": [], "with history, fast": []}

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 
-from common import BBC, QA, ROOT, WORK, bbc_index, median, require, save, table
+from common import BBC, QA, ROOT, WORK, bbc_index, median, no_options, require, save, table
 
 NEW = (
     "title: Kestrel Point lighthouse relit\ndate: 2026-03-02\nsource: Coast News\n\n"
@@ -47,6 +47,7 @@ def startup() -> float:
 
 
 def main() -> None:
+    no_options(__doc__)
     source = bbc_index()
     folder = WORK / "bbc-inc-articles"
     index = WORK / "bbc-inc-index"

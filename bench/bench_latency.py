@@ -16,7 +16,7 @@ import os
 import time
 
 import numpy as np
-from common import BBC, bbc_index, median, percentile, require, save, table
+from common import BBC, bbc_index, median, no_options, percentile, require, save, table
 
 from qa import Settings, answer, load_index, retrieve
 from qa.retrieval import prepare_query
@@ -115,6 +115,7 @@ def encoder_breakdown(index: object) -> dict[str, float]:
 
 
 def main() -> None:
+    no_options(__doc__)
     index = load_index(bbc_index(), Settings())
     qs = questions()
     for q in qs[:10]:  # warm up caches and the model

@@ -15,7 +15,7 @@ import subprocess
 import time
 import urllib.request
 
-from common import QA, ROOT, bbc_folder, bbc_index, median, peak_rss_mb, save, table
+from common import QA, ROOT, bbc_folder, bbc_index, median, no_options, peak_rss_mb, save, table
 
 from qa.store import Manifest, current_generation
 
@@ -94,6 +94,7 @@ def serve_ready(
 
 
 def main() -> None:
+    no_options(__doc__)
     index = str(bbc_index())
     cold_ask(index)  # the first run also fills the OS file cache, as on a used machine
     asks = [cold_ask(index) for _ in range(5)]

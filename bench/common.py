@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import datetime as dt
 import json
@@ -23,6 +24,12 @@ SQUAD = DATA / "squad-v1.1" / "dev-v1.1.reconstructed.json"
 RESULTS = ROOT / "bench" / "results"
 WORK = Path(os.environ.get("QA_BENCH_WORK", "/tmp/qa-bench"))
 QA = [sys.executable, "-m", "qa.cli"]
+
+
+def no_options(doc: str | None) -> None:
+    """Parse a benchmark's command line that takes no options: `--help` prints what it measures
+    (and runs nothing), an unknown option is refused, rather than starting a long run."""
+    argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
 
 
 def require(path: Path) -> Path:

@@ -32,11 +32,11 @@ import numpy as np
 from common import RESULTS, ROOT, WORK, bbc_index, peak_rss_mb, percentile, reset_peak_rss, save, table
 
 from qa.articles import read_articles, read_file
-from qa.build import _publish
 from qa.config import Settings
 from qa.embedding import get_encoder
 from qa.store import BM25_DIR, STORE_FILE, VECTORS_FILE, LexicalIndex, Manifest, Store, bm25_terms, current_generation
 from qa.store.dense import target_factory
+from qa.store.layout import publish_generation
 from qa.store.manifest import VectorIndexInfo, describe_files, settings_fingerprint
 from qa.store.store import NewPassage, NewSentence
 
@@ -158,7 +158,7 @@ def build(
     )
     manifest.write_catalog(work)
     replace(manifest, files=describe_files(work)).write(work)
-    _publish(folder, work)
+    publish_generation(folder, work)
     size_bytes = sum(p.stat().st_size for p in current_generation(folder).rglob("*") if p.is_file())
     return {
         "factory": factory,

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 # torch is only used once per machine, to export the model to ONNX. Pinning it keeps pip
 # from pulling a multi-GB CUDA build; elsewhere, e.g.:
-#   make TORCH="torch --index-url https://download.pytorch.org/whl/cpu"
+#   make TORCH="torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
 TORCH ?= torch==2.13.0
 BIN := $(VENV)/bin
 # A path entry, not setuptools' import hook: type checkers (mypy) of a user's own scripts

@@ -23,6 +23,7 @@ from .config import Settings, settings_or_default
 from .embedding import Encoder
 from .errors import ConfigError, IndexCorruptError, IndexNotFoundError, QAError, StaleIndexWarning
 from .reader import Reader, get_reader
+from .resume import RESUME_DIR, saved_rounds
 from .store import (
     BM25_DIR,
     DELTA_DIR,
@@ -44,7 +45,7 @@ from .store import (
 from .store.layout import INDEX_FOLDER_FILES, build_folder_of, is_base_file, rebuild_from_folder
 from .store.lexical import LexicalSegment
 from .store.manifest import check_compatible, file_problems, settings_fingerprint
-from .wording import shell_path
+from .wording import counted, file_size, shell_path
 
 
 class BaseSegment:
@@ -247,6 +248,13 @@ def _no_index_here(index_dir: Path, settings: Settings) -> str:
             f"No index in {index_dir}/, which holds articles ({article.name}). To answer from them, index them "
             f"into a folder of their own: qa index --articles {shell_path(index_dir)} "
             f"--index {shell_path(here.parent / (here.name + '-index'))}, then pass that --index."
+        )
+    rounds, size = saved_rounds(index_dir)
+    if rounds:  # a first build was stopped: the command to give is that build's, with its --articles
+        return (
+            f"No index in {index_dir}/ yet: a first build was stopped, and saved {counted(rounds, 'round')} of "
+            f"vectors ({file_size(size)} in {RESUME_DIR}/). Run that qa index command again, with the same "
+            "--articles, to finish it: it takes them up instead of embedding them again."
         )
     return f"No index in {index_dir}/. Build it with: {build} --index {shell_path(index_dir)}"
 

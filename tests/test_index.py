@@ -18,6 +18,27 @@ from qa.store.manifest import file_problems
 from tests.fakes import FakeEncoder
 
 
+def test_missing_index_after_a_stopped_first_build_says_the_same_command_takes_up_its_work(tmp_path):
+    # it named `qa index --articles seeds`, not the stopped build's folder, and not its saved work
+    import numpy as np
+
+    from qa.resume import SavedVectors
+
+    index_dir = tmp_path / "news-index"
+    index_dir.mkdir()  # a build makes it first
+    saved = SavedVectors(index_dir, {"model_fingerprint": "m", "passage_tokens": 256}, dim=8)
+    saved.save(["a"], [1], np.ones((1, 8), np.float32), [np.ones((2, 8), np.float32)])
+    with pytest.raises(IndexNotFoundError) as caught:
+        load_index(index_dir, Settings())
+    assert str(caught.value).startswith(
+        f"No index in {index_dir}/ yet: a first build was stopped, and saved 1 round of vectors ("
+    )
+    assert str(caught.value).endswith(
+        "in .resume/). Run that qa index command again, with the same --articles, to finish it: it takes "
+        "them up instead of embedding them again."
+    )
+
+
 def test_missing_index_names_the_build_command(tmp_path):
     with pytest.raises(IndexNotFoundError, match=r"No index in .*Build it with: qa index"):
         load_index(tmp_path / "nothing", Settings())

@@ -139,42 +139,51 @@ def _run(args: argparse.Namespace) -> int:
         return 1
 
 
-_INTERRUPTS: list[int] = []  # Ctrl-C noted while a command runs (see _noting_interrupts)
+_INTERRUPTS: list[int] = []  # Ctrl-C (or SIGTERM) noted while a command runs (see _noting_interrupts)
+# SIGTERM (`kill`, `timeout`, a service manager) stops a command as Ctrl-C does: without it,
+# Python died at once, and `qa eval` left its scratch index in /tmp, `qa index` its half-built
+# generation. (`qa serve` and `qa index --watch` set their own handler while they run.)
+_STOPPING = (signal.SIGINT, signal.SIGTERM) if hasattr(signal, "SIGTERM") else (signal.SIGINT,)
 
 
 @contextlib.contextmanager
 def _noting_interrupts() -> Iterator[None]:
-    """Ctrl-C raises KeyboardInterrupt as always, and is noted in `_INTERRUPTS`: an interrupt
+    """Ctrl-C and SIGTERM raise KeyboardInterrupt, and are noted in `_INTERRUPTS`: an interrupt
     that a C extension turned into its own error (ONNX Runtime reports "initialization
     failed", which reads as a damaged model cache) is still an interrupt. Only the main
-    thread may set the handler."""
+    thread may set the handlers; a signal the process started ignoring (`nohup`, a background
+    job's SIGINT) stays ignored."""
     _INTERRUPTS.clear()
 
     def note(signum: int, frame: object) -> None:
         _INTERRUPTS.append(signum)
         raise KeyboardInterrupt
 
-    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started ignoring it (`nohup`, a background job)
-        yield
-        return
+    previous: dict[signal.Signals, Any] = {}
     try:
-        previous = signal.signal(signal.SIGINT, note)
-    except ValueError:
-        yield
-        return
+        for stop in _STOPPING:
+            if signal.getsignal(stop) is not signal.SIG_IGN:
+                previous[stop] = signal.signal(stop, note)
+    except ValueError:  # not the main thread
+        pass
     try:
         yield
     finally:
-        if not _INTERRUPTS:  # after an interrupt, SIGINT stays ignored (see _interrupted)
-            signal.signal(signal.SIGINT, previous)
+        if not _INTERRUPTS:  # after an interrupt, both stay ignored (see _interrupted)
+            for stop, handler in previous.items():
+                signal.signal(stop, handler)
 
 
 def _interrupted(note: str = "") -> int:
-    """Stop on Ctrl-C: "interrupted", with what the command leaves behind where it says (exit 130)."""
-    with contextlib.suppress(ValueError):  # (only the main thread may set it)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C now would print a traceback
-    print(f"interrupted: {note}" if note else "interrupted", file=sys.stderr)
-    return 130
+    """Stop on Ctrl-C: "interrupted", with what the command leaves behind where it says (exit
+    130); on SIGTERM, "interrupted (SIGTERM)" and exit 143, as a shell reports a process it ended."""
+    with contextlib.suppress(ValueError):  # (only the main thread may set them)
+        for stop in _STOPPING:
+            signal.signal(stop, signal.SIG_IGN)  # a second Ctrl-C now would print a traceback
+    terminated = hasattr(signal, "SIGTERM") and signal.SIGTERM in _INTERRUPTS
+    said = "interrupted (SIGTERM)" if terminated else "interrupted"
+    print(f"{said}: {note}" if note else said, file=sys.stderr)
+    return 143 if terminated else 130
 
 
 def _json(data: Any, indent: int | None) -> str:
@@ -638,7 +647,7 @@ def _conversation(args: argparse.Namespace, filters: Filters, index: Index) -> i
             failed = True
             continue
         except KeyboardInterrupt:
-            if not interactive:
+            if not interactive or signal.SIGTERM in _INTERRUPTS:  # SIGTERM ends it all; Ctrl-C, this question
                 raise
             _INTERRUPTS.clear()  # handled here: not an interrupt of the whole command
             print("\n(stopped; ask again, or Ctrl-D to leave)", flush=True)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,18 @@ ARTICLES = {
     "Grindavik. Scientists warned that a volcanic eruption could happen within days. "
     "The town of 4,000 people was evacuated.",
 }
+
+
+@pytest.fixture(autouse=True)
+def _stop_signals_put_back() -> Iterator[None]:
+    """`qa.cli.main` run in-process through an interrupt leaves Ctrl-C and SIGTERM ignored, as a
+    command about to exit wants; the subprocesses of later tests would inherit that (a SIGTERM
+    test then waited for a build that ignored it)."""
+    before = {stop: signal.getsignal(stop) for stop in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for stop, handler in before.items():
+        if signal.getsignal(stop) is not handler:
+            signal.signal(stop, handler)
 
 
 @pytest.fixture

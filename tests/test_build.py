@@ -452,8 +452,10 @@ def test_saved_vectors_of_an_article_split_otherwise_now_are_not_taken_up(settin
     assert_same_index(snapshot(settings.index_dir), snapshot(fresh.index_dir), same_ids=False)
 
 
-@pytest.mark.parametrize("first", [False, True])
-def test_ctrl_c_while_qa_index_embeds_says_the_last_build_still_serves(settings, fake, first):
+@pytest.mark.parametrize(("first", "stop"), [(False, "SIGINT"), (True, "SIGINT"), (False, "SIGTERM")])
+def test_ctrl_c_while_qa_index_embeds_says_the_last_build_still_serves(settings, fake, first, stop):
+    # SIGTERM (`kill`, `timeout`) stops it as Ctrl-C does; it killed Python at once, leaving the
+    # half-built generation in the index folder
     if not first:
         build_index(settings, encoder=fake, progress=False)
     before = current_generation(settings.index_dir)
@@ -468,18 +470,19 @@ def test_ctrl_c_while_qa_index_embeds_says_the_last_build_still_serves(settings,
     try:
         assert proc.stdout.readline().strip() == "started"
         assert proc.stdout.readline().strip() == "embed"
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(getattr(signal, stop))
         _, err = proc.communicate(timeout=60)
     finally:
         proc.kill()
-    assert proc.returncode == 130
+    assert proc.returncode == (143 if stop == "SIGTERM" else 130)
+    said = "interrupted (SIGTERM)" if stop == "SIGTERM" else "interrupted"
     if first:  # it said the folder "still holds its last complete build": there was none
         # stopped in its first round: nothing saved to take up, so nothing promised
-        assert err.strip() == f"interrupted: no index was built in {settings.index_dir}/ yet; run qa index again"
+        assert err.strip() == f"{said}: no index was built in {settings.index_dir}/ yet; run qa index again"
         assert current_generation(settings.index_dir) is None
         assert {p.name for p in settings.index_dir.iterdir()} == {".lock"}
         return
-    assert err.strip() == f"interrupted: {settings.index_dir}/ still holds its last complete build; run qa index again"
+    assert err.strip() == f"{said}: {settings.index_dir}/ still holds its last complete build; run qa index again"
     assert current_generation(settings.index_dir) == before
     # nothing half-built is left behind: only the live generation, its pointer and the lock
     assert {p.name for p in settings.index_dir.iterdir()} == {before.name, "CURRENT", ".lock"}

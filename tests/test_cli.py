@@ -183,6 +183,33 @@ def test_ask_conversation_at_a_terminal_prompts_and_stops_at_ctrl_d(cli_index):
     assert seen.count(b"question> ") == 3 and seen.endswith(b"question> \r\n")  # the shell's prompt starts a line
 
 
+def test_sigterm_ends_a_conversation_at_a_terminal_where_ctrl_c_drops_one_question(cli_index):
+    import pty
+    import signal
+    import time
+
+    leader, follower = pty.openpty()
+    command = [*QA, "ask", "--index", str(cli_index[1])]
+    process = subprocess.Popen(
+        command, stdin=follower, stdout=follower, stderr=follower, env={**os.environ, "HF_HUB_OFFLINE": "1"}
+    )
+    os.close(follower)
+    seen = b""
+    while b"question> " not in seen:
+        seen += os.read(leader, 65536)
+    os.write(leader, b"What tariffs did Trudeau impose?\n")
+    time.sleep(0.3)  # lands while it is answered (the first answer loads the models), as in the Ctrl-C test
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 143
+    try:
+        while chunk := os.read(leader, 65536):
+            seen += chunk
+    except OSError:  # the terminal's other end closed
+        pass
+    os.close(leader)
+    assert b"interrupted (SIGTERM)" in seen and b"(stopped; ask again" not in seen
+
+
 def test_ask_conversation_in_json_reports_a_bad_line_and_goes_on(cli_index):
     lines = b"What tariffs did Trudeau impose?\nWho \xff won?\nHow did China respond?\n"
     done = run("ask", "--index", str(cli_index[1]), "--json", stdin=lines)

@@ -225,6 +225,9 @@ class _Skip(Exception):
     """Internal: this file or record cannot be read, for the reason given."""
 
 
+_OUT_OF_MEMORY = "reading it ran out of memory"
+
+
 def read_articles(
     folder: Path | str,
     max_file_bytes: int = int(DEFAULT_MAX_FILE_MB * 1024 * 1024),
@@ -517,6 +520,8 @@ def read_file(
         if suffix in (".html", ".htm"):
             try:
                 title, body, meta = _html_article(text)
+            except MemoryError:
+                raise
             except Exception as exc:  # lxml's XPathEvalError on 45 MB of "<li>a" failed every build
                 raise _Skip(f"cannot read the web page ({type(exc).__name__}: {str(exc)[:200]})") from None
         else:
@@ -530,6 +535,8 @@ def read_file(
         return _one_article(rel, title, body, meta, warnings)
     except _Skip as why:
         return ReadResult((), (Skipped(rel, str(why)),), tuple(warnings))
+    except MemoryError:  # the parsers' own errors become skips above; this one is said as it is
+        return ReadResult((), (Skipped(rel, _OUT_OF_MEMORY),), ())
     except OSError as exc:
         return ReadResult((), (Skipped(rel, f"cannot read the file ({exc.strerror or exc})"),), ())
 
@@ -554,7 +561,9 @@ def _read_apart(path: Path, rel: str, max_file_bytes: int, limits: ReadLimits) -
         child.join()
         receive.close()
     if isinstance(outcome, ReadResult):
-        return outcome
+        if outcome.articles or all(s.reason != _OUT_OF_MEMORY for s in outcome.skipped):
+            return outcome
+        outcome = "memory"  # a parser ran out under the limit: say which limit
     fix = "if the file is genuine, put it in the articles folder and run qa index (no limits there)"
     if outcome == "seconds":
         reason = f"reading it took over {limits.seconds:g} s, the limit for this file; {fix}"
@@ -909,6 +918,8 @@ def _html_article(html: str) -> tuple[str | None, str, dict[str, str]]:
     meta: dict[str, str] = {}
     try:
         tree = lxml.html.fromstring(html)
+    except MemoryError:
+        raise
     except Exception as exc:  # lxml raises several types for broken markup
         raise _Skip(f"cannot parse HTML ({exc})") from None
     title = (tree.findtext(".//title") or "").strip() or None
@@ -1010,7 +1021,7 @@ def _pdf_article(data: bytes) -> tuple[str | None, str, dict[str, str], tuple[in
         paged = _pdf_lines(_pdf_page_texts(reader))
         info = reader.metadata
         meta_title = str(info.title or "") if info is not None else ""
-    except _Skip:
+    except (_Skip, MemoryError):
         raise
     except Exception as exc:  # pypdf raises many types for damaged files
         raise _Skip(f"cannot read the PDF ({type(exc).__name__}: {exc})") from None
@@ -1074,7 +1085,7 @@ def _docx_article(data: bytes) -> tuple[str | None, str, dict[str, str]]:
         paragraphs = _docx_paragraphs(document)
         meta_title = document.core_properties.title or ""
         tables = len(document.tables)
-    except _Skip:
+    except (_Skip, MemoryError):
         raise
     except Exception as exc:  # a zip that is not a document, a password-protected or old .doc file, ...
         raise _Skip(
@@ -1491,6 +1502,8 @@ def _html_fragment_text(markup: str) -> str:
 
     try:
         root = lxml.html.fragment_fromstring(markup, create_parent="div")
+    except MemoryError:
+        raise
     except Exception:  # lxml raises several types for broken markup: keep the text as given
         return markup
     for element in root.iter("br"):

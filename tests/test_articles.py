@@ -1326,6 +1326,16 @@ def test_a_file_that_needs_too_much_memory_to_read_apart_is_skipped_with_the_lim
     assert result.skipped[0].reason.startswith("reading it needed over 256 MB of memory, the limit for this file;")
 
 
+def test_a_parser_that_runs_out_under_the_memory_limit_names_the_limit(tmp_path: Path) -> None:
+    # the web page extractor's own errors become skips: it said "cannot read the web page (MemoryError: )"
+    page = tmp_path / "list.html"
+    page.write_text("<html><body><ul>" + "<li>a" * 300_000 + "</ul></body></html>")
+    result = read_file(page, "list.html", limits=ReadLimits(memory_mb=256))
+    assert [s.reason.split(";")[0] for s in result.skipped] == [
+        "reading it needed over 256 MB of memory, the limit for this file"
+    ]
+
+
 @pytest.mark.parametrize(
     "limits", [{"seconds": 0}, {"seconds": True}, {"memory_mb": 16}, {"memory_mb": "2048"}, {"seconds": float("nan")}]
 )

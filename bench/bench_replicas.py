@@ -25,7 +25,6 @@ from bench_startup import ask_api, free_port
 from common import QA, ROOT, WORK, save, table
 
 QUESTION = "What did the government say about the economy?"
-QUESTIONS = questions()  # 200 real questions about BBC stories (the synthetic index's text)
 NEW_QUESTION = "When did the harbour ferries of Kirkwall return to the timetable?"
 
 
@@ -53,13 +52,13 @@ def start(index: Path, articles: Path) -> tuple[subprocess.Popen, int]:
         if proc.poll() is not None or time.perf_counter() > deadline:
             raise SystemExit("qa serve did not start")
         time.sleep(0.2)
-    for question in QUESTIONS[:20]:
+    for question in questions()[:20]:  # real questions about BBC stories (the synthetic index's text)
         ask_api(port, question, timeout=30)
     return proc, port
 
 
 def warm(port: int) -> None:
-    for question in QUESTIONS[20:220]:
+    for question in questions()[20:220]:
         ask_api(port, question, timeout=60)
 
 

@@ -19,10 +19,14 @@ import io
 import itertools
 import json
 import logging
-import multiprocessing
+import math
 import os
+import pickle
 import re
+import signal
 import stat
+import subprocess
+import sys
 import unicodedata
 import warnings
 import zipfile
@@ -216,16 +220,15 @@ class ReadLimits:
     memory_mb: int = 2048
 
     def __post_init__(self) -> None:
-        for name, value, least in (("seconds", self.seconds, 1), ("memory_mb", self.memory_mb, 256)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= least:
-                raise ConfigError(f"ReadLimits({name}={value!r:.40}): give a number of at least {least}.")
+        seconds, memory_mb = self.seconds, self.memory_mb
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 1 <= seconds <= 86_400:
+            raise ConfigError(f"ReadLimits(seconds={seconds!r:.40}): give a number of seconds from 1 to 86,400.")
+        if isinstance(memory_mb, bool) or not isinstance(memory_mb, int) or memory_mb < 256:
+            raise ConfigError(f"ReadLimits(memory_mb={memory_mb!r:.40}): give a whole number of MB, at least 256.")
 
 
 class _Skip(Exception):
     """Internal: this file or record cannot be read, for the reason given."""
-
-
-_OUT_OF_MEMORY = "reading it ran out of memory"
 
 
 def read_articles(
@@ -535,60 +538,87 @@ def read_file(
         return _one_article(rel, title, body, meta, warnings)
     except _Skip as why:
         return ReadResult((), (Skipped(rel, str(why)),), tuple(warnings))
-    except MemoryError:  # the parsers' own errors become skips above; this one is said as it is
-        return ReadResult((), (Skipped(rel, _OUT_OF_MEMORY),), ())
     except OSError as exc:
         return ReadResult((), (Skipped(rel, f"cannot read the file ({exc.strerror or exc})"),), ())
 
 
 def _read_apart(path: Path, rel: str, max_file_bytes: int, limits: ReadLimits) -> ReadResult:
     """`read_file` in a child process held to `limits`; past them, the file is skipped."""
-    # Spawned, not forked: a fork would copy a server's threads (and locks they hold) and its
-    # memory; a fresh interpreter imports this module in ~0.14 s (the parsers load on use).
-    context = multiprocessing.get_context("spawn")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_read_in_child, args=(send, str(path), rel, max_file_bytes, limits.memory_mb), daemon=True
+    # A new interpreter (not multiprocessing's fork, which copies a server's threads and the
+    # locks they hold, nor its spawn, which runs the caller's main script again): it imports
+    # this module in ~0.14 s, the parsers load on use. Its own session, so that a terminal's
+    # Ctrl-C meant for the server does not print the child's traceback.
+    package_root = str(Path(__file__).resolve().parent.parent)  # the child reads with this very qa
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (package_root, os.environ.get("PYTHONPATH"))))}
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import qa.articles; qa.articles._read_child()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,
     )
-    child.start()
-    send.close()  # the child holds the only writing end: its death reads as end of file
+    request = pickle.dumps((str(path), rel, max_file_bytes, limits.seconds, limits.memory_mb))
     try:
-        outcome: object = receive.recv() if receive.poll(limits.seconds) else "seconds"
-    except EOFError:
-        outcome = None
-    finally:
+        sent, _ = child.communicate(request, timeout=limits.seconds)
+    except subprocess.TimeoutExpired:
+        sent = pickle.dumps("seconds")
+    finally:  # also when this thread is interrupted: no reader is left running
         child.kill()
-        child.join()
-        receive.close()
+        child.wait()
+    try:
+        outcome: object = pickle.loads(sent)
+    except Exception:  # nothing, or cut short: the child died (a limit the kernel enforces, a crash)
+        outcome = "seconds" if child.returncode == -getattr(signal, "SIGXCPU", 0) else None
     if isinstance(outcome, ReadResult):
-        if outcome.articles or all(s.reason != _OUT_OF_MEMORY for s in outcome.skipped):
-            return outcome
-        outcome = "memory"  # a parser ran out under the limit: say which limit
+        return outcome
     fix = "if the file is genuine, put it in the articles folder and run qa index (no limits there)"
     if outcome == "seconds":
         reason = f"reading it took over {limits.seconds:g} s, the limit for this file; {fix}"
     elif outcome == "memory":
         reason = f"reading it needed over {limits.memory_mb:,} MB of memory, the limit for this file; {fix}"
+    elif isinstance(outcome, str):
+        reason = f"reading it failed ({outcome[:200]})"
     else:
-        reason = f"reading it stopped the reader (exit code {child.exitcode}); {fix}"
+        reason = f"reading it stopped the reader (exit code {child.returncode}); {fix}"
     return ReadResult((), (Skipped(rel, reason),), ())
 
 
-def _read_in_child(send: Any, path: str, rel: str, max_file_bytes: int, memory_mb: int) -> None:
-    """The child's side of `_read_apart`: cap this process's memory, read, send the result back."""
+def _read_child() -> None:
+    """The child's side of `_read_apart`: the request on stdin, the pickled result on stdout."""
+    results = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # what a parser prints goes to stderr, not into the result
+    path, rel, max_file_bytes, seconds, memory_mb = pickle.loads(sys.stdin.buffer.read())
+    _limit_this_process(seconds, memory_mb)
+    outcome: object
     try:
-        import resource  # POSIX only
-
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        wanted = memory_mb * 1024 * 1024
-        soft = wanted if hard == resource.RLIM_INFINITY or wanted < hard else hard
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-    except (ImportError, ValueError, OSError):  # Windows, or a limit the system refuses: time still applies
-        pass
-    try:
-        send.send(read_file(path, rel, max_file_bytes))
+        outcome = read_file(path, rel, max_file_bytes)
     except MemoryError:
-        send.send("memory")
+        outcome = "memory"
+    except Exception as exc:  # not expected from read_file; said rather than lost
+        outcome = f"{type(exc).__name__}: {exc}"
+    try:
+        data = pickle.dumps(outcome)
+    except MemoryError:
+        data = pickle.dumps("memory")
+    results.write(data)
+    results.flush()
+
+
+def _limit_this_process(seconds: float, memory_mb: int) -> None:
+    """Cap this process's address space, and its CPU time a little past `seconds` (so that a
+    reader whose server died cannot run on for long). POSIX only: on Windows the parent's
+    clock is the only limit; macOS does not enforce the address space limit."""
+    try:
+        import resource
+    except ImportError:
+        return
+    for kind, wanted in ((resource.RLIMIT_AS, memory_mb * 1024 * 1024), (resource.RLIMIT_CPU, math.ceil(seconds) + 5)):
+        try:
+            _, hard = resource.getrlimit(kind)
+            resource.setrlimit(kind, (wanted if hard == resource.RLIM_INFINITY or wanted < hard else hard, hard))
+        except (ValueError, OSError):  # a limit the system refuses: the others still apply
+            pass
 
 
 def _one_article(

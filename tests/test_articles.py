@@ -1337,11 +1337,52 @@ def test_a_parser_that_runs_out_under_the_memory_limit_names_the_limit(tmp_path:
 
 
 @pytest.mark.parametrize(
-    "limits", [{"seconds": 0}, {"seconds": True}, {"memory_mb": 16}, {"memory_mb": "2048"}, {"seconds": float("nan")}]
+    ("limits", "said"),
+    [
+        ({"seconds": 0}, "seconds=0): give a number of seconds from 1 to 86,400"),
+        ({"seconds": True}, "seconds=True)"),
+        ({"seconds": float("nan")}, "seconds=nan)"),
+        ({"seconds": float("inf")}, "seconds=inf)"),  # overflowed the child's clock
+        ({"memory_mb": 16}, "memory_mb=16): give a whole number of MB, at least 256"),
+        ({"memory_mb": "2048"}, "memory_mb='2048')"),
+        ({"memory_mb": 2048.5}, "memory_mb=2048.5)"),  # the child's setrlimit refused it: every file failed
+    ],
 )
-def test_read_limits_refuse_values_that_would_refuse_every_file(limits: dict) -> None:
-    with pytest.raises(ConfigError, match="give a number of at least"):
+def test_read_limits_refuse_values_that_would_refuse_every_file(limits: dict, said: str) -> None:
+    with pytest.raises(ConfigError) as caught:
         ReadLimits(**limits)
+    assert str(caught.value).startswith(f"ReadLimits({said}")
+
+
+def test_a_script_without_a_main_guard_reads_apart(tmp_path: Path) -> None:
+    # multiprocessing's spawn ran the caller's script again in the child: every file was refused
+    import subprocess
+    import sys
+
+    script = tmp_path / "script.py"
+    script.write_text(
+        "from qa.articles import ReadLimits, read_file\n"
+        f"print(read_file({str(SEED)!r}, 'a.txt', limits=ReadLimits()).articles[0].source.date)\n"
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "2026-01-13\n", "")
+
+
+def test_a_parser_that_runs_out_of_memory_in_a_build_fails_the_build_rather_than_drop_the_article(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # a skip would remove the file's article from the index; an out-of-memory build publishes nothing
+    import qa.articles
+
+    page = tmp_path / "page.html"
+    page.write_text("<html><title>Budget</title><body><p>The budget passed on Monday.</p></body></html>")
+
+    def exhausted(html: str) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(qa.articles, "_html_article", exhausted)
+    with pytest.raises(MemoryError):
+        read_file(page, "page.html")
 
 
 def test_read_file_refuses_limits_of_the_wrong_kind() -> None:

@@ -582,6 +582,73 @@ def test_an_upload_overwrites_no_file_that_takes_its_name_while_it_is_copied(tmp
     assert sorted(p.name for p in articles.iterdir()) == ["note-2.txt", "note.txt"]  # no copy left hidden
 
 
+def test_uploads_arriving_together_are_read_one_at_a_time(tmp_path: Path, monkeypatch) -> None:
+    # each reader may take the memory limit: eight at once (Gradio's concurrency) took eight times it
+    import threading
+    import time
+
+    from ui import service
+
+    app = service.ChatApp(Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index"))
+    monkeypatch.setattr(app, "_build", lambda **_: built_upload(1))
+    active, most = [], []
+    real_read = service.read_file
+
+    def read_file(*args: Any, **kwargs: Any) -> Any:
+        active.append(1)
+        most.append(len(active))
+        time.sleep(0.3)
+        active.pop()
+        return real_read(*args)  # in this process: the lock, not the child, is under test
+
+    monkeypatch.setattr(service, "read_file", read_file)
+    uploads = []
+    for n in range(3):
+        upload = tmp_path / f"note{n}.txt"
+        upload.write_text(f"title: Note {n}\n\nThe ferry sailed {n} times on Monday.")
+        uploads.append(upload)
+    threads = [threading.Thread(target=app.add_files, args=([str(u)],)) for u in uploads]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(most) == 3 and max(most) == 1
+
+
+def test_an_upload_that_cannot_be_renamed_into_place_leaves_no_empty_article(tmp_path: Path, monkeypatch) -> None:
+    from ui import service
+
+    articles = tmp_path / "articles"
+    app = service.ChatApp(Settings(articles_dir=articles, index_dir=tmp_path / "index"))
+    monkeypatch.setattr(app, "_build", lambda **_: pytest.fail("nothing was added"))
+
+    def replace(*args: Any) -> None:
+        raise PermissionError(13, "Permission denied")  # e.g. Windows, the name open in an editor
+
+    monkeypatch.setattr(service.os, "replace", replace)
+    upload = tmp_path / "note.txt"
+    upload.write_text("title: Note\n\nThe ferry sailed to Skye on Monday.")
+    with pytest.raises(PermissionError):
+        app.add_files([str(upload)])
+    assert list(articles.iterdir()) == []  # neither the claimed name nor the hidden copy
+
+
+def test_a_hidden_file_in_the_folder_is_no_copy_that_refuses_an_upload(tmp_path: Path, monkeypatch) -> None:
+    # another upload's copy in progress (.upload-…) is not indexed: it was named as "already there"
+    from ui import service
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    text = "title: Note\n\nThe ferry sailed to Skye on Monday."
+    (articles / ".upload-1f2e3d4c.txt").write_text(text)
+    app = service.ChatApp(Settings(articles_dir=articles, index_dir=tmp_path / "index"))
+    monkeypatch.setattr(app, "_build", lambda **_: built_upload(1))
+    upload = tmp_path / "note.txt"
+    upload.write_text(text)
+    outcome = app.add_files([str(upload)])
+    assert outcome.problems == [] and (articles / "note.txt").read_text() == text
+
+
 def test_an_upload_passes_on_the_builds_warnings_about_its_own_files(tmp_path: Path, monkeypatch) -> None:
     """A near-copy, a guessed encoding, a date not read: `qa index` said so, the toast did not."""
 

@@ -92,6 +92,9 @@ class ChatApp:
         self.settings = settings
         self.max_upload_bytes = int((max_upload_mb or settings.max_file_mb) * 1024 * 1024)
         self.read_limits = read_limits  # an upload is read apart first: it may come from anyone
+        # One at a time: the memory limit is per reader, and eight uploads at once (Gradio's
+        # concurrency) could each take it.
+        self._reading = threading.Lock()
         self._build_lock = threading.Lock()
         self._key: bytes | None = None  # signs feedback snapshots (`_signature`)
 
@@ -285,7 +288,8 @@ class ChatApp:
         size = source.stat().st_size
         if size > self.max_upload_bytes:
             return f"{size / 1048576:.1f} MB is over the {self.max_upload_bytes / 1048576:g} MB upload limit", []
-        result = read_file(source, original, self.max_upload_bytes, limits=self.read_limits)
+        with self._reading:
+            result = read_file(source, original, self.max_upload_bytes, limits=self.read_limits)
         if not result.articles:
             return "; ".join(s.reason for s in result.skipped) or "no article found in the file", []
         return None, [str(s) for s in result.skipped]
@@ -297,6 +301,8 @@ class ChatApp:
             return None
         size, data = source.stat().st_size, None
         for path in sorted(self.articles_dir.rglob("*")):
+            if any(part.startswith(".") for part in path.relative_to(self.articles_dir).parts):
+                continue  # never indexed (another upload's copy in progress, .git, …)
             try:
                 if not path.is_file() or path.stat().st_size != size:  # most files differ in size
                     continue
@@ -330,7 +336,11 @@ class ChatApp:
                     break
                 except FileExistsError:
                     candidate, n = self.articles_dir / f"{stem}-{n}{suffix}", n + 1
-            os.replace(hidden, candidate)
+            try:
+                os.replace(hidden, candidate)
+            except BaseException:  # the name is ours (O_EXCL): leave no empty article behind
+                candidate.unlink(missing_ok=True)
+                raise
             return candidate
         finally:
             hidden.unlink(missing_ok=True)

@@ -169,9 +169,10 @@ def _noting_interrupts() -> Iterator[None]:
     try:
         yield
     finally:
-        if not _INTERRUPTS:  # after an interrupt, both stay ignored (see _interrupted)
-            for stop, handler in previous.items():
-                signal.signal(stop, handler)
+        for stop, handler in previous.items():
+            # After an interrupt, even one `qa serve` or `--watch` ended on by itself, both are
+            # ignored: a second Ctrl-C while Python exits printed a traceback.
+            signal.signal(stop, signal.SIG_IGN if _INTERRUPTS else handler)
 
 
 def _interrupted(note: str = "") -> int:
@@ -640,17 +641,17 @@ def _conversation(args: argparse.Namespace, filters: Filters, index: Index) -> i
             print(f"question: {shown}")
         try:
             result = _ask_one(args, question, filters, index, history, indent=None)
-        except QAError as exc:
+        except (QAError, KeyboardInterrupt) as exc:
+            if isinstance(exc, KeyboardInterrupt) or _INTERRUPTS:  # an interrupt, even one the model's loading
+                if not interactive or signal.SIGTERM in _INTERRUPTS:  # turned into its error: SIGTERM ends it
+                    raise KeyboardInterrupt from None
+                _INTERRUPTS.clear()  # Ctrl-C at a terminal drops this question only
+                print("\n(stopped; ask again, or Ctrl-D to leave)", flush=True)
+                continue
             print(f"error: {exc}" if interactive else f"error: line {number}: {exc}", file=sys.stderr, flush=True)
             if args.json:
                 print(_json({"question": shown, "found": False, "error": str(exc)}, None), flush=True)
             failed = True
-            continue
-        except KeyboardInterrupt:
-            if not interactive or signal.SIGTERM in _INTERRUPTS:  # SIGTERM ends it all; Ctrl-C, this question
-                raise
-            _INTERRUPTS.clear()  # handled here: not an interrupt of the whole command
-            print("\n(stopped; ask again, or Ctrl-D to leave)", flush=True)
             continue
         if result is not None:
             history.append(result)

@@ -184,14 +184,23 @@ def test_ask_conversation_at_a_terminal_prompts_and_stops_at_ctrl_d(cli_index):
 
 
 def test_sigterm_ends_a_conversation_at_a_terminal_where_ctrl_c_drops_one_question(cli_index):
+    import contextlib
     import pty
     import signal
     import time
 
     leader, follower = pty.openpty()
-    command = [*QA, "ask", "--index", str(cli_index[1])]
+    # As the `qa` script runs it, not `python -m qa.cli`: under -m, CPython can exit by SIGINT
+    # (-2) after main() handled the interrupt and returned 143 (seen here when the signal landed
+    # while the first answer imported modules; its "unhandled KeyboardInterrupt" flag, set by
+    # some inner run of code, is checked at exit only on the -m path).
+    code = "import sys; from qa.cli import main; sys.exit(main())"
     process = subprocess.Popen(
-        command, stdin=follower, stdout=follower, stderr=follower, env={**os.environ, "HF_HUB_OFFLINE": "1"}
+        [sys.executable, "-c", code, "ask", "--index", str(cli_index[1])],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
     os.close(follower)
     seen = b""
@@ -200,14 +209,39 @@ def test_sigterm_ends_a_conversation_at_a_terminal_where_ctrl_c_drops_one_questi
     os.write(leader, b"What tariffs did Trudeau impose?\n")
     time.sleep(0.3)  # lands while it is answered (the first answer loads the models), as in the Ctrl-C test
     process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=60) == 143
     try:
-        while chunk := os.read(leader, 65536):
-            seen += chunk
-    except OSError:  # the terminal's other end closed
-        pass
-    os.close(leader)
+        assert process.wait(timeout=60) == 143
+        with contextlib.suppress(OSError):  # the terminal's other end closed
+            while chunk := os.read(leader, 65536):
+                seen += chunk
+    finally:
+        process.kill()
+        os.close(leader)
     assert b"interrupted (SIGTERM)" in seen and b"(stopped; ask again" not in seen
+
+
+def test_sigterm_that_the_model_turned_into_its_own_error_still_ends_a_conversation(cli_index, monkeypatch, capsys):
+    import contextlib
+    import io
+    import signal
+
+    import qa.cli
+    from qa.errors import EncoderError
+
+    asked = []
+
+    def loading_the_model(args: object, question: str, *rest: object, **options: object) -> None:
+        asked.append(question)
+        with contextlib.suppress(KeyboardInterrupt):  # SIGTERM while ONNX Runtime initialises, swallowed...
+            signal.raise_signal(signal.SIGTERM)
+        raise EncoderError("The cached model … cannot be loaded (initialization failed). Delete that folder")
+
+    monkeypatch.setattr(qa.cli, "_ask_one", loading_the_model)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"First?\nSecond?\nThird?\n")))
+    assert qa.cli.main(["ask", "--index", str(cli_index[1])]) == 143
+    assert asked == ["First?"]  # it went on with the next questions, and exited 1
+    err = capsys.readouterr().err
+    assert err.strip() == "interrupted (SIGTERM)" and "Delete that folder" not in err
 
 
 def test_ask_conversation_in_json_reports_a_bad_line_and_goes_on(cli_index):

@@ -389,7 +389,7 @@ def answer(
         max_sentences: the most sentences to cite.
         mode: retrieval mode: "hybrid", "dense" or "bm25".
         fast: skip the reader: sentences are chosen by their retrieval scores alone
-            (~9 ms instead of ~100 on the BBC index; no answer span).
+            (~9 ms instead of ~100–120 on the BBC index; no answer span).
         settings: model, index and abstention settings for loading `index` from a folder
             (default: `Settings()`; `load_settings()` adds the `QA_*` environment). A loaded
             `Index` answers with the settings it was loaded with; this is not used then.

@@ -240,31 +240,25 @@ def index_from_spill(ids: np.ndarray, spill: Path, dim: int, factory: str, chose
                 ) from None
             if not isinstance(fresh, faiss.IndexIVF):
                 fresh = faiss.IndexIDMap2(fresh)
-        if not fresh.is_trained and len(ids):
-            nlist = getattr(faiss.try_extract_index_ivf(fresh), "nlist", 1)
-            if nlist > len(ids):  # FAISS's k-means needs a vector per list ("nx >= k", a RuntimeError)
-                raise ConfigError(
-                    f"vector_index={factory!r} (QA_VECTOR_INDEX) has {nlist:,} lists, more than the index's "
-                    f"{len(ids):,} passages to train them on; use auto (exact search up to "
-                    f"{EXACT_SEARCH_LIMIT:,} passages, then IVF) or fewer lists, e.g. {ivf_factory(len(ids))}."
-                )
-            keep = np.zeros(len(ids), dtype=bool)
-            keep[
-                np.random.default_rng(0).choice(len(ids), min(len(ids), TRAIN_POINTS_PER_LIST * nlist), replace=False)
-            ] = True
-            try:
+        try:  # FAISS refuses some types only once it trains or adds (PQ on too few passages, IDMap)
+            if not fresh.is_trained and len(ids):
+                nlist = getattr(faiss.try_extract_index_ivf(fresh), "nlist", 1)
+                if nlist > len(ids):  # FAISS's k-means needs a vector per list ("nx >= k", a RuntimeError)
+                    raise ConfigError(
+                        f"vector_index={factory!r} (QA_VECTOR_INDEX) has {nlist:,} lists, more than the index's "
+                        f"{len(ids):,} passages to train them on; use auto (exact search up to "
+                        f"{EXACT_SEARCH_LIMIT:,} passages, then IVF) or fewer lists, e.g. {ivf_factory(len(ids))}."
+                    )
+                keep = np.zeros(len(ids), dtype=bool)
+                sample = min(len(ids), TRAIN_POINTS_PER_LIST * nlist)
+                keep[np.random.default_rng(0).choice(len(ids), sample, replace=False)] = True
                 fresh.train(np.concatenate([data[keep[b : b + len(part)]] for b, part, data in slices()]))
-            except RuntimeError as exc:
-                if not chosen:
-                    raise
-                raise _cannot_build(factory, len(ids), exc) from None
-        for _, part, data in slices():
-            try:
+            for _, part, data in slices():
                 fresh.add_with_ids(data, part)
-            except RuntimeError as exc:
-                if not chosen:
-                    raise
-                raise _cannot_build(factory, len(ids), exc) from None
+        except RuntimeError as exc:
+            if not chosen:
+                raise
+            raise _cannot_build(factory, len(ids), exc) from None
     finally:
         spill.unlink(missing_ok=True)
     return fresh

@@ -559,17 +559,17 @@ def _read_apart(path: Path, rel: str, max_file_bytes: int, limits: ReadLimits) -
         start_new_session=True,
     )
     request = pickle.dumps((str(path), rel, max_file_bytes, limits.seconds, limits.memory_mb))
+    outcome: object
     try:
         sent, _ = child.communicate(request, timeout=limits.seconds)
+        outcome = pickle.loads(sent)
     except subprocess.TimeoutExpired:
-        sent = pickle.dumps("seconds")
+        outcome = "seconds"
+    except Exception:  # nothing, or cut short: the child died (a limit the kernel enforces, a crash)
+        outcome = "seconds" if child.returncode == -getattr(signal, "SIGXCPU", 0) else None
     finally:  # also when this thread is interrupted: no reader is left running
         child.kill()
         child.wait()
-    try:
-        outcome: object = pickle.loads(sent)
-    except Exception:  # nothing, or cut short: the child died (a limit the kernel enforces, a crash)
-        outcome = "seconds" if child.returncode == -getattr(signal, "SIGXCPU", 0) else None
     if isinstance(outcome, ReadResult):
         return outcome
     fix = "if the file is genuine, put it in the articles folder and run qa index (no limits there)"

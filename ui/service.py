@@ -43,6 +43,7 @@ from qa import (
     clean_question,
     counted,
     feedback_key,
+    ignored_name,
     open_index,
     parse_date,
     read_file,
@@ -301,7 +302,7 @@ class ChatApp:
             return None
         size, data = source.stat().st_size, None
         for path in sorted(self.articles_dir.rglob("*")):
-            if any(part.startswith(".") for part in path.relative_to(self.articles_dir).parts):
+            if any(ignored_name(part) for part in path.relative_to(self.articles_dir).parts):
                 continue  # never indexed (another upload's copy in progress, .git, …)
             try:
                 if not path.is_file() or path.stat().st_size != size:  # most files differ in size

@@ -615,6 +615,45 @@ def test_uploads_arriving_together_are_read_one_at_a_time(tmp_path: Path, monkey
     assert len(most) == 3 and max(most) == 1
 
 
+def test_the_same_file_uploaded_twice_at_once_is_added_once(tmp_path: Path, monkeypatch) -> None:
+    """Both uploads looked for a copy before either was placed: both were added, cited twice."""
+    import contextlib
+    import threading
+    from types import SimpleNamespace
+
+    from ui import service
+
+    articles = tmp_path / "articles"
+    app = service.ChatApp(Settings(articles_dir=articles, index_dir=tmp_path / "index"))
+    monkeypatch.setattr(app, "_build", lambda **_: built_upload(1))
+    monkeypatch.setattr(service, "read_file", lambda *a, **k: SimpleNamespace(articles=[object()], skipped=[]))
+    both_looked = threading.Barrier(2)
+    real_copy_of = app._copy_of
+
+    def copy_of(source: Path) -> str | None:
+        found = real_copy_of(source)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_looked.wait(timeout=1.0)  # without a lock around look-and-place, both look first
+        return found
+
+    monkeypatch.setattr(app, "_copy_of", copy_of)
+    outcomes = []
+    for n in range(2):
+        upload = tmp_path / f"upload{n}" / "note.txt"
+        upload.parent.mkdir()
+        upload.write_text("title: Note\n\nThe ferry sailed to Skye on Monday.")
+        outcomes.append(upload)
+    results: list[service.Outcome] = []
+    threads = [threading.Thread(target=lambda u=u: results.append(app.add_files([str(u)]))) for u in outcomes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(p.name for p in articles.iterdir()) == ["note.txt"]
+    assert sorted(len(r.problems) for r in results) == [0, 1]
+    assert "the same file is already in the articles folder, as note.txt" in str([r.problems for r in results])
+
+
 def test_an_upload_that_cannot_be_renamed_into_place_leaves_no_empty_article(tmp_path: Path, monkeypatch) -> None:
     from ui import service
 

@@ -96,6 +96,9 @@ class ChatApp:
         # One at a time: the memory limit is per reader, and eight uploads at once (Gradio's
         # concurrency) could each take it.
         self._reading = threading.Lock()
+        # The copy check and the placing, as one step: two uploads of the same file at once
+        # each found no copy, then both were placed (and indexed, and cited, twice).
+        self._placing = threading.Lock()
         self._build_lock = threading.Lock()
         self._key: bytes | None = None  # signs feedback snapshots (`_signature`)
 
@@ -243,14 +246,15 @@ class ChatApp:
             original = Path(str(getattr(path, "orig_name", None) or path)).name
             source = Path(str(path))
             problem, skipped = self._check_upload(source, original)
-            copy = None if problem else self._copy_of(source)
-            if copy is not None:
-                problem = f"the same file is already in the articles folder, as {copy}"
-            if problem:
+            safe = safe_filename(original)
+            with self._placing:
+                copy = None if problem else self._copy_of(source)
+                if copy is not None:
+                    problem = f"the same file is already in the articles folder, as {copy}"
+                target = None if problem else self._place(source, safe)
+            if target is None:
                 outcome.problems.append(f"Not added: {original}: {problem}")
                 continue
-            safe = safe_filename(original)
-            target = self._place(source, safe)
             added.append(target.name)
             if skipped:  # a .json/.jsonl file whose other records were read
                 outcome.problems.append(f"In {original}, {len(skipped)} skipped: {'; '.join(skipped[:5])}")

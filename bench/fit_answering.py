@@ -159,7 +159,7 @@ def read_all(questions: list[EvalQuestion], present: bool, withhold: bool = Fals
             present=present,
             answers=q.answers,
             best_cosine=max((max(h.sentence_dense) for h in hits), default=0.0),
-            fast_features=_confidence_features(query, hits, scored),
+            fast_features=_confidence_features(query, scored),
             spans={},
             ms={},
             question=query.text,

@@ -665,3 +665,25 @@ def test_a_fast_follow_up_cites_no_sentence_the_previous_answer_gave(built, monk
     given = {(s.citation.source.article_id, s.citation.start) for s in first.sentences}
     cited = [(s.citation.source.article_id, s.citation.start) for s in more.sentences]
     assert cited and not given & set(cited), (given, cited)
+
+
+def test_a_fast_answer_draws_no_confidence_from_a_line_it_cannot_cite(settings, fake):
+    """A subhead repeating the question (cosine 0.74, every word of it) lent 0.99 confidence
+    to the unrelated weather sentences cited under it."""
+    from qa.build import build_index
+    from qa.index import load_index
+    from tests.fakes import FakeReader
+
+    for name in list(settings.articles_dir.iterdir()):
+        name.unlink()
+    (settings.articles_dir / "budget.txt").write_text(
+        "title: Budget day\n\nWhat did the finance minister announce on Tuesday?\n\n"
+        "The weather on Tuesday was sunny and warm across the region. "
+        "Crowds gathered outside parliament from early morning."
+    )
+    build_index(settings, encoder=fake, progress=False)
+    index = load_index(settings.index_dir, settings, encoder=fake, reader=FakeReader())
+    result = answer("What did the finance minister announce?", index=index, fast=True)
+    assert not result.found and result.confidence < settings.abstain_below, result.confidence
+    asked = answer("Was the weather sunny and warm across the region?", index=index, fast=True)
+    assert asked.found and asked.sentences[0].text.startswith("The weather on Tuesday")  # what it can cite still counts

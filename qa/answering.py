@@ -78,6 +78,9 @@ LEAD_RETRIEVAL_WEIGHT = 12.0  # lead = reader score + this x sentence retrieval 
 EXTRA_SPAN_SCORE = 1.0
 READER_SCORE_CLIP = 10.0
 MIN_WORDS = 4  # a cited sentence has at least this many words (see `is_citable`)
+# Letters of scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, kana,
+# Han): a run of them counts as one word per two letters, about the length of a Chinese word.
+_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # (lead reader score, best sentence cosine, word coverage, name coverage of the lead's title + passage)
 READER_CONFIDENCE_WEIGHTS = (0.318, 5.785, 2.587, 1.169)
 READER_CONFIDENCE_BIAS = -7.593
@@ -500,7 +503,13 @@ def compose(
                 kept.append(candidate)
         chosen = kept
         found.update((x.sentence_id, x) for x in extras)
-    spans_of = {s.sentence_id: (found[s.sentence_id].start, found[s.sentence_id].end) for s in chosen}
+    # The reader learnt English only (SQuAD): in Chinese it marked "二" of 周二 ("Tuesday") as
+    # what the central bank announced. Its pick of the sentence stands; such a span is not shown.
+    spans_of = {
+        s.sentence_id: (x.start, x.end)
+        for s in chosen
+        if not _UNSPACED.search(s.text[(x := found[s.sentence_id]).start - s.start : x.end - s.start])
+    }
     return _answer(question, query, hits, confidence, chosen, spans_of, notices, index)
 
 
@@ -696,7 +705,8 @@ def _read(index: Index, question: str, hits: Sequence[Hit], scored: Sequence[Sco
 
 
 def is_citable(sentence: str) -> bool:
-    """Can the sentence stand as an answer? A statement of at least `MIN_WORDS` words: not a
+    """Can the sentence stand as an answer? A statement of at least `MIN_WORDS` words (in
+    Chinese, Japanese or Thai, which put no spaces between words, two letters count as one): not a
     byline ("Dee-Ann Durbin", "By Jane Doe · January 16, 2026", "Reporting by …; Editing by
     …"), a caption fragment or a question (a quiz article repeats the question). On SQuAD
     train it changes no answer (bench/fit_answering.py); news pages carry such lines around
@@ -709,10 +719,14 @@ def is_citable(sentence: str) -> bool:
         (False, True)
         >>> is_citable("Sign up for our trending newsletter to get the latest news of the day.")
         False
+        >>> is_citable("中国人民银行周二宣布下调贷款市场报价利率。"), is_citable("新华社记者"), is_citable("央行宣布了什么？")
+        (True, False, False)
     """
     if is_byline(sentence) or _PAGE_FURNITURE.match(sentence):
         return False
-    return len(sentence.split()) >= MIN_WORDS and not sentence.rstrip("\"'”’) ").endswith("?")
+    unspaced = len(_UNSPACED.findall(sentence))
+    words = len(_UNSPACED.sub(" ", sentence).split()) + unspaced / 2
+    return words >= MIN_WORDS and not sentence.rstrip("\"'”’)」』） ").endswith(("?", "？"))
 
 
 def _by_worth(spans: Sequence[SentenceSpan], scored: Sequence[ScoredSentence]) -> list[SentenceSpan]:

@@ -687,3 +687,26 @@ def test_a_fast_answer_draws_no_confidence_from_a_line_it_cannot_cite(settings, 
     assert not result.found and result.confidence < settings.abstain_below, result.confidence
     asked = answer("Was the weather sunny and warm across the region?", index=index, fast=True)
     assert asked.found and asked.sentences[0].text.startswith("The weather on Tuesday")  # what it can cite still counts
+
+
+def test_chinese_sentences_are_cited_without_the_english_readers_span(settings, fake):
+    """Chinese puts no spaces between words: counted by spaces, no Chinese sentence had the
+    four words a cited sentence needs, so nothing was ever found. The reader, trained on
+    English only, marked "二" of 周二 ("Tuesday") as what the bank announced: not shown."""
+    from qa.answering import is_citable
+    from qa.build import build_index
+    from qa.index import load_index
+    from tests.fakes import FakeReader
+
+    assert is_citable("中国人民银行周二宣布下调贷款市场报价利率。") and is_citable("ธนาคารแห่งประเทศไทยประกาศลดอัตราดอกเบี้ยนโยบาย")
+    assert not is_citable("新华社记者") and not is_citable("央行宣布了什么？") and not is_citable("「央行宣布了什么？」")
+    for name in list(settings.articles_dir.iterdir()):
+        name.unlink()
+    (settings.articles_dir / "zh.txt").write_text(
+        "title: 央行降息\n\n中国人民银行周二宣布下调贷款市场报价利率。此举旨在刺激经济增长。分析人士表示，这一决定出乎意料。"
+    )
+    build_index(settings, encoder=fake, progress=False)
+    index = load_index(settings.index_dir, replace(settings, abstain_below=0.0), encoder=fake, reader=FakeReader())
+    result = answer("中国人民银行宣布了什么？", index=index)
+    assert result.found and result.sentences[0].text == "中国人民银行周二宣布下调贷款市场报价利率。"
+    assert [s.span for s in result.sentences] == [None] * len(result.sentences)

@@ -281,8 +281,15 @@ class Answer:
             citations = [
                 Citation(
                     n=int(c["n"]),
-                    source=Source(c["article_id"], c["title"], c["file"], c.get("date"), c.get("source"), c.get("url")),
-                    sentence=c["sentence"],
+                    source=Source(
+                        _text(c["article_id"], "article_id"),
+                        _text(c["title"], "title"),
+                        _text(c["file"], "file"),
+                        c.get("date"),
+                        c.get("source"),
+                        c.get("url"),
+                    ),
+                    sentence=_text(c["sentence"], "sentence"),
                     start=int(c["start"]),
                     end=int(c["end"]),
                     passage=c.get("passage", c["sentence"]),
@@ -294,7 +301,7 @@ class Answer:
             ]
             sentences = tuple(
                 AnswerSentence(
-                    text=s["text"],
+                    text=_text(s["text"], "text"),
                     citation=citation,
                     score=float(s.get("score", 0.0)),
                     span=(int(s["span"]["start"]), int(s["span"]["end"])) if s.get("span") else None,
@@ -305,14 +312,14 @@ class Answer:
                 for s, citation in zip(data["sentences"], citations, strict=True)
             )
             return cls(
-                question=str(data["question"]),
+                question=_text(data["question"], "question"),
                 found=_boolean(data["found"]),
-                text=str(data["answer"]),
+                text=_text(data["answer"], "answer"),
                 sentences=sentences,
                 hits=(),
                 confidence=float(data.get("confidence", 0.0)),
                 notices=tuple(data.get("notices", ())),
-                search_text=str(data.get("search_text", "")),
+                search_text=_text(data.get("search_text", ""), "search_text"),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise QuestionError(
@@ -333,6 +340,13 @@ class Answer:
             "search_text": self.search_text,
             "hits": [h.to_dict() for h in self.hits],
         }
+
+
+def _text(value: object, name: str) -> str:
+    """`value` if it is text; str() made JSON's null the question "None"."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name}={value!r} is not text")
+    return value
 
 
 def _boolean(value: object) -> bool:
@@ -719,8 +733,8 @@ def is_citable(sentence: str) -> bool:
         (False, True)
         >>> is_citable("Sign up for our trending newsletter to get the latest news of the day.")
         False
-        >>> is_citable("中国人民银行周二宣布下调贷款市场报价利率。"), is_citable("新华社记者"), is_citable("央行宣布了什么？")
-        (True, False, False)
+        >>> [is_citable(s) for s in ("中国人民银行周二宣布下调贷款市场报价利率。", "新华社记者", "央行宣布了什么？")]
+        [True, False, False]
     """
     if is_byline(sentence) or _PAGE_FURNITURE.match(sentence):
         return False

@@ -423,6 +423,9 @@ def test_an_answer_kept_as_json_serves_as_history_like_the_answer(built, monkeyp
     ]
     with pytest.raises(QuestionError, match="not an answer as qa writes it"):
         Answer.from_dict({"question": "Who?", "sentences": [{"text": "x"}]})
+    for field in ("question", "search_text", "answer"):  # JSON null read as the text "None"
+        with pytest.raises(QuestionError, match=f"{field}=None is not text"):
+            Answer.from_dict({**first.to_dict(), field: None})
 
 
 @pytest.mark.parametrize("count", [0, -1, 2.5, True])
@@ -698,15 +701,20 @@ def test_chinese_sentences_are_cited_without_the_english_readers_span(settings, 
     from qa.index import load_index
     from tests.fakes import FakeReader
 
-    assert is_citable("中国人民银行周二宣布下调贷款市场报价利率。") and is_citable("ธนาคารแห่งประเทศไทยประกาศลดอัตราดอกเบี้ยนโยบาย")
-    assert not is_citable("新华社记者") and not is_citable("央行宣布了什么？") and not is_citable("「央行宣布了什么？」")
+    assert is_citable("中国人民银行周二宣布下调贷款市场报价利率。")
+    assert is_citable("ธนาคารแห่งประเทศไทยประกาศลดอัตราดอกเบี้ยนโยบาย")
+    assert not is_citable("新华社记者")
+    assert not is_citable("央行宣布了什么？") and not is_citable("「央行宣布了什么？」")
     for name in list(settings.articles_dir.iterdir()):
         name.unlink()
     (settings.articles_dir / "zh.txt").write_text(
-        "title: 央行降息\n\n中国人民银行周二宣布下调贷款市场报价利率。此举旨在刺激经济增长。分析人士表示，这一决定出乎意料。"
+        "title: 央行降息\n\n中国人民银行周二宣布下调贷款市场报价利率。"
+        "此举旨在刺激经济增长。分析人士表示，这一决定出乎意料。",
+        encoding="utf-8",
     )
     build_index(settings, encoder=fake, progress=False)
     index = load_index(settings.index_dir, replace(settings, abstain_below=0.0), encoder=fake, reader=FakeReader())
     result = answer("中国人民银行宣布了什么？", index=index)
-    assert result.found and result.sentences[0].text == "中国人民银行周二宣布下调贷款市场报价利率。"
+    assert result.found
+    assert result.sentences[0].text == "中国人民银行周二宣布下调贷款市场报价利率。"
     assert [s.span for s in result.sentences] == [None] * len(result.sentences)

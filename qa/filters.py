@@ -46,12 +46,11 @@ class Filters:
     def __post_init__(self) -> None:
         for name in ("since", "until"):
             object.__setattr__(self, name, parse_date(getattr(self, name), f"{name}="))
-        if isinstance(self.sources, str):  # Filters(sources="BBC"): one source, not three letters
-            object.__setattr__(self, "sources", (self.sources,))
-        elif not isinstance(self.sources, (list, tuple)) or not all(isinstance(x, str) for x in self.sources):
+        sources = (self.sources,) if isinstance(self.sources, str) else self.sources  # "BBC": one, not 3 letters
+        if not isinstance(sources, (list, tuple)) or not all(isinstance(x, str) for x in sources):
             raise QuestionError(f"sources={self.sources!r} must be publishers or article ids (text).")
-        else:
-            object.__setattr__(self, "sources", tuple(self.sources))
+        # Stripped as dates are: " Coast Times " pasted from a list matched nothing; blanks match all.
+        object.__setattr__(self, "sources", tuple(x.strip() for x in sources if x.strip()))
         if not isinstance(self.prefer_recent, bool):  # prefer_recent="no" would be true
             raise QuestionError(f"prefer_recent={self.prefer_recent!r} must be True or False.")
         # ISO dates compare as text; an empty range would only ever answer "not found".

@@ -148,6 +148,8 @@ def test_filters_by_date_and_source(built):
     assert {h.source.article_id for h in until} <= {"football.txt", "volcano.txt"} and until
     source = retrieve("cup", k=10, index=built, filters=Filters(sources=("sports daily",)))
     assert {h.source.article_id for h in source} == {"football.txt"}
+    padded = retrieve("cup", k=10, index=built, filters=Filters(sources=(" Sports Daily ",)))
+    assert [h.source.article_id for h in padded] == [h.source.article_id for h in source]
     by_id = retrieve("tariffs", k=10, index=built, filters=Filters(sources=("volcano.txt",)), mode="bm25")
     assert by_id == []  # the volcano article does not mention tariffs
     none = retrieve("tariffs", k=10, index=built, filters=Filters(since="2030-01-01"))
@@ -208,6 +210,9 @@ def test_filters_read_dates_and_a_single_source():
 
     f = Filters(since=dt.date(2025, 1, 1), until=" 2026-01-31 ", sources="BBC")  # type: ignore[arg-type]
     assert (f.since, f.until, f.sources) == ("2025-01-01", "2026-01-31", ("BBC",))  # not ("B", "B", "C")
+    # stripped as the dates are: " Sports Daily " pasted from a list matched no article
+    padded = Filters(sources=(" Sports Daily ", " ", "volcano.txt\n"))
+    assert padded.sources == ("Sports Daily", "volcano.txt") and not Filters(sources="  ").restricts
 
 
 @pytest.mark.parametrize("k", ["3", None, 2.5, True])

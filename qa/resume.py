@@ -3,7 +3,7 @@
 A build publishes nothing until it is complete (`qa.build`), so a build stopped after
 hours of embedding (Ctrl-C, `kill -9`, a power cut, a full disk) used to leave the old index
 intact but its own work lost: the next build embedded everything again. So each round of
-articles a build embeds and stores (256 at a time locally, a result batch on Ray) is also
+articles a build embeds and stores (256 articles to a round, locally or on Ray) is also
 saved here, in `<index>/.resume/<settings key>/`, as it goes. The next build with the same
 model and chunking (the key) takes the vectors of any article of the same text from here
 instead of embedding it again, and deletes its key's folder once it has published or found

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from . import __version__
 from .config import Settings, given_settings, load_settings
 from .errors import IndexCorruptError, QAError
-from .wording import confidence_words, counted, file_size, shell_path, shortened, visible
+from .wording import confidence_words, counted, escaped, file_size, shell_path, shortened, visible
 
 if TYPE_CHECKING:  # the commands import what they need when they run: `qa --help` stays instant
     from .answering import Answer
@@ -189,9 +189,10 @@ def _interrupted(note: str = "") -> int:
 
 def _json(data: Any, indent: int | None) -> str:
     """`data` as JSON text: its letters as they are where stdout takes UTF-8, else escaped
-    (`\\u2014`), so that a console of another encoding still gets valid JSON."""
+    (`\\u2014`), so that a console of another encoding still gets valid JSON; a bidi
+    override is escaped either way, as plain output replaces it."""
     encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "").replace("_", "")
-    return json.dumps(data, indent=indent, ensure_ascii=encoding != "utf8")
+    return escaped(json.dumps(data, indent=indent, ensure_ascii=encoding != "utf8"))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -860,8 +861,8 @@ def _report_text(report: BuildReport, on_ray: bool = False) -> str:
 
 def _out(text: str = "") -> None:
     """Print text that holds article words to the terminal: a stray control character (readers
-    let a few through) or bidi override shows as "\ufffd" instead of acting (--json escapes
-    control characters itself)."""
+    let a few through) or bidi override shows as "\ufffd" instead of acting (--json writes
+    them as escapes, `_json`)."""
     print(visible(text))
 
 

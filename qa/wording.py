@@ -73,6 +73,18 @@ def visible(text: str, mark: str = "\ufffd") -> str:
     return _UNSHOWABLE.sub(mark, text)
 
 
+def escaped(json_text: str) -> str:
+    """JSON text with each character `visible` would replace written as a `\\u` escape
+    instead: the same JSON to a parser, but a terminal showing it is not turned around by a
+    bidi override from an article (json.dumps escapes only C0 controls and leaves the rest).
+
+    Example:
+        >>> escaped('{"title": "Uploader \u202eRLO"}')
+        '{"title": "Uploader \\\\u202eRLO"}'
+    """
+    return _UNSHOWABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json_text)
+
+
 def file_size(n_bytes: float) -> str:
     """A size as people read it: MB to one decimal from 1 MB, smaller sizes in KB or bytes
     (a 134 KB file was "0.1 MB, over the 0.1 MB limit" of --max-file-mb 0.1).

@@ -548,6 +548,19 @@ def test_a_console_that_is_not_utf8_gets_replacements_and_valid_json(cli_index):
     assert done.returncode == 0 and "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("utf8", [True, False])
+def test_json_output_escapes_what_would_turn_a_terminal_line_around(monkeypatch, utf8):
+    import io
+
+    from qa.cli import _json
+
+    monkeypatch.setattr("sys.stdout", io.TextIOWrapper(io.BytesIO(), encoding="utf-8" if utf8 else "ascii"))
+    data = {"title": "Uploader \u202eRLO", "source": "\u2067AP\u2069", "text": "a\x85b\x1bc — d"}
+    text = _json(data, 2)
+    assert "\u202e" not in text and "\\u202e" in text and "\\u2067AP\\u2069" in text and "\\u0085" in text
+    assert ("—" in text) is utf8 and json.loads(text) == data  # the same JSON to a parser
+
+
 def test_a_path_that_cannot_be_written_is_one_line(tmp_path):
     (tmp_path / "a.txt").write_text("title: A\n\nThe harbour festival drew a record crowd on Saturday.")
     done = run("index", "--articles", str(tmp_path), "--index", "/proc/qa-index")

@@ -671,7 +671,8 @@ def cite(
     each sentence's answer span (`spans`: sentence id -> body offsets) and, where the
     sentence leans on the one before it, that sentence as context (found in `hits`), unless
     the answer already shows its words (a sentence it cites, before or after, or a copy of it,
-    or the headline its sources list shows: a .txt article's first line is also its title)."""
+    or the headline its sources list shows: a .txt article's first line is also its title) or
+    it is a byline or page furniture, which tells nothing."""
     numbers: dict[str, int] = {}
     out: list[AnswerSentence] = []
     shown: set[str] = {_words(s.text) for s in ordered} | {_words(s.hit.source.title) for s in ordered}
@@ -691,12 +692,18 @@ def cite(
         )
         span = (spans or {}).get(s.sentence_id)
         context = _sentence_before(s, hits) if leans_on_previous(s.text) else None
-        if context is not None and _words(context.text) in shown:
+        if context is not None and (_words(context.text) in shown or not _says_something(context.text)):
             context = None
         if context is not None:
             shown.add(_words(context.text))
         out.append(AnswerSentence(text=s.text, citation=citation, score=s.score, span=span, context=context))
     return tuple(out)
+
+
+def _says_something(sentence: str) -> bool:
+    """Can the sentence serve as context: not a byline or page furniture ("By Jane Doe" told
+    nothing "The company said …" leans on). A question can ("Why did it fall?")."""
+    return not (is_byline(sentence) or _PAGE_FURNITURE.match(sentence))
 
 
 def _words(text: str) -> str:

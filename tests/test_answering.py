@@ -91,6 +91,20 @@ def test_context_is_not_shown_when_the_answer_already_shows_its_words():
     assert cite([headline])[0].context is None
 
 
+def test_a_byline_before_a_sentence_is_not_its_context():
+    from qa.splitting import Sentence
+
+    byline = Sentence("By Jane Doe · January 16, 2026", 0, 30)
+    said = Sentence("The company said it would close the plant in May.", 31, 81)
+    asked = Sentence("Why did the company close it?", 0, 29)
+    for before in (byline, asked):
+        body = before.text + " " * (31 - before.end) + said.text
+        h = replace(hit("a"), text=body, end=len(body), sentences=(before, said), sentence_ids=(1, 2))
+        lead = ScoredSentence(2, said.text, said.start, said.end, h, 1, 0.9, 0.9, 0.0, None)
+        # a question the article asks and then answers is context; the byline told nothing
+        assert cite([lead])[0].context == (None if before is byline else asked)
+
+
 def test_mmr_drops_near_duplicates_and_weak_sentences():
     top = scored("Prices rose 5%.", "a", 0.9, 0, [1, 0, 0])
     copy = scored("Prices rose 5% .", "b", 0.89, 0, [1, 0.01, 0])  # same meaning, other article

@@ -318,7 +318,7 @@ class Answer:
                 sentences=sentences,
                 hits=(),
                 confidence=float(data.get("confidence", 0.0)),
-                notices=tuple(data.get("notices", ())),
+                notices=tuple(_text(x, "notice") for x in _listed(data.get("notices", []), "notices")),
                 search_text=_text(data.get("search_text", ""), "search_text"),
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -346,6 +346,13 @@ def _text(value: object, name: str) -> str:
     """`value` if it is text; str() made JSON's null the question "None"."""
     if not isinstance(value, str):
         raise TypeError(f"{name}={value!r} is not text")
+    return value
+
+
+def _listed(value: object, name: str) -> list[Any]:
+    """`value` if it is a JSON list; tuple() read the text "Filtered" as eight one-letter notices."""
+    if not isinstance(value, list):
+        raise TypeError(f"{name}={value!r:.80} is not a list")
     return value
 
 

@@ -440,6 +440,8 @@ def test_an_answer_kept_as_json_serves_as_history_like_the_answer(built, monkeyp
     for field in ("question", "search_text", "answer"):  # JSON null read as the text "None"
         with pytest.raises(QuestionError, match=f"{field}=None is not text"):
             Answer.from_dict({**first.to_dict(), field: None})
+    with pytest.raises(QuestionError, match="notices='Filtered' is not a list"):
+        Answer.from_dict({**first.to_dict(), "notices": "Filtered"})  # not 8 notices of a letter each
 
 
 @pytest.mark.parametrize("count", [0, -1, 2.5, True])

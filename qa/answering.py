@@ -29,7 +29,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -282,14 +282,14 @@ class Answer:
                 Citation(
                     n=int(c["n"]),
                     source=Source(
-                        _text(c["article_id"], "article_id"),
-                        _text(c["title"], "title"),
-                        _text(c["file"], "file"),
+                        _typed(c["article_id"], "article_id", str, "text"),
+                        _typed(c["title"], "title", str, "text"),
+                        _typed(c["file"], "file", str, "text"),
                         c.get("date"),
                         c.get("source"),
                         c.get("url"),
                     ),
-                    sentence=_text(c["sentence"], "sentence"),
+                    sentence=_typed(c["sentence"], "sentence", str, "text"),
                     start=int(c["start"]),
                     end=int(c["end"]),
                     passage=c.get("passage", c["sentence"]),
@@ -301,7 +301,7 @@ class Answer:
             ]
             sentences = tuple(
                 AnswerSentence(
-                    text=_text(s["text"], "text"),
+                    text=_typed(s["text"], "text", str, "text"),
                     citation=citation,
                     score=float(s.get("score", 0.0)),
                     span=(int(s["span"]["start"]), int(s["span"]["end"])) if s.get("span") else None,
@@ -312,14 +312,16 @@ class Answer:
                 for s, citation in zip(data["sentences"], citations, strict=True)
             )
             return cls(
-                question=_text(data["question"], "question"),
-                found=_boolean(data["found"]),
-                text=_text(data["answer"], "answer"),
+                question=_typed(data["question"], "question", str, "text"),
+                found=_typed(data["found"], "found", bool, "true or false"),
+                text=_typed(data["answer"], "answer", str, "text"),
                 sentences=sentences,
                 hits=(),
                 confidence=float(data.get("confidence", 0.0)),
-                notices=tuple(_text(x, "notice") for x in _listed(data.get("notices", []), "notices")),
-                search_text=_text(data.get("search_text", ""), "search_text"),
+                notices=tuple(
+                    _typed(x, "notice", str, "text") for x in _typed(data.get("notices", []), "notices", list, "a list")
+                ),
+                search_text=_typed(data.get("search_text", ""), "search_text", str, "text"),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise QuestionError(
@@ -342,24 +344,14 @@ class Answer:
         }
 
 
-def _text(value: object, name: str) -> str:
-    """`value` if it is text; str() made JSON's null the question "None"."""
-    if not isinstance(value, str):
-        raise TypeError(f"{name}={value!r} is not text")
-    return value
+_T = TypeVar("_T")
 
 
-def _listed(value: object, name: str) -> list[Any]:
-    """`value` if it is a JSON list; tuple() read the text "Filtered" as eight one-letter notices."""
-    if not isinstance(value, list):
-        raise TypeError(f"{name}={value!r:.80} is not a list")
-    return value
-
-
-def _boolean(value: object) -> bool:
-    """`value` if it is True or False (JSON's true/false); "false" would read as true."""
-    if not isinstance(value, bool):
-        raise TypeError(f"found={value!r} is not true or false")
+def _typed(value: object, name: str, kind: type[_T], what: str) -> _T:
+    """`value` if it is a `kind` (JSON's `what`): str() made JSON's null the question "None",
+    tuple() the notices "Filtered" eight one-letter notices, and bool() "false" true."""
+    if not isinstance(value, kind):
+        raise TypeError(f"{name}={value!r:.80} is not {what}")
     return value
 
 
@@ -699,7 +691,7 @@ def cite(
         )
         span = (spans or {}).get(s.sentence_id)
         context = _sentence_before(s, hits) if leans_on_previous(s.text) else None
-        if context is not None and (_words(context.text) in shown or not _says_something(context.text)):
+        if context is not None and (_words(context.text) in shown or _is_furniture(context.text)):
             context = None
         if context is not None:
             shown.add(_words(context.text))
@@ -707,10 +699,10 @@ def cite(
     return tuple(out)
 
 
-def _says_something(sentence: str) -> bool:
-    """Can the sentence serve as context: not a byline or page furniture ("By Jane Doe" told
-    nothing "The company said …" leans on). A question can ("Why did it fall?")."""
-    return not (is_byline(sentence) or _PAGE_FURNITURE.match(sentence))
+def _is_furniture(sentence: str) -> bool:
+    """A byline or page furniture: neither an answer (`is_citable`) nor context ("By Jane Doe"
+    told nothing "The company said …" leans on; a question can: "Why did it fall?")."""
+    return is_byline(sentence) or bool(_PAGE_FURNITURE.match(sentence))
 
 
 def _words(text: str) -> str:
@@ -750,7 +742,7 @@ def is_citable(sentence: str) -> bool:
         >>> [is_citable(s) for s in ("中国人民银行周二宣布下调贷款市场报价利率。", "新华社记者", "央行宣布了什么？")]
         [True, False, False]
     """
-    if is_byline(sentence) or _PAGE_FURNITURE.match(sentence):
+    if _is_furniture(sentence):
         return False
     unspaced = len(_UNSPACED.findall(sentence))
     words = len(_UNSPACED.sub(" ", sentence).split()) + unspaced / 2

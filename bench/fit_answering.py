@@ -135,7 +135,13 @@ def read_all(questions: list[EvalQuestion], present: bool, withhold: bool = Fals
     over same-topic text, as news questions meet same-week articles about the same people."""
     from tqdm import tqdm
 
-    from qa.answering import PASSAGES, _confidence_features, lead_context, score_sentences
+    from qa.answering import (
+        PASSAGES,
+        _best_sentence_cosine,
+        _confidence_features,
+        lead_context,
+        score_sentences,
+    )
     from qa.retrieval import prepare_query, search
     from qa.windows import make_windows, read_windows
 
@@ -158,7 +164,7 @@ def read_all(questions: list[EvalQuestion], present: bool, withhold: bool = Fals
         row = Row(
             present=present,
             answers=q.answers,
-            best_cosine=max((max(h.sentence_dense) for h in hits), default=0.0),
+            best_cosine=_best_sentence_cosine(hits),
             fast_features=_confidence_features(query, scored),
             spans={},
             ms={},

@@ -873,8 +873,13 @@ def _confidence_features(query: Query, scored: Sequence[ScoredSentence]) -> tupl
 
 
 def _best_sentence_cosine(hits: Sequence[Hit]) -> float:
-    """The best cosine of any sentence of the hits with the question (0 without any)."""
-    return max((max(h.sentence_dense, default=0.0) for h in hits), default=0.0)
+    """The best cosine of a citable sentence of the hits with the question (0 without any).
+    Only what can be cited counts, as in `_confidence_features`: a subhead or a byline that
+    echoes the question is never the answer."""
+    return max(
+        (d for h in hits for d, s in zip(h.sentence_dense, h.sentences) if is_citable(s.text)),
+        default=0.0,
+    )
 
 
 def _confidence(

@@ -492,7 +492,7 @@ def _articles_of_unreadable(settings: Settings) -> Settings:
 
 def _index(args: argparse.Namespace) -> int:
     from .build import build_index
-    from .resume import saved_rounds
+    from .resume import saved_articles
     from .store import current_generation
 
     settings = _settings(args, articles_from_index=True)
@@ -510,8 +510,13 @@ def _index(args: argparse.Namespace) -> int:
         # a build publishes only once complete (kill -9 tests in tests/test_build.py).
         # What was embedded is saved as it goes (qa.resume): the next build with the same model and
         # passage size takes it up. "The same command": a bare `qa index` takes the live index's.
-        if saved_rounds(settings.index_dir)[0]:
-            again = "run the same qa index command again (it takes up the articles this one finished embedding)"
+        # Counted, not "all it embedded": the last part-round, and all after the disk ran low, were not saved.
+        articles = saved_articles(settings.index_dir)
+        if articles:
+            again = (
+                f"run the same qa index command again (it takes up the {counted(articles, 'article')} "
+                "whose vectors were saved)"
+            )
         else:  # stopped before a round was saved (or saving had stopped): not promised
             again = "run qa index again"
         if current_generation(settings.index_dir) is None:  # the first build: nothing was there to keep

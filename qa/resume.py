@@ -210,6 +210,23 @@ def saved_rounds(index_dir: Path) -> tuple[int, int]:
         return 0, 0
 
 
+def saved_articles(index_dir: Path) -> int:
+    """How many articles' vectors stopped builds saved in `index_dir`/.resume/ (any
+    settings): what Ctrl-C's message promises the next build takes up. Not every article
+    embedded: the last round short of `round_articles`, and all after the disk ran low, are
+    not saved.
+
+    Example:
+        >>> saved_articles(Path("/nonexistent/index"))
+        0
+    """
+    count = 0
+    for described in (Path(index_dir) / RESUME_DIR).glob("*/round-*.json"):
+        with suppress(OSError, ValueError, KeyError, TypeError):
+            count += len(json.loads(described.read_text())["content_hashes"])
+    return count
+
+
 def discard_saved(saved: SavedVectors) -> None:
     """Delete what stopped builds saved for these settings (once a build with them has
     published, or found nothing to do), and `.resume/` itself once no other settings' are left.

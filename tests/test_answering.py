@@ -20,6 +20,7 @@ from qa.answering import (
 )
 from qa.articles import Source
 from qa.retrieval import Hit
+from qa.splitting import Sentence
 from tests.conftest import TRUDEAU
 
 
@@ -67,7 +68,6 @@ def test_citation_numbers_follow_first_appearance_and_repeat_per_article():
 
 
 def test_context_is_not_shown_when_the_answer_already_shows_its_words():
-    from qa.splitting import Sentence
 
     body = "Rovers won the cup on Saturday. Their striker scored twice."
     first, second = Sentence("Rovers won the cup on Saturday.", 0, 31), Sentence("Their striker scored twice.", 32, 59)
@@ -92,7 +92,6 @@ def test_context_is_not_shown_when_the_answer_already_shows_its_words():
 
 
 def test_a_byline_before_a_sentence_is_not_its_context():
-    from qa.splitting import Sentence
 
     byline = Sentence("By Jane Doe · January 16, 2026", 0, 30)
     said = Sentence("The company said it would close the plant in May.", 31, 81)
@@ -575,13 +574,17 @@ def test_confidence_falls_when_the_leads_passage_misses_a_name_the_question_asks
     from qa.windows import SentenceSpan
 
     text = "Slovakia won the Hopman Cup in 1998. World number 31 Hantuchova lost."
-    passage = replace(hit("hopman"), text=text, end=len(text), sentence_dense=(0.6,))
+    won, lost = Sentence(text[:36], 0, 36), Sentence(text[37:], 37, len(text))
+    passage = replace(hit("hopman"), text=text, end=len(text), sentences=(won, lost), sentence_dense=(0.6, 0.2))
     lead = SentenceSpan(passage, 0, 0, 8, 9.0)
     features = reader_features("Who won the 1998 Hopman Cup?", lead, [passage])
     assert features == (9.0, 0.6, 1.0, 1.0)
     assert reader_features("Who won the 1998 World Cup?", lead, [passage])[3] == 0.5  # "World Cup" is absent
     assert reader_features("Who won?", None, [passage]) == (-10.0, 0.6, 0.0, 0.0)  # no span: no coverage
     assert reader_features("Who won?", None, []) == (-10.0, 0.0, 0.0, 0.0)
+    # only a citable sentence's cosine counts: a byline that echoes the question is never cited
+    byline = replace(passage, sentences=(Sentence("By Hopman Cup", 0, 13), lost), sentence_dense=(0.9, 0.2))
+    assert reader_features("Who won?", None, [byline]) == (-10.0, 0.2, 0.0, 0.0)
     assert _reader_confidence("Who won the 1998 World Cup?", lead, [passage]) < _reader_confidence(
         "Who won the 1998 Hopman Cup?", lead, [passage]
     )

@@ -915,13 +915,16 @@ def test_ctrl_c_promises_a_resume_only_when_rounds_were_saved(tmp_path, monkeypa
 
     def stopped(*args, **kwargs):
         (index / ".resume" / "key").mkdir(parents=True)
-        (index / ".resume" / "key" / "round-1.json").write_text("{}")  # a round the build finished
+        for n, hashes in enumerate((["a", "b"], ["c"])):  # two rounds the build finished
+            (index / ".resume" / "key" / f"round-{n}.json").write_text(json.dumps({"content_hashes": hashes}))
+        (index / ".resume" / "key" / "round-9.json").write_text("{")  # cut off mid-write: not counted
         raise KeyboardInterrupt
 
     monkeypatch.setattr(qa.build, "build_index", stopped)
     assert main(["index", "--articles", str(news), "--index", str(index), "--quiet"]) == 130
     said = capsys.readouterr().err
-    assert "run the same qa index command again (it takes up the articles this one finished embedding)" in said
+    # the number saved, not "the articles this one finished embedding" (low disk stops saving)
+    assert "run the same qa index command again (it takes up the 3 articles whose vectors were saved)" in said
 
 
 def test_serve_no_index_refuses_a_file_or_another_programs_folder_as_the_index(tmp_path):

@@ -670,7 +670,7 @@ def _info(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from .index import load_index
-    from .resume import saved_rounds
+    from .resume import saved_articles, saved_rounds
 
     settings = _settings(args)
     try:
@@ -697,7 +697,8 @@ def _info(args: argparse.Namespace) -> int:
             "delta": _delta_counts(index),
             "format_version": m.format_version,
             "versions": m.versions,
-            "resume": dict(zip(("rounds", "bytes"), saved_rounds(settings.index_dir), strict=True)),
+            "resume": dict(zip(("rounds", "bytes"), saved_rounds(settings.index_dir), strict=True))
+            | {"articles": saved_articles(settings.index_dir)},
         }
         print(_json(summary | ({"verify_problems": problems} if args.verify else {}), 2))
     else:
@@ -715,8 +716,9 @@ def _info(args: argparse.Namespace) -> int:
         print(f"fingerprint  {m.fingerprint} (format {m.format_version})")
         rounds, size = saved_rounds(settings.index_dir)
         if rounds:  # a stopped build's work, for the next build with its settings (qa.resume)
-            saved = f"{counted(rounds, 'round')} of vectors a stopped build saved ({file_size(size)} in .resume/)"
-            print(f"resume       {saved}")
+            held = counted(saved_articles(settings.index_dir), "article")
+            where = f"{counted(rounds, 'round')}, {file_size(size)} in .resume/"
+            print(f"resume       vectors of {held} a stopped build saved ({where})")
         articles = index.articles()
         for a in articles[:10]:
             s = a.source

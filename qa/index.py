@@ -23,7 +23,7 @@ from .config import Settings, settings_or_default
 from .embedding import Encoder
 from .errors import ConfigError, IndexCorruptError, IndexNotFoundError, QAError, StaleIndexWarning
 from .reader import Reader, get_reader
-from .resume import RESUME_DIR, saved_rounds
+from .resume import RESUME_DIR, saved_articles, saved_rounds
 from .store import (
     BM25_DIR,
     DELTA_DIR,
@@ -252,8 +252,9 @@ def _no_index_here(index_dir: Path, settings: Settings) -> str:
     rounds, size = saved_rounds(index_dir)
     if rounds:  # a first build was stopped: the command to give is that build's, with its --articles
         return (
-            f"No index in {index_dir}/ yet: a first build was stopped, and saved {counted(rounds, 'round')} of "
-            f"vectors ({file_size(size)} in {RESUME_DIR}/). Run that qa index command again, with the same "
+            f"No index in {index_dir}/ yet: a first build was stopped, and saved the vectors of "
+            f"{counted(saved_articles(index_dir), 'article')} ({file_size(size)} in {RESUME_DIR}/). "
+            "Run that qa index command again, with the same "
             "--articles, to finish it: it takes them up instead of embedding them again."
         )
     return f"No index in {index_dir}/. Build it with: {build} --index {shell_path(index_dir)}"

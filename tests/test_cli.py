@@ -340,6 +340,21 @@ def test_info(cli_index):
     assert "(2026-01-13; carney-china-trip.txt; " in done.stdout  # its id, which --source takes
 
 
+def test_info_counts_the_articles_whose_vectors_a_stopped_build_saved(cli_index, tmp_path):
+    import numpy as np
+
+    from qa.resume import SavedVectors
+
+    shutil.copytree(cli_index[1], tmp_path / "index")
+    saved = SavedVectors(tmp_path / "index", {"model_fingerprint": "m", "passage_tokens": 99}, dim=8)
+    saved.save(["a", "b"], [1, 1], np.ones((2, 8), np.float32), [np.ones((2, 8), np.float32)] * 2)
+    said = run("info", "--index", str(tmp_path / "index")).stdout
+    assert "resume       vectors of 2 articles a stopped build saved (1 round, " in said
+    described = json.loads(run("info", "--index", str(tmp_path / "index"), "--json").stdout)
+    assert described["resume"]["articles"] == 2 and described["resume"]["rounds"] == 1
+    assert described["resume"]["bytes"] > 0
+
+
 @pytest.mark.model
 def test_info_shows_the_delta_of_recent_changes(cli_index, tmp_path):
     shutil.copytree(cli_index[1], tmp_path / "index")

@@ -31,7 +31,7 @@ def test_missing_index_after_a_stopped_first_build_says_the_same_command_takes_u
     with pytest.raises(IndexNotFoundError) as caught:
         load_index(index_dir, Settings())
     assert str(caught.value).startswith(
-        f"No index in {index_dir}/ yet: a first build was stopped, and saved 1 round of vectors ("
+        f"No index in {index_dir}/ yet: a first build was stopped, and saved the vectors of 1 article ("
     )
     assert str(caught.value).endswith(
         "in .resume/). Run that qa index command again, with the same --articles, to finish it: it takes "

@@ -16,7 +16,8 @@ PORT ?=
 
 .PHONY: install install-dev chat serve index test lint format bench screenshot accessibility clean-index
 
-# What the chat needs; `install-dev` adds the test tools, Ray and the reader's training tools (~750 MB more).
+# What the chat needs; `install-dev` adds the test tools and Ray (~750 MB more; the `train` extra,
+# the reader's training tools, names transformers and onnx, which the chat's install already brings).
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
@@ -32,7 +33,7 @@ $(STAMP): pyproject.toml
 install-dev: $(DEV_STAMP)
 
 $(DEV_STAMP): $(STAMP)
-	@echo "Installing the test tools, Ray and the training tools into $(VENV)"
+	@echo "Installing the test tools and Ray into $(VENV)"
 	$(BIN)/pip install --quiet $(EDITABLE) -e ".[test,cluster,train]"
 	touch $(DEV_STAMP)
 

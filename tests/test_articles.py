@@ -363,6 +363,39 @@ def test_json_and_jsonl_records(tmp_path):
     assert found["many.jsonl#2"].source.title == "Line two."
 
 
+def test_character_references_scraped_into_text_and_records_are_read_as_their_characters(tmp_path):
+    # As BBC News' dataset has them: "Pel&#233; scored", the title "&#163;1.8m indecency fine".
+    record = {
+        "id": "e199",
+        "title": "&#163;1.8m indecency fine for Viacom",
+        "source": "BBC &amp; friends",
+        "url": "https://example.com/a?x=1&amp;y=2",
+        "text": "Pel&#233; scored reams of goals against them &lt;( says AT&T&#39;s R&D team.",
+    }
+    write(tmp_path, "bbc.jsonl", json.dumps(record) + "\n")
+    write(tmp_path, "story.txt", "title: Caf&eacute; wins\n\nThe communiqu&#xE9; was signed &#8212; twice.\n")
+    found = {a.source.article_id: a for a in read_articles(tmp_path).articles}
+    bbc, story = found["bbc.jsonl#e199"], found["story.txt"]
+    assert bbc.source.title == "£1.8m indecency fine for Viacom"
+    assert bbc.source.publisher == "BBC & friends"
+    assert bbc.source.url == "https://example.com/a?x=1&amp;y=2"  # an address is kept as given
+    assert bbc.body == "Pelé scored reams of goals against them <( says AT&T's R&D team."
+    assert (story.source.title, story.body) == ("Café wins", "The communiqué was signed — twice.")
+
+
+def test_character_references_to_control_characters_or_none_stay_as_written(tmp_path):
+    write(tmp_path, "a.txt", "An escape &#27; a bidi override &#8238; a nul &#0; &nosuch; and &amp without its end.\n")
+    [article] = read_articles(tmp_path).articles
+    assert article.body == "An escape &#27; a bidi override &#8238; a nul &#0; &nosuch; and &amp without its end."
+
+
+def test_markdown_keeps_an_escaped_tag_as_text(tmp_path):
+    # Decoding before the Markdown parser would make "&lt;b&gt;" a tag, which Markdown drops.
+    write(tmp_path, "a.md", "# Tags\n\nWrite &lt;b&gt; for bold, said Pel&#233;.\n")
+    [article] = read_articles(tmp_path).articles
+    assert article.body == "Write <b> for bold, said Pelé."
+
+
 def test_json_records_as_news_exports_write_them(tmp_path):
     """NewsAPI, schema.org, feed and CMS key names; a wrapper object; HTML bodies; fields that
     are not text and dates that cannot be read are left out with a warning, not quoted."""

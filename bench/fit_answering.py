@@ -23,6 +23,10 @@ would be overconfident, so the fit set is made of those 16 articles:
     python bench/fit_answering.py prepare
     python bench/fit_answering.py retrieval
     python bench/fit_answering.py reader [--sample 1500]
+    python bench/fit_answering.py followups [--sample 400]
+
+`followups` measures (fits nothing): follow-ups made from the present articles' questions,
+answered with the first question's answer as history (docs/benchmarks.md section 9).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import subprocess
 import sys
 import time
@@ -371,6 +376,57 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, iterations: int = 50, ridge: floa
     return w
 
 
+# -- follow-ups ----------------------------------------------------------------------------------------------
+
+
+def followups(args: argparse.Namespace) -> None:
+    """Follow-ups made from the present articles' questions: a paragraph's first question, then
+    another question (of the same paragraph, or one of the next paragraph's) with the article's
+    name turned into "it" ("How many rivers run through Hanover?" -> "... through it?"), kept
+    when `is_followup` takes it for one. The second is answered with the first answer as
+    history; hit@1/@3: a gold answer in the first / any cited sentence. A measurement of the
+    follow-up rules on train-side data (bench/data/followups.jsonl is the hand-written check)."""
+    from tqdm import tqdm
+
+    from qa import answer
+    from qa.answering import is_followup
+
+    data = json.loads(require(FIT / "fit-squad.json").read_text())
+    present = {t.replace(" ", "_") for t in HELD_OUT}
+    rng = random.Random(5)
+    pairs: dict[str, list[tuple[str, str, list[str]]]] = {"same paragraph": [], "next paragraph": []}
+    for article in (a for a in data["data"] if a["title"] in present):
+        name = re.escape(article["title"].replace("_", " "))
+        paragraphs = article["paragraphs"]
+        for n, paragraph in enumerate(paragraphs):
+            if len(paragraph["qas"]) < 2:
+                continue
+            first = paragraph["qas"][0]["question"]
+            nxt = paragraphs[(n + 1) % len(paragraphs)]["qas"]
+            asked = [("same paragraph", q) for q in paragraph["qas"][1:]]
+            asked += [("next paragraph", rng.choice(nxt))] if nxt else []
+            for kind, q in asked:
+                text = re.sub(rf"(?i)\b(the )?{name}'s\b(?! [A-Z])", "its", q["question"])
+                text = re.sub(rf"(?i)\b(the )?{name}\b(?! [A-Z])", "it", text)
+                if is_followup(text):
+                    pairs[kind].append((first, text, [a["text"] for a in q["answers"]]))
+    rng.shuffle(pairs["same paragraph"])
+    pairs["same paragraph"] = pairs["same paragraph"][: args.sample]
+    index = load_index(FIT / "index", fit_settings())
+    report: dict = {}
+    for kind, asked_pairs in pairs.items():
+        hit1 = hit3 = 0
+        for first, text, answers in tqdm(asked_pairs, desc=kind):
+            result = answer(text, history=[answer(first, index=index)], index=index)
+            cited = [s.text for s in result.sentences]
+            hit1 += contains_answer(cited[:1], answers)
+            hit3 += contains_answer(cited, answers)
+        n = len(asked_pairs)
+        report[kind] = {"follow-ups": n, "sentence_hit@1": round(hit1 / n, 3), "sentence_hit@3": round(hit3 / n, 3)}
+        print(kind, report[kind], flush=True)
+    print(f"saved {save('fit-followups', report)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="step", required=True)
@@ -380,6 +436,9 @@ def main() -> None:
     r.add_argument("--sample", type=int, default=1500, help="questions of each kind")
     r.add_argument("--fresh", action="store_true", help="read again instead of using the cached spans")
     r.set_defaults(run=reader)
+    f = sub.add_parser("followups")
+    f.add_argument("--sample", type=int, default=400, help="same-paragraph follow-ups (all next-paragraph ones)")
+    f.set_defaults(run=followups)
     args = parser.parse_args()
     args.run(args)
 

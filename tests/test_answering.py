@@ -737,3 +737,31 @@ def test_chinese_sentences_are_cited_without_the_english_readers_span(settings, 
     assert result.found
     assert result.sentences[0].text == "中国人民银行周二宣布下调贷款市场报价利率。"
     assert [s.span for s in result.sentences] == [None] * len(result.sentences)
+
+
+def test_a_follow_up_leads_with_the_story_it_continues_where_the_reader_finds_an_answer_there(
+    settings, fake, monkeypatch
+):
+    """'When is the vote?' after the Scottish Parliament's super-casino question led with
+    another article's mock votes: a rival answer from an article the conversation never cited,
+    though the cited article says when (its span scores as any cited extra must)."""
+    from qa.build import build_index
+    from qa.index import load_index
+    from tests.fakes import FakeReader
+
+    for name in list(settings.articles_dir.iterdir()):
+        name.unlink()
+    (settings.articles_dir / "casinos.txt").write_text(
+        "Holyrood will decide on super-casinos this week. The ballot on super-casinos is due on Wednesday."
+    )
+    (settings.articles_dir / "mock.txt").write_text(
+        "Pupils will hold a mock ballot in Glasgow in May. When is the ballot for pupils in Glasgow schools?"
+    )
+    build_index(settings, encoder=fake, progress=False)
+    index = load_index(settings.index_dir, replace(settings, abstain_below=0.0), encoder=fake, reader=FakeReader())
+    first = answer("What will Holyrood decide about super-casinos?", index=index, max_sentences=1)
+    assert [s.citation.source.article_id for s in first.sentences] == ["casinos.txt"]
+    alone = answer("When is the ballot in Glasgow?", index=index)
+    assert alone.sentences[0].citation.source.article_id == "mock.txt"  # a question of its own
+    more = answer("When is the ballot in Glasgow?", history=[first], index=index)
+    assert more.sentences[0].text == "The ballot on super-casinos is due on Wednesday."

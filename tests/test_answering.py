@@ -648,24 +648,33 @@ def test_flags_are_true_or_false_not_anything_truthy(built, option, value):
         Filters(prefer_recent="no")  # type: ignore[arg-type]
 
 
-def test_a_follow_up_cites_after_its_lead_only_the_story_it_continues(settings, fake, monkeypatch):
-    """'Where will they move to?' about Electrolux went on with civil servants moving to
-    Birmingham: a rival answer from an article the conversation never cited."""
+def _index_of_only(settings, fake, articles: dict[str, str]):
+    """An index of just these articles (name -> text), the fake embedder and reader, no abstention."""
     from qa.build import build_index
     from qa.index import load_index
     from tests.fakes import FakeReader
 
     for name in list(settings.articles_dir.iterdir()):
         name.unlink()
-    (settings.articles_dir / "electrolux.txt").write_text(
-        "Electrolux will close plants in Europe. The Electrolux plants will move to Asia and Mexico."
-    )
-    (settings.articles_dir / "whitehall.txt").write_text(
-        "Civil servants will move to Birmingham. The budget was agreed in March."
-    )
-    (settings.articles_dir / "ferry.txt").write_text("The ferry will move to a new pier. Tickets cost more.")
+    for name, text in articles.items():
+        (settings.articles_dir / name).write_text(text)
     build_index(settings, encoder=fake, progress=False)
-    index = load_index(settings.index_dir, replace(settings, abstain_below=0.0), encoder=fake, reader=FakeReader())
+    return load_index(settings.index_dir, replace(settings, abstain_below=0.0), encoder=fake, reader=FakeReader())
+
+
+def test_a_follow_up_cites_after_its_lead_only_the_story_it_continues(settings, fake, monkeypatch):
+    """'Where will they move to?' about Electrolux went on with civil servants moving to
+    Birmingham: a rival answer from an article the conversation never cited."""
+    index = _index_of_only(
+        settings,
+        fake,
+        {
+            "electrolux.txt": "Electrolux will close plants in Europe. "
+            "The Electrolux plants will move to Asia and Mexico.",
+            "whitehall.txt": "Civil servants will move to Birmingham. The budget was agreed in March.",
+            "ferry.txt": "The ferry will move to a new pier. Tickets cost more.",
+        },
+    )
     for fast in (False, True):
         first = answer("Which Electrolux plants will close?", index=index, fast=fast)
         assert [s.citation.source.article_id for s in first.sentences][:1] == ["electrolux.txt"]
@@ -745,20 +754,16 @@ def test_a_follow_up_leads_with_the_story_it_continues_where_the_reader_finds_an
     """'When is the vote?' after the Scottish Parliament's super-casino question led with
     another article's mock votes: a rival answer from an article the conversation never cited,
     though the cited article says when (its span scores as any cited extra must)."""
-    from qa.build import build_index
-    from qa.index import load_index
-    from tests.fakes import FakeReader
-
-    for name in list(settings.articles_dir.iterdir()):
-        name.unlink()
-    (settings.articles_dir / "casinos.txt").write_text(
-        "Holyrood will decide on super-casinos this week. The ballot on super-casinos is due on Wednesday."
+    index = _index_of_only(
+        settings,
+        fake,
+        {
+            "casinos.txt": "Holyrood will decide on super-casinos this week. "
+            "The ballot on super-casinos is due on Wednesday.",
+            "mock.txt": "Pupils will hold a mock ballot in Glasgow in May. "
+            "When is the ballot for pupils in Glasgow schools?",
+        },
     )
-    (settings.articles_dir / "mock.txt").write_text(
-        "Pupils will hold a mock ballot in Glasgow in May. When is the ballot for pupils in Glasgow schools?"
-    )
-    build_index(settings, encoder=fake, progress=False)
-    index = load_index(settings.index_dir, replace(settings, abstain_below=0.0), encoder=fake, reader=FakeReader())
     first = answer("What will Holyrood decide about super-casinos?", index=index, max_sentences=1)
     assert [s.citation.source.article_id for s in first.sentences] == ["casinos.txt"]
     alone = answer("When is the ballot in Glasgow?", index=index)

@@ -63,6 +63,7 @@ EXAMPLES = {
   qa serve --articles ~/news --port 8080
   qa serve --host 0.0.0.0 --auth alice:secret
   qa serve --index /big/index --no-index      # serve as built, without re-reading the articles
+  qa serve --host 0.0.0.0 --read-only         # a public chat: answers only, no uploads or deletions
   qa serve --articles ~/new --index ~/new-index  # an empty folder: upload the first articles in the chat""",
 }
 
@@ -350,6 +351,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_false",
         help="serve the index as it is, without indexing the articles folder first (large indexes built elsewhere)",
     )
+    serve.add_argument(
+        "--read-only",
+        action="store_true",
+        help="the chat only answers: no uploads, deletions or rebuilds (a public chat; with --no-index the "
+        "articles folder need not be on this machine)",
+    )
     serve.set_defaults(run=_serve)
     return parser
 
@@ -421,12 +428,13 @@ def _common(
         )
 
 
-def _settings(args: argparse.Namespace, articles_from_index: bool = False) -> Settings:
+def _settings(args: argparse.Namespace, articles_from_index: bool = False, articles_needed: bool = True) -> Settings:
     """The settings for a command: defaults, `QA_*` variables, flags. The index describes
     itself: where neither a flag nor a variable chooses them, the model and passage size are
     those the index was built with (another would mean a full rebuild, or an index that
     `qa ask` refuses), and with `articles_from_index` (qa index, qa serve) so are its folder
-    and how it was read (--follow-links, --max-file-mb)."""
+    and how it was read (--follow-links, --max-file-mb). Without `articles_needed` (qa serve
+    --no-index --read-only reads no article) the folder it names may be missing."""
     from .build import built_with
 
     names = ("index_dir", "model", "articles_dir", "max_file_mb", "passage_tokens", "follow_links")
@@ -446,12 +454,14 @@ def _settings(args: argparse.Namespace, articles_from_index: bool = False) -> Se
         read_as = {k: v for k, v in built.reading.items() if k in ("follow_links", "max_file_mb")}
         adopted.update({k: v for k, v in read_as.items() if k not in given})
     if articles_from_index and "articles_dir" not in given and built.articles_dir:
-        if built.articles_dir.is_dir():
+        if built.articles_dir.is_dir() or not articles_needed:
             adopted["articles_dir"] = built.articles_dir
         else:  # moved: the default folder (seeds/) would quietly become the index's articles
+            serving = " (or serve the index as built, without it: qa serve --no-index --read-only)"
+            serving = serving if "read_only" in args else ""  # (qa serve's)
             raise QAError(
                 f"The index {settings.index_dir}/ was built from {built.articles_dir}/, which no longer exists: pass "
-                "--articles with the folder's new place (the index records it)."
+                f"--articles with the folder's new place (the index records it){serving}."
             )
     return settings.with_overrides(**adopted)
 
@@ -785,7 +795,7 @@ def _serve(args: argparse.Namespace) -> int:
     from .watch import sigterm_as_interrupt
 
     auth = args.auth or os.environ.get("QA_AUTH")
-    settings = _settings(args, articles_from_index=True)
+    settings = _settings(args, articles_from_index=True, articles_needed=args.update or not args.read_only)
     if not args.update:  # no build checks the index folder first: a file or a folder of other files
         from .build import refuse_foreign_folder  # was served as "No index in afile/ yet"
         from .store import current_generation
@@ -801,6 +811,7 @@ def _serve(args: argparse.Namespace) -> int:
                 auth=auth,
                 max_upload_mb=args.max_upload_mb,
                 update=args.update,
+                read_only=args.read_only,
             )
         except KeyboardInterrupt:
             print(f"Chat stopped ({received.get('signal', 'Ctrl-C')}).", file=sys.stderr)

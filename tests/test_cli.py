@@ -679,6 +679,35 @@ def test_serve_no_index_reaches_serve_as_update_false(monkeypatch, tmp_path):
     assert seen["update"] is True
 
 
+def test_serve_read_only_without_index_needs_no_articles_folder(monkeypatch, tmp_path, capsys):
+    """An index copied to a machine without its articles: served as built, read-only; any
+    other command (or qa serve that would read the folder) still asks for the folder."""
+    import ui.app
+    from qa import Settings
+    from qa.build import build_index
+    from qa.cli import main
+    from tests.fakes import FakeEncoder
+
+    articles, index = tmp_path / "articles", tmp_path / "index"
+    articles.mkdir()
+    shutil.copy(SEED, articles)
+    build_index(Settings(articles_dir=articles, index_dir=index), encoder=FakeEncoder(), progress=False)
+    shutil.rmtree(articles)
+    seen: dict = {}
+    monkeypatch.setattr(ui.app, "serve", lambda settings, **kw: seen.update(kw, settings=settings))
+    assert main(["serve", "--index", str(index), "--no-index", "--read-only"]) == 0
+    assert seen["read_only"] is True and seen["update"] is False
+    assert seen["settings"].articles_dir == articles.resolve()  # recorded; a read-only chat reads no article
+    seen.clear()
+    for refused in (["serve", "--index", str(index), "--no-index"], ["serve", "--index", str(index), "--read-only"]):
+        assert main(refused) == 1 and not seen
+        assert "which no longer exists: pass --articles with the folder's new place" in capsys.readouterr().err
+    assert main(["serve", "--index", str(index), "--no-index"]) == 1
+    assert "or serve the index as built, without it: qa serve --no-index --read-only" in capsys.readouterr().err
+    assert main(["index", "--index", str(index)]) == 1
+    assert "--read-only" not in capsys.readouterr().err  # (not qa index's fix)
+
+
 def test_sources_name_the_pages_a_pdf_is_cited_on(capsys):
     """`qa ask` prints each cited PDF's pages after its file (in-process, no model)."""
     from qa import Answer, AnswerSentence, Citation, Source

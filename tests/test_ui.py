@@ -1298,3 +1298,34 @@ def test_an_upload_behind_a_rebuild_says_it_waits_for_it(page, server, tmp_path,
     expect(page.locator("#upload")).to_contain_text("Waiting for the build already running", timeout=5000)
     toast(page, "Added harbour-note.txt")
     (server[2] / "articles" / "harbour-note.txt").unlink()
+
+
+def test_a_read_only_chat_answers_without_its_articles_folder_and_offers_no_change(browser, server):
+    """`qa serve --no-index --read-only` of an index whose articles folder is not on this machine."""
+    import httpx
+    from playwright.sync_api import expect
+
+    from qa import Settings
+    from ui.app import ChatApp, build_app, transfer_limit
+
+    _, shared, root = server
+    app = ChatApp(Settings(articles_dir=root / "not-here", index_dir=shared.settings.index_dir), read_only=True)
+    demo = build_app(app)
+    url = launch(demo, max_file_size=transfer_limit(app))
+    page = open_page(browser, url)
+    try:
+        ask(page, QUESTION)
+        expect(last_answer(page)).to_contain_text(TRUDEAU)
+        page.locator("#tab-articles-button").click()
+        expect(page.locator("#read-only")).to_contain_text("This chat is read-only")
+        page.locator("#articles-table [role=gridcell]", has_text="Harbour festival").first.click()
+        expect(page.locator("#article-preview textarea")).to_have_value(re.compile("record crowd of 12,000 visitors"))
+        for control in ("#upload", "#delete", "#rebuild"):
+            expect(page.locator(control)).to_have_count(0)
+        # Gradio's own upload route stays open; it takes no file of any size here
+        refused = httpx.post(f"{url}gradio_api/upload", files={"files": ("a.txt", b"Some article text.")})
+        assert refused.status_code == 413, refused.text
+        assert not (root / "not-here").exists()
+    finally:
+        page.context.close()
+        demo.close()

@@ -168,6 +168,8 @@ def test_exposure_warning_and_auth_parsing(monkeypatch) -> None:
     assert exposure_warning("127.0.0.1", None) is None
     assert "without --auth" in exposure_warning("0.0.0.0", None)
     assert exposure_warning("0.0.0.0", ("u", "p")) is None
+    assert exposure_warning("0.0.0.0", None, read_only=True) is None  # a chat meant for anyone to ask
+    assert "or --read-only" in exposure_warning("0.0.0.0", None)
     assert parse_auth("alice:s3:cret") == ("alice", "s3:cret")
     monkeypatch.setenv("QA_AUTH", "bob:pw")
     assert parse_auth(None) is None  # the CLI reads QA_AUTH and passes it in; the app reads no environment
@@ -813,3 +815,24 @@ def test_uploads_leave_gradios_cache_after_an_hour(tmp_path: Path) -> None:
 
     demo = build_app(ChatApp(Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index")))
     assert demo.delete_cache == (UPLOAD_CACHE_SECONDS, UPLOAD_CACHE_SECONDS) == (3600, 3600)
+
+
+def test_a_read_only_chat_refuses_every_change_to_the_articles(tmp_path: Path) -> None:
+    """Whatever calls them (the tab wires none of them), uploads, deletions and rebuilds are
+    refused and change nothing: no file copied, none deleted, no build."""
+    from ui.service import ChatApp
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "kept.txt").write_text("The harbour festival drew a record crowd on Saturday.")
+    upload = tmp_path / "upload.txt"
+    upload.write_text("The old lighthouse was restored by volunteers over two years.")
+    app = ChatApp(Settings(articles_dir=articles, index_dir=tmp_path / "index"), read_only=True)
+    said = {
+        "Not added": app.add_files([str(upload)]).message,
+        "Not deleted": app.delete_article("kept.txt").message,
+        "Not rebuilt": app.rebuild().message,
+    }
+    why = "this chat is read-only (qa serve --read-only): whoever runs it adds and removes the articles."
+    assert said == {verb: f"{verb}: {why}" for verb in said}
+    assert sorted(p.name for p in articles.iterdir()) == ["kept.txt"] and not (tmp_path / "index").exists()

@@ -256,8 +256,9 @@ def port_error(host: str, port: int, exc: OSError) -> QAError:
 def transfer_limit(app: ChatApp) -> int:
     """The largest file the server takes in (Gradio's `max_file_size`). Gradio refuses a whole
     upload at its limit, in its own words and with no file added: up to 4x the upload limit,
-    a file over that is refused alone, in the tab's words (`ChatApp.add_files`)."""
-    return 4 * app.max_upload_bytes
+    a file over that is refused alone, in the tab's words (`ChatApp.add_files`). A read-only
+    chat takes no files: its limit is one byte (Gradio's upload route stays open to anyone)."""
+    return 1 if app.read_only else 4 * app.max_upload_bytes
 
 
 def serve(
@@ -267,30 +268,33 @@ def serve(
     auth: str | None = None,
     max_upload_mb: float | None = None,
     update: bool = True,
+    read_only: bool = False,
 ) -> None:
     """`qa serve`: index what is missing or stale, then serve the chat until Ctrl-C.
 
     With `update=False` (`qa serve --no-index`) the index is served as it is: the articles
     folder is not read first (a large index built elsewhere starts in seconds; checking
-    100k article files for changes would not).
+    100k article files for changes would not). With `read_only` (`--read-only`) the chat
+    only answers: no upload, deletion or rebuild (see `ChatApp`).
 
     Raises:
         QAError: bad `auth`, or the port cannot be used (the message names the fix).
     """
     credentials = parse_auth(auth)
     check_port(host, port)
-    warning = exposure_warning(host, credentials)
+    warning = exposure_warning(host, credentials, read_only)
     if warning:
         print(warning, file=sys.stderr)
     # Warnings only: at INFO, faiss, httpx and sentence-transformers fill the console with
     # library loading and every HTTP request Gradio makes to itself.
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
-    app = ChatApp(settings, max_upload_mb)
+    app = ChatApp(settings, max_upload_mb, read_only=read_only)
     if update:
         try:
             print(app.ensure_index(), file=sys.stderr)
-        except NoArticlesError as exc:  # articles can still come by upload: serve, and say so
-            print(f"warning: {exc} Serving anyway: upload articles in the chat's Articles tab.", file=sys.stderr)
+        except NoArticlesError as exc:  # articles can still come by upload (or qa index): serve, and say so
+            where = "qa index builds one" if read_only else "upload articles in the chat's Articles tab"
+            print(f"warning: {exc} Serving anyway: {where}.", file=sys.stderr)
     try:
         app.index().warm_up()  # load the models before the first visitor
     except IndexNotFoundError:  # an empty folder, or a replica before its builder's first build

@@ -19,6 +19,10 @@ from qa import SUPPORTED_SUFFIXES, QAError
 
 from .service import ChatApp, Outcome
 
+READ_ONLY_NOTE = (
+    "This chat is read-only: whoever runs it adds and removes the articles. "
+    "Select an article in the table to read it as indexed."
+)
 PICK_PROMPT = "Select an article in the table to read it as indexed, or to delete it."
 PREVIEW_CHARS = 20_000  # a long report is shown in part: the box is for checking how a file was read
 HEADERS = ["Title", "Date", "Source", "Passages", "Indexed (UTC)", "ID"]
@@ -61,9 +65,12 @@ class ArticlesTab:
         self.app = app
 
     def build(self) -> None:
+        editable = not self.app.read_only
+        if not editable:  # (`qa serve --read-only`: the controls are neither shown nor wired)
+            gr.Markdown(READ_ONLY_NOTE, elem_id="read-only")
         with gr.Row(elem_id="articles-tools"):
             self.search = gr.Textbox(label="Search titles", elem_id="article-search", scale=3)
-            self.rebuild = gr.Button("Rebuild index", elem_id="rebuild", scale=1, min_width=140)
+            self.rebuild = gr.Button("Rebuild index", elem_id="rebuild", scale=1, min_width=140, visible=editable)
         # A rebuild embeds every passage again (minutes to hours): asked for, not clicked by mistake.
         with gr.Column(visible=False, elem_id="rebuild-confirm") as self.rebuild_row:
             self.rebuild_question = gr.Markdown(elem_id="rebuild-question")
@@ -79,7 +86,7 @@ class ArticlesTab:
             column_widths=["32%", "11%", "12%", "10%", "16%", "19%"],
             max_height=480,
         )
-        with gr.Row(elem_id="articles-actions"):
+        with gr.Row(elem_id="articles-actions", visible=editable):
             with gr.Column():
                 # No `file_types`: Gradio refused other types in the browser with its own red
                 # "Error", beside this tab's "Not added: …" for every other problem. The file
@@ -113,7 +120,14 @@ class ArticlesTab:
         self.on_change = on_change
         private: dict[str, Any] = {"api_visibility": "private"}
         self.search.change(self.table_for, self.search, self.table, queue=False, **private)
-        listing = [self.table, *changed]
+        picked = [self.selected, self.picked, self.delete, self.preview, self.confirm_row]
+        self.table.select(self.pick, None, picked, **private)
+        if not self.app.read_only:
+            self._wire_changes([self.table, *changed], status, catch_up)
+
+    def _wire_changes(self, listing: list[Any], status: Any, catch_up: gr.Timer) -> None:
+        """Upload, delete and rebuild: the events that change the articles."""
+        private: dict[str, Any] = {"api_visibility": "private"}
 
         def pause(event: Any) -> Any:
             return event(lambda: gr.Timer(active=False), None, catch_up, queue=False, **private)
@@ -133,10 +147,6 @@ class ArticlesTab:
                 **private,
             )
         )
-        # Picking a row also closes an open confirmation: "Yes, delete it" must only ever
-        # delete the article it asked about.
-        picked = [self.selected, self.picked, self.delete, self.preview, self.confirm_row]
-        self.table.select(self.pick, None, picked, **private)
         self.delete.click(
             self.ask_confirmation, self.selected, [self.confirm_row, self.picked, self.confirm], **private
         )
@@ -200,7 +210,8 @@ class ArticlesTab:
 
     def pick(self, evt: gr.SelectData) -> tuple[Any, ...]:
         """A row clicked: remember its article id, show its text as indexed, offer to delete it
-        (and close any confirmation asked for another row)."""
+        (and close any confirmation asked for another row: "Yes, delete it" must only ever
+        delete the article it asked about)."""
         row = evt.row_value or []
         closed = gr.update(visible=False)
         if len(row) < len(HEADERS):

@@ -155,11 +155,13 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
     return user, password
 
 
-def exposure_warning(host: str, credentials: tuple[str, str] | None) -> str | None:
-    """A warning when the app is reachable from other machines without a login."""
-    if host in ("127.0.0.1", "localhost", "::1") or credentials is not None:
+def exposure_warning(host: str, credentials: tuple[str, str] | None, read_only: bool = False) -> str | None:
+    """A warning when the app is reachable from other machines without a login and lets
+    anyone change the articles (a `--read-only` chat is meant to be asked by anyone)."""
+    if host in ("127.0.0.1", "localhost", "::1") or credentials is not None or read_only:
         return None
     return (
         f"warning: serving on {host} without --auth: anyone who can reach this machine can read the "
-        "articles and upload or delete them. Pass --auth USER:PASS (or set QA_AUTH)."
+        "articles and upload or delete them. Pass --auth USER:PASS (or set QA_AUTH), or --read-only "
+        "for a chat that only answers."
     )

@@ -62,6 +62,7 @@ Waiting = Callable[[], None]  # told when a build must wait for another build of
 # holds ~100,000 articles, whose list would make every page load send megabytes. Search
 # narrows the table; the Publisher filter covers every article.
 LISTED_ARTICLES = 1000
+READ_ONLY = "this chat is read-only (qa serve --read-only): whoever runs it adds and removes the articles."
 
 
 @dataclass(frozen=True)
@@ -85,12 +86,22 @@ class Outcome:
 
 
 class ChatApp:
-    """The app's state: settings, the articles folder, and one build at a time."""
+    """The app's state: settings, the articles folder, and one build at a time.
+
+    `read_only` (`qa serve --read-only`): the chat answers, and nothing changes the articles:
+    uploads, deletions and rebuilds are refused (`READ_ONLY`), whatever calls them. The
+    articles folder need not exist then.
+    """
 
     def __init__(
-        self, settings: Settings, max_upload_mb: float | None = None, read_limits: ReadLimits = ReadLimits()
+        self,
+        settings: Settings,
+        max_upload_mb: float | None = None,
+        read_limits: ReadLimits = ReadLimits(),
+        read_only: bool = False,
     ) -> None:
         self.settings = settings
+        self.read_only = read_only
         self.max_upload_bytes = int((max_upload_mb or settings.max_file_mb) * 1024 * 1024)
         self.read_limits = read_limits  # an upload is read apart first: it may come from anyone
         # One at a time: the memory limit is per reader, and eight uploads at once (Gradio's
@@ -115,6 +126,8 @@ class ChatApp:
         try:
             return open_index(self.settings.index_dir, self.settings)
         except IndexNotFoundError as exc:  # in the browser, an upload is the nearer fix
+            if self.read_only:
+                raise
             raise IndexNotFoundError(f"{exc} — or upload articles in the Articles tab.") from None
 
     def generation(self) -> str:
@@ -241,6 +254,8 @@ class ChatApp:
         self, paths: list[Any], on_progress: Progress | None = None, on_wait: Waiting | None = None
     ) -> Outcome:
         """Copy uploaded files into the articles folder (safely) and index them."""
+        if self.read_only:
+            return Outcome(problems=[f"Not added: {READ_ONLY}"])
         outcome, added, renamed = Outcome(), [], []
         for path in paths or []:
             original = Path(str(getattr(path, "orig_name", None) or path)).name
@@ -356,6 +371,8 @@ class ChatApp:
 
     def delete_article(self, article_id: str, on_wait: Waiting | None = None) -> Outcome:
         """Delete the file holding `article_id` from the folder and the index."""
+        if self.read_only:
+            return Outcome(problems=[f"Not deleted: {READ_ONLY}"])
         index = self.index()
         info = index.article(article_id)
         if info is None:
@@ -377,6 +394,8 @@ class ChatApp:
 
     def rebuild(self, on_progress: Progress | None = None, on_wait: Waiting | None = None) -> Outcome:
         """Rebuild the whole index from the articles folder (the one it was built from)."""
+        if self.read_only:
+            return Outcome(problems=[f"Not rebuilt: {READ_ONLY}"])
         check_articles_folder(self.settings)  # a full build would switch folders without a word
         report = self._build(full=True, on_progress=on_progress, on_wait=on_wait)
         c = report.counts

@@ -57,7 +57,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name l
     )
     from .filters import Filters, parse_date, why_nothing_matches
     from .index import Index, follow_index, load_index, open_index
-    from .retrieval import MODES, Hit, Mode, clean_question, retrieve
+    from .retrieval import MAX_QUESTION_CHARS, MODES, Hit, Mode, clean_question, retrieve
     from .splitting import Sentence
     from .store import ArticleInfo, Counts
     from .wording import confidence_words, counted, shortened
@@ -85,6 +85,7 @@ _LAZY = {  # name -> module: `qa` itself imports nothing heavy, so `qa --help` a
     "IndexMismatchError": "errors",
     "IndexNotFoundError": "errors",
     "IndexWriteError": "errors",
+    "MAX_QUESTION_CHARS": "retrieval",
     "MODES": "retrieval",
     "Mode": "retrieval",
     "NoArticlesError": "errors",
@@ -143,6 +144,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "FEEDBACK_FILE",
+    "MAX_QUESTION_CHARS",
     "MODES",
     "SUPPORTED_SUFFIXES",
     "Answer",

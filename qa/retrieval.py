@@ -31,10 +31,10 @@ Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
 CANDIDATES = 50  # per retriever, before fusion
 RERANK = 20  # passages whose sentences join the ranking
-MAX_QUESTION_CHARS = 2000
+MAX_QUESTION_CHARS = 2000  # of a question, searched and read (a longer one: its beginning, with a notice)
 HITS = 5  # passages `retrieve` returns unless told
 
-__all__ = ["MODES", "Filters", "Hit", "Mode", "Query", "clean_question", "retrieve", "search"]
+__all__ = ["MAX_QUESTION_CHARS", "MODES", "Filters", "Hit", "Mode", "Query", "clean_question", "retrieve", "search"]
 
 
 @dataclass(frozen=True)

@@ -1329,3 +1329,18 @@ def test_a_read_only_chat_answers_without_its_articles_folder_and_offers_no_chan
     finally:
         page.context.close()
         demo.close()
+
+
+def test_a_question_over_the_limit_stays_in_the_box_with_a_toast_and_is_not_asked(page):
+    from playwright.sync_api import expect
+
+    pasted = "What tariffs did Trudeau impose? " + "x" * 20_000
+    box = page.locator("#q textarea")
+    box.fill(pasted)
+    box.press("Enter")
+    toast(page, f"The question is {len(pasted):,} characters long; the chat takes up to 20,000")
+    expect(box).to_have_value(pasted)
+    assert bots(page).count() == 0 and page.locator("#chatbot [data-testid='user']").count() == 0
+    box.fill(QUESTION)  # shortened, it is asked as usual
+    box.press("Enter")
+    expect(last_answer(page)).to_contain_text(TRUDEAU)

@@ -836,3 +836,19 @@ def test_a_read_only_chat_refuses_every_change_to_the_articles(tmp_path: Path) -
     why = "this chat is read-only (qa serve --read-only): whoever runs it adds and removes the articles."
     assert said == {verb: f"{verb}: {why}" for verb in said}
     assert sorted(p.name for p in articles.iterdir()) == ["kept.txt"] and not (tmp_path / "index").exists()
+
+
+def test_a_question_over_the_limit_is_refused_before_anything_is_loaded_or_echoed(tmp_path: Path) -> None:
+    from qa import QuestionError
+    from ui.app import api_endpoint
+    from ui.service import QUESTION_LIMIT, ChatApp
+
+    app = ChatApp(Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index"))  # no index
+    pasted = "Who won? " * 5_000  # 45,000 characters
+    with pytest.raises(QuestionError, match=r"^The question is 45,000 characters long; the chat takes up to 20,000"):
+        app.ask(pasted)
+    reply = api_endpoint(app)(pasted)
+    assert reply["error"].startswith("The question is 45,000 characters long") and reply["found"] is False
+    assert reply["question"] == pasted[:QUESTION_LIMIT]  # not the whole paste back
+    with pytest.raises(QAError, match="No index"):  # at the limit: on to the index (none here)
+        app.ask("x" * QUESTION_LIMIT)

@@ -39,7 +39,7 @@ from .articles import ArticlesTab
 from .auth import auth_options, exposure_warning, parse_auth
 from .chat import PAGE_SETTINGS, ChatTab
 from .render import render_not_found
-from .service import ChatApp, build_summary, safe_filename
+from .service import QUESTION_LIMIT, ChatApp, build_summary, safe_filename
 
 __all__ = [
     "ChatApp",
@@ -175,8 +175,9 @@ def api_endpoint(app: ChatApp) -> Any:
 
 def api_error(question: Any, message: str) -> dict[str, Any]:
     """The `/ask` reply for a question that cannot be answered: `error` says why."""
-    # A lone surrogate cannot be encoded as JSON text: echo the question with it replaced.
-    text = question.encode("utf-8", "replace").decode("utf-8") if isinstance(question, str) else ""
+    # A lone surrogate cannot be encoded as JSON text: echo the question with it replaced; one
+    # refused for its length, only its beginning.
+    text = question[:QUESTION_LIMIT].encode("utf-8", "replace").decode("utf-8") if isinstance(question, str) else ""
     return {
         "question": text,
         "found": False,

@@ -36,7 +36,7 @@ from .render import (
     render_question,
     render_sources,
 )
-from .service import ChatApp, utc_now
+from .service import ChatApp, check_length, utc_now
 
 log = logging.getLogger("ui.chat")
 
@@ -315,6 +315,12 @@ class ChatTab:
         """Ask, then stream the answer sentence by sentence; save the turn in the browser."""
         text = (question or "").strip()
         if not text:  # the button is disabled; Enter in an empty box does nothing
+            yield (gr.skip(),) * 7
+            return
+        try:  # before the question is shown or kept: it stays in the box, to be shortened
+            check_length(text)
+        except QAError as exc:
+            gr.Warning(str(exc), duration=8)
             yield (gr.skip(),) * 7
             return
         store = as_store(store)

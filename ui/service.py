@@ -23,6 +23,7 @@ from typing import Any
 
 from qa import (
     FEEDBACK_FILE,
+    MAX_QUESTION_CHARS,
     MODES,
     SUPPORTED_SUFFIXES,
     Answer,
@@ -62,6 +63,10 @@ Waiting = Callable[[], None]  # told when a build must wait for another build of
 # holds ~100,000 articles, whose list would make every page load send megabytes. Search
 # narrows the table; the Publisher filter covers every article.
 LISTED_ARTICLES = 1000
+# Characters a chat or /ask question may have. The models read its first ~2,000 (qa's
+# MAX_QUESTION_CHARS: a longer one is answered with a notice); a 10 MB paste was carried
+# whole into the page, the browser's saved conversations and the feedback file.
+QUESTION_LIMIT = 20_000
 READ_ONLY = "this chat is read-only (qa serve --read-only): whoever runs it adds and removes the articles."
 
 
@@ -159,6 +164,7 @@ class ChatApp:
         questions (or their search texts), `Answer`s, or earlier answers as JSON
         (`Answer.to_dict()`, what `/ask` returns): answers keep a follow-up from citing the
         same sentences again."""
+        check_length(question)
         # Checked here as well as by answer(): before the index is loaded, and typed for it.
         if mode not in MODES:
             raise QuestionError(f"Unknown mode {mode!r}; use one of {', '.join(MODES)}.")
@@ -435,6 +441,23 @@ class ChatApp:
         articles = counted(c.articles, "article")
         model = re.sub(r"[^\w./ -]", "", index.model_name)
         return f"{articles} · {counted(c.passages, 'passage')} · model {model} · updated {built} UTC"
+
+
+def check_length(question: object) -> None:
+    """Refuse a question over `QUESTION_LIMIT` characters (QuestionError naming its length).
+
+    Example:
+        >>> check_length("Who won?")
+        >>> check_length("x" * 20_001)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        qa.errors.QuestionError: The question is 20,001 characters long; the chat takes up to 20,000 (...
+    """
+    if isinstance(question, str) and len(question) > QUESTION_LIMIT:
+        raise QuestionError(
+            f"The question is {len(question):,} characters long; the chat takes up to {QUESTION_LIMIT:,} "
+            f"(and reads its first {MAX_QUESTION_CHARS:,} or so): shorten it."
+        )
 
 
 def build_summary(report: BuildReport) -> str:

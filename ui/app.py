@@ -315,13 +315,28 @@ def serve(
             **auth_options(credentials),
             **launch_kwargs(),
         )
-        print(f"Chat ready on http://{host}:{port}", file=sys.stderr)
+        print(f"Chat ready on {chat_url(host, port)}", file=sys.stderr)
         serve_until_interrupted()
     except OSError as exc:  # taken between the check and the launch
         raise port_error(host, port, exc) from None
     finally:
         stop_following.set()
         demo.close(verbose=False)  # (its default prints to stdout)
+
+
+def chat_url(host: str, port: int) -> str:
+    """Where to open the chat: a browser cannot open the wildcard address 0.0.0.0, so this
+    machine's own is given.
+
+    Example:
+        >>> chat_url("127.0.0.1", 7860)
+        'http://127.0.0.1:7860'
+        >>> chat_url("0.0.0.0", 8080)
+        'http://127.0.0.1:8080 (from other machines: the address of this one, port 8080)'
+    """
+    if host == "0.0.0.0":
+        return f"http://127.0.0.1:{port} (from other machines: the address of this one, port {port})"
+    return f"http://{host}:{port}"
 
 
 def serve_until_interrupted() -> None:

@@ -267,3 +267,29 @@ def test_a_thumb_is_kept_on_its_own_turn_and_can_be_taken_back() -> None:
     assert [t.get("verdict") for t in current_chat(with_verdict(liked, 1, None))["turns"]] == [None, None]
     assert with_verdict(liked, 5, "Dislike") == liked  # no such turn: unchanged
     assert "verdict" not in current_chat(store)["turns"][1]  # the store given is not modified
+
+
+def test_a_bidi_override_in_an_article_shows_as_a_mark_and_turns_nothing_around() -> None:
+    """U+202E in a cited sentence turned the rest of it around on the page (and its [n] marker);
+    it shows as one replacement character, so the marked span after it stays in place."""
+    from ui.render import render_answer, render_sources
+
+    body = "Officials said the \u202eyaw eht fo tuo\u202c vote was close. The count ended at dawn."
+    text = "Officials said the \u202eyaw eht fo tuo\u202c vote was close."
+    start, span = body.index(text), body.index("vote")
+    citation = Citation(1, SOURCE, text, start, start + len(text), body, 0, len(body), 0.7)
+    result = Answer(
+        "What did officials say?",
+        True,
+        f"{text} [1]",
+        (AnswerSentence(text, citation, 0.7, (span, span + 4)),),
+        (),
+        0.8,
+    )
+    pages = {"answer": render_answer(result), "sources": render_sources(result)}  # the copy text is in the answer
+    for name, shown in pages.items():
+        assert "\u202e" not in shown and "\u202c" not in shown, name
+        assert "the \ufffdyaw eht fo tuo\ufffd " in shown, name
+    assert '\ufffd <mark class="qa-span">vote</mark> was close.' in pages["answer"]
+    copied = re.search(r'<span class="qa-plain" hidden>(.*?)</span>', pages["answer"]).group(1)
+    assert copied.startswith("Officials said the \ufffdyaw eht fo tuo\ufffd vote was close. [1]")

@@ -852,3 +852,17 @@ def test_a_question_over_the_limit_is_refused_before_anything_is_loaded_or_echoe
     assert reply["question"] == pasted[:QUESTION_LIMIT]  # not the whole paste back
     with pytest.raises(QAError, match="No index"):  # at the limit: on to the index (none here)
         app.ask("x" * QUESTION_LIMIT)
+
+
+def test_the_text_as_indexed_shows_a_bidi_override_as_a_mark(monkeypatch, tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    import ui.service as service
+    from ui.articles import ArticlesTab
+
+    index = SimpleNamespace(article_text=lambda article_id: "Officials said the \u202eyaw eht fo tuo vote was close.")
+    monkeypatch.setattr(service.ChatApp, "index", lambda self: index)
+    tab = ArticlesTab(service.ChatApp(Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index")))
+    row = ["Vote", "", "", 1, "", "vote.txt"]
+    _, _, _, preview, _ = tab.pick(SimpleNamespace(row_value=row))
+    assert preview["value"] == "Officials said the \ufffdyaw eht fo tuo vote was close."

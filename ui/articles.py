@@ -15,7 +15,7 @@ from typing import Any
 
 import gradio as gr
 
-from qa import SUPPORTED_SUFFIXES, QAError
+from qa import SUPPORTED_SUFFIXES, QAError, visible
 
 from .service import ChatApp, Outcome
 
@@ -224,7 +224,8 @@ class ArticlesTab:
             preview = _no_preview()
         else:
             more = len(text) - PREVIEW_CHARS
-            shown = text if more <= 0 else f"{text[:PREVIEW_CHARS]}\n\n[… {more:,} more characters]"
+            # (a bidi override turned the text after it around here too: shown as in the chat)
+            shown = visible(text if more <= 0 else f"{text[:PREVIEW_CHARS]}\n\n[… {more:,} more characters]")
             preview = gr.update(visible=True, value=shown, label=f"Text as indexed: {row[0]}")
         return row[5], f"Selected: **{_md(row[0])}** (`{_code(row[5])}`)", gr.update(interactive=True), preview, closed
 

@@ -2,7 +2,10 @@
 
 Pure functions of `qa` values. Every piece of text that comes from an article or a user goes
 through `_e` (html.escape): gr.HTML does not sanitise, and the Chatbot sanitises but does not
-escape, so an article containing `<script>` must arrive as text.
+escape, so an article containing `<script>` must arrive as text. `_e` also shows each bidi
+override or isolate (and control character) as "\ufffd", one character for one, as `qa ask`
+does (`qa.visible`): a U+202E in an article turned the rest of a quoted sentence around on the
+page, so that it read as words in an order the article does not have.
 
 Ids tie the two halves together: answer sentence `i` of turn `t` has the marker
 `href="#qa-t{t}-s{i}"` in the chat and the highlighted sentence `id="qa-t{t}-s{i}"` in the
@@ -17,14 +20,14 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from qa import Answer, AnswerSentence, ArticleInfo, Citation, confidence_words, is_web_link, shortened
+from qa import Answer, AnswerSentence, ArticleInfo, Citation, confidence_words, is_web_link, shortened, visible
 
 PASSAGE_CONTEXT = 220  # characters of passage kept on each side of a cited sentence
 STARTERS = 3
 
 
 def _e(text: Any) -> str:
-    return html.escape(str(text), quote=True)
+    return html.escape(visible(str(text)), quote=True)
 
 
 def anchor(turn: int, i: int) -> str:

@@ -783,12 +783,14 @@ def _lead(
         before = given.get((x.hit.source.article_id, x.hit.sentences[x.position].start))
         return before is None or not (x.start <= before[0] and before[1] <= x.end)  # None: not given, or no span
 
-    fresh = [x for x in spans if new(x)] or list(spans)
+    pool = [x for x in spans if new(x)] or list(spans)
+    lead = pool[0] if pool else None
     story = {article for article, _ in given}
-    if fresh and fresh[0].hit.source.article_id not in story:
+    if lead is not None and lead.hit.source.article_id not in story:
         # (inside the story the order stands: a lower reader score there may still be the answer)
-        fresh = [x for x in fresh if x.hit.source.article_id in story and x.score >= EXTRA_SPAN_SCORE] + fresh
-    return fresh[0] if fresh else None
+        sure = (x for x in pool if x.hit.source.article_id in story and x.score >= EXTRA_SPAN_SCORE)
+        lead = next(sure, lead)
+    return lead
 
 
 def leans_on_previous(sentence: str) -> bool:

@@ -854,6 +854,21 @@ def test_a_question_over_the_limit_is_refused_before_anything_is_loaded_or_echoe
         app.ask("x" * QUESTION_LIMIT)
 
 
+def test_only_the_last_history_turns_reach_answer(monkeypatch, tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    import ui.service as service
+
+    seen: list[object] = []
+    monkeypatch.setattr(service.ChatApp, "index", lambda self: SimpleNamespace(generation=Path("g1")))
+    monkeypatch.setattr(service, "answer", lambda question, history, **options: seen.append(history))
+    app = service.ChatApp(Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index"))
+    turns = [f"Question {n}?" for n in range(5_000)]
+    app.ask("And then?", turns)
+    app.ask("And then?", turns[:3])
+    assert seen == [turns[-service.HISTORY_TURNS :], turns[:3]] and service.HISTORY_TURNS == 20
+
+
 def test_the_text_as_indexed_shows_a_bidi_override_as_a_mark(monkeypatch, tmp_path: Path) -> None:
     from types import SimpleNamespace
 

@@ -67,6 +67,10 @@ LISTED_ARTICLES = 1000
 # MAX_QUESTION_CHARS: a longer one is answered with a notice); a 10 MB paste was carried
 # whole into the page, the browser's saved conversations and the feedback file.
 QUESTION_LIMIT = 20_000
+# Earlier turns a question is answered with: a follow-up reads the last question, and the
+# answers keep it from citing their sentences again; a client sent 5,000 earlier answers to
+# /ask, each read back and checked at every question.
+HISTORY_TURNS = 20
 READ_ONLY = "this chat is read-only (qa serve --read-only): whoever runs it adds and removes the articles."
 
 
@@ -163,7 +167,7 @@ class ChatApp:
         """Answer `question` with the options. `history`: the earlier turns, oldest first, as
         questions (or their search texts), `Answer`s, or earlier answers as JSON
         (`Answer.to_dict()`, what `/ask` returns): answers keep a follow-up from citing the
-        same sentences again."""
+        same sentences again. Only the last `HISTORY_TURNS` turns are used."""
         check_length(question)
         # Checked here as well as by answer(): before the index is loaded, and typed for it.
         if mode not in MODES:
@@ -178,7 +182,7 @@ class ChatApp:
         index = self.index()
         result = answer(
             clean_question(question),  # before the index is loaded: an empty question is said as such
-            history=list(history or ()) or None,  # answer() reads JSON answers back itself
+            history=list(history or ())[-HISTORY_TURNS:] or None,  # answer() reads JSON answers back itself
             filters=filters,
             index=index,
             max_sentences=sentences,

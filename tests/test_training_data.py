@@ -1,9 +1,20 @@
-"""The training data's name-swapped negatives (reader recipe v3) and loosened questions (v4): training/data.py."""
+"""The training data's name-swapped negatives (reader recipe v3), loosened questions (v4) and hop
+positives (v6): training/data.py."""
 
 import random
 
 from qa.splitting import split_sentences
-from training.data import Article, Paragraph, _names, loosen_question, make_examples, question_names, swap_name
+from training.data import (
+    Article,
+    Paragraph,
+    _names,
+    describe,
+    hop_examples,
+    loosen_question,
+    make_examples,
+    question_names,
+    swap_name,
+)
 
 POOL = {"name": [(1, "Hopman Cup"), (2, "Chopin")], "year": [(1, "1854"), (2, "2003")]}
 
@@ -132,3 +143,53 @@ def test_grouped_examples_keep_each_questions_positive_and_negatives_together() 
         assert ex.question == next(e.question for e in examples if e.kind == "pos" and e.group == ex.group)
     firsts = [ex for i, ex in enumerate(examples) if i == 0 or ex.group != examples[i - 1].group]
     assert {ex.kind for ex in firsts} == {"pos"}  # each run starts with its positive
+
+
+HOP_TEXT = (
+    "Bed Bath & Beyond warned investors on Thursday. "
+    "Shares fell sharply in New York. "
+    "Bed Bath & Beyond said there was substantial doubt it could stay in business."
+)
+
+
+def _hop_article(question: str, answer: str = "Bed Bath & Beyond", context: str = HOP_TEXT) -> Article:
+    sentences = split_sentences(context)
+    # SQuAD's reconstructed answer_start is the name's first place, as here
+    qa = {"question": question, "answers": [{"text": answer, "answer_start": context.index(answer)}]}
+    return Article("Retail", [Paragraph(context, sentences, [len(s.text.split()) for s in sentences], [qa])])
+
+
+def test_describe_calls_the_answer_what_the_question_calls_it() -> None:
+    rng = random.Random(0)
+    assert describe("Which retailer said there was substantial doubt?", rng) == "the retailer"
+    assert describe("What company gave the most?", rng) == "the company"
+    assert describe("What did Kildall clone?", rng) == "it"
+    assert describe("Who won the 1975 election?", rng) in {"he", "she", "they"}
+    assert describe("Where is the exiled government?", rng) is None
+    assert describe("What year did it open?", rng) is None  # "the year" is no name's stand-in
+
+
+def test_a_hop_positive_targets_the_name_where_first_given_and_describes_it_later() -> None:
+    [ex, *_] = hop_examples([_hop_article("Which retailer said there was substantial doubt?")], random.Random(0))
+    assert ex.kind == "hop"
+    assert ex.text.startswith("Bed Bath & Beyond warned")
+    assert ex.text.endswith("The retailer said there was substantial doubt it could stay in business.")
+    assert ex.answer == (0, len("Bed Bath & Beyond"))
+    assert ex.text.count("Bed Bath & Beyond") == 1
+
+
+def test_a_person_named_as_an_object_becomes_him_her_or_them() -> None:
+    context = "Kerry spoke about Saddam Hussein in 2002. He said the vote would disarm Saddam Hussein for good."
+    article = _hop_article("Who did Kerry say the vote would disarm?", "Saddam Hussein", context)
+    texts = {ex.text.split(". ", 1)[1] for seed in range(10) for ex in hop_examples([article], random.Random(seed))}
+    assert texts <= {f"He said the vote would disarm {w} for good." for w in ("him", "her", "them")}
+    assert texts
+
+
+def test_no_hop_when_the_first_sentence_matches_the_question_better_or_the_name_is_a_modifier() -> None:
+    # the question's words are those of the first sentence: the answer is where SQuAD put it
+    assert hop_examples([_hop_article("Which retailer warned investors on Thursday?")], random.Random(0)) == []
+    # "the fiber fiber": a name used as a modifier is left alone
+    context = "Signals travel along an A-delta fibre. The A-delta fiber is thicker than the C fiber."
+    article = _hop_article("Which fiber is thicker than the C fiber?", "A-delta", context)
+    assert hop_examples([article], random.Random(0)) == []

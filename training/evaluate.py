@@ -30,7 +30,7 @@ from qa.evaluation import exact_match, f1_score  # the official SQuAD v1.1 metri
 from qa.reader import Reader
 from qa.splitting import make_passages
 
-from .data import Article, _holds_answer, bm25_top_k
+from .data import Article, _holds_answer, bm25_top_k, hop_examples
 
 WINDOW_TOKENS = 120
 
@@ -252,3 +252,13 @@ def evaluate_ranking(reader: Reader, items: list[RankItem]) -> dict:
         "bm25_gold_in_top10": 100 * sum(i.bm25_found_gold for i in items) / n,
         "seconds": time.time() - t0,
     }
+
+
+def build_hop_items(articles: list[Article], seed: int) -> list[Item]:
+    """One hop window (`training.data.hop_examples`) per qualifying question of `articles`,
+    read alone: does the reader mark the name where it was first given?"""
+    return [
+        Item(ex.question, [ex.text[ex.answer[0] : ex.answer[1]]], ex.title, [ex.text], [True], None, [])
+        for ex in hop_examples(articles, random.Random(seed), copies=1)
+        if ex.answer is not None
+    ]

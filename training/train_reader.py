@@ -29,6 +29,15 @@ question's positive and 3 negatives in one batch, one softmax over all their tok
 `--train-tokens 2e6` on an AVX2-only machine (fp32: 62.7 min of training), it left news where
 v2 has it and was not shipped (the model card's "Recipe v5" section).
 
+`--recipe v6` trains the shipped reader on (`--init` as v5) with v2's examples plus every *hop*
+positive (`training.data.hop_examples`, ~1,470 windows): a question whose answer, a name, is
+given in one sentence of its paragraph and again in a later one that matches the question
+better; in the later one the name becomes what the question calls it ("the company", "he"),
+and the target is the name where it was first given, as news names its subject once and then
+says "the retailer". Its shipping rule asks for a better F1 on the held-out articles' hop
+windows and at most 1 point less top-1 window accuracy (instead of more). See the model
+card's "Recipe v6" section.
+
 `--recipe v1` is the previous reader's (random negatives only, 6.5M tokens, 63 min). Run
 again, a recipe is compared with the model shipped at the time (`--baseline`): re-running v2
 over itself ties on top-1 window accuracy and is therefore not shipped again.
@@ -85,13 +94,14 @@ from .data import (
     V3_MIX,
     V4_LOOSEN,
     encode_example,
+    hop_examples,
     load_squad,
     make_examples,
     question_names,
     retrieval_negatives,
     split_articles,
 )
-from .evaluate import build_items, build_rank_items, evaluate, evaluate_ranking
+from .evaluate import build_hop_items, build_items, build_rank_items, evaluate, evaluate_ranking
 
 LOG = None
 
@@ -112,7 +122,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument(
         "--recipe",
-        choices=["v1", "v2", "v3", "v4", "v5"],
+        choices=["v1", "v2", "v3", "v4", "v5", "v6"],
         default="v2",
         help="v2 (shipped): half the negatives retrieval hard negatives, 10M tokens; v1 (the previous reader): "
         "random negatives, 6.5M tokens; v3: v2 trained on (--init) with a quarter of the negatives "
@@ -120,7 +130,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         "with half the questions loosened (words shared with the answer's sentence dropped); v5: the shipped "
         "reader trained on (--init, read back from its ONNX file) with shared normalization: each question's "
         "positive and 3 negatives in one batch, one softmax over all their tokens (scores relative to each "
-        "window's null) added to the per-window loss",
+        "window's null) added to the per-window loss; v6: the shipped reader trained on (--init) with v2's "
+        "examples and every hop positive (training.data.hop_examples: the answer's name where it was first "
+        'given, the sentence matching the question saying "the company" or "he")',
     )
     ap.add_argument(
         "--init",
@@ -149,14 +161,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--ship", action="store_true", help="write the pick to qa/models/reader/ if it beats the baseline")
     args = ap.parse_args(argv)
     if args.train_tokens is None:
-        args.train_tokens = {"v1": 6.5e6, "v2": 10e6, "v3": 3e6, "v4": 3e6, "v5": 3e6}[args.recipe]
+        args.train_tokens = {"v1": 6.5e6, "v2": 10e6, "v3": 3e6, "v4": 3e6, "v5": 3e6, "v6": 3e6}[args.recipe]
     if args.neg_ratio is None:
         args.neg_ratio = 3.0 if args.recipe == "v5" else 1.0
     if args.lr is None:
-        args.lr = 5e-5 if args.recipe in ("v3", "v4", "v5") else 1.5e-4
+        args.lr = 5e-5 if args.recipe in ("v3", "v4", "v5", "v6") else 1.5e-4
     if args.recipe in ("v3", "v4") and args.init is None:
         args.init = "training/runs/reader-v2/checkpoint.pt"
-    if args.recipe == "v5" and args.init is None:
+    if args.recipe in ("v5", "v6") and args.init is None:
         # Read at the start; --ship replaces the file only at the end.
         args.init = str(MODEL_DIR / "reader.onnx")
     # Checked before any work: a wrong --dev path failed after ~95 minutes of training, and
@@ -547,7 +559,7 @@ def main(argv=None) -> None:
     random.seed(args.seed)
     np.random.seed(args.seed)
     # v3 and v4 continue v2: the same held-out split (args.seed) but fresh draws of windows.
-    rng = random.Random(args.seed + {"v3": 1, "v4": 2, "v5": 3}.get(args.recipe, 0))
+    rng = random.Random(args.seed + {"v3": 1, "v4": 2, "v5": 3, "v6": 4}.get(args.recipe, 0))
 
     tokenizer_file = out / "tokenizer.json"
     from tokenizers import Tokenizer
@@ -586,6 +598,11 @@ def main(argv=None) -> None:
             grouped=args.recipe == "v5",
         )
     rows, groups, used, kinds = [], [], 0, {}
+    if args.recipe == "v6":
+        # Every hop positive, then v2's examples up to the budget (make_batches shuffles them together).
+        hops = hop_examples(train_articles, rng)
+        log(f"hop positives: {len(hops)}")
+        examples = hops + examples
     for ex in examples:
         # v5 stops between questions only: a question's windows are one softmax.
         if used >= args.train_tokens and (args.recipe != "v5" or ex.kind == "pos"):
@@ -717,6 +734,7 @@ def main(argv=None) -> None:
     n_held = args.heldout_questions or None
     held_items = build_items(val_articles, n_held, args.seed)
     held_rank = build_rank_items(val_articles, pool, n_held, args.seed)
+    held_hops = build_hop_items(val_articles, args.seed)
     compare = {}
     models = {"baseline": (Path(args.baseline), MODEL_DIR / "tokenizer.json"), "pick": (variants[pick], tokenizer_file)}
     for name, (path, tok_file) in models.items():
@@ -725,6 +743,8 @@ def main(argv=None) -> None:
             continue
         reader = Reader(path, tok_file, threads=1)
         compare[name] = {"model": str(path), **evaluate(reader, held_items), **evaluate_ranking(reader, held_rank)}
+        hops = evaluate(reader, held_hops, with_negatives=False)
+        compare[name].update({"hop_questions": len(held_hops), "hop_em": hops["em"], "hop_f1": hops["f1"]})
         shown = {k: v if isinstance(v, str) else round(v, 4) for k, v in compare[name].items()}
         log(f"held-out comparison {name}: " + json.dumps(shown))
 
@@ -770,7 +790,17 @@ def main(argv=None) -> None:
         reasons.append(f"int8 loses {int8_loss:.2f} F1 to fp32 (> 1)")
     if "baseline" in compare:
         b, p = compare["baseline"], compare["pick"]
-        if p["top1_window_acc"] <= b["top1_window_acc"]:
+        if args.recipe == "v6":
+            # v6 is for a skill the top-1 window does not test (set before its first run):
+            # better on held-out hop windows, and at most 1 point below on top-1 windows.
+            if p["hop_f1"] <= b["hop_f1"]:
+                reasons.append(f"hop F1 {p['hop_f1']:.2f} <= baseline {b['hop_f1']:.2f}")
+            if p["top1_window_acc"] < b["top1_window_acc"] - 1:
+                reasons.append(
+                    f"top-1 window accuracy {p['top1_window_acc']:.2f} more than 1 point below baseline "
+                    f"{b['top1_window_acc']:.2f}"
+                )
+        elif p["top1_window_acc"] <= b["top1_window_acc"]:
             reasons.append(f"top-1 window accuracy {p['top1_window_acc']:.2f} <= baseline {b['top1_window_acc']:.2f}")
         if p["f1"] < b["f1"] - 1:
             reasons.append(f"closed F1 {p['f1']:.2f} more than 1 point below baseline {b['f1']:.2f}")

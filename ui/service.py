@@ -68,8 +68,8 @@ LISTED_ARTICLES = 1000
 # whole into the page, the browser's saved conversations and the feedback file.
 QUESTION_LIMIT = 20_000
 # Earlier turns a question is answered with: a follow-up reads the last question, and the
-# answers keep it from citing their sentences again; a client sent 5,000 earlier answers to
-# /ask, each read back and checked at every question.
+# answers keep it from citing their sentences again; without a cap a client could send
+# thousands of earlier answers to /ask, each read back and checked at every question.
 HISTORY_TURNS = 20
 READ_ONLY = "this chat is read-only (qa serve --read-only): whoever runs it adds and removes the articles."
 

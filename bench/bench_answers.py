@@ -31,7 +31,7 @@ import argparse
 import json
 from pathlib import Path
 
-from common import DATA, RESULTS, SQUAD, WORK, command, machine, now, require, save, table
+from common import DATA, RESULTS, SQUAD, WORK, candidate_reader, command, machine, now, require, save, table
 
 from qa import Settings, build_index, load_index
 from qa.evaluation import EvalQuestion, contains_answer, evaluate_file, load_question_set, score_questions, summarise
@@ -155,7 +155,7 @@ def main() -> None:
         "--name", help="save to bench/results/answers-NAME.json (default: the reader file's run and name)"
     )
     args = parser.parse_args()
-    reader = Reader(args.reader, args.reader.parent / "tokenizer.json") if args.reader else None
+    reader, suffix = candidate_reader(args.reader)
     modes = tuple(args.modes)
     results = {}
     if "news" in args.only:
@@ -191,8 +191,8 @@ def main() -> None:
     name = "answers" if not args.limit else f"answers-limit{args.limit}"
     if args.name:  # e.g. the same reader measured on another CPU, beside the first run
         name += f"-{args.name}"
-    elif args.reader:
-        name += f"-{args.reader.resolve().parent.name}-{args.reader.stem}"
+    else:
+        name += suffix
     previous = RESULTS / f"{name}.json"  # a partial run (--only) keeps the other sets' results
     kept = json.loads(previous.read_text()) if previous.exists() else {}
     sets = {k: v for k, v in kept.items() if k in ("squad", "news", "unanswerable")}

@@ -9,24 +9,30 @@ citation is the right article, and repeats: how often the lead is a sentence the
 answer already cited (allowed only with a new span) and how often a later sentence is
 (filler, never wanted).
 
-    python bench/bench_followups.py
+    python bench/bench_followups.py [--reader FILE.onnx]
+
+`--reader` measures another reader file (its tokenizer.json beside it), saved as
+followups-<run>-<name>.json beside the shipped reader's figures.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
+from pathlib import Path
 
-from common import BBC, ROOT, WORK, bbc_index, no_options, require, save, table
+from common import BBC, ROOT, WORK, bbc_index, candidate_reader, require, save, table
 
 from qa import answer, build_index, load_index
 from qa.config import Settings
 from qa.evaluation import contains_answer
+from qa.reader import Reader
 
 DATA = ROOT / "bench" / "data" / "followups.jsonl"
 
 
-def index_with_seed() -> object:
+def index_with_seed(reader: Reader | None = None) -> object:
     folder = WORK / "bbc-seed-articles"
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / "bbc_news.jsonl").exists():
@@ -36,7 +42,7 @@ def index_with_seed() -> object:
     if not settings.index_dir.exists():  # start from the BBC index: only the seed is embedded
         shutil.copytree(bbc_index(), settings.index_dir, symlinks=True)
     build_index(settings)
-    return load_index(settings.index_dir, settings)
+    return load_index(settings.index_dir, settings, reader=reader)
 
 
 def article_key(article_id: str) -> str:
@@ -44,8 +50,11 @@ def article_key(article_id: str) -> str:
 
 
 def main() -> None:
-    no_options(__doc__)
-    index = index_with_seed()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reader", type=Path, help="another reader ONNX file (tokenizer.json beside it)")
+    args = parser.parse_args()
+    reader, suffix = candidate_reader(args.reader)
+    index = index_with_seed(reader)
     conversations = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
     scores: dict[str, list[tuple]] = {"with history": [], "without history": [], "with history, fast": []}
     for c in conversations:
@@ -97,7 +106,7 @@ def main() -> None:
         "other article",
     ]
     print(table(rows, header))
-    print(f"saved {save('followups', result)}")
+    print(f"saved {save('followups' + suffix, result)}")
 
 
 if __name__ == "__main__":

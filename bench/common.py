@@ -32,6 +32,18 @@ def no_options(doc: str | None) -> None:
     argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
 
 
+def candidate_reader(path: Path | None) -> tuple[Any, str]:
+    """A reader file that is not the shipped one (`--reader`): the Reader (its tokenizer.json
+    beside it; None without a file) and the suffix its results are saved under, "-<run>-<name>",
+    so a candidate's figures never land over the shipped reader's."""
+    if path is None:
+        return None, ""
+    from qa.reader import Reader
+
+    path = path.resolve()
+    return Reader(path, path.parent / "tokenizer.json"), f"-{path.parent.name}-{path.stem}"
+
+
 def require(path: Path) -> Path:
     if not path.exists():
         raise SystemExit(

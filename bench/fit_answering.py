@@ -22,8 +22,12 @@ would be overconfident, so the fit set is made of those 16 articles:
 
     python bench/fit_answering.py prepare
     python bench/fit_answering.py retrieval
-    python bench/fit_answering.py reader [--sample 1500]
-    python bench/fit_answering.py followups [--sample 400]
+    python bench/fit_answering.py reader [--sample 1500] [--reader FILE.onnx]
+    python bench/fit_answering.py followups [--sample 400] [--reader FILE.onnx]
+
+`--reader` fits (measures) another reader file, its tokenizer.json beside it: a candidate
+reader's own constants, cached and saved apart (fit-<run>-<name>.json), never over the shipped
+reader's.
 
 `followups` measures (fits nothing): follow-ups made from the present articles' questions,
 answered with the first question's answer as history (docs/benchmarks.md section 9).
@@ -39,12 +43,14 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
-from common import DATA, ROOT, WORK, require, save
+from common import DATA, ROOT, WORK, candidate_reader, require, save
 
 from qa import Settings, build_index, load_index
 from qa.evaluation import EvalQuestion, contains_answer, load_jsonl, load_squad
+from qa.reader import Reader
 
 TRAIN = DATA / "squad-v1.1" / "train-v1.1.reconstructed.json"
 FIT = WORK / "fit"
@@ -133,7 +139,9 @@ class Row:
     withheld: bool = False  # a present question asked without the passages that hold its answer
 
 
-def read_all(questions: list[EvalQuestion], present: bool, withhold: bool = False) -> list[Row]:
+def read_all(
+    questions: list[EvalQuestion], present: bool, withhold: bool = False, reader: Reader | None = None
+) -> list[Row]:
     """Read every question with each window configuration. `withhold`: search as if the
     question's paragraph and every other passage holding an answer string were not in the
     index (its Wikipedia article's other paragraphs still are): an unanswerable question
@@ -150,7 +158,7 @@ def read_all(questions: list[EvalQuestion], present: bool, withhold: bool = Fals
     from qa.retrieval import prepare_query, search
     from qa.windows import make_windows, read_windows
 
-    index = load_index(FIT / "index", fit_settings())
+    index = load_index(FIT / "index", fit_settings(), reader=reader)
     rows = []
     for q in tqdm(questions, unit="question", desc="withheld" if withhold else "present" if present else "absent"):
         query = prepare_query(q.question, index)
@@ -205,16 +213,19 @@ def lead_of(spans: list, weight: float) -> tuple | None:
 def reader(args: argparse.Namespace) -> None:
     from qa.evaluation import exact_match, f1_score
 
-    cache, withheld_cache = FIT / "reader-rows.npy", FIT / "reader-withheld.npy"
+    model, suffix = candidate_reader(args.reader)
+    cache, withheld_cache = FIT / f"reader-rows{suffix}.npy", FIT / f"reader-withheld{suffix}.npy"
     _, present = load_squad(FIT / "fit-squad.json")
     absent = load_jsonl(FIT / "fit-absent.jsonl")
     rng = random.Random(0)
     present = rng.sample(present, min(args.sample, len(present)))
     absent = rng.sample(absent, min(args.sample, len(absent)))
     if args.fresh or not cache.exists():
-        np.save(cache, np.array(read_all(present, True) + read_all(absent, False), dtype=object), allow_pickle=True)
+        rows = read_all(present, True, reader=model) + read_all(absent, False, reader=model)
+        np.save(cache, np.array(rows, dtype=object), allow_pickle=True)
     if args.fresh or not withheld_cache.exists():
-        np.save(withheld_cache, np.array(read_all(present, False, withhold=True), dtype=object), allow_pickle=True)
+        withheld_rows = read_all(present, False, withhold=True, reader=model)
+        np.save(withheld_cache, np.array(withheld_rows, dtype=object), allow_pickle=True)
     rows = list(np.load(cache, allow_pickle=True)) + list(np.load(withheld_cache, allow_pickle=True))
     yes = [r for r in rows if r.present]
     no = [r for r in rows if not r.present and not r.withheld]
@@ -327,7 +338,7 @@ def reader(args: argparse.Namespace) -> None:
         "confidence": fits,
     }
     print(json.dumps(report["chosen"]), json.dumps(fits))
-    print(f"saved {save('fit', report)}")
+    print(f"saved {save('fit' + suffix, report)}")
 
 
 def fit_confidence(x: np.ndarray, y: np.ndarray, columns: list[int], width: int, withheld: np.ndarray) -> dict:
@@ -412,7 +423,8 @@ def followups(args: argparse.Namespace) -> None:
                     pairs[kind].append((first, text, [a["text"] for a in q["answers"]]))
     rng.shuffle(pairs["same paragraph"])
     pairs["same paragraph"] = pairs["same paragraph"][: args.sample]
-    index = load_index(FIT / "index", fit_settings())
+    model, suffix = candidate_reader(args.reader)
+    index = load_index(FIT / "index", fit_settings(), reader=model)
     report: dict = {}
     for kind, asked_pairs in pairs.items():
         hit1 = hit3 = 0
@@ -424,7 +436,7 @@ def followups(args: argparse.Namespace) -> None:
         n = len(asked_pairs)
         report[kind] = {"follow-ups": n, "sentence_hit@1": round(hit1 / n, 3), "sentence_hit@3": round(hit3 / n, 3)}
         print(kind, report[kind], flush=True)
-    print(f"saved {save('fit-followups', report)}")
+    print(f"saved {save('fit-followups' + suffix, report)}")
 
 
 def main() -> None:
@@ -435,9 +447,11 @@ def main() -> None:
     r = sub.add_parser("reader")
     r.add_argument("--sample", type=int, default=1500, help="questions of each kind")
     r.add_argument("--fresh", action="store_true", help="read again instead of using the cached spans")
+    r.add_argument("--reader", type=Path, help="fit another reader ONNX file (tokenizer.json beside it)")
     r.set_defaults(run=reader)
     f = sub.add_parser("followups")
     f.add_argument("--sample", type=int, default=400, help="same-paragraph follow-ups (all next-paragraph ones)")
+    f.add_argument("--reader", type=Path, help="measure another reader ONNX file (tokenizer.json beside it)")
     f.set_defaults(run=followups)
     args = parser.parse_args()
     args.run(args)

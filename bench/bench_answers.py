@@ -195,16 +195,48 @@ def main() -> None:
         name += suffix
     previous = RESULTS / f"{name}.json"  # a partial run (--only) keeps the other sets' results
     kept = json.loads(previous.read_text()) if previous.exists() else {}
-    sets = {k: v for k, v in kept.items() if k in ("squad", "news", "unanswerable")}
-    # A partial run (--only, --modes) keeps the other sets and modes: `--modes reader` dropped
-    # a set's saved `fast` figures. Each (set, mode) records when, where and by which command
-    # it was measured; the file's own date and command are the last run's.
     stamp = {"date": now(), "cpu": machine()["cpu"], "command": command()}
+    print(f"saved {save(name, merged(kept, results, stamp))}")
+
+
+MODES = ("reader", "fast")
+
+
+def merged(kept: dict, results: dict, stamp: dict) -> dict:
+    """The saved sets with this run's `results` merged in, and a stamp (when, where, which
+    command) for each (set, mode) measured. A partial run (--only, --modes) keeps the other
+    sets and modes: `--modes reader` dropped a set's saved `fast` figures, and on the
+    unanswerable sets it still did one level down (each of its two sets holds its modes).
+
+    Example:
+        >>> kept = {"news": {"reader": {"hit": 0.4}, "fast": {"hit": 0.3}}}
+        >>> out = merged(kept, {"news": {"reader": {"hit": 0.5}}}, {"date": "today"})
+        >>> out["news"], out["measured"]["news"]
+        ({'reader': {'hit': 0.5}, 'fast': {'hit': 0.3}}, {'reader': {'date': 'today'}})
+    """
+    out = {k: v for k, v in kept.items() if k in ("squad", "news", "unanswerable")}
     measured = dict(kept.get("measured", {}))
-    for set_name, by_mode in results.items():
-        sets[set_name] = sets.get(set_name, {}) | by_mode
-        measured[set_name] = _per_mode(measured.get(set_name), kept.get(set_name, {})) | dict.fromkeys(by_mode, stamp)
-    print(f"saved {save(name, sets | {'measured': measured})}")
+    for set_name, figures in results.items():
+        out[set_name], measured[set_name] = _merged_set(out.get(set_name, {}), figures, measured.get(set_name), stamp)
+    return out | {"measured": measured}
+
+
+def _merged_set(kept: dict, figures: dict, stamps: dict | None, stamp: dict) -> tuple[dict, dict]:
+    """One set's figures and stamps merged: `{mode: metrics}` (squad, news; unanswerable's
+    sets), or `{set: {mode: metrics}}` one level up (unanswerable)."""
+    modes = [k for k in figures if k in MODES]
+    if modes:
+        return kept | figures, _per_mode(stamps, kept) | dict.fromkeys(modes, stamp)
+    stamps = stamps or {}
+    if "date" in stamps:  # one stamp for all of unanswerable, as files before 2026-12-03 have it
+        stamps = dict.fromkeys(kept, stamps)
+    out, out_stamps = dict(kept), {}
+    for name in dict.fromkeys([*kept, *figures]):
+        if name in figures:
+            out[name], out_stamps[name] = _merged_set(kept.get(name, {}), figures[name], stamps.get(name), stamp)
+        else:  # not measured this time: its figures and stamps stay
+            out_stamps[name] = _per_mode(stamps.get(name), kept[name])
+    return out, out_stamps
 
 
 def _per_mode(stamp: dict | None, kept_modes: dict) -> dict:
@@ -212,7 +244,7 @@ def _per_mode(stamp: dict | None, kept_modes: dict) -> dict:
     if not stamp:
         return {}
     if "date" in stamp:  # one stamp for the whole set, as files before 2026-12-03 have it
-        return dict.fromkeys(kept_modes, stamp)
+        return dict.fromkeys((m for m in kept_modes if m in MODES), stamp)
     return dict(stamp)
 
 

@@ -21,3 +21,49 @@ def test_every_benchmark_script_imports() -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "ok"
+
+
+def _bench_answers():  # bench/ is a folder of scripts, not a package: imported as run from it
+    sys.path.insert(0, str(BENCH))
+    try:
+        import bench_answers
+    finally:
+        sys.path.remove(str(BENCH))
+    return bench_answers
+
+
+def test_a_partial_answers_run_keeps_the_other_modes_of_the_unanswerable_sets() -> None:
+    # `--only unanswerable --modes reader` replaced each unanswerable set whole: its saved
+    # `fast` figures were lost, and one stamp claimed both modes were measured now.
+    old = {"date": "2026-12-04", "command": "python bench_answers.py"}
+    kept = {
+        "news": {"reader": {"hit": 0.4}, "fast": {"hit": 0.3}},
+        "unanswerable": {
+            "news_distractors_only": {"articles": 285, "reader": {"abstained": 0.73}, "fast": {"abstained": 0.52}},
+            "squad_even_articles_only": {"articles": 1023, "reader": {"abstained": 0.95}},
+        },
+        "measured": {
+            "news": {"reader": old, "fast": old},
+            "unanswerable": {"news_distractors_only": old, "squad_even_articles_only": old},
+        },
+    }
+    new = {"date": "2026-12-06", "command": "python bench_answers.py --modes reader"}
+    run = {"unanswerable": {"news_distractors_only": {"articles": 285, "reader": {"abstained": 0.8}}}}
+    out = _bench_answers().merged(kept, run, new)
+    news_absent = out["unanswerable"]["news_distractors_only"]
+    assert news_absent == {"articles": 285, "reader": {"abstained": 0.8}, "fast": {"abstained": 0.52}}
+    assert out["unanswerable"]["squad_even_articles_only"] == kept["unanswerable"]["squad_even_articles_only"]
+    assert out["news"] == kept["news"]
+    stamps = out["measured"]["unanswerable"]
+    assert stamps["news_distractors_only"] == {"reader": new, "fast": old}
+    assert stamps["squad_even_articles_only"] == {"reader": old}
+    assert out["measured"]["news"] == {"reader": old, "fast": old}
+
+
+def test_an_answers_run_stamps_each_mode_it_measured() -> None:
+    old = {"date": "2026-12-01"}
+    kept = {"squad": {"reader": {"hit": 0.8}, "fast": {"hit": 0.7}}, "measured": {"squad": old}}
+    new = {"date": "2026-12-06"}
+    out = _bench_answers().merged(kept, {"squad": {"fast": {"hit": 0.75}}, "news": {"reader": {"hit": 0.4}}}, new)
+    assert out["squad"] == {"reader": {"hit": 0.8}, "fast": {"hit": 0.75}}
+    assert out["measured"] == {"squad": {"reader": old, "fast": new}, "news": {"reader": new}}

@@ -293,3 +293,27 @@ def test_a_bidi_override_in_an_article_shows_as_a_mark_and_turns_nothing_around(
     assert '\ufffd <mark class="qa-span">vote</mark> was close.' in pages["answer"]
     copied = re.search(r'<span class="qa-plain" hidden>(.*?)</span>', pages["answer"]).group(1)
     assert copied.startswith("Officials said the \ufffdyaw eht fo tuo\ufffd vote was close. [1]")
+
+
+def test_starters_over_undated_articles_are_spread_over_the_collection() -> None:
+    # BBC News has no dates and one build indexes it all at once: every article ties, and the
+    # first three in order were all business stories.
+    from ui.render import starter_questions
+
+    topics = ("business", "entertainment", "politics", "sport", "tech")
+    articles = [
+        ArticleInfo(Source(f"{t}/{n:03}", f"{t.title()} story {n}", "bbc.jsonl"), 1, "2026-12-01T10:00:00")
+        for t in topics
+        for n in range(1, 101)
+    ]
+    assert starter_questions(articles) == [
+        "What happened in “Business story 1”?",
+        "What happened in “Entertainment story 67”?",
+        "What happened in “Sport story 34”?",
+    ]
+    # a dated article is still newer than all of them; ties after it are spread again
+    dated = ArticleInfo(Source("new", "Rovers win the cup", "new.txt", "2025-05-18"), 1, "2026-12-01T10:00:00")
+    assert starter_questions([*articles, dated], limit=2) == [
+        "What happened in “Rovers win the cup”?",
+        "What happened in “Business story 1”?",
+    ]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from itertools import groupby
 from typing import Any
 
 from qa import Answer, AnswerSentence, ArticleInfo, Citation, confidence_words, is_web_link, shortened, visible
@@ -296,6 +297,8 @@ def starter_questions(articles: Sequence[ArticleInfo], limit: int = STARTERS) ->
     """Questions about the newest articles, one per article: "What happened in “<title>”?".
 
     Newest by article date, then by indexing time; titles are shortened to a chip's width.
+    Articles that tie (undated ones indexed by one build) are taken spread over their order,
+    not the first few: those were all from one folder (BBC News: three business stories).
 
     Example:
         >>> from qa import Source
@@ -303,9 +306,12 @@ def starter_questions(articles: Sequence[ArticleInfo], limit: int = STARTERS) ->
         >>> starter_questions([a])
         ['What happened in “Lighthouse restored”?']
     """
-    newest = sorted(articles, key=lambda a: (a.source.date or "", a.indexed_at), reverse=True)
+    def newness(a: ArticleInfo) -> tuple[str, str]:
+        return a.source.date or "", a.indexed_at
+
+    newest = sorted(articles, key=newness, reverse=True)
     questions: list[str] = []
-    for info in newest:
+    for info in (a for _, tied in groupby(newest, key=newness) for a in _spread(list(tied), limit)):
         title = _starter_title(" ".join(info.source.title.split()))
         # Measured over 60 BBC articles (2026-12-01): this form is answered for 57 and leads
         # with its own article for 38; "What about “…”?" (until then) for 53 and 31.
@@ -315,6 +321,20 @@ def starter_questions(articles: Sequence[ArticleInfo], limit: int = STARTERS) ->
         if len(questions) == limit:
             break
     return questions
+
+
+def _spread(items: list[ArticleInfo], picks: int) -> list[ArticleInfo]:
+    """`items` reordered so that the first `picks` are evenly spaced over them, then the rest
+    in order (a pick whose title is taken or empty falls through to them).
+
+    Example:
+        >>> from qa import Source
+        >>> [a.source.title for a in _spread([ArticleInfo(Source(t, t, t), 1, "") for t in "abcdefg"], 3)]
+        ['a', 'c', 'e', 'b', 'd', 'f', 'g']
+    """
+    first = sorted({n * len(items) // picks for n in range(min(picks, len(items)))})
+    taken = set(first)
+    return [items[n] for n in first] + [a for n, a in enumerate(items) if n not in taken]
 
 
 def _starter_title(title: str, width: int = 60) -> str:

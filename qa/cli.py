@@ -428,13 +428,16 @@ def _common(
         )
 
 
-def _settings(args: argparse.Namespace, articles_from_index: bool = False, articles_needed: bool = True) -> Settings:
+def _settings(
+    args: argparse.Namespace, articles_from_index: bool = False, articles_needed: bool = True, moved_fix: str = ""
+) -> Settings:
     """The settings for a command: defaults, `QA_*` variables, flags. The index describes
     itself: where neither a flag nor a variable chooses them, the model and passage size are
     those the index was built with (another would mean a full rebuild, or an index that
     `qa ask` refuses), and with `articles_from_index` (qa index, qa serve) so are its folder
     and how it was read (--follow-links, --max-file-mb). Without `articles_needed` (qa serve
-    --no-index --read-only reads no article) the folder it names may be missing."""
+    --no-index --read-only reads no article) the folder it names may be missing; where it is
+    missing, the message offers `moved_fix` too (a command's own way around it)."""
     from .build import built_with
 
     names = ("index_dir", "model", "articles_dir", "max_file_mb", "passage_tokens", "follow_links")
@@ -457,11 +460,9 @@ def _settings(args: argparse.Namespace, articles_from_index: bool = False, artic
         if built.articles_dir.is_dir() or not articles_needed:
             adopted["articles_dir"] = built.articles_dir
         else:  # moved: the default folder (seeds/) would quietly become the index's articles
-            serving = " (or serve the index as built, without it: qa serve --no-index --read-only)"
-            serving = serving if "read_only" in args else ""  # (qa serve's)
             raise QAError(
                 f"The index {settings.index_dir}/ was built from {built.articles_dir}/, which no longer exists: pass "
-                f"--articles with the folder's new place (the index records it){serving}."
+                f"--articles with the folder's new place (the index records it){moved_fix}."
             )
     return settings.with_overrides(**adopted)
 
@@ -795,7 +796,12 @@ def _serve(args: argparse.Namespace) -> int:
     from .watch import sigterm_as_interrupt
 
     auth = args.auth or os.environ.get("QA_AUTH")
-    settings = _settings(args, articles_from_index=True, articles_needed=args.update or not args.read_only)
+    settings = _settings(
+        args,
+        articles_from_index=True,
+        articles_needed=args.update or not args.read_only,
+        moved_fix=" (or serve the index as built, without it: qa serve --no-index --read-only)",
+    )
     if not args.update:  # no build checks the index folder first: a file or a folder of other files
         from .build import refuse_foreign_folder  # was served as "No index in afile/ yet"
         from .store import current_generation

@@ -23,6 +23,15 @@ answering constants, on any of the sets (the unanswerable ones too: how often it
 it should, not only where it should not), as a diagnostic of a model that is not shipped; its results go to
 bench/results/answers-<reader file's run and name>.json, never over the shipped figures;
 `--name NAME` saves to answers-NAME.json instead (a second machine's run of the same file).
+
+`--constants FILE` (with --name) answers with other answering constants: a candidate reader's
+own refit (bench/fit_answering.py reader --reader ...) is measured with them, without editing
+qa/; the file is a JSON object of qa/answering.py's names and abstain_below, as
+bench/data/refit-v6.json, and each figure's stamp in the results records them:
+
+    cd bench && python bench_answers.py --only news unanswerable --modes reader --news-only-unanswerable \
+        --reader ../training/runs/reader-v6/reader-int8-perchannel-fp32head.onnx \
+        --constants data/refit-v6.json --name v6-refit-constants
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from common import DATA, RESULTS, SQUAD, WORK, candidate_reader, command, machine, now, require, save, table
 
@@ -40,14 +50,22 @@ from qa.reader import Reader
 NEWS = DATA / "news-qa" / "realtimeqa-2023.json"
 
 
+def settings_for(index_dir: Path, abstain_below: float | None = None, **more: Any) -> Settings:
+    """The settings an index of the benchmarks is read (or built) with: the shipped threshold,
+    or a candidate's (`--constants`)."""
+    chosen = {} if abstain_below is None else {"abstain_below": abstain_below}
+    return Settings(index_dir=index_dir, max_file_mb=1024, **chosen, **more)
+
+
 def quality(
     path: Path,
     index: Path,
     limit: int | None,
     reader: Reader | None = None,
     modes: tuple[str, ...] = ("reader", "fast"),
+    abstain_below: float | None = None,
 ) -> dict:
-    settings = Settings(index_dir=index, max_file_mb=1024)
+    settings = settings_for(index, abstain_below)
     out = {}
     for name, fast in (("reader", False), ("fast", True)):
         if name not in modes:
@@ -64,7 +82,7 @@ def absent_index(name: str, records: list[dict]) -> Path:
     articles.mkdir(parents=True, exist_ok=True)
     with open(articles / f"{name}.jsonl", "w") as out:
         out.writelines(json.dumps(r) + "\n" for r in records)
-    settings = Settings(articles_dir=articles, index_dir=WORK / f"{name}-index", max_file_mb=1024)
+    settings = settings_for(WORK / f"{name}-index", articles_dir=articles)
     build_index(settings, progress=True)
     return settings.index_dir
 
@@ -75,11 +93,12 @@ def abstention(
     nowhere: list[EvalQuestion] | None = None,
     reader: Reader | None = None,
     modes: tuple[str, ...] = ("reader", "fast"),
+    abstain_below: float | None = None,
 ) -> dict:
     """Share of `questions` that abstain, with the reader and with `--fast`; and of the
     `nowhere` ones (a subset of `questions` whose answer string no article of the index
     holds), when given: from the same answers, not asked twice."""
-    index = load_index(index_dir, Settings(index_dir=index_dir, max_file_mb=1024), reader=reader)
+    index = load_index(index_dir, settings_for(index_dir, abstain_below), reader=reader)
     out = {}
     for name, fast in (("reader", False), ("fast", True)):
         if name not in modes:
@@ -102,7 +121,11 @@ def abstention(
 
 
 def unanswerable(
-    limit: int | None, reader: Reader | None = None, modes: tuple[str, ...] = ("reader", "fast"), squad: bool = True
+    limit: int | None,
+    reader: Reader | None = None,
+    modes: tuple[str, ...] = ("reader", "fast"),
+    squad: bool = True,
+    abstain_below: float | None = None,
 ) -> dict:
     news = load_question_set(require(NEWS))
     assert news.records is not None
@@ -116,7 +139,7 @@ def unanswerable(
     nowhere = [q for q in asked if not contains_answer(texts, q.answers)]
     out = {
         "news_distractors_only": {"articles": len(distractors)}
-        | abstention(absent_index("news-absent", distractors), asked, nowhere, reader, modes)
+        | abstention(absent_index("news-absent", distractors), asked, nowhere, reader, modes, abstain_below)
     }
     if not squad:
         return out
@@ -134,6 +157,7 @@ def unanswerable(
         odd_questions[:limit],
         reader=reader,
         modes=modes,
+        abstain_below=abstain_below,
     )
     return out
 
@@ -154,16 +178,27 @@ def main() -> None:
     parser.add_argument(
         "--name", help="save to bench/results/answers-NAME.json (default: the reader file's run and name)"
     )
+    parser.add_argument(
+        "--constants",
+        type=Path,
+        help="a JSON object of answering constants to measure instead of the shipped ones (needs --name): "
+        'qa/answering.py\'s names and abstain_below, e.g. {"LEAD_RETRIEVAL_WEIGHT": 16, "abstain_below": 0.13}',
+    )
     args = parser.parse_args()
+    if args.constants and not args.name:  # the shipped reader's figures, with other constants, over its own
+        parser.error("--constants needs --name: a candidate's figures never land over the shipped ones")
+    constants = use_constants(args.constants) if args.constants else {}
+    abstain_below = constants.get("abstain_below")
     reader, suffix = candidate_reader(args.reader)
     modes = tuple(args.modes)
     results = {}
     if "news" in args.only:
-        results["news"] = quality(require(NEWS), WORK / "news-index", args.limit, reader, modes)
+        results["news"] = quality(require(NEWS), WORK / "news-index", args.limit, reader, modes, abstain_below)
     if "unanswerable" in args.only:
-        results["unanswerable"] = unanswerable(args.limit, reader, modes, squad=not args.news_only_unanswerable)
+        squad = not args.news_only_unanswerable
+        results["unanswerable"] = unanswerable(args.limit, reader, modes, squad, abstain_below)
     if "squad" in args.only:
-        results["squad"] = quality(require(SQUAD), WORK / "squad-index", args.limit, reader, modes)
+        results["squad"] = quality(require(SQUAD), WORK / "squad-index", args.limit, reader, modes, abstain_below)
     rows = []
     for name in ("squad", "news"):
         for path, m in ((f"{name} {k}", v) for k, v in results.get(name, {}).items()):
@@ -196,10 +231,54 @@ def main() -> None:
     previous = RESULTS / f"{name}.json"  # a partial run (--only) keeps the other sets' results
     kept = json.loads(previous.read_text()) if previous.exists() else {}
     stamp = {"date": now(), "cpu": machine()["cpu"], "command": command()}
+    if constants:  # what was measured, even after the file it came from is gone
+        stamp["constants"] = constants
     print(f"saved {save(name, merged(kept, results, stamp))}")
 
 
 MODES = ("reader", "fast")
+
+
+def use_constants(path: Path) -> dict[str, Any]:
+    """Answer with the constants `path` names, in this process: a candidate refit
+    (bench/fit_answering.py's output, for another reader) measured without editing qa/.
+    Upper-case names are qa/answering.py's (a tuple stays a tuple), `abstain_below` is the
+    setting; any other name is refused, before minutes of answering with a typo ignored.
+
+    Example:
+        >>> import tempfile
+        >>> f = Path(tempfile.mkdtemp()) / "refit.json"
+        >>> _ = f.write_text('{"LEAD_RETRIEVAL_WEIGHT": 16, "READER_CONFIDENCE_BIAS": -7.354}')
+        >>> use_constants(f)
+        {'LEAD_RETRIEVAL_WEIGHT': 16.0, 'READER_CONFIDENCE_BIAS': -7.354}
+        >>> import qa.answering; qa.answering.LEAD_RETRIEVAL_WEIGHT
+        16.0
+    """
+    import qa.answering as answering
+
+    chosen = json.loads(path.read_text())
+    if not isinstance(chosen, dict):
+        raise SystemExit(f'{path}: a JSON object of constants is needed, e.g. {{"LEAD_RETRIEVAL_WEIGHT": 16}}')
+    used: dict[str, Any] = {}
+    for name, value in chosen.items():
+        if name == "abstain_below":
+            used[name] = float(value)
+            continue
+        shipped = getattr(answering, name, None) if name.isupper() else None
+        if not isinstance(shipped, (int, float, tuple)) or isinstance(shipped, bool):
+            raise SystemExit(f"{path}: {name!r} is not a numeric constant of qa/answering.py (nor abstain_below)")
+        if isinstance(shipped, tuple):
+            if not isinstance(value, list) or len(value) != len(shipped):
+                raise SystemExit(f"{path}: {name} needs {len(shipped)} numbers, as {list(shipped)}")
+            used[name] = tuple(float(v) for v in value)
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise SystemExit(f"{path}: {name} needs a number, as {shipped}")
+        elif isinstance(shipped, int) and value != int(value):  # READ_SENTENCES=12.5 would read 12
+            raise SystemExit(f"{path}: {name} needs a whole number, as {shipped}")
+        else:
+            used[name] = type(shipped)(value)
+        setattr(answering, name, used[name])
+    return used
 
 
 def merged(kept: dict, results: dict, stamp: dict) -> dict:

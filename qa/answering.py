@@ -479,7 +479,7 @@ def compose(
     scored = score_sentences(hits, mode)
     given = given or {}
     if fast or not scored:
-        confidence = _confidence(_confidence_features(query, scored))
+        confidence = _confidence(_confidence_features(query, scored), CONFIDENCE_WEIGHTS, CONFIDENCE_BIAS)
         citable = [s for s in scored if is_citable(s.text)]
         # Without a reader nothing tells a new answer in a sentence already given from the
         # same answer again, so a follow-up does not cite one at all, unless nothing else is
@@ -900,9 +900,9 @@ def _best_sentence_cosine(hits: Sequence[Hit]) -> float:
     )
 
 
-def _confidence(
-    features: tuple[float, ...], weights: tuple[float, ...] = CONFIDENCE_WEIGHTS, bias: float = CONFIDENCE_BIAS
-) -> float:
+def _confidence(features: tuple[float, ...], weights: tuple[float, ...], bias: float) -> float:
+    # No defaults: a default binds the constant when the module loads, and bench_answers.py
+    # --constants (a candidate refit, measured without editing this file) sets the module's.
     z = bias + sum(w * f for w, f in zip(weights, features))
     return float(1 / (1 + np.exp(-z)))
 

@@ -5,9 +5,12 @@ and `make bench` with them, unseen."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
@@ -67,3 +70,47 @@ def test_an_answers_run_stamps_each_mode_it_measured() -> None:
     out = _bench_answers().merged(kept, {"squad": {"fast": {"hit": 0.75}}, "news": {"reader": {"hit": 0.4}}}, new)
     assert out["squad"] == {"reader": {"hit": 0.8}, "fast": {"hit": 0.75}}
     assert out["measured"] == {"squad": {"reader": old, "fast": new}, "news": {"reader": new}}
+
+
+@pytest.fixture
+def answering_constants(monkeypatch):
+    """qa.answering's constants, put back after the test (`use_constants` sets them)."""
+    import qa.answering as answering
+
+    for name in ("LEAD_RETRIEVAL_WEIGHT", "READER_CONFIDENCE_WEIGHTS", "CONFIDENCE_BIAS", "READ_SENTENCES"):
+        monkeypatch.setattr(answering, name, getattr(answering, name))
+    return answering
+
+
+def test_candidate_constants_are_measured_without_editing_qa(tmp_path, built, answering_constants) -> None:
+    from qa import answer
+
+    question = "How many people were evacuated from Grindavik?"
+    shipped = answer(question, index=built, fast=True).confidence
+    chosen = tmp_path / "refit.json"
+    weights = [0.4, 6.0, 1.0, 1.5]
+    chosen.write_text(json.dumps({"CONFIDENCE_BIAS": -30, "READER_CONFIDENCE_WEIGHTS": weights, "abstain_below": 0.2}))
+    used = _bench_answers().use_constants(chosen)
+    assert used == {"CONFIDENCE_BIAS": -30.0, "READER_CONFIDENCE_WEIGHTS": tuple(weights), "abstain_below": 0.2}
+    assert answering_constants.READER_CONFIDENCE_WEIGHTS == (0.4, 6.0, 1.0, 1.5)
+    # The fast path reads the bias when it answers (a default argument had bound it at import).
+    assert shipped > 0.01 and answer(question, index=built, fast=True).confidence < 1e-6
+
+
+@pytest.mark.parametrize(
+    ("constants", "refusal"),
+    [
+        ({"LEAD_WEIGHT": 16}, "'LEAD_WEIGHT' is not a numeric constant"),
+        ({"NOT_FOUND": "no"}, "'NOT_FOUND' is not a numeric constant"),
+        ({"READER_CONFIDENCE_WEIGHTS": [1, 2]}, "READER_CONFIDENCE_WEIGHTS needs 4 numbers"),
+        ({"READ_SENTENCES": 12.5}, "READ_SENTENCES needs a whole number"),
+        ({"CONFIDENCE_BIAS": "-9"}, "CONFIDENCE_BIAS needs a number"),
+    ],
+)
+def test_constants_that_are_not_answering_constants_are_refused(
+    tmp_path, answering_constants, constants, refusal
+) -> None:
+    chosen = tmp_path / "refit.json"
+    chosen.write_text(json.dumps(constants))
+    with pytest.raises(SystemExit, match=refusal):
+        _bench_answers().use_constants(chosen)

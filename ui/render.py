@@ -306,6 +306,7 @@ def starter_questions(articles: Sequence[ArticleInfo], limit: int = STARTERS) ->
         >>> starter_questions([a])
         ['What happened in “Lighthouse restored”?']
     """
+
     def newness(a: ArticleInfo) -> tuple[str, str]:
         return a.source.date or "", a.indexed_at
 

@@ -11,7 +11,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from qa.articles import SUPPORTED_SUFFIXES, read_articles, read_file
@@ -77,6 +77,9 @@ def prose(draw: st.DrawFn) -> str:
 
 @FAST
 @given(text=prose(), suffix=st.sampled_from([".txt", ".md"]))
+# A headline line that the body's first line starts with: the body alone begins like the whole
+# text, and this test took it for the whole text (found by Hypothesis in a CI run, 2026-12-06).
+@example(text="000000000000, 000000\n000000000000, 0000000 000000000000, 000.", suffix=".txt")
 def test_utf8_text_with_words_is_always_read_whole(text: str, suffix: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / f"a{suffix}").write_text(text, encoding="utf-8")
@@ -86,7 +89,7 @@ def test_utf8_text_with_words_is_always_read_whole(text: str, suffix: str) -> No
     # Markdown reads as rendered: a line break inside a paragraph is a space, nothing is lost.
     same = (lambda x: x.strip()) if suffix == ".txt" else (lambda x: " ".join(x.split()))
     read = article.body
-    if not same(text).startswith(same(read)[:20]):  # a first line typed as a headline above the text is its title
+    if same(read) != same(text):  # a first line typed as a headline above the text is its title
         assert text.startswith(article.source.title + "\n")
         rest = text[len(article.source.title) :]  # straight above, or set apart by blank lines
         read = f"{article.source.title}{rest[: len(rest) - len(rest.lstrip())]}{read}"

@@ -11,6 +11,9 @@ from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from qa.config import Settings
+from tests.fakes import FakeEncoder, FakeReader
+
 # Property tests explore new inputs at every local run (a failure is kept in .hypothesis/ and
 # tried first next time). In CI (`CI` set, as .ci/run sets it) the inputs are the same every
 # run: a CI verdict is then about the change, not about the examples drawn (a random draw
@@ -19,9 +22,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 hypothesis_settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
-
-from qa.config import Settings
-from tests.fakes import FakeEncoder, FakeReader
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "carney-china-trip.txt"

@@ -201,7 +201,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="qa",
         allow_abbrev=False,  # "--ful" is a typo, not --full
         description="Answers from news articles, made only of cited sentences.",
-        epilog="Run 'qa COMMAND --help' for the options and examples of each command.",
+        epilog="Run 'qa COMMAND --help' for the options and examples of each command. Exit status: 0 done; 1 an "
+        "error (one line, naming the fix); 2 a command line qa cannot use; 130 or 143 stopped by Ctrl-C or "
+        "SIGTERM; 141 its output closed early (qa info | head).",
     )
     parser.add_argument("--version", action="version", version=f"qa {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -610,6 +610,14 @@ def test_every_command_has_help_with_examples(command):
     assert done.returncode == 0 and "examples:" in done.stdout and f"qa {command}" in done.stdout
 
 
+def test_help_says_what_each_exit_status_means():
+    # scripts branch on them: a usage error (2) is not a failed build (1), nor a stop (130, 143)
+    said = " ".join(run("--help").stdout.split())
+    assert "Exit status: 0 done; 1 an error (one line, naming the fix); 2 a command line qa cannot use;" in said
+    assert "130 or 143 stopped by Ctrl-C or SIGTERM; 141 its output closed early" in said
+    assert run("ask", "--sentences", "x").returncode == 2
+
+
 def test_index_help_names_every_supported_format():
     from qa.articles import SUPPORTED_SUFFIXES
 

@@ -57,7 +57,8 @@ EXAMPLES = {
   qa eval ../shared/data/news-qa/realtimeqa-2023.json --index /tmp/news-index
   qa eval ../shared/data/squad-v1.1/dev-v1.1.reconstructed.json --mode all --fast
   qa eval index/feedback.jsonl --index index     # the chat's thumbs as regression cases
-  qa eval questions.jsonl --index index --json""",
+  qa eval questions.jsonl --index index --json
+  qa eval questions.jsonl --index index --answers answers.jsonl   # each answer too: which questions missed""",
     "serve": """examples:
   qa serve                                    # http://127.0.0.1:7860
   qa serve --articles ~/news --port 8080
@@ -334,6 +335,12 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--fast", action="store_true", help="answer without the reader")
     evaluate.add_argument("--limit", type=_number(int, 1, 10**9), help="evaluate only the first N questions")
     evaluate.add_argument("--json", action="store_true", help="print {mode: metrics} as JSON; notes go to stderr")
+    evaluate.add_argument(
+        "--answers",
+        metavar="FILE",
+        help="also write each question's answer and scores to FILE, one JSON line per question and mode "
+        "(which questions missed, and what was cited instead)",
+    )
     evaluate.set_defaults(run=_eval)
 
     serve = command("serve", "Start the chat in the browser (indexes the articles first if needed).")
@@ -778,6 +785,7 @@ def _eval(args: argparse.Namespace) -> int:
         index_dir=args.index_dir,
         articles_given=args.articles_dir is not None,
         fast=args.fast,
+        answers_file=args.answers,
     )
     if args.json:
         # stdout keeps its {mode: metrics} shape for scripts; what the table says above the

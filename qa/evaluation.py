@@ -26,7 +26,8 @@ gold answer inside that span), answer shown@1 (a gold answer in the first senten
 earlier sentence shown as its context, as the chat shows it: beside sentence hit@1, which
 counts the cited sentence alone), the abstention rate, and the latency of a whole answer,
 p50 and p95. Passages come from `retrieve()` and answers from `answer()`: what every
-caller gets.
+caller gets. With `--answers FILE` each question's answer and its own scores are written
+too, one JSON line per question and mode (`answer_record`): which questions missed.
 """
 
 from __future__ import annotations
@@ -39,10 +40,11 @@ import string
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -328,8 +330,11 @@ def evaluate_file(
     articles_given: bool = False,
     fast: bool = False,
     reader: Reader | None = None,
+    answers_file: str | Path | None = None,
 ) -> EvalReport:
-    """Run `qa eval` (see the module docstring).
+    """Run `qa eval` (see the module docstring). With `answers_file` (`--answers`), each
+    question's answer and scores go there as well, one JSON line per question and mode, as
+    each is answered (see `answer_record`): which questions missed, not only how many.
 
     Example:
         >>> report = evaluate_file("tests/data/squad-mini.json", load_settings(), limit=10)  # doctest: +SKIP
@@ -363,7 +368,7 @@ def evaluate_file(
             "qa eval answers from --index as it is, so --articles would not be read: update the index first "
             "(qa index --articles DIR --index DIR), or leave --index out to index the articles temporarily."
         )
-    with tempfile.TemporaryDirectory(prefix="qa-eval-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="qa-eval-") as tmp, _answers_out(answers_file) as out:
         tmp_path = Path(tmp)
         notes: list[str] = []
         if question_set.records is not None:
@@ -378,10 +383,13 @@ def evaluate_file(
             target = Path(index_dir) if index_dir else settings.index_dir
         eval_settings = replace(settings, index_dir=target)
         index = load_index(target, eval_settings, encoder=encoder, reader=reader)
+        on_answer = None if out is None else lambda record: _write_line(out, record)
         if question_set.kind == "feedback":
-            metrics = run_feedback(index, questions, modes, fast=fast, progress=progress)
+            metrics = run_feedback(index, questions, modes, fast=fast, progress=progress, on_answer=on_answer)
         else:
-            metrics = run_questions(index, questions, modes, fast=fast, progress=progress)
+            metrics = run_questions(index, questions, modes, fast=fast, progress=progress, on_answer=on_answer)
+        if answers_file is not None:
+            notes.append(f"answers: {answers_file} (one line per question and mode)")
         if fast:
             notes.append("fast: answers chosen without the reader (no spans)")
         brought_by = path if question_set.records is not None else None
@@ -481,10 +489,16 @@ def _coverage_notes(
 
 
 def run_questions(
-    index: Index, questions: Sequence[EvalQuestion], modes: Sequence[Mode], fast: bool = False, progress: bool = True
+    index: Index,
+    questions: Sequence[EvalQuestion],
+    modes: Sequence[Mode],
+    fast: bool = False,
+    progress: bool = True,
+    on_answer: AnswerSink | None = None,
 ) -> dict[str, dict[str, float]]:
-    """Answer every question in every mode; return the metrics per mode."""
-    rows = score_questions(index, questions, modes, fast, progress)
+    """Answer every question in every mode; return the metrics per mode (and give each
+    answer's `answer_record` to `on_answer`)."""
+    rows = score_questions(index, questions, modes, fast, progress, on_answer)
     metrics = {mode: summarise(values, any(q.gold for q in questions)) for mode, values in rows.items()}
     if fast:  # no reader, no span: 0.000 would read as a measurement
         metrics = {mode: {k: v for k, v in m.items() if k not in SPAN_METRICS} for mode, m in metrics.items()}
@@ -492,7 +506,12 @@ def run_questions(
 
 
 def score_questions(
-    index: Index, questions: Sequence[EvalQuestion], modes: Sequence[Mode], fast: bool = False, progress: bool = True
+    index: Index,
+    questions: Sequence[EvalQuestion],
+    modes: Sequence[Mode],
+    fast: bool = False,
+    progress: bool = True,
+    on_answer: AnswerSink | None = None,
 ) -> dict[str, list[tuple[float, ...]]]:
     """Answer every question in every mode; one row of scores per question (in `METRICS`
     order up to "abstained", then the milliseconds), for `summarise` over any subset.
@@ -511,11 +530,18 @@ def score_questions(
             result = answer(q.question, index=index, mode=mode, fast=fast)
             ms = (time.perf_counter() - started) * 1000
             rows[mode].append(_score(q, hits, result, ms))
+            if on_answer is not None:
+                on_answer(answer_record(mode, q, result, rows[mode][-1], fast))
     return rows
 
 
 def run_feedback(
-    index: Index, cases: Sequence[EvalQuestion], modes: Sequence[Mode], fast: bool = False, progress: bool = True
+    index: Index,
+    cases: Sequence[EvalQuestion],
+    modes: Sequence[Mode],
+    fast: bool = False,
+    progress: bool = True,
+    on_answer: AnswerSink | None = None,
 ) -> dict[str, dict[str, float]]:
     """Feedback regression cases: share of helpful answers kept, of wrong answers changed."""
     from .build import progress_bar
@@ -531,10 +557,15 @@ def run_feedback(
             result = answer(case.question, index=index, mode=mode, fast=fast)
             times.append((time.perf_counter() - started) * 1000)
             first = result.sentences[0].text if result.sentences else ""
-            (kept if case.expect == "keep" else changed).append(
-                first == case.sentence if case.expect == "keep" else first != case.sentence
-            )
+            passed = first == case.sentence if case.expect == "keep" else first != case.sentence
+            (kept if case.expect == "keep" else changed).append(passed)
             abstained.append(not result.found)
+            if on_answer is not None:
+                on_answer(
+                    {"mode": mode, "question": case.question, "expect": case.expect, "judged_sentence": case.sentence}
+                    | _answered(result)
+                    | {"passed": passed, "ms": round(times[-1], 2)}
+                )
         out[mode] = {
             "kept_helpful": round(float(np.mean(kept)), 4) if kept else float("nan"),
             "changed_wrong": round(float(np.mean(changed)), 4) if changed else float("nan"),
@@ -583,6 +614,67 @@ def _first_shown(result: Answer) -> str:
         return ""
     first = result.sentences[0]
     return f"{first.context.text} {first.text}" if first.context is not None else first.text
+
+
+AnswerSink = Callable[[dict[str, Any]], None]
+
+
+def answer_record(mode: str, q: EvalQuestion, result: Answer, row: tuple[float, ...], fast: bool) -> dict[str, Any]:
+    """One question's line in `qa eval --answers`: the question, its gold answers and articles,
+    what was answered, and its scores (`score_questions`' row, by metric name; retrieval
+    scores only with gold articles, span scores only with the reader).
+
+    Example:
+        >>> q = EvalQuestion("Who won?", ("Rovers",), frozenset({"cup.txt"}))
+        >>> row = (1, 1, 1, 1.0, 1, 1, 1, 0, 0.5, 1, 1, 0, 84.0)
+        >>> not_found = Answer("Who won?", False, "I could not find this in the articles.", (), (), 0.04)
+        >>> record = answer_record("hybrid", q, not_found, row, fast=False)
+        >>> record["gold_answers"], record["found"], record["scores"]["span_f1"], record["ms"]
+        (['Rovers'], False, 0.5, 84.0)
+    """
+    skipped = (() if q.gold else RETRIEVAL_METRICS) + (SPAN_METRICS if fast else ())
+    scores = {name: round(float(v), 4) for name, v in zip(METRICS[:12], row) if name not in skipped}
+    return (
+        {"mode": mode, "question": q.question, "gold_answers": list(q.answers), "gold_articles": sorted(q.gold)}
+        | _answered(result)
+        | {"scores": scores, "ms": round(row[-1], 2)}
+    )
+
+
+def _answered(result: Answer) -> dict[str, Any]:
+    """What an answer gave, for a line of `qa eval --answers`."""
+    first = result.sentences[0] if result.sentences else None
+    return {
+        "found": result.found,
+        "confidence": round(result.confidence, 4),
+        "span": (first.span_text or "") if first else "",
+        "sentences": [s.text for s in result.sentences],
+        "cited_articles": [s.citation.source.article_id for s in result.sentences],
+    }
+
+
+@contextmanager
+def _answers_out(path: str | Path | None) -> Iterator[TextIO | None]:
+    """The `--answers` file, opened before any indexing: a path that cannot be written is
+    said at once, not after minutes of work."""
+    if path is None:
+        yield None
+        return
+    try:
+        out = open(path, "w", encoding="utf-8")  # noqa: SIM115 (held open across the whole run)
+    except OSError as exc:
+        raise QAError(
+            f"Cannot write the answers to {path} ({exc.strerror or exc}); pass --answers a file in a folder you "
+            "may write."
+        ) from None
+    with out:
+        yield out
+
+
+def _write_line(out: TextIO, record: dict[str, Any]) -> None:
+    # Flushed per line: an interrupted run keeps the answers it gave, and `tail -f` follows it.
+    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    out.flush()
 
 
 def summarise(values: Sequence[tuple[float, ...]], has_gold: bool) -> dict[str, float]:

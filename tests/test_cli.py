@@ -834,6 +834,20 @@ def test_eval_json_keeps_its_shape_and_says_its_notes_on_stderr(monkeypatch, tmp
     assert err.splitlines() == ["fast: no spans", "index: /x/index"]
 
 
+def test_eval_answers_flag_names_the_file_the_answers_go_to(monkeypatch, tmp_path):
+    import qa.evaluation
+    from qa.cli import main
+    from qa.evaluation import EvalReport
+
+    seen: dict = {}
+    report = EvalReport({"hybrid": {"questions": 1.0}}, "/x/index")
+    monkeypatch.setattr(qa.evaluation, "evaluate_file", lambda *args, **kwargs: seen.update(kwargs) or report)
+    monkeypatch.chdir(tmp_path)
+    assert main(["eval", "questions.jsonl", "--answers", "out.jsonl"]) == 0
+    assert seen["answers_file"] == "out.jsonl"
+    assert main(["eval", "questions.jsonl"]) == 0 and seen["answers_file"] is None
+
+
 @pytest.mark.parametrize("flag", ["--index", "--articles"])
 def test_an_empty_folder_flag_is_refused_not_read_as_the_current_folder(tmp_path, monkeypatch, capsys, flag):
     from qa.cli import main

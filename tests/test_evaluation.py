@@ -452,3 +452,73 @@ def test_a_pipe_is_refused_with_the_fix(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(QAError, match=r"is a pipe, not a file; .* save the questions to a file"):
         load_question_set(fifo)
+
+
+def test_answers_file_says_which_questions_missed_and_agrees_with_the_metrics(tmp_path, fake):
+    out = tmp_path / "answers.jsonl"
+    settings = Settings(index_dir=tmp_path / "unused", cache_dir=tmp_path / "cache", abstain_below=0.0)
+    run = {"index_dir": tmp_path / "i", "progress": False, "encoder": fake, "reader": FakeReader()}
+    report = evaluate_file(FIXTURE, settings, mode="all", limit=3, answers_file=out, **run)
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    questions = load_question_set(FIXTURE).questions[:3]
+    # one line per question and mode, in the order answered
+    assert [(r["mode"], r["question"]) for r in lines] == [
+        (m, q.question) for q in questions for m in ("dense", "bm25", "hybrid")
+    ]
+    first = lines[0]
+    assert first["gold_answers"] == list(questions[0].answers) and first["gold_articles"] == sorted(questions[0].gold)
+    assert set(first["scores"]) == set(METRICS[:12])
+    assert first["found"] is True and len(first["sentences"]) == len(first["cited_articles"]) >= 1
+    for mode, metrics in report.metrics.items():
+        mine = [r for r in lines if r["mode"] == mode]
+        for name in ("sentence_hit@1", "recall@1", "span_f1", "abstained"):
+            assert metrics[name] == pytest.approx(sum(r["scores"][name] for r in mine) / len(mine), abs=1e-4)
+        # a hit is a gold answer inside the first sentence the line shows
+        for r in mine:
+            assert r["scores"]["sentence_hit@1"] == float(contains_answer(r["sentences"][:1], r["gold_answers"]))
+    assert f"answers: {out} (one line per question and mode)" in report.notes
+
+
+def test_answers_file_without_the_reader_or_gold_articles_leaves_those_scores_out(tmp_path, fake, built, settings):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "How many people were evacuated?", "answers": ["4,000"]}\n')
+    out = tmp_path / "answers.jsonl"
+    evaluate_file(
+        questions, settings, index_dir=settings.index_dir, progress=False, encoder=fake, fast=True, answers_file=out
+    )
+    (line,) = [json.loads(x) for x in out.read_text().splitlines()]
+    assert set(line["scores"]) == {"sentence_hit@1", "sentence_hit@3", "answer_shown@1", "abstained"}
+    assert line["span"] == "" and line["gold_articles"] == []
+
+
+def test_answers_file_of_feedback_cases_says_which_passed(tmp_path, fake, built, settings):
+    from qa import answer, load_index
+    from qa.feedback import FEEDBACK_FILE, record_feedback
+
+    loose = replace(settings, abstain_below=0.0)
+    good = answer(
+        "How many people were evacuated from Grindavik?",
+        index=load_index(settings.index_dir, loose, encoder=fake),
+        fast=True,
+    )
+    record_feedback(settings.index_dir, good, helpful=True, generation=built.generation.name)
+    out = tmp_path / "answers.jsonl"
+    run = {"index_dir": settings.index_dir, "progress": False, "encoder": fake, "fast": True}
+    evaluate_file(settings.index_dir / FEEDBACK_FILE, loose, answers_file=out, **run)
+    (line,) = [json.loads(x) for x in out.read_text().splitlines()]
+    assert line["expect"] == "keep" and line["judged_sentence"] == good.sentences[0].text
+    assert line["passed"] is True and line["sentences"][0] == good.sentences[0].text
+
+
+def test_an_answers_file_that_cannot_be_written_is_refused_before_indexing(tmp_path, fake):
+    settings = Settings(index_dir=tmp_path / "unused", cache_dir=tmp_path / "cache")
+    with pytest.raises(QAError, match=r"Cannot write the answers to .*missing/a\.jsonl \(No such file"):
+        evaluate_file(
+            FIXTURE,
+            settings,
+            index_dir=tmp_path / "i",
+            progress=False,
+            encoder=fake,
+            answers_file=tmp_path / "missing" / "a.jsonl",
+        )
+    assert not (tmp_path / "i").exists()  # nothing indexed first

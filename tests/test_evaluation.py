@@ -522,3 +522,19 @@ def test_an_answers_file_that_cannot_be_written_is_refused_before_indexing(tmp_p
             answers_file=tmp_path / "missing" / "a.jsonl",
         )
     assert not (tmp_path / "i").exists()  # nothing indexed first
+
+
+def test_an_answers_file_that_is_the_question_file_is_refused(tmp_path, fake, built, settings):
+    questions = tmp_path / "q.jsonl"
+    kept = '{"question": "How many people were evacuated?", "answers": ["4,000"]}\n'
+    questions.write_text(kept)
+    with pytest.raises(QAError, match=r"is the question file itself, which it would overwrite"):
+        evaluate_file(
+            questions,
+            settings,
+            index_dir=settings.index_dir,
+            progress=False,
+            encoder=fake,
+            answers_file=tmp_path / "." / "q.jsonl",
+        )
+    assert questions.read_text() == kept

@@ -368,6 +368,10 @@ def evaluate_file(
             "qa eval answers from --index as it is, so --articles would not be read: update the index first "
             "(qa index --articles DIR --index DIR), or leave --index out to index the articles temporarily."
         )
+    if answers_file is not None and str(answers_file) == "-":  # open("-") made a file named "-"
+        raise QAError(
+            "--answers writes a file, and stdout carries the metrics: name a file, e.g. --answers answers.jsonl."
+        )
     if answers_file is not None and Path(answers_file).resolve() == path.resolve():
         raise QAError(
             f"--answers {answers_file} is the question file itself, which it would overwrite; name another file."

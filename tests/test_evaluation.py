@@ -524,7 +524,7 @@ def test_an_answers_file_that_cannot_be_written_is_refused_before_indexing(tmp_p
     assert not (tmp_path / "i").exists()  # nothing indexed first
 
 
-def test_an_answers_file_that_is_the_question_file_is_refused(tmp_path, fake, built, settings):
+def test_an_answers_file_that_is_the_question_file_or_a_dash_is_refused(tmp_path, fake, built, settings):
     questions = tmp_path / "q.jsonl"
     kept = '{"question": "How many people were evacuated?", "answers": ["4,000"]}\n'
     questions.write_text(kept)
@@ -538,3 +538,6 @@ def test_an_answers_file_that_is_the_question_file_is_refused(tmp_path, fake, bu
             answers_file=tmp_path / "." / "q.jsonl",
         )
     assert questions.read_text() == kept
+    with pytest.raises(QAError, match=r"--answers writes a file, and stdout carries the metrics: name a file"):
+        evaluate_file(questions, settings, index_dir=settings.index_dir, progress=False, encoder=fake, answers_file="-")
+    assert not (tmp_path / "-").exists() and not Path("-").exists()

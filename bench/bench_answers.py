@@ -48,6 +48,7 @@ from qa.evaluation import EvalQuestion, contains_answer, evaluate_file, load_que
 from qa.reader import Reader
 
 NEWS = DATA / "news-qa" / "realtimeqa-2023.json"
+MODES = ("reader", "fast")  # the answering paths measured: with the reader, and --fast
 
 
 def settings_for(index_dir: Path, abstain_below: float | None = None, **more: Any) -> Settings:
@@ -234,9 +235,6 @@ def main() -> None:
     if constants:  # what was measured, even after the file it came from is gone
         stamp["constants"] = constants
     print(f"saved {save(name, merged(kept, results, stamp))}")
-
-
-MODES = ("reader", "fast")
 
 
 def use_constants(path: Path) -> dict[str, Any]:

@@ -368,15 +368,7 @@ def evaluate_file(
             "qa eval answers from --index as it is, so --articles would not be read: update the index first "
             "(qa index --articles DIR --index DIR), or leave --index out to index the articles temporarily."
         )
-    if answers_file is not None and str(answers_file) == "-":  # open("-") made a file named "-"
-        raise QAError(
-            "--answers writes a file, and stdout carries the metrics: name a file, e.g. --answers answers.jsonl."
-        )
-    if answers_file is not None and Path(answers_file).resolve() == path.resolve():
-        raise QAError(
-            f"--answers {answers_file} is the question file itself, which it would overwrite; name another file."
-        )
-    with tempfile.TemporaryDirectory(prefix="qa-eval-") as tmp, _answers_out(answers_file) as out:
+    with tempfile.TemporaryDirectory(prefix="qa-eval-") as tmp, _answers_out(answers_file, path) as out:
         tmp_path = Path(tmp)
         notes: list[str] = []
         if question_set.records is not None:
@@ -662,12 +654,18 @@ def _answered(result: Answer) -> dict[str, Any]:
 
 
 @contextmanager
-def _answers_out(path: str | Path | None) -> Iterator[TextIO | None]:
+def _answers_out(path: str | Path | None, questions: Path) -> Iterator[TextIO | None]:
     """The `--answers` file, opened before any indexing: a path that cannot be written is
-    said at once, not after minutes of work."""
+    said at once, not after minutes of work; nor is the question file (read already) overwritten."""
     if path is None:
         yield None
         return
+    if str(path) == "-":  # open("-") made a file named "-"
+        raise QAError(
+            "--answers writes a file, and stdout carries the metrics: name a file, e.g. --answers answers.jsonl."
+        )
+    if Path(path).resolve() == questions.resolve():
+        raise QAError(f"--answers {path} is the question file itself, which it would overwrite; name another file.")
     try:
         out = open(path, "w", encoding="utf-8")  # noqa: SIM115 (held open across the whole run)
     except OSError as exc:

@@ -33,7 +33,7 @@ import numpy as np
 from . import __version__
 from .articles import Article, FileStamp, ReadResult, Skipped, read_articles
 from .config import Settings, settings_or_default
-from .embedding import Encoder
+from .embedding import Encoder, model_reference
 from .errors import (
     ArticleError,
     ConfigError,
@@ -169,6 +169,13 @@ def build_index(
         from .embedding import get_encoder
 
         encoder = get_encoder(settings)
+    if settings.passage_tokens > encoder.info.max_tokens:  # (Settings cannot know the model's length)
+        # Each passage would be cut at the model's length: its later sentences embedded as the passage.
+        raise ConfigError(
+            f"passage_tokens={settings.passage_tokens} is more than the model {settings.model!r} reads "
+            f"({encoder.info.max_tokens} tokens): the rest of each passage would not be embedded. Pass "
+            f"--passage-tokens {encoder.info.max_tokens} or less (QA_PASSAGE_TOKENS)."
+        )
     index_dir.mkdir(parents=True, exist_ok=True)
     wanted = settings_fingerprint(encoder.info.fingerprint, settings)
 
@@ -512,17 +519,30 @@ def refuse_foreign_folder(index_dir: Path) -> None:
             f"{index_dir}/ is one build of the index {whole}/, which qa reads through {whole / POINTER_FILE}; "
             f"pass --index {shell_path(whole)}."
         )
+    foreign = foreign_files(index_dir)
+    if foreign:
+        raise ConfigError(
+            f"{index_dir}/ holds files that are not an index ({foreign}); qa writes its index into a folder "
+            f"of its own. Pass --index with a new or empty folder (e.g. --index {shell_path(index_dir / 'index')})."
+        )
+
+
+def foreign_files(index_dir: Path) -> str:
+    """The files of `index_dir` that no index wrote, the first three named ("a.txt, b and 2
+    more"); "" for an index's folder, an empty one, or one that is not there.
+
+    Example:
+        >>> foreign_files(Path("a-folder-that-does-not-exist"))
+        ''
+    """
+    if not index_dir.is_dir():
+        return ""
     foreign = sorted(
         p.name
         for p in index_dir.iterdir()
         if not p.name.startswith((".", GENERATION_PREFIX)) and p.name not in INDEX_FOLDER_FILES
     )
-    if foreign:
-        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
-        raise ConfigError(
-            f"{index_dir}/ holds files that are not an index ({shown}); qa writes its index into a folder "
-            f"of its own. Pass --index with a new or empty folder (e.g. --index {shell_path(index_dir / 'index')})."
-        )
+    return ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
 
 
 def read_as_articles(root: Path, folder: Path) -> bool:
@@ -877,7 +897,7 @@ def _manifest(
     finally:
         store.close()
     manifest = Manifest(
-        model=replace(encoder.info, name=settings.model),
+        model=replace(encoder.info, name=model_reference(settings.model)),
         settings=wanted,
         counts=counts,
         vector_index=VectorIndexInfo(factory=factory, ntotal=ntotal),

@@ -585,11 +585,15 @@ def _ask(args: argparse.Namespace) -> int:
         if args.question is not None:
             _ask_one(args, args.question, filters, open_index(settings=settings), history=[], indent=2)
             return 0
+        index = open_index(settings=settings)
     except QAError as exc:
-        if args.json and args.question is not None:  # a script reading stdout gets JSON, as in a conversation
-            print(_json({"question": args.question, "found": False, "error": str(exc)}, 2))
+        if args.json:  # a script reading stdout gets JSON: the question's answer, or a conversation's line
+            if args.question is not None:
+                print(_json({"question": args.question, "found": False, "error": str(exc)}, 2))
+            else:
+                print(_json({"error": str(exc)}, None))
         raise
-    return _conversation(args, filters, open_index(settings=settings))
+    return _conversation(args, filters, index)
 
 
 def _ask_one(
@@ -662,7 +666,8 @@ def _conversation(args: argparse.Namespace, filters: Filters, index: Index) -> i
         if question == "/new":
             history = []
             continue
-        shown = question.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # bad bytes as �
+        # Bad bytes as �, and a control character or bidi override from the file as well.
+        shown = visible(question.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
         if not args.json and not interactive:
             print(f"question: {shown}")
         try:
@@ -890,7 +895,8 @@ def _report_text(report: BuildReport, on_ray: bool = False) -> str:
     lines.extend(f"  warning {w}" for w in report.warnings[:20])
     if len(report.warnings) > 20:
         lines.append(f"  ... and {len(report.warnings) - 20} more warnings")
-    return "\n".join(lines)
+    # A feed's record ids are third-party text ("f.jsonl#a\x1b[31mb"), as `qa info` shows them.
+    return visible("\n".join(lines))
 
 
 def _out(text: str = "") -> None:

@@ -17,6 +17,7 @@ context). Sentences are therefore never embedded a second time.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -338,6 +339,19 @@ def resolve_model(name: str) -> Path:
         ) from None
 
 
+def model_reference(name: str) -> str:
+    """How an index records its model: a local folder by its absolute path, so that the index
+    can be used from any folder (`--model models/mini` recorded as typed failed everywhere but
+    where it was built); a model name as given.
+
+    Example:
+        >>> model_reference("all-MiniLM-L6-v2")
+        'all-MiniLM-L6-v2'
+    """
+    path = Path(os.path.expanduser(name))
+    return str(path.resolve()) if path.exists() else name
+
+
 def model_fingerprint(model_dir: Path) -> str:
     """Identifies the model by its configuration and weights, not by where it lies."""
     digest = hashlib.sha256(f"export-{EXPORT_VERSION}".encode())
@@ -398,6 +412,7 @@ def export_onnx(name: str, model_dir: Path, fingerprint: str, folder: Path) -> N
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(entries)}
     env.setdefault("HF_HUB_OFFLINE", "1")  # the model is a local folder: nothing to download
     code = "import sys; from qa.embedding import _export_in_child; _export_in_child(*sys.argv[1:])"
+    _remove_abandoned_exports(folder)
     with tempfile.TemporaryDirectory(prefix="qa-export-") as scratch:
         outcome = Path(scratch) / "outcome.json"
         command = [sys.executable, "-P", "-c", code, name, str(model_dir), fingerprint, str(folder), str(outcome)]
@@ -408,10 +423,12 @@ def export_onnx(name: str, model_dir: Path, fingerprint: str, folder: Path) -> N
         with child:
             try:
                 _, stderr = child.communicate(timeout=EXPORT_TIMEOUT)
-            except subprocess.TimeoutExpired:
+            except BaseException as exc:  # too long, or Ctrl-C / SIGTERM here: the child and its work go too
                 child.kill()
                 child.communicate()
-                shutil.rmtree(folder.with_name(f"{folder.name}.tmp{child.pid}"), ignore_errors=True)  # its work
+                shutil.rmtree(folder.with_name(f"{folder.name}.tmp{child.pid}"), ignore_errors=True)
+                if not isinstance(exc, subprocess.TimeoutExpired):
+                    raise
                 raise EncoderError(
                     f"Preparing model {name!r} took over {EXPORT_TIMEOUT} s and was stopped. Try again on a "
                     "less busy machine, or prepare it elsewhere and copy its QA_CACHE_DIR folder here."
@@ -424,6 +441,27 @@ def export_onnx(name: str, model_dir: Path, fingerprint: str, folder: Path) -> N
     if child.returncode != 0 or not (folder / "encoder.json").exists():
         tail = " | ".join(stderr.strip().splitlines()[-3:]) or f"exit status {child.returncode}"
         raise EncoderError(f"Preparing model {name!r} with {sys.executable} failed ({tail}).")
+
+
+def _remove_abandoned_exports(folder: Path) -> None:
+    """Remove the half-written exports (`<folder>.tmp<pid>`, up to 90 MB each) of processes that
+    are gone: one killed mid-export (kill -9, a power cut) cannot remove its own."""
+    for tmp in folder.parent.glob(f"{glob.escape(folder.name)}.tmp*"):
+        pid = tmp.name.rpartition(".tmp")[2]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    if os.name == "nt":  # there os.kill(pid, 0) would send Ctrl-C: take every process as running
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process (PermissionError), or a platform without it
+        return True
+    return True
 
 
 def _export_in_child(name: str, model_dir: str, fingerprint: str, folder: str, outcome: str) -> None:

@@ -664,7 +664,7 @@ def _answers_out(path: str | Path | None, questions: Path) -> Iterator[TextIO | 
         raise QAError(
             "--answers writes a file, and stdout carries the metrics: name a file, e.g. --answers answers.jsonl."
         )
-    if Path(path).resolve() == questions.resolve():
+    if _same_file(Path(path), questions):
         raise QAError(f"--answers {path} is the question file itself, which it would overwrite; name another file.")
     try:
         out = open(path, "w", encoding="utf-8")  # noqa: SIM115 (held open across the whole run)
@@ -675,6 +675,14 @@ def _answers_out(path: str | Path | None, questions: Path) -> Iterator[TextIO | 
         ) from None
     with out:
         yield out
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Are `a` and `b` one file: one path, a link to it, or a hard link (another name of its data)."""
+    try:
+        return a.samefile(b)
+    except OSError:  # `a` does not exist yet (or cannot be read): not the question file
+        return a.resolve() == b.resolve()
 
 
 def _write_line(out: TextIO, record: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .articles import SUPPORTED_SUFFIXES
-from .build import build_running, read_as_articles
+from .build import build_running, foreign_files, read_as_articles
 from .config import Settings, settings_or_default
 from .embedding import Encoder
 from .errors import ConfigError, IndexCorruptError, IndexNotFoundError, QAError, StaleIndexWarning
@@ -256,6 +256,12 @@ def _no_index_here(index_dir: Path, settings: Settings) -> str:
             f"{counted(saved_articles(index_dir), 'article')} ({file_size(size)} in {RESUME_DIR}/). "
             "Run that qa index command again, with the same "
             "--articles, to finish it: it takes them up instead of embedding them again."
+        )
+    foreign = foreign_files(index_dir)
+    if foreign:  # `qa index --index` there is refused: an index is built into a folder of its own
+        return (
+            f"No index in {index_dir}/, which holds other files ({foreign}). Pass --index with the folder an index "
+            f"was built into, or build one into a new folder: {build} --index {shell_path(index_dir / 'index')}"
         )
     return f"No index in {index_dir}/. Build it with: {build} --index {shell_path(index_dir)}"
 

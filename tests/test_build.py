@@ -95,6 +95,15 @@ def test_a_folder_of_other_files_is_refused_as_an_index(settings, fake, tmp_path
     assert sorted(p.name for p in leveldb.iterdir()) == ["CURRENT", "MANIFEST-000001"]
 
 
+def test_passages_longer_than_the_model_reads_are_refused(settings, fake):
+    # 8192 was taken: each passage was cut at the model's 256 tokens, and its later sentences
+    # got the passage's vector (a question about them led with an unrelated sentence).
+    with pytest.raises(ConfigError, match=r"passage_tokens=257 is more than the model .* reads \(256 tokens\)"):
+        build_index(replace(settings, passage_tokens=257), encoder=fake, progress=False)
+    assert not settings.index_dir.exists()
+    assert build_index(replace(settings, passage_tokens=256), encoder=fake, progress=False).counts.passages > 0
+
+
 def test_on_progress_counts_passages_without_a_progress_bar(settings, fake):
     seen: list[tuple[int, int]] = []
     report = build_index(settings, encoder=fake, progress=False, on_progress=lambda d, t: seen.append((d, t)))

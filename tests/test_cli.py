@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -135,6 +136,13 @@ def test_ask_without_a_question_is_a_conversation_read_from_stdin(cli_index):
     # which read as settled on its own
     assert "answer: retaliatory tariffs  (low confidence)\n" in turns[1]
     assert "answer: retaliatory tariffs" not in turns[2]  # after /new it has nothing to follow
+
+
+def test_a_question_read_from_a_file_is_echoed_without_its_control_characters(cli_index):
+    question = "What \x1b]0;pwned\x07 \u202etariffs?\n"
+    done = run("ask", "--index", str(cli_index[1]), "--passages", stdin=question.encode())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "question: What \ufffd]0;pwned\ufffd \ufffdtariffs?"
 
 
 def test_ask_conversation_at_a_terminal_prompts_and_stops_at_ctrl_d(cli_index):
@@ -271,6 +279,16 @@ def test_ask_json_says_a_refused_question_in_json_too(cli_index, args, error):
     done = run("ask", *args, "--index", str(cli_index[1]), "--json")
     assert done.returncode == 1 and done.stderr.strip() == f"error: {error}"
     assert json.loads(done.stdout) == {"question": args[0], "found": False, "error": error}
+
+
+def test_ask_conversation_in_json_says_a_setup_error_as_a_json_line(cli_index, tmp_path):
+    # Questions from stdin: an unusable --since or index printed nothing on stdout.
+    done = run("ask", "--index", str(cli_index[1]), "--json", "--since", "soon", stdin=b"When?\n")
+    error = "--since 'soon' is not a date; use YYYY-MM-DD, e.g. 2026-01-31."
+    assert done.returncode == 1 and done.stderr.strip() == f"error: {error}"
+    assert [json.loads(line) for line in done.stdout.splitlines()] == [{"error": error}]
+    done = run("ask", "--index", str(tmp_path / "nowhere"), "--json", stdin=b"When?\n")
+    assert done.returncode == 1 and json.loads(done.stdout)["error"].startswith("No index in ")
 
 
 def test_ask_unanswerable_says_so(cli_index):
@@ -969,6 +987,9 @@ def test_the_build_report_says_what_was_copied_and_taken_up(tmp_path):
     text = _report_text(report)
     assert "embedded 18 passages (4,000 tokens); took up 12 passages a stopped build had embedded" in text
     assert "copied" not in text
+    # A feed's record id is third-party text: a control character in it is shown, not obeyed.
+    text = _report_text(replace(report, added=("f.jsonl#a\x1b[31mb", "g.jsonl#\u202eRLO")))
+    assert "  added: f.jsonl#a\ufffd[31mb\n  added: g.jsonl#\ufffdRLO" in text
 
 
 def test_ctrl_c_promises_a_resume_only_when_rounds_were_saved(tmp_path, monkeypatch, capsys):

@@ -139,3 +139,35 @@ def test_a_child_that_exports_nothing_is_an_error_naming_the_interpreter(tmp_pat
     monkeypatch.setattr(sys, "executable", "/bin/true")  # e.g. an embedded Python: exits 0, exports nothing
     with pytest.raises(EncoderError, match=r"^Preparing model 'odd' with /bin/true failed \(exit status 0\)"):
         embedding.export_onnx("odd", tmp_path, "f" * 20, tmp_path / "out")
+
+
+def test_an_export_stopped_by_ctrl_c_leaves_no_half_written_folder(tmp_path, monkeypatch):
+    import signal
+    import sys
+    import threading
+
+    from qa import embedding
+
+    # A stand-in child that starts its export folder as the real one does (<out>.tmp<its pid>), then hangs.
+    child = tmp_path / "python"
+    child.write_text('#!/bin/sh\nmkdir "$7.tmp$$" && touch "$7.tmp$$/model.onnx" && exec sleep 60\n')
+    child.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(child))
+    threading.Timer(2.0, os.kill, (os.getpid(), signal.SIGINT)).start()
+    with pytest.raises(KeyboardInterrupt):
+        embedding.export_onnx("odd", tmp_path, "f" * 20, tmp_path / "out")
+    assert [p.name for p in tmp_path.iterdir()] == ["python"]  # neither its folder nor a child left
+
+
+def test_the_half_written_exports_of_processes_that_are_gone_are_removed(tmp_path):
+    import subprocess
+
+    from qa import embedding
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    for pid in (gone.pid, os.getpid()):
+        (tmp_path / f"out.tmp{pid}").mkdir()
+    (tmp_path / "outside.tmp1").mkdir()  # another model's name that starts alike
+    embedding._remove_abandoned_exports(tmp_path / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.tmp" + str(os.getpid()), "outside.tmp1"]

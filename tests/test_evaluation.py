@@ -538,6 +538,17 @@ def test_an_answers_file_that_is_the_question_file_or_a_dash_is_refused(tmp_path
             answers_file=tmp_path / "." / "q.jsonl",
         )
     assert questions.read_text() == kept
+    (tmp_path / "hard.jsonl").hardlink_to(questions)  # another name of the same data: overwritten all the same
+    with pytest.raises(QAError, match=r"--answers .*hard\.jsonl is the question file itself"):
+        evaluate_file(
+            questions,
+            settings,
+            index_dir=settings.index_dir,
+            progress=False,
+            encoder=fake,
+            answers_file=tmp_path / "hard.jsonl",
+        )
+    assert questions.read_text() == kept
     with pytest.raises(QAError, match=r"--answers writes a file, and stdout carries the metrics: name a file"):
         evaluate_file(questions, settings, index_dir=settings.index_dir, progress=False, encoder=fake, answers_file="-")
     assert not (tmp_path / "-").exists() and not Path("-").exists()

@@ -89,6 +89,23 @@ def test_missing_index_in_a_folder_of_articles_names_a_command_that_works(tmp_pa
         load_index(articles, other)
 
 
+def test_a_folder_of_other_files_names_them_and_a_build_command_that_works(settings, fake, tmp_path):
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    for name in ("notes.log", "photo.jpg", "a.bin", "z.dat"):
+        (junk / name).write_text("not an index")
+    with pytest.raises(IndexNotFoundError) as err:
+        load_index(junk, settings)
+    message = str(err.value)
+    # It offered `qa index --index junk`, which is refused: junk/ holds files that are not an index.
+    assert message.startswith("No index in ")
+    assert "junk/, which holds other files (a.bin, notes.log, photo.jpg and 1 more)" in message
+    command = message.rsplit(": ", 1)[1]
+    assert command == f"qa index --articles {settings.articles_dir} --index {junk / 'index'}"
+    build_index(replace(settings, index_dir=junk / "index"), encoder=fake, progress=False)  # that command's build
+    assert load_index(junk / "index", settings, encoder=fake).manifest.counts.articles > 0
+
+
 def test_the_repos_index_readme_is_no_article_and_a_build_folder_names_its_index(settings, built, tmp_path):
     fresh = tmp_path / "fresh"  # a fresh clone's index/: only its README.md
     fresh.mkdir()
@@ -119,6 +136,27 @@ def test_index_built_with_other_files_of_the_same_model_says_so(settings, built)
     message = str(err.value)
     assert "was built with other files of model" in message and "fingerprint fake-64, here fake-32" in message
     assert message.endswith(f"Rebuild it with: qa index --full --index {settings.index_dir}")
+
+
+def test_a_model_folder_given_relative_is_recorded_by_its_absolute_path(settings, fake, tmp_path, monkeypatch):
+    # Recorded as typed, `--model "my models/mini"` left an index that every later command run
+    # from another folder (even `qa info`) failed to load.
+    (tmp_path / "my models" / "mini").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    build_index(replace(settings, model="my models/mini"), encoder=fake, progress=False)
+    monkeypatch.chdir(tmp_path / "my models")
+    index = load_index(settings.index_dir, replace(settings, model=str(tmp_path / "my models" / "mini")), encoder=fake)
+    assert index.model_name == str(tmp_path / "my models" / "mini")
+    with pytest.raises(IndexMismatchError) as err:  # a name, not a folder here: kept as given
+        load_index(settings.index_dir, replace(settings, model="other"), encoder=FakeEncoder(name="other"))
+    assert f"(or use the index as it is with --model '{tmp_path}/my models/mini'" in str(err.value)
+
+
+def test_a_model_path_that_the_shell_would_split_is_quoted_in_the_rebuild_command(settings, built):
+    with pytest.raises(IndexMismatchError) as err:
+        load_index(settings.index_dir, replace(settings, model="my model"), encoder=FakeEncoder(name="my model"))
+    assert "Rebuild it with: qa index --full --index" in str(err.value)
+    assert "--model 'my model' (or use the index as it is with --model all-MiniLM-L6-v2" in str(err.value)
 
 
 def test_index_built_with_other_chunking_settings_is_read_as_built(settings, built, fake):

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..articles import FileStamp
 from ..config import Settings
-from ..embedding import ModelInfo
+from ..embedding import ModelInfo, model_reference
 from ..errors import IndexCorruptError, IndexMismatchError, QAError
 from ..wording import shell_path
 from .layout import CATALOG_FILE, CHUNKER, FORMAT_VERSION, MANIFEST_FILE, current_generation, rebuild_from_folder
@@ -252,7 +252,7 @@ def check_compatible(manifest: Manifest, wanted: dict[str, Any], index_dir: Path
     if built.get("model_fingerprint") == wanted["model_fingerprint"]:
         return
     rebuild = f"qa index --full --index {shell_path(index_dir)}"
-    if manifest.model.name == model_name:  # the same name: its files changed
+    if manifest.model.name in (model_name, model_reference(model_name)):  # the same model: its files changed
         raise IndexMismatchError(
             f"Index {index_dir} was built with other files of model {model_name!r} (fingerprint "
             f"{built.get('model_fingerprint')}, here {wanted['model_fingerprint']}): the model was updated or "
@@ -260,8 +260,8 @@ def check_compatible(manifest: Manifest, wanted: dict[str, Any], index_dir: Path
         )
     raise IndexMismatchError(
         f"Index {index_dir} was built with model {manifest.model.name!r}, but the configured model is "
-        f"{model_name!r}. Rebuild it with: {rebuild} --model {model_name} (or use the index as it is with "
-        f"--model {manifest.model.name} / QA_MODEL={manifest.model.name})."
+        f"{model_name!r}. Rebuild it with: {rebuild} --model {shell_path(model_name)} (or use the index as it is "
+        f"with --model {shell_path(manifest.model.name)} / QA_MODEL={shell_path(manifest.model.name)})."
     )
 
 

@@ -43,6 +43,8 @@ from .splitting import Sentence
 from .windows import SentenceSpan, make_windows, read_windows
 
 NOT_FOUND = "I could not find this in the articles."
+# A follow-up that nothing new answers, answered with what an earlier answer gave (`answer`).
+REPEATED = "An earlier answer in this conversation gave this already."
 MAX_SENTENCES = 3
 PASSAGES = 8
 
@@ -445,6 +447,13 @@ def answer(
     # (the same one again, or a new subject) gets its best answer whatever came before.
     given = _given_before(history) if followup else {}
     result = compose(question, query, hits, index, max_sentences, tuple(notices), mode, fast, asked, given)
+    if given and hits and not result.found:
+        # Nothing new answers it: an earlier question asked in other words ("Which tariffs did
+        # Trudeau impose?" after "What tariffs…") was "not found", though the articles answer
+        # it. What earlier answers gave is read again, and cited where it answers.
+        again = compose(question, query, hits, index, max_sentences, tuple(notices), mode, fast, asked)
+        if again.found:
+            result = replace(again, notices=(*again.notices, REPEATED))
     if hits and not result.found and filters is not None and filters.restricts:
         # Not found among the articles the filters let through: the others may hold it.
         notice = (

@@ -241,6 +241,24 @@ def test_a_follow_up_does_not_lead_again_with_the_answer_marked_before(real_inde
 
 
 @pytest.mark.model
+def test_a_question_asked_again_in_other_words_is_answered_again(real_index):
+    from qa.answering import REPEATED
+
+    first = answer("What tariffs did Trudeau impose?", index=real_index)
+    # A short question, so a follow-up: the sentence it needs was given, and nothing new was
+    # found ("I could not find this in the articles", though the article answers it).
+    again = answer("Which tariffs did Trudeau impose?", history=[first], index=real_index)
+    assert again.found
+    assert again.sentences[0].text == first.sentences[0].text
+    assert again.sentences[0].span_text == "100% tariff on Chinese-made electric vehicles"
+    assert again.notices == (REPEATED,)
+    # A follow-up that what was given does not answer either stays unanswered.
+    assert not answer("What did the pope say?", history=[first], index=real_index).found
+    fresh = answer("Which tariffs did Trudeau impose?", index=real_index)  # no conversation: no such notice
+    assert fresh.found and REPEATED not in fresh.notices
+
+
+@pytest.mark.model
 def test_a_pdf_article_is_cited_like_any_other(tmp_path):
     """The seed plus a PDF (tests/data/canola.pdf), indexed and asked with the real models."""
     from qa import Settings, build_index, load_index

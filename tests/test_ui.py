@@ -857,6 +857,27 @@ def test_thumbs_down_is_recorded_next_to_the_index(page, server):
 # -- 10. mobile ------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("width", [768, 1024])
+def test_the_sidebar_starts_closed_where_it_would_cover_the_chat(browser, server, width):
+    from playwright.sync_api import expect
+
+    # Gradio's sidebar covers the whole width up to 768 px (a tablet upright): open, it hid the chat.
+    page = open_page(browser, server[0], viewport={"width": width, "height": 1024})
+    try:
+        expect(page.locator("#chatbot")).to_be_visible()
+        sidebar = page.locator("#sidebar")
+        if width <= 768:
+            expect(sidebar).not_to_have_class(re.compile(r"\bopen\b"))
+            page.locator("#sidebar .toggle-button").click()  # opened, then a pick closes it again
+            expect(sidebar).to_have_class(re.compile(r"\bopen\b"))
+            page.locator("#new-chat").click()
+            expect(sidebar).not_to_have_class(re.compile(r"\bopen\b"))
+        else:  # room for both: it stays open beside the chat
+            expect(sidebar).to_have_class(re.compile(r"\bopen\b"))
+    finally:
+        page.context.close()
+
+
 def test_mobile_shows_the_newest_question_its_answer_and_sources_below(browser, server):
     from playwright.sync_api import expect
 

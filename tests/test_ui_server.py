@@ -881,3 +881,23 @@ def test_the_text_as_indexed_shows_a_bidi_override_as_a_mark(monkeypatch, tmp_pa
     row = ["Vote", "", "", 1, "", "vote.txt"]
     _, _, _, preview, _ = tab.pick(SimpleNamespace(row_value=row))
     assert preview["value"] == "Officials said the \ufffdyaw eht fo tuo vote was close."
+
+
+def test_a_text_or_an_object_for_history_or_sources_is_not_read_letter_by_letter(monkeypatch, built) -> None:
+    import ui.service as service
+    from qa import QuestionError
+
+    # /ask took history "What tariffs…" as the turns "W", "h", "a", … and sources "North Times" as
+    # the publishers "N", "o", …: a wrong answer, no error.
+    monkeypatch.setattr(service.ChatApp, "index", lambda self: built)
+    app = service.ChatApp(built.settings)
+    with pytest.raises(QuestionError, match=r"^history='Which striker scored\?' must be a list of the earlier turns"):
+        app.ask("And when?", "Which striker scored?")
+    with pytest.raises(QuestionError, match=r"^history=\{'a': 1\} must be a list"):
+        app.ask("And when?", {"a": 1})  # type: ignore[arg-type]
+    with pytest.raises(QuestionError, match=r"^sources=\{'a': 1\} must be publishers or article ids"):
+        app.ask("Which striker scored?", sources={"a": 1})  # type: ignore[arg-type]
+    one = app.ask("Which striker scored?", sources="Sports Daily")  # type: ignore[arg-type]
+    assert one.answer.notices == () and {s.citation.source.publisher for s in one.answer.sentences} == {"Sports Daily"}
+    other = app.ask("Which striker scored?", sources="Example Wire").answer
+    assert all(s.citation.source.publisher == "Example Wire" for s in other.sentences)

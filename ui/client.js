@@ -203,7 +203,9 @@
   else document.addEventListener("DOMContentLoaded", start);
 
   // -- small screens: the sidebar starts closed and closes after a pick ---------------------
-  const NARROW = "(max-width: 700px)";
+  // Gradio's own breakpoint: up to 768 px its open sidebar covers the whole width (at 701-768
+  // px, an iPad mini upright, the chat was hidden behind it on load).
+  const NARROW = "(max-width: 768px)";
   function closeSidebar() {
     const sidebar = document.getElementById("sidebar");
     const toggle = sidebar && sidebar.querySelector(".toggle-button");

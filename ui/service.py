@@ -176,13 +176,15 @@ class ChatApp:
         filters = Filters(
             since=parse_date(since, "From date "),
             until=parse_date(until, "To date "),
-            sources=tuple(sources or ()),
+            sources=sources or (),  # Filters reads "BBC" as one source and refuses {...}; tuple() spelled it
             prefer_recent=bool(recent),
         )
         index = self.index()
         result = answer(
             clean_question(question),  # before the index is loaded: an empty question is said as such
-            history=list(history or ())[-HISTORY_TURNS:] or None,  # answer() reads JSON answers back itself
+            # answer() reads JSON answers back itself, and refuses a text or an object (list() made
+            # a text's letters into questions).
+            history=(list(history)[-HISTORY_TURNS:] if isinstance(history, (list, tuple)) else history) or None,
             filters=filters,
             index=index,
             max_sentences=sentences,

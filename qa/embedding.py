@@ -312,6 +312,11 @@ def resolve_model(name: str) -> Path:
         'model'
     """
     path = Path(os.path.expanduser(name))
+    if path.is_file():  # said as "Model folder 'x.py' has no config.json"
+        raise EncoderError(
+            f"Model {name!r} is a file; point --model / QA_MODEL at a sentence-transformers model folder "
+            "(the one holding its config.json), or a model name in the local Hugging Face cache."
+        )
     if path.exists():
         if not (path / "config.json").exists():
             raise EncoderError(

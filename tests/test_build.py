@@ -582,7 +582,7 @@ def test_an_ivf_with_more_lists_than_passages_is_refused_with_the_fix(settings, 
     ("factory", "reason"),
     [
         ("PQ8", "Number of training points"),  # product quantizers need 256 passages to train on
-        ("IDMap,Flat", "add does not make sense with IndexIDMap"),
+        ("IDMap,Flat", "qa gives the passages their ids itself, so IDMap is not part of vector_index"),
         ("PCA10,Flat", "PCA matrix cannot output 10 dimensions"),
     ],
 )

@@ -822,6 +822,16 @@ def test_a_bad_vector_index_setting_is_one_line(tmp_path):
         "error: vector_index='x' (QA_VECTOR_INDEX) is not a FAISS index factory string; use auto (the default), "
         "Flat, or e.g. IVF4096,Flat."
     )
+    # A type FAISS parses but cannot make for these vectors: FAISS's reason, not "not a factory string"
+    done = run(
+        "index", "--articles", str(tmp_path / "a"), "--index", str(tmp_path / "i"), env={"QA_VECTOR_INDEX": "PQ7"}
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == (
+        "error: FAISS cannot make vector_index='PQ7' (QA_VECTOR_INDEX) for 384-dimensional vectors: The dimension of "
+        "the vector (d) should be a multiple of the number of subquantizers (M); use auto (the default), Flat, or "
+        "e.g. IVF4096,Flat."
+    )
 
 
 def test_printed_passages_keep_their_paragraphs_apart(capsys):

@@ -171,3 +171,14 @@ def test_the_half_written_exports_of_processes_that_are_gone_are_removed(tmp_pat
     (tmp_path / "outside.tmp1").mkdir()  # another model's name that starts alike
     embedding._remove_abandoned_exports(tmp_path / "out")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.tmp" + str(os.getpid()), "outside.tmp1"]
+
+
+def test_a_model_that_is_a_file_or_a_folder_without_a_config_is_said_as_such(tmp_path):
+    from qa.embedding import resolve_model
+    from qa.errors import EncoderError
+
+    (tmp_path / "ex1.py").write_text("print('not a model')")
+    with pytest.raises(EncoderError, match=r"^Model '.*ex1\.py' is a file; point --model / QA_MODEL at a sentence"):
+        resolve_model(str(tmp_path / "ex1.py"))
+    with pytest.raises(EncoderError, match=r"^Model folder '.*' has no config.json"):
+        resolve_model(str(tmp_path))

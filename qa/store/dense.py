@@ -233,11 +233,8 @@ def index_from_spill(ids: np.ndarray, spill: Path, dim: int, factory: str, chose
         else:
             try:
                 fresh = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
-            except RuntimeError:
-                raise ConfigError(
-                    f"vector_index={factory!r} (QA_VECTOR_INDEX) is not a FAISS index factory string; use auto "
-                    "(the default), Flat, or e.g. IVF4096,Flat."
-                ) from None
+            except RuntimeError as exc:
+                raise ConfigError(_factory_refused(factory, dim, exc)) from None
             if not isinstance(fresh, faiss.IndexIVF):
                 fresh = faiss.IndexIDMap2(fresh)
         try:  # FAISS refuses some types only once it trains or adds (PQ on too few passages, IDMap)
@@ -268,9 +265,9 @@ def _cannot_build(factory: str, size: int, exc: RuntimeError) -> ConfigError:
     """FAISS's refusal of an index type for this index (too few passages to train product
     quantizers on, a wrapper that cannot take ids, a projection wider than the vectors), in
     one line with the fix: it was a traceback."""
-    # "Error in <C++ signature> at <file>:<line>: [Error: '<check>' failed: ]<reason>"
-    message = " ".join(str(exc).split()) or type(exc).__name__
-    reason = re.split(r" at \S+:\d+: ", message, maxsplit=1)[-1].split("' failed: ")[-1].removeprefix("Error: ")
+    reason = _faiss_reason(exc)
+    if "IDMap" in factory:  # FAISS: "add does not make sense with IndexIDMap, use add_with_ids"
+        reason = "qa gives the passages their ids itself, so IDMap is not part of vector_index"
     larger = f", or e.g. {ivf_factory(size)}" if size > EXACT_SEARCH_LIMIT else ""
     return ConfigError(
         f"vector_index={factory!r} (QA_VECTOR_INDEX) cannot index these {size:,} passages: {reason[:200]}. "
@@ -307,3 +304,26 @@ def _faiss() -> Any:
     import faiss
 
     return faiss
+
+
+def _faiss_reason(exc: RuntimeError) -> str:
+    """The reason in FAISS's error text, without the C++ signature, file and check around it."""
+    # "Error in <C++ signature> at <file>:<line>: [Error: '<check>' failed: ]<reason>"
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    return re.split(r" at \S+:\d+: ", message, maxsplit=1)[-1].split("' failed: ")[-1].removeprefix("Error: ")
+
+
+def _factory_refused(factory: str, dim: int, exc: RuntimeError) -> str:
+    """Why FAISS made no index of `factory`: a string it cannot parse, or a type that does not
+    fit the vectors ("PQ7": 384 dimensions do not split into 7; said in FAISS's words).
+
+    Example:
+        >>> _factory_refused("PQ7", 384, RuntimeError("Error in f() at p.cpp:6: d % M")).split(";")[0]
+        "FAISS cannot make vector_index='PQ7' (QA_VECTOR_INDEX) for 384-dimensional vectors: d % M"
+    """
+    fix = "use auto (the default), Flat, or e.g. IVF4096,Flat."
+    reason = _faiss_reason(exc)
+    if reason.startswith("could not parse"):
+        return f"vector_index={factory!r} (QA_VECTOR_INDEX) is not a FAISS index factory string; {fix}"
+    said = f"FAISS cannot make vector_index={factory!r} (QA_VECTOR_INDEX) for {dim}-dimensional vectors"
+    return f"{said}: {reason}; {fix}"

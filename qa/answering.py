@@ -43,8 +43,6 @@ from .splitting import Sentence
 from .windows import SentenceSpan, make_windows, read_windows
 
 NOT_FOUND = "I could not find this in the articles."
-# A follow-up that nothing new answers, answered with what an earlier answer gave (`answer`).
-REPEATED = "An earlier answer in this conversation gave this already."
 MAX_SENTENCES = 3
 PASSAGES = 8
 
@@ -434,9 +432,8 @@ def answer(
         notices.append("Your question is longer than the model reads; only its beginning was used.")
     previous = _previous_question(history)
     asked = query.text
-    # A question the conversation already asked is asked afresh, however short.
-    asked_before = {_words(t.question if isinstance(t, Answer) else str(t)).lower() for t in history or ()}
-    followup = bool(previous) and is_followup(query.text) and _words(question).lower() not in asked_before
+    # A question the conversation already asked (in any words) is asked afresh, however short.
+    followup = bool(previous) and is_followup(query.text) and not asked_before(question, history)
     if previous and followup:
         query = _with_context(query, previous, index)
         asked = reader_question(asked, _previous_question(history, as_searched=False))
@@ -447,13 +444,6 @@ def answer(
     # (the same one again, or a new subject) gets its best answer whatever came before.
     given = _given_before(history) if followup else {}
     result = compose(question, query, hits, index, max_sentences, tuple(notices), mode, fast, asked, given)
-    if given and hits and not result.found:
-        # Nothing new answers it: an earlier question asked in other words ("Which tariffs did
-        # Trudeau impose?" after "What tariffs…") was "not found", though the articles answer
-        # it. What earlier answers gave is read again, and cited where it answers.
-        again = compose(question, query, hits, index, max_sentences, tuple(notices), mode, fast, asked)
-        if again.found:
-            result = replace(again, notices=(*again.notices, REPEATED))
     if hits and not result.found and filters is not None and filters.restricts:
         # Not found among the articles the filters let through: the others may hold it.
         notice = (
@@ -950,6 +940,34 @@ def _reader_confidence(question: str, lead: SentenceSpan | None, hits: Sequence[
     return _confidence(reader_features(question, lead, hits), READER_CONFIDENCE_WEIGHTS, READER_CONFIDENCE_BIAS)
 
 
+def asked_before(question: str, history: Sequence[str | Answer] | None) -> bool:
+    """Did the conversation ask this already, in these or other words? It did when the
+    question holds every content word of an earlier one (5-letter prefixes, as in
+    `word_coverage`). Taken for a follow-up, "Which tariffs did Trudeau impose?" after "What
+    tariffs did Trudeau impose?" left out the sentence that answers it, and was "not found".
+    (Also tried: answering a follow-up that nothing new answers with what was given before.
+    On bench/data/followups.jsonl two real follow-ups, "Has anyone been hurt?" and "And in
+    China?", then repeated the earlier answer at confidence 0.79 instead of abstaining.)
+
+    Example:
+        >>> asked_before("Which tariffs did Trudeau impose?", ["What tariffs did Trudeau impose?"])
+        True
+        >>> asked_before("How did China respond?", ["What tariffs did Trudeau impose?"])
+        False
+    """
+    words = _content_words(question)
+    for turn in history or ():
+        text = turn.question if isinstance(turn, Answer) else turn
+        earlier = _content_words(text)
+        if (earlier and earlier <= words) or _words(text).lower() == _words(question).lower():  # "Why?" again
+            return True
+    return False
+
+
+def _content_words(text: str) -> set[str]:
+    return {w[:5] for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS}
+
+
 def word_coverage(question: str, text: str) -> float:
     """Share of the question's content words found in `text` (5-letter prefixes, so
     "imposing" matches "impose").
@@ -958,7 +976,7 @@ def word_coverage(question: str, text: str) -> float:
         >>> word_coverage("What tariffs did Trudeau impose?", "Trudeau imposed tariffs.")
         1.0
     """
-    words = {w[:5] for w in re.findall(r"\w+", question.lower()) if w not in STOPWORDS}
+    words = _content_words(question)
     if not words:
         return 0.0
     present = {w[:5] for w in re.findall(r"\w+", text.lower())}

@@ -639,7 +639,9 @@ def _one_article(
 
 def _unread_date(value: str) -> str:
     """The warning for a date that was given but could not be read (the article has none)."""
-    return f"date {value!r} not read (no day, or all numbers); write it as 2026-01-16 or January 16, 2026"
+    # "yesterday" has no day to read at all; "July 2025" lacks one, "20250716" is all numbers.
+    why = "no day, or all numbers" if any(c.isdigit() for c in value) else "not a date"
+    return f"date {value!r} not read ({why}); write it as 2026-01-16 or January 16, 2026"
 
 
 def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str | None, str, dict[str, str]]:

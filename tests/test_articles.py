@@ -151,7 +151,7 @@ def test_a_date_header_in_words_is_taken_off_with_a_warning_not_made_the_title(t
     assert (article.source.title, article.source.date) == ("Oil prices rose on Monday as supply fell.", None)
     assert article.body == "Oil prices rose on Monday as supply fell."
     assert [w.reason for w in result.warnings] == [
-        "date 'yesterday' not read (no day, or all numbers); write it as 2026-01-16 or January 16, 2026"
+        "date 'yesterday' not read (not a date); write it as 2026-01-16 or January 16, 2026"
     ]
 
 

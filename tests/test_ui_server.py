@@ -700,7 +700,7 @@ def test_an_upload_passes_on_the_builds_warnings_about_its_own_files(tmp_path: P
     warnings = (
         Skipped("again.txt", "the same article as carney.txt: both are indexed, an answer cites one"),
         Skipped("older.txt", "read as cp1252 (a guess)"),  # a file indexed before: not this upload's
-        Skipped("feed.jsonl:2", "date 'soon' not read (no day, or all numbers)"),
+        Skipped("feed.jsonl:2", "date 'soon' not read (not a date)"),
     )
     monkeypatch.setattr(app, "_build", lambda **_: built_upload(3, warnings))
     (tmp_path / "again.txt").write_text("title: Again\n\nThe same story.")
@@ -708,7 +708,7 @@ def test_an_upload_passes_on_the_builds_warnings_about_its_own_files(tmp_path: P
     outcome = app.add_files([str(tmp_path / "again.txt"), str(tmp_path / "feed.jsonl")])
     assert outcome.problems == [
         "again.txt: the same article as carney.txt: both are indexed, an answer cites one",
-        "feed.jsonl:2: date 'soon' not read (no day, or all numbers)",
+        "feed.jsonl:2: date 'soon' not read (not a date)",
     ]
 
 

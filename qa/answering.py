@@ -326,8 +326,9 @@ class Answer:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise QuestionError(
-                f"An earlier answer in the history is not an answer as qa writes it ({type(exc).__name__}: {exc}); "
-                "pass the earlier questions as text, or the earlier results unchanged."
+                f"Not an answer as qa writes it ({type(exc).__name__}: {exc}): Answer.from_dict reads what "
+                "Answer.to_dict, qa ask --json and /ask wrote. In a history, pass the earlier questions as text, "
+                "or the earlier results unchanged."
             ) from None
 
     def to_dict(self) -> dict[str, Any]:

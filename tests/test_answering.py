@@ -460,8 +460,10 @@ def test_an_answer_kept_as_json_serves_as_history_like_the_answer(built, monkeyp
     assert [s.text for s in with_json.sentences] == [
         s.text for s in answer(follow, history=[first], index=built).sentences
     ]
-    with pytest.raises(QuestionError, match="not an answer as qa writes it"):
+    with pytest.raises(QuestionError, match=r"^Not an answer as qa writes it \(KeyError: 'citations'\): Answer"):
         Answer.from_dict({"question": "Who?", "sentences": [{"text": "x"}]})
+    with pytest.raises(QuestionError, match=r"^Not an answer as qa writes it \(TypeError"):  # called directly
+        Answer.from_dict(None)  # type: ignore[arg-type]
     for field in ("question", "search_text", "answer"):  # JSON null read as the text "None"
         with pytest.raises(QuestionError, match=f"{field}=None is not text"):
             Answer.from_dict({**first.to_dict(), field: None})

@@ -33,7 +33,7 @@ from .config import Settings
 from .embedding import Encoder
 from .errors import ArticleError, ConfigError, IndexLockedError, IndexWriteError, NoArticlesError, QAError, WatchError
 from .store import current_generation
-from .wording import counted
+from .wording import counted, visible
 
 if TYPE_CHECKING:  # watchfiles is imported when watching starts: `qa --help` stays instant
     from watchfiles import Change
@@ -564,7 +564,9 @@ def _stamp(when: dt.datetime) -> str:
 
 
 def _print_line(line: str) -> None:
-    print(line, flush=True)  # flushed: the log is read live, often through a pipe or a file
+    # Flushed: the log is read live, often through a pipe or a file. `visible`: a skipped feed
+    # record is named by its id, third-party text that may hold a control character.
+    print(visible(line), flush=True)
 
 
 @contextmanager

@@ -382,6 +382,15 @@ def test_network_mounts_are_recognised():
     ]
 
 
+def test_a_log_line_shows_a_control_character_of_a_record_id_without_obeying_it(capsys):
+    from qa.watch import _print_line
+
+    _print_line("2026-11-30 06:40:12  · skipped feed.jsonl#a\x1b[2Jb: duplicate of feed.jsonl#\u202eRLO")
+    assert capsys.readouterr().out == (
+        "2026-11-30 06:40:12  · skipped feed.jsonl#a\ufffd[2Jb: duplicate of feed.jsonl#\ufffdRLO\n"
+    )
+
+
 def test_the_log_lines_read_as_documented():
     from qa.articles import Skipped
 

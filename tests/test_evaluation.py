@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -528,27 +529,13 @@ def test_an_answers_file_that_is_the_question_file_or_a_dash_is_refused(tmp_path
     questions = tmp_path / "q.jsonl"
     kept = '{"question": "How many people were evacuated?", "answers": ["4,000"]}\n'
     questions.write_text(kept)
-    with pytest.raises(QAError, match=r"is the question file itself, which it would overwrite"):
-        evaluate_file(
-            questions,
-            settings,
-            index_dir=settings.index_dir,
-            progress=False,
-            encoder=fake,
-            answers_file=tmp_path / "." / "q.jsonl",
-        )
-    assert questions.read_text() == kept
     (tmp_path / "hard.jsonl").hardlink_to(questions)  # another name of the same data: overwritten all the same
-    with pytest.raises(QAError, match=r"--answers .*hard\.jsonl is the question file itself"):
-        evaluate_file(
-            questions,
-            settings,
-            index_dir=settings.index_dir,
-            progress=False,
-            encoder=fake,
-            answers_file=tmp_path / "hard.jsonl",
-        )
-    assert questions.read_text() == kept
+    for same in (tmp_path / "." / "q.jsonl", tmp_path / "hard.jsonl"):
+        with pytest.raises(QAError, match=rf"--answers {re.escape(str(same))} is the question file itself, which it"):
+            evaluate_file(
+                questions, settings, index_dir=settings.index_dir, progress=False, encoder=fake, answers_file=same
+            )
+        assert questions.read_text() == kept
     with pytest.raises(QAError, match=r"--answers writes a file, and stdout carries the metrics: name a file"):
         evaluate_file(questions, settings, index_dir=settings.index_dir, progress=False, encoder=fake, answers_file="-")
     assert not (tmp_path / "-").exists() and not Path("-").exists()

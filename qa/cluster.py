@@ -331,8 +331,7 @@ def _connected(ray: ModuleType, address: str | None) -> Iterator[None]:
             },
         )
     except Exception as exc:  # any failure to connect is the user's to fix, with this hint
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ClusterError(_cannot_connect(address, reason)) from None
+        raise ClusterError(_cannot_connect(address, str(exc) or type(exc).__name__)) from None
     finally:
         if not niceness_given:
             os.environ.pop(NICENESS_VARIABLE, None)
@@ -355,16 +354,18 @@ def _check_reachable(address: str) -> None:
         raise ClusterError(_cannot_connect(address, exc.strerror or str(exc) or type(exc).__name__)) from None
 
 
-def _cannot_connect(address: str | None, reason: str) -> str:
-    """What to do when Ray cannot be reached, with Ray's own `reason`.
+def _cannot_connect(address: str | None, message: str) -> str:
+    """What to do when Ray cannot be reached, with the first line of Ray's own `message`.
 
     Example:
         >>> _cannot_connect("auto", "Could not find any running Ray instance.").split(". Start")[0]
         'Cannot connect to a Ray cluster at auto: Could not find any running Ray instance'
     """
     where = f"at {address}" if address else "(none found on this machine, RAY_ADDRESS unset)"
-    reason = reason.rstrip(". ")  # Ray's own ends with a full stop: "...variable.." read as a typo
-    if "auth" in reason.lower():  # Ray >= 2.59 guards clusters with a token
+    reason = message.strip().splitlines()[0].rstrip(". ")  # Ray's own ends with a full stop: ".." read as a typo
+    # Ray >= 2.59 guards clusters with a token; a refused token may be named only on a later
+    # line ("... InvalidAuthToken"), under a first line about the connection.
+    if "auth" in message.lower():
         return (
             f"The Ray cluster {where} refused this machine's token: {reason}. Run with RAY_AUTH_MODE=token "
             "and the head's token (`ray get-auth-token` there) in ~/.ray/auth_token or RAY_AUTH_TOKEN."

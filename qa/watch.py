@@ -433,7 +433,7 @@ def is_article_event(change: Change, path: Path, root: Path, index_dir: Path) ->
         return False
     if not parts or any(ignored_name(part) for part in parts):
         return False
-    if change == Change.modified and path.is_dir():
+    if change == Change.modified and _is_folder(path):
         return False
     if path.suffix.lower() in SUPPORTED_SUFFIXES:
         return True
@@ -441,7 +441,13 @@ def is_article_event(change: Change, path: Path, root: Path, index_dir: Path) ->
     # told from a file any more, so a deleted name counts unless its suffix names a known kind
     # of file (at worst, one build that finds nothing changed). Not only names without a
     # suffix: "2026.12.01/" or "feed.2026-12-01/" moved out of the folder were missed.
-    return (change == Change.added and path.is_dir()) or (change == Change.deleted and not _known_file_kind(path))
+    return (change == Change.added and _is_folder(path)) or (change == Change.deleted and not _known_file_kind(path))
+
+
+def _is_folder(path: Path) -> bool:
+    # os.path.isdir, not Path.is_dir: that raises PermissionError for a file in a folder this
+    # user cannot enter, and the watch died with a traceback where `qa index` skips the folder.
+    return os.path.isdir(path)
 
 
 def _known_file_kind(path: Path) -> bool:
@@ -490,7 +496,7 @@ def is_network_filesystem(kind: str) -> bool:
 
 def _relative(path: Path, root: Path) -> str:
     rel = path.relative_to(root).as_posix()
-    return rel + "/" if path.is_dir() else rel
+    return rel + "/" if _is_folder(path) else rel
 
 
 # -- the log lines ----------------------------------------------------------------------------------
@@ -551,10 +557,12 @@ def stop_line(summary: WatchSummary) -> str:
 
 
 def _in_batch(skipped: str, paths: tuple[str, ...]) -> bool:
-    # "a.jsonl[3]" is a record of a.jsonl; "sub/x.txt" is inside the folder "sub/".
+    # "a.jsonl[3]" is a record of a.jsonl, "a.jsonl:2" its malformed line 2; "sub/x.txt" is
+    # inside the folder "sub/".
     # A folder ("extdir/") may be skipped under its own name ("extdir": a link out of the folder).
     return any(
-        skipped in (p, p.rstrip("/")) or skipped.startswith(p if p.endswith("/") else (p + "[", p + "#", p + "/"))
+        skipped in (p, p.rstrip("/"))
+        or skipped.startswith(p if p.endswith("/") else (p + "[", p + "#", p + ":", p + "/"))
         for p in paths
     )
 

@@ -15,6 +15,7 @@ import pytest
 
 from qa.build import build_index
 from qa.config import Settings
+from qa.errors import ClusterError
 from qa.store import current_generation
 from tests.fakes import FakeEncoder
 from tests.indexes import assert_same_index, snapshot
@@ -32,8 +33,12 @@ MORE = {  # long enough for several passages each, so overlap and ordering are e
 
 @pytest.fixture(scope="module")
 def local_ray():
-    """One local Ray for the module (starting one takes seconds); the build uses this connection."""
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    """One local Ray for the module (starting one takes seconds); the build uses this connection.
+
+    `address="local"`: a Ray of its own even when `ray start` left a cluster running on this
+    machine (ray.init would connect to that one and refuse `num_cpus`: a CI run failed so).
+    """
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield ray
     ray.shutdown()
 
@@ -143,6 +148,33 @@ def test_ray_build_with_the_real_model_equals_the_local_build(local_ray, tmp_pat
     want = snapshot(settings.index_dir)
     assert want["counts"].articles >= 4 and want["passage_vectors"].shape[1] == 384
     assert_same_index(snapshot(on_ray.index_dir), want)
+
+
+@pytest.mark.parametrize(
+    "message, fix",
+    [
+        (
+            "Failed to connect to GCS at auto.\nStatus: Unauthenticated: InvalidAuthToken: token mismatch",
+            "ray get-auth-token",
+        ),
+        ("Could not find any running Ray instance.\nPlease specify the one to connect to.", "ray start --head"),
+    ],
+)
+def test_a_refused_token_named_below_the_first_line_is_reported_as_a_token_error(message, fix):
+    """Only Ray's first line is shown, but the whole message decides which fix is named."""
+    from types import SimpleNamespace
+
+    from qa.cluster import _connected
+
+    def refuse(**options):
+        raise ConnectionError(message)
+
+    fake_ray = SimpleNamespace(is_initialized=lambda: False, init=refuse)
+    with pytest.raises(ClusterError) as caught, _connected(fake_ray, "auto"):  # type: ignore[arg-type]
+        pass
+    said = str(caught.value)
+    assert fix in said and message.splitlines()[0].rstrip(".") in said
+    assert "Status:" not in said and "Please specify" not in said
 
 
 def test_cli_bad_address_is_one_line_naming_ray_start(settings, tmp_path):

@@ -338,6 +338,26 @@ def test_which_events_count_for_folders(tmp_path):
     assert is_article_event(Change.added, root / "a.txt", root, tmp_path)  # an index holding the folder hides nothing
 
 
+def test_an_event_in_a_folder_this_user_cannot_enter_is_counted_not_fatal(tmp_path, monkeypatch):
+    """Path.is_dir raises PermissionError there (the watch died with a traceback); `qa index`
+    then reports the folder as skipped ("cannot list the folder"), so the event is counted."""
+    import os
+
+    root = tmp_path / "news"
+    locked = root / "locked"
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):  # as for a non-root user under a `chmod 000` folder
+        if str(path).startswith(str(locked)):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", stat)
+    assert is_article_event(Change.modified, locked / "a.txt", root, tmp_path / "idx")
+    assert is_article_event(Change.added, locked / "notes", root, tmp_path / "idx") is False
+    assert is_article_event(Change.deleted, locked, root, tmp_path / "idx")
+
+
 def test_a_watcher_failure_is_one_error_naming_the_fix(settings, fake, monkeypatch):
     import watchfiles
 
@@ -414,6 +434,11 @@ def test_the_log_lines_read_as_documented():
     assert batch_line(batch) == (
         "2026-11-30 06:40:12  +2 added, ~1 updated, -0 removed  (4 files) in 1.4 s  · 1,234 articles, "
         '9,876 passages  · skipped bad.jsonl[3]: record has no "text" string'
+    )
+    # A malformed line of a feed in the batch is named too ("feed.jsonl:2", not "feed.jsonl[2]").
+    broken_line = replace(report, skipped=(Skipped("feed.jsonl:2", "malformed JSON (Expecting value at line 1)"),))
+    assert batch_line(Batch(when, ("feed.jsonl",), broken_line)).endswith(
+        "· skipped feed.jsonl:2: malformed JSON (Expecting value at line 1)"
     )
     # A folder ("extdir/" in the batch) is skipped under its own name: a link out of the folder.
     linked = replace(report, skipped=(Skipped("extdir", "a link to a folder outside the articles folder"),))

@@ -79,6 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "question", None) and not any(word.startswith("-") for word in unknown):
             whole = " ".join([args.question, *unknown]).replace('"', '\\"')
             command.error(f'the question is one argument: put it in quotes, e.g. qa ask "{whole}"')
+        if args.command in ("index", "serve") and not any(word.startswith("-") for word in unknown):
+            command.error(  # `qa index seeds`: the articles folder given bare, as other tools take one
+                f"unrecognized arguments: {' '.join(unknown)}; a folder of articles is given with --articles,"
+                f" e.g. qa {args.command} --articles {shell_path(unknown[0])}"
+            )
         command.error(f"unrecognized arguments: {' '.join(unknown)}")
     if not getattr(args, "command", None):
         parser.print_help()
@@ -101,6 +106,13 @@ def _flags_in_conflict(args: argparse.Namespace) -> str:
             return "--ray-workers needs --ray: qa index --ray [ADDRESS] --ray-workers N"
         if (args.debounce is not None or args.poll) and not args.watch:
             return "--debounce and --poll only apply with --watch, e.g. qa index --watch --poll"
+    if args.command == "serve" and args.auth is not None:
+        from ui.auth import parse_auth  # light: no Gradio; the app owns the USER:PASSWORD rule
+
+        try:
+            parse_auth(args.auth)
+        except QAError as exc:  # a command line qa cannot use: exit 2, as --port 99999 is
+            return str(exc).rstrip(".")
     if args.command == "ask" and args.passages and (args.fast or args.sentences is not None):
         return "--passages shows the retrieved passages; --fast and --sentences shape answers: leave them out"
     return ""

@@ -790,6 +790,8 @@ def test_every_sentence_that_leans_on_the_one_before_is_shown_after_it(capsys):
         (["eval", "q.jsonl", "--limit", "0"], "argument --limit: '0' is not a whole number from 1 to 1,000,000,000"),
         (["index", "--ray", "--ray-workers", "-3"], "argument --ray-workers: '-3' is not a whole number from 1"),
         (["index", "--watch", "--debounce", "-1"], "argument --debounce: '-1' is not a number from 0.05 to 3,600"),
+        # not a number, but a command line qa cannot use all the same (it was exit 1, after the settings)
+        (["serve", "--auth", "alice"], "qa serve: error: --auth / QA_AUTH must look like USER:PASSWORD (see"),
     ],
 )
 def test_numbers_out_of_range_are_refused_before_anything_runs(args, problem):
@@ -806,6 +808,17 @@ def test_numbers_out_of_range_are_refused_before_anything_runs(args, problem):
         (["index", "--ful"], "qa index: error: unrecognized arguments: --ful (see qa index --help)"),
         (["ask", "x", "--sentence", "1"], "qa ask: error: unrecognized arguments: --sentence 1 (see qa ask --help)"),
         (["--bogus"], "qa: error: unrecognized arguments: --bogus (see qa --help)"),
+        # the articles folder given bare, as other tools take it: the flag it needs is named
+        (
+            ["index", "my news"],
+            "qa index: error: unrecognized arguments: my news; a folder of articles is given with --articles, "
+            "e.g. qa index --articles 'my news' (see qa index --help)",
+        ),
+        (
+            ["serve", "--port", "7863", "seeds"],
+            "qa serve: error: unrecognized arguments: seeds; a folder of articles is given with --articles, "
+            "e.g. qa serve --articles seeds (see qa serve --help)",
+        ),
     ],
 )
 def test_an_unknown_flag_is_named_with_its_commands_help(args, said):
@@ -1025,7 +1038,7 @@ def test_ctrl_c_promises_a_resume_only_when_rounds_were_saved(tmp_path, monkeypa
 
 
 def test_serve_no_index_refuses_a_file_or_another_programs_folder_as_the_index(tmp_path):
-    # both were served: "No index in afile/ yet: the chat answers once one is built."
+    # both were served: "No index in afile/ yet: the chat answers once one is built there"
     (tmp_path / "afile").write_text("x")
     (tmp_path / "notidx").mkdir()
     (tmp_path / "notidx" / "file.doc").write_text("x")

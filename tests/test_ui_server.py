@@ -245,7 +245,10 @@ def test_a_chat_started_on_an_empty_folder_serves_and_its_first_upload_builds_th
         "warning: No readable article in" in said
         and "Serving anyway: upload articles in the chat's Articles tab" in said
     )
-    assert f"No index in {settings.index_dir}/ yet: the chat answers once one is built." in said
+    assert (
+        f"warning: No index in {settings.index_dir}/ yet: the chat answers once one is built there"
+        f" (qa index --index {settings.index_dir})." in said
+    )
     (app,) = apps
     with pytest.raises(QAError, match=r"^No index in .* — or upload articles in the Articles tab\.$"):
         app.status()

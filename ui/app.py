@@ -24,6 +24,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import errno
 import json
 import logging
+import shlex
 import socket
 import sys
 import threading
@@ -299,7 +300,12 @@ def serve(
     try:
         app.index().warm_up()  # load the models before the first visitor
     except IndexNotFoundError:  # an empty folder, or a replica before its builder's first build
-        print(f"No index in {settings.index_dir}/ yet: the chat answers once one is built.", file=sys.stderr)
+        # A warning: with --no-index, a mistyped --index is served as this too.
+        print(
+            f"warning: No index in {settings.index_dir}/ yet: the chat answers once one is built there"
+            f" (qa index --index {shlex.quote(str(settings.index_dir))}).",
+            file=sys.stderr,
+        )
     # Another process (qa index, qa index --watch, a replica's upload) may publish a new
     # generation into the same folder: pick it up within a second, without a restart.
     stop_following = follow_index(settings.index_dir, settings, on_error=_log_once("index not reloaded: %s"))

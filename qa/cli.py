@@ -76,10 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:  # said by the command's own parser, so that the hint names its --help
         commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
         command = commands.choices.get(getattr(args, "command", None) or "", parser)
-        if getattr(args, "question", None) and not any(word.startswith("-") for word in unknown):
+        words_only = not any(word.startswith("-") for word in unknown)
+        if getattr(args, "question", None) and words_only:
             whole = " ".join([args.question, *unknown]).replace('"', '\\"')
             command.error(f'the question is one argument: put it in quotes, e.g. qa ask "{whole}"')
-        if args.command in ("index", "serve") and not any(word.startswith("-") for word in unknown):
+        if args.command in ("index", "serve") and words_only:
             command.error(  # `qa index seeds`: the articles folder given bare, as other tools take one
                 f"unrecognized arguments: {' '.join(unknown)}; a folder of articles is given with --articles,"
                 f" e.g. qa {args.command} --articles {shell_path(unknown[0])}"

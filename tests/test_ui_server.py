@@ -247,7 +247,7 @@ def test_a_chat_started_on_an_empty_folder_serves_and_its_first_upload_builds_th
     )
     assert (
         f"warning: No index in {settings.index_dir}/ yet: the chat answers once one is built there"
-        f" (qa index --index {settings.index_dir})." in said
+        f" (qa index --articles {settings.articles_dir} --index {settings.index_dir})." in said
     )
     (app,) = apps
     with pytest.raises(QAError, match=r"^No index in .* — or upload articles in the Articles tab\.$"):

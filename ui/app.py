@@ -303,7 +303,8 @@ def serve(
         # A warning: with --no-index, a mistyped --index is served as this too.
         print(
             f"warning: No index in {settings.index_dir}/ yet: the chat answers once one is built there"
-            f" (qa index --index {shlex.quote(str(settings.index_dir))}).",
+            f" (qa index --articles {shlex.quote(str(settings.articles_dir))}"
+            f" --index {shlex.quote(str(settings.index_dir))}).",
             file=sys.stderr,
         )
     # Another process (qa index, qa index --watch, a replica's upload) may publish a new

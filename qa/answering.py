@@ -36,7 +36,7 @@ import numpy as np
 from .articles import Source, is_byline
 from .config import Settings, whole_number
 from .errors import QuestionError
-from .filters import Filters, why_nothing_matches
+from .filters import Filters, unknown_sources, why_nothing_matches
 from .index import Index, open_index
 from .retrieval import MAX_QUESTION_CHARS, Hit, Mode, Query, make_query, prepare_query, search
 from .splitting import Sentence
@@ -132,6 +132,7 @@ would you your yours yourself yourselves tell said says say also much many one g
 # Follow-ups: the previous question's vector, at this weight, joins the new one's.
 FOLLOWUP_WEIGHT = 0.6
 FOLLOWUP_MAX_WORDS = 4
+FOLLOWUP_CHAIN = 4  # a follow-up is searched with at most this many earlier questions
 _ANAPHORA = frozenset(
     [
         "it",
@@ -407,7 +408,8 @@ def answer(
         max_sentences: the most sentences to cite.
         mode: retrieval mode: "hybrid", "dense" or "bm25".
         fast: skip the reader: sentences are chosen by their retrieval scores alone
-            (~9 ms instead of ~100–120 on the BBC index; no answer span).
+            (~9 ms instead of ~100–120 on the BBC index; no answer span), so the lead, the
+            number of sentences and the confidence can differ from the reader's answer.
         settings: model, index and abstention settings for loading `index` from a folder
             (default: `Settings()`; `load_settings()` adds the `QA_*` environment). A loaded
             `Index` answers with the settings it was loaded with; this is not used then.
@@ -441,6 +443,12 @@ def answer(
     hits = search(query, index, k, mode=mode, filters=filters)
     if not hits and filters is not None and filters.restricts:
         notices.append(why_nothing_matches(filters, index.articles()))
+    elif (
+        filters is not None
+        and filters.sources
+        and (unknown := unknown_sources(filters, index.publishers(), index.article))
+    ):
+        notices.append(unknown)
     # A follow-up does not cite again what earlier answers gave; a question asked afresh
     # (the same one again, or a new subject) gets its best answer whatever came before.
     given = _given_before(history) if followup else {}
@@ -950,19 +958,26 @@ def asked_before(question: str, history: Sequence[str | Answer] | None) -> bool:
     On bench/data/followups.jsonl two real follow-ups, "Has anyone been hurt?" and "And in
     China?", then repeated the earlier answer at confidence 0.79 instead of abstaining.)
 
+    A question that leans on the one before it ("When?", "What day?", "And in China?") is never
+    asked afresh: asked again, it asks about what came just before it. ("When?" after "Who beat
+    Manchester City?", "When?", "What did the Bank of England cut?" was searched alone and was
+    "not found".)
+
     Example:
         >>> asked_before("Which tariffs did Trudeau impose?", ["What tariffs did Trudeau impose?"])
         True
         >>> asked_before("How did China respond?", ["What tariffs did Trudeau impose?"])
         False
+        >>> asked_before("When?", ["Who beat Manchester City?", "When?", "What did the Bank of England cut?"])
+        False
     """
+    if asks_about_previous(question):
+        return False
     words = _content_words(question)
-    for turn in history or ():
-        text = turn.question if isinstance(turn, Answer) else turn
-        earlier = _content_words(text)
-        if (earlier and earlier <= words) or _words(text).lower() == _words(question).lower():  # "Why?" again
-            return True
-    return False
+    return any(
+        (earlier := _content_words(turn.question if isinstance(turn, Answer) else turn)) and earlier <= words
+        for turn in history or ()
+    )
 
 
 def _content_words(text: str) -> set[str]:
@@ -1069,24 +1084,46 @@ def reader_question(followup: str, previous: str | None) -> str:
     """
     followup = followup.strip()
     link = _LEADING_LINK.match(followup.lower())
-    lowered = followup.lower()[link.end() :] if link else followup.lower()
-    tokens = re.findall(r"\w+", lowered)
-    words = set(tokens)
-    # A question word alone ("Why?", "When?") asks about what the previous question asked.
-    elliptical = lowered.startswith(_ELLIPTICAL) or not words & _QUESTION_WORDS or len(tokens) == 1
+    elliptical = _elliptical(followup)
     if previous and elliptical:
         return f"{previous} {followup}"
     return followup[link.end() :] if link and not elliptical else followup  # "And how did …?": how did …?
 
 
+def _elliptical(question: str) -> bool:
+    """No question of its own: a continuation ("What about …?"), no question word ("And in
+    China?"), or a question word alone ("Why?")."""
+    lowered = _LEADING_LINK.sub("", question.strip().lower())
+    tokens = re.findall(r"\w+", lowered)
+    return lowered.startswith(_ELLIPTICAL) or not set(tokens) & _QUESTION_WORDS or len(tokens) == 1
+
+
+def asks_about_previous(question: str) -> bool:
+    """Does the question mean nothing without the one before it? Elliptical ("And in China?",
+    "Why?"), or naming at most one thing ("What day?", "Who scored?").
+
+    Example:
+        >>> asks_about_previous("What day?"), asks_about_previous("How did China respond?")
+        (True, False)
+    """
+    return _elliptical(question) or len(_content_words(question)) <= 1
+
+
 def _previous_question(history: Sequence[str | Answer] | None, as_searched: bool = True) -> str | None:
-    """The previous question: as it was searched (with its own context), or as its asker wrote it."""
+    """The previous question, as its asker wrote it; `as_searched`, followed by the questions it
+    leaned on in turn ("Why? When? Who beat Manchester City?"), back to one that stands alone
+    and at most `FOLLOWUP_CHAIN` questions back. (Each follow-up once carried everything the
+    conversation had searched: after eight turns a new question was searched with 130
+    characters of old subjects.)"""
+    chain: list[str] = []
     for turn in reversed(history or ()):
-        searched = turn.search_text if isinstance(turn, Answer) and as_searched else ""
-        text = searched or (turn.question if isinstance(turn, Answer) else str(turn))
-        if text and text.strip():
-            return text.strip()
-    return None
+        text = (turn.question if isinstance(turn, Answer) else str(turn)).strip()
+        if not text:
+            continue
+        chain.append(text)
+        if not as_searched or not asks_about_previous(text) or len(chain) == FOLLOWUP_CHAIN:
+            break
+    return " ".join(chain) or None
 
 
 def _with_context(query: Query, previous: str, index: Index) -> Query:

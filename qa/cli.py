@@ -614,13 +614,15 @@ def _ask_one(
 ) -> Answer | None:
     """Answer (or, with --passages, retrieve for) one question and print it; the answer."""
     from .answering import MAX_SENTENCES, PASSAGES, answer
-    from .filters import why_nothing_matches
+    from .filters import unknown_sources, why_nothing_matches
     from .retrieval import HITS, retrieve
 
     if args.passages:
         hits = retrieve(question, k=args.k or HITS, mode=args.mode, filters=filters, index=index)
         # As an answer says why nothing matched its filters, so do the passages.
         notices = [why_nothing_matches(filters, index.articles())] if not hits and filters.restricts else []
+        if hits and filters.sources and (unknown := unknown_sources(filters, index.publishers(), index.article)):
+            notices.append(unknown)
         if args.json:
             print(_json({"question": question, "hits": [h.to_dict() for h in hits], "notices": notices}, indent))
         else:

@@ -6,7 +6,7 @@ A plain value: the store turns it into SQL (with parameters), retrieval applies 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -133,3 +133,23 @@ def why_nothing_matches(filters: Filters, articles: Sequence[ArticleInfo]) -> st
             wanted += f"{' ' if wanted else ''}to {filters.until}" if filters.until else ""
             return f"No article is dated {wanted}: the articles' dates run from {dates[0]} to {dates[-1]}."
     return "No article matches these filters together (date range and sources); widen them to search all articles."
+
+
+def unknown_sources(filters: Filters, publishers: Iterable[str], article: Callable[[str], object | None]) -> str | None:
+    """A notice naming the sources in `filters` that no article has, when the others match
+    some (when none does, nothing matches and `why_nothing_matches` says why). A typo in one
+    of two sources was ignored without a word: the answer came from the other alone.
+
+    Example:
+        >>> unknown_sources(Filters(sources=("BBC", "Reuter")), ["BBC", "Reuters"], lambda article_id: None)
+        "No article has the publisher or id 'Reuter', so only BBC was searched. Publishers here: BBC, Reuters."
+    """
+    known = {p.lower(): p for p in publishers}
+    unknown = [s for s in filters.sources if s.lower() not in known and article(s) is None]
+    if not unknown or len(unknown) == len(filters.sources):
+        return None
+    searched = ", ".join(s for s in filters.sources if s not in unknown)
+    named = ", ".join(sorted(known.values())[:5])
+    return f"No article has the publisher or id {', '.join(map(repr, unknown))}, so only {searched} was searched." + (
+        f" Publishers here: {named}." if named else ""
+    )

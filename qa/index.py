@@ -294,7 +294,7 @@ def load_index(
     settings = settings_or_default(settings)
     if not isinstance(path, (str, os.PathLike, type(None))):
         raise ConfigError(f"path={path!r:.80} must be an index folder (str or Path) or None.")
-    index_dir = Path(path) if path is not None else settings.index_dir
+    index_dir = Path(path).expanduser() if path is not None else settings.index_dir  # "~/index", as Settings reads it
     generation = current_generation(index_dir)
     if generation is None:
         if build_running(index_dir):
@@ -329,6 +329,8 @@ def load_index(
     base.users += 1
     # Absolute: a caller that changes its working folder later (os.chdir) still verifies this index.
     where, generation = index_dir.absolute(), generation.absolute()
+    # The settings name the folder read, not a default one (`index.settings.index_dir` was "index").
+    settings = replace(settings, index_dir=index_dir)
     return Index(where, generation, manifest, settings, store, dense, lexical, encoder, reader, base)
 
 
@@ -369,6 +371,9 @@ _OPEN: dict[tuple[Path, Settings], Index] = {}
 # Loaded indexes kept per process, least recently used dropped first: a caller sweeping
 # settings (60 thresholds) kept 60 indexes and their open files until the process ended.
 _MAX_OPEN = 8
+# What answering reads from its settings; the rest (folders, batch size, file limits) only
+# decides how a build reads articles, so a loaded Index answers alike whatever they are.
+ANSWERING_SETTINGS = ("model", "abstain_below")
 _OPEN_LOCK = threading.Lock()
 _LOADING: dict[tuple[Path, Settings], threading.Lock] = {}
 # A generation that failed to load while an older one answered, per folder. Tried again after
@@ -406,10 +411,16 @@ def open_index(index: Index | str | Path | None = None, settings: Settings | Non
         True
     """
     if isinstance(index, Index):
-        if settings is not None and _for_reading(settings) != _for_reading(index.settings):
+        given = settings if settings is not None else index.settings
+        differing = [
+            f"{name}={getattr(given, name)!r} (the index's: {getattr(index.settings, name)!r})"
+            for name in ANSWERING_SETTINGS
+            if getattr(given, name) != getattr(index.settings, name)
+        ]
+        if differing:
             raise ConfigError(
-                "A loaded Index answers with the settings it was loaded with, not the settings given here: "
-                "pass them to load_index, or pass the index's folder with these settings."
+                "A loaded Index answers with the settings it was loaded with, and these differ: "
+                f"{', '.join(differing)}. Pass them to load_index, or pass the index's folder with these settings."
             )
         if index.closed:
             raise ConfigError(f"The index of {index.path}/ was closed; load it again (load_index) or pass its folder.")
@@ -417,7 +428,7 @@ def open_index(index: Index | str | Path | None = None, settings: Settings | Non
     if not isinstance(index, (str, os.PathLike, type(None))):
         raise ConfigError(f"index={index!r} must be a loaded Index, an index folder (str or Path) or None.")
     settings = settings_or_default(settings)
-    folder = Path(index) if index is not None else settings.index_dir
+    folder = Path(index).expanduser() if index is not None else settings.index_dir
     return _open_folder(folder, settings, _warn_stale)
 
 

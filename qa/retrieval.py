@@ -13,6 +13,7 @@ keeps how far apart the scores are.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -104,6 +105,8 @@ def clean_question(question: object) -> str:
     Example:
         >>> clean_question("  What tariffs\\n did Trudeau impose? ")
         'What tariffs did Trudeau impose?'
+        >>> clean_question("What did Ｔｒｕｄｅａｕ impose?")
+        'What did Trudeau impose?'
     """
     if not isinstance(question, str):
         raise QuestionError(f"The question must be text (a str), not {type(question).__name__}.")
@@ -115,7 +118,9 @@ def clean_question(question: object) -> str:
             "The question contains characters that are not valid text (undecodable bytes or a lone surrogate); "
             "retype it."
         ) from None
-    text = " ".join(question.split())
+    # NFKC: full-width letters typed with an East Asian input method ("Ｔｒｕｄｅａｕ") and
+    # ligatures read as the letters the articles spell (they were "not found").
+    text = " ".join(unicodedata.normalize("NFKC", question).split())
     if not text:
         raise QuestionError("Please type a question.")
     if not any(c.isalnum() for c in text):  # "???" would be answered with whatever is closest

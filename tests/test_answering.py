@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from qa.answering import (
+    FOLLOWUP_CHAIN,
     NOT_FOUND,
     Answer,
     ScoredSentence,
@@ -262,8 +263,29 @@ def test_asked_before_compares_content_words():
     assert asked_before("Which tariffs did Trudeau impose on China?", earlier)  # all its words, and more
     assert not asked_before("Has anyone been hurt?", ["Why is GM recalling 155,465 pickups?"])
     assert not asked_before("And in China?", ["How many cars did BMW sell in Asia last year?"])
-    assert asked_before("why?", ["Why?"]) and not asked_before("Why?", ["How?"])  # no content words: the same text
     assert not asked_before("What tariffs?", None)
+    # A question that leans on the one before asks about that one, however often it comes.
+    assert not asked_before("why?", ["Why?"]) and not asked_before("What day?", ["What day?"])
+
+
+def test_a_repeated_short_followup_is_searched_with_the_question_before_it(built, monkeypatch):
+    monkeypatch.setattr(built, "settings", replace(built.settings, abstain_below=0.0))
+    history: list[str | Answer] = []
+    for question in ("Why was Grindavik evacuated?", "When?", "Who won the cup final?", "When?"):
+        history.append(answer(question, history=history, index=built, fast=True))
+    assert history[-1].search_text == "When? Who won the cup final?"  # was "When?" alone
+
+
+def test_a_followup_is_searched_with_the_questions_it_leans_on_not_the_whole_conversation(built):
+    turns = ["Why was Grindavik evacuated?", "How many people live there?", "Who won the cup final?", "When?", "Why?"]
+    history: list[str | Answer] = []
+    for question in turns:
+        history.append(answer(question, history=history, index=built, fast=True))
+    # "Why?" leans on "When?", which leans on the cup final; the Grindavik questions are over.
+    assert history[-1].search_text == "Why? When? Who won the cup final?"
+    # At most FOLLOWUP_CHAIN questions back, however many leaned on each other.
+    many = answer("Why?", history=["Who won the cup final?", *["When?"] * 10], index=built, fast=True)
+    assert many.search_text == "Why? " + " ".join(["When?"] * FOLLOWUP_CHAIN)
 
 
 @pytest.mark.model
@@ -345,6 +367,15 @@ def test_filters_that_match_no_article_say_so(built):
     assert unknown.notices[0].startswith("No article has the publisher or id 'nobody', 'gone.txt'. Sources are")
     both = answer("tariffs", filters=Filters(since=dates[-1], sources=(oldest,)), index=built)  # each alone matches
     assert both.notices[0].startswith("No article matches these filters together")
+    # One source of two unknown (a typo): the answer comes from the other, and says so.
+    typo = answer("tariffs", filters=Filters(sources=(oldest, "Reuter")), index=built)
+    assert typo.hits and {h.source.article_id for h in typo.hits} == {oldest}
+    publishers = ", ".join(built.publishers()[:5])
+    assert typo.notices[0] == f"No article has the publisher or id 'Reuter', so only {oldest} was searched. " + (
+        f"Publishers here: {publishers}."
+    )
+    alone = answer("tariffs", filters=Filters(sources=(oldest,)), index=built)
+    assert not [n for n in alone.notices if n.startswith("No article has")]
 
 
 def test_why_nothing_matches_names_what_to_change():

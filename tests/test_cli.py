@@ -120,6 +120,12 @@ def test_ask_passages_json(cli_index):
     assert "No passage matched." in later.stdout
     unknown = run("ask", "tariffs", "--index", str(cli_index[1]), "--passages", "--json", "--source", "NOPE")
     assert json.loads(unknown.stdout)["notices"][0].startswith("No article has the publisher or id 'NOPE'")
+    one_of_two = run(
+        "ask", "tariffs", "--index", str(cli_index[1]), "--passages", "--source", SEED.name, "--source", "NOPE"
+    )
+    assert one_of_two.stdout.startswith(
+        f"note: No article has the publisher or id 'NOPE', so only {SEED.name} was searched."
+    )
 
 
 @pytest.mark.model

@@ -613,9 +613,24 @@ def test_a_snapshot_says_it_was_replaced_and_refuses_other_settings(settings, fa
         "replaced it and removed its files. Load the index again (open_index follows new builds)."
     ]
     fresh = load_index(settings.index_dir, settings, encoder=fake)
-    with pytest.raises(ConfigError, match="answers with the settings it was loaded with"):
+    with pytest.raises(ConfigError, match=r"these differ: abstain_below=1\.0 \(the index's: 0\.12\)"):
         answer("Who won?", index=fresh, settings=replace(settings, abstain_below=1.0), fast=True)
     assert answer("Who won?", index=fresh, settings=settings, fast=True).question == "Who won?"  # the same: fine
+    # What only a build reads (folders, batch size, file limit) does not change an answer: no error.
+    for unread in ({"articles_dir": "elsewhere"}, {"batch_size": 64}, {"max_file_mb": 10.0}, {"index_dir": "other"}):
+        assert answer("Who won?", index=fresh, settings=replace(settings, **unread), fast=True).question == "Who won?"
+
+
+def test_a_loaded_index_names_its_folder_and_reads_a_home_folder(settings, fake, built, fake_loads, monkeypatch):
+    from qa import answer
+
+    assert built.settings.index_dir == settings.index_dir
+    loaded = fake_loads(settings.index_dir, Settings(), encoder=fake)
+    assert loaded.settings.index_dir == settings.index_dir  # not the default "index"
+    monkeypatch.setenv("HOME", str(settings.index_dir.parent))
+    home_index = f"~/{settings.index_dir.name}"  # was "No index in ~/index/", the index there
+    assert fake_loads(home_index, settings, encoder=fake).path == settings.index_dir.absolute()
+    assert answer("Why did stocks fall?", index=home_index, settings=settings).question == "Why did stocks fall?"
 
 
 def test_a_loaded_index_verifies_after_the_working_folder_changes(settings, fake, built, monkeypatch):

@@ -61,6 +61,14 @@ def test_any_string_is_answered_or_refused_with_a_question_error(built, question
     assert all(s.citation.sentence == s.text for s in result.sentences)
 
 
+def test_full_width_letters_are_read_as_the_letters_articles_spell(built):
+    typed = "Why did ｓｔｏｃｋｓ ｆａｌｌ?"  # an East Asian input method's full-width letters: "not found"
+    found = retrieve(typed, k=3, index=built, mode="bm25")
+    assert found and [h.passage_id for h in found] == [
+        h.passage_id for h in retrieve("Why did stocks fall?", k=3, index=built, mode="bm25")
+    ]
+
+
 def test_modes_rank_by_their_own_scores(built):
     bm25 = retrieve("Grindavik evacuated", k=2, index=built, mode="bm25")
     assert bm25[0].source.article_id == "volcano.txt" and bm25[0].lexical > 0

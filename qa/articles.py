@@ -290,20 +290,22 @@ def read_articles(
         skipped.extend(result.skipped)
         warnings.extend(result.warnings)
         kept = []
+        repeated = []  # kept with the file's stamp: an update that does not read it again still says so
         for article in result.articles:
             article_id = article.source.article_id
-            if article_id in seen:
-                skipped.append(Skipped(article_id, "duplicate article id; the first one was kept"))
+            if article_id in seen:  # (a file's own records never repeat an id: `_json_articles`)
+                repeated.append(Skipped(article_id, f"{rel} gives an article id another file gave; that one was kept"))
             else:
                 seen.add(article_id)
                 articles.append(article)
                 kept.append(article_id)
+        skipped.extend(repeated)
         if kept:
             stamps[rel] = FileStamp(
                 size,
                 mtime_ns,
                 tuple(kept),
-                tuple((x.path, x.reason) for x in result.skipped),
+                tuple((x.path, x.reason) for x in (*result.skipped, *repeated)),
                 tuple((x.path, x.reason) for x in result.warnings),
                 ctime_ns,
             )
@@ -1438,13 +1440,35 @@ def _json_articles(text: str, rel: str, jsonl: bool) -> Iterator[Article | Skipp
             raise _Skip(_TOO_DEEP) from None
         items = _record_list(data)
         records = [(str(n), item) for n, item in enumerate(items, start=1)]
-    named: set[str] = set()  # the addresses that already name a record of this file
+    # Every record's own id, first: a record without one is never named as another is ("#1" by
+    # its position, next to a record whose id is "1", lost one of the two as a duplicate).
+    named = {str(key) for _, record in records if (key := _record_id(record)) is not None}
+    first: dict[str, str] = {}  # article id -> the record that has it
     for where, record in records:
         if isinstance(record, Skipped):
             yield record
             continue
         label = f"{rel}:{where}" if jsonl else f"{rel}[{where}]"
-        yield from _json_article(record, rel, where, label, named)
+        for found in _json_article(record, rel, where, label, named):
+            key = found.source.article_id.removeprefix(f"{rel}#") if isinstance(found, Article) else ""
+            if key in first:
+                found = Skipped(
+                    label, f"its id {key!r:.80} is {first[key]}'s too, which was kept; give each record its own id"
+                )
+            elif key:
+                first[key] = _record_place(label, rel, jsonl)
+            yield found
+
+
+def _record_place(label: str, rel: str, jsonl: bool) -> str:
+    """ "line 3" or "record 3": where a record is in its file, as a message names it."""
+    return ("line " if jsonl else "record ") + label.removeprefix(rel).strip(":[]")
+
+
+def _record_id(record: Any) -> str | int | None:
+    """A record's own `id`, if it is one (text or a number, not empty)."""
+    key = record.get("id") if isinstance(record, dict) else None
+    return key if isinstance(key, (str, int)) and not isinstance(key, bool) and key != "" else None
 
 
 def _record_list(data: Any) -> list[Any]:
@@ -1507,7 +1531,12 @@ def _json_article(
     if key in (None, "") and meta.get("url") and meta["url"] not in named:
         key = meta["url"]
         named.add(key)
-    article_id = f"{rel}#{key if key not in (None, '') else where}"
+    if key in (None, ""):
+        key = where
+        if where in named:  # another record's own id
+            key = f"position {where}"
+            yield _Warning(Skipped(label, f"no id, and its position {where} is another record's id: named {rel}#{key}"))
+    article_id = f"{rel}#{key}"
     title = meta.pop("title", None)
     if title and meta.get("source") and title.endswith(f" - {meta['source']}"):  # NewsAPI: "Oil falls - Reuters"
         title = title.removesuffix(f" - {meta['source']}")

@@ -491,6 +491,33 @@ def test_records_without_an_id_keep_their_names_when_a_story_is_added_at_the_top
     assert after == {**before, "feed.jsonl#https://example.org/0": "New"}
 
 
+def test_a_record_named_by_its_position_never_takes_another_records_id(tmp_path):
+    records = [
+        {"title": "Pos one", "text": "The lake froze over early this winter, residents said on Monday."},
+        {"id": "1", "title": "Id one", "text": "The old castle was sold to a hotel group for two million pounds."},
+    ]
+    write(tmp_path, "collide.json", json.dumps(records))
+    result = read_articles(tmp_path)
+    titles = {a.source.article_id: a.source.title for a in result.articles}
+    assert titles == {"collide.json#position 1": "Pos one", "collide.json#1": "Id one"}
+    assert result.skipped == ()
+    assert [str(w) for w in result.warnings] == [
+        "collide.json[1]: no id, and its position 1 is another record's id: named collide.json#position 1"
+    ]
+
+
+def test_a_repeated_record_id_is_skipped_naming_both_records(tmp_path):
+    lines = [{"id": "a", "text": "The bridge reopened on Tuesday."}, {"id": "a", "text": "The harbour was dredged."}]
+    write(tmp_path, "dup.jsonl", "\n".join(map(json.dumps, lines)))
+    write(tmp_path, "dup.json", json.dumps([{"id": 7, "text": "Rates held."}, {"id": "7", "text": "Rates rose."}]))
+    result = read_articles(tmp_path)
+    assert [a.body for a in result.articles] == ["Rates held.", "The bridge reopened on Tuesday."]
+    assert [str(s) for s in result.skipped] == [
+        "dup.json[2]: its id '7' is record 1's too, which was kept; give each record its own id",
+        "dup.jsonl:2: its id 'a' is line 1's too, which was kept; give each record its own id",
+    ]
+
+
 def test_ids_are_stable_across_reads(tmp_path):
     write(tmp_path, "sub/x.txt", "Some text here.")
     assert [a.source.article_id for a in read_articles(tmp_path).articles] == ["sub/x.txt"]

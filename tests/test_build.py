@@ -285,6 +285,15 @@ def test_bad_files_are_reported_and_the_rest_indexed(settings, fake):
     assert again.warnings == first.warnings
 
 
+def test_a_repeated_record_id_is_still_reported_by_a_build_that_does_not_read_its_file_again(settings, fake):
+    lines = [{"id": "a", "text": "The bridge reopened."}, {"id": "a", "text": "The harbour was dredged."}]
+    (settings.articles_dir / "dup.jsonl").write_text("\n".join(map(json.dumps, lines)))
+    first = build_index(settings, encoder=fake, progress=False)
+    again = build_index(settings, encoder=fake, progress=False)
+    assert [s.path for s in first.skipped] == ["dup.jsonl:2"]
+    assert not again.changed and again.skipped == first.skipped
+
+
 def test_an_article_added_twice_is_indexed_and_warned_about_once(settings, fake):
     first = build_index(settings, encoder=fake, progress=False)
     assert first.warnings == ()  # the fixture's articles are all different

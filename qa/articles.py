@@ -526,7 +526,7 @@ def read_file(
         if suffix in (".html", ".htm"):
             try:
                 title, body, meta = _html_article(text)
-            except MemoryError:
+            except (_Skip, MemoryError):
                 raise
             except Exception as exc:  # lxml's XPathEvalError on 45 MB of "<li>a" failed every build
                 raise _Skip(f"cannot read the web page ({type(exc).__name__}: {str(exc)[:200]})") from None
@@ -948,11 +948,18 @@ def _looks_like_header(match: re.Match[str]) -> bool:
 _DATED_BYLINE = re.compile(r"(?:posted|published|first published|updated|last updated|by)\b", re.IGNORECASE)
 
 
+# `<?xml version="1.0" encoding="UTF-8"?>` at a page's head (after blank space, maybe a byte-order mark).
+_XML_DECLARATION = re.compile(r"\A[\ufeff\s]*<\?xml\b[^>]*\?>", re.IGNORECASE)
+
+
 def _html_article(html: str) -> tuple[str | None, str, dict[str, str]]:
     import lxml.html
     import trafilatura
 
     meta: dict[str, str] = {}
+    # An XHTML page opens with an XML declaration, which lxml refuses in text already decoded
+    # ("Unicode strings with encoding declaration are not supported"): the page was skipped.
+    html = _XML_DECLARATION.sub("", html, count=1)
     try:
         tree = lxml.html.fromstring(html)
     except MemoryError:

@@ -295,6 +295,23 @@ def test_html_main_text_and_title(tmp_path):
     assert "var x" not in a.body and "<p>" not in a.body
 
 
+def test_an_xhtml_page_with_an_xml_declaration_is_read_and_an_unparsable_page_names_only_the_reason(tmp_path):
+    page = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head>'
+        "<title>Harbour dredged | Port News</title></head><body><article><h1>Harbour dredged</h1>"
+        "<p>The harbour was dredged last spring by the port authority, at a cost of four million pounds.</p>"
+        "<p>Ships of deeper draught can now dock at the eastern quay, officials said on Monday.</p>"
+        "</article></body></html>"
+    )
+    write(tmp_path, "xhtml.html", page)
+    write(tmp_path, "comment.html", "<!-- nothing here -->")
+    result = read_articles(tmp_path)
+    [article] = result.articles
+    assert article.source.title == "Harbour dredged"
+    assert article.body.startswith("The harbour was dredged last spring")
+    assert [str(s) for s in result.skipped] == ["comment.html: cannot parse HTML (Document is empty)"]
+
+
 def test_html_headline_is_the_title_not_the_first_sentence(tmp_path):
     html = (
         "<html><head><title>Chipmaker opens $20bn plant in Ohio | Tech News</title></head><body><article>"

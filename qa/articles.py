@@ -815,7 +815,9 @@ def _markdown_parser(tables: bool = True) -> Any:
     return AnyLink("commonmark").enable(["table", "strikethrough"] if tables else ["strikethrough"])
 
 
-_HIDING_TAG = re.compile(r"<(?P<close>/?)(?P<name>script|style|template)\b", re.IGNORECASE)
+# Elements whose contents a browser never shows: left out of Markdown's and records' HTML.
+_HIDDEN_ELEMENTS = ("script", "style", "template")
+_HIDING_TAG = re.compile(rf"<(?P<close>/?)(?P<name>{'|'.join(_HIDDEN_ELEMENTS)})\b", re.IGNORECASE)
 
 
 def _inline_text(children: list[Any]) -> str:
@@ -1408,7 +1410,9 @@ _RECORD_KEYS = {
     "url": ("url", "link"),
 }
 # Markup in a record's text (RSS "content:encoded", CMS bodies): read as HTML, not quoted.
-_HTML_MARKUP = re.compile(r"</?(?:p|br|div|span|a|b|i|em|strong|ul|ol|li|h[1-6]|blockquote)\b[^>]*>", re.IGNORECASE)
+_HTML_MARKUP = re.compile(
+    r"</?(?:p|br|div|span|a|b|i|em|strong|ul|ol|li|h[1-6]|blockquote|script|style|template)\b[^>]*>", re.IGNORECASE
+)
 _HTML_BLOCKS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "tr")
 _PARAGRAPH_SPLIT = re.compile(r"\n[ \t]*\n")
 # NewsAPI cuts "content" short and says so at its end: "…fell 1.2% to $68.40 a barrel by… [+2345 chars]".
@@ -1567,7 +1571,14 @@ def _record_field(record: dict[str, Any], name: str) -> Any:
 
 
 def _html_fragment_text(markup: str) -> str:
-    """Text given as an HTML fragment, a paragraph per block and a line per <br>."""
+    """Text given as an HTML fragment, a paragraph per block and a line per <br>; what a
+    `<script>`, `<style>` or `<template>` holds is left out, as a browser never shows it (a
+    feed's embedded player script was cited as the story's sentences).
+
+    Example:
+        >>> _html_fragment_text("<p>Rates held.</p><script>track('x');</script><style>p {}</style>")
+        'Rates held.'
+    """
     import lxml.html
 
     try:
@@ -1576,6 +1587,8 @@ def _html_fragment_text(markup: str) -> str:
         raise
     except Exception:  # lxml raises several types for broken markup: keep the text as given
         return markup
+    for element in list(root.iter(*_HIDDEN_ELEMENTS)):
+        element.drop_tree()  # (its tail, the text after it, stays)
     for element in root.iter("br"):
         element.tail = "\n" + (element.tail or "")
     for element in root.iter(*_HTML_BLOCKS):

@@ -459,6 +459,15 @@ def test_json_records_as_news_exports_write_them(tmp_path):
     ]
 
 
+def test_what_a_script_or_style_tag_holds_in_a_records_html_is_not_article_text(tmp_path):
+    records = [
+        {"id": "a", "text": "<p>Rates held.</p><script>var player = load('x');</script><style>p {color: red}</style>"},
+        {"id": "b", "text": "Rates rose. <script>alert('tracked')</script>Banks agreed."},
+    ]
+    write(tmp_path, "feed.json", json.dumps(records))
+    assert [a.body for a in read_articles(tmp_path).articles] == ["Rates held.", "Rates rose. Banks agreed."]
+
+
 def test_newsapi_records_lose_the_cut_marker_and_the_title_suffix_and_take_the_description(tmp_path):
     records = [
         {

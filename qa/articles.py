@@ -1479,6 +1479,8 @@ def _record_place(label: str, rel: str, jsonl: bool) -> str:
 def _record_id(record: Any) -> str | int | None:
     """A record's own `id`, if it is one (text or a number, not empty)."""
     key = record.get("id") if isinstance(record, dict) else None
+    if isinstance(key, str) and _UNUSABLE_NAME.search(key):
+        return None  # not used (see `_json_article`)
     return key if isinstance(key, (str, int)) and not isinstance(key, bool) and key != "" else None
 
 
@@ -1536,6 +1538,11 @@ def _json_article(
     key = record.get("id")
     if (key is not None and not isinstance(key, (str, int))) or isinstance(key, bool):
         yield _Warning(Skipped(label, f"id {key!r:.60} is not text or a number; its url or position names it"))
+        key = None
+    elif isinstance(key, str) and _UNUSABLE_NAME.search(key):
+        # As a file name with one is: a line break in an id forged lines of the build report.
+        why = "holds a line break or other control character"
+        yield _Warning(Skipped(label, f"id {key!r:.60} {why}; its url or position names it"))
         key = None
     if meta.get("url") and not is_web_link(meta["url"]):
         yield _Warning(Skipped(label, _unkept_link(meta.pop("url"))))

@@ -544,6 +544,16 @@ def test_a_repeated_record_id_is_skipped_naming_both_records(tmp_path):
     ]
 
 
+def test_a_record_id_holding_a_line_break_is_not_used_and_a_warning_says_so(tmp_path):
+    write(tmp_path, "f.jsonl", json.dumps({"id": "x\n  removed: everything.txt", "text": "The ferry ran late."}))
+    result = read_articles(tmp_path)
+    assert [a.source.article_id for a in result.articles] == ["f.jsonl#1"]
+    assert [str(w) for w in result.warnings] == [
+        "f.jsonl:1: id 'x\\n  removed: everything.txt' holds a line break or other control character; "
+        "its url or position names it"
+    ]
+
+
 def test_ids_are_stable_across_reads(tmp_path):
     write(tmp_path, "sub/x.txt", "Some text here.")
     assert [a.source.article_id for a in read_articles(tmp_path).articles] == ["sub/x.txt"]

@@ -518,7 +518,7 @@ def read_file(
         if suffix in (".json", ".jsonl"):
             found = list(_json_articles(text, rel, jsonl=suffix == ".jsonl"))
             articles = tuple(a for a in found if isinstance(a, Article))
-            skipped = tuple(s for s in found if isinstance(s, Skipped))
+            skipped = _at_most(tuple(s for s in found if isinstance(s, Skipped)), rel)
             warnings += [w.about for w in found if isinstance(w, _Warning)]
             if not articles and not skipped:
                 raise _Skip("no records found")
@@ -545,6 +545,17 @@ def read_file(
         return ReadResult((), (Skipped(rel, str(why)),), tuple(warnings))
     except OSError as exc:
         return ReadResult((), (Skipped(rel, f"cannot read the file ({exc.strerror or exc})"),), ())
+
+
+MAX_SKIPPED_RECORDS = 20  # a file's skipped records listed; a broken export skips thousands
+
+
+def _at_most(skipped: tuple[Skipped, ...], rel: str) -> tuple[Skipped, ...]:
+    """A file's first `MAX_SKIPPED_RECORDS` skipped records, and a line counting the rest."""
+    if len(skipped) <= MAX_SKIPPED_RECORDS:
+        return skipped
+    more = len(skipped) - MAX_SKIPPED_RECORDS
+    return (*skipped[:MAX_SKIPPED_RECORDS], Skipped(rel, f"… and {more:,} more of its records skipped"))
 
 
 def _read_apart(path: Path, rel: str, max_file_bytes: int, limits: ReadLimits) -> ReadResult:
@@ -1442,11 +1453,16 @@ def _json_articles(text: str, rel: str, jsonl: bool) -> Iterator[Article | Skipp
                 records.append((str(n), Skipped(f"{rel}:{n}", why)))
             except RecursionError:
                 records.append((str(n), Skipped(f"{rel}:{n}", _TOO_DEEP)))
+        if any(isinstance(record, Skipped) for _, record in records) and _one_json_document(text):
+            raise _Skip("it holds one JSON document over several lines, not a record a line: rename it to .json")
     else:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise _Skip(f"malformed JSON ({_json_problem(exc)} at line {exc.lineno})") from None
+            why = f"malformed JSON ({_json_problem(exc)} at line {exc.lineno})"
+            if exc.msg == "Extra data" and _json_lines(text):
+                why += "; it holds a JSON record a line: rename it to .jsonl"
+            raise _Skip(why) from None
         except RecursionError:
             raise _Skip(_TOO_DEEP) from None
         items = _record_list(data)
@@ -1469,6 +1485,24 @@ def _json_articles(text: str, rel: str, jsonl: bool) -> Iterator[Article | Skipp
             elif key:
                 first[key] = _record_place(label, rel, jsonl)
             yield found
+
+
+def _one_json_document(text: str) -> bool:
+    """Is this .jsonl file's text one JSON document (a pretty-printed array saved as .jsonl)?"""
+    try:
+        json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return False
+    return True
+
+
+def _json_lines(text: str) -> bool:
+    """Is this .json file's text JSON Lines (a record on each line)?"""
+    lines = [line for line in text.splitlines() if line.strip()]
+    try:
+        return len(lines) > 1 and all(isinstance(json.loads(line), dict) for line in lines)
+    except (json.JSONDecodeError, RecursionError):
+        return False
 
 
 def _record_place(label: str, rel: str, jsonl: bool) -> str:

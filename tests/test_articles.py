@@ -1226,6 +1226,24 @@ def test_malformed_json_is_named_once_per_problem(tmp_path):
     assert [s.reason for s in skipped] == ["malformed JSON (Invalid control character at line 1)"]  # not "at at"
 
 
+def test_a_json_array_saved_as_jsonl_and_json_lines_saved_as_json_are_named_with_the_rename_that_fixes_them(tmp_path):
+    records = [{"id": str(n), "text": f"Record {n} text."} for n in range(3)]
+    write(tmp_path, "pretty.jsonl", json.dumps(records, indent=2))
+    write(tmp_path, "lines.json", "\n".join(map(json.dumps, records)))
+    reasons = [str(s) for s in read_articles(tmp_path).skipped]
+    assert reasons == [
+        "lines.json: malformed JSON (Extra data at line 2); it holds a JSON record a line: rename it to .jsonl",
+        "pretty.jsonl: it holds one JSON document over several lines, not a record a line: rename it to .json",
+    ]
+
+
+def test_a_files_skipped_records_are_listed_up_to_twenty_and_counted_past_that(tmp_path):
+    write(tmp_path, "feed.jsonl", '{"text": "One good record."}\n' + "not json\n" * 25)
+    skipped = read_articles(tmp_path).skipped
+    assert [s.path for s in skipped[:20]] == [f"feed.jsonl:{n}" for n in range(2, 22)]
+    assert [str(s) for s in skipped[20:]] == ["feed.jsonl: … and 5 more of its records skipped"]
+
+
 def test_read_file_takes_a_str_path_and_refuses_other_kinds():
     from qa.errors import ConfigError
 

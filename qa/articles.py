@@ -53,6 +53,12 @@ _HEADER_KEYS = ("title", "date", "source", "url")
 _HEADER_LINE = re.compile(
     r"^\s*(title|headline|date|published|source|publisher|url|author|byline)\s*[:\-]?\s+(.+?)\s*$", re.IGNORECASE
 )
+# "Title:" or "Date:" with nothing after it: a header line all the same (it ended the header lines).
+_EMPTY_HEADER = re.compile(r"^\s*(?:title|headline|date|published|source|publisher|url|author|byline)\s*:\s*$", re.I)
+# Any short "Key: value" line: among header lines, one this reader does not use ("Category: Politics").
+_OTHER_HEADER = re.compile(r"^\s*[A-Za-z][\w-]*(?: [\w-]+){0,2}\s*:\s+\S.{0,200}$")
+# The meta key holding header lines that repeat one already read with another value (a warning says so).
+_UNUSED = "unused"
 # "Published: January 16, 2026" (a news page's own word for it) is the article's date; the
 # others are the words JSON exports use (`_RECORD_KEYS`), which front matter uses too. A
 # "Headline:" line was not a header, so the whole header block became the title and a sentence.
@@ -642,7 +648,11 @@ def _one_article(
 ) -> ReadResult:
     """The result for a file that holds one article, with a warning when its date header
     could not be read (the article is indexed without a date)."""
+    unused = meta.pop(_UNUSED, "")
     article = _make_article(rel, rel, title, body, meta, pages)
+    for line in filter(None, unused.split("\n")):
+        why = "a header line above gave that field and was kept; remove one"
+        warnings.append(Skipped(rel, f"header line {line!r:.80} not used: {why}"))
     if meta.get("date") and article.source.date is None:
         warnings.append(Skipped(rel, _unread_date(meta["date"])))
     if meta.get("url") and article.source.url is None:
@@ -684,9 +694,15 @@ def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str 
         elif heading and "title" not in meta:
             meta["title"] = heading.group(1)
             i += 1
-        elif match and _header_key(match) not in meta and _looks_like_header(match):
-            meta[_header_key(match)] = match.group(2)
+        elif match and _looks_like_header(match):
+            key = _header_key(match)
+            if key not in meta:
+                meta[key] = match.group(2)
+            elif " ".join(meta[key].split()) != " ".join(match.group(2).split()):  # a second, other date: said
+                meta[_UNUSED] = "\n".join(filter(None, (meta.get(_UNUSED), line.strip())))
             i += 1
+        elif _EMPTY_HEADER.match(line) or (meta and _OTHER_HEADER.match(line) and _headers_go_on(lines, i + 1)):
+            i += 1  # "Date:" with nothing to read; "Category: Politics" among header lines (not used)
         elif not meta and not titled and (_headline_above_headers(lines, i) or _headline_above_text(lines, i)):
             meta["title"] = line.strip()
             i += 1
@@ -707,6 +723,19 @@ def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str 
         if byline_date:
             meta["date"] = byline_date
     return title, "\n".join(rest).strip(), meta
+
+
+def _headers_go_on(lines: list[str], i: int) -> bool:
+    """Do header lines this reader uses follow line `i` (before a blank line or a line of
+    text)? Then an unknown "Key: value" line above them is a header too: "Category: Politics"
+    ended the header lines, and the "Date:" under it stayed in the text, the article undated."""
+    for line in lines[i:]:
+        match = _HEADER_LINE.match(line)
+        if (match and _looks_like_header(match)) or _EMPTY_HEADER.match(line):
+            return True
+        if not _OTHER_HEADER.match(line):
+            return False
+    return False
 
 
 def _front_matter(lines: list[str], toml: bool) -> dict[str, str]:

@@ -198,6 +198,38 @@ def test_an_author_line_among_the_headers_does_not_end_them(tmp_path):
     assert read_articles(tmp_path).articles[1].body.startswith("Author Jane Roe wrote")
 
 
+@pytest.mark.parametrize(
+    "headers, title, date, publisher",
+    [
+        ("Title: \nDate: 2025-01-01\nSource: Wire\n", None, "2025-01-01", "Wire"),  # it was titled "Title:"
+        ("Title: Budget\nDate:\nSource: Wire\n", "Budget", None, "Wire"),  # "Source:" stayed in the text
+        ("Title: Budget\nCategory: Politics\nTags: council, tax\nDate: 2025-01-01\n", "Budget", "2025-01-01", None),
+        ("Title: Budget\nDate: 2025-01-01\nDate: 2025-01-01\n", "Budget", "2025-01-01", None),
+    ],
+)
+def test_empty_and_unknown_header_lines_do_not_end_the_header_lines(tmp_path, headers, title, date, publisher):
+    body = "The council met on Monday to discuss the budget for next year."
+    write(tmp_path, "a.txt", headers + "\n" + body + "\n")
+    result = read_articles(tmp_path)
+    [article] = result.articles
+    assert (article.source.date, article.source.publisher, article.body) == (date, publisher, body)
+    assert article.source.title == (title or body)
+    assert result.warnings == ()
+
+
+def test_a_repeated_header_line_with_another_value_is_taken_off_with_a_warning(tmp_path):
+    write(tmp_path, "a.txt", "Title: Budget\nDate: 2025-01-01\nDate: 2025-01-02\n\nThe council met on Monday.\n")
+    write(tmp_path, "b.txt", "Title: Budget\nDate: 2025-01-01\n\nNote: the council met on Monday.\n")
+    result = read_articles(tmp_path)
+    assert [(a.source.date, a.body) for a in result.articles] == [
+        ("2025-01-01", "The council met on Monday."),
+        ("2025-01-01", "Note: the council met on Monday."),  # text: no header line follows it
+    ]
+    assert [str(w) for w in result.warnings] == [
+        "a.txt: header line 'Date: 2025-01-02' not used: a header line above gave that field and was kept; remove one"
+    ]
+
+
 def test_body_starting_with_a_header_word_is_not_a_header(tmp_path):
     write(tmp_path, "a.txt", "Source of the leak remains unknown, officials said. More text.")
     a = read_articles(tmp_path).articles[0]

@@ -267,6 +267,10 @@ def test_no_readable_article_is_a_clear_error(tmp_path, fake):
         build_index(Settings(articles_dir=folder, index_dir=tmp_path / "i"), encoder=fake, progress=False)
     with pytest.raises(ArticleError, match="does not exist"):
         build_index(Settings(articles_dir=tmp_path / "nope", index_dir=tmp_path / "i"), encoder=fake, progress=False)
+    for n in range(7):
+        (folder / f"empty{n}.txt").write_text("")
+    with pytest.raises(ArticleError, match=r"empty3.txt: file is empty; and 3 more\)"):
+        build_index(Settings(articles_dir=folder, index_dir=tmp_path / "i"), encoder=fake, progress=False)
 
 
 def test_bad_files_are_reported_and_the_rest_indexed(settings, fake):

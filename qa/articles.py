@@ -57,8 +57,8 @@ _HEADER_LINE = re.compile(
 _EMPTY_HEADER = re.compile(r"^\s*(?:title|headline|date|published|source|publisher|url|author|byline)\s*:\s*$", re.I)
 # Any short "Key: value" line: among header lines, one this reader does not use ("Category: Politics").
 _OTHER_HEADER = re.compile(r"^\s*[A-Za-z][\w-]*(?: [\w-]+){0,2}\s*:\s+\S.{0,200}$")
-# The meta key holding header lines that repeat one already read with another value (a warning says so).
-_UNUSED = "unused"
+# The meta key holding what reading the header lines or front matter has to warn of, a line each.
+_NOTES = "notes"
 # "Published: January 16, 2026" (a news page's own word for it) is the article's date; the
 # others are the words JSON exports use (`_RECORD_KEYS`), which front matter uses too. A
 # "Headline:" line was not a header, so the whole header block became the title and a sentence.
@@ -648,11 +648,9 @@ def _one_article(
 ) -> ReadResult:
     """The result for a file that holds one article, with a warning when its date header
     could not be read (the article is indexed without a date)."""
-    unused = meta.pop(_UNUSED, "")
+    notes = meta.pop(_NOTES, "")
     article = _make_article(rel, rel, title, body, meta, pages)
-    for line in filter(None, unused.split("\n")):
-        why = "a header line above gave that field and was kept; remove one"
-        warnings.append(Skipped(rel, f"header line {line!r:.80} not used: {why}"))
+    warnings.extend(Skipped(rel, note) for note in notes.split("\n") if note)
     if meta.get("date") and article.source.date is None:
         warnings.append(Skipped(rel, _unread_date(meta["date"])))
     if meta.get("url") and article.source.url is None:
@@ -679,11 +677,18 @@ def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str 
     if fence in ("---", "+++"):
         end = next((j for j in range(1, len(lines)) if lines[j].strip() == fence), None)
     if end is not None:  # front matter: YAML between "---" lines, or TOML between "+++" lines (Hugo)
-        for key, value in _front_matter(lines[1:end], toml=fence == "+++").items():
+        fields, problem = _front_matter(lines[1:end], toml=fence == "+++")
+        if problem:
+            _note(meta, f"front matter not read ({problem}); its fields are left out")
+        for key, value in fields.items():
             key = _HEADER_SYNONYMS.get(key.strip().lower(), key.strip().lower())  # published: a date
             if key in _HEADER_KEYS and value and key not in meta:
                 meta[key] = value
         i = end + 1
+    elif fence == "---" and len(lines) > 1 and _OTHER_HEADER.match(lines[1]):
+        # Its closing "---" missing, the block was the title "---" and its fields the text.
+        _note(meta, f"front matter has no closing {fence!r} line; its lines were read as header lines")
+        i = 1
     # Leading lines: blank lines, header lines and (Markdown) one "# heading", in any order.
     while i < len(lines):
         line = lines[i]
@@ -699,7 +704,8 @@ def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str 
             if key not in meta:
                 meta[key] = match.group(2)
             elif " ".join(meta[key].split()) != " ".join(match.group(2).split()):  # a second, other date: said
-                meta[_UNUSED] = "\n".join(filter(None, (meta.get(_UNUSED), line.strip())))
+                why = "a header line above gave that field and was kept; remove one"
+                _note(meta, f"header line {line.strip()!r:.80} not used: {why}")
             i += 1
         elif _EMPTY_HEADER.match(line) or (meta and _OTHER_HEADER.match(line) and _headers_go_on(lines, i + 1)):
             i += 1  # "Date:" with nothing to read; "Category: Politics" among header lines (not used)
@@ -738,30 +744,48 @@ def _headers_go_on(lines: list[str], i: int) -> bool:
     return False
 
 
-def _front_matter(lines: list[str], toml: bool) -> dict[str, str]:
-    """The text fields of a front matter block: "key: value" lines (YAML's simple form) or,
-    for TOML, what `tomllib` reads (a date or timestamp as ISO text; nothing if it does not
-    parse). Neither block is ever quoted as text: Hugo's "+++" block was the title and the
-    first sentence.
+def _note(meta: dict[str, str], warning: str) -> None:
+    """Keep a warning about the header lines in `meta`, for `_one_article` to give."""
+    meta[_NOTES] = "\n".join(filter(None, (meta.get(_NOTES), warning)))
+
+
+def _front_matter(lines: list[str], toml: bool) -> tuple[dict[str, str], str | None]:
+    """The text fields of a front matter block, read as YAML (PyYAML, every value as text) or
+    TOML (`tomllib`; a date or timestamp as ISO text), and what is wrong with a block that does
+    not parse (no fields then). Neither block is ever quoted as text: Hugo's "+++" block was
+    the title and the first sentence. Read line by line, YAML's quotes and folded lines
+    stayed: the title `>`, or `It''s`.
 
     Example:
         >>> _front_matter(['title = "Solar farm opens"', "date = 2025-04-12T08:00:00+02:00"], toml=True)
-        {'title': 'Solar farm opens', 'date': '2025-04-12T08:00:00+02:00'}
+        ({'title': 'Solar farm opens', 'date': '2025-04-12T08:00:00+02:00'}, None)
+        >>> _front_matter(["title: >", "  Solar farm", "  opens", "date: 2025-04-12"], toml=False)
+        ({'title': 'Solar farm opens', 'date': '2025-04-12'}, None)
     """
     if not toml:
-        pairs = (line.partition(":")[::2] for line in lines)
-        return {key: value.strip().strip("\"'") for key, value in pairs if value.strip()}
+        import yaml
+
+        try:
+            # BaseLoader: every value as the text it is ("2025-04-12" a string, "No" not false).
+            table = yaml.load("\n".join(lines), Loader=yaml.BaseLoader)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)  # where it began
+            where = f" on line {mark.line + 2}" if mark is not None else ""  # the file's line: "---" is line 1
+            return {}, f"not valid YAML: {getattr(exc, 'problem', None) or 'cannot parse'}{where}"
+        if not isinstance(table, dict):
+            return {}, None if table is None else "not valid YAML: not a list of 'key: value' lines"
+        return {key: value.strip() for key, value in table.items() if isinstance(value, str)}, None
     import tomllib
 
     try:
         table = tomllib.loads("\n".join(lines))
-    except tomllib.TOMLDecodeError:
-        return {}
+    except tomllib.TOMLDecodeError as exc:
+        return {}, f"not valid TOML: {exc}"
     return {
         key: value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value.strip()
         for key, value in table.items()
         if isinstance(value, (str, dt.date, dt.datetime))
-    }
+    }, None
 
 
 def _markdown_text(markdown: str, title: str | None) -> str:

@@ -250,6 +250,26 @@ def test_markdown_heading_is_the_title_and_front_matter_is_read(tmp_path):
     )
 
 
+def test_yaml_front_matter_is_read_as_yaml_and_a_malformed_or_unclosed_block_is_a_warning(tmp_path):
+    body = "The solar farm opened on Saturday near the town."
+    write(tmp_path, "a.md", f"---\ntitle: >\n  Solar farm\n  opens\ndate: 2025-04-12\n---\n\n{body}\n")
+    write(tmp_path, "b.md", f"---\ntitle: 'It''s the \"final\" vote'\nsource: No\n---\n\n{body}\n")
+    write(tmp_path, "c.md", f"---\ntitle: Unclosed\ndate: 2025-04-12\n\n{body}\n")
+    write(tmp_path, "d.md", f"---\ntitle: [unclosed\ndate: 2025-04-12\n---\n\n{body}\n")
+    result = read_articles(tmp_path)
+    assert [(a.source.title, a.source.date, a.source.publisher, a.body) for a in result.articles] == [
+        ("Solar farm opens", "2025-04-12", None, body),  # the title was ">"
+        ('It\'s the "final" vote', None, "No", body),  # "It''s"; and "No" is text, not false
+        ("Unclosed", "2025-04-12", None, body),  # the title was "---", the fields the text
+        (body, None, None, body),  # the title was "[unclosed"
+    ]
+    assert [str(w) for w in result.warnings] == [
+        "c.md: front matter has no closing '---' line; its lines were read as header lines",
+        "d.md: front matter not read (not valid YAML: expected ',' or ']', but got ':' on line 2); "
+        "its fields are left out",
+    ]
+
+
 def test_markdown_is_read_as_the_text_a_reader_sees(tmp_path):
     write(
         tmp_path,

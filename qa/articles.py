@@ -661,7 +661,10 @@ def _one_article(
 def _unread_date(value: str) -> str:
     """The warning for a date that was given but could not be read (the article has none)."""
     # "yesterday" has no day to read at all; "July 2025" lacks one, "20250716" is all numbers.
-    why = "no day, or all numbers" if any(c.isdigit() for c in value) else "not a date"
+    if _NUMBERED_DATE.match(value):  # "2025-13-45", "2026-02-30", "2026-01-16T25:00"
+        why = "no such date or time of day"
+    else:
+        why = "no day, or all numbers" if any(c.isdigit() for c in value) else "not a date"
     return f"date {value!r} not read ({why}); write it as 2026-01-16 or January 16, 2026"
 
 
@@ -1779,13 +1782,17 @@ _WORDED_DATE = re.compile(
 # A date written in words names its month and a four-digit year.
 _MONTH_NAME = re.compile(rf"\b{_MONTHS}\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:1[89]|2[0-9])[0-9]{2}\b")
-_YEAR_FIRST = re.compile(r"((?:1[89]|2[0-9])[0-9]{2})([/.])([01]?[0-9])\2([0-3]?[0-9])\b")
+_YEAR_FIRST = re.compile(r"((?:1[89]|2[0-9])[0-9]{2})([/.-])([01]?[0-9])\2([0-3]?[0-9])\b")
+# A date written as numbers, year first, whether or not it is a real one ("2026-02-30").
+_NUMBERED_DATE = re.compile(r"\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
+# The time of day an ISO timestamp gives after its date ("T08:00", " 25:00").
+_ISO_TIME = re.compile(r"[T ](\d{2}):(\d{2})")
 
 
 def _parse_date(value: str) -> str | None:
     """A `date:` header's, JSON record's or web page's date as YYYY-MM-DD, else None.
 
-    Read: ISO dates and timestamps; year-first dates with slashes or dots ("2026/01/16");
+    Read: ISO dates and timestamps; year-first dates with slashes, dots or dashes ("2026/01/16", "2026-1-6");
     dates that name their month, as news and feeds write them ("January 16, 2026", "16 Jan.
     2026", RSS's "Fri, 16 Jan 2026 08:00:00 GMT"; by python-dateutil). Not read: dates without
     a day ("January 2026") and other all-number dates ("03/04/2026" is March in the US and
@@ -1798,12 +1805,17 @@ def _parse_date(value: str) -> str | None:
         ('2026-01-16', '2026-01-16', None)
         >>> _parse_date("2026/01/16"), _parse_date("2026.1.16 08:00"), _parse_date("2026/13/01")
         ('2026-01-16', '2026-01-16', None)
+        >>> _parse_date("2026-1-6"), _parse_date("2026-02-30"), _parse_date("2026-01-16T25:00:00")
+        ('2026-01-06', None, None)
     """
     value = value.strip()
     try:
-        return dt.date.fromisoformat(value[:10]).isoformat()
+        iso = dt.date.fromisoformat(value[:10])
     except ValueError:
         pass
+    else:  # "2026-01-16T25:00:00" is no time: not read, as "2026-02-30" is not
+        time = _ISO_TIME.match(value, 10)
+        return iso.isoformat() if time is None or (int(time[1]) < 24 and int(time[2]) < 60) else None
     if year_first := _YEAR_FIRST.match(value):  # "2023/01/05": year first is never ambiguous
         try:
             year, _, month, day = year_first.groups()

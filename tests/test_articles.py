@@ -82,6 +82,17 @@ def test_dates_written_in_words_are_read_and_ambiguous_ones_are_not(tmp_path, wr
     assert [w.reason.split(" not read")[0] for w in unread] == ([] if read or not header else [f"date {written!r}"])
 
 
+def test_an_impossible_date_is_a_warning_that_says_so_and_a_year_first_date_with_dashes_is_read(tmp_path):
+    for n, date in enumerate(("2025-13-45", "2026-02-30", "2026-01-16T25:00:00", "2026-1-6")):
+        write(tmp_path, f"{n}.txt", f"Title: Vote\nDate: {date}\n\nThe council voted on the budget.\n")
+    result = read_articles(tmp_path)
+    assert [a.source.date for a in result.articles] == [None, None, None, "2026-01-06"]
+    assert [str(w) for w in result.warnings] == [
+        f"{n}.txt: date {date!r} not read (no such date or time of day); write it as 2026-01-16 or January 16, 2026"
+        for n, date in enumerate(("2025-13-45", "2026-02-30", "2026-01-16T25:00:00"))
+    ]
+
+
 def test_headline_over_a_published_line_gives_title_and_date_and_a_published_sentence_is_body(tmp_path):
     write(tmp_path, "a.txt", "Canola deal signed\n\nPublished: January 16, 2026\nSource: Wire\n\nBody text here.")
     write(tmp_path, "b.txt", "Published reports say the deal is near. More text.")

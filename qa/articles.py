@@ -53,6 +53,12 @@ _HEADER_KEYS = ("title", "date", "source", "url")
 _HEADER_LINE = re.compile(
     r"^\s*(title|headline|date|published|source|publisher|url|author|byline)\s*[:\-]?\s+(.+?)\s*$", re.IGNORECASE
 )
+# "Title:" or "Date:" with nothing after it: a header line all the same (it ended the header lines).
+_EMPTY_HEADER = re.compile(r"^\s*(?:title|headline|date|published|source|publisher|url|author|byline)\s*:\s*$", re.I)
+# Any short "Key: value" line: among header lines, one this reader does not use ("Category: Politics").
+_OTHER_HEADER = re.compile(r"^\s*[A-Za-z][\w-]*(?: [\w-]+){0,2}\s*:\s+\S.{0,200}$")
+# The meta key holding what reading the header lines or front matter has to warn of, a line each.
+_NOTES = "notes"
 # "Published: January 16, 2026" (a news page's own word for it) is the article's date; the
 # others are the words JSON exports use (`_RECORD_KEYS`), which front matter uses too. A
 # "Headline:" line was not a header, so the whole header block became the title and a sentence.
@@ -290,20 +296,22 @@ def read_articles(
         skipped.extend(result.skipped)
         warnings.extend(result.warnings)
         kept = []
+        repeated = []  # kept with the file's stamp: an update that does not read it again still says so
         for article in result.articles:
             article_id = article.source.article_id
-            if article_id in seen:
-                skipped.append(Skipped(article_id, "duplicate article id; the first one was kept"))
+            if article_id in seen:  # (a file's own records never repeat an id: `_json_articles`)
+                repeated.append(Skipped(article_id, f"{rel} gives an article id another file gave; that one was kept"))
             else:
                 seen.add(article_id)
                 articles.append(article)
                 kept.append(article_id)
+        skipped.extend(repeated)
         if kept:
             stamps[rel] = FileStamp(
                 size,
                 mtime_ns,
                 tuple(kept),
-                tuple((x.path, x.reason) for x in result.skipped),
+                tuple((x.path, x.reason) for x in (*result.skipped, *repeated)),
                 tuple((x.path, x.reason) for x in result.warnings),
                 ctime_ns,
             )
@@ -516,7 +524,7 @@ def read_file(
         if suffix in (".json", ".jsonl"):
             found = list(_json_articles(text, rel, jsonl=suffix == ".jsonl"))
             articles = tuple(a for a in found if isinstance(a, Article))
-            skipped = tuple(s for s in found if isinstance(s, Skipped))
+            skipped = _at_most(tuple(s for s in found if isinstance(s, Skipped)), rel)
             warnings += [w.about for w in found if isinstance(w, _Warning)]
             if not articles and not skipped:
                 raise _Skip("no records found")
@@ -524,7 +532,7 @@ def read_file(
         if suffix in (".html", ".htm"):
             try:
                 title, body, meta = _html_article(text)
-            except MemoryError:
+            except (_Skip, MemoryError):
                 raise
             except Exception as exc:  # lxml's XPathEvalError on 45 MB of "<li>a" failed every build
                 raise _Skip(f"cannot read the web page ({type(exc).__name__}: {str(exc)[:200]})") from None
@@ -543,6 +551,17 @@ def read_file(
         return ReadResult((), (Skipped(rel, str(why)),), tuple(warnings))
     except OSError as exc:
         return ReadResult((), (Skipped(rel, f"cannot read the file ({exc.strerror or exc})"),), ())
+
+
+MAX_SKIPPED_RECORDS = 20  # a file's skipped records listed; a broken export skips thousands
+
+
+def _at_most(skipped: tuple[Skipped, ...], rel: str) -> tuple[Skipped, ...]:
+    """A file's first `MAX_SKIPPED_RECORDS` skipped records, and a line counting the rest."""
+    if len(skipped) <= MAX_SKIPPED_RECORDS:
+        return skipped
+    more = len(skipped) - MAX_SKIPPED_RECORDS
+    return (*skipped[:MAX_SKIPPED_RECORDS], Skipped(rel, f"… and {more:,} more of its records skipped"))
 
 
 def _read_apart(path: Path, rel: str, max_file_bytes: int, limits: ReadLimits) -> ReadResult:
@@ -629,7 +648,9 @@ def _one_article(
 ) -> ReadResult:
     """The result for a file that holds one article, with a warning when its date header
     could not be read (the article is indexed without a date)."""
+    notes = meta.pop(_NOTES, "")
     article = _make_article(rel, rel, title, body, meta, pages)
+    warnings.extend(Skipped(rel, note) for note in notes.split("\n") if note)
     if meta.get("date") and article.source.date is None:
         warnings.append(Skipped(rel, _unread_date(meta["date"])))
     if meta.get("url") and article.source.url is None:
@@ -640,7 +661,10 @@ def _one_article(
 def _unread_date(value: str) -> str:
     """The warning for a date that was given but could not be read (the article has none)."""
     # "yesterday" has no day to read at all; "July 2025" lacks one, "20250716" is all numbers.
-    why = "no day, or all numbers" if any(c.isdigit() for c in value) else "not a date"
+    if _NUMBERED_DATE.match(value):  # "2025-13-45", "2026-02-30", "2026-01-16T25:00"
+        why = "no such date or time of day"
+    else:
+        why = "no day, or all numbers" if any(c.isdigit() for c in value) else "not a date"
     return f"date {value!r} not read ({why}); write it as 2026-01-16 or January 16, 2026"
 
 
@@ -656,11 +680,18 @@ def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str 
     if fence in ("---", "+++"):
         end = next((j for j in range(1, len(lines)) if lines[j].strip() == fence), None)
     if end is not None:  # front matter: YAML between "---" lines, or TOML between "+++" lines (Hugo)
-        for key, value in _front_matter(lines[1:end], toml=fence == "+++").items():
+        fields, problem = _front_matter(lines[1:end], toml=fence == "+++")
+        if problem:
+            _note(meta, f"front matter not read ({problem}); its fields are left out")
+        for key, value in fields.items():
             key = _HEADER_SYNONYMS.get(key.strip().lower(), key.strip().lower())  # published: a date
             if key in _HEADER_KEYS and value and key not in meta:
                 meta[key] = value
         i = end + 1
+    elif fence == "---" and len(lines) > 1 and _OTHER_HEADER.match(lines[1]):
+        # Its closing "---" missing, the block was the title "---" and its fields the text.
+        _note(meta, f"front matter has no closing {fence!r} line; its lines were read as header lines")
+        i = 1
     # Leading lines: blank lines, header lines and (Markdown) one "# heading", in any order.
     while i < len(lines):
         line = lines[i]
@@ -671,9 +702,16 @@ def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str 
         elif heading and "title" not in meta:
             meta["title"] = heading.group(1)
             i += 1
-        elif match and _header_key(match) not in meta and _looks_like_header(match):
-            meta[_header_key(match)] = match.group(2)
+        elif match and _looks_like_header(match):
+            key = _header_key(match)
+            if key not in meta:
+                meta[key] = match.group(2)
+            elif " ".join(meta[key].split()) != " ".join(match.group(2).split()):  # a second, other date: said
+                why = "a header line above gave that field and was kept; remove one"
+                _note(meta, f"header line {line.strip()!r:.80} not used: {why}")
             i += 1
+        elif _EMPTY_HEADER.match(line) or (meta and _OTHER_HEADER.match(line) and _headers_go_on(lines, i + 1)):
+            i += 1  # "Date:" with nothing to read; "Category: Politics" among header lines (not used)
         elif not meta and not titled and (_headline_above_headers(lines, i) or _headline_above_text(lines, i)):
             meta["title"] = line.strip()
             i += 1
@@ -696,30 +734,61 @@ def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str 
     return title, "\n".join(rest).strip(), meta
 
 
-def _front_matter(lines: list[str], toml: bool) -> dict[str, str]:
-    """The text fields of a front matter block: "key: value" lines (YAML's simple form) or,
-    for TOML, what `tomllib` reads (a date or timestamp as ISO text; nothing if it does not
-    parse). Neither block is ever quoted as text: Hugo's "+++" block was the title and the
-    first sentence.
+def _headers_go_on(lines: list[str], i: int) -> bool:
+    """Do header lines this reader uses follow line `i` (before a blank line or a line of
+    text)? Then an unknown "Key: value" line above them is a header too: "Category: Politics"
+    ended the header lines, and the "Date:" under it stayed in the text, the article undated."""
+    for line in lines[i:]:
+        match = _HEADER_LINE.match(line)
+        if (match and _looks_like_header(match)) or _EMPTY_HEADER.match(line):
+            return True
+        if not _OTHER_HEADER.match(line):
+            return False
+    return False
+
+
+def _note(meta: dict[str, str], warning: str) -> None:
+    """Keep a warning about the header lines in `meta`, for `_one_article` to give."""
+    meta[_NOTES] = "\n".join(filter(None, (meta.get(_NOTES), warning)))
+
+
+def _front_matter(lines: list[str], toml: bool) -> tuple[dict[str, str], str | None]:
+    """The text fields of a front matter block, read as YAML (PyYAML, every value as text) or
+    TOML (`tomllib`; a date or timestamp as ISO text), and what is wrong with a block that does
+    not parse (no fields then). Neither block is ever quoted as text: Hugo's "+++" block was
+    the title and the first sentence. Read line by line, YAML's quotes and folded lines
+    stayed: the title `>`, or `It''s`.
 
     Example:
         >>> _front_matter(['title = "Solar farm opens"', "date = 2025-04-12T08:00:00+02:00"], toml=True)
-        {'title': 'Solar farm opens', 'date': '2025-04-12T08:00:00+02:00'}
+        ({'title': 'Solar farm opens', 'date': '2025-04-12T08:00:00+02:00'}, None)
+        >>> _front_matter(["title: >", "  Solar farm", "  opens", "date: 2025-04-12"], toml=False)
+        ({'title': 'Solar farm opens', 'date': '2025-04-12'}, None)
     """
     if not toml:
-        pairs = (line.partition(":")[::2] for line in lines)
-        return {key: value.strip().strip("\"'") for key, value in pairs if value.strip()}
+        import yaml
+
+        try:
+            # BaseLoader: every value as the text it is ("2025-04-12" a string, "No" not false).
+            table = yaml.load("\n".join(lines), Loader=yaml.BaseLoader)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)  # where it began
+            where = f" on line {mark.line + 2}" if mark is not None else ""  # the file's line: "---" is line 1
+            return {}, f"not valid YAML: {getattr(exc, 'problem', None) or 'cannot parse'}{where}"
+        if not isinstance(table, dict):
+            return {}, None if table is None else "not valid YAML: not a list of 'key: value' lines"
+        return {key: value.strip() for key, value in table.items() if isinstance(value, str)}, None
     import tomllib
 
     try:
         table = tomllib.loads("\n".join(lines))
-    except tomllib.TOMLDecodeError:
-        return {}
+    except tomllib.TOMLDecodeError as exc:
+        return {}, f"not valid TOML: {exc}"
     return {
         key: value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value.strip()
         for key, value in table.items()
         if isinstance(value, (str, dt.date, dt.datetime))
-    }
+    }, None
 
 
 def _markdown_text(markdown: str, title: str | None) -> str:
@@ -813,7 +882,9 @@ def _markdown_parser(tables: bool = True) -> Any:
     return AnyLink("commonmark").enable(["table", "strikethrough"] if tables else ["strikethrough"])
 
 
-_HIDING_TAG = re.compile(r"<(?P<close>/?)(?P<name>script|style|template)\b", re.IGNORECASE)
+# Elements whose contents a browser never shows: left out of Markdown's and records' HTML.
+_HIDDEN_ELEMENTS = ("script", "style", "template")
+_HIDING_TAG = re.compile(rf"<(?P<close>/?)(?P<name>{'|'.join(_HIDDEN_ELEMENTS)})\b", re.IGNORECASE)
 
 
 def _inline_text(children: list[Any]) -> str:
@@ -946,11 +1017,18 @@ def _looks_like_header(match: re.Match[str]) -> bool:
 _DATED_BYLINE = re.compile(r"(?:posted|published|first published|updated|last updated|by)\b", re.IGNORECASE)
 
 
+# `<?xml version="1.0" encoding="UTF-8"?>` at a page's head (after blank space, maybe a byte-order mark).
+_XML_DECLARATION = re.compile(r"\A[\ufeff\s]*<\?xml\b[^>]*\?>", re.IGNORECASE)
+
+
 def _html_article(html: str) -> tuple[str | None, str, dict[str, str]]:
     import lxml.html
     import trafilatura
 
     meta: dict[str, str] = {}
+    # An XHTML page opens with an XML declaration, which lxml refuses in text already decoded
+    # ("Unicode strings with encoding declaration are not supported"): the page was skipped.
+    html = _XML_DECLARATION.sub("", html, count=1)
     try:
         tree = lxml.html.fromstring(html)
     except MemoryError:
@@ -1399,7 +1477,9 @@ _RECORD_KEYS = {
     "url": ("url", "link"),
 }
 # Markup in a record's text (RSS "content:encoded", CMS bodies): read as HTML, not quoted.
-_HTML_MARKUP = re.compile(r"</?(?:p|br|div|span|a|b|i|em|strong|ul|ol|li|h[1-6]|blockquote)\b[^>]*>", re.IGNORECASE)
+_HTML_MARKUP = re.compile(
+    r"</?(?:p|br|div|span|a|b|i|em|strong|ul|ol|li|h[1-6]|blockquote|script|style|template)\b[^>]*>", re.IGNORECASE
+)
 _HTML_BLOCKS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "tr")
 _PARAGRAPH_SPLIT = re.compile(r"\n[ \t]*\n")
 # NewsAPI cuts "content" short and says so at its end: "…fell 1.2% to $68.40 a barrel by… [+2345 chars]".
@@ -1429,22 +1509,69 @@ def _json_articles(text: str, rel: str, jsonl: bool) -> Iterator[Article | Skipp
                 records.append((str(n), Skipped(f"{rel}:{n}", why)))
             except RecursionError:
                 records.append((str(n), Skipped(f"{rel}:{n}", _TOO_DEEP)))
+        if any(isinstance(record, Skipped) for _, record in records) and _one_json_document(text):
+            raise _Skip("it holds one JSON document over several lines, not a record a line: rename it to .json")
     else:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise _Skip(f"malformed JSON ({_json_problem(exc)} at line {exc.lineno})") from None
+            why = f"malformed JSON ({_json_problem(exc)} at line {exc.lineno})"
+            if exc.msg == "Extra data" and _json_lines(text):
+                why += "; it holds a JSON record a line: rename it to .jsonl"
+            raise _Skip(why) from None
         except RecursionError:
             raise _Skip(_TOO_DEEP) from None
         items = _record_list(data)
         records = [(str(n), item) for n, item in enumerate(items, start=1)]
-    named: set[str] = set()  # the addresses that already name a record of this file
+    # Every record's own id, first: a record without one is never named as another is ("#1" by
+    # its position, next to a record whose id is "1", lost one of the two as a duplicate).
+    named = {str(key) for _, record in records if (key := _record_id(record)) is not None}
+    first: dict[str, str] = {}  # article id -> the record that has it
     for where, record in records:
         if isinstance(record, Skipped):
             yield record
             continue
         label = f"{rel}:{where}" if jsonl else f"{rel}[{where}]"
-        yield from _json_article(record, rel, where, label, named)
+        for found in _json_article(record, rel, where, label, named):
+            key = found.source.article_id.removeprefix(f"{rel}#") if isinstance(found, Article) else ""
+            if key in first:
+                found = Skipped(
+                    label, f"its id {key!r:.80} is {first[key]}'s too, which was kept; give each record its own id"
+                )
+            elif key:
+                first[key] = _record_place(label, rel, jsonl)
+            yield found
+
+
+def _one_json_document(text: str) -> bool:
+    """Is this .jsonl file's text one JSON document (a pretty-printed array saved as .jsonl)?"""
+    try:
+        json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return False
+    return True
+
+
+def _json_lines(text: str) -> bool:
+    """Is this .json file's text JSON Lines (a record on each line)?"""
+    lines = [line for line in text.splitlines() if line.strip()]
+    try:
+        return len(lines) > 1 and all(isinstance(json.loads(line), dict) for line in lines)
+    except (json.JSONDecodeError, RecursionError):
+        return False
+
+
+def _record_place(label: str, rel: str, jsonl: bool) -> str:
+    """ "line 3" or "record 3": where a record is in its file, as a message names it."""
+    return ("line " if jsonl else "record ") + label.removeprefix(rel).strip(":[]")
+
+
+def _record_id(record: Any) -> str | int | None:
+    """A record's own `id`, if it is one (text or a number, not empty)."""
+    key = record.get("id") if isinstance(record, dict) else None
+    if isinstance(key, str) and _UNUSABLE_NAME.search(key):
+        return None  # not used (see `_json_article`)
+    return key if isinstance(key, (str, int)) and not isinstance(key, bool) and key != "" else None
 
 
 def _record_list(data: Any) -> list[Any]:
@@ -1502,12 +1629,22 @@ def _json_article(
     if (key is not None and not isinstance(key, (str, int))) or isinstance(key, bool):
         yield _Warning(Skipped(label, f"id {key!r:.60} is not text or a number; its url or position names it"))
         key = None
+    elif isinstance(key, str) and _UNUSABLE_NAME.search(key):
+        # As a file name with one is: a line break in an id forged lines of the build report.
+        why = "holds a line break or other control character"
+        yield _Warning(Skipped(label, f"id {key!r:.60} {why}; its url or position names it"))
+        key = None
     if meta.get("url") and not is_web_link(meta["url"]):
         yield _Warning(Skipped(label, _unkept_link(meta.pop("url"))))
     if key in (None, "") and meta.get("url") and meta["url"] not in named:
         key = meta["url"]
         named.add(key)
-    article_id = f"{rel}#{key if key not in (None, '') else where}"
+    if key in (None, ""):
+        key = where
+        if where in named:  # another record's own id
+            key = f"position {where}"
+            yield _Warning(Skipped(label, f"no id, and its position {where} is another record's id: named {rel}#{key}"))
+    article_id = f"{rel}#{key}"
     title = meta.pop("title", None)
     if title and meta.get("source") and title.endswith(f" - {meta['source']}"):  # NewsAPI: "Oil falls - Reuters"
         title = title.removesuffix(f" - {meta['source']}")
@@ -1531,7 +1668,14 @@ def _record_field(record: dict[str, Any], name: str) -> Any:
 
 
 def _html_fragment_text(markup: str) -> str:
-    """Text given as an HTML fragment, a paragraph per block and a line per <br>."""
+    """Text given as an HTML fragment, a paragraph per block and a line per <br>; what a
+    `<script>`, `<style>` or `<template>` holds is left out, as a browser never shows it (a
+    feed's embedded player script was cited as the story's sentences).
+
+    Example:
+        >>> _html_fragment_text("<p>Rates held.</p><script>track('x');</script><style>p {}</style>")
+        'Rates held.'
+    """
     import lxml.html
 
     try:
@@ -1540,6 +1684,8 @@ def _html_fragment_text(markup: str) -> str:
         raise
     except Exception:  # lxml raises several types for broken markup: keep the text as given
         return markup
+    for element in list(root.iter(*_HIDDEN_ELEMENTS)):
+        element.drop_tree()  # (its tail, the text after it, stays)
     for element in root.iter("br"):
         element.tail = "\n" + (element.tail or "")
     for element in root.iter(*_HTML_BLOCKS):
@@ -1636,13 +1782,17 @@ _WORDED_DATE = re.compile(
 # A date written in words names its month and a four-digit year.
 _MONTH_NAME = re.compile(rf"\b{_MONTHS}\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:1[89]|2[0-9])[0-9]{2}\b")
-_YEAR_FIRST = re.compile(r"((?:1[89]|2[0-9])[0-9]{2})([/.])([01]?[0-9])\2([0-3]?[0-9])\b")
+_YEAR_FIRST = re.compile(r"((?:1[89]|2[0-9])[0-9]{2})([/.-])([01]?[0-9])\2([0-3]?[0-9])\b")
+# A date written as numbers, year first, whether or not it is a real one ("2026-02-30").
+_NUMBERED_DATE = re.compile(r"\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
+# The time of day an ISO timestamp gives after its date ("T08:00", " 25:00").
+_ISO_TIME = re.compile(r"[T ](\d{2}):(\d{2})")
 
 
 def _parse_date(value: str) -> str | None:
     """A `date:` header's, JSON record's or web page's date as YYYY-MM-DD, else None.
 
-    Read: ISO dates and timestamps; year-first dates with slashes or dots ("2026/01/16");
+    Read: ISO dates and timestamps; year-first dates with slashes, dots or dashes ("2026/01/16", "2026-1-6");
     dates that name their month, as news and feeds write them ("January 16, 2026", "16 Jan.
     2026", RSS's "Fri, 16 Jan 2026 08:00:00 GMT"; by python-dateutil). Not read: dates without
     a day ("January 2026") and other all-number dates ("03/04/2026" is March in the US and
@@ -1655,12 +1805,17 @@ def _parse_date(value: str) -> str | None:
         ('2026-01-16', '2026-01-16', None)
         >>> _parse_date("2026/01/16"), _parse_date("2026.1.16 08:00"), _parse_date("2026/13/01")
         ('2026-01-16', '2026-01-16', None)
+        >>> _parse_date("2026-1-6"), _parse_date("2026-02-30"), _parse_date("2026-01-16T25:00:00")
+        ('2026-01-06', None, None)
     """
     value = value.strip()
     try:
-        return dt.date.fromisoformat(value[:10]).isoformat()
+        iso = dt.date.fromisoformat(value[:10])
     except ValueError:
         pass
+    else:  # "2026-01-16T25:00:00" is no time: not read, as "2026-02-30" is not
+        time = _ISO_TIME.match(value, 10)
+        return iso.isoformat() if time is None or (int(time[1]) < 24 and int(time[2]) < 60) else None
     if year_first := _YEAR_FIRST.match(value):  # "2023/01/05": year first is never ambiguous
         try:
             year, _, month, day = year_first.groups()

@@ -161,6 +161,8 @@ def build_index(
     )
     if not read.articles and not read.not_read:
         reasons = "; ".join(str(s) for s in read.skipped[:5]) or "the folder is empty"
+        if len(read.skipped) > 5:  # the others, counted: five of 300 reasons read as all of them
+            reasons += f"; and {len(read.skipped) - 5:,} more"
         raise NoArticlesError(
             f"No readable article in {folder}/ ({reasons}). Add .txt, .md, .html, JSON, PDF or Word articles "
             "there, or point --articles / QA_ARTICLES at your folder."

@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from . import __version__
 from .config import Settings, given_settings, load_settings
 from .errors import IndexCorruptError, QAError
-from .wording import confidence_words, counted, escaped, file_size, shell_path, shortened, visible
+from .wording import confidence_words, counted, escaped, file_size, one_line, shell_path, shortened, visible
 
 if TYPE_CHECKING:  # the commands import what they need when they run: `qa --help` stays instant
     from .answering import Answer
+    from .articles import Skipped
     from .build import BuildReport
     from .filters import Filters
     from .index import Index
@@ -763,7 +764,10 @@ def _info(args: argparse.Namespace) -> int:
         for a in articles[:10]:
             s = a.source
             publisher = f"{s.publisher}; " if s.publisher else ""
-            _out(f"  - {s.title} ({s.date or 'no date'}; {publisher}{s.article_id}; {counted(a.passages, 'passage')})")
+            _out(
+                f"  - {s.title} ({s.date or 'no date'}; {publisher}{one_line(s.article_id)}; "
+                f"{counted(a.passages, 'passage')})"
+            )
         if len(articles) > 10:
             print(f"  ... and {len(articles) - 10:,} more")
         if args.verify:
@@ -902,16 +906,21 @@ def _report_text(report: BuildReport, on_ray: bool = False) -> str:
         ),
     ]
     for label, ids in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
-        lines.extend(f"  {label}: {i}" for i in ids[:20])
+        lines.extend(f"  {label}: {one_line(i)}" for i in ids[:20])
         if len(ids) > 20:
             lines.append(f"  ... and {len(ids) - 20} more {label}")
-    lines.extend(f"  skipped {s}" for s in report.skipped)
+    lines.extend(f"  skipped {_shown(s)}" for s in report.skipped)
     # A feed saved twice repeats hundreds of articles: the first 20 say what is wrong.
-    lines.extend(f"  warning {w}" for w in report.warnings[:20])
+    lines.extend(f"  warning {_shown(w)}" for w in report.warnings[:20])
     if len(report.warnings) > 20:
         lines.append(f"  ... and {len(report.warnings) - 20} more warnings")
     # A feed's record ids are third-party text ("f.jsonl#a\x1b[31mb"), as `qa info` shows them.
     return visible("\n".join(lines))
+
+
+def _shown(skipped: Skipped) -> str:
+    """A skipped file or record, or a warning, on one line of the report (see `one_line`)."""
+    return f"{one_line(skipped.path)}: {one_line(skipped.reason, width=1000)}"
 
 
 def _out(text: str = "") -> None:
@@ -926,7 +935,7 @@ def _print_hits(hits: Sequence[Hit]) -> None:
         _out("No passage matched.")
     for hit in hits:
         s = hit.source
-        where = " · ".join(x for x in (s.date, s.publisher or s.article_id) if x)
+        where = " · ".join(x for x in (s.date, s.publisher or one_line(s.article_id)) if x)
         _out(f"[{hit.rank}] {s.title}  ({where})  score {hit.score:.3f}")
         paragraphs = (textwrap.fill(p, 96) for p in re.split(r"\n\s*\n", hit.text) if p.strip())
         _out(textwrap.indent("\n\n".join(paragraphs), "    "))  # the article's paragraphs stay apart
@@ -954,7 +963,7 @@ def _print_answer(result: Answer) -> None:
         _out("Sources")
         for c in result.sources():
             s = c.source
-            where = " · ".join(x for x in (s.date, s.publisher, s.article_id, result.pages_label(c.n)) if x)
+            where = " · ".join(x for x in (s.date, s.publisher, one_line(s.article_id), result.pages_label(c.n)) if x)
             _out(f"  [{c.n}] {s.title}  ({where})")
         _out(f"\nconfidence {result.confidence:.2f} ({confidence_words(result.confidence)})")
     elif result.hits:

@@ -73,6 +73,26 @@ def visible(text: str, mark: str = "\ufffd") -> str:
     return _UNSHOWABLE.sub(mark, text)
 
 
+NAME_CHARS = 200  # an id or file name past this is shown cut in the middle
+
+
+def one_line(name: str, width: int = NAME_CHARS) -> str:
+    """An article id or file name kept on its line: a line feed or tab written as its escape
+    (a record id "x\\n  removed: all.txt" forged a line of the build report), and cut in the
+    middle past `width` characters (a 5,000-character id filled a screen). The other control
+    and bidi characters are `visible`'s to mark, as in any text shown.
+
+    Example:
+        >>> print(one_line("feed.jsonl#x\\n  removed: all.txt"), one_line("f.json#" + "a" * 30, 16))
+        feed.jsonl#x\\n  removed: all.txt f.json#…aaaaaaaa
+    """
+    shown = name.replace("\n", "\\n").replace("\t", "\\t")
+    if len(shown) <= width:
+        return shown
+    half = (width - 1) // 2
+    return f"{shown[:half]}…{shown[len(shown) - (width - 1 - half) :]}"
+
+
 def escaped(json_text: str) -> str:
     """JSON text with each character `visible` would replace written as a `\\u` escape
     instead: the same JSON to a parser, but a terminal showing it is not turned around by a

@@ -82,6 +82,17 @@ def test_dates_written_in_words_are_read_and_ambiguous_ones_are_not(tmp_path, wr
     assert [w.reason.split(" not read")[0] for w in unread] == ([] if read or not header else [f"date {written!r}"])
 
 
+def test_an_impossible_date_is_a_warning_that_says_so_and_a_year_first_date_with_dashes_is_read(tmp_path):
+    for n, date in enumerate(("2025-13-45", "2026-02-30", "2026-01-16T25:00:00", "2026-1-6")):
+        write(tmp_path, f"{n}.txt", f"Title: Vote\nDate: {date}\n\nThe council voted on the budget.\n")
+    result = read_articles(tmp_path)
+    assert [a.source.date for a in result.articles] == [None, None, None, "2026-01-06"]
+    assert [str(w) for w in result.warnings] == [
+        f"{n}.txt: date {date!r} not read (no such date or time of day); write it as 2026-01-16 or January 16, 2026"
+        for n, date in enumerate(("2025-13-45", "2026-02-30", "2026-01-16T25:00:00"))
+    ]
+
+
 def test_headline_over_a_published_line_gives_title_and_date_and_a_published_sentence_is_body(tmp_path):
     write(tmp_path, "a.txt", "Canola deal signed\n\nPublished: January 16, 2026\nSource: Wire\n\nBody text here.")
     write(tmp_path, "b.txt", "Published reports say the deal is near. More text.")
@@ -198,6 +209,38 @@ def test_an_author_line_among_the_headers_does_not_end_them(tmp_path):
     assert read_articles(tmp_path).articles[1].body.startswith("Author Jane Roe wrote")
 
 
+@pytest.mark.parametrize(
+    "headers, title, date, publisher",
+    [
+        ("Title: \nDate: 2025-01-01\nSource: Wire\n", None, "2025-01-01", "Wire"),  # it was titled "Title:"
+        ("Title: Budget\nDate:\nSource: Wire\n", "Budget", None, "Wire"),  # "Source:" stayed in the text
+        ("Title: Budget\nCategory: Politics\nTags: council, tax\nDate: 2025-01-01\n", "Budget", "2025-01-01", None),
+        ("Title: Budget\nDate: 2025-01-01\nDate: 2025-01-01\n", "Budget", "2025-01-01", None),
+    ],
+)
+def test_empty_and_unknown_header_lines_do_not_end_the_header_lines(tmp_path, headers, title, date, publisher):
+    body = "The council met on Monday to discuss the budget for next year."
+    write(tmp_path, "a.txt", headers + "\n" + body + "\n")
+    result = read_articles(tmp_path)
+    [article] = result.articles
+    assert (article.source.date, article.source.publisher, article.body) == (date, publisher, body)
+    assert article.source.title == (title or body)
+    assert result.warnings == ()
+
+
+def test_a_repeated_header_line_with_another_value_is_taken_off_with_a_warning(tmp_path):
+    write(tmp_path, "a.txt", "Title: Budget\nDate: 2025-01-01\nDate: 2025-01-02\n\nThe council met on Monday.\n")
+    write(tmp_path, "b.txt", "Title: Budget\nDate: 2025-01-01\n\nNote: the council met on Monday.\n")
+    result = read_articles(tmp_path)
+    assert [(a.source.date, a.body) for a in result.articles] == [
+        ("2025-01-01", "The council met on Monday."),
+        ("2025-01-01", "Note: the council met on Monday."),  # text: no header line follows it
+    ]
+    assert [str(w) for w in result.warnings] == [
+        "a.txt: header line 'Date: 2025-01-02' not used: a header line above gave that field and was kept; remove one"
+    ]
+
+
 def test_body_starting_with_a_header_word_is_not_a_header(tmp_path):
     write(tmp_path, "a.txt", "Source of the leak remains unknown, officials said. More text.")
     a = read_articles(tmp_path).articles[0]
@@ -216,6 +259,26 @@ def test_markdown_heading_is_the_title_and_front_matter_is_read(tmp_path):
         "2024-01-02",
         "Body.",
     )
+
+
+def test_yaml_front_matter_is_read_as_yaml_and_a_malformed_or_unclosed_block_is_a_warning(tmp_path):
+    body = "The solar farm opened on Saturday near the town."
+    write(tmp_path, "a.md", f"---\ntitle: >\n  Solar farm\n  opens\ndate: 2025-04-12\n---\n\n{body}\n")
+    write(tmp_path, "b.md", f"---\ntitle: 'It''s the \"final\" vote'\nsource: No\n---\n\n{body}\n")
+    write(tmp_path, "c.md", f"---\ntitle: Unclosed\ndate: 2025-04-12\n\n{body}\n")
+    write(tmp_path, "d.md", f"---\ntitle: [unclosed\ndate: 2025-04-12\n---\n\n{body}\n")
+    result = read_articles(tmp_path)
+    assert [(a.source.title, a.source.date, a.source.publisher, a.body) for a in result.articles] == [
+        ("Solar farm opens", "2025-04-12", None, body),  # the title was ">"
+        ('It\'s the "final" vote', None, "No", body),  # "It''s"; and "No" is text, not false
+        ("Unclosed", "2025-04-12", None, body),  # the title was "---", the fields the text
+        (body, None, None, body),  # the title was "[unclosed"
+    ]
+    assert [str(w) for w in result.warnings] == [
+        "c.md: front matter has no closing '---' line; its lines were read as header lines",
+        "d.md: front matter not read (not valid YAML: expected ',' or ']', but got ':' on line 2); "
+        "its fields are left out",
+    ]
 
 
 def test_markdown_is_read_as_the_text_a_reader_sees(tmp_path):
@@ -293,6 +356,23 @@ def test_html_main_text_and_title(tmp_path):
     assert a.source.title == "City opens new bridge"
     assert "The mayor opened the new bridge on Monday" in a.body
     assert "var x" not in a.body and "<p>" not in a.body
+
+
+def test_an_xhtml_page_with_an_xml_declaration_is_read_and_an_unparsable_page_names_only_the_reason(tmp_path):
+    page = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head>'
+        "<title>Harbour dredged | Port News</title></head><body><article><h1>Harbour dredged</h1>"
+        "<p>The harbour was dredged last spring by the port authority, at a cost of four million pounds.</p>"
+        "<p>Ships of deeper draught can now dock at the eastern quay, officials said on Monday.</p>"
+        "</article></body></html>"
+    )
+    write(tmp_path, "xhtml.html", page)
+    write(tmp_path, "comment.html", "<!-- nothing here -->")
+    result = read_articles(tmp_path)
+    [article] = result.articles
+    assert article.source.title == "Harbour dredged"
+    assert article.body.startswith("The harbour was dredged last spring")
+    assert [str(s) for s in result.skipped] == ["comment.html: cannot parse HTML (Document is empty)"]
 
 
 def test_html_headline_is_the_title_not_the_first_sentence(tmp_path):
@@ -442,6 +522,15 @@ def test_json_records_as_news_exports_write_them(tmp_path):
     ]
 
 
+def test_what_a_script_or_style_tag_holds_in_a_records_html_is_not_article_text(tmp_path):
+    records = [
+        {"id": "a", "text": "<p>Rates held.</p><script>var player = load('x');</script><style>p {color: red}</style>"},
+        {"id": "b", "text": "Rates rose. <script>alert('tracked')</script>Banks agreed."},
+    ]
+    write(tmp_path, "feed.json", json.dumps(records))
+    assert [a.body for a in read_articles(tmp_path).articles] == ["Rates held.", "Rates rose. Banks agreed."]
+
+
 def test_newsapi_records_lose_the_cut_marker_and_the_title_suffix_and_take_the_description(tmp_path):
     records = [
         {
@@ -489,6 +578,43 @@ def test_records_without_an_id_keep_their_names_when_a_story_is_added_at_the_top
     after = {a.source.article_id: a.source.title for a in read_articles(tmp_path).articles}
     assert before == {"feed.jsonl#https://example.org/1": "Story 1", "feed.jsonl#https://example.org/2": "Story 2"}
     assert after == {**before, "feed.jsonl#https://example.org/0": "New"}
+
+
+def test_a_record_named_by_its_position_never_takes_another_records_id(tmp_path):
+    records = [
+        {"title": "Pos one", "text": "The lake froze over early this winter, residents said on Monday."},
+        {"id": "1", "title": "Id one", "text": "The old castle was sold to a hotel group for two million pounds."},
+    ]
+    write(tmp_path, "collide.json", json.dumps(records))
+    result = read_articles(tmp_path)
+    titles = {a.source.article_id: a.source.title for a in result.articles}
+    assert titles == {"collide.json#position 1": "Pos one", "collide.json#1": "Id one"}
+    assert result.skipped == ()
+    assert [str(w) for w in result.warnings] == [
+        "collide.json[1]: no id, and its position 1 is another record's id: named collide.json#position 1"
+    ]
+
+
+def test_a_repeated_record_id_is_skipped_naming_both_records(tmp_path):
+    lines = [{"id": "a", "text": "The bridge reopened on Tuesday."}, {"id": "a", "text": "The harbour was dredged."}]
+    write(tmp_path, "dup.jsonl", "\n".join(map(json.dumps, lines)))
+    write(tmp_path, "dup.json", json.dumps([{"id": 7, "text": "Rates held."}, {"id": "7", "text": "Rates rose."}]))
+    result = read_articles(tmp_path)
+    assert [a.body for a in result.articles] == ["Rates held.", "The bridge reopened on Tuesday."]
+    assert [str(s) for s in result.skipped] == [
+        "dup.json[2]: its id '7' is record 1's too, which was kept; give each record its own id",
+        "dup.jsonl:2: its id 'a' is line 1's too, which was kept; give each record its own id",
+    ]
+
+
+def test_a_record_id_holding_a_line_break_is_not_used_and_a_warning_says_so(tmp_path):
+    write(tmp_path, "f.jsonl", json.dumps({"id": "x\n  removed: everything.txt", "text": "The ferry ran late."}))
+    result = read_articles(tmp_path)
+    assert [a.source.article_id for a in result.articles] == ["f.jsonl#1"]
+    assert [str(w) for w in result.warnings] == [
+        "f.jsonl:1: id 'x\\n  removed: everything.txt' holds a line break or other control character; "
+        "its url or position names it"
+    ]
 
 
 def test_ids_are_stable_across_reads(tmp_path):
@@ -1161,6 +1287,24 @@ def test_malformed_json_is_named_once_per_problem(tmp_path):
     write(tmp_path, "bad.json", '{"text": "a\x01b"}')  # a raw control character inside a string
     skipped = read_articles(tmp_path).skipped
     assert [s.reason for s in skipped] == ["malformed JSON (Invalid control character at line 1)"]  # not "at at"
+
+
+def test_a_json_array_saved_as_jsonl_and_json_lines_saved_as_json_are_named_with_the_rename_that_fixes_them(tmp_path):
+    records = [{"id": str(n), "text": f"Record {n} text."} for n in range(3)]
+    write(tmp_path, "pretty.jsonl", json.dumps(records, indent=2))
+    write(tmp_path, "lines.json", "\n".join(map(json.dumps, records)))
+    reasons = [str(s) for s in read_articles(tmp_path).skipped]
+    assert reasons == [
+        "lines.json: malformed JSON (Extra data at line 2); it holds a JSON record a line: rename it to .jsonl",
+        "pretty.jsonl: it holds one JSON document over several lines, not a record a line: rename it to .json",
+    ]
+
+
+def test_a_files_skipped_records_are_listed_up_to_twenty_and_counted_past_that(tmp_path):
+    write(tmp_path, "feed.jsonl", '{"text": "One good record."}\n' + "not json\n" * 25)
+    skipped = read_articles(tmp_path).skipped
+    assert [s.path for s in skipped[:20]] == [f"feed.jsonl:{n}" for n in range(2, 22)]
+    assert [str(s) for s in skipped[20:]] == ["feed.jsonl: … and 5 more of its records skipped"]
 
 
 def test_read_file_takes_a_str_path_and_refuses_other_kinds():

@@ -267,6 +267,10 @@ def test_no_readable_article_is_a_clear_error(tmp_path, fake):
         build_index(Settings(articles_dir=folder, index_dir=tmp_path / "i"), encoder=fake, progress=False)
     with pytest.raises(ArticleError, match="does not exist"):
         build_index(Settings(articles_dir=tmp_path / "nope", index_dir=tmp_path / "i"), encoder=fake, progress=False)
+    for n in range(7):
+        (folder / f"empty{n}.txt").write_text("")
+    with pytest.raises(ArticleError, match=r"empty3.txt: file is empty; and 3 more\)"):
+        build_index(Settings(articles_dir=folder, index_dir=tmp_path / "i"), encoder=fake, progress=False)
 
 
 def test_bad_files_are_reported_and_the_rest_indexed(settings, fake):
@@ -283,6 +287,15 @@ def test_bad_files_are_reported_and_the_rest_indexed(settings, fake):
     again = build_index(settings, encoder=fake, progress=False)
     assert not again.changed and {s.path for s in again.skipped} == {"bad.jsonl:2", "blob.txt"}
     assert again.warnings == first.warnings
+
+
+def test_a_repeated_record_id_is_still_reported_by_a_build_that_does_not_read_its_file_again(settings, fake):
+    lines = [{"id": "a", "text": "The bridge reopened."}, {"id": "a", "text": "The harbour was dredged."}]
+    (settings.articles_dir / "dup.jsonl").write_text("\n".join(map(json.dumps, lines)))
+    first = build_index(settings, encoder=fake, progress=False)
+    again = build_index(settings, encoder=fake, progress=False)
+    assert [s.path for s in first.skipped] == ["dup.jsonl:2"]
+    assert not again.changed and again.skipped == first.skipped
 
 
 def test_an_article_added_twice_is_indexed_and_warned_about_once(settings, fake):

@@ -991,6 +991,7 @@ def test_a_ray_build_with_nothing_to_embed_says_ray_was_not_contacted(tmp_path):
 
 
 def test_the_build_report_says_what_was_copied_and_taken_up(tmp_path):
+    from qa.articles import Skipped
     from qa.build import BuildReport
     from qa.cli import _report_text
     from qa.store import Counts
@@ -1019,6 +1020,16 @@ def test_the_build_report_says_what_was_copied_and_taken_up(tmp_path):
     # A feed's record id is third-party text: a control character in it is shown, not obeyed.
     text = _report_text(replace(report, added=("f.jsonl#a\x1b[31mb", "g.jsonl#\u202eRLO")))
     assert "  added: f.jsonl#a\ufffd[31mb\n  added: g.jsonl#\ufffdRLO" in text
+    # A line break in an id (read by an older qa) forged a report line; a huge id filled the screen.
+    forged = replace(report, added=("f.jsonl#x\n  removed: everything.txt", "g.json#" + "9" * 5000))
+    assert _report_text(forged).splitlines()[3:] == [
+        "  added: f.jsonl#x\\n  removed: everything.txt",
+        "  added: g.json#" + "9" * 92 + "…" + "9" * 100,
+    ]
+    skipped = Skipped("f.jsonl#x\n  removed: all.txt", "its id 'x\\n' is line 1's too")
+    assert _report_text(replace(report, skipped=(skipped,))).splitlines()[-1] == (
+        "  skipped f.jsonl#x\\n  removed: all.txt: its id 'x\\n' is line 1's too"
+    )
 
 
 def test_ctrl_c_promises_a_resume_only_when_rounds_were_saved(tmp_path, monkeypatch, capsys):

@@ -41,6 +41,7 @@ from .index import Index, open_index
 from .retrieval import MAX_QUESTION_CHARS, Hit, Mode, Query, make_query, prepare_query, search
 from .splitting import Sentence
 from .windows import SentenceSpan, make_windows, read_windows
+from .wording import CONFIDENCE_WORDS
 
 NOT_FOUND = "I could not find this in the articles."
 MAX_SENTENCES = 3
@@ -133,6 +134,9 @@ would you your yours yourself yourselves tell said says say also much many one g
 FOLLOWUP_WEIGHT = 0.6
 FOLLOWUP_MAX_WORDS = 4
 FOLLOWUP_CHAIN = 4  # a follow-up is searched with at most this many earlier questions
+# A follow-up not found in its conversation's context is answered as if asked alone when that
+# answer is at least "medium confidence" on the one scale users read (not fitted: the band's floor).
+NEW_SUBJECT_CONFIDENCE = next(floor for floor, words in CONFIDENCE_WORDS if words == "medium confidence")
 _ANAPHORA = frozenset(
     [
         "it",
@@ -434,7 +438,7 @@ def answer(
     if query.truncated:
         notices.append("Your question is longer than the model reads; only its beginning was used.")
     previous = _previous_question(history)
-    asked = query.text
+    alone, asked = query, query.text
     # A question the conversation already asked (in any words) is asked afresh, however short.
     followup = bool(previous) and is_followup(query.text) and not asked_before(question, history)
     if previous and followup:
@@ -453,6 +457,15 @@ def answer(
     # (the same one again, or a new subject) gets its best answer whatever came before.
     given = _given_before(history) if followup else {}
     result = compose(question, query, hits, index, max_sentences, tuple(notices), mode, fast, asked, given)
+    if followup and not result.found and not asks_about_previous(question):
+        # "tram cost?" after "What tariffs did Trudeau impose?": short, so a follow-up, and
+        # searched with the tariffs it was "not found", the passage that answers it listed as
+        # not answering. A question that stands on its own words may open a new subject.
+        fresh_hits = search(alone, index, k, mode=mode, filters=filters)
+        fresh = compose(question, alone, fresh_hits, index, max_sentences, tuple(notices), mode, fast, alone.text)
+        # Only as sure as a "medium confidence" answer: asked alone, "Has anyone been hurt?"
+        # (after the GM recall) cited Mr Blair being "hurt" at 0.22; "tram cost?" answers at 0.85.
+        result = fresh if fresh.found and fresh.confidence >= NEW_SUBJECT_CONFIDENCE else result
     if hits and not result.found and filters is not None and filters.restricts:
         # Not found among the articles the filters let through: the others may hold it.
         notice = (
@@ -1099,14 +1112,20 @@ def _elliptical(question: str) -> bool:
 
 
 def asks_about_previous(question: str) -> bool:
-    """Does the question mean nothing without the one before it? Elliptical ("And in China?",
-    "Why?"), or naming at most one thing ("What day?", "Who scored?").
+    """Does the question mean nothing without the one before it? A continuation ("And how did
+    China respond?", "What about its film division?"), or naming at most one thing ("Why?",
+    "What day?", "Who scored?"). A question of its own words without a question word ("tram
+    cost?") may open a new subject.
 
     Example:
         >>> asks_about_previous("What day?"), asks_about_previous("How did China respond?")
         (True, False)
+        >>> asks_about_previous("And how did China respond?"), asks_about_previous("tram cost?")
+        (True, False)
     """
-    return _elliptical(question) or len(_content_words(question)) <= 1
+    lowered = question.strip().lower()
+    continued = bool(_LEADING_LINK.match(lowered)) or lowered.startswith(_ELLIPTICAL)
+    return continued or len(_content_words(question)) <= 1
 
 
 def _previous_question(history: Sequence[str | Answer] | None, as_searched: bool = True) -> str | None:

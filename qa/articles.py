@@ -682,7 +682,7 @@ def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str 
     if end is not None:  # front matter: YAML between "---" lines, or TOML between "+++" lines (Hugo)
         fields, problem = _front_matter(lines[1:end], toml=fence == "+++")
         if problem:
-            _note(meta, f"front matter not read ({problem}); its fields are left out")
+            _note(meta, f"front matter {problem}")
         for key, value in fields.items():
             key = _HEADER_SYNONYMS.get(key.strip().lower(), key.strip().lower())  # published: a date
             if key in _HEADER_KEYS and value and key not in meta:
@@ -755,9 +755,10 @@ def _note(meta: dict[str, str], warning: str) -> None:
 def _front_matter(lines: list[str], toml: bool) -> tuple[dict[str, str], str | None]:
     """The text fields of a front matter block, read as YAML (PyYAML, every value as text) or
     TOML (`tomllib`; a date or timestamp as ISO text), and what is wrong with a block that does
-    not parse (no fields then). Neither block is ever quoted as text: Hugo's "+++" block was
-    the title and the first sentence. Read line by line, YAML's quotes and folded lines
-    stayed: the title `>`, or `It''s`.
+    not parse. Neither block is ever quoted as text: Hugo's "+++" block was the title and the
+    first sentence. Read line by line, YAML's quotes and folded lines stayed (the title `>`,
+    or `It''s`); but YAML that does not parse is read so, with the warning: hand-written
+    front matter often is not YAML ("title: Breaking: rates cut" holds a second colon).
 
     Example:
         >>> _front_matter(['title = "Solar farm opens"', "date = 2025-04-12T08:00:00+02:00"], toml=True)
@@ -774,21 +775,29 @@ def _front_matter(lines: list[str], toml: bool) -> tuple[dict[str, str], str | N
         except yaml.YAMLError as exc:
             mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)  # where it began
             where = f" on line {mark.line + 2}" if mark is not None else ""  # the file's line: "---" is line 1
-            return {}, f"not valid YAML: {getattr(exc, 'problem', None) or 'cannot parse'}{where}"
+            problem = f"is not valid YAML ({getattr(exc, 'problem', None) or 'cannot parse'}{where})"
+            return _front_matter_lines(lines), f"{problem}; its 'key: value' lines were read as they are"
         if not isinstance(table, dict):
-            return {}, None if table is None else "not valid YAML: not a list of 'key: value' lines"
+            return {}, None if table is None else "is not 'key: value' lines; its fields are left out"
         return {key: value.strip() for key, value in table.items() if isinstance(value, str)}, None
     import tomllib
 
     try:
         table = tomllib.loads("\n".join(lines))
     except tomllib.TOMLDecodeError as exc:
-        return {}, f"not valid TOML: {exc}"
+        return {}, f"is not valid TOML ({exc}); its fields are left out"
     return {
         key: value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value.strip()
         for key, value in table.items()
         if isinstance(value, (str, dt.date, dt.datetime))
     }, None
+
+
+def _front_matter_lines(lines: list[str]) -> dict[str, str]:
+    """A front matter block's "key: value" lines as they are (the value up to the line's end,
+    one pair of quotes around it taken off), for a block that is not valid YAML."""
+    pairs = (line.partition(":")[::2] for line in lines)
+    return {key: value.strip().strip("\"'") for key, value in pairs if key.strip() and value.strip()}
 
 
 def _markdown_text(markdown: str, title: str | None) -> str:
@@ -1604,6 +1613,13 @@ def _json_article(
         if body is not None and not isinstance(body, str):  # "text": ["para", {"img": …}] or a number
             kind = {"dict": "an object", "list": "a list", "bool": "true or false"}.get(type(body).__name__, "a number")
             yield Skipped(label, f"its text is {kind}, not a string (or a list of strings){keys}")
+            return
+        if not isinstance(record, dict):  # "a string", 42, null: no record at all
+            yield Skipped(label, f"not a record (a JSON object with a text field) but {json.dumps(record)[:60]}")
+            return
+        blank = next((k for k in _RECORD_KEYS["text"] if isinstance(record.get(k), str)), None)
+        if blank is not None:  # "text": "" said "no text" and listed the key "text" beside it
+            yield Skipped(label, f"its {blank!r} is empty")
             return
         yield Skipped(
             label, f'record has no text (a "text", "body", "content", "articleBody" or "description" string){keys}'

@@ -116,7 +116,7 @@ def why_nothing_matches(filters: Filters, articles: Sequence[ArticleInfo]) -> st
             named = ", ".join(sorted(publishers.values())[:5]) or "none names one"
             return (
                 f"No article has the publisher or id {', '.join(map(repr, unknown))}{hint}. Sources are publishers "
-                f"({named}) or article ids, as the chat's Articles list and `qa info` show them."
+                f"({named}) or article ids, as the chat's Articles tab and the command qa info list them."
             )
     if filters.since or filters.until:
         dates = sorted(a.source.date for a in articles if a.source.date)

@@ -276,6 +276,27 @@ def test_a_repeated_short_followup_is_searched_with_the_question_before_it(built
     assert history[-1].search_text == "When? Who won the cup final?"  # was "When?" alone
 
 
+def test_a_short_question_on_a_new_subject_is_answered_as_if_asked_alone(built, monkeypatch):
+    import qa.answering
+
+    # The fake reader's confidences are low (0.15 and 0.27 here): the bar is lowered to match.
+    monkeypatch.setattr(qa.answering, "NEW_SUBJECT_CONFIDENCE", 0.1)
+    # Short, so a follow-up; searched with the tariffs it was "not found", while the passage
+    # that answers it was listed among those that do not.
+    first = answer("What tariffs did Trudeau impose?", index=built)
+    for question, article in (("Dow Jones loss?", "markets.md"), ("Iceland emergency?", "volcano.txt")):
+        switched = answer(question, history=[first], index=built)
+        alone = answer(question, index=built)
+        assert switched.found and switched.sentences[0].citation.source.article_id == article
+        assert switched.text == alone.text and switched.search_text == question
+    # A follow-up that is found in context keeps its context.
+    assert answer("China retaliation?", history=[first], index=built).search_text.endswith(first.question)
+    # Asked alone, an answer less sure than the bar does not replace "not found".
+    monkeypatch.setattr(qa.answering, "NEW_SUBJECT_CONFIDENCE", 0.2)
+    assert answer("Iceland emergency?", history=[first], index=built).found
+    assert not answer("Dow Jones loss?", history=[first], index=built).found
+
+
 def test_a_followup_is_searched_with_the_questions_it_leans_on_not_the_whole_conversation(built):
     turns = ["Why was Grindavik evacuated?", "How many people live there?", "Who won the cup final?", "When?", "Why?"]
     history: list[str | Answer] = []
@@ -286,6 +307,31 @@ def test_a_followup_is_searched_with_the_questions_it_leans_on_not_the_whole_con
     # At most FOLLOWUP_CHAIN questions back, however many leaned on each other.
     many = answer("Why?", history=["Who won the cup final?", *["When?"] * 10], index=built, fast=True)
     assert many.search_text == "Why? " + " ".join(["When?"] * FOLLOWUP_CHAIN)
+
+
+@pytest.mark.model
+def test_a_short_question_on_a_new_subject_is_answered_with_the_real_models(tmp_path):
+    """A review of the chat: "tram cost?" after the tariff question was "I could not find this
+    in the articles", the tram sentence listed among the passages that do not answer it."""
+    from qa import Settings, build_index, load_index
+    from tests.conftest import SEED
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    shutil.copy(SEED, folder / SEED.name)
+    (folder / "tram.txt").write_text(
+        "title: City approves new tram line\ndate: 2025-12-01\n\nThe city council voted 9 to 2 on Monday to "
+        "approve a new tram line linking the harbour to the university. Construction is expected to cost "
+        "480 million euros and to start in 2027."
+    )
+    settings = Settings(articles_dir=folder, index_dir=tmp_path / "index")
+    build_index(settings, progress=False)
+    index = load_index(tmp_path / "index", settings)
+    first = answer("What tariffs did Trudeau impose?", index=index)
+    switched = answer("tram cost?", history=[first], index=index)
+    assert switched.found and switched.sentences[0].span_text == "480 million euros"
+    follow = answer("How did China respond?", history=[first], index=index)  # a follow-up stays one
+    assert follow.sentences[0].span_text == "retaliatory tariffs"
 
 
 @pytest.mark.model

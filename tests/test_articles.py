@@ -266,18 +266,22 @@ def test_yaml_front_matter_is_read_as_yaml_and_a_malformed_or_unclosed_block_is_
     write(tmp_path, "a.md", f"---\ntitle: >\n  Solar farm\n  opens\ndate: 2025-04-12\n---\n\n{body}\n")
     write(tmp_path, "b.md", f"---\ntitle: 'It''s the \"final\" vote'\nsource: No\n---\n\n{body}\n")
     write(tmp_path, "c.md", f"---\ntitle: Unclosed\ndate: 2025-04-12\n\n{body}\n")
-    write(tmp_path, "d.md", f"---\ntitle: [unclosed\ndate: 2025-04-12\n---\n\n{body}\n")
+    # Not YAML (a second colon), as hand-written front matter often is: read line by line, and said.
+    write(tmp_path, "d.md", f"---\ntitle: Breaking: rates cut\ndate: 2025-04-12\n---\n\n{body}\n")
+    write(tmp_path, "e.md", f"---\n- a list\n- not fields\n---\n\n{body}\n")
     result = read_articles(tmp_path)
     assert [(a.source.title, a.source.date, a.source.publisher, a.body) for a in result.articles] == [
         ("Solar farm opens", "2025-04-12", None, body),  # the title was ">"
         ('It\'s the "final" vote', None, "No", body),  # "It''s"; and "No" is text, not false
         ("Unclosed", "2025-04-12", None, body),  # the title was "---", the fields the text
-        (body, None, None, body),  # the title was "[unclosed"
+        ("Breaking: rates cut", "2025-04-12", None, body),
+        (body, None, None, body),
     ]
     assert [str(w) for w in result.warnings] == [
         "c.md: front matter has no closing '---' line; its lines were read as header lines",
-        "d.md: front matter not read (not valid YAML: expected ',' or ']', but got ':' on line 2); "
-        "its fields are left out",
+        "d.md: front matter is not valid YAML (mapping values are not allowed here on line 2); its 'key: value' "
+        "lines were read as they are",
+        "e.md: front matter is not 'key: value' lines; its fields are left out",
     ]
 
 
@@ -653,6 +657,21 @@ def test_bad_inputs_are_skipped_with_one_clear_reason_each(tmp_path):
     assert "unsupported file type '.odt'" in reasons["notes.odt"]
     assert len(result.skipped) == 10
     assert not any(".hidden" in s.path or "~$" in s.path for s in result.skipped)
+
+
+def test_an_empty_text_and_a_value_that_is_no_record_say_so(tmp_path):
+    # Both said "record has no text (a "text", … string)", the first listing the key "text" too.
+    write(
+        tmp_path,
+        "feed.jsonl",
+        '{"title": "Empty", "text": ""}\n"a string"\n42\n{"title": "Kept", "text": "Rates held."}\n',
+    )
+    reasons = {s.path: s.reason for s in read_articles(tmp_path).skipped}
+    assert reasons == {
+        "feed.jsonl:1": "its 'text' is empty",
+        "feed.jsonl:2": 'not a record (a JSON object with a text field) but "a string"',
+        "feed.jsonl:3": "not a record (a JSON object with a text field) but 42",
+    }
 
 
 def test_non_utf8_text_is_read_with_a_fallback_and_a_warning(tmp_path):

@@ -197,6 +197,13 @@ def test_titles_and_questions_without_spaces_are_cut_inside_a_word() -> None:
     assert "x" * 80 in render_panel([("x" * 200, "")]), "the question's summary in the sources panel"
 
 
+def test_a_bidi_override_in_a_question_is_a_mark_in_the_sidebar_title() -> None:
+    from ui.render import chat_title
+
+    # The sidebar read "did sffirat tahW ?esopmi uaedurT"; the bubble showed the mark.
+    assert chat_title("\u202eWhat tariffs did Trudeau impose?") == "\ufffdWhat tariffs did Trudeau impose?"
+
+
 def test_markdown_in_article_titles_is_escaped_for_the_delete_prompt() -> None:
     from ui.articles import _md
 

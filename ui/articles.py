@@ -151,7 +151,7 @@ class ArticlesTab:
             self.ask_confirmation, self.selected, [self.confirm_row, self.picked, self.confirm], **private
         )
         cleared = [self.confirm_row, self.selected, self.picked, self.delete, self.preview]
-        self.cancel.click(self.clear_selection, None, cleared, queue=False, **private)
+        self.cancel.click(self.keep_selection, self.selected, cleared, queue=False, **private)
         resume(
             pause(self.confirm.click).then(
                 self.remove, [self.selected, self.search], [*listing, *cleared], show_progress_on=status, **private
@@ -227,7 +227,16 @@ class ArticlesTab:
             # (a bidi override turned the text after it around here too: shown as in the chat)
             shown = visible(text if more <= 0 else f"{text[:PREVIEW_CHARS]}\n\n[… {more:,} more characters]")
             preview = gr.update(visible=True, value=shown, label=f"Text as indexed: {row[0]}")
-        return row[5], f"Selected: **{_md(row[0])}** (`{_code(row[5])}`)", gr.update(interactive=True), preview, closed
+        return row[5], _selected(row[0], row[5]), gr.update(interactive=True), preview, closed
+
+    def keep_selection(self, article_id: str) -> tuple[Any, ...]:
+        """Cancel: hide the confirmation; the article stays selected, its text shown (Cancel
+        forgot both, and the article had to be found in the table again)."""
+        info = self.app.index().article(article_id) if article_id else None
+        if info is None:  # deleted meanwhile (another tab, `qa index`)
+            return self.clear_selection()
+        title = _selected(info.source.title, article_id)
+        return gr.update(visible=False), article_id, title, gr.update(interactive=True), gr.skip()
 
     def ask_confirmation(self, article_id: str) -> tuple[Any, ...]:
         """Show what would be deleted, and the Yes / Cancel buttons."""
@@ -296,6 +305,11 @@ class ArticlesTab:
 def _waiting(progress: gr.Progress) -> Callable[[], None]:
     """What the page shows while a build waits for another one of this server."""
     return lambda: progress(0.0, desc="Waiting for the build already running (a rebuild or an upload) to finish")
+
+
+def _selected(title: str, article_id: str) -> str:
+    """The line naming the article selected in the table."""
+    return f"Selected: **{_md(title)}** (`{_code(article_id)}`)"
 
 
 def _no_preview() -> dict[str, Any]:

@@ -115,7 +115,8 @@ def panel(chat: Chat | None) -> str:
 def chat_choices(store: Store) -> list[tuple[str, str]]:
     """(title, id) per conversation, most recent first, for the sidebar."""
     chats = sorted(store.get("chats", []), key=lambda c: c.get("updated", ""), reverse=True)
-    return [(c.get("title") or "Untitled", c["id"]) for c in chats]
+    # chat_title again: a title saved before it marked bidi overrides, or edited in the browser
+    return [(chat_title(str(c.get("title") or "Untitled")), c["id"]) for c in chats]
 
 
 def remove_current(store: Store) -> Store:

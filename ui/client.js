@@ -403,6 +403,8 @@
   const QUESTION_BOX = "#q textarea";
   const SEARCH_BOX = "#article-search input, #article-search textarea";
   const AFTER_DELETE = () => focusWhen(SEARCH_BOX);
+  // Cancelled, the article stays selected: back to the button that asked.
+  const AFTER_CANCEL_DELETE = () => focusWhen("#delete");
   const AFTER_REBUILD = () => focusWhen("#rebuild");
   const AFTER = [
     ["#send, #chatbot button.example, #undo-delete, #new-chat", () => focusWhen(QUESTION_BOX)],
@@ -410,7 +412,8 @@
     // A confirmation: its question takes the focus (a screen reader reads it), then Tab to
     // Yes or Cancel; never the Yes button itself, which Enter would press.
     ["#delete", () => focusWhen("#picked", { tabbable: true, shown: "#confirm-delete" })],
-    ["#cancel-delete, #confirm-delete", AFTER_DELETE],
+    ["#confirm-delete", AFTER_DELETE],
+    ["#cancel-delete", AFTER_CANCEL_DELETE],
     ["#rebuild", () => focusWhen("#rebuild-question", { tabbable: true })],
     ["#cancel-rebuild, #confirm-rebuild", AFTER_REBUILD],
   ];
@@ -422,7 +425,7 @@
   });
   // Escape closes an open confirmation, as Cancel does.
   const CONFIRMATIONS = [
-    ["#confirm-delete", "#cancel-delete", AFTER_DELETE],
+    ["#confirm-delete", "#cancel-delete", AFTER_CANCEL_DELETE],
     ["#confirm-rebuild", "#cancel-rebuild", AFTER_REBUILD],
   ];
   document.addEventListener("keydown", (event) => {

@@ -358,5 +358,6 @@ def _starter_title(title: str, width: int = 60) -> str:
 
 
 def chat_title(question: str) -> str:
-    """A conversation's name in the sidebar: its first question, shortened."""
-    return shortened(" ".join(question.split()), 48) or "New chat"
+    """A conversation's name in the sidebar: its first question, shortened, with a bidi
+    override shown as a mark as everywhere else (the sidebar read the title backwards)."""
+    return shortened(" ".join(visible(question).split()), 48) or "New chat"

@@ -291,14 +291,14 @@ class Answer:
                         _typed(c["article_id"], "article_id", str, "text"),
                         _typed(c["title"], "title", str, "text"),
                         _typed(c["file"], "file", str, "text"),
-                        c.get("date"),
-                        c.get("source"),
-                        c.get("url"),
+                        _text_or_none(c.get("date"), "date"),
+                        _text_or_none(c.get("source"), "source"),
+                        _text_or_none(c.get("url"), "url"),
                     ),
                     sentence=_typed(c["sentence"], "sentence", str, "text"),
                     start=int(c["start"]),
                     end=int(c["end"]),
-                    passage=c.get("passage", c["sentence"]),
+                    passage=_typed(c.get("passage", c["sentence"]), "passage", str, "text"),
                     passage_start=int(c.get("passage_start", c["start"])),
                     passage_end=int(c.get("passage_end", c["end"])),
                     score=float(c.get("score", 0.0)),
@@ -311,7 +311,11 @@ class Answer:
                     citation=citation,
                     score=float(s.get("score", 0.0)),
                     span=(int(s["span"]["start"]), int(s["span"]["end"])) if s.get("span") else None,
-                    context=Sentence(s["context"]["text"], int(s["context"]["start"]), int(s["context"]["end"]))
+                    context=Sentence(
+                        _typed(s["context"]["text"], "context", str, "text"),
+                        int(s["context"]["start"]),
+                        int(s["context"]["end"]),
+                    )
                     if s.get("context")
                     else None,
                 )
@@ -360,6 +364,11 @@ def _typed(value: object, name: str, kind: type[_T], what: str) -> _T:
     if not isinstance(value, kind):
         raise TypeError(f"{name}={value!r:.80} is not {what}")
     return value
+
+
+def _text_or_none(value: object, name: str) -> str | None:
+    """An optional text field of an answer's JSON (a date written as 20250101 was taken)."""
+    return None if value is None else _typed(value, name, str, "text or null")
 
 
 def _sentence_dict(s: AnswerSentence) -> dict[str, Any]:

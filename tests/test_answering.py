@@ -546,6 +546,13 @@ def test_an_answer_kept_as_json_serves_as_history_like_the_answer(built, monkeyp
             Answer.from_dict({**first.to_dict(), field: None})
     with pytest.raises(QuestionError, match="notices='Filtered' is not a list"):
         Answer.from_dict({**first.to_dict(), "notices": "Filtered"})  # not 8 notices of a letter each
+    # A citation's optional fields are text or null: a date of 20250101 or a passage of 5 was taken.
+    for field, value, what in (("date", 20250101, "text or null"), ("passage", 5, "text")):
+        data = first.to_dict()
+        data["citations"] = [{**data["citations"][0], field: value}, *data["citations"][1:]]
+        with pytest.raises(QuestionError, match=f"{field}={value} is not {what}"):
+            Answer.from_dict(data)
+    assert Answer.from_dict({**first.to_dict()}).sentences[0].citation.source.date == first.citations[0].source.date
 
 
 @pytest.mark.parametrize("count", [0, -1, 2.5, True])

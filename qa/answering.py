@@ -469,11 +469,14 @@ def answer(
     if followup and not result.found and not asks_about_previous(question):
         # "tram cost?" after "What tariffs did Trudeau impose?": short, so a follow-up, and
         # searched with the tariffs it was "not found", the passage that answers it listed as
-        # not answering. A question that stands on its own words may open a new subject.
+        # not answering. A question that stands on its own words may open a new subject: asked
+        # alone, it is answered at 0.85. (Also tried: asking alone every follow-up answered
+        # below "medium confidence" in context. On bench/data/followups.jsonl hit@1 fell from
+        # 0.675 to 0.625 and 15% led with another article; docs/benchmarks.md section 9.)
         fresh_hits = search(alone, index, k, mode=mode, filters=filters)
         fresh = compose(question, alone, fresh_hits, index, max_sentences, tuple(notices), mode, fast, alone.text)
-        # Only as sure as a "medium confidence" answer: asked alone, "Has anyone been hurt?"
-        # (after the GM recall) cited Mr Blair being "hurt" at 0.22; "tram cost?" answers at 0.85.
+        # Only a "medium confidence" answer and up: asked alone, "Has anyone been hurt?" (after
+        # the GM recall) cited Mr Blair being "hurt" at 0.22.
         result = fresh if fresh.found and fresh.confidence >= NEW_SUBJECT_CONFIDENCE else result
     if hits and not result.found and filters is not None and filters.restricts:
         # Not found among the articles the filters let through: the others may hold it.
@@ -1122,19 +1125,18 @@ def _elliptical(question: str) -> bool:
 
 def asks_about_previous(question: str) -> bool:
     """Does the question mean nothing without the one before it? A continuation ("And how did
-    China respond?", "What about its film division?"), or naming at most one thing ("Why?",
-    "What day?", "Who scored?"). A question of its own words without a question word ("tram
-    cost?") may open a new subject.
+    China respond?", "What about its film division?") or no word of its own ("Why?", "When?").
+    One word is enough to stand alone: "What is Brexit?" asked again is asked afresh.
 
     Example:
-        >>> asks_about_previous("What day?"), asks_about_previous("How did China respond?")
-        (True, False)
-        >>> asks_about_previous("And how did China respond?"), asks_about_previous("tram cost?")
-        (True, False)
+        >>> asks_about_previous("When?"), asks_about_previous("And how did China respond?")
+        (True, True)
+        >>> asks_about_previous("What is Brexit?"), asks_about_previous("tram cost?")
+        (False, False)
     """
     lowered = question.strip().lower()
     continued = bool(_LEADING_LINK.match(lowered)) or lowered.startswith(_ELLIPTICAL)
-    return continued or len(_content_words(question)) <= 1
+    return continued or not _content_words(question)
 
 
 def _previous_question(history: Sequence[str | Answer] | None, as_searched: bool = True) -> str | None:

@@ -56,7 +56,8 @@ _HEADER_LINE = re.compile(
 # "Title:" or "Date:" with nothing after it: a header line all the same (it ended the header lines).
 _EMPTY_HEADER = re.compile(r"^\s*(?:title|headline|date|published|source|publisher|url|author|byline)\s*:\s*$", re.I)
 # Any short "Key: value" line: among header lines, one this reader does not use ("Category: Politics").
-_OTHER_HEADER = re.compile(r"^\s*[A-Za-z][\w-]*(?: [\w-]+){0,2}\s*:\s+\S.{0,200}$")
+# Not a sentence: "Update: The bank cut rates on Monday." over "Author: …" is the text's.
+_OTHER_HEADER = re.compile(r"^\s*[A-Za-z][\w-]*(?: [\w-]+){0,2}\s*:\s+\S.{0,200}(?<![.!?])$")
 # The meta key holding what reading the header lines or front matter has to warn of, a line each.
 _NOTES = "notes"
 # "Published: January 16, 2026" (a news page's own word for it) is the article's date; the
@@ -702,17 +703,24 @@ def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str 
         elif heading and "title" not in meta:
             meta["title"] = heading.group(1)
             i += 1
-        elif match and _looks_like_header(match):
-            key = _header_key(match)
-            if key not in meta:
-                meta[key] = match.group(2)
-            elif " ".join(meta[key].split()) != " ".join(match.group(2).split()):  # a second, other date: said
-                why = "a header line above gave that field and was kept; remove one"
-                _note(meta, f"header line {line.strip()!r:.80} not used: {why}")
+        elif match and _looks_like_header(match) and _header_key(match) not in meta:
+            meta[_header_key(match)] = match.group(2)
             i += 1
-        elif _EMPTY_HEADER.match(line) or (meta and _OTHER_HEADER.match(line) and _headers_go_on(lines, i + 1)):
-            i += 1  # "Date:" with nothing to read; "Category: Politics" among header lines (not used)
-        elif not meta and not titled and (_headline_above_headers(lines, i) or _headline_above_text(lines, i)):
+        elif match and _looks_like_header(match) and _same(meta[_header_key(match)], match.group(2)):
+            i += 1  # the same header line twice
+        elif match and _looks_like_header(match) and i and lines[i - 1].strip():
+            # Another value in the header lines themselves; after a blank line it is the text's
+            # ("Source: internal documents show …").
+            why = "a header line above gave that field and was kept; remove one"
+            _note(meta, f"header line {line.strip()!r:.80} not used: {why}")
+            i += 1
+        elif _EMPTY_HEADER.match(line) or (_OTHER_HEADER.match(line) and _headers_go_on(lines, i + 1)):
+            i += 1  # "Date:" with nothing to read; "Category: Politics" over header lines (not used)
+        elif (
+            not meta.keys() - {_NOTES}
+            and not titled
+            and (_headline_above_headers(lines, i) or _headline_above_text(lines, i))
+        ):
             meta["title"] = line.strip()
             i += 1
         elif "date" not in meta and _date_line(line):  # "March 3, 2025" under the headline
@@ -732,6 +740,11 @@ def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str 
         if byline_date:
             meta["date"] = byline_date
     return title, "\n".join(rest).strip(), meta
+
+
+def _same(value: str, other: str) -> bool:
+    """The same header value, but for spacing."""
+    return " ".join(value.split()) == " ".join(other.split())
 
 
 def _headers_go_on(lines: list[str], i: int) -> bool:
@@ -1486,8 +1499,11 @@ _RECORD_KEYS = {
     "url": ("url", "link"),
 }
 # Markup in a record's text (RSS "content:encoded", CMS bodies): read as HTML, not quoted.
+# A <script> or <style> counts only whole, closed: "Hackers injected <script> tags into the
+# login page." is plain text, and read as HTML it lost everything after the tag.
 _HTML_MARKUP = re.compile(
-    r"</?(?:p|br|div|span|a|b|i|em|strong|ul|ol|li|h[1-6]|blockquote|script|style|template)\b[^>]*>", re.IGNORECASE
+    r"</?(?:p|br|div|span|a|b|i|em|strong|ul|ol|li|h[1-6]|blockquote)\b[^>]*>|<(script|style|template)\b[^>]*>.*?</\1\s*>",
+    re.IGNORECASE | re.DOTALL,
 )
 _HTML_BLOCKS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "tr")
 _PARAGRAPH_SPLIT = re.compile(r"\n[ \t]*\n")

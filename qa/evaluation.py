@@ -74,11 +74,14 @@ METRICS = (
     "answer_in_span",
     "answer_shown@1",
     "abstained",
+    "abstained_unanswerable",
     "p50_ms",
     "p95_ms",
     "questions",
 )
+SCORED = METRICS[:13]  # a `score_questions` row: these, then the milliseconds
 RETRIEVAL_METRICS = METRICS[:5]  # scored only for questions that name their gold articles
+ANSWER_METRICS = METRICS[5:11]  # scored only for questions with gold answers
 SPAN_METRICS = ("span_em", "span_f1", "answer_in_span")  # need the reader: not with --fast
 FEEDBACK_METRICS = ("kept_helpful", "changed_wrong", "abstained", "p50_ms", "p95_ms", "questions")
 
@@ -86,6 +89,7 @@ FEEDBACK_METRICS = ("kept_helpful", "changed_wrong", "abstained", "p50_ms", "p95
 @dataclass(frozen=True)
 class EvalQuestion:
     """A question, its gold answer strings and the article ids that answer it (empty: unknown).
+    `unanswerable`: the articles do not hold its answer (`"answers": []`), so abstaining is right.
 
     For feedback cases, `expect` is "keep" or "change" and `sentence` the first cited
     sentence the feedback was about.
@@ -96,6 +100,7 @@ class EvalQuestion:
     gold: frozenset[str] = frozenset()
     expect: str = ""
     sentence: str = ""
+    unanswerable: bool = False
 
 
 @dataclass(frozen=True)
@@ -270,8 +275,10 @@ def load_jsonl(path: Path) -> list[EvalQuestion]:
             ) from None
         if not isinstance(gold, list) or not all(isinstance(v, str) and v.strip() for v in gold):
             raise QAError(f'{path}:{n}: "article_ids" must be a list of texts, e.g. ["a.txt"], not {gold!r:.60}.')
-        questions.append(EvalQuestion(question, tuple(answers), frozenset(gold)))
-    if questions and not any(q.answers or q.gold for q in questions):
+        # "answers": [] says the articles do not hold it: scored by abstaining, not as a miss.
+        unanswerable = not answers and record.get("answers", record.get("answer")) in ([], "")
+        questions.append(EvalQuestion(question, tuple(answers), frozenset(gold), unanswerable=unanswerable))
+    if questions and not any(q.answers or q.gold or q.unanswerable for q in questions):
         raise QAError(
             f'{path}: no question has "answers" or "article_ids", so there is nothing to score against; '
             'add them, e.g. {"question": "Who won?", "answers": ["Rovers"]}.'
@@ -566,9 +573,13 @@ def run_feedback(
                     | _answered(result)
                     | {"passed": passed, "ms": round(times[-1], 2)}
                 )
-        out[mode] = {
-            "kept_helpful": round(float(np.mean(kept)), 4) if kept else float("nan"),
-            "changed_wrong": round(float(np.mean(changed)), 4) if changed else float("nan"),
+        # Left out when there is no such case (NaN is no JSON: `qa eval --json` wrote it).
+        shares = {
+            name: round(float(np.mean(cases)), 4)
+            for name, cases in (("kept_helpful", kept), ("changed_wrong", changed))
+            if cases
+        }
+        out[mode] = shares | {
             "abstained": round(float(np.mean(abstained)), 4),
             "p50_ms": round(float(np.percentile(times, 50)), 2),
             "p95_ms": round(float(np.percentile(times, 95)), 2),
@@ -581,7 +592,9 @@ def _score(q: EvalQuestion, hits: Sequence[Hit], result: Answer, ms: float) -> t
     rank = next((h.rank for h in hits if h.source.article_id in q.gold), None)
     sentences = [s.text for s in result.sentences]
     span = (result.sentences[0].span_text or "") if result.sentences else ""
-    # A question without gold articles has no retrieval score: NaN, left out of the means.
+    # A question without gold articles has no retrieval score, one without gold answers no
+    # answer score (an unanswerable one was a miss even when it rightly abstained): NaN, left
+    # out of the means.
     retrieval = (
         (
             float(rank is not None and rank <= 1),
@@ -593,19 +606,22 @@ def _score(q: EvalQuestion, hits: Sequence[Hit], result: Answer, ms: float) -> t
         if q.gold
         else (math.nan,) * 5
     )
-    return (
-        *retrieval,
-        float(contains_answer(sentences[:1], q.answers)),
-        float(contains_answer(sentences[:3], q.answers)),
-        max((exact_match(span, a) for a in q.answers), default=0.0) if span else 0.0,
-        max((f1_score(span, a) for a in q.answers), default=0.0) if span else 0.0,
-        float(bool(span) and contains_answer([span], q.answers)),
-        # What the reader sees first: the first sentence with the earlier sentence shown as its
-        # context (a diagnostic beside sentence_hit@1, which counts the cited sentence alone).
-        float(contains_answer([_first_shown(result)], q.answers)),
-        float(not result.found),
-        ms,
+    answered = (
+        (
+            float(contains_answer(sentences[:1], q.answers)),
+            float(contains_answer(sentences[:3], q.answers)),
+            max((exact_match(span, a) for a in q.answers), default=0.0) if span else 0.0,
+            max((f1_score(span, a) for a in q.answers), default=0.0) if span else 0.0,
+            float(bool(span) and contains_answer([span], q.answers)),
+            # What the reader sees first: the first sentence with the earlier sentence shown as
+            # its context (a diagnostic beside sentence_hit@1, which counts the cited sentence alone).
+            float(contains_answer([_first_shown(result)], q.answers)),
+        )
+        if q.answers
+        else (math.nan,) * len(ANSWER_METRICS)
     )
+    abstained = float(not result.found)
+    return (*retrieval, *answered, *((math.nan, abstained) if q.unanswerable else (abstained, math.nan)), ms)
 
 
 def _first_shown(result: Answer) -> str:
@@ -626,14 +642,14 @@ def answer_record(mode: str, q: EvalQuestion, result: Answer, row: tuple[float, 
 
     Example:
         >>> q = EvalQuestion("Who won?", ("Rovers",), frozenset({"cup.txt"}))
-        >>> row = (1, 1, 1, 1.0, 1, 1, 1, 0, 0.5, 1, 1, 0, 84.0)
+        >>> row = (1, 1, 1, 1.0, 1, 1, 1, 0, 0.5, 1, 1, 0, float("nan"), 84.0)
         >>> not_found = Answer("Who won?", False, "I could not find this in the articles.", (), (), 0.04)
         >>> record = answer_record("hybrid", q, not_found, row, fast=False)
         >>> record["gold_answers"], record["found"], record["scores"]["span_f1"], record["ms"]
         (['Rovers'], False, 0.5, 84.0)
     """
     skipped = (() if q.gold else RETRIEVAL_METRICS) + (SPAN_METRICS if fast else ())
-    scores = {name: round(float(v), 4) for name, v in zip(METRICS[:12], row) if name not in skipped}
+    scores = {name: round(float(v), 4) for name, v in zip(SCORED, row) if name not in skipped and not math.isnan(v)}
     return (
         {"mode": mode, "question": q.question, "gold_answers": list(q.answers), "gold_articles": sorted(q.gold)}
         | _answered(result)
@@ -697,13 +713,15 @@ def summarise(values: Sequence[tuple[float, ...]], has_gold: bool) -> dict[str, 
     none has them (or `has_gold` is False).
 
     Example:
-        >>> hit, miss = (1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 80.0), (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 120.0)
+        >>> nan = float("nan")
+        >>> hit = (1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, nan, 80.0)
+        >>> miss = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, nan, 120.0)
         >>> m = summarise([hit, miss], has_gold=False)
         >>> m["sentence_hit@1"], m["abstained"], m["p50_ms"], "recall@1" in m
         (0.5, 0.5, 100.0, False)
     """
     array = np.array(values, dtype=float)
-    names = METRICS[:12]
+    names = SCORED
     columns = array[:, : len(names)]
     scored = ~np.isnan(columns)
     means = np.where(scored.any(axis=0), np.nansum(columns, axis=0) / np.maximum(scored.sum(axis=0), 1), np.nan)

@@ -117,6 +117,7 @@ class Index:
         self._reader = reader
         self.base = base
         self.closed = False
+        self._publishers: list[str] | None = None
 
     @property
     def counts(self) -> Counts:
@@ -171,8 +172,12 @@ class Index:
         return self.store.passages(ids[:1])[ids[0]].body if ids else None
 
     def publishers(self) -> list[str]:
-        """The distinct publishers of the indexed articles, sorted."""
-        return self.store.publishers()
+        """The distinct publishers of the indexed articles, sorted (read once: a loaded build
+        never changes, and the query reads every article's row, 0.7 s for 200,000 articles,
+        which a question filtered by source paid each time)."""
+        if self._publishers is None:
+            self._publishers = self.store.publishers()
+        return list(self._publishers)
 
     def verify(self) -> list[str]:
         """Check every file against the hashes in the manifest and every article against its

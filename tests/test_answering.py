@@ -264,8 +264,10 @@ def test_asked_before_compares_content_words():
     assert not asked_before("Has anyone been hurt?", ["Why is GM recalling 155,465 pickups?"])
     assert not asked_before("And in China?", ["How many cars did BMW sell in Asia last year?"])
     assert not asked_before("What tariffs?", None)
-    # A question that leans on the one before asks about that one, however often it comes.
-    assert not asked_before("why?", ["Why?"]) and not asked_before("What day?", ["What day?"])
+    # A question that leans on the one before asks about that one, however often it comes;
+    # one word of its own is enough to be asked again.
+    assert not asked_before("why?", ["Why?"]) and not asked_before("And then?", ["And then?"])
+    assert asked_before("What is Brexit?", ["What is Brexit?", "What tariffs did Trudeau impose?"])
 
 
 def test_a_repeated_short_followup_is_searched_with_the_question_before_it(built, monkeypatch):
@@ -280,7 +282,7 @@ def test_a_short_question_on_a_new_subject_is_answered_as_if_asked_alone(built, 
     import qa.answering
 
     # The fake reader's confidences are low (0.15 and 0.27 here): the bar is lowered to match.
-    monkeypatch.setattr(qa.answering, "NEW_SUBJECT_CONFIDENCE", 0.1)
+    monkeypatch.setattr(qa.answering, "NEW_SUBJECT_CONFIDENCE", 0.12)
     # Short, so a follow-up; searched with the tariffs it was "not found", while the passage
     # that answers it was listed among those that do not.
     first = answer("What tariffs did Trudeau impose?", index=built)

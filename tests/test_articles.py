@@ -231,10 +231,13 @@ def test_empty_and_unknown_header_lines_do_not_end_the_header_lines(tmp_path, he
 def test_a_repeated_header_line_with_another_value_is_taken_off_with_a_warning(tmp_path):
     write(tmp_path, "a.txt", "Title: Budget\nDate: 2025-01-01\nDate: 2025-01-02\n\nThe council met on Monday.\n")
     write(tmp_path, "b.txt", "Title: Budget\nDate: 2025-01-01\n\nNote: the council met on Monday.\n")
+    # After a blank line, a field given above begins the text.
+    write(tmp_path, "c.txt", "Title: Budget\nSource: AP\n\nSource: internal documents show cuts.\n")
     result = read_articles(tmp_path)
     assert [(a.source.date, a.body) for a in result.articles] == [
         ("2025-01-01", "The council met on Monday."),
         ("2025-01-01", "Note: the council met on Monday."),  # text: no header line follows it
+        (None, "Source: internal documents show cuts."),
     ]
     assert [str(w) for w in result.warnings] == [
         "a.txt: header line 'Date: 2025-01-02' not used: a header line above gave that field and was kept; remove one"
@@ -531,8 +534,11 @@ def test_what_a_script_or_style_tag_holds_in_a_records_html_is_not_article_text(
         {"id": "a", "text": "<p>Rates held.</p><script>var player = load('x');</script><style>p {color: red}</style>"},
         {"id": "b", "text": "Rates rose. <script>alert('tracked')</script>Banks agreed."},
     ]
+    # A tag named in plain text is no markup: read as HTML, the text after it was lost.
+    plain = "Hackers injected <script> tags into the login page. The bank said no data was lost."
+    records.append({"id": "c", "text": plain})
     write(tmp_path, "feed.json", json.dumps(records))
-    assert [a.body for a in read_articles(tmp_path).articles] == ["Rates held.", "Rates rose. Banks agreed."]
+    assert [a.body for a in read_articles(tmp_path).articles] == ["Rates held.", "Rates rose. Banks agreed.", plain]
 
 
 def test_newsapi_records_lose_the_cut_marker_and_the_title_suffix_and_take_the_description(tmp_path):

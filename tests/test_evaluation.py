@@ -118,7 +118,7 @@ def test_eval_all_modes_and_json_keys(tmp_path, fake):
     )
     assert list(report.metrics) == ["dense", "bm25", "hybrid"]
     for metrics in report.metrics.values():
-        assert set(metrics) == set(METRICS)
+        assert set(metrics) == set(METRICS) - {"abstained_unanswerable"}  # SQuAD v1.1: every question answerable
         assert metrics["questions"] == 2
         assert 0 <= metrics["span_f1"] <= 1 and metrics["span_em"] <= metrics["span_f1"]
 
@@ -373,6 +373,33 @@ def test_feedback_file_becomes_regression_cases(tmp_path, fake, built, settings)
     record_feedback(settings.index_dir, good, helpful=None, generation=built.generation.name)
     withdrawn = load_question_set(settings.index_dir / FEEDBACK_FILE).questions
     assert [(q.question, q.expect) for q in withdrawn] == [(bad.question, "change")]
+    # No helpful case left: kept_helpful is left out, not NaN (which is no JSON: --json wrote it).
+    only_wrong = evaluate_file(
+        settings.index_dir / FEEDBACK_FILE, loose, index_dir=settings.index_dir, progress=False, encoder=fake, fast=True
+    )
+    assert "kept_helpful" not in only_wrong.metrics["hybrid"] and only_wrong.metrics["hybrid"]["changed_wrong"] == 1.0
+
+
+def test_unanswerable_questions_score_abstaining_and_id_only_questions_no_answer_metrics(
+    tmp_path, fake, built, settings
+):
+    # An unanswerable question ("answers": []) was a miss of every answer metric even when it
+    # rightly abstained; a question with only its article had answer metrics of 0.000.
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        '{"question": "How many people were evacuated from Grindavik?", "answers": ["4,000"]}\n'
+        '{"question": "Who won the 1998 World Cup?", "answers": []}\n'
+    )
+    run = {"index_dir": settings.index_dir, "progress": False, "encoder": fake, "fast": True}
+    m = evaluate_file(questions, replace(settings, abstain_below=0.99), **run).metrics["hybrid"]
+    assert m["abstained_unanswerable"] == 1.0 and m["questions"] == 2
+    assert m["abstained"] == 1.0 and m["sentence_hit@1"] == 0.0  # the answerable one alone: 1 of 1
+    m = evaluate_file(questions, replace(settings, abstain_below=0.0), **run).metrics["hybrid"]
+    assert m["abstained_unanswerable"] == 0.0 and m["abstained"] == 0.0 and m["sentence_hit@1"] == 1.0
+    ids_only = tmp_path / "ids.jsonl"
+    ids_only.write_text('{"question": "How many people were evacuated from Grindavik?", "article_id": "volcano.txt"}\n')
+    m = evaluate_file(ids_only, settings, **run).metrics["hybrid"]
+    assert m["recall@1"] == 1.0 and not {"sentence_hit@1", "sentence_hit@3", "answer_shown@1"} & set(m)
 
 
 @pytest.mark.parametrize(
@@ -468,7 +495,7 @@ def test_answers_file_says_which_questions_missed_and_agrees_with_the_metrics(tm
     ]
     first = lines[0]
     assert first["gold_answers"] == list(questions[0].answers) and first["gold_articles"] == sorted(questions[0].gold)
-    assert set(first["scores"]) == set(METRICS[:12])
+    assert set(first["scores"]) == set(METRICS[:12])  # not abstained_unanswerable: answerable
     assert first["found"] is True and len(first["sentences"]) == len(first["cited_articles"]) >= 1
     for mode, metrics in report.metrics.items():
         mine = [r for r in lines if r["mode"] == mode]

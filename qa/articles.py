@@ -792,7 +792,15 @@ def _front_matter(lines: list[str], toml: bool) -> tuple[dict[str, str], str | N
             return _front_matter_lines(lines), f"{problem}; its 'key: value' lines were read as they are"
         if not isinstance(table, dict):
             return {}, None if table is None else "is not 'key: value' lines; its fields are left out"
-        return {key: value.strip() for key, value in table.items() if isinstance(value, str)}, None
+        # YAML decides only the values written its way (quoted, folded, on the lines below); any
+        # other is taken as written: YAML cut "We're #1 in Europe" at its "#" (a comment) and
+        # read "[Update]" as a list, and the title was "We're", or none.
+        written = _front_matter_lines(lines, unquoted=False)
+        return {
+            key: value.strip() if not written.get(key) or written[key][:1] in "'\">|" else written[key]
+            for key, value in table.items()
+            if isinstance(value, str) or written.get(key)
+        }, None
     import tomllib
 
     try:
@@ -806,11 +814,15 @@ def _front_matter(lines: list[str], toml: bool) -> tuple[dict[str, str], str | N
     }, None
 
 
-def _front_matter_lines(lines: list[str]) -> dict[str, str]:
+def _front_matter_lines(lines: list[str], unquoted: bool = True) -> dict[str, str]:
     """A front matter block's "key: value" lines as they are (the value up to the line's end,
-    one pair of quotes around it taken off), for a block that is not valid YAML."""
-    pairs = (line.partition(":")[::2] for line in lines)
-    return {key: value.strip().strip("\"'") for key, value in pairs if key.strip() and value.strip()}
+    `unquoted`: one pair of quotes around it taken off), e.g. for a block that is not valid YAML."""
+    pairs = (line.partition(":")[::2] for line in lines if line[:1].strip())  # not a folded value's lines
+    return {
+        key.strip(): value.strip().strip("\"'") if unquoted else value.strip()
+        for key, value in pairs
+        if key.strip() and value.strip()
+    }
 
 
 def _markdown_text(markdown: str, title: str | None) -> str:

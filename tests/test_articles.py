@@ -228,6 +228,26 @@ def test_empty_and_unknown_header_lines_do_not_end_the_header_lines(tmp_path, he
     assert result.warnings == ()
 
 
+def test_header_and_front_matter_corner_cases_of_a_review(tmp_path):
+    body = "The bank cut rates on Monday, its first cut in two years."
+    # An unknown header line first: it was the title, and the real one was "not used".
+    write(tmp_path, "a.txt", f"Category: Politics\nTitle: Rates cut\nDate: 2026-01-16\n\n{body}\n")
+    # A sentence-like "Update: …." line over a header line is the text's.
+    write(tmp_path, "b.txt", f"Title: Rates cut\nUpdate: The bank cut rates.\nAuthor: Jane Doe\n\n{body}\n")
+    # A front matter warning kept the headline under it in the text.
+    write(tmp_path, "c.md", f"+++\ntitle = broken\n+++\n\nMarkets tumble on tariff fears\n\n{body}\n")
+    # Values YAML would cut at "#" (a comment) or read as a list are taken as written.
+    write(tmp_path, "d.md", f"---\ntitle: We're #1 in Europe\nsource: [Update]\n---\n\n{body}\n")
+    result = read_articles(tmp_path)
+    assert [(a.source.title, a.source.date, a.source.publisher, a.body) for a in result.articles] == [
+        ("Rates cut", "2026-01-16", None, body),
+        ("Rates cut", None, None, f"Update: The bank cut rates.\nAuthor: Jane Doe\n\n{body}"),
+        ("Markets tumble on tariff fears", None, None, body),
+        ("We're #1 in Europe", None, "[Update]", body),
+    ]
+    assert [w.path for w in result.warnings] == ["c.md"]  # the TOML that does not parse
+
+
 def test_a_repeated_header_line_with_another_value_is_taken_off_with_a_warning(tmp_path):
     write(tmp_path, "a.txt", "Title: Budget\nDate: 2025-01-01\nDate: 2025-01-02\n\nThe council met on Monday.\n")
     write(tmp_path, "b.txt", "Title: Budget\nDate: 2025-01-01\n\nNote: the council met on Monday.\n")

@@ -49,7 +49,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from .answering import Answer, answer
-from .articles import read_file
+from .articles import Skipped, read_file
 from .config import Settings
 from .embedding import Encoder
 from .errors import ConfigError, NoArticlesError, OtherFolderError, QAError, QuestionError
@@ -206,9 +206,13 @@ def load_squad(path: Path, data: dict[str, Any] | None = None) -> tuple[list[dic
     """SQuAD v1.1 JSON -> (article records, questions with their gold article ids)."""
     data = data if data is not None else json.loads(path.read_text(encoding="utf-8"))
     records, questions = [], []
+    titles: collections.Counter[str] = collections.Counter()
     for article in data["data"]:
+        titles[article["title"]] += 1
+        # A title given twice names its second article "Town (2)": both were "Town/0", one lost.
+        name = article["title"] if titles[article["title"]] == 1 else f"{article['title']} ({titles[article['title']]})"
         for n, paragraph in enumerate(article["paragraphs"]):
-            key = f"{article['title']}/{n}"
+            key = f"{name}/{n}"
             records.append({"id": key, "title": article["title"].replace("_", " "), "text": paragraph["context"]})
             for qa in paragraph["qas"]:
                 answers = tuple(dict.fromkeys(a["text"] for a in qa["answers"]))
@@ -255,7 +259,8 @@ def _gold_answers(question: dict[str, Any]) -> tuple[str, ...]:
 
 def load_jsonl(path: Path) -> list[EvalQuestion]:
     questions = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    # utf-8-sig: a byte-order mark (Windows and Excel exports) made line 1 "not a JSON record".
+    for n, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -274,6 +279,8 @@ def load_jsonl(path: Path) -> list[EvalQuestion]:
                 f'{path}:{n}: "answers" must be a text, a number or a list of them, e.g. ["Rovers"], not {given!r:.60}.'
             ) from None
         if not isinstance(gold, list) or not all(isinstance(v, str) and v.strip() for v in gold):
+            if "article_ids" not in record:  # {"article_id": 5} was named "article_ids" … not [5]
+                raise QAError(f'{path}:{n}: "article_id" must be text, e.g. "a.txt", not {record["article_id"]!r:.60}.')
             raise QAError(f'{path}:{n}: "article_ids" must be a list of texts, e.g. ["a.txt"], not {gold!r:.60}.')
         # "answers": [] says the articles do not hold it: scored by abstaining, not as a miss.
         unanswerable = not answers and record.get("answers", record.get("answer")) in ([], "")
@@ -385,7 +392,9 @@ def evaluate_file(
         elif index_dir is None and articles_given:
             # Questions about a folder of articles: index them in a temporary folder.
             target = tmp_path / "index"
-            build_index(replace(settings, index_dir=target), progress=progress, encoder=encoder)
+            built = build_index(replace(settings, index_dir=target), progress=progress, encoder=encoder)
+            if built.skipped:  # as qa index lists them: a question about one is told why it misses
+                notes.append(f"articles of {settings.articles_dir}/" + _skipped_note(built.skipped))
         else:
             target = Path(index_dir) if index_dir else settings.index_dir
         eval_settings = replace(settings, index_dir=target)
@@ -463,7 +472,29 @@ def _index_records(
     return (
         f"{counted(len(records), 'article')}; build: "
         f"{counted(report.passages_embedded, 'passage')} embedded in {report.seconds:.0f} s"
+        + _skipped_note(report.skipped, records)
     )
+
+
+def _skipped_note(skipped: Sequence[Skipped], records: Sequence[dict[str, Any]] | None = None) -> str:
+    """What a build skipped, as `qa index` says it (a question set's article by its id): an
+    article without text was left out without a word, and its questions told their article
+    was not in the set.
+
+    Example:
+        >>> _skipped_note([Skipped("news.jsonl:2", "record has no text")], [{"id": "a1"}, {"id": "a2"}])
+        '; skipped article a2: record has no text'
+    """
+
+    def named(path: str) -> str:
+        place = path.rpartition(":")[2]
+        if records is not None and place.isdigit() and 0 < int(place) <= len(records):
+            return f"article {records[int(place) - 1].get('id')}"
+        return path
+
+    shown = [f"{named(s.path)}: {s.reason}" for s in skipped[:5]]
+    more = f"; and {len(skipped) - 5:,} more" if len(skipped) > 5 else ""
+    return f"; skipped {'; '.join(shown)}{more}" if shown else ""
 
 
 def _coverage_notes(

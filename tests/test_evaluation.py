@@ -37,6 +37,19 @@ def test_squad_paragraphs_become_articles_with_gold_ids():
     assert questions[3].answers == ("May",)
 
 
+def test_two_squad_articles_of_one_title_keep_apart():
+    # Both were "Town/0": one paragraph was never indexed, and its question's gold the other's.
+    para = {
+        "context": "Millbrook has a mill.",
+        "qas": [{"question": "What has Millbrook?", "answers": [{"text": "a mill"}]}],
+    }
+    other = {**para, "context": "Eastwick has a well."}
+    data = {"data": [{"title": "Town", "paragraphs": [para]}, {"title": "Town", "paragraphs": [other]}]}
+    records, questions = load_squad(Path("dup.json"), data)
+    assert [r["id"] for r in records] == ["Town/0", "Town (2)/0"]
+    assert [q.gold for q in questions] == [frozenset({"squad.jsonl#Town/0"}), frozenset({"squad.jsonl#Town (2)/0"})]
+
+
 def test_contains_answer_ignores_case_and_punctuation_but_not_word_boundaries():
     assert contains_answer(["Stripes confuse Biting flies."], ["biting flies"])
     assert not contains_answer(["The stripes confuse flies."], ["biting flies"])
@@ -287,6 +300,11 @@ def test_a_news_sets_own_mistakes_are_named_in_its_terms(tmp_path, fake):
     assert "qa-eval-" not in message and "--articles" not in message
     misnamed = tmp_path / "misnamed.json"
     article = {"id": "a1", "title": "Ferry", "text": "The ferry sailed to Skye on Monday after the storm."}
+    # One article of two without text: said by its id (it was left out without a word).
+    one_untexted = tmp_path / "one-untexted.json"
+    one_untexted.write_text(json.dumps({"articles": [article, {"id": "a2", "title": "Blank"}], "questions": [ask]}))
+    report = evaluate_file(one_untexted, settings, progress=False, encoder=fake, fast=True)
+    assert "; skipped article a2: record has no text" in report.notes[0]
     misnamed.write_text(json.dumps({"articles": [article], "questions": [{**ask, "article_ids": ["a2"]}, ask]}))
     report = evaluate_file(misnamed, settings, progress=False, encoder=fake, fast=True)
     assert (
@@ -417,6 +435,11 @@ def test_unanswerable_questions_score_abstaining_and_id_only_questions_no_answer
         ),
         ("bool.jsonl", b'{"question": "Who won?", "answers": [true]}', ':1: "answers" must be a text, a number'),
         ("ids.jsonl", b'{"question": "Who won?", "article_ids": "a.txt"}', ':1: "article_ids" must be a list'),
+        (
+            "id.jsonl",
+            b'{"question": "Who won?", "article_id": 5}',
+            ':1: "article_id" must be text, e.g. "a.txt", not 5',
+        ),
         ("empty.jsonl", b'{"question": " ", "answers": ["Rovers"]}', ':1: "question" must be non-empty text'),
         ("nottext.jsonl", b'{"question": 5, "answers": ["Rovers"]}', ':1: "question" must be non-empty text'),
         ("list.jsonl", b'["Who won?"]', ':1 is not a {"question", "answers"} JSON record'),
@@ -437,6 +460,12 @@ def test_unreadable_question_files_are_one_clear_error(tmp_path, name, content, 
     with pytest.raises(QAError) as refused:
         load_question_set(path)
     assert problem in str(refused.value) and str(path) in str(refused.value)
+
+
+def test_a_jsonl_saved_with_a_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "bom.jsonl"  # Windows and Excel exports: line 1 was "not a JSON record"
+    path.write_bytes('\ufeff{"question": "Who won?", "answers": ["Rovers"]}\n'.encode())
+    assert [q.question for q in load_question_set(path).questions] == ["Who won?"]
 
 
 def test_a_jsonl_without_anything_to_score_against_is_refused(tmp_path):
@@ -566,3 +595,13 @@ def test_an_answers_file_that_is_the_question_file_or_a_dash_is_refused(tmp_path
     with pytest.raises(QAError, match=r"--answers writes a file, and stdout carries the metrics: name a file"):
         evaluate_file(questions, settings, index_dir=settings.index_dir, progress=False, encoder=fake, answers_file="-")
     assert not (tmp_path / "-").exists() and not Path("-").exists()
+
+
+def test_questions_about_a_folder_of_articles_name_what_could_not_be_read(tmp_path, fake, settings):
+    # qa eval --articles indexed the folder without a word on its unreadable files.
+    (settings.articles_dir / "broken.json").write_text("{bad")
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "How many people were evacuated from Grindavik?", "answers": ["4,000"]}\n')
+    report = evaluate_file(questions, settings, progress=False, encoder=fake, fast=True, articles_given=True)
+    (note,) = [n for n in report.notes if "broken.json" in n]
+    assert note.startswith(f"articles of {settings.articles_dir}/; skipped broken.json: malformed JSON")

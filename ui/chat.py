@@ -266,11 +266,15 @@ class ChatTab:
 
     def wire(self) -> None:
         # Client-side only: the button follows the box without a round trip per keystroke.
+        # Zero-width spaces are no question either (they asked a blank-looking bubble).
         self.question.change(
             None,
             self.question,
             self.send,
-            js="(q) => ({__type__: 'update', interactive: (q || '').trim().length > 0})",
+            js=(
+                "(q) => ({__type__: 'update', "
+                "interactive: (q || '').replace(/[\\s\\u200b-\\u200d\\u2060\\ufeff]/g, '').length > 0})"
+            ),
         )
         # Asking by typing and by picking a starter question: the same event, then the page's save step.
         asking: dict[str, Any] = {

@@ -466,7 +466,7 @@ def answer(
     # (the same one again, or a new subject) gets its best answer whatever came before.
     given = _given_before(history) if followup else {}
     result = compose(question, query, hits, index, max_sentences, tuple(notices), mode, fast, asked, given)
-    if followup and not result.found and not asks_about_previous(question):
+    if followup and not result.found and not continues_previous(question):
         # "tram cost?" after "What tariffs did Trudeau impose?": short, so a follow-up, and
         # searched with the tariffs it was "not found", the passage that answers it listed as
         # not answering. A question that stands on its own words may open a new subject: asked
@@ -983,10 +983,11 @@ def asked_before(question: str, history: Sequence[str | Answer] | None) -> bool:
     On bench/data/followups.jsonl two real follow-ups, "Has anyone been hurt?" and "And in
     China?", then repeated the earlier answer at confidence 0.79 instead of abstaining.)
 
-    A question that leans on the one before it ("When?", "What day?", "And in China?") is never
-    asked afresh: asked again, it asks about what came just before it. ("When?" after "Who beat
-    Manchester City?", "When?", "What did the Bank of England cut?" was searched alone and was
-    "not found".)
+    A question that `continues_previous` ("When?", "And in China?") is never asked afresh:
+    asked again, it asks about what came just before it. ("When?" after "Who beat Manchester
+    City?", "When?", "What did the Bank of England cut?" was searched alone and was "not
+    found".) Nor is a question of one word ("What day?", "What is Brexit?") asked again when it
+    was a follow-up the first time; asked on its own first, it is.
 
     Example:
         >>> asked_before("Which tariffs did Trudeau impose?", ["What tariffs did Trudeau impose?"])
@@ -996,13 +997,21 @@ def asked_before(question: str, history: Sequence[str | Answer] | None) -> bool:
         >>> asked_before("When?", ["Who beat Manchester City?", "When?", "What did the Bank of England cut?"])
         False
     """
-    if asks_about_previous(question):
+    if continues_previous(question):
         return False
     words = _content_words(question)
-    return any(
-        (earlier := _content_words(turn.question if isinstance(turn, Answer) else turn)) and earlier <= words
-        for turn in history or ()
-    )
+    for n, turn in enumerate(history or ()):
+        earlier = _content_words(turn.question if isinstance(turn, Answer) else turn)
+        if not earlier or not earlier <= words:
+            continue
+        # A follow-up was searched with its context; a str turn says nothing of how it was asked
+        # but the first.
+        afresh = n == 0 or (
+            isinstance(turn, Answer) and _words(turn.search_text or turn.question) == _words(turn.question)
+        )
+        if len(words) > 1 or afresh:
+            return True
+    return False
 
 
 def _content_words(text: str) -> set[str]:
@@ -1123,20 +1132,32 @@ def _elliptical(question: str) -> bool:
     return lowered.startswith(_ELLIPTICAL) or not set(tokens) & _QUESTION_WORDS or len(tokens) == 1
 
 
-def asks_about_previous(question: str) -> bool:
-    """Does the question mean nothing without the one before it? A continuation ("And how did
-    China respond?", "What about its film division?") or no word of its own ("Why?", "When?").
-    One word is enough to stand alone: "What is Brexit?" asked again is asked afresh.
+def continues_previous(question: str) -> bool:
+    """Is the question no question of its own? A continuation ("And how did China respond?",
+    "What about its film division?") or no word of its own ("Why?", "When?"): never asked
+    again, never a new subject.
 
     Example:
-        >>> asks_about_previous("When?"), asks_about_previous("And how did China respond?")
+        >>> continues_previous("When?"), continues_previous("And how did China respond?")
         (True, True)
-        >>> asks_about_previous("What is Brexit?"), asks_about_previous("tram cost?")
+        >>> continues_previous("What day?"), continues_previous("tram cost?")
         (False, False)
     """
     lowered = question.strip().lower()
     continued = bool(_LEADING_LINK.match(lowered)) or lowered.startswith(_ELLIPTICAL)
     return continued or not _content_words(question)
+
+
+def asks_about_previous(question: str) -> bool:
+    """Does the question mean little without the one before it? One that `continues_previous`,
+    or naming at most one thing ("What day?", "Who scored?"): a follow-up after it is searched
+    with the question before it too.
+
+    Example:
+        >>> asks_about_previous("What day?"), asks_about_previous("How did China respond?")
+        (True, False)
+    """
+    return continues_previous(question) or len(_content_words(question)) <= 1
 
 
 def _previous_question(history: Sequence[str | Answer] | None, as_searched: bool = True) -> str | None:

@@ -120,7 +120,9 @@ class EvalReport:
 
     def table(self) -> str:
         modes = list(self.metrics)
-        lines = [f"{'metric':<16}" + "".join(f"{m:>10}" for m in modes)]
+        names = [n for n in dict.fromkeys((*METRICS, *FEEDBACK_METRICS)) if any(n in self.metrics[m] for m in modes)]
+        width = max(16, *(len(n) + 2 for n in names))  # abstained_unanswerable pushed its row aside
+        lines = [f"{'metric':<{width}}" + "".join(f"{m:>10}" for m in modes)]
         for name in dict.fromkeys((*METRICS, *FEEDBACK_METRICS)):
             row = [self.metrics[m].get(name) for m in modes]
             if all(v is None for v in row):
@@ -135,7 +137,7 @@ class EvalReport:
                 else f"{v:>10.3f}"
                 for v in row
             )
-            lines.append(f"{name:<16}{cells}")
+            lines.append(f"{name:<{width}}{cells}")
         return "\n".join([*self.notes, f"index: {self.index_dir}", *lines])
 
 
@@ -179,7 +181,7 @@ def load_question_set(path: Path) -> QuestionSet:
 def _load_question_set(path: Path) -> QuestionSet:
     if path.suffix.lower() == ".json":
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8-sig"))  # -sig: a byte-order mark is no error
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             lines = " (a JSONL file, one object a line, needs a .jsonl name)" if "Extra data" in str(exc) else ""
             raise QAError(f"{path} is not valid JSON ({exc}){lines}.") from None
@@ -196,7 +198,7 @@ def _load_question_set(path: Path) -> QuestionSet:
             records, questions = load_news(path, data)
             return QuestionSet("news", questions, records)
         raise QAError(f"{path} is neither SQuAD v1.1 JSON nor the news QA layout (articles + questions).")
-    first = next((line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()), "")
+    first = next((line for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()), "")
     if '"helpful"' in first:
         return QuestionSet("feedback", load_feedback_cases(path))
     return QuestionSet("jsonl", load_jsonl(path))
@@ -206,11 +208,14 @@ def load_squad(path: Path, data: dict[str, Any] | None = None) -> tuple[list[dic
     """SQuAD v1.1 JSON -> (article records, questions with their gold article ids)."""
     data = data if data is not None else json.loads(path.read_text(encoding="utf-8"))
     records, questions = [], []
-    titles: collections.Counter[str] = collections.Counter()
+    used: set[str] = set()
     for article in data["data"]:
-        titles[article["title"]] += 1
         # A title given twice names its second article "Town (2)": both were "Town/0", one lost.
-        name = article["title"] if titles[article["title"]] == 1 else f"{article['title']} ({titles[article['title']]})"
+        name, copy = article["title"], 1
+        while name in used:
+            copy += 1
+            name = f"{article['title']} ({copy})"
+        used.add(name)
         for n, paragraph in enumerate(article["paragraphs"]):
             key = f"{name}/{n}"
             records.append({"id": key, "title": article["title"].replace("_", " "), "text": paragraph["context"]})
@@ -484,6 +489,9 @@ def _skipped_note(skipped: Sequence[Skipped], records: Sequence[dict[str, Any]] 
     Example:
         >>> _skipped_note([Skipped("news.jsonl:2", "record has no text")], [{"id": "a1"}, {"id": "a2"}])
         '; skipped article a2: record has no text'
+        >>> folded = Skipped("f.jsonl", "… and 7 more of its records skipped")
+        >>> _skipped_note([Skipped("a.txt", "file is empty"), folded])
+        '; skipped a.txt: file is empty; and 7 more'
     """
 
     def named(path: str) -> str:
@@ -492,8 +500,12 @@ def _skipped_note(skipped: Sequence[Skipped], records: Sequence[dict[str, Any]] 
             return f"article {records[int(place) - 1].get('id')}"
         return path
 
-    shown = [f"{named(s.path)}: {s.reason}" for s in skipped[:5]]
-    more = f"; and {len(skipped) - 5:,} more" if len(skipped) > 5 else ""
+    # A file's records past 20 come as one "… and N more of its records skipped" line.
+    folded = [int(m[1].replace(",", "")) for s in skipped if (m := re.match(r"… and ([\d,]+) more", s.reason))]
+    listed = [s for s in skipped if not s.reason.startswith("… and ")]
+    total = len(listed) + sum(folded)
+    shown = [f"{named(s.path)}: {s.reason}" for s in listed[:5]]
+    more = f"; and {total - len(shown):,} more" if total > len(shown) else ""
     return f"; skipped {'; '.join(shown)}{more}" if shown else ""
 
 
@@ -552,7 +564,7 @@ def score_questions(
     on_answer: AnswerSink | None = None,
 ) -> dict[str, list[tuple[float, ...]]]:
     """Answer every question in every mode; one row of scores per question (in `METRICS`
-    order up to "abstained", then the milliseconds), for `summarise` over any subset.
+    order up to "abstained_unanswerable", then the milliseconds), for `summarise` over any subset.
 
     Example:
         >>> rows = score_questions(index, questions, ["hybrid"])["hybrid"]  # doctest: +SKIP

@@ -268,6 +268,8 @@ def test_asked_before_compares_content_words():
     # one word of its own is enough to be asked again.
     assert not asked_before("why?", ["Why?"]) and not asked_before("And then?", ["And then?"])
     assert asked_before("What is Brexit?", ["What is Brexit?", "What tariffs did Trudeau impose?"])
+    # One word, first asked as a follow-up: asked again, a follow-up again.
+    assert not asked_before("What day?", ["Who beat Manchester City?", "What day?", "What did the Bank cut?"])
 
 
 def test_a_repeated_short_followup_is_searched_with_the_question_before_it(built, monkeypatch):
@@ -276,6 +278,10 @@ def test_a_repeated_short_followup_is_searched_with_the_question_before_it(built
     for question in ("Why was Grindavik evacuated?", "When?", "Who won the cup final?", "When?"):
         history.append(answer(question, history=history, index=built, fast=True))
     assert history[-1].search_text == "When? Who won the cup final?"  # was "When?" alone
+    history = []
+    for question in ("Why was Grindavik evacuated?", "What day?", "Who won the cup final?", "What day?"):
+        history.append(answer(question, history=history, index=built, fast=True))
+    assert history[-1].search_text == "What day? Who won the cup final?"  # a follow-up the first time too
 
 
 def test_a_short_question_on_a_new_subject_is_answered_as_if_asked_alone(built, monkeypatch):

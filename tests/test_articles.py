@@ -236,14 +236,19 @@ def test_header_and_front_matter_corner_cases_of_a_review(tmp_path):
     write(tmp_path, "b.txt", f"Title: Rates cut\nUpdate: The bank cut rates.\nAuthor: Jane Doe\n\n{body}\n")
     # A front matter warning kept the headline under it in the text.
     write(tmp_path, "c.md", f"+++\ntitle = broken\n+++\n\nMarkets tumble on tariff fears\n\n{body}\n")
-    # Values YAML would cut at "#" (a comment) or read as a list are taken as written.
-    write(tmp_path, "d.md", f"---\ntitle: We're #1 in Europe\nsource: [Update]\n---\n\n{body}\n")
+    # A value YAML reads as a list is taken as written (it was dropped); a comment is YAML's.
+    write(tmp_path, "d.md", f"---\ntitle: Rates cut # check\nsource: [Update]\n---\n\n{body}\n")
+    # A headline with a colon over header lines is the headline, not an unknown header line.
+    write(tmp_path, "e.txt", f"Exclusive: Bank to cut rates\nDate: 2026-01-16\n\n{body}\n")
+    write(tmp_path, "f.txt", f"Title: Rates cut\nUpdate: The bank cut rates. \nAuthor: Jane Doe\n\n{body}\n")
     result = read_articles(tmp_path)
     assert [(a.source.title, a.source.date, a.source.publisher, a.body) for a in result.articles] == [
         ("Rates cut", "2026-01-16", None, body),
         ("Rates cut", None, None, f"Update: The bank cut rates.\nAuthor: Jane Doe\n\n{body}"),
         ("Markets tumble on tariff fears", None, None, body),
-        ("We're #1 in Europe", None, "[Update]", body),
+        ("Rates cut", None, "[Update]", body),
+        ("Exclusive: Bank to cut rates", "2026-01-16", None, body),
+        ("Rates cut", None, None, f"Update: The bank cut rates. \nAuthor: Jane Doe\n\n{body}"),  # a space after "."
     ]
     assert [w.path for w in result.warnings] == ["c.md"]  # the TOML that does not parse
 

@@ -45,6 +45,10 @@ def test_two_squad_articles_of_one_title_keep_apart():
     }
     other = {**para, "context": "Eastwick has a well."}
     data = {"data": [{"title": "Town", "paragraphs": [para]}, {"title": "Town", "paragraphs": [other]}]}
+    data["data"].insert(1, {"title": "Town (2)", "paragraphs": [para]})  # a title that is the renamed one's
+    records, questions = load_squad(Path("dup.json"), data)
+    assert [r["id"] for r in records] == ["Town/0", "Town (2)/0", "Town (3)/0"]
+    data["data"].pop(1)
     records, questions = load_squad(Path("dup.json"), data)
     assert [r["id"] for r in records] == ["Town/0", "Town (2)/0"]
     assert [q.gold for q in questions] == [frozenset({"squad.jsonl#Town/0"}), frozenset({"squad.jsonl#Town (2)/0"})]
@@ -412,8 +416,12 @@ def test_unanswerable_questions_score_abstaining_and_id_only_questions_no_answer
     m = evaluate_file(questions, replace(settings, abstain_below=0.99), **run).metrics["hybrid"]
     assert m["abstained_unanswerable"] == 1.0 and m["questions"] == 2
     assert m["abstained"] == 1.0 and m["sentence_hit@1"] == 0.0  # the answerable one alone: 1 of 1
-    m = evaluate_file(questions, replace(settings, abstain_below=0.0), **run).metrics["hybrid"]
+    report = evaluate_file(questions, replace(settings, abstain_below=0.0), **run)
+    m = report.metrics["hybrid"]
     assert m["abstained_unanswerable"] == 0.0 and m["abstained"] == 0.0 and m["sentence_hit@1"] == 1.0
+    table = report.table().splitlines()
+    rows = table[next(i for i, line in enumerate(table) if line.startswith("metric")) :]
+    assert len({len(row) for row in rows}) == 1, rows  # abstained_unanswerable pushed its values aside
     ids_only = tmp_path / "ids.jsonl"
     ids_only.write_text('{"question": "How many people were evacuated from Grindavik?", "article_id": "volcano.txt"}\n')
     m = evaluate_file(ids_only, settings, **run).metrics["hybrid"]
@@ -462,10 +470,13 @@ def test_unreadable_question_files_are_one_clear_error(tmp_path, name, content, 
     assert problem in str(refused.value) and str(path) in str(refused.value)
 
 
-def test_a_jsonl_saved_with_a_byte_order_mark_is_read(tmp_path):
+def test_a_question_file_saved_with_a_byte_order_mark_is_read(tmp_path):
     path = tmp_path / "bom.jsonl"  # Windows and Excel exports: line 1 was "not a JSON record"
     path.write_bytes('\ufeff{"question": "Who won?", "answers": ["Rovers"]}\n'.encode())
     assert [q.question for q in load_question_set(path).questions] == ["Who won?"]
+    squad = tmp_path / "bom.json"
+    squad.write_bytes(b"\xef\xbb\xbf" + FIXTURE.read_bytes())
+    assert load_question_set(squad).questions == load_question_set(FIXTURE).questions
 
 
 def test_a_jsonl_without_anything_to_score_against_is_refused(tmp_path):

@@ -71,6 +71,7 @@ SAVED_JS = (
     f"sessionStorage.removeItem({UNANSWERED_KEY!r}); }}"
 )
 
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"  # invisible, and not blank space to str.strip
 Store = dict[str, Any]
 Chat = dict[str, Any]
 
@@ -319,7 +320,9 @@ class ChatTab:
     def respond(self, question: str, store: Store, *options: Any) -> Iterator[tuple[Any, ...]]:
         """Ask, then stream the answer sentence by sentence; save the turn in the browser."""
         text = (question or "").strip()
-        if not text:  # the button is disabled; Enter in an empty box does nothing
+        # The button is disabled; Enter in an empty box does nothing (nor in one of zero-width
+        # spaces, which str.strip keeps: they asked a blank-looking bubble).
+        if not text.strip(ZERO_WIDTH):
             yield (gr.skip(),) * 7
             return
         try:  # before the question is shown or kept: it stays in the box, to be shortened

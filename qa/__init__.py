@@ -60,7 +60,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name l
     from .retrieval import MAX_QUESTION_CHARS, MODES, Hit, Mode, clean_question, retrieve
     from .splitting import Sentence
     from .store import ArticleInfo, Counts
-    from .wording import confidence_words, counted, shortened, visible
+    from .wording import confidence_words, counted, file_size, shortened, visible
 
 _LAZY = {  # name -> module: `qa` itself imports nothing heavy, so `qa --help` and Ctrl-C at start stay instant
     "Answer": "answering",
@@ -109,6 +109,7 @@ _LAZY = {  # name -> module: `qa` itself imports nothing heavy, so `qa --help` a
     "confidence_words": "wording",
     "counted": "wording",
     "feedback_key": "feedback",
+    "file_size": "wording",
     "follow_index": "index",
     "ignored_name": "articles",
     "is_web_link": "articles",
@@ -190,6 +191,7 @@ __all__ = [
     "confidence_words",
     "counted",
     "feedback_key",
+    "file_size",
     "follow_index",
     "ignored_name",
     "is_web_link",

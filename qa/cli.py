@@ -111,10 +111,14 @@ def _flags_in_conflict(args: argparse.Namespace) -> str:
     if args.command == "serve" and args.auth is not None:
         from ui.auth import parse_auth  # light: no Gradio; the app owns the USER:PASSWORD rule
 
+        if not args.auth.strip():  # --auth "$PASS" with PASS unset served without a login
+            return "--auth is empty (an unset variable?); it must look like USER:PASSWORD"
         try:
             parse_auth(args.auth)
         except QAError as exc:  # a command line qa cannot use: exit 2, as --port 99999 is
             return str(exc).rstrip(".")
+    if args.command == "serve" and not args.host.strip():  # "serving on  …", bound to 127.0.0.1
+        return "--host is empty; name an address, e.g. --host 127.0.0.1 (this machine) or --host 0.0.0.0"
     if args.command == "ask" and args.passages and (args.fast or args.sentences is not None):
         return "--passages shows the retrieved passages; --fast and --sentences shape answers: leave them out"
     return ""

@@ -48,7 +48,9 @@ class Filters:
             object.__setattr__(self, name, parse_date(getattr(self, name), f"{name}="))
         sources = (self.sources,) if isinstance(self.sources, str) else self.sources  # "BBC": one, not 3 letters
         if not isinstance(sources, (list, tuple)) or not all(isinstance(x, str) for x in sources):
-            raise QuestionError(f"sources={self.sources!r} must be publishers or article ids (text).")
+            raise QuestionError(f"sources={self.sources!r:.80} must be publishers or article ids (text).")
+        if not all(_is_text(x) for x in sources):  # a lone surrogate reached the store's SQL and failed there
+            raise QuestionError("sources hold bytes that are not valid text (invalid UTF-8); retype them.")
         # Stripped as dates are: " Coast Times " pasted from a list matched nothing; blanks match all.
         object.__setattr__(self, "sources", tuple(x.strip() for x in sources if x.strip()))
         if not isinstance(self.prefer_recent, bool):  # prefer_recent="no" would be true
@@ -95,7 +97,15 @@ def parse_date(value: object, label: str = "date ") -> str | None:
             return dt.date.fromisoformat(value.strip()).isoformat()
         except ValueError:
             pass
-    raise QuestionError(f"{label}{value!r} is not a date; use YYYY-MM-DD, e.g. 2026-01-31.")
+    raise QuestionError(f"{label}{value!r:.60} is not a date; use YYYY-MM-DD, e.g. 2026-01-31.")
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def why_nothing_matches(filters: Filters, articles: Sequence[ArticleInfo]) -> str:
@@ -115,7 +125,7 @@ def why_nothing_matches(filters: Filters, articles: Sequence[ArticleInfo]) -> st
             hint = f" (did you mean {', '.join(near[:3])}{', …' if len(near) > 3 else ''}?)" if near else ""
             named = ", ".join(sorted(publishers.values())[:5]) or "none names one"
             return (
-                f"No article has the publisher or id {', '.join(map(repr, unknown))}{hint}. Sources are publishers "
+                f"No article has the publisher or id {_named(unknown)}{hint}. Sources are publishers "
                 f"({named}) or article ids, as the chat's Articles tab and the command qa info list them."
             )
     if filters.since or filters.until:
@@ -150,6 +160,13 @@ def unknown_sources(filters: Filters, publishers: Iterable[str], article: Callab
         return None
     searched = ", ".join(s for s in filters.sources if s not in unknown)
     named = ", ".join(sorted(known.values())[:5])
-    return f"No article has the publisher or id {', '.join(map(repr, unknown))}, so only {searched} was searched." + (
+    return f"No article has the publisher or id {_named(unknown)}, so only {searched} was searched." + (
         f" Publishers here: {named}." if named else ""
     )
+
+
+def _named(sources: Sequence[str]) -> str:
+    """Sources for a notice: the first five, each cut at 60 characters (a 1 MB reply repeated
+    a thousand long ones)."""
+    shown = ", ".join(f"{s!r:.60}" for s in sources[:5])
+    return shown + (f" and {len(sources) - 5:,} more" if len(sources) > 5 else "")

@@ -798,6 +798,9 @@ def test_every_sentence_that_leans_on_the_one_before_is_shown_after_it(capsys):
         (["index", "--watch", "--debounce", "-1"], "argument --debounce: '-1' is not a number from 0.05 to 3,600"),
         # not a number, but a command line qa cannot use all the same (it was exit 1, after the settings)
         (["serve", "--auth", "alice"], "qa serve: error: --auth / QA_AUTH must look like USER:PASSWORD (see"),
+        # --auth "$PASS" with PASS unset served without a login; --host "" bound 127.0.0.1, said "on  "
+        (["serve", "--auth", ""], "qa serve: error: --auth is empty (an unset variable?); it must look like"),
+        (["serve", "--host", ""], "qa serve: error: --host is empty; name an address, e.g. --host 127.0.0.1"),
     ],
 )
 def test_numbers_out_of_range_are_refused_before_anything_runs(args, problem):

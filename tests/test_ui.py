@@ -1122,7 +1122,7 @@ def test_twenty_concurrent_api_calls_all_answer_correctly(server):
             assert not result["found"]
 
 
-def test_upload_rules_extension_size_names_and_no_silent_overwrite(server, tmp_path):
+def test_upload_rules_extension_size_names_and_no_silent_overwrite(server, tmp_path, monkeypatch):
     app, articles = server[1], server[2] / "articles"
 
     def message(path: Path) -> str:
@@ -1134,6 +1134,11 @@ def test_upload_rules_extension_size_names_and_no_silent_overwrite(server, tmp_p
     big = tmp_path / "big.txt"
     big.write_text("word " * 300_000)  # 1.5 MB, over the fixture's 1 MB upload limit
     assert "over the 1 MB upload limit" in message(big)
+    with monkeypatch.context() as patched:
+        patched.setattr(app, "max_upload_bytes", int(0.01 * 1024 * 1024))  # --max-upload-mb 0.01
+        mid = tmp_path / "mid.txt"
+        mid.write_text("word " * 4_000)  # 20,000 bytes: was "0.0 MB is over the 0.00999928 MB upload limit"
+        assert "mid.txt: 19.5 KB is over the 10.2 KB upload limit" in message(mid)
     binary = tmp_path / "blob.txt"
     binary.write_bytes(b"\x00\x01binary")
     assert "binary" in message(binary)

@@ -44,6 +44,7 @@ from qa import (
     clean_question,
     counted,
     feedback_key,
+    file_size,
     ignored_name,
     open_index,
     parse_date,
@@ -319,7 +320,8 @@ class ChatApp:
             return f"unsupported file type; allowed: {', '.join(SUPPORTED_SUFFIXES)}", []
         size = source.stat().st_size
         if size > self.max_upload_bytes:
-            return f"{size / 1048576:.1f} MB is over the {self.max_upload_bytes / 1048576:g} MB upload limit", []
+            # In the units people read: --max-upload-mb 0.01 said "0.0 MB is over the 0.00999928 MB".
+            return f"{file_size(size)} is over the {file_size(self.max_upload_bytes)} upload limit", []
         with self._reading:
             result = read_file(source, original, self.max_upload_bytes, limits=self.read_limits)
         if not result.articles:

@@ -38,7 +38,7 @@ from .config import Settings, whole_number
 from .errors import QuestionError
 from .filters import Filters, unknown_sources, why_nothing_matches
 from .index import Index, open_index
-from .retrieval import MAX_QUESTION_CHARS, Hit, Mode, Query, make_query, prepare_query, search
+from .retrieval import MAX_QUESTION_CHARS, Hit, Mode, Query, clean_question, make_query, prepare_query, search
 from .splitting import Sentence
 from .windows import SentenceSpan, make_windows, read_windows
 from .wording import CONFIDENCE_WORDS
@@ -1004,11 +1004,12 @@ def asked_before(question: str, history: Sequence[str | Answer] | None) -> bool:
         earlier = _content_words(turn.question if isinstance(turn, Answer) else turn)
         if not earlier or not earlier <= words:
             continue
-        # A follow-up was searched with its context; a str turn says nothing of how it was asked
-        # but the first.
-        afresh = n == 0 or (
-            isinstance(turn, Answer) and _words(turn.search_text or turn.question) == _words(turn.question)
-        )
+        # A follow-up was searched with its context (an answer says so); a question as text
+        # says nothing of how it was asked but as the first. (The chat sends the last 20 turns.)
+        if isinstance(turn, Answer) and turn.search_text:
+            afresh = _words(turn.search_text) == _words(clean_question(turn.question))
+        else:
+            afresh = n == 0
         if len(words) > 1 or afresh:
             return True
     return False

@@ -117,6 +117,8 @@ def _flags_in_conflict(args: argparse.Namespace) -> str:
             parse_auth(args.auth)
         except QAError as exc:  # a command line qa cannot use: exit 2, as --port 99999 is
             return str(exc).rstrip(".")
+    if args.command == "serve" and args.auth is None and "QA_AUTH" in os.environ and not os.environ["QA_AUTH"].strip():
+        return "QA_AUTH is set but empty (an unset variable?); it must look like USER:PASSWORD, or unset it"
     if args.command == "serve" and not args.host.strip():  # "serving on  …", bound to 127.0.0.1
         return "--host is empty; name an address, e.g. --host 127.0.0.1 (this machine) or --host 0.0.0.0"
     if args.command == "ask" and args.passages and (args.fast or args.sentences is not None):

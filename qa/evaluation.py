@@ -121,7 +121,7 @@ class EvalReport:
     def table(self) -> str:
         modes = list(self.metrics)
         names = [n for n in dict.fromkeys((*METRICS, *FEEDBACK_METRICS)) if any(n in self.metrics[m] for m in modes)]
-        width = max(16, *(len(n) + 2 for n in names))  # abstained_unanswerable pushed its row aside
+        width = max([16, *(len(n) + 2 for n in names)])  # abstained_unanswerable pushed its row aside
         lines = [f"{'metric':<{width}}" + "".join(f"{m:>10}" for m in modes)]
         for name in dict.fromkeys((*METRICS, *FEEDBACK_METRICS)):
             row = [self.metrics[m].get(name) for m in modes]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .errors import QuestionError
+from .wording import shortened
 
 if TYPE_CHECKING:
     from .store import ArticleInfo
@@ -52,7 +53,7 @@ class Filters:
         if not all(_is_text(x) for x in sources):  # a lone surrogate reached the store's SQL and failed there
             raise QuestionError("sources hold bytes that are not valid text (invalid UTF-8); retype them.")
         # Stripped as dates are: " Coast Times " pasted from a list matched nothing; blanks match all.
-        object.__setattr__(self, "sources", tuple(x.strip() for x in sources if x.strip()))
+        object.__setattr__(self, "sources", tuple(dict.fromkeys(x.strip() for x in sources if x.strip())))
         if not isinstance(self.prefer_recent, bool):  # prefer_recent="no" would be true
             raise QuestionError(f"prefer_recent={self.prefer_recent!r} must be True or False.")
         # ISO dates compare as text; an empty range would only ever answer "not found".
@@ -158,15 +159,21 @@ def unknown_sources(filters: Filters, publishers: Iterable[str], article: Callab
     unknown = [s for s in filters.sources if s.lower() not in known and article(s) is None]
     if not unknown or len(unknown) == len(filters.sources):
         return None
-    searched = ", ".join(s for s in filters.sources if s not in unknown)
+    searched = _named([s for s in filters.sources if s not in unknown], quoted=False)
     named = ", ".join(sorted(known.values())[:5])
     return f"No article has the publisher or id {_named(unknown)}, so only {searched} was searched." + (
         f" Publishers here: {named}." if named else ""
     )
 
 
-def _named(sources: Sequence[str]) -> str:
+def _named(sources: Sequence[str], quoted: bool = True) -> str:
     """Sources for a notice: the first five, each cut at 60 characters (a 1 MB reply repeated
-    a thousand long ones)."""
-    shown = ", ".join(f"{s!r:.60}" for s in sources[:5])
-    return shown + (f" and {len(sources) - 5:,} more" if len(sources) > 5 else "")
+    a thousand long ones).
+
+    Example:
+        >>> _named(["BBC", "x" * 80, "a", "b", "c", "d"])
+        "'BBC', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…', 'a', 'b', 'c' and 1 more"
+    """
+    shown = [shortened(s, 60) for s in sources[:5]]
+    text = ", ".join(map(repr, shown) if quoted else shown)
+    return text + (f" and {len(sources) - 5:,} more" if len(sources) > 5 else "")

@@ -270,6 +270,11 @@ def test_asked_before_compares_content_words():
     assert asked_before("What is Brexit?", ["What is Brexit?", "What tariffs did Trudeau impose?"])
     # One word, first asked as a follow-up: asked again, a follow-up again.
     assert not asked_before("What day?", ["Who beat Manchester City?", "What day?", "What did the Bank cut?"])
+    # An answer says how it was asked, even as the first turn kept (the chat sends the last 20).
+    followed = Answer("What day?", False, NOT_FOUND, (), (), 0.0, search_text="What day? Who beat Manchester City?")
+    assert not asked_before("What day?", [followed, "What did the Bank cut?"])
+    alone = Answer("What is Brexit？", False, NOT_FOUND, (), (), 0.0, search_text="What is Brexit?")  # NFKC'd
+    assert asked_before("What is Brexit?", ["Who won?", alone])
 
 
 def test_a_repeated_short_followup_is_searched_with_the_question_before_it(built, monkeypatch):

@@ -253,6 +253,26 @@ def test_header_and_front_matter_corner_cases_of_a_review(tmp_path):
     assert [w.path for w in result.warnings] == ["c.md"]  # the TOML that does not parse
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "title", "date"),
+    [
+        # Unknown header lines over known ones: the whole block went into the text, undated.
+        ("a.txt", "Category: Politics\nTags: economy, rates\nDate: 2026-01-16\nSource: BBC\n\n", None, "2026-01-16"),
+        ("b.txt", "Analysis: Why the bank cut\nCategory: Economy\nAuthor: Jane Doe\n\n", None, None),
+        ("c.txt", "Exclusive: Bank to cut rates\nDate: 2026-01-16\n\n", "Exclusive: Bank to cut rates", "2026-01-16"),
+        # A Markdown heading under the header lines is the title, not the unknown line above them.
+        ("d.md", "Category: Politics\nDate: 2026-01-16\n# Rates cut\n\n", "Rates cut", "2026-01-16"),
+    ],
+)
+def test_unknown_header_lines_over_known_ones_are_headers_and_a_headline_with_a_colon_is_one(
+    tmp_path, name, text, title, date
+):
+    body = "The bank cut rates on Monday, its first cut in two years."
+    write(tmp_path, name, text + body + "\n")
+    [article] = read_articles(tmp_path).articles
+    assert (article.source.title, article.source.date, article.body) == (title or body, date, body)
+
+
 def test_a_repeated_header_line_with_another_value_is_taken_off_with_a_warning(tmp_path):
     write(tmp_path, "a.txt", "Title: Budget\nDate: 2025-01-01\nDate: 2025-01-02\n\nThe council met on Monday.\n")
     write(tmp_path, "b.txt", "Title: Budget\nDate: 2025-01-01\n\nNote: the council met on Monday.\n")

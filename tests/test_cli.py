@@ -809,6 +809,11 @@ def test_numbers_out_of_range_are_refused_before_anything_runs(args, problem):
     assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.strip().endswith("--help)")  # one line
 
 
+def test_an_empty_qa_auth_is_refused_not_served_without_a_login():
+    done = run("serve", "--port", "7999", env={"QA_AUTH": ""})  # QA_AUTH=$PASS with PASS unset
+    assert done.returncode == 2 and "QA_AUTH is set but empty (an unset variable?)" in done.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "said"),
     [

@@ -616,3 +616,12 @@ def test_questions_about_a_folder_of_articles_name_what_could_not_be_read(tmp_pa
     report = evaluate_file(questions, settings, progress=False, encoder=fake, fast=True, articles_given=True)
     (note,) = [n for n in report.notes if "broken.json" in n]
     assert note.startswith(f"articles of {settings.articles_dir}/; skipped broken.json: malformed JSON")
+
+
+def test_a_report_without_metrics_is_still_a_table():
+    from qa.evaluation import EvalReport
+
+    assert [line.strip() for line in EvalReport({}, "x").table().splitlines()] == [
+        "index: x",
+        "metric",
+    ]  # was a TypeError

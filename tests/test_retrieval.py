@@ -215,6 +215,14 @@ def test_filters_refuse_what_they_cannot_compare(given, said):
     assert str(caught.value).startswith(said)
 
 
+def test_repeated_sources_count_once_and_a_long_list_is_cut_in_notices():
+    from qa.filters import unknown_sources
+
+    assert Filters(sources=["BBC", " BBC ", "AP"]).sources == ("BBC", "AP")
+    notice = unknown_sources(Filters(sources=[f"S{n}" for n in range(1000)] + ["nope"]), ["S1"], lambda _: None)
+    assert notice is not None and len(notice) < 300, notice  # every source was listed: a 500 KB notice
+
+
 def test_a_long_filter_value_is_cut_in_its_message():
     from qa.errors import QuestionError
 

@@ -322,7 +322,7 @@ class ChatTab:
         text = (question or "").strip()
         # The button is disabled; Enter in an empty box does nothing (nor in one of zero-width
         # spaces, which str.strip keeps: they asked a blank-looking bubble).
-        if not text.strip(ZERO_WIDTH):
+        if not text.translate(dict.fromkeys(map(ord, ZERO_WIDTH))).strip():
             yield (gr.skip(),) * 7
             return
         try:  # before the question is shown or kept: it stays in the box, to be shortened

@@ -41,7 +41,7 @@ from .index import Index, open_index
 from .retrieval import MAX_QUESTION_CHARS, Hit, Mode, Query, clean_question, make_query, prepare_query, search
 from .splitting import Sentence
 from .windows import SentenceSpan, make_windows, read_windows
-from .wording import CONFIDENCE_WORDS
+from .wording import CONFIDENCE_WORDS, is_text
 
 NOT_FOUND = "I could not find this in the articles."
 MAX_SENTENCES = 3
@@ -454,14 +454,7 @@ def answer(
         query = _with_context(query, previous, index)
         asked = reader_question(asked, _previous_question(history, as_searched=False))
     hits = search(query, index, k, mode=mode, filters=filters)
-    if not hits and filters is not None and filters.restricts:
-        notices.append(why_nothing_matches(filters, index.articles()))
-    elif (
-        filters is not None
-        and filters.sources
-        and (unknown := unknown_sources(filters, index.publishers(), index.article))
-    ):
-        notices.append(unknown)
+    notices += filter_notices(filters, bool(hits), index)
     # A follow-up does not cite again what earlier answers gave; a question asked afresh
     # (the same one again, or a new subject) gets its best answer whatever came before.
     given = _given_before(history) if followup else {}
@@ -486,6 +479,23 @@ def answer(
         )
         result = replace(result, notices=(*result.notices, notice))
     return result
+
+
+def filter_notices(filters: Filters | None, matched: bool, index: Index) -> list[str]:
+    """What to say of `filters` after a search (`matched`: it found passages): why nothing
+    passed them, or which of their sources no article has. Answers and `qa ask --passages`
+    say the same.
+
+    Example:
+        >>> filter_notices(Filters(since="2030-01-01"), False, index)  # doctest: +SKIP
+        ["No article is dated from 2030-01-01: the articles' dates run from 2024-05-18 to 2026-01-13."]
+    """
+    if filters is None:
+        return []
+    if not matched and filters.restricts:
+        return [why_nothing_matches(filters, index.articles())]
+    unknown = unknown_sources(filters, index.publishers(), index.article) if matched and filters.sources else None
+    return [unknown] if unknown else []
 
 
 def compose(
@@ -886,12 +896,10 @@ def _turns(history: object) -> list[str | Answer] | None:
             turn = Answer.from_dict(turn)
         if not isinstance(turn, (str, Answer)):
             raise QuestionError(f"history holds {turn!r:.80}; each turn is a question (str) or an Answer.")
-        try:  # searched with the follow-up: the encoder reads no lone surrogates (undecodable bytes)
-            (turn if isinstance(turn, str) else turn.question).encode("utf-8")
-        except UnicodeEncodeError:
+        if not is_text(turn if isinstance(turn, str) else turn.question):  # searched with the follow-up
             raise QuestionError(
                 f"history turn {len(turns) + 1} holds bytes that are not valid text (invalid UTF-8); drop or retype it."
-            ) from None
+            )
         turns.append(turn)
     return turns
 

@@ -41,7 +41,7 @@ from .config import DEFAULT_MAX_FILE_MB
 from .decoding import NotText, decode
 from .errors import ConfigError
 from .splitting import split_sentences
-from .wording import file_size, shortened, visible
+from .wording import file_size, one_line, shortened, visible
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf", ".docx")
 TITLE_CHARS = 80
@@ -172,7 +172,8 @@ class Skipped:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
+        # On one line (`one_line`): a record id holding a line break forged lines of the report.
+        return f"{one_line(self.path)}: {one_line(self.reason, 1000)}"
 
 
 class FileStamp(NamedTuple):
@@ -562,7 +563,22 @@ def _at_most(skipped: tuple[Skipped, ...], rel: str) -> tuple[Skipped, ...]:
     if len(skipped) <= MAX_SKIPPED_RECORDS:
         return skipped
     more = len(skipped) - MAX_SKIPPED_RECORDS
-    return (*skipped[:MAX_SKIPPED_RECORDS], Skipped(rel, f"… and {more:,} more of its records skipped"))
+    return (*skipped[:MAX_SKIPPED_RECORDS], Skipped(rel, f"… and {more:,} {_FOLDED}"))
+
+
+_FOLDED = "more of its records skipped"
+
+
+def folded_skips(skipped: Skipped) -> int:
+    """How many skipped records the line `_at_most` put in their place stands for (0 for any
+    other line).
+
+    Example:
+        >>> folded_skips(Skipped("f.jsonl", "… and 1,204 more of its records skipped")), folded_skips(Skipped("a", "x"))
+        (1204, 0)
+    """
+    found = re.fullmatch(rf"… and ([\d,]+) {_FOLDED}", skipped.reason)
+    return int(found[1].replace(",", "")) if found else 0
 
 
 def _read_apart(path: Path, rel: str, max_file_bytes: int, limits: ReadLimits) -> ReadResult:

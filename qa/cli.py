@@ -26,7 +26,6 @@ from .wording import confidence_words, counted, escaped, file_size, one_line, sh
 
 if TYPE_CHECKING:  # the commands import what they need when they run: `qa --help` stays instant
     from .answering import Answer
-    from .articles import Skipped
     from .build import BuildReport
     from .filters import Filters
     from .index import Index
@@ -620,16 +619,13 @@ def _ask_one(
     args: argparse.Namespace, question: str, filters: Filters, index: Index, history: list[Answer], indent: int | None
 ) -> Answer | None:
     """Answer (or, with --passages, retrieve for) one question and print it; the answer."""
-    from .answering import MAX_SENTENCES, PASSAGES, answer
-    from .filters import unknown_sources, why_nothing_matches
+    from .answering import MAX_SENTENCES, PASSAGES, answer, filter_notices
     from .retrieval import HITS, retrieve
 
     if args.passages:
         hits = retrieve(question, k=args.k or HITS, mode=args.mode, filters=filters, index=index)
         # As an answer says why nothing matched its filters, so do the passages.
-        notices = [why_nothing_matches(filters, index.articles())] if not hits and filters.restricts else []
-        if hits and filters.sources and (unknown := unknown_sources(filters, index.publishers(), index.article)):
-            notices.append(unknown)
+        notices = filter_notices(filters, bool(hits), index)
         if args.json:
             print(_json({"question": question, "hits": [h.to_dict() for h in hits], "notices": notices}, indent))
         else:
@@ -915,18 +911,13 @@ def _report_text(report: BuildReport, on_ray: bool = False) -> str:
         lines.extend(f"  {label}: {one_line(i)}" for i in ids[:20])
         if len(ids) > 20:
             lines.append(f"  ... and {len(ids) - 20} more {label}")
-    lines.extend(f"  skipped {_shown(s)}" for s in report.skipped)
+    lines.extend(f"  skipped {s}" for s in report.skipped)
     # A feed saved twice repeats hundreds of articles: the first 20 say what is wrong.
-    lines.extend(f"  warning {_shown(w)}" for w in report.warnings[:20])
+    lines.extend(f"  warning {w}" for w in report.warnings[:20])
     if len(report.warnings) > 20:
         lines.append(f"  ... and {len(report.warnings) - 20} more warnings")
     # A feed's record ids are third-party text ("f.jsonl#a\x1b[31mb"), as `qa info` shows them.
     return visible("\n".join(lines))
-
-
-def _shown(skipped: Skipped) -> str:
-    """A skipped file or record, or a warning, on one line of the report (see `one_line`)."""
-    return f"{one_line(skipped.path)}: {one_line(skipped.reason, width=1000)}"
 
 
 def _out(text: str = "") -> None:

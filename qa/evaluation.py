@@ -49,7 +49,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from .answering import Answer, answer
-from .articles import Skipped, read_file
+from .articles import Skipped, folded_skips, read_file
 from .config import Settings
 from .embedding import Encoder
 from .errors import ConfigError, NoArticlesError, OtherFolderError, QAError, QuestionError
@@ -123,10 +123,8 @@ class EvalReport:
         names = [n for n in dict.fromkeys((*METRICS, *FEEDBACK_METRICS)) if any(n in self.metrics[m] for m in modes)]
         width = max([16, *(len(n) + 2 for n in names)])  # abstained_unanswerable pushed its row aside
         lines = [f"{'metric':<{width}}" + "".join(f"{m:>10}" for m in modes)]
-        for name in dict.fromkeys((*METRICS, *FEEDBACK_METRICS)):
+        for name in names:
             row = [self.metrics[m].get(name) for m in modes]
-            if all(v is None for v in row):
-                continue
             cells = "".join(
                 f"{'-':>10}"
                 if v is None
@@ -500,10 +498,8 @@ def _skipped_note(skipped: Sequence[Skipped], records: Sequence[dict[str, Any]] 
             return f"article {records[int(place) - 1].get('id')}"
         return path
 
-    # A file's records past 20 come as one "… and N more of its records skipped" line.
-    folded = [int(m[1].replace(",", "")) for s in skipped if (m := re.match(r"… and ([\d,]+) more", s.reason))]
-    listed = [s for s in skipped if not s.reason.startswith("… and ")]
-    total = len(listed) + sum(folded)
+    listed = [s for s in skipped if not folded_skips(s)]  # a file's records past 20 come as one line
+    total = len(listed) + sum(map(folded_skips, skipped))
     shown = [f"{named(s.path)}: {s.reason}" for s in listed[:5]]
     more = f"; and {total - len(shown):,} more" if total > len(shown) else ""
     return f"; skipped {'; '.join(shown)}{more}" if shown else ""
@@ -691,7 +687,7 @@ def answer_record(mode: str, q: EvalQuestion, result: Answer, row: tuple[float, 
         >>> record["gold_answers"], record["found"], record["scores"]["span_f1"], record["ms"]
         (['Rovers'], False, 0.5, 84.0)
     """
-    skipped = (() if q.gold else RETRIEVAL_METRICS) + (SPAN_METRICS if fast else ())
+    skipped = SPAN_METRICS if fast else ()  # (what a question cannot be scored on is NaN: see `_score`)
     scores = {name: round(float(v), 4) for name, v in zip(SCORED, row) if name not in skipped and not math.isnan(v)}
     return (
         {"mode": mode, "question": q.question, "gold_answers": list(q.answers), "gold_articles": sorted(q.gold)}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .errors import QuestionError
-from .wording import shortened
+from .wording import is_text, shortened
 
 if TYPE_CHECKING:
     from .store import ArticleInfo
@@ -50,7 +50,7 @@ class Filters:
         sources = (self.sources,) if isinstance(self.sources, str) else self.sources  # "BBC": one, not 3 letters
         if not isinstance(sources, (list, tuple)) or not all(isinstance(x, str) for x in sources):
             raise QuestionError(f"sources={self.sources!r:.80} must be publishers or article ids (text).")
-        if not all(_is_text(x) for x in sources):  # a lone surrogate reached the store's SQL and failed there
+        if not all(is_text(x) for x in sources):  # a lone surrogate reached the store's SQL and failed there
             raise QuestionError("sources hold bytes that are not valid text (invalid UTF-8); retype them.")
         # Stripped as dates are: " Coast Times " pasted from a list matched nothing; blanks match all.
         object.__setattr__(self, "sources", tuple(dict.fromkeys(x.strip() for x in sources if x.strip())))
@@ -99,14 +99,6 @@ def parse_date(value: object, label: str = "date ") -> str | None:
         except ValueError:
             pass
     raise QuestionError(f"{label}{value!r:.60} is not a date; use YYYY-MM-DD, e.g. 2026-01-31.")
-
-
-def _is_text(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def why_nothing_matches(filters: Filters, articles: Sequence[ArticleInfo]) -> str:

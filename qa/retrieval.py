@@ -27,6 +27,7 @@ from .filters import Filters
 from .index import Index, open_index
 from .splitting import Sentence
 from .store import StoredPassage, bm25_terms
+from .wording import is_text
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
@@ -110,14 +111,11 @@ def clean_question(question: object) -> str:
     """
     if not isinstance(question, str):
         raise QuestionError(f"The question must be text (a str), not {type(question).__name__}.")
-    try:
-        # Lone surrogates come from undecodable bytes (argv, a broken client); no model reads them.
-        question.encode("utf-8")
-    except UnicodeEncodeError:
+    if not is_text(question):
         raise QuestionError(
             "The question contains characters that are not valid text (undecodable bytes or a lone surrogate); "
             "retype it."
-        ) from None
+        )
     # NFKC: full-width letters typed with an East Asian input method ("Ｔｒｕｄｅａｕ") and
     # ligatures read as the letters the articles spell (they were "not found").
     text = " ".join(unicodedata.normalize("NFKC", question).split())

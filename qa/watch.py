@@ -33,7 +33,7 @@ from .config import Settings
 from .embedding import Encoder
 from .errors import ArticleError, ConfigError, IndexLockedError, IndexWriteError, NoArticlesError, QAError, WatchError
 from .store import current_generation
-from .wording import counted, one_line, visible
+from .wording import counted, visible
 
 if TYPE_CHECKING:  # watchfiles is imported when watching starts: `qa --help` stays instant
     from watchfiles import Change
@@ -528,8 +528,7 @@ def batch_line(batch: Batch) -> str:
     # Skipped files of this batch only: the others were reported when they arrived.
     mine = [s for s in r.skipped if batch.initial or _in_batch(s.path, batch.paths)]
     if mine:
-        first = f"{one_line(mine[0].path)}: {one_line(mine[0].reason, 1000)}"  # a record id may hold a line break
-        line += f"  · skipped {first}" + (f" (and {len(mine) - 1} more)" if len(mine) > 1 else "")
+        line += f"  · skipped {mine[0]}" + (f" (and {len(mine) - 1} more)" if len(mine) > 1 else "")
     return line
 
 

@@ -93,6 +93,21 @@ def one_line(name: str, width: int = NAME_CHARS) -> str:
     return f"{shown[:half]}…{shown[len(shown) - (width - 1 - half) :]}"
 
 
+def is_text(value: str) -> bool:
+    """Can `value` be written as UTF-8? Not with a lone surrogate, which undecodable bytes
+    (argv, a broken client) become: no model reads it, and SQLite refuses it.
+
+    Example:
+        >>> is_text("Trudeau"), is_text(chr(0xDCFF))
+        (True, False)
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def escaped(json_text: str) -> str:
     """JSON text with each character `visible` would replace written as a `\\u` escape
     instead: the same JSON to a parser, but a terminal showing it is not turned around by a

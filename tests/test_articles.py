@@ -10,9 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from qa.articles import Article, ReadLimits, Source, default_title, read_articles, read_file
+from qa.articles import Article, ReadLimits, ReadResult, Source, default_title, read_articles, read_file
 from qa.errors import ConfigError
 from tests.conftest import SEED
+
+
+def fields(result: ReadResult) -> list[tuple[str | None, str | None, str | None, str]]:
+    """(title, date, publisher, body) of each article read, in order."""
+    return [(a.source.title, a.source.date, a.source.publisher, a.body) for a in result.articles]
 
 
 def write(folder: Path, name: str, content: str | bytes) -> Path:
@@ -242,7 +247,7 @@ def test_header_and_front_matter_corner_cases_of_a_review(tmp_path):
     write(tmp_path, "e.txt", f"Exclusive: Bank to cut rates\nDate: 2026-01-16\n\n{body}\n")
     write(tmp_path, "f.txt", f"Title: Rates cut\nUpdate: The bank cut rates. \nAuthor: Jane Doe\n\n{body}\n")
     result = read_articles(tmp_path)
-    assert [(a.source.title, a.source.date, a.source.publisher, a.body) for a in result.articles] == [
+    assert fields(result) == [
         ("Rates cut", "2026-01-16", None, body),
         ("Rates cut", None, None, f"Update: The bank cut rates.\nAuthor: Jane Doe\n\n{body}"),
         ("Markets tumble on tariff fears", None, None, body),
@@ -318,7 +323,7 @@ def test_yaml_front_matter_is_read_as_yaml_and_a_malformed_or_unclosed_block_is_
     write(tmp_path, "d.md", f"---\ntitle: Breaking: rates cut\ndate: 2025-04-12\n---\n\n{body}\n")
     write(tmp_path, "e.md", f"---\n- a list\n- not fields\n---\n\n{body}\n")
     result = read_articles(tmp_path)
-    assert [(a.source.title, a.source.date, a.source.publisher, a.body) for a in result.articles] == [
+    assert fields(result) == [
         ("Solar farm opens", "2025-04-12", None, body),  # the title was ">"
         ('It\'s the "final" vote', None, "No", body),  # "It''s"; and "No" is text, not false
         ("Unclosed", "2025-04-12", None, body),  # the title was "---", the fields the text

@@ -42,7 +42,8 @@ def first_sentence_hits(index_name: str, questions: Sequence[EvalQuestion]) -> l
     index_dir = require(WORK / index_name)
     index = load_index(index_dir, Settings(index_dir=index_dir, max_file_mb=1024))
     column = METRICS.index("sentence_hit@1")
-    return [bool(row[column]) for row in score_questions(index, questions, ["hybrid"])["hybrid"]]
+    # `== 1`, not bool(): a question without gold answers scores NaN, and bool(NaN) is True.
+    return [row[column] == 1 for row in score_questions(index, questions, ["hybrid"])["hybrid"]]
 
 
 def measure(name: str, qset: QuestionSet, questions: list[EvalQuestion], index_name: str) -> dict:

@@ -60,7 +60,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name l
     from .retrieval import MAX_QUESTION_CHARS, MODES, Hit, Mode, clean_question, retrieve
     from .splitting import Sentence
     from .store import ArticleInfo, Counts
-    from .wording import confidence_words, counted, file_size, shortened, visible
+    from .wording import confidence_words, counted, file_size, shortened, sizes_apart, visible
 
 _LAZY = {  # name -> module: `qa` itself imports nothing heavy, so `qa --help` and Ctrl-C at start stay instant
     "Answer": "answering",
@@ -123,6 +123,7 @@ _LAZY = {  # name -> module: `qa` itself imports nothing heavy, so `qa --help` a
     "record_feedback": "feedback",
     "retrieve": "retrieval",
     "shortened": "wording",
+    "sizes_apart": "wording",
     "snapshot_signature": "feedback",
     "visible": "wording",
     "why_nothing_matches": "filters",
@@ -205,6 +206,7 @@ __all__ = [
     "record_feedback",
     "retrieve",
     "shortened",
+    "sizes_apart",
     "snapshot_signature",
     "visible",
     "why_nothing_matches",

@@ -41,7 +41,7 @@ from .config import DEFAULT_MAX_FILE_MB
 from .decoding import NotText, decode
 from .errors import ConfigError
 from .splitting import split_sentences
-from .wording import file_size, one_line, shortened, visible
+from .wording import file_size, one_line, shortened, sizes_apart, visible
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf", ".docx")
 TITLE_CHARS = 80
@@ -504,10 +504,8 @@ def read_file(
     try:
         size = path.stat().st_size
         if size > max_file_bytes:
-            raise _Skip(
-                f"file is {file_size(size)}, over the {file_size(max_file_bytes)} limit "
-                "(raise it with --max-file-mb or QA_MAX_FILE_MB)"
-            )
+            shown, limit = sizes_apart(size, max_file_bytes)
+            raise _Skip(f"file is {shown}, over the {limit} limit (raise it with --max-file-mb or QA_MAX_FILE_MB)")
         suffix = path.suffix.lower()
         if suffix == ".pdf":
             title, body, meta, pages = _pdf_article(path.read_bytes())

@@ -107,21 +107,33 @@ def _flags_in_conflict(args: argparse.Namespace) -> str:
             return "--ray-workers needs --ray: qa index --ray [ADDRESS] --ray-workers N"
         if (args.debounce is not None or args.poll) and not args.watch:
             return "--debounce and --poll only apply with --watch, e.g. qa index --watch --poll"
-    if args.command == "serve" and args.auth is not None:
-        from ui.auth import parse_auth  # light: no Gradio; the app owns the USER:PASSWORD rule
-
-        if not args.auth.strip():  # --auth "$PASS" with PASS unset served without a login
-            return "--auth is empty (an unset variable?); it must look like USER:PASSWORD"
-        try:
-            parse_auth(args.auth)
-        except QAError as exc:  # a command line qa cannot use: exit 2, as --port 99999 is
-            return str(exc).rstrip(".")
-    if args.command == "serve" and args.auth is None and "QA_AUTH" in os.environ and not os.environ["QA_AUTH"].strip():
-        return "QA_AUTH is set but empty (an unset variable?); it must look like USER:PASSWORD, or unset it"
+    if args.command == "serve":
+        problem = _auth_problem(args.auth)
+        if problem:
+            return problem
     if args.command == "serve" and not args.host.strip():  # "serving on  …", bound to 127.0.0.1
         return "--host is empty; name an address, e.g. --host 127.0.0.1 (this machine) or --host 0.0.0.0"
     if args.command == "ask" and args.passages and (args.fast or args.sentences is not None):
         return "--passages shows the retrieved passages; --fast and --sentences shape answers: leave them out"
+    return ""
+
+
+def _auth_problem(flag: str | None) -> str:
+    """What is wrong with --auth, or with QA_AUTH when the flag is not given; "" if nothing.
+    A login qa cannot use is a usage error (exit 2) from either place."""
+    from ui.auth import parse_auth  # light: no Gradio; the app owns the USER:PASSWORD rule
+
+    value = flag if flag is not None else os.environ.get("QA_AUTH")
+    if value is None:
+        return ""
+    if not value.strip():  # --auth "$PASS" with PASS unset served without a login
+        if flag is not None:
+            return "--auth is empty (an unset variable?); it must look like USER:PASSWORD"
+        return "QA_AUTH is set but empty (an unset variable?); it must look like USER:PASSWORD, or unset it"
+    try:
+        parse_auth(value)
+    except QAError as exc:  # a command line qa cannot use: exit 2, as --port 99999 is
+        return str(exc).rstrip(".")
     return ""
 
 

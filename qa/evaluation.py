@@ -52,7 +52,7 @@ from .answering import Answer, answer
 from .articles import Skipped, folded_skips, read_file
 from .config import Settings
 from .embedding import Encoder
-from .errors import ConfigError, NoArticlesError, OtherFolderError, QAError, QuestionError
+from .errors import ArticleError, ConfigError, NoArticlesError, OtherFolderError, QAError, QuestionError
 from .feedback import FEEDBACK_FILE
 from .index import Index, load_index
 from .reader import Reader
@@ -230,19 +230,35 @@ def load_news(path: Path, data: dict[str, Any]) -> tuple[list[dict[str, Any]], l
     `headline`, `date`, `source`, `url`, ...; see README "Articles"). A question's gold
     answer is `answer` or `answers`: a text, a number (71) or a list of them.
     """
-    try:
-        records = [{k: v for k, v in a.items() if v is not None} for a in data["articles"]]
-        if not all("id" in r for r in records):
-            raise KeyError("id")
-        questions = [
-            EvalQuestion(
-                q["question"], _gold_answers(q), frozenset(f"news.jsonl#{i}" for i in q.get("article_ids") or [])
-            )
-            for q in data["questions"]
-        ]
-    except (KeyError, TypeError, AttributeError):
-        raise QAError(f"{path}: every article needs id and text, every question question and answer.") from None
+    articles, asked = data.get("articles"), data.get("questions")
+    if not isinstance(articles, list) or not isinstance(asked, list):
+        raise QAError(f'{path}: a news QA set holds "articles" and "questions", each a list.')
+    records = []
+    for n, article in enumerate(articles, 1):
+        if not isinstance(article, dict) or "id" not in article:
+            raise QAError(f"{path}: article {n} has no id; every article needs id and text.")
+        records.append({k: v for k, v in article.items() if v is not None})
+    questions = []
+    for n, question in enumerate(asked, 1):
+        try:
+            if not isinstance(question["question"], str):
+                raise TypeError(question["question"])
+            ids = question.get("article_ids") or []
+            questions.append(EvalQuestion(question["question"], _gold_answers(question), _news_ids(ids)))
+        except (KeyError, TypeError, AttributeError):
+            # Named by number: one bad question of 300 said only "every question needs ...".
+            raise QAError(
+                f"{path}: question {n} needs a question (text), an answer (a text, a number or a list of "
+                "them) and optionally article_ids (a list of article ids)."
+            ) from None
     return records, questions
+
+
+def _news_ids(ids: Any) -> frozenset[str]:
+    """A news question's article ids as the build names those articles ("news.jsonl#7")."""
+    if not isinstance(ids, list) or not all(isinstance(i, (str, int)) for i in ids):
+        raise TypeError(ids)
+    return frozenset(f"news.jsonl#{i}" for i in ids)
 
 
 def _gold_answers(question: dict[str, Any]) -> tuple[str, ...]:
@@ -395,7 +411,11 @@ def evaluate_file(
         elif index_dir is None and articles_given:
             # Questions about a folder of articles: index them in a temporary folder.
             target = tmp_path / "index"
-            built = build_index(replace(settings, index_dir=target), progress=progress, encoder=encoder)
+            try:
+                built = build_index(replace(settings, index_dir=target), progress=progress, encoder=encoder)
+            except ArticleError as error:  # a missing, empty or file --articles: the build's fix names
+                # QA_ARTICLES too, which qa eval does not read
+                raise type(error)(str(error).replace("--articles / QA_ARTICLES", "--articles")) from None
             if built.skipped:  # as qa index lists them: a question about one is told why it misses
                 notes.append(f"articles of {settings.articles_dir}/" + _skipped_note(built.skipped))
         else:

@@ -137,6 +137,22 @@ def file_size(n_bytes: float) -> str:
     return f"{n_bytes:,.0f} bytes"
 
 
+def sizes_apart(size: float, limit: float) -> tuple[str, str]:
+    """A size and the limit it is over, as `file_size` writes them, or in bytes when the two
+    would read the same (a file 1 byte over 50 MB was "50 MB, over the 50 MB limit").
+
+    Example:
+        >>> sizes_apart(60 * 1048576, 50 * 1048576)
+        ('60 MB', '50 MB')
+        >>> sizes_apart(50 * 1048576 + 1, 50 * 1048576)
+        ('52,428,801 bytes', '52,428,800 bytes')
+    """
+    shown = file_size(size), file_size(limit)
+    if shown[0] == shown[1]:
+        return f"{size:,.0f} bytes", f"{limit:,.0f} bytes"
+    return shown
+
+
 def shell_path(path: str | PathLike[str]) -> str:
     """A path as it must be typed in a command that a message suggests: quoted where the shell
     would split or read it ("my index", "it's"), as is otherwise.

@@ -706,6 +706,8 @@ def test_bad_inputs_are_skipped_with_one_clear_reason_each(tmp_path):
     assert "over the 1 MB limit" in reasons["big.txt"]
     tiny = read_articles(tmp_path, max_file_bytes=1024).skipped  # --max-file-mb 0.001: in KB, not "0.0 MB"
     assert any(s.reason.startswith("file is ") and "over the 1.0 KB limit" in s.reason for s in tiny)
+    just_over = read_articles(tmp_path, max_file_bytes=1_499_999).skipped  # big.txt is 1,500,000 bytes
+    assert "file is 1,500,000 bytes, over the 1,499,999 bytes limit" in {s.reason.split(" (")[0] for s in just_over}
     assert "malformed JSON line" in reasons["broken.jsonl:2"]
     assert reasons["broken.jsonl:3"].startswith('record has no text (a "text", "body", "content", "articleBody"')
     assert "malformed JSON" in reasons["broken.json"]

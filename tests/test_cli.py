@@ -812,6 +812,10 @@ def test_numbers_out_of_range_are_refused_before_anything_runs(args, problem):
 def test_an_empty_qa_auth_is_refused_not_served_without_a_login():
     done = run("serve", "--port", "7999", env={"QA_AUTH": ""})  # QA_AUTH=$PASS with PASS unset
     assert done.returncode == 2 and "QA_AUTH is set but empty (an unset variable?)" in done.stderr
+    malformed = run("serve", "--port", "7999", env={"QA_AUTH": "alice"})  # exited 1, the flag's twin exits 2
+    assert malformed.returncode == 2 and "must look like USER:PASSWORD" in malformed.stderr
+    flag_wins = run("serve", "--port", "7999", "--auth", "alice", env={"QA_AUTH": "bob:pw"})
+    assert flag_wins.returncode == 2 and "must look like USER:PASSWORD" in flag_wins.stderr
 
 
 @pytest.mark.parametrize(

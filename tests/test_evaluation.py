@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from qa.config import Settings
-from qa.errors import QAError
+from qa.errors import ArticleError, QAError
 from qa.evaluation import (
     METRICS,
     EvalQuestion,
@@ -329,12 +329,21 @@ def test_news_layout_variants_other_exports_write(tmp_path):
     assert question_set.records == [article]  # every field kept: the article reader maps headline, body, ...
     assert [q.answers for q in question_set.questions] == [("71",), ("Donovan Mitchell", "Mitchell")]
     assert [q.gold for q in question_set.questions] == [frozenset({"news.jsonl#7"}), frozenset()]
-    for bad in ({"question": "Q?", "answer": {"text": "x"}}, {"question": "Q?"}):
-        news.write_text(json.dumps({"articles": [article], "questions": [bad]}))
-        with pytest.raises(QAError, match="every question question and answer"):
+    bad_ones = (
+        {"question": "Q?", "answer": {"text": "x"}},
+        {"question": "Q?"},
+        {"question": ["Q?"], "answer": "x"},
+        {"question": "Q?", "answer": "x", "article_ids": 7},
+    )
+    for bad in bad_ones:  # named by number: one bad question of 300 was "every question needs ..."
+        news.write_text(json.dumps({"articles": [article], "questions": [*questions, bad]}))
+        with pytest.raises(QAError, match=r"news.json: question 3 needs a question \(text\), an answer"):
             load_question_set(news)
-    news.write_text(json.dumps({"articles": [{"text": "No id."}], "questions": questions}))
-    with pytest.raises(QAError, match="every article needs id and text"):
+    news.write_text(json.dumps({"articles": [article, {"text": "No id."}], "questions": questions}))
+    with pytest.raises(QAError, match="article 2 has no id; every article needs id and text"):
+        load_question_set(news)
+    news.write_text(json.dumps({"articles": {"7": article}, "questions": questions}))
+    with pytest.raises(QAError, match='holds "articles" and "questions", each a list'):
         load_question_set(news)
 
 
@@ -625,3 +634,20 @@ def test_a_report_without_metrics_is_still_a_table():
         "index: x",
         "metric",
     ]  # was a TypeError
+
+
+@pytest.mark.parametrize("folder", ["missing", "empty", "a-file"])
+def test_a_bad_articles_folder_names_only_the_flag_qa_eval_reads(tmp_path, fake, settings, folder):
+    # The build's fix said "point --articles / QA_ARTICLES at your folder"; qa eval reads the flag only.
+    articles = tmp_path / folder
+    if folder == "empty":
+        articles.mkdir()
+    elif folder == "a-file":
+        articles.write_text("x")
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "Who?", "answers": ["x"]}\n')
+    with pytest.raises(ArticleError) as caught:
+        evaluate_file(
+            questions, replace(settings, articles_dir=articles), progress=False, encoder=fake, articles_given=True
+        )
+    assert "--articles" in str(caught.value) and "QA_ARTICLES" not in str(caught.value)

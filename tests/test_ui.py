@@ -1141,6 +1141,8 @@ def test_upload_rules_extension_size_names_and_no_silent_overwrite(server, tmp_p
         mid = tmp_path / "mid.txt"
         mid.write_text("word " * 4_000)  # 20,000 bytes: was "0.0 MB is over the 0.00999928 MB upload limit"
         assert "mid.txt: 19.5 KB is over the 10.2 KB upload limit" in message(mid)
+        patched.setattr(app, "max_upload_bytes", 19_999)  # was "19.5 KB is over the 19.5 KB upload limit"
+        assert "mid.txt: 20,000 bytes is over the 19,999 bytes upload limit" in message(mid)
     binary = tmp_path / "blob.txt"
     binary.write_bytes(b"\x00\x01binary")
     assert "binary" in message(binary)

@@ -44,12 +44,12 @@ from qa import (
     clean_question,
     counted,
     feedback_key,
-    file_size,
     ignored_name,
     open_index,
     parse_date,
     read_file,
     shortened,
+    sizes_apart,
     snapshot_signature,
 )
 
@@ -321,7 +321,8 @@ class ChatApp:
         size = source.stat().st_size
         if size > self.max_upload_bytes:
             # In the units people read: --max-upload-mb 0.01 said "0.0 MB is over the 0.00999928 MB".
-            return f"{file_size(size)} is over the {file_size(self.max_upload_bytes)} upload limit", []
+            shown, limit = sizes_apart(size, self.max_upload_bytes)
+            return f"{shown} is over the {limit} upload limit", []
         with self._reading:
             result = read_file(source, original, self.max_upload_bytes, limits=self.read_limits)
         if not result.articles:

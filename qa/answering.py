@@ -335,7 +335,7 @@ class Answer:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise QuestionError(
-                f"Not an answer as qa writes it ({type(exc).__name__}: {exc}): Answer.from_dict reads what "
+                f"Not an answer as qa writes it ({_what_is_wrong(exc)}): Answer.from_dict reads what "
                 "Answer.to_dict, qa ask --json and /ask wrote. In a history, pass the earlier questions as text, "
                 "or the earlier results unchanged."
             ) from None
@@ -358,12 +358,30 @@ class Answer:
 _T = TypeVar("_T")
 
 
+class _WrongType(TypeError):
+    """A field of an answer's JSON that holds another type than `to_dict()` writes."""
+
+
 def _typed(value: object, name: str, kind: type[_T], what: str) -> _T:
     """`value` if it is a `kind` (JSON's `what`): str() made JSON's null the question "None",
     tuple() the notices "Filtered" eight one-letter notices, and bool() "false" true."""
     if not isinstance(value, kind):
-        raise TypeError(f"{name}={value!r:.80} is not {what}")
+        raise _WrongType(f"{name}={value!r:.80} is not {what}")
     return value
+
+
+def _what_is_wrong(exc: Exception) -> str:
+    """Why `Answer.from_dict` could not read a dict, in words, not Python's ("KeyError: 'citations'").
+
+    Example:
+        >>> _what_is_wrong(KeyError("citations")), _what_is_wrong(ValueError("invalid literal for int()"))
+        ("it has no 'citations'", 'a number or list is not what to_dict() writes: invalid literal for int()')
+    """
+    if isinstance(exc, KeyError):
+        return f"it has no {exc.args[0]!r}"
+    if isinstance(exc, _WrongType):
+        return str(exc)
+    return f"a number or list is not what to_dict() writes: {exc!s:.80}"
 
 
 def _text_or_none(value: object, name: str) -> str | None:
@@ -893,7 +911,10 @@ def _turns(history: object) -> list[str | Answer] | None:
     turns: list[str | Answer] = []
     for turn in history:
         if isinstance(turn, Mapping):
-            turn = Answer.from_dict(turn)
+            try:
+                turn = Answer.from_dict(turn)
+            except QuestionError as exc:  # which of the turns, in a history of twenty
+                raise QuestionError(f"history turn {len(turns) + 1}: {exc}") from None
         if not isinstance(turn, (str, Answer)):
             raise QuestionError(f"history holds {turn!r:.80}; each turn is a question (str) or an Answer.")
         if not is_text(turn if isinstance(turn, str) else turn.question):  # searched with the follow-up

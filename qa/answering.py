@@ -443,7 +443,8 @@ def answer(
             number of sentences and the confidence can differ from the reader's answer.
         settings: model, index and abstention settings for loading `index` from a folder
             (default: `Settings()`; `load_settings()` adds the `QA_*` environment). A loaded
-            `Index` answers with the settings it was loaded with; this is not used then.
+            `Index` answers with the settings it was loaded with: a `model` or
+            `abstain_below` other than its own raises `ConfigError`.
 
     Example (over the seed index `make chat` builds; tests/test_answering.py checks it):
         >>> a = answer("What tariffs did Trudeau impose?")  # doctest: +SKIP

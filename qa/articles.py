@@ -730,10 +730,12 @@ def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str 
             i += 1
         elif _EMPTY_HEADER.match(line) or (
             _OTHER_HEADER.match(line)
-            and _headers_go_on(lines, i + 1, markdown)
-            and not _headline_with_colon(lines, i, markdown, titled or bool(meta.keys() - {_NOTES}))
+            and (
+                (_headers_go_on(lines, i + 1, markdown) or _closes_header_lines(lines, i))
+                and not _headline_with_colon(lines, i, markdown, titled or bool(meta.keys() - {_NOTES}))
+            )
         ):
-            i += 1  # "Date:" with nothing to read; "Category: Politics" over header lines (not used)
+            i += 1  # "Date:" with nothing to read; "Category: Politics" among header lines (not used)
         elif (
             not meta.keys() - {_NOTES}
             and not titled
@@ -780,6 +782,23 @@ def _headers_go_on(lines: list[str], i: int, markdown: bool = False, keys: tuple
         if (keys is None and _EMPTY_HEADER.match(line)) or (markdown and _MD_HEADING.match(line)):
             return keys is None or "title" in keys
         if not (match or _OTHER_HEADER.match(line) or _EMPTY_HEADER.match(line)):
+            return False
+    return False
+
+
+def _closes_header_lines(lines: list[str], i: int) -> bool:
+    """Are line `i` and the short "Key: value" lines after it the last of the header lines:
+    straight under one and over a blank line? "Category: Politics" under "Date: …" went into
+    the text (above it, it was taken off)."""
+    above = lines[i - 1] if i else ""
+    if _HEADER_LINE.match(lines[i]):  # a known key whose value is not one ("Date: to be confirmed by …")
+        return False
+    if not (_HEADER_LINE.match(above) or _EMPTY_HEADER.match(above) or _OTHER_HEADER.match(above)):
+        return False
+    for line in lines[i + 1 : i + HEADER_BLOCK_LINES]:
+        if not line.strip():
+            return True
+        if not _OTHER_HEADER.match(line):
             return False
     return False
 
@@ -1596,6 +1615,8 @@ def _json_articles(text: str, rel: str, jsonl: bool) -> Iterator[Article | Skipp
                 records.append((str(n), Skipped(f"{rel}:{n}", _TOO_DEEP)))
         if any(isinstance(record, Skipped) for _, record in records) and _one_json_document(text):
             raise _Skip("it holds one JSON document over several lines, not a record a line: rename it to .json")
+        if len(records) == 1 and isinstance(records[0][1], list):  # json.dump(articles, f): one line
+            raise _Skip("it holds one JSON list, not a record a line: rename it to .json")
     else:
         try:
             data = json.loads(text)
@@ -1691,7 +1712,9 @@ def _json_article(
             yield Skipped(label, f"its text is {kind}, not a string (or a list of strings){keys}")
             return
         if not isinstance(record, dict):  # "a string", 42, null: no record at all
-            yield Skipped(label, f"not a record (a JSON object with a text field) but {json.dumps(record)[:60]}")
+            yield Skipped(
+                label, f"not a record (a JSON object with a text field) but {shortened(json.dumps(record), 60)}"
+            )
             return
         blank = next((k for k in _RECORD_KEYS["text"] if isinstance(record.get(k), str)), None)
         if blank is not None:  # "text": "" said "no text" and listed the key "text" beside it

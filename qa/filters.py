@@ -108,6 +108,8 @@ def why_nothing_matches(filters: Filters, articles: Sequence[ArticleInfo]) -> st
         >>> why_nothing_matches(Filters(since="2030-01-01"), [])
         'None of the articles has a date, so none is in a date range: leave the dates out to search all articles.'
     """
+    if not isinstance(filters, Filters):
+        raise QuestionError(f"filters={filters!r:.80} must be a Filters (e.g. Filters(since='2026-01-01')).")
     if filters.sources:
         publishers = {a.source.publisher.lower(): a.source.publisher for a in articles if a.source.publisher}
         ids = {a.source.article_id for a in articles}

@@ -416,7 +416,7 @@ def open_index(index: Index | str | Path | None = None, settings: Settings | Non
         True
     """
     if isinstance(index, Index):
-        given = settings if settings is not None else index.settings
+        given = settings_or_default(settings) if settings is not None else index.settings
         differing = [
             f"{name}={getattr(given, name)!r} (the index's: {getattr(index.settings, name)!r})"
             for name in ANSWERING_SETTINGS

@@ -156,8 +156,9 @@ def retrieve(
         mode: "hybrid" (default), "dense" or "bm25".
         filters: optional date range and sources.
         settings: model and index settings for loading `index` from a folder (default:
-            `Settings()`; `load_settings()` adds the `QA_*` environment). Not used for a
-            loaded `Index`, which keeps the settings it was loaded with.
+            `Settings()`; `load_settings()` adds the `QA_*` environment). A loaded `Index`
+            keeps the settings it was loaded with: a `model` or `abstain_below` other
+            than its own raises `ConfigError`.
 
     Example:
         >>> hits = retrieve("What tariffs did Trudeau impose?", k=3)

@@ -267,6 +267,9 @@ def test_header_and_front_matter_corner_cases_of_a_review(tmp_path):
         ("c.txt", "Exclusive: Bank to cut rates\nDate: 2026-01-16\n\n", "Exclusive: Bank to cut rates", "2026-01-16"),
         # A Markdown heading under the header lines is the title, not the unknown line above them.
         ("d.md", "Category: Politics\nDate: 2026-01-16\n# Rates cut\n\n", "Rates cut", "2026-01-16"),
+        # Unknown header lines under known ones, the last of the block: they stayed in the text.
+        ("e.txt", "Title: Rates cut\nDate: 2026-01-16\nCategory: Politics\nTags: rates\n\n", "Rates cut", "2026-01-16"),
+        ("f.txt", "Rates cut\nDate: 2026-01-16\nCategory: Politics\n\n", "Rates cut", "2026-01-16"),
     ],
 )
 def test_unknown_header_lines_over_known_ones_are_headers_and_a_headline_with_a_colon_is_one(
@@ -1370,10 +1373,16 @@ def test_a_json_array_saved_as_jsonl_and_json_lines_saved_as_json_are_named_with
     records = [{"id": str(n), "text": f"Record {n} text."} for n in range(3)]
     write(tmp_path, "pretty.jsonl", json.dumps(records, indent=2))
     write(tmp_path, "lines.json", "\n".join(map(json.dumps, records)))
+    write(tmp_path, "dumped.jsonl", json.dumps(records))  # json.dump(records, f): one line, no hint
+    write(tmp_path, "words.jsonl", json.dumps("A string of many words, not a record of an article at all, alas"))
     reasons = [str(s) for s in read_articles(tmp_path).skipped]
     assert reasons == [
+        "dumped.jsonl: it holds one JSON list, not a record a line: rename it to .json",
         "lines.json: malformed JSON (Extra data at line 2); it holds a JSON record a line: rename it to .jsonl",
         "pretty.jsonl: it holds one JSON document over several lines, not a record a line: rename it to .json",
+        # cut at a word, not "…an article at all, al"
+        'words.jsonl:1: not a record (a JSON object with a text field) but "A string of many words, not a '
+        "record of an article at …",
     ]
 
 

@@ -267,3 +267,10 @@ def test_wrong_types_for_filters_index_or_settings_are_one_clear_error(built, tm
         retrieve("tariffs", index=5)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=r"settings='x' must be a Settings"):
         retrieve("tariffs", index=tmp_path, settings="x")  # type: ignore[arg-type]
+    for wrong in ({}, "index"):  # with a loaded Index: AttributeError: 'dict' object has no attribute 'model'
+        with pytest.raises(ConfigError, match=r"must be a Settings"):
+            retrieve("tariffs", index=built, settings=wrong)  # type: ignore[arg-type]
+    from qa import why_nothing_matches
+
+    with pytest.raises(QuestionError, match=r"filters=None must be a Filters"):  # was an AttributeError
+        why_nothing_matches(None, built.articles())  # type: ignore[arg-type]

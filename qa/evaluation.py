@@ -800,14 +800,22 @@ def _normalise(text: str) -> str:
 
 
 def contains_answer(sentences: Sequence[str], answers: Sequence[str]) -> bool:
-    """Does any sentence contain any gold answer (case and punctuation ignored)?
+    """Does any sentence contain any gold answer, as whole words (case and punctuation
+    ignored)? Punctuation either splits words or is dropped as span EM drops it
+    (`squad_normalise`): "40000" is in "40,000" and "Washington, DC" in "Washington, D.C.",
+    which scored a span an exact match but not "in the span".
 
     Example:
         >>> contains_answer(["The Broncos won Super Bowl 50."], ["Denver Broncos", "Broncos"])
         True
+        >>> contains_answer(["Nordauto recalled 40,000 cars."], ["40000"])
+        True
     """
-    normalised = [f" {_normalise(s)} " for s in sentences]
-    return any(f" {_normalise(a)} " in s for a in answers if _normalise(a) for s in normalised)
+    for normalise in (_normalise, squad_normalise):
+        texts = [f" {normalise(s)} " for s in sentences]
+        if any(f" {normalise(a)} " in text for a in answers if normalise(a) for text in texts):
+            return True
+    return False
 
 
 def squad_normalise(text: str) -> str:

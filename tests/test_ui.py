@@ -420,7 +420,10 @@ def test_upload_then_answer_from_the_new_article(page, server, tmp_path, monkeyp
     expect(page.locator(f"#upload {shown}, #status {shown}")).to_have_count(2)
     expect(page.locator("#status .pending")).to_be_hidden()  # its text steps aside
     assert page.locator(f"#articles-table {shown}, #chatbot {shown}").count() == 0
+    # It takes no more files meanwhile: one picked then was listed, then cleared unread.
+    expect(page.locator("#upload input[type=file]")).to_have_count(0)
     toast(page, "Added lighthouse-news.txt")
+    expect(page.locator("#upload input[type=file]")).to_have_count(1)  # and takes them again
     # the toast fades; the result stays under the upload box
     expect(page.locator("#upload-result")).to_contain_text("Added lighthouse-news.txt. The index now holds")
     expect(page.locator("#articles-table")).to_contain_text("Lighthouse restored")
@@ -541,8 +544,9 @@ def test_uploaded_pdf_is_indexed_and_cited_with_its_headline_and_date(page, serv
 def test_picking_another_row_closes_an_open_delete_confirmation(page, server):
     from playwright.sync_api import expect
 
-    for name in ("first", "second"):
-        (server[2] / "articles" / f"{name}.txt").write_text(f"title: Kept {name}\n\nThe {name} article stays.")
+    files = {"first": "first.txt", "second": "second's & co.txt"}
+    for name, file in files.items():
+        (server[2] / "articles" / file).write_text(f"title: Kept {name}\n\nThe {name} article stays.")
     server[1].ensure_index()
     page.reload(wait_until="domcontentloaded")
     page.locator("#tab-articles-button").click()
@@ -551,9 +555,10 @@ def test_picking_another_row_closes_an_open_delete_confirmation(page, server):
     page.locator("#delete").click()
     expect(page.locator("#confirm-delete")).to_be_visible()
     page.locator("#articles-table [role=gridcell]", has_text="Kept second").first.click()
-    expect(page.locator("#picked")).to_contain_text("Kept second")
+    # The file name as named: it was shown as "second&#x27;s &amp; co.txt" (escaped twice)
+    expect(page.locator("#picked")).to_have_text("Selected: Kept second (second's & co.txt)")
     expect(page.locator("#confirm-delete")).to_be_hidden()  # "Yes" can no longer delete what it did not name
-    assert (server[2] / "articles" / "first.txt").exists() and (server[2] / "articles" / "second.txt").exists()
+    assert all((server[2] / "articles" / file).exists() for file in files.values())
 
 
 def test_delete_article_asks_for_confirmation_then_clears_it(page, server):
@@ -585,6 +590,29 @@ def test_delete_article_asks_for_confirmation_then_clears_it(page, server):
     page.locator("#tab-chat-button").click()
     ask(page, QUESTION)
     expect(last_answer(page)).to_contain_text("No article has the publisher or id")
+
+
+def test_a_stale_confirmation_does_not_delete_the_article_that_took_the_name_since(page, server, tmp_path):
+    """Asked "Delete Tram fares rise?", then another tab deleted it and uploaded another
+    tram.txt: "Yes, delete it" removed the new article, which it never named."""
+    from playwright.sync_api import expect
+
+    app, articles = server[1], server[2] / "articles"
+    (articles / "tram.txt").write_text("title: Tram fares rise\n\nTram fares will rise by ten pence in March.")
+    app.ensure_index()
+    page.reload(wait_until="domcontentloaded")
+    page.locator("#tab-articles-button").click()
+    page.locator("#articles-table [role=gridcell]", has_text="Tram fares rise").first.click()
+    page.locator("#delete").click()
+    expect(page.locator("#picked")).to_contain_text("Delete Tram fares rise?")
+    app.delete_article("tram.txt")  # another tab: deleted, then a new tram.txt uploaded
+    newer = tmp_path / "tram.txt"
+    newer.write_text("title: Tram line opens\n\nThe new tram line to the university opened on Saturday.")
+    assert app.add_files([str(newer)]).problems == []
+    page.locator("#confirm-delete").click()
+    toast(page, "Not deleted: tram.txt changed since you were asked (it now holds 'Tram line opens')")
+    assert "Tram line opens" in (articles / "tram.txt").read_text()
+    app.delete_article("tram.txt")  # (the next tests' articles as before)
 
 
 # -- 7. starter questions --------------------------------------------------------------------------
@@ -1177,6 +1205,12 @@ def test_upload_rules_extension_size_names_and_no_silent_overwrite(server, tmp_p
     )
     assert not (articles / "copy-of-sneaky.txt").exists()
     assert not list(server[2].glob("*.exe")) and not (server[2] / "evil name.txt").exists()
+    # A backup in the folder is no article: its twin was refused as "already there", for good.
+    orchard = "title: Orchard harvest\n\nThe community orchard picked a record four tonnes of apples."
+    (articles / "old").mkdir()
+    (articles / "old" / "orchard.txt.bak").write_text(orchard)
+    (tmp_path / "orchard.txt").write_text(orchard)
+    assert "Added orchard.txt" in message(tmp_path / "orchard.txt")
 
 
 # -- keyboard and screen readers --------------------------------------------------------------------

@@ -445,7 +445,12 @@ def test_the_file_holding_every_indexed_article_is_not_deleted(monkeypatch, tmp_
         (articles / name).write_text("x")
 
     def index_of(*paths: str) -> SimpleNamespace:
-        infos = {p: SimpleNamespace(source=SimpleNamespace(article_id=p, path=p)) for p in paths}
+        infos = {
+            p: SimpleNamespace(
+                source=SimpleNamespace(article_id=p, path=p, title="Tram line opens"), indexed_at="2026-12-06T23:05:00"
+            )
+            for p in paths
+        }
         counts = SimpleNamespace(articles=len(paths))
         return SimpleNamespace(articles=lambda: list(infos.values()), article=infos.get, counts=counts)
 
@@ -457,7 +462,15 @@ def test_the_file_holding_every_indexed_article_is_not_deleted(monkeypatch, tmp_
     ]
     assert (articles / "a.txt").exists()
     monkeypatch.setattr(service.ChatApp, "index", lambda self: index_of("a.txt", "wire.jsonl"))
-    assert app.delete_article("a.txt").done == ["Deleted a.txt (1 article removed from the index)."]
+    # Confirmed for another version of a.txt (deleted and uploaded again under its name since).
+    assert app.delete_article("a.txt", indexed_at="2026-12-06T23:01:00").problems == [
+        "Not deleted: a.txt changed since you were asked (it now holds 'Tram line opens'); select it in the "
+        "table again to delete it."
+    ]
+    assert (articles / "a.txt").exists()
+    assert app.delete_article("a.txt", indexed_at="2026-12-06T23:05:00").done == [
+        "Deleted a.txt (1 article removed from the index)."
+    ]
     assert not (articles / "a.txt").exists()
 
 
@@ -904,3 +917,19 @@ def test_a_text_or_an_object_for_history_or_sources_is_not_read_letter_by_letter
     assert one.answer.notices == () and {s.citation.source.publisher for s in one.answer.sentences} == {"Sports Daily"}
     other = app.ask("Which striker scored?", sources="Example Wire").answer
     assert all(s.citation.source.publisher == "Example Wire" for s in other.sentences)
+
+
+def test_the_kept_upload_result_names_what_was_added_however_many_were_refused(monkeypatch, tmp_path: Path) -> None:
+    import ui.service as service
+    from ui.articles import ArticlesTab
+
+    refused = [f"Not added: empty{n}.txt: file is empty" for n in range(9)]
+    added = ["Added pool.txt. The index now holds 3 articles (1 new, 0 updated; 0.4 s)."]
+    app = service.ChatApp(Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index"))
+    monkeypatch.setattr(app, "add_files", lambda *a, **k: service.Outcome(done=added, problems=refused))
+    tab = ArticlesTab(app)
+    monkeypatch.setattr(tab, "refresh", lambda search: ())
+    cleared, kept = tab.add([], "", progress=lambda *a, **k: None)  # type: ignore[arg-type]
+    # Cut with the refusals at 8 lines, "Added pool.txt" was not among them.
+    assert kept.endswith(f"empty6.txt: file is empty<br>… and 2 more<br>{added[0]}</p>")
+    assert cleared is None

@@ -101,6 +101,7 @@ class ArticlesTab:
                 self.upload_result = gr.HTML("", elem_id="upload-result")
             with gr.Column():
                 self.selected = gr.State("")
+                self.confirmed = gr.State("")  # when the article a confirmation names was indexed
                 self.picked = gr.Markdown(PICK_PROMPT, elem_id="picked")
                 self.delete = gr.Button("Delete article", variant="stop", elem_id="delete", interactive=False)
                 with gr.Row(visible=False) as self.confirm_row:
@@ -138,8 +139,12 @@ class ArticlesTab:
         # Progress shows in the upload box and over the status line, seen from either tab. By
         # default Gradio draws it over every output: the chat (its starter questions are an
         # output) and the table went blank for the whole build.
-        resume(
-            pause(self.upload.upload).then(
+        # The box takes no files while its upload indexes: files picked meanwhile were listed in
+        # it, then cleared with the finished upload's, neither added nor named.
+        uploaded = (
+            pause(self.upload.upload)
+            .then(lambda: gr.update(interactive=False), None, self.upload, queue=False, **private)
+            .then(
                 self.add,
                 [self.upload, self.search],
                 [*listing, self.upload, self.upload_result],
@@ -147,14 +152,23 @@ class ArticlesTab:
                 **private,
             )
         )
+        resume(uploaded)
+        uploaded.then(lambda: gr.update(interactive=True), None, self.upload, queue=False, **private)
         self.delete.click(
-            self.ask_confirmation, self.selected, [self.confirm_row, self.picked, self.confirm], **private
+            self.ask_confirmation,
+            self.selected,
+            [self.confirm_row, self.picked, self.confirm, self.confirmed],
+            **private,
         )
         cleared = [self.confirm_row, self.selected, self.picked, self.delete, self.preview]
         self.cancel.click(self.keep_selection, self.selected, cleared, queue=False, **private)
         resume(
             pause(self.confirm.click).then(
-                self.remove, [self.selected, self.search], [*listing, *cleared], show_progress_on=status, **private
+                self.remove,
+                [self.selected, self.confirmed, self.search],
+                [*listing, *cleared],
+                show_progress_on=status,
+                **private,
             )
         )
         self.rebuild.click(self.ask_rebuild, None, [self.rebuild_row, self.rebuild_question], queue=False, **private)
@@ -203,7 +217,8 @@ class ArticlesTab:
         except QAError as exc:
             outcome = Outcome(problems=[f"Not added: {exc}"])
         toast(outcome)
-        lines = toast_lines([*outcome.problems, *outcome.done])
+        # Each list cut on its own, as the toasts are: eight refused files hid "Added …" here.
+        lines = "<br>".join(part for part in (toast_lines(outcome.problems), toast_lines(outcome.done)) if part)
         when = f"{dt.datetime.now(dt.UTC):%H:%M} UTC"
         result = f'<p class="qa-muted">Last upload, {when}:<br>{lines}</p>' if lines else ""
         return (*self.refresh(search), None, result)
@@ -243,7 +258,7 @@ class ArticlesTab:
         info = self.app.index().article(article_id) if article_id else None
         if info is None:
             gone = "That article is no longer in the index." if article_id else PICK_PROMPT
-            return gr.update(visible=False), gone, gr.skip()
+            return gr.update(visible=False), gone, gr.skip(), ""
         together = self.app.articles_in_file(info.source.path)
         others = (
             f" It holds {together} articles, all of which go with it; to remove only this one, edit the file."
@@ -255,6 +270,7 @@ class ArticlesTab:
             f"Delete **{_md(info.source.title)}**? This removes the file `{_code(info.source.path)}` "
             f"from the articles folder and from the index.{others}",
             f"Yes, delete all {together}" if together > 1 else "Yes, delete it",
+            info.indexed_at,
         )
 
     @staticmethod
@@ -268,10 +284,13 @@ class ArticlesTab:
             _no_preview(),
         )
 
-    def remove(self, article_id: str, search: str, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
-        """Delete the confirmed article; the confirmation clears."""
+    def remove(
+        self, article_id: str, confirmed: str, search: str, progress: gr.Progress = gr.Progress()
+    ) -> tuple[Any, ...]:
+        """Delete the confirmed article (the version indexed at `confirmed`, which the
+        confirmation named); the confirmation clears."""
         try:
-            outcome = self.app.delete_article(article_id, on_wait=_waiting(progress))
+            outcome = self.app.delete_article(article_id, on_wait=_waiting(progress), indexed_at=confirmed or None)
         except QAError as exc:
             outcome = Outcome(problems=[str(exc)])
         toast(outcome)
@@ -323,5 +342,11 @@ def _md(text: str) -> str:
 
 
 def _code(text: str) -> str:
-    """Text for an inline `code` span: no backticks can close it early."""
-    return html.escape(text.replace("`", "'"), quote=True)
+    """Text for an inline `code` span: no backticks can close it early. Not HTML-escaped:
+    the Markdown renderer escapes a code span itself ("Trump's" showed as "Trump&#x27;s").
+
+    Example:
+        >>> _code("a`b & c's.txt")
+        "a'b & c's.txt"
+    """
+    return text.replace("`", "'")

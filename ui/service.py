@@ -336,8 +336,10 @@ class ChatApp:
             return None
         size, data = source.stat().st_size, None
         for path in sorted(self.articles_dir.rglob("*")):
-            if any(ignored_name(part) for part in path.relative_to(self.articles_dir).parts):
-                continue  # never indexed (another upload's copy in progress, .git, …)
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES or any(
+                ignored_name(part) for part in path.relative_to(self.articles_dir).parts
+            ):
+                continue  # never indexed (a backup "a.txt.bak", another upload's copy in progress, .git, …)
             try:
                 if not path.is_file() or path.stat().st_size != size:  # most files differ in size
                     continue
@@ -384,14 +386,24 @@ class ChatApp:
         """How many indexed articles the file `path` holds (a .json or .jsonl file holds several)."""
         return sum(1 for a in self.index().articles() if a.source.path == path)
 
-    def delete_article(self, article_id: str, on_wait: Waiting | None = None) -> Outcome:
-        """Delete the file holding `article_id` from the folder and the index."""
+    def delete_article(self, article_id: str, on_wait: Waiting | None = None, indexed_at: str | None = None) -> Outcome:
+        """Delete the file holding `article_id` from the folder and the index; with
+        `indexed_at`, only the version of it indexed then (the one a confirmation named)."""
         if self.read_only:
             return Outcome(problems=[f"Not deleted: {READ_ONLY}"])
         index = self.index()
         info = index.article(article_id)
         if info is None:
             return Outcome(problems=[f"No article {article_id!r} in the index."])
+        if indexed_at is not None and info.indexed_at != indexed_at:
+            # Deleted and uploaded again under its name (another tab) since the question: a
+            # stale "Yes, delete it" removed the new article it never named.
+            return Outcome(
+                problems=[
+                    f"Not deleted: {info.source.path} changed since you were asked (it now holds "
+                    f"{info.source.title!r}); select it in the table again to delete it."
+                ]
+            )
         if self.articles_in_file(info.source.path) == index.counts.articles:
             # An index holds at least one article: the build after the deletion would fail
             # with the file already gone, and the index would still answer from it.

@@ -230,7 +230,13 @@ def build_index(
             _check_not_another_folder(index_dir, folder, current, seen)
         changes = _diff(live.articles if live is not None else {}, current)
         moved = live is not None and bool(live.articles_dir) and Path(live.articles_dir) != folder.resolve()
-        if live is not None and not changes and not moved:  # nothing to do: keep the live generation
+        # Read otherwise, or the model found elsewhere: recorded even with no article changed, or
+        # the next bare `qa index` (serve, --watch) went on following links it was told not to.
+        resettled = live is not None and (
+            live.reading != {"follow_links": settings.follow_links, "max_file_mb": settings.max_file_mb}
+            or live.model.name != model_reference(settings.model)
+        )
+        if live is not None and not changes and not moved and not resettled:  # nothing to do: keep the live one
             discard_saved(SavedVectors(index_dir, wanted, encoder.dim))  # saved for changes since undone
             return report(changes, live, "", (0, 0, 0, 0))
         # A whole rebuild embeds every article, but the report tells what changed against the

@@ -489,6 +489,13 @@ def _settings(
         if articles_from_index and "articles_dir" not in given:
             return _articles_of_unreadable(settings)
         return settings
+    if "model" not in given and Path(built.model).is_absolute() and not Path(built.model).exists():
+        # A model folder moved: "neither a folder nor in the local Hugging Face cache. Download
+        # it on a connected machine" named a path the user never typed.
+        raise QAError(
+            f"The index {settings.index_dir}/ was built with the model in {built.model}/, which no longer "
+            "exists: pass --model with the folder's new place (qa index --model NEW_PLACE records it)."
+        )
     adopted: dict[str, Any] = {
         "model": None if "model" in given else built.model,
         "passage_tokens": None if "passage_tokens" in given else built.passage_tokens,
@@ -569,7 +576,8 @@ def _index(args: argparse.Namespace) -> int:
                 "whose vectors were saved)"
             )
         else:  # stopped before a round was saved (or saving had stopped): not promised
-            again = "run qa index again"
+            # "the same command": the first build records no folder, so a bare `qa index` read seeds/
+            again = "run the same qa index command again"
         if current_generation(settings.index_dir) is None:  # the first build: nothing was there to keep
             raise KeyboardInterrupt(f"no index was built in {settings.index_dir}/ yet; {again}") from None
         raise KeyboardInterrupt(f"{settings.index_dir}/ still holds its last complete build; {again}") from None

@@ -17,6 +17,7 @@ context). Sentences are therefore never embedded a second time.
 
 from __future__ import annotations
 
+import errno
 import glob
 import hashlib
 import json
@@ -472,7 +473,14 @@ def _running(pid: int) -> bool:
 def _export_in_child(name: str, model_dir: str, fingerprint: str, folder: str, outcome: str) -> None:
     """The child process of `export_onnx`: the export, and its outcome as JSON in `outcome`."""
     try:
-        _export(name, Path(model_dir), fingerprint, Path(folder))
+        try:
+            _export(name, Path(model_dir), fingerprint, Path(folder))
+        except Exception as exc:
+            # The tokenizers library (Rust) raises a plain Exception for a full disk:
+            # "No space left on device (os error 28)", shown as a traceback's tail.
+            if "os error 28" not in str(exc):
+                raise
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)) from None
     except (EncoderError, OSError) as exc:
         kind = "OSError" if isinstance(exc, OSError) else "EncoderError"
         message = f"{exc.strerror or exc}" if isinstance(exc, OSError) else str(exc)

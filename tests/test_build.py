@@ -191,6 +191,21 @@ def test_unchanged_articles_are_not_embedded_again(settings, fake):
     assert current_generation(settings.index_dir) == generation  # nothing rewritten
 
 
+@pytest.mark.parametrize("reading", [{"follow_links": True}, {"max_file_mb": 0.5}])
+def test_how_the_folder_is_read_is_recorded_even_when_no_article_changed(settings, fake, reading):
+    """`qa index --no-follow-links` on an unchanged folder kept "follow_links: true" on record:
+    the next bare `qa index` (serve, --watch) followed links again."""
+    from qa.build import built_with
+
+    build_index(replace(settings, **reading), encoder=fake, progress=False)
+    before = fake.texts_encoded
+    report = build_index(settings, encoder=fake, progress=False)
+    assert report.unchanged == 4 and not report.changed and fake.texts_encoded == before  # nothing embedded
+    recorded = built_with(settings.index_dir)
+    assert recorded is not None
+    assert recorded.reading == {"follow_links": settings.follow_links, "max_file_mb": settings.max_file_mb}
+
+
 def test_add_change_and_remove_one_article(settings, fake):
     build_index(settings, encoder=fake, progress=False)
     folder = settings.articles_dir
@@ -500,11 +515,17 @@ def test_ctrl_c_while_qa_index_embeds_says_the_last_build_still_serves(settings,
     said = "interrupted (SIGTERM)" if stop == "SIGTERM" else "interrupted"
     if first:  # it said the folder "still holds its last complete build": there was none
         # stopped in its first round: nothing saved to take up, so nothing promised
-        assert err.strip() == f"{said}: no index was built in {settings.index_dir}/ yet; run qa index again"
+        assert (
+            err.strip()
+            == f"{said}: no index was built in {settings.index_dir}/ yet; run the same qa index command again"
+        )
         assert current_generation(settings.index_dir) is None
         assert {p.name for p in settings.index_dir.iterdir()} == {".lock"}
         return
-    assert err.strip() == f"{said}: {settings.index_dir}/ still holds its last complete build; run qa index again"
+    assert (
+        err.strip()
+        == f"{said}: {settings.index_dir}/ still holds its last complete build; run the same qa index command again"
+    )
     assert current_generation(settings.index_dir) == before
     # nothing half-built is left behind: only the live generation, its pointer and the lock
     assert {p.name for p in settings.index_dir.iterdir()} == {before.name, "CURRENT", ".lock"}

@@ -1089,3 +1089,29 @@ def test_serve_no_index_refuses_a_file_or_another_programs_folder_as_the_index(t
     for command in (["serve", "--no-index", "--port", "7898"], ["index"]):
         done = run(*command, "--index", str(tmp_path / "leveldb"))
         assert done.returncode == 1 and "looks like another program's folder" in done.stderr, done.stderr
+
+
+def test_a_moved_model_folder_is_named_as_the_indexs_with_the_fix(tmp_path, capsys):
+    """It said "Model '/…/mymodel' is neither a folder nor in the local Hugging Face cache.
+    Download it on a connected machine": a path the user never typed, and the wrong fix."""
+    from qa import Settings
+    from qa.build import build_index, built_with
+    from qa.cli import main
+    from tests.fakes import FakeEncoder
+
+    articles, index, model = tmp_path / "articles", tmp_path / "index", tmp_path / "mymodel"
+    articles.mkdir()
+    model.mkdir()
+    shutil.copy(SEED, articles)
+    settings = Settings(articles_dir=articles, index_dir=index, model=str(model))
+    build_index(settings, encoder=FakeEncoder(), progress=False)
+    model.rename(tmp_path / "moved")
+    for command in (["info"], ["ask", "tariffs"], ["index"]):
+        assert main([*command, "--index", str(index)]) == 1
+        said = capsys.readouterr().err
+        assert f"was built with the model in {model}/, which no longer exists: pass --model" in said
+    # Told the new place, an unchanged folder records it (it did only when an article changed).
+    moved = Settings(articles_dir=articles, index_dir=index, model=str(tmp_path / "moved"))
+    build_index(moved, encoder=FakeEncoder(), progress=False)
+    recorded = built_with(index)
+    assert recorded is not None and recorded.model == str(tmp_path / "moved")

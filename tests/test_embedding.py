@@ -63,6 +63,22 @@ def test_a_model_cache_that_cannot_be_written_names_the_setting_to_change(tmp_pa
         embedding.get_encoder(settings)
 
 
+def test_a_full_disk_in_the_tokenizers_library_is_an_oserror_not_its_traceback(tmp_path, monkeypatch):
+    import json
+
+    from qa import embedding
+
+    def full(*args):  # what tokenizers (Rust) raises when saving tokenizer.json on a full disk
+        raise Exception("No space left on device (os error 28)")
+
+    monkeypatch.setattr(embedding, "_export", full)
+    outcome = tmp_path / "outcome.json"
+    with pytest.raises(SystemExit):
+        embedding._export_in_child("m", str(tmp_path), "f" * 20, str(tmp_path / "out"), str(outcome))
+    # The parent turns it into "Cannot write the model cache …/ (No space left on device). Set QA_CACHE_DIR"
+    assert json.loads(outcome.read_text()) == {"error": "OSError", "message": "No space left on device"}
+
+
 @pytest.mark.model
 def test_a_new_model_cache_is_filled_without_torch_in_the_process_that_answers(tmp_path):
     import subprocess

@@ -368,9 +368,8 @@ def _find_files(root: Path, follow_links: bool) -> tuple[list[tuple[str, str, tu
             if _UNUSABLE_NAME.search(entry.name):
                 # Not UTF-8 (read with surrogate escapes), or a control character such as a
                 # newline in it: it could be neither stored, shown nor cited as it is.
-                shown = entry.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
                 why = "the file name is not UTF-8 text or holds a control character; rename the file"
-                problems.append(Skipped(repr(shown)[1:-1], why))
+                problems.append(Skipped(escaped_name(rel), why))  # with its folder: "sub/bad\nname.txt"
                 continue
             is_link = entry.is_symlink()
             try:
@@ -452,6 +451,17 @@ def _unreachable(exc: OSError, path: Path, is_link: bool) -> str:
     if exc.errno == errno.ENOENT:
         return f"broken link: its target {target} does not exist"
     return f"broken link: its target {target} cannot be reached ({exc.strerror or exc})"
+
+
+def escaped_name(rel: str) -> str:
+    r"""A path as a skip names it when it is not UTF-8 or holds a control character: escaped,
+    as Python writes it, so that a newline cannot break the report's line.
+
+    Example:
+        >>> print(escaped_name("sub/bad\nname.txt"))
+        sub/bad\nname.txt
+    """
+    return repr(rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))[1:-1]
 
 
 def ignored_name(name: str) -> bool:

@@ -20,6 +20,7 @@ Ray is optional (`pip install -e '.[cluster]'` in a checkout) and imported only 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import math
@@ -332,6 +333,15 @@ def _connected(ray: ModuleType, address: str | None) -> Iterator[None]:
         )
     except Exception as exc:  # any failure to connect is the user's to fix, with this hint
         raise ClusterError(_cannot_connect(address, str(exc) or type(exc).__name__)) from None
+    except SystemExit as exc:
+        # SIGTERM while Ray started: its handler (sys.exit(15)) ended `qa index --ray` with no
+        # line and exit 15. Stopped as the process's own handler stops it ("interrupted (SIGTERM)").
+        if exc.code != signal.SIGTERM or not callable(on_term):
+            raise
+        with contextlib.suppress(Exception):
+            ray.shutdown()  # what Ray started so far
+        on_term(signal.SIGTERM, None)
+        raise
     finally:
         if not niceness_given:
             os.environ.pop(NICENESS_VARIABLE, None)
@@ -372,8 +382,8 @@ def _cannot_connect(address: str | None, message: str) -> str:
         )
     return (
         f"Cannot connect to a Ray cluster {where}: {reason}. Start one with `ray start --head` on the head "
-        "machine and pass the address it prints (qa index --ray HOST:6379), or omit the address to use "
-        "a local Ray."
+        "machine and pass the address it prints (qa index --ray HOST:6379), or give --ray no address, "
+        "with RAY_ADDRESS unset, to use a local Ray."
     )
 
 

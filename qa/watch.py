@@ -21,13 +21,13 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Container, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from .articles import SUPPORTED_SUFFIXES, ignored_name
+from .articles import SUPPORTED_SUFFIXES, escaped_name, ignored_name
 from .build import WRITE_FIX, BuildReport, build_index, check_index_place, refuse_a_file
 from .config import Settings
 from .embedding import Encoder
@@ -168,11 +168,21 @@ def watch_index(
     with sigterm_as_interrupt() as received:
 
         def watching(folder: Path) -> Generator[set[tuple[Change, str]], None, None]:
-            from watchfiles import watch
+            from watchfiles import Change, watch
+
+            # Its folders, kept as they come: one moved away sends one "deleted" event, and by
+            # its name alone "cnn.com/" or "news.org/" read as a file (a DOS program, a Lotus
+            # Organizer file), and its articles stayed in the index, cited.
+            folders = subfolders(folder)
+
+            def keep(change: Change, path: str) -> bool:
+                if change == Change.added and _is_folder(Path(path)):
+                    folders.update(subfolders(Path(path)) | {Path(path)})
+                return is_article_event(change, Path(path), folder, index_real, folders)
 
             return watch(
                 folder,
-                watch_filter=lambda change, path: is_article_event(change, Path(path), folder, index_real),
+                watch_filter=keep,
                 debounce=_STEP_MS * 5,
                 step=_STEP_MS,
                 stop_event=stop_event,
@@ -204,7 +214,7 @@ def watch_index(
             missing_since = 0.0  # when the articles folder was first seen gone
             for changes in _chain(first_events, changes_seen):
                 now = time.monotonic()
-                pending.add((_relative(Path(path), root_real) for path in sorted(p for _, p in changes)), now)
+                pending.add(_relative_paths(changes, root), now)
                 # Checked at every tick, not only when a batch is due: a folder moved away sends
                 # no event, and the watcher was silent for ten minutes. A folder gone for a
                 # moment (moved away and made again) is followed instead (`_followed`).
@@ -406,14 +416,17 @@ def _run_batch(settings: Settings, encoder: Encoder, paths: tuple[str, ...], pro
 # -- which events count -----------------------------------------------------------------------------
 
 
-def is_article_event(change: Change, path: Path, root: Path, index_dir: Path) -> bool:
+def is_article_event(
+    change: Change, path: Path, root: Path, index_dir: Path, folders: Container[Path] = frozenset()
+) -> bool:
     """Whether a file event under `root` can change what `read_articles` reads.
 
     Counted: supported files (.txt .md .html .htm .json .jsonl .pdf .docx) that are not hidden nor in a
     hidden folder, and folders added or deleted (a folder moved in sends one event, not one
-    per file). Not counted: anything inside `index_dir`, hidden and temporary files
-    (`.x.txt.swp`, `x.txt~`, `x.txt.part`, Word's `~$x.docx`), other file types, and a folder's own
-    "modified" event (its files have their own events).
+    per file; a deleted one is known by `folders`, those seen under `root`, or else by a name
+    without a known file type). Not counted: anything inside `index_dir`, hidden and temporary
+    files (`.x.txt.swp`, `x.txt~`, `x.txt.part`, Word's `~$x.docx`), other file types, and a
+    folder's own "modified" event (its files have their own events).
 
     Example:
         >>> from watchfiles import Change
@@ -441,7 +454,23 @@ def is_article_event(change: Change, path: Path, root: Path, index_dir: Path) ->
     # told from a file any more, so a deleted name counts unless its suffix names a known kind
     # of file (at worst, one build that finds nothing changed). Not only names without a
     # suffix: "2026.12.01/" or "feed.2026-12-01/" moved out of the folder were missed.
-    return (change == Change.added and _is_folder(path)) or (change == Change.deleted and not _known_file_kind(path))
+    if change == Change.deleted:
+        return path in folders or not _known_file_kind(path)
+    return change == Change.added and _is_folder(path)
+
+
+def subfolders(folder: Path) -> set[Path]:
+    """The folders under `folder` that reading goes into (not hidden, not links), `folder` not included.
+
+    Example:
+        >>> subfolders(Path("seeds"))
+        set()
+    """
+    found: set[Path] = set()
+    for parent, names, _ in os.walk(folder):  # os.walk follows no link to a folder
+        names[:] = [n for n in names if not ignored_name(n)]
+        found.update(Path(parent) / n for n in names)
+    return found
 
 
 def _is_folder(path: Path) -> bool:
@@ -492,6 +521,20 @@ def is_network_filesystem(kind: str) -> bool:
         (True, False)
     """
     return kind in NETWORK_FILESYSTEMS or kind.startswith(_NETWORK_FUSE)
+
+
+def _relative_paths(changes: Iterable[tuple[Change, str]], root: Path) -> list[str]:
+    """The changed paths, relative to the articles folder where it is now: an articles folder
+    that is a link re-pointed to another folder ("current" -> a new release) stopped the
+    watch with a traceback. A path outside it (an event of the folder before) is the whole folder."""
+    here = root.resolve()
+    paths = []
+    for path in sorted(p for _, p in changes):
+        try:
+            paths.append(_relative(Path(path), here))
+        except ValueError:
+            paths.append("./")
+    return paths
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -560,10 +603,12 @@ def _in_batch(skipped: str, paths: tuple[str, ...]) -> bool:
     # "a.jsonl[3]" is a record of a.jsonl, "a.jsonl:2" its malformed line 2; "sub/x.txt" is
     # inside the folder "sub/".
     # A folder ("extdir/") may be skipped under its own name ("extdir": a link out of the folder).
+    # A name with a control character is skipped as escaped ("bad\\nname.txt").
     return any(
         skipped in (p, p.rstrip("/"))
         or skipped.startswith(p if p.endswith("/") else (p + "[", p + "#", p + ":", p + "/"))
-        for p in paths
+        for path in paths
+        for p in {path, escaped_name(path)}
     )
 
 

@@ -1353,13 +1353,15 @@ def test_docx_that_is_not_a_document_or_is_empty_is_skipped_with_the_reason(tmp_
 def test_file_names_that_are_not_utf8_or_hold_a_newline_are_skipped_with_the_fix(tmp_path):
     os.mkdir(tmp_path / "a")
     folder = os.fsencode(tmp_path / "a")
-    for name in (b"\xfe\xffname.txt", b"new\nline.txt"):
+    os.mkdir(os.path.join(folder, b"sub"))
+    for name in (b"\xfe\xffname.txt", b"new\nline.txt", b"sub/tab\tname.txt"):
         with open(os.path.join(folder, name), "w") as f:
             f.write("An article whose file name cannot be stored.")
     write(tmp_path / "a", "👨\u200d👩\u200d👧 family.txt", "A family article about ferries.")
     result = read_articles(tmp_path / "a")
     assert [a.source.article_id for a in result.articles] == ["👨\u200d👩\u200d👧 family.txt"]
-    assert sorted(s.path for s in result.skipped) == ["new\\nline.txt", "\ufffd\ufffdname.txt"]
+    # named with its folder: "tab\tname.txt" sent people to look in the articles folder itself
+    assert sorted(s.path for s in result.skipped) == ["new\\nline.txt", "sub/tab\\tname.txt", "\ufffd\ufffdname.txt"]
     assert all(s.reason.endswith("rename the file") for s in result.skipped)
 
 

@@ -201,6 +201,7 @@ def test_cli_bad_address_is_one_line_naming_ray_start(settings, tmp_path):
     assert len(lines) == 1 and "Traceback" not in done.stderr
     assert lines[0].startswith("error: Cannot connect to a Ray cluster at 127.0.0.1:1")
     assert "ray start --head" in lines[0]
+    assert lines[0].endswith("or give --ray no address, with RAY_ADDRESS unset, to use a local Ray.")  # (its source)
     assert not index.exists() or current_generation(index) is None
 
 
@@ -276,3 +277,22 @@ def test_connecting_keeps_the_processs_own_sigterm_handler(monkeypatch):
             assert signal.getsignal(signal.SIGTERM) is ours
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_sigterm_while_ray_starts_stops_as_the_processs_own_handler_says():
+    """Ray's handler (sys.exit(15)) ran during ray.init: `qa index --ray` ended with exit 15
+    and no line, `--watch --ray` without its final line."""
+    import signal
+    from types import SimpleNamespace
+
+    from qa.cluster import _connected
+    from qa.watch import sigterm_as_interrupt
+
+    def init(**_):  # SIGTERM arrives while Ray starts, under Ray's own handler
+        raise SystemExit(signal.SIGTERM)
+
+    shut: list[bool] = []
+    fake = SimpleNamespace(is_initialized=lambda: False, init=init, shutdown=lambda: shut.append(True))
+    with sigterm_as_interrupt() as received, pytest.raises(KeyboardInterrupt), _connected(fake, ""):  # type: ignore[arg-type]
+        pass
+    assert received == {"signal": "SIGTERM"} and shut == [True]

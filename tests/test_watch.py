@@ -203,6 +203,19 @@ def test_a_failed_batch_is_one_line_and_watching_goes_on(settings, fake):
     assert w.summary is not None and (w.summary.batches, w.summary.failed) == (2, 1)
 
 
+def test_a_file_skipped_for_its_name_is_named_in_its_batch_line(settings, fake):
+    """The skip named "bad\\nname.txt" and the batch "sub/bad\nname.txt": the line said only
+    "no article changed (1 file)", no reason."""
+    (settings.articles_dir / "sub").mkdir()
+    with Watching(settings, fake) as w:
+        (settings.articles_dir / "sub" / "bad\nname.txt").write_text(HARBOUR)
+        batch = w.next_batch()
+        assert batch.report is not None and not batch.report.added
+        assert "skipped sub/bad\\nname.txt: the file name is not UTF-8 text or holds a control character" in (
+            batch_line(batch)
+        )
+
+
 def test_a_busy_index_is_retried_after_the_other_build(settings, fake):
     with Watching(settings, fake, lock_wait=0.2) as w:
         lock = FileLock(str(settings.index_dir / ".lock"))
@@ -250,6 +263,44 @@ def test_a_folder_moved_in_is_indexed_with_its_articles(settings, fake, tmp_path
         (settings.articles_dir / "incoming").rename(tmp_path / "gone")
         batch = w.next_batch()
         assert batch.report is not None and batch.report.removed == ("incoming/a.txt", "incoming/b.txt")
+
+
+@pytest.mark.parametrize("name", ["cnn.com", "news.org", "bbc.pl"])
+def test_a_folder_named_like_a_domain_moved_away_takes_its_articles_out(settings, fake, tmp_path, name):
+    """ "cnn.com/" read as a DOS program, "news.org/" a Lotus Organizer file, "bbc.pl" a Perl
+    script: moved out of the folder, its articles stayed in the index, cited."""
+    (settings.articles_dir / name).mkdir()
+    (settings.articles_dir / name / "bmw.txt").write_text("title: Car recall\n\nBMW recalls cars over a diesel pump.")
+    with Watching(settings, fake) as w:
+        (settings.articles_dir / name).rename(tmp_path / "away")
+        batch = w.next_batch()
+        assert batch.report is not None and batch.report.removed == (f"{name}/bmw.txt",)
+        (tmp_path / "away").rename(settings.articles_dir / name)  # moved back in: known again
+        assert w.next_batch().report.added == (f"{name}/bmw.txt",)  # type: ignore[union-attr]
+        (settings.articles_dir / name).rename(tmp_path / "away")
+        assert w.next_batch().report.removed == (f"{name}/bmw.txt",)  # type: ignore[union-attr]
+
+
+def test_an_articles_folder_that_is_a_link_re_pointed_elsewhere_is_watched_there(settings, fake, tmp_path):
+    """The "current -> release" swap: the watch said "watching the new one", then stopped
+    with a traceback (the new folder's paths taken relative to the old one)."""
+    first, second, current = tmp_path / "r1", tmp_path / "r2", tmp_path / "current"
+    settings.articles_dir.rename(first)
+    shutil.copytree(first, second)  # the next release: the same articles and a new one
+    (second / "b.txt").write_text("title: Car recall\n\nBMW recalls cars over a diesel pump.")
+    current.symlink_to(first)
+    with Watching(replace(settings, articles_dir=current), fake) as w:
+        (tmp_path / "next").symlink_to(second)
+        (tmp_path / "next").replace(current)
+        deadline = time.monotonic() + 20
+        added: tuple[str, ...] = ()
+        while "b.txt" not in added and time.monotonic() < deadline:
+            batch = w.next_batch()
+            added = batch.report.added if batch.report is not None else ()
+        assert "b.txt" in added and w.error is None, w.lines
+        (second / "c.txt").write_text(HARBOUR)
+        later = w.next_batch()
+        assert later.report is not None and later.report.added == ("c.txt",)
 
 
 def test_an_index_inside_the_articles_folder_must_be_hidden_and_never_triggers_a_build(settings, fake):

@@ -796,19 +796,25 @@ def _headers_go_on(lines: list[str], i: int, markdown: bool = False, keys: tuple
     return False
 
 
+# Metadata keys of news exports: such lines closing the header lines are headers too; other
+# short "Key: value" lines there ("Petrol: 1.52 euros per litre", "Final score: …") are the text's.
+_METADATA_KEYS = frozenset(
+    "category categories section tags tag keywords topic topics subject language lang slug id desk kicker "
+    "updated modified edition copyright".split()
+)
+
+
 def _closes_header_lines(lines: list[str], i: int) -> bool:
-    """Are line `i` and the short "Key: value" lines after it the last of the header lines:
-    straight under one and over a blank line? "Category: Politics" under "Date: …" went into
-    the text (above it, it was taken off)."""
+    """Are line `i` and the metadata lines ("Category: Politics", "Tags: …") after it the last
+    of the header lines: straight under one, over a blank line and the text? "Category:
+    Politics" under "Date: …" went into the text (above it, it was taken off)."""
     above = lines[i - 1] if i else ""
-    if _HEADER_LINE.match(lines[i]):  # a known key whose value is not one ("Date: to be confirmed by …")
-        return False
     if not (_HEADER_LINE.match(above) or _EMPTY_HEADER.match(above) or _OTHER_HEADER.match(above)):
         return False
-    for line in lines[i + 1 : i + HEADER_BLOCK_LINES]:
+    for n, line in enumerate(lines[i : i + HEADER_BLOCK_LINES], start=i):
         if not line.strip():
-            return True
-        if not _OTHER_HEADER.match(line):
+            return any(rest.strip() for rest in lines[n + 1 :])  # never the whole text
+        if not (_OTHER_HEADER.match(line) and line.split(":", 1)[0].strip().lower() in _METADATA_KEYS):
             return False
     return False
 

@@ -864,10 +864,6 @@ def _serve(args: argparse.Namespace) -> int:
 
         current_generation(settings.index_dir)
         refuse_foreign_folder(settings.index_dir)
-        if not args.read_only:  # uploads and deletions build from --articles: refused now, not at the first one
-            from .build import check_articles_folder
-
-            check_articles_folder(settings)
     with sigterm_as_interrupt() as received:
         try:
             serve(

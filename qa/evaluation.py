@@ -801,21 +801,30 @@ def _normalise(text: str) -> str:
 
 def contains_answer(sentences: Sequence[str], answers: Sequence[str]) -> bool:
     """Does any sentence contain any gold answer, as whole words (case and punctuation
-    ignored)? Punctuation either splits words or is dropped as span EM drops it
-    (`squad_normalise`): "40000" is in "40,000" and "Washington, DC" in "Washington, D.C.",
-    which scored a span an exact match but not "in the span".
+    ignored)? A number's digit groups and an abbreviation's letters are also read joined
+    ("40000" is in "40,000", "Washington, DC" in "Washington, D.C."): span EM, which drops
+    punctuation, scored such a span an exact match but not "in the span".
 
     Example:
         >>> contains_answer(["The Broncos won Super Bowl 50."], ["Denver Broncos", "Broncos"])
         True
         >>> contains_answer(["Nordauto recalled 40,000 cars."], ["40000"])
         True
+        >>> contains_answer(["He told us nothing."], ["U.S."])  # joined, but case kept: "US" is not "us"
+        False
     """
-    for normalise in (_normalise, squad_normalise):
+    for normalise in (_normalise, _joined):
         texts = [f" {normalise(s)} " for s in sentences]
         if any(f" {normalise(a)} " in text for a in answers if normalise(a) for text in texts):
             return True
     return False
+
+
+def _joined(text: str) -> str:
+    """Words with digit groups ("40,000") and abbreviations ("D.C.") joined, case kept."""
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
+    text = re.sub(r"\b(?:[A-Za-z]\.){2,}", lambda m: m.group(0).replace(".", ""), text)
+    return " ".join(re.findall(r"\w+", text))
 
 
 def squad_normalise(text: str) -> str:

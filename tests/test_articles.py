@@ -1653,3 +1653,18 @@ def test_a_parser_that_runs_out_of_memory_in_a_build_fails_the_build_rather_than
 def test_read_file_refuses_limits_of_the_wrong_kind() -> None:
     with pytest.raises(ConfigError, match="give a ReadLimits"):
         read_file(SEED, SEED.name, limits=60)  # type: ignore[arg-type]
+
+
+def test_short_key_value_lines_of_the_text_under_the_header_lines_stay_text(tmp_path):
+    # Taken off as header lines once "Category:" under "Date:" was: prices, a score, a whole notice.
+    write(tmp_path, "notice.txt", "Title: Office notice\nDate: 2026-01-01\nNotice: Offices closed on Friday\n")
+    write(
+        tmp_path, "fuel.txt", "Title: Fuel\nDate: 2026-01-01\nPetrol: 1.52 euros\nDiesel: 1.61 euros\n\nPrices rose.\n"
+    )
+    write(tmp_path, "tags.txt", "Title: Tags only\nDate: 2026-01-01\nTags: rates\n")  # nothing would be left
+    bodies = {a.source.article_id: a.body for a in read_articles(tmp_path).articles}
+    assert bodies == {
+        "notice.txt": "Notice: Offices closed on Friday",
+        "fuel.txt": "Petrol: 1.52 euros\nDiesel: 1.61 euros\n\nPrices rose.",
+        "tags.txt": "Tags: rates",
+    }

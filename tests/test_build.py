@@ -975,3 +975,17 @@ def test_over_a_compressed_base_only_the_deltas_exact_vectors_are_copied(setting
     (folder / "football.txt").rename(folder / "cup-final.txt")  # the base's article: embedded
     report = build_index(settings, encoder=fake, progress=False)
     assert report.passages_copied == 1 and report.passages_embedded == 1
+
+
+def test_an_article_keeps_its_content_hash_through_a_full_rebuild(settings, fake):
+    """What the chat's delete confirmation names: keyed on when it was indexed, a confirmation
+    asked before another tab's Rebuild refused the unchanged article as "changed"."""
+    from qa.index import load_index
+
+    build_index(settings, encoder=fake, progress=False)
+    before = load_index(settings.index_dir, settings, encoder=fake).article("volcano.txt")
+    time.sleep(1.1)  # indexed_at counts seconds
+    build_index(settings, full=True, encoder=fake, progress=False)
+    after = load_index(settings.index_dir, settings, encoder=fake).article("volcano.txt")
+    assert before is not None and after is not None and after.indexed_at != before.indexed_at
+    assert after.content_hash == before.content_hash and len(before.content_hash) >= 16

@@ -738,13 +738,6 @@ def test_serve_read_only_without_index_needs_no_articles_folder(monkeypatch, tmp
     assert "or serve the index as built, without it: qa serve --no-index --read-only" in capsys.readouterr().err
     assert main(["index", "--index", str(index)]) == 1
     assert "--read-only" not in capsys.readouterr().err  # (not qa index's fix)
-    other = tmp_path / "other"
-    other.mkdir()
-    # Served an index of articles/ with uploads going to other/: the first upload was refused.
-    assert main(["serve", "--index", str(index), "--no-index", "--articles", str(other)]) == 1 and not seen
-    assert f"was built from the articles in {articles.resolve()}/, not {other}/" in capsys.readouterr().err
-    assert main(["serve", "--index", str(index), "--no-index", "--articles", str(other), "--read-only"]) == 0
-    assert seen["settings"].articles_dir == other.resolve()
 
 
 def test_sources_name_the_pages_a_pdf_is_cited_on(capsys):

@@ -651,3 +651,21 @@ def test_a_bad_articles_folder_names_only_the_flag_qa_eval_reads(tmp_path, fake,
             questions, replace(settings, articles_dir=articles), progress=False, encoder=fake, articles_given=True
         )
     assert "--articles" in str(caught.value) and "QA_ARTICLES" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "gold", "holds"),
+    [
+        ("Nordauto recalled 40,000 cars.", "40000", True),  # span EM 1, "in the span" 0 before
+        ("The summit met in Washington, D.C., on Monday.", "Washington, DC", True),
+        ("It cost 1,250,000 dollars.", "1,250,000", True),
+        ("Who won the election on Sunday?", "The Who", False),  # no article dropped: not "who"
+        ("He said it happened three times.", "The Times", False),
+        ("The minister told us nothing new.", "U.S.", False),  # "US" joined, its case kept
+        ("Sales rose 3.5 percent.", "35", False),  # a decimal point is not a digit group
+    ],
+)
+def test_an_answer_is_found_however_its_digit_groups_and_abbreviations_are_written(sentence, gold, holds):
+    from qa.evaluation import contains_answer
+
+    assert contains_answer([sentence], [gold]) is holds

@@ -417,7 +417,8 @@ def test_deleting_an_article_of_a_multi_article_file_says_the_whole_file_goes(mo
     from ui.articles import ArticlesTab
 
     def info(article_id: str, path: str) -> SimpleNamespace:
-        return SimpleNamespace(source=SimpleNamespace(article_id=article_id, title=f"Story {article_id}", path=path))
+        source = SimpleNamespace(article_id=article_id, title=f"Story {article_id}", path=path)
+        return SimpleNamespace(source=source, content_hash=f"hash of {article_id}")
 
     infos = [info("wire.jsonl#1", "wire.jsonl"), info("wire.jsonl#2", "wire.jsonl"), info("a.txt", "a.txt")]
     by_id = {x.source.article_id: x for x in infos}
@@ -425,10 +426,10 @@ def test_deleting_an_article_of_a_multi_article_file_says_the_whole_file_goes(mo
     monkeypatch.setattr(service.ChatApp, "index", lambda self: index)
     tab = ArticlesTab(service.ChatApp(Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index")))
     assert tab.app.articles_in_file("wire.jsonl") == 2
-    _, text, button = tab.ask_confirmation("wire.jsonl#2")
+    _, text, button, confirmed = tab.ask_confirmation("wire.jsonl#2")
     assert text.endswith("It holds 2 articles, all of which go with it; to remove only this one, edit the file.")
-    assert button == "Yes, delete all 2"
-    _, text, button = tab.ask_confirmation("a.txt")
+    assert button == "Yes, delete all 2" and confirmed == "hash of wire.jsonl#2"  # what "Yes" may delete
+    _, text, button, _ = tab.ask_confirmation("a.txt")
     assert "It holds" not in text and button == "Yes, delete it"
 
 
@@ -446,9 +447,7 @@ def test_the_file_holding_every_indexed_article_is_not_deleted(monkeypatch, tmp_
 
     def index_of(*paths: str) -> SimpleNamespace:
         infos = {
-            p: SimpleNamespace(
-                source=SimpleNamespace(article_id=p, path=p, title="Tram line opens"), indexed_at="2026-12-06T23:05:00"
-            )
+            p: SimpleNamespace(source=SimpleNamespace(article_id=p, path=p, title="Tram line opens"), content_hash="b2")
             for p in paths
         }
         counts = SimpleNamespace(articles=len(paths))
@@ -463,14 +462,12 @@ def test_the_file_holding_every_indexed_article_is_not_deleted(monkeypatch, tmp_
     assert (articles / "a.txt").exists()
     monkeypatch.setattr(service.ChatApp, "index", lambda self: index_of("a.txt", "wire.jsonl"))
     # Confirmed for another version of a.txt (deleted and uploaded again under its name since).
-    assert app.delete_article("a.txt", indexed_at="2026-12-06T23:01:00").problems == [
+    assert app.delete_article("a.txt", content_hash="a1").problems == [
         "Not deleted: a.txt changed since you were asked (it now holds 'Tram line opens'); select it in the "
         "table again to delete it."
     ]
     assert (articles / "a.txt").exists()
-    assert app.delete_article("a.txt", indexed_at="2026-12-06T23:05:00").done == [
-        "Deleted a.txt (1 article removed from the index)."
-    ]
+    assert app.delete_article("a.txt", content_hash="b2").done == ["Deleted a.txt (1 article removed from the index)."]
     assert not (articles / "a.txt").exists()
 
 
@@ -932,4 +929,7 @@ def test_the_kept_upload_result_names_what_was_added_however_many_were_refused(m
     cleared, kept = tab.add([], "", progress=lambda *a, **k: None)  # type: ignore[arg-type]
     # Cut with the refusals at 8 lines, "Added pool.txt" was not among them.
     assert kept.endswith(f"empty6.txt: file is empty<br>… and 2 more<br>{added[0]}</p>")
-    assert cleared is None
+    assert cleared == {"__type__": "update", "value": None, "interactive": True}  # emptied, taking files again
+    monkeypatch.setattr(app, "add_files", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "No space left on device")))
+    reopened, kept = tab.add([], "", progress=lambda *a, **k: None)  # type: ignore[arg-type]
+    assert "Not added: No space left on device" in kept and reopened["interactive"] is True  # it stayed disabled

@@ -101,7 +101,7 @@ class ArticlesTab:
                 self.upload_result = gr.HTML("", elem_id="upload-result")
             with gr.Column():
                 self.selected = gr.State("")
-                self.confirmed = gr.State("")  # when the article a confirmation names was indexed
+                self.confirmed = gr.State("")  # the content hash of the article a confirmation names
                 self.picked = gr.Markdown(PICK_PROMPT, elem_id="picked")
                 self.delete = gr.Button("Delete article", variant="stop", elem_id="delete", interactive=False)
                 with gr.Row(visible=False) as self.confirm_row:
@@ -139,8 +139,8 @@ class ArticlesTab:
         # Progress shows in the upload box and over the status line, seen from either tab. By
         # default Gradio draws it over every output: the chat (its starter questions are an
         # output) and the table went blank for the whole build.
-        # The box takes no files while its upload indexes: files picked meanwhile were listed in
-        # it, then cleared with the finished upload's, neither added nor named.
+        # The box takes no files while its upload indexes (`add` opens it again): files picked
+        # meanwhile were listed in it, then cleared with the finished upload's, neither added nor named.
         uploaded = (
             pause(self.upload.upload)
             .then(lambda: gr.update(interactive=False), None, self.upload, queue=False, **private)
@@ -153,7 +153,6 @@ class ArticlesTab:
             )
         )
         resume(uploaded)
-        uploaded.then(lambda: gr.update(interactive=True), None, self.upload, queue=False, **private)
         self.delete.click(
             self.ask_confirmation,
             self.selected,
@@ -216,12 +215,14 @@ class ArticlesTab:
             outcome = self.app.add_files(files or [], on_progress=report, on_wait=_waiting(progress))
         except QAError as exc:
             outcome = Outcome(problems=[f"Not added: {exc}"])
+        except OSError as exc:  # a full disk: said, and the box takes files again (it stayed disabled)
+            outcome = Outcome(problems=[f"Not added: {exc.strerror or exc}"])
         toast(outcome)
         # Each list cut on its own, as the toasts are: eight refused files hid "Added …" here.
         lines = "<br>".join(part for part in (toast_lines(outcome.problems), toast_lines(outcome.done)) if part)
         when = f"{dt.datetime.now(dt.UTC):%H:%M} UTC"
         result = f'<p class="qa-muted">Last upload, {when}:<br>{lines}</p>' if lines else ""
-        return (*self.refresh(search), None, result)
+        return (*self.refresh(search), gr.update(value=None, interactive=True), result)
 
     def pick(self, evt: gr.SelectData) -> tuple[Any, ...]:
         """A row clicked: remember its article id, show its text as indexed, offer to delete it
@@ -270,7 +271,7 @@ class ArticlesTab:
             f"Delete **{_md(info.source.title)}**? This removes the file `{_code(info.source.path)}` "
             f"from the articles folder and from the index.{others}",
             f"Yes, delete all {together}" if together > 1 else "Yes, delete it",
-            info.indexed_at,
+            info.content_hash,
         )
 
     @staticmethod
@@ -287,10 +288,10 @@ class ArticlesTab:
     def remove(
         self, article_id: str, confirmed: str, search: str, progress: gr.Progress = gr.Progress()
     ) -> tuple[Any, ...]:
-        """Delete the confirmed article (the version indexed at `confirmed`, which the
+        """Delete the confirmed article (`confirmed`: the content hash of the article the
         confirmation named); the confirmation clears."""
         try:
-            outcome = self.app.delete_article(article_id, on_wait=_waiting(progress), indexed_at=confirmed or None)
+            outcome = self.app.delete_article(article_id, on_wait=_waiting(progress), content_hash=confirmed or None)
         except QAError as exc:
             outcome = Outcome(problems=[str(exc)])
         toast(outcome)

@@ -386,16 +386,18 @@ class ChatApp:
         """How many indexed articles the file `path` holds (a .json or .jsonl file holds several)."""
         return sum(1 for a in self.index().articles() if a.source.path == path)
 
-    def delete_article(self, article_id: str, on_wait: Waiting | None = None, indexed_at: str | None = None) -> Outcome:
+    def delete_article(
+        self, article_id: str, on_wait: Waiting | None = None, content_hash: str | None = None
+    ) -> Outcome:
         """Delete the file holding `article_id` from the folder and the index; with
-        `indexed_at`, only the version of it indexed then (the one a confirmation named)."""
+        `content_hash`, only if it still holds that article (the one a confirmation named)."""
         if self.read_only:
             return Outcome(problems=[f"Not deleted: {READ_ONLY}"])
         index = self.index()
         info = index.article(article_id)
         if info is None:
             return Outcome(problems=[f"No article {article_id!r} in the index."])
-        if indexed_at is not None and info.indexed_at != indexed_at:
+        if content_hash is not None and info.content_hash != content_hash:
             # Deleted and uploaded again under its name (another tab) since the question: a
             # stale "Yes, delete it" removed the new article it never named.
             return Outcome(

@@ -62,6 +62,7 @@ class ArticleInfo:
     source: Source
     passages: int
     indexed_at: str
+    content_hash: str = ""  # of its text, title and date: the same article, whenever it was indexed
 
 
 @dataclass(frozen=True)
@@ -159,19 +160,19 @@ class Store:
     def articles(self) -> list[ArticleInfo]:
         """Every article, newest first (by date, then title)."""
         rows = self._query(
-            f"SELECT {self._source_columns}, a.indexed_at, (SELECT count(*) FROM passages p WHERE p.article = a.id) "
-            "FROM articles a ORDER BY a.date IS NULL, a.date DESC, a.title"
+            f"SELECT {self._source_columns}, a.indexed_at, (SELECT count(*) FROM passages p WHERE p.article = a.id), "
+            "a.content_hash FROM articles a ORDER BY a.date IS NULL, a.date DESC, a.title"
         )
-        return [ArticleInfo(source=_source(r), indexed_at=r[7], passages=r[8]) for r in rows]
+        return [_article_info(r) for r in rows]
 
     def article(self, article_id: str) -> ArticleInfo | None:
         """One article by its id, or None."""
         rows = self._query(
-            f"SELECT {self._source_columns}, a.indexed_at, (SELECT count(*) FROM passages p WHERE p.article = a.id) "
-            "FROM articles a WHERE a.article_id = ?",
+            f"SELECT {self._source_columns}, a.indexed_at, (SELECT count(*) FROM passages p WHERE p.article = a.id), "
+            "a.content_hash FROM articles a WHERE a.article_id = ?",
             [article_id],
         )
-        return ArticleInfo(source=_source(rows[0]), indexed_at=rows[0][7], passages=rows[0][8]) if rows else None
+        return _article_info(rows[0]) if rows else None
 
     def publishers(self, excluding: Sequence[str] = ()) -> list[str]:
         """The distinct publishers of the articles (but those in `excluding`), sorted."""
@@ -478,6 +479,11 @@ class Store:
                 return self._db.execute(sql, list(params)).fetchall()
         except sqlite3.DatabaseError as exc:
             raise IndexCorruptError(f"Index store {self.path} is damaged ({exc}). {_rebuild(self.path)}") from None
+
+
+def _article_info(row: Sequence[Any]) -> ArticleInfo:
+    """An ArticleInfo from a row of `_SOURCE_COLUMNS`, indexed_at, passages, content_hash."""
+    return ArticleInfo(source=_source(row), indexed_at=row[7], passages=row[8], content_hash=row[9])
 
 
 def _source(row: Sequence[Any]) -> Source:

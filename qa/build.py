@@ -274,6 +274,11 @@ def _check_places(folder: Path, index_dir: Path, full: bool) -> None:
         )
     if index_dir.exists() and not index_dir.is_dir():
         raise ArticleError(f"{index_dir} is a file, not an index folder; pass --index with a folder.")
+    if index_dir.is_symlink() and not index_dir.exists():  # it said "File exists: brokenlink"
+        raise ArticleError(
+            f"{index_dir} is a link to {os.readlink(index_dir)}, which does not exist: create that folder, "
+            "or pass --index with another one."
+        )
     check_index_place(folder.resolve(), index_dir.resolve())
     if full:
         _drop_damaged_pointer(index_dir)

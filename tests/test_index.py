@@ -545,6 +545,10 @@ def test_an_index_path_that_is_a_file_is_a_clear_error(tmp_path, settings, fake)
         load_index(afile, settings, encoder=fake)
     with pytest.raises(ArticleError, match=r"is a file, not an index folder"):
         build_index(replace(settings, index_dir=afile), encoder=fake, progress=False)
+    dangling = tmp_path / "link"
+    dangling.symlink_to(tmp_path / "gone")  # it said "File exists: link"
+    with pytest.raises(ArticleError, match=r"link is a link to .*gone, which does not exist: create that folder"):
+        build_index(replace(settings, index_dir=dangling), encoder=fake, progress=False)
 
 
 def test_open_index_keeps_the_most_recently_used_indexes_only(settings, fake, fake_loads, monkeypatch):

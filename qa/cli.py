@@ -910,6 +910,8 @@ def _segments_text(index: Index) -> str:
 
 def _report_text(report: BuildReport, on_ray: bool = False) -> str:
     """What `qa index` prints about a build (`on_ray`: --ray was given)."""
+    from .articles import folded_skips
+
     kind = f"full rebuild ({report.full_reason})" if report.full else "incremental update"
     if on_ray:  # a --ray build said nothing of Ray, and one with nothing to embed never contacts it
         kind += " on Ray" if report.passages_embedded else " (nothing to embed: Ray was not contacted)"
@@ -917,7 +919,8 @@ def _report_text(report: BuildReport, on_ray: bool = False) -> str:
     lines = [
         f"Indexed {report.index_dir}/ — {kind} in {report.seconds:.1f} s",
         f"  added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)}, "
-        f"unchanged {report.unchanged}, skipped {len(report.skipped)}",
+        # a file's records skipped past 20 come as one "… and N more" line, counted as N
+        f"unchanged {report.unchanged}, skipped {sum(folded_skips(s) or 1 for s in report.skipped):,}",
         f"  now {counted(c.articles, 'article')}, {counted(c.passages, 'passage')}, "
         f"{counted(c.sentences, 'sentence')}; embedded {counted(report.passages_embedded, 'passage')} "
         f"({counted(report.tokens_embedded, 'token')})"

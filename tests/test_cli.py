@@ -1038,6 +1038,10 @@ def test_the_build_report_says_what_was_copied_and_taken_up(tmp_path):
         "  added: f.jsonl#x\\n  removed: everything.txt",
         "  added: g.json#" + "9" * 92 + "…" + "9" * 100,
     ]
+    # A feed's 25 bad records: 20 lines and one "… and 5 more"; "skipped 21" said the report.
+    bad = tuple(Skipped(f"feed.jsonl:{n}", "malformed JSON line") for n in range(2, 22))
+    folded = replace(report, skipped=(*bad, Skipped("feed.jsonl", "… and 5 more of its records skipped")))
+    assert "unchanged 0, skipped 25" in _report_text(folded)
     skipped = Skipped("f.jsonl#x\n  removed: all.txt", "its id 'x\\n' is line 1's too")
     assert _report_text(replace(report, skipped=(skipped,))).splitlines()[-1] == (
         "  skipped f.jsonl#x\\n  removed: all.txt: its id 'x\\n' is line 1's too"

@@ -155,10 +155,12 @@ class Index:
 
     def articles(self) -> list[ArticleInfo]:
         """Every indexed article, newest first (by date, then title)."""
+        self.check_open()
         return self.store.articles()
 
     def article(self, article_id: str) -> ArticleInfo | None:
         """One indexed article by its id, or None."""
+        self.check_open()
         return self.store.article(article_id)
 
     def article_text(self, article_id: str) -> str | None:
@@ -168,6 +170,7 @@ class Index:
             >>> index.article_text("carney-china-trip.txt")[:24]  # doctest: +SKIP
             'As Canadian leader Mark '
         """
+        self.check_open()
         ids = self.store.article_passage_ids(article_id)
         return self.store.passages(ids[:1])[ids[0]].body if ids else None
 
@@ -175,6 +178,7 @@ class Index:
         """The distinct publishers of the indexed articles, sorted (read once: a loaded build
         never changes, and the query reads every article's row, 0.7 s for 200,000 articles,
         which a question filtered by source paid each time)."""
+        self.check_open()
         if self._publishers is None:
             self._publishers = self.store.publishers()
         return list(self._publishers)
@@ -186,6 +190,7 @@ class Index:
         A loaded index is a snapshot of one build: once a newer build replaced it and its
         files went, that is what the problem says (load the index again), not damage.
         """
+        self.check_open()
         problems = file_problems(self.generation, self.manifest)
         if problems and current_generation(self.path) != self.generation:
             return [
@@ -194,6 +199,12 @@ class Index:
             ]
         problems += [f"article {a!r} differs from what was indexed" for a in self.store.damaged_articles()]
         return problems
+
+    def check_open(self) -> None:
+        """Raise `ConfigError` if the index was closed: its files are (a closed database read
+        as "damaged, rebuild with qa index --full")."""
+        if self.closed:
+            raise ConfigError(f"The index of {self.path}/ was closed; load it again (load_index) or pass its folder.")
 
     def __enter__(self) -> Index:
         return self
@@ -312,7 +323,7 @@ def load_index(
             f"{index_dir / POINTER_FILE} names {generation.name}, which is missing. {rebuild_from_folder(index_dir)}"
         )
     manifest = Manifest.read(generation)
-    base = previous.base if previous is not None else None
+    base = previous.base if previous is not None and not previous.closed else None  # a closed one let go of it
     if base is not None and base.identity != base_identity(generation):
         base = None
     problems = file_problems(generation, manifest, skip=is_base_file if base is not None else None)
@@ -427,8 +438,7 @@ def open_index(index: Index | str | Path | None = None, settings: Settings | Non
                 "A loaded Index answers with the settings it was loaded with, and these differ: "
                 f"{', '.join(differing)}. Pass them to load_index, or pass the index's folder with these settings."
             )
-        if index.closed:
-            raise ConfigError(f"The index of {index.path}/ was closed; load it again (load_index) or pass its folder.")
+        index.check_open()
         return index
     if not isinstance(index, (str, os.PathLike, type(None))):
         raise ConfigError(f"index={index!r} must be a loaded Index, an index folder (str or Path) or None.")
@@ -471,14 +481,16 @@ def _open_folder(folder: Path, settings: Settings, on_stale: Callable[[Exception
         with _OPEN_LOCK:
             loaded = _OPEN.get(key)
         if loaded is None or not _is_current(folder, loaded):
-            current = current_generation(folder)
-            name = current.name if current is not None else ""
+            try:
+                name = _current_name(folder)
+            except (QAError, OSError):  # CURRENT itself damaged (half-copied): a load says so
+                name = "(CURRENT)"
             failed = _UNLOADABLE.get(key)
             again = failed is not None and failed.generation == name
             if loaded is not None and failed is not None and again and time.monotonic() < failed.retry_at:
                 return loaded  # said already; tried again later
             try:
-                fresh = load_index(folder, settings, previous=loaded)
+                fresh = _load_current(folder, settings, loaded, name)
             except (QAError, OSError) as exc:
                 if loaded is None:
                     raise
@@ -503,16 +515,39 @@ def _open_folder(folder: Path, settings: Settings, on_stale: Callable[[Exception
         loading.release()
 
 
+def _load_current(folder: Path, settings: Settings, loaded: Index | None, name: str) -> Index:
+    """`load_index` of `folder`, again while newer builds replaced the one it was loading (a
+    load of a large index takes seconds, and the build after next removes the generation it
+    reads: "articles.json is missing. Rebuild with: qa index --full" for an index not damaged)."""
+    for _ in range(3):
+        try:
+            return load_index(folder, settings, previous=loaded)
+        except (QAError, OSError):
+            now = _current_name(folder)
+            if now == name:  # the build it read is still the current one: it is the problem
+                raise
+            name = now
+    return load_index(folder, settings, previous=loaded)
+
+
+def _current_name(folder: Path) -> str:
+    current = current_generation(folder)
+    return current.name if current is not None else ""
+
+
 def _is_current(folder: Path, loaded: Index) -> bool:
     """Is `loaded` the build `folder` names now? By name: the same index may have been loaded
-    through a relative path and asked for through an absolute one."""
-    current = current_generation(folder)
-    return current is not None and current.name == loaded.generation.name
+    through a relative path and asked for through an absolute one. A `CURRENT` that cannot be
+    read is not: the load after it says why (it raised here, past the loaded build)."""
+    try:
+        return _current_name(folder) == loaded.generation.name
+    except (QAError, OSError):
+        return False
 
 
 def follow_index(
     index_dir: Path | str,
-    settings: Settings,
+    settings: Settings | None,
     interval: float = 0.5,
     on_error: Callable[[Exception], None] | None = None,
 ) -> threading.Event:
@@ -529,6 +564,10 @@ def follow_index(
         >>> stop = follow_index("index", Settings())
         >>> stop.set()
     """
+
+    if not isinstance(interval, (int, float)) or not 0 < interval <= 3600:  # 0 spun a core at 100%
+        raise ConfigError(f"interval={interval!r} seconds must be above 0 and at most 3600 (default 0.5).")
+    settings = settings_or_default(settings)  # None failed in the thread, a traceback every tick
 
     def run() -> None:
         while not stop.wait(interval):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
@@ -584,6 +585,77 @@ def test_a_closed_index_is_loaded_again_and_refused_where_it_is_passed(settings,
     assert answer("Who won the cup final?", index=settings.index_dir, settings=settings, fast=True).question
     with pytest.raises(ConfigError, match=r"was closed; load it again \(load_index\) or pass its folder"):
         answer("Who won the cup final?", index=first, fast=True)
+    # Its own methods say so too: a closed database read as "damaged. Rebuild with: qa index --full".
+    calls = (first.articles, lambda: first.article("volcano.txt"), lambda: first.article_text("volcano.txt"))
+    for call in (*calls, first.publishers, first.verify):
+        with pytest.raises(ConfigError, match=r"was closed; load it again"):
+            call()
+    from qa.index import load_index
+
+    assert load_index(settings.index_dir, settings, previous=first).counts.articles == again.counts.articles
+
+
+def test_a_damaged_current_file_keeps_the_loaded_build_answering_with_one_warning(settings, fake, fake_loads):
+    """A half-written CURRENT (a copy tool truncating it first) made answer() raise, and
+    follow_index report it at every tick."""
+    import warnings
+
+    from qa import answer
+    from qa.build import build_index
+    from qa.errors import StaleIndexWarning
+    from qa.index import follow_index, open_index
+
+    build_index(settings, encoder=fake, progress=False)
+    loaded = open_index(settings.index_dir, settings)
+    (settings.index_dir / "CURRENT").write_text("")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(3):
+            assert open_index(settings.index_dir, settings) is loaded
+        assert answer("Who won the cup final?", index=settings.index_dir, settings=settings, fast=True).found
+    assert len([w for w in caught if w.category is StaleIndexWarning]) == 1
+    errors: list[Exception] = []
+    stop = follow_index(settings.index_dir, settings, interval=0.02, on_error=errors.append)
+    try:
+        time.sleep(0.5)  # waiting is the only way to see an absence
+    finally:
+        stop.set()
+    assert errors == []  # said once, above: not again at every tick
+
+
+def test_a_load_overtaken_by_two_builds_loads_the_newest_not_a_damage_error(settings, fake, fake_loads, monkeypatch):
+    """A slow first load (hashing a large index) while two builds published: the build after
+    next removed the generation it read, and the question failed with "articles.json is
+    missing. Rebuild with: qa index --full"."""
+    import qa.index
+    from qa.build import build_index
+    from qa.index import open_index
+
+    build_index(settings, encoder=fake, progress=False)
+    real = qa.index.file_problems
+    overtaken = []
+
+    def slow(*args, **kwargs):  # two builds publish while the first load hashes its files
+        if not overtaken:
+            overtaken.append(True)
+            for name in ("ferry", "tram"):
+                (settings.articles_dir / f"{name}.txt").write_text(f"title: {name}\n\nA {name} story.")
+                build_index(settings, encoder=fake, progress=False)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(qa.index, "file_problems", slow)
+    index = open_index(settings.index_dir, settings)
+    assert index.generation == current_generation(settings.index_dir) and index.counts.articles == 6
+
+
+@pytest.mark.parametrize(("interval", "said"), [(0, "interval=0 seconds must be above 0"), (-1, "interval=-1")])
+def test_follow_index_refuses_an_interval_that_would_spin(settings, interval, said):
+    from qa.errors import ConfigError
+    from qa.index import follow_index
+
+    with pytest.raises(ConfigError, match=said):
+        follow_index(settings.index_dir, settings, interval=interval)
+    follow_index(settings.index_dir, None).set()  # None is Settings(), as everywhere (a traceback every tick)
 
 
 @pytest.mark.parametrize(

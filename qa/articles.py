@@ -800,7 +800,7 @@ def _headers_go_on(lines: list[str], i: int, markdown: bool = False, keys: tuple
 # short "Key: value" lines there ("Petrol: 1.52 euros per litre", "Final score: …") are the text's.
 _METADATA_KEYS = frozenset(
     "category categories section tags tag keywords topic topics subject language lang slug id desk kicker "
-    "updated modified edition copyright".split()
+    "updated modified edition copyright photo image credit length load-date publication-type".split()
 )
 
 
@@ -811,12 +811,23 @@ def _closes_header_lines(lines: list[str], i: int) -> bool:
     above = lines[i - 1] if i else ""
     if not (_HEADER_LINE.match(above) or _EMPTY_HEADER.match(above) or _OTHER_HEADER.match(above)):
         return False
+    start = i  # the block's unknown lines above this one, taken off already
+    while start > max(0, i - HEADER_BLOCK_LINES) and _OTHER_HEADER.match(lines[start - 1]):
+        start -= 1
+    # One metadata line makes the block's other short "Key: value" lines headers too.
+    metadata = any(_key(line) in _METADATA_KEYS for line in lines[start:i])
     for n, line in enumerate(lines[i : i + HEADER_BLOCK_LINES], start=i):
         if not line.strip():
-            return any(rest.strip() for rest in lines[n + 1 :])  # never the whole text
-        if not (_OTHER_HEADER.match(line) and line.split(":", 1)[0].strip().lower() in _METADATA_KEYS):
+            return metadata and any(rest.strip() for rest in lines[n + 1 :])  # never the whole text
+        if not _OTHER_HEADER.match(line):
             return False
+        metadata = metadata or _key(line) in _METADATA_KEYS
     return False
+
+
+def _key(line: str) -> str:
+    """The key of a "Key: value" line, as `_METADATA_KEYS` names keys."""
+    return line.split(":", 1)[0].strip().lower()
 
 
 def _headline_with_colon(lines: list[str], i: int, markdown: bool, known: bool) -> bool:

@@ -821,10 +821,11 @@ def contains_answer(sentences: Sequence[str], answers: Sequence[str]) -> bool:
 
 
 def _joined(text: str) -> str:
-    """Words with digit groups ("40,000") and abbreviations ("D.C.") joined, case kept."""
+    """Words with digit groups ("40,000") and abbreviations ("D.C.", "U.S") joined, lower case
+    but for words in capitals: "U.S." is "US" (as "US" is), not the word "us"."""
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
-    text = re.sub(r"\b(?:[A-Za-z]\.){2,}", lambda m: m.group(0).replace(".", ""), text)
-    return " ".join(re.findall(r"\w+", text))
+    text = re.sub(r"\b(?:[A-Za-z]\.)+[A-Za-z]\b\.?", lambda found: found.group(0).replace(".", ""), text)
+    return " ".join(w if w.isupper() else w.lower() for w in re.findall(r"\w+", text))
 
 
 def squad_normalise(text: str) -> str:

@@ -8,6 +8,7 @@ answered. `open_index` keeps one loaded index per folder and reloads it after a 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -472,6 +473,8 @@ def _open_folder(folder: Path, settings: Settings, on_stale: Callable[[Exception
             _OPEN[key] = loaded  # now the most recently used
         loading = _LOADING.setdefault(key, threading.Lock())
     if loaded is not None and _is_current(folder, loaded):
+        if key in _UNLOADABLE:  # CURRENT damaged a while, then repaired: later damage is news again
+            _UNLOADABLE.pop(key, None)
         return loaded
     if loaded is None:
         loading.acquire()
@@ -494,6 +497,9 @@ def _open_folder(folder: Path, settings: Settings, on_stale: Callable[[Exception
             except (QAError, OSError) as exc:
                 if loaded is None:
                     raise
+                with contextlib.suppress(QAError, OSError):  # the build tried last (newer builds overtook it)
+                    name = _current_name(folder)
+                again = failed is not None and failed.generation == name
                 pause = (
                     min(failed.pause * 2, RETRY_MOST_SECONDS) if failed is not None and again else RETRY_FIRST_SECONDS
                 )
@@ -565,7 +571,7 @@ def follow_index(
         >>> stop.set()
     """
 
-    if not isinstance(interval, (int, float)) or not 0 < interval <= 3600:  # 0 spun a core at 100%
+    if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not 0 < interval <= 3600:  # 0: 100% CPU
         raise ConfigError(f"interval={interval!r} seconds must be above 0 and at most 3600 (default 0.5).")
     settings = settings_or_default(settings)  # None failed in the thread, a traceback every tick
 

@@ -1662,9 +1662,16 @@ def test_short_key_value_lines_of_the_text_under_the_header_lines_stay_text(tmp_
         tmp_path, "fuel.txt", "Title: Fuel\nDate: 2026-01-01\nPetrol: 1.52 euros\nDiesel: 1.61 euros\n\nPrices rose.\n"
     )
     write(tmp_path, "tags.txt", "Title: Tags only\nDate: 2026-01-01\nTags: rates\n")  # nothing would be left
+    # A metadata line makes the block's others headers too ("Photo: Reuters" kept "Category:" in the text).
+    write(
+        tmp_path,
+        "mixed.txt",
+        "Title: Fuel\nDate: 2026-01-01\nCategory: Economy\nPhoto: Reuters\nNote: x\n\nPrices rose.\n",
+    )
     bodies = {a.source.article_id: a.body for a in read_articles(tmp_path).articles}
     assert bodies == {
         "notice.txt": "Notice: Offices closed on Friday",
         "fuel.txt": "Petrol: 1.52 euros\nDiesel: 1.61 euros\n\nPrices rose.",
         "tags.txt": "Tags: rates",
+        "mixed.txt": "Prices rose.",
     }

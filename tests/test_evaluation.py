@@ -663,6 +663,8 @@ def test_a_bad_articles_folder_names_only_the_flag_qa_eval_reads(tmp_path, fake,
         ("He said it happened three times.", "The Times", False),
         ("The minister told us nothing new.", "U.S.", False),  # "US" joined, its case kept
         ("Sales rose 3.5 percent.", "35", False),  # a decimal point is not a digit group
+        ("Nordauto recalled 40,000 Cars on Monday.", "40000 cars", True),  # lower case but for abbreviations
+        ("The plant is in the U.S", "U.S.", True),  # an abbreviation without its last dot
     ],
 )
 def test_an_answer_is_found_however_its_digit_groups_and_abbreviations_are_written(sentence, gold, holds):

@@ -607,13 +607,21 @@ def test_a_damaged_current_file_keeps_the_loaded_build_answering_with_one_warnin
 
     build_index(settings, encoder=fake, progress=False)
     loaded = open_index(settings.index_dir, settings)
-    (settings.index_dir / "CURRENT").write_text("")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for _ in range(3):
-            assert open_index(settings.index_dir, settings) is loaded
-        assert answer("Who won the cup final?", index=settings.index_dir, settings=settings, fast=True).found
-    assert len([w for w in caught if w.category is StaleIndexWarning]) == 1
+    pointer = settings.index_dir / "CURRENT"
+    good = pointer.read_text()
+    for _ in range(2):  # repaired, then damaged again: said again (the first damage hid all later ones)
+        pointer.write_text("")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for _ in range(3):
+                assert open_index(settings.index_dir, settings) is loaded
+            assert answer("Who won the cup final?", index=settings.index_dir, settings=settings, fast=True).found
+        assert len([w for w in caught if w.category is StaleIndexWarning]) == 1
+        pointer.write_text(good)
+        assert open_index(settings.index_dir, settings) is loaded
+    pointer.write_text("")
+    with pytest.warns(StaleIndexWarning):  # said here; the follower below must not say it again
+        open_index(settings.index_dir, settings)
     errors: list[Exception] = []
     stop = follow_index(settings.index_dir, settings, interval=0.02, on_error=errors.append)
     try:
@@ -729,3 +737,32 @@ def test_one_folder_is_loaded_once_however_it_is_named(settings, fake, fake_load
     by_setting = open_index(None, settings)
     relative = open_index(settings.index_dir.name, replace(settings, index_dir=Path("elsewhere")))
     assert by_path is by_setting is relative
+
+
+def test_a_failed_load_overtaken_by_a_newer_build_is_said_once(settings, fake, fake_loads, monkeypatch):
+    """It recorded the build it started on, not the newer one it failed on: the next question
+    tried again at once, without the pause, and warned of the same build twice."""
+    import warnings
+
+    import qa.index
+    from qa.build import build_index
+    from qa.errors import StaleIndexWarning
+    from qa.index import open_index
+
+    build_index(settings, encoder=fake, progress=False)
+    loaded = open_index(settings.index_dir, settings)
+    pointer = settings.index_dir / "CURRENT"
+    pointer.write_text("gen-20990101T000000000001-aaaaaaaaaaaa\n")  # a build not (yet) copied whole
+    real = qa.index.load_index
+
+    def overtaken(*args, **kwargs):  # a newer build names another missing one meanwhile
+        pointer.write_text("gen-20990101T000000000002-bbbbbbbbbbbb\n")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(qa.index, "load_index", overtaken)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(3):
+            assert open_index(settings.index_dir, settings) is loaded
+    said = [str(w.message) for w in caught if w.category is StaleIndexWarning]
+    assert len(said) == 1 and "000000000002" in said[0], said

@@ -428,7 +428,11 @@ def test_deleting_an_article_of_a_multi_article_file_says_the_whole_file_goes(mo
     assert tab.app.articles_in_file("wire.jsonl") == 2
     _, text, button, confirmed = tab.ask_confirmation("wire.jsonl#2")
     assert text.endswith("It holds 2 articles, all of which go with it; to remove only this one, edit the file.")
-    assert button == "Yes, delete all 2" and confirmed == "hash of wire.jsonl#2"  # what "Yes" may delete
+    assert button == "Yes, delete all 2" and confirmed == tab.app.file_contents("wire.jsonl")  # what "Yes" may delete
+    # The same record in a feed of more records uploaded under the name since: "delete all 2"
+    # deleted all 3.
+    infos.append(info("wire.jsonl#3", "wire.jsonl"))
+    assert tab.app.file_contents("wire.jsonl") != confirmed
     _, text, button, _ = tab.ask_confirmation("a.txt")
     assert "It holds" not in text and button == "Yes, delete it"
 
@@ -462,12 +466,13 @@ def test_the_file_holding_every_indexed_article_is_not_deleted(monkeypatch, tmp_
     assert (articles / "a.txt").exists()
     monkeypatch.setattr(service.ChatApp, "index", lambda self: index_of("a.txt", "wire.jsonl"))
     # Confirmed for another version of a.txt (deleted and uploaded again under its name since).
-    assert app.delete_article("a.txt", content_hash="a1").problems == [
+    assert app.delete_article("a.txt", confirmed="what a.txt held before").problems == [
         "Not deleted: a.txt changed since you were asked (it now holds 'Tram line opens'); select it in the "
         "table again to delete it."
     ]
     assert (articles / "a.txt").exists()
-    assert app.delete_article("a.txt", content_hash="b2").done == ["Deleted a.txt (1 article removed from the index)."]
+    now = app.file_contents("a.txt")
+    assert app.delete_article("a.txt", confirmed=now).done == ["Deleted a.txt (1 article removed from the index)."]
     assert not (articles / "a.txt").exists()
 
 
@@ -933,3 +938,6 @@ def test_the_kept_upload_result_names_what_was_added_however_many_were_refused(m
     monkeypatch.setattr(app, "add_files", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "No space left on device")))
     reopened, kept = tab.add([], "", progress=lambda *a, **k: None)  # type: ignore[arg-type]
     assert "Not added: No space left on device" in kept and reopened["interactive"] is True  # it stayed disabled
+    monkeypatch.setattr(app, "add_files", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("a bug")))
+    reopened, kept = tab.add([], "", progress=lambda *a, **k: None)  # type: ignore[arg-type]
+    assert "Not added: an unexpected error" in kept and reopened["interactive"] is True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,8 @@ import gradio as gr
 from qa import SUPPORTED_SUFFIXES, QAError, visible
 
 from .service import ChatApp, Outcome
+
+log = logging.getLogger("ui")
 
 READ_ONLY_NOTE = (
     "This chat is read-only: whoever runs it adds and removes the articles. "
@@ -101,7 +104,7 @@ class ArticlesTab:
                 self.upload_result = gr.HTML("", elem_id="upload-result")
             with gr.Column():
                 self.selected = gr.State("")
-                self.confirmed = gr.State("")  # the content hash of the article a confirmation names
+                self.confirmed = gr.State("")  # what the file a confirmation names held (`file_contents`)
                 self.picked = gr.Markdown(PICK_PROMPT, elem_id="picked")
                 self.delete = gr.Button("Delete article", variant="stop", elem_id="delete", interactive=False)
                 with gr.Row(visible=False) as self.confirm_row:
@@ -217,6 +220,9 @@ class ArticlesTab:
             outcome = Outcome(problems=[f"Not added: {exc}"])
         except OSError as exc:  # a full disk: said, and the box takes files again (it stayed disabled)
             outcome = Outcome(problems=[f"Not added: {exc.strerror or exc}"])
+        except Exception:  # a bug: logged, and the box is not left disabled (Gradio runs no later step)
+            log.exception("Adding %s failed", files)
+            outcome = Outcome(problems=["Not added: an unexpected error (the server's log has its details)."])
         toast(outcome)
         # Each list cut on its own, as the toasts are: eight refused files hid "Added …" here.
         lines = "<br>".join(part for part in (toast_lines(outcome.problems), toast_lines(outcome.done)) if part)
@@ -271,7 +277,7 @@ class ArticlesTab:
             f"Delete **{_md(info.source.title)}**? This removes the file `{_code(info.source.path)}` "
             f"from the articles folder and from the index.{others}",
             f"Yes, delete all {together}" if together > 1 else "Yes, delete it",
-            info.content_hash,
+            self.app.file_contents(info.source.path),
         )
 
     @staticmethod
@@ -288,10 +294,10 @@ class ArticlesTab:
     def remove(
         self, article_id: str, confirmed: str, search: str, progress: gr.Progress = gr.Progress()
     ) -> tuple[Any, ...]:
-        """Delete the confirmed article (`confirmed`: the content hash of the article the
-        confirmation named); the confirmation clears."""
+        """Delete the confirmed article (`confirmed`: what its file held when the confirmation
+        named it); the confirmation clears."""
         try:
-            outcome = self.app.delete_article(article_id, on_wait=_waiting(progress), content_hash=confirmed or None)
+            outcome = self.app.delete_article(article_id, on_wait=_waiting(progress), confirmed=confirmed or None)
         except QAError as exc:
             outcome = Outcome(problems=[str(exc)])
         toast(outcome)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import datetime as dt
+import hashlib
 import hmac
 import logging
 import os
@@ -386,18 +387,25 @@ class ChatApp:
         """How many indexed articles the file `path` holds (a .json or .jsonl file holds several)."""
         return sum(1 for a in self.index().articles() if a.source.path == path)
 
-    def delete_article(
-        self, article_id: str, on_wait: Waiting | None = None, content_hash: str | None = None
-    ) -> Outcome:
-        """Delete the file holding `article_id` from the folder and the index; with
-        `content_hash`, only if it still holds that article (the one a confirmation named)."""
+    def file_contents(self, path: str) -> str:
+        """What the file `path` holds as indexed, in one digest of its articles' ids and content
+        hashes: what a delete confirmation names (a feed's "delete all 3" deleted the 10 articles
+        of a feed uploaded under its name since, one record the same)."""
+        held = sorted(
+            f"{a.source.article_id}\0{a.content_hash}" for a in self.index().articles() if a.source.path == path
+        )
+        return hashlib.sha256("\n".join(held).encode("utf-8", "surrogatepass")).hexdigest()
+
+    def delete_article(self, article_id: str, on_wait: Waiting | None = None, confirmed: str | None = None) -> Outcome:
+        """Delete the file holding `article_id` from the folder and the index; with `confirmed`
+        (`file_contents` when a confirmation named it), only if the file still holds that."""
         if self.read_only:
             return Outcome(problems=[f"Not deleted: {READ_ONLY}"])
         index = self.index()
         info = index.article(article_id)
         if info is None:
             return Outcome(problems=[f"No article {article_id!r} in the index."])
-        if content_hash is not None and info.content_hash != content_hash:
+        if confirmed is not None and self.file_contents(info.source.path) != confirmed:
             # Deleted and uploaded again under its name (another tab) since the question: a
             # stale "Yes, delete it" removed the new article it never named.
             return Outcome(

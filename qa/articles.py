@@ -31,7 +31,7 @@ import unicodedata
 import warnings
 import zipfile
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
@@ -587,6 +587,17 @@ def folded_skips(skipped: Skipped) -> int:
     """
     found = re.fullmatch(rf"… and ([\d,]+) {_FOLDED}", skipped.reason)
     return int(found[1].replace(",", "")) if found else 0
+
+
+def skipped_count(skipped: Sequence[Skipped]) -> int:
+    """How many files and records `skipped` names, a "… and N more" line counted as N.
+
+    Example:
+        >>> folded = Skipped("f.jsonl", "… and 7 more of its records skipped")
+        >>> skipped_count([Skipped("a.txt", "file is empty"), folded])
+        8
+    """
+    return sum(folded_skips(s) or 1 for s in skipped)
 
 
 def _read_apart(path: Path, rel: str, max_file_bytes: int, limits: ReadLimits) -> ReadResult:

@@ -233,8 +233,7 @@ def build_index(
         # Read otherwise, or the model found elsewhere: recorded even with no article changed, or
         # the next bare `qa index` (serve, --watch) went on following links it was told not to.
         resettled = live is not None and (
-            live.reading != {"follow_links": settings.follow_links, "max_file_mb": settings.max_file_mb}
-            or live.model.name != model_reference(settings.model)
+            live.reading != _reading(settings) or live.model.name != model_reference(settings.model)
         )
         if live is not None and not changes and not moved and not resettled:  # nothing to do: keep the live one
             discard_saved(SavedVectors(index_dir, wanted, encoder.dim))  # saved for changes since undone
@@ -450,6 +449,11 @@ class BuiltWith:
     passage_tokens: int
     articles_dir: Path | None  # None: not recorded (an index from before it was)
     reading: dict[str, Any] = field(default_factory=dict)  # follow_links, max_file_mb ({}: not recorded)
+
+
+def _reading(settings: Settings) -> dict[str, Any]:
+    """How a build read its articles folder, as its manifest records it (`BuiltWith.reading`)."""
+    return {"follow_links": settings.follow_links, "max_file_mb": settings.max_file_mb}
 
 
 def built_with(index_dir: Path) -> BuiltWith | None:
@@ -926,7 +930,7 @@ def _manifest(
         versions=_versions(),
         sources=sources,
         articles_dir=str(Path(settings.articles_dir).resolve()),
-        reading={"follow_links": settings.follow_links, "max_file_mb": settings.max_file_mb},
+        reading=_reading(settings),
     )
     manifest.write_catalog(work)  # first: the file list below hashes it with the others
     return replace(manifest, files=describe_files(work, reused))

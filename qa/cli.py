@@ -910,7 +910,7 @@ def _segments_text(index: Index) -> str:
 
 def _report_text(report: BuildReport, on_ray: bool = False) -> str:
     """What `qa index` prints about a build (`on_ray`: --ray was given)."""
-    from .articles import folded_skips
+    from .articles import skipped_count
 
     kind = f"full rebuild ({report.full_reason})" if report.full else "incremental update"
     if on_ray:  # a --ray build said nothing of Ray, and one with nothing to embed never contacts it
@@ -919,8 +919,7 @@ def _report_text(report: BuildReport, on_ray: bool = False) -> str:
     lines = [
         f"Indexed {report.index_dir}/ — {kind} in {report.seconds:.1f} s",
         f"  added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)}, "
-        # a file's records skipped past 20 come as one "… and N more" line, counted as N
-        f"unchanged {report.unchanged}, skipped {sum(folded_skips(s) or 1 for s in report.skipped):,}",
+        f"unchanged {report.unchanged}, skipped {skipped_count(report.skipped):,}",
         f"  now {counted(c.articles, 'article')}, {counted(c.passages, 'passage')}, "
         f"{counted(c.sentences, 'sentence')}; embedded {counted(report.passages_embedded, 'passage')} "
         f"({counted(report.tokens_embedded, 'token')})"

@@ -49,7 +49,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from .answering import Answer, answer
-from .articles import Skipped, folded_skips, read_file
+from .articles import Skipped, folded_skips, read_file, skipped_count
 from .config import Settings
 from .embedding import Encoder
 from .errors import ArticleError, ConfigError, NoArticlesError, OtherFolderError, QAError, QuestionError
@@ -519,7 +519,7 @@ def _skipped_note(skipped: Sequence[Skipped], records: Sequence[dict[str, Any]] 
         return path
 
     listed = [s for s in skipped if not folded_skips(s)]  # a file's records past 20 come as one line
-    total = len(listed) + sum(map(folded_skips, skipped))
+    total = skipped_count(skipped)
     shown = [f"{named(s.path)}: {s.reason}" for s in listed[:5]]
     more = f"; and {total - len(shown):,} more" if total > len(shown) else ""
     return f"; skipped {'; '.join(shown)}{more}" if shown else ""
@@ -810,7 +810,7 @@ def contains_answer(sentences: Sequence[str], answers: Sequence[str]) -> bool:
         True
         >>> contains_answer(["Nordauto recalled 40,000 cars."], ["40000"])
         True
-        >>> contains_answer(["He told us nothing."], ["U.S."])  # joined, but case kept: "US" is not "us"
+        >>> contains_answer(["He told us nothing."], ["U.S."])  # joined, but in capitals: "US" is not "us"
         False
     """
     for normalise in (_normalise, _joined):

@@ -473,8 +473,7 @@ def _open_folder(folder: Path, settings: Settings, on_stale: Callable[[Exception
             _OPEN[key] = loaded  # now the most recently used
         loading = _LOADING.setdefault(key, threading.Lock())
     if loaded is not None and _is_current(folder, loaded):
-        if key in _UNLOADABLE:  # CURRENT damaged a while, then repaired: later damage is news again
-            _UNLOADABLE.pop(key, None)
+        _UNLOADABLE.pop(key, None)  # CURRENT damaged a while, then repaired: later damage is news again
         return loaded
     if loaded is None:
         loading.acquire()

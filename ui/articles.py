@@ -104,7 +104,7 @@ class ArticlesTab:
                 self.upload_result = gr.HTML("", elem_id="upload-result")
             with gr.Column():
                 self.selected = gr.State("")
-                self.confirmed = gr.State("")  # what the file a confirmation names held (`file_contents`)
+                self.confirmed = gr.State("")  # what the file a confirmation names held (`file_holds`)
                 self.picked = gr.Markdown(PICK_PROMPT, elem_id="picked")
                 self.delete = gr.Button("Delete article", variant="stop", elem_id="delete", interactive=False)
                 with gr.Row(visible=False) as self.confirm_row:
@@ -266,7 +266,7 @@ class ArticlesTab:
         if info is None:
             gone = "That article is no longer in the index." if article_id else PICK_PROMPT
             return gr.update(visible=False), gone, gr.skip(), ""
-        together = self.app.articles_in_file(info.source.path)
+        together, holds = self.app.file_holds(info.source.path)
         others = (
             f" It holds {together} articles, all of which go with it; to remove only this one, edit the file."
             if together > 1
@@ -277,7 +277,7 @@ class ArticlesTab:
             f"Delete **{_md(info.source.title)}**? This removes the file `{_code(info.source.path)}` "
             f"from the articles folder and from the index.{others}",
             f"Yes, delete all {together}" if together > 1 else "Yes, delete it",
-            self.app.file_contents(info.source.path),
+            holds,
         )
 
     @staticmethod

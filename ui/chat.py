@@ -72,6 +72,8 @@ SAVED_JS = (
 )
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"  # invisible, and not blank space to str.strip
+# The same characters for the page's check of the box (a JavaScript character class).
+_ZERO_WIDTH_JS = "".join(f"\\u{ord(c):04x}" for c in ZERO_WIDTH)
 Store = dict[str, Any]
 Chat = dict[str, Any]
 
@@ -274,7 +276,7 @@ class ChatTab:
             self.send,
             js=(
                 "(q) => ({__type__: 'update', "
-                "interactive: (q || '').replace(/[\\s\\u200b-\\u200d\\u2060\\ufeff]/g, '').length > 0})"
+                f"interactive: (q || '').replace(/[\\s{_ZERO_WIDTH_JS}]/g, '').length > 0}})"
             ),
         )
         # Asking by typing and by picking a starter question: the same event, then the page's save step.

@@ -383,29 +383,27 @@ class ChatApp:
         finally:
             hidden.unlink(missing_ok=True)
 
-    def articles_in_file(self, path: str) -> int:
-        """How many indexed articles the file `path` holds (a .json or .jsonl file holds several)."""
-        return sum(1 for a in self.index().articles() if a.source.path == path)
-
-    def file_contents(self, path: str) -> str:
-        """What the file `path` holds as indexed, in one digest of its articles' ids and content
-        hashes: what a delete confirmation names (a feed's "delete all 3" deleted the 10 articles
-        of a feed uploaded under its name since, one record the same)."""
+    def file_holds(self, path: str) -> tuple[int, str]:
+        """How many indexed articles the file `path` holds (a .json or .jsonl file holds
+        several), and a digest of their ids and content hashes: what a delete confirmation
+        names (a feed's "delete all 3" deleted the 10 articles of a feed uploaded under its
+        name since, one record the same). One pass over the articles for both."""
         held = sorted(
             f"{a.source.article_id}\0{a.content_hash}" for a in self.index().articles() if a.source.path == path
         )
-        return hashlib.sha256("\n".join(held).encode("utf-8", "surrogatepass")).hexdigest()
+        return len(held), hashlib.sha256("\n".join(held).encode("utf-8", "surrogatepass")).hexdigest()
 
     def delete_article(self, article_id: str, on_wait: Waiting | None = None, confirmed: str | None = None) -> Outcome:
         """Delete the file holding `article_id` from the folder and the index; with `confirmed`
-        (`file_contents` when a confirmation named it), only if the file still holds that."""
+        (the digest `file_holds` gave when a confirmation named it), only if the file still holds that."""
         if self.read_only:
             return Outcome(problems=[f"Not deleted: {READ_ONLY}"])
         index = self.index()
         info = index.article(article_id)
         if info is None:
             return Outcome(problems=[f"No article {article_id!r} in the index."])
-        if confirmed is not None and self.file_contents(info.source.path) != confirmed:
+        together, holds = self.file_holds(info.source.path)
+        if confirmed is not None and holds != confirmed:
             # Deleted and uploaded again under its name (another tab) since the question: a
             # stale "Yes, delete it" removed the new article it never named.
             return Outcome(
@@ -414,7 +412,7 @@ class ChatApp:
                     f"{info.source.title!r}); select it in the table again to delete it."
                 ]
             )
-        if self.articles_in_file(info.source.path) == index.counts.articles:
+        if together == index.counts.articles:
             # An index holds at least one article: the build after the deletion would fail
             # with the file already gone, and the index would still answer from it.
             return Outcome(

@@ -39,6 +39,7 @@ from .errors import (
     ConfigError,
     IndexCorruptError,
     IndexLockedError,
+    IndexMismatchError,
     IndexWriteError,
     NoArticlesError,
     OtherFolderError,
@@ -393,6 +394,8 @@ def _previous_generation(
             return None, None, "no index yet"
         manifest = seen[generation] if generation in seen else Manifest.read(generation, catalog=True)
     except QAError as exc:
+        if isinstance(exc, IndexMismatchError) and exc.newer:
+            raise  # a newer qa's index is not thrown away unless asked: its message says --full
         # The cause only: "Rebuild with: …" is what this build is doing.
         cause = re.split(r"[.;] Rebuild (?:it )?with: ", str(exc))[0].rstrip(".")
         return None, None, f"previous index unusable: {cause}"

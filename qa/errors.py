@@ -37,7 +37,15 @@ class IndexNotFoundError(QAError):
 
 
 class IndexMismatchError(QAError):
-    """The index was built with another model, other settings or another format."""
+    """The index was built with another model, other settings or another format.
+
+    `newer` is True when a newer qa wrote it in a format this one cannot read: a build
+    refuses to replace it unless told to (`qa index --full`).
+    """
+
+    def __init__(self, message: str, *, newer: bool = False) -> None:
+        super().__init__(message)
+        self.newer = newer
 
 
 class IndexCorruptError(QAError):

@@ -15,7 +15,14 @@ import pytest
 
 from qa.build import build_index, check_articles_folder
 from qa.config import Settings
-from qa.errors import ArticleError, ConfigError, IndexCorruptError, IndexLockedError, IndexNotFoundError
+from qa.errors import (
+    ArticleError,
+    ConfigError,
+    IndexCorruptError,
+    IndexLockedError,
+    IndexMismatchError,
+    IndexNotFoundError,
+)
 from qa.index import load_index
 from qa.retrieval import retrieve
 from qa.store import Store, bm25_terms, current_generation
@@ -661,6 +668,25 @@ def test_an_unusable_index_is_rebuilt_and_the_report_gives_the_cause_not_the_adv
     report = build_index(settings, encoder=fake, progress=False)
     assert report.full and report.full_reason.startswith("previous index unusable: ")
     assert "missing" in report.full_reason and "Rebuild" not in report.full_reason, report.full_reason
+
+
+def test_an_index_of_a_newer_format_is_kept_unless_full_is_asked_for(settings, fake):
+    """An older qa must not throw a newer qa's index away on a bare `qa index`."""
+    build_index(settings, encoder=fake, progress=False)
+    generation = current_generation(settings.index_dir)
+    manifest = json.loads((generation / "manifest.json").read_text())
+    manifest["format_version"] = manifest["settings"]["format_version"] = 99
+    (generation / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match=r"written by a newer qa.*qa index --full") as err:
+        build_index(settings, encoder=fake, progress=False)
+    assert err.value.newer and current_generation(settings.index_dir) == generation
+    manifest["format_version"] = manifest["settings"]["format_version"] = 1  # an older one is rebuilt
+    (generation / "manifest.json").write_text(json.dumps(manifest))
+    assert build_index(settings, encoder=fake, progress=False).full_reason.startswith("previous index unusable")
+    generation = current_generation(settings.index_dir)
+    (generation / "manifest.json").write_text(json.dumps(manifest | {"format_version": 99}))
+    assert build_index(settings, encoder=fake, progress=False, full=True).full
+    assert current_generation(settings.index_dir) != generation
 
 
 def test_a_damaged_live_index_is_rebuilt_not_copied_forward(settings, fake):

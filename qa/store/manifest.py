@@ -142,7 +142,8 @@ class Manifest:
             fix = "It was written by a newer qa: upgrade qa to read it, or rebuild it for this one. " if newer else ""
             raise IndexMismatchError(
                 f"Index {generation.parent} has format version {data['format_version']}, "
-                f"this version of qa reads version {FORMAT_VERSION}. {fix}{rebuild}"
+                f"this version of qa reads version {FORMAT_VERSION}. {fix}{rebuild}",
+                newer=newer,
             )
         try:
             manifest = cls(

@@ -236,7 +236,8 @@ def build_index(
         resettled = live is not None and (
             live.reading != _reading(settings) or live.model.name != model_reference(settings.model)
         )
-        if live is not None and not changes and not moved and not resettled:  # nothing to do: keep the live one
+        if live is not None and not changes and not moved and not resettled and not _retyped(settings, live):
+            # nothing to do: keep the live one
             discard_saved(SavedVectors(index_dir, wanted, encoder.dim))  # saved for changes since undone
             return report(changes, live, "", (0, 0, 0, 0))
         # A whole rebuild embeds every article, but the report tells what changed against the
@@ -696,6 +697,7 @@ def _update_delta(
         finally:
             delta.close()
         merge = counts.passages + removed_passages > max(MERGE_MIN_PASSAGES, MERGE_FRACTION * live.counts.passages)
+        merge = merge or _retyped(settings, live)  # a new base is the only place a new type goes
     finally:
         base.close()
     if merge:
@@ -706,6 +708,13 @@ def _update_delta(
         LexicalIndex.write(_delta_terms(delta_dir, encoder.dim), delta_dir / BM25_DIR)
         dense.write(delta_dir / VECTORS_FILE)
     return embedded, {name: live.files[name] for name in base_files}, live.vector_index.factory
+
+
+def _retyped(settings: Settings, live: Manifest) -> bool:
+    """Whether `vector_index` names another FAISS type than the live base's: the next build
+    writes a new base in it (else a QA_VECTOR_INDEX set on an index would wait for a merge,
+    silently, and a mistyped one would be refused only then)."""
+    return settings.vector_index not in ("auto", live.vector_index.factory)
 
 
 # Vectors read back from these are the ones stored; a compressed index (PQ) gives approximations.

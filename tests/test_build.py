@@ -615,8 +615,28 @@ def test_an_ivf_with_more_lists_than_passages_is_refused_with_the_fix(settings, 
     with pytest.raises(ConfigError) as refused:
         build_index(few, encoder=fake, progress=False)
     assert "vector_index='IVF4096,Flat' (QA_VECTOR_INDEX) has 4,096 lists, more than the index's" in str(refused.value)
-    assert "use auto (exact search up to 30,000 passages, then IVF) or fewer lists, e.g. IVF" in str(refused.value)
+    # not "or fewer lists, e.g. IVF4,Flat" for 3 passages: a type refused in turn
+    assert str(refused.value).endswith("use auto (exact search up to 30,000 passages, then IVF) or Flat.")
     assert not (settings.index_dir / "CURRENT").exists()  # nothing half-built was published
+
+
+def test_a_vector_index_set_on_a_built_index_takes_effect_at_the_next_build(settings, fake):
+    """It waited for a merge: silently ignored, and a mistyped one refused only then."""
+    from qa.errors import ConfigError
+
+    build_index(settings, encoder=fake, progress=False)
+    flat = current_generation(settings.index_dir)
+    with pytest.raises(ConfigError, match=r"vector_index='garbage' .* is not a FAISS index factory string"):
+        build_index(replace(settings, vector_index="garbage"), encoder=fake, progress=False)
+    assert current_generation(settings.index_dir) == flat
+    report = build_index(replace(settings, vector_index="IVF2,Flat"), encoder=fake, progress=False)
+    assert report.vector_index == "IVF2,Flat" and current_generation(settings.index_dir) != flat
+    retyped = current_generation(settings.index_dir)
+    build_index(replace(settings, vector_index="IVF2,Flat"), encoder=fake, progress=False)
+    build_index(settings, encoder=fake, progress=False)  # auto keeps a trained IVF: nothing to do
+    assert current_generation(settings.index_dir) == retyped
+    index = load_index(settings.index_dir, settings, encoder=fake)
+    assert retrieve("Grindavik evacuated", k=1, index=index)[0].source.article_id == "volcano.txt"
 
 
 @pytest.mark.parametrize(

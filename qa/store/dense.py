@@ -241,10 +241,11 @@ def index_from_spill(ids: np.ndarray, spill: Path, dim: int, factory: str, chose
             if not fresh.is_trained and len(ids):
                 nlist = getattr(faiss.try_extract_index_ivf(fresh), "nlist", 1)
                 if nlist > len(ids):  # FAISS's k-means needs a vector per list ("nx >= k", a RuntimeError)
+                    fewer = ivf_factory(len(ids)) if len(ids) > EXACT_SEARCH_LIMIT else "Flat"
                     raise ConfigError(
                         f"vector_index={factory!r} (QA_VECTOR_INDEX) has {nlist:,} lists, more than the index's "
                         f"{len(ids):,} passages to train them on; use auto (exact search up to "
-                        f"{EXACT_SEARCH_LIMIT:,} passages, then IVF) or fewer lists, e.g. {ivf_factory(len(ids))}."
+                        f"{EXACT_SEARCH_LIMIT:,} passages, then IVF) or {fewer}."
                     )
                 keep = np.zeros(len(ids), dtype=bool)
                 sample = min(len(ids), TRAIN_POINTS_PER_LIST * nlist)

@@ -11,6 +11,7 @@ Symbolic links are followed only inside the articles folder unless the caller al
 from __future__ import annotations
 
 import bisect
+import copy
 import datetime as dt
 import errno
 import functools
@@ -81,7 +82,8 @@ _INLINE_DATE = re.compile(r"^\s*date[:\s]\s*(\d{4}-\d{2}-\d{2})\b[ \t]*", re.IGN
 _BYLINE = re.compile(r"^(?:by|(?:written|reporting|reported|additional reporting) by)\s+\S", re.IGNORECASE)
 # A control character, or a byte of a name that is not UTF-8 (escaped as a lone surrogate).
 _UNUSABLE_NAME = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
-_MD_HEADING = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$")
+# Any level: a file opening with "## Rail strike called off" was titled with its "##".
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
 # A word needs a letter or a digit, in any script ("[^\W_]" is str.isalnum): "... --- !!!"
 # is not an article, "北京", "القاهرة" and "Москва" are.
 _WORD_CHAR = re.compile(r"[^\W_]")
@@ -760,6 +762,7 @@ def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str 
         elif (
             not meta.keys() - {_NOTES}
             and not titled
+            and not _credit_line(line)
             and (_headline_above_headers(lines, i) or _headline_above_text(lines, i))
         ):
             meta["title"] = line.strip()
@@ -1106,6 +1109,11 @@ def _date_line(line: str) -> bool:
     return 0 < len(text) <= 40 and not text.endswith(".") and _parse_date(text) is not None
 
 
+def _credit_line(line: str) -> bool:
+    """A byline or a "Photo: Reuters" credit: never an article's headline (both were titles)."""
+    return is_byline(line) or (":" in line and _key(line) in _METADATA_KEYS)
+
+
 def is_byline(line: str) -> bool:
     """Is this line a byline or credit line rather than a sentence? It starts "By …"
     ("Written by", "Reporting by") and does not end as a sentence does: "By Friday, the
@@ -1127,17 +1135,26 @@ def _header_key(match: re.Match[str]) -> str:
 
 
 def _looks_like_header(match: re.Match[str]) -> bool:
-    """A header line is short; "Date rape drugs are..." is body text, not a date header."""
+    """A header line is short; "Date rape drugs are..." is body text, not a date header.
+
+    The colon must follow the key: "Author Hilary Mantel's manuscript sold for £1.2 million:
+    a record" and "Headline inflation rose to 3.2%: the highest …" opened their articles and
+    were taken off as an author and a title (a colon anywhere in the line counted). A source
+    or author that reads as a sentence is the text's ("Source: internal documents show the
+    council knew of the risk.")."""
     key, value = _header_key(match), match.group(2)
+    colon = ":" in match.string[match.end(1) : match.start(2)]
+    if key in ("source", "author") and len(value.split()) >= 8 and value.endswith((".", "!", "?")):
+        return False
     if key == "date":
         # "Date: March 2026" and "Date: yesterday" are headers whose date is not read (a
         # warning says so; the second was the article's title); "Date rape drugs are ..." (no
         # colon, no date) is body text.
-        explicit = ":" in match.group(0) and (any(c.isdigit() for c in value) or len(value.split()) <= 3)
+        explicit = colon and (any(c.isdigit() for c in value) or len(value.split()) <= 3)
         return len(value) <= 40 and (explicit or _parse_date(value) is not None)
     if key == "url":  # "URL: javascript:…" too: a header (its link is left out), not the text's start
-        return " " not in value and (":" in match.group(0) or value.startswith(("http://", "https://")))
-    return ":" in match.group(0) and len(value) <= 300
+        return " " not in value and (colon or value.startswith(("http://", "https://")))
+    return colon and len(value) <= 300
 
 
 # A page's own line saying when it appeared, as blogs print it under the headline.
@@ -1175,23 +1192,25 @@ def _html_article(html: str) -> tuple[str | None, str, dict[str, str]]:
         if short and (not body or "\n" in short.strip()):
             body = short
     if not body:
-        # Its plain-text conversion still drops scripts, styles and markup.
-        body = trafilatura.html2txt(html)
+        # Its plain-text conversion still drops scripts, styles and markup; it gives nothing for
+        # a one-paragraph fragment ("<p>The council approved …</p>"), which lxml's tree still holds.
+        body = trafilatura.html2txt(html) or _element_text(copy.deepcopy(tree))
     # Markup and bylines only: the extensive search also guesses from the text, and dated a
     # page by a date its story mentions ("first built on January 5, 1998") or by its
     # copyright line ("© 2019": 2019-01-01, a day the page never gave).
-    info = trafilatura.extract_metadata(html, extensive=False)
+    info = trafilatura.extract_metadata(_without_asides(tree), extensive=False)
     if info is not None:
         title = title or info.title
         if info.date:
-            meta["date"] = info.date
+            meta["date"] = _date_as_written(info.date, html)
         if info.sitename:
             meta["source"] = info.sitename
         if is_web_link(info.url):  # a page's relative canonical link is no link to give
             meta["url"] = info.url
     # trafilatura gives one line per block (headline, paragraph, list item): make each a
     # paragraph, or a headline without a full stop runs into the first sentence.
-    paragraphs = [" ".join(line.split()) for line in (body or "").splitlines() if line.strip()]
+    paragraphs = [_as_shown(line) for line in (body or "").splitlines() if line.strip() and not _TABLE_RULE.match(line)]
+    paragraphs = [p for p in paragraphs if p]
     if "date" not in meta:  # a blog's "Posted on 5 May 2025 by admin", in no markup
         dated = [p for p in paragraphs[:3] if _DATED_BYLINE.match(p)]
         byline_date = _byline_date(dated)
@@ -1201,6 +1220,57 @@ def _html_article(html: str) -> tuple[str | None, str, dict[str, str]]:
     if title and (_repeats_title(headline, title) or (info is not None and _repeats_title(headline, info.title or ""))):
         title = paragraphs.pop(0)  # the page's <h1>: the title without " | Site name", not body text
     return title, "\n\n".join(paragraphs), meta
+
+
+def _as_shown(line: str) -> str:
+    """A line of trafilatura's text as the page shows it: a list item without the "- " and a
+    table row without its outer "|" (cells apart as the Markdown reader's), as they were quoted
+    ("- Keir Starmer becomes prime minister", "| Labour | 412 | +211 |").
+
+    Example:
+        >>> _as_shown("- Keir Starmer becomes prime minister"), _as_shown("| Labour | 412 | +211 | ")
+        ('Keir Starmer becomes prime minister', 'Labour | 412 | +211')
+    """
+    text = " ".join(line.split())
+    if text.startswith("- "):
+        return text[2:]
+    if text.startswith("|") and text.endswith("|") and len(text) > 1:
+        return " | ".join(cell.strip() for cell in text[1:-1].split("|"))
+    return text
+
+
+# Where a page lists other stories, each with its date: a page without a date of its own was
+# dated by the related story in its sidebar.
+_ASIDES = (
+    "//aside | //nav | //*[not(self::body or self::html or self::main or self::article)]"
+    "[contains(@class, 'related') or contains(@id, 'related')]"
+)
+
+
+def _without_asides(tree: Any) -> Any:
+    """A copy of the page without its sidebars, menus and related-story lists (for its metadata)."""
+    page = copy.deepcopy(tree)
+    for element in page.xpath(_ASIDES):
+        element.drop_tree()
+    return page
+
+
+def _date_as_written(date: str, html: str) -> str:
+    """trafilatura's date, or the page's all-number date it came from when that could be read
+    either way ("03/04/2024": March or April?); the latter is not read, and a warning says so,
+    as for a text's "Date:" line (trafilatura read it day first, silently).
+
+    Example:
+        >>> _date_as_written("2024-04-03", '<meta name="date" content="03/04/2024">')
+        '03/04/2024'
+        >>> _date_as_written("2024-04-03", '<meta name="date" content="2024-04-03">')
+        '2024-04-03'
+    """
+    year, month, day = date[:10].split("-")
+    if int(day) > 12 or month == day or date[:10] in html:
+        return date
+    ambiguous = re.search(rf"\b0?(?:{int(day)}[/.-]0?{int(month)}|{int(month)}[/.-]0?{int(day)})[/.-]{year}\b", html)
+    return ambiguous.group(0) if ambiguous else date
 
 
 @functools.cache
@@ -1605,6 +1675,8 @@ _RECORD_KEYS = {
 }
 # Markup in a record's text (RSS "content:encoded", CMS bodies): read as HTML, not quoted.
 _HTML_MARKUP = re.compile(r"</?(?:p|br|div|span|a|b|i|em|strong|ul|ol|li|h[1-6]|blockquote)\b[^>]*>", re.IGNORECASE)
+# A closing block tag: what tells escaped markup in a record's text from a mention of a tag.
+_CLOSED_BLOCK = re.compile(r"</(?:p|div|li|h[1-6]|blockquote|ul|ol)\s*>", re.IGNORECASE)
 # A <script> or <style> counts only closed (`_is_html`): "Hackers injected <script> tags into
 # the login page." is plain text, and read as HTML it lost everything after the tag.
 
@@ -1767,7 +1839,12 @@ def _json_article(
         yield _Warning(
             Skipped(label, "its text was cut short by the export (NewsAPI gives ~200 characters); indexed as given")
         )
-    body = _html_fragment_text(body) if _is_html(body) else character_references_decoded(body)
+    if _is_html(body):
+        body = _html_fragment_text(body)
+    else:
+        body = character_references_decoded(body)
+        if _CLOSED_BLOCK.search(body):  # escaped markup ("&lt;p&gt;Rates held.&lt;/p&gt;") was cited with its tags
+            body = _html_fragment_text(body)
     if not _WORD_CHAR.search(body):
         yield Skipped(label, 'no words in the record\'s "text" (only punctuation, symbols or spaces)')
         return
@@ -1837,6 +1914,11 @@ def _html_fragment_text(markup: str) -> str:
         raise
     except Exception:  # lxml raises several types for broken markup: keep the text as given
         return markup
+    return _element_text(root)
+
+
+def _element_text(root: Any) -> str:
+    """An lxml element's text as `_html_fragment_text` gives it (changes the element)."""
     for element in list(root.iter(*_HIDDEN_ELEMENTS)):
         element.drop_tree()  # (its tail, the text after it, stays)
     for element in root.iter("br"):
@@ -1938,6 +2020,13 @@ _YEAR = re.compile(r"\b(?:1[89]|2[0-9])[0-9]{2}\b")
 _YEAR_FIRST = re.compile(r"((?:1[89]|2[0-9])[0-9]{2})([/.-])([01]?[0-9])\2([0-3]?[0-9])\b")
 # A date written as numbers, year first, whether or not it is a real one ("2026-02-30").
 _NUMBERED_DATE = re.compile(r"\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
+# What a news page prints around a worded date: weekdays, times of day ("10.30", "10:30 AM"),
+# time zones ("GMT", "ET"), the words saying what the date is, separators.
+_AROUND_A_DATE = re.compile(
+    r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?|posted|published|first|last|updated|on|at|[ap]\.?m\.?"
+    r"|(?-i:[A-Z]{2,4})|\d{1,2}[:.]\d{2}(?::\d{2})?|[|,·•—–:/()-]",
+    re.IGNORECASE,
+)
 # The time of day an ISO timestamp gives after its date ("T08:00", " 25:00").
 _ISO_TIME = re.compile(r"[T ](\d{2}):(\d{2})")
 
@@ -1986,8 +2075,25 @@ def _parse_date(value: str) -> str | None:
             first = parser.parse(value, default=dt.datetime(2000, 1, 1))
             second = parser.parse(value, default=dt.datetime(2001, 2, 2))
     except (ValueError, OverflowError):
+        return _date_among_times(value)
+    return first.date().isoformat() if first.date() == second.date() else _date_among_times(value)
+
+
+def _date_among_times(value: str) -> str | None:
+    """The date of a dateline dateutil cannot read, "Mon 4 Mar 2024 10.30 GMT" (the
+    Guardian's), "4 March 2024 | 10:30 GMT", "Updated 10:30 AM EST, Mon March 4, 2024": its
+    one worded date, when all else on the line is weekday, time, zone or separator. Not
+    "Talks resume on March 4, 2024" (a headline), not a line naming two dates.
+
+    Example:
+        >>> _date_among_times("March 4, 2024 — 10:30 AM"), _date_among_times("Talks resume on March 4, 2024")
+        ('2024-03-04', None)
+    """
+    dates = _WORDED_DATE.findall(value)
+    if len(dates) != 1 or dates[0] == value:
         return None
-    return first.date().isoformat() if first.date() == second.date() else None
+    rest = _AROUND_A_DATE.sub(" ", value.replace(dates[0], " "))
+    return _parse_date(dates[0]) if not rest.strip() else None
 
 
 def default_title(body: str) -> str:
@@ -1996,7 +2102,13 @@ def default_title(body: str) -> str:
     Example:
         >>> default_title("Markets fell sharply on Monday as investors fled. More text.")
         'Markets fell sharply on Monday as investors fled.'
+        >>> default_title("By Jane Doe\\n\\nMarkets fell sharply on Monday. More text.")
+        'Markets fell sharply on Monday.'
     """
-    sentences = split_sentences(body[:2000])
-    sentence = " ".join((sentences[0].text if sentences else body[:2000]).split())
+    head = body[:2000].split("\n")
+    while len(head) > 1 and (not head[0].strip() or _credit_line(head[0])):  # "By Jane Doe" is no title
+        head.pop(0)
+    text = "\n".join(head)
+    sentences = split_sentences(text)
+    sentence = " ".join((sentences[0].text if sentences else text).split())
     return shortened(sentence, TITLE_CHARS) or "Untitled article"

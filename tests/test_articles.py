@@ -1675,3 +1675,141 @@ def test_short_key_value_lines_of_the_text_under_the_header_lines_stay_text(tmp_
         "tags.txt": "Tags: rates",
         "mixed.txt": "Prices rose.",
     }
+
+
+# -- found reading real-looking news files (2026-12-07 review) ------------------------------------
+
+
+def test_a_first_sentence_opening_with_a_header_word_and_holding_a_colon_later_is_text(tmp_path):
+    """The colon must follow the key: each of these lost its first sentence to a header."""
+    mantel = "Author Hilary Mantel's manuscript sold for £1.2 million on Tuesday: a record, Sotheby's said."
+    inflation = "Headline inflation rose to 3.2% in March: the highest rate in a year, the ONS said."
+    write(tmp_path, "a.txt", f"Mantel manuscript sets auction record\n\n{mantel}\nThe buyer was not named.\n")
+    write(tmp_path, "b.txt", f"{inflation}\nFood prices rose 5% over the year.\n")
+    write(
+        tmp_path, "c.txt", "Date night: restaurants offer 2-for-1 deals\n\nRestaurants across the city offer deals.\n"
+    )
+    # A source that reads as a sentence, under a blank line: the text's, not the publisher.
+    memo = "Source: internal documents show the council knew of the flood risk in 2019 and kept quiet."
+    write(tmp_path, "d.txt", f"Title: Council hid flood report\nDate: 2024-03-05\n\n{memo}\nIt will respond.\n")
+    result = read_articles(tmp_path)
+    assert fields(result) == [
+        ("Mantel manuscript sets auction record", None, None, f"{mantel}\nThe buyer was not named."),
+        (
+            default_title(inflation),
+            None,
+            None,
+            f"{inflation}\nFood prices rose 5% over the year.",
+        ),
+        ("Date night: restaurants offer 2-for-1 deals", None, None, "Restaurants across the city offer deals."),
+        ("Council hid flood report", "2024-03-05", None, f"{memo}\nIt will respond."),
+    ]
+    assert not result.warnings
+
+
+@pytest.mark.parametrize(
+    "dateline",
+    [
+        "Mon 4 Mar 2024 10.30 GMT",  # the Guardian's
+        "4 March 2024 | 10:30 GMT",
+        "March 4, 2024 — 10:30 AM",
+        "Updated 10:30 AM EST, Mon March 4, 2024",
+        "Monday, March 4, 2024 | 10:30 PM ET",
+        "Posted: Mar 04, 2024 10:30 AM EST",
+    ],
+)
+def test_a_dateline_with_its_time_of_day_is_read_as_a_header_and_under_the_headline(tmp_path, dateline):
+    text = "The council voted on Thursday to ban single-use plastic bags from all supermarkets."
+    write(tmp_path, "a.txt", f"Title: Plastic bag ban approved\nDate: {dateline}\n\n{text}\n")
+    write(tmp_path, "b.txt", f"Plastic bag ban approved\n{dateline}\n\n{text}\n")
+    result = read_articles(tmp_path)
+    assert fields(result) == [("Plastic bag ban approved", "2024-03-04", None, text)] * 2
+    assert not result.warnings
+
+
+def test_a_headline_naming_a_date_is_no_dateline(tmp_path):
+    text = "The talks between the two unions and the rail operators resume next week in Leeds."
+    write(tmp_path, "a.txt", f"Talks resume on March 4, 2024\n\n{text}\n")
+    write(tmp_path, "b.txt", f"Title: Talks\nDate: From March 4, 2024 to March 5, 2024\n\n{text}\n")
+    assert [(t, d) for t, d, _, _ in fields(read_articles(tmp_path))] == [
+        ("Talks resume on March 4, 2024", None),
+        ("Talks", None),  # two dates: which one?
+    ]
+
+
+def test_a_byline_or_photo_credit_opening_a_text_is_not_its_title(tmp_path):
+    text = "The council approved a second cycle lane network on Wednesday."
+    write(tmp_path, "a.txt", f"By Jane Doe\n\n{text}\n")
+    write(tmp_path, "b.txt", f"Photo: Reuters\n\n{text}\n")
+    write(tmp_path, "c.txt", f"By Jane Doe, Political Reporter\nPublished March 5, 2024\n\n{text}\n")
+    titles = [(a.source.title, a.source.date) for a in read_articles(tmp_path).articles]
+    assert titles == [(text, None), (text, None), (text, "2024-03-05")]
+
+
+def test_a_markdown_heading_of_any_level_opening_the_file_is_its_title(tmp_path):
+    text = "The rail union called off Friday's national strike after a 4.5% pay offer."
+    write(tmp_path, "a.md", f"## Rail strike called off\n\n{text}\n")
+    write(tmp_path, "b.md", f"# Rail strike called off\n\n### What next\n\n{text}\n")
+    assert fields(read_articles(tmp_path)) == [
+        ("Rail strike called off", None, None, text),
+        ("Rail strike called off", None, None, f"What next\n\n{text}"),
+    ]
+
+
+def test_html_lists_and_tables_read_as_the_page_shows_them_not_as_markdown(tmp_path):
+    write(
+        tmp_path,
+        "a.html",
+        "<html><head><title>Labour wins</title></head><body><article><h1>Labour wins</h1>"
+        "<p>Labour won a majority of 174 seats in Thursday's general election, ending 14 years.</p>"
+        "<table><tr><th>Party</th><th>Seats</th></tr><tr><td>Labour</td><td>412</td></tr></table>"
+        "<ul><li>Keir Starmer becomes prime minister</li><li>Rishi Sunak to resign as leader</li></ul>"
+        "</article></body></html>",
+    )
+    [article] = read_articles(tmp_path).articles
+    assert article.body.split("\n\n")[1:] == [
+        "Party | Seats",
+        "Labour | 412",
+        "Keir Starmer becomes prime minister",
+        "Rishi Sunak to resign as leader",
+    ]
+
+
+def test_a_one_paragraph_html_fragment_and_plain_text_named_html_are_read(tmp_path):
+    sentence = "The council approved a new cycle lane network on Tuesday, costing $18 million, the mayor said."
+    write(tmp_path, "a.html", f"<p>{sentence}</p>\n")
+    write(tmp_path, "b.html", "".join(f"Paragraph {n}: {sentence}\n\n" for n in range(10)))
+    result = read_articles(tmp_path)
+    assert [a.body.split("\n\n")[0] for a in result.articles] == [sentence, f"Paragraph 0: {sentence}"]
+    assert len(result.articles[1].body.split("\n\n")) == 10 and not result.skipped
+
+
+def test_an_html_page_is_not_dated_by_a_related_story_nor_by_an_all_number_date(tmp_path):
+    story = "<article><h1>Bridge reopens</h1><p>The Harbour Bridge reopened to traffic on Monday after repairs.</p>"
+    story += "<p>Engineers replaced 1,200 corroded rivets and resurfaced the deck, the manager said.</p></article>"
+    related = '<aside><ul><li><a href="/old">Bridge closed</a> <time datetime="2019-06-01">1 June 2019</time></li></ul>'
+    write(
+        tmp_path,
+        "a.html",
+        f"<html><head><title>Bridge reopens</title></head><body>{story}{related}</aside></body></html>",
+    )
+    for name, date in (("b.html", "03/04/2024"), ("c.html", "2024-04-03"), ("d.html", "13/04/2024")):
+        meta = f'<meta name="date" content="{date}">'
+        write(tmp_path, name, f"<html><head><title>Bridge reopens</title>{meta}</head><body>{story}</body></html>")
+    result = read_articles(tmp_path)
+    assert [a.source.date for a in result.articles] == [None, None, "2024-04-03", "2024-04-13"]
+    assert [str(w) for w in result.warnings] == [
+        "b.html: date '03/04/2024' not read (no day, or all numbers); write it as 2026-01-16 or January 16, 2026"
+    ]
+
+
+def test_html_escaped_in_a_records_text_is_read_as_html_a_mentioned_tag_is_kept(tmp_path):
+    escaped = (
+        "&lt;p&gt;The Bank held rates at 5.25%.&lt;/p&gt;&lt;p&gt;Cuts were &amp;quot;in play&amp;quot;.&lt;/p&gt;"
+    )
+    records = [{"id": "a", "text": escaped}, {"id": "b", "text": "Hackers injected &lt;p&gt; tags into the page."}]
+    write(tmp_path, "feed.json", json.dumps(records))
+    assert [a.body for a in read_articles(tmp_path).articles] == [
+        'The Bank held rates at 5.25%.\n\nCuts were "in play".',
+        "Hackers injected <p> tags into the page.",
+    ]

@@ -112,7 +112,12 @@ class Settings:
                 default = next(f.default for f in fields(self) if f.name == name)
                 raise ConfigError(f"{name}={str(getattr(self, name))!r} is empty; name a folder (default {default}).")
             # "~/news" means the home folder's, not a folder named "~" (QA_INDEX='~/x', --index=~/x).
-            object.__setattr__(self, name, Path(getattr(self, name)).expanduser())
+            # os.path's expanduser leaves what it cannot expand as it is (Path's raised a
+            # RuntimeError, a traceback, for "~nosuchuser/x" or with no home folder at all).
+            if name == "cache_dir":  # its default needs a home folder: refused at use (cache_path)
+                object.__setattr__(self, name, Path(os.path.expanduser(str(self.cache_dir))))
+            else:
+                object.__setattr__(self, name, home_expanded(name, getattr(self, name)))
         if self.passage_tokens < 16:
             raise ConfigError(f"passage_tokens={self.passage_tokens} is too small; use 16 or more (default 256).")
         if self.overlap_sentences < 0:
@@ -134,7 +139,11 @@ class Settings:
 
     @property
     def cache_path(self) -> Path:
-        return Path(os.path.expanduser(str(self.cache_dir)))
+        """The model cache folder; its default `~/.cache/qa` needs a home folder, so a process
+        without one fails here, on first use, and only when QA_CACHE_DIR is not set."""
+        if self.cache_dir.parts[0].startswith("~"):
+            raise ConfigError(f"{_unexpanded('cache_dir', self.cache_dir)} (QA_CACHE_DIR)")
+        return self.cache_dir
 
     def with_overrides(self, **overrides: object) -> Settings:
         """Return a copy with every override that is not None applied."""
@@ -225,6 +234,30 @@ def settings_or_default(settings: object) -> Settings:
     if not isinstance(settings, Settings):
         raise ConfigError(f"settings={settings!r:.80} must be a Settings (e.g. Settings(index_dir=...)) or None.")
     return settings
+
+
+def home_expanded(name: str, folder: str | os.PathLike[str]) -> Path:
+    """`folder` with a leading "~" or "~user" read as that home folder, as a shell reads it.
+
+    Raises:
+        ConfigError: there is no such user, or no home folder; the message names `name`.
+
+    Example:
+        >>> home_expanded("index_dir", "/srv/index")
+        PosixPath('/srv/index')
+    """
+    expanded = Path(os.path.expanduser(folder))
+    if expanded.parts and expanded.parts[0].startswith("~"):
+        raise ConfigError(_unexpanded(name, expanded))
+    return expanded
+
+
+def _unexpanded(name: str, folder: Path) -> str:
+    """Why a folder starting with "~" could not be read as a home folder's, and the fix."""
+    user = folder.parts[0][1:]
+    whose = f"there is no user {user!r} here" if user else "this process has no home folder (HOME is not set)"
+    example = {"articles_dir": "/srv/news/articles", "cache_dir": "/srv/news/qa-cache"}.get(name, "/srv/news/index")
+    return f"{name}={str(folder)!r} starts with '~' but {whose}; name the folder in full, e.g. {example}."
 
 
 def load_settings(**overrides: object) -> Settings:

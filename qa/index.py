@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .articles import SUPPORTED_SUFFIXES
 from .build import build_running, foreign_files, read_as_articles
-from .config import Settings, settings_or_default
+from .config import Settings, home_expanded, settings_or_default
 from .embedding import Encoder
 from .errors import ConfigError, IndexCorruptError, IndexNotFoundError, QAError, StaleIndexWarning
 from .reader import Reader, get_reader
@@ -311,7 +311,8 @@ def load_index(
     settings = settings_or_default(settings)
     if not isinstance(path, (str, os.PathLike, type(None))):
         raise ConfigError(f"path={path!r:.80} must be an index folder (str or Path) or None.")
-    index_dir = Path(path).expanduser() if path is not None else settings.index_dir  # "~/index", as Settings reads it
+    # "~/index", as Settings reads it
+    index_dir = home_expanded("path", path) if path is not None else settings.index_dir
     generation = current_generation(index_dir)
     if generation is None:
         if build_running(index_dir):
@@ -444,7 +445,7 @@ def open_index(index: Index | str | Path | None = None, settings: Settings | Non
     if not isinstance(index, (str, os.PathLike, type(None))):
         raise ConfigError(f"index={index!r} must be a loaded Index, an index folder (str or Path) or None.")
     settings = settings_or_default(settings)
-    folder = Path(index).expanduser() if index is not None else settings.index_dir
+    folder = home_expanded("index", index) if index is not None else settings.index_dir
     return _open_folder(folder, settings, _warn_stale)
 
 

@@ -105,3 +105,30 @@ def test_an_empty_folder_setting_is_refused_not_read_as_the_current_folder(name)
         Settings(**{name: ""})
     with pytest.raises(ConfigError, match=rf"^{name}='' is empty"):  # overrides too: flags, QA_* variables
         Settings().with_overrides(**{name: ""})
+
+
+def test_a_folder_under_an_unknown_users_home_is_a_config_error_naming_it_not_a_traceback(monkeypatch):
+    # Path.expanduser raised RuntimeError ("Could not determine home directory"): a traceback.
+    with pytest.raises(
+        ConfigError, match=r"index_dir='~nosuchuser/x' starts with '~' but there is no user 'nosuchuser'"
+    ):
+        Settings(index_dir="~nosuchuser/x")
+    monkeypatch.setenv("QA_ARTICLES", "~nosuchuser/news")
+    with pytest.raises(
+        ConfigError, match=r"^QA_ARTICLES='~nosuchuser/news' in the environment: .* e\.g\. /srv/news/articles"
+    ):
+        load_settings()
+
+
+def test_a_process_without_a_home_folder_needs_qa_cache_dir_only_when_it_uses_the_cache(monkeypatch):
+    import pwd
+
+    monkeypatch.delenv("HOME")
+    monkeypatch.setattr(pwd, "getpwuid", lambda uid: (_ for _ in ()).throw(KeyError(uid)))  # a UID with no passwd entry
+    settings = Settings()  # constructing it no longer fails
+    with pytest.raises(ConfigError, match=r"cache_dir='~/.cache/qa' .* no home folder .*\(QA_CACHE_DIR\)"):
+        _ = settings.cache_path
+    monkeypatch.setenv("QA_CACHE_DIR", "/tmp/qa-cache")
+    assert load_settings().cache_path == Path("/tmp/qa-cache")
+    with pytest.raises(ConfigError, match="no home folder"):
+        Settings(index_dir="~/index")

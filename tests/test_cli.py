@@ -756,6 +756,20 @@ def test_sources_name_the_pages_a_pdf_is_cited_on(capsys):
     assert "  [1] Fuel prices  (2026-01-16 · fuel.pdf · pp. 1, 3)" in capsys.readouterr().out
 
 
+def test_the_answer_line_is_one_line_when_the_span_crosses_a_line_end(capsys):
+    """A hard-wrapped article's span ("Cape of Good\\nHope") broke the plain answer line."""
+    from qa import Answer, AnswerSentence, Citation, Source
+    from qa.cli import _print_answer
+
+    body = "Ships sailed around the Cape of Good\nHope instead."
+    source = Source("ships.txt", "Ships", "ships.txt", None)
+    start = body.index("Cape")
+    citation = Citation(1, source, body, 0, len(body), body, 0, len(body), 1.0)
+    sentence = AnswerSentence(body, citation, 1.0, span=(start, start + len("Cape of Good\nHope")))
+    _print_answer(Answer("Where?", True, f"{body} [1]", (sentence,), (), 0.9))
+    assert capsys.readouterr().out.startswith("answer: Cape of Good Hope\n")
+
+
 def test_every_sentence_that_leans_on_the_one_before_is_shown_after_it(capsys):
     """`qa ask` shows context where the chat does: before each cited sentence that has one."""
     from qa import Answer, AnswerSentence, Citation, Sentence, Source

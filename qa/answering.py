@@ -512,7 +512,8 @@ def filter_notices(filters: Filters | None, matched: bool, index: Index) -> list
     if filters is None:
         return []
     if not matched and filters.restricts:
-        return [why_nothing_matches(filters, index.articles())]
+        why = why_nothing_matches(filters, index.articles())
+        return [why] if why else []
     unknown = unknown_sources(filters, index.publishers(), index.article) if matched and filters.sources else None
     return [unknown] if unknown else []
 

@@ -968,7 +968,8 @@ def _print_answer(result: Answer) -> None:
     if lead is not None and lead.span_text:
         # A bare "answer: Sam Allardyce" over a 0.16-confidence answer read as settled.
         sure = confidence_words(result.confidence)
-        _out(f"answer: {' '.join(lead.span_text.split())}" + ("" if sure == "high confidence" else f"  ({sure})") + "\n")
+        span = " ".join(lead.span_text.split())  # one line: a hard-wrapped article's span crosses a line end
+        _out(f"answer: {span}" + ("" if sure == "high confidence" else f"  ({sure})") + "\n")
     # As in the chat, a sentence that leans on the one before it ("The company said ...")
     # comes after that sentence, marked as context: it is shown, not cited.
     parts = []

@@ -14,6 +14,7 @@ from .errors import QuestionError
 from .wording import is_text, shortened
 
 if TYPE_CHECKING:
+    from .articles import Source
     from .store import ArticleInfo
 
 
@@ -67,6 +68,22 @@ class Filters:
         """True when some articles are excluded (ordering preferences do not count)."""
         return bool(self.since or self.until or self.sources)
 
+    def admits(self, source: Source) -> bool:
+        """Whether an article passes these filters, as the store's search applies them.
+
+        Example:
+            >>> from qa import Source
+            >>> Filters(sources=("ap",)).admits(Source("a.txt", "Rates", "a.txt", "2026-01-16", "AP"))
+            True
+        """
+        date = source.date
+        if (self.since or self.until) and (
+            date is None or (self.since and date < self.since) or (self.until and date > self.until)
+        ):
+            return False
+        wanted = {s.lower() for s in self.sources}
+        return not self.sources or (source.publisher or "").lower() in wanted or source.article_id in self.sources
+
 
 def parse_date(value: object, label: str = "date ") -> str | None:
     """`value` as YYYY-MM-DD, None when empty; the one date parser of filters, which the
@@ -101,8 +118,10 @@ def parse_date(value: object, label: str = "date ") -> str | None:
     raise QuestionError(f"{label}{value!r:.60} is not a date; use YYYY-MM-DD, e.g. 2026-01-31.")
 
 
-def why_nothing_matches(filters: Filters, articles: Sequence[ArticleInfo]) -> str:
-    """Why no article of `articles` passes `filters`, in a sentence that says what to change.
+def why_nothing_matches(filters: Filters, articles: Sequence[ArticleInfo]) -> str | None:
+    """Why no article of `articles` passes `filters`, in a sentence that says what to change;
+    None when some article does pass them (a search then found nothing for the question's own
+    words: "No article matches these filters" said so of filters that matched).
 
     Example:
         >>> why_nothing_matches(Filters(since="2030-01-01"), [])
@@ -137,6 +156,8 @@ def why_nothing_matches(filters: Filters, articles: Sequence[ArticleInfo]) -> st
             wanted = f"from {filters.since}" if filters.since else ""
             wanted += f"{' ' if wanted else ''}to {filters.until}" if filters.until else ""
             return f"No article is dated {wanted}: the articles' dates run from {dates[0]} to {dates[-1]}."
+    if any(filters.admits(a.source) for a in articles):
+        return None
     return "No article matches these filters together (date range and sources); widen them to search all articles."
 
 

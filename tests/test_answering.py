@@ -454,6 +454,24 @@ def test_why_nothing_matches_names_what_to_change():
         Filters(sources=("bbc.jsonl",)), bbc
     )
     assert why_nothing_matches(Filters(until="2020-01-01"), bbc).startswith("None of the articles has a date")
+    dated = [article("a.txt", "BBC", "2020-05-01"), article("b.txt", "CNN", "2024-05-01")]
+    together = why_nothing_matches(Filters(sources=("bbc",), since="2023-01-01"), dated)
+    assert together == (
+        "No article matches these filters together (date range and sources); widen them to search all articles."
+    )
+    # Some article passes them: there is nothing to say of the filters (it was the sentence above).
+    assert why_nothing_matches(Filters(sources=("bbc",), until="2023-01-01"), dated) is None
+    assert why_nothing_matches(Filters(), bbc) is None
+
+
+def test_no_passage_matching_the_words_is_not_blamed_on_filters_that_articles_pass(built):
+    from qa.filters import Filters
+
+    volcano = Filters(sources=("volcano.txt",))
+    result = answer("zebra xylophone quokka", mode="bm25", filters=volcano, index=built)
+    assert not result.found and result.notices == ()
+    nowhere = answer("zebra xylophone quokka", mode="bm25", filters=Filters(since="2099-01-01"), index=built)
+    assert nowhere.notices and nowhere.notices[0].startswith("No article is dated from 2099-01-01")
 
 
 # -- the reader path (fake reader: a window token that also occurs in the question is the answer) ------------

@@ -22,7 +22,7 @@ from .articles import SUPPORTED_SUFFIXES
 from .build import build_running, foreign_files, read_as_articles
 from .config import Settings, home_expanded, settings_or_default
 from .embedding import Encoder
-from .errors import ConfigError, IndexCorruptError, IndexNotFoundError, QAError, StaleIndexWarning
+from .errors import ConfigError, IndexCorruptError, IndexNotFoundError, QAError, QuestionError, StaleIndexWarning
 from .reader import Reader, get_reader
 from .resume import RESUME_DIR, saved_articles, saved_rounds
 from .store import (
@@ -46,7 +46,7 @@ from .store import (
 from .store.layout import INDEX_FOLDER_FILES, build_folder_of, is_base_file, rebuild_from_folder
 from .store.lexical import LexicalSegment
 from .store.manifest import check_compatible, file_problems, settings_fingerprint
-from .wording import counted, file_size, shell_path
+from .wording import counted, file_size, is_text, shell_path
 
 
 class BaseSegment:
@@ -162,7 +162,7 @@ class Index:
     def article(self, article_id: str) -> ArticleInfo | None:
         """One indexed article by its id, or None."""
         self.check_open()
-        return self.store.article(article_id)
+        return self.store.article(article_id) if _an_article_id(article_id) else None
 
     def article_text(self, article_id: str) -> str | None:
         """The body of one indexed article as it was read and indexed (what citations quote), or None.
@@ -172,7 +172,7 @@ class Index:
             'As Canadian leader Mark '
         """
         self.check_open()
-        ids = self.store.article_passage_ids(article_id)
+        ids = self.store.article_passage_ids(article_id) if _an_article_id(article_id) else []
         return self.store.passages(ids[:1])[ids[0]].body if ids else None
 
     def publishers(self) -> list[str]:
@@ -281,6 +281,18 @@ def _no_index_here(index_dir: Path, settings: Settings) -> str:
             f"was built into, or build one into a new folder: {build} --index {shell_path(index_dir / 'index')}"
         )
     return f"No index in {index_dir}/. Build it with: {build} --index {shell_path(index_dir)}"
+
+
+def _an_article_id(article_id: object) -> bool:
+    """Whether `article_id` can name an article: text, which may be written as UTF-8 (no
+    article has a lone surrogate in its id). Anything else is refused: a list reached the
+    store's SQL, whose error said a healthy index was damaged and should be rebuilt."""
+    if not isinstance(article_id, str):
+        raise QuestionError(
+            f"article_id={article_id!r:.80} must be text: an article id as Index.articles() lists them "
+            "(e.g. 'carney-china-trip.txt', or 'feed.jsonl#42' for a feed's record)."
+        )
+    return is_text(article_id)
 
 
 def load_index(

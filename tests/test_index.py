@@ -536,6 +536,18 @@ def test_article_text_is_the_body_as_indexed_and_none_for_an_unknown_id(built, a
     assert built.article_text("no-such-article.txt") is None
 
 
+@pytest.mark.parametrize("lookup", ["article", "article_text"])
+def test_an_article_id_that_is_not_text_is_a_question_error_not_a_damaged_index(built, lookup):
+    from qa.errors import QuestionError
+
+    find = getattr(built, lookup)
+    with pytest.raises(QuestionError, match=r"article_id=\['markets.md'\] must be text: an article id as"):
+        find(["markets.md"])  # it said "store.sqlite is damaged … Rebuild with: qa index --full"
+    with pytest.raises(QuestionError, match="article_id=5 must be text"):
+        find(5)
+    assert find("markets\ud800.md") is None  # a lone surrogate: no article's id (was UnicodeEncodeError)
+
+
 def test_an_index_path_that_is_a_file_is_a_clear_error(tmp_path, settings, fake):
     from qa.build import build_index
     from qa.errors import ArticleError

@@ -13,7 +13,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what type checkers and editors see; at run time each name loads with first use
-    from .answering import Answer, AnswerSentence, Citation, answer
+    from .answering import Answer, AnswerSentence, Citation, answer, refused_dict
     from .articles import (
         SUPPORTED_SUFFIXES,
         Article,
@@ -121,6 +121,7 @@ _LAZY = {  # name -> module: `qa` itself imports nothing heavy, so `qa --help` a
     "read_feedback": "feedback",
     "read_file": "articles",
     "record_feedback": "feedback",
+    "refused_dict": "answering",
     "retrieve": "retrieval",
     "shortened": "wording",
     "sizes_apart": "wording",
@@ -204,6 +205,7 @@ __all__ = [
     "read_feedback",
     "read_file",
     "record_feedback",
+    "refused_dict",
     "retrieve",
     "shortened",
     "sizes_apart",

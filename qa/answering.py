@@ -25,6 +25,7 @@ conversation's topic carries over without a generative model.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -286,7 +287,7 @@ class Answer:
         try:
             citations = [
                 Citation(
-                    n=int(c["n"]),
+                    n=_whole(c["n"], "n"),
                     source=Source(
                         _typed(c["article_id"], "article_id", str, "text"),
                         _typed(c["title"], "title", str, "text"),
@@ -296,12 +297,12 @@ class Answer:
                         _text_or_none(c.get("url"), "url"),
                     ),
                     sentence=_typed(c["sentence"], "sentence", str, "text"),
-                    start=int(c["start"]),
-                    end=int(c["end"]),
+                    start=_whole(c["start"], "start"),
+                    end=_whole(c["end"], "end"),
                     passage=_typed(c.get("passage", c["sentence"]), "passage", str, "text"),
-                    passage_start=int(c.get("passage_start", c["start"])),
-                    passage_end=int(c.get("passage_end", c["end"])),
-                    score=float(c.get("score", 0.0)),
+                    passage_start=_whole(c.get("passage_start", c["start"]), "passage_start"),
+                    passage_end=_whole(c.get("passage_end", c["end"]), "passage_end"),
+                    score=_number(c.get("score", 0.0), "score"),
                 )
                 for c in data["citations"]
             ]
@@ -309,12 +310,14 @@ class Answer:
                 AnswerSentence(
                     text=_typed(s["text"], "text", str, "text"),
                     citation=citation,
-                    score=float(s.get("score", 0.0)),
-                    span=(int(s["span"]["start"]), int(s["span"]["end"])) if s.get("span") else None,
+                    score=_number(s.get("score", 0.0), "score"),
+                    span=(_whole(s["span"]["start"], "span start"), _whole(s["span"]["end"], "span end"))
+                    if s.get("span")
+                    else None,
                     context=Sentence(
                         _typed(s["context"]["text"], "context", str, "text"),
-                        int(s["context"]["start"]),
-                        int(s["context"]["end"]),
+                        _whole(s["context"]["start"], "context start"),
+                        _whole(s["context"]["end"], "context end"),
                     )
                     if s.get("context")
                     else None,
@@ -327,7 +330,7 @@ class Answer:
                 text=_typed(data["answer"], "answer", str, "text"),
                 sentences=sentences,
                 hits=(),
-                confidence=float(data.get("confidence", 0.0)),
+                confidence=_number(data.get("confidence", 0.0), "confidence", unit=True),
                 notices=tuple(
                     _typed(x, "notice", str, "text") for x in _typed(data.get("notices", []), "notices", list, "a list")
                 ),
@@ -355,11 +358,41 @@ class Answer:
         }
 
 
+def refused_dict(question: str, error: str) -> dict[str, Any]:
+    """What `qa ask --json` and `/ask` write for a question they could not answer: an answer
+    that found nothing, every field of `Answer.to_dict()` empty, and `error` saying why. A
+    conversation's lines pass back as `history` unchanged (`Answer.from_dict` reads them);
+    `{question, found, error}` alone did not.
+
+    Example:
+        >>> refused_dict("", "The question is empty.")["citations"], Answer.from_dict(refused_dict("", "…")).found
+        ([], False)
+    """
+    return Answer(question, False, "", (), (), 0.0).to_dict() | {"error": error}
+
+
 _T = TypeVar("_T")
 
 
 class _WrongType(TypeError):
     """A field of an answer's JSON that holds another type than `to_dict()` writes."""
+
+
+def _whole(value: object, name: str) -> int:
+    """A whole number of an answer's JSON (an offset, a citation's number) that is not negative:
+    int() made a citation number 1.9 a 1, and took true for 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _WrongType(f"{name}={value!r:.80} is not a whole number from 0")
+    return value
+
+
+def _number(value: object, name: str, unit: bool = False) -> float:
+    """A finite number of an answer's JSON (a score; from 0 to 1 if `unit`, a confidence):
+    float() read "nan" as NaN, and took true for 1."""
+    number = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
+    if not math.isfinite(number) or (unit and not 0 <= number <= 1):
+        raise _WrongType(f"{name}={value!r:.80} is not a number{' from 0 to 1' if unit else ''}")
+    return number
 
 
 def _typed(value: object, name: str, kind: type[_T], what: str) -> _T:

@@ -608,6 +608,7 @@ def _watch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
+    from .answering import refused_dict
     from .filters import Filters, parse_date
     from .index import open_index
 
@@ -628,7 +629,7 @@ def _ask(args: argparse.Namespace) -> int:
     except QAError as exc:
         if args.json:  # a script reading stdout gets JSON: the question's answer, or a conversation's line
             if args.question is not None:
-                print(_json({"question": args.question, "found": False, "error": str(exc)}, 2))
+                print(_json(refused_dict(args.question, str(exc)), 2))
             else:
                 print(_json({"error": str(exc)}, None))
         raise
@@ -679,6 +680,8 @@ def _conversation(args: argparse.Namespace, filters: Filters, index: Index) -> i
     conversation goes on; the exit status is then 1. At a terminal, Ctrl-C while a question
     is answered drops that question and prompts again.
     """
+    from .answering import refused_dict
+
     interactive = sys.stdin.isatty()
     # Bytes that are not UTF-8 reach the question check, which names them, not a traceback.
     if isinstance(sys.stdin, io.TextIOWrapper):
@@ -719,7 +722,7 @@ def _conversation(args: argparse.Namespace, filters: Filters, index: Index) -> i
                 continue
             print(f"error: {exc}" if interactive else f"error: line {number}: {exc}", file=sys.stderr, flush=True)
             if args.json:
-                print(_json({"question": shown, "found": False, "error": str(exc)}, None), flush=True)
+                print(_json(refused_dict(shown, str(exc)), None), flush=True)
             failed = True
             continue
         if result is not None:

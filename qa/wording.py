@@ -4,10 +4,13 @@
 
 from __future__ import annotations
 
+import numbers
 import re
 import shlex
 import textwrap
 from os import PathLike
+
+from .errors import QuestionError
 
 
 def counted(n: int, noun: str) -> str:
@@ -53,7 +56,12 @@ def confidence_words(confidence: float) -> str:
     Example:
         >>> confidence_words(0.31), confidence_words(0.82)
         ('low confidence', 'high confidence')
+
+    Raises:
+        QuestionError: `confidence` is not a number from 0 to 1 (NaN, -0.1 raised StopIteration).
     """
+    if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real) or not 0 <= confidence <= 1:
+        raise QuestionError(f"confidence={confidence!r:.40} must be a number from 0 to 1.")
     return next(words for floor, words in CONFIDENCE_WORDS if confidence >= floor)
 
 

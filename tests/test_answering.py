@@ -586,6 +586,33 @@ def test_an_answer_kept_as_json_serves_as_history_like_the_answer(built, monkeyp
         with pytest.raises(QuestionError, match=f"{field}={value} is not {what}"):
             Answer.from_dict(data)
     assert Answer.from_dict({**first.to_dict()}).sentences[0].citation.source.date == first.citations[0].source.date
+    # Numbers are numbers: int() and float() took 1.9 for citation 1, true for 1 and "nan" for NaN.
+    for value, what in ((1.9, "is not a whole number"), (True, "is not a whole number"), (-1, "is not a whole")):
+        data = first.to_dict()
+        data["citations"] = [{**data["citations"][0], "n": value}, *data["citations"][1:]]
+        with pytest.raises(QuestionError, match=f"n={value} {what}"):
+            Answer.from_dict(data)
+    for value in ("nan", float("nan"), 1.5, -0.1):
+        with pytest.raises(QuestionError, match=r"confidence=.* is not a number from 0 to 1"):
+            Answer.from_dict({**first.to_dict(), "confidence": value})
+
+
+@pytest.mark.parametrize("value", [float("nan"), -0.1, 1.01, "0.5", None, True])
+def test_confidence_words_refuses_what_is_no_confidence(value):
+    from qa import QuestionError, confidence_words
+
+    with pytest.raises(QuestionError, match="must be a number from 0 to 1"):  # NaN and -0.1 were StopIteration
+        confidence_words(value)
+
+
+def test_confidence_words_reads_numpy_scores():
+    from qa import confidence_words
+
+    assert [confidence_words(x) for x in (np.float32(0.0), np.float32(0.5), 1)] == [
+        "low confidence",
+        "medium confidence",
+        "high confidence",
+    ]
 
 
 @pytest.mark.parametrize("count", [0, -1, 2.5, True])

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from qa import Answer, refused_dict
 from tests.conftest import SEED, TRUDEAU
 
 QA = [sys.executable, "-m", "qa.cli"]
@@ -268,7 +269,10 @@ def test_ask_conversation_in_json_reports_a_bad_line_and_goes_on(cli_index):
     assert done.stderr.strip() == f"error: line 2: {problem}"
     first, bad, second = (json.loads(line) for line in done.stdout.splitlines())  # one line a question
     assert first["sentences"][0]["span"]["text"] == "100% tariff on Chinese-made electric vehicles"
-    assert bad == {"question": "Who \ufffd won?", "found": False, "error": problem}
+    assert bad == refused_dict("Who \ufffd won?", problem)
+    assert bad["citations"] == [] and bad["answer"] == "" and bad["error"] == problem
+    # Each line passes back as history unchanged ({question, found, error} alone was refused).
+    assert [Answer.from_dict(turn).found for turn in (first, bad, second)] == [True, False, True]
     assert second["question"] == "How did China respond?"
     assert second["sentences"][0]["span"]["text"] == "retaliatory tariffs"
 
@@ -284,7 +288,7 @@ def test_ask_json_says_a_refused_question_in_json_too(cli_index, args, error):
     # stdout was empty: a script reading --json had nothing to parse
     done = run("ask", *args, "--index", str(cli_index[1]), "--json")
     assert done.returncode == 1 and done.stderr.strip() == f"error: {error}"
-    assert json.loads(done.stdout) == {"question": args[0], "found": False, "error": error}
+    assert json.loads(done.stdout) == refused_dict(args[0], error)
 
 
 def test_ask_conversation_in_json_says_a_setup_error_as_a_json_line(cli_index, tmp_path):

@@ -34,7 +34,7 @@ from typing import Any
 
 import gradio as gr
 
-from qa import SUPPORTED_SUFFIXES, IndexNotFoundError, NoArticlesError, QAError, Settings, follow_index
+from qa import SUPPORTED_SUFFIXES, IndexNotFoundError, NoArticlesError, QAError, Settings, follow_index, refused_dict
 
 from .articles import ArticlesTab
 from .auth import auth_options, exposure_warning, parse_auth
@@ -179,19 +179,7 @@ def api_error(question: Any, message: str) -> dict[str, Any]:
     # A lone surrogate cannot be encoded as JSON text: echo the question with it replaced; one
     # refused for its length, only its beginning.
     text = question[:QUESTION_LIMIT].encode("utf-8", "replace").decode("utf-8") if isinstance(question, str) else ""
-    return {
-        "question": text,
-        "found": False,
-        "error": message,
-        "answer": "",
-        "sentences": [],
-        "citations": [],
-        "sources": [],
-        "confidence": 0.0,
-        "notices": [],
-        "search_text": "",
-        "hits": [],
-    }
+    return refused_dict(text, message) | {"sources": []}
 
 
 def launch_kwargs() -> dict[str, Any]:

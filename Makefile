@@ -11,8 +11,9 @@ BIN := $(VENV)/bin
 EDITABLE := --config-settings editable_mode=compat
 STAMP := $(VENV)/.installed-stamp
 DEV_STAMP := $(VENV)/.dev-installed-stamp
-# `make chat PORT=7870` serves on another port (default 7860).
-PORT ?=
+# `make chat PORT=7870` serves on another port (default 7860). Not `?=`: a PORT exported by a
+# shell or a hosting setup moved the chat off the port README promises.
+PORT =
 
 .PHONY: install install-dev chat serve index test lint format bench screenshot accessibility clean-index
 
@@ -70,5 +71,6 @@ accessibility: install-dev
 	test -f $(AXE) || npm install --prefix /tmp/axe axe-core@4
 	$(BIN)/python docs/accessibility.py $(AXE)
 
+# The chat's ratings (feedback.jsonl, signed with .feedback-key) are no part of a build: kept.
 clean-index:
-	find index -mindepth 1 ! -name README.md -exec rm -rf {} +
+	find index -mindepth 1 -maxdepth 1 ! -name README.md ! -name feedback.jsonl ! -name .feedback-key -exec rm -rf {} +

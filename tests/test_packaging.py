@@ -12,6 +12,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -42,3 +44,23 @@ def test_the_wheel_holds_the_model_the_chat_assets_and_no_repository_folders(tmp
         assert needed in names, f"{needed} missing from the wheel"
     assert any(n.endswith("entry_points.txt") for n in names)
     assert not {n.split("/")[0] for n in names} & {"tests", "bench", "training", "seeds", "index", "docs"}
+
+
+def test_make_clean_index_keeps_the_chats_ratings_and_make_chat_ignores_an_exported_port(tmp_path):
+    """It deleted feedback.jsonl and its key; an exported PORT moved the chat off 7860."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    index = tmp_path / "index"
+    (index / "gen-1" / "bm25").mkdir(parents=True)
+    for name in ("README.md", "CURRENT", ".lock", "feedback.jsonl", ".feedback-key", "gen-1/store.sqlite"):
+        (index / name).write_text("x")
+    subprocess.run(["make", "-s", "clean-index"], cwd=tmp_path, check=True, capture_output=True)
+    assert sorted(p.name for p in index.iterdir()) == [".feedback-key", "README.md", "feedback.jsonl"]
+    dry = ["make", "-n", "chat", "VENV=/v", "-o", "/v/.installed-stamp"]
+    chat = subprocess.run(
+        dry, cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "PORT": "3000"}, capture_output=True, text=True
+    )
+    assert chat.stdout.strip().splitlines()[-1].split() == ["/v/bin/qa", "serve"]
+    told = subprocess.run([*dry, "PORT=7870"], cwd=tmp_path, capture_output=True, text=True)
+    assert told.stdout.strip().splitlines()[-1].endswith("qa serve --port 7870")

@@ -41,7 +41,20 @@ import json
 from pathlib import Path
 from typing import Any
 
-from common import DATA, RESULTS, SQUAD, WORK, candidate_reader, command, machine, now, require, save, table
+from common import (
+    DATA,
+    RESULTS,
+    SQUAD,
+    WORK,
+    candidate_reader,
+    command,
+    machine,
+    now,
+    reader_file,
+    require,
+    save,
+    table,
+)
 
 from qa import Settings, build_index, load_index
 from qa.evaluation import EvalQuestion, contains_answer, evaluate_file, load_question_set, score_questions, summarise
@@ -169,7 +182,9 @@ def main() -> None:
         "--only", nargs="+", choices=["squad", "news", "unanswerable"], default=["squad", "news", "unanswerable"]
     )
     parser.add_argument("--limit", type=int, help="at most this many questions per set")
-    parser.add_argument("--reader", type=Path, help="another reader ONNX file (tokenizer.json beside it): a diagnostic")
+    parser.add_argument(
+        "--reader", type=reader_file, help="another reader ONNX file (tokenizer.json beside it): a diagnostic"
+    )
     parser.add_argument(
         "--news-only-unanswerable",
         action="store_true",

@@ -20,9 +20,8 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-from pathlib import Path
 
-from common import BBC, ROOT, WORK, bbc_index, candidate_reader, require, save, table
+from common import BBC, ROOT, WORK, bbc_index, candidate_reader, reader_file, require, save, table
 
 from qa import answer, build_index, load_index
 from qa.config import Settings
@@ -51,7 +50,7 @@ def article_key(article_id: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--reader", type=Path, help="another reader ONNX file (tokenizer.json beside it)")
+    parser.add_argument("--reader", type=reader_file, help="another reader ONNX file (tokenizer.json beside it)")
     args = parser.parse_args()
     reader, suffix = candidate_reader(args.reader)
     index = index_with_seed(reader)

@@ -16,9 +16,10 @@ from __future__ import annotations
 import argparse
 import random
 from collections.abc import Sequence
+from pathlib import Path
 
 from bench_answers import NEWS
-from common import SQUAD, WORK, require, save, table
+from common import SQUAD, WORK, require, require_index, save, table
 
 from qa import Settings, load_index
 from qa.answering import word_coverage
@@ -37,20 +38,19 @@ def best_coverage(question: EvalQuestion, texts: dict[str, str]) -> float:
     )
 
 
-def first_sentence_hits(index_name: str, questions: Sequence[EvalQuestion]) -> list[bool]:
+def first_sentence_hits(index_dir: Path, questions: Sequence[EvalQuestion]) -> list[bool]:
     """Whether the first cited sentence holds an answer: `qa eval`'s sentence_hit@1, per question."""
-    index_dir = require(WORK / index_name)
     index = load_index(index_dir, Settings(index_dir=index_dir, max_file_mb=1024))
     column = METRICS.index("sentence_hit@1")
     # `== 1`, not bool(): a question without gold answers scores NaN, and bool(NaN) is True.
     return [row[column] == 1 for row in score_questions(index, questions, ["hybrid"])["hybrid"]]
 
 
-def measure(name: str, qset: QuestionSet, questions: list[EvalQuestion], index_name: str) -> dict:
+def measure(name: str, qset: QuestionSet, questions: list[EvalQuestion], index_dir: Path) -> dict:
     assert qset.records is not None
     texts = {r["id"]: r["text"] for r in qset.records}
     coverage = [best_coverage(q, texts) for q in questions]
-    hits = first_sentence_hits(index_name, questions)
+    hits = first_sentence_hits(index_dir, questions)
     bands = []
     for low, high in BANDS:
         inside = [hit for c, hit in zip(coverage, hits) if low <= c < high]
@@ -75,12 +75,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--squad-sample", type=int, default=2000, help="SQuAD dev questions (a fixed random sample)")
     args = parser.parse_args()
+    # both checked before the news set's minutes of answering
+    news_index = require_index(WORK / "news-index", NEWS, "news")
+    squad_index = require_index(WORK / "squad-index", SQUAD, "squad")
     news = load_question_set(require(NEWS))
     squad = load_question_set(require(SQUAD))
     sample = random.Random(0).sample(squad.questions, min(args.squad_sample, len(squad.questions)))
     results = {
-        "news": measure("news", news, news.questions, "news-index"),
-        "squad": measure("squad", squad, sample, "squad-index"),
+        "news": measure("news", news, news.questions, news_index),
+        "squad": measure("squad", squad, sample, squad_index),
     }
     # News questions, each scored at SQuAD's hit rate for its band: what SQuAD-like reading
     # would give on news' mix of questions.

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import SQUAD, WORK, percentile, require, save, table
+from common import SQUAD, WORK, percentile, require, require_index, save, table
 
 import qa.answering as answering
 import qa.retrieval as retrieval
@@ -47,9 +47,10 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=1000)
     parser.add_argument("--index", default=str(WORK / "squad-index"), help="an index built by qa eval --index")
     args = parser.parse_args()
+    index_dir = require_index(Path(args.index), SQUAD, "squad")
     _, questions = load_squad(require(SQUAD))
     questions = questions[:: max(1, len(questions) // args.sample)][: args.sample]
-    settings = Settings(index_dir=Path(args.index), max_file_mb=1024, abstain_below=0.0)
+    settings = Settings(index_dir=index_dir, max_file_mb=1024, abstain_below=0.0)
     index = load_index(settings.index_dir, settings)
     rows = [run(index, questions, "stored, in context (the project)")]
 

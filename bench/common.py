@@ -32,6 +32,17 @@ def no_options(doc: str | None) -> None:
     argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
 
 
+def reader_file(text: str) -> Path:
+    """`--reader`'s argument type: a file that exists, checked as the options are read (the
+    reader loads lazily, so a wrong path failed minutes later, after an index was built)."""
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such reader file: {text}")
+    if not (path.parent / "tokenizer.json").is_file():
+        raise argparse.ArgumentTypeError(f"{text}: no tokenizer.json beside it (a training run writes one there)")
+    return path
+
+
 def candidate_reader(path: Path | None) -> tuple[Any, str]:
     """A reader file that is not the shipped one (`--reader`): the Reader (its tokenizer.json
     beside it; None without a file) and the suffix its results are saved under, "-<run>-<name>",
@@ -50,6 +61,23 @@ def require(path: Path) -> Path:
             f"{path} is missing: the benchmarks read the shared data by path (set QA_BENCH_DATA to its folder)."
         )
     return path
+
+
+def require_index(index_dir: Path, data: Path, only: str) -> Path:
+    """`index_dir`, an index of the question set `data` (`qa eval --index` keeps one, and
+    `bench_answers.py --only ONLY` builds WORK/ONLY-index), or one line saying how to build it:
+    qa's own advice (`qa index --articles seeds`) would index the wrong articles."""
+    from qa.store.layout import current_generation
+
+    if current_generation(index_dir) is not None:
+        return index_dir
+    alone = f"qa eval {data} --index {index_dir} --limit 1"
+    if index_dir.resolve() != (WORK / f"{only}-index").resolve():
+        raise SystemExit(f"No index in {index_dir}/: build it with `{alone}`.")
+    raise SystemExit(
+        f"No index in {index_dir}/: build it with `python bench/bench_answers.py --only {only}` "
+        f"(or the index alone: `{alone}`)."
+    )
 
 
 def bbc_folder() -> Path:

@@ -43,10 +43,9 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
-from common import DATA, ROOT, WORK, candidate_reader, require, save
+from common import DATA, ROOT, WORK, candidate_reader, reader_file, require, save
 
 from qa import Settings, build_index, load_index
 from qa.evaluation import EvalQuestion, contains_answer, load_jsonl, load_squad
@@ -102,6 +101,16 @@ def prepare(_: argparse.Namespace) -> None:
         f"{len(records)} paragraphs, {len(questions)} present questions, "
         f"{len(load_jsonl(FIT / 'fit-absent.jsonl'))} absent questions -> {FIT}"
     )
+
+
+def require_prepared() -> None:
+    """The other steps read what `prepare` writes: without it, one line saying so (a missing
+    fit-squad.json was blamed on the shared data, and the rest failed as tracebacks)."""
+    from qa.store.layout import current_generation
+
+    files = [FIT / "fit-squad.json", FIT / "fit-absent.jsonl"]
+    if not all(f.exists() for f in files) or current_generation(FIT / "index") is None:
+        raise SystemExit(f"No fit set in {FIT}/: run `python bench/fit_answering.py prepare` first.")
 
 
 def fit_settings() -> Settings:
@@ -402,7 +411,7 @@ def followups(args: argparse.Namespace) -> None:
     from qa import answer
     from qa.answering import is_followup
 
-    data = json.loads(require(FIT / "fit-squad.json").read_text())
+    data = json.loads((FIT / "fit-squad.json").read_text())
     present = {t.replace(" ", "_") for t in HELD_OUT}
     rng = random.Random(5)
     pairs: dict[str, list[tuple[str, str, list[str]]]] = {"same paragraph": [], "next paragraph": []}
@@ -447,13 +456,15 @@ def main() -> None:
     r = sub.add_parser("reader")
     r.add_argument("--sample", type=int, default=1500, help="questions of each kind")
     r.add_argument("--fresh", action="store_true", help="read again instead of using the cached spans")
-    r.add_argument("--reader", type=Path, help="fit another reader ONNX file (tokenizer.json beside it)")
+    r.add_argument("--reader", type=reader_file, help="fit another reader ONNX file (tokenizer.json beside it)")
     r.set_defaults(run=reader)
     f = sub.add_parser("followups")
     f.add_argument("--sample", type=int, default=400, help="same-paragraph follow-ups (all next-paragraph ones)")
-    f.add_argument("--reader", type=Path, help="measure another reader ONNX file (tokenizer.json beside it)")
+    f.add_argument("--reader", type=reader_file, help="measure another reader ONNX file (tokenizer.json beside it)")
     f.set_defaults(run=followups)
     args = parser.parse_args()
+    if args.step != "prepare":
+        require_prepared()
     args.run(args)
 
 

@@ -5,7 +5,10 @@ and `make bench` with them, unseen."""
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,13 +29,16 @@ def test_every_benchmark_script_imports() -> None:
     assert done.stdout.strip() == "ok"
 
 
-def _bench_answers():  # bench/ is a folder of scripts, not a package: imported as run from it
+def _bench(name: str):  # bench/ is a folder of scripts, not a package: imported as run from it
     sys.path.insert(0, str(BENCH))
     try:
-        import bench_answers
+        return importlib.import_module(name)
     finally:
         sys.path.remove(str(BENCH))
-    return bench_answers
+
+
+def _bench_answers():
+    return _bench("bench_answers")
 
 
 def test_a_partial_answers_run_keeps_the_other_modes_of_the_unanswerable_sets() -> None:
@@ -114,3 +120,77 @@ def test_constants_that_are_not_answering_constants_are_refused(
     chosen.write_text(json.dumps(constants))
     with pytest.raises(SystemExit, match=refusal):
         _bench_answers().use_constants(chosen)
+
+
+# -- refusals: one line naming the fix, before any work ------------------------------------
+
+
+def test_skip_squad_skips_the_steps_that_read_the_squad_index(monkeypatch, capsys) -> None:
+    # They crashed on the missing WORK/squad-index, and the failure stopped every later step.
+    run_all = _bench("run_all")
+    ran = []
+    monkeypatch.setattr(
+        run_all.subprocess, "run", lambda cmd, **_: ran.append(cmd) or subprocess.CompletedProcess(cmd, 0)
+    )
+    assert run_all.run("sentence_vectors", skip_squad=True) == 0
+    assert run_all.run("overlap", skip_squad=True) == 0
+    assert ran == []
+    assert capsys.readouterr().out.count("skipped: it reads the SQuAD dev index") == 2
+    run_all.run("answers", skip_squad=True)
+    assert ran[0][-3:] == ["--only", "news", "unanswerable"]
+
+
+def test_a_failed_step_stops_run_all_with_one_line_naming_the_steps_not_run(monkeypatch) -> None:
+    run_all = _bench("run_all")
+    monkeypatch.setattr(run_all.subprocess, "run", lambda cmd, **_: subprocess.CompletedProcess(cmd, 1))
+    monkeypatch.setattr(sys, "argv", ["run_all.py", "--only", "build", "resume", "latency"])
+    with pytest.raises(SystemExit, match=r"^build failed \(exit 1\); not run: resume latency$"):
+        run_all.main()
+
+
+def test_benchmarks_without_the_squad_index_say_how_to_build_it(tmp_path, monkeypatch) -> None:
+    # qa's own advice, "qa index --articles seeds", would index the seed article.
+    vectors = _bench("bench_sentence_vectors")
+    common = _bench("common")
+    monkeypatch.setattr(common, "WORK", tmp_path)
+    monkeypatch.setattr(sys, "argv", ["bench_sentence_vectors.py", "--index", str(tmp_path / "squad-index")])
+    with pytest.raises(SystemExit, match=re.escape("build it with `python bench/bench_answers.py --only squad`")):
+        vectors.main()
+    elsewhere = tmp_path / "elsewhere"
+    monkeypatch.setattr(sys, "argv", ["bench_sentence_vectors.py", "--index", str(elsewhere)])
+    with pytest.raises(SystemExit, match=rf"build it with `qa eval .* --index {re.escape(str(elsewhere))} --limit 1`"):
+        vectors.main()
+
+
+def test_the_overlap_benchmark_checks_both_indexes_first(tmp_path, monkeypatch) -> None:
+    overlap = _bench("bench_overlap")
+    monkeypatch.setattr(_bench("common"), "WORK", tmp_path)
+    monkeypatch.setattr(overlap, "WORK", tmp_path)
+    monkeypatch.setattr(sys, "argv", ["bench_overlap.py"])
+    refusal = r"No index in .*news-index/: build it with `python bench/bench_answers\.py --only news`"
+    with pytest.raises(SystemExit, match=refusal):
+        overlap.main()
+
+
+def test_a_reader_file_that_does_not_exist_is_refused_as_the_options_are_read(tmp_path, monkeypatch, capsys) -> None:
+    # The reader loads lazily: a wrong --reader failed minutes later, after an index was built.
+    monkeypatch.setattr(sys, "argv", ["bench_answers.py", "--only", "news", "--reader", str(tmp_path / "nope.onnx")])
+    with pytest.raises(SystemExit) as exit:
+        _bench_answers().main()
+    assert exit.value.code == 2
+    assert f"no such reader file: {tmp_path / 'nope.onnx'}" in capsys.readouterr().err
+    alone = tmp_path / "reader.onnx"
+    alone.write_bytes(b"")
+    with pytest.raises(argparse.ArgumentTypeError, match=r"no tokenizer\.json beside it"):
+        _bench("common").reader_file(str(alone))
+    (tmp_path / "tokenizer.json").write_text("{}")
+    assert _bench("common").reader_file(str(alone)) == alone
+
+
+@pytest.mark.parametrize("step", ["reader", "retrieval", "followups"])
+def test_fit_steps_before_prepare_say_to_run_it(tmp_path, monkeypatch, step) -> None:
+    fit = _bench("fit_answering")
+    monkeypatch.setattr(fit, "FIT", tmp_path / "fit")
+    monkeypatch.setattr(sys, "argv", ["fit_answering.py", step])
+    with pytest.raises(SystemExit, match=r"run `python bench/fit_answering\.py prepare` first\.$"):
+        fit.main()

@@ -1,5 +1,7 @@
 """The reader's shipping gate on the seed article (training/train_reader.py)."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -116,3 +118,37 @@ def test_bad_training_arguments_are_refused_before_any_work(tmp_path, capsys, ex
     with pytest.raises(SystemExit) as exit_:
         parse_args(["--squad", str(squad), *extra])
     assert exit_.value.code == 2 and said in capsys.readouterr().err
+
+
+# -- training.measure ------------------------------------------------------------------------
+
+
+def test_measure_names_a_squad_file_that_does_not_exist(tmp_path, capsys) -> None:
+    # was a FileNotFoundError traceback
+    from training.measure import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--squad", str(tmp_path / "nope.json")])
+    assert exit_.value.code == 2 and f"--squad {tmp_path / 'nope.json'}: no such file" in capsys.readouterr().err
+
+
+def test_measure_heldout_refuses_a_file_without_the_readers_held_out_articles(tmp_path, capsys) -> None:
+    # SQuAD dev passed the same way drew 16 dev articles and reported them as held out.
+    from training.measure import main
+
+    dev = tmp_path / "dev-v1.1.json"
+    dev.write_text(json.dumps({"version": "1.1", "data": [{"title": "Super_Bowl_50", "paragraphs": []}]}))
+    with pytest.raises(SystemExit) as exit_:
+        main(["--squad", str(dev), "--heldout"])
+    assert exit_.value.code == 2 and "--heldout needs SQuAD train" in capsys.readouterr().err
+
+
+def test_a_file_holding_the_held_out_articles_passes_as_squad_train(tmp_path) -> None:
+    from training.measure import HELD_OUT, not_squad_train
+
+    train = tmp_path / "train.json"
+    articles = [{"title": t.replace(" ", "_"), "paragraphs": []} for t in ("Beyoncé", *HELD_OUT)]
+    train.write_text(json.dumps({"version": "1.1", "data": articles}))
+    assert not_squad_train(train) is None
+    train.write_text("[]")
+    assert "not a SQuAD v1.1 JSON file" in (not_squad_train(train) or "")

@@ -26,6 +26,30 @@ from qa.reader import MODEL_FILE, TOKENIZER_FILE, Reader
 from .data import load_squad, split_articles
 from .evaluate import build_items, build_rank_items, evaluate, evaluate_ranking
 
+# The 16 articles `training.train_reader` holds out of SQuAD train (--seed 13 --holdout-articles
+# 16; the model card's list): a file without them is not SQuAD train, and --heldout would
+# draw 16 other articles and call them held out.
+HELD_OUT = (
+    "Armenia", "Biodiversity", "Comcast", "Compact disc", "Crucifixion of Jesus", "Empiricism",
+    "Gothic architecture", "Hanover", "Internet service provider", "Iran", "Military history of the United States",
+    "New York City", "North Carolina", "Spectre (2015 film)", "Web browser", "Xbox 360",
+)  # fmt: skip
+
+
+def not_squad_train(path: Path) -> str | None:
+    """Why `path` cannot be SQuAD train (--heldout's file), or None."""
+    try:
+        titles = {a["title"].replace("_", " ") for a in json.loads(path.read_text())["data"]}
+    except (ValueError, KeyError, TypeError):
+        return f"--squad {path}: not a SQuAD v1.1 JSON file"
+    missing = [t for t in HELD_OUT if t not in titles]
+    if missing:
+        return (
+            f"--heldout needs SQuAD train (train-v1.1.reconstructed.json): {path} lacks the reader's held-out "
+            f"articles ({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''})"
+        )
+    return None
+
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -39,6 +63,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--holdout-articles", type=int, default=16)
     ap.add_argument("--rank-train-articles", type=int, default=84)
     args = ap.parse_args(argv)
+    # Checked before the reader loads and the file is split into sentences: a traceback before.
+    for flag, value in (("--squad", args.squad), ("--model", args.model)):
+        if not Path(value).is_file():
+            ap.error(f"{flag} {value}: no such file")
+    if args.heldout and (problem := not_squad_train(Path(args.squad))):
+        ap.error(problem)
     reader = Reader(Path(args.model), TOKENIZER_FILE, threads=args.threads)
     articles = load_squad(args.squad, reader)
     n = args.questions or None

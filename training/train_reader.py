@@ -54,7 +54,7 @@ Steps:
    the positive's own window under its question with one name swapped for another article's
    ("the 1998 World Cup" -> "the 1998 Hopman Cup"; `training.data.swap_name`). v4 (from v2's
    weights, another fresh draw): v2's negatives, half the questions loosened.
-3. Training under a fixed token budget (v3 and v4 3M more, v2 10M, v1 6.5M tokens), length-bucketed batches
+3. Training under a fixed token budget (v3 to v6 3M more, v2 10M, v1 6.5M tokens), length-bucketed batches
    (little padding), bf16 autocast where the CPU has AVX-512 (avx512_bf16 made it ~1.5x faster
    there; on an AVX2-only CPU bf16 is emulated, 9x slower than fp32: 51 vs 473 tokens/s, 1 thread), AdamW with
    warmup and linear decay. The word-embedding matrix is frozen (cheaper steps, and it
@@ -136,14 +136,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     ap.add_argument(
         "--init",
-        help="state dict (.pt) or reader ONNX file to start from (v3, v4: training/runs/reader-v2/checkpoint.pt; "
-        "v5: the shipped qa/models/reader/reader.onnx)",
+        help="state dict (.pt) or reader ONNX file to start from (default: v3, v4 training/runs/reader-v2/"
+        "checkpoint.pt; v5, v6 the shipped qa/models/reader/reader.onnx; v1, v2 none: all-MiniLM-L6-v2, a new head)",
     )
     ap.add_argument(
-        "--train-tokens", type=float, help="training budget in tokens (default: v3 and v4 3M, v2 10M, v1 6.5M)"
+        "--train-tokens", type=float, help="training budget in tokens (default: v3 to v6 3M, v2 10M, v1 6.5M)"
     )
     ap.add_argument("--batch-tokens", type=int, default=4096, help="max batch size x padded length")
-    ap.add_argument("--lr", type=float, help="peak learning rate (default: v3 and v4 5e-5, else 1.5e-4)")
+    ap.add_argument("--lr", type=float, help="peak learning rate (default: v3 to v6 5e-5, v1 and v2 1.5e-4)")
     ap.add_argument("--warmup", type=float, default=0.06)
     ap.add_argument("--weight-decay", type=float, default=0.01)
     ap.add_argument("--neg-ratio", type=float, help="negatives per positive (default: v5 3, else 1)")

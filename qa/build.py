@@ -206,14 +206,16 @@ def build_index(
 
     current: dict[str, str] = {}  # article_id -> content hash of what the folder holds, once read
     waited = time.perf_counter()
-    with _build_lock(index_dir, wait, progress):
+    with _build_lock(index_dir, wait, progress) as queued:
         waited = time.perf_counter() - waited  # for another build (--wait): 20.7 s read as this one's
         _remove_leftovers(index_dir, keep=None)
         previous, live, reason = _previous_generation(index_dir, wanted, full, seen)
-        if current_generation(index_dir) != read_against:
+        if queued or current_generation(index_dir) != read_against:
             # Another build published while this one read the folder (a watcher, the chat):
-            # what it added since would be removed again. Read again, as of now (only the files
-            # that build did not read are read).
+            # what it added since would be removed again. Or this one waited for it: the folder
+            # may have changed meanwhile though it published nothing (stopped, failed), and a
+            # file deleted during the wait stayed indexed. Read again, as of now (only the files
+            # the live build did not read are read).
             read = read_articles(
                 folder,
                 settings.max_file_bytes,
@@ -337,14 +339,17 @@ def _write_failure(exc: BaseException) -> str | None:
 
 
 @contextmanager
-def _build_lock(index_dir: Path, wait: float, progress: bool = False) -> Iterator[None]:
+def _build_lock(index_dir: Path, wait: float, progress: bool = False) -> Iterator[bool]:
+    """Hold the index's build lock; yields whether another build held it first (waited for)."""
     from filelock import FileLock, Timeout
 
     lock = FileLock(str(index_dir / LOCK_FILE))
+    queued = False
     try:
         try:
             lock.acquire(timeout=0)
         except Timeout:
+            queued = True
             if not wait:
                 raise
             if progress:  # a wait of minutes must not look like a hang
@@ -357,7 +362,7 @@ def _build_lock(index_dir: Path, wait: float, progress: bool = False) -> Iterato
             "it wait for that build: qa index --wait SECONDS."
         ) from None
     try:
-        yield
+        yield queued
     finally:
         lock.release()
 

@@ -359,6 +359,25 @@ def test_second_build_refuses_while_the_first_holds_the_lock(settings, fake, cap
             lock.release()
 
 
+def test_a_build_that_waited_for_another_reads_the_folder_again(settings, fake):
+    """The other build published nothing (stopped, failed): a file deleted during the wait
+    stayed indexed, and cited, while the report said the index was up to date."""
+    from filelock import FileLock
+
+    build_index(settings, encoder=fake, progress=False)
+    lock = FileLock(str(settings.index_dir / ".lock"), thread_local=False)
+    lock.acquire()
+    try:
+        threading.Timer(1.0, (settings.articles_dir / "volcano.txt").unlink).start()
+        threading.Timer(2.0, lock.release).start()
+        report = build_index(settings, encoder=fake, progress=False, wait=10)  # read the folder, then waited
+    finally:
+        time.sleep(2.1)  # the timers have run
+    assert report.removed == ("volcano.txt",) and report.counts.articles == 3
+    index = load_index(settings.index_dir, settings, encoder=fake)
+    assert all(h.source.article_id != "volcano.txt" for h in retrieve("Grindavik evacuated", k=5, index=index))
+
+
 def test_two_concurrent_build_processes_never_corrupt(settings, fake):
     for i in range(30):
         (settings.articles_dir / f"extra{i}.txt").write_text(

@@ -221,6 +221,36 @@ def test_serve_no_index_serves_the_index_as_built(monkeypatch, tmp_path: Path, u
     assert calls == expected
 
 
+def test_serve_started_during_another_programs_build_serves_the_live_index_at_once(
+    monkeypatch, tmp_path: Path, capsys
+) -> None:
+    """It waited 300 s, silent and not serving, then quit naming a flag qa serve lacks."""
+    from types import SimpleNamespace
+
+    import ui.app as app_module
+    from qa import IndexLockedError
+
+    def busy(self: object) -> str:
+        raise IndexLockedError("Another build of index/ is running.")
+
+    calls: list[str] = []
+    monkeypatch.setattr(app_module.ChatApp, "ensure_index", busy)
+    monkeypatch.setattr(app_module.ChatApp, "index", lambda self: SimpleNamespace(warm_up=lambda: calls.append("warm")))
+    demo = SimpleNamespace(launch=lambda **_: calls.append("launch"), close=lambda **_: None)
+    monkeypatch.setattr(app_module, "build_app", lambda app: demo)
+    monkeypatch.setattr(app_module, "serve_until_interrupted", lambda: calls.append("serve"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index")
+    app_module.serve(settings, port=port)
+    assert calls == ["warm", "launch", "serve"]
+    assert (
+        f"note: another program is building the index {settings.index_dir}/: serving the index as it is; "
+        "the chat takes up that build's when it is published." in capsys.readouterr().err
+    )
+
+
 @pytest.mark.model
 def test_a_chat_started_on_an_empty_folder_serves_and_its_first_upload_builds_the_index(
     monkeypatch, tmp_path: Path, capsys
@@ -290,6 +320,36 @@ def test_a_build_behind_another_build_of_the_server_says_it_waits(monkeypatch, t
         assert told == []  # told, and still waiting
     behind.join(10)
     assert told == ["report"]
+
+
+def test_a_build_behind_another_programs_build_says_it_waits_and_words_a_timeout_for_the_chat(
+    monkeypatch, tmp_path: Path
+) -> None:
+    """Behind `qa index` (another process's lock) an upload sat 300 s with only Gradio's timer,
+    then said "… let it wait for that build: qa index --wait SECONDS" in the browser."""
+    import ui.service as service
+    from qa import IndexLockedError
+
+    waits: list[float] = []
+
+    def locked(settings: Settings, **kw: object) -> str:
+        waits.append(float(kw.get("wait", 0.0)))  # type: ignore[arg-type]
+        raise IndexLockedError("Another build of index/ is running. … qa index --wait SECONDS.")
+
+    monkeypatch.setattr(service, "build_index", locked)
+    monkeypatch.setattr(service, "release_freed_memory", lambda: None)
+    app = service.ChatApp(Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index"))
+    told: list[str] = []
+    with pytest.raises(IndexLockedError) as refused:
+        app._build(on_wait=lambda: told.append("waiting"), wait=7)
+    assert told == ["waiting"] and waits == [0.0, 7.0]  # told before the wait, not after it
+    assert str(refused.value) == (
+        f"Another program is building the index {tmp_path / 'index'}/ (waited 7 s); try again once it is done."
+    )
+    waits.clear()
+    with pytest.raises(IndexLockedError):  # qa serve's start: not waited for (it serves the live index)
+        app.ensure_index()
+    assert waits == [0.0]
 
 
 def test_release_freed_memory_is_safe_to_call() -> None:

@@ -34,7 +34,16 @@ from typing import Any
 
 import gradio as gr
 
-from qa import SUPPORTED_SUFFIXES, IndexNotFoundError, NoArticlesError, QAError, Settings, follow_index, refused_dict
+from qa import (
+    SUPPORTED_SUFFIXES,
+    IndexLockedError,
+    IndexNotFoundError,
+    NoArticlesError,
+    QAError,
+    Settings,
+    follow_index,
+    refused_dict,
+)
 
 from .articles import ArticlesTab
 from .auth import auth_options, exposure_warning, parse_auth
@@ -285,6 +294,12 @@ def serve(
         except NoArticlesError as exc:  # articles can still come by upload (or qa index): serve, and say so
             where = "qa index builds one" if read_only else "upload articles in the chat's Articles tab"
             print(f"warning: {exc} Serving anyway: {where}.", file=sys.stderr)
+        except IndexLockedError:  # it waited 300 s, silent and not serving, then quit naming a flag it lacks
+            print(
+                f"note: another program is building the index {settings.index_dir}/: serving the index as it is; "
+                "the chat takes up that build's when it is published.",
+                file=sys.stderr,
+            )
     try:
         app.index().warm_up()  # load the models before the first visitor
     except IndexNotFoundError:  # an empty folder, or a replica before its builder's first build

@@ -329,8 +329,9 @@ class ArticlesTab:
 
 
 def _waiting(progress: gr.Progress) -> Callable[[], None]:
-    """What the page shows while a build waits for another one of this server."""
-    return lambda: progress(0.0, desc="Waiting for the build already running (a rebuild or an upload) to finish")
+    """What the page shows while a build waits for another one (this server's, or another program's)."""
+    words = "Waiting for the build already running (a rebuild, an upload or qa index) to finish"
+    return lambda: progress(0.0, desc=words)
 
 
 def _selected(title: str, article_id: str) -> str:

@@ -33,6 +33,7 @@ from qa import (
     FeedbackRecord,
     Filters,
     Index,
+    IndexLockedError,
     IndexNotFoundError,
     QAError,
     QuestionError,
@@ -58,7 +59,7 @@ from .render import starter_questions
 
 log = logging.getLogger("ui")
 Progress = Callable[[int, int], None]
-Waiting = Callable[[], None]  # told when a build must wait for another build of this server first
+Waiting = Callable[[], None]  # told when a build must wait for another build (this server's or another's)
 
 
 # The Articles table and the Article filter list at most this many: a 1M-passage collection
@@ -73,6 +74,8 @@ QUESTION_LIMIT = 20_000
 # answers keep it from citing their sentences again; without a cap a client could send
 # thousands of earlier answers to /ask, each read back and checked at every question.
 HISTORY_TURNS = 20
+# Seconds an upload, deletion or rebuild waits for another program's build of the index.
+BUILD_WAIT = 300.0
 READ_ONLY = "this chat is read-only (qa serve --read-only): whoever runs it adds and removes the articles."
 
 
@@ -150,8 +153,13 @@ class ChatApp:
             return ""
 
     def ensure_index(self) -> str:
-        """Index new or changed articles (all of them the first time); return a summary."""
-        return build_summary(self._build(progress=True))
+        """Index new or changed articles (all of them the first time); return a summary.
+
+        Raises:
+            IndexLockedError: another program is building the index (not waited for: the
+                chat serves the live index meanwhile, and takes up that build's when published).
+        """
+        return build_summary(self._build(progress=True, wait=0))
 
     # -- asking ----------------------------------------------------------------------------
 
@@ -447,20 +455,35 @@ class ChatApp:
         progress: bool = False,
         on_progress: Progress | None = None,
         on_wait: Waiting | None = None,
+        wait: float = BUILD_WAIT,
     ) -> BuildReport:
         """One build at a time in this process (`on_wait()` is told when this one must wait:
-        an upload behind a rebuild showed only Gradio's timer for minutes); its garbage handed
-        back to the system after."""
+        an upload behind a rebuild showed only Gradio's timer for minutes), waiting up to
+        `wait` seconds for another program's; its garbage handed back to the system after."""
         if not self._build_lock.acquire(blocking=False):
             if on_wait is not None:
                 on_wait()
             self._build_lock.acquire()
         try:
-            report = build_index(self.settings, full=full, progress=progress, wait=300, on_progress=on_progress)
+            try:
+                return build_index(self.settings, full=full, progress=progress, on_progress=on_progress)
+            except IndexLockedError:
+                if not wait:
+                    raise
+            # Another program's build (qa index, a replica's upload): said as this server's own
+            # is; the page showed only Gradio's timer for minutes, then advice for the command line.
+            if on_wait is not None:
+                on_wait()
+            try:
+                return build_index(self.settings, full=full, progress=progress, wait=wait, on_progress=on_progress)
+            except IndexLockedError:
+                raise IndexLockedError(
+                    f"Another program is building the index {self.settings.index_dir}/ (waited {wait:g} s); "
+                    "try again once it is done."
+                ) from None
         finally:
             self._build_lock.release()
-        release_freed_memory()
-        return report
+            release_freed_memory()
 
     def status(self) -> str:
         """One line about the index, for the page header (Markdown-safe: no article text)."""

@@ -528,10 +528,15 @@ def sentence_count(value: Any) -> int:
     Example:
         >>> sentence_count(3.0)
         3
+        >>> sentence_count(10**400)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        qa.errors.QuestionError: max_sentences=1000... must be a whole number from 1 to 10 (default 3).
     """
-    whole = isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer()
-    if not whole or not 1 <= value <= 10:
-        raise QuestionError(f"max_sentences={value!r} must be a whole number from 1 to 10 (default 3).")
+    # The range first: float() of a 400-digit whole number overflowed ("Internal error").
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not number or not 1 <= value <= 10 or not float(value).is_integer():
+        raise QuestionError(f"max_sentences={value!r:.40} must be a whole number from 1 to 10 (default 3).")
     return int(value)
 
 

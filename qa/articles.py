@@ -740,6 +740,8 @@ def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str 
         elif heading and "title" not in meta:
             meta["title"] = heading.group(1)
             i += 1
+        elif _opens_text(lines, i):
+            break
         elif match and _looks_like_header(match) and _header_key(match) not in meta:
             meta[_header_key(match)] = match.group(2)
             i += 1
@@ -784,6 +786,18 @@ def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str 
         if byline_date:
             meta["date"] = byline_date
     return title, "\n".join(rest).strip(), meta
+
+
+def _opens_text(lines: list[str], i: int) -> bool:
+    """Is line `i`, a "Source:" or "Author:" line, the text's first sentence: under the header
+    lines and a blank line, and read as a sentence ("Source: internal documents show the
+    council knew of the risk.")? Among header lines it is a header, however long."""
+    match = _HEADER_LINE.match(lines[i])
+    if match is None or _header_key(match) not in ("source", "author") or not i or lines[i - 1].strip():
+        return False
+    value = match.group(2)
+    above = any(line.strip() for line in lines[:i])
+    return above and len(value.split()) >= 8 and value.endswith((".", "!", "?"))
 
 
 def _same(value: str, other: str) -> bool:
@@ -852,6 +866,7 @@ def _headline_with_colon(lines: list[str], i: int, markdown: bool, known: bool) 
     return (
         first
         and not known
+        and _key(lines[i]) not in _METADATA_KEYS  # "Category: Politics" over "Date: …" is a header
         and _headline_above_headers(lines, i)
         and not _headers_go_on(lines, i + 1, markdown, keys=("title",))
     )
@@ -1109,9 +1124,13 @@ def _date_line(line: str) -> bool:
     return 0 < len(text) <= 40 and not text.endswith(".") and _parse_date(text) is not None
 
 
+# Keys of a picture's credit line ("Photo: Reuters"): no headline, unlike "Updated: Road closed".
+_CREDIT_KEYS = frozenset("photo photograph picture image credit credits copyright".split())
+
+
 def _credit_line(line: str) -> bool:
     """A byline or a "Photo: Reuters" credit: never an article's headline (both were titles)."""
-    return is_byline(line) or (":" in line and _key(line) in _METADATA_KEYS)
+    return is_byline(line) or (":" in line and _key(line) in _CREDIT_KEYS)
 
 
 def is_byline(line: str) -> bool:
@@ -1139,13 +1158,9 @@ def _looks_like_header(match: re.Match[str]) -> bool:
 
     The colon must follow the key: "Author Hilary Mantel's manuscript sold for £1.2 million:
     a record" and "Headline inflation rose to 3.2%: the highest …" opened their articles and
-    were taken off as an author and a title (a colon anywhere in the line counted). A source
-    or author that reads as a sentence is the text's ("Source: internal documents show the
-    council knew of the risk.")."""
+    were taken off as an author and a title (a colon anywhere in the line counted)."""
     key, value = _header_key(match), match.group(2)
     colon = ":" in match.string[match.end(1) : match.start(2)]
-    if key in ("source", "author") and len(value.split()) >= 8 and value.endswith((".", "!", "?")):
-        return False
     if key == "date":
         # "Date: March 2026" and "Date: yesterday" are headers whose date is not read (a
         # warning says so; the second was the article's title); "Date rape drugs are ..." (no
@@ -1202,7 +1217,7 @@ def _html_article(html: str) -> tuple[str | None, str, dict[str, str]]:
     if info is not None:
         title = title or info.title
         if info.date:
-            meta["date"] = _date_as_written(info.date, html)
+            meta["date"] = _date_as_written(info.date, tree)
         if info.sitename:
             meta["source"] = info.sitename
         if is_web_link(info.url):  # a page's relative canonical link is no link to give
@@ -1232,45 +1247,59 @@ def _as_shown(line: str) -> str:
         ('Keir Starmer becomes prime minister', 'Labour | 412 | +211')
     """
     text = " ".join(line.split())
-    if text.startswith("- "):
+    if text.startswith("- ") and not text.endswith(" -"):  # not "- A life in three acts -", a paragraph
         return text[2:]
     if text.startswith("|") and text.endswith("|") and len(text) > 1:
         return " | ".join(cell.strip() for cell in text[1:-1].split("|"))
     return text
 
 
-# Where a page lists other stories, each with its date: a page without a date of its own was
-# dated by the related story in its sidebar.
-_ASIDES = (
-    "//aside | //nav | //*[not(self::body or self::html or self::main or self::article)]"
-    "[contains(@class, 'related') or contains(@id, 'related')]"
-)
+# Class or id words of the parts of a page that list other stories, each with its date: a
+# page without a date of its own was dated by the related story in its sidebar.
+_LISTING_WORDS = ("related", "sidebar", "recommend", "most-read", "popular", "trending")
 
 
 def _without_asides(tree: Any) -> Any:
-    """A copy of the page without its sidebars, menus and related-story lists (for its metadata)."""
+    """A copy of the page without its menus and its lists of other stories (for its metadata):
+    `<nav>`, an `<aside>` holding a list or links, and elements whose class or id words name
+    such a list ("related-stories"). Never what holds the story itself (`<h1>`, `<article>`)."""
     page = copy.deepcopy(tree)
-    for element in page.xpath(_ASIDES):
-        element.drop_tree()
+    for element in list(page.iter("nav", "aside", "div", "section", "ul", "ol")):
+        if element.getparent() is None or element.xpath(".//h1 | .//article | .//main"):
+            continue
+        words = " ".join((element.get("class") or "", element.get("id") or "")).lower().split()
+        listing = any(w.startswith(_LISTING_WORDS) for w in words)
+        if element.tag == "nav" or listing or (element.tag == "aside" and len(element.xpath(".//a | .//li")) >= 2):
+            element.drop_tree()
     return page
 
 
-def _date_as_written(date: str, html: str) -> str:
+def _date_as_written(date: str, tree: Any) -> str:
     """trafilatura's date, or the page's all-number date it came from when that could be read
     either way ("03/04/2024": March or April?); the latter is not read, and a warning says so,
-    as for a text's "Date:" line (trafilatura read it day first, silently).
+    as for a text's "Date:" line (trafilatura read it day first, silently). The page's date is
+    looked for where pages print one: meta tags, `<time>`, short lines ("Posted 03/04/2024");
+    a story's own mention of "04/03/2024" is no reason to doubt a date given in words.
 
     Example:
-        >>> _date_as_written("2024-04-03", '<meta name="date" content="03/04/2024">')
+        >>> import lxml.html
+        >>> _date_as_written("2024-04-03", lxml.html.fromstring('<meta name="date" content="03/04/2024">'))
         '03/04/2024'
-        >>> _date_as_written("2024-04-03", '<meta name="date" content="2024-04-03">')
+        >>> _date_as_written("2024-04-03", lxml.html.fromstring('<p><time>April 3, 2024</time> 03/04/2024</p>'))
         '2024-04-03'
     """
     year, month, day = date[:10].split("-")
-    if int(day) > 12 or month == day or date[:10] in html:
+    if int(day) > 12 or month == day:
         return date
-    ambiguous = re.search(rf"\b0?(?:{int(day)}[/.-]0?{int(month)}|{int(month)}[/.-]0?{int(day)})[/.-]{year}\b", html)
-    return ambiguous.group(0) if ambiguous else date
+    shown = [str(v) for v in tree.xpath("//meta/@content | //time/@datetime")]
+    # Short texts of elements without children: a leaf's own (text_content of every element was quadratic).
+    leaves = (e.text or "" for e in tree.iter() if isinstance(e.tag, str) and not len(e))
+    shown += [text.strip() for text in leaves if len(text) <= 80]
+    if any(date[:10] in text or _parse_date(text) == date[:10] for text in shown if text):
+        return date
+    written = re.compile(rf"\b0?(?:{int(day)}[/.-]0?{int(month)}|{int(month)}[/.-]0?{int(day)})[/.-]{year}\b")
+    ambiguous = next((found.group(0) for text in shown if (found := written.search(text))), None)
+    return ambiguous or date
 
 
 @functools.cache
@@ -1843,7 +1872,9 @@ def _json_article(
         body = _html_fragment_text(body)
     else:
         body = character_references_decoded(body)
-        if _CLOSED_BLOCK.search(body):  # escaped markup ("&lt;p&gt;Rates held.&lt;/p&gt;") was cited with its tags
+        # Escaped markup ("&lt;p&gt;Rates held.&lt;/p&gt;") was cited with its tags; a text that
+        # mentions a tag ("the &lt;/p&gt; closing tag") does not open with one.
+        if body.lstrip().startswith("<") and _CLOSED_BLOCK.search(body):
             body = _html_fragment_text(body)
     if not _WORD_CHAR.search(body):
         yield Skipped(label, 'no words in the record\'s "text" (only punctuation, symbols or spaces)')
@@ -2023,8 +2054,9 @@ _NUMBERED_DATE = re.compile(r"\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
 # What a news page prints around a worded date: weekdays, times of day ("10.30", "10:30 AM"),
 # time zones ("GMT", "ET"), the words saying what the date is, separators.
 _AROUND_A_DATE = re.compile(
-    r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?|posted|published|first|last|updated|on|at|[ap]\.?m\.?"
-    r"|(?-i:[A-Z]{2,4})|\d{1,2}[:.]\d{2}(?::\d{2})?|[|,·•—–:/()-]",
+    r"\b(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\b\.?"  # not "Sunak", "Thunderstorms"
+    r"|\b(?:posted|published|first|last|updated|on|at)\b|\b[ap]\.?m\b\.?"
+    r"|(?-i:\b[A-Z]{2,4}\b)|\b\d{1,2}[:.]\d{2}(?::\d{2})?\b|[|,·•—–:/()-]",
     re.IGNORECASE,
 )
 # The time of day an ISO timestamp gives after its date ("T08:00", " 25:00").

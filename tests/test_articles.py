@@ -1813,3 +1813,62 @@ def test_html_escaped_in_a_records_text_is_read_as_html_a_mentioned_tag_is_kept(
         'The Bank held rates at 5.25%.\n\nCuts were "in play".',
         "Hackers injected <p> tags into the page.",
     ]
+
+
+def test_header_lines_under_a_metadata_line_or_a_long_source_line_are_still_read(tmp_path):
+    """Regressions the review of the reading fixes found: each lost its date, source or link."""
+    text = "The minister resigned on Friday after a newspaper revealed his expenses claims."
+    write(tmp_path, "a.txt", f"Category: Politics\nDate: 2024-03-04\nAuthor: Jane Doe\n\n{text}\n")
+    write(tmp_path, "b.txt", f"Section: World\nSource: Reuters\nURL: https://example.com/a\n\n{text}\n")
+    credit = "Reuters, Associated Press and Agence France-Presse contributed to this report."
+    write(tmp_path, "c.txt", f"Title: Minister resigns\nSource: {credit}\nDate: 2024-03-04\n\n{text}\n")
+    write(tmp_path, "d.txt", f"UPDATED: Road closed after crash on A40\n\n{text}\n")  # a headline, no credit
+    read = [
+        (a.source.title, a.source.date, a.source.publisher, a.source.url, a.body)
+        for a in read_articles(tmp_path).articles
+    ]
+    assert read == [
+        (text, "2024-03-04", None, None, text),
+        (text, None, "Reuters", "https://example.com/a", text),
+        ("Minister resigns", "2024-03-04", credit, None, text),
+        ("UPDATED: Road closed after crash on A40", None, None, None, text),
+    ]
+
+
+@pytest.mark.parametrize("line", ["Sunak on March 4, 2024", "Thunderstorms on Friday, March 8, 2024"])
+def test_a_subheading_naming_a_date_is_no_dateline(tmp_path, line):
+    text = "The minister resigned on Friday after a newspaper revealed his expenses claims."
+    write(tmp_path, "a.txt", f"Minister resigns\n{line}\n\n{text}\n")
+    [article] = read_articles(tmp_path).articles
+    assert line in article.body  # not taken off the text as a dateline ("Sunak": "Sun", a weekday)
+
+
+def test_html_dates_in_a_meta_aside_or_a_related_content_wrapper_are_the_pages_own(tmp_path):
+    body = "<p>The council approved its budget on Monday after a long debate, councillors said.</p>" * 2
+    own = '<aside class="entry-meta">By Jane Doe <time datetime="2024-03-04T10:30:00Z">March 4, 2024</time></aside>'
+    related = '<aside class="sidebar"><ul><li><a href="/x">Old</a> <time datetime="2019-01-01">Jan 1, 2019</time>'
+    related += "</li></ul></aside>"
+    write(
+        tmp_path,
+        "a.html",
+        f"<html><body><main><article><h1>Budget</h1>{own}{body}</article></main>{related}</body></html>",
+    )
+    wrapper = '<div class="page related-content"><article><h1>Budget</h1>'
+    wrapper += '<p><time datetime="2024-07-05">5 July 2024</time></p>'
+    write(tmp_path, "b.html", f"<html><body>{wrapper}{body}</article></div></body></html>")
+    # Dated in words by its byline; the story mentions "04/03/2024": no reason to doubt the date.
+    mention = "<p>Minutes published on 04/03/2024 showed a split vote, and analysts expected no change this year.</p>"
+    byline = '<p class="byline">By Jane Doe, April 3, 2024</p>'
+    write(
+        tmp_path, "c.html", f"<html><body><article><h1>Rates held</h1>{byline}{body}{mention}</article></body></html>"
+    )
+    result = read_articles(tmp_path)
+    assert [a.source.date for a in result.articles] == ["2024-03-04", "2024-07-05", "2024-04-03"]
+    assert not result.warnings
+
+
+def test_a_records_text_mentioning_closing_tags_keeps_them(tmp_path):
+    text = "Developers say the parser mishandles the &lt;/p&gt; closing tag. Close every &lt;/div&gt; you open."
+    write(tmp_path, "feed.json", json.dumps([{"id": "a", "text": text}]))
+    [article] = read_articles(tmp_path).articles
+    assert article.body == "Developers say the parser mishandles the </p> closing tag. Close every </div> you open."

@@ -381,9 +381,10 @@ class _WrongType(TypeError):
 def _whole(value: object, name: str) -> int:
     """A whole number of an answer's JSON (an offset, a citation's number) that is not negative:
     int() made a citation number 1.9 a 1, and took true for 1."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    number = whole_number(value)
+    if number is None or number < 0:
         raise _WrongType(f"{name}={value!r:.80} is not a whole number from 0")
-    return value
+    return number
 
 
 def _number(value: object, name: str, unit: bool = False) -> float:

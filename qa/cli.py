@@ -608,7 +608,6 @@ def _watch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from .answering import refused_dict
     from .filters import Filters, parse_date
     from .index import open_index
 
@@ -629,7 +628,7 @@ def _ask(args: argparse.Namespace) -> int:
     except QAError as exc:
         if args.json:  # a script reading stdout gets JSON: the question's answer, or a conversation's line
             if args.question is not None:
-                print(_json(refused_dict(args.question, str(exc)), 2))
+                print(_json(_refused(args, args.question, str(exc)), 2))
             else:
                 print(_json({"error": str(exc)}, None))
         raise
@@ -671,6 +670,16 @@ def _ask_one(
     return result
 
 
+def _refused(args: argparse.Namespace, question: str, error: str) -> dict[str, Any]:
+    """A refused question in the shape `--json` prints its result in: an answer's, or with
+    --passages `{question, hits, notices}` (it printed an answer's there)."""
+    from .answering import refused_dict
+
+    if args.passages:
+        return {"question": question, "hits": [], "notices": [], "error": error}
+    return refused_dict(question, error)
+
+
 def _conversation(args: argparse.Namespace, filters: Filters, index: Index) -> int:
     """Questions one a line from stdin, each answered with the earlier answers as history.
 
@@ -680,8 +689,6 @@ def _conversation(args: argparse.Namespace, filters: Filters, index: Index) -> i
     conversation goes on; the exit status is then 1. At a terminal, Ctrl-C while a question
     is answered drops that question and prompts again.
     """
-    from .answering import refused_dict
-
     interactive = sys.stdin.isatty()
     # Bytes that are not UTF-8 reach the question check, which names them, not a traceback.
     if isinstance(sys.stdin, io.TextIOWrapper):
@@ -722,7 +729,7 @@ def _conversation(args: argparse.Namespace, filters: Filters, index: Index) -> i
                 continue
             print(f"error: {exc}" if interactive else f"error: line {number}: {exc}", file=sys.stderr, flush=True)
             if args.json:
-                print(_json(refused_dict(shown, str(exc)), None), flush=True)
+                print(_json(_refused(args, shown, str(exc)), None), flush=True)
             failed = True
             continue
         if result is not None:

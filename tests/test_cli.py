@@ -291,6 +291,13 @@ def test_ask_json_says_a_refused_question_in_json_too(cli_index, args, error):
     assert json.loads(done.stdout) == refused_dict(args[0], error)
 
 
+def test_ask_passages_json_says_a_refused_question_in_the_passages_shape(cli_index):
+    done = run("ask", "   ", "--passages", "--index", str(cli_index[1]), "--json")
+    error = 'The question is empty: qa ask "What happened?", or no question for a conversation.'
+    assert done.returncode == 1  # it printed an answer's fields (found, sentences, citations …)
+    assert json.loads(done.stdout) == {"question": "   ", "hits": [], "notices": [], "error": error}
+
+
 def test_ask_conversation_in_json_says_a_setup_error_as_a_json_line(cli_index, tmp_path):
     # Questions from stdin: an unusable --since or index printed nothing on stdout.
     done = run("ask", "--index", str(cli_index[1]), "--json", "--since", "soon", stdin=b"When?\n")

@@ -263,6 +263,25 @@ def test_a_deleted_chat_can_be_restored_until_the_next_action() -> None:
     assert remove_current({"current": "", "chats": [second]}) == {"current": "", "chats": [second]}
 
 
+def test_saved_conversations_stay_within_the_browsers_storage_oldest_first() -> None:
+    """Past ~5 MB the browser refused every save, silently: the newest turns were lost."""
+    import json
+
+    from ui.chat import MAX_STORE_CHARS, add_turn, current_chat, within_storage
+
+    pasted = {"question": "q" * 18_000, "search_text": "x", "message": "m" * 60_000, "sources": "s"}
+    store: dict = {"current": "", "chats": []}
+    dropped = 0
+    for n in range(60):  # 60 turns of pasted articles (4.7 MB), a new chat every 10
+        question = {**pasted, "question": f"{n}?"}
+        store, went = within_storage(add_turn({**store, "current": "" if n % 10 == 0 else store["current"]}, question))
+        dropped += went
+    assert dropped >= 2 and len(json.dumps(store["chats"], ensure_ascii=False)) <= MAX_STORE_CHARS
+    assert [t["question"] for t in current_chat(store)["turns"]] == [f"{n}?" for n in range(50, 60)]  # whole
+    one, dropped = within_storage({"current": "a", "chats": [{"id": "a", "turns": [pasted] * 3}]}, limit=100_000)
+    assert dropped == 2 and len(one["chats"][0]["turns"]) == 1  # its last turn always stays
+
+
 def test_a_thumb_is_kept_on_its_own_turn_and_can_be_taken_back() -> None:
     from ui.chat import add_turn, conversation, current_chat, with_verdict
 

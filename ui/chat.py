@@ -14,6 +14,7 @@ are read in context and do not cite the same sentences again.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import time
@@ -36,7 +37,7 @@ from .render import (
     render_question,
     render_sources,
 )
-from .service import ChatApp, check_length, utc_now
+from .service import QUESTION_LIMIT, ChatApp, check_length, utc_now
 
 log = logging.getLogger("ui.chat")
 
@@ -45,6 +46,10 @@ MAX_CITED = 5  # the Options slider's range: 1 to this
 DEFAULT_CITED = 3
 DEFAULT_MODE = "hybrid"
 MAX_CHATS = 30  # localStorage holds ~5 MB per site; the oldest conversations go first
+# Characters of JSON the saved conversations may take: encrypted (base64, ~1.4×) they stay
+# under the ~5 MB localStorage gives a site. Past it the browser refused every save, silently:
+# 60 turns of pasted articles (85 KB a turn; a usual turn takes ~7 KB) filled it.
+MAX_STORE_CHARS = 2_500_000
 STORAGE_KEY = "verbatim-conversations"
 # BrowserState encrypts with this key. It is sent to the page, so it hides nothing from the
 # browser's owner; it is fixed so that conversations stay readable after a server restart
@@ -56,11 +61,15 @@ STORAGE_SECRET = "verbatim-conversations-v1"
 REVISION_KEY = "verbatim-conversations-revision"
 # The question on its way, kept in sessionStorage until its answer is saved (a reload gives it back).
 UNANSWERED_KEY = "verbatim-unanswered"
+# Which tab has an answer on its way ({tab, at} in localStorage): the other tabs' questions wait.
+ANSWERING_KEY = "verbatim-answering"
 # What ui/client.js needs to know of the page: the keys it watches and keeps, and the Options'
 # defaults (a tab reloaded for another tab's save sets back only what differs from them).
 PAGE_SETTINGS = {
     "revisionKey": REVISION_KEY,
     "unansweredKey": UNANSWERED_KEY,
+    "answeringKey": ANSWERING_KEY,
+    "questionLimit": QUESTION_LIMIT,
     "defaults": {"sentences": str(DEFAULT_CITED), "mode": DEFAULT_MODE},
 }
 # Also tells ui/client.js when an answer's event has completed (`verbatimSavedAt`): a sidebar
@@ -68,7 +77,9 @@ PAGE_SETTINGS = {
 # And that the question on its way was answered: it no longer needs keeping for a reload.
 SAVED_JS = (
     f"() => {{ localStorage.setItem({REVISION_KEY!r}, String(Date.now())); window.verbatimSavedAt = Date.now(); "
-    f"sessionStorage.removeItem({UNANSWERED_KEY!r}); }}"
+    f"sessionStorage.removeItem({UNANSWERED_KEY!r}); "
+    f"if ((localStorage.getItem({ANSWERING_KEY!r}) || '').includes(window.verbatimTab)) "
+    f"localStorage.removeItem({ANSWERING_KEY!r}); }}"
 )
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"  # invisible, and not blank space to str.strip
@@ -167,6 +178,32 @@ def add_turn(store: Store, turn: dict[str, Any]) -> Store:
     # First, then sorted: `updated` is to the second, and a stable sort keeps it first among ties.
     chats = sorted([chat, *others], key=lambda c: c.get("updated", ""), reverse=True)[:MAX_CHATS]
     return {"current": chat["id"], "chats": chats}
+
+
+def within_storage(store: Store, limit: int = MAX_STORE_CHARS) -> tuple[Store, int]:
+    """`store` made to fit the browser's storage, and how many conversations and turns went:
+    the oldest conversations first, then the open one's oldest turns (its last one stays).
+
+    Example:
+        >>> turn = {"question": "q", "message": "x" * 60}
+        >>> store = {"current": "b", "chats": [{"id": "b", "turns": [turn] * 3}, {"id": "a", "turns": [turn]}]}
+        >>> kept, dropped = within_storage(store, limit=250)
+        >>> [len(c["turns"]) for c in kept["chats"]], dropped
+        ([2], 2)
+    """
+    chats = list(store.get("chats", []))
+    dropped = 0
+
+    def size() -> int:
+        return len(json.dumps(chats, ensure_ascii=False))
+
+    while size() > limit and len(chats) > 1:  # the open conversation is the most recent: first
+        chats.pop()
+        dropped += 1
+    while size() > limit and chats and len(chats[0].get("turns", [])) > 1:
+        chats[0] = {**chats[0], "turns": chats[0]["turns"][1:]}
+        dropped += 1
+    return {**store, "chats": chats}, dropped
 
 
 @dataclass
@@ -292,8 +329,8 @@ class ChatTab:
         picked = self.chatbot.example_select(
             self.pick_starter, None, self.question, api_visibility="private", queue=False
         )
-        picked.then(**asking).then(None, js=SAVED_JS)
-        shown = [self.store, self.chatbot, self.panel, self.chats, self.question, self.undo_delete]
+        picked.then(**{**asking, "fn": self.respond_starter}).then(None, js=SAVED_JS)
+        shown = [self.store, self.chatbot, self.panel, self.chats, self.undo_delete]
         self.new_chat.click(self.start_new, self.store, shown, api_visibility="private", queue=False)
         self.chats.input(self.open_chat, [self.chats, self.store], shown, api_visibility="private", queue=False)
         self.delete_chat.click(self.remove_chat, self.store, shown, api_visibility="private", queue=False).then(
@@ -321,6 +358,13 @@ class ChatTab:
 
     def respond(self, question: str, store: Store, *options: Any) -> Iterator[tuple[Any, ...]]:
         """Ask, then stream the answer sentence by sentence; save the turn in the browser."""
+        yield from self._respond(question, store, options, typed=True)
+
+    def respond_starter(self, question: str, store: Store, *options: Any) -> Iterator[tuple[Any, ...]]:
+        """`respond` for a starter question, which `pick_starter` put in the box: emptied here."""
+        yield from self._respond(question, store, options, typed=False)
+
+    def _respond(self, question: str, store: Store, options: tuple[Any, ...], typed: bool) -> Iterator[tuple[Any, ...]]:
         text = (question or "").strip()
         # The button is disabled; Enter in an empty box does nothing (nor in one of zero-width
         # spaces, which str.strip keeps: they asked a blank-looking bubble).
@@ -338,7 +382,11 @@ class ChatTab:
         shown = [*messages(chat), {"role": "user", "content": render_question(text)}]
         pending = [*shown, {"role": "assistant", "content": PENDING}]
         off = gr.update(interactive=False)
-        yield "", off, pending, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        # The page empties the box as it sends a typed question (ui/client.js), and the box's own
+        # handler sets Ask: emptied here, at this first update, it lost what was typed meanwhile,
+        # and Ask went off for a question typed meanwhile, which the page asks next.
+        first = (gr.skip(), gr.skip()) if typed else ("", off)
+        yield *first, pending, gr.skip(), gr.skip(), gr.skip(), gr.skip()
         turn_number = len((chat or {}).get("turns", []))
         history = [t.get("answer") or t["search_text"] for t in (chat or {}).get("turns", []) if t.get("search_text")]
         n, mode, since, until, publishers, articles, recent = options
@@ -376,7 +424,13 @@ class ChatTab:
                 "sources": render_sources(result, turn_number),
                 "rating": self.app.feedback_snapshot(reply),
             }
-        store = add_turn(store, turn)
+        store, dropped = within_storage(add_turn(store, turn))
+        if dropped:  # past the browser's quota every save failed, silently
+            gr.Info(
+                f"The browser's storage for conversations is full: {dropped} of the oldest conversations "
+                "and questions were removed to keep this one.",
+                duration=8,
+            )
         chat = current_chat(store)
         yield (
             *box,
@@ -420,10 +474,11 @@ class ChatTab:
     @staticmethod
     def show(store: Store) -> tuple[Any, ...]:
         """Everything the sidebar's buttons update: the store, the open conversation, its
-        sources, the sidebar's list, an empty question box and the Undo button."""
+        sources, the sidebar's list and the Undo button. The question box keeps what is typed
+        in it: *New chat* clicked for a new subject typed already emptied it."""
         chat = current_chat(store)
         choices = gr.update(choices=chat_choices(store), value=chat["id"] if chat else None)
-        return store, conversation(chat), panel(chat), choices, "", undo_button(store)
+        return store, conversation(chat), panel(chat), choices, undo_button(store)
 
     def rate(self, evt: gr.LikeData, store: Store) -> Any:
         """Thumbs up/down on an answer: append it to the feedback file next to the index, and

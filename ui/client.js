@@ -107,7 +107,18 @@
     });
   }
   document.addEventListener("keydown", (event) => event.key === "Escape" && hidePopover());
-  document.addEventListener("scroll", hidePopover, true);
+  // A scroll hides the popover, but for the marker that has the focus while it is in view:
+  // focusing a marker scrolls it into view, and that scroll hid its popover at once.
+  document.addEventListener(
+    "scroll",
+    () => {
+      const focused = document.activeElement && document.activeElement.closest("a.qa-cite");
+      const r = focused && focused.getBoundingClientRect();
+      if (r && popover && !popover.hidden && r.bottom > 0 && r.top < window.innerHeight) showPopover(focused);
+      else hidePopover();
+    },
+    true,
+  );
 
   // -- plain text: copy and aria-labels ----------------------------------------------------
   function plainText(message) {
@@ -246,19 +257,63 @@
   }
   // The question on its way is kept for this tab until its answer is saved (SAVED_JS in
   // ui/chat.py clears it): reloaded meanwhile, the page lost it, box and conversation both.
-  const UNANSWERED = window.verbatimSettings.unansweredKey;
-  function asked(question) {
-    askedAt = Date.now();
-    if (question && question.trim()) sessionStorage.setItem(UNANSWERED, question.trim());
+  // Another tab's answer on its way: each tab saves its whole copy of the conversations, so a
+  // question asked here meanwhile saved over that answer, and its conversation was lost. Such a
+  // question waits for it, then (this tab's copy stale) the tab reloads with it in the box.
+  const OTHER_TAB = window.verbatimSettings.answeringKey;
+  // Kept through a reload (sessionStorage is the tab's): its own mark from before the reload,
+  // for an answer the reload lost, is no other tab's (its next question waited 30 s).
+  window.verbatimTab = sessionStorage.getItem("verbatim-tab") || Math.random().toString(36).slice(2);
+  sessionStorage.setItem("verbatim-tab", window.verbatimTab);
+  if ((localStorage.getItem(OTHER_TAB) || "").includes(window.verbatimTab)) localStorage.removeItem(OTHER_TAB);
+  const OTHER_TAB_MS = 30000; // a tab closed while its answer came: its mark stops counting
+  function otherTabAnswering() {
+    try {
+      const mark = JSON.parse(localStorage.getItem(OTHER_TAB) || "null");
+      return !!mark && mark.tab !== window.verbatimTab && Date.now() - mark.at < OTHER_TAB_MS;
+    } catch (error) {
+      return false;
+    }
   }
+  const busy = () => answering() || otherTabAnswering();
+  const UNANSWERED = window.verbatimSettings.unansweredKey;
+  function asked(question, typed = true) {
+    askedAt = Date.now();
+    localStorage.setItem(OTHER_TAB, JSON.stringify({ tab: window.verbatimTab, at: askedAt }));
+    if (question && question.trim()) sessionStorage.setItem(UNANSWERED, question.trim());
+    // The box empties as the question leaves (its request sent: see the fetch below), not at
+    // the server's first update: what was typed before that update (seconds on a busy server)
+    // was erased, and a question cut off at its start was asked. One refused for its length stays.
+    if (typed && question && question.length <= window.verbatimSettings.questionLimit) {
+      leaving = { question, at: Date.now() };
+    }
+  }
+  let leaving = null;
+  const sendRequest = window.fetch;
+  window.fetch = function (url, ...rest) {
+    // Emptied once Gradio has put the question in its request: emptied sooner (a timer), a
+    // tab in the background sent an empty question.
+    if (leaving && String(url).includes("/queue/join")) {
+      const box = document.querySelector("#q textarea");
+      if (box && box.value === leaving.question && Date.now() - leaving.at < 5000) setText(box, "");
+      leaving = null;
+    }
+    return sendRequest.call(this, url, ...rest);
+  };
   document.addEventListener(
     "keydown",
     (event) => {
       const box = event.target.closest && event.target.closest("#q textarea");
       // A stale page reloads instead of asking (reloadIfStale): the question comes back as a
       // draft, and "reloaded before your question was answered" would be untrue.
-      if (staleConversations) return;
-      if (box && event.key === "Enter" && !event.shiftKey && box.value.trim()) asked(box.value);
+      if (staleConversations || !box || event.key !== "Enter" || event.shiftKey || !box.value.trim()) return;
+      if (busy()) {
+        // Asked while an answer is on its way, it was silently dropped: it waits, then goes.
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        return void hold("#send");
+      }
+      asked(box.value);
     },
     true,
   );
@@ -270,11 +325,13 @@
     heldClick = find;
     document.body.classList.add("qa-holding"); // a busy cursor says the click was taken
     const wait = setInterval(() => {
-      if (answering()) return;
+      if (busy()) return;
       clearInterval(wait);
       document.body.classList.remove("qa-holding");
       const target = heldClick();
       heldClick = null;
+      // Another tab saved meanwhile: acting on this tab's stale copy would save over it.
+      if (staleConversations) return void reloadIfStale(null, true);
       if (target) {
         target.click();
         if (target.matches("#chats input")) target.focus(); // a held arrow key: the focus moves on too
@@ -287,13 +344,16 @@
     (event) => {
       if (!event.target.closest) return;
       const chip = event.target.closest("#chatbot button.example");
-      if (chip) return void asked(chip.textContent);
+      if (chip) return void asked(chip.textContent, false); // (the server empties the box it fills)
       if (event.target.closest("#send:not([disabled])")) {
         const box = document.querySelector("#q textarea");
-        return void asked(box && box.value);
+        if (!busy()) return void asked(box && box.value);
+        event.preventDefault(); // (held as Enter is)
+        event.stopImmediatePropagation();
+        return void hold("#send");
       }
       const action = event.target.closest(SIDEBAR_ACTION);
-      if (!action || !answering()) return;
+      if (!action || !busy()) return;
       event.preventDefault();
       event.stopImmediatePropagation();
       const radio = action.querySelector("#chats input");

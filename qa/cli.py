@@ -115,6 +115,11 @@ def _flags_in_conflict(args: argparse.Namespace) -> str:
         return "--host is empty; name an address, e.g. --host 127.0.0.1 (this machine) or --host 0.0.0.0"
     if args.command == "ask" and args.passages and (args.fast or args.sentences is not None):
         return "--passages shows the retrieved passages; --fast and --sentences shape answers: leave them out"
+    if args.command == "eval" and args.articles_dir is not None and args.index_dir is not None:
+        return (
+            "qa eval answers from --index as it is, so --articles would not be read: update the index first "
+            "(qa index --articles DIR --index DIR), or leave --index out to index the articles temporarily"
+        )
     return ""
 
 

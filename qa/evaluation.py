@@ -100,6 +100,7 @@ class EvalQuestion:
     gold: frozenset[str] = frozenset()
     expect: str = ""
     sentence: str = ""
+    history: tuple[str, ...] = ()
     unanswerable: bool = False
 
 
@@ -197,7 +198,11 @@ def _load_question_set(path: Path) -> QuestionSet:
             return QuestionSet("news", questions, records)
         raise QAError(f"{path} is neither SQuAD v1.1 JSON nor the news QA layout (articles + questions).")
     first = next((line for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()), "")
-    if '"helpful"' in first:
+    try:  # a key, not the word: a question whose answer is "helpful" made the file a feedback file
+        record = json.loads(first)
+    except ValueError:
+        record = None
+    if isinstance(record, dict) and "helpful" in record:
         return QuestionSet("feedback", load_feedback_cases(path))
     return QuestionSet("jsonl", load_jsonl(path))
 
@@ -244,7 +249,10 @@ def load_news(path: Path, data: dict[str, Any]) -> tuple[list[dict[str, Any]], l
             if not isinstance(question["question"], str):
                 raise TypeError(question["question"])
             ids = question.get("article_ids") or []
-            questions.append(EvalQuestion(question["question"], _gold_answers(question), _news_ids(ids)))
+            answers = _gold_answers(question)
+            # "answers": [] says the articles do not hold it, as in a JSONL file (it counted as abstaining).
+            unanswerable = not answers and question.get("answers", question.get("answer")) in ([], "")
+            questions.append(EvalQuestion(question["question"], answers, _news_ids(ids), unanswerable=unanswerable))
         except (KeyError, TypeError, AttributeError):
             # Named by number: one bad question of 300 said only "every question needs ...".
             raise QAError(
@@ -319,13 +327,16 @@ def load_feedback_cases(path: Path) -> list[EvalQuestion]:
     whose thumb was last taken back is no case."""
     from .feedback import FeedbackRecord, read_feedback
 
-    latest: dict[tuple[str, str, str], FeedbackRecord] = {}
+    latest: dict[tuple[str, ...], FeedbackRecord] = {}
     for record in read_feedback(path):  # appended in time order
-        key = (record.question, record.sentence, record.generation)
+        # The rated turn (a thumb taken back in one conversation took another's along), or for
+        # records without one the answer, whichever build gave it (after an update a second
+        # verdict on the same answer made a second, contradicting case).
+        key = ("turn", record.turn) if record.turn else ("answer", record.question, record.sentence)
         latest.pop(key, None)
         latest[key] = record
     return [
-        EvalQuestion(r.question, (), expect="keep" if r.helpful else "change", sentence=r.sentence)
+        EvalQuestion(r.question, (), expect="keep" if r.helpful else "change", sentence=r.sentence, history=r.history)
         for r in latest.values()
         if r.helpful is not None
     ]
@@ -389,6 +400,10 @@ def evaluate_file(
     modes: list[Mode] = ["dense", "bm25", "hybrid"] if mode == "all" else [mode]  # type: ignore[list-item]
     question_set = load_question_set(path)
     questions = question_set.questions[:limit] if limit is not None else question_set.questions
+    if not questions and question_set.kind == "feedback":  # it said "pass … a feedback.jsonl" of one
+        raise QAError(
+            f"{path} holds no verdict to replay: every thumb in it was taken back (a thumb taken back is no case)."
+        )
     if not questions:
         raise QAError(
             f"{path} holds no questions: pass a file with at least one (a SQuAD v1.1 JSON, a news QA JSON, "
@@ -422,7 +437,7 @@ def evaluate_file(
             target = Path(index_dir) if index_dir else settings.index_dir
         eval_settings = replace(settings, index_dir=target)
         index = load_index(target, eval_settings, encoder=encoder, reader=reader)
-        on_answer = None if out is None else lambda record: _write_line(out, record)
+        on_answer = None if out is None else out.write_line
         if question_set.kind == "feedback":
             metrics = run_feedback(index, questions, modes, fast=fast, progress=progress, on_answer=on_answer)
         else:
@@ -431,7 +446,9 @@ def evaluate_file(
             notes.append(f"answers: {answers_file} (one line per question and mode)")
         if fast:
             notes.append("fast: answers chosen without the reader (no spans)")
-        brought_by = path if question_set.records is not None else None
+        # The set's own articles, or the --articles folder indexed for it (the note named the
+        # deleted scratch index and a --index that qa eval then refuses beside --articles).
+        brought_by = path if question_set.records is not None else settings.articles_dir if articles_given else None
         notes.extend(_coverage_notes(questions, index, target, brought_by))
         shown = "(temporary)" if target.is_relative_to(tmp_path) else str(target)
         return EvalReport(metrics=metrics, index_dir=shown, notes=notes)
@@ -534,7 +551,7 @@ def _coverage_notes(
     unknown = sorted(a for a in gold if index.article(a) is None)
     if unknown and brought_by is not None:  # the set's own mistake: "pass the --index" was no fix
         missed = sum(1 for q in questions if q.gold and all(a in unknown for a in q.gold))
-        example = unknown[0].partition("#")[2]
+        example = unknown[0].partition("#")[2] or unknown[0]  # a record's id, or the file's name
         return [
             f"{counted(len(unknown), 'article id')} the questions name (e.g. {example!r}) not among the articles "
             f"of {brought_by}: retrieval scores 0 for {counted(missed, 'question')}"
@@ -620,7 +637,8 @@ def run_feedback(
         times: list[float] = []
         for case in progress_bar(len(cases), f"Feedback ({mode})", progress, unit="question", items=cases):
             started = time.perf_counter()
-            result = answer(case.question, index=index, mode=mode, fast=fast)
+            # A follow-up with the questions before it: alone it answered another question.
+            result = answer(case.question, history=list(case.history) or None, index=index, mode=mode, fast=fast)
             times.append((time.perf_counter() - started) * 1000)
             first = result.sentences[0].text if result.sentences else ""
             passed = first == case.sentence if case.expect == "keep" else first != case.sentence
@@ -729,9 +747,10 @@ def _answered(result: Answer) -> dict[str, Any]:
 
 
 @contextmanager
-def _answers_out(path: str | Path | None, questions: Path) -> Iterator[TextIO | None]:
-    """The `--answers` file, opened before any indexing: a path that cannot be written is
-    said at once, not after minutes of work; nor is the question file (read already) overwritten."""
+def _answers_out(path: str | Path | None, questions: Path) -> Iterator[_AnswersFile | None]:
+    """The `--answers` file, checked before any indexing: a path that cannot be written is
+    said at once, not after minutes of work; nor is the question file (read already), nor the
+    chat's ratings, overwritten."""
     if path is None:
         yield None
         return
@@ -739,17 +758,55 @@ def _answers_out(path: str | Path | None, questions: Path) -> Iterator[TextIO | 
         raise QAError(
             "--answers writes a file, and stdout carries the metrics: name a file, e.g. --answers answers.jsonl."
         )
-    if _same_file(Path(path), questions):
+    target = Path(path)
+    if _same_file(target, questions):
         raise QAError(f"--answers {path} is the question file itself, which it would overwrite; name another file.")
+    if _is_feedback_file(target):  # the chat's ratings, replaced by answer lines without a word
+        raise QAError(
+            f"--answers {path} holds the chat's ratings (a feedback file), which it would overwrite; name another file."
+        )
     try:
-        out = open(path, "w", encoding="utf-8")  # noqa: SIM115 (held open across the whole run)
+        open(target, "a", encoding="utf-8").close()  # writable? (appending changes nothing yet)
     except OSError as exc:
         raise QAError(
             f"Cannot write the answers to {path} ({exc.strerror or exc}); pass --answers a file in a folder you "
             "may write."
         ) from None
-    with out:
-        yield out
+    answers = _AnswersFile(target)
+    try:
+        yield answers
+    finally:
+        answers.close()
+
+
+class _AnswersFile:
+    """The `--answers` file, emptied at its first answer: a run that failed before (a mistyped
+    --index, an interrupt while indexing) emptied the previous run's answers."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._out: TextIO | None = None
+
+    def write_line(self, record: dict[str, Any]) -> None:
+        if self._out is None:
+            self._out = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 (held open across the run)
+        # "replace": a lone surrogate in a question file's answer was a UnicodeEncodeError traceback.
+        self._out.write(json.dumps(record, ensure_ascii=False).encode("utf-8", "replace").decode("utf-8") + "\n")
+        self._out.flush()  # an interrupted run keeps the answers it gave, and `tail -f` follows it
+
+    def close(self) -> None:
+        if self._out is not None:
+            self._out.close()
+
+
+def _is_feedback_file(path: Path) -> bool:
+    """Does `path` hold feedback records (its first line a JSON object with "helpful")?"""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as held:
+            first = json.loads(held.readline(1_000_000) or "null")
+    except (OSError, ValueError):
+        return False
+    return isinstance(first, dict) and "helpful" in first
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -758,12 +815,6 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.samefile(b)
     except OSError:  # `a` does not exist yet (or cannot be read): not the question file
         return a.resolve() == b.resolve()
-
-
-def _write_line(out: TextIO, record: dict[str, Any]) -> None:
-    # Flushed per line: an interrupted run keeps the answers it gave, and `tail -f` follows it.
-    out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    out.flush()
 
 
 def summarise(values: Sequence[tuple[float, ...]], has_gold: bool) -> dict[str, float]:

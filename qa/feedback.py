@@ -24,7 +24,7 @@ import hmac
 import json
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,9 @@ from .errors import FeedbackError
 from .store.layout import FEEDBACK_FILE, FEEDBACK_KEY_FILE
 
 FORMAT = 1  # bump when a field changes meaning; readers accept this version only
+# The earlier questions of its conversation a record keeps: a follow-up is searched with the
+# questions before it, at most four back (qa.answering).
+HISTORY_KEPT = 4
 KEY_BYTES = 32  # of the key that signs feedback snapshots
 
 
@@ -54,8 +57,11 @@ class FeedbackRecord:
     `helpful` is True (thumbs up), False (thumbs down) or None: the reader took the thumb
     back, so the answer counts as unjudged. `sentence` is the first cited sentence ("" when
     the answer was "not found"); `generation` names the index build that answered
-    (`Index.generation.name`); `time` is ISO 8601 UTC. A reader may judge the same answer
-    twice: the later record wins.
+    (`Index.generation.name`); `time` is ISO 8601 UTC. `history` holds the questions asked
+    before it in its conversation (at most `HISTORY_KEPT`, oldest first): a follow-up is
+    replayed with them (alone, "How did China respond?" answers another question). `turn`
+    names the rated answer in its conversation: a reader may judge it twice, and the later
+    record wins; the same answer in two conversations is judged apart.
     """
 
     question: str
@@ -68,6 +74,8 @@ class FeedbackRecord:
     generation: str
     time: str
     comment: str = ""
+    history: tuple[str, ...] = ()
+    turn: str = ""
 
     @classmethod
     def from_answer(
@@ -77,10 +85,13 @@ class FeedbackRecord:
         generation: str | os.PathLike[str],
         comment: str = "",
         time: str | None = None,
+        history: Sequence[str] = (),
+        turn: str = "",
     ) -> FeedbackRecord:
         """The record of `answer` (an `Answer`, or one as `to_dict()` wrote it) judged
         `helpful` (now, unless `time` is given). `generation` may be the generation's folder
-        (`Index.generation`): its name is kept.
+        (`Index.generation`): its name is kept. `history`: the questions asked before it in
+        its conversation, oldest first (the last `HISTORY_KEPT` are kept).
 
         Raises:
             FeedbackError: an argument of the wrong kind, named: a record that could not be
@@ -96,6 +107,8 @@ class FeedbackRecord:
             )
         if isinstance(generation, os.PathLike):
             generation = Path(generation).name
+        if isinstance(history, str) or not all(isinstance(q, str) for q in history) or not isinstance(turn, str):
+            raise FeedbackError(f"history={history!r:.60} must be the earlier questions (texts); turn, a text.")
         if not isinstance(generation, str) or not isinstance(comment, str):
             raise FeedbackError(
                 f"generation={generation!r:.60} and comment={comment!r:.60} must be text "
@@ -113,6 +126,8 @@ class FeedbackRecord:
             generation=generation,
             time=time or now(),
             comment=comment,
+            history=tuple(history)[-HISTORY_KEPT:],
+            turn=turn,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -132,6 +147,8 @@ class FeedbackRecord:
             "confidence": self.confidence,
             "generation": self.generation,
             "comment": self.comment,
+            "history": list(self.history),
+            "turn": self.turn,
         }
 
     @classmethod
@@ -168,6 +185,9 @@ class FeedbackRecord:
             generation=_field(data, "generation", str),
             time=_field(data, "time", str),
             comment=str(data.get("comment") or ""),
+            # Optional: records written before 2026-12-07 have neither.
+            history=_history(data.get("history", [])),
+            turn=_field({"turn": data.get("turn", "")}, "turn", str),
         )
 
 
@@ -310,6 +330,12 @@ def _field(data: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> An
     if not isinstance(value, kind) or (isinstance(value, bool) and bool not in kinds):
         raise ValueError(f"field {name!r} is {type(value).__name__}, not {_kind_name(kind)}")
     return value
+
+
+def _history(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(q, str) for q in value):
+        raise ValueError("field 'history' is not a list of questions (texts)")
+    return tuple(value)
 
 
 def _citation(data: Any, i: int) -> CitedSentence:

@@ -488,7 +488,8 @@ def test_eval_refuses_articles_it_would_not_read(tmp_path):
     questions = tmp_path / "q.jsonl"
     questions.write_text('{"question": "What tariffs did Trudeau impose?", "answers": ["100% tariff"]}\n')
     done = run("eval", str(questions), "--articles", "seeds", "--index", str(tmp_path / "index"))
-    assert done.returncode == 1 and "so --articles would not be read" in done.stderr
+    # flags that do not go together: a usage error (exit 2), as README says, before any work
+    assert done.returncode == 2 and "qa eval: error: qa eval answers from --index as it is" in done.stderr
 
 
 @pytest.mark.model

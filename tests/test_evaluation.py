@@ -671,3 +671,122 @@ def test_an_answer_is_found_however_its_digit_groups_and_abbreviations_are_writt
     from qa.evaluation import contains_answer
 
     assert contains_answer([sentence], [gold]) is holds
+
+
+# -- found reviewing qa eval and the feedback loop (2026-12-07) ----------------------------------------
+
+
+def _rating(question: str, helpful: bool | None, *, turn: str = "", generation: str = "g1", history=()) -> str:
+    record = {
+        "format": 1,
+        "time": "2026-12-07T00:00:00Z",
+        "helpful": helpful,
+        "question": question,
+        "answer": "x",
+        "found": True,
+        "sentence": "The Rovers won.",
+        "citations": [],
+        "confidence": 0.9,
+        "generation": generation,
+        "comment": "",
+    }
+    if turn:
+        record |= {"turn": turn, "history": list(history)}
+    return json.dumps(record) + "\n"
+
+
+def test_feedback_cases_are_one_per_rated_turn_and_a_follow_up_keeps_its_conversation(tmp_path):
+    ratings = tmp_path / "feedback.jsonl"
+    ratings.write_text(
+        _rating("Who won?", True, turn="a")  # one conversation: up
+        + _rating("Who won?", False, turn="b")  # another: down, then taken back
+        + _rating("Who won?", None, turn="b")
+        + _rating("And then?", True, turn="c", history=["Who won?"])  # a follow-up
+        # Records without a turn (older files): the later verdict wins across index builds.
+        + _rating("Who lost?", True, generation="g1")
+        + _rating("Who lost?", False, generation="g2")
+    )
+    cases = load_question_set(ratings).questions
+    assert [(q.question, q.expect, q.history) for q in cases] == [
+        ("Who won?", "keep", ()),  # the thumb taken back in the other conversation took it along
+        ("And then?", "keep", ("Who won?",)),
+        ("Who lost?", "change", ()),  # it was two contradicting cases
+    ]
+
+
+def test_a_follow_up_rated_in_the_chat_is_replayed_with_the_questions_before_it(
+    tmp_path, fake, built, settings, monkeypatch
+):
+    """Replayed alone, "How did China respond?" led with another sentence: a false regression."""
+    import qa.evaluation
+
+    asked: list[tuple[str, object]] = []
+    real = qa.evaluation.answer
+
+    def spy(question, history=None, **kwargs):
+        asked.append((question, history))
+        return real(question, history=history, **kwargs)
+
+    monkeypatch.setattr(qa.evaluation, "answer", spy)
+    ratings = tmp_path / "feedback.jsonl"
+    ratings.write_text(_rating("How did China respond?", True, turn="t", history=["What tariffs did Trudeau impose?"]))
+    evaluate_file(ratings, settings, index_dir=settings.index_dir, progress=False, encoder=fake, fast=True)
+    assert asked == [("How did China respond?", ["What tariffs did Trudeau impose?"])]
+
+
+def test_a_feedback_file_whose_thumbs_were_all_taken_back_says_so(tmp_path, settings):
+    ratings = tmp_path / "feedback.jsonl"
+    ratings.write_text(_rating("Who won?", True, turn="a") + _rating("Who won?", None, turn="a"))
+    with pytest.raises(QAError, match=r"holds no verdict to replay: every thumb in it was taken back"):
+        evaluate_file(ratings, settings, index_dir=settings.index_dir, progress=False)
+
+
+def test_a_question_whose_answer_is_the_word_helpful_is_a_question_not_feedback(tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "Which word did the survey use most?", "answers": ["helpful"]}\n')
+    assert load_question_set(questions).kind == "jsonl"
+
+
+def test_news_questions_with_no_answers_score_abstaining_as_in_jsonl(tmp_path):
+    news = tmp_path / "news.json"
+    articles = [{"id": "a1", "title": "Cup", "text": "The Rovers won the county cup on Saturday."}]
+    asked = [
+        {"question": "Who won?", "answer": "Rovers", "article_ids": ["a1"]},
+        {"question": "Capital?", "answers": []},
+    ]
+    news.write_text(json.dumps({"articles": articles, "questions": asked}))
+    assert [q.unanswerable for q in load_question_set(news).questions] == [False, True]
+
+
+def test_an_answers_file_is_kept_when_the_run_answers_nothing_and_a_feedback_file_is_refused(
+    tmp_path, fake, built, settings
+):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "How many people were evacuated?", "answers": ["4,000 \\ud83c"]}\n')
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text("the previous run's answers\n")
+    with pytest.raises(QAError, match="No index in"):  # a mistyped --index: it emptied the file
+        evaluate_file(
+            questions, settings, index_dir=tmp_path / "typo", progress=False, encoder=fake, answers_file=answers
+        )
+    assert answers.read_text() == "the previous run's answers\n"
+    # A lone surrogate in a gold answer was a UnicodeEncodeError traceback.
+    evaluate_file(questions, settings, index_dir=settings.index_dir, progress=False, encoder=fake, answers_file=answers)
+    assert json.loads(answers.read_text())["gold_answers"] == ["4,000 ?"]
+    ratings = settings.index_dir / "feedback.jsonl"
+    ratings.write_text(_rating("Who won?", True, turn="a"))
+    with pytest.raises(QAError, match=r"holds the chat's ratings \(a feedback file\), which it would overwrite"):
+        evaluate_file(
+            questions, settings, index_dir=settings.index_dir, progress=False, encoder=fake, answers_file=ratings
+        )
+    assert "helpful" in ratings.read_text()
+
+
+def test_missing_articles_with_articles_folder_are_named_against_that_folder(tmp_path, fake, settings):
+    questions = tmp_path / "g.jsonl"
+    questions.write_text('{"question": "Who won the cup?", "answers": ["Rovers"], "article_id": "sport/cup.txt"}\n')
+    report = evaluate_file(questions, settings, articles_given=True, progress=False, encoder=fake, fast=True)
+    assert (
+        f"1 article id the questions name (e.g. 'sport/cup.txt') not among the articles of {settings.articles_dir}: "
+        "retrieval scores 0 for 1 question" in report.notes
+    )

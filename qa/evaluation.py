@@ -846,8 +846,13 @@ def summarise(values: Sequence[tuple[float, ...]], has_gold: bool) -> dict[str, 
 # -- answer matching -------------------------------------------------------------------------------------
 
 
+# A word, or a number with its decimal point and digit groups: "3" was found in "3.5" and
+# "1,000" in "1,000,000" (each read as the words "3 5", "1 000 000").
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*(?!\w)|\w+")  # ("31st" stays one word)
+
+
 def _normalise(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
+    return " ".join(_TOKEN.findall(text.lower()))
 
 
 def contains_answer(sentences: Sequence[str], answers: Sequence[str]) -> bool:
@@ -863,6 +868,8 @@ def contains_answer(sentences: Sequence[str], answers: Sequence[str]) -> bool:
         True
         >>> contains_answer(["He told us nothing."], ["U.S."])  # joined, but in capitals: "US" is not "us"
         False
+        >>> contains_answer(["It raised 1,000,000 dollars; inflation was 3.5%."], ["1,000", "3"])  # part of a number
+        False
     """
     for normalise in (_normalise, _joined):
         texts = [f" {normalise(s)} " for s in sentences]
@@ -876,7 +883,7 @@ def _joined(text: str) -> str:
     but for words in capitals: "U.S." is "US" (as "US" is), not the word "us"."""
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
     text = re.sub(r"\b(?:[A-Za-z]\.)+[A-Za-z]\b\.?", lambda found: found.group(0).replace(".", ""), text)
-    return " ".join(w if w.isupper() else w.lower() for w in re.findall(r"\w+", text))
+    return " ".join(w if w.isupper() else w.lower() for w in _TOKEN.findall(text))
 
 
 def squad_normalise(text: str) -> str:

@@ -665,6 +665,10 @@ def test_a_bad_articles_folder_names_only_the_flag_qa_eval_reads(tmp_path, fake,
         ("Sales rose 3.5 percent.", "35", False),  # a decimal point is not a digit group
         ("Nordauto recalled 40,000 Cars on Monday.", "40000 cars", True),  # lower case but for abbreviations
         ("The plant is in the U.S", "U.S.", True),  # an abbreviation without its last dot
+        ("The appeal raised 1,000,000 dollars.", "1,000", False),  # part of a number is no answer
+        ("Inflation rose to 3.5 percent.", "3", False),
+        ("Inflation rose to 3.5 percent.", "3.5%", True),
+        ("It closed at 5.", "5", True),  # a full stop after a number is no decimal point
     ],
 )
 def test_an_answer_is_found_however_its_digit_groups_and_abbreviations_are_written(sentence, gold, holds):

@@ -81,10 +81,12 @@ READ_ONLY = "this chat is read-only (qa serve --read-only): whoever runs it adds
 
 @dataclass(frozen=True)
 class Reply:
-    """An answer and the index generation that produced it (feedback records name it)."""
+    """An answer, the index generation that produced it and the questions asked before it in
+    its conversation (feedback records name both: a follow-up is replayed with them)."""
 
     answer: Answer
     generation: str
+    asked_before: tuple[str, ...] = ()
 
 
 @dataclass
@@ -200,7 +202,7 @@ class ChatApp:
             max_sentences=sentences,
             mode=mode,  # checked against MODES above
         )
-        return Reply(result, index.generation.name)
+        return Reply(result, index.generation.name, earlier_questions(history))
 
     def starters(self) -> list[str]:
         """Starter questions about the newest indexed articles."""
@@ -219,7 +221,10 @@ class ChatApp:
     def feedback_snapshot(self, reply: Reply) -> dict[str, Any]:
         """What a thumbs up/down on this answer records (the record minus the verdict and
         time), signed: the browser keeps it with the conversation and sends it back."""
-        data = FeedbackRecord.from_answer(reply.answer, True, reply.generation).to_dict()
+        # A turn id of its own: the same answer rated in two conversations is two verdicts.
+        turn = secrets.token_hex(8)
+        record = FeedbackRecord.from_answer(reply.answer, True, reply.generation, history=reply.asked_before, turn=turn)
+        data = record.to_dict()
         for key in ("helpful", "time"):
             data.pop(key)
         return {**data, "signature": self._signature(data)}
@@ -493,6 +498,24 @@ class ChatApp:
         articles = counted(c.articles, "article")
         model = re.sub(r"[^\w./ -]", "", index.model_name)
         return f"{articles} · {counted(c.passages, 'passage')} · model {model} · updated {built} UTC"
+
+
+def earlier_questions(history: Any) -> tuple[str, ...]:
+    """The questions of a conversation's earlier turns, as `ask` takes them (texts, `Answer`s
+    or their JSON), oldest first; what is no question is left out.
+
+    Example:
+        >>> earlier_questions(["What tariffs?", {"question": "How did China respond?"}, 5])
+        ('What tariffs?', 'How did China respond?')
+    """
+
+    def question(turn: Any) -> Any:
+        if isinstance(turn, Mapping):
+            return turn.get("question")
+        return turn if isinstance(turn, str) else getattr(turn, "question", None)
+
+    turns = history if isinstance(history, (list, tuple)) else ()
+    return tuple(q for q in map(question, turns) if isinstance(q, str) and q.strip())
 
 
 def check_length(question: object) -> None:

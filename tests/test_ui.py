@@ -1342,6 +1342,32 @@ def test_suggested_questions_and_the_upload_box_are_named_as_they_read(page, ser
     expect(page.get_by_role("button", name="Drop File Here - or - Click to Upload")).to_be_visible()
 
 
+def test_the_articles_tab_reads_well_at_a_tablets_width_and_to_a_screen_reader(browser, server):
+    """Dates were cut ("2026-03-2") between 701 and ~1,100 px; the table was named "Dataframe",
+    then after a search the search's stale "No article title contains …"; RTL titles ran left to
+    right; text boxes showed no focus."""
+    from playwright.sync_api import expect
+
+    page = open_page(browser, server[0], viewport={"width": 1024, "height": 800})
+    try:
+        page.get_by_role("tab", name="Articles").click()
+        date = page.locator("#articles-table [role=gridcell][data-col='1']").first
+        expect(date).to_be_visible()
+        assert date.evaluate("e => (e.querySelector('span') || e).scrollWidth <= e.clientWidth")
+        assert date.evaluate("e => getComputedStyle(e.querySelector('*') || e).unicodeBidi") == "plaintext"
+        grid = page.locator("#articles-table [role=grid]")
+        expect(grid).to_have_attribute("aria-label", "Articles")
+        search = page.locator("#article-search textarea")
+        search.fill("no such title at all")
+        expect(grid).to_have_attribute("aria-label", "No article title contains 'no such title at all'")
+        search.fill("")
+        expect(grid).to_have_attribute("aria-label", "Articles")
+        search.focus()
+        assert search.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"
+    finally:
+        page.context.close()
+
+
 def test_the_chat_works_from_the_keyboard_and_names_its_markers(page):
     from playwright.sync_api import expect
 

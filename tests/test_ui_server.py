@@ -384,7 +384,8 @@ def test_article_lists_are_capped_for_large_collections(monkeypatch, tmp_path: P
     table = ArticlesTab(app).table_for
     assert table()["label"] == "The newest 12 of 30 articles: search titles to find the others"
     assert table()["show_label"] is True and len(table()["value"]) == 12
-    assert table("story 2")["show_label"] is False and len(table("story 2")["value"]) == 11  # all shown
+    shown = table("story 2")  # all shown: the table's name is "Articles" again, not the last search's
+    assert (shown["show_label"], shown["label"], len(shown["value"])) == (False, "Articles", 11)
     nothing = table("no such story")  # a header row alone read as a broken table
     assert (nothing["value"], nothing["label"], nothing["show_label"]) == (
         [],
@@ -578,7 +579,7 @@ def test_an_upload_says_when_it_was_renamed_and_which_records_it_skipped(tmp_pat
     said = "\n".join(outcome.done)
     assert "solar-farm.txt was saved as solar-farm-2.txt: a different solar-farm.txt is already there" in said
     assert "delete solar-farm.txt (select it in the table), then upload again" in said
-    assert "Rapport été.txt was saved as Rapport-été.txt (a file name of letters, digits and dashes)" in said
+    assert "Rapport été.txt was saved as Rapport-été.txt (a file name of letters, digits, dashes and" in said
     assert outcome.problems == [
         "In mixed.jsonl, 2 skipped: "  # in line order (a malformed line came first, wherever it was)
         'mixed.jsonl:2: record has no text (a "text", "body", "content", "articleBody" or "description" string); '
@@ -1001,3 +1002,22 @@ def test_the_kept_upload_result_names_what_was_added_however_many_were_refused(m
     monkeypatch.setattr(app, "add_files", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("a bug")))
     reopened, kept = tab.add([], "", progress=lambda *a, **k: None)  # type: ignore[arg-type]
     assert "Not added: an unexpected error" in kept and reopened["interactive"] is True
+
+
+def test_an_address_in_a_title_is_no_link_in_the_articles_tab_lines() -> None:
+    """Linked, the Markdown escapes went into the address: "https://status%5C.example%5C.com"."""
+    from ui.articles import _md
+
+    assert _md("Outage hits https://status.example.com") == "Outage hits https:\u2060//status\\.example\\.com"
+
+
+def test_the_rebuild_question_without_an_index_promises_no_current_index(tmp_path: Path) -> None:
+    import ui.service as service
+    from ui.articles import ArticlesTab
+
+    tab = ArticlesTab(service.ChatApp(Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index")))
+    _, question = tab.ask_rebuild()
+    assert question == (
+        "Rebuild the index from the articles folder? Every article is read and its passages are embedded; the "
+        "chat answers once the index is ready. (Uploads and deletions here update the index by themselves.)"
+    )

@@ -86,6 +86,8 @@ class ArticlesTab:
             interactive=False,
             wrap=True,
             elem_id="articles-table",
+            label="Articles",  # a screen reader's name for the table ("Dataframe")
+            show_label=False,
             column_widths=["32%", "11%", "12%", "10%", "16%", "19%"],
             max_height=480,
         )
@@ -198,8 +200,8 @@ class ArticlesTab:
             rows, matching = [], 0
         if not rows and search.strip():  # a header row alone read as a broken table
             return gr.update(value=rows, label=f"No article title contains {search.strip()!r}", show_label=True)
-        if matching <= len(rows):
-            return gr.update(value=rows, show_label=False)
+        if matching <= len(rows):  # (the label is the table's name to a screen reader: not a stale one)
+            return gr.update(value=rows, label="Articles", show_label=False)
         which = "matching articles" if search.strip() else "articles"
         label = f"The newest {len(rows):,} of {matching:,} {which}: search titles to find the others"
         return gr.update(value=rows, label=label, show_label=True)
@@ -306,12 +308,12 @@ class ArticlesTab:
     def ask_rebuild(self) -> tuple[Any, ...]:
         """Say what a rebuild does and how much it redoes, with Yes / Cancel."""
         try:
-            passages = f"all {self.app.index().counts.passages:,} passages"
-        except QAError:  # no usable index: a rebuild is the fix
-            passages = "every passage"
+            passages = f"all {self.app.index().counts.passages:,} passages are embedded again; answers keep "
+            passages += "coming from the current index until the new one is ready"
+        except QAError:  # no usable index: a rebuild is the fix (it said "every passage are", "the current index")
+            passages = "its passages are embedded; the chat answers once the index is ready"
         question = (
-            f"Rebuild the index from the articles folder? Every article is read and {passages} are embedded "
-            "again; answers keep coming from the current index until the new one is ready. (Uploads and "
+            f"Rebuild the index from the articles folder? Every article is read and {passages}. (Uploads and "
             "deletions here update the index by themselves.)"
         )
         return gr.update(visible=True), question
@@ -345,7 +347,10 @@ def _no_preview() -> dict[str, Any]:
 
 
 def _md(text: str) -> str:
-    """Article text for gr.Markdown: Markdown punctuation backslash-escaped, then HTML escaped."""
+    """Article text for gr.Markdown: Markdown punctuation backslash-escaped, then HTML escaped.
+    An address in it is not made a link (a word joiner after its "://"): linked, the escapes
+    went into the link and the line ("https://status\\.example\\.com")."""
+    text = text.replace("://", ":\u2060//")
     return html.escape(re.sub(r"([\\`*_{}\[\]()#+\-.!|~])", r"\\\1", text), quote=True)
 
 

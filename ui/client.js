@@ -465,7 +465,8 @@
   const AFTER_DELETE = () => focusWhen(SEARCH_BOX);
   // Cancelled, the article stays selected: back to the button that asked.
   const AFTER_CANCEL_DELETE = () => focusWhen("#delete");
-  const AFTER_REBUILD = () => focusWhen("#rebuild");
+  // Rebuild stays disabled while its build runs (minutes): focus waits for it, not 5 s.
+  const AFTER_REBUILD = () => focusWhen("#rebuild:not([disabled])", { timeout: 3600000 });
   const AFTER = [
     ["#send, #chatbot button.example, #undo-delete, #new-chat", () => focusWhen(QUESTION_BOX)],
     ["#delete-chat", () => focusWhen("#undo-delete")],

@@ -306,7 +306,9 @@ class ChatApp:
                     f"that article instead, delete {safe} (select it in the table), then upload again."
                 )
             elif target.name != original:
-                renamed.append(f"{original} was saved as {target.name} (a file name of letters, digits and dashes).")
+                cut = ", cut at 80 characters" if len(Path(original).stem) > 80 else ""
+                why = f"letters, digits, dashes and underscores{cut}"
+                renamed.append(f"{original} was saved as {target.name} (a file name of {why}).")
         if added:
             try:
                 report = self._build(on_progress=on_progress, on_wait=on_wait)

@@ -100,7 +100,7 @@ class EvalQuestion:
     gold: frozenset[str] = frozenset()
     expect: str = ""
     sentence: str = ""
-    history: tuple[str, ...] = ()
+    history: tuple[str | Answer, ...] = ()  # a rated follow-up's earlier turns, as answer() takes them
     unanswerable: bool = False
 
 
@@ -336,7 +336,13 @@ def load_feedback_cases(path: Path) -> list[EvalQuestion]:
         latest.pop(key, None)
         latest[key] = record
     return [
-        EvalQuestion(r.question, (), expect="keep" if r.helpful else "change", sentence=r.sentence, history=r.history)
+        EvalQuestion(
+            r.question,
+            (),
+            expect="keep" if r.helpful else "change",
+            sentence=r.sentence,
+            history=tuple(t.as_history() for t in r.history),
+        )
         for r in latest.values()
         if r.helpful is not None
     ]

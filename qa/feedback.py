@@ -34,9 +34,9 @@ from .errors import FeedbackError
 from .store.layout import FEEDBACK_FILE, FEEDBACK_KEY_FILE
 
 FORMAT = 1  # bump when a field changes meaning; readers accept this version only
-# The earlier questions of its conversation a record keeps: a follow-up is searched with the
-# questions before it, at most four back (qa.answering).
-HISTORY_KEPT = 4
+# The earlier turns of its conversation a record keeps: as many as the chat passes to answer()
+# (ui.service.HISTORY_TURNS), so that a rated follow-up is replayed as it was asked.
+HISTORY_KEPT = 20
 KEY_BYTES = 32  # of the key that signs feedback snapshots
 
 
@@ -51,15 +51,79 @@ class CitedSentence:
 
 
 @dataclass(frozen=True)
+class EarlierTurn:
+    """A question asked before the judged one in its conversation, with what its answer cited:
+    `given` holds (article id, sentence start, span start, span end) per cited sentence, the
+    span None when none was marked. What `answer()` reads of an earlier answer: a follow-up is
+    searched with the question, and leads with a sentence already given only for a new span.
+    Replayed with the questions alone, a follow-up led with another sentence than in the chat."""
+
+    question: str
+    given: tuple[tuple[str, int, int | None, int | None], ...] = ()
+
+    @classmethod
+    def of(cls, turn: str | Answer) -> EarlierTurn:
+        """The earlier turn of a question (text) or an answer."""
+        if isinstance(turn, str):
+            return cls(turn)
+        given = tuple(
+            (s.citation.source.article_id, s.citation.start, *(s.span or (None, None))) for s in turn.sentences
+        )
+        return cls(turn.question, given)
+
+    def as_history(self) -> str | Answer:
+        """What `answer(history=…)` takes for this turn: the question, or an answer citing the
+        same sentences with the same spans (their texts are not kept: `answer()` does not read them)."""
+        if not self.given:
+            return self.question
+        from .answering import AnswerSentence, Citation
+        from .articles import Source
+
+        def sentence(n: int, article_id: str, start: int, span: tuple[int, int] | None) -> AnswerSentence:
+            citation = Citation(n, Source(article_id, "", article_id), "", start, start, "", start, start, 0.0)
+            return AnswerSentence("", citation, 0.0, span=span)
+
+        cited = tuple(
+            sentence(n, a, start, (s0, s1) if s0 is not None and s1 is not None else None)
+            for n, (a, start, s0, s1) in enumerate(self.given, 1)
+        )
+        return Answer(self.question, True, "", cited, (), 0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"question": self.question, "given": [list(g) for g in self.given]}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> EarlierTurn:
+        """A turn as `to_dict` wrote it, or a question (text: records of 2026-12-07's first hours)."""
+        if isinstance(data, str):
+            return cls(data)
+        if not isinstance(data, dict) or not isinstance(data.get("question"), str):
+            raise ValueError("field 'history' holds a turn that is not {question, given}")
+        given = data.get("given", [])
+        if not isinstance(given, list) or not all(_given_ok(g) for g in given):
+            raise ValueError(
+                "field 'history' holds a turn whose 'given' is not [article id, start, span start, span end]"
+            )
+        return cls(data["question"], tuple((g[0], g[1], g[2], g[3]) for g in given))
+
+
+def _given_ok(item: Any) -> bool:
+    if not isinstance(item, list) or len(item) != 4 or not isinstance(item[0], str):
+        return False
+    whole = [x for x in item[1:] if x is not None]
+    return isinstance(item[1], int) and all(isinstance(x, int) and not isinstance(x, bool) for x in whole)
+
+
+@dataclass(frozen=True)
 class FeedbackRecord:
     """A reader's verdict on one answer.
 
     `helpful` is True (thumbs up), False (thumbs down) or None: the reader took the thumb
     back, so the answer counts as unjudged. `sentence` is the first cited sentence ("" when
     the answer was "not found"); `generation` names the index build that answered
-    (`Index.generation.name`); `time` is ISO 8601 UTC. `history` holds the questions asked
-    before it in its conversation (at most `HISTORY_KEPT`, oldest first): a follow-up is
-    replayed with them (alone, "How did China respond?" answers another question). `turn`
+    (`Index.generation.name`); `time` is ISO 8601 UTC. `history` holds the turns before
+    it in its conversation (at most `HISTORY_KEPT`, oldest first, as `EarlierTurn`s): a
+    follow-up is replayed with them (alone, "How did China respond?" answers another question). `turn`
     names the rated answer in its conversation: a reader may judge it twice, and the later
     record wins; the same answer in two conversations is judged apart.
     """
@@ -74,7 +138,7 @@ class FeedbackRecord:
     generation: str
     time: str
     comment: str = ""
-    history: tuple[str, ...] = ()
+    history: tuple[EarlierTurn, ...] = ()
     turn: str = ""
 
     @classmethod
@@ -85,7 +149,7 @@ class FeedbackRecord:
         generation: str | os.PathLike[str],
         comment: str = "",
         time: str | None = None,
-        history: Sequence[str] = (),
+        history: Sequence[str | Answer | EarlierTurn] = (),
         turn: str = "",
     ) -> FeedbackRecord:
         """The record of `answer` (an `Answer`, or one as `to_dict()` wrote it) judged
@@ -107,8 +171,9 @@ class FeedbackRecord:
             )
         if isinstance(generation, os.PathLike):
             generation = Path(generation).name
-        if isinstance(history, str) or not all(isinstance(q, str) for q in history) or not isinstance(turn, str):
-            raise FeedbackError(f"history={history!r:.60} must be the earlier questions (texts); turn, a text.")
+        kinds = (str, Answer, EarlierTurn)
+        if isinstance(history, str) or not all(isinstance(t, kinds) for t in history) or not isinstance(turn, str):
+            raise FeedbackError(f"history={history!r:.60} must be the earlier questions or answers; turn, a text.")
         if not isinstance(generation, str) or not isinstance(comment, str):
             raise FeedbackError(
                 f"generation={generation!r:.60} and comment={comment!r:.60} must be text "
@@ -126,7 +191,7 @@ class FeedbackRecord:
             generation=generation,
             time=time or now(),
             comment=comment,
-            history=tuple(history)[-HISTORY_KEPT:],
+            history=tuple(t if isinstance(t, EarlierTurn) else EarlierTurn.of(t) for t in history[-HISTORY_KEPT:]),
             turn=turn,
         )
 
@@ -147,7 +212,7 @@ class FeedbackRecord:
             "confidence": self.confidence,
             "generation": self.generation,
             "comment": self.comment,
-            "history": list(self.history),
+            "history": [t.to_dict() for t in self.history],
             "turn": self.turn,
         }
 
@@ -332,10 +397,10 @@ def _field(data: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> An
     return value
 
 
-def _history(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(q, str) for q in value):
-        raise ValueError("field 'history' is not a list of questions (texts)")
-    return tuple(value)
+def _history(value: Any) -> tuple[EarlierTurn, ...]:
+    if not isinstance(value, list):
+        raise ValueError("field 'history' is not a list of earlier turns")
+    return tuple(EarlierTurn.from_dict(t) for t in value)
 
 
 def _citation(data: Any, i: int) -> CitedSentence:

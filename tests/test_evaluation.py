@@ -794,3 +794,17 @@ def test_missing_articles_with_articles_folder_are_named_against_that_folder(tmp
         f"1 article id the questions name (e.g. 'sport/cup.txt') not among the articles of {settings.articles_dir}: "
         "retrieval scores 0 for 1 question" in report.notes
     )
+
+
+def test_a_rated_follow_up_replays_as_the_chat_answered_it(tmp_path, fake, built, settings):
+    from qa import answer, load_index
+    from qa.feedback import FEEDBACK_FILE, FeedbackRecord, append_feedback
+
+    index = load_index(settings.index_dir, settings, encoder=fake)
+    first = answer("How many people were evacuated from Grindavik?", index=index, fast=True)
+    follow = answer("And why were they evacuated?", history=[first], index=index, fast=True)
+    ratings = settings.index_dir / FEEDBACK_FILE
+    record = FeedbackRecord.from_answer(follow, True, built.generation.name, history=[first], turn="t")
+    append_feedback(ratings, record)
+    report = evaluate_file(ratings, settings, index_dir=settings.index_dir, progress=False, encoder=fake, fast=True)
+    assert report.metrics["hybrid"]["kept_helpful"] == 1.0

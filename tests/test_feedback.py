@@ -157,3 +157,24 @@ def test_an_empty_or_short_feedback_key_is_made_again_not_used(tmp_path):
     assert len(key) == KEY_BYTES and (tmp_path / ".feedback-key").read_bytes() == key
     assert feedback_key(tmp_path) == key  # kept from then on
     assert snapshot_signature({"question": "q"}, key) != snapshot_signature({"question": "q"}, b"")
+
+
+def test_a_rated_follow_up_keeps_what_answer_reads_of_the_turns_before_it(tmp_path, built) -> None:
+    """Replayed with the earlier questions alone, a follow-up led with another sentence than in
+    the chat: answer() also leaves out sentences the conversation already gave."""
+    from qa import answer
+    from qa.answering import _given_before
+    from qa.feedback import EarlierTurn, FeedbackRecord
+
+    first = answer("What tariffs did Trudeau impose?", index=built)
+    follow = answer("How did China respond?", history=[first], index=built)
+    record = FeedbackRecord.from_answer(follow, True, "g1", history=["Hello?", first], turn="t1")
+    again = FeedbackRecord.from_dict(json.loads(json.dumps(record.to_dict())))
+    assert again == record and again.history[0] == EarlierTurn("Hello?")
+    replayed = [turn.as_history() for turn in again.history]
+    assert replayed[0] == "Hello?" and replayed[1].question == first.question
+    assert _given_before(replayed) == _given_before([first]) and _given_before([first])  # what answer() reads
+    old = FeedbackRecord.from_dict({**record.to_dict(), "history": ["What tariffs did Trudeau impose?"]})
+    assert old.history == (EarlierTurn("What tariffs did Trudeau impose?"),)  # records of this morning
+    with pytest.raises(FeedbackError, match="'given' is not"):
+        FeedbackRecord.from_dict({**record.to_dict(), "history": [{"question": "q", "given": [["a", "x", 1, 2]]}]})

@@ -1122,6 +1122,46 @@ def test_a_question_being_typed_stays_when_a_new_chat_is_started_or_another_open
     expect(box).to_have_value("Which new subject")
 
 
+def test_a_question_held_behind_a_refused_one_goes_and_the_refused_one_is_not_sent_again(page):
+    """The refused question was put back over the held one, which was lost, and sent again."""
+    from playwright.sync_api import expect
+
+    slow_server(page)
+    page.locator("#options").get_by_text("Options").click()
+    page.locator("#opt-since textarea, #opt-since input").first.fill("soon")  # refused: not a date
+    box = page.locator("#q textarea")
+    box.fill(QUESTION)
+    box.press("Enter")
+    expect(box).to_have_value("", timeout=1_000)
+    box.fill("How did China respond?")
+    box.press("Enter")  # held behind the first
+    users = page.locator("#chatbot [data-testid='user']")
+    expect(users).to_have_count(2, timeout=30_000)
+    expect(last_answer(page).locator(".qa-pending, .qa-streaming")).to_have_count(0, timeout=30_000)
+    page.wait_for_timeout(1_000)
+    assert [u.get_attribute("aria-label") for u in users.all()] == [
+        f"Question: {QUESTION}",
+        "Question: How did China respond?",
+    ]
+
+
+def test_a_starter_question_clicked_while_another_tab_answers_keeps_both_conversations(page):
+    from playwright.sync_api import expect
+
+    other = page.context.new_page()
+    other.goto(page.url, wait_until="domcontentloaded")
+    other.locator("#q textarea").wait_for()
+    slow_server(page)
+    page.locator("#q textarea").fill(QUESTION)
+    page.locator("#q textarea").press("Enter")  # on its way, 2.5 s
+    other.evaluate("window.notReloaded = true")
+    other.locator("#chatbot button.example").first.click()  # held, then the stale tab reloads
+    other.wait_for_function("!window.notReloaded", timeout=30_000)
+    other.locator("#q textarea").wait_for()
+    expect(other.locator("#chats label")).to_have_count(1)  # the first tab's, not saved over
+    expect(other.locator("#chats")).to_contain_text("What tariffs did Trudeau impose?")
+
+
 def test_the_login_page_reads_well_refuses_a_wrong_password_and_lets_the_right_one_in(browser, server):
     """`qa serve --auth`: Gradio's own login page, which gets the theme but not ui/style.css."""
     from playwright.sync_api import expect

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 
@@ -276,10 +277,21 @@ def test_saved_conversations_stay_within_the_browsers_storage_oldest_first() -> 
         question = {**pasted, "question": f"{n}?"}
         store, went = within_storage(add_turn({**store, "current": "" if n % 10 == 0 else store["current"]}, question))
         dropped += went
-    assert dropped >= 2 and len(json.dumps(store["chats"], ensure_ascii=False)) <= MAX_STORE_CHARS
+    assert dropped >= 2 and 4 * len(json.dumps(store["chats"], ensure_ascii=False).encode()) // 3 <= MAX_STORE_CHARS
     assert [t["question"] for t in current_chat(store)["turns"]] == [f"{n}?" for n in range(50, 60)]  # whole
-    one, dropped = within_storage({"current": "a", "chats": [{"id": "a", "turns": [pasted] * 3}]}, limit=100_000)
+    one, dropped = within_storage({"current": "a", "chats": [{"id": "a", "turns": [pasted] * 3}]}, limit=150_000)
     assert dropped == 2 and len(one["chats"][0]["turns"]) == 1  # its last turn always stays
+
+
+def test_the_storage_budget_counts_what_is_stored_not_characters() -> None:
+    """Russian text takes ~2.7 stored characters a letter: counted in characters it overflowed."""
+    from ui.chat import MAX_STORE_CHARS, within_storage
+
+    russian = {"question": "в" * 10_000, "message": "ж" * 40_000}
+    store = {"current": "a", "chats": [{"id": "a", "turns": [russian] * 80}]}
+    kept, _ = within_storage(store)
+    stored = 4 * len(json.dumps(kept["chats"], ensure_ascii=False).encode("utf-8")) // 3
+    assert stored <= MAX_STORE_CHARS and len(kept["chats"][0]["turns"]) < 80
 
 
 def test_a_thumb_is_kept_on_its_own_turn_and_can_be_taken_back() -> None:

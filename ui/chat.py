@@ -46,10 +46,11 @@ MAX_CITED = 5  # the Options slider's range: 1 to this
 DEFAULT_CITED = 3
 DEFAULT_MODE = "hybrid"
 MAX_CHATS = 30  # localStorage holds ~5 MB per site; the oldest conversations go first
-# Characters of JSON the saved conversations may take: encrypted (base64, ~1.4×) they stay
-# under the ~5 MB localStorage gives a site. Past it the browser refused every save, silently:
-# 60 turns of pasted articles (85 KB a turn; a usual turn takes ~7 KB) filled it.
-MAX_STORE_CHARS = 2_500_000
+# Characters the saved conversations may take in localStorage, which gives a site ~5 million:
+# stored encrypted, as base64 of their JSON's UTF-8 bytes (4 characters for 3 bytes; Cyrillic
+# takes 2 bytes a letter, Chinese 3). Past it the browser refused every save, silently: 60
+# turns of pasted articles (85 KB a turn; a usual turn takes ~7 KB) filled it.
+MAX_STORE_CHARS = 4_000_000
 STORAGE_KEY = "verbatim-conversations"
 # BrowserState encrypts with this key. It is sent to the page, so it hides nothing from the
 # browser's owner; it is fixed so that conversations stay readable after a server restart
@@ -72,14 +73,16 @@ PAGE_SETTINGS = {
     "questionLimit": QUESTION_LIMIT,
     "defaults": {"sentences": str(DEFAULT_CITED), "mode": DEFAULT_MODE},
 }
-# Also tells ui/client.js when an answer's event has completed (`verbatimSavedAt`): a sidebar
-# click held meanwhile may then happen without the answer's last update overwriting it.
-# And that the question on its way was answered: it no longer needs keeping for a reload.
-SAVED_JS = (
+# Run after each change to the conversations: the other tabs learn their copy is stale.
+SAVED_JS = f"() => {{ localStorage.setItem({REVISION_KEY!r}, String(Date.now())); }}"
+# Run after an answer's event only (a thumb, a deletion or an undo during an answer must not
+# say it has come): it tells ui/client.js the event has completed (`verbatimSavedAt`), so a
+# click held meanwhile may happen without the answer's last update overwriting it; that the
+# question on its way was answered (no longer kept for a reload); and `verbatimAnswered`
+# drops this tab's "answer on its way" mark and gives a refused question back to an empty box.
+ANSWERED_JS = (
     f"() => {{ localStorage.setItem({REVISION_KEY!r}, String(Date.now())); window.verbatimSavedAt = Date.now(); "
-    f"sessionStorage.removeItem({UNANSWERED_KEY!r}); "
-    f"if ((localStorage.getItem({ANSWERING_KEY!r}) || '').includes(window.verbatimTab)) "
-    f"localStorage.removeItem({ANSWERING_KEY!r}); }}"
+    f"sessionStorage.removeItem({UNANSWERED_KEY!r}); window.verbatimAnswered && window.verbatimAnswered(); }}"
 )
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"  # invisible, and not blank space to str.strip
@@ -187,15 +190,15 @@ def within_storage(store: Store, limit: int = MAX_STORE_CHARS) -> tuple[Store, i
     Example:
         >>> turn = {"question": "q", "message": "x" * 60}
         >>> store = {"current": "b", "chats": [{"id": "b", "turns": [turn] * 3}, {"id": "a", "turns": [turn]}]}
-        >>> kept, dropped = within_storage(store, limit=250)
+        >>> kept, dropped = within_storage(store, limit=400)
         >>> [len(c["turns"]) for c in kept["chats"]], dropped
         ([2], 2)
     """
     chats = list(store.get("chats", []))
     dropped = 0
 
-    def size() -> int:
-        return len(json.dumps(chats, ensure_ascii=False))
+    def size() -> int:  # as stored: base64 of the UTF-8 bytes (and AES's few bytes more)
+        return 4 * len(json.dumps(chats, ensure_ascii=False).encode("utf-8")) // 3 + 64
 
     while size() > limit and len(chats) > 1:  # the open conversation is the most recent: first
         chats.pop()
@@ -325,11 +328,11 @@ class ChatTab:
             "concurrency_limit": None,
             "show_progress": "hidden",
         }
-        gr.on([self.question.submit, self.send.click], **asking).then(None, js=SAVED_JS)
+        gr.on([self.question.submit, self.send.click], **asking).then(None, js=ANSWERED_JS)
         picked = self.chatbot.example_select(
             self.pick_starter, None, self.question, api_visibility="private", queue=False
         )
-        picked.then(**{**asking, "fn": self.respond_starter}).then(None, js=SAVED_JS)
+        picked.then(**{**asking, "fn": self.respond_starter}).then(None, js=ANSWERED_JS)
         shown = [self.store, self.chatbot, self.panel, self.chats, self.undo_delete]
         self.new_chat.click(self.start_new, self.store, shown, api_visibility="private", queue=False)
         self.chats.input(self.open_chat, [self.chats, self.store], shown, api_visibility="private", queue=False)
@@ -401,7 +404,9 @@ class ChatTab:
             sources = [*(publishers or []), *(articles or [])]
             reply = self.app.ask(text, history, n, mode, since, until, sources, recent)
         except QAError as exc:
-            box = (text, gr.update(interactive=True))  # the question back, to send again once fixed
+            # The question back, to send again once fixed: a typed one by the page, into an empty
+            # box only (here, it overwrote what was typed meanwhile, and a question held to go next).
+            box = (gr.skip(), gr.skip()) if typed else (text, gr.update(interactive=True))
             message = render_error(str(exc))
             turn: dict[str, Any] = {
                 "question": text,

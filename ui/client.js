@@ -114,7 +114,11 @@
     () => {
       const focused = document.activeElement && document.activeElement.closest("a.qa-cite");
       const r = focused && focused.getBoundingClientRect();
-      if (r && popover && !popover.hidden && r.bottom > 0 && r.top < window.innerHeight) showPopover(focused);
+      // In view: the window's, and the scrolling chat's or sources panel's around it.
+      const frame = focused && focused.closest("[role=log], .bubble-wrap, #sources");
+      const f = frame ? frame.getBoundingClientRect() : { top: 0, bottom: window.innerHeight };
+      const shown = r && r.bottom > Math.max(0, f.top) && r.top < Math.min(window.innerHeight, f.bottom);
+      if (shown && popover && !popover.hidden) showPopover(focused);
       else hidePopover();
     },
     true,
@@ -242,10 +246,13 @@
   // run after it: only then can its last update no longer overwrite what the click does.
   const SIDEBAR_ACTION = "#new-chat, #delete-chat, #undo-delete, #chats label";
   const ANSWERING = "#chatbot .qa-pending, #chatbot .qa-streaming";
-  const QUIET_MS = 10000; // nothing on its way for this long (no answer came): stop holding
+  // Nothing came back for this long (the server gone): stop holding. An answer's first update
+  // may take seconds on a busy server; at 10 s a question sent meanwhile was dropped.
+  const QUIET_MS = 120000;
   let askedAt = 0;
   let busyAt = 0;
   let heldClick = null;
+  let heldQuestion = null; // the text a held Ask sends
   function answering() {
     if (document.querySelector(ANSWERING)) {
       busyAt = Date.now();
@@ -255,31 +262,56 @@
     if (askedAt && (done || Date.now() - Math.max(askedAt, busyAt) > QUIET_MS)) askedAt = 0;
     return askedAt > 0;
   }
-  // The question on its way is kept for this tab until its answer is saved (SAVED_JS in
+  // The question on its way is kept for this tab until its answer is saved (ANSWERED_JS in
   // ui/chat.py clears it): reloaded meanwhile, the page lost it, box and conversation both.
   // Another tab's answer on its way: each tab saves its whole copy of the conversations, so a
   // question asked here meanwhile saved over that answer, and its conversation was lost. Such a
   // question waits for it, then (this tab's copy stale) the tab reloads with it in the box.
+  // The mark names this page (a new id each load: a duplicated tab shares sessionStorage) and
+  // is renewed while its answer is on its way, so a closed tab's mark soon stops counting.
   const OTHER_TAB = window.verbatimSettings.answeringKey;
-  // Kept through a reload (sessionStorage is the tab's): its own mark from before the reload,
-  // for an answer the reload lost, is no other tab's (its next question waited 30 s).
-  window.verbatimTab = sessionStorage.getItem("verbatim-tab") || Math.random().toString(36).slice(2);
+  const OTHER_TAB_MS = 15000;
+  const previousPage = sessionStorage.getItem("verbatim-tab");
+  window.verbatimTab = Math.random().toString(36).slice(2);
   sessionStorage.setItem("verbatim-tab", window.verbatimTab);
-  if ((localStorage.getItem(OTHER_TAB) || "").includes(window.verbatimTab)) localStorage.removeItem(OTHER_TAB);
-  const OTHER_TAB_MS = 30000; // a tab closed while its answer came: its mark stops counting
-  function otherTabAnswering() {
+  const navigation = performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
+  // This tab reloaded while its answer came: its mark holds no other tab's answer (only on a
+  // reload: a duplicated tab copies sessionStorage, and the original may still be answering).
+  if (previousPage && navigation && navigation.type === "reload" && markOf() && markOf().tab === previousPage) {
+    localStorage.removeItem(OTHER_TAB);
+  }
+  function markOf() {
     try {
-      const mark = JSON.parse(localStorage.getItem(OTHER_TAB) || "null");
-      return !!mark && mark.tab !== window.verbatimTab && Date.now() - mark.at < OTHER_TAB_MS;
+      return JSON.parse(localStorage.getItem(OTHER_TAB) || "null");
     } catch (error) {
-      return false;
+      return null;
     }
   }
+  function otherTabAnswering() {
+    const mark = markOf();
+    return !!mark && mark.tab !== window.verbatimTab && Date.now() - mark.at < OTHER_TAB_MS;
+  }
+  function mark() {
+    localStorage.setItem(OTHER_TAB, JSON.stringify({ tab: window.verbatimTab, at: Date.now() }));
+  }
+  setInterval(() => answering() && (markOf() || {}).tab === window.verbatimTab && mark(), 5000);
+  // Told by ANSWERED_JS (ui/chat.py) when this tab's answer is saved: its mark goes, and a
+  // question the server refused (a bad date) comes back into an empty box, to be fixed.
+  window.verbatimAnswered = () => {
+    const held = markOf();
+    if (held && held.tab === window.verbatimTab) localStorage.removeItem(OTHER_TAB);
+    const box = document.querySelector("#q textarea");
+    const answers = document.querySelectorAll("#chatbot [data-testid='bot']");
+    const refused = answers.length && answers[answers.length - 1].querySelector(".qa-error");
+    if (refused && box && !box.value && !heldClick && lastAsked) setText(box, lastAsked);
+  };
   const busy = () => answering() || otherTabAnswering();
   const UNANSWERED = window.verbatimSettings.unansweredKey;
+  let lastAsked = "";
   function asked(question, typed = true) {
     askedAt = Date.now();
-    localStorage.setItem(OTHER_TAB, JSON.stringify({ tab: window.verbatimTab, at: askedAt }));
+    lastAsked = (question || "").trim();
+    mark();
     if (question && question.trim()) sessionStorage.setItem(UNANSWERED, question.trim());
     // The box empties as the question leaves (its request sent: see the fetch below), not at
     // the server's first update: what was typed before that update (seconds on a busy server)
@@ -311,16 +343,18 @@
         // Asked while an answer is on its way, it was silently dropped: it waits, then goes.
         event.preventDefault();
         event.stopImmediatePropagation();
+        heldQuestion = box.value;
         return void hold("#send");
       }
       asked(box.value);
     },
     true,
   );
-  // Hold the sidebar action `chosen` (a selector, found again when it happens: the answer
-  // re-renders the sidebar's list) until the answer has arrived, then click it.
+  // Hold the action `chosen` (a selector found again when it happens, as the answer re-renders
+  // the sidebar's list, or a function finding the element) until the answer has arrived, then
+  // click it.
   function hold(chosen) {
-    const find = () => document.querySelector(chosen);
+    const find = typeof chosen === "function" ? chosen : () => document.querySelector(chosen);
     if (heldClick) return void (heldClick = find); // the last click wins
     heldClick = find;
     document.body.classList.add("qa-holding"); // a busy cursor says the click was taken
@@ -330,6 +364,11 @@
       document.body.classList.remove("qa-holding");
       const target = heldClick();
       heldClick = null;
+      const question = heldQuestion;
+      heldQuestion = null;
+      const box = document.querySelector("#q textarea");
+      // What was held goes, not what a refused question put back in the box meanwhile.
+      if (question && box && !box.value.includes(question)) setText(box, question);
       // Another tab saved meanwhile: acting on this tab's stale copy would save over it.
       if (staleConversations) return void reloadIfStale(null, true);
       if (target) {
@@ -344,12 +383,20 @@
     (event) => {
       if (!event.target.closest) return;
       const chip = event.target.closest("#chatbot button.example");
+      if (chip && busy()) {
+        // (held as Enter is: another tab's answer on its way would be saved over)
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        const text = chip.textContent;
+        return void hold(() => [...document.querySelectorAll("#chatbot button.example")].find((b) => b.textContent === text));
+      }
       if (chip) return void asked(chip.textContent, false); // (the server empties the box it fills)
       if (event.target.closest("#send:not([disabled])")) {
         const box = document.querySelector("#q textarea");
         if (!busy()) return void asked(box && box.value);
         event.preventDefault(); // (held as Enter is)
         event.stopImmediatePropagation();
+        heldQuestion = box && box.value;
         return void hold("#send");
       }
       const action = event.target.closest(SIDEBAR_ACTION);

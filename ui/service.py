@@ -81,12 +81,13 @@ READ_ONLY = "this chat is read-only (qa serve --read-only): whoever runs it adds
 
 @dataclass(frozen=True)
 class Reply:
-    """An answer, the index generation that produced it and the questions asked before it in
-    its conversation (feedback records name both: a follow-up is replayed with them)."""
+    """An answer, the index generation that produced it and the turns before it in its
+    conversation as `answer()` took them (feedback records keep both: a rated follow-up is
+    replayed with them)."""
 
     answer: Answer
     generation: str
-    asked_before: tuple[str, ...] = ()
+    history: tuple[str | Answer, ...] = ()
 
 
 @dataclass
@@ -202,7 +203,7 @@ class ChatApp:
             max_sentences=sentences,
             mode=mode,  # checked against MODES above
         )
-        return Reply(result, index.generation.name, earlier_questions(history))
+        return Reply(result, index.generation.name, earlier_turns(history))
 
     def starters(self) -> list[str]:
         """Starter questions about the newest indexed articles."""
@@ -223,7 +224,7 @@ class ChatApp:
         time), signed: the browser keeps it with the conversation and sends it back."""
         # A turn id of its own: the same answer rated in two conversations is two verdicts.
         turn = secrets.token_hex(8)
-        record = FeedbackRecord.from_answer(reply.answer, True, reply.generation, history=reply.asked_before, turn=turn)
+        record = FeedbackRecord.from_answer(reply.answer, True, reply.generation, history=reply.history, turn=turn)
         data = record.to_dict()
         for key in ("helpful", "time"):
             data.pop(key)
@@ -502,22 +503,18 @@ class ChatApp:
         return f"{articles} · {counted(c.passages, 'passage')} · model {model} · updated {built} UTC"
 
 
-def earlier_questions(history: Any) -> tuple[str, ...]:
-    """The questions of a conversation's earlier turns, as `ask` takes them (texts, `Answer`s
-    or their JSON), oldest first; what is no question is left out.
+def earlier_turns(history: Any) -> tuple[str | Answer, ...]:
+    """A conversation's earlier turns as `answer()` took them (the last `HISTORY_TURNS`): texts
+    and answers, an answer's JSON read back (`answer()` refused any it could not read).
 
     Example:
-        >>> earlier_questions(["What tariffs?", {"question": "How did China respond?"}, 5])
+        >>> earlier_turns(["What tariffs?", "How did China respond?"])
         ('What tariffs?', 'How did China respond?')
     """
-
-    def question(turn: Any) -> Any:
-        if isinstance(turn, Mapping):
-            return turn.get("question")
-        return turn if isinstance(turn, str) else getattr(turn, "question", None)
-
-    turns = history if isinstance(history, (list, tuple)) else ()
-    return tuple(q for q in map(question, turns) if isinstance(q, str) and q.strip())
+    turns = list(history)[-HISTORY_TURNS:] if isinstance(history, (list, tuple)) else []
+    return tuple(
+        Answer.from_dict(t) if isinstance(t, Mapping) else t for t in turns if isinstance(t, (str, Answer, Mapping))
+    )
 
 
 def check_length(question: object) -> None:

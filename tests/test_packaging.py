@@ -55,12 +55,12 @@ def test_make_clean_index_keeps_the_chats_ratings_and_make_chat_ignores_an_expor
     (index / "gen-1" / "bm25").mkdir(parents=True)
     for name in ("README.md", "CURRENT", ".lock", "feedback.jsonl", ".feedback-key", "gen-1/store.sqlite"):
         (index / name).write_text("x")
-    subprocess.run(["make", "-s", "clean-index"], cwd=tmp_path, check=True, capture_output=True)
+    # A clean environment: under `make test`, MAKEFLAGS and MAKELEVEL made make print its directories.
+    clean = {"PATH": "/usr/bin:/bin"}
+    subprocess.run(["make", "-s", "clean-index"], cwd=tmp_path, env=clean, check=True, capture_output=True)
     assert sorted(p.name for p in index.iterdir()) == [".feedback-key", "README.md", "feedback.jsonl"]
-    dry = ["make", "-n", "chat", "VENV=/v", "-o", "/v/.installed-stamp"]
-    chat = subprocess.run(
-        dry, cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "PORT": "3000"}, capture_output=True, text=True
-    )
+    dry = ["make", "-n", "--no-print-directory", "chat", "VENV=/v", "-o", "/v/.installed-stamp"]
+    chat = subprocess.run(dry, cwd=tmp_path, env={**clean, "PORT": "3000"}, capture_output=True, text=True)
     assert chat.stdout.strip().splitlines()[-1].split() == ["/v/bin/qa", "serve"]
-    told = subprocess.run([*dry, "PORT=7870"], cwd=tmp_path, capture_output=True, text=True)
+    told = subprocess.run([*dry, "PORT=7870"], cwd=tmp_path, env=clean, capture_output=True, text=True)
     assert told.stdout.strip().splitlines()[-1].endswith("qa serve --port 7870")

@@ -242,7 +242,7 @@
   // starting, deleting or restoring a conversation meanwhile would be undone when it arrives
   // (the open conversation snapped back to the one answering). Such a click is held until the
   // answer has arrived, then it happens.
-  // The answer's event has completed when the page's save step (SAVED_JS in ui/chat.py) has
+  // The answer's event has completed when the page's save step (ANSWERED_JS in ui/chat.py) has
   // run after it: only then can its last update no longer overwrite what the click does.
   const SIDEBAR_ACTION = "#new-chat, #delete-chat, #undo-delete, #chats label";
   const ANSWERING = "#chatbot .qa-pending, #chatbot .qa-streaming";

@@ -31,9 +31,14 @@ from typing import Any
 
 from .answering import Answer
 from .errors import FeedbackError
+from .retrieval import MAX_QUESTION_CHARS
 from .store.layout import FEEDBACK_FILE, FEEDBACK_KEY_FILE
 
-FORMAT = 1  # bump when a field changes meaning; readers accept this version only
+# Bump when a field changes meaning; readers accept the versions in READABLE. 2 (2026-12-07):
+# `history` holds earlier turns ({question, given, searched}), not texts, and `turn` is new:
+# a reader of format 1 says a line is of another format rather than that it is broken.
+FORMAT = 2
+READABLE = (1, 2)
 # The earlier turns of its conversation a record keeps: as many as the chat passes to answer()
 # (ui.service.HISTORY_TURNS), so that a rated follow-up is replayed as it was asked.
 HISTORY_KEPT = 20
@@ -60,21 +65,23 @@ class EarlierTurn:
 
     question: str
     given: tuple[tuple[str, int, int | None, int | None], ...] = ()
+    searched: str | None = None  # the answer's search_text; None: the turn was a question alone
 
     @classmethod
     def of(cls, turn: str | Answer) -> EarlierTurn:
-        """The earlier turn of a question (text) or an answer."""
+        """The earlier turn of a question (text) or an answer, its texts cut where `answer()`
+        stops reading (a pasted article made each rating carry 20 of them whole)."""
         if isinstance(turn, str):
-            return cls(turn)
+            return cls(turn[:MAX_QUESTION_CHARS])
         given = tuple(
             (s.citation.source.article_id, s.citation.start, *(s.span or (None, None))) for s in turn.sentences
         )
-        return cls(turn.question, given)
+        return cls(turn.question[:MAX_QUESTION_CHARS], given, turn.search_text[: 2 * MAX_QUESTION_CHARS])
 
     def as_history(self) -> str | Answer:
         """What `answer(history=…)` takes for this turn: the question, or an answer citing the
         same sentences with the same spans (their texts are not kept: `answer()` does not read them)."""
-        if not self.given:
+        if self.searched is None and not self.given:
             return self.question
         from .answering import AnswerSentence, Citation
         from .articles import Source
@@ -87,10 +94,10 @@ class EarlierTurn:
             sentence(n, a, start, (s0, s1) if s0 is not None and s1 is not None else None)
             for n, (a, start, s0, s1) in enumerate(self.given, 1)
         )
-        return Answer(self.question, True, "", cited, (), 0.0)
+        return Answer(self.question, bool(cited), "", cited, (), 0.0, search_text=self.searched or "")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"question": self.question, "given": [list(g) for g in self.given]}
+        return {"question": self.question, "given": [list(g) for g in self.given], "searched": self.searched}
 
     @classmethod
     def from_dict(cls, data: Any) -> EarlierTurn:
@@ -104,7 +111,10 @@ class EarlierTurn:
             raise ValueError(
                 "field 'history' holds a turn whose 'given' is not [article id, start, span start, span end]"
             )
-        return cls(data["question"], tuple((g[0], g[1], g[2], g[3]) for g in given))
+        searched = data.get("searched")
+        if searched is not None and not isinstance(searched, str):
+            raise ValueError("field 'history' holds a turn whose 'searched' is not text")
+        return cls(data["question"], tuple((g[0], g[1], g[2], g[3]) for g in given), searched)
 
 
 def _given_ok(item: Any) -> bool:
@@ -237,8 +247,10 @@ class FeedbackRecord:
     def _parsed(cls, data: Any) -> FeedbackRecord:
         if not isinstance(data, dict):
             raise ValueError("expected a JSON object")
-        if data.get("format", FORMAT) != FORMAT:
-            raise ValueError(f"format {data.get('format')!r} is not {FORMAT}")
+        if data.get("format", FORMAT) not in READABLE:
+            raise ValueError(
+                f"format {data.get('format')!r} is not one this qa reads ({', '.join(map(str, READABLE))})"
+            )
         return cls(
             question=_field(data, "question", str),
             helpful=_field(data, "helpful", (bool, type(None))),

@@ -27,7 +27,7 @@ def test_record_then_read_round_trips_every_field(tmp_path: Path) -> None:
     lines = (tmp_path / FEEDBACK_FILE).read_text().splitlines()
     assert len(lines) == 1
     data = json.loads(lines[0])
-    assert data["helpful"] is False and data["generation"] == "gen-0003" and data["format"] == 1
+    assert data["helpful"] is False and data["generation"] == "gen-0003" and data["format"] == 2
     assert data["citations"] == [{"article_id": "light-1", "sentence": SENTENCE, "start": 10, "end": 56}]
     assert data["sentence"] == SENTENCE and data["confidence"] == 0.7346 and data["answer"].endswith("[1]")
     assert data["time"].endswith("Z")
@@ -178,3 +178,21 @@ def test_a_rated_follow_up_keeps_what_answer_reads_of_the_turns_before_it(tmp_pa
     assert old.history == (EarlierTurn("What tariffs did Trudeau impose?"),)  # records of this morning
     with pytest.raises(FeedbackError, match="'given' is not"):
         FeedbackRecord.from_dict({**record.to_dict(), "history": [{"question": "q", "given": [["a", "x", 1, 2]]}]})
+
+
+def test_earlier_turns_keep_what_answer_reads_and_no_more(built) -> None:
+    """A pasted 20,000-character question made every later rating carry it whole, 20 times over;
+    a turn's search_text was lost, so the replay took "What is Brexit?" asked again for a follow-up."""
+    from qa import answer
+    from qa.answering import asked_before
+    from qa.feedback import EarlierTurn, FeedbackRecord
+
+    first = answer("What tariffs did Trudeau impose?", index=built)
+    turn = EarlierTurn.from_dict(json.loads(json.dumps(EarlierTurn.of(first).to_dict())))
+    assert turn.as_history().search_text == first.search_text and turn.searched == first.search_text
+    question = "What tariffs did Trudeau impose?"  # asked again: no follow-up, in the chat and the replay
+    assert asked_before(question, [turn.as_history()]) == asked_before(question, [first]) is True
+    long = FeedbackRecord.from_answer(first, True, "g", history=["x" * 20_000] * 30, turn="t")
+    assert len(long.history) == 20 and all(len(t.question) == 2_000 for t in long.history)
+    with pytest.raises(FeedbackError, match=r"format 3 is not one this qa reads \(1, 2\)"):
+        FeedbackRecord.from_dict({**long.to_dict(), "format": 3})

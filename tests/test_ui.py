@@ -1145,6 +1145,23 @@ def test_a_question_held_behind_a_refused_one_goes_and_the_refused_one_is_not_se
     ]
 
 
+def test_a_held_question_rewritten_before_it_goes_is_sent_as_rewritten(page):
+    """The held text was put back over the rewrite, which was lost."""
+    from playwright.sync_api import expect
+
+    slow_server(page)
+    box = page.locator("#q textarea")
+    box.fill(QUESTION)
+    box.press("Enter")
+    expect(box).to_have_value("", timeout=1_000)
+    box.fill("Wht did Chna do")
+    box.press("Enter")  # held
+    box.fill("How did China respond?")  # rewritten while it waits
+    users = page.locator("#chatbot [data-testid='user']")
+    expect(users).to_have_count(2, timeout=30_000)
+    expect(users.nth(1)).to_have_attribute("aria-label", "Question: How did China respond?")
+
+
 def test_a_starter_question_clicked_while_another_tab_answers_keeps_both_conversations(page):
     from playwright.sync_api import expect
 
@@ -1155,11 +1172,14 @@ def test_a_starter_question_clicked_while_another_tab_answers_keeps_both_convers
     page.locator("#q textarea").fill(QUESTION)
     page.locator("#q textarea").press("Enter")  # on its way, 2.5 s
     other.evaluate("window.notReloaded = true")
-    other.locator("#chatbot button.example").first.click()  # held, then the stale tab reloads
+    chip = other.locator("#chatbot button.example").first
+    starter = chip.text_content()
+    chip.click()  # held, then the stale tab reloads
     other.wait_for_function("!window.notReloaded", timeout=30_000)
     other.locator("#q textarea").wait_for()
     expect(other.locator("#chats label")).to_have_count(1)  # the first tab's, not saved over
     expect(other.locator("#chats")).to_contain_text("What tariffs did Trudeau impose?")
+    expect(other.locator("#q textarea")).to_have_value(starter)  # and the starter, kept as the draft: it was lost
 
 
 def test_the_login_page_reads_well_refuses_a_wrong_password_and_lets_the_right_one_in(browser, server):

@@ -254,7 +254,10 @@
   let heldClick = null;
   let heldQuestion = null; // the text a held Ask sends
   function answering() {
-    if (document.querySelector(ANSWERING)) {
+    // A question asked this long ago counts no more, even under a bubble still pending (a
+    // server error left one): it held this tab's and every other tab's questions for good.
+    if (askedAt && Date.now() - askedAt > QUIET_MS) askedAt = 0;
+    if (document.querySelector(ANSWERING) && (askedAt || !busyAt || Date.now() - busyAt < QUIET_MS)) {
       busyAt = Date.now();
       return true;
     }
@@ -294,7 +297,7 @@
   function mark() {
     localStorage.setItem(OTHER_TAB, JSON.stringify({ tab: window.verbatimTab, at: Date.now() }));
   }
-  setInterval(() => answering() && (markOf() || {}).tab === window.verbatimTab && mark(), 5000);
+  setInterval(() => askedAt && answering() && (markOf() || {}).tab === window.verbatimTab && mark(), 5000);
   // Told by ANSWERED_JS (ui/chat.py) when this tab's answer is saved: its mark goes, and a
   // question the server refused (a bad date) comes back into an empty box, to be fixed.
   window.verbatimAnswered = () => {
@@ -367,14 +370,20 @@
       const question = heldQuestion;
       heldQuestion = null;
       const box = document.querySelector("#q textarea");
-      // What was held goes, not what a refused question put back in the box meanwhile.
-      if (question && box && !box.value.includes(question)) setText(box, question);
+      // What was held goes, into an empty box (or over the refused question given back): what
+      // the user typed since is what they send now.
+      const mine = box && (!box.value.trim() || box.value.trim() === lastAsked);
+      if (question && mine && box.value !== question) setText(box, question);
       // Another tab saved meanwhile: acting on this tab's stale copy would save over it.
       if (staleConversations) return void reloadIfStale(null, true);
-      if (target) {
+      if (!target) return;
+      let tries = 0; // Ask is enabled by the box's own handler, a moment after the text is set
+      const go = setInterval(() => {
+        if (target.disabled && tries++ < 40) return;
+        clearInterval(go);
         target.click();
         if (target.matches("#chats input")) target.focus(); // a held arrow key: the focus moves on too
-      }
+      }, 50);
     }, 100);
   }
   const radioSelector = (radio) => `#chats input[value="${CSS.escape(radio.value)}"]`;
@@ -388,6 +397,7 @@
         event.preventDefault();
         event.stopImmediatePropagation();
         const text = chip.textContent;
+        heldQuestion = text; // in the box if the tab must reload first: kept there as its draft
         return void hold(() => [...document.querySelectorAll("#chatbot button.example")].find((b) => b.textContent === text));
       }
       if (chip) return void asked(chip.textContent, false); // (the server empties the box it fills)

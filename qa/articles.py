@@ -740,7 +740,7 @@ def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str 
         elif heading and "title" not in meta:
             meta["title"] = heading.group(1)
             i += 1
-        elif _opens_text(lines, i):
+        elif match and _opens_text(lines, i, match):
             break
         elif match and _looks_like_header(match) and _header_key(match) not in meta:
             meta[_header_key(match)] = match.group(2)
@@ -788,12 +788,12 @@ def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str 
     return title, "\n".join(rest).strip(), meta
 
 
-def _opens_text(lines: list[str], i: int) -> bool:
-    """Is line `i`, a "Source:" or "Author:" line, the text's first sentence: under the header
-    lines and a blank line, and read as a sentence ("Source: internal documents show the
-    council knew of the risk.")? Among header lines it is a header, however long."""
-    match = _HEADER_LINE.match(lines[i])
-    if match is None or _header_key(match) not in ("source", "author") or not i or lines[i - 1].strip():
+def _opens_text(lines: list[str], i: int, match: re.Match[str]) -> bool:
+    """Is line `i` (`match`: its header-line match), a "Source:" or "Author:" line, the text's
+    first sentence: under the header lines and a blank line, and read as a sentence ("Source:
+    internal documents show the council knew of the risk.")? Among header lines it is a header,
+    however long."""
+    if _header_key(match) not in ("source", "author") or not i or lines[i - 1].strip():
         return False
     value = match.group(2)
     above = any(line.strip() for line in lines[:i])
@@ -1265,11 +1265,13 @@ def _without_asides(tree: Any) -> Any:
     such a list ("related-stories"). Never what holds the story itself (`<h1>`, `<article>`)."""
     page = copy.deepcopy(tree)
     for element in list(page.iter("nav", "aside", "div", "section", "ul", "ol")):
-        if element.getparent() is None or element.xpath(".//h1 | .//article | .//main"):
-            continue
         words = " ".join((element.get("class") or "", element.get("id") or "")).lower().split()
         listing = any(w.startswith(_LISTING_WORDS) for w in words)
-        if element.tag == "nav" or listing or (element.tag == "aside" and len(element.xpath(".//a | .//li")) >= 2):
+        links = element.tag == "aside" and len(element.xpath(".//a | .//li")) >= 2
+        dropped = element.tag == "nav" or listing or links
+        # Its subtree searched for the story only when it would go: for every div it was a
+        # search of the page below it.
+        if dropped and element.getparent() is not None and not element.xpath(".//h1 | .//article | .//main"):
             element.drop_tree()
     return page
 

@@ -198,11 +198,7 @@ def _load_question_set(path: Path) -> QuestionSet:
             return QuestionSet("news", questions, records)
         raise QAError(f"{path} is neither SQuAD v1.1 JSON nor the news QA layout (articles + questions).")
     first = next((line for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()), "")
-    try:  # a key, not the word: a question whose answer is "helpful" made the file a feedback file
-        record = json.loads(first)
-    except ValueError:
-        record = None
-    if isinstance(record, dict) and "helpful" in record:
+    if _is_feedback_record(first):
         return QuestionSet("feedback", load_feedback_cases(path))
     return QuestionSet("jsonl", load_jsonl(path))
 
@@ -806,13 +802,22 @@ class _AnswersFile:
 
 
 def _is_feedback_file(path: Path) -> bool:
-    """Does `path` hold feedback records (its first line a JSON object with "helpful")?"""
+    """Does `path` hold feedback records (see `_is_feedback_record`)?"""
     try:
         with open(path, encoding="utf-8", errors="replace") as held:
-            first = json.loads(held.readline(1_000_000) or "null")
-    except (OSError, ValueError):
+            return _is_feedback_record(held.readline(1_000_000))
+    except OSError:
         return False
-    return isinstance(first, dict) and "helpful" in first
+
+
+def _is_feedback_record(line: str) -> bool:
+    """Is `line` a feedback record: a JSON object with the key "helpful"? A key, not the word:
+    a question whose answer is "helpful" made its file a feedback file."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(record, dict) and "helpful" in record
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .answering import Answer
+from .answering import Answer, AnswerSentence, Citation
+from .articles import Source
 from .errors import FeedbackError
 from .retrieval import MAX_QUESTION_CHARS
 from .store.layout import FEEDBACK_FILE, FEEDBACK_KEY_FILE
@@ -83,8 +84,6 @@ class EarlierTurn:
         same sentences with the same spans (their texts are not kept: `answer()` does not read them)."""
         if self.searched is None and not self.given:
             return self.question
-        from .answering import AnswerSentence, Citation
-        from .articles import Source
 
         def sentence(n: int, article_id: str, start: int, span: tuple[int, int] | None) -> AnswerSentence:
             citation = Citation(n, Source(article_id, "", article_id), "", start, start, "", start, start, 0.0)
@@ -164,8 +163,9 @@ class FeedbackRecord:
     ) -> FeedbackRecord:
         """The record of `answer` (an `Answer`, or one as `to_dict()` wrote it) judged
         `helpful` (now, unless `time` is given). `generation` may be the generation's folder
-        (`Index.generation`): its name is kept. `history`: the questions asked before it in
-        its conversation, oldest first (the last `HISTORY_KEPT` are kept).
+        (`Index.generation`): its name is kept. `history`: the turns before it in its
+        conversation as `answer()` took them (questions or answers), oldest first (the last
+        `HISTORY_KEPT` are kept, as `EarlierTurn`s).
 
         Raises:
             FeedbackError: an argument of the wrong kind, named: a record that could not be

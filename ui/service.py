@@ -193,17 +193,18 @@ class ChatApp:
             prefer_recent=bool(recent),
         )
         index = self.index()
+        # answer() reads JSON answers back itself, and refuses a text or an object (list() made a
+        # text's letters into questions).
+        turns = list(history)[-HISTORY_TURNS:] if isinstance(history, (list, tuple)) else history
         result = answer(
             clean_question(question),  # before the index is loaded: an empty question is said as such
-            # answer() reads JSON answers back itself, and refuses a text or an object (list() made
-            # a text's letters into questions).
-            history=(list(history)[-HISTORY_TURNS:] if isinstance(history, (list, tuple)) else history) or None,
+            history=turns or None,
             filters=filters,
             index=index,
             max_sentences=sentences,
             mode=mode,  # checked against MODES above
         )
-        return Reply(result, index.generation.name, earlier_turns(history))
+        return Reply(result, index.generation.name, earlier_turns(turns))
 
     def starters(self) -> list[str]:
         """Starter questions about the newest indexed articles."""
@@ -504,14 +505,14 @@ class ChatApp:
 
 
 def earlier_turns(history: Any) -> tuple[str | Answer, ...]:
-    """A conversation's earlier turns as `answer()` took them (the last `HISTORY_TURNS`): texts
-    and answers, an answer's JSON read back (`answer()` refused any it could not read).
+    """The earlier turns `answer()` took (texts and answers, an answer's JSON read back:
+    `answer()` refused any it could not read), for the feedback a rating records.
 
     Example:
         >>> earlier_turns(["What tariffs?", "How did China respond?"])
         ('What tariffs?', 'How did China respond?')
     """
-    turns = list(history)[-HISTORY_TURNS:] if isinstance(history, (list, tuple)) else []
+    turns = history if isinstance(history, (list, tuple)) else []
     return tuple(
         Answer.from_dict(t) if isinstance(t, Mapping) else t for t in turns if isinstance(t, (str, Answer, Mapping))
     )

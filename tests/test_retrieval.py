@@ -164,36 +164,45 @@ def test_filters_by_date_and_source(built):
     assert none == []
 
 
-def test_a_publisher_outside_ascii_matches_in_any_case_as_the_notices_compare_it(tmp_path, fake):
-    """SQLite's lower() folds ASCII only: "Österreich Heute", typed exactly, matched nothing."""
+def _index_of(tmp_path, fake, articles: dict[str, str]):
+    """An index of `articles` (file name -> text), built with the fake encoder."""
     from qa.build import build_index
     from qa.config import Settings
     from qa.index import load_index
 
     folder = tmp_path / "a"
     folder.mkdir()
-    (folder / "oil.txt").write_text("source: Österreich Heute\n\nDie Ölpreise stiegen am Montag stark an.")
-    (folder / "cup.txt").write_text("source: ÉQUIPE\n\nThe cup final was played on Sunday in Paris.")
+    for name, text in articles.items():
+        (folder / name).write_text(text)
     settings = Settings(articles_dir=folder, index_dir=tmp_path / "i")
     build_index(settings, encoder=fake, progress=False)
-    index = load_index(settings.index_dir, settings, encoder=fake)
+    return load_index(settings.index_dir, settings, encoder=fake)
+
+
+def test_a_publisher_outside_ascii_matches_in_any_case_as_the_notices_compare_it(tmp_path, fake):
+    """SQLite's lower() folds ASCII only: "Österreich Heute", typed exactly, matched nothing."""
+    index = _index_of(
+        tmp_path,
+        fake,
+        {
+            "oil.txt": "source: Österreich Heute\n\nDie Ölpreise stiegen am Montag stark an.",
+            "cup.txt": "source: ÉQUIPE\n\nThe cup final was played on Sunday in Paris.",
+        },
+    )
     for typed, wanted in (("Österreich Heute", "oil.txt"), ("österreich heute", "oil.txt"), ("équipe", "cup.txt")):
         hits = retrieve("Ölpreise cup final", k=5, index=index, filters=Filters(sources=(typed,)), mode="dense")
         assert {h.source.article_id for h in hits} == {wanted}, typed
 
 
 def test_prefer_recent_breaks_near_ties_by_date(tmp_path, fake):
-    from qa.build import build_index
-    from qa.config import Settings
-    from qa.index import load_index
-
-    folder = tmp_path / "a"
-    folder.mkdir()
-    (folder / "old.txt").write_text("date: 2020-01-01\n\nThe committee approved the budget.")
-    (folder / "new.txt").write_text("date: 2025-01-01\n\nThe committee approved the budget.")
-    settings = Settings(articles_dir=folder, index_dir=tmp_path / "i")
-    build_index(settings, encoder=fake, progress=False)
-    index = load_index(settings.index_dir, settings, encoder=fake)
+    index = _index_of(
+        tmp_path,
+        fake,
+        {
+            "old.txt": "date: 2020-01-01\n\nThe committee approved the budget.",
+            "new.txt": "date: 2025-01-01\n\nThe committee approved the budget.",
+        },
+    )
     assert (
         retrieve("committee budget", k=2, index=index, filters=Filters(prefer_recent=True))[0].source.article_id
         == "new.txt"

@@ -197,18 +197,14 @@ def test_invalid_questions_are_question_errors_before_the_model(question) -> Non
     assert clean_question("  Who won?  ") == "Who won?"
 
 
-@pytest.mark.parametrize(
-    ("update", "expected"),
-    [(True, ["index", "warm", "launch", "serve", "close"]), (False, ["warm", "launch", "serve", "close"])],
-)
-def test_serve_no_index_serves_the_index_as_built(monkeypatch, tmp_path: Path, update, expected) -> None:
-    """`qa serve --no-index` never reads the articles folder (a 1M-passage index starts in seconds)."""
+def _served(monkeypatch, ensure_index: Any, **options: Any) -> tuple[list[str], Settings]:
+    """`ui.app.serve` run on a free port with its index, page and wait faked; the steps it took."""
     from types import SimpleNamespace
 
     import ui.app as app_module
 
     calls: list[str] = []
-    monkeypatch.setattr(app_module.ChatApp, "ensure_index", lambda self: calls.append("index") or "indexed")
+    monkeypatch.setattr(app_module.ChatApp, "ensure_index", ensure_index(calls))
     monkeypatch.setattr(app_module.ChatApp, "index", lambda self: SimpleNamespace(warm_up=lambda: calls.append("warm")))
     demo = SimpleNamespace(launch=lambda **_: calls.append("launch"), close=lambda **_: calls.append("close"))
     monkeypatch.setattr(app_module, "build_app", lambda app: demo)
@@ -216,8 +212,24 @@ def test_serve_no_index_serves_the_index_as_built(monkeypatch, tmp_path: Path, u
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    settings = Settings(articles_dir=tmp_path / "no-articles", index_dir=tmp_path / "index")
-    app_module.serve(settings, port=port, update=update)
+    settings = Settings(articles_dir=options.pop("articles_dir"), index_dir=options.pop("index_dir"))
+    app_module.serve(settings, port=port, **options)
+    return calls, settings
+
+
+@pytest.mark.parametrize(
+    ("update", "expected"),
+    [(True, ["index", "warm", "launch", "serve", "close"]), (False, ["warm", "launch", "serve", "close"])],
+)
+def test_serve_no_index_serves_the_index_as_built(monkeypatch, tmp_path: Path, update, expected) -> None:
+    """`qa serve --no-index` never reads the articles folder (a 1M-passage index starts in seconds)."""
+    calls, _ = _served(
+        monkeypatch,
+        lambda calls: lambda self: calls.append("index") or "indexed",
+        articles_dir=tmp_path / "no-articles",
+        index_dir=tmp_path / "index",
+        update=update,
+    )
     assert calls == expected
 
 
@@ -225,26 +237,16 @@ def test_serve_started_during_another_programs_build_serves_the_live_index_at_on
     monkeypatch, tmp_path: Path, capsys
 ) -> None:
     """It waited 300 s, silent and not serving, then quit naming a flag qa serve lacks."""
-    from types import SimpleNamespace
-
-    import ui.app as app_module
     from qa import IndexLockedError
 
-    def busy(self: object) -> str:
-        raise IndexLockedError("Another build of index/ is running.")
+    def busy(calls: list[str]) -> Any:
+        def ensure_index(self: object) -> str:
+            raise IndexLockedError("Another build of index/ is running.")
 
-    calls: list[str] = []
-    monkeypatch.setattr(app_module.ChatApp, "ensure_index", busy)
-    monkeypatch.setattr(app_module.ChatApp, "index", lambda self: SimpleNamespace(warm_up=lambda: calls.append("warm")))
-    demo = SimpleNamespace(launch=lambda **_: calls.append("launch"), close=lambda **_: None)
-    monkeypatch.setattr(app_module, "build_app", lambda app: demo)
-    monkeypatch.setattr(app_module, "serve_until_interrupted", lambda: calls.append("serve"))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    settings = Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index")
-    app_module.serve(settings, port=port)
-    assert calls == ["warm", "launch", "serve"]
+        return ensure_index
+
+    calls, settings = _served(monkeypatch, busy, articles_dir=tmp_path / "articles", index_dir=tmp_path / "index")
+    assert calls == ["warm", "launch", "serve", "close"]
     assert (
         f"note: another program is building the index {settings.index_dir}/: serving the index as it is; "
         "the chat takes up that build's when it is published." in capsys.readouterr().err

@@ -115,7 +115,7 @@ class Settings:
             # os.path's expanduser leaves what it cannot expand as it is (Path's raised a
             # RuntimeError, a traceback, for "~nosuchuser/x" or with no home folder at all).
             if name == "cache_dir":  # its default needs a home folder: refused at use (cache_path)
-                object.__setattr__(self, name, Path(os.path.expanduser(str(self.cache_dir))))
+                object.__setattr__(self, name, _tilde_kept(os.path.expanduser(self.cache_dir)))
             else:
                 object.__setattr__(self, name, home_expanded(name, getattr(self, name)))
         if self.passage_tokens < 16:
@@ -185,8 +185,8 @@ _FALSE = {"0", "false", "no", "off", ""}
 def _coerce(name: str, value: object) -> object:
     kind = str({f.name: f.type for f in fields(Settings)}[name]).removesuffix(" | None")
     try:
-        if kind == "Path":  # an empty one stays text: Path("") would be ".", which Settings refuses to guess
-            return Path(str(value)) if str(value).strip() else str(value)
+        if kind == "Path":  # Settings makes the Path: Path("./~x") would already be "~x", a home folder
+            return value if isinstance(value, os.PathLike) else str(value)
         if kind == "int":
             return int(str(value))
         if kind == "float":
@@ -246,10 +246,21 @@ def home_expanded(name: str, folder: str | os.PathLike[str]) -> Path:
         >>> home_expanded("index_dir", "/srv/index")
         PosixPath('/srv/index')
     """
+    if not os.fspath(folder).startswith("~"):
+        return _tilde_kept(folder)
     expanded = Path(os.path.expanduser(folder))
     if expanded.parts and expanded.parts[0].startswith("~"):
         raise ConfigError(_unexpanded(name, expanded))
     return expanded
+
+
+def _tilde_kept(folder: str | os.PathLike[str]) -> Path:
+    """`folder` as a Path that still means what was written: "./~backup" is a folder named
+    "~backup" here, but Path drops the "./" and "~backup" would then read as user backup's home."""
+    path = Path(folder)
+    if path.parts and path.parts[0].startswith("~") and not os.fspath(folder).startswith("~"):
+        return Path.cwd() / path
+    return path
 
 
 def _unexpanded(name: str, folder: Path) -> str:

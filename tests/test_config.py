@@ -69,6 +69,17 @@ def test_paths_starting_with_a_tilde_are_the_home_folders(monkeypatch, tmp_path)
     assert Settings(cache_dir=Path("~/cache")).cache_dir == tmp_path / "cache"
 
 
+def test_a_folder_named_with_a_tilde_below_the_current_one_is_not_a_home_folder(monkeypatch, tmp_path):
+    # Path("./~backup") is Path("~backup"): it was read as user backup's home (/var/backups), or
+    # refused as "no user 'backup'", however it was given.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("QA_INDEX", "./~backup")
+    assert load_settings().index_dir == tmp_path / "~backup"
+    assert load_settings(articles_dir="./~news").articles_dir == tmp_path / "~news"  # --articles ./~news
+    assert Settings(cache_dir="./~cache").cache_path == tmp_path / "~cache"
+    assert Settings(index_dir="./~backup").index_dir == tmp_path / "~backup"
+
+
 def test_given_settings_are_those_set_by_a_variable_or_an_override(monkeypatch):
     from qa.config import given_settings
 

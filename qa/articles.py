@@ -1257,17 +1257,21 @@ def _as_shown(line: str) -> str:
 # Class or id words of the parts of a page that list other stories, each with its date: a
 # page without a date of its own was dated by the related story in its sidebar.
 _LISTING_WORDS = ("related", "sidebar", "recommend", "most-read", "popular", "trending")
+_OWN_FACTS_WORDS = ("meta", "byline", "author", "dateline")
 
 
 def _without_asides(tree: Any) -> Any:
     """A copy of the page without its menus and its lists of other stories (for its metadata):
-    `<nav>`, an `<aside>` holding a list or links, and elements whose class or id words name
+    `<nav>`, an `<aside>` holding a list or links (not its byline's), and elements whose class or id words name
     such a list ("related-stories"). Never what holds the story itself (`<h1>`, `<article>`)."""
     page = copy.deepcopy(tree)
     for element in list(page.iter("nav", "aside", "div", "section", "ul", "ol")):
         words = " ".join((element.get("class") or "", element.get("id") or "")).lower().split()
         listing = any(w.startswith(_LISTING_WORDS) for w in words)
-        links = element.tag == "aside" and len(element.xpath(".//a | .//li")) >= 2
+        # An aside of the story's own facts (byline, author and section links, its date) is no list
+        # of other stories, however many links it holds.
+        own_facts = any(w in word for word in words for w in _OWN_FACTS_WORDS) or element.xpath(".//a[@rel='author']")
+        links = element.tag == "aside" and len(element.xpath(".//a | .//li")) >= 2 and not own_facts
         dropped = element.tag == "nav" or listing or links
         # Its subtree searched for the story only when it would go: for every div it was a
         # search of the page below it.

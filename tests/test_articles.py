@@ -1862,8 +1862,14 @@ def test_html_dates_in_a_meta_aside_or_a_related_content_wrapper_are_the_pages_o
     write(
         tmp_path, "c.html", f"<html><body><article><h1>Rates held</h1>{byline}{body}{mention}</article></body></html>"
     )
+    # A meta aside with author and section links (it was dropped as a list of links: no date).
+    linked = '<aside class="post-meta"><a href="/by/jd">Jane Doe</a> in <a href="/politics">Politics</a>'
+    linked += ' <time datetime="2024-05-06">May 6, 2024</time></aside>'
+    write(tmp_path, "d.html", f"<html><body><article><h1>Budget</h1>{linked}{body}</article>{related}</body></html>")
+    by_rel = linked.replace('class="post-meta"', "").replace('href="/by/jd"', 'rel="author" href="/by/jd"')
+    write(tmp_path, "e.html", f"<html><body><article><h1>Budget</h1>{by_rel}{body}</article>{related}</body></html>")
     result = read_articles(tmp_path)
-    assert [a.source.date for a in result.articles] == ["2024-03-04", "2024-07-05", "2024-04-03"]
+    assert [a.source.date for a in result.articles] == ["2024-03-04", "2024-07-05", "2024-04-03"] + ["2024-05-06"] * 2
     assert not result.warnings
 
 

@@ -31,7 +31,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from . import __version__
-from .articles import Article, FileStamp, ReadResult, Skipped, read_articles
+from .articles import READING_RULES, Article, FileStamp, ReadResult, Skipped, read_articles
 from .config import Settings, settings_or_default
 from .embedding import Encoder, model_reference
 from .errors import (
@@ -462,7 +462,7 @@ class BuiltWith:
 
 def _reading(settings: Settings) -> dict[str, Any]:
     """How a build read its articles folder, as its manifest records it (`BuiltWith.reading`)."""
-    return {"follow_links": settings.follow_links, "max_file_mb": settings.max_file_mb}
+    return {"follow_links": settings.follow_links, "max_file_mb": settings.max_file_mb, "rules": READING_RULES}
 
 
 def built_with(index_dir: Path) -> BuiltWith | None:
@@ -585,11 +585,12 @@ def read_as_articles(root: Path, folder: Path) -> bool:
 
 
 def _known_files(index_dir: Path, full: bool, seen: dict[Path, Manifest], max_file_bytes: int) -> dict[str, FileStamp]:
-    """The article files as the live generation read them (none for a full rebuild, or
-    without a usable index: everything is read, and the build says why it rebuilds), but
-    those over `max_file_bytes`: a lowered --max-file-mb kept them, as files not read again."""
+    """The article files as the live generation read them (none for a full rebuild, without a
+    usable index, or when an older qa read them by other rules, `READING_RULES`: everything is
+    read), but those over `max_file_bytes`: a lowered --max-file-mb kept them, as files not
+    read again."""
     live = None if full else _live_manifest(index_dir, seen=seen)
-    if live is None:
+    if live is None or live.reading.get("rules") != READING_RULES:  # read by an older qa: read all again
         return {}
     return {rel: stamp for rel, stamp in live.sources.items() if stamp.size <= max_file_bytes}
 

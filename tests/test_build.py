@@ -198,6 +198,38 @@ def test_unchanged_articles_are_not_embedded_again(settings, fake):
     assert current_generation(settings.index_dir) == generation  # nothing rewritten
 
 
+def test_an_index_read_by_older_reading_rules_reads_every_file_again_and_embeds_what_reads_otherwise(
+    settings, fake, monkeypatch
+):
+    """A reading fix reached an index only through --full or an edit of the file: an update
+    skipped every unchanged file, and kept what the old rules made of it."""
+    import qa.articles
+    import qa.build
+
+    new_rules = qa.articles._text_article
+
+    def old_rules(text: str, markdown: bool, titled: bool = False):  # read volcano.txt's title otherwise
+        title, body, meta = new_rules(text, markdown, titled)
+        return ("Old title" if "Iceland declared" in body else title), body, meta
+
+    def title() -> str:
+        return load_index(settings.index_dir, settings, encoder=fake).article("volcano.txt").source.title
+
+    monkeypatch.setattr(qa.articles, "_text_article", old_rules)
+    monkeypatch.setattr(qa.build, "READING_RULES", 1)
+    build_index(settings, encoder=fake, progress=False)
+    assert title() == "Old title"
+    monkeypatch.undo()  # today's rules; unchanged files with unchanged stamps
+    before = fake.texts_encoded
+    report = build_index(settings, encoder=fake, progress=False)
+    assert report.updated == ("volcano.txt",) and report.unchanged == 3 and title() != "Old title"
+    assert fake.texts_encoded - before < report.counts.passages  # the other articles not embedded again
+    reread = []
+    monkeypatch.setattr(qa.articles, "_text_article", lambda *a: reread.append(a) or new_rules(*a))
+    report = build_index(settings, encoder=fake, progress=False)
+    assert not reread and not report.changed  # read by these rules: unchanged files are not read
+
+
 @pytest.mark.parametrize("reading", [{"follow_links": True}, {"max_file_mb": 0.5}])
 def test_how_the_folder_is_read_is_recorded_even_when_no_article_changed(settings, fake, reading):
     """`qa index --no-follow-links` on an unchanged folder kept "follow_links: true" on record:
@@ -210,7 +242,7 @@ def test_how_the_folder_is_read_is_recorded_even_when_no_article_changed(setting
     assert report.unchanged == 4 and not report.changed and fake.texts_encoded == before  # nothing embedded
     recorded = built_with(settings.index_dir)
     assert recorded is not None
-    assert recorded.reading == {"follow_links": settings.follow_links, "max_file_mb": settings.max_file_mb}
+    assert recorded.reading == {"follow_links": settings.follow_links, "max_file_mb": settings.max_file_mb, "rules": 2}
 
 
 def test_add_change_and_remove_one_article(settings, fake):

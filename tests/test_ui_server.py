@@ -221,7 +221,7 @@ def _served(monkeypatch, ensure_index: Any, **options: Any) -> tuple[list[str], 
     ("update", "expected"),
     [(True, ["index", "warm", "launch", "serve", "close"]), (False, ["warm", "launch", "serve", "close"])],
 )
-def test_serve_no_index_serves_the_index_as_built(monkeypatch, tmp_path: Path, update, expected) -> None:
+def test_serve_no_index_serves_the_index_as_built(monkeypatch, tmp_path: Path, capsys, update, expected) -> None:
     """`qa serve --no-index` never reads the articles folder (a 1M-passage index starts in seconds)."""
     calls, _ = _served(
         monkeypatch,
@@ -231,6 +231,18 @@ def test_serve_no_index_serves_the_index_as_built(monkeypatch, tmp_path: Path, u
         update=update,
     )
     assert calls == expected
+    # Said at once, not at the first upload (refused then as another folder than the index's).
+    warned = "warning: The articles folder " in capsys.readouterr().err
+    assert warned == (not update)
+    _served(
+        monkeypatch,
+        lambda calls: lambda self: "indexed",
+        articles_dir=tmp_path / "no-articles",
+        index_dir=tmp_path / "index",
+        update=False,
+        read_only=True,  # a public chat: the folder need not be here
+    )
+    assert "warning: The articles folder " not in capsys.readouterr().err
 
 
 def test_serve_started_during_another_programs_build_serves_the_live_index_at_once(

@@ -288,6 +288,15 @@ def serve(
     # library loading and every HTTP request Gradio makes to itself.
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
     app = ChatApp(settings, max_upload_mb, read_only=read_only)
+    if not update and not read_only and not Path(settings.articles_dir).is_dir():
+        # Served all the same (the index answers); an upload made the folder, then was refused
+        # as the wrong folder for this index, and nothing had said why until then.
+        print(
+            f"warning: The articles folder {settings.articles_dir}/ does not exist: the chat answers from the "
+            "index as built, but uploads and deletions need the folder its articles are in (--articles); "
+            "--read-only serves a chat that only answers.",
+            file=sys.stderr,
+        )
     if update:
         try:
             print(app.ensure_index(), file=sys.stderr)

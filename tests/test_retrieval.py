@@ -69,6 +69,20 @@ def test_full_width_letters_are_read_as_the_letters_articles_spell(built):
     ]
 
 
+def test_an_article_saved_with_decomposed_accents_is_found_by_its_words(tmp_path, fake):
+    import unicodedata
+
+    body = "Jürgen Müller, the mayor of Göttingen, opened the new tram line on Monday after three years of work."
+    index = _index_of(
+        tmp_path,
+        fake,
+        {"nfd.txt": unicodedata.normalize("NFD", body), "other.txt": "The harbour bridge reopened on Friday."},
+    )
+    found = retrieve("Who is Jürgen Müller of Göttingen?", k=2, index=index, mode="bm25")
+    assert [h.source.article_id for h in found] == ["nfd.txt"]  # its terms were "mu", "ller", "go", "ttingen"
+    assert found[0].text == unicodedata.normalize("NFD", body) and found[0].lexical > 0  # quoted as written
+
+
 def test_modes_rank_by_their_own_scores(built):
     bm25 = retrieve("Grindavik evacuated", k=2, index=built, mode="bm25")
     assert bm25[0].source.article_id == "volcano.txt" and bm25[0].lexical > 0

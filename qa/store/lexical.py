@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -37,6 +38,8 @@ _STEMMER: Any = None
 def bm25_terms(texts: Sequence[str]) -> list[list[str]]:
     """The BM25 terms of each text: lower-cased words, Snowball-stemmed, without bm25s's
     English stopwords (Lucene's short list of 33: "the", "of", "is" go; "what", "did" stay).
+    Words are read in NFKC form, as questions are: an article saved with decomposed accents
+    ("Mu\u0308ller") gave the terms "mu", "ller", and "Müller" never found it.
 
     Example:
         >>> bm25_terms(["What tariffs did the Trudeau government impose?"])
@@ -49,7 +52,11 @@ def bm25_terms(texts: Sequence[str]) -> list[list[str]]:
     if _STEMMER is None:
         _STEMMER = Stemmer.Stemmer("english")
     terms: list[list[str]] = bm25s.tokenize(
-        list(texts), stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False
+        [unicodedata.normalize("NFKC", t) for t in texts],
+        stopwords="en",
+        stemmer=_STEMMER,
+        return_ids=False,
+        show_progress=False,
     )
     return terms
 

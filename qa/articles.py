@@ -243,6 +243,16 @@ class ReadLimits:
             raise ConfigError(f"ReadLimits(memory_mb={memory_mb!r:.40}): give a whole number of MB, at least 256.")
 
 
+def _check_size_limit(max_file_bytes: object) -> None:
+    """Refuse a size limit that is no number of bytes: NaN read every file, however large, and
+    None or text failed at the first file with a TypeError."""
+    if isinstance(max_file_bytes, bool) or not isinstance(max_file_bytes, (int, float)) or not max_file_bytes > 0:
+        raise ConfigError(
+            f"max_file_bytes={max_file_bytes!r:.40} must be a number of bytes above 0 "
+            f"(default {int(DEFAULT_MAX_FILE_MB * 1024 * 1024):,}: {DEFAULT_MAX_FILE_MB:g} MB)."
+        )
+
+
 class _Skip(Exception):
     """Internal: this file or record cannot be read, for the reason given."""
 
@@ -271,6 +281,7 @@ def read_articles(
     """
     if not isinstance(folder, (str, os.PathLike)):
         raise ConfigError(f"folder={folder!r:.80} must be the articles folder (str or Path).")
+    _check_size_limit(max_file_bytes)
     root = Path(folder)
     articles: list[Article] = []
     files, skipped = _find_files(root, follow_links)
@@ -512,6 +523,7 @@ def read_file(
     """
     if not isinstance(path, (str, os.PathLike)) or not isinstance(rel, str):
         raise ConfigError(f"read_file({path!r:.60}, {rel!r:.60}): give the file (str or Path) and its name (str).")
+    _check_size_limit(max_file_bytes)
     if limits is not None:
         if not isinstance(limits, ReadLimits):
             raise ConfigError(f"read_file(limits={limits!r:.60}): give a ReadLimits, or None to read in this process.")

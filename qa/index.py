@@ -564,12 +564,12 @@ def _is_current(folder: Path, loaded: Index) -> bool:
 
 
 def follow_index(
-    index_dir: Path | str,
+    index_dir: Path | str | None,
     settings: Settings | None,
     interval: float = 0.5,
     on_error: Callable[[Exception], None] | None = None,
 ) -> threading.Event:
-    """Keep the loaded index of `index_dir` current in the background: every `interval`
+    """Keep the loaded index of `index_dir` (None: `settings.index_dir`) current in the background: every `interval`
     seconds, load the generation `CURRENT` names if it changed (replicas sharing one index
     folder pick up a build within about a second, without a restart). Questions keep using
     the loaded generation until the new one is ready, and while a new one cannot be loaded
@@ -586,15 +586,18 @@ def follow_index(
     if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not 0 < interval <= 3600:  # 0: 100% CPU
         raise ConfigError(f"interval={interval!r} seconds must be above 0 and at most 3600 (default 0.5).")
     settings = settings_or_default(settings)  # None failed in the thread, a traceback every tick
+    if not isinstance(index_dir, (str, os.PathLike, type(None))):  # as for settings: not a traceback per tick
+        raise ConfigError(f"index_dir={index_dir!r:.80} must be an index folder (str or Path) or None.")
+    folder = home_expanded("index_dir", index_dir) if index_dir is not None else settings.index_dir
 
     def run() -> None:
         while not stop.wait(interval):
             try:
-                _open_folder(Path(index_dir), settings, report)
+                _open_folder(folder, settings, report)
             except (QAError, OSError) as exc:  # no index yet, or the first one cannot be loaded
                 report(exc)
             except Exception:
-                logging.getLogger(__name__).exception("Reloading the index of %s/ failed", index_dir)
+                logging.getLogger(__name__).exception("Reloading the index of %s/ failed", folder)
 
     def report(exc: Exception) -> None:
         if on_error is not None:

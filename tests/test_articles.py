@@ -1655,6 +1655,16 @@ def test_read_file_refuses_limits_of_the_wrong_kind() -> None:
         read_file(SEED, SEED.name, limits=60)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("limit", [float("nan"), -5, 0, None, "5", True])
+def test_a_size_limit_that_is_no_number_of_bytes_is_refused(limit) -> None:
+    # NaN read every file however large; -5 skipped each "over the -5 bytes limit"; None a TypeError.
+    with pytest.raises(ConfigError, match=r"^max_file_bytes=.* must be a number of bytes above 0 \(default 52,428,800"):
+        read_file(SEED, SEED.name, limit)
+    with pytest.raises(ConfigError, match=r"^max_file_bytes="):
+        read_articles(SEED.parent, limit)
+    assert read_file(SEED, SEED.name, 1e9).articles  # a float is fine
+
+
 def test_short_key_value_lines_of_the_text_under_the_header_lines_stay_text(tmp_path):
     # Taken off as header lines once "Category:" under "Date:" was: prices, a score, a whole notice.
     write(tmp_path, "notice.txt", "Title: Office notice\nDate: 2026-01-01\nNotice: Offices closed on Friday\n")

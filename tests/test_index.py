@@ -676,6 +676,25 @@ def test_follow_index_refuses_an_interval_that_would_spin(settings, interval, sa
     with pytest.raises(ConfigError, match=said):
         follow_index(settings.index_dir, settings, interval=interval)
     follow_index(settings.index_dir, None).set()  # None is Settings(), as everywhere (a traceback every tick)
+    with pytest.raises(ConfigError, match=r"index_dir=5 must be an index folder \(str or Path\) or None"):
+        follow_index(5, settings)  # type: ignore[arg-type]
+
+
+def test_follow_index_of_none_follows_the_settings_index(settings, fake, fake_loads):
+    """Path(None) failed in the thread: a traceback logged twice a second, forever."""
+    import qa.index
+    from qa.build import build_index
+    from qa.index import follow_index
+
+    build_index(settings, encoder=fake, progress=False)
+    errors: list[Exception] = []
+    stop = follow_index(None, settings, interval=0.05, on_error=errors.append)
+    try:
+        key = (settings.index_dir.resolve(), settings)
+        _wait_for(lambda: key in qa.index._OPEN)
+    finally:
+        stop.set()
+    assert qa.index._OPEN[key].counts.articles == 4 and not errors
 
 
 @pytest.mark.parametrize(

@@ -149,6 +149,11 @@ def build_index(
     settings = settings_or_default(settings)
     if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not 0 <= wait < math.inf:
         raise ConfigError(f"wait={wait!r} must be a number of seconds, 0 or more (0: refuse at once).")
+    for name, flag in (("full", full), ("progress", progress)):  # "no" was read as True
+        if not isinstance(flag, bool):
+            raise ConfigError(f"{name}={flag!r:.40} must be True or False.")
+    if on_progress is not None and not callable(on_progress):  # it failed mid-build, a TypeError
+        raise ConfigError(f"on_progress={on_progress!r:.40} must be a function of (done, total), or None.")
     started = time.perf_counter()
     folder, index_dir = Path(settings.articles_dir), Path(settings.index_dir)
     _check_places(folder, index_dir, full)

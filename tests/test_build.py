@@ -953,6 +953,9 @@ def test_an_update_from_another_articles_folder_that_drops_most_articles_is_refu
         (lambda: build_index("articles"), r"settings='articles' must be a Settings \(e.g. Settings\(index_dir=...\)\)"),
         (lambda: build_index(Settings(), wait=-1), r"wait=-1 must be a number of seconds, 0 or more"),
         (lambda: build_index(Settings(), wait="5"), r"wait='5' must be a number of seconds"),
+        (lambda: build_index(Settings(), full="no"), r"full='no' must be True or False"),  # was read as True
+        (lambda: build_index(Settings(), progress=None), r"progress=None must be True or False"),
+        (lambda: build_index(Settings(), on_progress=5), r"on_progress=5 must be a function"),  # failed mid-build
         (lambda: check_articles_folder("articles"), r"settings='articles' must be a Settings"),
     ],
 )

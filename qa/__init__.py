@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name l
         is_web_link,
         read_articles,
         read_file,
+        skipped_count,
     )
     from .build import BuildReport, build_index, check_articles_folder
     from .config import Settings, load_settings
@@ -124,6 +125,7 @@ _LAZY = {  # name -> module: `qa` itself imports nothing heavy, so `qa --help` a
     "refused_dict": "answering",
     "retrieve": "retrieval",
     "shortened": "wording",
+    "skipped_count": "articles",
     "sizes_apart": "wording",
     "snapshot_signature": "feedback",
     "visible": "wording",
@@ -209,6 +211,7 @@ __all__ = [
     "retrieve",
     "shortened",
     "sizes_apart",
+    "skipped_count",
     "snapshot_signature",
     "visible",
     "why_nothing_matches",

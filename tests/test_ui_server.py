@@ -289,13 +289,20 @@ def test_a_chat_started_on_an_empty_folder_serves_and_its_first_upload_builds_th
         "warning: No readable article in" in said
         and "Serving anyway: upload articles in the chat's Articles tab" in said
     )
-    assert (
-        f"warning: No index in {settings.index_dir}/ yet: the chat answers once one is built there"
-        f" (qa index --articles {settings.articles_dir} --index {settings.index_dir})." in said
-    )
+    # Not "No index yet: ... (qa index --articles ...)": that command fails on the empty folder.
+    assert "qa index --articles" not in said and said.count("warning:") == 1
     (app,) = apps
+    with pytest.raises(QAError, match=r"^No articles yet: upload some in the Articles tab \(or put them in .*\)\.$"):
+        app.status()
+    (settings.articles_dir / "notes.txt.bak").write_text("not read")  # the build reads none of these
+    (settings.articles_dir / ".hidden.txt").write_text("not read")
+    with pytest.raises(QAError, match=r"^No articles yet"):
+        app.status()
+    (settings.articles_dir / "x.txt").write_text("a file there: qa index is the fix")
     with pytest.raises(QAError, match=r"^No index in .* — or upload articles in the Articles tab\.$"):
         app.status()
+    (settings.articles_dir / "x.txt").unlink()
+    assert app_module.index_view_values(app)[0].startswith("**No index yet:** No articles yet")  # no "problem"
     upload = tmp_path / "ferry.txt"
     upload.write_text("title: Ferry service resumes\n\nThe island ferry service resumes on Monday after a strike.")
     (done,) = app.add_files([str(upload)]).done
@@ -417,11 +424,33 @@ def test_build_summary_counts_in_words() -> None:
 
     def report(articles: int) -> Any:
         counts = SimpleNamespace(articles=articles, passages=2)
-        lists = {"added": ["a"], "updated": [], "removed": [], "skipped": []}
+        lists = {"added": ["a"], "updated": [], "removed": [], "skipped": [], "warnings": []}
         return SimpleNamespace(index_dir="index", counts=counts, seconds=0.4, **lists)
 
     assert build_summary(report(1)).startswith("Index index/: 1 article, 2 passages (1 added, 0 updated")
     assert build_summary(report(3)).startswith("Index index/: 3 articles, 2 passages")
+
+
+def test_the_serve_log_names_each_skipped_file_and_warning_with_its_reason(tmp_path: Path) -> None:
+    """`make chat` said "2 skipped" and nothing else: only `qa index` said which, and why."""
+    from qa import Settings
+    from ui.service import SUMMARY_LISTED, ChatApp
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "story.txt").write_text("Title: Budget\n\nThe council approved its budget on Monday.\n")
+    (articles / "report.pdf").write_bytes(b"not a pdf")
+    (articles / "notes.txt").write_bytes(b"\x00\x01\x02binary")
+    (articles / "dated.txt").write_text("Title: Rates\nDate: 03/04/2024\n\nThe bank held its rates on Monday.\n")
+    for n in range(SUMMARY_LISTED + 2):
+        (articles / f"z-empty{n:02}.txt").write_text("")
+    app = ChatApp(Settings(articles_dir=articles, index_dir=tmp_path / "index"))
+    lines = app.ensure_index().splitlines()
+    assert lines[0].startswith("Index ") and f"{SUMMARY_LISTED + 4} skipped;" in lines[0]
+    assert lines[1] == "  skipped notes.txt: looks like a binary file (NUL bytes), not text"
+    assert lines[2].startswith("  skipped report.pdf: cannot read the PDF")
+    assert lines[SUMMARY_LISTED + 1] == "  ... and 4 more skipped (qa index lists all)"
+    assert lines[SUMMARY_LISTED + 2].startswith("  warning dated.txt: date '03/04/2024' not read")
 
 
 def test_a_server_reading_another_articles_folder_refuses_to_upload_or_rebuild(tmp_path: Path) -> None:
@@ -943,7 +972,7 @@ def test_a_question_over_the_limit_is_refused_before_anything_is_loaded_or_echoe
     reply = api_endpoint(app)(pasted)
     assert reply["error"].startswith("The question is 45,000 characters long") and reply["found"] is False
     assert reply["question"] == pasted[:QUESTION_LIMIT]  # not the whole paste back
-    with pytest.raises(QAError, match="No index"):  # at the limit: on to the index (none here)
+    with pytest.raises(QAError, match="No articles yet"):  # at the limit: on to the index (none here)
         app.ask("x" * QUESTION_LIMIT)
 
 

@@ -133,6 +133,8 @@ def index_view_values(app: ChatApp) -> tuple[Any, ...]:
         publishers, articles = app.filter_choices()
         starters = app.starters()
         status = app.status()
+    except IndexNotFoundError as exc:  # expected before the first upload: no "problem"
+        return f"**No index yet:** {exc}", gr.update(), gr.update(), gr.update()
     except QAError as exc:
         return f"**Index problem:** {exc}", gr.update(), gr.update(), gr.update()
     return (
@@ -297,12 +299,14 @@ def serve(
             "--read-only serves a chat that only answers.",
             file=sys.stderr,
         )
+    no_articles = False
     if update:
         try:
             print(app.ensure_index(), file=sys.stderr)
         except NoArticlesError as exc:  # articles can still come by upload (or qa index): serve, and say so
             where = "qa index builds one" if read_only else "upload articles in the chat's Articles tab"
             print(f"warning: {exc} Serving anyway: {where}.", file=sys.stderr)
+            no_articles = True
         except IndexLockedError:  # it waited 300 s, silent and not serving, then quit naming a flag it lacks
             print(
                 f"note: another program is building the index {settings.index_dir}/: serving the index as it is; "
@@ -312,13 +316,15 @@ def serve(
     try:
         app.index().warm_up()  # load the models before the first visitor
     except IndexNotFoundError:  # an empty folder, or a replica before its builder's first build
-        # A warning: with --no-index, a mistyped --index is served as this too.
-        print(
-            f"warning: No index in {settings.index_dir}/ yet: the chat answers once one is built there"
-            f" (qa index --articles {shlex.quote(str(settings.articles_dir))}"
-            f" --index {shlex.quote(str(settings.index_dir))}).",
-            file=sys.stderr,
-        )
+        # A warning: with --no-index, a mistyped --index is served as this too. Not after "no
+        # readable article": its qa index command would fail on the same folder.
+        if not no_articles:
+            print(
+                f"warning: No index in {settings.index_dir}/ yet: the chat answers once one is built there"
+                f" (qa index --articles {shlex.quote(str(settings.articles_dir))}"
+                f" --index {shlex.quote(str(settings.index_dir))}).",
+                file=sys.stderr,
+            )
     # Another process (qa index, qa index --watch, a replica's upload) may publish a new
     # generation into the same folder: pick it up within a second, without a restart.
     stop_following = follow_index(settings.index_dir, settings, on_error=_log_once("index not reloaded: %s"))

@@ -52,7 +52,9 @@ from qa import (
     read_file,
     shortened,
     sizes_apart,
+    skipped_count,
     snapshot_signature,
+    visible,
 )
 
 from .render import starter_questions
@@ -145,7 +147,23 @@ class ChatApp:
         except IndexNotFoundError as exc:  # in the browser, an upload is the nearer fix
             if self.read_only:
                 raise
+            if not self._holds_an_article_file():  # its "Build it with: qa index" fails on an empty folder
+                raise IndexNotFoundError(
+                    f"No articles yet: upload some in the Articles tab (or put them in {self.articles_dir}/ "
+                    "and run qa index)."
+                ) from None
             raise IndexNotFoundError(f"{exc} — or upload articles in the Articles tab.") from None
+
+    def _holds_an_article_file(self) -> bool:
+        """Whether the articles folder holds a file of a kind the build reads (the first found will do)."""
+        try:
+            return any(
+                p.suffix.lower() in SUPPORTED_SUFFIXES
+                and not any(ignored_name(part) for part in p.relative_to(self.articles_dir).parts)
+                for p in self.articles_dir.rglob("*")
+            )
+        except OSError:  # missing or unreadable: none we can see
+            return False
 
     def generation(self) -> str:
         """The name of the live build ("" with no usable index): a page compares it with the
@@ -536,13 +554,25 @@ def check_length(question: object) -> None:
 
 
 def build_summary(report: BuildReport) -> str:
-    """One line about a build, for the server log."""
+    """A build, for the server log: a line of counts, then each skipped file and each warning
+    with its reason (`make chat` said "2 skipped", and only `qa index` said which and why),
+    the first `SUMMARY_LISTED` of each."""
     c = report.counts
-    return (
+    lines = [
         f"Index {report.index_dir}/: {counted(c.articles, 'article')}, {counted(c.passages, 'passage')} "
         f"({len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
-        f"{len(report.skipped)} skipped; {report.seconds:.1f} s)"
-    )
+        f"{skipped_count(report.skipped):,} skipped; {report.seconds:.1f} s)"
+    ]
+    lines += [f"  skipped {s}" for s in report.skipped[:SUMMARY_LISTED]]
+    if len(report.skipped) > SUMMARY_LISTED:
+        lines.append(f"  ... and {skipped_count(report.skipped[SUMMARY_LISTED:]):,} more skipped (qa index lists all)")
+    lines += [f"  warning {w}" for w in report.warnings[:SUMMARY_LISTED]]
+    if len(report.warnings) > SUMMARY_LISTED:
+        lines.append(f"  ... and {len(report.warnings) - SUMMARY_LISTED:,} more warnings (qa index lists all)")
+    return visible("\n".join(lines))  # file names and feed ids are third-party text
+
+
+SUMMARY_LISTED = 20
 
 
 def sentence_count(value: Any) -> int:

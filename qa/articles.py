@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
 from typing import Any, NamedTuple, TypeGuard
+from urllib.parse import quote
 
 from .config import DEFAULT_MAX_FILE_MB
 from .decoding import NotText, decode
@@ -1918,7 +1919,7 @@ def _json_article(
         why = "holds a line break or other control character"
         yield _Warning(Skipped(label, f"id {key!r:.60} {why}; its url or position names it"))
         key = None
-    if meta.get("url") and not is_web_link(meta["url"]):
+    if meta.get("url") and web_link(meta["url"]) is None:
         yield _Warning(Skipped(label, _unkept_link(meta.pop("url"))))
     if key in (None, "") and meta.get("url") and meta["url"] not in named:
         key = meta["url"]
@@ -2036,9 +2037,31 @@ def is_web_link(url: str | None) -> TypeGuard[str]:
     return url is not None and _WEB_LINK.fullmatch(url) is not None
 
 
+def web_link(url: str | None) -> str | None:
+    """`url` as an http(s) link to give as an article's source, or None when it is none.
+    Spaces, quotes and angle brackets after the host are percent-encoded, as browsers send
+    them: "https://example.com/council votes.html" was left out as "not http(s)".
+
+    Example:
+        >>> web_link(" https://example.com/council votes.html "), web_link("javascript:alert(1)")
+        ('https://example.com/council%20votes.html', None)
+    """
+    if not isinstance(url, str):
+        return None
+    found = re.match(r"\s*(https?://[^\s/?#]+)((?:[/?#].*?)?)\s*$", url, re.IGNORECASE | re.DOTALL)
+    if found is None:  # not http(s), no host, or a space in the host
+        return None
+    return found.group(1) + _UNSAFE_IN_LINK.sub(lambda c: quote(c.group(0)), found.group(2))
+
+
+# What a link cannot hold as it is (a space ends it where it is shown as text, a quote its
+# attribute), but letters of any script can: those stay as written.
+_UNSAFE_IN_LINK = re.compile(r'[\s"<>\\^`{|}]')
+
+
 def _unkept_link(url: str) -> str:
     """The warning for a source link that is not an http(s) one (the article has none)."""
-    return f"url {url!r:.80} left out: only http:// and https:// links are kept"
+    return f"url {url!r:.80} left out: not an http:// or https:// link to a host"
 
 
 def _make_article(
@@ -2057,7 +2080,7 @@ def _make_article(
         path=rel,
         date=date,
         publisher=_plain_field(meta.get("source") or "") or None,
-        url=meta["url"] if is_web_link(meta.get("url")) else None,
+        url=web_link(meta.get("url")),
         pages=pages,
     )
     return Article(source=source, body=body)

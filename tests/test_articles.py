@@ -1425,14 +1425,21 @@ def test_a_source_link_that_is_not_http_is_left_out_with_a_warning(tmp_path):
     article, warnings = read_one(tmp_path, "a.txt", (header + VOTE).encode())
     assert article.source.url is None and article.source.publisher == "Springfield Post"
     assert article.body == VOTE
-    assert warnings == ["url \"javascript:alert('url')\" left out: only http:// and https:// links are kept"]
+    assert warnings == ["url \"javascript:alert('url')\" left out: not an http:// or https:// link to a host"]
     record = {"title": "Council vote", "text": VOTE, "url": "JaVaScRiPt:alert(7)"}
     article, warnings = read_one(tmp_path / "json", "feed.json", json.dumps([record]).encode())
     assert article.source.url is None and article.source.article_id == "feed.json#1"  # by position, not by it
-    assert warnings == ["url 'JaVaScRiPt:alert(7)' left out: only http:// and https:// links are kept"]
+    assert warnings == ["url 'JaVaScRiPt:alert(7)' left out: not an http:// or https:// link to a host"]
     record["url"] = "HTTPS://example.org/vote"
     article, warnings = read_one(tmp_path / "json2", "feed.json", json.dumps([record]).encode())
     assert article.source.url == "HTTPS://example.org/vote" and warnings == []
+    # An https link with spaces was left out "as not http(s)": kept, its spaces encoded as browsers do.
+    record["url"] = 'https://example.org/news/council votes "yes".html'
+    article, warnings = read_one(tmp_path / "json3", "feed.json", json.dumps([record]).encode())
+    assert article.source.url == "https://example.org/news/council%20votes%20%22yes%22.html" and warnings == []
+    record["url"] = "https://example.org/Fährplan über.html"  # letters stay as written
+    article, warnings = read_one(tmp_path / "json4", "feed.json", json.dumps([record]).encode())
+    assert article.source.url == "https://example.org/Fährplan%20über.html" and warnings == []
 
 
 def test_json_nested_too_deeply_is_skipped_with_its_reason(tmp_path):

@@ -74,8 +74,11 @@ def server(tmp_path_factory):
 
 
 def launch(demo, **options) -> str:
-    """Serve `demo` as `qa serve` does (theme, CSS, page script) on a free port; its URL."""
+    """Serve `demo` as `qa serve` does (theme, CSS, page script, same-origin check) on a free port; its URL."""
     from ui.app import launch_kwargs
+    from ui.auth import access_options
+
+    options = {**access_options(None), **options}  # a login's options have the check too
 
     _, url, _ = demo.launch(
         server_name="127.0.0.1",
@@ -1187,10 +1190,10 @@ def test_the_login_page_reads_well_refuses_a_wrong_password_and_lets_the_right_o
     from playwright.sync_api import expect
 
     from ui.app import build_app
-    from ui.auth import auth_options
+    from ui.auth import access_options
 
     demo = build_app(server[1])
-    url = launch(demo, **auth_options(("alice", "s3cret"), base_delay=0.05, max_delay=0.1))
+    url = launch(demo, **access_options(("alice", "s3cret"), base_delay=0.05, max_delay=0.1))
     try:
         for scheme in ("light", "dark"):
             page = browser.new_context(color_scheme=scheme).new_page()

@@ -84,6 +84,36 @@ def test_success_resets_and_quiet_time_forgets() -> None:
     assert fake.sleeps == []
 
 
+def test_attempts_for_one_user_from_many_addresses_wait_one_after_another() -> None:
+    """60 guesses from 60 addresses, all at once, each slept the user's 30 s side by side and
+    were then all checked: the right one among them got in."""
+    from ui.auth import CLIENT
+
+    fake = FakeTime()
+
+    async def yielding_sleep(seconds: float) -> None:  # let the other attempts run meanwhile
+        fake.sleeps.append(seconds)
+        await asyncio.sleep(0)
+        fake.now += seconds
+
+    throttle = make_throttle(fake, base_delay=0.5, max_delay=30.0)
+    throttle._sleep = yielding_sleep
+    for _ in range(3):
+        attempt(throttle, "alice", "guess", "10.0.0.1")
+    fake.sleeps.clear()
+
+    async def from_many(n: int) -> list[bool]:
+        async def one(i: int) -> bool:
+            CLIENT.set(f"10.1.0.{i}")
+            return await throttle.check("alice", "s3cret" if i == n - 1 else f"guess{i}")
+
+        return await asyncio.gather(*(one(i) for i in range(n)))
+
+    results = asyncio.run(from_many(4))
+    assert fake.sleeps == [2.0, 4.0, 8.0, 16.0]  # not [2.0] * 4: each waits for the one before
+    assert results == [False, False, False, True]
+
+
 def test_wrong_user_with_the_right_password_fails() -> None:
     fake = FakeTime()
     assert attempt(make_throttle(fake), "bob", "s3cret", "c") is False
@@ -100,7 +130,7 @@ def test_login_endpoint_slows_a_burst_of_wrong_passwords_from_one_client(caplog)
     import gradio as gr
     import httpx
 
-    from ui.auth import auth_options
+    from ui.auth import access_options
 
     with gr.Blocks() as demo:
         gr.Markdown("secret page")
@@ -109,7 +139,7 @@ def test_login_endpoint_slows_a_burst_of_wrong_passwords_from_one_client(caplog)
         server_port=free_port(),
         prevent_thread_lock=True,
         quiet=True,
-        **auth_options(("alice", "s3cret"), base_delay=0.2, max_delay=0.4),  # what `qa serve --auth` passes
+        **access_options(("alice", "s3cret"), base_delay=0.2, max_delay=0.4),  # what `qa serve --auth` passes
     )
     try:
 
@@ -125,6 +155,44 @@ def test_login_endpoint_slows_a_burst_of_wrong_passwords_from_one_client(caplog)
         assert elapsed >= 0.2 + 0.4 * 3 - 0.05  # 0, 0.2, 0.4, 0.4, 0.4 s, one after the other
         assert "from 127.0.0.1" in caplog.text
         assert login("s3cret") == 200
+    finally:
+        demo.close()
+
+
+@pytest.mark.parametrize("login", [False, True])
+def test_a_page_of_another_site_or_port_is_refused_scripts_and_the_page_itself_are_not(login) -> None:
+    """Gradio answers any localhost origin with credentials: a page on another local port could
+    ask, read the answers and delete articles as the logged-in user."""
+    import gradio as gr
+    import httpx
+
+    from ui.auth import access_options
+
+    def shout(question: str) -> dict:
+        return {"answer": question.upper()}
+
+    with gr.Blocks() as demo:
+        gr.api(shout, api_name="ask")
+    credentials = ("alice", "s3cret") if login else None
+    port = free_port()
+    _, url, _ = demo.launch(
+        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **access_options(credentials)
+    )
+    try:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            if login:
+                assert client.post("login", data={"username": "alice", "password": "s3cret"}).status_code == 200
+
+            def ask(**headers: str) -> int:
+                return client.post("gradio_api/call/ask", json={"data": ["hi"]}, headers=headers).status_code
+
+            assert ask() == 200  # gradio_client, curl: no Origin
+            assert ask(Origin=f"http://127.0.0.1:{port}") == 200  # the chat's own page
+            for other in (f"http://localhost:{port + 1}", "http://127.0.0.1:9999", "https://evil.example", "null"):
+                assert ask(Origin=other) == 403, other
+            assert client.get("config", headers={"Origin": "http://localhost:9999"}).status_code == 403
+            forwarded = {"Origin": "https://chat.example.com", "X-Forwarded-Host": "chat.example.com"}
+            assert ask(**forwarded) == 200  # behind a proxy that names the host it was asked for
     finally:
         demo.close()
 

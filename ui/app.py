@@ -46,7 +46,7 @@ from qa import (
 )
 
 from .articles import ArticlesTab
-from .auth import auth_options, exposure_warning, parse_auth
+from .auth import access_options, exposure_warning, parse_auth
 from .chat import PAGE_SETTINGS, ChatTab
 from .render import render_not_found
 from .service import QUESTION_LIMIT, ChatApp, build_summary, safe_filename
@@ -337,7 +337,7 @@ def serve(
             quiet=True,
             # Not Gradio's own wait: at Ctrl-C it prints "Keyboard interruption…" on stdout.
             prevent_thread_lock=True,
-            **auth_options(credentials),
+            **access_options(credentials),
             **launch_kwargs(),
         )
         print(f"Chat ready on {chat_url(host, port)}", file=sys.stderr)

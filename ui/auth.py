@@ -3,8 +3,11 @@
 Gradio calls `auth(username, password)` without the request, so a small ASGI middleware
 (`ClientAddress`) puts each request's client address in a context variable that the check
 reads. Each failure doubles the wait before that client's (and that username's) next
-attempt, up to a cap; attempts from one client are checked one at a time, so firing many
-at once does not get around the wait. Every failure is logged.
+attempt, up to a cap; attempts from one client, and for one user name, are checked one at a
+time, so firing many at once, from one address or many, does not get around the wait. Every
+failure is logged.
+
+`SameOrigin` refuses requests a page of another site or port makes (see its docstring).
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import contextvars
 import hmac
 import logging
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from qa import QAError
 
@@ -40,6 +44,60 @@ class ClientAddress:
             client = scope.get("client")
             CLIENT.set(str(client[0]) if client else "unknown")
         await self.app(scope, receive, send)
+
+
+class SameOrigin:
+    """ASGI middleware: refuse (403) a request or websocket whose `Origin` is another host or
+    port than the one it was sent to (`Host`, or a proxy's `X-Forwarded-Host`).
+
+    Gradio answers any localhost origin with credentials allowed: a page on another local
+    port could ask, read answers and delete articles as the logged-in user (two requests, no
+    click), and any site could post files to the upload route. Browsers always send `Origin`
+    with such requests; scripts (gradio_client, curl) send none and are not affected.
+    """
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("type") in ("http", "websocket"):
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+            origin = headers.get("origin")
+            if origin is not None and not same_origin(origin, headers):
+                log.warning("refused a request to %s from the page of another site: %s", scope.get("path"), origin)
+                await _refuse(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def same_origin(origin: str, headers: Mapping[str, str]) -> bool:
+    """Whether `origin` (a page's scheme://host[:port]) names the host the request went to.
+
+    Example:
+        >>> same_origin("http://127.0.0.1:7860", {"host": "127.0.0.1:7860"})
+        True
+        >>> same_origin("http://localhost:9999", {"host": "127.0.0.1:7860"})
+        False
+        >>> same_origin("https://chat.example.com", {"host": "127.0.0.1:7860", "x-forwarded-host": "chat.example.com"})
+        True
+    """
+    parts = urlsplit(origin.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:  # "null": a sandboxed page or a file
+        return False
+    default = ":443" if parts.scheme == "https" else ":80"
+    wanted = parts.netloc.lower().removesuffix(default)
+    hosts = [headers.get("host", ""), *headers.get("x-forwarded-host", "").split(",")]
+    return any(h.strip().lower().removesuffix(default) == wanted for h in hosts if h.strip())
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    body = b"Refused: this request came from a page of another site or port."
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 403, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 @dataclass
@@ -84,7 +142,10 @@ class LoginThrottle:
         """
         client = CLIENT.get()
         keys = (f"client {client}", f"user {username!r}")
-        async with self._lock(client):
+        # One attempt at a time per client and per user name (taken in that order: no two
+        # attempts wait for each other's): guesses from 60 addresses at once each slept the
+        # user's 30 s side by side, then were all checked.
+        async with self._lock(keys[0]), self._lock(keys[1]):
             wait = max(self.delay(key) for key in keys)
             if wait:
                 await self._sleep(wait)
@@ -124,24 +185,25 @@ class LoginThrottle:
         failures.last = self._clock()
         return failures.count
 
-    def _lock(self, client: str) -> asyncio.Lock:
+    def _lock(self, key: str) -> asyncio.Lock:
         if len(self._locks) > 10_000:  # many clients: drop idle locks rather than grow for ever
             self._locks = {k: v for k, v in self._locks.items() if v.locked()}
-        return self._locks.setdefault(client, asyncio.Lock())
+        return self._locks.setdefault(key, asyncio.Lock())
 
 
-def auth_options(
+def access_options(
     credentials: tuple[str, str] | None, base_delay: float = 0.5, max_delay: float = 30.0
 ) -> dict[str, Any]:
-    """`demo.launch` keyword arguments for a login (none without `credentials`), throttled
-    as `LoginThrottle(credentials, base_delay, max_delay)`."""
-    if credentials is None:
-        return {}
+    """`demo.launch` keyword arguments for who may use the app: only pages of its own origin
+    (`SameOrigin`), and with `credentials` a login, throttled as `LoginThrottle(credentials,
+    base_delay, max_delay)`."""
     from starlette.middleware import Middleware
 
+    if credentials is None:
+        return {"app_kwargs": {"middleware": [Middleware(SameOrigin)]}}
     return {
         "auth": LoginThrottle(credentials, base_delay, max_delay).check,
-        "app_kwargs": {"middleware": [Middleware(ClientAddress)]},
+        "app_kwargs": {"middleware": [Middleware(SameOrigin), Middleware(ClientAddress)]},
     }
 
 

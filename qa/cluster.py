@@ -32,7 +32,7 @@ import socket
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 
@@ -41,7 +41,7 @@ import numpy as np
 from .articles import Article, Source
 from .build import ProgressCallback, progress_bar
 from .config import Settings
-from .embedding import Encoder, get_encoder
+from .embedding import Encoder, get_encoder, model_reference
 from .errors import ClusterError, QAError
 from .preparation import PreparedArticle, prepare_article, store_prepared
 from .resume import SavedVectors
@@ -174,6 +174,15 @@ class ArticleEmbedder:
         return {"position": np.asarray(batch["position"], dtype=np.int64), "payload": _objects(payloads)}
 
 
+def _for_workers(settings: Settings) -> Settings:
+    """`settings` with the model folder and the model cache as absolute paths: workers of a
+    `ray start` cluster read a relative one against the raylet's folder ("--model mymodel is
+    neither a folder nor…"; QA_CACHE_DIR=qcache exported the model again into /qcache)."""
+    cache = Path(settings.cache_dir)  # "~/.cache/qa" unexpanded (no home folder): refused where it is used
+    cache = cache if cache.parts[:1] and cache.parts[0].startswith("~") else cache.absolute()
+    return replace(settings, model=model_reference(settings.model), cache_dir=cache)
+
+
 def _objects(values: Sequence[bytes]) -> np.ndarray:
     # np.array(list_of_bytes) would make a fixed-width "S" array padded to the longest payload.
     out = np.empty(len(values), dtype=object)
@@ -204,7 +213,7 @@ def _embedded_stream(
         batch_format="numpy",
         compute=ray.data.ActorPoolStrategy(size=workers),
         num_cpus=THREADS_PER_WORKER,
-        fn_constructor_kwargs={"settings": settings, "fingerprint": fingerprint, "encoder": shipped},
+        fn_constructor_kwargs={"settings": _for_workers(settings), "fingerprint": fingerprint, "encoder": shipped},
         runtime_env={"env_vars": WORKER_ENV},
         # No retry options: Ray Data's actor pools already replace an actor that dies (killed,
         # out of memory, machine lost) and retry its task (max_restarts=-1, max_task_retries=-1);
@@ -307,7 +316,7 @@ def _connected(ray: ModuleType, address: str | None) -> Iterator[None]:
     if ray.is_initialized():  # the caller's connection (e.g. a test's ray.init): theirs to close
         yield
         return
-    _check_reachable(address or "")
+    listening = _check_reachable(*_address_to_check(ray, address or ""))
     # A Ray started here for this build runs its workers at the build's own priority: Ray's
     # default (nice 15) makes them yield to every other process, which `qa index` does not.
     # Read once, when Ray starts; a cluster started with `ray start` keeps its own setting.
@@ -332,7 +341,15 @@ def _connected(ray: ModuleType, address: str | None) -> Iterator[None]:
             },
         )
     except Exception as exc:  # any failure to connect is the user's to fix, with this hint
-        raise ClusterError(_cannot_connect(address, str(exc) or type(exc).__name__)) from None
+        said = _cannot_connect(address, str(exc) or type(exc).__name__)
+        if listening and "token" not in said and os.environ.get("RAY_AUTH_MODE") != "token":
+            # Something listens there: a cluster guarded by a token names it only in Ray's log
+            # lines, and "start one" was the advice for a cluster already running.
+            said += (
+                " A cluster started with RAY_AUTH_MODE=token refuses a client without its token: run with "
+                "RAY_AUTH_MODE=token and the head's token (`ray get-auth-token` there) in RAY_AUTH_TOKEN."
+            )
+        raise ClusterError(said) from None
     except SystemExit as exc:
         # SIGTERM while Ray started: its handler (sys.exit(15)) ended `qa index --ray` with no
         # line and exit 15. Stopped as the process's own handler stops it ("interrupted (SIGTERM)").
@@ -353,15 +370,38 @@ def _connected(ray: ModuleType, address: str | None) -> Iterator[None]:
         ray.shutdown()  # disconnects; a cluster started with `ray start` keeps running
 
 
-def _check_reachable(address: str) -> None:
-    """Fail in seconds on a HOST:PORT nobody listens on (ray.init would retry for minutes)."""
+def _address_to_check(ray: ModuleType, address: str) -> tuple[str, str]:
+    """The HOST:PORT `ray.init(address)` will connect to, as Ray finds it (RAY_ADDRESS first,
+    then for no address or "auto" the cluster `ray start` last recorded on this machine), and
+    where that came from ("" when given). The record outlives a cluster that died without
+    `ray stop`: a bare `qa index --ray` retried its address for minutes, saying nothing."""
+    chosen = os.environ.get("RAY_ADDRESS") or address
+    if chosen not in ("", "auto"):
+        return chosen, ""
+    try:  # Ray's own lookup, private: a Ray without it is not checked, as before
+        recorded = ray._private.services.find_bootstrap_address(None)
+    except Exception:
+        return chosen, ""
+    if not recorded:
+        return chosen, ""
+    return recorded, "the cluster `ray start` last recorded on this machine; `ray stop` forgets a stopped one"
+
+
+def _check_reachable(address: str, found_as: str = "") -> bool:
+    """Fail in seconds on a HOST:PORT nobody listens on (ray.init would retry for minutes);
+    `found_as` says where the address came from when it was not given. True when something
+    listens there, False for no HOST:PORT to check."""
     host, _, port = address.removeprefix("ray://").rpartition(":")
-    if not host or not port.isdigit():
-        return  # "", "auto", "local": Ray's own discovery
+    if not port.isdigit():
+        return False  # "", "auto", "local": Ray's own discovery
+    if not host.strip("[]"):  # ":6379": Ray logged a traceback ("Malformed host:")
+        raise ClusterError(_cannot_connect(address, "the address names no host (HOST:PORT)"))
     try:
-        socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S).close()
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()  # "[::1]"
     except OSError as exc:
-        raise ClusterError(_cannot_connect(address, exc.strerror or str(exc) or type(exc).__name__)) from None
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise ClusterError(_cannot_connect(f"{address} ({found_as})" if found_as else address, reason)) from None
+    return True
 
 
 def _cannot_connect(address: str | None, message: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import socket
 import subprocess
 import sys
 from dataclasses import replace
@@ -175,6 +176,85 @@ def test_a_refused_token_named_below_the_first_line_is_reported_as_a_token_error
     said = str(caught.value)
     assert fix in said and message.splitlines()[0].rstrip(".") in said
     assert "Status:" not in said and "Please specify" not in said
+
+
+def _ray_that_must_not_connect(recorded: str | None = None):
+    """A stand-in for the ray module: no connection of its own; `recorded` is the address
+    `ray start` left on this machine. ray.init is a failure here: the check must refuse first."""
+    from types import SimpleNamespace
+
+    def init(**options):
+        raise AssertionError("ray.init reached: it retries for minutes")
+
+    services = SimpleNamespace(find_bootstrap_address=lambda temp_dir: recorded)
+    return SimpleNamespace(is_initialized=lambda: False, init=init, _private=SimpleNamespace(services=services))
+
+
+def test_a_cluster_ray_start_recorded_but_that_is_gone_is_refused_in_seconds(monkeypatch):
+    """A cluster killed without `ray stop` leaves its address behind: a bare --ray retried it for minutes."""
+    from qa.cluster import _connected
+
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    with pytest.raises(ClusterError) as caught, _connected(_ray_that_must_not_connect("127.0.0.1:1"), ""):  # type: ignore[arg-type]
+        pass
+    said = str(caught.value)
+    assert said.startswith("Cannot connect to a Ray cluster at 127.0.0.1:1 (the cluster `ray start` last recorded")
+    assert "`ray stop` forgets a stopped one" in said
+    monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:2")  # Ray takes the variable first, as the check does
+    with pytest.raises(ClusterError, match=r"at 127\.0\.0\.1:2: "), _connected(_ray_that_must_not_connect(), "auto"):  # type: ignore[arg-type]
+        pass
+
+
+def test_an_address_without_a_host_is_refused_and_a_bracketed_ipv6_one_is_checked(monkeypatch):
+    from qa.cluster import _check_reachable, _connected
+
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    with (
+        pytest.raises(ClusterError, match=r"at :6379: the address names no host"),
+        _connected(_ray_that_must_not_connect(), ":6379"),
+    ):  # type: ignore[arg-type]
+        pass  # Ray logged a traceback ("Malformed host:")
+    try:
+        listener = socket.socket(socket.AF_INET6)
+        listener.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    with listener:
+        listener.listen(1)
+        assert _check_reachable(f"[::1]:{listener.getsockname()[1]}") is True  # "[::1]" was looked up as a name
+
+
+def test_a_cluster_that_refuses_without_naming_a_token_gets_the_token_hint_too(monkeypatch):
+    """Ray names InvalidAuthToken only in its log lines; qa said to start the running cluster."""
+    from types import SimpleNamespace
+
+    from qa.cluster import _connected
+
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    monkeypatch.delenv("RAY_AUTH_MODE", raising=False)
+
+    def refuse(**options):
+        raise ConnectionError("Failed to connect to Ray cluster at 192.0.2.2:6379.")
+
+    fake_ray = SimpleNamespace(is_initialized=lambda: False, init=refuse)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        address = f"127.0.0.1:{listener.getsockname()[1]}"
+        with pytest.raises(ClusterError) as caught, _connected(fake_ray, address):  # type: ignore[arg-type]
+            pass
+    assert "run with RAY_AUTH_MODE=token and the head's token" in str(caught.value)
+
+
+def test_workers_get_the_model_folder_and_cache_as_absolute_paths(tmp_path, monkeypatch):
+    """A `ray start` cluster's workers read relative ones against the raylet's own folder."""
+    from qa.cluster import _for_workers
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mymodel").mkdir()
+    sent = _for_workers(Settings(model="mymodel", cache_dir="qcache"))
+    assert sent.model == str(tmp_path / "mymodel") and sent.cache_dir == tmp_path / "qcache"
+    assert _for_workers(Settings()).model == "all-MiniLM-L6-v2"  # a model name stays a name
 
 
 def test_cli_bad_address_is_one_line_naming_ray_start(settings, tmp_path):

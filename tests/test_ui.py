@@ -30,6 +30,8 @@ ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # A name for the chat other than localhost: a plain-http page that is no secure context.
+    "--host-resolver-rules=MAP verbatim.lan 127.0.0.1",
 ]
 QUESTION = "What tariffs did Trudeau impose?"
 SEED_TITLE = "As Canadian leader Mark Carney arrives in China"
@@ -219,6 +221,51 @@ def test_copy_puts_the_plain_answer_and_numbered_sources_on_the_clipboard(page, 
     assert "<" not in copied and "&#" not in copied
 
 
+def test_copy_works_on_a_plain_http_address_and_says_it_copied(browser, server):
+    """Off localhost over http the clipboard API is undefined: Copy threw and copied nothing."""
+    from playwright.sync_api import expect
+
+    port = server[0].rstrip("/").rsplit(":", 1)[1]
+    page = open_page(browser, f"http://verbatim.lan:{port}/")  # ARGS map the name to 127.0.0.1
+    try:
+        assert page.evaluate("!isSecureContext && typeof navigator.clipboard === 'undefined'")
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.evaluate("() => document.addEventListener('copy', () => (window.copied = true), true)")
+        ask(page, QUESTION)
+        button = page.locator("#chatbot button[aria-label='Copy message']").last
+        button.focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#qa-announce")).to_have_text("Answer copied to the clipboard")
+        assert page.evaluate("window.copied === true") and errors == []
+        assert page.locator("#chatbot button[aria-label^='Copy message']").last.get_attribute("title") == "Copied"
+    finally:
+        page.context.close()
+
+
+def test_opening_a_past_conversation_is_not_read_out_whole(page):
+    """The log is a polite live region: each step through the conversations put a whole
+    conversation in it, which a screen reader read out; new answers are still announced."""
+    from playwright.sync_api import expect
+
+    ask(page, QUESTION)
+    page.locator("#new-chat").click()
+    expect(bots(page)).to_have_count(0)
+    ask(page, "How did China respond?")
+    log = page.locator("#chatbot [role=log]")
+    expect(log).to_have_attribute("aria-live", "polite")  # an answer, as before
+    page.evaluate(
+        """() => { window.heard = []; const log = document.querySelector('#chatbot [role=log]');
+        new MutationObserver((ms) => { if (ms.some((m) => m.addedNodes.length))
+            window.heard.push(log.getAttribute('aria-live')); }).observe(log, {subtree: true, childList: true}); }"""
+    )
+    page.locator("#chats label").nth(1).click()
+    expect(page.locator("#chatbot [data-testid='user']").first).to_have_text(QUESTION)
+    expect(log).to_have_attribute("aria-live", "polite", timeout=5000)  # loud again once it is shown
+    heard = page.evaluate("window.heard")
+    assert heard and set(heard) == {"off"}  # every node went in while the region was off
+
+
 def test_message_aria_labels_are_plain_text(page, server):
     ask(page, QUESTION)
     label = last_answer(page).get_attribute("aria-label")
@@ -289,6 +336,38 @@ def test_hovering_a_marker_shows_its_sentence_title_and_date(page):
     expect(popover.locator(".qa-pop-source")).to_contain_text("2026-01-13")
     page.mouse.move(5, 5)
     expect(popover).to_be_hidden()
+
+
+def test_a_markers_popover_can_be_hovered_and_fits_a_short_window(browser, server):
+    """It hid as the pointer moved onto it (WCAG 1.4.13); at 400% zoom it covered its marker
+    and its source line was cut off below the window."""
+    from playwright.sync_api import expect
+
+    page = open_page(browser, server[0], permissions=["clipboard-read", "clipboard-write"])
+    try:
+        ask(page, QUESTION)
+        last_answer(page).locator("a.qa-cite").first.hover()
+        popover = page.locator("#qa-popover")
+        expect(popover).to_be_visible()
+        box = popover.bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + 40, box["y"] + 20, steps=8)  # across the gap, onto it
+        page.wait_for_timeout(500)
+        expect(popover).to_be_visible()
+        page.mouse.move(5, 5)
+        expect(popover).to_be_hidden()
+        page.set_viewport_size({"width": 320, "height": 200})
+        page.keyboard.press("Escape")  # the sidebar, open beside the chat, now covers it
+        expect(page.locator("#sidebar")).not_to_have_class(re.compile(r"\bopen\b"))
+        marker = last_answer(page).locator("a.qa-cite").first
+        marker.focus()
+        expect(popover).to_be_visible()
+        m, p = marker.bounding_box(), popover.bounding_box()
+        assert m is not None and p is not None
+        assert p["y"] >= m["y"] + m["height"] or p["y"] + p["height"] <= m["y"]  # not over its marker
+        assert p["y"] >= 0 and p["y"] + p["height"] <= 200  # within the window: the rest scrolls
+    finally:
+        page.context.close()
 
 
 def test_focusing_a_marker_out_of_view_shows_its_popover_after_the_scroll(page):
@@ -953,6 +1032,60 @@ def test_the_sidebar_starts_closed_where_it_would_cover_the_chat(browser, server
             expect(sidebar).not_to_have_class(re.compile(r"\bopen\b"))
         else:  # room for both: it stays open beside the chat
             expect(sidebar).to_have_class(re.compile(r"\bopen\b"))
+    finally:
+        page.context.close()
+
+
+def test_a_closed_sidebar_is_out_of_the_keyboards_reach_and_an_open_one_over_the_page_is_all_of_it(browser, server):
+    """Tab reached the closed sidebar's off-screen "Delete this chat": Enter deleted a conversation
+    no one could see. Open over a phone's page, Tab went on behind it and Escape did nothing."""
+    from playwright.sync_api import expect
+
+    page = open_page(browser, server[0], viewport={"width": 390, "height": 844})
+    try:
+        ask(page, QUESTION)
+        sidebar = page.locator("#sidebar")
+        expect(sidebar).not_to_have_class(re.compile(r"\bopen\b"))
+        page.locator("#sidebar .toggle-button").focus()
+        for _ in range(3):
+            page.keyboard.press("Tab")
+            assert not page.evaluate("!!document.activeElement.closest('#sidebar .sidebar-content')")
+        assert page.locator("#chats input").count() == 1  # nothing deleted
+        page.locator("#sidebar .toggle-button").click()
+        expect(sidebar).to_have_class(re.compile(r"\bopen\b"))
+        for _ in range(6):  # the page behind it is out of reach: the sidebar, or out to the browser
+            page.keyboard.press("Tab")
+            assert page.evaluate(
+                "document.activeElement === document.body || !!document.activeElement.closest('#sidebar')"
+            )
+        page.keyboard.press("Escape")
+        expect(sidebar).not_to_have_class(re.compile(r"\bopen\b"))
+        assert page.evaluate("document.activeElement.classList.contains('toggle-button')")
+        expect(page.locator("#q textarea")).to_be_editable()  # reachable again
+    finally:
+        page.context.close()
+
+
+def test_arrow_keys_step_through_the_conversations_with_the_sidebar_left_open(browser, server):
+    """At 200% zoom on a laptop (640 CSS px) the first arrow key closed the sidebar."""
+    from playwright.sync_api import expect
+
+    page = open_page(browser, server[0], viewport={"width": 640, "height": 700})
+    try:
+        ask(page, QUESTION)
+        page.locator("#sidebar .toggle-button").click()
+        page.locator("#new-chat").click()
+        expect(bots(page)).to_have_count(0)
+        ask(page, "How did China respond?")
+        page.locator("#sidebar .toggle-button").click()
+        sidebar = page.locator("#sidebar")
+        expect(sidebar).to_have_class(re.compile(r"\bopen\b"))
+        page.locator("#chats input:checked").focus()
+        page.keyboard.press("ArrowDown")
+        expect(page.locator("#chatbot [data-testid='user']").first).to_have_text(QUESTION)  # opened
+        page.wait_for_timeout(300)
+        expect(sidebar).to_have_class(re.compile(r"\bopen\b"))
+        assert page.evaluate("document.activeElement.getBoundingClientRect().left") >= 0  # on screen
     finally:
         page.context.close()
 

@@ -75,6 +75,10 @@ PAGE_SETTINGS = {
 }
 # Run after each change to the conversations: the other tabs learn their copy is stale.
 SAVED_JS = f"() => {{ localStorage.setItem({REVISION_KEY!r}, String(Date.now())); }}"
+# Run after the chat is repainted with a whole conversation (opened, new, deleted, restored,
+# the page loaded): ui/client.js kept the live region quiet meanwhile, or a screen reader read
+# the whole conversation out at each step through the list.
+REPAINTED_JS = "() => { window.verbatimRepainted && window.verbatimRepainted(); }"
 # Run after an answer's event only (a thumb, a deletion or an undo during an answer must not
 # say it has come): it tells ui/client.js the event has completed (`verbatimSavedAt`), so a
 # click held meanwhile may happen without the answer's last update overwriting it; that the
@@ -334,14 +338,18 @@ class ChatTab:
         )
         picked.then(**{**asking, "fn": self.respond_starter}).then(None, js=ANSWERED_JS)
         shown = [self.store, self.chatbot, self.panel, self.chats, self.undo_delete]
-        self.new_chat.click(self.start_new, self.store, shown, api_visibility="private", queue=False)
-        self.chats.input(self.open_chat, [self.chats, self.store], shown, api_visibility="private", queue=False)
+        self.new_chat.click(self.start_new, self.store, shown, api_visibility="private", queue=False).then(
+            None, js=REPAINTED_JS
+        )
+        self.chats.input(self.open_chat, [self.chats, self.store], shown, api_visibility="private", queue=False).then(
+            None, js=REPAINTED_JS
+        )
         self.delete_chat.click(self.remove_chat, self.store, shown, api_visibility="private", queue=False).then(
             None, js=SAVED_JS
-        )
+        ).then(None, js=REPAINTED_JS)
         self.undo_delete.click(self.restore_deleted, self.store, shown, api_visibility="private", queue=False).then(
             None, js=SAVED_JS
-        )
+        ).then(None, js=REPAINTED_JS)
         rated = [self.store, self.chatbot]
         self.chatbot.like(self.rate, self.store, rated, api_visibility="private").then(  # queued: toasts need it
             None, js=SAVED_JS

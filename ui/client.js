@@ -91,34 +91,56 @@
     const width = Math.min(360, window.innerWidth - 16);
     popover.style.width = `${width}px`;
     const left = Math.max(8, Math.min(r.left, window.innerWidth - width - 8));
-    const below = r.bottom + 6;
+    // Below the marker, or above it where there is more room; never over it. Scrolls when
+    // taller than that room (at 400% zoom it covered the marker, its source line cut off).
+    const room = { below: window.innerHeight - r.bottom - 14, above: r.top - 14 };
+    popover.style.maxHeight = "";
     const height = popover.offsetHeight;
-    const top = below + height > window.innerHeight - 8 ? Math.max(8, r.top - height - 6) : below;
+    const under = height <= room.below || room.below >= room.above;
+    popover.style.maxHeight = `${Math.max(48, under ? room.below : room.above)}px`;
+    const top = under ? r.bottom + 6 : Math.max(8, r.top - Math.min(height, room.above) - 6);
     popover.style.left = `${left}px`;
     popover.style.top = `${top}px`;
   }
 
+  // It stays while the pointer moves onto it, across the gap (to read or magnify it: WCAG
+  // 1.4.13, hoverable), and goes a moment after the pointer has left both.
+  const onMarkerOrPopover = (node) =>
+    !!(node && node.closest && (node.closest("a.qa-cite") || node.closest("#qa-popover")));
+  let hideTimer = 0;
   for (const [type, show] of [["mouseover", true], ["focusin", true], ["mouseout", false], ["focusout", false]]) {
     document.addEventListener(type, (event) => {
       const marker = event.target.closest && event.target.closest("a.qa-cite");
-      if (!marker) return;
+      if (type.startsWith("mouse") && onMarkerOrPopover(event.target)) clearTimeout(hideTimer);
+      if (!marker && !(type === "mouseout" && onMarkerOrPopover(event.target))) return;
       if (show) showPopover(marker);
-      else hidePopover();
+      else if (type === "focusout") hidePopover();
+      else if (!onMarkerOrPopover(event.relatedTarget)) hideTimer = setTimeout(hidePopover, 300);
     });
   }
-  document.addEventListener("keydown", (event) => event.key === "Escape" && hidePopover());
+  // Escape hides it for the focused marker until the focus moves on (a scroll brings it back otherwise).
+  let dismissed = null;
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    dismissed = document.activeElement;
+    hidePopover();
+  });
+  document.addEventListener("focusin", () => (dismissed = null));
   // A scroll hides the popover, but for the marker that has the focus while it is in view:
   // focusing a marker scrolls it into view, and that scroll hid its popover at once.
   document.addEventListener(
     "scroll",
-    () => {
+    (event) => {
+      if (event.target && event.target.id === "qa-popover") return; // its own text, scrolled to read
       const focused = document.activeElement && document.activeElement.closest("a.qa-cite");
       const r = focused && focused.getBoundingClientRect();
       // In view: the window's, and the scrolling chat's or sources panel's around it.
       const frame = focused && focused.closest("[role=log], .bubble-wrap, #sources");
       const f = frame ? frame.getBoundingClientRect() : { top: 0, bottom: window.innerHeight };
       const shown = r && r.bottom > Math.max(0, f.top) && r.top < Math.min(window.innerHeight, f.bottom);
-      if (shown && popover && !popover.hidden) showPopover(focused);
+      // Shown again once in view: the focus's scroll runs in steps, the chat's and the page's,
+      // and a step with the marker out of view hid it for good (at 320 x 200 px).
+      if (shown && dismissed !== focused) showPopover(focused);
       else hidePopover();
     },
     true,
@@ -152,14 +174,65 @@
       if (!message) return;
       event.preventDefault();
       event.stopImmediatePropagation();
-      const text = plainText(message);
-      navigator.clipboard.writeText(text).then(() => {
-        button.setAttribute("title", "Copied");
-        setTimeout(() => button.setAttribute("title", "Copy message"), 1500);
+      copyText(plainText(message)).then((copied) => {
+        // Said where everyone gets it: the button's name and title, and a status line.
+        const said = copied ? "Copied" : "Could not copy: select the text and copy it";
+        button.setAttribute("title", said);
+        button.setAttribute("aria-label", `Copy message (${said.toLowerCase()})`); // still a copy button
+        announce(copied ? "Answer copied to the clipboard" : said);
+        setTimeout(() => {
+          button.setAttribute("title", "Copy message");
+          button.setAttribute("aria-label", "Copy message");
+        }, 1500);
       });
     },
     true,
   );
+
+  // The clipboard API exists only on https and localhost pages: on http://<address> (qa serve
+  // --host 0.0.0.0) it is undefined, and Copy threw and copied nothing. The older way works there.
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).then(
+        () => true,
+        () => copiedTheOldWay(text),
+      );
+    }
+    return Promise.resolve(copiedTheOldWay(text));
+  }
+
+  function copiedTheOldWay(text) {
+    const focused = document.activeElement;
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.cssText = "position: fixed; top: 0; left: 0; opacity: 0;";
+    document.body.appendChild(area);
+    area.select();
+    let copied = false;
+    try {
+      copied = document.execCommand("copy");
+    } catch (error) {
+      copied = false;
+    }
+    area.remove();
+    if (focused && focused.focus) focused.focus();
+    return copied;
+  }
+
+  // A short message for screen readers (a polite status line, visually hidden).
+  function announce(message) {
+    let status = document.getElementById("qa-announce");
+    if (!status) {
+      status = document.createElement("div");
+      status.id = "qa-announce";
+      status.setAttribute("role", "status");
+      status.className = "qa-visually-hidden";
+      (document.querySelector("main") || document.body).appendChild(status);
+    }
+    status.textContent = "";
+    setTimeout(() => (status.textContent = message), 50); // a change, even for the same words twice
+  }
 
   function labelMessages(root) {
     for (const message of root.querySelectorAll("[data-testid='bot'], [data-testid='user']")) {
@@ -231,10 +304,45 @@
     clearInterval(closeOnce);
     closeSidebar();
   }, 50);
+  // An arrow key's step through the conversations clicks the next one (see STEPS): that is no
+  // pick, and closing the sidebar after it left the focus on a radio off screen.
+  let arrowStep = false;
   document.addEventListener("click", (event) => {
+    if (arrowStep) return;
     if (event.target.closest && event.target.closest("#new-chat, #chats label, #undo-delete")) {
       setTimeout(closeSidebar, 50);
     }
+  });
+  // A closed sidebar's controls are out of reach (Tab, screen readers): keyboard users reached
+  // its off-screen "Delete this chat", and deleted a conversation they could not see. An open
+  // one over the whole width (narrow screens) puts the page behind it out of reach, and Escape
+  // closes it.
+  function sidebarReach() {
+    const sidebar = document.getElementById("sidebar");
+    const content = sidebar && sidebar.querySelector(".sidebar-content");
+    if (!content) return;
+    const open = sidebar.classList.contains("open");
+    if (content.inert === open) content.inert = !open;
+    const covering = open && window.matchMedia(NARROW).matches;
+    for (const other of sidebar.parentElement.children) {
+      if (other !== sidebar && other.inert !== covering) other.inert = covering;
+    }
+  }
+  const watchSidebar = setInterval(() => {
+    const sidebar = document.getElementById("sidebar");
+    if (!sidebar) return;
+    clearInterval(watchSidebar);
+    sidebarReach();
+    new MutationObserver(sidebarReach).observe(sidebar, { attributes: true, attributeFilter: ["class"] });
+    window.matchMedia(NARROW).addEventListener("change", sidebarReach);
+  }, 50);
+  document.addEventListener("keydown", (event) => {
+    const sidebar = document.getElementById("sidebar");
+    if (event.key !== "Escape" || !sidebar || !sidebar.classList.contains("open")) return;
+    if (!window.matchMedia(NARROW).matches) return; // beside the chat, it hides nothing
+    closeSidebar();
+    const toggle = sidebar.querySelector(".toggle-button");
+    if (toggle) toggle.focus();
   });
 
   // -- sidebar clicks while an answer is read ---------------------------------------------
@@ -437,8 +545,43 @@
       const from = pending && pending.matches("#chats input") ? pending : radio; // a second press steps on
       const next = radios[(radios.indexOf(from) + STEPS[event.key] + radios.length) % radios.length];
       if (held) return void hold(radioSelector(next));
-      next.click();
+      arrowStep = true;
+      try {
+        next.click();
+      } finally {
+        arrowStep = false;
+      }
       next.focus();
+    },
+    true,
+  );
+
+  // -- a quiet live region while a whole conversation is repainted ----------------------------
+  // The chat log is a polite live region: opening a conversation, starting one, deleting or
+  // restoring one, and loading the page each put a whole conversation in it, which a screen
+  // reader read out (3,500 characters at each arrow step through the list). It is off from the
+  // click until the page has shown the result (REPAINTED_JS in ui/chat.py calls
+  // `verbatimRepainted`), or for 10 s at most; answers are announced as before.
+  let quietUntil = Date.now() + 10000; // the page's first paint of the stored conversation
+  let loudAgain = 0;
+  function quiet() {
+    quietUntil = Date.now() + 10000;
+    clearTimeout(loudAgain);
+    loudAgain = setTimeout(() => accessible(document.getElementById("chatbot")), 10000);
+    accessible(document.getElementById("chatbot"));
+  }
+  window.verbatimRepainted = () => {
+    // After the screen reader has taken the repainted log in (its tree updates a frame later).
+    clearTimeout(loudAgain);
+    loudAgain = setTimeout(() => {
+      quietUntil = 0;
+      accessible(document.getElementById("chatbot"));
+    }, 500);
+  };
+  document.addEventListener(
+    "click",
+    (event) => {
+      if (event.target.closest && event.target.closest(SIDEBAR_ACTION) && !busy()) quiet();
     },
     true,
   );
@@ -460,6 +603,8 @@
     const log = chat && (chat.querySelector("[role=log]") || chat);
     const busy = String(!!(chat && chat.querySelector(".qa-pending, .qa-streaming")));
     if (log && log.getAttribute("aria-busy") !== busy) log.setAttribute("aria-busy", busy);
+    const live = Date.now() < quietUntil ? "off" : "polite"; // see `quiet`
+    if (log && log.hasAttribute("aria-live") && log.getAttribute("aria-live") !== live) log.setAttribute("aria-live", live);
     // The upload's file picker offers articles only; other files dropped in are refused by
     // the server, in the same words as every other upload problem.
     const picker = document.querySelector("#upload input[type=file]");

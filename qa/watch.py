@@ -324,8 +324,9 @@ def _followed(
 ) -> Generator[set[tuple[Change, str]], None, None]:
     """The watcher's change sets, watching again where watching one folder cannot go on:
 
-    - the articles folder was replaced (moved away, or deleted and made again): its events
-      came from the old folder, and the new one's files were never indexed;
+    - the articles folder was replaced (moved away, or deleted and made again, even with the
+      same inode number): its events came from the old folder, and the new one's files were
+      never indexed;
     - a file name that is not UTF-8 (watchfiles cannot report it, and stopped).
 
     Either way a change set naming the whole folder follows, so that a build compares it all.
@@ -342,7 +343,11 @@ def _followed(
         try:
             for changes in events:
                 now = _identity(root)
-                if now is not None and now != identity:
+                # Deleted and made again, often with the very inode number on ext4: only the
+                # watcher's report of the folder's own deletion tells (it went on watching the
+                # deleted folder and never saw the new one's files).
+                deleted = (Change.deleted, str(folder)) in changes
+                if now is not None and (now != identity or deleted):
                     identity, restart = now, "the articles folder was replaced; watching the new one"
                     break
                 watched = True
@@ -444,7 +449,9 @@ def is_article_event(
         parts = path.relative_to(root).parts
     except ValueError:
         return False
-    if not parts or any(ignored_name(part) for part in parts):
+    if not parts:  # the folder itself: its deletion counts (made again under its name, it is watched anew)
+        return change == Change.deleted
+    if any(ignored_name(part) for part in parts):
         return False
     if change == Change.modified and _is_folder(path):
         return False
@@ -480,10 +487,17 @@ def _is_folder(path: Path) -> bool:
 
 
 def _known_file_kind(path: Path) -> bool:
-    """A name whose suffix is a known file type (photo.jpg, data.csv), not a dated folder."""
+    """A name whose suffix is a known file type (photo.jpg, data.csv), or a temporary file's
+    (an editor's backup "x.txt~", a download's "x.txt.part": their deletion started a batch),
+    not a dated folder."""
     import mimetypes
 
+    if path.name.endswith("~") or path.suffix.lower() in _TEMPORARY_SUFFIXES:
+        return True
     return bool(path.suffix) and mimetypes.guess_type(path.name)[0] is not None
+
+
+_TEMPORARY_SUFFIXES = (".part", ".partial", ".crdownload", ".download", ".tmp", ".swp", ".swx")
 
 
 def filesystem_type(path: Path, mounts: str | None = None) -> str:

@@ -667,6 +667,29 @@ def test_an_articles_folder_replaced_under_its_name_is_watched_again(settings, f
     assert any(line.endswith("the articles folder was replaced; watching the new one") for line in w.lines)
 
 
+def test_an_articles_folder_deleted_and_made_again_with_the_same_inode_is_watched_again(settings, fake, monkeypatch):
+    """ext4 often gives `rm -rf news; mkdir news` the old inode number: the watch went on
+    listening to the deleted folder, and never indexed the new one's files."""
+    import qa.watch
+
+    folder = settings.articles_dir
+    monkeypatch.setattr(qa.watch, "_identity", lambda path: (1, 1) if path.exists() else None)  # the same, always
+    with Watching(settings, fake) as w:
+        shutil.rmtree(folder)
+        folder.mkdir()
+        (folder / "new.txt").write_text(HARBOUR)
+        deadline = time.monotonic() + 20
+        added: tuple[str, ...] = ()
+        while "new.txt" not in added and time.monotonic() < deadline:
+            batch = w.next_batch()
+            added = batch.report.added if batch.report is not None else ()
+        assert "new.txt" in added, w.lines
+        (folder / "later.txt").write_text("title: Later\n\nA later story about the lighthouse.")
+        later = w.next_batch()
+        assert later.report is not None and later.report.added == ("later.txt",)  # the new folder's events
+    assert any(line.endswith("the articles folder was replaced; watching the new one") for line in w.lines)
+
+
 def test_an_articles_folder_removed_while_watching_ends_the_session_with_stamped_lines(settings, fake):
     folder = settings.articles_dir
     with Watching(settings, fake) as w:
@@ -704,6 +727,10 @@ def test_folders_moved_out_count_whatever_their_name_and_known_file_kinds_do_not
         assert is_article_event(Change.deleted, root / name, root, tmp_path / "idx"), name
     for name in ("photo.jpg", "data.csv", "notes.docx.tmp.zip"):
         assert not is_article_event(Change.deleted, root / name, root, tmp_path / "idx"), name
+    # A cancelled download or a removed editor's backup started a batch ("trigger nothing", README).
+    for name in ("story.txt.part", "story.txt~", "story.txt.crdownload", "story.tmp"):
+        assert not is_article_event(Change.deleted, root / name, root, tmp_path / "idx"), name
+    assert is_article_event(Change.deleted, root, root, tmp_path / "idx")  # the folder itself: made again?
 
 
 def test_a_batch_that_could_not_write_the_index_is_tried_again(settings, fake, monkeypatch):

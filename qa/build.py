@@ -237,7 +237,7 @@ def build_index(
         if not full:
             _check_not_another_folder(index_dir, folder, current, seen)
         changes = _diff(live.articles if live is not None else {}, current)
-        moved = live is not None and bool(live.articles_dir) and Path(live.articles_dir) != folder.resolve()
+        moved = live is not None and bool(live.articles_dir) and not _same_folder(live.articles_dir, folder)
         # Read otherwise, or the model found elsewhere: recorded even with no article changed, or
         # the next bare `qa index` (serve, --watch) went on following links it was told not to.
         resettled = live is not None and (
@@ -439,10 +439,11 @@ def check_articles_folder(settings: Settings) -> None:
         OtherFolderError: the index was built from another folder; the message names both.
     """
     settings = settings_or_default(settings)
-    index_dir, folder = Path(settings.index_dir), Path(settings.articles_dir).resolve()
+    index_dir, given = Path(settings.index_dir), Path(settings.articles_dir)
+    folder = given.resolve()
     live = _live_manifest(index_dir, catalog=False)
     origin = live.articles_dir if live is not None else ""  # no usable index: nothing to lose
-    if origin and Path(origin) != folder:
+    if origin and not _same_folder(origin, given):
         raise OtherFolderError(
             f"The index {index_dir}/ was built from the articles in {origin}/, not {folder}/. Point --articles "
             f"(or QA_ARTICLES) at {origin}/, or switch folders with: qa index --full --articles {shell_path(folder)} "
@@ -493,13 +494,31 @@ def _check_not_another_folder(
         return  # no usable index: nothing to lose
     origin, here = indexed.articles_dir, folder.resolve()
     dropped = sum(1 for article_id in indexed.articles if article_id not in current)
-    if origin and Path(origin) != here and 2 * dropped > len(indexed.articles):
+    if origin and not _same_folder(origin, folder) and 2 * dropped > len(indexed.articles):
         raise OtherFolderError(
             f"The index {index_dir}/ was built from the articles in {origin}/; building it from {here}/ would "
             f"remove {dropped:,} of its {len(indexed.articles):,} articles. Point --articles (or QA_ARTICLES) at "
             f"{origin}/, or replace its articles with that folder's: qa index --full --articles {shell_path(here)} "
             f"--index {shell_path(index_dir)}"
         )
+
+
+def _recorded_folder(folder: Path) -> str:
+    """The articles folder as an index records it: absolute, but a link as the link, not where it
+    leads. A "current" link re-pointed to the next release's folder was refused as another
+    folder than the index's (it recorded the release the link led to)."""
+    return os.path.abspath(folder)
+
+
+def _same_folder(origin: str, folder: Path) -> bool:
+    """Whether `folder` is the recorded articles folder `origin`: by name (a link followed
+    anew), or where both lead (an index recorded before links were kept as links).
+
+    Example:
+        >>> _same_folder("/srv/news", Path("/srv/news/"))
+        True
+    """
+    return Path(origin) == Path(_recorded_folder(folder)) or Path(origin).resolve() == folder.resolve()
 
 
 def check_index_place(root: Path, index_dir: Path) -> None:
@@ -952,7 +971,7 @@ def _manifest(
         passages_resumed=embedded[3],
         versions=_versions(),
         sources=sources,
-        articles_dir=str(Path(settings.articles_dir).resolve()),
+        articles_dir=_recorded_folder(Path(settings.articles_dir)),
         reading=_reading(settings),
     )
     manifest.write_catalog(work)  # first: the file list below hashes it with the others

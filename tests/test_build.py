@@ -903,6 +903,31 @@ def test_an_update_trusts_untouched_files_but_loading_still_hashes_them(settings
     assert load_index(settings.index_dir, settings, encoder=fake).verify() == []
 
 
+def test_a_link_re_pointed_to_the_next_releases_folder_is_followed_not_refused(settings, fake, tmp_path):
+    """The index recorded where `releases/current` led: re-pointed to the next release, every
+    update was refused as "another folder", and its fix named the old release."""
+    import json
+
+    releases = tmp_path / "releases"
+    first, second = releases / "2026-12-06", releases / "2026-12-07"
+    first.mkdir(parents=True)
+    second.mkdir()
+    (first / "strike.txt").write_text("title: Strike\n\nLighthouse keepers in Norway voted to strike on Monday.")
+    (second / "ferry.txt").write_text("title: Ferry\n\nThe harbour ferry to Bergen was cancelled on Friday.")
+    current = releases / "current"
+    current.symlink_to(first.name)
+    linked = replace(settings, articles_dir=current)
+    build_index(linked, encoder=fake, progress=False)
+    manifest = current_generation(settings.index_dir) / "manifest.json"
+    assert json.loads(manifest.read_text())["articles_dir"] == str(current)  # the link, not where it led
+    current.unlink()
+    current.symlink_to(second.name)
+    report = build_index(linked, encoder=fake, progress=False)
+    assert report.added == ("ferry.txt",) and report.removed == ("strike.txt",)
+    with pytest.raises(ArticleError, match="built from the articles in"):  # a typo is still refused
+        build_index(replace(settings, articles_dir=first), encoder=fake, progress=False)
+
+
 def test_an_update_from_another_articles_folder_that_drops_most_articles_is_refused(settings, fake, tmp_path):
     import json
     import shutil

@@ -51,18 +51,21 @@ CONFIDENCE_WORDS = ((0.7, "high confidence"), (0.4, "medium confidence"), (0.0, 
 
 
 def confidence_words(confidence: float) -> str:
-    """How a person reads a confidence: "high", "medium" or "low confidence".
+    """How a person reads a confidence: "high", "medium" or "low confidence", of the confidence
+    as it is shown (two decimals, a percentage): 0.6955 was shown as "0.70 (medium confidence)"
+    and "70% · medium confidence", under the 0.70 that "high" starts at.
 
     Example:
-        >>> confidence_words(0.31), confidence_words(0.82)
-        ('low confidence', 'high confidence')
+        >>> confidence_words(0.31), confidence_words(0.82), confidence_words(0.6955)
+        ('low confidence', 'high confidence', 'high confidence')
 
     Raises:
         QuestionError: `confidence` is not a number from 0 to 1 (NaN, -0.1 raised StopIteration).
     """
     if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real) or not 0 <= confidence <= 1:
         raise QuestionError(f"confidence={confidence!r:.40} must be a number from 0 to 1.")
-    return next(words for floor, words in CONFIDENCE_WORDS if confidence >= floor)
+    shown = round(confidence, 2)
+    return next(words for floor, words in CONFIDENCE_WORDS if shown >= floor)
 
 
 # Characters that change a line instead of showing in it: control characters but tab and line

@@ -942,3 +942,13 @@ def test_a_follow_up_leads_with_the_story_it_continues_where_the_reader_finds_an
     assert alone.sentences[0].citation.source.article_id == "mock.txt"  # a question of its own
     more = answer("When is the ballot in Glasgow?", history=[first], index=index)
     assert more.sentences[0].text == "The ballot on super-casinos is due on Wednesday."
+
+
+@pytest.mark.parametrize(("value", "shown"), [(0.6955, "0.70 (high confidence)"), (0.3967, "0.40 (medium confidence)")])
+def test_the_words_agree_with_the_confidence_as_shown(value, shown):
+    """0.6955 was printed "confidence 0.70 (medium confidence)", and 70% in the chat."""
+    from qa import confidence_words
+    from ui.render import confidence_meter
+
+    assert f"{value:.2f} ({confidence_words(value)})" == shown
+    assert f"{round(value * 100)}% · {confidence_words(value)}" in confidence_meter(value)

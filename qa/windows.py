@@ -12,6 +12,7 @@ article body, each inside one sentence.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -122,7 +123,10 @@ def read_windows(reader: Reader, question: str, windows: Sequence[Window]) -> li
             # Cut at its sentence's end first: a span run on into the next sentence would
             # otherwise end on this one's full stop ("Grindavik.").
             end = min(span.end, sentences[position].end - window.start)
-            end = window.start + trim_punctuation(text, span.start, end)
+            trimmed = trimmed_span(text, span.start, end)
+            if trimmed is None:  # a lone quote mark was marked as "the answer"
+                continue
+            start, end = window.start + trimmed[0], window.start + trimmed[1]
             found = SentenceSpan(window.hit, position, start, end, span.score)
             known = best.get(found.sentence_id)
             if known is None or found.score > known.score:
@@ -147,3 +151,37 @@ def trim_punctuation(text: str, start: int, end: int) -> int:
             break
         end -= 1
     return end
+
+
+_OPENING_QUOTES = "\"'\u201c\u2018\u00ab"
+_CLOSING_QUOTES = "\"'\u201d\u2019\u00bb"
+_WORD = re.compile(r"[^\W_]")
+
+
+def trimmed_span(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The span `text[start:end]` without its sentence's punctuation at the end (see
+    `trim_punctuation`) and without a quote mark at either end that opens or closes nothing
+    inside it (`"limited`, `consequences"`); None when no word is left (a lone `"`).
+
+    Example:
+        >>> text = 'Officials warned of "limited supplies.'
+        >>> start, end = trimmed_span(text, 20, len(text))
+        >>> text[start:end], trimmed_span('He said "', 8, 9)
+        ('limited supplies', None)
+    """
+    end = trim_punctuation(text, start, end)
+    while (
+        end - start > 1
+        and text[start] in _OPENING_QUOTES
+        and not any(c in _CLOSING_QUOTES for c in text[start + 1 : end])
+    ):
+        start += 1
+    while (
+        end - start > 1
+        and text[end - 1] in _CLOSING_QUOTES
+        and not any(c in _OPENING_QUOTES for c in text[start : end - 1])
+    ):
+        end -= 1
+    if not _WORD.search(text[start:end]):
+        return None
+    return start, end

@@ -122,3 +122,15 @@ def test_trim_punctuation_keeps_words_and_abbreviations():
     for piece, expected in cases.items():
         start = text.index(piece)
         assert text[start : trim_punctuation(text, start, start + len(piece))] == expected, piece
+
+
+def test_a_lone_quote_mark_is_no_span_and_a_stray_one_is_trimmed():
+    """'answer: "  (low confidence)': the reader marked a quote mark; others began `"limited`."""
+    body = 'Intro line here. Officials warned of "limited supplies" at the port. Closing words.'
+    h = hit(body)
+    windows = make_windows([(h, 1)], dict.fromkeys(h.sentence_ids, 10), 30, 1000)
+    cases = [('"limited', "limited"), ('supplies"', "supplies"), ('"limited supplies"', '"limited supplies"')]
+    for marked, expected in cases:
+        [span] = read_windows(SpanReader(marked), "What was warned of?", windows)
+        assert body[span.start : span.end] == expected, marked
+    assert read_windows(SpanReader('"'), "What was warned of?", windows) == []

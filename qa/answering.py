@@ -562,14 +562,14 @@ def compose(
     mode: Mode = "hybrid",
     fast: bool = False,
     asked: str | None = None,
-    given: Mapping[tuple[str, int], tuple[int, int] | None] | None = None,
+    given: Mapping[tuple[str, int], tuple[tuple[int, int], ...]] | None = None,
 ) -> Answer:
     """Select, order and cite sentences from `hits` (the answer step without retrieval).
 
     With the reader (not `fast`): windows around the best-scored sentences are read for
     the question as `asked`; the sentence holding the best answer span leads, and other
     sentences are cited only where the reader also finds an answer in them. `given` maps
-    (article id, sentence start) of sentences earlier answers cited to their span: such
+    (article id, sentence start) of sentences earlier answers cited to their spans: such
     a sentence may lead again only with a new span (with `fast`: only when no other sentence
     is left), and is never cited after the lead.
     """
@@ -857,7 +857,7 @@ def _by_worth(spans: Sequence[SentenceSpan], scored: Sequence[ScoredSentence]) -
 
 
 def _lead(
-    spans: Sequence[SentenceSpan], given: Mapping[tuple[str, int], tuple[int, int] | None]
+    spans: Sequence[SentenceSpan], given: Mapping[tuple[str, int], tuple[tuple[int, int], ...]]
 ) -> SentenceSpan | None:
     """The span whose sentence leads the answer: the first of `spans` (best first, see
     `_by_worth`) that is not an answer given before, else the first. A span that holds the one
@@ -877,8 +877,8 @@ def _lead(
     yet leads less often."""
 
     def new(x: SentenceSpan) -> bool:
-        before = given.get((x.hit.source.article_id, x.hit.sentences[x.position].start))
-        return before is None or not (x.start <= before[0] and before[1] <= x.end)  # None: not given, or no span
+        before = given.get((x.hit.source.article_id, x.hit.sentences[x.position].start), ())
+        return not any(x.start <= b[0] and b[1] <= x.end for b in before)  # (): not given, or with no span
 
     pool = [x for x in spans if new(x)] or list(spans)
     lead = pool[0] if pool else None
@@ -961,13 +961,16 @@ def _turns(history: object) -> list[str | Answer] | None:
     return turns
 
 
-def _given_before(history: Sequence[str | Answer] | None) -> dict[tuple[str, int], tuple[int, int] | None]:
-    """(article id, sentence start) -> span of every sentence earlier answers cited."""
-    given: dict[tuple[str, int], tuple[int, int] | None] = {}
+def _given_before(history: Sequence[str | Answer] | None) -> dict[tuple[str, int], tuple[tuple[int, int], ...]]:
+    """(article id, sentence start) -> the spans marked in it, of every sentence earlier answers
+    cited. Every span: a later turn that cited the sentence again with another span replaced
+    the first, and the third turn gave the first turn's answer again."""
+    given: dict[tuple[str, int], tuple[tuple[int, int], ...]] = {}
     for turn in history or ():
         if isinstance(turn, Answer):
             for s in turn.sentences:
-                given[(s.citation.source.article_id, s.citation.start)] = s.span
+                key = (s.citation.source.article_id, s.citation.start)
+                given[key] = given.get(key, ()) + ((s.span,) if s.span is not None else ())
     return given
 
 

@@ -952,3 +952,21 @@ def test_the_words_agree_with_the_confidence_as_shown(value, shown):
 
     assert f"{value:.2f} ({confidence_words(value)})" == shown
     assert f"{round(value * 100)}% · {confidence_words(value)}" in confidence_meter(value)
+
+
+def test_every_span_an_earlier_turn_marked_in_a_sentence_counts_as_given():
+    """Turn 1 marked "Rosneft", turn 2 cited the same sentence with another span: turn 2's
+    span replaced turn 1's, and turn 3 led with "Rosneft" again."""
+    from qa.answering import AnswerSentence, Citation, _given_before
+
+    sentence = "Yugansk was bought by Rosneft, through a shell company."
+    source = Source("yukos.txt", "Yukos", "yukos.txt")
+    citation = Citation(1, source, sentence, 100, 100 + len(sentence), sentence, 100, 100 + len(sentence), 1.0)
+
+    def turn(span: tuple[int, int] | None) -> Answer:
+        cited = (AnswerSentence(sentence, citation, 1.0, span),)
+        return Answer("Who?", True, sentence + " [1]", cited, (), 0.8)
+
+    rosneft = (122, 129)
+    given = _given_before([turn(rosneft), "And?", turn((139, 152)), turn(None)])
+    assert given == {("yukos.txt", 100): (rosneft, (139, 152))}

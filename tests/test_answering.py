@@ -970,3 +970,32 @@ def test_every_span_an_earlier_turn_marked_in_a_sentence_counts_as_given():
     rosneft = (122, 129)
     given = _given_before([turn(rosneft), "And?", turn((139, 152)), turn(None)])
     assert given == {("yukos.txt", 100): (rosneft, (139, 152))}
+
+
+def test_an_answer_cites_one_of_two_copies_of_an_article(settings, fake):
+    """Two files with the same article: their different sentences were cited as [1] and [2]
+    (BBC News holds 98 such copies)."""
+    from qa.answering import _without_copies, score_sentences
+    from qa.retrieval import retrieve
+
+    story = (
+        "title: Holmes starts 2005 with GB events\n\nKelly Holmes will race in Glasgow in January. "
+        "Holmes will also race in Birmingham in February. She won two golds in Athens."
+    )
+    index = _index_of_only(
+        settings,
+        fake,
+        {"sport-052.txt": story, "sport-084.txt": story, "ferry.txt": "The ferry will race to a new pier in May."},
+    )
+    hits = retrieve("Where will Kelly Holmes race?", k=5, index=index)
+    scored = score_sentences(hits, "hybrid")
+    assert {"sport-052.txt", "sport-084.txt"} <= {s.hit.source.article_id for s in scored}  # both retrieved
+    kept = _without_copies(scored, index)
+    assert {s.hit.source.article_id for s in kept} == {scored[0].hit.source.article_id, "ferry.txt"}
+    assert [s.text for s in kept if s.hit.source.article_id != "ferry.txt"] == [
+        s.text for s in scored if s.hit.source.article_id == scored[0].hit.source.article_id
+    ]
+    for fast in (False, True):
+        result = answer("Where will Kelly Holmes race?", index=index, fast=fast, max_sentences=3)
+        cited = {s.citation.source.article_id for s in result.sentences}
+        assert cited and len(cited & {"sport-052.txt", "sport-084.txt"}) == 1, (fast, cited)

@@ -644,7 +644,7 @@ def _answer(
 ) -> Answer:
     if not chosen or confidence < index.settings.abstain_below:
         return Answer(question, False, NOT_FOUND, (), tuple(hits), confidence, notices, query.text)
-    sentences = cite(order_readably(chosen), spans, hits)
+    sentences = cite(order_readably(chosen), spans, hits, index)
     text = " ".join(f"{s.text} [{s.citation.n}]" for s in sentences)
     return Answer(question, True, text, sentences, tuple(hits), confidence, notices, query.text)
 
@@ -780,10 +780,12 @@ def cite(
     ordered: Sequence[ScoredSentence],
     spans: Mapping[int, tuple[int, int]] | None = None,
     hits: Sequence[Hit] = (),
+    index: Index | None = None,
 ) -> tuple[AnswerSentence, ...]:
     """Number articles by first appearance ([1] is the first sentence's article); attach
     each sentence's answer span (`spans`: sentence id -> body offsets) and, where the
-    sentence leans on the one before it, that sentence as context (found in `hits`), unless
+    sentence leans on the one before it, that sentence as context (found in `hits`, else in
+    the passage before its own, read from `index`), unless
     the answer already shows its words (a sentence it cites, before or after, or a copy of it,
     or the headline its sources list shows: a .txt article's first line is also its title) or
     it is a byline or page furniture, which tells nothing."""
@@ -805,7 +807,7 @@ def cite(
             score=s.score,
         )
         span = (spans or {}).get(s.sentence_id)
-        context = _sentence_before(s, hits) if leans_on_previous(s.text) else None
+        context = _sentence_before(s, hits, index) if leans_on_previous(s.text) else None
         if context is not None and (_words(context.text) in shown or _is_furniture(context.text)):
             context = None
         if context is not None:
@@ -941,15 +943,24 @@ def _opens_no_quote(sentence: str) -> bool:
     return sentence.count('"') % 2 == 1
 
 
-def _sentence_before(s: ScoredSentence, hits: Sequence[Hit]) -> Sentence | None:
-    """The sentence before `s` in its article, if a retrieved passage holds it (passages
-    overlap by a sentence, so the passage before often does)."""
+def _sentence_before(s: ScoredSentence, hits: Sequence[Hit], index: Index | None = None) -> Sentence | None:
+    """The sentence before `s` in its article: from a retrieved passage that holds it, else
+    from the stored passage before `s`'s own (passages overlap by a sentence, so it holds it).
+    Only the retrieved ones were looked in: "It plugged into the tv." was shown without
+    "Sinclair Spectrum - 16k.", and read as the Apple laptop the answer was about."""
     for h in (s.hit, *hits):
         if h.source.article_id == s.hit.source.article_id and s.sentence_id in h.sentence_ids:
             position = h.sentence_ids.index(s.sentence_id)
             if position > 0:
                 return h.sentences[position - 1]
-    return None
+    if index is None or s.hit.passage_id < 1:
+        return None
+    before = index.store.passages([s.hit.passage_id - 1]).get(s.hit.passage_id - 1)
+    wanted = s.sentence_id - 1
+    if before is None or before.source.article_id != s.hit.source.article_id or wanted not in before.sentence_ids:
+        return None  # the article's first sentence
+    start, end = before.sentence_spans[before.sentence_ids.index(wanted)]
+    return Sentence(before.body[start:end], start, end)
 
 
 def _turns(history: object) -> list[str | Answer] | None:

@@ -999,3 +999,25 @@ def test_an_answer_cites_one_of_two_copies_of_an_article(settings, fake):
         result = answer("Where will Kelly Holmes race?", index=index, fast=fast, max_sentences=3)
         cited = {s.citation.source.article_id for s in result.sentences}
         assert cited and len(cited & {"sport-052.txt", "sport-084.txt"}) == 1, (fast, cited)
+
+
+def test_the_context_sentence_is_read_from_the_passage_before_when_no_hit_holds_it(settings, fake):
+    """ "It plugged into the tv." was shown without "Sinclair Spectrum - 16k.", the passage
+    holding that not retrieved: it read as the Apple laptop the answer was about."""
+    from qa.answering import _sentence_before, score_sentences
+    from qa.retrieval import retrieve
+
+    body = (
+        "title: Greatest gadgets\n\nThe Apple Powerbook topped the list of greatest gadgets. "
+        "Readers also voted for the Sony Walkman and the Nintendo Game Boy. "
+        "Sinclair Spectrum - 16k. It plugged into the tv. It sold five million units in Britain. "
+        "The list was drawn up by a magazine panel of experts."
+    )
+    index = _index_of_only(replace(settings, passage_tokens=20), fake, {"gadgets.txt": body})
+    hits = retrieve("What plugged into the tv?", k=10, index=index)
+    alone = next(h for h in hits if h.sentences[0].text == "It plugged into the tv.")  # its passage only
+    it = next(s for s in score_sentences([alone], "hybrid") if s.text == "It plugged into the tv.")
+    assert _sentence_before(it, [it.hit]) is None  # the hits alone do not hold it
+    before = _sentence_before(it, [it.hit], index)
+    assert before is not None and before.text == "Sinclair Spectrum - 16k."
+    assert index.article_text("gadgets.txt")[before.start : before.end] == before.text

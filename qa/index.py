@@ -241,7 +241,10 @@ def _no_index_here(index_dir: Path, settings: Settings) -> str:
     here = index_dir.resolve()
     # The articles folder is named even when it is the default: run elsewhere (or in a chat
     # serving --articles ~/news), a bare `qa index` would read another folder or none.
-    build = f"qa index --articles {shell_path(Path(settings.articles_dir))}"
+    # Not a folder that is not there (the default seeds/ where qa runs elsewhere): a command
+    # that fails too. The user's own folder then, by name.
+    folder = shell_path(Path(settings.articles_dir)) if Path(settings.articles_dir).is_dir() else "YOUR-ARTICLES"
+    build = f"qa index --articles {folder}"
     if read_as_articles(articles, here):
         where = "the articles folder" if here == articles else f"inside the articles folder {settings.articles_dir}/"
         elsewhere = shell_path(articles.parent / (articles.name + "-index"))

@@ -797,3 +797,15 @@ def test_a_failed_load_overtaken_by_a_newer_build_is_said_once(settings, fake, f
             assert open_index(settings.index_dir, settings) is loaded
     said = [str(w.message) for w in caught if w.category is StaleIndexWarning]
     assert len(said) == 1 and "000000000002" in said[0], said
+
+
+def test_the_fix_for_no_index_names_no_articles_folder_that_is_not_there(tmp_path):
+    """After a first build killed before it saved anything, `qa ask --index idx` run where
+    there is no seeds/ said "Build it with: qa index --articles seeds --index idx"."""
+    from qa.errors import IndexNotFoundError
+    from qa.index import load_index
+
+    (tmp_path / "idx").mkdir()
+    settings = Settings(articles_dir=tmp_path / "seeds", index_dir=tmp_path / "idx")  # no such folder
+    with pytest.raises(IndexNotFoundError, match=r"Build it with: qa index --articles YOUR-ARTICLES --index .*idx$"):
+        load_index(tmp_path / "idx", settings)

@@ -637,7 +637,7 @@ def _ask(args: argparse.Namespace) -> int:
             else:
                 print(_json({"error": str(exc)}, None))
         raise
-    return _conversation(args, filters, index)
+    return _conversation(args, filters, index, settings)
 
 
 def _ask_one(
@@ -685,8 +685,10 @@ def _refused(args: argparse.Namespace, question: str, error: str) -> dict[str, A
     return refused_dict(question, error)
 
 
-def _conversation(args: argparse.Namespace, filters: Filters, index: Index) -> int:
-    """Questions one a line from stdin, each answered with the earlier answers as history.
+def _conversation(args: argparse.Namespace, filters: Filters, index: Index, settings: Settings) -> int:
+    """Questions one a line from stdin, each answered with the earlier answers as history,
+    from the index as it is then (a build published meanwhile is taken up, as the chat does:
+    a session went on citing an article `qa index` had removed).
 
     Typed at a terminal there is a prompt (with line editing); from a pipe or a file, none.
     A question the library refuses is reported (from a pipe or a file: with its line number;
@@ -694,6 +696,8 @@ def _conversation(args: argparse.Namespace, filters: Filters, index: Index) -> i
     conversation goes on; the exit status is then 1. At a terminal, Ctrl-C while a question
     is answered drops that question and prompts again.
     """
+    from .index import open_index
+
     interactive = sys.stdin.isatty()
     # Bytes that are not UTF-8 reach the question check, which names them, not a traceback.
     if isinstance(sys.stdin, io.TextIOWrapper):
@@ -724,6 +728,7 @@ def _conversation(args: argparse.Namespace, filters: Filters, index: Index) -> i
         if not args.json and not interactive:
             print(f"question: {shown}")
         try:
+            index = open_index(settings=settings)  # the loaded one, unless a build replaced it
             result = _ask_one(args, question, filters, index, history, indent=None)
         except (QAError, KeyboardInterrupt) as exc:
             if isinstance(exc, KeyboardInterrupt) or _INTERRUPTS:  # an interrupt, even one the model's loading

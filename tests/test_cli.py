@@ -259,6 +259,37 @@ def test_sigterm_that_the_model_turned_into_its_own_error_still_ends_a_conversat
     assert err.strip() == "interrupted (SIGTERM)" and "Delete that folder" not in err
 
 
+def test_a_conversation_answers_from_the_build_published_meanwhile(settings, fake, monkeypatch):
+    """A `qa ask` session (a prompt, or questions piped in) answered from the build it loaded
+    at start: it went on citing an article `qa index` had removed meanwhile."""
+    import io
+
+    import qa.cli
+    import qa.index
+    from qa.build import build_index
+    from qa.store import current_generation
+    from tests.fakes import FakeReader
+
+    real = qa.index.load_index  # open_index loads with the fake encoder the index was built with
+    monkeypatch.setattr(
+        qa.index, "load_index", lambda *a, **k: real(*a, **{**k, "encoder": fake, "reader": FakeReader()})
+    )
+    monkeypatch.setattr(qa.index, "_OPEN", {})
+    build_index(settings, encoder=fake, progress=False)
+    seen: list[str] = []
+
+    def ask_one(args: object, question: str, filters: object, index: object, *rest: object, **options: object):
+        seen.append(index.generation.name)  # type: ignore[attr-defined]
+        if len(seen) == 1:  # `qa index` after a file was deleted, between two questions
+            (settings.articles_dir / "volcano.txt").unlink()
+            build_index(settings, encoder=fake, progress=False)
+
+    monkeypatch.setattr(qa.cli, "_ask_one", ask_one)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"First?\nSecond?\n")))
+    assert qa.cli.main(["ask", "--index", str(settings.index_dir)]) == 0
+    assert seen[0] != seen[1] and seen[1] == current_generation(settings.index_dir).name
+
+
 def test_ask_conversation_in_json_reports_a_bad_line_and_goes_on(cli_index):
     lines = b"What tariffs did Trudeau impose?\nWho \xff won?\nHow did China respond?\n"
     done = run("ask", "--index", str(cli_index[1]), "--json", stdin=lines)

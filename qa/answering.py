@@ -955,9 +955,14 @@ def _sentence_before(s: ScoredSentence, hits: Sequence[Hit], index: Index | None
                 return h.sentences[position - 1]
     if index is None or s.hit.passage_id < 1:
         return None
-    before = index.store.passages([s.hit.passage_id - 1]).get(s.hit.passage_id - 1)
+    stored = index.store.passages([s.hit.passage_id - 1, s.hit.passage_id])
+    before, own = stored.get(s.hit.passage_id - 1), stored.get(s.hit.passage_id)
     wanted = s.sentence_id - 1
-    if before is None or before.source.article_id != s.hit.source.article_id or wanted not in before.sentence_ids:
+    # The same version of the same article: after an update, the passage before an updated
+    # article's first one can be its old version's last (a base passage the delta replaced).
+    if before is None or own is None or before.source.article_id != own.source.article_id or before.body != own.body:
+        return None
+    if wanted not in before.sentence_ids:
         return None  # the article's first sentence
     start, end = before.sentence_spans[before.sentence_ids.index(wanted)]
     return Sentence(before.body[start:end], start, end)

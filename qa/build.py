@@ -507,7 +507,11 @@ def _recorded_folder(folder: Path) -> str:
     """The articles folder as an index records it: absolute, but a link as the link, not where it
     leads. A "current" link re-pointed to the next release's folder was refused as another
     folder than the index's (it recorded the release the link led to)."""
-    return os.path.abspath(folder)
+    path = folder if folder.is_absolute() else Path.cwd() / folder
+    if path.name in ("", ".", ".."):
+        return str(path.resolve())
+    # Only the last name as written: "x/current/../other" is where "current" leads, then up.
+    return str(Path(os.path.realpath(path.parent)) / path.name)
 
 
 def _same_folder(origin: str, folder: Path) -> bool:

@@ -371,11 +371,12 @@ def _connected(ray: ModuleType, address: str | None) -> Iterator[None]:
 
 
 def _address_to_check(ray: ModuleType, address: str) -> tuple[str, str]:
-    """The HOST:PORT `ray.init(address)` will connect to, as Ray finds it (RAY_ADDRESS first,
-    then for no address or "auto" the cluster `ray start` last recorded on this machine), and
+    """The HOST:PORT `ray.init(address)` will connect to, as Ray finds it (for no address or
+    "auto": RAY_ADDRESS, else the cluster `ray start` last recorded on this machine), and
     where that came from ("" when given). The record outlives a cluster that died without
     `ray stop`: a bare `qa index --ray` retried its address for minutes, saying nothing."""
-    chosen = os.environ.get("RAY_ADDRESS") or address
+    # As ray.init reads them: RAY_ADDRESS only for no address or "auto" ("local", "head:6379" win).
+    chosen = (os.environ.get("RAY_ADDRESS") or address) if address in ("", "auto") else address
     if chosen not in ("", "auto"):
         return chosen, ""
     try:  # Ray's own lookup, private: a Ray without it is not checked, as before

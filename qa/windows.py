@@ -161,7 +161,9 @@ _WORD = re.compile(r"[^\W_]")
 def trimmed_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The span `text[start:end]` without its sentence's punctuation at the end (see
     `trim_punctuation`) and without a quote mark at either end that opens or closes nothing
-    inside it (`"limited`, `consequences"`); None when no word is left (a lone `"`).
+    inside it (`"limited`, `consequences."`); None when no word is left (a lone `"`). An
+    apostrophe is a quote mark only where it is no part of a word: "the Smiths'" and "'90s"
+    keep theirs, and "27"" (inches) its mark.
 
     Example:
         >>> text = 'Officials warned of "limited supplies.'
@@ -169,19 +171,30 @@ def trimmed_span(text: str, start: int, end: int) -> tuple[int, int] | None:
         >>> text[start:end], trimmed_span('He said "', 8, 9)
         ('limited supplies', None)
     """
-    end = trim_punctuation(text, start, end)
-    while (
-        end - start > 1
-        and text[start] in _OPENING_QUOTES
-        and not any(c in _CLOSING_QUOTES for c in text[start + 1 : end])
-    ):
-        start += 1
-    while (
-        end - start > 1
-        and text[end - 1] in _CLOSING_QUOTES
-        and not any(c in _OPENING_QUOTES for c in text[start : end - 1])
-    ):
-        end -= 1
+    while True:
+        end = trim_punctuation(text, start, end)
+        if end - start > 1 and _stray_opening(text, start, end):
+            start += 1
+        elif end - start > 1 and _stray_closing(text, start, end):
+            end -= 1
+        else:
+            break
     if not _WORD.search(text[start:end]):
         return None
     return start, end
+
+
+def _stray_opening(text: str, start: int, end: int) -> bool:
+    mark = text[start]
+    if mark not in _OPENING_QUOTES or (mark == "'" and text[start + 1].isdigit()):  # '90s
+        return False
+    return not any(c in _CLOSING_QUOTES for c in text[start + 1 : end])
+
+
+def _stray_closing(text: str, start: int, end: int) -> bool:
+    mark = text[end - 1]
+    if mark not in _CLOSING_QUOTES or (mark in "'\u2019" and text[end - 2].isalpha()):  # the Smiths'
+        return False
+    if mark == '"' and text[end - 2].isdigit():  # 27" (inches)
+        return False
+    return not any(c in _OPENING_QUOTES for c in text[start : end - 1])

@@ -1021,3 +1021,33 @@ def test_the_context_sentence_is_read_from_the_passage_before_when_no_hit_holds_
     before = _sentence_before(it, [it.hit], index)
     assert before is not None and before.text == "Sinclair Spectrum - 16k."
     assert index.article_text("gadgets.txt")[before.start : before.end] == before.text
+
+
+def test_an_updated_articles_first_sentence_takes_no_context_from_its_old_version(settings, fake):
+    """After an update, the passage before an article's new first passage was its old
+    version's last: "Its rival Globex bought the old factory site" was shown as context."""
+    from qa.answering import _sentence_before, score_sentences
+    from qa.build import build_index
+    from qa.index import load_index
+    from qa.retrieval import retrieve
+    from tests.fakes import FakeReader
+
+    tight = replace(settings, passage_tokens=20)
+    index = _index_of_only(
+        tight,
+        fake,
+        {
+            "a.txt": "The ferry will move to a new pier in May.",
+            "z.txt": "Acme opened a factory in Leeds. Its rival Globex bought the old factory site for parking lots.",
+        },
+    )
+    index.close()
+    (settings.articles_dir / "z.txt").write_text(
+        "The company reported record profits from gadget exports this spring. Sales rose in Asia."
+    )
+    build_index(tight, encoder=fake, progress=False)  # a delta: the new z.txt, the old one removed
+    index = load_index(tight.index_dir, replace(tight, abstain_below=0.0), encoder=fake, reader=FakeReader())
+    hits = retrieve("Who reported record profits from gadget exports?", k=10, index=index)
+    first = next(h for h in hits if h.source.article_id == "z.txt" and h.sentences[0].start == 0)
+    it = next(s for s in score_sentences([first], "hybrid") if s.start == 0)
+    assert _sentence_before(it, [first], index) is None

@@ -926,6 +926,17 @@ def test_a_link_re_pointed_to_the_next_releases_folder_is_followed_not_refused(s
     assert report.added == ("ferry.txt",) and report.removed == ("strike.txt",)
     with pytest.raises(ArticleError, match="built from the articles in"):  # a typo is still refused
         build_index(replace(settings, articles_dir=first), encoder=fake, progress=False)
+    # ".." after a link is where the link leads, then up: "current/../2026-12-06" is releases/2026-12-06,
+    # not the text's "releases/2026-12-06" by chance; here the link leads into a folder of its own.
+    (tmp_path / "data" / "r1").mkdir(parents=True)
+    (tmp_path / "data" / "other").mkdir()
+    (tmp_path / "data" / "other" / "a.txt").write_text("title: A\n\nThe harbour ferry sailed on time.")
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "current").symlink_to(tmp_path / "data" / "r1")
+    dotted = replace(settings, articles_dir=tmp_path / "x" / "current" / ".." / "other", index_dir=tmp_path / "i2")
+    build_index(dotted, encoder=fake, progress=False)
+    recorded = json.loads((current_generation(dotted.index_dir) / "manifest.json").read_text())["articles_dir"]
+    assert recorded == str(tmp_path / "data" / "other")  # abspath made it x/other, a folder that is not there
 
 
 def test_an_update_from_another_articles_folder_that_drops_most_articles_is_refused(settings, fake, tmp_path):

@@ -200,9 +200,14 @@ def test_a_cluster_ray_start_recorded_but_that_is_gone_is_refused_in_seconds(mon
     said = str(caught.value)
     assert said.startswith("Cannot connect to a Ray cluster at 127.0.0.1:1 (the cluster `ray start` last recorded")
     assert "`ray stop` forgets a stopped one" in said
-    monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:2")  # Ray takes the variable first, as the check does
+    monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:2")  # for "auto" (and none) Ray takes the variable, as the check does
     with pytest.raises(ClusterError, match=r"at 127\.0\.0\.1:2: "), _connected(_ray_that_must_not_connect(), "auto"):  # type: ignore[arg-type]
         pass
+    from qa.cluster import _address_to_check
+
+    ray = _ray_that_must_not_connect("127.0.0.1:1")
+    assert _address_to_check(ray, "head:6379") == ("head:6379", "")  # a given address wins over RAY_ADDRESS
+    assert _address_to_check(ray, "local") == ("local", "")
 
 
 def test_an_address_without_a_host_is_refused_and_a_bracketed_ipv6_one_is_checked(monkeypatch):

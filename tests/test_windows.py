@@ -134,3 +134,18 @@ def test_a_lone_quote_mark_is_no_span_and_a_stray_one_is_trimmed():
         [span] = read_windows(SpanReader(marked), "What was warned of?", windows)
         assert body[span.start : span.end] == expected, marked
     assert read_windows(SpanReader('"'), "What was warned of?", windows) == []
+
+
+def test_trimming_quote_marks_keeps_apostrophes_and_inch_marks_and_the_words_punctuation_goes():
+    from qa.windows import trimmed_span
+
+    cases = {
+        "the Smiths'": "the Smiths'",  # a plural's apostrophe is part of the word
+        "'90s boom": "'90s boom",
+        '27"': '27"',  # inches
+        'dire consequences."': "dire consequences",  # the quote closed nothing here, then the full stop
+        "Operation Sand.'": "Operation Sand",
+    }
+    for span, expected in cases.items():
+        trimmed = trimmed_span(span, 0, len(span))
+        assert trimmed is not None and span[trimmed[0] : trimmed[1]] == expected, span

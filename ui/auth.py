@@ -48,7 +48,7 @@ class ClientAddress:
 
 class SameOrigin:
     """ASGI middleware: refuse (403) a request or websocket whose `Origin` is another host or
-    port than the one it was sent to (`Host`, or a proxy's `X-Forwarded-Host`).
+    port than the one it was sent to (`Host`: a proxy in front must pass the one it was asked for).
 
     Gradio answers any localhost origin with credentials allowed: a page on another local
     port could ask, read answers and delete articles as the logged-in user (two requests, no
@@ -78,16 +78,22 @@ def same_origin(origin: str, headers: Mapping[str, str]) -> bool:
         True
         >>> same_origin("http://localhost:9999", {"host": "127.0.0.1:7860"})
         False
-        >>> same_origin("https://chat.example.com", {"host": "127.0.0.1:7860", "x-forwarded-host": "chat.example.com"})
+        >>> same_origin("https://chat.example.com", {"host": "chat.example.com"})  # a proxy that passes Host
         True
+        >>> same_origin("https://chat.example.com:8443", {"host": "chat.example.com"})  # nginx's $host: use $http_host
+        False
+        >>> same_origin("http://localhost:9999", {"host": "localhost:7860"})
+        False
     """
     parts = urlsplit(origin.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:  # "null": a sandboxed page or a file
         return False
     default = ":443" if parts.scheme == "https" else ":80"
     wanted = parts.netloc.lower().removesuffix(default)
-    hosts = [headers.get("host", ""), *headers.get("x-forwarded-host", "").split(",")]
-    return any(h.strip().lower().removesuffix(default) == wanted for h in hosts if h.strip())
+    # Host only, which a page cannot set: X-Forwarded-Host or Forwarded can be, and Gradio lets a
+    # localhost page send any header. Port and all: a page on another port of the same host is
+    # another site's (nginx's $host drops a port; $http_host keeps it, README).
+    return headers.get("host", "").strip().lower().removesuffix(default) == wanted
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:

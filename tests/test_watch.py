@@ -649,33 +649,20 @@ def test_a_name_that_is_not_utf8_restarts_the_watcher_instead_of_stopping_it(set
     )
 
 
-def test_an_articles_folder_replaced_under_its_name_is_watched_again(settings, fake, tmp_path):
-    folder = settings.articles_dir
-    with Watching(settings, fake) as w:
-        folder.rename(tmp_path / "old-drop")
-        folder.mkdir()
-        (folder / "new.txt").write_text(HARBOUR)
-        deadline = time.monotonic() + 20
-        added: tuple[str, ...] = ()
-        while "new.txt" not in added and time.monotonic() < deadline:
-            batch = w.next_batch()
-            added = batch.report.added if batch.report is not None else ()
-        assert "new.txt" in added, w.lines
-        (folder / "later.txt").write_text("title: Later\n\nA later story about the lighthouse.")
-        later = w.next_batch()
-        assert later.report is not None and later.report.added == ("later.txt",)  # the new folder's events
-    assert any(line.endswith("the articles folder was replaced; watching the new one") for line in w.lines)
-
-
-def test_an_articles_folder_deleted_and_made_again_with_the_same_inode_is_watched_again(settings, fake, monkeypatch):
-    """ext4 often gives `rm -rf news; mkdir news` the old inode number: the watch went on
-    listening to the deleted folder, and never indexed the new one's files."""
+@pytest.mark.parametrize("how", ["moved away", "deleted, same inode"])
+def test_an_articles_folder_replaced_under_its_name_is_watched_again(settings, fake, tmp_path, monkeypatch, how):
+    """Deleted and made again: ext4 often gives `rm -rf news; mkdir news` the old inode number,
+    and the watch went on listening to the deleted folder, never indexing the new one's files."""
     import qa.watch
 
     folder = settings.articles_dir
-    monkeypatch.setattr(qa.watch, "_identity", lambda path: (1, 1) if path.exists() else None)  # the same, always
+    if how == "deleted, same inode":
+        monkeypatch.setattr(qa.watch, "_identity", lambda path: (1, 1) if path.exists() else None)
     with Watching(settings, fake) as w:
-        shutil.rmtree(folder)
+        if how == "moved away":
+            folder.rename(tmp_path / "old-drop")
+        else:
+            shutil.rmtree(folder)
         folder.mkdir()
         (folder / "new.txt").write_text(HARBOUR)
         deadline = time.monotonic() + 20

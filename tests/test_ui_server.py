@@ -316,6 +316,25 @@ def test_serve_no_index_serves_the_index_as_built(monkeypatch, tmp_path: Path, c
     assert "warning: The articles folder " not in capsys.readouterr().err
 
 
+def test_serve_no_index_on_an_empty_folder_says_to_upload_not_a_command_that_fails(monkeypatch, tmp_path, capsys):
+    from types import SimpleNamespace
+
+    import ui.app as app_module
+
+    demo = SimpleNamespace(launch=lambda **_: None, close=lambda **_: None)
+    monkeypatch.setattr(app_module, "build_app", lambda app: demo)
+    monkeypatch.setattr(app_module, "serve_until_interrupted", lambda: None)
+    (tmp_path / "articles").mkdir()
+    settings = Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app_module.serve(settings, port=port, update=False)
+    said = capsys.readouterr().err
+    assert "warning: No articles yet: upload some in the Articles tab" in said
+    assert "qa index --articles" not in said  # it fails on an empty folder
+
+
 def test_serve_started_during_another_programs_build_serves_the_live_index_at_once(
     monkeypatch, tmp_path: Path, capsys
 ) -> None:

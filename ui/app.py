@@ -315,10 +315,12 @@ def serve(
             )
     try:
         app.index().warm_up()  # load the models before the first visitor
-    except IndexNotFoundError:  # an empty folder, or a replica before its builder's first build
+    except IndexNotFoundError as exc:  # an empty folder, or a replica before its builder's first build
         # A warning: with --no-index, a mistyped --index is served as this too. Not after "no
         # readable article": its qa index command would fail on the same folder.
-        if not no_articles:
+        if not no_articles and not read_only and not app.holds_an_article_file():  # --no-index, nothing there
+            print(f"warning: {exc}", file=sys.stderr)  # "No articles yet: upload some in the Articles tab …"
+        elif not no_articles:
             print(
                 f"warning: No index in {settings.index_dir}/ yet: the chat answers once one is built there"
                 f" (qa index --articles {shlex.quote(str(settings.articles_dir))}"

@@ -147,14 +147,14 @@ class ChatApp:
         except IndexNotFoundError as exc:  # in the browser, an upload is the nearer fix
             if self.read_only:
                 raise
-            if not self._holds_an_article_file():  # its "Build it with: qa index" fails on an empty folder
+            if not self.holds_an_article_file():  # its "Build it with: qa index" fails on an empty folder
                 raise IndexNotFoundError(
                     f"No articles yet: upload some in the Articles tab (or put them in {self.articles_dir}/ "
                     "and run qa index)."
                 ) from None
             raise IndexNotFoundError(f"{exc} — or upload articles in the Articles tab.") from None
 
-    def _holds_an_article_file(self) -> bool:
+    def holds_an_article_file(self) -> bool:
         """Whether the articles folder holds a file of a kind the build reads (the first found will do)."""
         try:
             return any(

@@ -573,7 +573,7 @@ def compose(
     a sentence may lead again only with a new span (with `fast`: only when no other sentence
     is left), and is never cited after the lead.
     """
-    scored = _without_copies(score_sentences(hits, mode), index)
+    scored = _without_copies(score_sentences(hits, mode))
     given = given or {}
     if fast or not scored:
         confidence = _confidence(_confidence_features(query, scored), CONFIDENCE_WEIGHTS, CONFIDENCE_BIAS)
@@ -727,21 +727,18 @@ def select_sentences(
     return chosen
 
 
-def _without_copies(scored: Sequence[ScoredSentence], index: Index) -> list[ScoredSentence]:
+def _without_copies(scored: Sequence[ScoredSentence]) -> list[ScoredSentence]:
     """`scored` without the sentences of an article that is a copy (the same text, title and
-    date: `content_hash`) of one with a better sentence: the build says "an answer cites one",
-    but two copies' different sentences were cited as two sources."""
-    articles = list(dict.fromkeys(s.hit.source.article_id for s in scored))
-    if len(articles) < 2:
-        return list(scored)
-    first_with: dict[str, str] = {}  # content hash -> the article that has it, best first
-    copies = set()
-    for article_id in articles:
-        info = index.article(article_id)
-        content = info.content_hash if info is not None and info.content_hash else article_id
-        if first_with.setdefault(content, article_id) != article_id:
-            copies.add(article_id)
-    return [s for s in scored if s.hit.source.article_id not in copies]
+    date: `Hit.content_hash`, read with the passages) of one with a better sentence: the build
+    says "an answer cites one", but two copies' different sentences were cited as two sources."""
+
+    def content(s: ScoredSentence) -> str:  # a hit made without its hash stands for itself
+        return s.hit.content_hash or s.hit.source.article_id
+
+    first_with: dict[str, str] = {}  # content -> the article that has it, best first
+    for s in scored:
+        first_with.setdefault(content(s), s.hit.source.article_id)
+    return [s for s in scored if first_with[content(s)] == s.hit.source.article_id]
 
 
 def _repeats(a: ScoredSentence, b: ScoredSentence) -> bool:

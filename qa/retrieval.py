@@ -60,6 +60,7 @@ class Hit:
     sentence_ids: tuple[int, ...] = field(default=(), repr=False)
     sentence_dense: tuple[float, ...] = field(default=(), repr=False)  # cosine of each sentence
     sentence_lexical: tuple[float, ...] = field(default=(), repr=False)  # BM25 of each sentence
+    content_hash: str = field(default="", repr=False)  # its article's: copies of one article share it
 
     def __str__(self) -> str:
         s = self.source
@@ -317,4 +318,5 @@ def _hit(
         sentence_ids=r.sentence_ids,
         sentence_dense=sentence_dense,
         sentence_lexical=sentence_lexical,
+        content_hash=r.content_hash,
     )

@@ -990,7 +990,7 @@ def test_an_answer_cites_one_of_two_copies_of_an_article(settings, fake):
     hits = retrieve("Where will Kelly Holmes race?", k=5, index=index)
     scored = score_sentences(hits, "hybrid")
     assert {"sport-052.txt", "sport-084.txt"} <= {s.hit.source.article_id for s in scored}  # both retrieved
-    kept = _without_copies(scored, index)
+    kept = _without_copies(scored)
     assert {s.hit.source.article_id for s in kept} == {scored[0].hit.source.article_id, "ferry.txt"}
     assert [s.text for s in kept if s.hit.source.article_id != "ferry.txt"] == [
         s.text for s in scored if s.hit.source.article_id == scored[0].hit.source.article_id

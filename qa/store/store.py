@@ -76,6 +76,7 @@ class StoredPassage:
     end: int
     sentence_ids: tuple[int, ...]
     sentence_spans: tuple[tuple[int, int], ...]
+    content_hash: str = ""  # its article's (ArticleInfo.content_hash): copies of one article share it
 
     @property
     def text(self) -> str:
@@ -256,6 +257,7 @@ class Store:
                 end=r[10],
                 sentence_ids=ids,
                 sentence_spans=tuple(spans[i] for i in ids),
+                content_hash=r[13],
             )
         return stored
 

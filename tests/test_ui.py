@@ -359,6 +359,20 @@ def test_a_markers_popover_can_be_hovered_and_fits_a_short_window(browser, serve
         page.set_viewport_size({"width": 320, "height": 200})
         page.keyboard.press("Escape")  # the sidebar, open beside the chat, now covers it
         expect(page.locator("#sidebar")).not_to_have_class(re.compile(r"\bopen\b"))
+        # The chat scrolls itself to its end after the resize, in steps: focused meanwhile, the
+        # marker was scrolled out of view again (and its popover rightly hidden).
+        page.evaluate(
+            """() => new Promise((done) => {
+                const chat = document.querySelector('#chatbot .bubble-wrap');
+                let last = -1, still = 0;
+                const tick = setInterval(() => {
+                    const now = (chat ? chat.scrollTop : 0) + window.scrollY;
+                    still = now === last ? still + 1 : 0;
+                    last = now;
+                    if (still >= 5) { clearInterval(tick); done(); }
+                }, 100);
+            })"""
+        )
         marker = last_answer(page).locator("a.qa-cite").first
         marker.focus()
         expect(popover).to_be_visible()

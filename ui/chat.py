@@ -74,7 +74,8 @@ PAGE_SETTINGS = {
     "defaults": {"sentences": str(DEFAULT_CITED), "mode": DEFAULT_MODE},
 }
 # Run after each change to the conversations: the other tabs learn their copy is stale.
-SAVED_JS = f"() => {{ localStorage.setItem({REVISION_KEY!r}, String(Date.now())); }}"
+_SAVED = f"localStorage.setItem({REVISION_KEY!r}, String(Date.now()));"
+SAVED_JS = f"() => {{ {_SAVED} }}"
 # Run after the chat is repainted with a whole conversation (opened, new, deleted, restored,
 # the page loaded): ui/client.js kept the live region quiet meanwhile, or a screen reader read
 # the whole conversation out at each step through the list.
@@ -85,7 +86,7 @@ REPAINTED_JS = "() => { window.verbatimRepainted && window.verbatimRepainted(); 
 # question on its way was answered (no longer kept for a reload); and `verbatimAnswered`
 # drops this tab's "answer on its way" mark and gives a refused question back to an empty box.
 ANSWERED_JS = (
-    f"() => {{ localStorage.setItem({REVISION_KEY!r}, String(Date.now())); window.verbatimSavedAt = Date.now(); "
+    f"() => {{ {_SAVED} window.verbatimSavedAt = Date.now(); "
     f"sessionStorage.removeItem({UNANSWERED_KEY!r}); window.verbatimAnswered && window.verbatimAnswered(); }}"
 )
 

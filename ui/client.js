@@ -450,17 +450,19 @@
       // A stale page reloads instead of asking (reloadIfStale): the question comes back as a
       // draft, and "reloaded before your question was answered" would be untrue.
       if (staleConversations || !box || event.key !== "Enter" || event.shiftKey || !box.value.trim()) return;
-      if (busy()) {
-        // Asked while an answer is on its way, it was silently dropped: it waits, then goes.
-        event.preventDefault();
-        event.stopImmediatePropagation();
-        heldQuestion = box.value;
-        return void hold("#send");
-      }
+      if (busy()) return void holdQuestion(event, box.value, "#send");
       asked(box.value);
     },
     true,
   );
+  // Asked while an answer is on its way (this tab's or another tab's), a question was silently
+  // dropped: it waits (`hold`), then goes, by Enter, Ask or a starter question alike.
+  function holdQuestion(event, question, chosen) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    heldQuestion = question; // in the box if the tab must reload first: kept there as its draft
+    hold(chosen);
+  }
   // Hold the action `chosen` (a selector found again when it happens, as the answer re-renders
   // the sidebar's list, or a function finding the element) until the answer has arrived, then
   // click it.
@@ -501,21 +503,15 @@
       if (!event.target.closest) return;
       const chip = event.target.closest("#chatbot button.example");
       if (chip && busy()) {
-        // (held as Enter is: another tab's answer on its way would be saved over)
-        event.preventDefault();
-        event.stopImmediatePropagation();
-        const text = chip.textContent;
-        heldQuestion = text; // in the box if the tab must reload first: kept there as its draft
-        return void hold(() => [...document.querySelectorAll("#chatbot button.example")].find((b) => b.textContent === text));
+        const text = chip.textContent; // the chip found again by its words: the answer re-renders them
+        const again = () => [...document.querySelectorAll("#chatbot button.example")].find((b) => b.textContent === text);
+        return void holdQuestion(event, text, again);
       }
       if (chip) return void asked(chip.textContent, false); // (the server empties the box it fills)
       if (event.target.closest("#send:not([disabled])")) {
         const box = document.querySelector("#q textarea");
         if (!busy()) return void asked(box && box.value);
-        event.preventDefault(); // (held as Enter is)
-        event.stopImmediatePropagation();
-        heldQuestion = box && box.value;
-        return void hold("#send");
+        return void holdQuestion(event, box && box.value, "#send");
       }
       const action = event.target.closest(SIDEBAR_ACTION);
       if (!action || !busy()) return;

@@ -17,7 +17,7 @@ import secrets
 import shutil
 import threading
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,13 +157,18 @@ class ChatApp:
     def holds_an_article_file(self) -> bool:
         """Whether the articles folder holds a file of a kind the build reads (the first found will do)."""
         try:
-            return any(
-                p.suffix.lower() in SUPPORTED_SUFFIXES
-                and not any(ignored_name(part) for part in p.relative_to(self.articles_dir).parts)
-                for p in self.articles_dir.rglob("*")
-            )
+            return next(self._article_names(), None) is not None
         except OSError:  # missing or unreadable: none we can see
             return False
+
+    def _article_names(self) -> Iterator[Path]:
+        """The paths under the articles folder named as articles the build reads: a kind it reads,
+        not hidden nor in a hidden folder, no lock file (a backup "a.txt.bak", an upload's copy
+        in progress, .git, Word's "~$a.docx" are not)."""
+        for path in self.articles_dir.rglob("*"):
+            rel = path.relative_to(self.articles_dir)
+            if path.suffix.lower() in SUPPORTED_SUFFIXES and not any(ignored_name(part) for part in rel.parts):
+                yield path
 
     def generation(self) -> str:
         """The name of the live build ("" with no usable index): a page compares it with the
@@ -371,11 +376,7 @@ class ChatApp:
         if not self.articles_dir.is_dir():
             return None
         size, data = source.stat().st_size, None
-        for path in sorted(self.articles_dir.rglob("*")):
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES or any(
-                ignored_name(part) for part in path.relative_to(self.articles_dir).parts
-            ):
-                continue  # never indexed (a backup "a.txt.bak", another upload's copy in progress, .git, …)
+        for path in sorted(self._article_names()):  # (what is never indexed is no copy to name)
             try:
                 if not path.is_file() or path.stat().st_size != size:  # most files differ in size
                     continue

@@ -11,11 +11,13 @@ line break before a list item ("- ", "* ", "• ", "1. ", "2) "); other line bre
 prose) do not.
 
 The default model was trained on legal text, so `_tokenizer` tunes a private copy of it for news
-through nupunkt's own parameters: units and dates that end a sentence before a capitalised word
-("4.1 per cent. Wages", "in Jan. Lawmakers", but "Jan. 16" and "per cent. of" go on), and titles
-that never do ("Lt. Gen. Mark Smith"). Two rules are added after Punkt: a full stop with no space
-after it ("points.The bank") ends a sentence where Punkt would end it with a space, and a dotted
-initialism it does not know goes on before a lower-case word or a number ("the N.H.S. trust").
+through nupunkt's own parameters: it drops the ~2,900 ordinary words the model lists as
+abbreviations ("the 19th century. Lord Byron" is two sentences), units and dates end a sentence
+before a capitalised word ("4.1 per cent. Wages", "in Jan. Lawmakers", but "Jan. 16" and "per
+cent. of" go on), and titles never do ("Lt. Gen. Mark Smith", "St. Mary's"). Two rules are added
+after Punkt: a full stop with no space after it ("points.The bank") ends a sentence where Punkt
+would end it with a space, and a dotted initialism it does not know, or an abbreviation it
+dropped, goes on before a lower-case word or a number ("the N.H.S. trust", "approx. 5 km").
 
 A "sentence" longer than `MAX_SENTENCE_CHARS` (a table flattened into one line, a text
 without punctuation) is cut into pieces at a clause mark or a space, so no citation quotes
@@ -59,6 +61,8 @@ _LOWER_WORD = re.compile(r"(?<![^\s\"'(\[“‘])[a-z]{2,30}\Z")
 # "F.B.I."). Glued back only then; before a capitalised word ("the N.H.S. Trust officials") it
 # may end a sentence, so Punkt's cut stays.
 _INITIALISM_END = re.compile(r"(?<![^\s\"'(\[“‘])(?:[A-Z]\.){2,}\Z")
+# The last word of a sentence and its full stop: "approx." in "It weighs approx."
+_LAST_WORD = re.compile(r"(?<![^\s\"'(\[“‘])([^\W\d_]+)\.\Z")
 
 # A sentence end in Chinese and Japanese: 。！？ (full-width), then any closing quotes or brackets.
 _CJK_STOP = re.compile(r"[。！？][」』”’）〉》]*")
@@ -86,8 +90,25 @@ _WEEKDAYS = tuple("mon tue tues wed thu thur thurs fri sat sun".split())
 _END_BEFORE_CAPITAL = ("cent", "pts", "lbs", "hrs", "yds", "mins", *_MONTHS, *_WEEKDAYS)
 # Titles before a name, which never end the sentence before a capitalised word. nupunkt's built-in
 # list (`_TITLE_ABBREVS`, private) lacks maj, adm, supt, insp, cpl and pte ("Insp. Ann Lee" was
-# cut, "ann" being a sentence starter of the model), and "lt" was not even an abbreviation.
-_TITLES = tuple("lt gen col maj sgt capt adm gov sen rep rev prof supt insp cpl pte".split())
+# cut, "ann" being a sentence starter of the model), and "lt" was not even an abbreviation. Saints
+# and mountains too: "St. Mary's Hospital" and "St. John." were cut, "Baker St. Officials" was not.
+_TITLES = tuple("lt gen col maj sgt capt adm gov sen rep rev prof supt insp cpl pte st ste mt".split())
+# The default model's abbreviations of three letters or more that stay abbreviations (with the
+# two lists above); it drops the rest. Its 5,868 abbreviations come from legal text and its OCR:
+# "bank", "month", "century", "poland", "park" and ~2,900 other words, so "...in the 19th
+# century. Lord Byron..." was one sentence unless the next word was a common sentence starter
+# ("The", "He"). In the BBC corpus and SQuAD train such words joined 1,000+ pairs of sentences
+# (see docs/benchmarks.md). Kept: titles before a name, company suffixes, "lit." (literally) and
+# US states that are not words ("Ill.", "Mass.", "Wash." and "Ore." are); Punkt still ends a
+# sentence after them before a common sentence starter. Of its two-letter abbreviations, the words in
+# `_TWO_LETTER_WORDS` are dropped too ("told me. Officials", "said Jack Ma. Officials"). A dropped
+# abbreviation before a lower-case word or a number ("approx. 5 km", "etc. and") goes on
+# (`_past_abbreviations`).
+_KEPT_ABBREVIATIONS = frozenset(
+    "mrs messrs drs hon pres amb brig det atty esq sens inc corp ltd bros plc assn dept univ ave blvd hwy "
+    "ala ariz calif colo conn fla kan mich minn neb nev okla tenn wis wyo del ind mont lit".split()
+)
+_TWO_LETTER_WORDS = frozenset("ad ah am an at ed ex id in ma me ok or so un".split())
 
 
 @dataclass(frozen=True)
@@ -121,7 +142,7 @@ def split_sentences(body: str) -> tuple[Sentence, ...]:
     """
     sentences: list[Sentence] = []
     for block_start, block_end in _blocks(body):
-        for punkt_start, punkt_end in _past_initialisms(body, _punkt_spans(body, block_start, block_end)):
+        for punkt_start, punkt_end in _past_abbreviations(body, _punkt_spans(body, block_start, block_end)):
             for start, end in _after_cjk_stops(body, _glued_cuts(body, punkt_start, punkt_end)):
                 if end - start <= MAX_SENTENCE_CHARS:
                     sentences.append(Sentence(body[start:end], start, end))
@@ -141,8 +162,9 @@ def _tokenizer() -> PunktSentenceTokenizer:
     copy: `nupunkt.load` shares its cached tokenizer with every caller.
     """
     tokenizer = load_default_model()
-    tokenizer.add_abbreviations([*_END_BEFORE_CAPITAL, *_TITLES])
     params, seen = tokenizer.parameters, tokenizer.BREAK_RATE_MIN_COUNT
+    params.abbrev_types.difference_update(_dropped_abbreviations())
+    tokenizer.add_abbreviations([*_END_BEFORE_CAPITAL, *_TITLES])
     params.abbrev_break_rates.update(dict.fromkeys(_END_BEFORE_CAPITAL, (seen, seen)))
     params.abbrev_break_rates.update(dict.fromkeys(_TITLES, (seen, 0)))
     tokenizer.BREAK_RATE_LOW = 0.0
@@ -151,6 +173,15 @@ def _tokenizer() -> PunktSentenceTokenizer:
     params.collocations.update((day, month) for day in _WEEKDAYS for month in months)
     tokenizer.clear_decision_cache()
     return tokenizer
+
+
+@functools.cache
+def _dropped_abbreviations() -> frozenset[str]:
+    """The default model's abbreviations that are words to `_tokenizer` (see `_KEPT_ABBREVIATIONS`)."""
+    kept = {*_KEPT_ABBREVIATIONS, *_TITLES, *_END_BEFORE_CAPITAL}
+    abbreviations = load_default_model().parameters.abbrev_types
+    words = {word for word in abbreviations if len(word) >= 3 and word.isalpha() and word not in kept}
+    return frozenset(words | (_TWO_LETTER_WORDS & abbreviations))
 
 
 def _blocks(body: str) -> Iterator[tuple[int, int]]:
@@ -173,12 +204,13 @@ def _punkt_spans(body: str, start: int, end: int) -> Iterator[tuple[int, int]]:
             yield first, first + len(text)
 
 
-def _past_initialisms(body: str, spans: Iterator[tuple[int, int]]) -> Iterator[tuple[int, int]]:
-    """Join each sentence that ends with a dotted initialism to the next when that one starts
-    with a lower-case letter or a digit (see `_INITIALISM_END`)."""
+def _past_abbreviations(body: str, spans: Iterator[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """Join each sentence that ends with a dotted initialism (`_INITIALISM_END`) or an
+    abbreviation that `_tokenizer` dropped ("approx.", "etc.") to the next when that one starts
+    with a lower-case letter or a digit."""
     held: tuple[int, int] | None = None
     for start, end in spans:
-        if held and (body[start].islower() or body[start].isdigit()) and _INITIALISM_END.search(body, held[0], held[1]):
+        if held and (body[start].islower() or body[start].isdigit()) and _ends_with_abbreviation(body, *held):
             held = (held[0], end)
             continue
         if held:
@@ -186,6 +218,14 @@ def _past_initialisms(body: str, spans: Iterator[tuple[int, int]]) -> Iterator[t
         held = (start, end)
     if held:
         yield held
+
+
+def _ends_with_abbreviation(body: str, start: int, end: int) -> bool:
+    """Does `body[start:end]` end with a dotted initialism or a dropped abbreviation and its full stop?"""
+    if _INITIALISM_END.search(body, start, end):
+        return True
+    word = _LAST_WORD.search(body, max(start, end - 40), end)
+    return bool(word) and word[1].lower() in _dropped_abbreviations()
 
 
 def _glued_cuts(body: str, start: int, end: int) -> Iterator[tuple[int, int]]:

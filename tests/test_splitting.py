@@ -100,6 +100,46 @@ def test_an_unknown_dotted_initialism_goes_on_before_a_lowercase_word_or_a_numbe
     assert texts("He joined the N.H.S. Trust officials agreed.") == ["He joined the N.H.S.", "Trust officials agreed."]
 
 
+def test_ordinary_words_of_the_legal_model_end_sentences():
+    # The default model lists "century", "bank", "poland" and ~2,900 other words as abbreviations:
+    # each sentence below was glued to the next one (whose first word is no common sentence starter).
+    body = (
+        "He was the greatest figure of the 20th century. Lord Scarman said so. "
+        "Its shares rose 4% at the bank. Concerns were raised in Poland. Carlsberg sold more lager, "
+        "the survey found. Committee chairman Barry Sheerman spoke, WYFF-TV reports. Deputies came."
+    )
+    assert texts(body) == [
+        "He was the greatest figure of the 20th century.",
+        "Lord Scarman said so.",
+        "Its shares rose 4% at the bank.",
+        "Concerns were raised in Poland.",
+        "Carlsberg sold more lager, the survey found.",
+        "Committee chairman Barry Sheerman spoke, WYFF-TV reports.",
+        "Deputies came.",
+    ]
+
+
+def test_a_dropped_abbreviation_goes_on_before_a_lowercase_word_or_a_number():
+    assert texts("It weighs approx. 5 kg in all. Pears, apples etc. are sold. It ended.") == [
+        "It weighs approx. 5 kg in all.",
+        "Pears, apples etc. are sold.",
+        "It ended.",
+    ]
+    # Before a capitalised word it ends the sentence, as any word does.
+    assert texts("He sold pears, apples etc. Prices fell.") == ["He sold pears, apples etc.", "Prices fell."]
+
+
+def test_titles_companies_and_states_stay_abbreviations():
+    body = "Sen. Bill Nelson met Mrs. Farley at Warner Bros. Records and Ste. Anne Church in Lansing, Mich. on Monday."
+    assert texts(body) == [body]
+    # "Mary" and "John" are common sentence starters, "St." ended the sentence before them
+    assert texts("She was born at St. Mary hospital. He prayed to St. John. It rained.") == [
+        "She was born at St. Mary hospital.",
+        "He prayed to St. John.",
+        "It rained.",
+    ]
+
+
 def test_chinese_and_japanese_sentences_end_at_their_full_stops():
     # Punkt knows only "." before a space: a Chinese paragraph was one sentence
     body = "北京今天下雨。明天晴天！「上海也下雨了。」他说。東京は雨です？ The end."

@@ -13,7 +13,7 @@ from ..wording import shell_path
 # 4: one name for an article's identity (`article_id`) and its publisher in the store.
 # 5: a delta segment beside the base; BM25 postings (term frequencies) instead of bm25s scores.
 FORMAT_VERSION = 5
-CHUNKER = "nupunkt/whole-sentences-v1"
+CHUNKER = "nupunkt/whole-sentences-v2"
 STORE_FILE = "store.sqlite"
 VECTORS_FILE = "vectors.faiss"
 BM25_DIR = "bm25"

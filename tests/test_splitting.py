@@ -129,6 +129,66 @@ def test_a_dropped_abbreviation_goes_on_before_a_lowercase_word_or_a_number():
     assert texts("He sold pears, apples etc. Prices fell.") == ["He sold pears, apples etc.", "Prices fell."]
 
 
+def test_a_title_with_a_question_or_exclamation_mark_goes_on_before_a_lowercase_word():
+    body = "The musical Mamma Mia! has joined the list. Who Wants to Be a Millionaire? ran on. Why? Nobody knows."
+    assert texts(body) == [
+        "The musical Mamma Mia! has joined the list.",
+        "Who Wants to Be a Millionaire? ran on.",
+        "Why?",
+        "Nobody knows.",
+    ]
+    # A word with a capital inside starts a sentence
+    assert texts("Is it over? eBay said no. Will it sell? iPhone sales fell.") == [
+        "Is it over?",
+        "eBay said no.",
+        "Will it sell?",
+        "iPhone sales fell.",
+    ]
+
+
+def test_an_elision_goes_on_before_a_lowercase_word():
+    # Punkt cut after a lone "…": "It was a better life. …" | "but it did not last."
+    assert texts("It was a better life. … but it did not last. It ended.") == [
+        "It was a better life. … but it did not last.",
+        "It ended.",
+    ]
+    assert texts("He waited… and waited. Then it rained... but only briefly.") == [
+        "He waited… and waited.",
+        "Then it rained... but only briefly.",
+    ]
+
+
+def test_titles_after_curly_quotes_and_hyphens_and_us_datelines_stay_whole():
+    body = (
+        "Conservative Reps. Matt Gaetz and Lauren Boebert voted against it. “Mr. Zatko was fired,” she said. "
+        "Then-Gov. Scott Walker flew to Minneapolis-St. Paul International Airport."
+    )
+    assert texts(body) == [
+        "Conservative Reps. Matt Gaetz and Lauren Boebert voted against it.",
+        "“Mr. Zatko was fired,” she said.",
+        "Then-Gov. Scott Walker flew to Minneapolis-St. Paul International Airport.",
+    ]
+    assert texts("SPRINGFIELD, Ill. (AP) — The governor signed the bill. JACKSON, Miss. — Police left.") == [
+        "SPRINGFIELD, Ill. (AP) — The governor signed the bill.",
+        "JACKSON, Miss. — Police left.",
+    ]
+    # "ill." and "miss." outside a dateline end a sentence
+    assert texts("Four students fell ill. Firefighters came.") == ["Four students fell ill.", "Firefighters came."]
+
+
+def test_no_ends_a_sentence_before_a_capital_but_not_before_a_number():
+    assert texts("He lives at No. 10 Downing Street. She said no. Will it sell? The No. 1 seed won.") == [
+        "He lives at No. 10 Downing Street.",
+        "She said no.",
+        "Will it sell?",
+        "The No. 1 seed won.",
+    ]
+    assert texts("She was born in Washington, DC. Her father was a senator.") == [
+        "She was born in Washington, DC.",
+        "Her father was a senator.",
+    ]
+
+
 def test_titles_companies_and_states_stay_abbreviations():
     body = "Sen. Bill Nelson met Mrs. Farley at Warner Bros. Records and Ste. Anne Church in Lansing, Mich. on Monday."
     assert texts(body) == [body]

@@ -413,7 +413,9 @@ def _previous_generation(
     built = manifest.settings
     if built != wanted:
         changed = sorted(k for k in set(built) | set(wanted) if built.get(k) != wanted.get(k))
-        return None, None, "changed since the last build: " + ", ".join(changed)
+        # "chunking" is no setting a user changed: this qa splits sentences otherwise
+        named = ["sentence splitting (another qa version)" if k == "chunking" else k for k in changed]
+        return None, None, "changed since the last build: " + ", ".join(named)
     problems = file_problems(generation, manifest, trust_unchanged=True)
     if problems:
         return None, None, f"previous {problems[0]}"

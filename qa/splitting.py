@@ -247,9 +247,12 @@ def _goes_on(body: str, start: int, end: int, next_start: int) -> bool:
       pause ("… but it did not last"). "eBay" and "iPhone" start sentences;
     - after a title that follows a curly quote or a hyphen, before a capital: Punkt reads
       "“Mr." and "then-Gov." as words (15 cuts in the news QA articles);
-    - after a state in an AP dateline: "SPRINGFIELD, Ill. (AP) — The governor".
+    - after a state in an AP dateline: "SPRINGFIELD, Ill. (AP) — The governor";
+    - before a closing bracket.
     """
     first = body[next_start]
+    if first in ")]}":  # no sentence starts with a closing bracket: "(X-Men, etc.)"
+        return True
     if (first.islower() or first.isdigit()) and _ends_with_abbreviation(body, start, end):
         return True
     if _OPEN_END.search(body, start, end):
@@ -259,7 +262,9 @@ def _goes_on(body: str, start: int, end: int, next_start: int) -> bool:
         if title and title[1].lower() in _NAME_TITLES:
             return True
     state = _DATELINE_STATE.search(body, max(start, end - 40), end)
-    return bool(state) and state[1].lower() in _dropped_abbreviations() and bool(_DATELINE_NEXT.match(body, next_start))
+    if state is None or state[1].lower() not in _dropped_abbreviations():
+        return False
+    return bool(_DATELINE_NEXT.match(body, next_start))
 
 
 def _ends_with_abbreviation(body: str, start: int, end: int) -> bool:
@@ -267,7 +272,7 @@ def _ends_with_abbreviation(body: str, start: int, end: int) -> bool:
     if _INITIALISM_END.search(body, start, end):
         return True
     word = _LAST_WORD.search(body, max(start, end - 40), end)
-    return bool(word) and word[1].lower() in _dropped_abbreviations()
+    return word is not None and word[1].lower() in _dropped_abbreviations()
 
 
 def _glued_cuts(body: str, start: int, end: int) -> Iterator[tuple[int, int]]:

@@ -876,6 +876,18 @@ def test_a_catalog_written_before_change_times_were_kept_still_skips_unchanged_f
     assert _sources(old)["a.txt"].ctime_ns == 0  # 0: not recorded, so size and time decide
 
 
+def test_an_index_cut_by_an_older_splitter_answers_until_its_next_build_cuts_it_again(settings, fake, monkeypatch):
+    import qa.store.manifest as manifest
+
+    monkeypatch.setattr(manifest, "CHUNKER", "nupunkt/whole-sentences-v1")  # as a qa before 2026-12-07
+    build_index(settings, encoder=fake, progress=False)
+    monkeypatch.undo()
+    assert retrieve("How many people live in the town?", k=1, index=load_index(settings=settings, encoder=fake))
+    report = build_index(settings, encoder=fake, progress=False)
+    assert report.full and report.full_reason == "changed since the last build: sentence splitting (another qa version)"
+    assert report.passages_embedded == report.counts.passages
+
+
 def test_files_skipped_as_unchanged_are_read_after_all_when_the_index_is_rebuilt(settings, fake, monkeypatch):
     build_index(settings, encoder=fake, progress=False)
     (settings.articles_dir / "ferry.txt").write_text("title: Ferry\n\nA storm hit the harbour.")

@@ -125,6 +125,10 @@ def test_a_dropped_abbreviation_goes_on_before_a_lowercase_word_or_a_number():
         "Pears, apples etc. are sold.",
         "It ended.",
     ]
+    assert texts("Heroes (X-Men, Avengers, etc. ), and villains came. Then more.") == [
+        "Heroes (X-Men, Avengers, etc. ), and villains came.",
+        "Then more.",
+    ]
     # Before a capitalised word it ends the sentence, as any word does.
     assert texts("He sold pears, apples etc. Prices fell.") == ["He sold pears, apples etc.", "Prices fell."]
 

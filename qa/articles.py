@@ -50,7 +50,7 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf",
 # text): an index records it, and an update by a newer reader reads every file again, where
 # it skipped unchanged files and kept what the old rules made of them until `--full`. Only
 # articles that now read otherwise are embedded again.
-READING_RULES = 2
+READING_RULES = 3
 TITLE_CHARS = 80
 
 _HEADER_KEYS = ("title", "date", "source", "url")
@@ -90,6 +90,7 @@ _BYLINE = re.compile(r"^(?:by|(?:written|reporting|reported|additional reporting
 _UNUSABLE_NAME = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 # Any level: a file opening with "## Rail strike called off" was titled with its "##".
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+_MD_UNDERLINE = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
 # A word needs a letter or a digit, in any script ("[^\W_]" is str.isalnum): "... --- !!!"
 # is not an article, "北京", "القاهرة" and "Москва" are.
 _WORD_CHAR = re.compile(r"[^\W_]")
@@ -758,6 +759,9 @@ def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str 
         elif heading and "title" not in meta:
             meta["title"] = heading.group(1)
             i += 1
+        elif markdown and "title" not in meta and i + 1 < len(lines) and _MD_UNDERLINE.match(lines[i + 1]):
+            meta["title"] = line.strip()  # a heading underlined with "===" or "---" (setext)
+            i += 2
         elif match and _opens_text(lines, i, match):
             break
         elif match and _looks_like_header(match) and _header_key(match) not in meta:
@@ -926,9 +930,9 @@ def _front_matter(lines: list[str], toml: bool) -> tuple[dict[str, str], str | N
         # it was dropped, and the title was none.
         written = _front_matter_lines(lines, unquoted=False)
         return {
-            key: value.strip() if isinstance(value, str) else written[key]
+            key: _front_matter_value(value) if isinstance(value, (str, dict)) else written[key]
             for key, value in table.items()
-            if isinstance(value, str) or written.get(key)
+            if isinstance(value, str) or (isinstance(value, dict) and _front_matter_value(value)) or written.get(key)
         }, None
     import tomllib
 
@@ -937,10 +941,19 @@ def _front_matter(lines: list[str], toml: bool) -> tuple[dict[str, str], str | N
     except tomllib.TOMLDecodeError as exc:
         return {}, f"is not valid TOML ({exc}); its fields are left out"
     return {
-        key: value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value.strip()
+        key: value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else _front_matter_value(value)
         for key, value in table.items()
-        if isinstance(value, (str, dt.date, dt.datetime))
+        if isinstance(value, (str, dt.date, dt.datetime)) or (isinstance(value, dict) and _front_matter_value(value))
     }, None
+
+
+def _front_matter_value(value: str | dict[str, Any]) -> str:
+    """A front matter value as text: a mapping with a "name" (`source: {name: Sky Wire}`, as a
+    JSON record's publisher) gives its name; another mapping, nothing."""
+    if isinstance(value, dict):
+        name = value.get("name")
+        return name.strip() if isinstance(name, str) else ""
+    return value.strip()
 
 
 def _front_matter_lines(lines: list[str], unquoted: bool = True) -> dict[str, str]:
@@ -1252,7 +1265,15 @@ def _html_article(html: str) -> tuple[str | None, str, dict[str, str]]:
     headline = paragraphs[0] if paragraphs else ""
     if title and (_repeats_title(headline, title) or (info is not None and _repeats_title(headline, info.title or ""))):
         title = paragraphs.pop(0)  # the page's <h1>: the title without " | Site name", not body text
+    elif title:  # the <h1> outside the text read: its words, or the page's own headline, before " | Site"
+        headlines = [" ".join((tree.findtext(".//h1") or "").split()), info.title if info is not None else None]
+        shorter = (h for h in headlines if h and title.startswith(h) and _SITE_AFTER.fullmatch(title, len(h)))
+        title = next(shorter, title)
     return title, "\n\n".join(paragraphs), meta
+
+
+# What a page's <title> adds after its headline: " | UK news | The Daily Ledger", " - BBC News".
+_SITE_AFTER = re.compile(r"\s*[|·•:–—-]\s*\S.*", re.DOTALL)
 
 
 def _as_shown(line: str) -> str:
@@ -1461,11 +1482,30 @@ def _docx_article(data: bytes) -> tuple[str | None, str, dict[str, str]]:
             f"the Word document's text runs past {_MAX_EXTRACTED_TEXT:,} characters, more than an article "
             "(a document bomb?); not read"
         )
+    heading = _docx_heading(paragraphs)
     if not paragraphs and tables:
         raise _Skip(f"no text outside its {tables} table(s), and tables are not read; copy the text into paragraphs")
-    heading = paragraphs.pop(0)[1] if paragraphs and paragraphs[0][0] in ("Title", "Heading 1") else None
+    # A standfirst styled "Subtitle" under the headline is text, but header lines under it are
+    # still header lines ("Date: 2025-09-01" stayed in the text, undated).
+    subtitles = []
+    while heading and paragraphs and paragraphs[0][0] == "Subtitle":
+        subtitles.append(paragraphs.pop(0)[1])
     title, body, meta = _text_article("\n\n".join(text for _, text in paragraphs), False, titled=bool(heading))
+    body = "\n\n".join([*subtitles, body] if body else subtitles)
     return title or heading or _metadata_title(meta_title), body, meta
+
+
+def _docx_heading(paragraphs: list[tuple[str, str]]) -> str | None:
+    """Take the headline off a Word document's (style, text) paragraphs: the first one styled
+    "Title" or "Heading 1" among the first three, with the short labels above it ("ENERGY", a
+    kicker: the title was "ENERGY" and the headline text)."""
+    for n, (style, text) in enumerate(paragraphs[:3]):
+        if style in ("Title", "Heading 1"):
+            del paragraphs[: n + 1]
+            return text
+        if len(text.split()) > 6 or text.endswith((".", "!", "?")):  # text, not a label
+            return None
+    return None
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -1747,7 +1787,13 @@ def _is_html(text: str) -> bool:
     return False
 
 
-_HTML_BLOCKS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "tr")
+# Elements that stand apart from the text around them: "<figcaption>Photo: Reuters</figcaption>
+# </figure><p>More than…" was read "Photo: ReutersMore than…", a sentence no question found.
+_HTML_BLOCKS = (
+    *("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "tr", "table", "pre"),
+    *("figure", "figcaption", "section", "article", "main", "header", "footer", "aside", "address", "dt", "dd"),
+)
+_HTML_CELLS = ("td", "th")
 _PARAGRAPH_SPLIT = re.compile(r"\n[ \t]*\n")
 # NewsAPI cuts "content" short and says so at its end: "…fell 1.2% to $68.40 a barrel by… [+2345 chars]".
 _CUT_SHORT = re.compile(r"\s*\[\+\d+ chars\]\s*\Z")
@@ -1852,6 +1898,9 @@ def _record_list(data: Any) -> list[Any]:
         lists = [v for v in data.values() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)]
         if len(lists) == 1:
             return lists[0]
+        # NewsAPI's answer when nothing matched: {"status": "ok", "totalResults": 0, "articles": []}
+        if not lists and not any(k in data for k in _RECORD_KEYS["title"]) and [] in data.values():
+            return []
     return [data]
 
 
@@ -1907,6 +1956,8 @@ def _json_article(
     for name in ("title", "date", "source", "url"):
         value = _record_field(record, name)
         if isinstance(value, str) and value.strip():
+            if name in ("title", "source") and _HTML_MARKUP.search(value):  # "Storm <em>Amy</em> hits"
+                value = " ".join(_html_fragment_text(value).split())
             meta[name] = (value if name == "url" else character_references_decoded(value)).strip()
         elif value not in (None, ""):
             yield _Warning(Skipped(label, f"{name} {value!r:.60} is not text; left out"))
@@ -1944,7 +1995,7 @@ def _record_field(record: dict[str, Any], name: str) -> Any:
     "name" (NewsAPI's and schema.org's publisher) gives its name."""
     for key in _RECORD_KEYS[name]:
         value = record.get(key)
-        if value in (None, ""):
+        if value is None or (isinstance(value, str) and not value.strip()):  # "text": "  " beside a "body"
             continue
         if isinstance(value, dict) and isinstance(value.get("name"), str):
             return value["name"]
@@ -1980,6 +2031,9 @@ def _element_text(root: Any) -> str:
         element.tail = "\n" + (element.tail or "")
     for element in root.iter(*_HTML_BLOCKS):
         element.tail = "\n\n" + (element.tail or "")
+    for element in root.iter(*_HTML_CELLS):  # a row's cells: "Green | 12,311", not "Green12,311"
+        if element.getnext() is not None:
+            element.tail = " | " + (element.tail or "")
     paragraphs = (" ".join(p.split()) for p in _PARAGRAPH_SPLIT.split(root.text_content()))
     return "\n\n".join(p for p in paragraphs if p)
 
@@ -2023,7 +2077,13 @@ def _plain_field(value: str) -> str:
         >>> _plain_field("Harmless \x1b]0;PWNED\x07  title\u202e")
         'Harmless ]0;PWNED title'
     """
-    return " ".join(visible(value, mark=" ").split())
+    return " ".join(_ZERO_WIDTH.sub("", visible(value, mark=" ")).split())
+
+
+# Invisible characters that only a copy-paste leaves in a title: a zero-width space, a word
+# joiner, a byte order mark ("Orchestra tour\u200b ends" was shown and printed so). Not the
+# zero-width (non-)joiners, which Persian and Indic words and emoji need.
+_ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff]")
 
 
 def is_web_link(url: str | None) -> TypeGuard[str]:

@@ -1895,3 +1895,93 @@ def test_a_records_text_mentioning_closing_tags_keeps_them(tmp_path):
     write(tmp_path, "feed.json", json.dumps([{"id": "a", "text": text}]))
     [article] = read_articles(tmp_path).articles
     assert article.body == "Developers say the parser mishandles the </p> closing tag. Close every </div> you open."
+
+
+def test_html_in_a_json_record_keeps_figures_cells_and_sections_apart(tmp_path):
+    # "<figcaption>Photo: Reuters</figcaption></figure><p>More than…" was read "Photo: ReutersMore
+    # than…": the sentence began with the caption, and no question about it found it.
+    text = (
+        "<p>A storm hit Orkney.</p><figure><figcaption>Photo: Reuters</figcaption></figure>"
+        "<p>More than 100,000 homes lost power.</p><table><tr><th>Party</th><th>Votes</th></tr>"
+        "<tr><td>Green</td><td>12,311</td></tr></table><section>Read more here.</section><section>Second</section>"
+    )
+    write(tmp_path, "feed.jsonl", json.dumps({"id": "s1", "title": "Storm <em>Amy</em> hits", "text": text}) + "\n")
+    article = read_articles(tmp_path).articles[0]
+    assert article.body == (
+        "A storm hit Orkney.\n\nPhoto: Reuters\n\nMore than 100,000 homes lost power.\n\n"
+        "Party | Votes\n\nGreen | 12,311\n\nRead more here.\n\nSecond"
+    )
+    assert article.source.title == "Storm Amy hits"  # its markup, not "<em>"
+
+
+def test_a_json_text_of_spaces_gives_way_to_the_body_and_an_empty_wrapper_holds_no_records(tmp_path):
+    record = {"id": "a", "title": "Ferry", "text": "   ", "body": "The ferry sank near Oban on Monday."}
+    write(tmp_path, "feed.jsonl", json.dumps(record) + "\n")
+    write(tmp_path, "none.json", json.dumps({"status": "ok", "totalResults": 0, "articles": []}))
+    result = read_articles(tmp_path)
+    assert [a.body for a in result.articles] == ["The ferry sank near Oban on Monday."]
+    assert [(s.path, s.reason) for s in result.skipped] == [("none.json", "no records found")]
+
+
+def test_a_saved_page_whose_headline_is_outside_its_text_is_titled_without_the_site_name(tmp_path):
+    page = (
+        "<html><head><title>Teachers vote to strike over pay | UK news | The Daily Ledger</title>"
+        '<meta property="og:title" content="Teachers vote to strike over pay"></head><body><header>'
+        '<nav><a href="/">Home</a></nav><h1>Teachers vote to strike over pay</h1></header><main><article>'
+        "<p>Teachers in England voted to strike after the government offered a 3% pay rise, the union said.</p>"
+        "<p>The union said turnout was 58%, above the legal threshold for industrial action in schools.</p>"
+        "<p>Ministers said the offer was fair and urged the union to return to talks before the strikes.</p>"
+        "</article></main></body></html>"
+    )
+    article = read_file(write(tmp_path, "strike.html", page), "strike.html").articles[0]
+    assert article.source.title == "Teachers vote to strike over pay"
+    assert article.body.startswith("Teachers in England voted to strike")
+
+
+def test_front_matter_source_object_gives_its_name_and_a_setext_headline_is_the_title(tmp_path):
+    write(tmp_path, "a.md", "---\ntitle: Canal festival\nsource: {name: Sky Wire}\n---\n\nThe festival returns.\n")
+    write(tmp_path, "b.md", "---\ntitle: Canal festival\nsource:\n  name: Sky Wire\n---\n\nThe festival returns.\n")
+    write(tmp_path, "c.md", "Canal boat festival returns\n===========================\n\nThe festival returns.\n")
+    assert fields(read_articles(tmp_path)) == [
+        ("Canal festival", None, "Sky Wire", "The festival returns."),
+        ("Canal festival", None, "Sky Wire", "The festival returns."),
+        ("Canal boat festival returns", None, None, "The festival returns."),  # not twice
+    ]
+
+
+def test_a_zero_width_space_is_no_part_of_a_title(tmp_path):
+    write(tmp_path, "z.txt", "title: Orchestra tour\u200b ends\n\nThe orchestra tour ended on Friday.\n")
+    assert read_articles(tmp_path).articles[0].source.title == "Orchestra tour ends"
+
+
+def test_docx_headline_under_a_kicker_and_header_lines_under_a_subtitle(tmp_path):
+    docx_file(
+        tmp_path / "kicker.docx",
+        [("Normal", "ENERGY"), ("Title", "Heat pump sales double"), ("Normal", "Sales doubled last year.")],
+    )
+    docx_file(
+        tmp_path / "subtitle.docx",
+        [
+            ("Title", "Heat pump sales double"),
+            ("Subtitle", "Installers cannot keep up"),
+            ("Normal", "Date: 2025-09-01"),
+            ("Normal", "Sales doubled last year."),
+        ],
+    )
+    docx_file(tmp_path / "text-first.docx", [("Normal", "Sales doubled last year."), ("Heading 1", "Heat pumps")])
+    assert fields(read_articles(tmp_path)) == [
+        ("Heat pump sales double", None, None, "Sales doubled last year."),
+        ("Heat pump sales double", "2025-09-01", None, "Installers cannot keep up\n\nSales doubled last year."),
+        ("Sales doubled last year.", None, None, "Sales doubled last year.\n\nHeat pumps"),
+    ]
+
+
+def test_a_docx_of_a_headline_and_a_table_says_tables_are_not_read(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Results", style="Heading 1")
+    document.add_table(rows=2, cols=2).cell(0, 0).text = "Canola exports, tonnes"
+    document.save(str(tmp_path / "results.docx"))
+    reason = read_articles(tmp_path).skipped[0].reason
+    assert reason.startswith("no text outside its 1 table(s), and tables are not read")

@@ -759,9 +759,6 @@ def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str 
         elif heading and "title" not in meta:
             meta["title"] = heading.group(1)
             i += 1
-        elif markdown and "title" not in meta and i + 1 < len(lines) and _MD_UNDERLINE.match(lines[i + 1]):
-            meta["title"] = line.strip()  # a heading underlined with "===" or "---" (setext)
-            i += 2
         elif match and _opens_text(lines, i, match):
             break
         elif match and _looks_like_header(match) and _header_key(match) not in meta:
@@ -783,6 +780,9 @@ def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str 
             )
         ):
             i += 1  # "Date:" with nothing to read; "Category: Politics" among header lines (not used)
+        elif markdown and "title" not in meta and _setext_heading(lines, i):
+            meta["title"] = line.strip()  # a headline underlined with "===" or "---"
+            i += 2
         elif (
             not meta.keys() - {_NOTES}
             and not titled
@@ -808,6 +808,15 @@ def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str 
         if byline_date:
             meta["date"] = byline_date
     return title, "\n".join(rest).strip(), meta
+
+
+def _setext_heading(lines: list[str], i: int) -> bool:
+    """Is line `i` a headline underlined with "===" or "---" (a Markdown setext heading)? Not a
+    byline, nor a sentence over a rule ("…said on Monday.\n---"), which stays text."""
+    line = lines[i].strip()
+    if i + 1 >= len(lines) or not _MD_UNDERLINE.match(lines[i + 1]) or _credit_line(line):
+        return False
+    return not line.endswith((".", ":")) and len(line.split()) <= 20
 
 
 def _opens_text(lines: list[str], i: int, match: re.Match[str]) -> bool:
@@ -1263,17 +1272,36 @@ def _html_article(html: str) -> tuple[str | None, str, dict[str, str]]:
         if byline_date:
             meta["date"] = byline_date
     headline = paragraphs[0] if paragraphs else ""
-    if title and (_repeats_title(headline, title) or (info is not None and _repeats_title(headline, info.title or ""))):
+    if title and _names_the_site(headline, title):
+        pass  # a logo's "The Ledger" opening the text of "The Ledger - Storm hits coast": no headline
+    elif title and _repeats_either(headline, title, info):
         title = paragraphs.pop(0)  # the page's <h1>: the title without " | Site name", not body text
     elif title:  # the <h1> outside the text read: its words, or the page's own headline, before " | Site"
         headlines = [" ".join((tree.findtext(".//h1") or "").split()), info.title if info is not None else None]
-        shorter = (h for h in headlines if h and title.startswith(h) and _SITE_AFTER.fullmatch(title, len(h)))
-        title = next(shorter, title)
+        site = info.sitename if info is not None else None
+        title = next((h for h in headlines if h and _site_after(title, h, site)), title)
     return title, "\n\n".join(paragraphs), meta
 
 
 # What a page's <title> adds after its headline: " | UK news | The Daily Ledger", " - BBC News".
-_SITE_AFTER = re.compile(r"\s*[|·•:–—-]\s*\S.*", re.DOTALL)
+_SITE_AFTER = re.compile(r"\s*[|·•:–—-]\s*(\S.*)", re.DOTALL)
+
+
+def _site_after(title: str, headline: str, site: str | None) -> bool:
+    """Is `title` the `headline` and then the site's name (" | UK news | The Daily Ledger")?
+    What follows names the site, or is shorter than the headline: a logo's <h1> ("The Ledger")
+    or a section's ("Politics") before the story's headline is no headline.
+
+    Example:
+        >>> _site_after("Teachers vote to strike | The Daily Ledger", "Teachers vote to strike", None)
+        True
+        >>> _site_after("The Ledger - Storm hits coast", "The Ledger", None)
+        False
+    """
+    after = _SITE_AFTER.fullmatch(title, len(headline)) if title.startswith(headline) else None
+    if after is None:
+        return False
+    return bool(site and site.casefold() in after[1].casefold()) or len(after[1]) < len(headline)
 
 
 def _as_shown(line: str) -> str:
@@ -1367,7 +1395,26 @@ def _repeats_title(line: str, title: str) -> bool:
     line, title = " ".join(line.split()).casefold(), " ".join(title.split()).casefold()
     if not line or len(line) > 300:
         return False
-    return title == line or any(title.startswith(line + sep) for sep in (" | ", " - ", " – ", " — ", " :: ", ": "))
+    # What follows the line is a site's name only if shorter: a logo's "The Ledger" opening the
+    # text of "The Ledger - Storm hits coast" became the title.
+    after = len(title) - len(line)
+    return title == line or any(title.startswith(line + sep) and after < len(line) for sep in _TITLE_SEPARATORS)
+
+
+_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", ": ")
+
+
+def _repeats_either(headline: str, title: str, info: Any) -> bool:
+    """Does `headline` repeat the page's <title> or the headline its metadata names?"""
+    return _repeats_title(headline, title) or (info is not None and _repeats_title(headline, info.title or ""))
+
+
+def _names_the_site(line: str, title: str) -> bool:
+    """Is `line` what a page title puts before a longer headline ("The Ledger - Storm hits coast")?"""
+    line, title = " ".join(line.split()).casefold(), " ".join(title.split()).casefold()
+    if not line or _repeats_title(line, title):
+        return False
+    return any(title.startswith(line + sep) for sep in _TITLE_SEPARATORS)
 
 
 # A line this much shorter than a full line of its page ends a paragraph: the last line of a
@@ -1504,6 +1551,8 @@ def _docx_heading(paragraphs: list[tuple[str, str]]) -> str | None:
             del paragraphs[: n + 1]
             return text
         if len(text.split()) > 6 or text.endswith((".", "!", "?")):  # text, not a label
+            return None
+        if _HEADER_LINE.match(text) or _date_line(text) or _credit_line(text):  # "Date: …" is read as the text's
             return None
     return None
 
@@ -1767,7 +1816,13 @@ _RECORD_KEYS = {
     "url": ("url", "link"),
 }
 # Markup in a record's text (RSS "content:encoded", CMS bodies): read as HTML, not quoted.
-_HTML_MARKUP = re.compile(r"</?(?:p|br|div|span|a|b|i|em|strong|ul|ol|li|h[1-6]|blockquote)\b[^>]*>", re.IGNORECASE)
+_HTML_MARKUP = re.compile(
+    r"</?(?:p|br|div|span|a|b|i|em|strong|ul|ol|li|h[1-6]|blockquote|table|tr|td|th|figure|figcaption|section)\b[^>]*>",
+    re.IGNORECASE,
+)
+# A tag and its closing tag in a record's title ("Storm <em>Amy</em> hits"): "Why a<b and b>c
+# matter" holds none, and is text.
+_CLOSED_INLINE = re.compile(r"<(em|i|b|strong|span|a|sup|sub|u|mark|small)\b[^<>]*>[^<>]*</\1\s*>", re.IGNORECASE)
 # A closing block tag: what tells escaped markup in a record's text from a mention of a tag.
 _CLOSED_BLOCK = re.compile(r"</(?:p|div|li|h[1-6]|blockquote|ul|ol)\s*>", re.IGNORECASE)
 # A <script> or <style> counts only closed (`_is_html`): "Hackers injected <script> tags into
@@ -1956,8 +2011,9 @@ def _json_article(
     for name in ("title", "date", "source", "url"):
         value = _record_field(record, name)
         if isinstance(value, str) and value.strip():
-            if name in ("title", "source") and _HTML_MARKUP.search(value):  # "Storm <em>Amy</em> hits"
-                value = " ".join(_html_fragment_text(value).split())
+            if name in ("title", "source") and _CLOSED_INLINE.search(value):  # "Storm <em>Amy</em> hits"
+                meta[name] = " ".join(_html_fragment_text(value).split())  # references decoded with the markup
+                continue
             meta[name] = (value if name == "url" else character_references_decoded(value)).strip()
         elif value not in (None, ""):
             yield _Warning(Skipped(label, f"{name} {value!r:.60} is not text; left out"))
@@ -2032,7 +2088,7 @@ def _element_text(root: Any) -> str:
     for element in root.iter(*_HTML_BLOCKS):
         element.tail = "\n\n" + (element.tail or "")
     for element in root.iter(*_HTML_CELLS):  # a row's cells: "Green | 12,311", not "Green12,311"
-        if element.getnext() is not None:
+        if next(element.itersiblings(*_HTML_CELLS), None) is not None:  # not a comment after the last
             element.tail = " | " + (element.tail or "")
     paragraphs = (" ".join(p.split()) for p in _PARAGRAPH_SPLIT.split(root.text_content()))
     return "\n\n".join(p for p in paragraphs if p)

@@ -350,7 +350,9 @@ def _parser() -> argparse.ArgumentParser:
         "into --index to keep them); a JSONL of questions or a feedback.jsonl is answered from --index.",
     )
     evaluate.add_argument(
-        "file", help='SQuAD v1.1 JSON, news QA JSON, feedback.jsonl, or JSONL of {"question", "answers": [...]}'
+        "file",
+        type=_named("a question file"),
+        help='SQuAD v1.1 JSON, news QA JSON, feedback.jsonl, or JSONL of {"question", "answers": [...]}',
     )
     # Its own --index and --articles help: the question set decides what they mean, and the
     # chat's QA_ARTICLES folder is never indexed for an evaluation behind the caller's back.
@@ -374,6 +376,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--answers",
         metavar="FILE",
+        type=_named("a file"),
         help="also write each question's answer and scores to FILE, one JSON line per question and mode "
         "(which questions missed, and what was cited instead)",
     )
@@ -444,11 +447,19 @@ def _number(kind: type[int] | type[float], low: float, high: float) -> Callable[
     return parse
 
 
-def _folder(text: str) -> str:
-    """A folder flag's value: an empty one (--index "") would be the current folder, unasked."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("is empty; name a folder")
-    return text
+def _named(what: str) -> Callable[[str], str]:
+    """A path or name flag's value, never empty: --index "" would be the current folder,
+    unasked, and --answers "" said "Cannot write the answers to  (Is a directory)"."""
+
+    def parse(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"is empty; name {what}")
+        return text
+
+    return parse
+
+
+_folder = _named("a folder")
 
 
 def _common(
@@ -460,6 +471,7 @@ def _common(
     parser.add_argument("--index", dest="index_dir", type=_folder, help=index_help)
     parser.add_argument(
         "--model",
+        type=_named("a model (a name or a folder)"),
         help="sentence-transformers model name or path (default: the index's own, else all-MiniLM-L6-v2; env QA_MODEL)",
     )
     if articles:
@@ -759,8 +771,11 @@ def _info(args: argparse.Namespace) -> int:
     try:
         index = load_index(settings.index_dir, settings)
     except IndexCorruptError:
-        if not args.verify:
-            raise
+        from .store import current_generation
+
+        generation = current_generation(settings.index_dir)
+        if not args.verify or generation is None or not generation.is_dir():
+            raise  # CURRENT names a build that is gone ("…/manifest.json is missing" blamed a file)
         return _verify_damaged(settings.index_dir, args.json)  # every damaged file, not only the first
     m = index.manifest
     problems = index.verify() if args.verify else []

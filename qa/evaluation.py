@@ -121,7 +121,9 @@ class EvalReport:
 
     def table(self) -> str:
         modes = list(self.metrics)
-        names = [n for n in dict.fromkeys((*METRICS, *FEEDBACK_METRICS)) if any(n in self.metrics[m] for m in modes)]
+        rated = any(FEEDBACK_METRICS[0] in self.metrics[m] for m in modes)  # its two figures first, not last
+        order = (*FEEDBACK_METRICS, *METRICS) if rated else (*METRICS, *FEEDBACK_METRICS)
+        names = [n for n in dict.fromkeys(order) if any(n in self.metrics[m] for m in modes)]
         width = max([16, *(len(n) + 2 for n in names)])  # abstained_unanswerable pushed its row aside
         lines = [f"{'metric':<{width}}" + "".join(f"{m:>10}" for m in modes)]
         for name in names:
@@ -153,7 +155,8 @@ def load_question_set(path: Path) -> QuestionSet:
         # A pipe (/dev/stdin, <(…)) is read up to three times here (sniffing its layout, then
         # parsing): each read after the first found it empty ("holds no questions").
         raise QAError(
-            f"{path} is a pipe, not a file; qa eval reads its question file more than once: save the questions to "
+            f"{path} is a pipe or a device, not a file; qa eval reads its question file more than once: save the "
+            "questions to "
             "a file (e.g. ... > questions.jsonl) and pass that."
         )
     try:
@@ -184,23 +187,49 @@ def _load_question_set(path: Path) -> QuestionSet:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             lines = " (a JSONL file, one object a line, needs a .jsonl name)" if "Extra data" in str(exc) else ""
             raise QAError(f"{path} is not valid JSON ({exc}){lines}.") from None
-        if isinstance(data, dict) and "data" in data:
-            if str(data.get("version", "")).startswith(("v2", "2")):
-                # Its unanswerable questions (is_impossible, no answers) would count as misses.
-                raise QAError(
-                    f"{path} is SQuAD {data['version']}, whose unanswerable questions qa eval cannot score; "
-                    "pass SQuAD v1.1 (dev-v1.1.json)."
-                )
-            records, questions = load_squad(path, data)
-            return QuestionSet("squad", questions, records)
-        if isinstance(data, dict) and "articles" in data and "questions" in data:
-            records, questions = load_news(path, data)
-            return QuestionSet("news", questions, records)
-        raise QAError(f"{path} is neither SQuAD v1.1 JSON nor the news QA layout (articles + questions).")
-    first = next((line for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()), "")
+        return _json_question_set(path, data)
+    text = path.read_text(encoding="utf-8-sig")
+    first = next((line for line in text.splitlines() if line.strip()), "")
     if _is_feedback_record(first):
         return QuestionSet("feedback", load_feedback_cases(path))
+    if not _is_question_record(first):
+        # One JSON document under another name ("dev-v1.1.json.1", "squad.txt", a record over
+        # several lines): "line 1 is not a JSON record" named no fix.
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            data = None
+        if isinstance(data, dict) and "question" in data:
+            raise QAError(f"{path} holds one question over several lines; a JSONL file holds one record a line.")
+        if isinstance(data, dict) and ("data" in data or "questions" in data):
+            return _json_question_set(path, data)
     return QuestionSet("jsonl", load_jsonl(path))
+
+
+def _is_question_record(line: str) -> bool:
+    """Is `line` a JSON object with a "question", as a JSONL question set's lines are?"""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(record, dict) and "question" in record
+
+
+def _json_question_set(path: Path, data: Any) -> QuestionSet:
+    """A question set given as one JSON document: SQuAD v1.1 or the news QA layout."""
+    if isinstance(data, dict) and "data" in data:
+        if str(data.get("version", "")).startswith(("v2", "2")):
+            # Its unanswerable questions (is_impossible, no answers) would count as misses.
+            raise QAError(
+                f"{path} is SQuAD {data['version']}, whose unanswerable questions qa eval cannot score; "
+                "pass SQuAD v1.1 (dev-v1.1.json)."
+            )
+        records, questions = load_squad(path, data)
+        return QuestionSet("squad", questions, records)
+    if isinstance(data, dict) and "articles" in data and "questions" in data:
+        records, questions = load_news(path, data)
+        return QuestionSet("news", questions, records)
+    raise QAError(f"{path} is neither SQuAD v1.1 JSON nor the news QA layout (articles + questions).")
 
 
 def load_squad(path: Path, data: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], list[EvalQuestion]]:
@@ -804,10 +833,16 @@ class _AnswersFile:
 def _is_feedback_file(path: Path) -> bool:
     """Does `path` hold feedback records (see `_is_feedback_record`)?"""
     try:
-        with open(path, encoding="utf-8", errors="replace") as held:
-            return _is_feedback_record(held.readline(1_000_000))
+        # Read as the question set's loader reads it: a blank first line or a byte order mark
+        # hid a ratings file from this check, and `--answers` overwrote it.
+        with open(path, encoding="utf-8-sig", errors="replace") as held:
+            for _ in range(1000):
+                line = held.readline(1_000_000)
+                if line.strip() or not line:
+                    return _is_feedback_record(line)
     except OSError:
         return False
+    return False
 
 
 def _is_feedback_record(line: str) -> bool:

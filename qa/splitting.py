@@ -65,8 +65,9 @@ _INITIALISM_END = re.compile(r"(?<![^\s\"'(\[“‘])(?:[A-Z]\.){2,}\Z")
 # A question or exclamation mark or an ellipsis that ends a sentence, and any closing quotes or
 # brackets after it.
 _OPEN_END = re.compile(r"(?:[?!…]|\.\.\.)[\"'”’)\]]*\Z")
-# A word of lower-case letters only ("with", not "eBay" or "iPhone").
-_LOWER_WORD_START = re.compile(r"[^\W\d_A-Z]*[a-z][^\W\d_A-Z]*\b(?![-'’]?[A-Z])")
+# A sentence's first word: a lower-case one ("with", not "eBay", "iPhone" or "Émile") goes on
+# after a title's "?" or "!".
+_FIRST_WORD = re.compile(r"[^\W\d_]+")
 # The last word of a sentence and its full stop: "approx." in "It weighs approx."
 _LAST_WORD = re.compile(r"(?<![^\s\"'(\[“‘])([^\W\d_]+)\.\Z")
 
@@ -123,7 +124,7 @@ _KEPT_ABBREVIATIONS = frozenset(
 _TWO_LETTER_WORDS = frozenset("ad ah am an at ed ex id in ma me ok or so un op dc os mc xv vi ne".split())
 # A title after a curly quote or a hyphen ("“Mr.", "then-Gov.", "Minneapolis-St."), and the
 # titles it may be.
-_TITLE_AFTER_MARK = re.compile(r"[-–“‘]([A-Za-z]{2,5})\.\Z")
+_TITLE_AFTER_MARK = re.compile(r"[-–“‘]([A-Z][a-z]{1,4})\.\Z")  # "then-Gov.", not "10-ft."
 _NAME_TITLES = frozenset({"mr", "mrs", "ms", "dr", "ft", *_TITLES})
 # A US state in a dateline ("SPRINGFIELD, Ill."), and what follows a dateline.
 _DATELINE_STATE = re.compile(r"[A-Z]{2}, ([A-Z][a-z]{2,4})\.\Z")
@@ -255,8 +256,9 @@ def _goes_on(body: str, start: int, end: int, next_start: int) -> bool:
         return True
     if (first.islower() or first.isdigit()) and _ends_with_abbreviation(body, start, end):
         return True
-    if _OPEN_END.search(body, start, end):
-        return bool(_LOWER_WORD_START.match(body, next_start))
+    if _OPEN_END.search(body, max(start, end - 8), end):
+        word = _FIRST_WORD.match(body, next_start, next_start + 40)
+        return word is not None and word[0].islower()
     if first.isupper():
         title = _TITLE_AFTER_MARK.search(body, max(start, end - 8), end)
         if title and title[1].lower() in _NAME_TITLES:
@@ -269,7 +271,7 @@ def _goes_on(body: str, start: int, end: int, next_start: int) -> bool:
 
 def _ends_with_abbreviation(body: str, start: int, end: int) -> bool:
     """Does `body[start:end]` end with a dotted initialism or a dropped abbreviation and its full stop?"""
-    if _INITIALISM_END.search(body, start, end):
+    if _INITIALISM_END.search(body, max(start, end - 64), end):  # the end only: joins made it quadratic
         return True
     word = _LAST_WORD.search(body, max(start, end - 40), end)
     return word is not None and word[1].lower() in _dropped_abbreviations()

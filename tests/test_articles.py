@@ -1985,3 +1985,46 @@ def test_a_docx_of_a_headline_and_a_table_says_tables_are_not_read(tmp_path):
     document.save(str(tmp_path / "results.docx"))
     reason = read_articles(tmp_path).skipped[0].reason
     assert reason.startswith("no text outside its 1 table(s), and tables are not read")
+
+
+def test_a_logo_or_section_h1_before_the_headline_in_the_page_title_is_no_title(tmp_path):
+    text = "".join(f"<p>{s}</p>" for s in ("The storm hit the coast on Monday, officials said.", "Crews worked."))
+    titles = []
+    for title, h1 in (
+        ("The Ledger - Storm hits coast", "The Ledger"),
+        ("Storm hits coast | The Ledger", "Storm hits coast"),
+    ):
+        page = f"<html><head><title>{title}</title></head><body><header><h1>{h1}</h1></header><main>{text}</main>"
+        titles.append(
+            read_file(write(tmp_path, "page.html", page + "</body></html>"), "page.html").articles[0].source.title
+        )
+    assert titles == ["The Ledger - Storm hits coast", "Storm hits coast"]
+
+
+def test_a_setext_underline_makes_no_title_of_a_header_line_byline_or_sentence(tmp_path):
+    write(tmp_path, "a.md", "Date: 2025-01-01\nSource: Reuters\n---\n# Storm hits coast\n\nThe storm hit on Monday.\n")
+    write(tmp_path, "b.md", "By Jane Smith\n---\n\nThe storm hit the coast on Monday.\n")
+    write(tmp_path, "c.md", "The storm hit the coast on Monday, officials said.\n---\n\nMore text here.\n")
+    read = fields(read_articles(tmp_path))
+    assert read[0][:3] == ("Storm hits coast", "2025-01-01", "Reuters")
+    assert read[1][0] != "By Jane Smith"
+    assert read[2][3].startswith("The storm hit the coast on Monday, officials said.")  # still text, citable
+
+
+def test_docx_date_line_above_the_title_is_still_the_date(tmp_path):
+    docx_file(
+        tmp_path / "dated.docx", [("Normal", "Date: 2025-09-01"), ("Title", "Heat pumps"), ("Normal", "Sales rose.")]
+    )
+    assert fields(read_articles(tmp_path))[0][:2] == ("Heat pumps", "2025-09-01")
+
+
+def test_a_json_title_that_only_looks_like_markup_stays_as_written(tmp_path):
+    records = [
+        {"id": "1", "title": "Why a<b and b>c matter", "text": "Maths is fun."},
+        {"id": "2", "title": "Q&amp;A: the <i>&lt;b&gt;</i> tag", "text": "Tags are fun."},
+    ]
+    write(tmp_path, "feed.jsonl", "\n".join(json.dumps(r) for r in records))
+    assert [a.source.title for a in read_articles(tmp_path).articles] == ["Why a<b and b>c matter", "Q&A: the <b> tag"]
+    cells = {"id": "3", "text": "<table><tr><td>Green</td><td>12,311</td><!-- x --></tr></table>"}
+    write(tmp_path, "feed.jsonl", json.dumps(cells))
+    assert read_articles(tmp_path).articles[0].body == "Green | 12,311"

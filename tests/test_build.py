@@ -234,6 +234,7 @@ def test_an_index_read_by_older_reading_rules_reads_every_file_again_and_embeds_
 def test_how_the_folder_is_read_is_recorded_even_when_no_article_changed(settings, fake, reading):
     """`qa index --no-follow-links` on an unchanged folder kept "follow_links: true" on record:
     the next bare `qa index` (serve, --watch) followed links again."""
+    from qa.articles import READING_RULES
     from qa.build import built_with
 
     build_index(replace(settings, **reading), encoder=fake, progress=False)
@@ -242,7 +243,8 @@ def test_how_the_folder_is_read_is_recorded_even_when_no_article_changed(setting
     assert report.unchanged == 4 and not report.changed and fake.texts_encoded == before  # nothing embedded
     recorded = built_with(settings.index_dir)
     assert recorded is not None
-    assert recorded.reading == {"follow_links": settings.follow_links, "max_file_mb": settings.max_file_mb, "rules": 2}
+    reading_now = {"follow_links": settings.follow_links, "max_file_mb": settings.max_file_mb}
+    assert recorded.reading == {**reading_now, "rules": READING_RULES}
 
 
 def test_add_change_and_remove_one_article(settings, fake):

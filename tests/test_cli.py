@@ -615,6 +615,17 @@ def test_damaged_store_is_one_line_and_verify_names_it(cli_index, tmp_path):
     assert "vectors.faiss" in verify.stdout and f"fix          qa index --full --index {index}" in verify.stdout
     report = json.loads(run("info", "--index", str(index), "--verify", "--json").stdout)
     assert len(report["verify_problems"]) == 2 and report["fix"] == f"qa index --full --index {index}"
+    # CURRENT naming a build that is gone: "gen-x/manifest.json is missing" blamed a file
+    (index / "CURRENT").write_text("gen-nonexistent\n")
+    verify = run("info", "--index", str(index), "--verify")
+    assert verify.returncode == 1 and "CURRENT names gen-nonexistent, which is missing" in verify.stderr
+
+
+def test_empty_file_and_model_values_are_refused_naming_what_to_give(tmp_path):
+    done = run("eval", "q.jsonl", "--answers", "")
+    assert done.returncode == 2 and "argument --answers: is empty; name a file" in done.stderr
+    assert "argument file: is empty; name a question file" in run("eval", "").stderr
+    assert "argument --model: is empty; name a model" in run("ask", "Who won?", "--model", "").stderr
 
 
 @pytest.mark.model

@@ -518,6 +518,20 @@ def test_squad_2_and_jsonl_named_json_are_refused_in_words_naming_the_fix(tmp_pa
         load_question_set(lines)
 
 
+def test_a_squad_file_under_another_name_is_read_by_its_content(tmp_path):
+    # "dev-v1.1.json.1" (a second download) and "squad.txt" said "line 1 is not a JSON record"
+    squad = {"version": "1.1", "data": [{"title": "Town", "paragraphs": [{"context": "Rovers won.", "qas": []}]}]}
+    squad["data"][0]["paragraphs"][0]["qas"] = [{"id": "1", "question": "Who won?", "answers": [{"text": "Rovers"}]}]
+    for name, indent in (("dev-v1.1.json.1", None), ("squad.txt", 2)):  # the real file is one line
+        path = tmp_path / name
+        path.write_text(json.dumps(squad, indent=indent))
+        assert [(q.question, q.answers) for q in load_question_set(path).questions] == [("Who won?", ("Rovers",))]
+    pretty = tmp_path / "pretty.jsonl"
+    pretty.write_text(json.dumps({"question": "Who won?", "answers": ["Rovers"]}, indent=2))
+    with pytest.raises(QAError, match=r"holds one question over several lines; a JSONL file holds one record a line"):
+        load_question_set(pretty)
+
+
 def test_a_pipe_is_refused_with_the_fix(tmp_path):
     # `cat q.jsonl | qa eval /dev/stdin` said "holds no questions": the pipe was empty at the second read
     import os
@@ -527,7 +541,7 @@ def test_a_pipe_is_refused_with_the_fix(tmp_path):
 
     fifo = tmp_path / "questions.jsonl"
     os.mkfifo(fifo)
-    with pytest.raises(QAError, match=r"is a pipe, not a file; .* save the questions to a file"):
+    with pytest.raises(QAError, match=r"is a pipe or a device, not a file; .* save the questions to a file"):
         load_question_set(fifo)
 
 
@@ -784,6 +798,14 @@ def test_an_answers_file_is_kept_when_the_run_answers_nothing_and_a_feedback_fil
             questions, settings, index_dir=settings.index_dir, progress=False, encoder=fake, answers_file=ratings
         )
     assert "helpful" in ratings.read_text()
+    # A blank first line or a byte order mark hid them from the check: every rating was overwritten.
+    for kept in ("\n" + _rating("Who won?", True, turn="a"), "\ufeff" + _rating("Who won?", True, turn="a")):
+        ratings.write_text(kept)
+        with pytest.raises(QAError, match=r"holds the chat's ratings \(a feedback file\)"):
+            evaluate_file(
+                questions, settings, index_dir=settings.index_dir, progress=False, encoder=fake, answers_file=ratings
+            )
+        assert ratings.read_text() == kept
 
 
 def test_missing_articles_with_articles_folder_are_named_against_that_folder(tmp_path, fake, settings):
@@ -808,3 +830,14 @@ def test_a_rated_follow_up_replays_as_the_chat_answered_it(tmp_path, fake, built
     append_feedback(ratings, record)
     report = evaluate_file(ratings, settings, index_dir=settings.index_dir, progress=False, encoder=fake, fast=True)
     assert report.metrics["hybrid"]["kept_helpful"] == 1.0
+
+
+def test_a_ratings_report_leads_with_its_own_two_figures():
+    from qa.evaluation import EvalReport
+
+    metrics = {"abstained": 0.0, "p50_ms": 9.0, "p95_ms": 12.0, "questions": 3}
+    metrics |= {"kept_helpful": 1.0, "changed_wrong": 0.5}
+    rows = [line.split()[0] for line in EvalReport({"hybrid": metrics}, "index").table().splitlines()[2:]]
+    assert rows == ["kept_helpful", "changed_wrong", "abstained", "p50_ms", "p95_ms", "questions"]
+    answered = EvalReport({"hybrid": {"recall@1": 0.5, "questions": 2}}, "index").table().splitlines()[2:]
+    assert [line.split()[0] for line in answered] == ["recall@1", "questions"]

@@ -141,12 +141,14 @@ def test_a_title_with_a_question_or_exclamation_mark_goes_on_before_a_lowercase_
         "Why?",
         "Nobody knows.",
     ]
-    # A word with a capital inside starts a sentence
-    assert texts("Is it over? eBay said no. Will it sell? iPhone sales fell.") == [
+    # A word with a capital inside, or an accented capital, starts a sentence
+    assert texts("Is it over? eBay said no. Will it sell? iPhone sales fell. Why? Émile Zola knew.") == [
         "Is it over?",
         "eBay said no.",
         "Will it sell?",
         "iPhone sales fell.",
+        "Why?",
+        "Émile Zola knew.",
     ]
 
 
@@ -176,6 +178,8 @@ def test_titles_after_curly_quotes_and_hyphens_and_us_datelines_stay_whole():
         "SPRINGFIELD, Ill. (AP) — The governor signed the bill.",
         "JACKSON, Miss. — Police left.",
     ]
+    # A unit after a hyphen is no title
+    assert texts("The wall is 10-ft. Workers built it.") == ["The wall is 10-ft.", "Workers built it."]
     # "ill." and "miss." outside a dateline end a sentence
     assert texts("Four students fell ill. Firefighters came.") == ["Four students fell ill.", "Firefighters came."]
 

@@ -190,9 +190,9 @@ def _load_question_set(path: Path) -> QuestionSet:
         return _json_question_set(path, data)
     text = path.read_text(encoding="utf-8-sig")
     first = next((line for line in text.splitlines() if line.strip()), "")
-    if _is_feedback_record(first):
+    if _is_record_with(first, "helpful"):
         return QuestionSet("feedback", load_feedback_cases(path))
-    if not _is_question_record(first):
+    if not _is_record_with(first, "question"):
         # One JSON document under another name ("dev-v1.1.json.1", "squad.txt", a record over
         # several lines): "line 1 is not a JSON record" named no fix.
         try:
@@ -204,15 +204,6 @@ def _load_question_set(path: Path) -> QuestionSet:
         if isinstance(data, dict) and ("data" in data or "questions" in data):
             return _json_question_set(path, data)
     return QuestionSet("jsonl", load_jsonl(path))
-
-
-def _is_question_record(line: str) -> bool:
-    """Is `line` a JSON object with a "question", as a JSONL question set's lines are?"""
-    try:
-        record = json.loads(line)
-    except ValueError:
-        return False
-    return isinstance(record, dict) and "question" in record
 
 
 def _json_question_set(path: Path, data: Any) -> QuestionSet:
@@ -831,7 +822,7 @@ class _AnswersFile:
 
 
 def _is_feedback_file(path: Path) -> bool:
-    """Does `path` hold feedback records (see `_is_feedback_record`)?"""
+    """Does `path` hold feedback records (see `_is_record_with`)?"""
     try:
         # Read as the question set's loader reads it: a blank first line or a byte order mark
         # hid a ratings file from this check, and `--answers` overwrote it.
@@ -839,20 +830,21 @@ def _is_feedback_file(path: Path) -> bool:
             for _ in range(1000):
                 line = held.readline(1_000_000)
                 if line.strip() or not line:
-                    return _is_feedback_record(line)
+                    return _is_record_with(line, "helpful")
     except OSError:
         return False
     return False
 
 
-def _is_feedback_record(line: str) -> bool:
-    """Is `line` a feedback record: a JSON object with the key "helpful"? A key, not the word:
-    a question whose answer is "helpful" made its file a feedback file."""
+def _is_record_with(line: str, key: str) -> bool:
+    """Is `line` a JSON object with `key`: "question" for a JSONL question set's lines, "helpful"
+    for a feedback record? A key, not the word: a question whose answer is "helpful" made its
+    file a feedback file."""
     try:
         record = json.loads(line)
     except ValueError:
         return False
-    return isinstance(record, dict) and "helpful" in record
+    return isinstance(record, dict) and key in record
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -1816,8 +1816,11 @@ _RECORD_KEYS = {
     "url": ("url", "link"),
 }
 # Markup in a record's text (RSS "content:encoded", CMS bodies): read as HTML, not quoted.
+# A tag is its name, then only attributes with values: "x <b and b> y" and "x<y and y>z" in a
+# record's text are comparisons, and read as HTML they were dropped ("x y", "xz").
 _HTML_MARKUP = re.compile(
-    r"</?(?:p|br|div|span|a|b|i|em|strong|ul|ol|li|h[1-6]|blockquote|table|tr|td|th|figure|figcaption|section)\b[^>]*>",
+    r"</?(?:p|br|div|span|a|b|i|em|strong|ul|ol|li|h[1-6]|blockquote|table|tr|td|th|figure|figcaption|section)"
+    r"""(?:\s+[\w:-]+\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s"'<>]+)){0,30}\s*/?>""",
     re.IGNORECASE,
 )
 # A tag and its closing tag in a record's title ("Storm <em>Amy</em> hits"): "Why a<b and b>c

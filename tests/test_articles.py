@@ -590,8 +590,12 @@ def test_what_a_script_or_style_tag_holds_in_a_records_html_is_not_article_text(
     # A tag named in plain text is no markup: read as HTML, the text after it was lost.
     plain = "Hackers injected <script> tags into the login page. The bank said no data was lost."
     records.append({"id": "c", "text": plain})
+    # Nor is a comparison: read as HTML, "<b and b>" and "<y and y>" were dropped ("If a c", "xz").
+    comparison = "If a <b and b> c, then a is less than c. Use x<y and y>z."
+    records.append({"id": "d", "text": comparison})
     write(tmp_path, "feed.json", json.dumps(records))
-    assert [a.body for a in read_articles(tmp_path).articles] == ["Rates held.", "Rates rose. Banks agreed.", plain]
+    expected = ["Rates held.", "Rates rose. Banks agreed.", plain, comparison]
+    assert [a.body for a in read_articles(tmp_path).articles] == expected
 
 
 def test_newsapi_records_lose_the_cut_marker_and_the_title_suffix_and_take_the_description(tmp_path):

@@ -816,7 +816,9 @@ def _setext_heading(lines: list[str], i: int) -> bool:
     line = lines[i].strip()
     if i + 1 >= len(lines) or not _MD_UNDERLINE.match(lines[i + 1]) or _credit_line(line):
         return False
-    return not line.endswith((".", ":")) and len(line.split()) <= 20
+    # "===" underlines only a heading ("…in the U.S.\n==="); "---" under a sentence is a rule.
+    sentence = line.endswith(":") or (line.endswith(".") and not lines[i + 1].strip().startswith("="))
+    return not sentence and len(line.split()) <= 20
 
 
 def _opens_text(lines: list[str], i: int, match: re.Match[str]) -> bool:
@@ -1272,8 +1274,12 @@ def _html_article(html: str) -> tuple[str | None, str, dict[str, str]]:
         if byline_date:
             meta["date"] = byline_date
     headline = paragraphs[0] if paragraphs else ""
-    if title and _names_the_site(headline, title):
-        pass  # a logo's "The Ledger" opening the text of "The Ledger - Storm hits coast": no headline
+    site_first = (
+        _after_site_name(paragraphs, title, info.sitename if info is not None else None, tree) if title else None
+    )
+    if site_first:  # a logo's "The Ledger" opening the text of "The Ledger - Storm hits coast": no text
+        paragraphs.pop(0)
+        title = paragraphs.pop(0) if paragraphs and _repeats_title(paragraphs[0], site_first) else site_first
     elif title and _repeats_either(headline, title, info):
         title = paragraphs.pop(0)  # the page's <h1>: the title without " | Site name", not body text
     elif title:  # the <h1> outside the text read: its words, or the page's own headline, before " | Site"
@@ -1289,8 +1295,9 @@ _SITE_AFTER = re.compile(r"\s*[|·•:–—-]\s*(\S.*)", re.DOTALL)
 
 def _site_after(title: str, headline: str, site: str | None) -> bool:
     """Is `title` the `headline` and then the site's name (" | UK news | The Daily Ledger")?
-    What follows names the site, or is shorter than the headline: a logo's <h1> ("The Ledger")
-    or a section's ("Politics") before the story's headline is no headline.
+    What follows names the site, holds a separator of its own, or is shorter than the headline:
+    a logo's <h1> ("The Ledger") or a section's ("Politics") before the story's headline is no
+    headline.
 
     Example:
         >>> _site_after("Teachers vote to strike | The Daily Ledger", "Teachers vote to strike", None)
@@ -1299,9 +1306,15 @@ def _site_after(title: str, headline: str, site: str | None) -> bool:
         False
     """
     after = _SITE_AFTER.fullmatch(title, len(headline)) if title.startswith(headline) else None
-    if after is None:
+    if after is None or (site and headline.casefold() == site.casefold()):
         return False
-    return bool(site and site.casefold() in after[1].casefold()) or len(after[1]) < len(headline)
+    rest = after[1]
+    # " | UK news | The Guardian": a section and a site, longer than "Teachers strike"
+    return (
+        bool(site and site.casefold() in rest.casefold())
+        or any(sep in rest for sep in _TITLE_SEPARATORS)
+        or (len(rest) < len(headline))
+    )
 
 
 def _as_shown(line: str) -> str:
@@ -1395,10 +1408,7 @@ def _repeats_title(line: str, title: str) -> bool:
     line, title = " ".join(line.split()).casefold(), " ".join(title.split()).casefold()
     if not line or len(line) > 300:
         return False
-    # What follows the line is a site's name only if shorter: a logo's "The Ledger" opening the
-    # text of "The Ledger - Storm hits coast" became the title.
-    after = len(title) - len(line)
-    return title == line or any(title.startswith(line + sep) and after < len(line) for sep in _TITLE_SEPARATORS)
+    return title == line or any(title.startswith(line + sep) for sep in _TITLE_SEPARATORS)
 
 
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", ": ")
@@ -1409,12 +1419,26 @@ def _repeats_either(headline: str, title: str, info: Any) -> bool:
     return _repeats_title(headline, title) or (info is not None and _repeats_title(headline, info.title or ""))
 
 
-def _names_the_site(line: str, title: str) -> bool:
-    """Is `line` what a page title puts before a longer headline ("The Ledger - Storm hits coast")?"""
-    line, title = " ".join(line.split()).casefold(), " ".join(title.split()).casefold()
-    if not line or _repeats_title(line, title):
-        return False
-    return any(title.startswith(line + sep) for sep in _TITLE_SEPARATORS)
+def _after_site_name(paragraphs: Sequence[str], title: str, site: str | None, tree: Any) -> str | None:
+    """The headline of a page title that puts the site's name first, when the text opens with
+    that name (a logo's "The Ledger" over "The Ledger - Storm hits coast": "Storm hits coast").
+    Only where the page names its site so, the next line is that headline, or the line is a page
+    banner's <h1> (in a <header> outside the story) before a longer headline: "Teachers strike"
+    over "Teachers strike | UK news | The Guardian" is the headline itself."""
+    line = " ".join(paragraphs[0].split()) if paragraphs else ""
+    title = " ".join(title.split())
+    folded = title.casefold()
+    sep = next((sep for sep in _TITLE_SEPARATORS if line and folded.startswith(line.casefold() + sep)), None)
+    if sep is None or len(folded) != len(title):  # (a casefold that changes lengths: no slicing by it)
+        return None
+    rest = title[len(line) + len(sep) :]
+    if (site and line.casefold() == " ".join(site.split()).casefold()) or (
+        len(paragraphs) > 1 and _repeats_title(paragraphs[1], rest)
+    ):
+        return rest
+    banners = tree.xpath("//header[not(ancestor::article)]//h1")
+    in_banner = any(" ".join(h.text_content().split()).casefold() == line.casefold() for h in banners)
+    return rest if in_banner and len(rest) > len(line) and not any(s in rest for s in _TITLE_SEPARATORS) else None
 
 
 # A line this much shorter than a full line of its page ends a paragraph: the last line of a
@@ -1545,16 +1569,20 @@ def _docx_article(data: bytes) -> tuple[str | None, str, dict[str, str]]:
 def _docx_heading(paragraphs: list[tuple[str, str]]) -> str | None:
     """Take the headline off a Word document's (style, text) paragraphs: the first one styled
     "Title" or "Heading 1" among the first three, with the short labels above it ("ENERGY", a
-    kicker: the title was "ENERGY" and the headline text)."""
+    kicker: the title was "ENERGY" and the headline text). Header, date and credit lines above
+    it stay, to be read as the text's ("Date: 2025-09-01" over the Title dated nothing)."""
     for n, (style, text) in enumerate(paragraphs[:3]):
         if style in ("Title", "Heading 1"):
-            del paragraphs[: n + 1]
+            paragraphs[: n + 1] = [p for p in paragraphs[:n] if _header_date_or_credit(p[1])]
             return text
         if len(text.split()) > 6 or text.endswith((".", "!", "?")):  # text, not a label
             return None
-        if _HEADER_LINE.match(text) or _date_line(text) or _credit_line(text):  # "Date: …" is read as the text's
-            return None
     return None
+
+
+def _header_date_or_credit(line: str) -> bool:
+    """Is `line` a header line ("Date: …"), a date line or a credit line ("By Jane Smith")?"""
+    return bool(_HEADER_LINE.match(line)) or _date_line(line) or _credit_line(line)
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -1828,6 +1856,9 @@ _HTML_MARKUP = re.compile(
 _CLOSED_INLINE = re.compile(r"<(em|i|b|strong|span|a|sup|sub|u|mark|small)\b[^<>]*>[^<>]*</\1\s*>", re.IGNORECASE)
 # A closing block tag: what tells escaped markup in a record's text from a mention of a tag.
 _CLOSED_BLOCK = re.compile(r"</(?:p|div|li|h[1-6]|blockquote|ul|ol)\s*>", re.IGNORECASE)
+# A title or source in markup: a closed inline tag, a closing block tag ("<p>Storm hits</p>") or a
+# line break ("Storm hits<br/>Crews respond"); "Why a<b and b>c matter" has none.
+_MARKED_UP_FIELD = re.compile(f"{_CLOSED_INLINE.pattern}|{_CLOSED_BLOCK.pattern}|<br\\s*/?>", re.IGNORECASE)
 # A <script> or <style> counts only closed (`_is_html`): "Hackers injected <script> tags into
 # the login page." is plain text, and read as HTML it lost everything after the tag.
 
@@ -2014,7 +2045,7 @@ def _json_article(
     for name in ("title", "date", "source", "url"):
         value = _record_field(record, name)
         if isinstance(value, str) and value.strip():
-            if name in ("title", "source") and _CLOSED_INLINE.search(value):  # "Storm <em>Amy</em> hits"
+            if name in ("title", "source") and _MARKED_UP_FIELD.search(value):  # "Storm <em>Amy</em> hits"
                 meta[name] = " ".join(_html_fragment_text(value).split())  # references decoded with the markup
                 continue
             meta[name] = (value if name == "url" else character_references_decoded(value)).strip()

@@ -822,7 +822,10 @@ class _AnswersFile:
 
 
 def _is_feedback_file(path: Path) -> bool:
-    """Does `path` hold feedback records (see `_is_record_with`)?"""
+    """Does `path` hold feedback records (see `_is_record_with`)? Only a regular file can:
+    reading `--answers /dev/stdout` to find out waited on the terminal or pipe for ever."""
+    if not path.is_file():
+        return False
     try:
         # Read as the question set's loader reads it: a blank first line or a byte order mark
         # hid a ratings file from this check, and `--answers` overwrote it.

@@ -124,7 +124,8 @@ _KEPT_ABBREVIATIONS = frozenset(
 _TWO_LETTER_WORDS = frozenset("ad ah am an at ed ex id in ma me ok or so un op dc os mc xv vi ne".split())
 # A title after a curly quote or a hyphen ("“Mr.", "then-Gov.", "Minneapolis-St."), and the
 # titles it may be.
-_TITLE_AFTER_MARK = re.compile(r"[-–“‘]([A-Z][a-z]{1,4})\.\Z")  # "then-Gov.", not "10-ft."
+# In capitals too, as datelines print them ("MINNEAPOLIS-ST. PAUL", "DALLAS-FT. WORTH").
+_TITLE_AFTER_MARK = re.compile(r"[-–“‘]([A-Z][a-z]{1,4}|[A-Z]{2,5})\.\Z")  # "then-Gov.", not "10-ft."
 _NAME_TITLES = frozenset({"mr", "mrs", "ms", "dr", "ft", *_TITLES})
 # A US state in a dateline ("SPRINGFIELD, Ill."), and what follows a dateline.
 _DATELINE_STATE = re.compile(r"[A-Z]{2}, ([A-Z][a-z]{2,4})\.\Z")

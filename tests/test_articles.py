@@ -2002,7 +2002,31 @@ def test_a_logo_or_section_h1_before_the_headline_in_the_page_title_is_no_title(
         titles.append(
             read_file(write(tmp_path, "page.html", page + "</body></html>"), "page.html").articles[0].source.title
         )
-    assert titles == ["The Ledger - Storm hits coast", "Storm hits coast"]
+    # The banner's logo is no text either: the title is the rest of the page title
+    assert titles == ["Storm hits coast", "Storm hits coast"]
+
+
+@pytest.mark.parametrize(
+    ("title", "site", "text", "expected"),
+    [
+        # The headline in the text, the title adding a section and a site longer than it
+        ("Teachers strike | UK news | The Guardian", None, ["Teachers strike"], "Teachers strike"),
+        ("Teachers strike | UK news | The Guardian", "The Guardian", ["Teachers strike"], "Teachers strike"),
+        ("Storm hits coast - The Daily Ledger of Springfield", None, ["Storm hits coast"], "Storm hits coast"),
+        # A logo opening the text: the page names it its site, or the headline follows it
+        ("The Ledger - Storm hits coast", "The Ledger", ["The Ledger"], "Storm hits coast"),
+        ("The Ledger - Storm hits coast", None, ["The Ledger", "Storm hits coast"], "Storm hits coast"),
+    ],
+)
+def test_a_headline_opening_the_text_is_the_title_and_leaves_the_text(tmp_path, title, site, text, expected):
+    meta = f'<meta property="og:site_name" content="{site}">' if site else ""
+    body = "".join(
+        f"<p>{p}</p>" for p in (*text, "The storm hit the coast on Monday, officials said.", "Crews worked.")
+    )
+    page = f"<html><head><title>{title}</title>{meta}</head><body><article>{body}</article></body></html>"
+    article = read_file(write(tmp_path, "page.html", page), "page.html").articles[0]
+    assert article.source.title == expected
+    assert article.body.startswith("The storm hit the coast")  # neither the headline nor the logo is text
 
 
 def test_a_setext_underline_makes_no_title_of_a_header_line_byline_or_sentence(tmp_path):
@@ -2013,13 +2037,30 @@ def test_a_setext_underline_makes_no_title_of_a_header_line_byline_or_sentence(t
     assert read[0][:3] == ("Storm hits coast", "2025-01-01", "Reuters")
     assert read[1][0] != "By Jane Smith"
     assert read[2][3].startswith("The storm hit the coast on Monday, officials said.")  # still text, citable
+    # "===" underlines nothing but a heading, full stop or not
+    write(tmp_path, "d.md", "Chipmaker opens plant in the U.S.\n=====\n\nThe company said it would hire.\n")
+    assert fields(read_articles(tmp_path))[3][0::3] == (
+        "Chipmaker opens plant in the U.S.",
+        "The company said it would hire.",
+    )
 
 
 def test_docx_date_line_above_the_title_is_still_the_date(tmp_path):
     docx_file(
         tmp_path / "dated.docx", [("Normal", "Date: 2025-09-01"), ("Title", "Heat pumps"), ("Normal", "Sales rose.")]
     )
-    assert fields(read_articles(tmp_path))[0][:2] == ("Heat pumps", "2025-09-01")
+    assert fields(read_articles(tmp_path))[0] == ("Heat pumps", "2025-09-01", None, "Sales rose.")
+    # A label, a date line and a byline over the Title: the Title is the headline, the date is read
+    release = [("Normal", "FOR IMMEDIATE RELEASE"), ("Normal", "March 3, 2025"), ("Title", "Acme opens plant in Ohio")]
+    docx_file(tmp_path / "dated.docx", [*release, ("Normal", "Acme said on Monday it opened a plant.")])
+    assert fields(read_articles(tmp_path))[0] == (
+        "Acme opens plant in Ohio",
+        "2025-03-03",
+        None,
+        "Acme said on Monday it opened a plant.",
+    )
+    docx_file(tmp_path / "dated.docx", [("Normal", "ENERGY"), ("Normal", "By Jane Smith"), ("Title", "Heat pumps")])
+    assert fields(read_articles(tmp_path))[0][0] == "Heat pumps"
 
 
 def test_a_json_title_that_only_looks_like_markup_stays_as_written(tmp_path):
@@ -2029,6 +2070,13 @@ def test_a_json_title_that_only_looks_like_markup_stays_as_written(tmp_path):
     ]
     write(tmp_path, "feed.jsonl", "\n".join(json.dumps(r) for r in records))
     assert [a.source.title for a in read_articles(tmp_path).articles] == ["Why a<b and b>c matter", "Q&A: the <b> tag"]
+    # A title in block markup or with a line break is read as HTML
+    blocks = [
+        {"id": "4", "title": "<p>Storm hits coast</p>", "text": "A."},
+        {"id": "5", "title": "Storm<br/>Crews", "text": "B."},
+    ]
+    write(tmp_path, "feed.jsonl", "\n".join(json.dumps(r) for r in blocks))
+    assert [a.source.title for a in read_articles(tmp_path).articles] == ["Storm hits coast", "Storm Crews"]
     cells = {"id": "3", "text": "<table><tr><td>Green</td><td>12,311</td><!-- x --></tr></table>"}
     write(tmp_path, "feed.jsonl", json.dumps(cells))
     assert read_articles(tmp_path).articles[0].body == "Green | 12,311"

@@ -808,6 +808,35 @@ def test_an_answers_file_is_kept_when_the_run_answers_nothing_and_a_feedback_fil
         assert ratings.read_text() == kept
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="names a pipe as /dev/stdout does: Linux's /proc")
+def test_answers_into_a_pipe_are_written_not_waited_on(tmp_path, fake, built, settings):
+    """`--answers /dev/stdout | cat` hung: the feedback-file check read the pipe it writes to."""
+    import os
+    import threading
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "How many people were evacuated?", "answers": ["4,000"]}\n')
+    read_end, write_end = os.pipe()
+    run = threading.Thread(
+        target=evaluate_file,
+        args=(questions, settings),
+        # /proc/self/fd/N: what /dev/stdout is, piped to `cat`
+        kwargs={
+            "index_dir": settings.index_dir,
+            "progress": False,
+            "encoder": fake,
+            "answers_file": f"/proc/self/fd/{write_end}",
+        },
+        daemon=True,
+    )
+    run.start()
+    run.join(timeout=60)
+    os.close(write_end)
+    assert not run.is_alive()
+    with os.fdopen(read_end, encoding="utf-8") as received:
+        assert [json.loads(line)["question"] for line in received] == ["How many people were evacuated?"]
+
+
 def test_missing_articles_with_articles_folder_are_named_against_that_folder(tmp_path, fake, settings):
     questions = tmp_path / "g.jsonl"
     questions.write_text('{"question": "Who won the cup?", "answers": ["Rovers"], "article_id": "sport/cup.txt"}\n')

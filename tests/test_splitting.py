@@ -178,6 +178,10 @@ def test_titles_after_curly_quotes_and_hyphens_and_us_datelines_stay_whole():
         "SPRINGFIELD, Ill. (AP) — The governor signed the bill.",
         "JACKSON, Miss. — Police left.",
     ]
+    assert texts("MINNEAPOLIS-ST. PAUL, Minn. (AP) — The airport reopened. DALLAS-FT. WORTH — Flights resumed.") == [
+        "MINNEAPOLIS-ST. PAUL, Minn. (AP) — The airport reopened.",
+        "DALLAS-FT. WORTH — Flights resumed.",
+    ]
     # A unit after a hyphen is no title
     assert texts("The wall is 10-ft. Workers built it.") == ["The wall is 10-ft.", "Workers built it."]
     # "ill." and "miss." outside a dateline end a sentence

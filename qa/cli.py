@@ -341,6 +341,9 @@ def _parser() -> argparse.ArgumentParser:
         "--verify", action="store_true", help="also re-hash every index file and stored article against the manifest"
     )
     info.add_argument("--json", action="store_true", help="print the manifest summary as JSON")
+    info.add_argument(
+        "--all", action="store_true", help='list every article, not the first 10 (with --json: an "articles" list)'
+    )
     info.set_defaults(run=_info)
 
     evaluate = command(
@@ -798,6 +801,8 @@ def _info(args: argparse.Namespace) -> int:
             "resume": dict(zip(("rounds", "bytes"), saved_rounds(settings.index_dir), strict=True))
             | {"articles": saved_articles(settings.index_dir)},
         }
+        if args.all:  # id, title, date, publisher and passages of each, as the text lists them
+            summary["articles"] = [{**a.source.to_dict(), "passages": a.passages} for a in index.articles()]
         print(_json(summary | ({"verify_problems": problems} if args.verify else {}), 2))
     else:
         c = m.counts
@@ -818,15 +823,16 @@ def _info(args: argparse.Namespace) -> int:
             where = f"{counted(rounds, 'round')}, {file_size(size)} in .resume/"
             print(f"resume       vectors of {held} a stopped build saved ({where})")
         articles = index.articles()
-        for a in articles[:10]:
+        shown = len(articles) if args.all else 10
+        for a in articles[:shown]:
             s = a.source
             publisher = f"{s.publisher}; " if s.publisher else ""
             _out(
                 f"  - {s.title} ({s.date or 'no date'}; {publisher}{one_line(s.article_id)}; "
                 f"{counted(a.passages, 'passage')})"
             )
-        if len(articles) > 10:
-            print(f"  ... and {len(articles) - 10:,} more")
+        if len(articles) > shown:
+            print(f"  ... and {len(articles) - shown:,} more (qa info --all lists them)")
         if args.verify:
             print(
                 "verify       "

@@ -136,8 +136,11 @@ def why_nothing_matches(filters: Filters, articles: Sequence[ArticleInfo]) -> st
         if len(unknown) == len(filters.sources):
             # "business/001" for "bbc.jsonl#business/001", "bbc.jsonl" for its records
             near = sorted(i for i in ids if any(i.endswith(f"#{s}") or i.split("#")[0] == s for s in unknown))
+            names = sorted(publishers.values())
+            # "Evening Post" for "Riverton Evening Post": a publisher is matched whole
+            near = [p for p in names if any(s.casefold() in p.casefold() for s in unknown)] + near
             hint = f" (did you mean {', '.join(near[:3])}{', …' if len(near) > 3 else ''}?)" if near else ""
-            named = ", ".join(sorted(publishers.values())[:5]) or "none names one"
+            named = _some_of(names) or "none names one"
             return (
                 f"No article has the publisher or id {_named(unknown)}{hint}. Sources are publishers "
                 f"({named}) or article ids, as the chat's Articles tab and the command qa info list them."
@@ -175,7 +178,7 @@ def unknown_sources(filters: Filters, publishers: Iterable[str], article: Callab
     if not unknown or len(unknown) == len(filters.sources):
         return None
     searched = _named([s for s in filters.sources if s not in unknown], quoted=False)
-    named = ", ".join(sorted(known.values())[:5])
+    named = _some_of(sorted(known.values()))
     return f"No article has the publisher or id {_named(unknown)}, so only {searched} was searched." + (
         f" Publishers here: {named}." if named else ""
     )
@@ -192,3 +195,13 @@ def _named(sources: Sequence[str], quoted: bool = True) -> str:
     shown = [shortened(s, 60) for s in sources[:5]]
     text = ", ".join(map(repr, shown) if quoted else shown)
     return text + (f" and {len(sources) - 5:,} more" if len(sources) > 5 else "")
+
+
+def _some_of(names: Sequence[str], shown: int = 5) -> str:
+    """The first `shown` of `names`, and how many more: a list cut short says so.
+
+    Example:
+        >>> _some_of(["A", "B", "C"], shown=2)
+        'A, B and 1 more'
+    """
+    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")

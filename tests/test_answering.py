@@ -453,6 +453,13 @@ def test_why_nothing_matches_names_what_to_change():
     assert "(did you mean bbc.jsonl#business/001, bbc.jsonl#tech/002?)" in why_nothing_matches(
         Filters(sources=("bbc.jsonl",)), bbc
     )
+    # Part of a publisher's name points to it; a list cut short says how many more there are
+    papers = [article(f"{n}.txt", f"{n} Post") for n in ("Ashford", "Riverton", "Harlow", "Vale", "Kent", "Dover")]
+    assert why_nothing_matches(Filters(sources=("Riverton",)), papers) == (
+        "No article has the publisher or id 'Riverton' (did you mean Riverton Post?). Sources are publishers "
+        "(Ashford Post, Dover Post, Harlow Post, Kent Post, Riverton Post and 1 more) or article ids, as the chat's "
+        "Articles tab and the command qa info list them."
+    )
     assert why_nothing_matches(Filters(until="2020-01-01"), bbc).startswith("None of the articles has a date")
     dated = [article("a.txt", "BBC", "2020-05-01"), article("b.txt", "CNN", "2024-05-01")]
     together = why_nothing_matches(Filters(sources=("bbc",), since="2023-01-01"), dated)

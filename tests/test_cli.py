@@ -406,6 +406,34 @@ def test_info(cli_index):
     assert "(2026-01-13; carney-china-trip.txt; " in done.stdout  # its id, which --source takes
 
 
+def test_info_lists_ten_articles_and_all_of_them_with_all(settings, fake, capsys, monkeypatch):
+    """Ten articles and "... and 5 more" left the other ids, which --source takes, unlisted."""
+    import qa.index
+    from qa.build import build_index
+    from qa.cli import main
+
+    real = qa.index.load_index  # loaded with the fake encoder the index was built with
+    monkeypatch.setattr(qa.index, "load_index", lambda *a, **k: real(*a, **{**k, "encoder": fake}))
+
+    for n in range(11):
+        (settings.articles_dir / f"story{n:02}.txt").write_text(f"Story {n}\n\nThe council met on day {n}.\n")
+    build_index(settings, encoder=fake, progress=False)
+    total = len(list(settings.articles_dir.iterdir()))
+    assert main(["info", "--index", str(settings.index_dir)]) == 0
+    listed = capsys.readouterr().out
+    assert listed.count("\n  - ") == 10 and f"... and {total - 10} more (qa info --all lists them)" in listed
+    assert main(["info", "--index", str(settings.index_dir), "--all"]) == 0
+    listed = capsys.readouterr().out
+    assert listed.count("\n  - ") == total and "more" not in listed and "; story10.txt; 1 passage)" in listed
+    assert main(["info", "--index", str(settings.index_dir), "--all", "--json"]) == 0
+    articles = json.loads(capsys.readouterr().out)["articles"]
+    assert (
+        len(articles) == total
+        and {"article_id": "story10.txt", "title": "Story 10"}.items()
+        <= next(a for a in articles if a["article_id"] == "story10.txt").items()
+    )
+
+
 def test_info_counts_the_articles_whose_vectors_a_stopped_build_saved(cli_index, tmp_path):
     import numpy as np
 

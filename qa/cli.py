@@ -783,7 +783,7 @@ def _info(args: argparse.Namespace) -> int:
     m = index.manifest
     problems = index.verify() if args.verify else []
     if args.json:
-        summary = {
+        summary: dict[str, Any] = {
             "index": str(index.path),
             "generation": index.generation.name,
             "built_at": m.built_at,

@@ -1124,7 +1124,7 @@ def _byline_date(lines: list[str]) -> str | None:
     for line in itertools.islice((text for line in lines if (text := line.strip())), 3):
         found = _WORDED_DATE.search(line)
         if found and len(line) <= 100 and not line.endswith((".", "!", "?")):
-            return _parse_date(found.group(0))
+            return read_date(found.group(0))
     return None
 
 
@@ -1163,7 +1163,7 @@ def _headline_above_text(lines: list[str], i: int) -> bool:
 def _date_line(line: str) -> bool:
     """A line that is only a date ("March 3, 2025", "2025-03-03"), as printed under a headline."""
     text = line.strip()
-    return 0 < len(text) <= 40 and not text.endswith(".") and _parse_date(text) is not None
+    return 0 < len(text) <= 40 and not text.endswith(".") and read_date(text) is not None
 
 
 # Keys of a picture's credit line ("Photo: Reuters"): no headline, unlike "Updated: Road closed".
@@ -1208,7 +1208,7 @@ def _looks_like_header(match: re.Match[str]) -> bool:
         # warning says so; the second was the article's title); "Date rape drugs are ..." (no
         # colon, no date) is body text.
         explicit = colon and (any(c.isdigit() for c in value) or len(value.split()) <= 3)
-        return len(value) <= 40 and (explicit or _parse_date(value) is not None)
+        return len(value) <= 40 and (explicit or read_date(value) is not None)
     if key == "url":  # "URL: javascript:…" too: a header (its link is left out), not the text's start
         return " " not in value and (colon or value.startswith(("http://", "https://")))
     return colon and len(value) <= 300
@@ -1381,7 +1381,7 @@ def _date_as_written(date: str, tree: Any) -> str:
     # Short texts of elements without children: a leaf's own (text_content of every element was quadratic).
     leaves = (e.text or "" for e in tree.iter() if isinstance(e.tag, str) and not len(e))
     shown += [text.strip() for text in leaves if len(text) <= 80]
-    if any(date[:10] in text or _parse_date(text) == date[:10] for text in shown if text):
+    if any(date[:10] in text or read_date(text) == date[:10] for text in shown if text):
         return date
     written = re.compile(rf"\b0?(?:{int(day)}[/.-]0?{int(month)}|{int(month)}[/.-]0?{int(day)})[/.-]{year}\b")
     ambiguous = next((found.group(0) for text in shown if (found := written.search(text))), None)
@@ -2223,7 +2223,7 @@ def _make_article(
         raise _Skip("no words in the file (only punctuation, symbols or spaces)")
     date = None
     if meta.get("date"):
-        date = _parse_date(meta["date"])
+        date = read_date(meta["date"])
     source = Source(
         article_id=article_id,
         title=_plain_field(title or "") or _plain_field(default_title(body)),
@@ -2259,7 +2259,7 @@ _AROUND_A_DATE = re.compile(
 _ISO_TIME = re.compile(r"[T ](\d{2}):(\d{2})")
 
 
-def _parse_date(value: str) -> str | None:
+def read_date(value: str) -> str | None:
     """A `date:` header's, JSON record's or web page's date as YYYY-MM-DD, else None.
 
     Read: ISO dates and timestamps; year-first dates with slashes, dots or dashes ("2026/01/16", "2026-1-6");
@@ -2269,13 +2269,13 @@ def _parse_date(value: str) -> str | None:
     April in most other places).
 
     Example:
-        >>> _parse_date("2026-01-16T08:00:00Z"), _parse_date("Fri, 16 Jan 2026 08:00:00 GMT")
+        >>> read_date("2026-01-16T08:00:00Z"), read_date("Fri, 16 Jan 2026 08:00:00 GMT")
         ('2026-01-16', '2026-01-16')
-        >>> _parse_date("January 16, 2026"), _parse_date("16 Jan. 2026"), _parse_date("03/04/2026")
+        >>> read_date("January 16, 2026"), read_date("16 Jan. 2026"), read_date("03/04/2026")
         ('2026-01-16', '2026-01-16', None)
-        >>> _parse_date("2026/01/16"), _parse_date("2026.1.16 08:00"), _parse_date("2026/13/01")
+        >>> read_date("2026/01/16"), read_date("2026.1.16 08:00"), read_date("2026/13/01")
         ('2026-01-16', '2026-01-16', None)
-        >>> _parse_date("2026-1-6"), _parse_date("2026-02-30"), _parse_date("2026-01-16T25:00:00")
+        >>> read_date("2026-1-6"), read_date("2026-02-30"), read_date("2026-01-16T25:00:00")
         ('2026-01-06', None, None)
     """
     value = value.strip()
@@ -2321,7 +2321,7 @@ def _date_among_times(value: str) -> str | None:
     if len(dates) != 1 or dates[0] == value:
         return None
     rest = _AROUND_A_DATE.sub(" ", value.replace(dates[0], " "))
-    return _parse_date(dates[0]) if not rest.strip() else None
+    return read_date(dates[0]) if not rest.strip() else None
 
 
 def default_title(body: str) -> str:

@@ -327,8 +327,8 @@ def _parser() -> argparse.ArgumentParser:
         help="retrieval mode (default: hybrid, dense vectors and BM25 together)",
     )
     ask.add_argument("--fast", action="store_true", help="skip the answer reader: ~9 ms, no answer span")
-    ask.add_argument("--since", help="only articles dated on or after YYYY-MM-DD")
-    ask.add_argument("--until", help="only articles dated on or before YYYY-MM-DD")
+    ask.add_argument("--since", help="only articles dated on or after this day (2026-01-31 or 31 January 2026)")
+    ask.add_argument("--until", help="only articles dated on or before this day")
     ask.add_argument("--source", action="append", default=[], help="only this source or article id (repeatable)")
     ask.add_argument("--recent", action="store_true", help="prefer newer articles when scores tie")
     ask.add_argument("--passages", action="store_true", help="show the retrieved passages instead of an answer")

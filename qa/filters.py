@@ -89,9 +89,10 @@ def parse_date(value: object, label: str = "date ") -> str | None:
     """`value` as YYYY-MM-DD, None when empty; the one date parser of filters, which the
     CLI's flags and the chat's fields use too, so all three accept and refuse alike.
 
-    Stored dates are ISO text, compared as text, so "2025-5-1" or "May 1, 2025" would
-    silently select the wrong articles: they are refused. `label` names the value in the
-    message, with its separator ("since=", "--since ", "From date ").
+    Stored dates are ISO text, compared as text, so a date is read into that form as an
+    article's date is: "May 1, 2025" and "2025-5-1" are read, an all-number date that is
+    another day in the US and elsewhere ("03/04/2025") is refused. `label` names the value in
+    the message, with its separator ("since=", "--since ", "From date ").
 
     Raises:
         QuestionError: `value` is not a date; the message names it and the format.
@@ -99,10 +100,12 @@ def parse_date(value: object, label: str = "date ") -> str | None:
     Example:
         >>> parse_date(" 2026-01-31 "), parse_date(""), parse_date(dt.date(2026, 1, 31))
         ('2026-01-31', None, '2026-01-31')
+        >>> parse_date("March 13, 2025"), parse_date("2025-3-1")
+        ('2025-03-13', '2025-03-01')
         >>> parse_date("yesterday", "--since ")
         Traceback (most recent call last):
         ...
-        qa.errors.QuestionError: --since 'yesterday' is not a date; use YYYY-MM-DD, e.g. 2026-01-31.
+        qa.errors.QuestionError: --since 'yesterday' is not a date: write it as 2026-01-31 or 31 January 2026.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -115,7 +118,11 @@ def parse_date(value: object, label: str = "date ") -> str | None:
             return dt.date.fromisoformat(value.strip()).isoformat()
         except ValueError:
             pass
-    raise QuestionError(f"{label}{value!r:.60} is not a date; use YYYY-MM-DD, e.g. 2026-01-31.")
+        from .articles import read_date  # as an article's date is read: "March 13, 2025", never "03/04/2025"
+
+        if read := read_date(value):
+            return read
+    raise QuestionError(f"{label}{value!r:.60} is not a date: write it as 2026-01-31 or 31 January 2026.")
 
 
 def why_nothing_matches(filters: Filters, articles: Sequence[ArticleInfo]) -> str | None:

@@ -237,10 +237,16 @@ def test_k_beyond_the_index_returns_it_all_and_k_below_one_is_refused(built):
         retrieve("tariffs", k=0, index=built)
 
 
+def test_filters_read_dates_as_articles_dates_are_read():
+    # "2025-5-1" compared as text dropped May; "March 13, 2025" was refused although articles are dated so
+    assert (Filters(since="2025-5-1").since, Filters(until="March 13, 2025").until) == ("2025-05-01", "2025-03-13")
+
+
 @pytest.mark.parametrize(
     ("given", "said"),
     [
-        ({"since": "2025-5-1"}, "since='2025-5-1' is not a date; use YYYY-MM-DD"),  # compared as text, it dropped May
+        # an all-number date is March 4 in the US and 3 April elsewhere
+        ({"since": "03/04/2025"}, "since='03/04/2025' is not a date: write it as 2026-01-31"),
         ({"until": "2025"}, "until='2025' is not a date"),
         ({"since": 20260101}, "since=20260101 is not a date"),
         ({"sources": [1]}, "sources=[1] must be publishers or article ids"),

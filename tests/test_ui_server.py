@@ -589,8 +589,8 @@ def test_chat_and_api_options_are_checked_before_answering(tmp_path: Path, mode,
 @pytest.mark.parametrize(
     ("since", "until", "problem"),
     [
-        ("yesterday", "", "From date 'yesterday' is not a date; use YYYY-MM-DD"),
-        ("", "2025-5-1", "To date '2025-5-1' is not a date"),  # compared as text, it would drop May
+        ("yesterday", "", "From date 'yesterday' is not a date: write it as 2026-01-31"),
+        ("", "03/04/2025", "To date '03/04/2025' is not a date"),  # March 4 in the US, 3 April elsewhere
         ("2026-02-01", "2026-01-01", "The date range from 2026-02-01 to 2026-01-01 is empty"),
     ],
 )

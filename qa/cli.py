@@ -995,7 +995,8 @@ def _print_hits(hits: Sequence[Hit]) -> None:
         _out("No passage matched.")
     for hit in hits:
         s = hit.source
-        where = " · ".join(x for x in (s.date, s.publisher or one_line(s.article_id)) if x)
+        # as an answer's sources name it: the id is what --source takes, publisher or not
+        where = " · ".join(x for x in (s.date, s.publisher, one_line(s.article_id)) if x)
         _out(f"[{hit.rank}] {s.title}  ({where})  score {hit.score:.3f}")
         paragraphs = (textwrap.fill(p, 96) for p in re.split(r"\n\s*\n", hit.text) if p.strip())
         _out(textwrap.indent("\n\n".join(paragraphs), "    "))  # the article's paragraphs stay apart

@@ -972,6 +972,9 @@ def test_printed_passages_keep_their_paragraphs_apart(capsys):
     _print_hits([hit])
     out = capsys.readouterr().out
     assert "    The harbour was quiet.\n\n    Its lamp was relit on Sunday.\n" in out and "quiet.  Its" not in out
+    # A publisher's passage is named by its id too, as an answer's sources are: the id --source takes
+    _print_hits([replace(hit, source=replace(source, publisher="Vale Gazette"))])
+    assert "[1] Harbour news  (2026-01-16 · Vale Gazette · a.txt)  score 0.500" in capsys.readouterr().out
 
 
 def test_eval_json_keeps_its_shape_and_says_its_notes_on_stderr(monkeypatch, tmp_path, capsys):

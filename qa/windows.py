@@ -168,8 +168,8 @@ def trimmed_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     Example:
         >>> text = 'Officials warned of "limited supplies.'
         >>> start, end = trimmed_span(text, 20, len(text))
-        >>> text[start:end], trimmed_span('He said "', 8, 9)
-        ('limited supplies', None)
+        >>> text[start:end], trimmed_span('He said "', 8, 9), trimmed_span("An inquiry", 0, 2)
+        ('limited supplies', None, None)
     """
     while True:
         end = trim_punctuation(text, start, end)
@@ -179,9 +179,23 @@ def trimmed_span(text: str, start: int, end: int) -> tuple[int, int] | None:
             end -= 1
         else:
             break
-    if not _WORD.search(text[start:end]):
+    if not _WORD.search(text[start:end]) or _only_function_words(text[start:end]):
         return None
     return start, end
+
+
+# Words that answer nothing alone: "Who wrote it?" marked "An" (of "An inquiry…") at medium
+# confidence, and showed "answer: An".
+_FUNCTION_WORDS = frozenset(
+    "a an the this that these those it its he she they them his her their we our you your i me my "
+    "and or but of to in on at by for with from as is was are were be been".split()
+)
+
+
+def _only_function_words(span: str) -> bool:
+    """Is `span` made of words such as "An", "the", "it" alone (and punctuation)?"""
+    words = re.findall(r"[^\W_]+", span.casefold())
+    return bool(words) and all(w in _FUNCTION_WORDS for w in words)
 
 
 def _stray_opening(text: str, start: int, end: int) -> bool:

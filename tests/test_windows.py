@@ -134,6 +134,11 @@ def test_a_lone_quote_mark_is_no_span_and_a_stray_one_is_trimmed():
         [span] = read_windows(SpanReader(marked), "What was warned of?", windows)
         assert body[span.start : span.end] == expected, marked
     assert read_windows(SpanReader('"'), "What was warned of?", windows) == []
+    # Nor is a span of words that answer nothing alone ("answer: An")
+    assert read_windows(SpanReader("the"), "What was warned of?", windows) == []
+    from qa.windows import trimmed_span
+
+    assert trimmed_span("An", 0, 2) is None and trimmed_span("The Who", 0, 7) == (0, 7)
 
 
 def test_trimming_quote_marks_keeps_apostrophes_and_inch_marks_and_the_words_punctuation_goes():

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 class Filters:
     """Which articles may answer: a date range and/or sources.
 
-    `sources` matches an article's publisher (case-insensitive) or its article id. With
-    `prefer_recent`, the newer of two nearly equal passages ranks first.
+    `sources` matches an article's publisher (case-insensitive) or its article id. `since`
+    and `until` are days, read as article dates are (`parse_date`). With `prefer_recent`, the
+    newer of two nearly equal passages ranks first.
 
     Example:
         >>> Filters(since="2026-01-01", sources=("AP",)).restricts

@@ -1169,22 +1169,23 @@ def test_ctrl_c_promises_a_resume_only_when_rounds_were_saved(tmp_path, monkeypa
     assert "run the same qa index command again (it takes up the 3 articles whose vectors were saved)" in said
 
 
-def test_serve_no_index_refuses_a_file_or_another_programs_folder_as_the_index(tmp_path):
+def test_serve_no_index_refuses_a_file_or_another_programs_folder_as_the_index(tmp_path, capsys):
     # both were served: "No index in afile/ yet: the chat answers once one is built there"
+    from qa.cli import main  # in this process: five `qa` processes took 20 s
+
     (tmp_path / "afile").write_text("x")
     (tmp_path / "notidx").mkdir()
     (tmp_path / "notidx" / "file.doc").write_text("x")
-    done = run("serve", "--index", str(tmp_path / "afile"), "--no-index", "--port", "7898")
-    assert done.returncode == 1 and done.stderr.strip().endswith(
-        "afile is a file, not an index folder; pass --index with a folder."
-    )
-    done = run("serve", "--index", str(tmp_path / "notidx"), "--no-index", "--port", "7898")
-    assert done.returncode == 1 and "notidx/ holds files that are not an index (file.doc)" in done.stderr
+    assert main(["serve", "--index", str(tmp_path / "afile"), "--no-index", "--port", "7898"]) == 1
+    assert capsys.readouterr().err.strip().endswith("afile is a file, not an index folder; pass --index with a folder.")
+    assert main(["serve", "--index", str(tmp_path / "notidx"), "--no-index", "--port", "7898"]) == 1
+    assert "notidx/ holds files that are not an index (file.doc)" in capsys.readouterr().err
     (tmp_path / "leveldb").mkdir()
     (tmp_path / "leveldb" / "CURRENT").write_text("MANIFEST-000004\n")  # LevelDB and RocksDB keep one too
     for command in (["serve", "--no-index", "--port", "7898"], ["index"]):
-        done = run(*command, "--index", str(tmp_path / "leveldb"))
-        assert done.returncode == 1 and "looks like another program's folder" in done.stderr, done.stderr
+        assert main([*command, "--index", str(tmp_path / "leveldb")]) == 1
+        err = capsys.readouterr().err
+        assert "looks like another program's folder" in err, err
 
 
 def test_a_moved_model_folder_is_named_as_the_indexs_with_the_fix(tmp_path, capsys):

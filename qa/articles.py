@@ -1274,9 +1274,8 @@ def _html_article(html: str) -> tuple[str | None, str, dict[str, str]]:
         if byline_date:
             meta["date"] = byline_date
     headline = paragraphs[0] if paragraphs else ""
-    site_first = (
-        _after_site_name(paragraphs, title, info.sitename if info is not None else None, tree) if title else None
-    )
+    site = info.sitename if info is not None else None
+    site_first = _after_site_name(paragraphs, title, site, tree) if title else None
     if site_first:  # a logo's "The Ledger" opening the text of "The Ledger - Storm hits coast": no text
         paragraphs.pop(0)
         title = paragraphs.pop(0) if paragraphs and _repeats_title(paragraphs[0], site_first) else site_first
@@ -1284,7 +1283,6 @@ def _html_article(html: str) -> tuple[str | None, str, dict[str, str]]:
         title = paragraphs.pop(0)  # the page's <h1>: the title without " | Site name", not body text
     elif title:  # the <h1> outside the text read: its words, or the page's own headline, before " | Site"
         headlines = [" ".join((tree.findtext(".//h1") or "").split()), info.title if info is not None else None]
-        site = info.sitename if info is not None else None
         title = next((h for h in headlines if h and _site_after(title, h, site)), title)
     return title, "\n\n".join(paragraphs), meta
 

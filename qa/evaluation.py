@@ -156,8 +156,7 @@ def load_question_set(path: Path) -> QuestionSet:
         # parsing): each read after the first found it empty ("holds no questions").
         raise QAError(
             f"{path} is a pipe or a device, not a file; qa eval reads its question file more than once: save the "
-            "questions to "
-            "a file (e.g. ... > questions.jsonl) and pass that."
+            "questions to a file (e.g. ... > questions.jsonl) and pass that."
         )
     try:
         questions = _load_question_set(path)

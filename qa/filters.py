@@ -115,10 +115,6 @@ def parse_date(value: object, label: str = "date ") -> str | None:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip()).isoformat()
-        except ValueError:
-            pass
         from .articles import read_date  # as an article's date is read: "March 13, 2025", never "03/04/2025"
 
         if read := read_date(value):
@@ -148,7 +144,7 @@ def why_nothing_matches(filters: Filters, articles: Sequence[ArticleInfo]) -> st
             # "Evening Post" for "Riverton Evening Post": a publisher is matched whole
             near = [p for p in names if any(s.casefold() in p.casefold() for s in unknown)] + near
             hint = f" (did you mean {', '.join(near[:3])}{', …' if len(near) > 3 else ''}?)" if near else ""
-            named = _some_of(names) or "none names one"
+            named = _named(names, quoted=False) or "none names one"
             return (
                 f"No article has the publisher or id {_named(unknown)}{hint}. Sources are publishers "
                 f"({named}) or article ids, as the chat's Articles tab and the command qa info list them."
@@ -186,7 +182,7 @@ def unknown_sources(filters: Filters, publishers: Iterable[str], article: Callab
     if not unknown or len(unknown) == len(filters.sources):
         return None
     searched = _named([s for s in filters.sources if s not in unknown], quoted=False)
-    named = _some_of(sorted(known.values()))
+    named = _named(sorted(known.values()), quoted=False)
     return f"No article has the publisher or id {_named(unknown)}, so only {searched} was searched." + (
         f" Publishers here: {named}." if named else ""
     )
@@ -203,13 +199,3 @@ def _named(sources: Sequence[str], quoted: bool = True) -> str:
     shown = [shortened(s, 60) for s in sources[:5]]
     text = ", ".join(map(repr, shown) if quoted else shown)
     return text + (f" and {len(sources) - 5:,} more" if len(sources) > 5 else "")
-
-
-def _some_of(names: Sequence[str], shown: int = 5) -> str:
-    """The first `shown` of `names`, and how many more: a list cut short says so.
-
-    Example:
-        >>> _some_of(["A", "B", "C"], shown=2)
-        'A, B and 1 more'
-    """
-    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")

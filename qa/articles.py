@@ -50,7 +50,7 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf",
 # text): an index records it, and an update by a newer reader reads every file again, where
 # it skipped unchanged files and kept what the old rules made of them until `--full`. Only
 # articles that now read otherwise are embedded again.
-READING_RULES = 3
+READING_RULES = 4
 TITLE_CHARS = 80
 
 _HEADER_KEYS = ("title", "date", "source", "url")
@@ -2227,11 +2227,34 @@ def _make_article(
         title=_plain_field(title or "") or _plain_field(default_title(body)),
         path=rel,
         date=date,
-        publisher=_plain_field(meta.get("source") or "") or None,
+        publisher=_plain_field(meta.get("source") or "") or wire_credit(body),
         url=web_link(meta.get("url")),
         pages=pages,
     )
     return Article(source=source, body=body)
+
+
+# A wire dateline opening the text: a place in capitals (and its state, country or date), the
+# agency in parentheses, a dash: "WASHINGTON (AP) —", "SPRINGFIELD, Ill. (AP) —", "LONDON, Dec 7
+# (Reuters) -", or the agency alone: "(CNN) —". The agency is one to four capitalised words.
+_WIRE_DATELINE = re.compile(
+    r"(?:[A-Z][A-Z.'’ -]{1,40}(?:, [A-Z][\w.'’ ]{0,30})? )?"
+    r"\(([A-Z][\w&.'’-]*(?: [A-Z][\w&.'’-]*){0,3})\)\s*[—–-]"
+)
+
+
+def wire_credit(body: str) -> str | None:
+    """The agency a wire dateline opening the text names: the article's publisher where
+    nothing else (a `source:` header, a page's site name, a record's field) says.
+
+    Example:
+        >>> wire_credit("SPRINGFIELD, Ill. (AP) — The governor signed the bill.")
+        'AP'
+        >>> wire_credit("(CNN) — Rain."), wire_credit("LONDON — Storms hit."), wire_credit("NASA (the agency) - Hi")
+        ('CNN', None, None)
+    """
+    dateline = _WIRE_DATELINE.match(body.lstrip())
+    return dateline[1] if dateline else None
 
 
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"

@@ -2080,3 +2080,27 @@ def test_a_json_title_that_only_looks_like_markup_stays_as_written(tmp_path):
     cells = {"id": "3", "text": "<table><tr><td>Green</td><td>12,311</td><!-- x --></tr></table>"}
     write(tmp_path, "feed.jsonl", json.dumps(cells))
     assert read_articles(tmp_path).articles[0].body == "Green | 12,311"
+
+
+@pytest.mark.parametrize(
+    ("opening", "publisher"),
+    [
+        ("DUNMORE (Northern Wire) - Mill workers walked out on Monday.", "Northern Wire"),
+        ("MINNEAPOLIS-ST. PAUL, Minn. (AP) — The airport reopened on Monday.", "AP"),
+        ("LONDON, Dec 7 (Reuters) - Mill workers walked out on Monday.", "Reuters"),
+        ("(CNN)— Mill workers walked out on Monday.", "CNN"),
+        ("DUNMORE — Mill workers walked out on Monday.", None),  # no agency named
+        ("NASA (the agency) - Mill workers walked out on Monday.", None),  # not a capitalised name
+        ("Mill workers walked out on Monday (AP) - the union said.", None),  # not opening the text
+    ],
+)
+def test_a_wire_dateline_names_the_publisher_when_nothing_else_does(tmp_path, opening, publisher):
+    article, _ = read_one(tmp_path, "strike.txt", f"title: Mill strike\ndate: 2025-09-15\n\n{opening}".encode())
+    assert article.source.publisher == publisher
+    assert article.body == opening  # the dateline stays in the text: sentences are quoted as written
+
+
+def test_a_source_header_outranks_the_wire_dateline(tmp_path):
+    text = "title: Mill strike\nsource: Dunmore Gazette\n\nDUNMORE (AP) — Mill workers walked out."
+    article, _ = read_one(tmp_path, "strike.txt", text.encode())
+    assert article.source.publisher == "Dunmore Gazette"

@@ -511,7 +511,8 @@ def answer(
     # A follow-up does not cite again what earlier answers gave; a question asked afresh
     # (the same one again, or a new subject) gets its best answer whatever came before.
     given = _given_before(history) if followup else {}
-    result = compose(question, query, hits, index, max_sentences, tuple(notices), mode, fast, asked, given)
+    recent = filters is not None and filters.prefer_recent
+    result = compose(question, query, hits, index, max_sentences, tuple(notices), mode, fast, asked, given, recent)
     if followup and not result.found and not continues_previous(question):
         # "tram cost?" after "What tariffs did Trudeau impose?": short, so a follow-up, and
         # searched with the tariffs it was "not found", the passage that answers it listed as
@@ -520,7 +521,9 @@ def answer(
         # below "medium confidence" in context. On bench/data/followups.jsonl hit@1 fell from
         # 0.675 to 0.625 and 15% led with another article; docs/benchmarks.md section 9.)
         fresh_hits = search(alone, index, k, mode=mode, filters=filters)
-        fresh = compose(question, alone, fresh_hits, index, max_sentences, tuple(notices), mode, fast, alone.text)
+        fresh = compose(
+            question, alone, fresh_hits, index, max_sentences, tuple(notices), mode, fast, alone.text, {}, recent
+        )
         # Only a "medium confidence" answer and up: asked alone, "Has anyone been hurt?" (after
         # the GM recall) cited Mr Blair being "hurt" at 0.22.
         result = fresh if fresh.found and fresh.confidence >= NEW_SUBJECT_CONFIDENCE else result
@@ -563,6 +566,7 @@ def compose(
     fast: bool = False,
     asked: str | None = None,
     given: Mapping[tuple[str, int], tuple[tuple[int, int], ...]] | None = None,
+    prefer_recent: bool = False,
 ) -> Answer:
     """Select, order and cite sentences from `hits` (the answer step without retrieval).
 
@@ -571,7 +575,8 @@ def compose(
     sentences are cited only where the reader also finds an answer in them. `given` maps
     (article id, sentence start) of sentences earlier answers cited to their spans: such
     a sentence may lead again only with a new span (with `fast`: only when no other sentence
-    is left), and is never cited after the lead.
+    is left), and is never cited after the lead. With `prefer_recent`, the newest article
+    the reader finds a sure answer in leads (see `_lead`).
     """
     scored = _without_copies(score_sentences(hits, mode))
     given = given or {}
@@ -589,7 +594,7 @@ def compose(
         chosen = select_sentences(with_vectors(pool[:MMR_POOL], index), max_sentences) if pool else []
         return _answer(question, query, hits, confidence, chosen, {}, notices, index)
     spans = _by_worth(_read(index, asked or query.text, hits, scored), scored)
-    lead = _lead(spans, given)
+    lead = _lead(spans, given, prefer_recent)
     confidence = _reader_confidence(asked or query.text, lead, hits)
     if lead is None:
         return _answer(question, query, hits, confidence, [], {}, notices, index)
@@ -873,7 +878,9 @@ def _by_worth(spans: Sequence[SentenceSpan], scored: Sequence[ScoredSentence]) -
 
 
 def _lead(
-    spans: Sequence[SentenceSpan], given: Mapping[tuple[str, int], tuple[tuple[int, int], ...]]
+    spans: Sequence[SentenceSpan],
+    given: Mapping[tuple[str, int], tuple[tuple[int, int], ...]],
+    prefer_recent: bool = False,
 ) -> SentenceSpan | None:
     """The span whose sentence leads the answer: the first of `spans` (best first, see
     `_by_worth`) that is not an answer given before, else the first. A span that holds the one
@@ -890,7 +897,13 @@ def _lead(
     of the follow-ups (was 0.625); on follow-ups made from SQuAD train (`bench/fit_answering.py
     followups`) 0.828 where the follow-up asks about the first question's paragraph (was 0.802),
     0.776 where it asks about the next one (was 0.809): a story the conversation has not cited
-    yet leads less often."""
+    yet leads less often.
+
+    With `prefer_recent` ("Prefer newer articles", `qa ask --recent`), a newer article leads
+    where the reader finds an answer in it as sure as a cited extra must be: "What did the
+    bank do with its rate?" over May's "held at 4.25%" and November's "cut to 4%" led with May's
+    (more of the question's words), checked or not. Within an article the order stands; a
+    follow-up still keeps to the story it continues."""
 
     def new(x: SentenceSpan) -> bool:
         before = given.get((x.hit.source.article_id, x.hit.sentences[x.position].start), ())
@@ -898,6 +911,11 @@ def _lead(
 
     pool = [x for x in spans if new(x)] or list(spans)
     lead = pool[0] if pool else None
+    if prefer_recent and lead is not None:
+        answering = [x for x in pool if x.score >= EXTRA_SPAN_SCORE]
+        newest = max((x.hit.source.date or "" for x in answering), default="")  # ISO dates sort as days do
+        if newest > (lead.hit.source.date or ""):
+            lead = next(x for x in answering if x.hit.source.date == newest)
     story = {article for article, _ in given}
     if lead is not None and lead.hit.source.article_id not in story:
         # (inside the story the order stands: a lower reader score there may still be the answer)

@@ -330,7 +330,12 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--since", help="only articles dated on or after this day (2026-01-31 or 31 January 2026)")
     ask.add_argument("--until", help="only articles dated on or before this day")
     ask.add_argument("--source", action="append", default=[], help="only this source or article id (repeatable)")
-    ask.add_argument("--recent", action="store_true", help="prefer newer articles when scores tie")
+    ask.add_argument(
+        "--recent",
+        action="store_true",
+        help="lead with the newest article the reader finds an answer in; rank the newer of two nearly equal "
+        "passages first",
+    )
     ask.add_argument("--passages", action="store_true", help="show the retrieved passages instead of an answer")
     ask.add_argument("--json", action="store_true", help="print one JSON object (a conversation: one a line)")
     ask.set_defaults(run=_ask)

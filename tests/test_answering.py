@@ -1058,3 +1058,29 @@ def test_an_updated_articles_first_sentence_takes_no_context_from_its_old_versio
     first = next(h for h in hits if h.source.article_id == "z.txt" and h.sentences[0].start == 0)
     it = next(s for s in score_sentences([first], "hybrid") if s.start == 0)
     assert _sentence_before(it, [first], index) is None
+
+
+def test_prefer_newer_articles_leads_with_the_newest_article_that_answers(settings, fake):
+    # "older story leads even with --recent": the flag only broke ties between passages
+    from qa.retrieval import Filters
+
+    may = "The Ravenna central bank held its interest rate at 4.25% on Thursday."
+    november = "On Thursday policymakers cut the bank rate to 4%."
+    parks = "The city opened two new parks and a library."
+    index = _index_of_only(
+        settings,
+        fake,
+        {
+            "may.txt": f"title: Ravenna bank holds\ndate: 2025-05-08\n\n{may}",
+            "november.txt": f"title: Ravenna bank moves\ndate: 2025-11-06\n\n{november}",
+            "parks.txt": f"title: Ravenna parks\ndate: 2025-12-01\n\n{parks}",
+        },
+    )
+    question = "What did the Ravenna central bank do with its interest rate?"
+
+    def lead(**filters) -> str:
+        return answer(question, index=index, filters=Filters(**filters)).sentences[0].citation.source.article_id
+
+    assert lead() == "may.txt"  # more of the question's words
+    # newer, and the reader finds an answer in it; the newest of all (parks) answers nothing
+    assert lead(prefer_recent=True) == "november.txt"

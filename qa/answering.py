@@ -576,7 +576,7 @@ def compose(
     (article id, sentence start) of sentences earlier answers cited to their spans: such
     a sentence may lead again only with a new span (with `fast`: only when no other sentence
     is left), and is never cited after the lead. With `prefer_recent`, the newest article
-    the reader finds a sure answer in leads (see `_lead`).
+    the reader finds a sure answer in leads (see `_newer_lead`).
     """
     scored = _without_copies(score_sentences(hits, mode))
     given = given or {}
@@ -594,8 +594,12 @@ def compose(
         chosen = select_sentences(with_vectors(pool[:MMR_POOL], index), max_sentences) if pool else []
         return _answer(question, query, hits, confidence, chosen, {}, notices, index)
     spans = _by_worth(_read(index, asked or query.text, hits, scored), scored)
-    lead = _lead(spans, given, prefer_recent)
+    lead = _lead(spans, given)
+    # Whether to answer is decided as without "prefer newer": a newer lead the reader is less
+    # sure of would turn a found answer into "not found".
     confidence = _reader_confidence(asked or query.text, lead, hits)
+    if prefer_recent and lead is not None:
+        lead = _newer_lead(lead, spans, given)
     if lead is None:
         return _answer(question, query, hits, confidence, [], {}, notices, index)
     by_id = {s.sentence_id: s for s in scored}
@@ -878,9 +882,7 @@ def _by_worth(spans: Sequence[SentenceSpan], scored: Sequence[ScoredSentence]) -
 
 
 def _lead(
-    spans: Sequence[SentenceSpan],
-    given: Mapping[tuple[str, int], tuple[tuple[int, int], ...]],
-    prefer_recent: bool = False,
+    spans: Sequence[SentenceSpan], given: Mapping[tuple[str, int], tuple[tuple[int, int], ...]]
 ) -> SentenceSpan | None:
     """The span whose sentence leads the answer: the first of `spans` (best first, see
     `_by_worth`) that is not an answer given before, else the first. A span that holds the one
@@ -897,13 +899,7 @@ def _lead(
     of the follow-ups (was 0.625); on follow-ups made from SQuAD train (`bench/fit_answering.py
     followups`) 0.828 where the follow-up asks about the first question's paragraph (was 0.802),
     0.776 where it asks about the next one (was 0.809): a story the conversation has not cited
-    yet leads less often.
-
-    With `prefer_recent` ("Prefer newer articles", `qa ask --recent`), a newer article leads
-    where the reader finds an answer in it as sure as a cited extra must be: "What did the
-    bank do with its rate?" over May's "held at 4.25%" and November's "cut to 4%" led with May's
-    (more of the question's words), checked or not. Within an article the order stands; a
-    follow-up still keeps to the story it continues."""
+    yet leads less often."""
 
     def new(x: SentenceSpan) -> bool:
         before = given.get((x.hit.source.article_id, x.hit.sentences[x.position].start), ())
@@ -911,17 +907,38 @@ def _lead(
 
     pool = [x for x in spans if new(x)] or list(spans)
     lead = pool[0] if pool else None
-    if prefer_recent and lead is not None:
-        answering = [x for x in pool if x.score >= EXTRA_SPAN_SCORE]
-        newest = max((x.hit.source.date or "" for x in answering), default="")  # ISO dates sort as days do
-        if newest > (lead.hit.source.date or ""):
-            lead = next(x for x in answering if x.hit.source.date == newest)
     story = {article for article, _ in given}
     if lead is not None and lead.hit.source.article_id not in story:
         # (inside the story the order stands: a lower reader score there may still be the answer)
         sure = (x for x in pool if x.hit.source.article_id in story and x.score >= EXTRA_SPAN_SCORE)
         lead = next(sure, lead)
     return lead
+
+
+def _newer_lead(
+    lead: SentenceSpan, spans: Sequence[SentenceSpan], given: Mapping[tuple[str, int], object]
+) -> SentenceSpan:
+    """The lead with "Prefer newer articles" (`qa ask --recent`, `Filters.prefer_recent`): the
+    best span of the newest article the reader finds an answer in as sure as a cited extra must
+    be (`EXTRA_SPAN_SCORE`), where that article is newer than the lead's. "What did the bank do
+    with its rate?" over May's "held at 4.25%" and November's "cut to 4%" led with May's (more
+    of the question's words) checked or not. The candidates are those an extra may be: not
+    given before, and in a follow-up only of the story it continues. An undated lead keeps
+    its place: a date it lacks is not an old one.
+    """
+    if lead.hit.source.date is None:
+        return lead
+    story = _story(given, lead.hit.source.article_id) if given else None
+    answering = [
+        x
+        for x in spans
+        if x.score >= EXTRA_SPAN_SCORE
+        and x.hit.source.date is not None
+        and (x.hit.source.article_id, x.hit.sentences[x.position].start) not in given
+        and (story is None or x.hit.source.article_id in story)
+    ]
+    newest = max(answering, key=lambda x: x.hit.source.date or "", default=lead)  # ISO dates sort as days do
+    return newest if (newest.hit.source.date or "") > lead.hit.source.date else lead
 
 
 def leans_on_previous(sentence: str) -> bool:

@@ -333,8 +333,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--recent",
         action="store_true",
-        help="lead with the newest article the reader finds an answer in; rank the newer of two nearly equal "
-        "passages first",
+        help="lead with the newest article the reader finds an answer in (not with --fast); rank the newer of "
+        "two nearly equal passages first",
     )
     ask.add_argument("--passages", action="store_true", help="show the retrieved passages instead of an answer")
     ask.add_argument("--json", action="store_true", help="print one JSON object (a conversation: one a line)")

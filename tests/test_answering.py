@@ -1084,3 +1084,24 @@ def test_prefer_newer_articles_leads_with_the_newest_article_that_answers(settin
     assert lead() == "may.txt"  # more of the question's words
     # newer, and the reader finds an answer in it; the newest of all (parks) answers nothing
     assert lead(prefer_recent=True) == "november.txt"
+    # whether to answer is decided as without it
+    plain, recent = (answer(question, index=index, filters=Filters(prefer_recent=p)) for p in (False, True))
+    assert recent.confidence == plain.confidence and recent.found
+
+
+def test_a_newer_lead_keeps_to_a_follow_ups_story_and_never_displaces_an_undated_one():
+    from qa.answering import _newer_lead
+    from qa.windows import SentenceSpan
+
+    def span(article: str, date: str | None, score: float) -> SentenceSpan:
+        text = f"The bank of {article} moved its rate."
+        passage = replace(hit(article), text=text, end=len(text), sentences=(Sentence(text, 0, len(text)),))
+        return SentenceSpan(replace(passage, source=replace(passage.source, date=date)), 0, 4, 10, score)
+
+    may, november, undated = span("may", "2025-05-08", 6.0), span("nov", "2025-11-06", 2.0), span("u", None, 6.0)
+    assert _newer_lead(may, [may, november], {}) is november
+    assert _newer_lead(may, [may, span("nov", "2025-11-06", 0.5)], {}).hit.source.article_id == "may"  # not sure
+    assert _newer_lead(undated, [undated, november], {}) is undated
+    # a follow-up of the May story stays with it; November's sentence given before leads no more
+    assert _newer_lead(may, [may, november], {("may", 0): ((4, 10),)}) is may
+    assert _newer_lead(may, [may, november], {("nov", 0): ((4, 10),)}) is may

@@ -47,7 +47,7 @@ chat: install
 serve: chat
 
 # Two pytest workers: the suite took 769 s on one and 517 s on two on a 2-core machine (browser
-# and child-process tests wait more than they compute). `make test TEST_WORKERS=1` runs it in one
+# and child-process tests wait more than they compute). `make test TEST_WORKERS=0` runs it in one
 # process; Ray's tests share one worker (xdist_group), so only one local Ray cluster runs at a time.
 TEST_WORKERS ?= 2
 

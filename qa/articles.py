@@ -2234,27 +2234,41 @@ def _make_article(
     return Article(source=source, body=body)
 
 
-# A wire dateline opening the text: a place in capitals (and its state, country or date), the
-# agency in parentheses, a dash: "WASHINGTON (AP) —", "SPRINGFIELD, Ill. (AP) —", "LONDON, Dec 7
-# (Reuters) -", or the agency alone: "(CNN) —". The agency is one to four capitalised words.
-_WIRE_DATELINE = re.compile(
-    r"(?:[A-Z][A-Z.'’ -]{1,40}(?:, [A-Z][\w.'’ ]{0,30})? )?"
-    r"\(([A-Z][\w&.'’-]*(?: [A-Z][\w&.'’-]*){0,3})\)\s*[—–-]"
-)
+# The news agencies a wire dateline credits ("WASHINGTON (AP) —"), as they write themselves.
+# A list, not any name in parentheses: a kicker stands in the same place ("UPDATE (Corrected)
+# —", "WATCH (Video) -", "WHO (World Health Organization) -"), and is no publisher.
+_WIRE_AGENCIES = {
+    name.lower(): name
+    for name in (
+        "AP", "Reuters", "AFP", "UPI", "CNN", "CNN Business", "dpa", "Bloomberg", "EFE", "Xinhua",
+        "Kyodo", "PA", "ANSA", "Yonhap", "TASS", "PTI", "IANS", "ANI", "AAP", "CP", "Anadolu",
+    )
+}  # fmt: skip
+# A place of any case and its state, country or date, then the agency in parentheses, then a
+# dash or the text itself (CNN's "(CNN)The storm"): "SPRINGFIELD, Ill. (AP) —", "LONDON/NEW
+# YORK, Dec 7, 2025 (Reuters) -", "Paris (AFP) -", or the agency alone: "(CNN) —".
+# Each word of the place opens with a capital or a digit: "… the union said (AP)" is no dateline.
+_WIRE_DATELINE = re.compile(r"(?:[A-ZÀ-Þ0-9][\w.'’/-]*,? ){0,8}\(([^()\n]{1,20})\)\s*(?:[—–-]|(?=[A-Z]))")
 
 
 def wire_credit(body: str) -> str | None:
-    """The agency a wire dateline opening the text names: the article's publisher where
-    nothing else (a `source:` header, a page's site name, a record's field) says.
+    """The agency a wire dateline opening the text (or its first line after a byline) names:
+    the article's publisher where nothing else (a `source:` header, a page's site name, a
+    record's field) says.
 
     Example:
         >>> wire_credit("SPRINGFIELD, Ill. (AP) — The governor signed the bill.")
         'AP'
-        >>> wire_credit("(CNN) — Rain."), wire_credit("LONDON — Storms hit."), wire_credit("NASA (the agency) - Hi")
-        ('CNN', None, None)
+        >>> wire_credit("Atlanta (CNN)Storms hit."), wire_credit("BERLIN, Dec 7 (DPA) - Rain.")
+        ('CNN', 'dpa')
+        >>> wire_credit("LONDON — Storms hit."), wire_credit("UPDATE (Corrected) - Storms hit.")
+        (None, None)
     """
-    dateline = _WIRE_DATELINE.match(body.lstrip())
-    return dateline[1] if dateline else None
+    lines = [line for line in body.lstrip().split("\n", 3)[:3] if line.strip()]
+    if len(lines) > 1 and is_byline(lines[0]):
+        lines = lines[1:]
+    dateline = _WIRE_DATELINE.match(lines[0].lstrip()) if lines else None
+    return _WIRE_AGENCIES.get(dateline[1].strip().lower()) if dateline else None
 
 
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"

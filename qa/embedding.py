@@ -255,7 +255,7 @@ def get_encoder(settings: Settings, threads: int | None = None) -> OnnxEncoder:
             folder = settings.cache_path / "encoders" / fingerprint[:20]
             if not (folder / "encoder.json").exists():
                 try:
-                    export_onnx(settings.model, model_dir, fingerprint, folder)
+                    _export_once(settings.model, model_dir, fingerprint, folder)
                 except OSError as exc:  # the CLI named --index and --articles, not the setting at fault
                     raise EncoderError(
                         f"Cannot write the model cache {settings.cache_path}/ ({exc.strerror or exc}). Set "
@@ -263,6 +263,18 @@ def get_encoder(settings: Settings, threads: int | None = None) -> OnnxEncoder:
                     ) from None
             _CACHE[key] = load_exported(folder, threads)
         return _CACHE[key]
+
+
+def _export_once(name: str, model_dir: Path, fingerprint: str, folder: Path) -> None:
+    """`export_onnx`, by one process at a time: two that found no export at once (two pytest
+    workers on a fresh machine, replicas started together) both exported, and the second
+    replaced the folder the first was loading. The one that waited finds the export made."""
+    from filelock import FileLock
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(folder.with_name(folder.name + ".lock"))):
+        if not (folder / "encoder.json").exists():
+            export_onnx(name, model_dir, fingerprint, folder)
 
 
 def load_exported(folder: Path, threads: int | None = None) -> OnnxEncoder:

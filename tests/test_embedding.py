@@ -63,6 +63,32 @@ def test_a_model_cache_that_cannot_be_written_names_the_setting_to_change(tmp_pa
         embedding.get_encoder(settings)
 
 
+def test_a_model_another_process_is_exporting_is_waited_for_not_exported_again(tmp_path, monkeypatch):
+    import threading
+
+    from filelock import FileLock
+
+    from qa import embedding
+
+    exports = []
+    monkeypatch.setattr(embedding, "export_onnx", lambda *args: exports.append(args))
+    folder = tmp_path / "encoders" / "abc"
+    other = FileLock(str(tmp_path / "encoders" / "abc.lock"))  # the other process, mid-export
+    (tmp_path / "encoders").mkdir()
+    other.acquire()
+    waiting = threading.Thread(target=embedding._export_once, args=("m", tmp_path, "f", folder))
+    waiting.start()
+    waiting.join(0.5)
+    assert waiting.is_alive() and not exports  # it waits for the lock
+    folder.mkdir()
+    (folder / "encoder.json").write_text("{}")  # the other's export is published
+    other.release()
+    waiting.join(10)
+    assert not waiting.is_alive() and exports == []
+    embedding._export_once("m", tmp_path, "f", tmp_path / "encoders" / "new")  # none made: it exports
+    assert exports == [("m", tmp_path, "f", tmp_path / "encoders" / "new")]
+
+
 def test_a_full_disk_in_the_tokenizers_library_is_an_oserror_not_its_traceback(tmp_path, monkeypatch):
     import json
 

@@ -48,11 +48,11 @@ serve: chat
 
 # Two pytest workers: the suite took 769 s on one and 517 s on two on a 2-core machine (browser
 # and child-process tests wait more than they compute). `make test TEST_WORKERS=0` runs it in one
-# process; Ray's tests share one worker (xdist_group), so only one local Ray cluster runs at a time.
+# process. The docstrings' examples that use the repository's index/ take turns (conftest.py).
 TEST_WORKERS ?= 2
 
 test: install-dev
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # ruff (lint + format check) and mypy, as CI runs them; `make format` fixes what ruff can.
 lint: install-dev

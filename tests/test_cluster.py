@@ -22,8 +22,6 @@ from tests.fakes import FakeEncoder
 from tests.indexes import assert_same_index, snapshot
 
 ray = pytest.importorskip("ray")
-# One local Ray cluster at a time: `make test` runs two pytest workers (--dist loadgroup).
-pytestmark = pytest.mark.xdist_group("ray")
 
 ROOT = Path(__file__).resolve().parent.parent
 QA = [sys.executable, "-m", "qa.cli"]

@@ -494,7 +494,11 @@ def _common(
 
 
 def _settings(
-    args: argparse.Namespace, articles_from_index: bool = False, articles_needed: bool = True, moved_fix: str = ""
+    args: argparse.Namespace,
+    articles_from_index: bool = False,
+    articles_needed: bool = True,
+    moved_fix: str = "",
+    unread: tuple[str, ...] = (),
 ) -> Settings:
     """The settings for a command: defaults, `QA_*` variables, flags. The index describes
     itself: where neither a flag nor a variable chooses them, the model and passage size are
@@ -502,14 +506,15 @@ def _settings(
     `qa ask` refuses), and with `articles_from_index` (qa index, qa serve) so are its folder
     and how it was read (--follow-links, --max-file-mb). Without `articles_needed` (qa serve
     --no-index --read-only reads no article) the folder it names may be missing; where it is
-    missing, the message offers `moved_fix` too (a command's own way around it)."""
+    missing, the message offers `moved_fix` too (a command's own way around it). Settings
+    in `unread` are not taken from the environment."""
     from .build import built_with
 
     names = ("index_dir", "model", "articles_dir", "max_file_mb", "passage_tokens", "follow_links")
     flags = {n: getattr(args, n, None) for n in names}
-    settings = load_settings(**flags)
+    settings = load_settings(unread, **flags)
     built = built_with(settings.index_dir)
-    given = given_settings(**flags)
+    given = given_settings(unread, **flags)
     if built is None:
         if articles_from_index and "articles_dir" not in given:
             return _articles_of_unreadable(settings)
@@ -871,7 +876,7 @@ def _eval(args: argparse.Namespace) -> int:
 
     report = evaluate_file(
         args.file,
-        settings=_settings(args),
+        settings=_settings(args, unread=("articles_dir",)),  # its help: QA_ARTICLES is not read
         mode=args.mode,
         limit=args.limit,
         index_dir=args.index_dir,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import operator
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -271,14 +272,16 @@ def _unexpanded(name: str, folder: Path) -> str:
     return f"{name}={str(folder)!r} starts with '~' but {whose}; name the folder in full, e.g. {example}."
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Defaults, then `QA_*` environment variables, then `overrides` (e.g. CLI flags).
+def load_settings(unread: Collection[str] = (), **overrides: object) -> Settings:
+    """Defaults, then `QA_*` environment variables, then `overrides` (e.g. CLI flags). The
+    settings named in `unread` are not taken from the environment (`qa eval` reads no
+    QA_ARTICLES folder: a bad value there is none of its business).
 
     Example:
         >>> load_settings(index_dir="/tmp/my-index").index_dir
         PosixPath('/tmp/my-index')
     """
-    from_env = _from_env()
+    from_env = {name: value for name, value in _from_env().items() if name not in unread}
     for name, value in from_env.items():  # a bad value is named by its variable, where it was set
         try:
             Settings().with_overrides(**{name: value})
@@ -287,15 +290,16 @@ def load_settings(**overrides: object) -> Settings:
     return Settings().with_overrides(**from_env).with_overrides(**overrides)
 
 
-def given_settings(**overrides: object) -> set[str]:
-    """The settings chosen by the environment (`QA_*`) or by `overrides` that are not None:
-    the rest are defaults, which the CLI may take from the index instead.
+def given_settings(unread: Collection[str] = (), **overrides: object) -> set[str]:
+    """The settings chosen by the environment (`QA_*`, but for those in `unread`) or by
+    `overrides` that are not None: the rest are defaults, which the CLI may take from the
+    index instead.
 
     Example:
         >>> sorted(given_settings(model=None, passage_tokens=128))  # with no QA_* variables set
         ['passage_tokens']
     """
-    return set(_from_env()) | {name for name, value in overrides.items() if value is not None}
+    return (set(_from_env()) - set(unread)) | {name for name, value in overrides.items() if value is not None}
 
 
 def _from_env() -> dict[str, str]:

@@ -703,6 +703,17 @@ def test_bad_setting_in_environment_is_a_clear_error(tmp_path):
     )
 
 
+def test_qa_eval_is_not_stopped_by_a_qa_articles_value_it_never_reads(tmp_path, monkeypatch, capsys):
+    from qa.cli import main
+
+    monkeypatch.setenv("QA_ARTICLES", "   ")  # blank: every command that reads it refuses it
+    assert main(["info", "--index", str(tmp_path / "i")]) == 1
+    assert "QA_ARTICLES='   ' in the environment" in capsys.readouterr().err
+    assert main(["eval", str(tmp_path / "questions.jsonl"), "--index", str(tmp_path / "i")]) == 1
+    err = capsys.readouterr().err
+    assert "questions.jsonl" in err and "QA_ARTICLES" not in err  # the real problem: no such file
+
+
 def test_no_readable_article_fails_cleanly(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "x.txt").write_bytes(b"")

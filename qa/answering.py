@@ -24,7 +24,6 @@ conversation's topic carries over without a generative model.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import math
 import re
@@ -1077,8 +1076,7 @@ def _confidence(features: tuple[float, ...], weights: tuple[float, ...], bias: f
 def reader_features(question: str, lead: SentenceSpan | None, hits: Sequence[Hit]) -> tuple[float, ...]:
     """What the reader-path confidence is fitted on: the lead span's reader score (clipped
     to ±READER_SCORE_CLIP), the best sentence cosine, and how much of the question's words
-    (`word_coverage`) and names (`name_coverage`) the lead's article title and passage hold
-    (for names, its date too: "September 2025" is named by an article of 2025-09-15).
+    (`word_coverage`) and names (`name_coverage`) the lead's article title and passage hold.
 
     Example: "Who won the 1998 World Cup?" led by a span in a passage about the 1998 Hopman
     Cup (reader score 10.4, best cosine 0.45) gives (10.0, 0.45, 1.0, 0.5): every word of the
@@ -1088,16 +1086,11 @@ def reader_features(question: str, lead: SentenceSpan | None, hits: Sequence[Hit
     if lead is None:  # as bench/fit_answering.py fits it: no span, no coverage, the cosine still counts
         return (-READER_SCORE_CLIP, best_sentence, 0.0, 0.0)
     around = lead_context(lead)
-    # The article's date counts for the names: news says "on Monday" and means its own date.
-    # "What did the council decide in September 2025?" over an article dated 2025-09-15 that
-    # never names the month was "not found" (two of its names missing). Not for the words: "may"
-    # is a word too. The fit is unchanged by it: SQuAD's articles have no date.
-    date = lead.hit.source.date
     return (
         max(-READER_SCORE_CLIP, min(READER_SCORE_CLIP, lead.score)),
         best_sentence,
         word_coverage(question, around),
-        name_coverage(question, f"{around}\n{_written_date(date)}" if date else around),
+        name_coverage(question, around),
     )
 
 
@@ -1108,25 +1101,6 @@ def lead_context(span: SentenceSpan) -> str:
     seal Hopman Cup success" gives "Slovakia seal Hopman Cup success\nSlovakia won the Cup in 1998."
     """
     return f"{span.hit.source.title}\n{span.hit.text}"
-
-
-_MONTHS = "January February March April May June July August September October November December".split()
-_WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
-
-
-def _written_date(iso: str) -> str:
-    """An article's YYYY-MM-DD date as news writes it, in English whatever the locale; a
-    date given otherwise (a caller's own `Source`) as it is.
-
-    Example:
-        >>> _written_date("2025-09-15"), _written_date("autumn 2025")
-        ('Monday 15 September 2025', 'autumn 2025')
-    """
-    try:
-        day = dt.date.fromisoformat(iso)
-    except ValueError:
-        return iso
-    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def _reader_confidence(question: str, lead: SentenceSpan | None, hits: Sequence[Hit]) -> float:

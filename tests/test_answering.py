@@ -769,31 +769,6 @@ def test_confidence_falls_when_the_leads_passage_misses_a_name_the_question_asks
     )
 
 
-def test_a_month_or_weekday_an_article_carries_only_in_its_date_counts_as_named():
-    # "in September 2025" over an article dated 2025-09-15 that never names the month was "not found"
-    from qa.answering import _reader_confidence, reader_features
-    from qa.windows import SentenceSpan
-
-    text = "The council voted to close the library."
-    passage = replace(
-        hit("c"), text=text, end=len(text), sentences=(Sentence(text, 0, len(text)),), sentence_dense=(0.6,)
-    )
-    dated = SentenceSpan(replace(passage, source=replace(passage.source, date="2025-09-15")), 0, 4, 39, 6.0)
-    undated = SentenceSpan(replace(passage, source=replace(passage.source, date=None)), 0, 4, 39, 6.0)
-
-    def coverage(question: str, lead: SentenceSpan) -> tuple[float, ...]:  # (words, names)
-        return reader_features(question, lead, [lead.hit])[2:]
-
-    question = "What did the council decide in September 2025?"
-    assert coverage(question, dated) == (0.25, 1.0)  # words: only "council" is in the text
-    assert coverage(question, undated) == (0.25, 0.0)
-    assert _reader_confidence(question, dated, [dated.hit]) > _reader_confidence(question, undated, [undated.hit])
-    assert coverage("What did the council decide on Monday?", dated)[1] == 1.0
-    assert coverage("What did the council decide in May 2025?", dated)[1] == 0.5  # another month is still missing
-    in_may = SentenceSpan(replace(passage, source=replace(passage.source, date="2025-05-15")), 0, 4, 39, 6.0)
-    assert coverage("What may the council decide?", in_may)[0] == 1 / 3  # "may" the word is not the month
-
-
 def test_not_found_under_filters_says_that_only_some_articles_were_searched(built):
     from qa.retrieval import Filters
 

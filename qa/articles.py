@@ -2240,15 +2240,19 @@ def _make_article(
 _WIRE_AGENCIES = {
     name.lower(): name
     for name in (
-        "AP", "Reuters", "AFP", "UPI", "CNN", "CNN Business", "dpa", "Bloomberg", "EFE", "Xinhua",
-        "Kyodo", "PA", "ANSA", "Yonhap", "TASS", "PTI", "IANS", "ANI", "AAP", "CP", "Anadolu",
+        "AP", "Reuters", "AFP", "UPI", "CNN", "dpa", "Bloomberg", "EFE", "Xinhua", "Kyodo", "PA",
+        "ANSA", "Yonhap", "TASS", "PTI", "IANS", "ANI", "AAP", "CP", "Anadolu",
     )
 }  # fmt: skip
+# A desk's or service's credit is its agency's, so that `--source CNN` finds it.
+_WIRE_AGENCIES |= {"cnn business": "CNN", "reuters breakingviews": "Reuters", "aa": "Anadolu"}
 # A place of any case and its state, country or date, then the agency in parentheses, then a
 # dash or the text itself (CNN's "(CNN)The storm"): "SPRINGFIELD, Ill. (AP) —", "LONDON/NEW
 # YORK, Dec 7, 2025 (Reuters) -", "Paris (AFP) -", or the agency alone: "(CNN) —".
-# Each word of the place opens with a capital or a digit: "… the union said (AP)" is no dateline.
-_WIRE_DATELINE = re.compile(r"(?:[A-ZÀ-Þ0-9][\w.'’/-]*,? ){0,8}\(([^()\n]{1,20})\)\s*(?:[—–-]|(?=[A-Z]))")
+# Each word of the place opens with a capital, a digit or a bracket ("New Delhi [India]"): "…
+# the union said (AP)" is no dateline. After the credit, a dash (AP's old "_", EFE's ".-",
+# ANI's ":") or the text.
+_WIRE_DATELINE = re.compile(r"(?:[\[A-ZÀ-Þ0-9][\w.'’/\[\]-]*,? ){0,8}\(([^()\n]{1,24})\)\s*(?:[—–_:-]|\.-|(?=[A-Z]))")
 
 
 def wire_credit(body: str) -> str | None:

@@ -2092,6 +2092,11 @@ def test_a_json_title_that_only_looks_like_markup_stays_as_written(tmp_path):
         ("Atlanta (CNN)Mill workers walked out on Monday.", "CNN"),
         ("(CNN)— Mill workers walked out on Monday.", "CNN"),
         ("By Ann Lee\n\nBERLIN (dpa) - Mill workers walked out on Monday.", "dpa"),  # under a byline
+        ("New York (CNN Business) — Mill workers walked out on Monday.", "CNN"),  # found by --source CNN
+        ("ANKARA (AA) - Mill workers walked out on Monday.", "Anadolu"),
+        ("Madrid, Jun 5 (EFE).- Mill workers walked out on Monday.", "EFE"),
+        ("New Delhi [India], March 4 (ANI): Mill workers walked out on Monday.", "ANI"),
+        ("WASHINGTON (AP) _ Mill workers walked out on Monday.", "AP"),
         ("DUNMORE — Mill workers walked out on Monday.", None),  # no agency named
         ("UPDATE (Corrected) — Mill workers walked out on Monday.", None),  # a kicker, not a publisher
         ("WHO (World Health Organization) - Mill workers walked out.", None),

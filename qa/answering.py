@@ -24,6 +24,7 @@ conversation's topic carries over without a generative model.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 import re
@@ -597,7 +598,7 @@ def compose(
     lead = _lead(spans, given)
     # Whether to answer is decided as without "prefer newer": a newer lead the reader is less
     # sure of would turn a found answer into "not found".
-    confidence = _reader_confidence(asked or query.text, lead, hits)
+    confidence = _reader_confidence(as_read(asked or query.text, lead), lead, hits)
     if prefer_recent and lead is not None:
         lead = _newer_lead(lead, spans, given)
     if lead is None:
@@ -843,7 +844,14 @@ def _read(index: Index, question: str, hits: Sequence[Hit], scored: Sequence[Sco
     tokens = dict(zip(ids, index.encoder.count_tokens([texts[i] for i in ids])))
     candidates = [(s.hit, s.position) for s in scored[:READ_SENTENCES]]
     windows = make_windows(candidates, tokens, WINDOW_TOKENS, READ_BUDGET)
-    spans = read_windows(index.reader, question[:MAX_QUESTION_CHARS], windows)
+    question = question[:MAX_QUESTION_CHARS]
+    when = time_phrase(question)
+    dated = [w for w in windows if when is not None and when.holds_on(w.hit.source.date)]
+    spans = read_windows(index.reader, question, [w for w in windows if w not in dated])
+    if when is not None and dated:  # read as if the date were said: see `time_phrase`
+        spans = sorted(
+            [*spans, *read_windows(index.reader, when.removed_from(question), dated)], key=lambda x: -x.score
+        )
     return [x for x in spans if is_citable(x.hit.sentences[x.position].text)]
 
 
@@ -1228,6 +1236,90 @@ def is_followup(question: str) -> bool:
     return (
         len(content) <= FOLLOWUP_MAX_WORDS or any(w in _ANAPHORA for w in words) or lowered.startswith(_CONTINUATIONS)
     )
+
+
+_MONTH_NAMES = "January February March April May June July August September October November December".split()
+_WEEKDAY_NAMES = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+_MONTH = "|".join(_MONTH_NAMES)
+# "in September 2025", "on September 15", "on 15 September", "in 2025", "on Monday": names
+# capitalised, as questions write them ("may" the word is no month).
+_TIME_PHRASE = re.compile(
+    rf"\s*\b(?i:in|on|during)\s+(?:(?P<weekday>{'|'.join(_WEEKDAY_NAMES)})"
+    rf"|(?:(?P<day_first>[0-3]?\d)\s+)?(?P<month>{_MONTH})(?:\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?)?"
+    r"(?:,?\s+(?P<year>(?:19|20)\d\d))?|(?P<year_only>(?:19|20)\d\d))\b"
+)
+
+
+@dataclass(frozen=True)
+class TimePhrase:
+    """A time the question names ("in September 2025"): where it is and what it asks for."""
+
+    start: int
+    end: int
+    year: int | None = None
+    month: int | None = None
+    day: int | None = None
+    weekday: int | None = None
+
+    def holds_on(self, date: str | None) -> bool:
+        """Does an article of this date (YYYY-MM-DD) satisfy it? An undated one never does."""
+        try:
+            day = dt.date.fromisoformat(date or "")
+        except ValueError:
+            return False
+        wanted = (self.year, self.month, self.day, self.weekday)
+        return all(w is None or w == got for w, got in zip(wanted, (day.year, day.month, day.day, day.weekday())))
+
+    def removed_from(self, question: str) -> str:
+        return question[: self.start] + question[self.end :]
+
+
+def time_phrase(question: str) -> TimePhrase | None:
+    """The time a question names, if any. News names its events' days by the article's date
+    ("on Monday", a month only in the dateline), so for an article of that date the reader
+    reads the question without it, as the date's own answer to it: "What did the council
+    decide in September 2025?" over an article dated 2025-09-15 that never names September was
+    "not found" (the reader scored its window −5.84 with the phrase; without it the answer is
+    found at 0.65), and "What did the bank do in June?" cited September's rate cut over June's
+    hold. Other articles read the whole question, so a time their text names still counts.
+
+    Example:
+        >>> question = "What did the council decide in September 2025?"
+        >>> when = time_phrase(question)
+        >>> when.holds_on("2025-09-15"), when.holds_on("2024-09-15"), when.removed_from(question)
+        (True, False, 'What did the council decide?')
+        >>> time_phrase("What may the council decide?") is None, time_phrase("Who won on Monday?").weekday
+        (True, 0)
+    """
+    found = _TIME_PHRASE.search(question)
+    if found is None:
+        return None
+
+    def number(*names: str) -> int | None:
+        value = next((found[n] for n in names if found[n]), None)
+        return int(value) if value else None
+
+    return TimePhrase(
+        found.start(),
+        found.end(),
+        year=number("year", "year_only"),
+        month=_MONTH_NAMES.index(found["month"]) + 1 if found["month"] else None,
+        day=number("day", "day_first"),
+        weekday=_WEEKDAY_NAMES.index(found["weekday"]) if found["weekday"] else None,
+    )
+
+
+def as_read(question: str, lead: SentenceSpan | None) -> str:
+    """The question as the reader read it for the lead's article: without a time phrase the
+    article's date satisfies (`time_phrase`), else as asked. Its coverage is measured on that.
+
+    Example: "What did the council decide in September 2025?" led by an article of 2025-09-15
+    gives "What did the council decide?".
+    """
+    when = time_phrase(question)
+    if when is None or lead is None or not when.holds_on(lead.hit.source.date):
+        return question
+    return when.removed_from(question)
 
 
 def reader_question(followup: str, previous: str | None) -> str:

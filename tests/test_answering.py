@@ -1105,3 +1105,57 @@ def test_a_newer_lead_keeps_to_a_follow_ups_story_and_never_displaces_an_undated
     # a follow-up of the May story stays with it; November's sentence given before leads no more
     assert _newer_lead(may, [may, november], {("may", 0): ((4, 10),)}) is may
     assert _newer_lead(may, [may, november], {("nov", 0): ((4, 10),)}) is may
+
+
+@pytest.mark.parametrize(
+    ("question", "holds", "fails", "read"),
+    [
+        ("What did the council decide in September 2025?", "2025-09-15", "2024-09-15", "What did the council decide?"),
+        ("What did the council approve on September 15?", "2025-09-15", "2025-09-16", "What did the council approve?"),
+        ("What passed on 15 September?", "2024-09-15", "2024-10-15", "What passed?"),
+        ("Who won on Monday?", "2025-09-15", "2025-09-16", "Who won?"),
+        ("Which state had the worst storm in 2023?", "2023-01-05", "2024-01-05", "Which state had the worst storm?"),
+        ("What did the bank do in June, and why?", "2025-06-12", "2025-07-12", "What did the bank do, and why?"),
+    ],
+)
+def test_a_time_the_question_names_is_read_off_an_article_of_that_date(question, holds, fails, read):
+    from qa.answering import time_phrase
+
+    when = time_phrase(question)
+    assert when.holds_on(holds) and not when.holds_on(fails) and not when.holds_on(None)
+    assert when.removed_from(question) == read
+
+
+def test_words_that_only_look_like_times_are_no_time_phrase():
+    from qa.answering import time_phrase
+
+    assert time_phrase("What may the council decide in may?") is None  # a month is written with a capital
+    assert time_phrase("How many seats are in 10 Downing Street?") is None
+    assert time_phrase("Who sat in 3000 seats?") is None  # no year of ours
+
+
+def test_the_reader_reads_a_question_without_the_time_its_articles_date_answers(settings, fake, monkeypatch):
+    # "What did the council decide in September 2025?" over an article of 2025-09-15 that never
+    # names September was "not found": the reader found nothing for the month in the window
+    index = _index_of_only(
+        settings,
+        fake,
+        {
+            "council.txt": "title: Council backs bike lanes\ndate: 2025-09-15\n\nThe council voted for bike lanes.",
+            "older.txt": "title: Council delays budget\ndate: 2024-09-16\n\nThe council voted to delay the budget.",
+            "undated.txt": "title: Council meets\n\nThe council voted to meet again next week.",
+        },
+    )
+    asked = []
+    read = index.reader.read
+
+    def spy(question, windows):
+        asked.append((question, sorted(title for title, _ in windows)))
+        return read(question, windows)
+
+    monkeypatch.setattr(index.reader, "read", spy)
+    answer("What did the council vote on in September 2025?", index=index)
+    assert sorted(asked) == [
+        ("What did the council vote on in September 2025?", ["Council delays budget", "Council meets"]),
+        ("What did the council vote on?", ["Council backs bike lanes"]),  # the date says it
+    ]

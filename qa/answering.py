@@ -1241,21 +1241,26 @@ def is_followup(question: str) -> bool:
 _MONTH_NAMES = "January February March April May June July August September October November December".split()
 _WEEKDAY_NAMES = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 _MONTH = "|".join(_MONTH_NAMES)
-# "in September 2025", "on September 15", "on 15 September", "in 2025", "on Monday": names
-# capitalised, as questions write them ("may" the word is no month).
+_DAY = r"[0-3]?\d(?:st|nd|rd|th)?"
+# "in September 2025", "on Monday, September 15", "on 15th September", "on the 4th of July",
+# "in September of 2025", "in 2025", "on Monday". Names capitalised, as questions write them
+# ("may" the word is no month). Not a time: "in March last year" (not the date's year), "in
+# 2023's first quarter", "in 2025-26", "in March of the Penguins", "in April Wine".
 _TIME_PHRASE = re.compile(
-    rf"\s*\b(?i:in|on|during)\s+(?:(?P<weekday>{'|'.join(_WEEKDAY_NAMES)})"
-    rf"|(?:(?P<day_first>[0-3]?\d)\s+)?(?P<month>{_MONTH})(?:\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?)?"
-    r"(?:,?\s+(?P<year>(?:19|20)\d\d))?|(?P<year_only>(?:19|20)\d\d))\b"
+    rf"(?P<lead>^\s*(?i:in|on|during)\s+|\s*\b(?i:in|on|during)\s+)"
+    rf"(?:(?P<weekday>{'|'.join(_WEEKDAY_NAMES)}),?\s*)?"
+    rf"(?:(?:(?:the\s+)?(?P<day_first>{_DAY})\s+(?:of\s+)?)?(?P<month>{_MONTH})(?:\s+(?P<day>{_DAY}))?"
+    r"(?:,?\s+(?:of\s+)?(?P<year>(?:19|20)\d\d))?|(?P<year_only>(?:19|20)\d\d))?"
+    r"(?<=[A-Za-z0-9])\b(?!['’]s\b|[-–/]\d|\s+of\s+the\b|\s+[A-Z]|\s+(?:last|this|next)\s+year)"
 )
 
 
 @dataclass(frozen=True)
 class TimePhrase:
-    """A time the question names ("in September 2025"): where it is and what it asks for."""
+    """A time the question names ("in September 2025"): what it asks for, and where the
+    question names times (`spans`: all of them, the last one's time is the one asked about)."""
 
-    start: int
-    end: int
+    spans: tuple[tuple[int, int], ...]
     year: int | None = None
     month: int | None = None
     day: int | None = None
@@ -1271,7 +1276,16 @@ class TimePhrase:
         return all(w is None or w == got for w, got in zip(wanted, (day.year, day.month, day.day, day.weekday())))
 
     def removed_from(self, question: str) -> str:
-        return question[: self.start] + question[self.end :]
+        """The question without its times; as asked where no word would be left to ask
+        about ("In 2024?" is not read as "?")."""
+        kept, at = [], 0
+        for start, end in self.spans:
+            kept.append(question[at:start])
+            at = end
+        rest = ("".join(kept) + question[at:]).strip()
+        rest = re.sub(r"^[,;:]\s*", "", rest)  # "In 2025, who won?"
+        rest = rest[:1].upper() + rest[1:]
+        return rest if _content_words(rest) else question
 
 
 def time_phrase(question: str) -> TimePhrase | None:
@@ -1279,9 +1293,11 @@ def time_phrase(question: str) -> TimePhrase | None:
     ("on Monday", a month only in the dateline), so for an article of that date the reader
     reads the question without it, as the date's own answer to it: "What did the council
     decide in September 2025?" over an article dated 2025-09-15 that never names September was
-    "not found" (the reader scored its window −5.84 with the phrase; without it the answer is
-    found at 0.65), and "What did the bank do in June?" cited September's rate cut over June's
-    hold. Other articles read the whole question, so a time their text names still counts.
+    "not found" (the reader scored its window −5.84 with the phrase), and "What did the bank do
+    in June?" cited September's rate cut over June's hold. Other articles read the whole
+    question, so a time their text names still counts. Of several times, the last is the one
+    asked about ("What did the bank do in June? And in September?", a follow-up read after
+    the question before it), and all are left out of what is read.
 
     Example:
         >>> question = "What did the council decide in September 2025?"
@@ -1291,31 +1307,33 @@ def time_phrase(question: str) -> TimePhrase | None:
         >>> time_phrase("What may the council decide?") is None, time_phrase("Who won on Monday?").weekday
         (True, 0)
     """
-    found = _TIME_PHRASE.search(question)
-    if found is None:
+    found = list(_TIME_PHRASE.finditer(question))
+    found = [f for f in found if f["weekday"] or f["month"] or f["year_only"]]
+    if not found:
         return None
+    last = found[-1]
 
     def number(*names: str) -> int | None:
-        value = next((found[n] for n in names if found[n]), None)
-        return int(value) if value else None
+        value = next((last[n] for n in names if last[n]), None)
+        return int(re.sub(r"\D", "", value)) if value else None
 
     return TimePhrase(
-        found.start(),
-        found.end(),
+        tuple(f.span() for f in found),
         year=number("year", "year_only"),
-        month=_MONTH_NAMES.index(found["month"]) + 1 if found["month"] else None,
+        month=_MONTH_NAMES.index(last["month"]) + 1 if last["month"] else None,
         day=number("day", "day_first"),
-        weekday=_WEEKDAY_NAMES.index(found["weekday"]) if found["weekday"] else None,
+        weekday=_WEEKDAY_NAMES.index(last["weekday"]) if last["weekday"] else None,
     )
 
 
 def as_read(question: str, lead: SentenceSpan | None) -> str:
-    """The question as the reader read it for the lead's article: without a time phrase the
+    """The question as the reader read it for the lead's article: without the times the
     article's date satisfies (`time_phrase`), else as asked. Its coverage is measured on that.
 
     Example: "What did the council decide in September 2025?" led by an article of 2025-09-15
     gives "What did the council decide?".
     """
+    question = question[:MAX_QUESTION_CHARS]  # as `_read` gave it to the reader
     when = time_phrase(question)
     if when is None or lead is None or not when.holds_on(lead.hit.source.date):
         return question

@@ -1116,6 +1116,13 @@ def test_a_newer_lead_keeps_to_a_follow_ups_story_and_never_displaces_an_undated
         ("Who won on Monday?", "2025-09-15", "2025-09-16", "Who won?"),
         ("Which state had the worst storm in 2023?", "2023-01-05", "2024-01-05", "Which state had the worst storm?"),
         ("What did the bank do in June, and why?", "2025-06-12", "2025-07-12", "What did the bank do, and why?"),
+        # a follow-up read after the question before it: its own time is the one asked about
+        ("What did the bank do in June? And in September?", "2025-09-18", "2025-06-12", "What did the bank do? And?"),
+        ("What happened on Monday, September 15?", "2025-09-15", "2024-09-15", "What happened?"),  # not a Monday
+        ("What changed in September of 2025?", "2025-09-01", "2024-09-01", "What changed?"),
+        ("In 2025, who won the council vote?", "2025-05-01", "2024-05-01", "Who won the council vote?"),
+        ("What happens on the 4th of July?", "2025-07-04", "2025-07-05", "What happens?"),
+        ("In 2024?", "2024-01-01", "2025-01-01", "In 2024?"),  # nothing left to ask: read as asked
     ],
 )
 def test_a_time_the_question_names_is_read_off_an_article_of_that_date(question, holds, fails, read):
@@ -1132,6 +1139,11 @@ def test_words_that_only_look_like_times_are_no_time_phrase():
     assert time_phrase("What may the council decide in may?") is None  # a month is written with a capital
     assert time_phrase("How many seats are in 10 Downing Street?") is None
     assert time_phrase("Who sat in 3000 seats?") is None  # no year of ours
+    assert time_phrase("What happened in March last year?") is None  # not the article's year
+    assert time_phrase("What did the bank earn in 2023's first quarter?") is None
+    assert time_phrase("What changed in 2025-26?") is None
+    assert time_phrase("Who starred in March of the Penguins?") is None
+    assert time_phrase("Who played in April Wine?") is None
 
 
 def test_the_reader_reads_a_question_without_the_time_its_articles_date_answers(settings, fake, monkeypatch):

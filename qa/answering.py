@@ -606,14 +606,7 @@ def compose(
     by_id = {s.sentence_id: s for s in scored}
     chosen = [by_id[lead.sentence_id]]
     found = {lead.sentence_id: lead}
-    extras = [
-        x
-        for x in spans
-        if x.sentence_id != lead.sentence_id
-        and x.score >= EXTRA_SPAN_SCORE
-        and (x.hit.source.article_id, x.hit.sentences[x.position].start) not in given
-        and (not given or x.hit.source.article_id in _story(given, lead.hit.source.article_id))
-    ]
+    extras = [x for x in spans if x.sentence_id != lead.sentence_id and _may_follow(x, lead, given)]
     if extras and max_sentences > 1:
         pool = with_vectors([chosen[0], *(by_id[x.sentence_id] for x in extras)], index)
         kept = [pool[0]]
@@ -846,8 +839,9 @@ def _read(index: Index, question: str, hits: Sequence[Hit], scored: Sequence[Sco
     windows = make_windows(candidates, tokens, WINDOW_TOKENS, READ_BUDGET)
     question = question[:MAX_QUESTION_CHARS]
     when = time_phrase(question)
-    dated = [w for w in windows if when is not None and when.holds_on(w.hit.source.date)]
-    spans = read_windows(index.reader, question, [w for w in windows if w not in dated])
+    said = [when is not None and when.holds_on(w.hit.source.date) for w in windows]
+    dated = [w for w, by_date in zip(windows, said) if by_date]
+    spans = read_windows(index.reader, question, [w for w, by_date in zip(windows, said) if not by_date])
     if when is not None and dated:  # read as if the date were said: see `time_phrase`
         spans = sorted(
             [*spans, *read_windows(index.reader, when.removed_from(question), dated)], key=lambda x: -x.score
@@ -936,17 +930,20 @@ def _newer_lead(
     """
     if lead.hit.source.date is None:
         return lead
-    story = _story(given, lead.hit.source.article_id) if given else None
-    answering = [
-        x
-        for x in spans
-        if x.score >= EXTRA_SPAN_SCORE
-        and x.hit.source.date is not None
-        and (x.hit.source.article_id, x.hit.sentences[x.position].start) not in given
-        and (story is None or x.hit.source.article_id in story)
-    ]
+    answering = [x for x in spans if x.hit.source.date is not None and _may_follow(x, lead, given)]
     newest = max(answering, key=lambda x: x.hit.source.date or "", default=lead)  # ISO dates sort as days do
     return newest if (newest.hit.source.date or "") > lead.hit.source.date else lead
+
+
+def _may_follow(x: SentenceSpan, lead: SentenceSpan, given: Mapping[tuple[str, int], object]) -> bool:
+    """May `x` be cited beside `lead`? The reader finds an answer in it as surely as
+    `EXTRA_SPAN_SCORE` asks, no earlier answer gave its sentence, and in a follow-up it is of
+    the story the conversation continues (`_story`)."""
+    return (
+        x.score >= EXTRA_SPAN_SCORE
+        and (x.hit.source.article_id, x.hit.sentences[x.position].start) not in given
+        and (not given or x.hit.source.article_id in _story(given, lead.hit.source.article_id))
+    )
 
 
 def leans_on_previous(sentence: str) -> bool:
@@ -1247,7 +1244,7 @@ _DAY = r"[0-3]?\d(?:st|nd|rd|th)?"
 # ("may" the word is no month). Not a time: "in March last year" (not the date's year), "in
 # 2023's first quarter", "in 2025-26", "in March of the Penguins", "in April Wine".
 _TIME_PHRASE = re.compile(
-    rf"(?P<lead>^\s*(?i:in|on|during)\s+|\s*\b(?i:in|on|during)\s+)"
+    r"\s*\b(?i:in|on|during)\s+"
     rf"(?:(?P<weekday>{'|'.join(_WEEKDAY_NAMES)}),?\s*)?"
     rf"(?:(?:(?:the\s+)?(?P<day_first>{_DAY})\s+(?:of\s+)?)?(?P<month>{_MONTH})(?:\s+(?P<day>{_DAY}))?"
     r"(?:,?\s+(?:of\s+)?(?P<year>(?:19|20)\d\d))?|(?P<year_only>(?:19|20)\d\d))?"

@@ -509,10 +509,15 @@ def answer(
         asked = reader_question(asked, _previous_question(history, as_searched=False))
     hits = search(query, index, k, mode=mode, filters=filters)
     notices += filter_notices(filters, bool(hits), index)
+    recent = filters is not None and filters.prefer_recent
+    if recent and fast and hits:  # said, not silently ignored: the caller asked for the newest answer
+        notices.append(
+            "Fast answers prefer newer articles only between nearly equal passages; "
+            "without fast, the newest article the reader finds an answer in leads."
+        )
     # A follow-up does not cite again what earlier answers gave; a question asked afresh
     # (the same one again, or a new subject) gets its best answer whatever came before.
     given = _given_before(history) if followup else {}
-    recent = filters is not None and filters.prefer_recent
     result = compose(question, query, hits, index, max_sentences, tuple(notices), mode, fast, asked, given, recent)
     if followup and not result.found and not continues_previous(question):
         # "tram cost?" after "What tariffs did Trudeau impose?": short, so a follow-up, and

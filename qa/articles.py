@@ -50,7 +50,7 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf",
 # text): an index records it, and an update by a newer reader reads every file again, where
 # it skipped unchanged files and kept what the old rules made of them until `--full`. Only
 # articles that now read otherwise are embedded again.
-READING_RULES = 4
+READING_RULES = 5
 TITLE_CHARS = 80
 
 _HEADER_KEYS = ("title", "date", "source", "url")
@@ -2251,8 +2251,13 @@ _WIRE_AGENCIES |= {"cnn business": "CNN", "reuters breakingviews": "Reuters", "a
 # YORK, Dec 7, 2025 (Reuters) -", "Paris (AFP) -", or the agency alone: "(CNN) —".
 # Each word of the place opens with a capital, a digit or a bracket ("New Delhi [India]"): "…
 # the union said (AP)" is no dateline. After the credit, a dash (AP's old "_", EFE's ".-",
-# ANI's ":") or the text.
-_WIRE_DATELINE = re.compile(r"(?:[\[A-ZÀ-Þ0-9][\w.'’/\[\]-]*,? ){0,8}\(([^()\n]{1,24})\)\s*(?:[—–_:-]|\.-|(?=[A-Z]))")
+# ANI's ":") or the text. TASS writes its name between slashes: "MOSCOW, March 4. /TASS/.".
+_WIRE_DATELINE = re.compile(
+    r"(?:[\[A-ZÀ-Þ0-9][\w.'’/\[\]-]*,? ){0,8}"
+    r"(?:\(([^()\n]{1,24})\)\s*(?:[—–_:-]+|\.-|(?=[A-Z]))|/([A-Za-z]{2,12})/\.?)\s*"
+)
+# An editor's note above the dateline: "(This Dec 7 story corrects the date in paragraph 3)".
+_EDITORS_NOTE = re.compile(r"^\s*\([^()\n]+\)\s*$")
 
 
 def wire_credit(body: str) -> str | None:
@@ -2268,11 +2273,16 @@ def wire_credit(body: str) -> str | None:
         >>> wire_credit("LONDON — Storms hit."), wire_credit("UPDATE (Corrected) - Storms hit.")
         (None, None)
     """
-    lines = [line for line in body.lstrip().split("\n", 3)[:3] if line.strip()]
-    if len(lines) > 1 and is_byline(lines[0]):
+    dateline = _wire_dateline(body)
+    return _WIRE_AGENCIES.get((dateline[1] or dateline[2]).strip().lower()) if dateline else None
+
+
+def _wire_dateline(body: str) -> re.Match[str] | None:
+    """The dateline opening the text's first line after a byline or an editor's note."""
+    lines = [line for line in body.lstrip().split("\n", 4)[:4] if line.strip()]
+    while len(lines) > 1 and (is_byline(lines[0]) or _EDITORS_NOTE.match(lines[0])):
         lines = lines[1:]
-    dateline = _WIRE_DATELINE.match(lines[0].lstrip()) if lines else None
-    return _WIRE_AGENCIES.get(dateline[1].strip().lower()) if dateline else None
+    return _WIRE_DATELINE.match(lines[0].lstrip()) if lines else None
 
 
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
@@ -2371,11 +2381,17 @@ def default_title(body: str) -> str:
         'Markets fell sharply on Monday as investors fled.'
         >>> default_title("By Jane Doe\\n\\nMarkets fell sharply on Monday. More text.")
         'Markets fell sharply on Monday.'
+        >>> default_title("MOSCOW, March 4. /TASS/. Talks resumed on Monday. More text.")
+        'Talks resumed on Monday.'
     """
     head = body[:2000].split("\n")
-    while len(head) > 1 and (not head[0].strip() or _credit_line(head[0])):  # "By Jane Doe" is no title
+    # "By Jane Doe" and "(This story corrects …)" are no title
+    while len(head) > 1 and (not head[0].strip() or _credit_line(head[0]) or _EDITORS_NOTE.match(head[0])):
         head.pop(0)
-    text = "\n".join(head)
+    text = "\n".join(head).lstrip()
+    dateline = _WIRE_DATELINE.match(text)
+    if dateline and wire_credit(text) and text[dateline.end() :].strip():  # "MOSCOW, March 4." is no title
+        text = text[dateline.end() :]
     sentences = split_sentences(text)
     sentence = " ".join((sentences[0].text if sentences else text).split())
     return shortened(sentence, TITLE_CHARS) or "Untitled article"

@@ -1087,6 +1087,15 @@ def test_prefer_newer_articles_leads_with_the_newest_article_that_answers(settin
     # whether to answer is decided as without it
     plain, recent = (answer(question, index=index, filters=Filters(prefer_recent=p)) for p in (False, True))
     assert recent.confidence == plain.confidence and recent.found
+    assert not recent.notices
+    # the fast path has no reader to find the newest answer, and says so
+    fast = answer(question, index=index, filters=Filters(prefer_recent=True), fast=True)
+    assert fast.sentences[0].citation.source.article_id == "may.txt"
+    assert fast.notices == (
+        "Fast answers prefer newer articles only between nearly equal passages; "
+        "without fast, the newest article the reader finds an answer in leads.",
+    )
+    assert not answer(question, index=index, fast=True).notices
 
 
 def test_a_newer_lead_keeps_to_a_follow_ups_story_and_never_displaces_an_undated_one():

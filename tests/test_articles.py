@@ -2097,6 +2097,8 @@ def test_a_json_title_that_only_looks_like_markup_stays_as_written(tmp_path):
         ("Madrid, Jun 5 (EFE).- Mill workers walked out on Monday.", "EFE"),
         ("New Delhi [India], March 4 (ANI): Mill workers walked out on Monday.", "ANI"),
         ("WASHINGTON (AP) _ Mill workers walked out on Monday.", "AP"),
+        ("MOSCOW, March 4. /TASS/. Mill workers walked out on Monday.", "TASS"),
+        ("(This Dec 7 story corrects the day)\n\nLONDON, Dec 7 (Reuters) - Mill workers walked out.", "Reuters"),
         ("DUNMORE — Mill workers walked out on Monday.", None),  # no agency named
         ("UPDATE (Corrected) — Mill workers walked out on Monday.", None),  # a kicker, not a publisher
         ("WHO (World Health Organization) - Mill workers walked out.", None),
@@ -2108,6 +2110,21 @@ def test_a_wire_dateline_names_the_publisher_when_nothing_else_does(tmp_path, op
     article, _ = read_one(tmp_path, "strike.txt", f"title: Mill strike\ndate: 2025-09-15\n\n{opening}".encode())
     assert article.source.publisher == publisher
     assert article.body.endswith(opening.rpartition("\n")[2])  # the dateline stays: sentences are quoted as written
+
+
+@pytest.mark.parametrize(
+    ("opening", "title"),
+    [
+        ("MOSCOW, March 4. /TASS/. Mill workers walked out. The union said so.", "Mill workers walked out."),
+        ("(This corrects the day)\n\nLONDON (Reuters) - Mill workers walked out. More.", "Mill workers walked out."),
+        ("By Ann Lee\n\nBERLIN (dpa) - Mill workers walked out. More.", "Mill workers walked out."),
+        ("DUNMORE (Corrected) - Mill workers walked out. More.", "DUNMORE (Corrected) - Mill workers walked out."),
+        ("WASHINGTON (AP) — ", "WASHINGTON (AP) —"),  # nothing after it: the dateline is all there is
+    ],
+)
+def test_an_untitled_articles_title_is_its_first_sentence_after_the_wire_dateline(tmp_path, opening, title):
+    article, _ = read_one(tmp_path, "strike.txt", f"date: 2025-09-15\n\n{opening}".encode())
+    assert article.source.title == title
 
 
 def test_a_source_header_outranks_the_wire_dateline(tmp_path):

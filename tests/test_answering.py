@@ -1132,6 +1132,11 @@ def test_a_newer_lead_keeps_to_a_follow_ups_story_and_never_displaces_an_undated
         ("In 2025, who won the council vote?", "2025-05-01", "2024-05-01", "Who won the council vote?"),
         ("What happens on the 4th of July?", "2025-07-04", "2025-07-05", "What happens?"),
         ("In 2024?", "2024-01-01", "2025-01-01", "In 2024?"),  # nothing left to ask: read as asked
+        # typed in lower case: a weekday, and a month beside a day or a year, still name a time
+        ("what did the council decide in september 2025?", "2025-09-15", "2024-09-15", "What did the council decide?"),
+        ("who won the vote on monday?", "2025-09-15", "2025-09-16", "Who won the vote?"),
+        ("what passed on the 15th of september?", "2025-09-15", "2025-10-15", "What passed?"),
+        ("which bill passed on september 15?", "2025-09-15", "2025-09-16", "Which bill passed?"),
     ],
 )
 def test_a_time_the_question_names_is_read_off_an_article_of_that_date(question, holds, fails, read):
@@ -1145,7 +1150,9 @@ def test_a_time_the_question_names_is_read_off_an_article_of_that_date(question,
 def test_words_that_only_look_like_times_are_no_time_phrase():
     from qa.answering import time_phrase
 
-    assert time_phrase("What may the council decide in may?") is None  # a month is written with a capital
+    assert time_phrase("What may the council decide in may?") is None  # a month alone is written with a capital
+    assert time_phrase("what did the bank do in june?") is None
+    assert time_phrase("What rose in March 2023's first quarter?") is None  # a number that is no day or year
     assert time_phrase("How many seats are in 10 Downing Street?") is None
     assert time_phrase("Who sat in 3000 seats?") is None  # no year of ours
     assert time_phrase("What happened in March last year?") is None  # not the article's year

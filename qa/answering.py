@@ -1245,16 +1245,15 @@ _WEEKDAY_NAMES = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".spli
 _MONTH = "|".join(_MONTH_NAMES)
 _DAY = r"[0-3]?\d(?:st|nd|rd|th)?"
 # "in September 2025", "on Monday, September 15", "on 15th September", "on the 4th of July",
-# "in September of 2025", "in 2025", "on Monday". A month alone is found by its capital, as
-# questions write names ("may" the word is no month); a month beside a day or a year, and a
-# weekday, in any case ("on september 15", "on monday"), as chat questions are often typed.
-# Not a time: "in March last year" (not the date's year), "in 2023's first quarter", "in
-# 2025-26", "in March of the Penguins", "in April Wine".
+# "in September of 2025", "in 2025", "on Monday"; in any case, as chat questions are often
+# typed ("what happened in may?": after "in", "on" or "during", "may" is the month). Not a
+# time: "in March last year" (not the date's year), "in 2023's first quarter", "in 2025-26",
+# "in March of the Penguins", "in April Wine".
 _TIME_PHRASE = re.compile(
     r"\s*\b(?i:in|on|during)\s+"
     rf"(?:(?P<weekday>(?i:{'|'.join(_WEEKDAY_NAMES)})),?\s*)?"
     rf"(?:(?:(?:the\s+)?(?P<day_first>{_DAY})\s+(?:of\s+)?)?"
-    rf"(?P<month>(?(day_first)(?i:{_MONTH})|(?:{_MONTH}|(?i:{_MONTH})(?=,?\s+(?:of\s+)?\d))))"
+    rf"(?P<month>(?i:{_MONTH}))"
     rf"(?:\s+(?P<day>{_DAY}))?"
     r"(?:,?\s+(?:of\s+)?(?P<year>(?:19|20)\d\d))?|(?P<year_only>(?:19|20)\d\d))?"
     r"(?<=[A-Za-z0-9])\b(?!['’]s\b|[-–/]\d|\s+of\s+the\b|\s+[A-Z]|\s+(?:last|this|next)\s+year|\s+\d)"

@@ -25,7 +25,8 @@ class Filters:
     `sources` matches an article's publisher (case-insensitive) or its article id. `since`
     and `until` are days, read as article dates are (`parse_date`). With `prefer_recent`, the
     newest dated article the reader finds a sure answer in leads the answer (not with
-    `fast=True`, which has no reader), and the newer of two nearly equal passages ranks first.
+    `fast=True`, which has no reader), and the newer of two nearly equal passages (scores
+    within `retrieval.NEAR_TIE`, 0.01) ranks first.
 
     Example:
         >>> Filters(since="2026-01-01", sources=("AP",)).restricts

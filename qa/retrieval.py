@@ -252,7 +252,10 @@ def search(
             + w.sentence_dense * max(sentence_dense[s] for s in r.sentence_ids)
             + w.sentence_lexical * max(sentence_lexical.get(s, 0.0) for s in r.sentence_ids) / best_sentence_lexical
         )
-    ranked = _demote_overlaps(sorted(records.values(), key=lambda r: _rank_key(r, scores, filters.prefer_recent)))
+    ranked = sorted(records.values(), key=lambda r: -scores[r.passage_id])
+    if filters.prefer_recent:
+        ranked = _newer_first_among_near_ties(ranked, scores)
+    ranked = _demote_overlaps(ranked)
     return [
         _hit(
             rank,
@@ -283,11 +286,24 @@ def _demote_overlaps(ranked: list[StoredPassage]) -> list[StoredPassage]:
     return shown + later
 
 
-def _rank_key(record: StoredPassage, scores: dict[int, float], prefer_recent: bool) -> tuple[Any, ...]:
-    score = scores[record.passage_id]
-    if prefer_recent:  # nearly equal scores: the newer article first
-        return (-round(score, 2), _negated_date(record.source.date), -score)
-    return (-score,)
+NEAR_TIE = 0.01  # passage scores this close are "nearly equal" for `Filters.prefer_recent`
+
+
+def _newer_first_among_near_ties(ranked: list[StoredPassage], scores: dict[int, float]) -> list[StoredPassage]:
+    """Within each run of passages scored within `NEAR_TIE` of the run's best, the newer
+    article first (undated last), else by score. Runs are taken from the top, so 1.4951 and
+    1.4949 are one run (rounding to two decimals parted them) and a run never spans more than
+    `NEAR_TIE`."""
+    reordered: list[StoredPassage] = []
+    start = 0
+    while start < len(ranked):
+        best = scores[ranked[start].passage_id]
+        end = start + 1
+        while end < len(ranked) and best - scores[ranked[end].passage_id] <= NEAR_TIE:
+            end += 1
+        reordered += sorted(ranked[start:end], key=lambda r: _negated_date(r.source.date))  # stable: by score
+        start = end
+    return reordered
 
 
 def _negated_date(date: str | None) -> int:

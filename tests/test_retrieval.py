@@ -223,6 +223,28 @@ def test_prefer_recent_breaks_near_ties_by_date(tmp_path, fake):
     )
 
 
+def test_nearly_equal_means_within_a_hundredth_of_the_runs_best_not_the_same_rounding():
+    from types import SimpleNamespace
+
+    from qa.retrieval import _newer_first_among_near_ties
+
+    def order(*passages: tuple[float, str | None]) -> list[str | None]:
+        ranked = [SimpleNamespace(passage_id=i, source=SimpleNamespace(date=d)) for i, (_, d) in enumerate(passages)]
+        scores = {i: score for i, (score, _) in enumerate(passages)}
+        return [r.source.date for r in _newer_first_among_near_ties(ranked, scores)]
+
+    # 0.0002 apart: rounding to two decimals put them in two groups, the older first
+    assert order((1.4951, "2020-01-01"), (1.4949, "2025-01-01")) == ["2025-01-01", "2020-01-01"]
+    assert order((1.504, "2020-01-01"), (1.491, "2025-01-01")) == ["2020-01-01", "2025-01-01"]  # 0.013 apart
+    # a run is measured from its best: the third is 0.011 below the first, so it waits
+    assert order((1.500, "2020-01-01"), (1.495, "2023-01-01"), (1.489, "2025-01-01")) == [
+        "2023-01-01",
+        "2020-01-01",
+        "2025-01-01",
+    ]
+    assert order((1.50, None), (1.499, "2020-01-01")) == ["2020-01-01", None]  # undated after dated
+
+
 @pytest.mark.model
 def test_trudeau_question_top_hit_holds_the_tariff_sentence(real_index):
     hits = retrieve("What tariffs did Trudeau impose?", k=3, index=real_index)

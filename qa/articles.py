@@ -50,7 +50,7 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf",
 # text): an index records it, and an update by a newer reader reads every file again, where
 # it skipped unchanged files and kept what the old rules made of them until `--full`. Only
 # articles that now read otherwise are embedded again.
-READING_RULES = 5
+READING_RULES = 6
 TITLE_CHARS = 80
 
 _HEADER_KEYS = ("title", "date", "source", "url")
@@ -86,6 +86,14 @@ _HEADER_SYNONYMS = {
 _INLINE_DATE = re.compile(r"^\s*date[:\s]\s*(\d{4}-\d{2}-\d{2})\b[ \t]*", re.IGNORECASE)
 # "By Jane Doe · January 16, 2026", "Reporting by X; Editing by Y": see `is_byline`.
 _BYLINE = re.compile(r"^(?:by|(?:written|reporting|reported|additional reporting) by)\s+\S", re.IGNORECASE)
+# A wire editor's note on the story itself, not its text: "(This Dec 7 story corrects the date in
+# paragraph 3)", "(Adds details on casualties in paragraph 4)", "(Updates with vote count)".
+_EDITORS_NOTE = re.compile(
+    r"^\s*\((?:this\b[^()\n]*?\b(?:story|article|version|report)\b|(?:adds|updates?|updated|corrects?|corrected|"
+    r"correction|recasts|refiles|repeats|removes|changes|fixes|clarifies|rewrites|writes\s+through|"
+    r"editor['’]?s\s+note)\b)[^()\n]*\)\s*$",
+    re.IGNORECASE,
+)
 # A control character, or a byte of a name that is not UTF-8 (escaped as a lone surrogate).
 _UNUSABLE_NAME = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 # Any level: a file opening with "## Rail strike called off" was titled with its "##".
@@ -780,6 +788,8 @@ def _text_article(text: str, markdown: bool, titled: bool = False) -> tuple[str 
             )
         ):
             i += 1  # "Date:" with nothing to read; "Category: Politics" among header lines (not used)
+        elif _EDITORS_NOTE.match(line):
+            i += 1  # "(This story corrects …)" above the dateline: about the story, not of it
         elif markdown and "title" not in meta and _setext_heading(lines, i):
             meta["title"] = line.strip()  # a headline underlined with "===" or "---"
             i += 2
@@ -1129,13 +1139,14 @@ def _byline_date(lines: list[str]) -> str | None:
 
 
 def _headline_above_headers(lines: list[str], i: int) -> bool:
-    """Is line `i` a headline printed above the header lines or the byline ("Canola deal
-    signed" over "Date: January 16, 2026" or "By Jane Doe"), as news pages, PDFs and Word
-    files lay an article out?"""
+    """Is line `i` a headline printed above the header lines, the byline or an editor's note
+    ("Canola deal signed" over "Date: January 16, 2026" or "By Jane Doe"), as news pages, PDFs
+    and Word files lay an article out?"""
     below = next((line for line in lines[i + 1 :] if line.strip()), "")
     match = _HEADER_LINE.match(below)
     header = match is not None and _looks_like_header(match)
-    return len(lines[i].strip()) <= 2 * TITLE_CHARS and (header or is_byline(below) or _date_line(below))
+    above_note = bool(_EDITORS_NOTE.match(below))  # "(Adds details …)" under the headline
+    return len(lines[i].strip()) <= 2 * TITLE_CHARS and (header or is_byline(below) or _date_line(below) or above_note)
 
 
 def _headline_above_text(lines: list[str], i: int) -> bool:
@@ -2215,6 +2226,7 @@ def _unkept_link(url: str) -> str:
 def _make_article(
     article_id: str, rel: str, title: str | None, body: str, meta: dict[str, str], pages: tuple[int, ...] = ()
 ) -> Article:
+    body = _without_editors_notes(body)
     if not body:
         raise _Skip("no text found in the file")
     if not _WORD_CHAR.search(body):
@@ -2232,6 +2244,16 @@ def _make_article(
         pages=pages,
     )
     return Article(source=source, body=body)
+
+
+def _without_editors_notes(body: str) -> str:
+    """The text without the editor's notes opening it (a page's or a record's text; a text
+    file's leading lines are read so by `_text_article`)."""
+    lines = body.split("\n")
+    start = 0
+    while start < len(lines) and (not lines[start].strip() or _EDITORS_NOTE.match(lines[start])):
+        start += 1
+    return body if start == 0 else "\n".join(lines[start:]).strip()
 
 
 # The news agencies a wire dateline credits ("WASHINGTON (AP) —"), as they write themselves.
@@ -2256,8 +2278,6 @@ _WIRE_DATELINE = re.compile(
     r"(?:[\[A-ZÀ-Þ0-9][\w.'’/\[\]-]*,? ){0,8}"
     r"(?:\(([^()\n]{1,24})\)\s*(?:[—–_:-]+|\.-|(?=[A-Z]))|/([A-Za-z]{2,12})/\.?)\s*"
 )
-# An editor's note above the dateline: "(This Dec 7 story corrects the date in paragraph 3)".
-_EDITORS_NOTE = re.compile(r"^\s*\([^()\n]+\)\s*$")
 
 
 def wire_credit(body: str) -> str | None:
@@ -2278,9 +2298,9 @@ def wire_credit(body: str) -> str | None:
 
 
 def _wire_dateline(body: str) -> re.Match[str] | None:
-    """The dateline opening the text's first line after a byline or an editor's note."""
-    lines = [line for line in body.lstrip().split("\n", 4)[:4] if line.strip()]
-    while len(lines) > 1 and (is_byline(lines[0]) or _EDITORS_NOTE.match(lines[0])):
+    """The dateline opening the text or its first line after a byline."""
+    lines = [line for line in body.lstrip().split("\n", 3)[:3] if line.strip()]
+    if len(lines) > 1 and is_byline(lines[0]):
         lines = lines[1:]
     return _WIRE_DATELINE.match(lines[0].lstrip()) if lines else None
 
@@ -2385,8 +2405,7 @@ def default_title(body: str) -> str:
         'Talks resumed on Monday.'
     """
     head = body[:2000].split("\n")
-    # "By Jane Doe" and "(This story corrects …)" are no title
-    while len(head) > 1 and (not head[0].strip() or _credit_line(head[0]) or _EDITORS_NOTE.match(head[0])):
+    while len(head) > 1 and (not head[0].strip() or _credit_line(head[0])):  # "By Jane Doe" is no title
         head.pop(0)
     text = "\n".join(head).lstrip()
     dateline = _WIRE_DATELINE.match(text)

@@ -2099,6 +2099,7 @@ def test_a_json_title_that_only_looks_like_markup_stays_as_written(tmp_path):
         ("WASHINGTON (AP) _ Mill workers walked out on Monday.", "AP"),
         ("MOSCOW, March 4. /TASS/. Mill workers walked out on Monday.", "TASS"),
         ("(This Dec 7 story corrects the day)\n\nLONDON, Dec 7 (Reuters) - Mill workers walked out.", "Reuters"),
+        ("(Adds details in paragraph 4)\nLONDON, Dec 7 (Reuters) - Mill workers walked out.", "Reuters"),
         ("DUNMORE — Mill workers walked out on Monday.", None),  # no agency named
         ("UPDATE (Corrected) — Mill workers walked out on Monday.", None),  # a kicker, not a publisher
         ("WHO (World Health Organization) - Mill workers walked out.", None),
@@ -2116,7 +2117,10 @@ def test_a_wire_dateline_names_the_publisher_when_nothing_else_does(tmp_path, op
     ("opening", "title"),
     [
         ("MOSCOW, March 4. /TASS/. Mill workers walked out. The union said so.", "Mill workers walked out."),
-        ("(This corrects the day)\n\nLONDON (Reuters) - Mill workers walked out. More.", "Mill workers walked out."),
+        (
+            "(This story corrects the day)\n\nLONDON (Reuters) - Mill workers walked out. More.",
+            "Mill workers walked out.",
+        ),
         ("By Ann Lee\n\nBERLIN (dpa) - Mill workers walked out. More.", "Mill workers walked out."),
         ("DUNMORE (Corrected) - Mill workers walked out. More.", "DUNMORE (Corrected) - Mill workers walked out."),
         ("WASHINGTON (AP) — ", "WASHINGTON (AP) —"),  # nothing after it: the dateline is all there is
@@ -2125,6 +2129,35 @@ def test_a_wire_dateline_names_the_publisher_when_nothing_else_does(tmp_path, op
 def test_an_untitled_articles_title_is_its_first_sentence_after_the_wire_dateline(tmp_path, opening, title):
     article, _ = read_one(tmp_path, "strike.txt", f"date: 2025-09-15\n\n{opening}".encode())
     assert article.source.title == title
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(This story corrects the day in paragraph 2)\n\nLONDON (Reuters) - Mill workers walked out. More.",
+        "(This story corrects the day in paragraph 2)\nLONDON (Reuters) - Mill workers walked out. More.",
+        "Mill strike ends\n\n(Adds union vote in paragraph 2)\n\nLONDON (Reuters) - Mill workers walked out. More.",
+        "Mill strike ends\n(Updates with union vote)\nLONDON (Reuters) - Mill workers walked out. More.",
+    ],
+)
+def test_an_editors_note_above_the_dateline_is_neither_title_nor_text(tmp_path, text):
+    # the note was the title, or glued to the dateline in a cited sentence
+    article, _ = read_one(tmp_path, "strike.txt", text.encode())
+    assert article.body.startswith("LONDON (Reuters) - Mill workers walked out.")
+    assert article.source.title in ("Mill strike ends", "Mill workers walked out.")
+    assert article.source.publisher == "Reuters"
+
+
+def test_a_texts_own_parenthesis_and_a_records_editors_note(tmp_path):
+    aside = "(The mayor, who took office in May, declined to comment.)\n\nThe council met on Monday."
+    article, _ = read_one(tmp_path / "text", "aside.txt", aside.encode())
+    assert article.body == aside  # a sentence in brackets is the text's own
+    record = {
+        "title": "Senate vote",
+        "text": "<p>(Updates with vote count)</p><p>WASHINGTON (AP) — The Senate voted.</p>",
+    }
+    article, _ = read_one(tmp_path / "record", "vote.json", json.dumps(record).encode())
+    assert article.body == "WASHINGTON (AP) — The Senate voted." and article.source.publisher == "AP"
 
 
 def test_a_source_header_outranks_the_wire_dateline(tmp_path):

@@ -177,9 +177,10 @@ def test_a_renamed_moved_or_copied_article_is_copied_not_embedded_again(settings
     assert report.passages_embedded > 0 and report.passages_copied == 0
 
 
-@pytest.mark.parametrize("pointer", [b"", b"\xff\xfe garbage", b"../elsewhere"])
+@pytest.mark.parametrize("pointer", [b"", b"\xff\xfe garbage", b"../elsewhere", b"garbage\n"])
 def test_a_full_build_repairs_a_damaged_pointer(settings, fake, pointer):
-    # "CURRENT is damaged. Rebuild with: qa index --full", and qa index --full failed the same way
+    # "CURRENT is damaged. Rebuild with: qa index --full", and qa index --full failed the same way;
+    # "garbage" beside qa's builds was called another program's folder, and --full refused it too
     build_index(settings, encoder=fake, progress=False)
     (settings.index_dir / "CURRENT").write_bytes(pointer)
     with pytest.raises(IndexCorruptError, match=r"CURRENT is damaged\. Rebuild with: qa index --full"):

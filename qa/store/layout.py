@@ -78,14 +78,21 @@ def current_generation(index_dir: Path) -> Path | None:
         return None
     except UnicodeDecodeError:
         name = ""
-    if not name or "/" in name or "\\" in name or name.startswith(".") or not name.isprintable():
+    unreadable = not name or "/" in name or "\\" in name or name.startswith(".") or not name.isprintable()
+    # LevelDB and RocksDB keep a CURRENT file too; beside qa's builds, another name is damage.
+    if unreadable or (not name.startswith(GENERATION_PREFIX) and _holds_builds(index_dir)):
         raise IndexCorruptError(f"{index_dir / POINTER_FILE} is damaged. {rebuild_from_folder(index_dir)}")
-    if not name.startswith(GENERATION_PREFIX):  # LevelDB and RocksDB keep a CURRENT file too
+    if not name.startswith(GENERATION_PREFIX):
         raise IndexNotFoundError(
             f"{index_dir / POINTER_FILE} names {name[:40]!r}, not a build of qa's ({GENERATION_PREFIX}…): {index_dir}/ "
             "looks like another program's folder. Pass --index with a qa index, or a new folder to build one in."
         )
     return index_dir / name
+
+
+def _holds_builds(index_dir: Path) -> bool:
+    """Does the folder hold a build of qa's (a `gen-…` folder with its manifest)?"""
+    return any((build / MANIFEST_FILE).is_file() for build in index_dir.glob(f"{GENERATION_PREFIX}*"))
 
 
 def publish_generation(index_dir: Path, work: Path) -> Path:

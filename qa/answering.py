@@ -557,7 +557,13 @@ def filter_notices(filters: Filters | None, matched: bool, index: Index) -> list
     if not matched and filters.restricts:
         why = why_nothing_matches(filters, index.articles())
         return [why] if why else []
-    unknown = unknown_sources(filters, index.publishers(), index.article) if matched and filters.sources else None
+    if not (matched and filters.sources):
+        return []
+
+    def known(source: str) -> bool | None:  # an article id, or a file some article was read from
+        return index.article(source) is not None or any(a.source.path == source for a in index.articles()) or None
+
+    unknown = unknown_sources(filters, index.publishers(), known)
     return [unknown] if unknown else []
 
 

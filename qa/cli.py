@@ -329,7 +329,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--fast", action="store_true", help="skip the answer reader: ~9 ms, no answer span")
     ask.add_argument("--since", help="only articles dated on or after this day (2026-01-31 or 31 January 2026)")
     ask.add_argument("--until", help="only articles dated on or before this day")
-    ask.add_argument("--source", action="append", default=[], help="only this source or article id (repeatable)")
+    ask.add_argument(
+        "--source", action="append", default=[], help="only this publisher, article id or file (repeatable)"
+    )
     ask.add_argument(
         "--recent",
         action="store_true",

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 class Filters:
     """Which articles may answer: a date range and/or sources.
 
-    `sources` matches an article's publisher (case-insensitive) or its article id. `since`
+    `sources` matches an article's publisher (case-insensitive), its article id, or the file it
+    was read from (`feed.jsonl`: all of that file's records). `since`
     and `until` are days, read as article dates are (`parse_date`). With `prefer_recent`, the
     newest dated article the reader finds a sure answer in leads the answer (not with
     `fast=True`, which has no reader), and the newer of two nearly equal passages (scores
@@ -85,7 +86,8 @@ class Filters:
         ):
             return False
         wanted = {s.lower() for s in self.sources}
-        return not self.sources or (source.publisher or "").lower() in wanted or source.article_id in self.sources
+        named = source.article_id in self.sources or source.path in self.sources
+        return not self.sources or (source.publisher or "").lower() in wanted or named
 
 
 def parse_date(value: object, label: str = "date ") -> str | None:
@@ -137,7 +139,7 @@ def why_nothing_matches(filters: Filters, articles: Sequence[ArticleInfo]) -> st
         raise QuestionError(f"filters={filters!r:.80} must be a Filters (e.g. Filters(since='2026-01-01')).")
     if filters.sources:
         publishers = {a.source.publisher.lower(): a.source.publisher for a in articles if a.source.publisher}
-        ids = {a.source.article_id for a in articles}
+        ids = {a.source.article_id for a in articles} | {a.source.path for a in articles}
         unknown = [s for s in filters.sources if s.lower() not in publishers and s not in ids]
         if len(unknown) == len(filters.sources):
             # "business/001" for "bbc.jsonl#business/001", "bbc.jsonl" for its records
@@ -149,7 +151,7 @@ def why_nothing_matches(filters: Filters, articles: Sequence[ArticleInfo]) -> st
             named = _named(names, quoted=False) or "none names one"
             return (
                 f"No article has the publisher or id {_named(unknown)}{hint}. Sources are publishers "
-                f"({named}) or article ids, as the chat's Articles tab and the command qa info list them."
+                f"({named}), article ids or file names, as the chat's Articles tab and the command qa info list them."
             )
     if filters.since or filters.until:
         dates = sorted(a.source.date for a in articles if a.source.date)

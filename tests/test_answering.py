@@ -443,21 +443,22 @@ def test_why_nothing_matches_names_what_to_change():
     from qa.filters import Filters, why_nothing_matches
 
     def article(article_id: str, publisher: str | None = None, date: str | None = None) -> SimpleNamespace:
-        return SimpleNamespace(source=SimpleNamespace(article_id=article_id, publisher=publisher, date=date))
+        source = SimpleNamespace(article_id=article_id, path=article_id.split("#")[0], publisher=publisher, date=date)
+        return SimpleNamespace(source=source)
 
     bbc = [article("bbc.jsonl#business/001", "BBC"), article("bbc.jsonl#tech/002", "BBC")]
     assert why_nothing_matches(Filters(sources=("business/001",)), bbc).startswith(
         "No article has the publisher or id 'business/001' (did you mean bbc.jsonl#business/001?). "
-        "Sources are publishers (BBC) or article ids"
+        "Sources are publishers (BBC), article ids or file names"
     )
-    assert "(did you mean bbc.jsonl#business/001, bbc.jsonl#tech/002?)" in why_nothing_matches(
-        Filters(sources=("bbc.jsonl",)), bbc
-    )
+    assert why_nothing_matches(Filters(sources=("bbc.jsonl",)), bbc) is None  # the file: all its records
+    assert "(did you mean bbc.jsonl#tech/002?)" in why_nothing_matches(Filters(sources=("tech/002",)), bbc)
     # Part of a publisher's name points to it; a list cut short says how many more there are
     papers = [article(f"{n}.txt", f"{n} Post") for n in ("Ashford", "Riverton", "Harlow", "Vale", "Kent", "Dover")]
     assert why_nothing_matches(Filters(sources=("Riverton",)), papers) == (
         "No article has the publisher or id 'Riverton' (did you mean Riverton Post?). Sources are publishers "
-        "(Ashford Post, Dover Post, Harlow Post, Kent Post, Riverton Post and 1 more) or article ids, as the chat's "
+        "(Ashford Post, Dover Post, Harlow Post, Kent Post, Riverton Post and 1 more), article ids or file names, "
+        "as the chat's "
         "Articles tab and the command qa info list them."
     )
     assert why_nothing_matches(Filters(until="2020-01-01"), bbc).startswith("None of the articles has a date")

@@ -208,6 +208,26 @@ def test_a_publisher_outside_ascii_matches_in_any_case_as_the_notices_compare_it
         assert {h.source.article_id for h in hits} == {wanted}, typed
 
 
+def test_a_file_name_as_source_selects_all_the_records_read_from_it(tmp_path, fake):
+    # "--source feed.jsonl" was "No article has the publisher or id 'feed.jsonl'"
+    records = [{"id": "a", "title": "Budget", "text": "The committee approved the budget."}]
+    records.append({"id": "b", "title": "Budget again", "text": "The committee approved the budget again."})
+    index = _index_of(
+        tmp_path,
+        fake,
+        {
+            "feed.jsonl": "\n".join(json.dumps(r) for r in records),
+            "memo.txt": "The committee approved the budget today.",
+        },
+    )
+    hits = retrieve("committee budget", k=5, index=index, filters=Filters(sources=("feed.jsonl",)))
+    assert sorted(h.source.article_id for h in hits) == ["feed.jsonl#a", "feed.jsonl#b"]
+    assert Filters(sources=("feed.jsonl",)).admits(hits[0].source)
+    assert [
+        h.source.article_id for h in retrieve("committee budget", index=index, filters=Filters(sources=("memo.txt",)))
+    ] == ["memo.txt"]
+
+
 def test_prefer_recent_breaks_near_ties_by_date(tmp_path, fake):
     index = _index_of(
         tmp_path,

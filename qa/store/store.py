@@ -312,8 +312,11 @@ class Store:
             params.append(filters.until)
         if filters.sources:
             marks = _marks(filters.sources)
-            conditions.append(f"(unicode_lower(a.publisher) IN ({marks}) OR a.article_id IN ({marks}))")
+            conditions.append(
+                f"(unicode_lower(a.publisher) IN ({marks}) OR a.article_id IN ({marks}) OR a.path IN ({marks}))"
+            )
             params.extend(s.lower() for s in filters.sources)
+            params.extend(filters.sources)
             params.extend(filters.sources)
         where = " AND ".join(conditions) or "1"
         # The articles first: the conditions (a Python function among them) are read once an

@@ -534,9 +534,12 @@ def answer(
         # the GM recall) cited Mr Blair being "hurt" at 0.22.
         result = fresh if fresh.found and fresh.confidence >= NEW_SUBJECT_CONFIDENCE else result
     if hits and not result.found and filters is not None and filters.restricts:
-        # Not found among the articles the filters let through: the others may hold it.
+        # Not found among the articles the filters let through: the others may hold it. Undated
+        # ones are named: a new user's undated wire story was out of "--until 2030-01-01" unsaid.
+        undated = sum(a.source.date is None for a in index.articles()) if filters.since or filters.until else 0
+        left_out = f", and a date range leaves out undated articles ({undated:,} here)" if undated else ""
         notice = (
-            "Only articles matching the filters (date range or sources) were searched; "
+            f"Only articles matching the filters (date range or sources) were searched{left_out}; "
             "widen them to search all articles."
         )
         result = replace(result, notices=(*result.notices, notice))

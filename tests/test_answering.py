@@ -782,6 +782,26 @@ def test_not_found_under_filters_says_that_only_some_articles_were_searched(buil
     assert answer("What tariffs did Trudeau impose?", index=built).notices == ()
 
 
+def test_not_found_under_a_date_range_says_it_left_out_the_undated_articles(settings, fake):
+    from qa.index import load_index
+    from qa.retrieval import Filters
+    from tests.fakes import FakeReader
+
+    articles = {
+        "storm.txt": "title: Storm cuts power\n\nThe storm left 40,000 homes without power.",
+        "budget.txt": "title: Budget\ndate: 2025-03-01\n\nThe council approved the budget.",
+    }
+    _index_of_only(settings, fake, articles)
+    index = load_index(settings.index_dir, settings, encoder=fake, reader=FakeReader())  # abstaining
+    result = answer("How many homes lost power in the storm?", filters=Filters(until="2030-01-01"), index=index)
+    assert not result.found
+    assert result.notices[-1] == (
+        "Only articles matching the filters (date range or sources) were searched, and a date range leaves out "
+        "undated articles (1 here); widen them to search all articles."
+    )
+    assert answer("How many homes lost power in the storm?", index=index).found
+
+
 def test_a_date_range_that_ends_before_it_starts_is_refused():
     from qa.errors import QuestionError
     from qa.retrieval import Filters

@@ -327,8 +327,11 @@ def _parser() -> argparse.ArgumentParser:
         help="retrieval mode (default: hybrid, dense vectors and BM25 together)",
     )
     ask.add_argument("--fast", action="store_true", help="skip the answer reader: ~9 ms, no answer span")
-    ask.add_argument("--since", help="only articles dated on or after this day (2026-01-31 or 31 January 2026)")
-    ask.add_argument("--until", help="only articles dated on or before this day")
+    ask.add_argument(
+        "--since",
+        help="only articles dated on or after this day (2026-01-31, 31 January 2026; 2026-01 or 2026: its first)",
+    )
+    ask.add_argument("--until", help="only articles dated on or before this day (a month or a year: its last)")
     ask.add_argument(
         "--source", action="append", default=[], help="only this publisher, article id or file (repeatable)"
     )
@@ -649,7 +652,7 @@ def _ask(args: argparse.Namespace) -> int:
         settings = _settings(args)
         filters = Filters(
             since=parse_date(args.since, "--since "),
-            until=parse_date(args.until, "--until "),
+            until=parse_date(args.until, "--until ", last_day=True),
             sources=tuple(args.source),
             prefer_recent=args.recent,
         )

@@ -5,7 +5,9 @@ A plain value: the store turns it into SQL (with parameters), retrieval applies 
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -50,8 +52,8 @@ class Filters:
         ) -> None: ...
 
     def __post_init__(self) -> None:
-        for name in ("since", "until"):
-            object.__setattr__(self, name, parse_date(getattr(self, name), f"{name}="))
+        object.__setattr__(self, "since", parse_date(self.since, "since="))
+        object.__setattr__(self, "until", parse_date(self.until, "until=", last_day=True))
         sources = (self.sources,) if isinstance(self.sources, str) else self.sources  # "BBC": one, not 3 letters
         if not isinstance(sources, (list, tuple)) or not all(isinstance(x, str) for x in sources):
             raise QuestionError(f"sources={self.sources!r:.80} must be publishers or article ids (text).")
@@ -90,14 +92,15 @@ class Filters:
         return not self.sources or (source.publisher or "").lower() in wanted or named
 
 
-def parse_date(value: object, label: str = "date ") -> str | None:
+def parse_date(value: object, label: str = "date ", last_day: bool = False) -> str | None:
     """`value` as YYYY-MM-DD, None when empty; the one date parser of filters, which the
     CLI's flags and the chat's fields use too, so all three accept and refuse alike.
 
     Stored dates are ISO text, compared as text, so a date is read into that form as an
     article's date is: "May 1, 2025" and "2025-5-1" are read, an all-number date that is
-    another day in the US and elsewhere ("03/04/2025") is refused. `label` names the value in
-    the message, with its separator ("since=", "--since ", "From date ").
+    another day in the US and elsewhere ("03/04/2025") is refused. A year ("2026") or a month
+    ("January 2026", "2026-01") is its first day, or with `last_day` (a range's end) its last.
+    `label` names the value in the message, with its separator ("since=", "--since ", "From date ").
 
     Raises:
         QuestionError: `value` is not a date; the message names it and the format.
@@ -107,10 +110,12 @@ def parse_date(value: object, label: str = "date ") -> str | None:
         ('2026-01-31', None, '2026-01-31')
         >>> parse_date("March 13, 2025"), parse_date("2025-3-1")
         ('2025-03-13', '2025-03-01')
-        >>> parse_date("yesterday", "--since ")
+        >>> parse_date("2026"), parse_date("2026", last_day=True), parse_date("Feb 2024", last_day=True)
+        ('2026-01-01', '2026-12-31', '2024-02-29')
+        >>> parse_date("soon", "--since ")
         Traceback (most recent call last):
         ...
-        qa.errors.QuestionError: --since 'yesterday' is not a date: write it as 2026-01-31 or 31 January 2026.
+        qa.errors.QuestionError: --since 'soon' is not a date: write it as 2026-01-31, 31 January 2026, 2026-01 or 2026.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -123,7 +128,38 @@ def parse_date(value: object, label: str = "date ") -> str | None:
 
         if read := read_date(value):
             return read
-    raise QuestionError(f"{label}{value!r:.60} is not a date: write it as 2026-01-31 or 31 January 2026.")
+        if span := _year_or_month(value):
+            return (span[1] if last_day else span[0]).isoformat()
+    raise QuestionError(
+        f"{label}{value!r:.60} is not a date: write it as 2026-01-31, 31 January 2026, 2026-01 or 2026."
+    )
+
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_YEAR_OR_MONTH = re.compile(r"(?:(?P<name>[a-z]{3,9})\.?,?\s+)?(?P<year>(?:19|20)\d\d)(?:[-/.](?P<month>\d{1,2}))?")
+
+
+def _year_or_month(value: str) -> tuple[dt.date, dt.date] | None:
+    """The first and last day of a year ("2026") or a month ("January 2026", "Jan. 2026", "2026-01")."""
+    found = _YEAR_OR_MONTH.fullmatch(value.strip().lower())
+    if not found or (found["name"] and found["month"]):
+        return None
+    year = int(found["year"])
+    if found["name"]:
+        name = found["name"]
+        if name[:3] not in _MONTHS or not _MONTH_NAMES[_MONTHS.index(name[:3])].startswith(name):
+            return None  # "Janx 2026", or "mayday 2026"
+        month = _MONTHS.index(name[:3]) + 1
+    elif found["month"]:
+        month = int(found["month"])
+        if not 1 <= month <= 12:
+            return None
+    else:
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+_MONTH_NAMES = tuple(name.lower() for name in calendar.month_name[1:])
 
 
 def why_nothing_matches(filters: Filters, articles: Sequence[ArticleInfo]) -> str | None:

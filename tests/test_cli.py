@@ -312,7 +312,10 @@ def test_ask_conversation_in_json_reports_a_bad_line_and_goes_on(cli_index):
     ("args", "error"),
     [
         (["   "], 'The question is empty: qa ask "What happened?", or no question for a conversation.'),
-        (["When?", "--since", "soon"], "--since 'soon' is not a date: write it as 2026-01-31 or 31 January 2026."),
+        (
+            ["When?", "--since", "soon"],
+            "--since 'soon' is not a date: write it as 2026-01-31, 31 January 2026, 2026-01 or 2026.",
+        ),
     ],
 )
 def test_ask_json_says_a_refused_question_in_json_too(cli_index, args, error):
@@ -332,7 +335,7 @@ def test_ask_passages_json_says_a_refused_question_in_the_passages_shape(cli_ind
 def test_ask_conversation_in_json_says_a_setup_error_as_a_json_line(cli_index, tmp_path):
     # Questions from stdin: an unusable --since or index printed nothing on stdout.
     done = run("ask", "--index", str(cli_index[1]), "--json", "--since", "soon", stdin=b"When?\n")
-    error = "--since 'soon' is not a date: write it as 2026-01-31 or 31 January 2026."
+    error = "--since 'soon' is not a date: write it as 2026-01-31, 31 January 2026, 2026-01 or 2026."
     assert done.returncode == 1 and done.stderr.strip() == f"error: {error}"
     assert [json.loads(line) for line in done.stdout.splitlines()] == [{"error": error}]
     done = run("ask", "--index", str(tmp_path / "nowhere"), "--json", stdin=b"When?\n")

@@ -285,11 +285,25 @@ def test_filters_read_dates_as_articles_dates_are_read():
 
 
 @pytest.mark.parametrize(
+    ("since", "until", "read"),
+    [
+        ("2025", "2025", ("2025-01-01", "2025-12-31")),  # "--since 2026" was refused
+        ("Jan 2026", "January 2026", ("2026-01-01", "2026-01-31")),
+        ("2024-02", "2024/02", ("2024-02-01", "2024-02-29")),  # a leap year's February
+        ("Sept. 2025", "2025-11", ("2025-09-01", "2025-11-30")),
+    ],
+)
+def test_a_month_or_a_year_in_filters_is_its_first_day_to_start_and_its_last_to_end(since, until, read):
+    assert (Filters(since=since).since, Filters(until=until).until) == read
+
+
+@pytest.mark.parametrize(
     ("given", "said"),
     [
         # an all-number date is March 4 in the US and 3 April elsewhere
         ({"since": "03/04/2025"}, "since='03/04/2025' is not a date: write it as 2026-01-31"),
-        ({"until": "2025"}, "until='2025' is not a date"),
+        ({"until": "2025-13"}, "until='2025-13' is not a date"),
+        ({"since": "Mayday 2025"}, "since='Mayday 2025' is not a date"),
         ({"since": 20260101}, "since=20260101 is not a date"),
         ({"sources": [1]}, "sources=[1] must be publishers or article ids"),
         # failed in the store's SQL: an internal error on /ask, UnicodeEncodeError from Python

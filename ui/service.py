@@ -211,7 +211,7 @@ class ChatApp:
         sentences = sentence_count(max_sentences)
         filters = Filters(
             since=parse_date(since, "From date "),
-            until=parse_date(until, "To date "),
+            until=parse_date(until, "To date ", last_day=True),
             sources=sources or (),  # Filters reads "BBC" as one source and refuses {...}; tuple() spelled it
             prefer_recent=bool(recent),
         )

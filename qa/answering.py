@@ -536,7 +536,7 @@ def answer(
     if hits and not result.found and filters is not None and filters.restricts:
         # Not found among the articles the filters let through: the others may hold it. Undated
         # ones are named: a new user's undated wire story was out of "--until 2030-01-01" unsaid.
-        undated = sum(a.source.date is None for a in index.articles()) if filters.since or filters.until else 0
+        undated = index.undated_count() if filters.since or filters.until else 0
         left_out = f", and a date range leaves out undated articles ({undated:,} here)" if undated else ""
         notice = (
             f"Only articles matching the filters (date range or sources) were searched{left_out}; "
@@ -563,10 +563,8 @@ def filter_notices(filters: Filters | None, matched: bool, index: Index) -> list
     if not (matched and filters.sources):
         return []
 
-    def known(source: str) -> bool | None:  # an article id, or a file some article was read from
-        return index.article(source) is not None or any(a.source.path == source for a in index.articles()) or None
-
-    unknown = unknown_sources(filters, index.publishers(), known)
+    # an article id, or a file some article was read from
+    unknown = unknown_sources(filters, index.publishers(), lambda source: index.from_file(source) or None)
     return [unknown] if unknown else []
 
 

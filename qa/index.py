@@ -175,6 +175,21 @@ class Index:
         ids = self.store.article_passage_ids(article_id) if _an_article_id(article_id) else []
         return self.store.passages(ids[:1])[ids[0]].body if ids else None
 
+    def undated_count(self) -> int:
+        """How many indexed articles have no date (a date range leaves them out)."""
+        self.check_open()
+        return self.store.undated_count()
+
+    def from_file(self, name: str) -> bool:
+        """Was some indexed article read from the file `name` (`feed.jsonl`: its records)?
+
+        Example:
+            >>> index.from_file("carney-china-trip.txt"), index.from_file("nowhere.jsonl")  # doctest: +SKIP
+            (True, False)
+        """
+        self.check_open()
+        return _an_article_id(name) and bool(self.store.file_article_ids(name))
+
     def publishers(self) -> list[str]:
         """The distinct publishers of the indexed articles, sorted (read once: a loaded build
         never changes, and the query reads every article's row, 0.7 s for 200,000 articles,

@@ -304,6 +304,7 @@ def test_answer_path_reads_only_through_indexes(built):
             filters=Filters(since="2020-01-01"),
             index=built,
         )
+        assert built.from_file("markets.md") and built.undated_count() == 0  # what source and date notices ask
     ours = [sql for sql in statements if sql.startswith("SELECT") and "'main'." not in sql]
     assert len(ours) >= 8
     for sql in ours:

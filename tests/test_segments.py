@@ -132,6 +132,24 @@ def test_filters_and_listings_leave_out_removed_base_articles(settings, fake, re
     assert index.verify() == []
 
 
+def test_undated_articles_and_a_files_articles_are_counted_across_segments(settings, fake):
+    import json
+
+    (settings.articles_dir / "notes.txt").write_text("title: Notes\n\nThe harbour reopened.")  # undated, in the base
+    build_index(settings, encoder=fake, progress=False)
+    assert load_index(settings.index_dir, settings, encoder=fake).undated_count() == 1
+    (settings.articles_dir / "notes.txt").unlink()
+    records = [{"id": "a", "title": "Rates", "text": "Rates rose."}, {"id": "b", "title": "Jobs", "text": "Jobs fell."}]
+    (settings.articles_dir / "feed.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    build_index(settings, encoder=fake, progress=False)
+    index = load_index(settings.index_dir, settings, encoder=fake)
+    assert index.store.delta is not None  # a base and a delta
+    assert index.undated_count() == 2  # the feed's two; the base's removed one no more
+    assert index.from_file("feed.jsonl") and index.from_file("feed.jsonl#a") and index.from_file("football.txt")
+    assert not index.from_file("notes.txt") and not index.from_file("feed.json")
+    assert index.store.file_article_ids("feed.jsonl") == ["feed.jsonl#a", "feed.jsonl#b"]
+
+
 def test_an_update_never_writes_into_the_files_it_shares_with_the_previous_generation(settings, fake):
     from qa.store.manifest import file_digest
 

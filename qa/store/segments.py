@@ -71,6 +71,13 @@ class SegmentedStore:
     def publishers(self) -> list[str]:
         return sorted(set(self.base.publishers(sorted(self.removed))) | set(self.delta.publishers()))
 
+    def undated_count(self) -> int:
+        return self.base.undated_count(sorted(self.removed)) + self.delta.undated_count()
+
+    def file_article_ids(self, path: str) -> list[str]:
+        base = [i for i in self.base.file_article_ids(path) if i not in self.removed]
+        return sorted({*base, *self.delta.file_article_ids(path)})
+
     def counts(self) -> Counts:
         base, delta, gone = self.base.counts(), self.delta.counts(), self._removed_counts
         return Counts(

@@ -178,6 +178,23 @@ class Store:
         )
         return _article_info(rows[0]) if rows else None
 
+    def undated_count(self, excluding: Sequence[str] = ()) -> int:
+        """How many articles (but those in `excluding`) have no date (through the date index)."""
+        rows = self._query(
+            f"SELECT count(*) FROM articles WHERE date IS NULL AND article_id NOT IN ({_marks(excluding)})", excluding
+        )
+        return int(rows[0][0])
+
+    def file_article_ids(self, path: str) -> list[str]:
+        """The ids of the articles read from the file `path`: `path` itself, or its records'
+        `path#…` (through the article id index)."""
+        rows = self._query(
+            "SELECT article_id FROM articles WHERE article_id = ? "
+            "UNION ALL SELECT article_id FROM articles WHERE article_id > ? AND article_id < ?",
+            [path, f"{path}#", f"{path}$"],  # "$" sorts straight after "#"
+        )
+        return [r[0] for r in rows]
+
     def publishers(self, excluding: Sequence[str] = ()) -> list[str]:
         """The distinct publishers of the articles (but those in `excluding`), sorted."""
         rows = self._query(

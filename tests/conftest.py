@@ -3,7 +3,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -102,10 +101,3 @@ def real_index(real_settings: Settings):
 
     build_index(real_settings, progress=False)
     return load_index(real_settings.index_dir, real_settings)
-
-
-def free_port() -> int:
-    """A port free on 127.0.0.1 now (the OS picks it; released for the server to take)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

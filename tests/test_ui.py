@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from qa import SUPPORTED_SUFFIXES
-from tests.conftest import ROOT, SEED, TRUDEAU, free_port
+from tests.conftest import ROOT, SEED, TRUDEAU
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -48,6 +49,12 @@ UPLOAD = (
 PICK_PROMPT = "Select an article in the table to read it as indexed, or to delete it."
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

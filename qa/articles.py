@@ -2294,7 +2294,12 @@ def wire_credit(body: str) -> str | None:
         (None, None)
     """
     dateline = _wire_dateline(body)
-    return _WIRE_AGENCIES.get((dateline[1] or dateline[2]).strip().lower()) if dateline else None
+    return _agency(dateline) if dateline else None
+
+
+def _agency(dateline: re.Match[str]) -> str | None:
+    """The known agency a `_WIRE_DATELINE` match credits, or None (a kicker's "(Corrected)")."""
+    return _WIRE_AGENCIES.get((dateline[1] or dateline[2]).strip().lower())
 
 
 def _wire_dateline(body: str) -> re.Match[str] | None:
@@ -2409,7 +2414,7 @@ def default_title(body: str) -> str:
         head.pop(0)
     text = "\n".join(head).lstrip()
     dateline = _WIRE_DATELINE.match(text)
-    if dateline and wire_credit(text) and text[dateline.end() :].strip():  # "MOSCOW, March 4." is no title
+    if dateline and _agency(dateline) and text[dateline.end() :].strip():  # "MOSCOW, March 4." is no title
         text = text[dateline.end() :]
     sentences = split_sentences(text)
     sentence = " ".join((sentences[0].text if sentences else text).split())

@@ -135,7 +135,6 @@ def parse_date(value: object, label: str = "date ", last_day: bool = False) -> s
     )
 
 
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _YEAR_OR_MONTH = re.compile(r"(?:(?P<name>[a-z]{3,9})\.?,?\s+)?(?P<year>(?:19|20)\d\d)(?:[-/.](?P<month>\d{1,2}))?")
 
 
@@ -145,11 +144,11 @@ def _year_or_month(value: str) -> tuple[dt.date, dt.date] | None:
     if not found or (found["name"] and found["month"]):
         return None
     year = int(found["year"])
-    if found["name"]:
-        name = found["name"]
-        if name[:3] not in _MONTHS or not _MONTH_NAMES[_MONTHS.index(name[:3])].startswith(name):
-            return None  # "Janx 2026", or "mayday 2026"
-        month = _MONTHS.index(name[:3]) + 1
+    if found["name"]:  # "jan", "sept", "january" (3 letters at least); not "janx" or "mayday"
+        named = [i for i, full in enumerate(_MONTH_NAMES, start=1) if full.startswith(found["name"])]
+        if not named:
+            return None
+        month = named[0]
     elif found["month"]:
         month = int(found["month"])
         if not 1 <= month <= 12:

@@ -111,8 +111,15 @@ def open_page(browser, url: str, **context):
     page.dialogs = []
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
     page.goto(url, wait_until="domcontentloaded")
-    page.locator("#q textarea").wait_for()
+    wait_until_loaded(page)
     return page
+
+
+def wait_until_loaded(page) -> None:
+    """The box is there and the page's load event has put the stored conversation in the chat
+    (a question asked before then waits for it: see the test of that)."""
+    page.locator("#q textarea").wait_for()
+    page.wait_for_function("window.verbatimLoaded === true", timeout=20_000)
 
 
 @pytest.fixture
@@ -780,6 +787,33 @@ def test_a_question_on_its_way_survives_a_reload_and_an_answered_one_does_not_co
     expect(page.locator("#q textarea")).to_have_value("")  # answered: nothing to give back
 
 
+def test_a_question_asked_before_the_page_has_loaded_waits_for_it_and_is_not_erased(page, server, monkeypatch):
+    from playwright.sync_api import expect
+
+    app = server[1]
+    quick_generation, quick_ask = app.generation, app.ask
+
+    def load_slowly():  # the page's load event, on a busy server
+        time.sleep(3)
+        return quick_generation()
+
+    def ask_slowly(*args, **kwargs):  # the question still pending when the load has come
+        time.sleep(4)
+        return quick_ask(*args, **kwargs)
+
+    monkeypatch.setattr(app, "generation", load_slowly)
+    monkeypatch.setattr(app, "ask", ask_slowly)
+    page.reload(wait_until="domcontentloaded")
+    box = page.locator("#q textarea")
+    box.fill(QUESTION)  # as soon as the box is there
+    box.press("Enter")
+    page.wait_for_function("window.verbatimLoaded === true", timeout=20_000)
+    # Sent before, the question was erased by the load's update, its bubble and all.
+    expect(last_answer(page).locator(".qa-pending")).to_have_count(1, timeout=1_000)
+    expect(page.locator("#chatbot [data-testid='user']")).to_have_text([QUESTION])
+    expect(last_answer(page)).to_contain_text(TRUDEAU, timeout=20_000)
+
+
 def test_conversations_survive_a_reload_and_follow_ups_keep_working(page):
     from playwright.sync_api import expect
 
@@ -1219,7 +1253,7 @@ SLOW_SERVER_JS = """{
 def slow_server(page) -> None:
     page.add_init_script(SLOW_SERVER_JS)
     page.reload(wait_until="domcontentloaded")
-    page.locator("#q textarea").wait_for()
+    wait_until_loaded(page)
 
 
 def test_what_is_typed_before_the_servers_first_update_is_kept(page):

@@ -47,7 +47,7 @@ from qa import (
 
 from .articles import ArticlesTab
 from .auth import access_options, exposure_warning, parse_auth
-from .chat import PAGE_SETTINGS, REPAINTED_JS, ChatTab
+from .chat import LOADED_JS, PAGE_SETTINGS, ChatTab
 from .render import render_not_found
 from .service import QUESTION_LIMIT, ChatApp, build_summary, safe_filename
 
@@ -104,7 +104,7 @@ def build_app(app: ChatApp) -> gr.Blocks:
             chat.store,
             [shown, articles.table, *index_views, chat.chatbot, chat.panel, chat.chats, chat.undo_delete],
             api_visibility="private",
-        ).then(None, js=REPAINTED_JS)
+        ).then(None, js=LOADED_JS)
 
         def catch_up(seen: str, search: str | None) -> tuple[Any, ...]:
             """Another tab (or `qa index`) changed the articles: show them, not the old ones."""

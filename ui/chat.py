@@ -80,6 +80,9 @@ SAVED_JS = f"() => {{ {_SAVED} }}"
 # the page loaded): ui/client.js kept the live region quiet meanwhile, or a screen reader read
 # the whole conversation out at each step through the list.
 REPAINTED_JS = "() => { window.verbatimRepainted && window.verbatimRepainted(); }"
+# Run after the page's load event (ui/app.py): ui/client.js holds a question asked before it,
+# as the load's update replaced the conversation with the stored one and erased that question.
+LOADED_JS = "() => { window.verbatimLoaded = true; window.verbatimRepainted && window.verbatimRepainted(); }"
 # Run after an answer's event only (a thumb, a deletion or an undo during an answer must not
 # say it has come): it tells ui/client.js the event has completed (`verbatimSavedAt`), so a
 # click held meanwhile may happen without the answer's last update overwriting it; that the

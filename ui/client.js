@@ -417,6 +417,12 @@
     if (refused && box && !box.value && !heldClick && lastAsked) setText(box, lastAsked);
   };
   const busy = () => answering() || otherTabAnswering();
+  // The page's load event puts the stored conversation in the chat (LOADED_JS in ui/chat.py says
+  // it has run): a question asked before it, on a busy server seconds after the box appeared,
+  // was erased by it. Such a question waits, as one asked during an answer does.
+  const openedAt = Date.now();
+  const loading = () => !window.verbatimLoaded && Date.now() - openedAt < QUIET_MS;
+  const questionWaits = () => loading() || busy();
   const UNANSWERED = window.verbatimSettings.unansweredKey;
   let lastAsked = "";
   function asked(question, typed = true) {
@@ -450,7 +456,7 @@
       // A stale page reloads instead of asking (reloadIfStale): the question comes back as a
       // draft, and "reloaded before your question was answered" would be untrue.
       if (staleConversations || !box || event.key !== "Enter" || event.shiftKey || !box.value.trim()) return;
-      if (busy()) return void holdQuestion(event, box.value, "#send");
+      if (questionWaits()) return void holdQuestion(event, box.value, "#send");
       asked(box.value);
     },
     true,
@@ -472,7 +478,7 @@
     heldClick = find;
     document.body.classList.add("qa-holding"); // a busy cursor says the click was taken
     const wait = setInterval(() => {
-      if (busy()) return;
+      if (questionWaits()) return;
       clearInterval(wait);
       document.body.classList.remove("qa-holding");
       const target = heldClick();
@@ -502,7 +508,7 @@
     (event) => {
       if (!event.target.closest) return;
       const chip = event.target.closest("#chatbot button.example");
-      if (chip && busy()) {
+      if (chip && questionWaits()) {
         const text = chip.textContent; // the chip found again by its words: the answer re-renders them
         const again = () => [...document.querySelectorAll("#chatbot button.example")].find((b) => b.textContent === text);
         return void holdQuestion(event, text, again);
@@ -510,7 +516,7 @@
       if (chip) return void asked(chip.textContent, false); // (the server empties the box it fills)
       if (event.target.closest("#send:not([disabled])")) {
         const box = document.querySelector("#q textarea");
-        if (!busy()) return void asked(box && box.value);
+        if (!questionWaits()) return void asked(box && box.value);
         return void holdQuestion(event, box && box.value, "#send");
       }
       const action = event.target.closest(SIDEBAR_ACTION);

@@ -97,8 +97,9 @@ def parse_date(value: object, label: str = "date ", last_day: bool = False) -> s
     CLI's flags and the chat's fields use too, so all three accept and refuse alike.
 
     Stored dates are ISO text, compared as text, so a date is read into that form as an
-    article's date is: "May 1, 2025" and "2025-5-1" are read, an all-number date that is
-    another day in the US and elsewhere ("03/04/2025") is refused. A year ("2026") or a month
+    article's date is: "May 1, 2025" and "2025-5-1" are read; an all-number date is read
+    when it is one day whichever comes first ("13/04/2025"), and refused with both days named
+    when it is another day in the US and elsewhere ("03/04/2025"). A year ("2026") or a month
     ("January 2026", "2026-01") is its first day, or with `last_day` (a range's end) its last.
     `label` names the value in the message, with its separator ("since=", "--since ", "From date ").
 
@@ -116,6 +117,12 @@ def parse_date(value: object, label: str = "date ", last_day: bool = False) -> s
         Traceback (most recent call last):
         ...
         qa.errors.QuestionError: --since 'soon' is not a date: write it as 2026-01-31, 31 January 2026, 2026-01 or 2026.
+        >>> parse_date("03/04/2025", "--since ")
+        Traceback (most recent call last):
+        ...
+        qa.errors.QuestionError: --since '03/04/2025' could be 4 March or 3 April 2025: write it as 2025-03-04 or 2025-04-03.
+        >>> parse_date("13/04/2025")  # one day, in either order
+        '2025-04-13'
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -130,9 +137,35 @@ def parse_date(value: object, label: str = "date ", last_day: bool = False) -> s
             return read
         if span := _year_or_month(value):
             return (span[1] if last_day else span[0]).isoformat()
+    readings = _all_number_readings(value) if isinstance(value, str) else []
+    if len(readings) == 1:  # "13/04/2025", "04/13/2025": one day, whichever the country's order
+        return readings[0].isoformat()
+    if readings:  # "03/04/2025": 3 April in most places, 4 March in the US; not guessed
+        raise QuestionError(
+            f"{label}{value!r:.60} could be {readings[0]:%-d %B} or {readings[1]:%-d %B %Y}: "
+            f"write it as {readings[0].isoformat()} or {readings[1].isoformat()}."
+        )
     raise QuestionError(
         f"{label}{value!r:.60} is not a date: write it as 2026-01-31, 31 January 2026, 2026-01 or 2026."
     )
+
+
+_ALL_NUMBER_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-]((?:19|20)\d\d)")
+
+
+def _all_number_readings(value: str) -> list[dt.date]:
+    """The days an all-number day-month-year or month-day-year date ("03/04/2025") can be."""
+    found = _ALL_NUMBER_DATE.fullmatch(value.strip())
+    if not found:
+        return []
+    first, second, year = map(int, found.groups())
+    readings = []
+    for day, month in ((first, second), (second, first)):
+        try:
+            readings.append(dt.date(year, month, day))
+        except ValueError:
+            continue
+    return sorted(set(readings))
 
 
 _YEAR_OR_MONTH = re.compile(r"(?:(?P<name>[a-z]{3,9})\.?,?\s+)?(?P<year>(?:19|20)\d\d)(?:[-/.](?P<month>\d{1,2}))?")

@@ -297,11 +297,23 @@ def test_a_month_or_a_year_in_filters_is_its_first_day_to_start_and_its_last_to_
     assert (Filters(since=since).since, Filters(until=until).until) == read
 
 
+def test_an_all_number_date_that_is_one_day_in_either_order_is_read():
+    assert [Filters(since=d).since for d in ("13/04/2025", "04/13/2025", "5.5.2025")] == [
+        "2025-04-13",
+        "2025-04-13",
+        "2025-05-05",
+    ]
+
+
 @pytest.mark.parametrize(
     ("given", "said"),
     [
-        # an all-number date is March 4 in the US and 3 April elsewhere
-        ({"since": "03/04/2025"}, "since='03/04/2025' is not a date: write it as 2026-01-31"),
+        # an all-number date is March 4 in the US and 3 April elsewhere: both are named
+        (
+            {"since": "03/04/2025"},
+            "since='03/04/2025' could be 4 March or 3 April 2025: write it as 2025-03-04 or 2025-04-03.",
+        ),
+        ({"since": "31/02/2025"}, "since='31/02/2025' is not a date: write it as 2026-01-31"),
         ({"until": "2025-13"}, "until='2025-13' is not a date"),
         ({"since": "Mayday 2025"}, "since='Mayday 2025' is not a date"),
         ({"since": 20260101}, "since=20260101 is not a date"),

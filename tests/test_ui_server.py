@@ -590,7 +590,7 @@ def test_chat_and_api_options_are_checked_before_answering(tmp_path: Path, mode,
     ("since", "until", "problem"),
     [
         ("yesterday", "", "From date 'yesterday' is not a date: write it as 2026-01-31"),
-        ("", "03/04/2025", "To date '03/04/2025' is not a date"),  # March 4 in the US, 3 April elsewhere
+        ("", "03/04/2025", "To date '03/04/2025' could be 4 March or 3 April 2025"),  # March 4 in the US
         ("2026-02-01", "2026-01-01", "The date range from 2026-02-01 to 2026-01-01 is empty"),
     ],
 )

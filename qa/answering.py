@@ -539,8 +539,8 @@ def answer(
         undated = index.undated_count() if filters.since or filters.until else 0
         left_out = f", and a date range leaves out undated articles ({undated:,} here)" if undated else ""
         notice = (
-            f"Only articles matching the filters (date range or sources) were searched{left_out}; "
-            "widen them to search all articles."
+            f"Only articles matching the filters (dates, publishers, articles or files) were searched{left_out}; "
+            "the others may hold the answer: widen the filters to search them too."
         )
         result = replace(result, notices=(*result.notices, notice))
     return result

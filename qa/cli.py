@@ -1044,7 +1044,7 @@ def _print_answer(result: Answer) -> None:
             _out(f"  [{c.n}] {s.title}  ({where})")
         _out(f"\nconfidence {result.confidence:.2f} ({confidence_words(result.confidence)})")
     elif result.hits:
-        _out("Closest passages (they do not answer the question):")
+        _out("Closest passages (no answer was found in them):")
         for hit in result.hits[:3]:
             snippet = shortened(hit.text, 160)
             _out(f"  - {hit.source.title} ({hit.source.date or 'no date'}): {snippet}")

@@ -117,10 +117,10 @@ def parse_date(value: object, label: str = "date ", last_day: bool = False) -> s
         Traceback (most recent call last):
         ...
         qa.errors.QuestionError: --since 'soon' is not a date: write it as 2026-01-31, 31 January 2026, 2026-01 or 2026.
-        >>> parse_date("03/04/2025", "--since ")
+        >>> parse_date("03/04/2025", "")
         Traceback (most recent call last):
         ...
-        qa.errors.QuestionError: --since '03/04/2025' could be 4 March or 3 April 2025: write it as 2025-03-04 or 2025-04-03.
+        qa.errors.QuestionError: '03/04/2025' could be 4 March or 3 April 2025: write it as 2025-03-04 or 2025-04-03.
         >>> parse_date("13/04/2025")  # one day, in either order
         '2025-04-13'
     """

@@ -777,7 +777,8 @@ def test_not_found_under_filters_says_that_only_some_articles_were_searched(buil
     result = answer(question, filters=Filters(sources=("Sports Daily",)), index=built)  # not the volcano story
     assert result.hits and not result.found
     assert result.notices == (
-        "Only articles matching the filters (date range or sources) were searched; widen them to search all articles.",
+        "Only articles matching the filters (dates, publishers, articles or files) were searched; "
+        "the others may hold the answer: widen the filters to search them too.",
     )
     assert answer("What tariffs did Trudeau impose?", index=built).notices == ()
 
@@ -796,8 +797,9 @@ def test_not_found_under_a_date_range_says_it_left_out_the_undated_articles(sett
     result = answer("How many homes lost power in the storm?", filters=Filters(until="2030-01-01"), index=index)
     assert not result.found
     assert result.notices[-1] == (
-        "Only articles matching the filters (date range or sources) were searched, and a date range leaves out "
-        "undated articles (1 here); widen them to search all articles."
+        "Only articles matching the filters (dates, publishers, articles or files) were searched, and a date "
+        "range leaves out undated articles (1 here); the others may hold the answer: "
+        "widen the filters to search them too."
     )
     assert answer("How many homes lost power in the storm?", index=index).found
 

@@ -125,7 +125,7 @@ def render_not_found(result: Answer) -> str:
         for h in result.hits[:2]
     )
     extra = (
-        f'<div class="qa-label">Closest passages — they do not answer the question</div><ul>{closest}</ul>'
+        f'<div class="qa-label">Closest passages — no answer was found in them</div><ul>{closest}</ul>'
         if closest
         else ""
     )

@@ -925,6 +925,28 @@ def back_to(tab) -> None:
     tab.locator("#q textarea").wait_for()
 
 
+def test_closed_options_say_what_is_set_in_them(page):
+    """A date range left in the closed Options hid every article outside it, unsaid."""
+    from playwright.sync_api import expect
+
+    label = page.locator("#options .label-wrap")
+    expect(label).to_have_text(re.compile(r"^\s*Options\s*[▼▶]?\s*$"))
+    label.click()
+    since = page.locator("#opt-since textarea, #opt-since input").first
+    since.fill("Jan 2026")
+    page.locator("#opt-recent input").check()
+    page.locator("#opt-mode").get_by_text("bm25").click()
+    page.locator("#opt-sentences input[type=number]").fill("1")
+    page.locator("#opt-sentences input[type=number]").press("Enter")
+    label.click()  # closed
+    expect(label).to_contain_text("Options: from Jan 2026 · newer first · bm25 · at most 1 sentence")
+    label.click()
+    since.fill("")
+    page.locator("#opt-until textarea, #opt-until input").first.fill("2026-02")
+    page.locator("#opt-recent input").uncheck()
+    expect(label).to_contain_text("Options: until 2026-02 · bm25 · at most 1 sentence")
+
+
 def test_two_tabs_keep_each_others_conversations(page):
     from playwright.sync_api import expect
 

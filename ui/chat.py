@@ -80,6 +80,24 @@ SAVED_JS = f"() => {{ {_SAVED} }}"
 # the page loaded): ui/client.js kept the live region quiet meanwhile, or a screen reader read
 # the whole conversation out at each step through the list.
 REPAINTED_JS = "() => { window.verbatimRepainted && window.verbatimRepainted(); }"
+# The Options accordion's label: "Options", or what is set in them ("Options: from 2026-01-01 ·
+# Harbour Gazette · newer first"). The arguments are `ChatOptions.inputs()`.
+OPTIONS_LABEL_JS = """(sentences, mode, since, until, publishers, articles, recent) => {
+  const defaults = window.verbatimSettings.defaults;
+  const few = (values, one, many) => values.length === 1 ? one(values[0]) : `${values.length} ${many}`;
+  const set = [];
+  since = (since || "").trim();
+  until = (until || "").trim();
+  if (since && until) set.push(`${since} to ${until}`);
+  else if (since) set.push(`from ${since}`);
+  else if (until) set.push(`until ${until}`);
+  if (publishers && publishers.length) set.push(few(publishers, (p) => p, "publishers"));
+  if (articles && articles.length) set.push(few(articles, () => "1 article", "articles"));
+  if (recent) set.push("newer first");
+  if (mode && mode !== defaults.mode) set.push(mode);
+  if (sentences != null && String(sentences) !== defaults.sentences) set.push(`at most ${sentences} sentence${Number(sentences) === 1 ? "" : "s"}`);
+  return {__type__: "update", label: set.length ? `Options: ${set.join(" · ")}` : "Options"};
+}"""
 # Run after the page's load event (ui/app.py): ui/client.js holds a question asked before it,
 # as the load's update replaced the conversation with the stored one and erased that question.
 LOADED_JS = "() => { window.verbatimLoaded = true; window.verbatimRepainted && window.verbatimRepainted(); }"
@@ -288,7 +306,7 @@ class ChatTab:
                     )
             with gr.Column(scale=2, min_width=300, elem_id="sources-column"):
                 self.panel = gr.HTML(EMPTY_PANEL, elem_id="sources")
-        with gr.Accordion("Options", open=False, elem_id="options"):
+        with gr.Accordion("Options", open=False, elem_id="options") as self.options_box:
             self.options = self._build_options()
 
     def _build_options(self) -> ChatOptions:
@@ -326,6 +344,17 @@ class ChatTab:
                 "(q) => ({__type__: 'update', "
                 f"interactive: (q || '').replace(/[\\s{_ZERO_WIDTH_JS}]/g, '').length > 0}})"
             ),
+        )
+        # The closed Options say what is set: a date range left in them hid every article outside
+        # it, with nothing on the page to say so once they were closed. Client-side, as the button.
+        gr.on(
+            [c.change for c in self.options.inputs()],
+            None,
+            self.options.inputs(),
+            self.options_box,
+            js=OPTIONS_LABEL_JS,
+            queue=False,
+            show_progress="hidden",
         )
         # Asking by typing and by picking a starter question: the same event, then the page's save step.
         asking: dict[str, Any] = {

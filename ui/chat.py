@@ -95,7 +95,8 @@ OPTIONS_LABEL_JS = """(sentences, mode, since, until, publishers, articles, rece
   if (articles && articles.length) set.push(few(articles, () => "1 article", "articles"));
   if (recent) set.push("newer first");
   if (mode && mode !== defaults.mode) set.push(mode);
-  if (sentences != null && String(sentences) !== defaults.sentences) set.push(`at most ${sentences} sentence${Number(sentences) === 1 ? "" : "s"}`);
+  const plural = Number(sentences) === 1 ? "" : "s";
+  if (sentences != null && String(sentences) !== defaults.sentences) set.push(`at most ${sentences} sentence${plural}`);
   return {__type__: "update", label: set.length ? `Options: ${set.join(" · ")}` : "Options"};
 }"""
 # Run after the page's load event (ui/app.py): ui/client.js holds a question asked before it,

@@ -251,6 +251,19 @@ class ChatOptions:
     def inputs(self) -> list[gr.components.Component]:
         return [self.sentences, self.mode, self.since, self.until, self.publishers, self.articles, self.recent]
 
+    def changes(self) -> list[Any]:
+        """Each input's change event, in the order of `inputs`."""
+        o = self
+        return [
+            o.sentences.change,
+            o.mode.change,
+            o.since.change,
+            o.until.change,
+            o.publishers.change,
+            o.articles.change,
+            o.recent.change,
+        ]
+
 
 class ChatTab:
     """Builds the Chat tab and the conversations sidebar, and handles their events."""
@@ -349,7 +362,7 @@ class ChatTab:
         # The closed Options say what is set: a date range left in them hid every article outside
         # it, with nothing on the page to say so once they were closed. Client-side, as the button.
         gr.on(
-            [c.change for c in self.options.inputs()],
+            self.options.changes(),
             None,
             self.options.inputs(),
             self.options_box,

@@ -148,6 +148,21 @@ def test_far_text_is_elided_around_cited_sentences() -> None:
     assert "Closing remark." in html_out
 
 
+def test_a_passage_keeps_its_paragraphs_apart_and_its_wrapped_lines_together() -> None:
+    from ui.render import marked_passage
+
+    passage = "The bank cut rates.\n\nInflation: 2.3% in January\n\nUnemployment: 5.1%\n\nIt met on\nThursday."
+    start = passage.index("Unemployment")
+    end = start + len("Unemployment: 5.1%")
+    citation = Citation(1, Source("a", "T", "a.md"), passage[start:end], start, end, passage, 0, len(passage), 0.7)
+    html_out = marked_passage([(0, AnswerSentence(citation.sentence, citation, 0.7))])
+    assert html_out == (
+        '<p class="qa-passage">The bank cut rates.<br>Inflation: 2.3% in January<br>'
+        '<mark class="qa-cited" id="qa-t0-s0">Unemployment: 5.1%</mark><sup class="qa-badge">[1]</sup>'
+        "<br>It met on\nThursday.</p>"
+    )
+
+
 def test_panel_keeps_every_turn_newest_open() -> None:
     from ui.render import EMPTY_PANEL, render_panel
 

@@ -266,10 +266,20 @@ def marked_passage(cited: Sequence[tuple[int, AnswerSentence]], turn: int = 0, c
 def _elide(gap: str, keep_start: bool, keep_end: bool, width: int) -> str:
     """Escape `gap`, keeping `width` characters on the side(s) that touch a cited sentence."""
     if len(gap) <= width * (keep_start + keep_end):
-        return _e(gap)
+        return _paragraphs(gap)
     head = gap[:width].rsplit(" ", 1)[0] if keep_start else ""
     tail = gap[-width:].split(" ", 1)[-1] if keep_end else ""
-    return _e(head) + (" … " if head and tail else " …" if head else "… ") + _e(tail)
+    return _paragraphs(head) + (" … " if head and tail else " …" if head else "… ") + _paragraphs(tail)
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
+
+
+def _paragraphs(text: str) -> str:
+    """Escape `text`, its paragraph breaks kept as line breaks: a list's items ("Inflation: 2.3%",
+    "Unemployment: 5.1%", each its own paragraph in the article's text) ran into one line. A
+    single line break (a hard-wrapped line) stays a space."""
+    return "<br>".join(_e(part) for part in _PARAGRAPH_BREAK.split(text))
 
 
 def render_panel(sections: Sequence[tuple[str, str]]) -> str:

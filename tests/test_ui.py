@@ -695,6 +695,7 @@ def test_delete_article_asks_for_confirmation_then_clears_it(page, server):
     expect(page.locator("#article-preview textarea")).to_have_value("This article will be deleted soon.")
     page.locator("#delete").click()
     expect(page.locator("#picked")).to_contain_text("This removes the file")
+    expect(page.locator("#delete")).to_be_disabled()  # one red delete button to press, not two
     page.locator("#confirm-delete").click()
     toast(page, "Deleted doomed.txt")
     assert not (server[2] / "articles" / "doomed.txt").exists()

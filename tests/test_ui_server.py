@@ -620,14 +620,14 @@ def test_deleting_an_article_of_a_multi_article_file_says_the_whole_file_goes(mo
     monkeypatch.setattr(service.ChatApp, "index", lambda self: index)
     tab = ArticlesTab(service.ChatApp(Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index")))
     assert tab.app.file_holds("wire.jsonl")[0] == 2
-    _, text, button, confirmed = tab.ask_confirmation("wire.jsonl#2")
+    _, text, button, confirmed, _ = tab.ask_confirmation("wire.jsonl#2")
     assert text.endswith("It holds 2 articles, all of which go with it; to remove only this one, edit the file.")
     assert button == "Yes, delete all 2" and confirmed == tab.app.file_holds("wire.jsonl")[1]  # what "Yes" may delete
     # The same record in a feed of more records uploaded under the name since: "delete all 2"
     # deleted all 3.
     infos.append(info("wire.jsonl#3", "wire.jsonl"))
     assert tab.app.file_holds("wire.jsonl")[1] != confirmed
-    _, text, button, _ = tab.ask_confirmation("a.txt")
+    _, text, button, _, _ = tab.ask_confirmation("a.txt")
     assert "It holds" not in text and button == "Yes, delete it"
 
 

@@ -161,7 +161,7 @@ class ArticlesTab:
         self.delete.click(
             self.ask_confirmation,
             self.selected,
-            [self.confirm_row, self.picked, self.confirm, self.confirmed],
+            [self.confirm_row, self.picked, self.confirm, self.confirmed, self.delete],
             **private,
         )
         cleared = [self.confirm_row, self.selected, self.picked, self.delete, self.preview]
@@ -263,11 +263,13 @@ class ArticlesTab:
         return gr.update(visible=False), article_id, title, gr.update(interactive=True), gr.skip()
 
     def ask_confirmation(self, article_id: str) -> tuple[Any, ...]:
-        """Show what would be deleted, and the Yes / Cancel buttons."""
+        """Show what would be deleted, and the Yes / Cancel buttons; Delete is off meanwhile (two
+        red delete buttons, one above the other, asked which one to press)."""
         info = self.app.index().article(article_id) if article_id else None
+        off = gr.update(interactive=False)
         if info is None:
             gone = "That article is no longer in the index." if article_id else PICK_PROMPT
-            return gr.update(visible=False), gone, gr.skip(), ""
+            return gr.update(visible=False), gone, gr.skip(), "", off
         together, holds = self.app.file_holds(info.source.path)
         others = (
             f" It holds {together} articles, all of which go with it; to remove only this one, edit the file."
@@ -280,6 +282,7 @@ class ArticlesTab:
             f"from the articles folder and from the index.{others}",
             f"Yes, delete all {together}" if together > 1 else "Yes, delete it",
             holds,
+            off,
         )
 
     @staticmethod

@@ -668,7 +668,7 @@
   const SEARCH_BOX = "#article-search input, #article-search textarea";
   const AFTER_DELETE = () => focusWhen(SEARCH_BOX);
   // Cancelled, the article stays selected: back to the button that asked.
-  const AFTER_CANCEL_DELETE = () => focusWhen("#delete");
+  const AFTER_CANCEL_DELETE = () => focusWhen("#delete:not([disabled])"); // off while asking
   // Rebuild stays disabled while its build runs (minutes): focus waits for it, not 5 s.
   const AFTER_REBUILD = () => focusWhen("#rebuild:not([disabled])", { timeout: 3600000 });
   const AFTER = [

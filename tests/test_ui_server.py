@@ -1137,6 +1137,36 @@ def test_the_kept_upload_result_names_what_was_added_however_many_were_refused(m
     assert "Not added: an unexpected error" in kept and reopened["interactive"] is True
 
 
+def test_uploads_deletions_and_rebuilds_say_what_they_do_from_their_start(monkeypatch, tmp_path: Path) -> None:
+    """Until the first passage was embedded, the page showed Gradio's estimate from earlier
+    uploads: "2.0/0.4s" for an upload that took 57 s."""
+    import ui.service as service
+    from ui.articles import ArticlesTab
+
+    app = service.ChatApp(Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index"))
+    told: list[tuple[str, object]] = []
+    monkeypatch.setattr(app, "add_files", lambda *a, **k: told.append(("added", None)) or service.Outcome())
+    monkeypatch.setattr(app, "delete_article", lambda *a, **k: told.append(("deleted", None)) or service.Outcome())
+    monkeypatch.setattr(app, "rebuild", lambda *a, **k: told.append(("rebuilt", None)) or service.Outcome())
+    tab = ArticlesTab(app)
+    monkeypatch.setattr(tab, "refresh", lambda search: ())
+
+    def progress(value: object, desc: str = "", **_: object) -> None:
+        told.append((desc, value))
+
+    tab.add([], "", progress=progress)  # type: ignore[arg-type]
+    tab.remove("a.txt", "", "", progress=progress)  # type: ignore[arg-type]
+    tab.rebuild_all("", progress=progress)  # type: ignore[arg-type]
+    assert told == [
+        ("Reading the new files", 0.0),
+        ("added", None),
+        ("Deleting the article and updating the index", 0.0),
+        ("deleted", None),
+        ("Reading every article", 0.0),
+        ("rebuilt", None),
+    ]
+
+
 def test_an_address_in_a_title_is_no_link_in_the_articles_tab_lines() -> None:
     """Linked, the Markdown escapes went into the address: "https://status%5C.example%5C.com"."""
     from ui.articles import _md

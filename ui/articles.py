@@ -216,6 +216,9 @@ class ArticlesTab:
         def report(done: int, total: int) -> None:
             progress((done, total), desc="Embedding new articles", unit="passages")
 
+        # Said at once: until the first passage is embedded (a long file is read and split first,
+        # seconds), Gradio showed its estimate from earlier uploads ("2.0/0.4s" at 57 s).
+        progress(0.0, desc="Reading the new files")
         try:
             outcome = self.app.add_files(files or [], on_progress=report, on_wait=_waiting(progress))
         except QAError as exc:
@@ -301,6 +304,7 @@ class ArticlesTab:
     ) -> tuple[Any, ...]:
         """Delete the confirmed article (`confirmed`: what its file held when the confirmation
         named it); the confirmation clears."""
+        progress(0.0, desc="Deleting the article and updating the index")  # not an estimate from earlier ones
         try:
             outcome = self.app.delete_article(article_id, on_wait=_waiting(progress), confirmed=confirmed or None)
         except QAError as exc:
@@ -323,6 +327,7 @@ class ArticlesTab:
 
     def rebuild_all(self, search: str, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
         """Rebuild the whole index."""
+        progress(0.0, desc="Reading every article")  # not an estimate from earlier rebuilds
         try:
             outcome = self.app.rebuild(
                 lambda d, t: progress((d, t), desc="Embedding", unit="passages"), on_wait=_waiting(progress)

@@ -6,6 +6,7 @@ fresh browser context, so conversations kept in localStorage start empty.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -1162,6 +1163,7 @@ def test_arrow_keys_step_through_the_conversations_with_the_sidebar_left_open(br
 
 
 def test_mobile_shows_the_newest_question_its_answer_and_sources_below(browser, server):
+    from PIL import Image  # (Gradio's dependency)
     from playwright.sync_api import expect
 
     page = open_page(browser, server[0], viewport={"width": 390, "height": 844})
@@ -1178,6 +1180,18 @@ def test_mobile_shows_the_newest_question_its_answer_and_sources_below(browser, 
         options = page.locator("#options").bounding_box()
         assert 0 < sources["y"] - (chat["y"] + chat["height"]) < 150  # only the question box between
         assert options["y"] > sources["y"]
+        # Scrolled back, the chat's scroll-to-the-end button shows; the open sidebar covers it (it
+        # showed on top of the sidebar).
+        page.evaluate("document.querySelectorAll('#chatbot *').forEach((e) => { e.scrollTop = 0; })")
+        button = page.locator("#chatbot .scroll-down-button-container button")
+        expect(button).to_be_visible()
+        page.locator("#sidebar .toggle-button").click()
+        expect(page.locator("#sidebar")).to_have_class(re.compile(r"\bopen\b"))
+        page.wait_for_timeout(400)  # the sidebar slides in
+        # What shows where the button is: the sidebar's plain background, one colour. (Hit testing
+        # cannot tell: elementFromPoint gave the sidebar while the button was drawn over it.)
+        shot = Image.open(io.BytesIO(page.screenshot(clip=button.bounding_box()))).convert("RGB")
+        assert len(shot.getcolors(maxcolors=4096) or ()) == 1
     finally:
         page.context.close()
 

@@ -1009,6 +1009,31 @@ def test_two_tabs_keep_each_others_conversations(page):
     expect(third.locator("#q textarea")).to_have_value("Who organised")
 
 
+def test_a_stale_tab_reloaded_by_a_slow_server_stays_on_its_own_conversation(page, server, monkeypatch):
+    """Its reload opened the conversation the other tab opened last when the page's load event
+    came after its restore step had given up (a busy server): its next question went into it."""
+    from playwright.sync_api import expect
+
+    app = server[1]
+    other = page.context.new_page()  # no conversation open there
+    other.goto(page.url, wait_until="domcontentloaded")
+    wait_until_loaded(other)
+    ask(page, QUESTION)  # saved: the other tab's copy is stale, and this conversation the last opened
+    quick_generation = app.generation
+
+    def load_slowly():
+        time.sleep(2)
+        return quick_generation()
+
+    monkeypatch.setattr(app, "generation", load_slowly)
+    back_to(other)
+    wait_until_loaded(other)
+    expect(other.locator("#chats label")).to_have_count(1)
+    other.wait_for_timeout(1000)  # the restore step's clicks
+    expect(other.locator("#chats input:checked")).to_have_count(0)  # still its own new chat
+    expect(bots(other)).to_have_count(0)
+
+
 def test_two_tabs_asking_at_once_keep_both_conversations(page):
     """Tab B asked while tab A's answer was on its way; each saved its own copy of the
     conversations, and A's conversation was gone for good."""

@@ -809,7 +809,10 @@
       const box = document.querySelector("#q textarea");
       const checked = document.querySelector("#chats input:checked");
       const mine = openChat && document.querySelector(`#chats input[value="${CSS.escape(openChat)}"]`);
-      if (!box || (openChat && !mine && tries < 100)) return void tries++;
+      // After the page's load event, which opens the conversation the other tab opened last:
+      // decided before it (a slow server), this tab was left on that conversation, and its next
+      // question went into it.
+      if (!box || loading() || (openChat && !mine && tries < 100)) return void tries++;
       // The page opens the conversation the other tab opened last: this tab's comes back.
       if (mine && !mine.checked) return void mine.click();
       if (!openChat && checked && tries < 100) {

@@ -142,7 +142,8 @@ def parse_date(value: object, label: str = "date ", last_day: bool = False) -> s
         return readings[0].isoformat()
     if readings:  # "03/04/2025": 3 April in most places, 4 March in the US; not guessed
         raise QuestionError(
-            f"{label}{value!r:.60} could be {readings[0]:%-d %B} or {readings[1]:%-d %B %Y}: "
+            f"{label}{value!r:.60} could be {_day_and_month(readings[0])} or {_day_and_month(readings[1])} "
+            f"{readings[1].year}: "
             f"write it as {readings[0].isoformat()} or {readings[1].isoformat()}."
         )
     raise QuestionError(
@@ -151,6 +152,11 @@ def parse_date(value: object, label: str = "date ", last_day: bool = False) -> s
 
 
 _ALL_NUMBER_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-]((?:19|20)\d\d)")
+
+
+def _day_and_month(day: dt.date) -> str:
+    """ "4 March": not strftime's "%-d", which Windows lacks, nor "%B", which follows the locale."""
+    return f"{day.day} {_MONTH_NAMES[day.month - 1].capitalize()}"
 
 
 def _all_number_readings(value: str) -> list[dt.date]:

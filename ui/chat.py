@@ -21,7 +21,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import gradio as gr
 
@@ -252,17 +252,9 @@ class ChatOptions:
         return [self.sentences, self.mode, self.since, self.until, self.publishers, self.articles, self.recent]
 
     def changes(self) -> list[Any]:
-        """Each input's change event, in the order of `inputs`."""
-        o = self
-        return [
-            o.sentences.change,
-            o.mode.change,
-            o.since.change,
-            o.until.change,
-            o.publishers.change,
-            o.articles.change,
-            o.recent.change,
-        ]
+        """Each input's change event, in the order of `inputs` (each of them has one; the base
+        class's type does not say so)."""
+        return [cast(Any, component).change for component in self.inputs()]
 
 
 class ChatTab:

@@ -1026,7 +1026,12 @@ def test_a_stale_tab_reloaded_by_a_slow_server_stays_on_its_own_conversation(pag
         return quick_generation()
 
     monkeypatch.setattr(app, "generation", load_slowly)
-    back_to(other)
+    # Told again that its copy is stale, then used (a key): it reloads now, under the slow load,
+    # even if the first storage event had already reloaded it.
+    other.evaluate("window.notReloaded = true")
+    other.evaluate("window.dispatchEvent(new StorageEvent('storage', {key: window.verbatimSettings.revisionKey}))")
+    other.locator("#q textarea").press("End")
+    other.wait_for_function("!window.notReloaded")
     wait_until_loaded(other)
     expect(other.locator("#chats label")).to_have_count(1)
     other.wait_for_timeout(1000)  # the restore step's clicks

@@ -213,6 +213,29 @@ def _noting_interrupts() -> Iterator[None]:
             signal.signal(stop, signal.SIG_IGN if _INTERRUPTS else handler)
 
 
+@contextlib.contextmanager
+def _holding_off_interrupts() -> Iterator[None]:
+    """Ctrl-C and SIGTERM during the block are noted and raised as KeyboardInterrupt after it,
+    not inside it: for loading libraries, which an interrupt can leave half-imported for good
+    (a conversation's next question then failed with a traceback from inside numpy)."""
+    held: list[int] = []
+    previous: dict[signal.Signals, Any] = {}
+    try:
+        for stop in _STOPPING:
+            if signal.getsignal(stop) is not signal.SIG_IGN:
+                previous[stop] = signal.signal(stop, lambda signum, frame: held.append(signum))
+    except ValueError:  # not the main thread
+        pass
+    try:
+        yield
+    finally:
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)
+    if held:
+        _INTERRUPTS.extend(held)
+        raise KeyboardInterrupt
+
+
 def _interrupted(note: str = "") -> int:
     """Stop on Ctrl-C: "interrupted", with what the command leaves behind where it says (exit
     130); on SIGTERM, "interrupted (SIGTERM)" and exit 143, as a shell reports a process it ended."""
@@ -724,7 +747,8 @@ def _conversation(args: argparse.Namespace, filters: Filters, index: Index, sett
     A question the library refuses is reported (from a pipe or a file: with its line number;
     with --json: as a JSON line too, so that answers still pair with questions) and the
     conversation goes on; the exit status is then 1. At a terminal, Ctrl-C while a question
-    is answered drops that question and prompts again.
+    is answered drops that question and prompts again (the first question loads the models
+    first, with Ctrl-C held off until they are in).
     """
     from .index import open_index
 
@@ -738,6 +762,7 @@ def _conversation(args: argparse.Namespace, filters: Filters, index: Index, sett
         print(f"{counted(index.counts.articles, 'article')}. Ask a question; '/new' starts over, Ctrl-D stops.\n")
     history: list[Answer] = []
     failed = False
+    warm = False  # the models and their libraries are loaded (before the first question is answered)
     number = 0  # of the input line
     while True:
         try:
@@ -759,6 +784,10 @@ def _conversation(args: argparse.Namespace, filters: Filters, index: Index, sett
             print(f"question: {shown}")
         try:
             index = open_index(settings=settings)  # the loaded one, unless a build replaced it
+            if not warm:
+                with _holding_off_interrupts():  # a Ctrl-C meanwhile drops the question once they are in
+                    index.warm_up(reader=not (args.fast or args.passages))
+                    warm = True
             result = _ask_one(args, question, filters, index, history, indent=None)
         except (QAError, KeyboardInterrupt) as exc:
             if isinstance(exc, KeyboardInterrupt) or _INTERRUPTS:  # an interrupt, even one the model's loading

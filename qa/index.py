@@ -44,7 +44,7 @@ from .store import (
     current_generation,
 )
 from .store.layout import INDEX_FOLDER_FILES, build_folder_of, is_base_file, rebuild_from_folder
-from .store.lexical import LexicalSegment
+from .store.lexical import LexicalSegment, bm25_terms
 from .store.manifest import check_compatible, file_problems, settings_fingerprint
 from .wording import counted, file_size, is_text, shell_path
 
@@ -149,10 +149,21 @@ class Index:
             self._reader = get_reader()
         return self._reader
 
-    def warm_up(self) -> None:
-        """Load the question encoder and the reader now, so the first question does not wait."""
+    def warm_up(self, reader: bool = True) -> None:
+        """Load what a question uses (the question encoder, the word stemmer and, unless
+        `reader` is False, the reader) now, so that the first question does not wait.
+
+        It also imports the libraries they need: a Ctrl-C landing inside an import can leave
+        a library half-imported for good (numpy then fails on its next import), so `qa ask`
+        loads them here with Ctrl-C held off until they are in.
+
+        Example:
+            >>> load_index("index", Settings()).warm_up()  # doctest: +SKIP
+        """
         self.encoder.encode_queries(["warm up"])
-        self.reader.read("warm up", [("", "Warm up.")])
+        bm25_terms(["warm up"])
+        if reader:
+            self.reader.read("warm up", [("", "Warm up.")])
 
     def articles(self) -> list[ArticleInfo]:
         """Every indexed article, newest first (by date, then title)."""

@@ -259,6 +259,36 @@ def test_sigterm_that_the_model_turned_into_its_own_error_still_ends_a_conversat
     assert err.strip() == "interrupted (SIGTERM)" and "Delete that folder" not in err
 
 
+def test_ctrl_c_while_the_first_question_loads_the_models_waits_for_them_then_drops_that_question(
+    cli_index, monkeypatch, capsys
+):
+    """A Ctrl-C landing inside an import left numpy half-imported: the conversation's next
+    question failed with a traceback (seen in the pty test under load). Loading is now held
+    until done; the interrupt then drops the question."""
+    import io
+    import signal
+
+    import qa.cli
+    import qa.index
+
+    loaded, asked = [], []
+
+    def warm_up(self: object, reader: bool = True) -> None:
+        signal.raise_signal(signal.SIGINT)  # Ctrl-C half-way through loading
+        loaded.append(reader)  # ...which went on to the end
+
+    class Terminal(io.TextIOWrapper):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(qa.index.Index, "warm_up", warm_up)
+    monkeypatch.setattr(qa.cli, "_ask_one", lambda args, question, *rest, **options: asked.append(question))
+    monkeypatch.setattr("sys.stdin", Terminal(io.BytesIO(b"First?\nSecond?\n")))
+    assert qa.cli.main(["ask", "--index", str(cli_index[1]), "--fast"]) == 0
+    assert loaded == [False] and asked == ["Second?"]  # loaded once (without the reader: --fast), First? dropped
+    assert "(stopped; ask again, or Ctrl-D to leave)" in capsys.readouterr().out
+
+
 def test_a_conversation_answers_from_the_build_published_meanwhile(settings, fake, monkeypatch):
     """A `qa ask` session (a prompt, or questions piped in) answered from the build it loaded
     at start: it went on citing an article `qa index` had removed meanwhile."""

@@ -810,3 +810,11 @@ def test_the_fix_for_no_index_names_no_articles_folder_that_is_not_there(tmp_pat
     settings = Settings(articles_dir=tmp_path / "seeds", index_dir=tmp_path / "idx")  # no such folder
     with pytest.raises(IndexNotFoundError, match=r"Build it with: qa index --articles YOUR-ARTICLES --index .*idx$"):
         load_index(tmp_path / "idx", settings)
+
+
+def test_warm_up_loads_the_encoder_and_the_reader_unless_told_not_to(built, fake):
+    fake.calls = 0
+    built.warm_up(reader=False)  # `qa ask --fast` reads no answer: its reader is not loaded
+    assert fake.calls == 1 and built._reader.windows_read == 0
+    built.warm_up()
+    assert fake.calls == 2 and built._reader.windows_read == 1

@@ -790,14 +790,13 @@ def test_ask_help_states_the_librarys_own_defaults():
 @pytest.mark.model
 @pytest.mark.parametrize("stop, said", [(signal.SIGINT, "Ctrl-C"), (signal.SIGTERM, "SIGTERM")])
 def test_serve_indexes_serves_and_stops_cleanly_at_ctrl_c_or_sigterm(tmp_path, stop, said):
-    import socket
     import urllib.request
 
     (tmp_path / "news").mkdir()
     shutil.copy(SEED, tmp_path / "news")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    from tests.ports import free_port
+
+    port = free_port()
     proc = subprocess.Popen(
         [*QA, "serve", "--articles", str(tmp_path / "news"), "--index", str(tmp_path / "index"), "--port", str(port)],
         stdout=subprocess.PIPE,

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 
 from qa import SUPPORTED_SUFFIXES
 from tests.conftest import ROOT, SEED, TRUDEAU
+from tests.ports import free_port
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -50,12 +50,6 @@ UPLOAD = (
 PICK_PROMPT = "Select an article in the table to read it as indexed, or to delete it."
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from qa import QAError, Settings
+from tests.ports import free_port
 
 
 class FakeTime:
@@ -118,12 +119,6 @@ def test_wrong_user_with_the_right_password_fails() -> None:
     fake = FakeTime()
     assert attempt(make_throttle(fake), "bob", "s3cret", "c") is False
     assert attempt(make_throttle(fake), "alice", "s3cret", "c") is True
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_login_endpoint_slows_a_burst_of_wrong_passwords_from_one_client(caplog) -> None:
@@ -280,9 +275,7 @@ def _served(monkeypatch, ensure_index: Any, **options: Any) -> tuple[list[str], 
     demo = SimpleNamespace(launch=lambda **_: calls.append("launch"), close=lambda **_: calls.append("close"))
     monkeypatch.setattr(app_module, "build_app", lambda app: demo)
     monkeypatch.setattr(app_module, "serve_until_interrupted", lambda: calls.append("serve"))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     settings = Settings(articles_dir=options.pop("articles_dir"), index_dir=options.pop("index_dir"))
     app_module.serve(settings, port=port, **options)
     return calls, settings
@@ -326,9 +319,7 @@ def test_serve_no_index_on_an_empty_folder_says_to_upload_not_a_command_that_fai
     monkeypatch.setattr(app_module, "serve_until_interrupted", lambda: None)
     (tmp_path / "articles").mkdir()
     settings = Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     app_module.serve(settings, port=port, update=False)
     said = capsys.readouterr().err
     assert "warning: No articles yet: upload some in the Articles tab" in said
@@ -370,9 +361,7 @@ def test_a_chat_started_on_an_empty_folder_serves_and_its_first_upload_builds_th
     demo = SimpleNamespace(launch=lambda **_: None, close=lambda **_: None)
     monkeypatch.setattr(app_module, "build_app", lambda app: apps.append(app) or demo)
     monkeypatch.setattr(app_module, "serve_until_interrupted", lambda: None)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     app_module.serve(settings, port=port)
     said = capsys.readouterr().err
     assert (

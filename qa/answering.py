@@ -38,7 +38,7 @@ import numpy as np
 from .articles import Source, is_byline
 from .config import Settings, whole_number
 from .errors import QuestionError
-from .filters import Filters, unknown_sources, why_nothing_matches
+from .filters import MONTH_NAMES, Filters, unknown_sources, why_nothing_matches
 from .index import Index, open_index
 from .retrieval import MAX_QUESTION_CHARS, Hit, Mode, Query, clean_question, make_query, prepare_query, search
 from .splitting import Sentence
@@ -1247,9 +1247,8 @@ def is_followup(question: str) -> bool:
     )
 
 
-_MONTH_NAMES = "January February March April May June July August September October November December".split()
 _WEEKDAY_NAMES = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
-_MONTH = "|".join(_MONTH_NAMES)
+_MONTH = "|".join(MONTH_NAMES)
 _DAY = r"[0-3]?\d(?:st|nd|rd|th)?"
 # "in September 2025", "on Monday, September 15", "on 15th September", "on the 4th of July",
 # "in September of 2025", "in 2025", "on Monday"; in any case, as chat questions are often
@@ -1332,7 +1331,7 @@ def time_phrase(question: str) -> TimePhrase | None:
     return TimePhrase(
         tuple(f.span() for f in found),
         year=number("year", "year_only"),
-        month=_MONTH_NAMES.index(last["month"].capitalize()) + 1 if last["month"] else None,
+        month=MONTH_NAMES.index(last["month"].capitalize()) + 1 if last["month"] else None,
         day=number("day", "day_first"),
         weekday=_WEEKDAY_NAMES.index(last["weekday"].capitalize()) if last["weekday"] else None,
     )

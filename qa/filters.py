@@ -156,7 +156,7 @@ _ALL_NUMBER_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-]((?:19|20)\d\d)")
 
 def _day_and_month(day: dt.date) -> str:
     """ "4 March": not strftime's "%-d", which Windows lacks, nor "%B", which follows the locale."""
-    return f"{day.day} {_MONTH_NAMES[day.month - 1].capitalize()}"
+    return f"{day.day} {MONTH_NAMES[day.month - 1]}"
 
 
 def _all_number_readings(value: str) -> list[dt.date]:
@@ -184,7 +184,7 @@ def _year_or_month(value: str) -> tuple[dt.date, dt.date] | None:
         return None
     year = int(found["year"])
     if found["name"]:  # "jan", "sept", "january" (3 letters at least); not "janx" or "mayday"
-        named = [i for i, full in enumerate(_MONTH_NAMES, start=1) if full.startswith(found["name"])]
+        named = [i for i, full in enumerate(MONTH_NAMES, start=1) if full.lower().startswith(found["name"])]
         if not named:
             return None
         month = named[0]
@@ -197,7 +197,9 @@ def _year_or_month(value: str) -> tuple[dt.date, dt.date] | None:
     return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
-_MONTH_NAMES = tuple(name.lower() for name in calendar.month_name[1:])
+# Written out, not calendar.month_name: that follows the locale (a program that set a French
+# one would read "septembre" and no longer "September"). Questions (qa.answering) use them too.
+MONTH_NAMES = tuple("January February March April May June July August September October November December".split())
 
 
 def why_nothing_matches(filters: Filters, articles: Sequence[ArticleInfo]) -> str | None:

@@ -46,8 +46,8 @@ chat: install
 
 serve: chat
 
-# Two pytest workers: the suite took 769 s on one and 517 to 695 s on two on a 2-core machine
-# (browser and child-process tests wait more than they compute). `make test TEST_WORKERS=0` runs it
+# Two pytest workers: the suite took 769 s on one and 492 to 575 s on two (worksteal, below) on a
+# 2-core machine (browser and child-process tests wait more than they compute). `make test TEST_WORKERS=0` runs it
 # in one process. The docstrings' examples that use the repository's index/ take turns (conftest.py).
 # `--dist worksteal` balances the two workers: the default schedule queued the browser tests late
 # on one worker, which ran 200 s after the other had finished (622 s against 558 s). (A browser

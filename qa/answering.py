@@ -35,10 +35,10 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .articles import Source, is_byline
+from .articles import MONTH_NAMES, Source, is_byline
 from .config import Settings, whole_number
 from .errors import QuestionError
-from .filters import MONTH_NAMES, Filters, unknown_sources, why_nothing_matches
+from .filters import Filters, unknown_sources, why_nothing_matches
 from .index import Index, open_index
 from .retrieval import MAX_QUESTION_CHARS, Hit, Mode, Query, clean_question, make_query, prepare_query, search
 from .splitting import Sentence

@@ -11,6 +11,7 @@ Symbolic links are followed only inside the articles folder unless the caller al
 from __future__ import annotations
 
 import bisect
+import contextlib
 import copy
 import datetime as dt
 import errno
@@ -726,6 +727,9 @@ def _one_article(
 def _unread_date(value: str) -> str:
     """The warning for a date that was given but could not be read (the article has none)."""
     # "yesterday" has no day to read at all; "July 2025" lacks one, "20250716" is all numbers.
+    if len(readings := all_number_readings(value)) == 2:  # "03/04/2025": March or April?
+        why, fix = two_days(readings)
+        return f"date {value!r} not read ({why}); {fix}"
     if _NUMBERED_DATE.match(value):  # "2025-13-45", "2026-02-30", "2026-01-16T25:00"
         why = "no such date or time of day"
     else:
@@ -2321,6 +2325,10 @@ _YEAR = re.compile(r"\b(?:1[89]|2[0-9])[0-9]{2}\b")
 _YEAR_FIRST = re.compile(r"((?:1[89]|2[0-9])[0-9]{2})([/.-])([01]?[0-9])\2([0-3]?[0-9])\b")
 # A date written as numbers, year first, whether or not it is a real one ("2026-02-30").
 _NUMBERED_DATE = re.compile(r"\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
+_ALL_NUMBER_DATE = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-]((?:19|20)\d\d)\s*")
+# Written out, not calendar.month_name: that follows the locale (a program that set a French
+# one would read "septembre" and no longer "September"). Filters and questions use them too.
+MONTH_NAMES = tuple("January February March April May June July August September October November December".split())
 # What a news page prints around a worded date: weekdays, times of day ("10.30", "10:30 AM"),
 # time zones ("GMT", "ET"), the words saying what the date is, separators.
 _AROUND_A_DATE = re.compile(
@@ -2338,9 +2346,10 @@ def read_date(value: str) -> str | None:
 
     Read: ISO dates and timestamps; year-first dates with slashes, dots or dashes ("2026/01/16", "2026-1-6");
     dates that name their month, as news and feeds write them ("January 16, 2026", "16 Jan.
-    2026", RSS's "Fri, 16 Jan 2026 08:00:00 GMT"; by python-dateutil). Not read: dates without
-    a day ("January 2026") and other all-number dates ("03/04/2026" is March in the US and
-    April in most other places).
+    2026", RSS's "Fri, 16 Jan 2026 08:00:00 GMT"; by python-dateutil); other all-number dates
+    when they are one day whichever comes first ("13/04/2026"). Not read: dates without a day
+    ("January 2026") and all-number dates that could be two ("03/04/2026" is March in the US
+    and April in most other places: `all_number_readings` gives both).
 
     Example:
         >>> read_date("2026-01-16T08:00:00Z"), read_date("Fri, 16 Jan 2026 08:00:00 GMT")
@@ -2351,6 +2360,8 @@ def read_date(value: str) -> str | None:
         ('2026-01-16', '2026-01-16', None)
         >>> read_date("2026-1-6"), read_date("2026-02-30"), read_date("2026-01-16T25:00:00")
         ('2026-01-06', None, None)
+        >>> read_date("13/04/2026"), read_date("04/13/2026"), read_date("03/03/2026")
+        ('2026-04-13', '2026-04-13', '2026-03-03')
     """
     value = value.strip()
     try:
@@ -2366,6 +2377,8 @@ def read_date(value: str) -> str | None:
             return dt.date(int(year), int(month), int(day)).isoformat()
         except ValueError:
             return None
+    if readings := all_number_readings(value):  # "13/04/2026", "04/13/2026"; never a guess between two
+        return readings[0].isoformat() if len(readings) == 1 else None
     if len(value) > 60 or not (_MONTH_NAME.search(value) and _YEAR.search(value)):
         return None
     from dateutil import parser
@@ -2379,6 +2392,40 @@ def read_date(value: str) -> str | None:
     except (ValueError, OverflowError):
         return _date_among_times(value)
     return first.date().isoformat() if first.date() == second.date() else _date_among_times(value)
+
+
+def all_number_readings(value: str) -> list[dt.date]:
+    """The days an all-number day-month-year or month-day-year date can be, earliest first.
+
+    Example:
+        >>> all_number_readings("03/04/2025"), all_number_readings("13.04.2025"), all_number_readings("2025")
+        ([datetime.date(2025, 3, 4), datetime.date(2025, 4, 3)], [datetime.date(2025, 4, 13)], [])
+    """
+    found = _ALL_NUMBER_DATE.fullmatch(value)
+    if not found:
+        return []
+    first, second, year = map(int, found.groups())
+    readings = set()
+    for day, month in ((first, second), (second, first)):
+        with contextlib.suppress(ValueError):
+            readings.add(dt.date(year, month, day))
+    return sorted(readings)
+
+
+def two_days(readings: Sequence[dt.date]) -> tuple[str, str]:
+    """Why an all-number date of two readings is not read, and how to write it, in words (not
+    strftime's "%-d", which Windows lacks, nor "%B", which follows the locale).
+
+    Example:
+        >>> two_days(all_number_readings("03/04/2025"))
+        ('could be 4 March or 3 April 2025', 'write it as 2025-03-04 or 2025-04-03')
+    """
+    first, second = readings
+    return (
+        f"could be {first.day} {MONTH_NAMES[first.month - 1]} or {second.day} {MONTH_NAMES[second.month - 1]} "
+        f"{second.year}",
+        f"write it as {first.isoformat()} or {second.isoformat()}",
+    )
 
 
 def _date_among_times(value: str) -> str | None:

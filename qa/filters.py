@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .articles import MONTH_NAMES
 from .errors import QuestionError
 from .wording import is_text, shortened
 
@@ -131,47 +132,17 @@ def parse_date(value: object, label: str = "date ", last_day: bool = False) -> s
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, str):
-        from .articles import read_date  # as an article's date is read: "March 13, 2025", never "03/04/2025"
+        from .articles import all_number_readings, read_date, two_days
 
-        if read := read_date(value):
+        if read := read_date(value):  # as an article's date is read: "March 13, 2025", "13/04/2025"
             return read
         if span := _year_or_month(value):
             return (span[1] if last_day else span[0]).isoformat()
-    readings = _all_number_readings(value) if isinstance(value, str) else []
-    if len(readings) == 1:  # "13/04/2025", "04/13/2025": one day, whichever the country's order
-        return readings[0].isoformat()
-    if readings:  # "03/04/2025": 3 April in most places, 4 March in the US; not guessed
-        raise QuestionError(
-            f"{label}{value!r:.60} could be {_day_and_month(readings[0])} or {_day_and_month(readings[1])} "
-            f"{readings[1].year}: "
-            f"write it as {readings[0].isoformat()} or {readings[1].isoformat()}."
-        )
+        if len(readings := all_number_readings(value)) == 2:  # "03/04/2025": 3 April in most places, 4 March in the US
+            raise QuestionError(f"{label}{value!r:.60} {': '.join(two_days(readings))}.")
     raise QuestionError(
         f"{label}{value!r:.60} is not a date: write it as 2026-01-31, 31 January 2026, 2026-01 or 2026."
     )
-
-
-_ALL_NUMBER_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-]((?:19|20)\d\d)")
-
-
-def _day_and_month(day: dt.date) -> str:
-    """ "4 March": not strftime's "%-d", which Windows lacks, nor "%B", which follows the locale."""
-    return f"{day.day} {MONTH_NAMES[day.month - 1]}"
-
-
-def _all_number_readings(value: str) -> list[dt.date]:
-    """The days an all-number day-month-year or month-day-year date ("03/04/2025") can be."""
-    found = _ALL_NUMBER_DATE.fullmatch(value.strip())
-    if not found:
-        return []
-    first, second, year = map(int, found.groups())
-    readings = []
-    for day, month in ((first, second), (second, first)):
-        try:
-            readings.append(dt.date(year, month, day))
-        except ValueError:
-            continue
-    return sorted(set(readings))
 
 
 _YEAR_OR_MONTH = re.compile(r"(?:(?P<name>[a-z]{3,9})\.?,?\s+)?(?P<year>(?:19|20)\d\d)(?:[-/.](?P<month>\d{1,2}))?")
@@ -195,11 +166,6 @@ def _year_or_month(value: str) -> tuple[dt.date, dt.date] | None:
     else:
         return dt.date(year, 1, 1), dt.date(year, 12, 31)
     return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
-# Written out, not calendar.month_name: that follows the locale (a program that set a French
-# one would read "septembre" and no longer "September"). Questions (qa.answering) use them too.
-MONTH_NAMES = tuple("January February March April May June July August September October November December".split())
 
 
 def why_nothing_matches(filters: Filters, articles: Sequence[ArticleInfo]) -> str | None:

@@ -69,6 +69,8 @@ def test_text_headers(tmp_path):
         ("2026-01-16T23:30:00-05:00", "2026-01-16"),
         ("January 2026", None),  # no day
         ("03/04/2026", None),  # March in the US, April elsewhere
+        ("13/04/2026", "2026-04-13"),  # one day whichever comes first, as the filters read it
+        ("04.13.2026", "2026-04-13"),
         ("sometime soon", None),
         ("to be confirmed by the ministry later", None),  # a sentence, not a date: body text
     ],
@@ -1820,7 +1822,7 @@ def test_an_html_page_is_not_dated_by_a_related_story_nor_by_an_all_number_date(
     result = read_articles(tmp_path)
     assert [a.source.date for a in result.articles] == [None, None, "2024-04-03", "2024-04-13"]
     assert [str(w) for w in result.warnings] == [
-        "b.html: date '03/04/2024' not read (no day, or all numbers); write it as 2026-01-16 or January 16, 2026"
+        "b.html: date '03/04/2024' not read (could be 4 March or 3 April 2024); write it as 2024-03-04 or 2024-04-03"
     ]
 
 

@@ -387,6 +387,17 @@ def build_running(index_dir: Path) -> bool:
         return False
 
 
+# The settings fingerprint's fields (qa.store.manifest) in a build report's words: the internal
+# names ("model_fingerprint") named no setting a user could look up.
+_CHANGED = {
+    "model_fingerprint": "the embedding model (--model, QA_MODEL)",
+    "passage_tokens": "passage size, {built} → {wanted} tokens (--passage-tokens, QA_PASSAGE_TOKENS)",
+    "overlap_sentences": "passage overlap, {built} → {wanted} sentences",
+    "format_version": "index format {built} → {wanted} (another qa version)",
+    "chunking": "sentence splitting (another qa version)",  # no setting a user changed: this qa splits otherwise
+}
+
+
 def _previous_generation(
     index_dir: Path, wanted: dict[str, object], full: bool, seen: dict[Path, Manifest]
 ) -> tuple[Path | None, Manifest | None, str]:
@@ -413,8 +424,7 @@ def _previous_generation(
     built = manifest.settings
     if built != wanted:
         changed = sorted(k for k in set(built) | set(wanted) if built.get(k) != wanted.get(k))
-        # "chunking" is no setting a user changed: this qa splits sentences otherwise
-        named = ["sentence splitting (another qa version)" if k == "chunking" else k for k in changed]
+        named = [_CHANGED.get(k, k).format(built=built.get(k), wanted=wanted.get(k)) for k in changed]
         return None, None, "changed since the last build: " + ", ".join(named)
     problems = file_problems(generation, manifest, trust_unchanged=True)
     if problems:

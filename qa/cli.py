@@ -177,6 +177,7 @@ def _run(args: argparse.Namespace) -> int:
         return 1
 
 
+ECHOED_QUESTION_CHARS = 500  # of a question read from a pipe or a file, shown before its answer
 _INTERRUPTS: list[int] = []  # Ctrl-C (or SIGTERM) noted while a command runs (see _noting_interrupts)
 # SIGTERM (`kill`, `timeout`, a service manager) stops a command as Ctrl-C does: without it,
 # Python died at once, and `qa eval` left its scratch index in /tmp, `qa index` its half-built
@@ -361,8 +362,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--recent",
         action="store_true",
-        help="lead with the newest article the reader finds an answer in (not with --fast); rank the newer of "
-        "two nearly equal passages first",
+        help="lead with the newest article the reader finds an answer in, and rank the newer of two nearly "
+        "equal passages first (with --fast or --passages: only the latter)",
     )
     ask.add_argument("--passages", action="store_true", help="show the retrieved passages instead of an answer")
     ask.add_argument("--json", action="store_true", help="print one JSON object (a conversation: one a line)")
@@ -780,8 +781,8 @@ def _conversation(args: argparse.Namespace, filters: Filters, index: Index, sett
             continue
         # Bad bytes as �, and a control character or bidi override from the file as well.
         shown = visible(question.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
-        if not args.json and not interactive:
-            print(f"question: {shown}")
+        if not args.json and not interactive:  # (a 1 MB line was echoed whole; the answer says what was read)
+            print(f"question: {shortened(shown, ECHOED_QUESTION_CHARS)}")
         try:
             index = open_index(settings=settings)  # the loaded one, unless a build replaced it
             if not warm:

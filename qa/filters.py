@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from .articles import MONTH_NAMES
 from .errors import QuestionError
-from .wording import is_text, shortened
+from .wording import is_text, shell_path, shortened
 
 if TYPE_CHECKING:
     from .articles import Source
@@ -190,6 +190,10 @@ def why_nothing_matches(filters: Filters, articles: Sequence[ArticleInfo]) -> st
             # "Evening Post" for "Riverton Evening Post": a publisher is matched whole
             near = [p for p in names if any(s.casefold() in p.casefold() for s in unknown)] + near
             hint = f" (did you mean {', '.join(near[:3])}{', …' if len(near) > 3 else ''}?)" if near else ""
+            listed = [p.strip() for s in unknown if "," in s for p in s.split(",") if p.strip()]
+            if listed and all(p.lower() in publishers or p in ids for p in listed):  # "BBC,Reuters": two sources
+                each = " ".join(f"--source {shell_path(p)}" for p in listed[:2])
+                hint = f" (name each source on its own: sources={tuple(listed[:2])!r}, or {each})"
             named = _named(names, quoted=False) or "none names one"
             return (
                 f"No article has the publisher or id {_named(unknown)}{hint}. Sources are publishers "

@@ -461,6 +461,12 @@ def test_why_nothing_matches_names_what_to_change():
         "as the chat's "
         "Articles tab and the command qa info list them."
     )
+    # Two sources in one, comma apart (`--source "Ashford Post,Dover Post"`): say to name each on its own
+    assert why_nothing_matches(Filters(sources=("Ashford Post, dover post",)), papers).startswith(
+        "No article has the publisher or id 'Ashford Post, dover post' (name each source on its own: "
+        "sources=('Ashford Post', 'dover post'), or --source 'Ashford Post' --source 'dover post'). "
+    )
+    assert "name each" not in why_nothing_matches(Filters(sources=("Ashford Post,CNN",)), papers)
     assert why_nothing_matches(Filters(until="2020-01-01"), bbc).startswith("None of the articles has a date")
     dated = [article("a.txt", "BBC", "2020-05-01"), article("b.txt", "CNN", "2024-05-01")]
     together = why_nothing_matches(Filters(sources=("bbc",), since="2023-01-01"), dated)

@@ -300,9 +300,11 @@ def test_incremental_result_equals_full_rebuild(settings, fake, tmp_path):
 def test_changed_settings_or_model_force_a_full_rebuild(settings, fake):
     build_index(settings, encoder=fake, progress=False)
     report = build_index(replace(settings, passage_tokens=64), encoder=fake, progress=False)
-    assert report.full and "passage_tokens" in report.full_reason
+    assert report.full and report.full_reason == (
+        "changed since the last build: passage size, 256 → 64 tokens (--passage-tokens, QA_PASSAGE_TOKENS)"
+    )
     report = build_index(replace(settings, passage_tokens=64), encoder=FakeEncoder(name="other"), progress=False)
-    assert report.full and "model_fingerprint" in report.full_reason
+    assert report.full and report.full_reason == "changed since the last build: the embedding model (--model, QA_MODEL)"
     assert build_index(settings, encoder=fake, progress=False, full=True).full_reason == "--full requested"
 
 

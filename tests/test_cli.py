@@ -289,6 +289,22 @@ def test_ctrl_c_while_the_first_question_loads_the_models_waits_for_them_then_dr
     assert "(stopped; ask again, or Ctrl-D to leave)" in capsys.readouterr().out
 
 
+def test_a_long_question_from_a_pipe_is_echoed_shortened(cli_index, monkeypatch, capsys):
+    import io
+
+    import qa.cli
+
+    asked = []
+    question = "Why " + "really " * 20_000 + "did it happen?"  # 140,000 characters, echoed whole before
+    monkeypatch.setattr(qa.cli, "_ask_one", lambda args, question, *rest, **options: asked.append(question))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(f"{question}\nShort?\n".encode())))
+    assert qa.cli.main(["ask", "--index", str(cli_index[1])]) == 0
+    echoed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("question: ")]
+    assert asked == [question, "Short?"]  # the library still gets it all (and says what it read)
+    assert echoed[0].startswith("question: Why really really") and echoed[0].endswith(" …")
+    assert len(echoed[0]) <= len("question: ") + qa.cli.ECHOED_QUESTION_CHARS and echoed[1] == "question: Short?"
+
+
 def test_a_conversation_answers_from_the_build_published_meanwhile(settings, fake, monkeypatch):
     """A `qa ask` session (a prompt, or questions piped in) answered from the build it loaded
     at start: it went on citing an article `qa index` had removed meanwhile."""

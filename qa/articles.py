@@ -430,7 +430,9 @@ def _find_files(root: Path, follow_links: bool) -> tuple[list[tuple[str, str, tu
                 )
             elif stat.S_ISDIR(info.st_mode):
                 # Only a link can lead back up: a subfolder proper is new, and real_folder/name.
-                if is_link and (real == real_folder or real in real_folder.parents):
+                if _is_index_folder(path):  # one line, not a "skipped: unsupported file type" per index file
+                    problems.append(Skipped(rel, _INDEX_INSIDE))
+                elif is_link and (real == real_folder or real in real_folder.parents):
                     problems.append(Skipped(rel, "link loop: links to a folder that contains it; not followed"))
                 elif real in walked or (is_link and not outside(real) and not _hidden(real.relative_to(root_real))):
                     # Its files are read under their own names (or were, through another link).
@@ -465,6 +467,24 @@ def _find_files(root: Path, follow_links: bool) -> tuple[list[tuple[str, str, tu
             problems.append(Skipped(f.rel, f"same file as {kept.rel} (a link to it, or a hard link); read once"))
     files = sorted(((f.rel, f.path, f.stamp) for f in first.values()), key=lambda item: _sort_key(item[0]))
     return files, sorted(problems, key=lambda skipped: _sort_key(skipped.path))
+
+
+_INDEX_INSIDE = (
+    "a qa index (built here by another command), not articles; not read: move it out of the articles folder, "
+    "or give it a name starting with '.'"
+)
+
+
+def _is_index_folder(folder: Path) -> bool:
+    """Is `folder` a qa index: its pointer file beside the builds it points to?"""
+    from .store.layout import GENERATION_PREFIX, POINTER_FILE  # (loaded by then in a build)
+
+    try:
+        return (folder / POINTER_FILE).is_file() and any(
+            p.name.startswith(GENERATION_PREFIX) and p.is_dir() for p in folder.iterdir()
+        )
+    except OSError:  # cannot list it: the walk says so
+        return False
 
 
 def _unreachable(exc: OSError, path: Path, is_link: bool) -> str:

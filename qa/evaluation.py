@@ -299,6 +299,17 @@ def _gold_answers(question: dict[str, Any]) -> tuple[str, ...]:
     return tuple(str(v) for v in values if str(v).strip())
 
 
+def _not_a_record(record: object, path: Path) -> str:
+    """What is wrong with a line of a questions file that is no {"question", …} record, and the fix."""
+    layout = 'qa eval reads a record a line, e.g. {"question": "Who won?", "answers": ["Rovers"]}'
+    if isinstance(record, dict):
+        keys = ", ".join(repr(k) for k in list(record)[:5]) or "none"
+        return f'has no "question" (its keys: {keys}): {layout}.'
+    if record is None:  # not JSON: most likely a plain list of questions
+        return f"is not JSON: {layout}; to ask a list of questions, one a line: qa ask < {shell_path(path)}"
+    return f"is JSON but not an object ({type(record).__name__}): {layout}."
+
+
 def load_jsonl(path: Path) -> list[EvalQuestion]:
     questions = []
     # utf-8-sig: a byte-order mark (Windows and Excel exports) made line 1 "not a JSON record".
@@ -307,10 +318,12 @@ def load_jsonl(path: Path) -> list[EvalQuestion]:
             continue
         try:
             record = json.loads(line)
-            gold = record.get("article_ids") or ([record["article_id"]] if record.get("article_id") else [])
-            question = record["question"]
-        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
-            raise QAError(f'{path}:{n} is not a {{"question", "answers"}} JSON record.') from None
+        except json.JSONDecodeError:
+            record = None
+        if not isinstance(record, dict) or "question" not in record:
+            raise QAError(f"{path}:{n} {_not_a_record(record, path)}") from None
+        gold = record.get("article_ids") or ([record["article_id"]] if record.get("article_id") else [])
+        question = record["question"]
         if not isinstance(question, str) or not question.strip():
             raise QAError(f'{path}:{n}: "question" must be non-empty text, not {question!r:.60}.')
         try:  # as the news layout takes them: "Rovers", 71 or a list of such

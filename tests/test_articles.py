@@ -6,6 +6,7 @@ import os
 import random
 import re
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -883,6 +884,28 @@ def test_binary_files_are_skipped_with_a_clear_reason(tmp_path):
         "controls.txt": "looks like a binary file (control characters), not text",
         "bad-utf16.txt": "starts with a UTF-16-LE byte-order mark but is not valid UTF-16-LE",
     }
+
+
+def test_a_qa_index_inside_the_articles_folder_is_one_skip_not_one_per_file(tmp_path, settings, fake):
+    # `qa eval … --index news/keep` left one there: each of its files was "skipped: unsupported file type"
+    from qa.build import build_index
+
+    build_index(replace(settings, index_dir=tmp_path / "news" / "keep"), encoder=fake, progress=False)
+    write(tmp_path / "news", "story.txt", "Title: Ferry\n\nThe ferry to Skye resumed on Monday after the storm.")
+    write(tmp_path / "news", "notes/CURRENT", "a file named as an index's pointer, in a folder of no builds")
+    result = read_articles(tmp_path / "news")
+    assert [a.source.article_id for a in result.articles] == ["story.txt"]
+    assert [(s.path, s.reason) for s in result.skipped] == [
+        (
+            "keep",
+            "a qa index (built here by another command), not articles; not read: move it out of the articles "
+            "folder, or give it a name starting with '.'",
+        ),
+        (
+            "notes/CURRENT",
+            "unsupported file type '(none)'; supported: .txt, .md, .html, .htm, .json, .jsonl, .pdf, .docx",
+        ),
+    ]
 
 
 # -- files without words -----------------------------------------------------------------------------------------

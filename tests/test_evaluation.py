@@ -459,7 +459,11 @@ def test_unanswerable_questions_score_abstaining_and_id_only_questions_no_answer
         ),
         ("empty.jsonl", b'{"question": " ", "answers": ["Rovers"]}', ':1: "question" must be non-empty text'),
         ("nottext.jsonl", b'{"question": 5, "answers": ["Rovers"]}', ':1: "question" must be non-empty text'),
-        ("list.jsonl", b'["Who won?"]', ':1 is not a {"question", "answers"} JSON record'),
+        ("list.jsonl", b'["Who won?"]', ":1 is JSON but not an object (list): qa eval reads a record a line, e.g. {"),
+        ("keys.jsonl", b'{"q": "Who won?", "a": "Rovers"}', """:1 has no "question" (its keys: 'q', 'a'): qa eval"""),
+        # a plain list of questions is what `qa ask` reads
+        ("plain.txt", b"Who won?\nWhen?\n", ':1 is not JSON: qa eval reads a record a line, e.g. {"question": '),
+        ("plain.txt", b"Who won?\nWhen?\n", "; to ask a list of questions, one a line: qa ask < "),
         # a question no one can ask is refused at load, before the set's articles are indexed
         (
             "nowords.json",

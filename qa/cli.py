@@ -528,6 +528,7 @@ def _settings(
     articles_needed: bool = True,
     moved_fix: str = "",
     unread: tuple[str, ...] = (),
+    model_needed: bool = True,
 ) -> Settings:
     """The settings for a command: defaults, `QA_*` variables, flags. The index describes
     itself: where neither a flag nor a variable chooses them, the model and passage size are
@@ -536,7 +537,8 @@ def _settings(
     and how it was read (--follow-links, --max-file-mb). Without `articles_needed` (qa serve
     --no-index --read-only reads no article) the folder it names may be missing; where it is
     missing, the message offers `moved_fix` too (a command's own way around it). Settings
-    in `unread` are not taken from the environment."""
+    in `unread` are not taken from the environment. Without `model_needed` (qa info), a model
+    folder that moved is no error: the settings keep the path the index records."""
     from .build import built_with
 
     names = ("index_dir", "model", "articles_dir", "max_file_mb", "passage_tokens", "follow_links")
@@ -548,13 +550,8 @@ def _settings(
         if articles_from_index and "articles_dir" not in given:
             return _articles_of_unreadable(settings)
         return settings
-    if "model" not in given and Path(built.model).is_absolute() and not Path(built.model).exists():
-        # A model folder moved: "neither a folder nor in the local Hugging Face cache. Download
-        # it on a connected machine" named a path the user never typed.
-        raise QAError(
-            f"The index {settings.index_dir}/ was built with the model in {built.model}/, which no longer "
-            "exists: pass --model with the folder's new place (qa index --model NEW_PLACE records it)."
-        )
+    if model_needed and "model" not in given and (moved := _moved_model(settings.index_dir, built.model)):
+        raise QAError(moved)
     adopted: dict[str, Any] = {
         "model": None if "model" in given else built.model,
         "passage_tokens": None if "passage_tokens" in given else built.passage_tokens,
@@ -571,6 +568,18 @@ def _settings(
                 f"--articles with the folder's new place (the index records it){moved_fix}."
             )
     return settings.with_overrides(**adopted)
+
+
+def _moved_model(index_dir: Path, model: str) -> str:
+    """Why the index's model (a folder) cannot be loaded when that folder moved, else ""."""
+    if not Path(model).is_absolute() or Path(model).exists():
+        return ""
+    # "neither a folder nor in the local Hugging Face cache. Download it on a connected
+    # machine" named a path the user never typed.
+    return (
+        f"The index {index_dir}/ was built with the model in {model}/, which no longer "
+        "exists: pass --model with the folder's new place (qa index --model NEW_PLACE records it)."
+    )
 
 
 def _articles_of_unreadable(settings: Settings) -> Settings:
@@ -815,9 +824,11 @@ def _info(args: argparse.Namespace) -> int:
     from .index import load_index
     from .resume import saved_articles, saved_rounds
 
-    settings = _settings(args)
+    settings = _settings(args, model_needed=False)
     try:
-        index = load_index(settings.index_dir, settings)
+        # What the index holds, whatever model would read its questions: a moved model folder,
+        # or another --model, refused to show anything. Said as a warning instead.
+        index = load_index(settings.index_dir, settings, check_model=False)
     except IndexCorruptError:
         from .store import current_generation
 
@@ -826,6 +837,8 @@ def _info(args: argparse.Namespace) -> int:
             raise  # CURRENT names a build that is gone ("…/manifest.json is missing" blamed a file)
         return _verify_damaged(settings.index_dir, args.json)  # every damaged file, not only the first
     m = index.manifest
+    if unusable := _moved_model(settings.index_dir, settings.model) or index.model_problem():
+        print(f"warning: {unusable}", file=sys.stderr)
     problems = index.verify() if args.verify else []
     if args.json:
         summary: dict[str, Any] = {

@@ -149,6 +149,17 @@ class Index:
             self._reader = get_reader()
         return self._reader
 
+    def model_problem(self) -> str:
+        """Why the configured model cannot answer from this index (another model built it, or
+        it cannot be loaded), else "". Only an index loaded with `check_model=False` has one."""
+        try:
+            check_compatible(
+                self.manifest, wanted_fingerprint(self.settings, self._encoder), self.path, self.settings.model
+            )
+        except QAError as exc:
+            return str(exc)
+        return ""
+
     def warm_up(self, reader: bool = True) -> None:
         """Load what a question uses (the question encoder, the word stemmer and, unless
         `reader` is False, the reader) now, so that the first question does not wait.
@@ -330,6 +341,8 @@ def load_index(
     encoder: Encoder | None = None,
     reader: Reader | None = None,
     previous: Index | None = None,
+    *,
+    check_model: bool = True,
 ) -> Index:
     """Load the index at `path` (default: `settings.index_dir`): a snapshot of its current
     build, which keeps answering as it was when later builds replace it (`open_index` and
@@ -342,7 +355,9 @@ def load_index(
     shipped answer reader (e.g. test doubles). When `previous` (an index loaded before
     from the same folder) has the same base segment files, its open base is reused and
     only the delta is read and verified: reloading a 1M-passage index after a small
-    update takes a fraction of a second instead of hashing 6 GB again.
+    update takes a fraction of a second instead of hashing 6 GB again. `check_model=False`
+    loads an index whatever model `settings` name, to describe it (`qa info`); questions
+    would be embedded by that other model, so `Index.model_problem()` says why not to ask it.
 
     Example:
         >>> index = load_index("index", Settings())
@@ -374,7 +389,8 @@ def load_index(
         raise IndexCorruptError(
             f"{generation}/{problems[0]}. Rebuild with: qa index --full --index {shell_path(index_dir)}"
         )
-    check_compatible(manifest, wanted_fingerprint(settings, encoder), index_dir, settings.model)
+    if check_model:
+        check_compatible(manifest, wanted_fingerprint(settings, encoder), index_dir, settings.model)
     base = base or BaseSegment(generation, manifest.model.dim, manifest.vector_index.factory)
     store: StoreReader = base.store
     dense: DenseReader = base.dense

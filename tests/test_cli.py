@@ -1262,10 +1262,17 @@ def test_a_moved_model_folder_is_named_as_the_indexs_with_the_fix(tmp_path, caps
     settings = Settings(articles_dir=articles, index_dir=index, model=str(model))
     build_index(settings, encoder=FakeEncoder(), progress=False)
     model.rename(tmp_path / "moved")
-    for command in (["info"], ["ask", "tariffs"], ["index"]):
+    for command in (["ask", "tariffs"], ["index"]):
         assert main([*command, "--index", str(index)]) == 1
         said = capsys.readouterr().err
         assert f"was built with the model in {model}/, which no longer exists: pass --model" in said
+    # qa info still says what the index holds (it refused to), with the same words as a warning
+    assert main(["info", "--index", str(index)]) == 0
+    shown = capsys.readouterr()
+    assert shown.err.startswith(f"warning: The index {index}/ was built with the model in {model}/, which no longer")
+    assert "holds        1 article, 2 passages" in shown.out and f"model        {model} (64 dimensions" in shown.out
+    assert main(["info", "--index", str(index), "--model", "all-MiniLM-L6-v2"]) == 0  # another model: said too
+    assert capsys.readouterr().err.startswith(f"warning: Index {index} was built with model {str(model)!r}, but the")
     # Told the new place, an unchanged folder records it (it did only when an article changed).
     moved = Settings(articles_dir=articles, index_dir=index, model=str(tmp_path / "moved"))
     build_index(moved, encoder=FakeEncoder(), progress=False)

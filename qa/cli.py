@@ -185,6 +185,19 @@ _INTERRUPTS: list[int] = []  # Ctrl-C (or SIGTERM) noted while a command runs (s
 _STOPPING = (signal.SIGINT, signal.SIGTERM) if hasattr(signal, "SIGTERM") else (signal.SIGINT,)
 
 
+def _on_stop(handler: Callable[[int, Any], None]) -> dict[signal.Signals, Any]:
+    """Handle Ctrl-C and SIGTERM with `handler`, but for a signal the process started ignoring
+    (`nohup`, a background job's SIGINT); the handlers it replaced. Only the main thread may."""
+    previous: dict[signal.Signals, Any] = {}
+    try:
+        for stop in _STOPPING:
+            if signal.getsignal(stop) is not signal.SIG_IGN:
+                previous[stop] = signal.signal(stop, handler)
+    except ValueError:  # not the main thread
+        pass
+    return previous
+
+
 @contextlib.contextmanager
 def _noting_interrupts() -> Iterator[None]:
     """Ctrl-C and SIGTERM raise KeyboardInterrupt, and are noted in `_INTERRUPTS`: an interrupt
@@ -198,13 +211,7 @@ def _noting_interrupts() -> Iterator[None]:
         _INTERRUPTS.append(signum)
         raise KeyboardInterrupt
 
-    previous: dict[signal.Signals, Any] = {}
-    try:
-        for stop in _STOPPING:
-            if signal.getsignal(stop) is not signal.SIG_IGN:
-                previous[stop] = signal.signal(stop, note)
-    except ValueError:  # not the main thread
-        pass
+    previous = _on_stop(note)
     try:
         yield
     finally:
@@ -220,13 +227,7 @@ def _holding_off_interrupts() -> Iterator[None]:
     not inside it: for loading libraries, which an interrupt can leave half-imported for good
     (a conversation's next question then failed with a traceback from inside numpy)."""
     held: list[int] = []
-    previous: dict[signal.Signals, Any] = {}
-    try:
-        for stop in _STOPPING:
-            if signal.getsignal(stop) is not signal.SIG_IGN:
-                previous[stop] = signal.signal(stop, lambda signum, frame: held.append(signum))
-    except ValueError:  # not the main thread
-        pass
+    previous = _on_stop(lambda signum, frame: held.append(signum))
     try:
         yield
     finally:

@@ -202,8 +202,9 @@ def watch_index(
             # what arrives during that build is kept and becomes the first batch.
             first_events = next(changes_seen, set())
             building = True
-            _first_build(settings, full, progress, max(wait, lock_wait), encoder, log, on_first_build)
+            caught_up = _first_build(settings, full, progress, max(wait, lock_wait), encoder, log, on_first_build)
             building = False
+            catch_up_at = time.monotonic() + RETRY_SECONDS
             log(
                 f"{_stamp(dt.datetime.now())}  watching {root_real}/ with {_how_watched(polling, filesystem)}; a "
                 f"batch is indexed {debounce:g} s after the last change. Ctrl-C to stop."
@@ -229,7 +230,14 @@ def watch_index(
                     log(f"{_stamp(dt.datetime.now())}  error: {error}")
                     stopped_by = "articles folder removed"
                     break
-                if missing_since or not pending.due(now, debounce, longest):
+                if not caught_up and not missing_since and now >= catch_up_at:  # it covers the changes seen so far
+                    building = True
+                    caught_up = _first_build(settings, full, progress, lock_wait, encoder, log, on_first_build)
+                    building = False
+                    catch_up_at = time.monotonic() + RETRY_SECONDS
+                    if caught_up:
+                        pending.clear()
+                if not caught_up or missing_since or not pending.due(now, debounce, longest):
                     continue
                 paths = tuple(pending.paths)
                 building = True
@@ -280,8 +288,19 @@ class _Pending:
         elif batch.report is None and batch.retry:
             self.retry_at = time.monotonic() + RETRY_SECONDS  # a full disk: the changes wait, not lost
         else:
-            self.paths.clear()
-            self.first_change = self.last_change = self.retry_at = 0.0
+            self.clear()
+
+    def clear(self) -> None:
+        """Done with every path seen so far (a build read the whole folder after they came)."""
+        self.paths.clear()
+        self.first_change = self.last_change = self.retry_at = 0.0
+
+
+def _write_failed(exc: IndexWriteError | OSError) -> str:
+    """A build's failure to write the index (a full disk), as the watch says it: not "run qa
+    index again", as the build's own message says: the watcher does that itself."""
+    problem = exc.problem if isinstance(exc, IndexWriteError) else str(exc) or type(exc).__name__
+    return f"{problem} {WRITE_FIX}: tried again every {RETRY_SECONDS:g} s"
 
 
 def _first_build(
@@ -292,17 +311,28 @@ def _first_build(
     encoder: Encoder,
     log: Callable[[str], None],
     on_first_build: Callable[[BuildReport], None] | None,
-) -> None:
-    """The build that starts a session, reported to `on_first_build` (default: one log line)."""
+) -> bool:
+    """The build that starts a session, reported to `on_first_build` (default: one log line).
+    False when the index was busy or could not be written: logged, and the session goes on
+    and tries again every RETRY_SECONDS (a service started during another build, or while
+    the disk was full, exited at once)."""
     try:
         report = build_index(settings, full=full, progress=progress, wait=wait, encoder=encoder)
     except NoArticlesError as exc:  # a drop folder may start empty: wait for its first article
         log(f"{_stamp(dt.datetime.now())}  waiting for the first article: {exc}")
-        return
+        return True
+    except IndexLockedError:
+        busy = f"index busy: another build held it for {wait:g} s; tried again every {RETRY_SECONDS:g} s"
+        log(f"{_stamp(dt.datetime.now())}  error: {busy}")
+        return False
+    except (IndexWriteError, OSError) as exc:
+        log(f"{_stamp(dt.datetime.now())}  error: {_write_failed(exc)}")
+        return False
     if on_first_build is not None:
         on_first_build(report)
     else:
         log(batch_line(Batch(dt.datetime.now(), (), report, initial=True)))
+    return True
 
 
 def _how_watched(polling: bool, filesystem: str) -> str:
@@ -409,10 +439,7 @@ def _run_batch(settings: Settings, encoder: Encoder, paths: tuple[str, ...], pro
     except ArticleError as exc:  # e.g. the last article was removed: the index keeps what it had
         return Batch(dt.datetime.now(), paths, None, f"{exc} The index keeps its previous content.")
     except (IndexWriteError, OSError) as exc:  # a full disk, say: tried again (see RETRY_SECONDS)
-        # Not "run qa index again", as the build's own message says: the watcher does that itself.
-        problem = exc.problem if isinstance(exc, IndexWriteError) else str(exc) or type(exc).__name__
-        error = f"{problem} {WRITE_FIX}: tried again every {RETRY_SECONDS:g} s"
-        return Batch(dt.datetime.now(), paths, None, error, retry=True)
+        return Batch(dt.datetime.now(), paths, None, _write_failed(exc), retry=True)
     except QAError as exc:  # the build is atomic: nothing half-written is published
         return Batch(dt.datetime.now(), paths, None, str(exc) or type(exc).__name__)
     return Batch(dt.datetime.now(), paths, report)

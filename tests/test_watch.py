@@ -230,6 +230,29 @@ def test_a_busy_index_is_retried_after_the_other_build(settings, fake):
         assert batch.paths == ("new.txt",) and batch.report is not None and batch.report.added == ("new.txt",)
 
 
+def test_a_busy_index_at_the_start_is_retried_not_the_end_of_the_session(settings, fake, monkeypatch):
+    """A service started during another build (or on a full disk) exited at once with an error."""
+    monkeypatch.setattr("qa.watch.RETRY_SECONDS", 0.5)
+    settings.index_dir.mkdir()
+    lock = FileLock(str(settings.index_dir / ".lock"))
+    lock.acquire()
+    try:
+        w = Watching(settings, fake, lock_wait=0.2).__enter__()
+        assert w.lines[0].endswith("error: index busy: another build held it for 0.2 s; tried again every 0.5 s")
+        (settings.articles_dir / "new.txt").write_text(HARBOUR)  # seen while the index is busy
+        time.sleep(1)
+    finally:
+        lock.release()
+    try:
+        deadline = time.monotonic() + 20
+        while not any("+5 added" in line for line in w.lines) and time.monotonic() < deadline:
+            time.sleep(0.1)  # the catch-up build: the 4 articles there at the start, and new.txt
+        index = load_index(settings.index_dir, settings, encoder=fake)
+        assert "new.txt" in {a.source.article_id for a in index.articles()} and w.error is None, w.lines
+    finally:
+        w.__exit__(None, None, None)
+
+
 def test_polling_sees_new_files(settings, fake):
     with Watching(settings, fake, poll=True) as w:
         assert "with polling every 1 s;" in w.lines[1]

@@ -166,6 +166,13 @@ def build_index(
         known=_known_files(index_dir, full, seen, settings.max_file_bytes),
     )
     if not read.articles and not read.not_read:
+        unlisted = [s.reason.removeprefix("cannot list the folder ") for s in read.skipped if s.path == "."]
+        if unlisted:  # "Add … articles there" to a folder of 800 that qa may not read named the wrong fix
+            raise ArticleError(
+                f"The articles folder {folder}/ cannot be listed {unlisted[0]}: "
+                "let the user running qa read it (its permissions), "
+                "or point --articles / QA_ARTICLES at another folder."
+            )
         reasons = "; ".join(str(s) for s in read.skipped[:5]) or "the folder is empty"
         if len(read.skipped) > 5:  # the others, counted: five of 300 reasons read as all of them
             reasons += f"; and {len(read.skipped) - 5:,} more"

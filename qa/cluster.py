@@ -385,7 +385,7 @@ def _address_to_check(ray: ModuleType, address: str) -> tuple[str, str]:
         return chosen, ""
     if not recorded:
         return chosen, ""
-    return recorded, "the cluster `ray start` last recorded on this machine; `ray stop` forgets a stopped one"
+    return recorded, "the cluster `ray start` last recorded on this machine"
 
 
 def _check_reachable(address: str, found_as: str = "") -> bool:
@@ -401,7 +401,12 @@ def _check_reachable(address: str, found_as: str = "") -> bool:
         socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()  # "[::1]"
     except OSError as exc:
         reason = exc.strerror or str(exc) or type(exc).__name__
-        raise ClusterError(_cannot_connect(f"{address} ({found_as})" if found_as else address, reason)) from None
+        if found_as:  # "give --ray no address" is what the user did: the record is what to clear
+            raise ClusterError(
+                f"Cannot connect to a Ray cluster at {address} ({found_as}): {reason}. If it was stopped or died, "
+                "`ray stop` forgets it and --ray then starts a local Ray; else start it again (`ray start --head`)."
+            ) from None
+        raise ClusterError(_cannot_connect(address, reason)) from None
     return True
 
 

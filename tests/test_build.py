@@ -1142,3 +1142,28 @@ def test_an_article_keeps_its_content_hash_through_a_full_rebuild(settings, fake
     after = load_index(settings.index_dir, settings, encoder=fake).article("volcano.txt")
     assert before is not None and after is not None and after.indexed_at != before.indexed_at
     assert after.content_hash == before.content_hash and len(before.content_hash) >= 16
+
+
+def test_an_articles_folder_qa_may_not_list_names_its_permissions_not_adding_articles(settings, fake, monkeypatch):
+    """ "No readable article in … (.: cannot list the folder (Permission denied)). Add .txt, .md …
+    articles there" said of a folder of 800 articles qa was not allowed to read."""
+    import os as os_module
+
+    from qa.errors import ArticleError, NoArticlesError
+
+    real_scandir = os_module.scandir
+    root = str(settings.articles_dir)
+
+    def scandir(path: object) -> object:
+        if str(path) == root:
+            raise PermissionError(13, "Permission denied", root)
+        return real_scandir(path)  # type: ignore[call-overload]
+
+    monkeypatch.setattr("qa.articles.os.scandir", scandir)
+    with pytest.raises(ArticleError) as refused:
+        build_index(settings, encoder=fake, progress=False)
+    assert not isinstance(refused.value, NoArticlesError)  # (a watch waits for a first article on that one)
+    assert str(refused.value) == (
+        f"The articles folder {settings.articles_dir}/ cannot be listed (Permission denied): let the user "
+        "running qa read it (its permissions), or point --articles / QA_ARTICLES at another folder."
+    )

@@ -199,7 +199,10 @@ def test_a_cluster_ray_start_recorded_but_that_is_gone_is_refused_in_seconds(mon
         pass
     said = str(caught.value)
     assert said.startswith("Cannot connect to a Ray cluster at 127.0.0.1:1 (the cluster `ray start` last recorded")
-    assert "`ray stop` forgets a stopped one" in said
+    assert said.endswith(
+        "If it was stopped or died, `ray stop` forgets it and --ray then starts a local Ray; else start it again "
+        "(`ray start --head`)."
+    )
     monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:2")  # for "auto" (and none) Ray takes the variable, as the check does
     with pytest.raises(ClusterError, match=r"at 127\.0\.0\.1:2: "), _connected(_ray_that_must_not_connect(), "auto"):  # type: ignore[arg-type]
         pass

@@ -946,7 +946,18 @@ def _eval(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     """`qa serve`: Ctrl-C or SIGTERM (a service manager's stop) is how a server ends, so
-    it ends with a line and exit status 0, as `qa index --watch` does."""
+    it ends with a line and exit status 0, as `qa index --watch` does; from its start too
+    (stopped while Gradio loaded, it said "interrupted (SIGTERM)" with status 143)."""
+    try:
+        return _serving(args)
+    except (KeyboardInterrupt, QAError) as exc:
+        if isinstance(exc, QAError) and not _INTERRUPTS:  # (an interrupt ONNX Runtime turned into its error)
+            raise
+        print(f"Chat stopped ({'SIGTERM' if signal.SIGTERM in _INTERRUPTS else 'Ctrl-C'}).", file=sys.stderr)
+        return 0
+
+
+def _serving(args: argparse.Namespace) -> int:
     from ui.app import serve
 
     from .watch import sigterm_as_interrupt

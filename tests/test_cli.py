@@ -305,6 +305,18 @@ def test_a_long_question_from_a_pipe_is_echoed_shortened(cli_index, monkeypatch,
     assert len(echoed[0]) <= len("question: ") + qa.cli.ECHOED_QUESTION_CHARS and echoed[1] == "question: Short?"
 
 
+@pytest.mark.parametrize("stop, said", [("SIGINT", "Ctrl-C"), ("SIGTERM", "SIGTERM")])
+def test_serve_stopped_while_it_starts_ends_as_a_running_one_does(monkeypatch, capsys, stop, said):
+    """Stopped while Gradio loaded (its first seconds), it said "interrupted (SIGTERM)", status 143."""
+    import signal
+
+    import qa.cli
+
+    monkeypatch.setattr(qa.cli, "_serving", lambda args: signal.raise_signal(getattr(signal, stop)))
+    assert qa.cli.main(["serve", "--port", "8124"]) == 0
+    assert capsys.readouterr().err == f"Chat stopped ({said}).\n"
+
+
 def test_a_conversation_answers_from_the_build_published_meanwhile(settings, fake, monkeypatch):
     """A `qa ask` session (a prompt, or questions piped in) answered from the build it loaded
     at start: it went on citing an article `qa index` had removed meanwhile."""

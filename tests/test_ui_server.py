@@ -309,6 +309,28 @@ def test_serve_no_index_serves_the_index_as_built(monkeypatch, tmp_path: Path, c
     assert "warning: The articles folder " not in capsys.readouterr().err
 
 
+def test_serve_read_only_on_an_index_folder_it_cannot_write_serves_it_as_built(monkeypatch, tmp_path, capsys) -> None:
+    """A read-only mount: `--read-only` exited on "Permission denied: …/.lock" unless --no-index was added."""
+
+    def denied(calls: list[str]) -> Any:
+        def ensure_index(self: object) -> str:
+            calls.append("index")
+            raise PermissionError(13, "Permission denied", str(tmp_path / "index" / ".lock"))
+
+        return ensure_index
+
+    calls, _ = _served(
+        monkeypatch, denied, articles_dir=tmp_path / "articles", index_dir=tmp_path / "index", read_only=True
+    )
+    assert calls == ["index", "warm", "launch", "serve", "close"]
+    assert capsys.readouterr().err.startswith(
+        f"note: the index folder {tmp_path / 'index'}/ cannot be written (Permission denied): serving the index as "
+        "it is, without indexing the articles folder first (as --no-index does).\nChat ready on http://127.0.0.1:"
+    )
+    with pytest.raises(PermissionError):  # a chat that uploads and deletes needs the folder writable
+        _served(monkeypatch, denied, articles_dir=tmp_path / "articles", index_dir=tmp_path / "index")
+
+
 def test_serve_no_index_on_an_empty_folder_says_to_upload_not_a_command_that_fails(monkeypatch, tmp_path, capsys):
     from types import SimpleNamespace
 

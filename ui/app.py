@@ -307,6 +307,15 @@ def serve(
             where = "qa index builds one" if read_only else "upload articles in the chat's Articles tab"
             print(f"warning: {exc} Serving anyway: {where}.", file=sys.stderr)
             no_articles = True
+        except PermissionError as exc:
+            if not read_only:  # uploads and deletions would need the folder writable too
+                raise
+            # A read-only index folder (a replica's mount) refused --read-only unless --no-index was added.
+            print(
+                f"note: the index folder {settings.index_dir}/ cannot be written ({exc.strerror or exc}): serving "
+                "the index as it is, without indexing the articles folder first (as --no-index does).",
+                file=sys.stderr,
+            )
         except IndexLockedError:  # it waited 300 s, silent and not serving, then quit naming a flag it lacks
             print(
                 f"note: another program is building the index {settings.index_dir}/: serving the index as it is; "

@@ -613,6 +613,7 @@ def follow_index(
     settings: Settings | None,
     interval: float = 0.5,
     on_error: Callable[[Exception], None] | None = None,
+    on_load: Callable[[Index], None] | None = None,
 ) -> threading.Event:
     """Keep the loaded index of `index_dir` (None: `settings.index_dir`) current in the background: every `interval`
     seconds, load the generation `CURRENT` names if it changed (replicas sharing one index
@@ -621,7 +622,9 @@ def follow_index(
     (damaged, half-copied): `on_error` gets that problem once per generation (a `QAError`
     or `OSError`), and it is tried again as `open_index` does. Before any generation loaded
     (no index yet), every failed try goes to `on_error`. Anything else is a bug: logged with
-    its traceback, and following goes on. Returns an event that stops it.
+    its traceback, and following goes on. `on_load` gets each build loaded after the one
+    current when following began (a server's log shows what it answers from, and when a
+    damaged build was replaced). Returns an event that stops it.
 
     Example:
         >>> stop = follow_index("index", Settings())
@@ -635,14 +638,30 @@ def follow_index(
         raise ConfigError(f"index_dir={index_dir!r:.80} must be an index folder (str or Path) or None.")
     folder = home_expanded("index_dir", index_dir) if index_dir is not None else settings.index_dir
 
+    # The build the follower first finds loaded is no news (the caller loaded it); with no
+    # index yet at the start, the first one is.
+    try:
+        seen: str | None = "" if current_generation(folder) is None else None
+    except (QAError, OSError):  # CURRENT damaged: the build loaded once it is repaired is news
+        seen = ""
+
     def run() -> None:
+        nonlocal seen
         while not stop.wait(interval):
             try:
-                _open_folder(folder, settings, report)
+                index = _open_folder(folder, settings, report)
             except (QAError, OSError) as exc:  # no index yet, or the first one cannot be loaded
                 report(exc)
+                continue
             except Exception:
                 logging.getLogger(__name__).exception("Reloading the index of %s/ failed", folder)
+                continue
+            if seen is None:
+                seen = index.generation.name
+            elif index.generation.name != seen:
+                seen = index.generation.name
+                if on_load is not None:
+                    on_load(index)
 
     def report(exc: Exception) -> None:
         if on_error is not None:

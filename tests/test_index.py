@@ -507,15 +507,24 @@ def test_follow_index_moves_on_once_a_damaged_generation_is_replaced(settings, f
     damaged = current_generation(settings.index_dir) / "store.sqlite"
     damaged.write_bytes(b"\0" * 64 + damaged.read_bytes()[64:])
     errors: list[Exception] = []
-    stop = follow_index(settings.index_dir, settings, interval=0.02, on_error=errors.append)
+    loads: list[str] = []  # a server logs each build it takes up: the repair shows in its log
+    stop = follow_index(
+        settings.index_dir,
+        settings,
+        interval=0.02,
+        on_error=errors.append,
+        on_load=lambda i: loads.append(i.generation.name),
+    )
     try:
         _wait_for(lambda: len(errors) == 1)  # the follower (not this thread) tried it, and said so once
-        assert qa.index._OPEN[key] is old and "store.sqlite" in str(errors[0])
+        assert qa.index._OPEN[key] is old and "store.sqlite" in str(errors[0]) and loads == []
         build_index(settings, encoder=fake, progress=False, full=True)  # a good build replaces the damaged one
         _wait_for(lambda: qa.index._OPEN[key].generation.name == current_generation(settings.index_dir).name)
+        _wait_for(lambda: len(loads) == 1)
     finally:
         stop.set()
     assert qa.index._OPEN[key].counts.articles == 5 and len(errors) == 1
+    assert loads == [current_generation(settings.index_dir).name]
 
 
 def test_settings_that_differ_only_in_what_a_build_reads_share_one_load(settings, fake, fake_loads):

@@ -1195,3 +1195,19 @@ def test_the_rebuild_question_without_an_index_promises_no_current_index(tmp_pat
         "Rebuild the index from the articles folder? Every article is read and its passages are embedded; the "
         "chat answers once the index is ready. (Uploads and deletions here update the index by themselves.)"
     )
+
+
+def test_the_server_log_names_each_build_it_takes_up(caplog) -> None:
+    """Replicas took up new builds (and a repaired one) without a line an operator could see."""
+    from types import SimpleNamespace
+
+    import ui.app as app_module
+
+    index = SimpleNamespace(
+        settings=SimpleNamespace(index_dir=Path("news-index")),
+        generation=Path("news-index/gen-20261208T020500-ab12"),
+        counts=SimpleNamespace(articles=2225, passages=4618),
+    )
+    with caplog.at_level("INFO", logger="ui"):
+        app_module._log_loaded(index)  # type: ignore[arg-type]
+    assert caplog.messages == ["answering from news-index/ (gen-20261208T020500-ab12): 2,225 articles, 4,618 passages"]

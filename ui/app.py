@@ -36,11 +36,13 @@ import gradio as gr
 
 from qa import (
     SUPPORTED_SUFFIXES,
+    Index,
     IndexLockedError,
     IndexNotFoundError,
     NoArticlesError,
     QAError,
     Settings,
+    counted,
     follow_index,
     refused_dict,
 )
@@ -289,6 +291,7 @@ def serve(
     # Warnings only: at INFO, faiss, httpx and sentence-transformers fill the console with
     # library loading and every HTTP request Gradio makes to itself.
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
+    log.setLevel(logging.INFO)  # the chat's own news (a build taken up), not the libraries' chatter
     app = ChatApp(settings, max_upload_mb, read_only=read_only)
     if not update and not read_only and not Path(settings.articles_dir).is_dir():
         # Served all the same (the index answers); an upload made the folder, then was refused
@@ -338,7 +341,9 @@ def serve(
             )
     # Another process (qa index, qa index --watch, a replica's upload) may publish a new
     # generation into the same folder: pick it up within a second, without a restart.
-    stop_following = follow_index(settings.index_dir, settings, on_error=_log_once("index not reloaded: %s"))
+    stop_following = follow_index(
+        settings.index_dir, settings, on_error=_log_once("index not reloaded: %s"), on_load=_log_loaded
+    )
     demo = build_app(app)
     try:
         demo.launch(
@@ -378,6 +383,18 @@ def chat_url(host: str, port: int) -> str:
 def serve_until_interrupted() -> None:
     """Block while the server's threads answer, until Ctrl-C (which `qa` reports as "interrupted")."""
     threading.Event().wait()
+
+
+def _log_loaded(index: Index) -> None:
+    """A line in the server's log for each build it takes up: when, which, and what it holds."""
+    counts = index.counts
+    log.info(
+        "answering from %s/ (%s): %s, %s",
+        index.settings.index_dir,
+        index.generation.name,
+        counted(counts.articles, "article"),
+        counted(counts.passages, "passage"),
+    )
 
 
 def _log_once(message: str) -> Callable[[Exception], None]:

@@ -344,8 +344,15 @@ def test_serve_no_index_on_an_empty_folder_says_to_upload_not_a_command_that_fai
     port = free_port()
     app_module.serve(settings, port=port, update=False)
     said = capsys.readouterr().err
-    assert "warning: No articles yet: upload some in the Articles tab" in said
+    # The folder is named (a mistyped --index said "No articles yet: upload some …" and no path)
+    assert (
+        f"warning: No articles yet, and no index folder {tmp_path / 'index'}/: upload articles in the Articles tab "
+        "to start an index there (or check --index)." in said
+    )
     assert "qa index --articles" not in said  # it fails on an empty folder
+    (tmp_path / "index").mkdir()  # there, and empty: the articles are what is missing
+    app_module.serve(settings, port=port, update=False)
+    assert "warning: No articles yet: upload some in the Articles tab" in capsys.readouterr().err
 
 
 def test_serve_started_during_another_programs_build_serves_the_live_index_at_once(

@@ -331,7 +331,14 @@ def serve(
         # A warning: with --no-index, a mistyped --index is served as this too. Not after "no
         # readable article": its qa index command would fail on the same folder.
         if not no_articles and not read_only and not app.holds_an_article_file():  # --no-index, nothing there
-            print(f"warning: {exc}", file=sys.stderr)  # "No articles yet: upload some in the Articles tab …"
+            if not update and not Path(settings.index_dir).exists():  # "No articles yet" named no folder
+                print(
+                    f"warning: No articles yet, and no index folder {settings.index_dir}/: upload articles in the "
+                    "Articles tab to start an index there (or check --index).",
+                    file=sys.stderr,
+                )
+            else:
+                print(f"warning: {exc}", file=sys.stderr)  # "No articles yet: upload some in the Articles tab …"
         elif not no_articles:
             print(
                 f"warning: No index in {settings.index_dir}/ yet: the chat answers once one is built there"

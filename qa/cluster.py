@@ -30,7 +30,7 @@ import re
 import signal
 import socket
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -120,6 +120,12 @@ def embed_on_ray(
             if cause is None:
                 raise
             raise ClusterError(f"A Ray worker failed: {cause}") from None
+        finally:
+            # While still connected: left to the garbage collector after a Ctrl-C, Ray Data's
+            # iterator cleaned up after ray.shutdown() and printed an ActorHandleNotFoundError
+            # traceback ("not valid across Ray sessions") under the "interrupted" line.
+            with contextlib.suppress(Exception):
+                stream.close()
 
 
 # -- the workers ------------------------------------------------------------------------------------
@@ -197,7 +203,7 @@ def _embedded_stream(
     workers: int,
     shipped: Encoder | None,
     fingerprint: str,
-) -> Iterator[list[EmbeddedArticle]]:
+) -> Generator[list[EmbeddedArticle], None, None]:
     """The workers' results as they finish (any order), one list per Ray task."""
     per_task = max(1, min(MAX_ARTICLES_PER_TASK, math.ceil(len(articles) / (workers * TASKS_PER_WORKER))))
     tasks = math.ceil(len(articles) / per_task)

@@ -954,7 +954,29 @@ def _serve(args: argparse.Namespace) -> int:
         if isinstance(exc, QAError) and not _INTERRUPTS:  # (an interrupt ONNX Runtime turned into its error)
             raise
         print(f"Chat stopped ({'SIGTERM' if signal.SIGTERM in _INTERRUPTS else 'Ctrl-C'}).", file=sys.stderr)
+        _say_what_a_stopped_build_saved(args)
         return 0
+
+
+def _say_what_a_stopped_build_saved(args: argparse.Namespace) -> None:
+    """After `qa serve` stopped: what a stopped build (its start-up one, an upload's) saved, and
+    that the next start takes it up. "Chat stopped" alone said nothing of 256 articles'
+    vectors in .resume/ (qa index says it)."""
+    from .resume import saved_articles
+    from .store import current_generation
+
+    with contextlib.suppress(QAError, OSError):
+        index_dir = _settings(args, articles_from_index=True, articles_needed=False).index_dir
+        if held := saved_articles(index_dir):
+            built = (
+                "has no index yet" if current_generation(index_dir) is None else "still holds its last complete build"
+            )
+            print(
+                f"{index_dir}/ {built}, and in .resume/ the vectors of "
+                f"{counted(held, 'article')} a stopped build embedded: the next qa serve (or qa index) with the "
+                "same settings takes them up.",
+                file=sys.stderr,
+            )
 
 
 def _serving(args: argparse.Namespace) -> int:

@@ -317,6 +317,21 @@ def test_serve_stopped_while_it_starts_ends_as_a_running_one_does(monkeypatch, c
     assert capsys.readouterr().err == f"Chat stopped ({said}).\n"
 
 
+def test_serve_stopped_during_a_build_says_what_it_saved_for_the_next_start(monkeypatch, capsys, tmp_path):
+    import signal
+
+    import qa.cli
+    import qa.resume
+
+    monkeypatch.setattr(qa.cli, "_serving", lambda args: signal.raise_signal(signal.SIGTERM))
+    monkeypatch.setattr(qa.resume, "saved_articles", lambda index_dir: 256)  # as a stopped first build leaves
+    assert qa.cli.main(["serve", "--index", str(tmp_path / "idx"), "--articles", str(tmp_path)]) == 0
+    assert capsys.readouterr().err == (
+        f"Chat stopped (SIGTERM).\n{tmp_path / 'idx'}/ has no index yet, and in .resume/ the vectors of 256 articles "
+        "a stopped build embedded: the next qa serve (or qa index) with the same settings takes them up.\n"
+    )
+
+
 def test_a_conversation_answers_from_the_build_published_meanwhile(settings, fake, monkeypatch):
     """A `qa ask` session (a prompt, or questions piped in) answered from the build it loaded
     at start: it went on citing an article `qa index` had removed meanwhile."""

@@ -476,14 +476,17 @@ _INDEX_INSIDE = (
 
 
 def _is_index_folder(folder: Path) -> bool:
-    """Is `folder` a qa index: its pointer file beside the builds it points to?"""
-    from .store.layout import GENERATION_PREFIX, POINTER_FILE  # (loaded by then in a build)
+    """Is `folder` a qa index: a pointer file naming a build beside it, with its manifest?
+    (Not a folder that merely holds a file named CURRENT and a subfolder "gen-z/".)"""
+    from .store.layout import GENERATION_PREFIX, MANIFEST_FILE, POINTER_FILE  # (loaded by then in a build)
 
+    pointer = folder / POINTER_FILE
     try:
-        return (folder / POINTER_FILE).is_file() and any(
-            p.name.startswith(GENERATION_PREFIX) and p.is_dir() for p in folder.iterdir()
-        )
-    except OSError:  # cannot list it: the walk says so
+        if not pointer.is_file() or pointer.stat().st_size > 256:
+            return False
+        name = pointer.read_text(encoding="utf-8", errors="replace").strip()
+        return name.startswith(GENERATION_PREFIX) and "/" not in name and (folder / name / MANIFEST_FILE).is_file()
+    except OSError:  # cannot read it: the walk says so
         return False
 
 
@@ -750,7 +753,7 @@ def _unread_date(value: str) -> str:
     if len(readings := all_number_readings(value)) == 2:  # "03/04/2025": March or April?
         why, fix = two_days(readings)
         return f"date {value!r} not read ({why}); {fix}"
-    if _NUMBERED_DATE.match(value):  # "2025-13-45", "2026-02-30", "2026-01-16T25:00"
+    if _NUMBERED_DATE.match(value) or _ALL_NUMBER_DATE.fullmatch(value):  # "2026-02-30", "31/02/2025", "T25:00"
         why = "no such date or time of day"
     else:
         why = "no day, or all numbers" if any(c.isdigit() for c in value) else "not a date"

@@ -168,7 +168,7 @@ def build_index(
     if not read.articles and not read.not_read:
         unlisted = [s.reason.removeprefix("cannot list the folder ") for s in read.skipped if s.path == "."]
         if unlisted:  # "Add … articles there" to a folder of 800 that qa may not read named the wrong fix
-            raise ArticleError(
+            raise NoArticlesError(  # (qa serve --read-only still serves, the watch waits, as for no article)
                 f"The articles folder {folder}/ cannot be listed {unlisted[0]}: "
                 "let the user running qa read it (its permissions), "
                 "or point --articles / QA_ARTICLES at another folder."

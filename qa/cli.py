@@ -838,7 +838,9 @@ def _info(args: argparse.Namespace) -> int:
             raise  # CURRENT names a build that is gone ("…/manifest.json is missing" blamed a file)
         return _verify_damaged(settings.index_dir, args.json)  # every damaged file, not only the first
     m = index.manifest
-    if unusable := _moved_model(settings.index_dir, settings.model) or index.model_problem():
+    # The index's own model folder moved, or the given one cannot read it (or be found)
+    moved = _moved_model(settings.index_dir, m.model.name) if settings.model == m.model.name else ""
+    if unusable := moved or index.model_problem():
         print(f"warning: {unusable}", file=sys.stderr)
     problems = index.verify() if args.verify else []
     if args.json:
@@ -954,11 +956,12 @@ def _serve(args: argparse.Namespace) -> int:
         if isinstance(exc, QAError) and not _INTERRUPTS:  # (an interrupt ONNX Runtime turned into its error)
             raise
         print(f"Chat stopped ({'SIGTERM' if signal.SIGTERM in _INTERRUPTS else 'Ctrl-C'}).", file=sys.stderr)
-        _say_what_a_stopped_build_saved(args)
+        with contextlib.suppress(QAError, OSError):
+            _say_what_a_stopped_build_saved(_settings(args, articles_from_index=True, articles_needed=False).index_dir)
         return 0
 
 
-def _say_what_a_stopped_build_saved(args: argparse.Namespace) -> None:
+def _say_what_a_stopped_build_saved(index_dir: Path) -> None:
     """After `qa serve` stopped: what a stopped build (its start-up one, an upload's) saved, and
     that the next start takes it up. "Chat stopped" alone said nothing of 256 articles'
     vectors in .resume/ (qa index says it)."""
@@ -966,7 +969,6 @@ def _say_what_a_stopped_build_saved(args: argparse.Namespace) -> None:
     from .store import current_generation
 
     with contextlib.suppress(QAError, OSError):
-        index_dir = _settings(args, articles_from_index=True, articles_needed=False).index_dir
         if held := saved_articles(index_dir):
             built = (
                 "has no index yet" if current_generation(index_dir) is None else "still holds its last complete build"
@@ -1010,6 +1012,7 @@ def _serving(args: argparse.Namespace) -> int:
             )
         except KeyboardInterrupt:
             print(f"Chat stopped ({received.get('signal', 'Ctrl-C')}).", file=sys.stderr)
+            _say_what_a_stopped_build_saved(settings.index_dir)
     return 0
 
 

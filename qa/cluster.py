@@ -225,9 +225,16 @@ def _embedded_stream(
         # out of memory, machine lost) and retry its task (max_restarts=-1, max_task_retries=-1);
         # tests/test_cluster.py kills one to prove it.
     )
-    with _quiet_ray_data():
-        for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
-            yield [pickle.loads(payload) for payload in batch["payload"]]
+    batches = dataset.iter_batches(batch_size=None, batch_format="numpy")
+    try:
+        with _quiet_ray_data():
+            for batch in batches:
+                yield [pickle.loads(payload) for payload in batch["payload"]]
+    finally:  # closed here, while connected, even when a Ctrl-C lands while it waits for results
+        close = getattr(batches, "close", None)
+        if close is not None:
+            with contextlib.suppress(Exception):
+                close()
 
 
 @contextmanager

@@ -299,14 +299,19 @@ def _gold_answers(question: dict[str, Any]) -> tuple[str, ...]:
     return tuple(str(v) for v in values if str(v).strip())
 
 
-def _not_a_record(record: object, path: Path) -> str:
+_NOT_JSON = object()  # a line json.loads refused ("null" is JSON)
+
+
+def _not_a_record(record: object, path: Path, line: str) -> str:
     """What is wrong with a line of a questions file that is no {"question", …} record, and the fix."""
     layout = 'qa eval reads a record a line, e.g. {"question": "Who won?", "answers": ["Rovers"]}'
     if isinstance(record, dict):
         keys = ", ".join(repr(k) for k in list(record)[:5]) or "none"
         return f'has no "question" (its keys: {keys}): {layout}.'
-    if record is None:  # not JSON: most likely a plain list of questions
+    if record is _NOT_JSON and not line.lstrip().startswith(("{", "[", '"')):  # most likely a plain question
         return f"is not JSON: {layout}; to ask a list of questions, one a line: qa ask < {shell_path(path)}"
+    if record is _NOT_JSON:  # a record over several lines, or broken
+        return f"is not valid JSON on its own: {layout}, each on one line."
     return f"is JSON but not an object ({type(record).__name__}): {layout}."
 
 
@@ -319,9 +324,9 @@ def load_jsonl(path: Path) -> list[EvalQuestion]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError:
-            record = None
+            record = _NOT_JSON
         if not isinstance(record, dict) or "question" not in record:
-            raise QAError(f"{path}:{n} {_not_a_record(record, path)}") from None
+            raise QAError(f"{path}:{n} {_not_a_record(record, path, line)}") from None
         gold = record.get("article_ids") or ([record["article_id"]] if record.get("article_id") else [])
         question = record["question"]
         if not isinstance(question, str) or not question.strip():

@@ -192,8 +192,8 @@ def why_nothing_matches(filters: Filters, articles: Sequence[ArticleInfo]) -> st
             hint = f" (did you mean {', '.join(near[:3])}{', …' if len(near) > 3 else ''}?)" if near else ""
             listed = [p.strip() for s in unknown if "," in s for p in s.split(",") if p.strip()]
             if listed and all(p.lower() in publishers or p in ids for p in listed):  # "BBC,Reuters": two sources
-                each = " ".join(f"--source {shell_path(p)}" for p in listed[:2])
-                hint = f" (name each source on its own: sources={tuple(listed[:2])!r}, or {each})"
+                each = " ".join(f"--source {shell_path(p)}" for p in listed)
+                hint = f" (name each source on its own: sources={tuple(listed)!r}, or {each}){hint}"
             named = _named(names, quoted=False) or "none names one"
             return (
                 f"No article has the publisher or id {_named(unknown)}{hint}. Sources are publishers "

@@ -638,12 +638,12 @@ def follow_index(
         raise ConfigError(f"index_dir={index_dir!r:.80} must be an index folder (str or Path) or None.")
     folder = home_expanded("index_dir", index_dir) if index_dir is not None else settings.index_dir
 
-    # The build the follower first finds loaded is no news (the caller loaded it); with no
-    # index yet at the start, the first one is.
-    try:
-        seen: str | None = "" if current_generation(folder) is None else None
-    except (QAError, OSError):  # CURRENT damaged: the build loaded once it is repaired is news
-        seen = ""
+    # The build loaded when following began is no news (its caller loaded it); any later one is,
+    # the first one too when none was loaded (no index yet, or a damaged one at the start).
+    key = (folder.resolve(), replace(_for_reading(settings), index_dir=folder.resolve()))
+    with _OPEN_LOCK:
+        loaded = _OPEN.get(key)
+    seen = loaded.generation.name if loaded is not None else ""
 
     def run() -> None:
         nonlocal seen
@@ -656,12 +656,13 @@ def follow_index(
             except Exception:
                 logging.getLogger(__name__).exception("Reloading the index of %s/ failed", folder)
                 continue
-            if seen is None:
-                seen = index.generation.name
-            elif index.generation.name != seen:
+            if index.generation.name != seen:
                 seen = index.generation.name
                 if on_load is not None:
-                    on_load(index)
+                    try:
+                        on_load(index)
+                    except Exception:  # the caller's bug: following goes on
+                        logging.getLogger(__name__).exception("on_load failed for %s/", folder)
 
     def report(exc: Exception) -> None:
         if on_error is not None:

@@ -164,6 +164,7 @@ def watch_index(
     batches = failed = 0
     last_failed = False
     building = False
+    caught_up = True  # until the start-up build fails (a stop during it: `building` says so)
     error = ""
     with sigterm_as_interrupt() as received:
 
@@ -232,11 +233,15 @@ def watch_index(
                     break
                 if not caught_up and not missing_since and now >= catch_up_at:  # it covers the changes seen so far
                     building = True
-                    caught_up = _first_build(settings, full, progress, lock_wait, encoder, log, on_first_build)
+                    try:
+                        caught_up = _first_build(settings, full, progress, lock_wait, encoder, log, on_first_build)
+                    except QAError as exc:  # as a batch's: said, and tried again (the folder unlistable, say)
+                        log(f"{_stamp(dt.datetime.now())}  error: {exc}")
                     building = False
                     catch_up_at = time.monotonic() + RETRY_SECONDS
                     if caught_up:
                         pending.clear()
+                        last_generation = current_generation(index_real)  # this watcher's build, not another's
                 if not caught_up or missing_since or not pending.due(now, debounce, longest):
                     continue
                 paths = tuple(pending.paths)
@@ -256,6 +261,8 @@ def watch_index(
             stopped_by = received.get("signal", "Ctrl-C")
         finally:
             changes_seen.close()  # stops the Rust watcher thread
+    # A start-up build that never succeeded is a failed batch: the index is not up to date.
+    last_failed = last_failed or not caught_up
     summary = WatchSummary(batches, failed, stopped_by, building, len(pending.paths), last_failed, error)
     log(stop_line(summary))
     return summary

@@ -467,6 +467,8 @@ def test_why_nothing_matches_names_what_to_change():
         "sources=('Ashford Post', 'dover post'), or --source 'Ashford Post' --source 'dover post'). "
     )
     assert "name each" not in why_nothing_matches(Filters(sources=("Ashford Post,CNN",)), papers)
+    three = why_nothing_matches(Filters(sources=("Kent Post,Vale Post,Dover Post,",)), papers)
+    assert "--source 'Kent Post' --source 'Vale Post' --source 'Dover Post')" in three  # every one, no empty one
     assert why_nothing_matches(Filters(until="2020-01-01"), bbc).startswith("None of the articles has a date")
     dated = [article("a.txt", "BBC", "2020-05-01"), article("b.txt", "CNN", "2024-05-01")]
     together = why_nothing_matches(Filters(sources=("bbc",), since="2023-01-01"), dated)

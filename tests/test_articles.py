@@ -893,8 +893,10 @@ def test_a_qa_index_inside_the_articles_folder_is_one_skip_not_one_per_file(tmp_
     build_index(replace(settings, index_dir=tmp_path / "news" / "keep"), encoder=fake, progress=False)
     write(tmp_path / "news", "story.txt", "Title: Ferry\n\nThe ferry to Skye resumed on Monday after the storm.")
     write(tmp_path / "news", "notes/CURRENT", "a file named as an index's pointer, in a folder of no builds")
+    write(tmp_path / "news", "youth/CURRENT", "gen-z")  # and a folder "gen-z/" of articles: no index
+    write(tmp_path / "news", "youth/gen-z/slang.txt", "Title: Slang\n\nTeenagers coined new words this year.")
     result = read_articles(tmp_path / "news")
-    assert [a.source.article_id for a in result.articles] == ["story.txt"]
+    assert [a.source.article_id for a in result.articles] == ["story.txt", "youth/gen-z/slang.txt"]
     assert [(s.path, s.reason) for s in result.skipped] == [
         (
             "keep",
@@ -903,6 +905,10 @@ def test_a_qa_index_inside_the_articles_folder_is_one_skip_not_one_per_file(tmp_
         ),
         (
             "notes/CURRENT",
+            "unsupported file type '(none)'; supported: .txt, .md, .html, .htm, .json, .jsonl, .pdf, .docx",
+        ),
+        (
+            "youth/CURRENT",
             "unsupported file type '(none)'; supported: .txt, .md, .html, .htm, .json, .jsonl, .pdf, .docx",
         ),
     ]

@@ -317,13 +317,19 @@ def test_serve_stopped_while_it_starts_ends_as_a_running_one_does(monkeypatch, c
     assert capsys.readouterr().err == f"Chat stopped ({said}).\n"
 
 
-def test_serve_stopped_during_a_build_says_what_it_saved_for_the_next_start(monkeypatch, capsys, tmp_path):
+@pytest.mark.parametrize("where", ["serving", "starting"])
+def test_serve_stopped_during_a_build_says_what_it_saved_for_the_next_start(monkeypatch, capsys, tmp_path, where):
     import signal
 
     import qa.cli
     import qa.resume
+    import ui.app
 
-    monkeypatch.setattr(qa.cli, "_serving", lambda args: signal.raise_signal(signal.SIGTERM))
+    stop = lambda *args, **kwargs: signal.raise_signal(signal.SIGTERM)  # noqa: E731
+    if where == "serving":  # during its start-up build (or an upload's), inside ui.app.serve
+        monkeypatch.setattr(ui.app, "serve", stop)
+    else:  # while Gradio loads
+        monkeypatch.setattr(qa.cli, "_serving", stop)
     monkeypatch.setattr(qa.resume, "saved_articles", lambda index_dir: 256)  # as a stopped first build leaves
     assert qa.cli.main(["serve", "--index", str(tmp_path / "idx"), "--articles", str(tmp_path)]) == 0
     assert capsys.readouterr().err == (
@@ -1300,6 +1306,9 @@ def test_a_moved_model_folder_is_named_as_the_indexs_with_the_fix(tmp_path, caps
     assert "holds        1 article, 2 passages" in shown.out and f"model        {model} (64 dimensions" in shown.out
     assert main(["info", "--index", str(index), "--model", "all-MiniLM-L6-v2"]) == 0  # another model: said too
     assert capsys.readouterr().err.startswith(f"warning: Index {index} was built with model {str(model)!r}, but the")
+    assert main(["info", "--index", str(index), "--model", str(tmp_path / "nope")]) == 0  # the given one is missing
+    said = capsys.readouterr().err
+    assert said.startswith("warning: ") and str(tmp_path / "nope") in said and "built with the model in" not in said
     # Told the new place, an unchanged folder records it (it did only when an article changed).
     moved = Settings(articles_dir=articles, index_dir=index, model=str(tmp_path / "moved"))
     build_index(moved, encoder=FakeEncoder(), progress=False)

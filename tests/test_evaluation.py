@@ -461,6 +461,12 @@ def test_unanswerable_questions_score_abstaining_and_id_only_questions_no_answer
         ("nottext.jsonl", b'{"question": 5, "answers": ["Rovers"]}', ':1: "question" must be non-empty text'),
         ("list.jsonl", b'["Who won?"]', ":1 is JSON but not an object (list): qa eval reads a record a line, e.g. {"),
         ("keys.jsonl", b'{"q": "Who won?", "a": "Rovers"}', """:1 has no "question" (its keys: 'q', 'a'): qa eval"""),
+        ("null.jsonl", b"null\n", ":1 is JSON but not an object (NoneType): qa eval reads a record a line"),
+        (
+            "split.jsonl",
+            b'{"question": "A?", "answers": ["a"]}\n{"question": "Who won?",\n "answers": ["Rovers"]}\n',
+            ":2 is not valid JSON on its own: ",
+        ),
         # a plain list of questions is what `qa ask` reads
         ("plain.txt", b"Who won?\nWhen?\n", ':1 is not JSON: qa eval reads a record a line, e.g. {"question": '),
         ("plain.txt", b"Who won?\nWhen?\n", "; to ask a list of questions, one a line: qa ask < "),

@@ -404,18 +404,31 @@ def test_follow_index_picks_up_a_new_generation_without_a_question(settings, fak
     from qa.build import build_index
     from qa.index import follow_index, open_index
 
+    def fails(index: object) -> None:  # a caller's callback that raises: following goes on all the same
+        loads.append(index.generation.name)  # type: ignore[attr-defined]
+        raise RuntimeError("the caller's bug")
+
+    loads: list[str] = []
+    early = follow_index(settings.index_dir, settings, interval=0.05, on_load=fails)  # no index yet: the first is news
     build_index(settings, encoder=fake, progress=False)
+    _wait_for(lambda: len(loads) == 1)
+    early.set()
     first = open_index(settings.index_dir, settings)
-    stop = follow_index(settings.index_dir, settings, interval=0.05)
+    assert loads == [first.generation.name]
+    stop = follow_index(settings.index_dir, settings, interval=0.05, on_load=fails)  # the loaded one is no news
     try:
         (settings.articles_dir / "ferry.txt").write_text("title: Ferry\n\nA storm hit the harbour.")
         build_index(settings, encoder=fake, progress=False)
         key = (settings.index_dir.resolve(), settings)
         _wait_for(lambda: qa.index._OPEN[key].generation == current_generation(settings.index_dir))
+        (settings.articles_dir / "ferry.txt").write_text("title: Ferry\n\nA storm hit the harbour again.")
+        build_index(settings, encoder=fake, progress=False)  # taken up after the callback raised, too
+        _wait_for(lambda: qa.index._OPEN[key].generation == current_generation(settings.index_dir))
     finally:
         stop.set()
     latest = qa.index._OPEN[key]
     assert latest is not first and latest.counts.articles == 5 and latest.base is first.base
+    assert len(loads) == 3 and loads[-1] == latest.generation.name
 
 
 def test_a_question_in_flight_finishes_on_its_generation_after_a_new_one_is_published(settings, fake, fake_loads):

@@ -330,6 +330,16 @@ def test_serve_read_only_on_an_index_folder_it_cannot_write_serves_it_as_built(m
     with pytest.raises(PermissionError):  # a chat that uploads and deletes needs the folder writable
         _served(monkeypatch, denied, articles_dir=tmp_path / "articles", index_dir=tmp_path / "index")
 
+    def read_only_mount(calls: list[str]) -> Any:
+        def ensure_index(self: object) -> str:
+            raise OSError(30, "Read-only file system", str(tmp_path / "index" / ".lock"))  # EROFS, no PermissionError
+
+        return ensure_index
+
+    capsys.readouterr()
+    _served(monkeypatch, read_only_mount, articles_dir=tmp_path / "a", index_dir=tmp_path / "index", read_only=True)
+    assert "cannot be written (Read-only file system): serving the index as it is" in capsys.readouterr().err
+
 
 def test_serve_no_index_on_an_empty_folder_says_to_upload_not_a_command_that_fails(monkeypatch, tmp_path, capsys):
     from types import SimpleNamespace

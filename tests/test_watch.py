@@ -249,8 +249,25 @@ def test_a_busy_index_at_the_start_is_retried_not_the_end_of_the_session(setting
             time.sleep(0.1)  # the catch-up build: the 4 articles there at the start, and new.txt
         index = load_index(settings.index_dir, settings, encoder=fake)
         assert "new.txt" in {a.source.article_id for a in index.articles()} and w.error is None, w.lines
+        (settings.articles_dir / "later.txt").write_text("title: Rail strike\n\nTrains stopped across the country.")
+        batch = w.next_batch()  # this watcher's catch-up build is no "other build" to the next batch
+        assert batch.report is not None and batch.report.added == ("later.txt",) and not batch.built_elsewhere
     finally:
         w.__exit__(None, None, None)
+
+
+def test_a_session_whose_start_up_build_never_ran_does_not_end_up_to_date(settings, fake, monkeypatch):
+    monkeypatch.setattr("qa.watch.RETRY_SECONDS", 0.3)
+    settings.index_dir.mkdir()
+    lock = FileLock(str(settings.index_dir / ".lock"))
+    lock.acquire()
+    try:
+        with Watching(settings, fake, lock_wait=0.1) as w:
+            time.sleep(1)  # tried again, still busy
+    finally:
+        lock.release()
+    assert w.summary is not None and w.summary.last_failed
+    assert "the index is up to date" not in w.lines[-1] and "the last batch failed" in w.lines[-1], w.lines
 
 
 def test_polling_sees_new_files(settings, fake):

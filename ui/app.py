@@ -310,8 +310,9 @@ def serve(
             where = "qa index builds one" if read_only else "upload articles in the chat's Articles tab"
             print(f"warning: {exc} Serving anyway: {where}.", file=sys.stderr)
             no_articles = True
-        except PermissionError as exc:
-            if not read_only:  # uploads and deletions would need the folder writable too
+        except OSError as exc:
+            # Uploads and deletions need the folder writable; EROFS: a read-only mount.
+            if not read_only or exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
                 raise
             # A read-only index folder (a replica's mount) refused --read-only unless --no-index was added.
             print(

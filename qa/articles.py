@@ -371,6 +371,8 @@ def _find_files(root: Path, follow_links: bool) -> tuple[list[tuple[str, str, tu
     The walk is explicit (os.scandir, never following a link without checking it first)
     because `Path.rglob` follows folder links in some Python versions and not in others.
     """
+    from .store.layout import is_index_folder  # (loaded by then in a build; `qa.articles` alone need not)
+
     root_real = Path(os.path.realpath(root))
     found: list[_Found] = []
     problems: list[Skipped] = []
@@ -430,7 +432,7 @@ def _find_files(root: Path, follow_links: bool) -> tuple[list[tuple[str, str, tu
                 )
             elif stat.S_ISDIR(info.st_mode):
                 # Only a link can lead back up: a subfolder proper is new, and real_folder/name.
-                if _is_index_folder(path):  # one line, not a "skipped: unsupported file type" per index file
+                if is_index_folder(path):  # one line, not a "skipped: unsupported file type" per index file
                     problems.append(Skipped(rel, _INDEX_INSIDE))
                 elif is_link and (real == real_folder or real in real_folder.parents):
                     problems.append(Skipped(rel, "link loop: links to a folder that contains it; not followed"))
@@ -473,21 +475,6 @@ _INDEX_INSIDE = (
     "a qa index (built here by another command), not articles; not read: move it out of the articles folder, "
     "or give it a name starting with '.'"
 )
-
-
-def _is_index_folder(folder: Path) -> bool:
-    """Is `folder` a qa index: a pointer file naming a build beside it, with its manifest?
-    (Not a folder that merely holds a file named CURRENT and a subfolder "gen-z/".)"""
-    from .store.layout import GENERATION_PREFIX, MANIFEST_FILE, POINTER_FILE  # (loaded by then in a build)
-
-    pointer = folder / POINTER_FILE
-    try:
-        if not pointer.is_file() or pointer.stat().st_size > 256:
-            return False
-        name = pointer.read_text(encoding="utf-8", errors="replace").strip()
-        return name.startswith(GENERATION_PREFIX) and "/" not in name and (folder / name / MANIFEST_FILE).is_file()
-    except OSError:  # cannot read it: the walk says so
-        return False
 
 
 def _unreachable(exc: OSError, path: Path, is_link: bool) -> str:

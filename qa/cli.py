@@ -955,21 +955,23 @@ def _serve(args: argparse.Namespace) -> int:
     except (KeyboardInterrupt, QAError) as exc:
         if isinstance(exc, QAError) and not _INTERRUPTS:  # (an interrupt ONNX Runtime turned into its error)
             raise
-        print(f"Chat stopped ({'SIGTERM' if signal.SIGTERM in _INTERRUPTS else 'Ctrl-C'}).", file=sys.stderr)
+        index_dir = None
         with contextlib.suppress(QAError, OSError):
-            _say_what_a_stopped_build_saved(_settings(args, articles_from_index=True, articles_needed=False).index_dir)
+            index_dir = _settings(args, articles_from_index=True, articles_needed=False).index_dir
+        _chat_stopped("SIGTERM" if signal.SIGTERM in _INTERRUPTS else "Ctrl-C", index_dir)
         return 0
 
 
-def _say_what_a_stopped_build_saved(index_dir: Path) -> None:
-    """After `qa serve` stopped: what a stopped build (its start-up one, an upload's) saved, and
-    that the next start takes it up. "Chat stopped" alone said nothing of 256 articles'
-    vectors in .resume/ (qa index says it)."""
+def _chat_stopped(said: str, index_dir: Path | None) -> None:
+    """`qa serve`'s last lines: stopped by what, and what a stopped build (its start-up one, an
+    upload's) saved and that the next start takes it up. "Chat stopped" alone said nothing of
+    256 articles' vectors in .resume/ (qa index says it)."""
     from .resume import saved_articles
     from .store import current_generation
 
+    print(f"Chat stopped ({said}).", file=sys.stderr)
     with contextlib.suppress(QAError, OSError):
-        if held := saved_articles(index_dir):
+        if index_dir is not None and (held := saved_articles(index_dir)):
             built = (
                 "has no index yet" if current_generation(index_dir) is None else "still holds its last complete build"
             )
@@ -1011,8 +1013,7 @@ def _serving(args: argparse.Namespace) -> int:
                 read_only=args.read_only,
             )
         except KeyboardInterrupt:
-            print(f"Chat stopped ({received.get('signal', 'Ctrl-C')}).", file=sys.stderr)
-            _say_what_a_stopped_build_saved(settings.index_dir)
+            _chat_stopped(received.get("signal", "Ctrl-C"), settings.index_dir)
     return 0
 
 

@@ -290,7 +290,7 @@ class _Pending:
 
     def settle(self, batch: Batch) -> None:
         """After a batch: done with its paths, or they wait (another build held the index; a full disk)."""
-        if batch.report is None and batch.error.startswith("index busy"):
+        if batch.report is None and batch.error.startswith(_BUSY):
             self.last_change = time.monotonic()  # try again once another quiet period has passed
         elif batch.report is None and batch.retry:
             self.retry_at = time.monotonic() + RETRY_SECONDS  # a full disk: the changes wait, not lost
@@ -301,6 +301,13 @@ class _Pending:
         """Done with every path seen so far (a build read the whole folder after they came)."""
         self.paths.clear()
         self.first_change = self.last_change = self.retry_at = 0.0
+
+
+_BUSY = "index busy"  # how a batch's error starts when another build held the index (it is retried)
+
+
+def _busy(wait: float) -> str:
+    return f"{_BUSY}: another build held it for {wait:g} s"
 
 
 def _write_failed(exc: IndexWriteError | OSError) -> str:
@@ -329,8 +336,7 @@ def _first_build(
         log(f"{_stamp(dt.datetime.now())}  waiting for the first article: {exc}")
         return True
     except IndexLockedError:
-        busy = f"index busy: another build held it for {wait:g} s; tried again every {RETRY_SECONDS:g} s"
-        log(f"{_stamp(dt.datetime.now())}  error: {busy}")
+        log(f"{_stamp(dt.datetime.now())}  error: {_busy(wait)}; tried again every {RETRY_SECONDS:g} s")
         return False
     except (IndexWriteError, OSError) as exc:
         log(f"{_stamp(dt.datetime.now())}  error: {_write_failed(exc)}")
@@ -442,7 +448,7 @@ def _run_batch(settings: Settings, encoder: Encoder, paths: tuple[str, ...], pro
     try:
         report = build_index(settings, progress=progress, wait=lock_wait, encoder=encoder)
     except IndexLockedError:
-        return Batch(dt.datetime.now(), paths, None, f"index busy: another build held it for {lock_wait:g} s")
+        return Batch(dt.datetime.now(), paths, None, _busy(lock_wait))
     except ArticleError as exc:  # e.g. the last article was removed: the index keeps what it had
         return Batch(dt.datetime.now(), paths, None, f"{exc} The index keeps its previous content.")
     except (IndexWriteError, OSError) as exc:  # a full disk, say: tried again (see RETRY_SECONDS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import queue
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -216,16 +218,24 @@ def test_a_file_skipped_for_its_name_is_named_in_its_batch_line(settings, fake):
         )
 
 
+@contextlib.contextmanager
+def another_build(settings: Settings) -> Iterator[None]:
+    """The index's lock held, as another `qa index` holds it while it builds."""
+    settings.index_dir.mkdir(exist_ok=True)
+    lock = FileLock(str(settings.index_dir / ".lock"))
+    lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def test_a_busy_index_is_retried_after_the_other_build(settings, fake):
     with Watching(settings, fake, lock_wait=0.2) as w:
-        lock = FileLock(str(settings.index_dir / ".lock"))
-        lock.acquire()
-        try:
+        with another_build(settings):
             (settings.articles_dir / "new.txt").write_text(HARBOUR)
             batch = w.next_batch()
             assert batch.report is None and batch.error.startswith("index busy")
-        finally:
-            lock.release()
         batch = w.next_batch()  # no new event needed: the batch was kept
         assert batch.paths == ("new.txt",) and batch.report is not None and batch.report.added == ("new.txt",)
 
@@ -233,16 +243,11 @@ def test_a_busy_index_is_retried_after_the_other_build(settings, fake):
 def test_a_busy_index_at_the_start_is_retried_not_the_end_of_the_session(settings, fake, monkeypatch):
     """A service started during another build (or on a full disk) exited at once with an error."""
     monkeypatch.setattr("qa.watch.RETRY_SECONDS", 0.5)
-    settings.index_dir.mkdir()
-    lock = FileLock(str(settings.index_dir / ".lock"))
-    lock.acquire()
-    try:
+    with another_build(settings):
         w = Watching(settings, fake, lock_wait=0.2).__enter__()
         assert w.lines[0].endswith("error: index busy: another build held it for 0.2 s; tried again every 0.5 s")
         (settings.articles_dir / "new.txt").write_text(HARBOUR)  # seen while the index is busy
         time.sleep(1)
-    finally:
-        lock.release()
     try:
         deadline = time.monotonic() + 20
         while not any("+5 added" in line for line in w.lines) and time.monotonic() < deadline:
@@ -258,14 +263,8 @@ def test_a_busy_index_at_the_start_is_retried_not_the_end_of_the_session(setting
 
 def test_a_session_whose_start_up_build_never_ran_does_not_end_up_to_date(settings, fake, monkeypatch):
     monkeypatch.setattr("qa.watch.RETRY_SECONDS", 0.3)
-    settings.index_dir.mkdir()
-    lock = FileLock(str(settings.index_dir / ".lock"))
-    lock.acquire()
-    try:
-        with Watching(settings, fake, lock_wait=0.1) as w:
-            time.sleep(1)  # tried again, still busy
-    finally:
-        lock.release()
+    with another_build(settings), Watching(settings, fake, lock_wait=0.1) as w:
+        time.sleep(1)  # tried again, still busy
     assert w.summary is not None and w.summary.last_failed
     assert "the index is up to date" not in w.lines[-1] and "the last batch failed" in w.lines[-1], w.lines
 

@@ -90,6 +90,23 @@ def current_generation(index_dir: Path) -> Path | None:
     return index_dir / name
 
 
+def is_index_folder(folder: Path) -> bool:
+    """Does `folder` hold a qa index: a pointer naming a build of it, with its manifest? (Not a
+    folder of articles that holds a file named CURRENT and a subfolder "gen-z/".)
+
+    Example:
+        >>> is_index_folder(Path("/nonexistent"))
+        False
+    """
+    try:
+        if (folder / POINTER_FILE).stat().st_size > 256:  # a pointer is one name: not read whole
+            return False
+        generation = current_generation(folder)
+    except (IndexCorruptError, IndexNotFoundError, OSError):  # no pointer, another program's, or unreadable
+        return False
+    return generation is not None and (generation / MANIFEST_FILE).is_file()
+
+
 def _holds_builds(index_dir: Path) -> bool:
     """Does the folder hold a build of qa's (a `gen-…` folder with its manifest)?"""
     return any((build / MANIFEST_FILE).is_file() for build in index_dir.glob(f"{GENERATION_PREFIX}*"))

@@ -1055,8 +1055,8 @@ def _report_text(report: BuildReport, on_ray: bool = False) -> str:
     c = report.counts
     lines = [
         f"Indexed {report.index_dir}/ — {kind} in {report.seconds:.1f} s",
-        f"  added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)}, "
-        f"unchanged {report.unchanged}, skipped {skipped_count(report.skipped):,}",
+        f"  added {len(report.added):,}, updated {len(report.updated):,}, removed {len(report.removed):,}, "
+        f"unchanged {report.unchanged:,}, skipped {skipped_count(report.skipped):,}",
         f"  now {counted(c.articles, 'article')}, {counted(c.passages, 'passage')}, "
         f"{counted(c.sentences, 'sentence')}; embedded {counted(report.passages_embedded, 'passage')} "
         f"({counted(report.tokens_embedded, 'token')})"
@@ -1069,7 +1069,7 @@ def _report_text(report: BuildReport, on_ray: bool = False) -> str:
     for label, ids in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
         lines.extend(f"  {label}: {one_line(i)}" for i in ids[:20])
         if len(ids) > 20:
-            lines.append(f"  ... and {len(ids) - 20} more {label}")
+            lines.append(f"  ... and {len(ids) - 20:,} more {label}")
     lines.extend(f"  skipped {s}" for s in report.skipped)
     # A feed saved twice repeats hundreds of articles: the first 20 say what is wrong.
     lines.extend(f"  warning {w}" for w in report.warnings[:20])

@@ -611,7 +611,7 @@ def batch_line(batch: Batch) -> str:
         return f"{_stamp(batch.finished)}  error: {batch.error}{files}; still watching"
     r = batch.report
     if r.changed:
-        what = f"+{len(r.added)} added, ~{len(r.updated)} updated, -{len(r.removed)} removed"
+        what = f"+{len(r.added):,} added, ~{len(r.updated):,} updated, -{len(r.removed):,} removed"
     elif batch.built_elsewhere:  # not "the same text saved again": another build got there first
         what = "no article changed (another build indexed these changes)"
     else:

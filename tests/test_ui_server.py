@@ -540,13 +540,15 @@ def test_build_summary_counts_in_words() -> None:
 
     from ui.service import build_summary
 
-    def report(articles: int) -> Any:
+    def report(articles: int, added: int = 1) -> Any:
         counts = SimpleNamespace(articles=articles, passages=2)
-        lists = {"added": ["a"], "updated": [], "removed": [], "skipped": [], "warnings": []}
+        lists = {"added": ["a"] * added, "updated": [], "removed": [], "skipped": [], "warnings": []}
         return SimpleNamespace(index_dir="index", counts=counts, seconds=0.4, **lists)
 
     assert build_summary(report(1)).startswith("Index index/: 1 article, 2 passages (1 added, 0 updated")
     assert build_summary(report(3)).startswith("Index index/: 3 articles, 2 passages")
+    # "1,501 articles, … (1501 added": the counts in one line, written alike
+    assert "1,501 articles, 2 passages (1,501 added, 0 updated" in build_summary(report(1501, added=1501))
 
 
 def test_the_serve_log_names_each_skipped_file_and_warning_with_its_reason(tmp_path: Path) -> None:

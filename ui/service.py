@@ -341,11 +341,11 @@ class ChatApp:
                 for name in added:
                     (self.articles_dir / name).unlink(missing_ok=True)
                 raise
-            removed = f", {len(report.removed)} removed" if report.removed else ""  # files deleted meanwhile
-            names = ", ".join(added) if len(added) <= 5 else f"{', '.join(added[:5])} and {len(added) - 5} more files"
+            removed = f", {len(report.removed):,} removed" if report.removed else ""  # files deleted meanwhile
+            names = ", ".join(added) if len(added) <= 5 else f"{', '.join(added[:5])} and {len(added) - 5:,} more files"
             outcome.done.append(
                 f"Added {names}. The index now holds {counted(report.counts.articles, 'article')} "
-                f"({len(report.added)} new, {len(report.updated)} updated{removed}; {report.seconds:.1f} s)."
+                f"({len(report.added):,} new, {len(report.updated):,} updated{removed}; {report.seconds:.1f} s)."
             )
             outcome.done.extend(renamed)
             # What `qa index` would have printed about these files: a guessed encoding, a date
@@ -561,7 +561,7 @@ def build_summary(report: BuildReport) -> str:
     c = report.counts
     lines = [
         f"Index {report.index_dir}/: {counted(c.articles, 'article')}, {counted(c.passages, 'passage')} "
-        f"({len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
+        f"({len(report.added):,} added, {len(report.updated):,} updated, {len(report.removed):,} removed, "
         f"{skipped_count(report.skipped):,} skipped; {report.seconds:.1f} s)"
     ]
     lines += [f"  skipped {s}" for s in report.skipped[:SUMMARY_LISTED]]

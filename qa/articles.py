@@ -1959,7 +1959,7 @@ def _json_articles(text: str, rel: str, jsonl: bool) -> Iterator[Article | Skipp
             yield record
             continue
         label = f"{rel}:{where}" if jsonl else f"{rel}[{where}]"
-        for found in _json_article(record, rel, where, label, named):
+        for found in _json_article(record, rel, where, label, _record_place(label, rel, jsonl), named):
             key = found.source.article_id.removeprefix(f"{rel}#") if isinstance(found, Article) else ""
             if key in first:
                 found = Skipped(
@@ -2017,7 +2017,7 @@ def _record_list(data: Any) -> list[Any]:
 
 
 def _json_article(
-    record: Any, rel: str, where: str, label: str, named: set[str]
+    record: Any, rel: str, where: str, label: str, place: str, named: set[str]
 ) -> Iterator[Article | Skipped | _Warning]:
     """One JSON record as an article, with a warning for each field it could not read.
 
@@ -2026,6 +2026,7 @@ def _json_article(
     renamed every record when a story was added at its top: re-embedded, and citations and
     feedback pointed at other stories.
     """
+    caveats: list[str] = []  # said once the record's id, which names it, is known
     body = _record_field(record, "text") if isinstance(record, dict) else None
     if isinstance(body, list) and body and all(isinstance(part, str) for part in body):
         body = "\n\n".join(part.strip() for part in body)  # the text as a list of paragraphs
@@ -2050,9 +2051,7 @@ def _json_article(
         return
     if _CUT_SHORT.search(body):
         body = _CUT_SHORT.sub("", body)
-        yield _Warning(
-            Skipped(label, "its text was cut short by the export (NewsAPI gives ~200 characters); indexed as given")
-        )
+        caveats.append("its text was cut short by the export (NewsAPI gives ~200 characters); indexed as given")
     if _is_html(body):
         body = _html_fragment_text(body)
     else:
@@ -2073,18 +2072,18 @@ def _json_article(
                 continue
             meta[name] = (value if name == "url" else character_references_decoded(value)).strip()
         elif value not in (None, ""):
-            yield _Warning(Skipped(label, f"{name} {value!r:.60} is not text; left out"))
+            caveats.append(f"{name} {value!r:.60} is not text; left out")
     key = record.get("id")
     if (key is not None and not isinstance(key, (str, int))) or isinstance(key, bool):
-        yield _Warning(Skipped(label, f"id {key!r:.60} is not text or a number; its url or position names it"))
+        caveats.append(f"id {key!r:.60} is not text or a number; its url or position names it")
         key = None
     elif isinstance(key, str) and _UNUSABLE_NAME.search(key):
         # As a file name with one is: a line break in an id forged lines of the build report.
         why = "holds a line break or other control character"
-        yield _Warning(Skipped(label, f"id {key!r:.60} {why}; its url or position names it"))
+        caveats.append(f"id {key!r:.60} {why}; its url or position names it")
         key = None
     if meta.get("url") and web_link(meta["url"]) is None:
-        yield _Warning(Skipped(label, _unkept_link(meta.pop("url"))))
+        caveats.append(_unkept_link(meta.pop("url")))
     if key in (None, "") and meta.get("url") and meta["url"] not in named:
         key = meta["url"]
         named.add(key)
@@ -2092,14 +2091,18 @@ def _json_article(
         key = where
         if where in named:  # another record's own id
             key = f"position {where}"
-            yield _Warning(Skipped(label, f"no id, and its position {where} is another record's id: named {rel}#{key}"))
+            caveats.append(f"no id, and its position {where} is another record's id: named {rel}#{key}")
     article_id = f"{rel}#{key}"
     title = meta.pop("title", None)
     if title and meta.get("source") and title.endswith(f" - {meta['source']}"):  # NewsAPI: "Oil falls - Reuters"
         title = title.removesuffix(f" - {meta['source']}")
     article = _make_article(article_id, rel, title, body.strip(), meta)
     if meta.get("date") and article.source.date is None:
-        yield _Warning(Skipped(label, _unread_date(meta["date"])))
+        caveats.append(_unread_date(meta["date"]))
+    # Named as the report's "added:" line and a citation name it, with its place in the file:
+    # "feed.json[1]: date not read" beside "added: feed.json#n1" read as two records.
+    named_as = label if key == where else f"{article_id} ({place})"
+    yield from (_Warning(Skipped(named_as, caveat)) for caveat in caveats)
     yield article
 
 

@@ -556,6 +556,7 @@ def test_json_records_as_news_exports_write_them(tmp_path):
             {"articleBody": "Rates held.", "datePublished": "Fri, 16 Jan 2026 08:00:00 GMT", "publisher": "BBC"},
             {"summary": "No body here."},
             {"text": "Polls closed.", "date": "2026/01/16", "id": "q5"},  # as RealTime QA dates its questions
+            {"text": "Polls opened.", "date": "soon", "id": "q6"},
         ],
     }
     write(tmp_path, "export.json", json.dumps(records))
@@ -578,6 +579,8 @@ def test_json_records_as_news_exports_write_them(tmp_path):
         "export.json[2]: id True is not text or a number; its url or position names it",
         "export.json[2]: date 'July 2025' not read (no day, or all numbers); write it as 2026-01-16 or "
         "January 16, 2026",
+        # named as its citation and the report's "added:" line name it, and where it is in the file
+        "export.json#q6 (record 6): date 'soon' not read (not a date); write it as 2026-01-16 or January 16, 2026",
     ]
     assert [str(s) for s in result.skipped] == [
         'export.json[4]: record has no text (a "text", "body", "content", "articleBody" or "description" string); '
@@ -624,7 +627,8 @@ def test_newsapi_records_lose_the_cut_marker_and_the_title_suffix_and_take_the_d
         "feed.json#4": ("Paragraphs", "First paragraph.\n\nSecond paragraph."),
     }
     assert [str(w) for w in result.warnings] == [
-        "feed.json[1]: its text was cut short by the export (NewsAPI gives ~200 characters); indexed as given"
+        "feed.json#https://example.org/oil (record 1): its text was cut short by the export "
+        "(NewsAPI gives ~200 characters); indexed as given"
     ]
     assert [str(s) for s in result.skipped] == [
         "feed.json[5]: its text is a list, not a string (or a list of strings); its keys: title, text"
@@ -661,7 +665,7 @@ def test_a_record_named_by_its_position_never_takes_another_records_id(tmp_path)
     assert titles == {"collide.json#position 1": "Pos one", "collide.json#1": "Id one"}
     assert result.skipped == ()
     assert [str(w) for w in result.warnings] == [
-        "collide.json[1]: no id, and its position 1 is another record's id: named collide.json#position 1"
+        "collide.json#position 1 (record 1): no id, and its position 1 is another record's id: named collide.json#position 1"
     ]
 
 

@@ -665,7 +665,8 @@ def test_a_record_named_by_its_position_never_takes_another_records_id(tmp_path)
     assert titles == {"collide.json#position 1": "Pos one", "collide.json#1": "Id one"}
     assert result.skipped == ()
     assert [str(w) for w in result.warnings] == [
-        "collide.json#position 1 (record 1): no id, and its position 1 is another record's id: named collide.json#position 1"
+        "collide.json#position 1 (record 1): no id, and its position 1 is another record's id: "
+        "named collide.json#position 1"
     ]
 
 

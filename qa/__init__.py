@@ -133,15 +133,17 @@ _LAZY = {  # name -> module: `qa` itself imports nothing heavy, so `qa --help` a
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name's module on first use (PEP 562): `from qa import answer` works
-    as ever, but `import qa.cli` does not load numpy, ONNX Runtime and the splitter."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'qa' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value  # once: later lookups do not come here
-    return value
+if not TYPE_CHECKING:  # a type checker given a module `__getattr__` reads any name as Any: `qa.retreive` passed
+
+    def __getattr__(name: str) -> Any:
+        """Import a public name's module on first use (PEP 562): `from qa import answer` works
+        as ever, but `import qa.cli` does not load numpy, ONNX Runtime and the splitter."""
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module 'qa' has no attribute {name!r}")
+        value = getattr(importlib.import_module(f".{module}", __name__), name)
+        globals()[name] = value  # once: later lookups do not come here
+        return value
 
 
 def __dir__() -> list[str]:

@@ -1161,6 +1161,24 @@ def test_the_command_starts_without_the_heavy_libraries():
     assert qa.retrieve.__module__ == "qa.retrieval" and qa.QAError is qa.errors.QAError
 
 
+def test_a_type_checker_sees_the_public_names_and_refuses_a_misspelled_one(tmp_path):
+    # The lazy loader (a module __getattr__) made mypy read any name as Any: `qa.retreive("q")` passed
+    script = tmp_path / "app.py"
+    script.write_text(
+        "import qa\nfrom qa import answer\n\n"
+        "reveal_type(answer('q').found)\n"
+        "qa.retreive('q')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-incremental", "--cache-dir", str(tmp_path / "cache"), str(script)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert 'Revealed type is "bool"' in done.stdout
+    assert 'Module has no attribute "retreive"; maybe "retrieve"?' in done.stdout
+
+
 @pytest.mark.model
 def test_control_characters_of_an_article_reach_the_terminal_as_visible_marks(tmp_path):
     # ESC [2J cleared the screen of whoever asked; --json escapes them itself

@@ -6,6 +6,8 @@ import contextlib
 import io
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,8 +44,14 @@ def test_the_first_example_prints_what_its_comments_say(real_index, real_setting
     assert "Trudeau's government in 2024 followed Biden's lead" in printed
 
 
-def test_every_python_block_compiles() -> None:
+def test_every_python_block_compiles_and_imports_what_it_uses(tmp_path: Path) -> None:
     blocks = python_blocks()
     assert len(blocks) >= 3
-    for block in blocks:
+    for n, block in enumerate(blocks):
         compile(block, "README.md", "exec")
+        # Each block runs on its own when copied: `answer(...)` without importing it was a NameError
+        script = tmp_path / f"block{n}.py"
+        script.write_text(block)
+        ruff = [sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", "--select", "F821", str(script)]
+        done = subprocess.run(ruff, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout

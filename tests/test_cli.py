@@ -1164,11 +1164,7 @@ def test_the_command_starts_without_the_heavy_libraries():
 def test_a_type_checker_sees_the_public_names_and_refuses_a_misspelled_one(tmp_path):
     # The lazy loader (a module __getattr__) made mypy read any name as Any: `qa.retreive("q")` passed
     script = tmp_path / "app.py"
-    script.write_text(
-        "import qa\nfrom qa import answer\n\n"
-        "reveal_type(answer('q').found)\n"
-        "qa.retreive('q')\n"
-    )
+    script.write_text("import qa\nfrom qa import answer\n\nreveal_type(answer('q').found)\nqa.retreive('q')\n")
     done = subprocess.run(
         [sys.executable, "-m", "mypy", "--no-incremental", "--cache-dir", str(tmp_path / "cache"), str(script)],
         capture_output=True,

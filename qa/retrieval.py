@@ -166,8 +166,23 @@ def retrieve(
         >>> "100% tariff" in hits[0].text
         True
     """
+    _passages_wanted(k)  # before the index: retrieve(q, index) blamed a missing index/ folder
     index = open_index(index, settings)
     return search(prepare_query(question, index), index, k, mode=mode, filters=filters)
+
+
+def _passages_wanted(k: Any) -> int:
+    """`k` as the number of passages to return, or `QuestionError`."""
+    whole = whole_number(k)
+    if whole is None or whole < 1:
+        # answer()'s second argument is the history, retrieve()'s is k: an index passed there
+        mixed_up = (
+            "; the index goes in index=…: retrieve(question, index=…)" if isinstance(k, (Index, str, Path)) else ""
+        )
+        raise QuestionError(
+            f"k={k!r:.60} must be a whole number, at least 1: the number of passages to return{mixed_up}."
+        )
+    return whole
 
 
 @dataclass(frozen=True)
@@ -208,10 +223,7 @@ def search(
     """
     if mode not in MODES:
         raise QuestionError(f"Unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}.")
-    whole = whole_number(k)
-    if whole is None or whole < 1:
-        raise QuestionError(f"k={k!r} must be a whole number, at least 1: the number of passages to return.")
-    k = whole
+    k = _passages_wanted(k)
     if not isinstance(filters, (Filters, type(None))):
         raise QuestionError(f"filters={filters!r} must be a Filters (e.g. Filters(since='2026-01-01')) or None.")
     k = min(k, index.counts.passages)  # more than the index holds is all of it (and no huge arrays)

@@ -847,6 +847,19 @@ def test_history_of_the_wrong_shape_is_refused(built, history, said):
         answer("Who was the manager?", history=history, index=built)
 
 
+def test_one_answer_as_the_history_is_refused_by_name(built):
+    # history=first said "history=Answer(question='How many people were evacuated…', found=True, " (cut there)
+    from qa.errors import QuestionError
+
+    first = answer("How many people were evacuated from Grindavik?", index=built)
+    for turn, kind in ((first, "an Answer"), (first.to_dict(), "one answer's dict")):
+        with pytest.raises(QuestionError) as refused:
+            answer("And the scientists?", history=turn, index=built)  # type: ignore[arg-type]
+        assert str(refused.value) == (
+            f"history is {kind}, not a list of the earlier turns: pass history=[earlier_answer] (oldest first)."
+        )
+
+
 @pytest.mark.parametrize(("option", "value"), [("fast", "no"), ("fast", 1)])
 def test_flags_are_true_or_false_not_anything_truthy(built, option, value):
     from qa import Filters

@@ -389,3 +389,13 @@ def test_wrong_types_for_filters_index_or_settings_are_one_clear_error(built, tm
 
     with pytest.raises(QuestionError, match=r"filters=None must be a Filters"):  # was an AttributeError
         why_nothing_matches(None, built.articles())  # type: ignore[arg-type]
+
+
+def test_an_index_given_where_k_goes_is_named_before_any_folder_is_opened(built, tmp_path, monkeypatch):
+    # retrieve(q, index) said "No index in index/. Build it with: qa index …": the folder was opened first
+    from qa.errors import QuestionError
+
+    monkeypatch.chdir(tmp_path)  # no index/ here
+    for mixed_up in (built, "my-index"):
+        with pytest.raises(QuestionError, match=r"the index goes in index=…: retrieve\(question, index=…\)\.$"):
+            retrieve("tariffs", mixed_up)  # type: ignore[arg-type]

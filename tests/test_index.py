@@ -129,6 +129,8 @@ def test_index_built_with_another_model_is_a_clear_error(settings, built):
     message = str(err.value)
     assert "was built with model 'all-MiniLM-L6-v2', but the configured model is 'other'" in message
     assert "qa index --full" in message
+    # QA_MODEL is the command's; a Python caller's settings are passed in (the library reads no environment)
+    assert message.endswith("QA_MODEL=all-MiniLM-L6-v2; from Python, Settings(model='all-MiniLM-L6-v2')).")
 
 
 def test_index_built_with_other_files_of_the_same_model_says_so(settings, built):

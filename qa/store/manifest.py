@@ -262,7 +262,8 @@ def check_compatible(manifest: Manifest, wanted: dict[str, Any], index_dir: Path
     raise IndexMismatchError(
         f"Index {index_dir} was built with model {manifest.model.name!r}, but the configured model is "
         f"{model_name!r}. Rebuild it with: {rebuild} --model {shell_path(model_name)} (or use the index as it is "
-        f"with --model {shell_path(manifest.model.name)} / QA_MODEL={shell_path(manifest.model.name)})."
+        f"with --model {shell_path(manifest.model.name)} / QA_MODEL={shell_path(manifest.model.name)}; "
+        f"from Python, Settings(model={manifest.model.name!r}))."
     )
 
 

@@ -1021,12 +1021,13 @@ def _turns(history: object) -> list[str | Answer] | None:
     """`answer`'s history as questions and `Answer`s (JSON answers read back), or refused."""
     if history is None:
         return None
-    if isinstance(history, (Answer, Mapping)):  # one turn: "history=Answer(question='…', found=True, " was cut there
+    one_turn = isinstance(history, Answer) or (isinstance(history, Mapping) and "question" in history)
+    if one_turn:  # "history=Answer(question='How many people were…', found=True, " was cut there
         kind = "an Answer" if isinstance(history, Answer) else "one answer's dict"
         raise QuestionError(
             f"history is {kind}, not a list of the earlier turns: pass history=[earlier_answer] (oldest first)."
         )
-    if isinstance(history, (str, bytes)) or not isinstance(history, Sequence):
+    if isinstance(history, (str, bytes, Mapping)) or not isinstance(history, Sequence):
         raise QuestionError(
             f"history={history!r:.80} must be a list of the earlier turns, oldest first "
             "(questions or answers): e.g. history=[earlier_answer]."

@@ -984,6 +984,8 @@ def _chat_stopped(said: str, index_dir: Path | None) -> None:
 
 
 def _serving(args: argparse.Namespace) -> int:
+    # Gradio takes ~10 s to import here, and nothing was printed meanwhile: a log read as a hang
+    print("Starting the chat…", file=sys.stderr, flush=True)
     from ui.app import serve
 
     from .watch import sigterm_as_interrupt

@@ -125,7 +125,10 @@ class ArticlesTab:
         tick took the build's progress off the line."""
         self.on_change = on_change
         private: dict[str, Any] = {"api_visibility": "private"}
-        self.search.change(self.table_for, self.search, self.table, queue=False, **private)
+        cleared = [self.confirm_row, self.selected, self.picked, self.delete, self.preview]
+        self.search.change(
+            self.search_titles, [self.search, self.selected], [self.table, *cleared], queue=False, **private
+        )
         picked = [self.selected, self.picked, self.delete, self.preview, self.confirm_row]
         self.table.select(self.pick, None, picked, **private)
         if not self.app.read_only:
@@ -205,6 +208,14 @@ class ArticlesTab:
         which = "matching articles" if search.strip() else "articles"
         label = f"The newest {len(rows):,} of {matching:,} {which}: search titles to find the others"
         return gr.update(value=rows, label=label, show_label=True)
+
+    def search_titles(self, search: str, selected: str) -> tuple[Any, ...]:
+        """The table for `search`; a selected article it no longer lists is let go ("Selected: …",
+        its text and Delete stayed beside "No article title contains 'zzz'")."""
+        table = self.table_for(search)
+        if not selected or any(row[5] == selected for row in table["value"]):
+            return (table, *(gr.skip(),) * 5)
+        return (table, *self.clear_selection())
 
     def refresh(self, search: str = "") -> tuple[Any, ...]:
         """The table for `search`, then the values of the components that depend on the articles."""

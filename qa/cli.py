@@ -301,7 +301,7 @@ def _parser() -> argparse.ArgumentParser:
         help="passage size in tokens (default: the index's own, else 256; env QA_PASSAGE_TOKENS)",
     )
     index.add_argument(
-        "--wait", type=_number(float, 0, 86400), default=0.0, help="seconds to wait for another running build"
+        "--wait", type=_number(float, 0, 86400), default=0.0, help="seconds to wait for another running build (default 0: refuse at once)"
     )
     index.add_argument("--quiet", action="store_true", help="no progress bar")
     index.add_argument(
@@ -428,8 +428,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--max-upload-mb",
         type=_number(float, 0.001, 1e6),
-        help="largest article upload (default: the largest article file, --max-file-mb as the index's last "
-        "build read it, else QA_MAX_FILE_MB, else 50)",
+        help="largest article upload (default: the largest article file: QA_MAX_FILE_MB, else --max-file-mb "
+        "as the index's last build read it, else 50)",
     )
     serve.add_argument(
         "--no-index",

@@ -9,6 +9,7 @@ functions that need it, so no module reads `QA_*` variables on its own.
 | index_dir        | QA_INDEX           | index                    |
 | articles_dir     | QA_ARTICLES        | seeds                    |
 | passage_tokens   | QA_PASSAGE_TOKENS  | 256                      |
+| overlap_sentences | (Python only)     | 1                        |
 | max_file_mb      | QA_MAX_FILE_MB     | 50                       |
 | batch_size       | QA_BATCH_SIZE      | 32                       |
 | vector_index     | QA_VECTOR_INDEX    | auto                     |

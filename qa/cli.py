@@ -301,7 +301,10 @@ def _parser() -> argparse.ArgumentParser:
         help="passage size in tokens (default: the index's own, else 256; env QA_PASSAGE_TOKENS)",
     )
     index.add_argument(
-        "--wait", type=_number(float, 0, 86400), default=0.0, help="seconds to wait for another running build (default 0: refuse at once)"
+        "--wait",
+        type=_number(float, 0, 86400),
+        default=0.0,
+        help="seconds to wait for another running build (default 0: refuse at once)",
     )
     index.add_argument("--quiet", action="store_true", help="no progress bar")
     index.add_argument(

@@ -33,7 +33,7 @@ import unicodedata
 import warnings
 import zipfile
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
@@ -274,11 +274,13 @@ def read_articles(
     *,
     follow_links: bool = False,
     known: Mapping[str, FileStamp] | None = None,
+    on_file: Callable[[int, int], None] | None = None,
 ) -> ReadResult:
     """Read every supported file under `folder` (recursively, hidden files ignored).
 
     Files listed in `known` with the same size and modification time are not read again:
     their article ids go to `ReadResult.not_read` (the caller knows their content).
+    `on_file(done, total)` is called after each file found (the build's progress bar).
 
     Symbolic links (to files or folders) whose target lies inside `folder` are read, unless
     the target is read under its own name anyway. Links that lead outside `folder` are
@@ -300,7 +302,9 @@ def read_articles(
     seen: set[str] = set()
     stamps: dict[str, FileStamp] = {}
     not_read: list[str] = []
-    for rel, name, (size, mtime_ns, ctime_ns) in files:
+    for done, (rel, name, (size, mtime_ns, ctime_ns)) in enumerate(files):
+        if on_file is not None:  # files done so far (a loop with several ends)
+            on_file(done, len(files))
         before = known.get(rel) if known else None
         if (
             before is not None
@@ -346,6 +350,8 @@ def read_articles(
                 tuple((x.path, x.reason) for x in result.warnings),
                 ctime_ns,
             )
+    if on_file is not None and files:
+        on_file(len(files), len(files))
     return ReadResult(tuple(articles), tuple(skipped), tuple(warnings), stamps, tuple(not_read))
 
 

@@ -159,12 +159,7 @@ def build_index(
     _check_places(folder, index_dir, full)
     seen: dict[Path, Manifest] = {}  # manifests already parsed, by generation
     read_against = current_generation(index_dir)  # the build whose files `read` skips as known
-    read = read_articles(
-        folder,
-        settings.max_file_bytes,
-        follow_links=settings.follow_links,
-        known=_known_files(index_dir, full, seen, settings.max_file_bytes),
-    )
+    read = _read_folder(settings, _known_files(index_dir, full, seen, settings.max_file_bytes), progress)
     if not read.articles and not read.not_read:
         unlisted = [s.reason.removeprefix("cannot list the folder ") for s in read.skipped if s.path == "."]
         if unlisted:  # "Add … articles there" to a folder of 800 that qa may not read named the wrong fix
@@ -228,16 +223,11 @@ def build_index(
             # may have changed meanwhile though it published nothing (stopped, failed), and a
             # file deleted during the wait stayed indexed. Read again, as of now (only the files
             # the live build did not read are read).
-            read = read_articles(
-                folder,
-                settings.max_file_bytes,
-                follow_links=settings.follow_links,
-                known=_known_files(index_dir, full, seen, settings.max_file_bytes),
-            )
+            read = _read_folder(settings, _known_files(index_dir, full, seen, settings.max_file_bytes), progress)
         if read.not_read and (live is None or not all(a in live.articles for a in read.not_read)):
             # Files skipped as unchanged, but the index to update is not the one that read
             # them (a rebuild, e.g. for other settings): read everything.
-            read = read_articles(folder, settings.max_file_bytes, follow_links=settings.follow_links)
+            read = _read_folder(settings, None, progress)
         current = {a.source.article_id: a.content_hash for a in read.articles}
         if live is not None:
             current.update((a, live.articles[a]) for a in read.not_read)
@@ -276,6 +266,28 @@ def build_index(
 
 
 # -- the steps ---------------------------------------------------------------------------------
+
+
+READ_BAR_DELAY = 2.0  # seconds before the reading phase shows a bar: an update of known files takes less
+
+
+def _read_folder(settings: Settings, known: Mapping[str, FileStamp] | None, progress: bool) -> ReadResult:
+    """The articles folder read (files in `known` unchanged are not), with a progress bar
+    once reading takes a while: a first build of 100k HTML files reads for minutes
+    (trafilatura, ~5 ms a page) before the first passage is embedded, and showed nothing."""
+    with progress_bar(None, "Reading articles", progress, unit="file", delay=READ_BAR_DELAY) as bar:
+
+        def step(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        return read_articles(
+            settings.articles_dir,
+            settings.max_file_bytes,
+            follow_links=settings.follow_links,
+            known=known,
+            on_file=step,
+        )
 
 
 def _check_places(folder: Path, index_dir: Path, full: bool) -> None:
@@ -1131,11 +1143,17 @@ def _store_saved(
 
 
 def progress_bar(
-    total: int | None, label: str, progress: bool, unit: str = "passage", items: Iterable[Any] | None = None
+    total: int | None,
+    label: str,
+    progress: bool,
+    unit: str = "passage",
+    items: Iterable[Any] | None = None,
+    delay: float = 0.0,
 ) -> Any:
     """A progress bar on stderr (off without `progress`), counting `unit`s; `None` total while
-    it is not known yet (Ray). With `items`, iterating the bar iterates them. When stderr is
-    not a terminal (`qa index > build.log 2>&1`), a long phase logs a line a minute instead.
+    it is not known yet (Ray). With `items`, iterating the bar iterates them. A bar shows
+    after `delay` seconds. When stderr is not a terminal (`qa index > build.log 2>&1`), a
+    long phase logs a line a minute instead.
 
     Example:
         >>> with progress_bar(10, "Embedding", progress=False) as bar:
@@ -1160,6 +1178,7 @@ def progress_bar(
         ncols=None if sized else 80,
         nrows=None if sized else 24,
         smoothing=0.05,
+        delay=delay,
     )
 
 

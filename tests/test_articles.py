@@ -2200,3 +2200,13 @@ def test_a_source_header_outranks_the_wire_dateline(tmp_path):
     text = "title: Mill strike\nsource: Dunmore Gazette\n\nDUNMORE (AP) — Mill workers walked out."
     article, _ = read_one(tmp_path, "strike.txt", text.encode())
     assert article.source.publisher == "Dunmore Gazette"
+
+
+def test_reading_reports_each_file_done_out_of_all_found(tmp_path):
+    # the build's "Reading articles" bar: a first build of 100k HTML files read for minutes, silent
+    for n in range(3):
+        write(tmp_path, f"story{n}.txt", f"Title: Story {n}\n\nThe council met on day {n}.")
+    write(tmp_path, "notes.csv", "a,b")  # found, not read: counted as done all the same
+    seen: list[tuple[int, int]] = []
+    read_articles(tmp_path, on_file=lambda done, total: seen.append((done, total)))
+    assert seen == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]

@@ -129,6 +129,12 @@ def test_a_build_logged_to_a_file_says_how_far_it_is_and_a_short_one_says_nothin
     build_index(settings, encoder=fake, progress=True, full=True)
     lines = capsys.readouterr().err.splitlines()
     total = report.passages_embedded
+    # Reading first (100k HTML files read for minutes before the first passage), then embedding
+    reading = [line for line in lines if line.startswith("Reading articles: ")]
+    files = len(list(settings.articles_dir.iterdir()))
+    assert reading and reading[-1].startswith(f"Reading articles: {files}/{files} files (100%), ")
+    assert lines.index(reading[-1]) < min(i for i, line in enumerate(lines) if line.startswith("Embedding: "))
+    lines = lines[len(reading) :]
     assert lines and all(line.startswith("Embedding: ") and "\r" not in line for line in lines)
     assert lines[-1].startswith(f"Embedding: {total}/{total} passages (100%), ")
     assert lines[-1].endswith("a second, about 0 s left")

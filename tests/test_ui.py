@@ -525,6 +525,7 @@ def test_upload_then_answer_from_the_new_article(page, server, tmp_path, monkeyp
 
     monkeypatch.setattr(app, "add_files", add_slowly)
     page.locator("#tab-articles-button").click()
+    page.get_by_role("button", name="Drop File Here - or - Click to Upload").focus()  # as from the keyboard
     page.locator("#upload input[type=file]").set_input_files(str(upload))
     # Its progress shows in the upload box and over the status line, not over the chat or the
     # table, which stay usable.
@@ -538,6 +539,8 @@ def test_upload_then_answer_from_the_new_article(page, server, tmp_path, monkeyp
     expect(page.locator("#upload input[type=file]")).to_have_count(1)  # and takes them again
     # the toast fades; the result stays under the upload box
     expect(page.locator("#upload-result")).to_contain_text("Added lighthouse-news.txt. The index now holds")
+    # where the keyboard is: on what the upload did (it fell to the page's top, the box taken away)
+    expect(page.locator("#upload-result")).to_be_focused()
     expect(page.locator("#articles-table")).to_contain_text("Lighthouse restored")
     assert (server[2] / "articles" / "lighthouse-news.txt").read_text() == UPLOAD
     page.locator("#tab-chat-button").click()
@@ -669,6 +672,8 @@ def test_picking_another_row_closes_an_open_delete_confirmation(page, server):
     page.locator("#articles-table [role=gridcell]", has_text="Kept second").first.click()
     # The file name as named: it was shown as "second&#x27;s &amp; co.txt" (escaped twice)
     expect(page.locator("#picked")).to_have_text("Selected: Kept second (second's & co.txt)")
+    # a screen reader hears the pick (the line changed where it was not looking)
+    expect(page.locator("#qa-announce")).to_have_text("Selected: Kept second (second's & co.txt)")
     expect(page.locator("#confirm-delete")).to_be_hidden()  # "Yes" can no longer delete what it did not name
     assert all((server[2] / "articles" / file).exists() for file in files.values())
     # A search that no longer lists the selected article lets it go: "Selected: …", its text and
@@ -678,6 +683,7 @@ def test_picking_another_row_closes_an_open_delete_confirmation(page, server):
     expect(page.locator("#picked")).to_have_text("Selected: Kept second (second's & co.txt)")
     page.locator("#article-search textarea").fill("zzz")
     expect(page.locator("#picked")).to_have_text(PICK_PROMPT)
+    expect(page.locator("#qa-announce")).to_have_text("No article title contains 'zzz'")  # said aloud too
     expect(page.locator("#delete")).to_be_disabled()
     expect(page.locator("#article-preview")).to_be_hidden()
 
@@ -1683,6 +1689,21 @@ def test_the_articles_tab_reads_well_at_a_tablets_width_and_to_a_screen_reader(b
         expect(grid).to_have_attribute("aria-label", "Articles")
         search.focus()
         assert search.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"
+        # The tabs, the filters, the slider and the article's text showed no focus at all
+        page.keyboard.press("Shift+Tab")  # (the keyboard used last: :focus-visible as a keyboard user sees it)
+        tab = page.get_by_role("tab", name="Articles")
+        tab.focus()
+        assert tab.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"
+        page.get_by_role("tab", name="Chat").click()
+        page.get_by_role("button", name="Options", exact=True).click()
+        for field in ("#opt-since textarea", "#opt-until textarea", "#opt-publishers input", "#opt-articles input"):
+            page.locator(field).focus()
+            assert page.locator(field).evaluate("e => getComputedStyle(e).outlineStyle") == "solid", field
+        slider = page.locator("#opt-sentences input[type=range]")
+        slider.focus()
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowLeft")
+        assert slider.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"
     finally:
         page.context.close()
 
@@ -1696,6 +1717,9 @@ def test_the_chat_works_from_the_keyboard_and_names_its_markers(page):
     options.focus()
     page.keyboard.press("Enter")
     expect(options).to_have_attribute("aria-expanded", "true")
+    # Gradio's radio groups (fieldsets without a legend) had no name
+    expect(page.get_by_role("group", name="Retrieval", exact=True)).to_be_visible()
+    expect(page.locator("#chats")).to_have_attribute("aria-label", "Conversations")  # (hidden while empty)
     page.keyboard.press("Enter")
     expect(options).to_have_attribute("aria-expanded", "false")
     ask(page, QUESTION)

@@ -590,7 +590,22 @@
 
   // -- keyboard and screen readers ------------------------------------------------------------
   // What the observer keeps true after each re-render (see `observer`).
+  // What the Articles tab says after a pick or a search, said aloud too: the "Selected: …" line
+  // and the table's name ("No article title contains 'zzz'") changed where no screen reader looked.
+  const heard = { picked: null, table: null };
+  function sayArticlesNews() {
+    const picked = document.getElementById("picked");
+    const selected = picked ? picked.textContent.trim() : "";
+    if (heard.picked !== null && selected !== heard.picked && selected.startsWith("Selected:")) announce(selected);
+    heard.picked = selected;
+    const grid = document.querySelector("#articles-table [role=grid]");
+    const name = grid ? grid.getAttribute("aria-label") || "" : "";
+    if (heard.table !== null && name !== heard.table && name !== "Articles") announce(name);
+    heard.table = name;
+  }
+
   function accessible(chat) {
+    sayArticlesNews();
     // One Tab stop per radio group, on its checked option (a roving tabindex): with 30
     // conversations, reaching the chat took 32 presses of Tab.
     for (const group of document.querySelectorAll(RADIO_GROUPS.join(", "))) {
@@ -619,6 +634,12 @@
     if (starters) {
       starters.setAttribute("role", "group");
       starters.setAttribute("aria-label", "Suggested questions");
+    }
+    // Gradio's radio groups are fieldsets without a legend (their label is a hidden span): a
+    // screen reader entered an unnamed group of conversations or retrieval modes.
+    for (const [id, name] of [["chats", "Conversations"], ["opt-mode", "Retrieval"]]) {
+      const group = document.getElementById(id);
+      if (group && group.getAttribute("aria-label") !== name) group.setAttribute("aria-label", name);
     }
     const drop = document.querySelector("#upload .upload-container[aria-label]");
     if (drop) drop.removeAttribute("aria-label"); // named by its own words
@@ -687,6 +708,27 @@
     for (const [selector, then] of AFTER) {
       if (event.target.closest(selector)) return void setTimeout(then, 0);
     }
+  });
+  // An upload disables its box while it indexes (its button is taken out of the page), and the
+  // focus fell to the page's top. Once the upload says what it did, the focus is there, unless
+  // the keyboard has moved on meanwhile.
+  document.addEventListener("change", (event) => {
+    if (!event.target.closest || !event.target.closest("#upload")) return;
+    const said = () => (document.querySelector("#upload-result") || {}).textContent || "";
+    const before = said();
+    const started = Date.now();
+    const wait = setInterval(() => {
+      const result = document.querySelector("#upload-result");
+      if (said() !== before && visible(result)) {
+        clearInterval(wait);
+        const lost = document.activeElement === document.body || !document.activeElement;
+        if (!lost) return;
+        if (!result.hasAttribute("tabindex")) result.setAttribute("tabindex", "-1");
+        result.focus();
+      } else if (Date.now() - started > 3600000) {
+        clearInterval(wait); // an upload indexes for an hour at most here
+      }
+    }, 200);
   });
   // Escape closes an open confirmation, as Cancel does.
   const CONFIRMATIONS = [

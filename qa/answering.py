@@ -1133,8 +1133,11 @@ def _reader_confidence(question: str, lead: SentenceSpan | None, hits: Sequence[
 def asked_before(question: str, history: Sequence[str | Answer] | None) -> bool:
     """Did the conversation ask this already, in these or other words? It did when the
     question holds every content word of an earlier one (5-letter prefixes, as in
-    `word_coverage`). Taken for a follow-up, "Which tariffs did Trudeau impose?" after "What
-    tariffs did Trudeau impose?" left out the sentence that answers it, and was "not found".
+    `word_coverage`), and those are most of its own: "Where did she file the claim?" after
+    "How much is she claiming?" holds "claim", its one word, but asks something new (taken
+    as asked afresh, its answer cited two other women's lawsuits). Taken for a follow-up,
+    "Which tariffs did Trudeau impose?" after "What tariffs did Trudeau impose?" left out the
+    sentence that answers it, and was "not found".
     (Also tried: answering a follow-up that nothing new answers with what was given before.
     On bench/data/followups.jsonl two real follow-ups, "Has anyone been hurt?" and "And in
     China?", then repeated the earlier answer at confidence 0.79 instead of abstaining.)
@@ -1150,6 +1153,8 @@ def asked_before(question: str, history: Sequence[str | Answer] | None) -> bool:
         True
         >>> asked_before("How did China respond?", ["What tariffs did Trudeau impose?"])
         False
+        >>> asked_before("Where did she file the claim?", ["How much is she claiming?"])
+        False
         >>> asked_before("When?", ["Who beat Manchester City?", "When?", "What did the Bank of England cut?"])
         False
     """
@@ -1158,7 +1163,7 @@ def asked_before(question: str, history: Sequence[str | Answer] | None) -> bool:
     words = _content_words(question)
     for n, turn in enumerate(history or ()):
         earlier = _content_words(turn.question if isinstance(turn, Answer) else turn)
-        if not earlier or not earlier <= words:
+        if not earlier or not earlier <= words or len(words - earlier) >= len(earlier):
             continue
         # A follow-up was searched with its context (an answer says so); a question as text
         # says nothing of how it was asked but as the first. (The chat sends the last 20 turns.)

@@ -1091,15 +1091,26 @@ def _out(text: str = "") -> None:
     print(visible(text))
 
 
+def _wrapped(text: str) -> str:
+    """Article text wrapped for a terminal, breaking only at spaces: broken at hyphens
+    ("fifth-" / "placed") or inside a long address, a copied quote was no longer verbatim.
+
+    Example:
+        >>> _wrapped("The performance-enhancing drugs of the fifth-placed side " * 3).splitlines()[1]
+        'fifth-placed side The performance-enhancing drugs of the fifth-placed side'
+    """
+    return textwrap.fill(text, 96, break_on_hyphens=False, break_long_words=False)
+
+
 def _print_hits(hits: Sequence[Hit]) -> None:
     if not hits:
         _out("No passage matched.")
     for hit in hits:
         s = hit.source
         # as an answer's sources name it: the id is what --source takes, publisher or not
-        where = " · ".join(x for x in (s.date, s.publisher, one_line(s.article_id)) if x)
+        where = " · ".join(x for x in (s.date or "no date", s.publisher, one_line(s.article_id)) if x)
         _out(f"[{hit.rank}] {s.title}  ({where})  score {hit.score:.3f}")
-        paragraphs = (textwrap.fill(p, 96) for p in re.split(r"\n\s*\n", hit.text) if p.strip())
+        paragraphs = (_wrapped(p) for p in re.split(r"\n\s*\n", hit.text) if p.strip())
         _out(textwrap.indent("\n\n".join(paragraphs), "    "))  # the article's paragraphs stay apart
         _out()
 
@@ -1114,19 +1125,22 @@ def _print_answer(result: Answer) -> None:
         span = " ".join(lead.span_text.split())  # one line: a hard-wrapped article's span crosses a line end
         _out(f"answer: {span}" + ("" if sure == "high confidence" else f"  ({sure})") + "\n")
     # As in the chat, a sentence that leans on the one before it ("The company said ...")
-    # comes after that sentence, marked as context: it is shown, not cited.
+    # comes after that sentence, marked as context: it is shown, not cited. Its source named:
+    # "… Gizmondo. [1] (context: …)" read as [1]'s, the sentence before it.
     parts = []
     for sentence in result.sentences:
         if sentence.context is not None:
-            parts.append(f"(context: {sentence.context.text})")
+            parts.append(f"(context from [{sentence.citation.n}]: {sentence.context.text})")
         parts.append(f"{sentence.text} [{sentence.citation.n}]")
-    _out(textwrap.fill(" ".join(parts) or result.text, 96))
+    _out(_wrapped(" ".join(parts) or result.text))
     _out()
     if result.found:
         _out("Sources")
         for c in result.sources():
             s = c.source
-            where = " · ".join(x for x in (s.date, s.publisher, one_line(s.article_id), result.pages_label(c.n)) if x)
+            # "no date" said, as the not-found list says it: an undated source read as a dated one's
+            when = s.date or "no date"
+            where = " · ".join(x for x in (when, s.publisher, one_line(s.article_id), result.pages_label(c.n)) if x)
             _out(f"  [{c.n}] {s.title}  ({where})")
         _out(f"\nconfidence {result.confidence:.2f} ({confidence_words(result.confidence)})")
     elif result.hits:

@@ -930,6 +930,10 @@ def test_sources_name_the_pages_a_pdf_is_cited_on(capsys):
     ]
     _print_answer(Answer("What happened?", True, "Coal held. [1] Oil rose. [1]", tuple(cited), (), 0.8))
     assert "  [1] Fuel prices  (2026-01-16 · fuel.pdf · pp. 1, 3)" in capsys.readouterr().out
+    # An undated source says so, as the not-found list does: it read as a dated one's
+    undated = [replace(c, citation=replace(c.citation, source=replace(source, date=None))) for c in cited]
+    _print_answer(Answer("What happened?", True, "Coal held. [1] Oil rose. [1]", tuple(undated), (), 0.8))
+    assert "  [1] Fuel prices  (no date · fuel.pdf · pp. 1, 3)" in capsys.readouterr().out
 
 
 def test_the_answer_line_is_one_line_when_the_span_crosses_a_line_end(capsys):
@@ -970,8 +974,8 @@ def test_every_sentence_that_leans_on_the_one_before_is_shown_after_it(capsys):
     )
     out = " ".join(capsys.readouterr().out.split())
     assert (
-        "(context: Rovers won the cup.) Their striker scored twice. [1] "
-        "(context: City lost.) It was their third defeat. [1]" in out
+        "(context from [1]: Rovers won the cup.) Their striker scored twice. [1] "
+        "(context from [1]: City lost.) It was their third defeat. [1]" in out
     )
 
 

@@ -370,3 +370,14 @@ def test_starters_over_undated_articles_are_spread_over_the_collection() -> None
         "What happened in “Rovers win the cup”?",
         "What happened in “Business story 1”?",
     ]
+
+
+def test_an_undated_source_says_no_date_where_a_date_would_be() -> None:
+    # as qa ask says it: an undated article's line read as a dated one's
+    from ui.render import render_answer, render_sources
+
+    s = sentence_at(RESTORED)
+    undated = replace(s, citation=replace(s.citation, source=replace(SOURCE, date=None)))
+    assert "no date · Coast News · light-1" in render_sources(found(undated))
+    assert "no date · Coast News" in render_answer(found(undated))
+    assert "no date" not in render_sources(found(s)) + render_answer(found(s))

@@ -201,7 +201,8 @@ def _plain_html(text: str) -> str:
 
 
 def _source_line(c: Citation, pages: str) -> str:
-    return " · ".join(x for x in (c.source.date, c.source.publisher or c.source.article_id, pages) if x)
+    # "no date" said, as qa ask says it: an undated article's line read as a dated one's
+    return " · ".join(x for x in (c.source.date or "no date", c.source.publisher or c.source.article_id, pages) if x)
 
 
 # -- the sources panel -----------------------------------------------------------------------------------
@@ -231,7 +232,7 @@ def render_sources(result: Answer, turn: int = 0) -> str:
 
 def _source_card(citation: Citation, turn: int, blocks: str, pages: str) -> str:
     source = citation.source
-    meta = " · ".join(_e(x) for x in (source.date, source.publisher, source.article_id, pages) if x)
+    meta = " · ".join(_e(x) for x in (source.date or "no date", source.publisher, source.article_id, pages) if x)
     link = (
         f' · <a href="{_e(source.url)}" target="_blank" rel="noopener noreferrer">open</a>'
         if is_web_link(source.url)  # an index built before the reader checked links may hold others

@@ -1133,9 +1133,10 @@ def _reader_confidence(question: str, lead: SentenceSpan | None, hits: Sequence[
 def asked_before(question: str, history: Sequence[str | Answer] | None) -> bool:
     """Did the conversation ask this already, in these or other words? It did when the
     question holds every content word of an earlier one (5-letter prefixes, as in
-    `word_coverage`), and those are most of its own: "Where did she file the claim?" after
-    "How much is she claiming?" holds "claim", its one word, but asks something new (taken
-    as asked afresh, its answer cited two other women's lawsuits). Taken for a follow-up,
+    `word_coverage`), unless it adds words of its own and points back with a pronoun:
+    "Where did she file the claim?" after "How much is she claiming?" holds "claim", its one
+    word, but asks something new about "her" (taken as asked afresh, its answer cited two
+    other women's lawsuits). Taken for a follow-up,
     "Which tariffs did Trudeau impose?" after "What tariffs did Trudeau impose?" left out the
     sentence that answers it, and was "not found".
     (Also tried: answering a follow-up that nothing new answers with what was given before.
@@ -1163,7 +1164,7 @@ def asked_before(question: str, history: Sequence[str | Answer] | None) -> bool:
     words = _content_words(question)
     for n, turn in enumerate(history or ()):
         earlier = _content_words(turn.question if isinstance(turn, Answer) else turn)
-        if not earlier or not earlier <= words or len(words - earlier) >= len(earlier):
+        if not earlier or not earlier <= words or (words - earlier and _POINTS_BACK.search(question)):
             continue
         # A follow-up was searched with its context (an answer says so); a question as text
         # says nothing of how it was asked but as the first. (The chat sends the last 20 turns.)
@@ -1174,6 +1175,10 @@ def asked_before(question: str, history: Sequence[str | Answer] | None) -> bool:
         if len(words) > 1 or afresh:
             return True
     return False
+
+
+# A question that names its subject by a pronoun leans on the conversation for it.
+_POINTS_BACK = re.compile(r"\b(?i:he|she|it|its|they|them|their|his|her|him)\b")
 
 
 def _content_words(text: str) -> set[str]:

@@ -1965,15 +1965,17 @@ def _json_articles(text: str, rel: str, jsonl: bool) -> Iterator[Article | Skipp
             yield record
             continue
         label = f"{rel}:{where}" if jsonl else f"{rel}[{where}]"
-        for found in _json_article(record, rel, where, label, _record_place(label, rel, jsonl), named):
-            key = found.source.article_id.removeprefix(f"{rel}#") if isinstance(found, Article) else ""
-            if key in first:
-                found = Skipped(
-                    label, f"its id {key!r:.80} is {first[key]}'s too, which was kept; give each record its own id"
-                )
-            elif key:
-                first[key] = _record_place(label, rel, jsonl)
-            yield found
+        found = list(_json_article(record, rel, where, label, _record_place(label, rel, jsonl), named))
+        article = found[-1] if isinstance(found[-1], Article) else None  # (an article comes last)
+        key = article.source.article_id.removeprefix(f"{rel}#") if article is not None else ""
+        if key in first:  # not indexed: its caveats are said by its place, not by the id it repeats
+            yield from (_Warning(Skipped(label, w.about.reason)) for w in found[:-1] if isinstance(w, _Warning))
+            why = f"its id {key!r:.80} is {first[key]}'s too, which was kept; give each record its own id"
+            yield Skipped(label, why)
+            continue
+        if key:
+            first[key] = _record_place(label, rel, jsonl)
+        yield from found
 
 
 def _one_json_document(text: str) -> bool:
@@ -2107,8 +2109,7 @@ def _json_article(
         caveats.append(_unread_date(meta["date"]))
     # Named as the report's "added:" line and a citation name it, with its place in the file:
     # "feed.json[1]: date not read" beside "added: feed.json#n1" read as two records.
-    named_as = label if key == where else f"{article_id} ({place})"
-    yield from (_Warning(Skipped(named_as, caveat)) for caveat in caveats)
+    yield from (_Warning(Skipped(f"{article_id} ({place})", caveat)) for caveat in caveats)
     yield article
 
 

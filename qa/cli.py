@@ -987,10 +987,6 @@ def _chat_stopped(said: str, index_dir: Path | None) -> None:
 
 
 def _serving(args: argparse.Namespace) -> int:
-    # Gradio takes ~10 s to import here, and nothing was printed meanwhile: a log read as a hang
-    print("Starting the chat…", file=sys.stderr, flush=True)
-    from ui.app import serve
-
     from .watch import sigterm_as_interrupt
 
     auth = args.auth or os.environ.get("QA_AUTH")
@@ -1006,6 +1002,11 @@ def _serving(args: argparse.Namespace) -> int:
 
         current_generation(settings.index_dir)
         refuse_foreign_folder(settings.index_dir)
+    # Gradio takes ~10 s to import here, and nothing was printed meanwhile: a log read as a hang.
+    # (After the settings: a missing folder is said at once, not after the import.)
+    print("Starting the chat…", file=sys.stderr, flush=True)
+    from ui.app import serve
+
     with sigterm_as_interrupt() as received:
         try:
             serve(

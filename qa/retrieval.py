@@ -166,7 +166,13 @@ def retrieve(
         >>> "100% tariff" in hits[0].text
         True
     """
-    _passages_wanted(k)  # before the index: retrieve(q, index) blamed a missing index/ folder
+    if isinstance(k, (Index, Path)) or (isinstance(k, str) and Path(k).is_dir()):
+        # answer()'s second argument is the history, retrieve()'s is k: an index passed there
+        # was opened first, and "No index in index/" named the wrong problem
+        raise QuestionError(
+            f"k={k!r:.60} is an index, not the number of passages to return: retrieve(question, index=…)."
+        )
+    _passages_wanted(k)
     index = open_index(index, settings)
     return search(prepare_query(question, index), index, k, mode=mode, filters=filters)
 
@@ -175,13 +181,7 @@ def _passages_wanted(k: Any) -> int:
     """`k` as the number of passages to return, or `QuestionError`."""
     whole = whole_number(k)
     if whole is None or whole < 1:
-        # answer()'s second argument is the history, retrieve()'s is k: an index passed there
-        mixed_up = (
-            "; the index goes in index=…: retrieve(question, index=…)" if isinstance(k, (Index, str, Path)) else ""
-        )
-        raise QuestionError(
-            f"k={k!r:.60} must be a whole number, at least 1: the number of passages to return{mixed_up}."
-        )
+        raise QuestionError(f"k={k!r:.60} must be a whole number, at least 1: the number of passages to return.")
     return whole
 
 

@@ -264,10 +264,12 @@ def test_asked_before_compares_content_words():
     assert not asked_before("Has anyone been hurt?", ["Why is GM recalling 155,465 pickups?"])
     assert not asked_before("And in China?", ["How many cars did BMW sell in Asia last year?"])
     assert not asked_before("What tariffs?", None)
-    # Its earlier words, but as many new ones: something new about the same story ("claim" alone
+    # Its earlier words, new ones, and "she": something new about the same story ("claim" alone
     # made it the earlier question asked again, searched without the story: other women's lawsuits)
     assert not asked_before("Where did she file the claim?", ["How much is she claiming?"])
-    assert asked_before("How much is she claiming in damages?", ["What damages is she claiming?"])
+    assert asked_before("How much damages is she claiming?", ["What damages is she claiming?"])  # no new word
+    assert asked_before("What tariffs did Trudeau impose?", ["What tariffs?"])  # a fuller restatement
+    assert asked_before("What did Trudeau's government announce?", ["What did Trudeau announce?"])
     # A question that leans on the one before asks about that one, however often it comes;
     # one word of its own is enough to be asked again.
     assert not asked_before("why?", ["Why?"]) and not asked_before("And then?", ["And then?"])

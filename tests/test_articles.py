@@ -557,6 +557,7 @@ def test_json_records_as_news_exports_write_them(tmp_path):
             {"summary": "No body here."},
             {"text": "Polls closed.", "date": "2026/01/16", "id": "q5"},  # as RealTime QA dates its questions
             {"text": "Polls opened.", "date": "soon", "id": "q6"},
+            {"text": "Polls opened again.", "date": "later", "id": "q6"},  # a repeated id: not indexed
         ],
     }
     write(tmp_path, "export.json", json.dumps(records))
@@ -575,16 +576,19 @@ def test_json_records_as_news_exports_write_them(tmp_path):
     assert (found["export.json#3"].source.date, found["export.json#3"].source.publisher) == ("2026-01-16", "BBC")
     assert found["export.json#q5"].source.date == "2026-01-16"
     assert [str(w) for w in result.warnings] == [
-        "export.json[2]: title ['tag1', 'tag2'] is not text; left out",
-        "export.json[2]: id True is not text or a number; its url or position names it",
-        "export.json[2]: date 'July 2025' not read (no day, or all numbers); write it as 2026-01-16 or "
+        "export.json#2 (record 2): title ['tag1', 'tag2'] is not text; left out",
+        "export.json#2 (record 2): id True is not text or a number; its url or position names it",
+        "export.json#2 (record 2): date 'July 2025' not read (no day, or all numbers); write it as 2026-01-16 or "
         "January 16, 2026",
         # named as its citation and the report's "added:" line name it, and where it is in the file
         "export.json#q6 (record 6): date 'soon' not read (not a date); write it as 2026-01-16 or January 16, 2026",
+        # a record skipped for repeating an id: said by its place, not as the kept record's
+        "export.json[7]: date 'later' not read (not a date); write it as 2026-01-16 or January 16, 2026",
     ]
     assert [str(s) for s in result.skipped] == [
         'export.json[4]: record has no text (a "text", "body", "content", "articleBody" or "description" string); '
-        "its keys: summary"
+        "its keys: summary",
+        "export.json[7]: its id 'q6' is record 6's too, which was kept; give each record its own id",
     ]
 
 
@@ -687,7 +691,7 @@ def test_a_record_id_holding_a_line_break_is_not_used_and_a_warning_says_so(tmp_
     result = read_articles(tmp_path)
     assert [a.source.article_id for a in result.articles] == ["f.jsonl#1"]
     assert [str(w) for w in result.warnings] == [
-        "f.jsonl:1: id 'x\\n  removed: everything.txt' holds a line break or other control character; "
+        "f.jsonl#1 (line 1): id 'x\\n  removed: everything.txt' holds a line break or other control character; "
         "its url or position names it"
     ]
 

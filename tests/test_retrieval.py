@@ -396,6 +396,9 @@ def test_an_index_given_where_k_goes_is_named_before_any_folder_is_opened(built,
     from qa.errors import QuestionError
 
     monkeypatch.chdir(tmp_path)  # no index/ here
-    for mixed_up in (built, "my-index"):
-        with pytest.raises(QuestionError, match=r"the index goes in index=…: retrieve\(question, index=…\)\.$"):
+    (tmp_path / "my-index").mkdir()
+    for mixed_up in (built, "my-index", tmp_path / "my-index"):
+        with pytest.raises(QuestionError, match=r"is an index, not the number of passages to return: retrieve\("):
             retrieve("tariffs", mixed_up)  # type: ignore[arg-type]
+    with pytest.raises(QuestionError, match=r"^k='five' must be a whole number, at least 1: the number of passages"):
+        retrieve("tariffs", "five", index=built)  # type: ignore[arg-type]  (no word of an index)

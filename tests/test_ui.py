@@ -541,6 +541,13 @@ def test_upload_then_answer_from_the_new_article(page, server, tmp_path, monkeyp
     expect(page.locator("#upload-result")).to_contain_text("Added lighthouse-news.txt. The index now holds")
     # where the keyboard is: on what the upload did (it fell to the page's top, the box taken away)
     expect(page.locator("#upload-result")).to_be_focused()
+    refused = tmp_path / "notes.bin"
+    refused.write_bytes(b"\x00\x01")
+    for _ in range(2):  # the same words twice in a minute: done all the same
+        page.get_by_role("button", name="Drop File Here - or - Click to Upload").focus()
+        page.locator("#upload input[type=file]").set_input_files(str(refused))
+        expect(page.locator("#upload-result")).to_contain_text("notes.bin")
+        expect(page.locator("#upload-result")).to_be_focused()
     expect(page.locator("#articles-table")).to_contain_text("Lighthouse restored")
     assert (server[2] / "articles" / "lighthouse-news.txt").read_text() == UPLOAD
     page.locator("#tab-chat-button").click()
@@ -1694,6 +1701,7 @@ def test_the_articles_tab_reads_well_at_a_tablets_width_and_to_a_screen_reader(b
         tab = page.get_by_role("tab", name="Articles")
         tab.focus()
         assert tab.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"
+        assert tab.evaluate("e => getComputedStyle(e).outlineOffset") == "-3px"  # inside: its row clips the rest
         page.get_by_role("tab", name="Chat").click()
         page.get_by_role("button", name="Options", exact=True).click()
         for field in ("#opt-since textarea", "#opt-until textarea", "#opt-publishers input", "#opt-articles input"):

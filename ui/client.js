@@ -600,7 +600,9 @@
     heard.picked = selected;
     const grid = document.querySelector("#articles-table [role=grid]");
     const name = grid ? grid.getAttribute("aria-label") || "" : "";
-    if (heard.table !== null && name !== heard.table && name !== "Articles") announce(name);
+    // Only a search's "no match": "The newest 1,000 of 2,225 articles" changes with every build
+    // another program publishes, and was read out on the Chat tab too.
+    if (heard.table !== null && name !== heard.table && name.startsWith("No article title contains")) announce(name);
     heard.table = name;
   }
 
@@ -715,11 +717,14 @@
   document.addEventListener("change", (event) => {
     if (!event.target.closest || !event.target.closest("#upload")) return;
     const said = () => (document.querySelector("#upload-result") || {}).textContent || "";
+    const picker = () => document.querySelector("#upload input[type=file]");
     const before = said();
     const started = Date.now();
+    let away = false; // the box taken away while the upload indexes, then back: done (the same words twice too)
     const wait = setInterval(() => {
       const result = document.querySelector("#upload-result");
-      if (said() !== before && visible(result)) {
+      away = away || !picker();
+      if ((said() !== before || (away && picker())) && visible(result)) {
         clearInterval(wait);
         const lost = document.activeElement === document.body || !document.activeElement;
         if (!lost) return;
@@ -728,7 +733,7 @@
       } else if (Date.now() - started > 3600000) {
         clearInterval(wait); // an upload indexes for an hour at most here
       }
-    }, 200);
+    }, 50);
   });
   // Escape closes an open confirmation, as Cancel does.
   const CONFIRMATIONS = [

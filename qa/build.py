@@ -268,14 +268,14 @@ def build_index(
 # -- the steps ---------------------------------------------------------------------------------
 
 
-READ_BAR_DELAY = 2.0  # seconds before the reading phase shows a bar: an update of known files takes less
+PHASE_BAR_DELAY = 2.0  # seconds before reading or splitting shows a bar: an update of known files takes less
 
 
 def _read_folder(settings: Settings, known: Mapping[str, FileStamp] | None, progress: bool) -> ReadResult:
     """The articles folder read (files in `known` unchanged are not), with a progress bar
     once reading takes a while: a first build of 100k HTML files reads for minutes
     (trafilatura, ~5 ms a page) before the first passage is embedded, and showed nothing."""
-    with progress_bar(None, "Reading articles", progress, unit="file", delay=READ_BAR_DELAY) as bar:
+    with progress_bar(None, "Reading articles", progress, unit="file", delay=PHASE_BAR_DELAY) as bar:
 
         def step(done: int, total: int) -> None:
             bar.total = total
@@ -1070,8 +1070,8 @@ def _embed_articles(
 
         return (*embed_on_ray(store, dense, articles, encoder, settings, on_progress, progress, saved), resumed)
     # Split and tokenized before the first passage is embedded: ~3.6 ms an article here, so
-    # 100k articles were minutes of silence; shown once that takes over READ_BAR_DELAY.
-    splitting = progress_bar(len(articles), "Splitting articles", progress, "article", articles, READ_BAR_DELAY)
+    # 100k articles were minutes of silence; shown once that takes over PHASE_BAR_DELAY.
+    splitting = progress_bar(len(articles), "Splitting articles", progress, "article", articles, PHASE_BAR_DELAY)
     prepared = [prepare_article(a, encoder, settings) for a in splitting]
     total = sum(len(p.texts) for p in prepared)
     indexed_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -589,7 +589,6 @@
   );
 
   // -- keyboard and screen readers ------------------------------------------------------------
-  // What the observer keeps true after each re-render (see `observer`).
   // What the Articles tab says after a pick or a search, said aloud too: the "Selected: …" line
   // and the table's name ("No article title contains 'zzz'") changed where no screen reader looked.
   const heard = { picked: null, table: null };
@@ -606,6 +605,7 @@
     heard.table = name;
   }
 
+  // What the observer keeps true after each re-render (see `observer`).
   function accessible(chat) {
     sayArticlesNews();
     // One Tab stop per radio group, on its checked option (a roving tabindex): with 30
@@ -674,12 +674,18 @@
   function visible(element) {
     return element && element.offsetParent !== null && !element.disabled;
   }
-  function focusWhen(selector, { timeout = 5000, tabbable = false, shown = selector } = {}) {
+  // `ready()`: a further condition, asked at every check; `ifLost`: only where the focus fell
+  // to the page itself (the keyboard has not moved on meanwhile).
+  function focusWhen(
+    selector,
+    { timeout = 5000, tabbable = false, shown = selector, ready = () => true, ifLost = false } = {},
+  ) {
     const started = Date.now();
     const wait = setInterval(() => {
       const element = document.querySelector(selector);
-      if (visible(element) && visible(document.querySelector(shown))) {
+      if (ready() && visible(element) && visible(document.querySelector(shown))) {
         clearInterval(wait);
+        if (ifLost && document.activeElement && document.activeElement !== document.body) return;
         if (tabbable && !element.hasAttribute("tabindex")) element.setAttribute("tabindex", "-1");
         element.focus();
       } else if (Date.now() - started > timeout) {
@@ -719,21 +725,13 @@
     const said = () => (document.querySelector("#upload-result") || {}).textContent || "";
     const picker = () => document.querySelector("#upload input[type=file]");
     const before = said();
-    const started = Date.now();
     let away = false; // the box taken away while the upload indexes, then back: done (the same words twice too)
-    const wait = setInterval(() => {
-      const result = document.querySelector("#upload-result");
+    const done = () => {
       away = away || !picker();
-      if ((said() !== before || (away && picker())) && visible(result)) {
-        clearInterval(wait);
-        const lost = document.activeElement === document.body || !document.activeElement;
-        if (!lost) return;
-        if (!result.hasAttribute("tabindex")) result.setAttribute("tabindex", "-1");
-        result.focus();
-      } else if (Date.now() - started > 3600000) {
-        clearInterval(wait); // an upload indexes for an hour at most here
-      }
-    }, 50);
+      return said() !== before || (away && picker() !== null);
+    };
+    // (an upload indexes for an hour at most here)
+    focusWhen("#upload-result", { timeout: 3600000, tabbable: true, ready: done, ifLost: true });
   });
   // Escape closes an open confirmation, as Cancel does.
   const CONFIRMATIONS = [
